@@ -1,0 +1,89 @@
+// Builds the shipped bundles (dist/) and, with --tests, a per-file CommonJS
+// transpile of sources and tests (out/) for node's own test runner.
+const esbuild = require('esbuild');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const production = process.argv.includes('--production');
+const tests = process.argv.includes('--tests');
+
+/** @type {import('esbuild').BuildOptions[]} */
+const bundles = [
+  {
+    entryPoints: ['src/cli/main.ts'],
+    outfile: 'dist/cli.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    banner: { js: '#!/usr/bin/env node' },
+  },
+  {
+    entryPoints: ['src/extension/main.ts'],
+    outfile: 'dist/extension.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['vscode'],
+  },
+  {
+    entryPoints: ['src/extension/browserMain.ts'],
+    outfile: 'dist/web/extension.js',
+    platform: 'browser',
+    format: 'cjs',
+    target: 'es2022',
+    external: ['vscode'],
+  },
+  {
+    entryPoints: ['webview/main.ts'],
+    outfile: 'dist/webview.js',
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+  },
+];
+
+function listTs(dir) {
+  if (!fs.existsSync(dir)) return [];
+  const out = [];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...listTs(p));
+    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) out.push(p);
+  }
+  return out;
+}
+
+async function main() {
+  if (tests) {
+    fs.rmSync('out', { recursive: true, force: true });
+    const entryPoints = ['src', 'test', 'bench', 'webview', 'scripts'].flatMap(listTs);
+    await esbuild.build({
+      entryPoints,
+      outdir: 'out',
+      outbase: '.',
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      sourcemap: 'inline',
+      logLevel: 'warning',
+    });
+    return;
+  }
+  for (const options of bundles) {
+    const entry = /** @type {string[]} */ (options.entryPoints)[0];
+    if (!fs.existsSync(entry)) continue;
+    await esbuild.build({
+      bundle: true,
+      minify: production,
+      sourcemap: !production,
+      logLevel: 'warning',
+      ...options,
+    });
+  }
+  if (fs.existsSync('dist/cli.js')) fs.chmodSync('dist/cli.js', 0o755);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,6 @@
+export type * from './k8s';
+export type * from './loaded';
+export type * from './profile';
+export type * from './source';
+export { fileStartRange } from './source';
+export { formatFieldPath } from './fieldPath';

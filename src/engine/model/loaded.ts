@@ -1,0 +1,32 @@
+import type { Diagnostic, SourceRange } from './source';
+
+/**
+ * One Kubernetes object as written in a file: the plain JSON value plus the
+ * source range of every value in it, keyed by its API field path
+ * (`spec.ports[0].targetPort`, `metadata.labels.app`; keys containing dots or
+ * brackets are written `metadata.labels['app.kubernetes.io/name']`).
+ */
+export interface LoadedObject {
+  apiVersion: string;
+  kind: string;
+  namespace: string;
+  name: string;
+  /** The object as parsed (after unpacking `List` items). */
+  raw: Record<string, unknown>;
+  file: string;
+  /** Index of the YAML document in its file (0-based). */
+  docIndex: number;
+  /** The whole object. */
+  range: SourceRange;
+  /** Value ranges by field path. */
+  ranges: ReadonlyMap<string, SourceRange>;
+  /** Key ranges (the `name:` part) by field path. */
+  keyRanges: ReadonlyMap<string, SourceRange>;
+}
+
+export interface LoadedFile {
+  file: string;
+  objects: LoadedObject[];
+  /** yaml-syntax errors, skipped-template notes. */
+  diagnostics: Diagnostic[];
+}
