@@ -4,3 +4,4 @@ export type * from './profile';
 export type * from './source';
 export { fileStartRange } from './source';
 export { formatFieldPath } from './fieldPath';
+export type * from './cluster';
