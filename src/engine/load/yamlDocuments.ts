@@ -1,0 +1,241 @@
+// YAML text → Kubernetes objects with the source range of every value.
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments } from 'yaml';
+import type { Document, Node as YamlNode } from 'yaml';
+import type { Diagnostic, LoadedFile, LoadedObject, SourceRange } from '../model';
+import { formatFieldPath } from '../model';
+
+export interface LoadLimits {
+  /** Largest file read, in bytes; bigger files get an info diagnostic and are skipped. */
+  maxFileBytes: number;
+  /** yaml's alias expansion guard against "billion laughs". */
+  maxAliasCount: number;
+  maxDocuments: number;
+}
+
+export const DEFAULT_LOAD_LIMITS: LoadLimits = {
+  maxFileBytes: 20 * 1024 * 1024,
+  maxAliasCount: 100,
+  maxDocuments: 20000,
+};
+
+const CLUSTER_SCOPED = new Set([
+  'Namespace',
+  'Node',
+  'PersistentVolume',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'CustomResourceDefinition',
+  'StorageClass',
+  'IngressClass',
+  'PriorityClass',
+  'ValidatingWebhookConfiguration',
+  'MutatingWebhookConfiguration',
+  'APIService',
+  'ServiceCIDR',
+  'IPAddress',
+]);
+
+/** Go-template / Helm markers: such files are not Kubernetes objects until rendered. */
+const TEMPLATE_MARKER = /\{\{[-\s]?[\s\S]*?\}\}/;
+
+export function loadYamlFile(file: string, text: string, limits: LoadLimits = DEFAULT_LOAD_LIMITS): LoadedFile {
+  const result: LoadedFile = { file, objects: [], diagnostics: [] };
+  if (text.length > limits.maxFileBytes) {
+    result.diagnostics.push({
+      range: { file, line: 1, column: 1, endLine: 1, endColumn: 1 },
+      severity: 'info',
+      code: 'file-too-large',
+      message: `skipped: ${text.length} bytes is more than the ${limits.maxFileBytes}-byte limit (setting kubepath.maxFileBytes)`,
+    });
+    return result;
+  }
+  const lineCounter = new LineCounter();
+  const toRange = (start: number, end: number): SourceRange => {
+    // Block collections end where the next content starts; stop at their last character.
+    let last = Math.max(start, end);
+    while (last > start && /\s/.test(text.charAt(last - 1))) last--;
+    const s = lineCounter.linePos(start);
+    const e = lineCounter.linePos(last);
+    return { file, line: s.line, column: s.col, endLine: e.line, endColumn: e.col };
+  };
+  const templated = TEMPLATE_MARKER.exec(text);
+  if (templated) {
+    const at = templated.index;
+    lineCounter.addNewLine(0);
+    for (let i = 0; i < at; i++) if (text.charCodeAt(i) === 10) lineCounter.addNewLine(i + 1);
+    result.diagnostics.push({
+      range: toRange(at, at + templated[0].length),
+      severity: 'info',
+      code: 'template-skipped',
+      message: 'skipped: this file is a Helm/Go template ({{ … }}); render it (helm template) to analyse the result',
+    });
+    return result;
+  }
+  let documents: Document.Parsed[];
+  try {
+    documents = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true }) as Document.Parsed[];
+  } catch (err) {
+    result.diagnostics.push(syntaxDiagnostic(file, 1, 1, err instanceof Error ? err.message : String(err)));
+    return result;
+  }
+  if (!Array.isArray(documents)) documents = [documents];
+  if (documents.length > limits.maxDocuments) {
+    result.diagnostics.push({
+      range: toRange(0, 0),
+      severity: 'info',
+      code: 'file-too-large',
+      message: `only the first ${limits.maxDocuments} of ${documents.length} YAML documents are analysed`,
+    });
+    documents = documents.slice(0, limits.maxDocuments);
+  }
+  documents.forEach((doc, docIndex) => {
+    if (doc.errors.length > 0) {
+      for (const error of doc.errors) {
+        const [start, end] = error.pos;
+        const range = toRange(start, end);
+        result.diagnostics.push({
+          range,
+          severity: 'error',
+          code: 'yaml-syntax',
+          message: `YAML syntax error: ${firstLine(error.message)}`,
+        });
+      }
+      return;
+    }
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: limits.maxAliasCount });
+    } catch (err) {
+      const range = doc.contents ? toRange(doc.contents.range[0], doc.contents.range[1]) : toRange(0, 0);
+      result.diagnostics.push({
+        range,
+        severity: 'error',
+        code: 'yaml-syntax',
+        message: `YAML error: ${firstLine(err instanceof Error ? err.message : String(err))}`,
+      });
+      return;
+    }
+    if (!isPlainObject(value) || !doc.contents) return;
+    collectObjects(value, doc.contents, file, docIndex, toRange, result.objects);
+  });
+  return result;
+}
+
+function collectObjects(
+  value: Record<string, unknown>,
+  node: YamlNode,
+  file: string,
+  docIndex: number,
+  toRange: (start: number, end: number) => SourceRange,
+  out: LoadedObject[],
+): void {
+  const apiVersion = value['apiVersion'];
+  const kind = value['kind'];
+  if (typeof apiVersion !== 'string' || typeof kind !== 'string') return;
+  if (kind.endsWith('List') && Array.isArray(value['items'])) {
+    const itemsNode = childNode(node, 'items');
+    value['items'].forEach((item, i) => {
+      const itemNode = itemsNode && isSeq(itemsNode) ? itemsNode.items[i] : undefined;
+      if (isPlainObject(item) && itemNode && isYamlNode(itemNode)) {
+        collectObjects(item, itemNode, file, docIndex, toRange, out);
+      }
+    });
+    return;
+  }
+  const ranges = new Map<string, SourceRange>();
+  const keyRanges = new Map<string, SourceRange>();
+  indexRanges(node, [], toRange, ranges, keyRanges);
+  const metadata = isPlainObject(value['metadata']) ? value['metadata'] : {};
+  const name = typeof metadata['name'] === 'string' ? metadata['name'] : '';
+  const namespace = CLUSTER_SCOPED.has(kind)
+    ? ''
+    : typeof metadata['namespace'] === 'string' && metadata['namespace'] !== ''
+      ? metadata['namespace']
+      : 'default';
+  out.push({
+    apiVersion,
+    kind,
+    namespace,
+    name,
+    raw: value,
+    file,
+    docIndex,
+    range: toRange(node.range?.[0] ?? 0, node.range?.[1] ?? 0),
+    ranges,
+    keyRanges,
+  });
+}
+
+function indexRanges(
+  node: unknown,
+  path: (string | number)[],
+  toRange: (start: number, end: number) => SourceRange,
+  ranges: Map<string, SourceRange>,
+  keyRanges: Map<string, SourceRange>,
+): void {
+  if (!isYamlNode(node)) return;
+  if (node.range) ranges.set(formatFieldPath(path), toRange(node.range[0], node.range[1]));
+  if (isMap(node)) {
+    for (const pair of node.items) {
+      if (!isPair(pair)) continue;
+      const key = isScalar(pair.key) ? pair.key.value : undefined;
+      if (typeof key !== 'string' && typeof key !== 'number') continue;
+      const childPath = [...path, String(key)];
+      if (isScalar(pair.key) && pair.key.range) {
+        keyRanges.set(formatFieldPath(childPath), toRange(pair.key.range[0], pair.key.range[1]));
+      }
+      if (pair.value === null && isScalar(pair.key) && pair.key.range) {
+        // `key:` with nothing after it: point at the key.
+        ranges.set(formatFieldPath(childPath), toRange(pair.key.range[0], pair.key.range[1]));
+      }
+      indexRanges(pair.value, childPath, toRange, ranges, keyRanges);
+    }
+  } else if (isSeq(node)) {
+    node.items.forEach((item, i) => indexRanges(item, [...path, i], toRange, ranges, keyRanges));
+  } else if (isAlias(node)) {
+    // Aliases keep the range of the `*ref` token; the value lives at the anchor.
+  }
+}
+
+function childNode(node: YamlNode, key: string): YamlNode | undefined {
+  if (!isMap(node)) return undefined;
+  for (const pair of node.items) {
+    if (isPair(pair) && isScalar(pair.key) && pair.key.value === key && isYamlNode(pair.value)) return pair.value;
+  }
+  return undefined;
+}
+
+function isYamlNode(value: unknown): value is YamlNode {
+  return isMap(value) || isSeq(value) || isScalar(value) || isAlias(value);
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0] ?? message;
+}
+
+function syntaxDiagnostic(file: string, line: number, column: number, message: string): Diagnostic {
+  return {
+    range: { file, line, column, endLine: line, endColumn: column + 1 },
+    severity: 'error',
+    code: 'yaml-syntax',
+    message: `YAML syntax error: ${firstLine(message)}`,
+  };
+}
+
+/** The range of the value at `path`, or of the nearest enclosing value that exists. */
+export function rangeAt(object: LoadedObject, path: readonly (string | number)[]): SourceRange {
+  for (let n = path.length; n >= 0; n--) {
+    const found = object.ranges.get(formatFieldPath(path.slice(0, n)));
+    if (found) return found;
+  }
+  return object.range;
+}
+
+/** The range of the key of the field at `path` (falls back to the value range). */
+export function keyRangeAt(object: LoadedObject, path: readonly (string | number)[]): SourceRange {
+  return object.keyRanges.get(formatFieldPath(path)) ?? rangeAt(object, path);
+}
