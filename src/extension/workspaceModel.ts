@@ -1,0 +1,314 @@
+import * as vscode from 'vscode';
+import type { ClusterState } from '../engine/model';
+import { PROFILE_FILE_NAME, isManifestPath } from './detect';
+import { isIncluded, joinGlobs } from './glob';
+import { background, guard, log } from './log';
+import { readSettings, type KubepathSettings } from './settings';
+
+/** The engine's entry point, injected so the model can be built before/without a particular engine module. */
+export type Analyzer = (input: {
+  files: { path: string; text: string }[];
+  profile?: { path: string; text: string } | null;
+}) => ClusterState;
+
+/** Files above this many are loaded behind a progress notification. */
+const PROGRESS_THRESHOLD = 200;
+const READ_CONCURRENCY = 16;
+const DEBOUNCE_MS = 300;
+
+const decoder = new TextDecoder();
+
+/** The simulated cluster of one workspace folder and the text it was computed from. */
+export class FolderCluster {
+  /** Workspace-relative path → text on disk. */
+  readonly disk = new Map<string, string>();
+  /** Workspace-relative path → text of an open editor (possibly unsaved). */
+  readonly editors = new Map<string, string>();
+  state: ClusterState | undefined;
+  /** Bumped on every input change; an analysis result is kept only if it is still current. */
+  generation = 0;
+  /** The profile path actually used, relative to the folder ('' = built-in default). */
+  profilePath = '';
+  timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(readonly folder: vscode.WorkspaceFolder) {}
+
+  uriOf(relativePath: string): vscode.Uri {
+    return vscode.Uri.joinPath(this.folder.uri, ...relativePath.split('/'));
+  }
+
+  textOf(relativePath: string): string | undefined {
+    return this.editors.get(relativePath) ?? this.disk.get(relativePath);
+  }
+}
+
+/**
+ * Keeps one simulated cluster per workspace folder current: every matching file is read at
+ * start, then kept up to date by a file watcher and by the text of open editors (unsaved
+ * edits count). Re-analysis is debounced off the keystroke path.
+ */
+export class WorkspaceModel implements vscode.Disposable {
+  private readonly folders = new Map<string, FolderCluster>();
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly changed = new vscode.EventEmitter<FolderCluster>();
+  /** Fires after a folder's cluster state was recomputed. */
+  readonly onDidChange = this.changed.event;
+  private started: Promise<void> | undefined;
+
+  constructor(private readonly analyze: Analyzer) {}
+
+  /** Loads every folder once; later calls return the same promise. */
+  start(): Promise<void> {
+    this.started ??= this.startNow();
+    return this.started;
+  }
+
+  all(): FolderCluster[] {
+    return [...this.folders.values()];
+  }
+
+  forUri(uri: vscode.Uri): { cluster: FolderCluster; path: string } | undefined {
+    const folder = vscode.workspace.getWorkspaceFolder(uri);
+    const cluster = folder && this.folders.get(folder.uri.toString());
+    if (!cluster) return undefined;
+    return { cluster, path: relativePath(folder, uri) };
+  }
+
+  /** Re-reads everything (the Refresh command, settings changes). */
+  async reload(): Promise<void> {
+    await this.start();
+    for (const cluster of this.folders.values()) {
+      clearTimeout(cluster.timer);
+    }
+    this.folders.clear();
+    await this.loadFolders(vscode.workspace.workspaceFolders ?? []);
+  }
+
+  /** Waits until no analysis is pending (used by commands that need a fresh result). */
+  async settled(): Promise<void> {
+    await this.start();
+    for (const cluster of this.folders.values()) {
+      if (cluster.timer !== undefined) {
+        clearTimeout(cluster.timer);
+        cluster.timer = undefined;
+        this.runAnalysis(cluster);
+      }
+    }
+  }
+
+  dispose(): void {
+    for (const cluster of this.folders.values()) clearTimeout(cluster.timer);
+    for (const d of this.disposables) d.dispose();
+    this.changed.dispose();
+  }
+
+  private async startNow(): Promise<void> {
+    const watcher = vscode.workspace.createFileSystemWatcher('**/*.{yaml,yml,json}');
+    this.disposables.push(
+      watcher,
+      watcher.onDidCreate((uri) => this.onDiskChange(uri)),
+      watcher.onDidChange((uri) => this.onDiskChange(uri)),
+      watcher.onDidDelete((uri) => this.onDiskDelete(uri)),
+      vscode.workspace.onDidOpenTextDocument((doc) => this.onEditorText(doc)),
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        if (e.contentChanges.length > 0) this.onEditorText(e.document);
+      }),
+      vscode.workspace.onDidCloseTextDocument((doc) => this.onEditorClosed(doc)),
+      vscode.workspace.onDidChangeWorkspaceFolders((e) => {
+        for (const removed of e.removed) {
+          const cluster = this.folders.get(removed.uri.toString());
+          if (cluster) clearTimeout(cluster.timer);
+          this.folders.delete(removed.uri.toString());
+        }
+        background('load added folders', this.loadFolders(e.added));
+      }),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('kubepath')) background('reload after settings change', this.reload());
+      }),
+    );
+    await this.loadFolders(vscode.workspace.workspaceFolders ?? []);
+  }
+
+  private async loadFolders(folders: readonly vscode.WorkspaceFolder[]): Promise<void> {
+    for (const folder of folders) {
+      const cluster = new FolderCluster(folder);
+      this.folders.set(folder.uri.toString(), cluster);
+      await this.loadFolder(cluster);
+      this.runAnalysis(cluster);
+    }
+  }
+
+  private async loadFolder(cluster: FolderCluster): Promise<void> {
+    const settings = readSettings(cluster.folder.uri);
+    const started = Date.now();
+    const uris = await findManifestFiles(cluster.folder, settings);
+    const read = async (report: (done: number) => void): Promise<void> => {
+      let next = 0;
+      let done = 0;
+      const worker = async (): Promise<void> => {
+        while (next < uris.length) {
+          const uri = uris[next++];
+          if (!uri) continue;
+          try {
+            cluster.disk.set(
+              relativePath(cluster.folder, uri),
+              decoder.decode(await vscode.workspace.fs.readFile(uri)),
+            );
+          } catch (error) {
+            log().warn(`cannot read ${uri.toString()}: ${String(error)}`);
+          }
+          report(++done);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, uris.length) }, worker));
+    };
+    if (uris.length > PROGRESS_THRESHOLD) {
+      await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Kubepath: reading ${uris.length} files` },
+        (progress) => {
+          let last = 0;
+          return read((done) => {
+            const percent = Math.floor((done / uris.length) * 100);
+            if (percent > last) {
+              progress.report({ increment: percent - last });
+              last = percent;
+            }
+          });
+        },
+      );
+    } else {
+      await read(() => undefined);
+    }
+    for (const doc of vscode.workspace.textDocuments) this.applyEditorText(cluster, doc, settings);
+    log().info(`${cluster.folder.name}: read ${cluster.disk.size} files in ${Date.now() - started} ms`);
+  }
+
+  private applyEditorText(
+    cluster: FolderCluster,
+    doc: vscode.TextDocument,
+    settings: KubepathSettings,
+  ): boolean {
+    if (vscode.workspace.getWorkspaceFolder(doc.uri)?.uri.toString() !== cluster.folder.uri.toString())
+      return false;
+    const path = relativePath(cluster.folder, doc.uri);
+    if (!isManifestPath(path) || !isIncluded(path, settings.include, settings.exclude)) return false;
+    const text = doc.getText();
+    if (cluster.editors.get(path) === text) return false;
+    cluster.editors.set(path, text);
+    return true;
+  }
+
+  private onEditorText(doc: vscode.TextDocument): void {
+    guard('editor change', undefined, () => {
+      const found = this.forUri(doc.uri);
+      if (!found) return;
+      if (this.applyEditorText(found.cluster, doc, readSettings(found.cluster.folder.uri)))
+        this.schedule(found.cluster);
+    });
+  }
+
+  private onEditorClosed(doc: vscode.TextDocument): void {
+    guard('editor close', undefined, () => {
+      const found = this.forUri(doc.uri);
+      if (found?.cluster.editors.delete(found.path)) this.schedule(found.cluster);
+    });
+  }
+
+  private onDiskChange(uri: vscode.Uri): void {
+    background(
+      'file watcher',
+      (async () => {
+        const found = this.forUri(uri);
+        if (!found) return;
+        const settings = readSettings(found.cluster.folder.uri);
+        const isProfile = found.path === profileRelativePath(settings);
+        if (!isProfile && !isIncluded(found.path, settings.include, settings.exclude)) return;
+        const text = decoder.decode(await vscode.workspace.fs.readFile(uri));
+        if (found.cluster.disk.get(found.path) === text) return;
+        found.cluster.disk.set(found.path, text);
+        this.schedule(found.cluster);
+      })(),
+    );
+  }
+
+  private onDiskDelete(uri: vscode.Uri): void {
+    guard('file watcher delete', undefined, () => {
+      const found = this.forUri(uri);
+      if (found?.cluster.disk.delete(found.path)) this.schedule(found.cluster);
+    });
+  }
+
+  private schedule(cluster: FolderCluster): void {
+    cluster.generation++;
+    clearTimeout(cluster.timer);
+    cluster.timer = setTimeout(() => {
+      cluster.timer = undefined;
+      this.runAnalysis(cluster);
+    }, DEBOUNCE_MS);
+  }
+
+  private runAnalysis(cluster: FolderCluster): void {
+    guard('analysis', undefined, () => {
+      const generation = cluster.generation;
+      const settings = readSettings(cluster.folder.uri);
+      const profilePath = profileRelativePath(settings);
+      const profileText = cluster.textOf(profilePath);
+      const files: { path: string; text: string }[] = [];
+      const paths = new Set([...cluster.disk.keys(), ...cluster.editors.keys()]);
+      for (const path of [...paths].sort()) {
+        if (path === profilePath) continue;
+        const text = cluster.textOf(path);
+        if (text !== undefined) files.push({ path, text });
+      }
+      const started = Date.now();
+      const state = this.analyze({
+        files,
+        profile: profileText === undefined ? null : { path: profilePath, text: profileText },
+      });
+      // A newer edit arrived while this ran: its own run will publish.
+      if (generation !== cluster.generation) return;
+      cluster.state = state;
+      cluster.profilePath = profileText === undefined ? '' : profilePath;
+      log().info(
+        `${cluster.folder.name}: analysed ${files.length} files in ${Date.now() - started} ms: ` +
+          `${state.services.length} services, ${state.pods.length} pods, ${state.diagnostics.length} diagnostics`,
+      );
+      this.changed.fire(cluster);
+    });
+  }
+}
+
+function profileRelativePath(settings: KubepathSettings): string {
+  return settings.clusterProfile.replace(/^\.\//, '') || PROFILE_FILE_NAME;
+}
+
+export function relativePath(folder: vscode.WorkspaceFolder, uri: vscode.Uri): string {
+  const base = folder.uri.path.endsWith('/') ? folder.uri.path : `${folder.uri.path}/`;
+  return uri.path.startsWith(base) ? uri.path.slice(base.length) : uri.path;
+}
+
+async function findManifestFiles(
+  folder: vscode.WorkspaceFolder,
+  settings: KubepathSettings,
+): Promise<vscode.Uri[]> {
+  const excludeGlob = joinGlobs(settings.exclude);
+  const seen = new Map<string, vscode.Uri>();
+  for (const include of settings.include) {
+    const found = await vscode.workspace.findFiles(
+      new vscode.RelativePattern(folder, include),
+      excludeGlob === undefined ? undefined : new vscode.RelativePattern(folder, excludeGlob),
+    );
+    for (const uri of found) seen.set(uri.toString(), uri);
+  }
+  const profile = vscode.Uri.joinPath(folder.uri, ...profileRelativePath(settings).split('/'));
+  try {
+    await vscode.workspace.fs.stat(profile);
+    seen.set(profile.toString(), profile);
+  } catch {
+    // No profile: the engine's built-in default cluster is used.
+  }
+  return [...seen.values()].filter((uri) => {
+    const path = relativePath(folder, uri);
+    return uri.toString() === profile.toString() || isIncluded(path, settings.include, settings.exclude);
+  });
+}
