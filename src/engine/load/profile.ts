@@ -1,0 +1,264 @@
+// kubepath.cluster.yaml → ClusterProfile, with file:line errors for bad fields.
+import type { ClusterProfile, CloudProvider, Diagnostic, LoadedObject, Node, ProxyMode } from '../model';
+import { keyRangeAt, loadYamlFile, rangeAt } from './yamlDocuments';
+import { isPlainObject } from './yamlDocuments';
+import { cidrContains, parseCIDR, formatIPv4, parseIPv4 } from '../net/ip';
+
+export const PROFILE_FILE_NAME = 'kubepath.cluster.yaml';
+
+const PROXY_MODES: readonly ProxyMode[] = ['iptables', 'nftables', 'ipvs'];
+const CLOUD_PROVIDERS: readonly CloudProvider[] = ['generic', 'aws', 'gcp', 'azure', 'metallb', 'none'];
+
+export const PROFILE_SHAPE_HINT =
+  'expected: apiVersion: kubepath.dev/v1alpha1, kind: ClusterProfile, serviceCIDR, podCIDR, nodes: [{name, ip}], …';
+
+/** The cluster kubepath simulates when the workspace has no profile: three kind-like worker nodes. */
+export function defaultClusterProfile(): ClusterProfile {
+  const nodes: Node[] = [1, 2, 3].map((i) => ({
+    name: `node-${i}`,
+    ips: [`172.18.0.${i + 1}`],
+    labels: defaultNodeLabels(`node-${i}`),
+    podCIDR: `10.244.${i}.0/24`,
+  }));
+  return {
+    serviceCIDR: '10.96.0.0/16',
+    podCIDR: '10.244.0.0/16',
+    clusterDomain: 'cluster.local',
+    nodePortRange: { min: 30000, max: 32767 },
+    nodes,
+    kubeProxy: {
+      mode: 'iptables',
+      clusterCIDR: '10.244.0.0/16',
+      masqueradeAll: false,
+      masqueradeBit: 14,
+      localhostNodePorts: true,
+      nodePortAddresses: [],
+      randomFully: true,
+      conntrackTCPBeLiberal: false,
+    },
+    kubernetesVersion: '1.33',
+    cloud: { provider: 'generic', loadBalancerIPPool: '203.0.113.0/24', region: 'us-east-1' },
+    source: null,
+  };
+}
+
+function defaultNodeLabels(name: string): Record<string, string> {
+  return { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64' };
+}
+
+export interface LoadedProfile {
+  profile: ClusterProfile;
+  diagnostics: Diagnostic[];
+}
+
+/** Parses a profile file. Invalid fields are reported and replaced by defaults, so analysis still runs. */
+export function loadClusterProfile(file: string, text: string): LoadedProfile {
+  const loaded = loadYamlFile(file, text);
+  const diagnostics: Diagnostic[] = loaded.diagnostics.map((d) => ({ ...d, code: d.code === 'yaml-syntax' ? 'profile-invalid' : d.code }));
+  const profile = defaultClusterProfile();
+  const object = loaded.objects.find((o) => o.kind === 'ClusterProfile');
+  if (!object) {
+    if (diagnostics.length === 0) {
+      diagnostics.push({
+        range: { file, line: 1, column: 1, endLine: 1, endColumn: 1 },
+        severity: 'error',
+        code: 'profile-invalid',
+        message: `${file} is not a cluster profile; ${PROFILE_SHAPE_HINT}`,
+      });
+    }
+    return { profile, diagnostics };
+  }
+  profile.source = object.range;
+  const raw = object.raw;
+  const report = (path: (string | number)[], message: string): void => {
+    diagnostics.push({ range: rangeAt(object, path), severity: 'error', code: 'profile-invalid', message });
+  };
+  if (raw['apiVersion'] !== 'kubepath.dev/v1alpha1') {
+    report(['apiVersion'], `apiVersion must be kubepath.dev/v1alpha1, got ${JSON.stringify(raw['apiVersion'])}`);
+  }
+  for (const key of Object.keys(raw)) {
+    if (!KNOWN_TOP_LEVEL.has(key)) {
+      diagnostics.push({
+        range: keyRangeAt(object, [key]),
+        severity: 'warning',
+        code: 'profile-unknown-field',
+        message: `unknown field "${key}" in the cluster profile (known: ${[...KNOWN_TOP_LEVEL].join(', ')})`,
+      });
+    }
+  }
+  const cidr = (path: (string | number)[], fallback: string): string => {
+    const value = getPath(raw, path);
+    if (value === undefined) return fallback;
+    if (typeof value !== 'string' || !parseCIDR(value)) {
+      report(path, `${path.join('.')} must be an IPv4 CIDR such as 10.96.0.0/16, got ${JSON.stringify(value)}`);
+      return fallback;
+    }
+    return value.trim();
+  };
+  const bool = (path: (string | number)[], fallback: boolean): boolean => {
+    const value = getPath(raw, path);
+    if (value === undefined) return fallback;
+    if (typeof value !== 'boolean') {
+      report(path, `${path.join('.')} must be true or false, got ${JSON.stringify(value)}`);
+      return fallback;
+    }
+    return value;
+  };
+  const str = (path: (string | number)[], fallback: string): string => {
+    const value = getPath(raw, path);
+    if (value === undefined) return fallback;
+    if (typeof value !== 'string' && typeof value !== 'number') {
+      report(path, `${path.join('.')} must be a string, got ${JSON.stringify(value)}`);
+      return fallback;
+    }
+    return String(value);
+  };
+  profile.serviceCIDR = cidr(['serviceCIDR'], profile.serviceCIDR);
+  profile.podCIDR = cidr(['podCIDR'], profile.podCIDR);
+  profile.clusterDomain = str(['clusterDomain'], profile.clusterDomain);
+  profile.kubernetesVersion = str(['kubernetesVersion'], profile.kubernetesVersion);
+  const range = getPath(raw, ['nodePortRange']);
+  if (range !== undefined) {
+    const m = typeof range === 'string' ? /^\s*(\d+)\s*-\s*(\d+)\s*$/.exec(range) : null;
+    const min = m ? Number(m[1]) : NaN;
+    const max = m ? Number(m[2]) : NaN;
+    if (!m || min < 1 || max > 65535 || min > max) {
+      report(['nodePortRange'], `nodePortRange must look like 30000-32767, got ${JSON.stringify(range)}`);
+    } else {
+      profile.nodePortRange = { min, max };
+    }
+  }
+  const kp = getPath(raw, ['kubeProxy']);
+  if (kp !== undefined && !isPlainObject(kp)) report(['kubeProxy'], 'kubeProxy must be a mapping');
+  const mode = str(['kubeProxy', 'mode'], 'iptables');
+  if (!(PROXY_MODES as readonly string[]).includes(mode)) {
+    report(['kubeProxy', 'mode'], `kubeProxy.mode must be one of ${PROXY_MODES.join(', ')}, got "${mode}"`);
+  } else {
+    profile.kubeProxy.mode = mode as ProxyMode;
+  }
+  profile.kubeProxy.clusterCIDR =
+    getPath(raw, ['kubeProxy', 'clusterCIDR']) === '' ? '' : cidr(['kubeProxy', 'clusterCIDR'], profile.podCIDR);
+  profile.kubeProxy.masqueradeAll = bool(['kubeProxy', 'masqueradeAll'], false);
+  profile.kubeProxy.localhostNodePorts = bool(['kubeProxy', 'localhostNodePorts'], true);
+  profile.kubeProxy.randomFully = bool(['kubeProxy', 'randomFully'], true);
+  profile.kubeProxy.conntrackTCPBeLiberal = bool(['kubeProxy', 'conntrackTCPBeLiberal'], false);
+  const bit = getPath(raw, ['kubeProxy', 'masqueradeBit']);
+  if (bit !== undefined) {
+    if (typeof bit !== 'number' || !Number.isInteger(bit) || bit < 0 || bit > 31) {
+      report(['kubeProxy', 'masqueradeBit'], `kubeProxy.masqueradeBit must be an integer 0-31, got ${JSON.stringify(bit)}`);
+    } else profile.kubeProxy.masqueradeBit = bit;
+  }
+  const npa = getPath(raw, ['kubeProxy', 'nodePortAddresses']);
+  if (npa !== undefined) {
+    if (!Array.isArray(npa)) report(['kubeProxy', 'nodePortAddresses'], 'kubeProxy.nodePortAddresses must be a list of CIDRs');
+    else {
+      profile.kubeProxy.nodePortAddresses = [];
+      npa.forEach((v, i) => {
+        if (typeof v === 'string' && (parseCIDR(v) || v === 'primary')) profile.kubeProxy.nodePortAddresses.push(v.trim());
+        else report(['kubeProxy', 'nodePortAddresses', i], `not a CIDR: ${JSON.stringify(v)}`);
+      });
+    }
+  }
+  const provider = str(['cloud', 'provider'], profile.cloud.provider);
+  if (!(CLOUD_PROVIDERS as readonly string[]).includes(provider)) {
+    report(['cloud', 'provider'], `cloud.provider must be one of ${CLOUD_PROVIDERS.join(', ')}, got "${provider}"`);
+  } else profile.cloud.provider = provider as CloudProvider;
+  profile.cloud.loadBalancerIPPool = cidr(['cloud', 'loadBalancerIPPool'], profile.cloud.loadBalancerIPPool);
+  profile.cloud.region = str(['cloud', 'region'], profile.cloud.region);
+  const nodes = getPath(raw, ['nodes']);
+  if (nodes !== undefined) {
+    if (!Array.isArray(nodes) || nodes.length === 0) {
+      report(['nodes'], 'nodes must be a non-empty list of {name, ip}');
+    } else {
+      profile.nodes = readNodes(object, nodes, profile.podCIDR, report);
+    }
+  } else if (profile.podCIDR !== '10.244.0.0/16') {
+    profile.nodes = profile.nodes.map((n, i) => ({ ...n, podCIDR: nodePodCIDR(profile.podCIDR, i + 1) }));
+  }
+  return { profile, diagnostics };
+}
+
+const KNOWN_TOP_LEVEL = new Set([
+  'apiVersion',
+  'kind',
+  'metadata',
+  'serviceCIDR',
+  'podCIDR',
+  'clusterDomain',
+  'nodePortRange',
+  'nodes',
+  'kubeProxy',
+  'kubernetesVersion',
+  'cloud',
+]);
+
+function readNodes(
+  object: LoadedObject,
+  nodes: unknown[],
+  podCIDR: string,
+  report: (path: (string | number)[], message: string) => void,
+): Node[] {
+  const out: Node[] = [];
+  const seen = new Set<string>();
+  nodes.forEach((entry, i) => {
+    if (!isPlainObject(entry)) {
+      report(['nodes', i], 'each node must be a mapping like { name: node-1, ip: 172.18.0.2 }');
+      return;
+    }
+    const name = entry['name'];
+    if (typeof name !== 'string' || name === '') {
+      report(['nodes', i], 'node needs a name');
+      return;
+    }
+    if (seen.has(name)) {
+      report(['nodes', i, 'name'], `duplicate node name "${name}"`);
+      return;
+    }
+    seen.add(name);
+    const ips: string[] = [];
+    const ipValues = entry['ips'] !== undefined ? entry['ips'] : entry['ip'] !== undefined ? [entry['ip']] : [];
+    if (!Array.isArray(ipValues)) report(['nodes', i, 'ips'], 'ips must be a list of IP addresses');
+    else
+      ipValues.forEach((ip, j) => {
+        if (typeof ip === 'string' && parseIPv4(ip.trim()) !== null) ips.push(formatIPv4(parseIPv4(ip.trim()) ?? 0));
+        else if (typeof ip === 'string' && ip.includes(':')) ips.push(ip.trim()); // IPv6: carried, not yet modelled
+        else report(entry['ips'] !== undefined ? ['nodes', i, 'ips', j] : ['nodes', i, 'ip'], `not an IP address: ${JSON.stringify(ip)}`);
+      });
+    if (ips.length === 0) report(['nodes', i], `node "${name}" needs an ip (or ips)`);
+    let nodeCIDR = nodePodCIDR(podCIDR, i + 1);
+    if (entry['podCIDR'] !== undefined) {
+      if (typeof entry['podCIDR'] === 'string' && parseCIDR(entry['podCIDR']) && cidrContains(podCIDR, entry['podCIDR'])) {
+        nodeCIDR = entry['podCIDR'].trim();
+      } else report(['nodes', i, 'podCIDR'], `podCIDR must be a CIDR inside the cluster podCIDR ${podCIDR}`);
+    }
+    const labels: Record<string, string> = { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux' };
+    if (isPlainObject(entry['labels'])) {
+      for (const [k, v] of Object.entries(entry['labels'])) labels[k] = String(v);
+    } else if (entry['labels'] !== undefined) report(['nodes', i, 'labels'], 'labels must be a mapping');
+    out.push({ name, ips, labels, podCIDR: nodeCIDR });
+  });
+  return out.length > 0 ? out : defaultClusterProfile().nodes;
+}
+
+/** The i-th /24 of the pod CIDR (kube-controller-manager's node IPAM hands out /24s by default). */
+export function nodePodCIDR(podCIDR: string, index: number): string {
+  const parsed = parseCIDR(podCIDR);
+  if (!parsed) return podCIDR;
+  const size = Math.max(parsed.prefix, 24);
+  const base = (parsed.network + index * 2 ** (32 - size)) >>> 0;
+  return `${formatIPv4(base)}/${size}`;
+}
+
+function getPath(value: unknown, path: readonly (string | number)[]): unknown {
+  let current: unknown = value;
+  for (const segment of path) {
+    if (typeof segment === 'number') {
+      if (!Array.isArray(current)) return undefined;
+      current = current[segment];
+    } else {
+      if (!isPlainObject(current)) return undefined;
+      current = current[segment];
+    }
+  }
+  return current;
+}

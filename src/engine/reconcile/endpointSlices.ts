@@ -1,0 +1,104 @@
+// The EndpointSlice controller (staging/src/k8s.io/endpointslice): selects the
+// Service's pods, resolves targetPort per pod (podutil.FindPort) and groups the
+// endpoints into slices by port list, at most maxEndpointsPerSlice each.
+import type { Endpoint, EndpointPort, EndpointSlice, Node, Pod, Service, ServicePort } from '../model';
+import { generatedSuffix } from '../util/hash';
+import { serviceSelectorMatches } from './labels';
+
+export const ENDPOINTSLICE_CONTROLLER = 'endpointslice-controller.k8s.io';
+export const MAX_ENDPOINTS_PER_SLICE = 100;
+
+/** `findPort`: a number is used as is; a name is looked up in the pod's containers (sidecars after regular ones). */
+export function findPort(pod: Pod, servicePort: ServicePort): number | null {
+  const target = servicePort.targetPort;
+  if (typeof target === 'number') return target;
+  const ordered = [...pod.containers.filter((c) => !c.sidecar), ...pod.containers.filter((c) => c.sidecar)];
+  for (const container of ordered) {
+    for (const port of container.ports) {
+      if (port.name === target && port.protocol === servicePort.protocol) return port.containerPort;
+    }
+  }
+  return null;
+}
+
+/** `ShouldPodBeInEndpoints` with includeTerminating = true. */
+export function podEligible(pod: Pod): boolean {
+  if (pod.phase === 'Succeeded' || pod.phase === 'Failed') return false;
+  return pod.podIP !== '';
+}
+
+export function selectedPods(service: Service, pods: readonly Pod[]): Pod[] {
+  const selector = service.selector;
+  if (!selector) return [];
+  return pods.filter((p) => p.metadata.namespace === service.metadata.namespace && serviceSelectorMatches(selector, p.metadata.labels));
+}
+
+export function reconcileEndpointSlices(service: Service, pods: readonly Pod[], nodes: readonly Node[]): EndpointSlice[] {
+  if (service.selector === null || service.type === 'ExternalName') return [];
+  const headless = service.clusterIP === 'None';
+  const zoneOf = new Map(nodes.map((n) => [n.name, n.labels['topology.kubernetes.io/zone'] ?? null]));
+  const groups = new Map<string, { ports: EndpointPort[]; endpoints: Endpoint[] }>();
+  const candidates = selectedPods(service, pods)
+    .filter(podEligible)
+    .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+  for (const pod of candidates) {
+    const ports: EndpointPort[] = [];
+    if (!(headless && service.ports.length === 0)) {
+      for (const sp of service.ports) {
+        const number = findPort(pod, sp);
+        if (number === null) continue;
+        ports.push({ name: sp.name, port: number, protocol: sp.protocol, ...(sp.appProtocol ? { appProtocol: sp.appProtocol } : {}) });
+      }
+    }
+    const key = JSON.stringify(ports);
+    const group = groups.get(key) ?? { ports, endpoints: [] };
+    const serving = pod.ready;
+    group.endpoints.push({
+      addresses: [pod.podIP],
+      conditions: {
+        ready: service.publishNotReadyAddresses || (serving && !pod.terminating),
+        serving,
+        terminating: pod.terminating,
+      },
+      nodeName: pod.nodeName || null,
+      zone: zoneOf.get(pod.nodeName) ?? null,
+      hostname: headless && pod.hostname !== '' && pod.subdomain === service.metadata.name ? pod.hostname : null,
+      hints: null,
+      targetRef: { kind: 'Pod', namespace: pod.metadata.namespace, name: pod.metadata.name },
+    });
+    groups.set(key, group);
+  }
+  const slices: EndpointSlice[] = [];
+  const labels: Record<string, string> = {};
+  for (const [k, v] of Object.entries(service.metadata.labels)) labels[k] = v;
+  labels['kubernetes.io/service-name'] = service.metadata.name;
+  labels['endpointslice.kubernetes.io/managed-by'] = ENDPOINTSLICE_CONTROLLER;
+  if (headless) labels['service.kubernetes.io/headless'] = '';
+  const emit = (ports: EndpointPort[], endpoints: Endpoint[], index: number): void => {
+    slices.push({
+      metadata: {
+        namespace: service.metadata.namespace,
+        name: `${service.metadata.name}-${generatedSuffix(`${service.metadata.namespace}/${service.metadata.name}/${index}`)}`,
+        labels,
+        annotations: {},
+      },
+      serviceName: service.metadata.name,
+      addressType: 'IPv4',
+      ports,
+      endpoints,
+      managedBy: ENDPOINTSLICE_CONTROLLER,
+      source: service.source,
+    });
+  };
+  let index = 0;
+  for (const group of [...groups.values()].sort((a, b) => JSON.stringify(a.ports).localeCompare(JSON.stringify(b.ports)))) {
+    for (let i = 0; i < group.endpoints.length; i += MAX_ENDPOINTS_PER_SLICE) {
+      emit(group.ports, group.endpoints.slice(i, i + MAX_ENDPOINTS_PER_SLICE), index++);
+    }
+  }
+  // The controller keeps one empty slice for a selector Service without endpoints ("placeholder").
+  if (slices.length === 0) {
+    emit([], [], 0);
+  }
+  return slices;
+}

@@ -1,0 +1,196 @@
+// The Deployment, ReplicaSet, StatefulSet and DaemonSet controllers: workloads → pods
+// (names and run-time labels as the real controllers make them; placement and IPs
+// come later from the scheduler and pod IPAM).
+import type { Diagnostic, Labels, LoadedObject, Node } from '../model';
+import { formatFieldPath } from '../model';
+import { isPlainObject, rangeAt } from '../load';
+import { canonicalJson, fnv32a, generatedSuffix, safeEncodeString } from '../util/hash';
+import type { PodTemplateInfo } from './podTemplate';
+import { readPodTemplate, readStringMap } from './podTemplate';
+import { labelSelectorMatches, readLabelSelector } from './labels';
+
+/** A pod the controllers will create, before the scheduler places it. */
+export interface PlannedPod {
+  namespace: string;
+  name: string;
+  labels: Labels;
+  template: PodTemplateInfo;
+  owner: { kind: string; name: string } | null;
+  /** DaemonSet pods are bound to their node by the controller. */
+  nodeName: string;
+  /** Stable seed for placement so a pod does not move when unrelated files change. */
+  workloadKey: string;
+  ordinal: number;
+}
+
+export interface PlannedWorkload {
+  kind: string;
+  namespace: string;
+  name: string;
+  object: LoadedObject;
+  pods: PlannedPod[];
+}
+
+export const WORKLOAD_KINDS = new Set(['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'Pod']);
+
+/** Pods per workload that kubepath models; more is reported and capped to keep memory bounded. */
+export const MAX_PODS_PER_WORKLOAD = 1000;
+
+export function planWorkloads(objects: LoadedObject[], nodes: Node[], diagnostics: Diagnostic[]): PlannedWorkload[] {
+  const out: PlannedWorkload[] = [];
+  for (const object of objects) {
+    if (!WORKLOAD_KINDS.has(object.kind) || !isAppsOrCore(object)) continue;
+    const workload = planWorkload(object, nodes, diagnostics);
+    if (workload) out.push(workload);
+  }
+  return out;
+}
+
+function isAppsOrCore(object: LoadedObject): boolean {
+  return object.kind === 'Pod' ? object.apiVersion === 'v1' : object.apiVersion.startsWith('apps/');
+}
+
+function planWorkload(object: LoadedObject, nodes: Node[], diagnostics: Diagnostic[]): PlannedWorkload | null {
+  const { kind, namespace, name } = object;
+  if (name === '') {
+    diagnostics.push({
+      range: rangeAt(object, ['metadata']),
+      severity: 'error',
+      code: 'workload-invalid',
+      message: `${kind}: metadata.name: Required value: name or generateName is required`,
+    });
+    return null;
+  }
+  const workload: PlannedWorkload = { kind, namespace, name, object, pods: [] };
+  const key = `${kind}/${namespace}/${name}`;
+  if (kind === 'Pod') {
+    const template = readPodTemplate(object, [], diagnostics);
+    workload.pods.push({
+      namespace,
+      name,
+      labels: template.labels,
+      template,
+      owner: null,
+      nodeName: template.nodeName,
+      workloadKey: key,
+      ordinal: 0,
+    });
+    return workload;
+  }
+  const template = readPodTemplate(object, ['spec', 'template'], diagnostics);
+  checkSelector(object, template, diagnostics);
+  const spec = isPlainObject(object.raw['spec']) ? object.raw['spec'] : {};
+  const replicas = kind === 'DaemonSet' ? 0 : readReplicas(object, spec['replicas'], diagnostics);
+  // The template hash is what makes pod names change on a rollout, as in a real cluster.
+  const templateHash = safeEncodeString(String(fnv32a(canonicalJson(spec['template'] ?? null))));
+  const makePod = (podName: string, labels: Labels, ordinal: number, nodeName: string): PlannedPod => ({
+    namespace,
+    name: podName,
+    labels,
+    template,
+    owner: { kind: kind === 'Deployment' ? 'ReplicaSet' : kind, name: kind === 'Deployment' ? `${name}-${templateHash}` : name },
+    nodeName: nodeName || template.nodeName,
+    workloadKey: key,
+    ordinal,
+  });
+  if (kind === 'Deployment' || kind === 'ReplicaSet') {
+    const rsName = kind === 'Deployment' ? `${name}-${templateHash}` : name;
+    const labels = kind === 'Deployment' ? { ...template.labels, 'pod-template-hash': templateHash } : template.labels;
+    for (let i = 0; i < replicas; i++) {
+      workload.pods.push(makePod(`${rsName}-${generatedSuffix(`${rsName}/${i}`)}`, labels, i, ''));
+    }
+  } else if (kind === 'StatefulSet') {
+    const revision = `${name}-${templateHash}`;
+    const serviceName = typeof spec['serviceName'] === 'string' ? spec['serviceName'] : '';
+    for (let i = 0; i < replicas; i++) {
+      const podName = `${name}-${i}`;
+      const pod = makePod(
+        podName,
+        {
+          ...template.labels,
+          'controller-revision-hash': revision,
+          'statefulset.kubernetes.io/pod-name': podName,
+          'apps.kubernetes.io/pod-index': String(i),
+        },
+        i,
+        '',
+      );
+      pod.template = { ...template, hostname: podName, subdomain: serviceName };
+      workload.pods.push(pod);
+    }
+  } else if (kind === 'DaemonSet') {
+    const revision = templateHash;
+    const eligible = nodes.filter((n) => selectorMatchesNode(template.nodeSelector, n));
+    eligible.forEach((node, i) => {
+      workload.pods.push(
+        makePod(
+          `${name}-${generatedSuffix(`${name}/${node.name}`)}`,
+          { ...template.labels, 'controller-revision-hash': revision, 'pod-template-generation': '1' },
+          i,
+          node.name,
+        ),
+      );
+    });
+  }
+  return workload;
+}
+
+function readReplicas(object: LoadedObject, value: unknown, diagnostics: Diagnostic[]): number {
+  if (value === undefined || value === null) return 1;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+    diagnostics.push({
+      range: rangeAt(object, ['spec', 'replicas']),
+      severity: 'error',
+      code: 'workload-invalid',
+      message: `spec.replicas: Invalid value: ${JSON.stringify(value)}: must be greater than or equal to 0`,
+    });
+    return 1;
+  }
+  if (value > MAX_PODS_PER_WORKLOAD) {
+    diagnostics.push({
+      range: rangeAt(object, ['spec', 'replicas']),
+      severity: 'info',
+      code: 'workload-replicas-capped',
+      message: `kubepath models the first ${MAX_PODS_PER_WORKLOAD} of ${value} replicas`,
+    });
+    return MAX_PODS_PER_WORKLOAD;
+  }
+  return value;
+}
+
+/** apps/v1 requires spec.selector and that it selects the template's labels. */
+function checkSelector(object: LoadedObject, template: PodTemplateInfo, diagnostics: Diagnostic[]): void {
+  const spec = isPlainObject(object.raw['spec']) ? object.raw['spec'] : {};
+  if (spec['selector'] === undefined) {
+    diagnostics.push({
+      range: rangeAt(object, ['spec']),
+      severity: 'error',
+      code: 'workload-invalid',
+      message: `The ${object.kind} "${object.name}" is invalid: spec.selector: Required value (its pods are still modelled from the template)`,
+    });
+    return;
+  }
+  const selector = readLabelSelector(spec['selector']);
+  if (!selector) return;
+  if (!labelSelectorMatches(selector, template.labels)) {
+    diagnostics.push({
+      range: rangeAt(object, ['spec', 'template', 'metadata', 'labels']),
+      severity: 'error',
+      code: 'workload-invalid',
+      message: `The ${object.kind} "${object.name}" is invalid: ${formatFieldPath(['spec', 'template', 'metadata', 'labels'])}: Invalid value: ${goMap(template.labels)}: \`selector\` does not match template \`labels\``,
+    });
+  }
+}
+
+function goMap(labels: Labels): string {
+  return `map[string]string{${Object.keys(labels)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${JSON.stringify(labels[k])}`)
+    .join(', ')}}`;
+}
+
+export function selectorMatchesNode(selector: Labels, node: Node): boolean {
+  return Object.entries(selector).every(([k, v]) => node.labels[k] === v);
+}
+
+export { readStringMap };

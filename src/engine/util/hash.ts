@@ -1,0 +1,49 @@
+// Stable, dependency-free hashes for deterministic predictions.
+
+/** FNV-1a, 32-bit: the hash Kubernetes uses for pod-template-hash. */
+export function fnv32a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    let code = text.charCodeAt(i);
+    // Hash UTF-16 code units as UTF-8-ish bytes; only stability matters here.
+    if (code > 0x7f) {
+      hash = Math.imul(hash ^ (code >>> 8), 0x01000193);
+      code &= 0xff;
+    }
+    hash = Math.imul(hash ^ code, 0x01000193);
+  }
+  return hash >>> 0;
+}
+
+/** apimachinery's rand alphabet: no vowels or confusable characters. */
+const SAFE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+
+/** `rand.SafeEncodeString`: maps each character to the safe alphabet. */
+export function safeEncodeString(text: string): string {
+  let out = '';
+  for (let i = 0; i < text.length; i++) out += SAFE_ALPHABET[text.charCodeAt(i) % SAFE_ALPHABET.length];
+  return out;
+}
+
+/** A 5-character suffix as `generateName` produces, chosen from a seed instead of at random. */
+export function generatedSuffix(seed: string, length = 5): string {
+  let out = '';
+  let h = fnv32a(seed);
+  for (let i = 0; i < length; i++) {
+    h = fnv32a(`${seed}#${i}#${h}`);
+    out += SAFE_ALPHABET[h % SAFE_ALPHABET.length];
+  }
+  return out;
+}
+
+/** JSON with sorted keys, for hashing objects independent of key order. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.keys(value as Record<string, unknown>)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`);
+    return `{${entries.join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
