@@ -5,3 +5,4 @@ export type * from './source';
 export { fileStartRange } from './source';
 export { formatFieldPath } from './fieldPath';
 export type * from './cluster';
+export type * from './trace';

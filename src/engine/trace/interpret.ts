@@ -1,0 +1,686 @@
+// Walks one new connection's first packet through a node's nat and filter
+// tables the way netfilter does, splitting on `-m statistic` into weighted
+// branches. Pure: the dump, packet and options are the whole input.
+import type {
+  Diagnostic,
+  PacketTrace,
+  TraceBranch,
+  TraceEntry,
+  TraceHop,
+  TraceHopKind,
+  TraceOutcome,
+  TracePacket,
+} from '../model';
+import type { IptablesChain, IptablesDump, IptablesRule, IptablesTable, RuleMatch } from './dump';
+import { findChain, findTable } from './dump';
+import type { Cidr, ParsedIP } from './ip';
+import { cidrContains, formatIP, parseCidr, parseIP } from './ip';
+import { EMULATED_BUILTIN_RULES } from './kubeJumps';
+import { BUILTIN_CHAINS, parseIptablesSave } from './parse';
+import { compileRule, parseMarkValue } from './ruleSpec';
+import { tokenize } from './tokenize';
+
+export interface TraceOptions {
+  /**
+   * Addresses (or CIDRs) that are LOCAL on this node for `-m addrtype`: its node IPs,
+   * external IPs bound to it… 127.0.0.0/8 and ::1 are always added.
+   */
+  localAddresses: string[];
+  /** Labels every hop (`node` field). */
+  node?: string;
+  /** Nested jumps before the walk gives up (loops); default 64. */
+  maxDepth?: number;
+}
+
+const DEFAULT_MAX_DEPTH = 64;
+/** Targets that only observe the packet; the walk continues after them. */
+const OBSERVING_TARGETS = new Set(['LOG', 'NFLOG', 'TRACE', 'ULOG']);
+
+interface State {
+  src: ParsedIP;
+  dst: ParsedIP;
+  dport: number;
+  protocol: string;
+  mark: number;
+  ctstates: Set<string>;
+  dnat: { ip: string; port: number | null } | null;
+  masquerade: boolean;
+  probability: number;
+  hops: TraceHop[];
+  notes: string[];
+  uncertain: boolean;
+  /** Set once a DROP/REJECT (rule or policy) ended the branch. */
+  stopped: 'dropped' | 'rejected' | null;
+  verdict: string;
+  accepted: boolean;
+}
+
+/** How the packet leaves a rule or chain: next rule, back to the caller, or decided. */
+type ChainResult =
+  | { state: State; end: 'continue' }
+  | { state: State; end: 'return' }
+  | { state: State; end: 'terminal'; target: string };
+
+interface Walk {
+  dump: IptablesDump;
+  local: Cidr[];
+  node: string | undefined;
+  maxDepth: number;
+  emulated: Map<string, IptablesChain>;
+}
+
+function clone(s: State): State {
+  return { ...s, ctstates: new Set(s.ctstates), hops: [...s.hops], notes: [...s.notes] };
+}
+
+function hop(walk: Walk, h: TraceHop): TraceHop {
+  return walk.node === undefined ? h : { ...h, node: walk.node };
+}
+
+function ruleHop(
+  walk: Walk,
+  kind: TraceHopKind,
+  table: string,
+  rule: IptablesRule,
+  name: string,
+  detail: string,
+): TraceHop {
+  const h: TraceHop = {
+    kind,
+    name,
+    detail: rule.line > 0 ? detail : `${detail} (${EMULATED_NOTE})`,
+    table,
+    chain: rule.chain,
+    rule: `-A ${rule.chain} ${rule.text}`,
+    source: rule.source,
+  };
+  if (rule.line > 0) h.line = rule.line;
+  return hop(walk, h);
+}
+
+function isLocal(walk: Walk, ip: ParsedIP): boolean {
+  return walk.local.some((c) => cidrContains(c, ip));
+}
+
+function commentOf(rule: IptablesRule): string {
+  const c = rule.matches.find((m) => m.kind === 'comment');
+  return c?.kind === 'comment' ? c.comment : '';
+}
+
+type MatchVerdict =
+  { kind: 'no' } | { kind: 'unsupported'; what: string[] } | { kind: 'yes'; probability: number };
+
+function evaluate(
+  walk: Walk,
+  rule: IptablesRule,
+  s: State,
+): { verdict: MatchVerdict; affinity: string | null } {
+  let probability = 1;
+  const unsupported: string[] = [];
+  let failed = false;
+  let affinity: string | null = null;
+  let failedOnlyByAffinity = true;
+  const fail = (): void => {
+    failed = true;
+    failedOnlyByAffinity = false;
+  };
+  for (const m of rule.matches) {
+    const r = matchOne(walk, m, s);
+    if (r === 'unsupported') unsupported.push(m.kind === 'unsupported' ? m.what : m.text);
+    else if (typeof r === 'number') probability *= r;
+    else if (!r) {
+      if (m.kind === 'recent' && (m.mode === 'rcheck' || m.mode === 'update')) {
+        failed = true;
+        affinity = m.name;
+      } else {
+        fail();
+      }
+    }
+  }
+  if (failed) return { verdict: { kind: 'no' }, affinity: failedOnlyByAffinity ? affinity : null };
+  if (unsupported.length > 0) return { verdict: { kind: 'unsupported', what: unsupported }, affinity: null };
+  return { verdict: { kind: 'yes', probability }, affinity: null };
+}
+
+/** true/false, a probability for `-m statistic`, or 'unsupported'. */
+function matchOne(walk: Walk, m: RuleMatch, s: State): boolean | number | 'unsupported' {
+  switch (m.kind) {
+    case 'address': {
+      const cidr = parseCidr(m.value);
+      if (cidr === null) return 'unsupported';
+      return cidrContains(cidr, m.field === 'source' ? s.src : s.dst) !== m.negated;
+    }
+    case 'protocol':
+      return (m.protocol === 'all' || m.protocol === '0' || m.protocol === s.protocol) !== m.negated;
+    case 'port':
+      return (s.dport >= m.from && s.dport <= m.to) !== m.negated;
+    case 'syn':
+      // The first packet of a TCP connection is a SYN.
+      return (s.protocol === 'tcp') !== m.negated;
+    case 'addrtype': {
+      if (m.types.some((t) => t !== 'LOCAL')) return 'unsupported';
+      return isLocal(walk, m.field === 'source' ? s.src : s.dst) !== m.negated;
+    }
+    case 'comment':
+    case 'nfacct':
+      return true;
+    case 'statistic':
+      return m.negated ? 1 - m.probability : m.probability;
+    case 'recent':
+      // A first connection has no entry in the recent list yet; --set only records it.
+      if (m.mode === 'set') return !m.negated;
+      return m.negated;
+    case 'mark':
+      return ((s.mark & m.mask) >>> 0 === m.value >>> 0) !== m.negated;
+    case 'ctstate':
+      return m.states.some((st) => s.ctstates.has(st)) !== m.negated;
+    case 'unsupported':
+      return 'unsupported';
+  }
+}
+
+function chainIn(
+  walk: Walk,
+  table: IptablesTable | undefined,
+  tableName: string,
+  name: string,
+): IptablesChain | undefined {
+  return walk.emulated.get(`${tableName}/${name}`) ?? findChain(table, name);
+}
+
+function applyMark(rule: IptablesRule, s: State): boolean {
+  const opt = rule.target?.options[0];
+  const mv = parseMarkValue(opt?.values[0] ?? '');
+  if (opt === undefined || mv === null) return false;
+  switch (opt.name) {
+    case '--set-xmark':
+      s.mark = ((s.mark & ~mv.mask) ^ mv.value) >>> 0;
+      return true;
+    case '--set-mark':
+      s.mark = ((s.mark & ~mv.mask) | mv.value) >>> 0;
+      return true;
+    case '--or-mark':
+      s.mark = (s.mark | mv.value) >>> 0;
+      return true;
+    case '--xor-mark':
+      s.mark = (s.mark ^ mv.value) >>> 0;
+      return true;
+    case '--and-mark':
+      s.mark = (s.mark & mv.value) >>> 0;
+      return true;
+    default:
+      return false;
+  }
+}
+
+function parseDnatTarget(text: string): { ip: ParsedIP; port: number | null } | null {
+  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);
+  const v4 = /^([^:]+)(?::(\d+))?$/.exec(text);
+  const m = v6 ?? (text.split(':').length > 2 ? ([text, text] as const) : v4);
+  if (m === null) return null;
+  const ip = parseIP(m[1] ?? '');
+  if (ip === null) return null;
+  const port = m[2] === undefined ? null : Number(m[2]);
+  return { ip, port };
+}
+
+/**
+ * Runs `chain` from rule `start`. Returns every way the packet leaves the chain,
+ * in rule order: statistic splits put the taken branch before the rest.
+ */
+function runChain(
+  walk: Walk,
+  tableName: string,
+  chain: IptablesChain,
+  start: number,
+  input: State,
+  depth: number,
+): ChainResult[] {
+  const table = findTable(walk.dump, tableName);
+  const results: ChainResult[] = [];
+  let s = input;
+  const continueFrom = (next: number, rs: ChainResult[]): void => {
+    for (const r of rs) {
+      if (r.end === 'continue') results.push(...runChain(walk, tableName, chain, next, r.state, depth));
+      else results.push(r);
+    }
+  };
+  for (let i = start; i < chain.rules.length; i++) {
+    const rule = chain.rules[i];
+    if (rule === undefined) continue;
+    const { verdict, affinity } = evaluate(walk, rule, s);
+    if (affinity !== null) {
+      s.notes.push(
+        `session affinity: a later connection from ${formatIP(s.src)} recorded in ${affinity} within its timeout skips the random choice (${rule.chain} line ${rule.line})`,
+      );
+    }
+    if (verdict.kind === 'no') continue;
+    if (verdict.kind === 'unsupported') {
+      s.uncertain = true;
+      s.hops.push(
+        ruleHop(
+          walk,
+          'unsupported',
+          tableName,
+          rule,
+          verdict.what.join(', '),
+          `unsupported match ${verdict.what.join(', ')} at line ${rule.line}: assumed not to match; the outcome is uncertain`,
+        ),
+      );
+      continue;
+    }
+    if (verdict.probability < 1) {
+      if (verdict.probability <= 0) continue;
+      const taken = clone(s);
+      taken.probability *= verdict.probability;
+      s.probability *= 1 - verdict.probability;
+      continueFrom(i + 1, applyTarget(walk, tableName, table, rule, taken, depth, verdict.probability));
+      continue;
+    }
+    const outcome = applyTarget(walk, tableName, table, rule, s, depth, 1);
+    const first = outcome[0];
+    if (outcome.length === 1 && first !== undefined && first.end === 'continue') {
+      s = first.state;
+      continue;
+    }
+    continueFrom(i + 1, outcome);
+    return results;
+  }
+  results.push({ state: s, end: 'return' });
+  return results;
+}
+
+/**
+ * Applies a matched rule. A result `{end:'return', state}` with the same state object
+ * that came in means "continue with the next rule"; anything else leaves the chain.
+ */
+function applyTarget(
+  walk: Walk,
+  tableName: string,
+  table: IptablesTable | undefined,
+  rule: IptablesRule,
+  s: State,
+  depth: number,
+  probability: number,
+): ChainResult[] {
+  const comment = commentOf(rule);
+  const why = (text: string): string => (comment === '' ? text : `${comment}: ${text}`);
+  const prob = probability < 1 ? `random choice taken with probability ${probability}; ` : '';
+  const target = rule.target;
+  if (target === null) {
+    s.hops.push(ruleHop(walk, 'rule', tableName, rule, '(no target)', why('matched; no target, continues')));
+    return [{ state: s, end: 'continue' }];
+  }
+  const name = target.name;
+  const sub = chainIn(walk, table, tableName, name);
+  if (sub !== undefined) {
+    s.hops.push(
+      ruleHop(walk, 'rule', tableName, rule, name, why(`${prob}${target.goto ? 'goto' : 'jump to'} ${name}`)),
+    );
+    if (depth >= walk.maxDepth) {
+      s.uncertain = true;
+      s.hops.push(
+        ruleHop(
+          walk,
+          'unsupported',
+          tableName,
+          rule,
+          'jump depth limit',
+          `more than ${walk.maxDepth} nested jumps at line ${rule.line} (a jump loop?); the walk stops here and the outcome is uncertain`,
+        ),
+      );
+      return [{ state: s, end: 'continue' }];
+    }
+    // Falling off (or RETURN from) a jumped-to chain continues here; from a goto'd chain it leaves this chain too.
+    return runChain(walk, tableName, sub, 0, s, depth + 1).map((r) =>
+      r.end === 'return' && !target.goto ? { state: r.state, end: 'continue' } : r,
+    );
+  }
+  switch (name) {
+    case 'ACCEPT':
+      s.hops.push(
+        ruleHop(
+          walk,
+          'rule',
+          tableName,
+          rule,
+          'ACCEPT',
+          why(`${prob}accepted by ${tableName} ${rule.chain}`),
+        ),
+      );
+      if (tableName === 'filter') s.accepted = true;
+      return [{ state: s, end: 'terminal', target: 'ACCEPT' }];
+    case 'DROP':
+      s.hops.push(ruleHop(walk, 'drop', tableName, rule, 'DROP', why(`${prob}dropped`)));
+      return [{ state: s, end: 'terminal', target: 'DROP' }];
+    case 'REJECT':
+      s.hops.push(ruleHop(walk, 'reject', tableName, rule, 'REJECT', why(`${prob}rejected`)));
+      return [{ state: s, end: 'terminal', target: 'REJECT' }];
+    case 'RETURN':
+      s.hops.push(ruleHop(walk, 'rule', tableName, rule, 'RETURN', why(`${prob}return from ${rule.chain}`)));
+      return [{ state: s, end: 'return' }];
+    case 'DNAT': {
+      const to = target.options.find((o) => o.name === '--to-destination')?.values[0] ?? '';
+      const parsed = tableName === 'nat' ? parseDnatTarget(to) : null;
+      if (parsed === null) {
+        return unsupportedTarget(walk, tableName, rule, s, `DNAT ${to}`);
+      }
+      const ipText = formatIP(parsed.ip);
+      s.dst = parsed.ip;
+      if (parsed.port !== null) s.dport = parsed.port;
+      s.dnat = { ip: ipText, port: parsed.port ?? s.dport };
+      s.ctstates.add('DNAT');
+      s.hops.push(ruleHop(walk, 'dnat', tableName, rule, to, why(`${prob}destination rewritten to ${to}`)));
+      return [{ state: s, end: 'terminal', target: 'DNAT' }];
+    }
+    case 'MARK': {
+      const before = s.mark;
+      if (!applyMark(rule, s))
+        return unsupportedTarget(walk, tableName, rule, s, `MARK ${rule.target?.options[0]?.name ?? ''}`);
+      s.hops.push(
+        ruleHop(
+          walk,
+          'rule',
+          tableName,
+          rule,
+          'MARK',
+          why(`${prob}mark 0x${before.toString(16)} -> 0x${s.mark.toString(16)}`),
+        ),
+      );
+      return [{ state: s, end: 'continue' }];
+    }
+    case 'MASQUERADE':
+    case 'SNAT':
+      if (tableName !== 'nat') return unsupportedTarget(walk, tableName, rule, s, name);
+      s.masquerade = true;
+      s.hops.push(
+        ruleHop(
+          walk,
+          'rule',
+          tableName,
+          rule,
+          name,
+          why(`${prob}source rewritten to the node's address (${name})`),
+        ),
+      );
+      return [{ state: s, end: 'terminal', target: name }];
+    default:
+      if (OBSERVING_TARGETS.has(name)) {
+        s.hops.push(ruleHop(walk, 'rule', tableName, rule, name, why(`${prob}${name} (observes only)`)));
+        return [{ state: s, end: 'continue' }];
+      }
+      return unsupportedTarget(walk, tableName, rule, s, name);
+  }
+}
+
+function unsupportedTarget(
+  walk: Walk,
+  tableName: string,
+  rule: IptablesRule,
+  s: State,
+  what: string,
+): ChainResult[] {
+  s.uncertain = true;
+  const undefinedChain = !/^[A-Z]+$/.test(what) || what.startsWith('KUBE-');
+  s.hops.push(
+    ruleHop(
+      walk,
+      'unsupported',
+      tableName,
+      rule,
+      what,
+      undefinedChain && rule.target?.name === what
+        ? `jump to ${what} at line ${rule.line}, which is not a chain of table ${tableName}; assumed to continue, the outcome is uncertain`
+        : `unsupported target ${what} at line ${rule.line}: assumed to continue; the outcome is uncertain`,
+    ),
+  );
+  return [{ state: s, end: 'continue' }];
+}
+
+const EMULATED_NOTE = 'jump rule kube-proxy installs outside its restore input (not in this dump)';
+
+/** Built-in chains for a restore-input dump: the jump rules kube-proxy would have installed. */
+function emulateBuiltins(dump: IptablesDump): {
+  chains: Map<string, IptablesChain>;
+  emulatedTables: string[];
+} {
+  const chains = new Map<string, IptablesChain>();
+  const emulatedTables: string[] = [];
+  for (const [tableName, hooks] of Object.entries(EMULATED_BUILTIN_RULES)) {
+    const table = findTable(dump, tableName);
+    if (table === undefined) continue;
+    const builtins = BUILTIN_CHAINS[tableName] ?? [];
+    const hasBuiltins = table.chains.some(
+      (c) => builtins.includes(c.name) && (c.policy !== null || c.rules.length > 0),
+    );
+    if (hasBuiltins) continue;
+    emulatedTables.push(tableName);
+    for (const [hook, texts] of Object.entries(hooks)) {
+      const rules: IptablesRule[] = [];
+      for (const text of texts) {
+        const compiled = compileRule(tokenize(text).tokens);
+        // Only chains kube-proxy wrote into this dump get a jump (e.g. no KUBE-FIREWALL for IPv6).
+        if (compiled.target === null || findChain(table, compiled.target.name) === undefined) continue;
+        rules.push({
+          chain: hook,
+          line: 0,
+          text,
+          args: tokenize(text).tokens.map((t) => t.text),
+          matches: compiled.matches,
+          target: compiled.target,
+          source: null,
+        });
+      }
+      chains.set(`${tableName}/${hook}`, { name: hook, policy: 'ACCEPT', line: null, rules, deleted: false });
+    }
+  }
+  return { chains, emulatedTables };
+}
+
+function runHook(walk: Walk, tableName: string, hook: string, states: State[]): State[] {
+  const out: State[] = [];
+  const table = findTable(walk.dump, tableName);
+  for (const s of states) {
+    if (s.stopped !== null) {
+      out.push(s);
+      continue;
+    }
+    const chain = chainIn(walk, table, tableName, hook);
+    if (chain === undefined) {
+      out.push(s);
+      continue;
+    }
+    const emulated = walk.emulated.has(`${tableName}/${hook}`);
+    const entry: TraceHop = {
+      kind: 'chain',
+      name: `${tableName} ${hook}`,
+      detail: emulated
+        ? `${tableName} ${hook} (built-in chain not in the dump: kube-proxy's jump rules emulated)`
+        : `${tableName} ${hook}${chain.policy === null ? '' : ` (policy ${chain.policy})`}`,
+      table: tableName,
+      chain: hook,
+      source: null,
+    };
+    if (chain.line !== null) {
+      entry.line = chain.line;
+      if (walk.dump.file !== null) {
+        entry.source = {
+          file: walk.dump.file,
+          line: chain.line,
+          column: 1,
+          endLine: chain.line + 1,
+          endColumn: 1,
+        };
+      }
+    }
+    s.hops.push(hop(walk, entry));
+    for (const r of runChain(walk, tableName, chain, 0, s, 0)) {
+      const st = r.state;
+      if (r.end === 'terminal') {
+        if (r.target === 'DROP' || r.target === 'REJECT') {
+          st.stopped = r.target === 'DROP' ? 'dropped' : 'rejected';
+          st.verdict = r.target;
+        }
+      } else if (chain.policy === 'DROP' || chain.policy === 'REJECT') {
+        st.stopped = 'dropped';
+        st.verdict = `policy ${chain.policy}`;
+        st.hops.push(
+          hop(walk, {
+            kind: 'drop',
+            name: `policy ${chain.policy}`,
+            detail: `no rule of ${tableName} ${hook} decided; the chain policy drops the packet`,
+            table: tableName,
+            chain: hook,
+            ...(chain.line === null ? {} : { line: chain.line }),
+            source: entry.source ?? null,
+          }),
+        );
+      }
+      out.push(st);
+    }
+  }
+  return out;
+}
+
+const OUTCOME_PRIORITY: TraceOutcome[] = ['reached', 'rejected', 'dropped', 'accepted', 'no-route'];
+
+/**
+ * Traces the first packet of a new connection through the nat and filter tables of a
+ * dump (iptables-save output of a node, or kube-proxy's restore input, whose missing
+ * built-in chains are emulated). Returns one branch per way the packet can go.
+ */
+export function tracePacket(
+  dumpOrText: IptablesDump | string,
+  packet: TracePacket,
+  entry: TraceEntry,
+  options: TraceOptions,
+): PacketTrace {
+  const dump = typeof dumpOrText === 'string' ? parseIptablesSave(dumpOrText) : dumpOrText;
+  const diagnostics: Diagnostic[] = [...dump.errors];
+  const range = { file: dump.file ?? '', line: 1, column: 1, endLine: 1, endColumn: 1 };
+  const local = [...options.localAddresses, '127.0.0.0/8', '::1/128']
+    .map((a) => parseCidr(a))
+    .filter((c): c is Cidr => c !== null);
+  const { chains: emulated, emulatedTables } = emulateBuiltins(dump);
+  for (const t of emulatedTables) {
+    diagnostics.push({
+      range,
+      severity: 'info',
+      code: 'iptables-builtins-emulated',
+      message: `table ${t} has no built-in chains (iptables-restore input): kube-proxy's jump rules into KUBE-* chains are emulated`,
+    });
+  }
+  const walk: Walk = {
+    dump,
+    local,
+    node: options.node,
+    maxDepth: options.maxDepth ?? DEFAULT_MAX_DEPTH,
+    emulated,
+  };
+  const src = parseIP(packet.sourceIP);
+  const dst = parseIP(packet.destinationIP);
+  if (src === null || dst === null) {
+    diagnostics.push({
+      range,
+      severity: 'error',
+      code: 'trace-bad-packet',
+      message: `not an IP address: ${src === null ? packet.sourceIP : packet.destinationIP}`,
+    });
+    return {
+      packet,
+      entry,
+      node: options.node ?? null,
+      hops: [],
+      branches: [
+        {
+          probability: 1,
+          ip: null,
+          port: null,
+          masquerade: false,
+          hops: [],
+          outcome: 'no-route',
+          verdict: '',
+          uncertain: true,
+          notes: [],
+        },
+      ],
+      outcome: 'no-route',
+      uncertain: true,
+      diagnostics,
+    };
+  }
+  const initial: State = {
+    src,
+    dst,
+    dport: packet.destinationPort,
+    protocol: packet.protocol.toLowerCase(),
+    mark: 0,
+    ctstates: new Set(['NEW']),
+    dnat: null,
+    masquerade: false,
+    probability: 1,
+    hops: [],
+    notes: [],
+    uncertain: false,
+    stopped: null,
+    verdict: '',
+    accepted: false,
+  };
+
+  // Each branch is routed on its own (possibly DNAT'd) destination; order stays rule order.
+  const finals: State[] = [];
+  if (entry === 'prerouting') {
+    for (const s of runHook(walk, 'nat', 'PREROUTING', [initial])) {
+      if (isLocal(walk, s.dst)) finals.push(...runHook(walk, 'filter', 'INPUT', [s]));
+      else finals.push(...runHook(walk, 'nat', 'POSTROUTING', runHook(walk, 'filter', 'FORWARD', [s])));
+    }
+  } else {
+    for (const s of runHook(walk, 'nat', 'OUTPUT', [initial])) {
+      for (const o of runHook(walk, 'nat', 'POSTROUTING', runHook(walk, 'filter', 'OUTPUT', [s]))) {
+        // Loopback delivery: a packet for a local address comes back in through filter INPUT.
+        finals.push(...(isLocal(walk, o.dst) ? runHook(walk, 'filter', 'INPUT', [o]) : [o]));
+      }
+    }
+  }
+
+  const branches: TraceBranch[] = finals.map((s) => {
+    const outcome: TraceOutcome = s.stopped ?? (s.dnat !== null ? 'reached' : 'accepted');
+    const verdict = s.stopped !== null ? s.verdict : s.dnat !== null ? 'DNAT' : s.accepted ? 'ACCEPT' : '';
+    return {
+      probability: s.probability,
+      ip: s.dnat?.ip ?? null,
+      port: s.dnat?.port ?? null,
+      masquerade: s.masquerade,
+      hops: s.hops,
+      outcome,
+      verdict,
+      uncertain: s.uncertain,
+      notes: [...new Set(s.notes)],
+    };
+  });
+  const shared = commonPrefix(branches.map((b) => b.hops));
+  for (const b of branches) b.hops = b.hops.slice(shared.length);
+  const outcome = OUTCOME_PRIORITY.find((o) => branches.some((b) => b.outcome === o)) ?? 'no-route';
+  return {
+    packet,
+    entry,
+    node: options.node ?? null,
+    hops: shared,
+    branches,
+    outcome,
+    uncertain: branches.some((b) => b.uncertain),
+    diagnostics,
+  };
+}
+
+function commonPrefix(lists: TraceHop[][]): TraceHop[] {
+  const first = lists[0];
+  if (first === undefined) return [];
+  let n = first.length;
+  for (const l of lists) {
+    let i = 0;
+    while (i < n && i < l.length && l[i] === first[i]) i++;
+    n = i;
+  }
+  return first.slice(0, n);
+}
