@@ -89,17 +89,15 @@ export function loadYamlFile(file: string, text: string, limits: LoadLimits = DE
     documents = documents.slice(0, limits.maxDocuments);
   }
   documents.forEach((doc, docIndex) => {
-    if (doc.errors.length > 0) {
-      for (const error of doc.errors) {
-        const [start, end] = error.pos;
-        const range = toRange(start, end);
-        result.diagnostics.push({
-          range,
-          severity: 'error',
-          code: 'yaml-syntax',
-          message: `YAML syntax error: ${firstLine(error.message)}`,
-        });
-      }
+    const error = doc.errors[0];
+    if (error) {
+      // One finding per broken document: later errors are usually echoes of the first.
+      result.diagnostics.push({
+        range: toRange(error.pos[0], error.pos[1]),
+        severity: 'error',
+        code: 'yaml-syntax',
+        message: `YAML syntax error: ${firstLine(error.message)}`,
+      });
       return;
     }
     let value: unknown;

@@ -1,0 +1,85 @@
+// Reading the user's paths: files and folders, recursively, *.yaml|*.yml|*.json.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, resolve, sep } from 'node:path';
+import type { WorkspaceFile } from '../engine';
+import { PROFILE_FILE_NAME } from '../engine';
+import { UsageError } from './io';
+
+const MANIFEST = /\.(ya?ml|json)$/i;
+const SKIP_DIRS = new Set(['node_modules', '.git', 'dist', 'out', '.vscode-test']);
+
+export interface CollectedInput {
+  files: WorkspaceFile[];
+  profile: WorkspaceFile | null;
+}
+
+function display(cwd: string, absolute: string): string {
+  const rel = relative(cwd, absolute);
+  return (rel.startsWith('..') ? absolute : rel).split(sep).join('/');
+}
+
+export function collectFiles(paths: string[], cwd: string, clusterPath: string | undefined): CollectedInput {
+  if (paths.length === 0) throw new UsageError('no input paths given');
+  const files: WorkspaceFile[] = [];
+  let foundProfile: string | null = null;
+  const visit = (absolute: string, explicit: boolean): void => {
+    let stat;
+    try {
+      stat = statSync(absolute);
+    } catch {
+      throw new UsageError(`cannot read ${display(cwd, absolute)}: no such file or directory`);
+    }
+    if (stat.isDirectory()) {
+      let entries: string[];
+      try {
+        entries = readdirSync(absolute).sort();
+      } catch (err) {
+        throw new UsageError(`cannot read directory ${display(cwd, absolute)}: ${(err as Error).message}`);
+      }
+      for (const entry of entries) {
+        if (SKIP_DIRS.has(entry)) continue;
+        const child = join(absolute, entry);
+        let isDir = false;
+        try {
+          isDir = statSync(child).isDirectory();
+        } catch {
+          continue; // dangling symlink
+        }
+        if (isDir || MANIFEST.test(entry)) visit(child, false);
+      }
+      return;
+    }
+    if (!explicit && !MANIFEST.test(absolute)) return;
+    if (absolute.endsWith(PROFILE_FILE_NAME)) {
+      foundProfile ??= absolute;
+      return;
+    }
+    let text: string;
+    try {
+      text = readFileSync(absolute, 'utf8');
+    } catch (err) {
+      throw new UsageError(`cannot read ${display(cwd, absolute)}: ${(err as Error).message}`);
+    }
+    files.push({ path: display(cwd, absolute), text });
+  };
+  for (const p of paths) visit(resolve(cwd, p), true);
+  const profilePath = clusterPath !== undefined ? resolve(cwd, clusterPath) : foundProfile ?? findProfileUpwards(paths, cwd);
+  let profile: WorkspaceFile | null = null;
+  if (profilePath) {
+    try {
+      profile = { path: display(cwd, profilePath), text: readFileSync(profilePath, 'utf8') };
+    } catch (err) {
+      throw new UsageError(`cannot read cluster profile ${display(cwd, profilePath)}: ${(err as Error).message}`);
+    }
+  }
+  if (files.length === 0 && profile === null) {
+    throw new UsageError(`no *.yaml, *.yml or *.json files found in ${paths.join(', ')}`);
+  }
+  return { files, profile };
+}
+
+/** A profile in the working directory applies to every command run there. */
+function findProfileUpwards(_paths: string[], cwd: string): string | null {
+  const candidate = join(cwd, PROFILE_FILE_NAME);
+  return existsSync(candidate) ? candidate : null;
+}

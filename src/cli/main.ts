@@ -1,0 +1,62 @@
+// kubepath CLI: analyze, iptables, trace. Commands run in-process for tests via `run`.
+import type { CliIO } from './io';
+import { EXIT_USAGE, UsageError } from './io';
+import { ANALYZE_USAGE, analyzeCommand } from './commands/analyze';
+
+const USAGE = `usage:
+  ${ANALYZE_USAGE}
+  kubepath iptables <paths…> [--cluster F] [--node NAME | --all-nodes] [--restore-input] [--sorted] [--diff FILE]
+  kubepath trace <target> <paths…> [--cluster F] [--from internet|node:NAME|pod:NS/NAME|ip:ADDR] [--node NAME] [--protocol TCP|UDP|SCTP] [--iptables-save FILE] [--json]
+`;
+
+type Command = (argv: string[], io: CliIO) => number | Promise<number>;
+
+const commands: Record<string, Command> = {
+  analyze: analyzeCommand,
+};
+
+export function registerCommand(name: string, command: Command): void {
+  commands[name] = command;
+}
+
+export async function run(argv: string[], io: CliIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout(USAGE);
+    return name === undefined ? EXIT_USAGE : 0;
+  }
+  const command = commands[name];
+  if (!command) {
+    io.stderr(`kubepath: unknown command "${name}"\n${USAGE}`);
+    return EXIT_USAGE;
+  }
+  try {
+    return await command(rest, io);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr(`kubepath ${name}: ${err.message}\n`);
+      return EXIT_USAGE;
+    }
+    // A bug, not bad input: still one clear line, with the detail for a report.
+    io.stderr(`kubepath ${name}: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
+    if (process.env['KUBEPATH_DEBUG'] && err instanceof Error) io.stderr(`${err.stack ?? ''}\n`);
+    return EXIT_USAGE;
+  }
+}
+
+if (require.main === module) {
+  const io: CliIO = {
+    stdout: (t) => process.stdout.write(t),
+    stderr: (t) => process.stderr.write(t),
+    cwd: process.cwd(),
+  };
+  run(process.argv.slice(2), io).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`kubepath: ${String(err)}\n`);
+      process.exitCode = EXIT_USAGE;
+    },
+  );
+}

@@ -1,0 +1,241 @@
+// Findings about how Services meet the pods in the workspace: selectors that
+// match nothing, target ports no container serves, Services with no ready endpoints.
+import type { Diagnostic, EndpointSlice, Fix, Labels, LoadedObject, Pod, Service, SourceRange } from '../model';
+import { keyRangeAt, rangeAt } from '../load';
+import { findPort, selectedPods } from '../reconcile/endpointSlices';
+import { serviceSelectorMatches } from '../reconcile/labels';
+import { editDistance, isLikelyTypo } from './editDistance';
+
+export interface ServiceFacts {
+  service: Service;
+  object: LoadedObject;
+  slices: readonly EndpointSlice[];
+}
+
+/** A pod template, seen once per workload rather than once per replica. */
+interface TemplateView {
+  owner: string;
+  namespace: string;
+  labels: Labels;
+  pods: Pod[];
+  source: SourceRange;
+}
+
+function templates(pods: readonly Pod[]): TemplateView[] {
+  const byTemplate = new Map<string, TemplateView>();
+  for (const pod of pods) {
+    const owner = pod.owner ? `${pod.owner.kind} ${pod.owner.name}` : `Pod ${pod.metadata.name}`;
+    const key = `${pod.metadata.namespace}/${owner}/${pod.source.file}:${pod.source.line}`;
+    const view = byTemplate.get(key);
+    if (view) view.pods.push(pod);
+    else byTemplate.set(key, { owner, namespace: pod.metadata.namespace, labels: pod.metadata.labels, pods: [pod], source: pod.source });
+  }
+  return [...byTemplate.values()];
+}
+
+function where(range: SourceRange): string {
+  return `${range.file}:${range.line}`;
+}
+
+function ownerLabel(view: TemplateView): string {
+  const pod = view.pods[0];
+  if (pod?.owner?.kind === 'ReplicaSet' && pod.metadata.labels['pod-template-hash']) {
+    return `Deployment ${pod.owner.name.replace(/-[^-]+$/, '')}`;
+  }
+  return view.owner;
+}
+
+export function diagnoseServices(facts: readonly ServiceFacts[], pods: readonly Pod[]): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const views = templates(pods);
+  for (const f of facts) {
+    const { service, object } = f;
+    if (service.type === 'ExternalName' || service.selector === null) {
+      out.push(...checkUserManaged(f));
+      continue;
+    }
+    const selected = selectedPods(service, pods);
+    if (selected.length === 0) {
+      out.push(selectorNoMatch(f, views));
+      continue;
+    }
+    out.push(...checkTargetPorts(f, selected));
+    const anyReady = f.slices.some((s) => s.endpoints.some((e) => e.conditions.ready !== false));
+    if (!anyReady) {
+      out.push({
+        range: rangeAt(object, ['spec', 'selector']),
+        severity: 'warning',
+        code: 'service-no-ready-endpoints',
+        message: `Service ${service.metadata.name} selects ${selected.length} pod(s) but none is ready, so kube-proxy rejects its traffic`,
+      });
+    }
+  }
+  return out;
+}
+
+function selectorNoMatch(f: ServiceFacts, views: readonly TemplateView[]): Diagnostic {
+  const { service, object } = f;
+  const selector = service.selector ?? {};
+  const ns = service.metadata.namespace;
+  const text = Object.entries(selector)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+  const elsewhere = views.filter((v) => v.namespace !== ns && serviceSelectorMatches(selector, v.labels));
+  if (elsewhere.length > 0) {
+    const v = elsewhere[0] as TemplateView;
+    return {
+      range: rangeAt(object, ['spec', 'selector']),
+      severity: 'warning',
+      code: 'service-selector-other-namespace',
+      message: `selector ${text} matches no pods in namespace ${ns}, but matches ${ownerLabel(v)} in namespace ${v.namespace} (${where(v.source)}); a Service only selects pods in its own namespace`,
+      related: elsewhere.map((e) => ({ range: e.source, message: `${ownerLabel(e)} in namespace ${e.namespace}` })),
+    };
+  }
+  // The nearest template in the namespace: fewest differing pairs, then smallest edit distance.
+  let best: { view: TemplateView; misses: [string, string][]; score: number } | null = null;
+  for (const view of views) {
+    if (view.namespace !== ns) continue;
+    const misses = Object.entries(selector).filter(([k, v]) => view.labels[k] !== v);
+    const score = misses.reduce((sum, [k, v]) => sum + nearestDistance(k, v, view.labels), 0);
+    if (!best || misses.length < best.misses.length || (misses.length === best.misses.length && score < best.score)) {
+      best = { view, misses, score };
+    }
+  }
+  const diagnostic: Diagnostic = {
+    range: rangeAt(object, ['spec', 'selector']),
+    severity: 'warning',
+    code: 'service-selector-no-match',
+    message: `selector ${text} matches no pods in namespace ${ns}`,
+  };
+  if (!best) {
+    diagnostic.message += ' (no workload in this namespace is defined in the analysed files; the pods may come from elsewhere)';
+    return diagnostic;
+  }
+  const fixes: Fix[] = [];
+  const hints: string[] = [];
+  for (const [key, value] of best.misses) {
+    const actual = best.view.labels[key];
+    if (actual !== undefined && isLikelyTypo(value, actual)) {
+      hints.push(`${key}=${actual}`);
+      const range = rangeAt(object, ['spec', 'selector', key]);
+      diagnostic.range = range;
+      fixes.push({ title: `Change selector to ${key}=${actual}`, edits: [{ range, newText: actual }], preferred: true });
+      continue;
+    }
+    const similarKey = Object.keys(best.view.labels).find((k) => best.view.labels[k] === value && isLikelyTypo(key, k));
+    if (similarKey) {
+      hints.push(`${similarKey}=${value}`);
+      const range = keyRangeAt(object, ['spec', 'selector', key]);
+      diagnostic.range = range;
+      fixes.push({ title: `Change selector key to ${similarKey}`, edits: [{ range, newText: similarKey }], preferred: true });
+    }
+  }
+  if (hints.length > 0 && hints.length === best.misses.length) {
+    diagnostic.message += `; did you mean ${hints.join(',')} (${ownerLabel(best.view)}, ${where(best.view.source)})?`;
+    diagnostic.fixes = fixes;
+  } else {
+    diagnostic.message += `; the closest is ${ownerLabel(best.view)} (${where(best.view.source)}) with labels ${Object.entries(best.view.labels)
+      .filter(([k]) => k !== 'pod-template-hash')
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',')}`;
+  }
+  diagnostic.related = [{ range: best.view.source, message: `pod template of ${ownerLabel(best.view)}` }];
+  return diagnostic;
+}
+
+function nearestDistance(key: string, value: string, labels: Labels): number {
+  const actual = labels[key];
+  if (actual !== undefined) return editDistance(value, actual);
+  return Math.min(100, ...Object.keys(labels).map((k) => editDistance(key, k) + 1));
+}
+
+function checkTargetPorts(f: ServiceFacts, selected: readonly Pod[]): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const { service, object } = f;
+  service.ports.forEach((sp, i) => {
+    const path = ['spec', 'ports', i, 'targetPort'];
+    const range = object.ranges.has(`spec.ports[${i}].targetPort`) ? rangeAt(object, path) : rangeAt(object, ['spec', 'ports', i]);
+    const declared = selected.flatMap((p) => p.containers.flatMap((c) => c.ports.filter((cp) => cp.protocol === sp.protocol)));
+    if (typeof sp.targetPort === 'number') {
+      if (declared.length === 0 || declared.some((cp) => cp.containerPort === sp.targetPort)) return;
+      const choices = uniqueBy(declared, (cp) => String(cp.containerPort));
+      out.push({
+        range,
+        severity: 'warning',
+        code: 'service-target-port-not-found',
+        message: `targetPort ${sp.targetPort} is not a containerPort of the selected pods (they declare ${choices
+          .map((cp) => (cp.name ? `${cp.containerPort} "${cp.name}"` : String(cp.containerPort)))
+          .join(', ')}); traffic goes to port ${sp.targetPort} anyway`,
+        related: choices.map((cp) => ({ range: cp.source, message: `containerPort ${cp.containerPort}` })),
+        fixes: choices.map((cp, n) => ({
+          title: `Set targetPort to ${cp.containerPort}`,
+          edits: [targetPortEdit(object, i, String(cp.containerPort))],
+          preferred: n === 0,
+        })),
+      });
+      return;
+    }
+    const unresolved = selected.filter((p) => findPort(p, sp) === null);
+    if (unresolved.length === 0) return;
+    const named = uniqueBy(
+      declared.filter((cp) => cp.name !== ''),
+      (cp) => cp.name,
+    ).sort((a, b) => editDistance(a.name, String(sp.targetPort)) - editDistance(b.name, String(sp.targetPort)));
+    const all = unresolved.length === selected.length;
+    out.push({
+      range,
+      severity: all ? 'error' : 'warning',
+      code: 'service-named-port-not-found',
+      message: all
+        ? `targetPort "${sp.targetPort}" names no ${sp.protocol} container port in the selected pods${named.length > 0 ? ` (they have ${named.map((cp) => `"${cp.name}"`).join(', ')})` : ''}; port ${sp.port} has no endpoints and kube-proxy rejects its traffic`
+        : `targetPort "${sp.targetPort}" is missing in ${unresolved.length} of ${selected.length} selected pods (e.g. ${unresolved[0]?.metadata.name}); those pods get no endpoint for port ${sp.port}`,
+      related: named.map((cp) => ({ range: cp.source, message: `container port "${cp.name}" (${cp.containerPort})` })),
+      fixes: named.map((cp, n) => ({
+        title: `Set targetPort to "${cp.name}"`,
+        edits: [targetPortEdit(object, i, cp.name)],
+        preferred: n === 0,
+      })),
+    });
+  });
+  return out;
+}
+
+function targetPortEdit(object: LoadedObject, portIndex: number, value: string): { range: SourceRange; newText: string } {
+  if (object.ranges.has(`spec.ports[${portIndex}].targetPort`)) {
+    return { range: rangeAt(object, ['spec', 'ports', portIndex, 'targetPort']), newText: value };
+  }
+  // No targetPort written: add one after the port number.
+  const portRange = rangeAt(object, ['spec', 'ports', portIndex, 'port']);
+  const keyRange = keyRangeAt(object, ['spec', 'ports', portIndex, 'port']);
+  const indent = ' '.repeat(Math.max(0, keyRange.column - 1));
+  return {
+    range: { ...portRange, line: portRange.endLine, column: portRange.endColumn },
+    newText: `\n${indent}targetPort: ${value}`,
+  };
+}
+
+function checkUserManaged(f: ServiceFacts): Diagnostic[] {
+  const { service, object } = f;
+  if (service.type === 'ExternalName' || service.clusterIP === 'None') return [];
+  if (f.slices.length > 0 && f.slices.every((s) => s.endpoints.every((e) => e.conditions.ready === false))) {
+    return [
+      {
+        range: rangeAt(object, ['metadata', 'name']),
+        severity: 'warning',
+        code: 'service-no-ready-endpoints',
+        message: `Service ${service.metadata.name} has no selector and its EndpointSlices/Endpoints list no ready address`,
+      },
+    ];
+  }
+  return [];
+}
+
+function uniqueBy<T>(items: readonly T[], key: (item: T) => string): T[] {
+  const seen = new Set<string>();
+  return items.filter((item) => {
+    const k = key(item);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}

@@ -1,0 +1,159 @@
+// The control plane, in the order a real cluster runs it: API server admission
+// and allocation, workload controllers, scheduler, pod IPAM, EndpointSlice
+// controller, cloud load balancers, DNS. Then the findings over the result.
+import type {
+  ClusterProfile,
+  ClusterState,
+  Diagnostic,
+  EndpointSlice,
+  LoadedObject,
+  Pod,
+  ServiceState,
+  WorkloadState,
+} from '../model';
+import { keyRangeAt } from '../load';
+import { runServiceApiServer } from './apiserver';
+import type { AdmittedService } from './apiserver';
+import { planWorkloads } from './workloads';
+import { schedule } from './scheduler';
+import { assignPodIPs } from './podIPAM';
+import { reconcileEndpointSlices } from './endpointSlices';
+import { mirrorEndpoints, readUserEndpointSlice } from './userEndpoints';
+import { provisionLoadBalancers } from './cloudLoadBalancer';
+import { dnsRecords, serviceDnsName } from './dns';
+import { diagnoseServices } from '../diagnose/serviceRules';
+
+export interface ReconcileResult {
+  state: ClusterState;
+  /** Admitted Services with the objects they came from, same order as state.services. */
+  admitted: AdmittedService[];
+}
+
+export function reconcile(allObjects: readonly LoadedObject[], profile: ClusterProfile): ReconcileResult {
+  const diagnostics: Diagnostic[] = [];
+  const objects = dropDuplicates(allObjects, diagnostics);
+
+  const serviceObjects = objects.filter((o) => o.kind === 'Service' && o.apiVersion === 'v1');
+  const api = runServiceApiServer(serviceObjects, profile);
+  diagnostics.push(...api.diagnostics);
+
+  const planned = planWorkloads(objects, profile.nodes, diagnostics);
+  const placements = schedule(planned, profile.nodes, diagnostics);
+  const ips = assignPodIPs(placements, profile.nodes);
+  const podsByWorkload = new Map<string, Pod[]>();
+  const pods: Pod[] = [];
+  for (const placement of placements) {
+    const { pod: p } = placement;
+    const ip = ips.get(placement) ?? '';
+    const pod: Pod = {
+      metadata: { namespace: p.namespace, name: p.name, labels: p.labels, annotations: p.template.annotations },
+      nodeName: placement.nodeName,
+      nodeNameSource: placement.source,
+      nodeSelector: p.template.nodeSelector,
+      hostname: p.template.hostname,
+      subdomain: p.template.subdomain,
+      containers: p.template.containers,
+      podIP: ip,
+      podIPSource: 'predicted',
+      phase: ip === '' ? 'Pending' : 'Running',
+      ready: ip !== '',
+      terminating: false,
+      owner: p.owner,
+      source: p.template.source,
+    };
+    pods.push(pod);
+    const key = p.workloadKey;
+    const list = podsByWorkload.get(key) ?? [];
+    list.push(pod);
+    podsByWorkload.set(key, list);
+  }
+  const workloads: WorkloadState[] = planned.map((w) => ({
+    kind: w.kind,
+    namespace: w.namespace,
+    name: w.name,
+    pods: podsByWorkload.get(`${w.kind}/${w.namespace}/${w.name}`) ?? [],
+    source: w.object.range,
+  }));
+
+  const userSlices: EndpointSlice[] = [];
+  for (const o of objects) {
+    if (o.kind === 'EndpointSlice' && o.apiVersion === 'discovery.k8s.io/v1') {
+      const slice = readUserEndpointSlice(o, diagnostics);
+      if (slice) userSlices.push(slice);
+    }
+  }
+  const selectorServices = new Set(
+    api.services.filter((a) => a.service.selector !== null).map((a) => `${a.service.metadata.namespace}/${a.service.metadata.name}`),
+  );
+  for (const o of objects) {
+    // Endpoints of selector Services are written by the endpoints controller, not mirrored.
+    if (o.kind === 'Endpoints' && o.apiVersion === 'v1' && !selectorServices.has(`${o.namespace}/${o.name}`)) {
+      userSlices.push(...mirrorEndpoints(o));
+    }
+  }
+
+  const lbs = provisionLoadBalancers(
+    api.services.map((a) => a.service),
+    profile,
+  );
+  const endpointSlices: EndpointSlice[] = [];
+  const services: ServiceState[] = [];
+  const dns = [];
+  for (const admitted of api.services) {
+    const service = admitted.service;
+    const slices =
+      service.selector !== null
+        ? reconcileEndpointSlices(service, pods, profile.nodes)
+        : userSlices.filter((s) => s.metadata.namespace === service.metadata.namespace && s.serviceName === service.metadata.name);
+    endpointSlices.push(...slices);
+    const lb = lbs.get(service) ?? null;
+    if (lb) service.status = { loadBalancer: { ingress: lb.ingress } };
+    services.push({
+      service,
+      clusterIPSource: admitted.clusterIPSource,
+      nodePortSources: admitted.nodePortSources,
+      healthCheckNodePortSource: admitted.healthCheckNodePortSource,
+      dns: serviceDnsName(service, profile.clusterDomain),
+      endpointSlices: slices,
+      loadBalancer: lb,
+      source: admitted.object.range,
+    });
+    dns.push(...dnsRecords(service, slices, profile.clusterDomain));
+  }
+  // Slices for Services not in the files still reach kube-proxy.
+  const claimed = new Set(endpointSlices);
+  for (const s of userSlices) if (!claimed.has(s)) endpointSlices.push(s);
+
+  diagnostics.push(
+    ...diagnoseServices(
+      api.services.map((a, i) => ({ service: a.service, object: a.object, slices: services[i]?.endpointSlices ?? [] })),
+      pods,
+    ),
+  );
+  return {
+    state: { profile, services, workloads, pods, endpointSlices, dns, diagnostics },
+    admitted: api.services,
+  };
+}
+
+/** Two definitions of one object: like `kubectl apply`, the last one wins. */
+function dropDuplicates(objects: readonly LoadedObject[], diagnostics: Diagnostic[]): LoadedObject[] {
+  const last = new Map<string, LoadedObject>();
+  for (const o of objects) {
+    if (o.name === '') continue;
+    last.set(`${o.apiVersion.split('/')[0]}/${o.kind}/${o.namespace}/${o.name}`, o);
+  }
+  return objects.filter((o) => {
+    if (o.name === '') return true;
+    const winner = last.get(`${o.apiVersion.split('/')[0]}/${o.kind}/${o.namespace}/${o.name}`);
+    if (winner === o || !winner) return true;
+    diagnostics.push({
+      range: keyRangeAt(o, ['metadata', 'name']),
+      severity: 'warning',
+      code: 'object-duplicate',
+      message: `${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name} is defined again at ${winner.file}:${winner.range.line}; the later definition wins`,
+      related: [{ range: winner.range, message: 'the definition that wins' }],
+    });
+    return false;
+  });
+}
