@@ -36,8 +36,12 @@ export function activateKubepath(context: vscode.ExtensionContext, host: HostKin
 
   let woken = false;
   const wake = (reason: string): void => {
-    if (woken || !model) return;
+    if (woken) return;
     woken = true;
+    if (!model) {
+      log().warn(`engine not available: workspace analysis skipped (${reason})`);
+      return;
+    }
     log().info(`workspace analysis started: ${reason}`);
     background('initial workspace load', model.start());
   };
