@@ -17,6 +17,11 @@ export interface KubeProxySettings {
   randomFully: boolean;
   /** `net.netfilter.nf_conntrack_tcp_be_liberal` != 0 drops the INVALID rule. */
   conntrackTCPBeLiberal: boolean;
+  /**
+   * The mark exactly as written into the rules, overriding masqueradeBit. kube-proxy renders
+   * `%#08x` of 1<<bit (`0x00004000`); upstream's test fake uses the literal `0x4000`.
+   */
+  masqueradeMark?: string;
 }
 
 /** The cluster kubepath simulates (`kubepath.cluster.yaml`), after defaulting. */

@@ -1,0 +1,93 @@
+// The endpoints map kube-proxy builds from EndpointSlices (pkg/proxy/endpointslicecache.go):
+// per ServicePortName, one entry per unique `ip:port`, sorted by that string.
+import type { EndpointSlice } from '../model';
+import type { AddressFamily } from './addresses';
+import { normalizeIPv4 } from './addresses';
+import { servicePortKey } from './servicePort';
+
+export interface EndpointInfo {
+  ip: string;
+  port: number;
+  /** `ip:port`, as net.JoinHostPort prints it: the sort key, the comment and part of the SEP hash. */
+  endpoint: string;
+  isLocal: boolean;
+  ready: boolean;
+  serving: boolean;
+  terminating: boolean;
+  zoneHints: ReadonlySet<string>;
+  nodeHints: ReadonlySet<string>;
+}
+
+export interface EndpointsMapOptions {
+  family: AddressFamily;
+  nodeName: string;
+  /** PreferSameTrafficDistribution feature: node hints are honoured (beta, on by default from 1.34). */
+  preferSameTrafficDistribution: boolean;
+}
+
+const noHints: ReadonlySet<string> = new Set();
+
+/** Map from ServicePortName key (see servicePortKey) to its endpoints. */
+export function buildEndpointsMap(
+  slices: readonly EndpointSlice[],
+  options: EndpointsMapOptions,
+): Map<string, EndpointInfo[]> {
+  const byPort = new Map<string, Map<string, EndpointInfo>>();
+  // Upstream walks a map of slices (random order); slice name order keeps us deterministic.
+  const ordered = [...slices].sort((a, b) => compareStrings(sliceKey(a), sliceKey(b)));
+  for (const slice of ordered) {
+    if (slice.addressType !== options.family || slice.serviceName === '') continue;
+    for (const port of slice.ports) {
+      if (port.port === null || port.port === 0) continue;
+      const key = servicePortKey(slice.metadata.namespace, slice.serviceName, port.name, port.protocol);
+      let set = byPort.get(key);
+      if (!set) {
+        set = new Map<string, EndpointInfo>();
+        byPort.set(key, set);
+      }
+      for (const ep of slice.endpoints) {
+        const first = ep.addresses[0];
+        if (first === undefined) continue;
+        const ip = options.family === 'IPv4' ? normalizeIPv4(first) : null;
+        if (ip === null) continue;
+        const ready = ep.conditions.ready ?? true;
+        const serving = ep.conditions.serving ?? true;
+        const terminating = ep.conditions.terminating ?? false;
+        const info: EndpointInfo = {
+          ip,
+          port: port.port,
+          endpoint: `${ip}:${port.port}`,
+          isLocal: options.nodeName !== '' && ep.nodeName === options.nodeName,
+          ready,
+          serving,
+          terminating,
+          zoneHints: ep.hints && ep.hints.forZones.length > 0 ? new Set(ep.hints.forZones) : noHints,
+          nodeHints:
+            ep.hints && ep.hints.forNodes.length > 0 && options.preferSameTrafficDistribution
+              ? new Set(ep.hints.forNodes)
+              : noHints,
+        };
+        // A running pod wins over a terminating one that still holds the same IP.
+        if (!set.has(info.endpoint) || !terminating) set.set(info.endpoint, info);
+      }
+    }
+  }
+  const out = new Map<string, EndpointInfo[]>();
+  for (const [key, set] of byPort) {
+    if (set.size === 0) continue;
+    out.set(
+      key,
+      [...set.values()].sort((a, b) => compareStrings(a.endpoint, b.endpoint)),
+    );
+  }
+  return out;
+}
+
+function sliceKey(slice: EndpointSlice): string {
+  return `${slice.metadata.namespace}/${slice.serviceName}/${slice.metadata.name}`;
+}
+
+/** Go's string order (byte-wise; equal to UTF-16 order for the ASCII kube-proxy writes). */
+export function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

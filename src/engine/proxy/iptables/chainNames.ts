@@ -1,0 +1,48 @@
+// Chain names exactly as kube-proxy derives them (proxier.go portProtoHash,
+// servicePortEndpointChainName): sha256 → RFC 4648 base32 → first 16 chars.
+import { sha256 } from '@noble/hashes/sha2.js';
+import { base32 } from '@scure/base';
+
+const encoder = new TextEncoder();
+
+/** The one hash every KUBE-SVC/SVL/EXT/FW/SEP name is built from. */
+export function hash16(input: string): string {
+  return base32.encode(sha256(encoder.encode(input))).slice(0, 16);
+}
+
+export interface ServicePortChains {
+  /** KUBE-SVC-…: endpoints for Cluster traffic policy. */
+  cluster: string;
+  /** KUBE-SVL-…: node-local endpoints for Local traffic policy. */
+  local: string;
+  /** KUBE-EXT-…: entry point for NodePort, externalIPs and load-balancer traffic. */
+  external: string;
+  /** KUBE-FW-…: loadBalancerSourceRanges filter. */
+  firewall: string;
+}
+
+/**
+ * `svcPortName` is ServicePortName.String(): `ns/name` plus `:port` when the
+ * port is named; `protocol` is lower case (`tcp`, `udp`, `sctp`).
+ */
+export function servicePortChainNames(svcPortName: string, protocol: string): ServicePortChains {
+  const h = hash16(svcPortName + protocol);
+  return {
+    cluster: `KUBE-SVC-${h}`,
+    local: `KUBE-SVL-${h}`,
+    external: `KUBE-EXT-${h}`,
+    firewall: `KUBE-FW-${h}`,
+  };
+}
+
+/** `endpoint` is `ip:port` (`[ip]:port` for IPv6), as net.JoinHostPort prints it. */
+export function endpointChainName(svcPortName: string, protocol: string, endpoint: string): string {
+  return `KUBE-SEP-${hash16(svcPortName + protocol + endpoint)}`;
+}
+
+const serviceChainPrefixes = ['KUBE-SVC-', 'KUBE-SVL-', 'KUBE-SEP-', 'KUBE-FW-', 'KUBE-EXT-'];
+
+/** Chains kube-proxy owns per service and deletes when they go stale. */
+export function isServiceChainName(chain: string): boolean {
+  return serviceChainPrefixes.some((p) => chain.startsWith(p));
+}

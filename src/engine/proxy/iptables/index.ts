@@ -1,0 +1,49 @@
+// kube-proxy, iptables mode: cluster state + node → the rules that node runs.
+import type { KubeProxyNode } from '../../model';
+import type { ProxyInput, ServicePortOnNode, SyncOptions } from './proxier';
+import { syncProxyRules } from './proxier';
+import { iptablesSaveView } from './save';
+
+export interface IptablesOutput {
+  /** Exactly what kube-proxy hands to iptables-restore (the form upstream's tests assert). */
+  restoreInput: string;
+  /** What `iptables-save` on the node then shows for the filter and nat tables. */
+  iptablesSave: string;
+  largeClusterMode: boolean;
+  servicePorts: ServicePortOnNode[];
+}
+
+export function generateIptables(
+  input: ProxyInput,
+  node: KubeProxyNode,
+  options: SyncOptions = {},
+): IptablesOutput {
+  const sync = syncProxyRules(input, node, options);
+  return {
+    restoreInput: sync.restoreInput,
+    iptablesSave: iptablesSaveView(sync.restoreInput),
+    largeClusterMode: sync.largeClusterMode,
+    servicePorts: sync.servicePorts,
+  };
+}
+
+/**
+ * Chains that carry each Service port on `node` (SVC/SVL/EXT/FW and the SEP chains),
+ * keyed `namespace/name:port/PROTOCOL` (port name may be empty).
+ */
+export function serviceChainNames(input: ProxyInput, node: KubeProxyNode): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const p of syncProxyRules(input, node).servicePorts) {
+    out.set(`${p.namespace}/${p.name}:${p.portName}/${p.protocol}`, p.chains);
+  }
+  return out;
+}
+
+export { kubeProxyNodeFor, masqueradeMarkFor } from './node';
+export { sortIPTablesRules, parseIptablesDump, formatIptablesDump, sortDumpTables } from './dump';
+export type { DumpTable, DumpChain, DumpRule } from './dump';
+export { iptablesSaveView, saveRule, isKubeProxyChain } from './save';
+export { computeProbability } from './probability';
+export { hash16, servicePortChainNames, endpointChainName, isServiceChainName } from './chainNames';
+export { syncProxyRules, largeClusterEndpointsThreshold } from './proxier';
+export type { ProxyInput, SyncOptions, SyncResult, ServicePortOnNode } from './proxier';
