@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { isManifestPath, looksLikeKubernetes } from '../../src/extension/detect';
 import { globToRegExp, isIncluded, joinGlobs } from '../../src/extension/glob';
 
-describe('looksLikeKubernetes', () => {
+void describe('looksLikeKubernetes', () => {
   const cases: [string, string, boolean][] = [
     ['Deployment', 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: x\n', true],
     ['second document', 'foo: 1\n---\napiVersion: v1\nkind: Service\n', true],
@@ -19,25 +19,28 @@ describe('looksLikeKubernetes', () => {
     ['profile', 'apiVersion: kubepath.dev/v1alpha1\nkind: ClusterProfile\n', true],
   ];
   for (const [name, text, expected] of cases) {
-    it(name, () => assert.equal(looksLikeKubernetes(text), expected));
+    void it(name, () => assert.equal(looksLikeKubernetes(text), expected));
   }
 
-  it('looks only at the head of huge files', () => {
+  void it('looks only at the head of huge files', () => {
     const text = `${'# filler\n'.repeat(20000)}apiVersion: v1\nkind: Service\n`;
     assert.equal(looksLikeKubernetes(text), false);
   });
 });
 
-describe('isManifestPath', () => {
-  it('accepts the engine extensions only', () => {
-    assert.deepEqual(
-      ['a.yaml', 'b.YML', 'c.json', 'd.txt', 'e.yaml.bak'].map(isManifestPath),
-      [true, true, true, false, false],
-    );
+void describe('isManifestPath', () => {
+  void it('accepts the engine extensions only', () => {
+    assert.deepEqual(['a.yaml', 'b.YML', 'c.json', 'd.txt', 'e.yaml.bak'].map(isManifestPath), [
+      true,
+      true,
+      true,
+      false,
+      false,
+    ]);
   });
 });
 
-describe('glob matching', () => {
+void describe('glob matching', () => {
   const cases: [string, string, boolean][] = [
     ['**/*.yaml', 'a.yaml', true],
     ['**/*.yaml', 'k8s/app/a.yaml', true],
@@ -53,17 +56,17 @@ describe('glob matching', () => {
     ['charts/**', 'charts/web/templates/svc.yaml', true],
   ];
   for (const [glob, path, expected] of cases) {
-    it(`${glob} ${expected ? 'matches' : 'does not match'} ${path}`, () =>
+    void it(`${glob} ${expected ? 'matches' : 'does not match'} ${path}`, () =>
       assert.equal(globToRegExp(glob).test(path), expected));
   }
 
-  it('include minus exclude', () => {
+  void it('include minus exclude', () => {
     assert.equal(isIncluded('k8s/a.yaml', ['**/*.yaml'], ['**/node_modules/**']), true);
     assert.equal(isIncluded('node_modules/a.yaml', ['**/*.yaml'], ['**/node_modules/**']), false);
     assert.equal(isIncluded('a.txt', ['**/*.yaml'], []), false);
   });
 
-  it('joins globs for findFiles unless braces would nest', () => {
+  void it('joins globs for findFiles unless braces would nest', () => {
     assert.equal(joinGlobs([]), undefined);
     assert.equal(joinGlobs(['**/a/**']), '**/a/**');
     assert.equal(joinGlobs(['**/a/**', '**/b/**']), '{**/a/**,**/b/**}');
