@@ -47,3 +47,4 @@ export { computeProbability } from './probability';
 export { hash16, servicePortChainNames, endpointChainName, isServiceChainName } from './chainNames';
 export { syncProxyRules, largeClusterEndpointsThreshold } from './proxier';
 export type { ProxyInput, SyncOptions, SyncResult, ServicePortOnNode } from './proxier';
+export { diffLines, unifiedDiff, kubeChainLines } from './diff';

@@ -1,22 +1,17 @@
 // What kube-proxy on one node of the profile knows about itself (NewProxier's inputs).
 import type { ClusterProfile, KubeProxyNode } from '../../model';
-import { parseIPv4CIDR } from '../addresses';
+import { ipv4NetContains, parseIPv4CIDR } from '../addresses';
 
 /** `fmt.Sprintf("%#08x", 1<<bit)`: Go zero-pads the digits to 8, so bit 14 is `0x00004000`. */
 export function masqueradeMarkFor(bit: number): string {
   return `0x${(2 ** bit).toString(16).padStart(8, '0')}`;
 }
 
-/** NewNodePortAddresses(...).ContainsIPv4Loopback(): no IPv4 CIDR at all means "all", loopback included. */
+/** NodePortAddresses.ContainsIPv4Loopback(): no IPv4 CIDR at all means 0.0.0.0/0, loopback included. */
 function containsIPv4Loopback(cidrs: readonly string[]): boolean {
   const nets = cidrs.flatMap((c) => parseIPv4CIDR(c) ?? []);
-  if (nets.length === 0) return !cidrs.includes('primary') || cidrs.length === 0;
-  return nets.some(
-    (n) =>
-      n.prefix === 0 ||
-      (n.network >>> 24 === 127 && n.prefix >= 8) ||
-      (n.prefix < 8 && 127 * 2 ** 24 - n.network < 2 ** (32 - n.prefix)),
-  );
+  if (nets.length === 0) return !cidrs.includes('primary');
+  return nets.some((n) => ipv4NetContains(n, '127.0.0.0') || n.network >>> 24 === 127);
 }
 
 export function kubeProxyNodeFor(profile: ClusterProfile, nodeName: string): KubeProxyNode {

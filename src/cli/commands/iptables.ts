@@ -1,0 +1,89 @@
+// `kubepath iptables <paths…> [--cluster F] [--node NAME | --all-nodes] [--restore-input] [--sorted] [--diff FILE]`
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { analyzeWorkspace } from '../../engine';
+import type { KubeProxyNode } from '../../engine/model';
+import {
+  generateIptables,
+  kubeChainLines,
+  kubeProxyNodeFor,
+  sortIPTablesRules,
+  unifiedDiff,
+} from '../../engine/proxy/iptables';
+import { parseArgs, stringFlag } from '../args';
+import { collectFiles } from '../files';
+import type { CliIO } from '../io';
+import { EXIT_FINDINGS, EXIT_OK, UsageError } from '../io';
+
+export const IPTABLES_USAGE =
+  'kubepath iptables <paths…> [--cluster F] [--node NAME | --all-nodes] [--restore-input] [--sorted] [--diff FILE]';
+
+/**
+ * Prints what kube-proxy (iptables mode) programs on a node. Exit 0; with --diff,
+ * 1 when the node's KUBE-* chains differ from the prediction (like diff(1)).
+ */
+export function iptablesCommand(argv: string[], io: CliIO): Promise<number> {
+  return Promise.resolve(runIptables(argv, io));
+}
+
+function runIptables(argv: string[], io: CliIO): number {
+  const args = parseArgs(argv, ['cluster', 'node', 'diff'], ['all-nodes', 'restore-input', 'sorted']);
+  const nodeName = stringFlag(args, 'node');
+  const allNodes = args.flags.has('all-nodes');
+  const diffFile = stringFlag(args, 'diff');
+  if (nodeName !== undefined && allNodes)
+    throw new UsageError('--node and --all-nodes are mutually exclusive');
+  if (diffFile !== undefined && allNodes) throw new UsageError('--diff compares one node: use --node NAME');
+
+  const input = collectFiles(args.positionals, io.cwd, stringFlag(args, 'cluster'));
+  const analysis = analyzeWorkspace(input);
+  const profile = analysis.profile;
+  if (profile.nodes.length === 0) throw new UsageError('the cluster profile has no nodes');
+  const names = allNodes ? profile.nodes.map((n) => n.name) : [nodeName ?? profile.nodes[0]?.name ?? ''];
+  const nodes: KubeProxyNode[] = names.map((name) => {
+    if (!profile.nodes.some((n) => n.name === name)) {
+      throw new UsageError(
+        `no node "${name}" in the cluster profile (nodes: ${profile.nodes.map((n) => n.name).join(', ')})`,
+      );
+    }
+    return kubeProxyNodeFor(profile, name);
+  });
+  const proxyInput = {
+    services: analysis.services.map((s) => s.service),
+    endpointSlices: analysis.endpointSlices,
+  };
+  const restoreInput = args.flags.has('restore-input');
+
+  if (diffFile !== undefined) {
+    const node = nodes[0] as KubeProxyNode;
+    let real: string;
+    try {
+      real = readFileSync(resolve(io.cwd, diffFile), 'utf8');
+    } catch (err) {
+      throw new UsageError(`cannot read ${diffFile}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    const out = generateIptables(proxyInput, node);
+    let theirs: string[];
+    try {
+      theirs = kubeChainLines(real);
+    } catch (err) {
+      throw new UsageError(
+        `${diffFile} is not iptables-save output: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
+    const ours = kubeChainLines(restoreInput ? out.restoreInput : out.iptablesSave);
+    const diff = unifiedDiff(ours, theirs, `kubepath (node ${node.name}, sorted)`, `${diffFile} (sorted)`);
+    io.stdout(diff);
+    return diff === '' ? EXIT_OK : EXIT_FINDINGS;
+  }
+
+  for (const node of nodes) {
+    const out = generateIptables(proxyInput, node);
+    let text = restoreInput ? out.restoreInput : out.iptablesSave;
+    if (args.flags.has('sorted')) text = sortIPTablesRules(text);
+    // A comment line keeps the concatenation loadable by iptables-restore.
+    if (allNodes) io.stdout(`# node: ${node.name}\n`);
+    io.stdout(text);
+  }
+  return EXIT_OK;
+}
