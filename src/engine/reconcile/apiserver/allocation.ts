@@ -1,0 +1,363 @@
+// The registry's allocation step (storage/alloc.go allocateCreate) run over all
+// Services at once, in the order DESIGN.md's prediction policy asks for:
+// explicit requests first (Services that pass validation before the ones that
+// do not), then hashed picks in a stable (namespace/name) order, so a predicted
+// value does not move when unrelated files change.
+import type { IPFamily, ValueSource } from '../../model';
+import type { Segments, V1ServiceSpec } from './decode';
+import { goFieldPath } from './fieldError';
+import { goStringSlice } from './goFormat';
+import type { ParsedIP } from './ip';
+import { formatIP, parseCIDR, parseIP } from './ip';
+import { ERR_IP_ALLOCATED, ServiceIPAllocator, serviceIPRange } from './ipAllocator';
+import { ERR_PORT_ALLOCATED, NodePortAllocator } from './nodePortAllocator';
+
+export interface AllocationRequest {
+  namespace: string;
+  name: string;
+  /** Defaulted, with ipFamilies/ipFamilyPolicy initialised. */
+  spec: V1ServiceSpec;
+  /** False when initIPFamilyFields or the clusterIPs checks refused the object. */
+  canAllocateIPs: boolean;
+  /** Validation refused it: its explicit requests yield to those of valid Services. */
+  rejected: boolean;
+  needsHealthCheck: boolean;
+}
+
+/** Who already holds a value: another Service (by request index) or the cluster itself. */
+export type Holder = { request: number; at: Segments } | { system: string };
+
+export type FindingKind = 'ip-in-use' | 'ip-out-of-range' | 'port-in-use' | 'port-out-of-range' | 'full';
+
+export interface AllocationFinding {
+  at: Segments;
+  /** What the API server answers, without the `The Service "x" is invalid: ` lead-in. */
+  message: string;
+  /** A field.Error (printed after the lead-in) rather than an internal error. */
+  fieldError: boolean;
+  kind: FindingKind;
+  heldBy?: Holder;
+}
+
+export interface AllocationResult {
+  clusterIPs: string[];
+  clusterIPSource: ValueSource;
+  nodePorts: number[];
+  nodePortSources: ValueSource[];
+  healthCheckNodePort: number;
+  healthCheckNodePortSource: ValueSource | null;
+  findings: AllocationFinding[];
+}
+
+export interface ClusterAllocators {
+  ips: Map<IPFamily, ServiceIPAllocator>;
+  /** Service CIDR families, primary first. */
+  families: IPFamily[];
+  nodePorts: NodePortAllocator;
+}
+
+export const KUBERNETES_SERVICE = 'default/kubernetes';
+export const KUBE_DNS_SERVICE = 'kube-system/kube-dns';
+
+export function createAllocators(
+  serviceCIDR: string,
+  nodePortRange: { min: number; max: number },
+): ClusterAllocators {
+  const ips = new Map<IPFamily, ServiceIPAllocator>();
+  const families: IPFamily[] = [];
+  for (const text of serviceCIDR.split(',')) {
+    const cidr = parseCIDR(text.trim());
+    if (cidr === null || ips.has(cidr.family)) continue;
+    ips.set(cidr.family, new ServiceIPAllocator(serviceIPRange(cidr)));
+    families.push(cidr.family);
+  }
+  return { ips, families, nodePorts: new NodePortAllocator(nodePortRange) };
+}
+
+function ipKey(ip: ParsedIP): string {
+  return `${ip.family}/${ip.value}`;
+}
+
+const identity = (request: AllocationRequest): string => `${request.namespace}/${request.name}`;
+
+export function holderName(
+  holder: Holder | undefined,
+  requests: readonly AllocationRequest[],
+): string | undefined {
+  if (holder === undefined) return undefined;
+  if ('system' in holder) return holder.system;
+  const request = requests[holder.request];
+  return request === undefined ? undefined : identity(request);
+}
+
+function shouldAllocateNodePorts(spec: V1ServiceSpec): boolean {
+  if (spec.type === 'NodePort') return true;
+  if (spec.type === 'LoadBalancer') return spec.allocateLoadBalancerNodePorts !== false;
+  return false;
+}
+
+function usesNodePorts(spec: V1ServiceSpec): boolean {
+  return spec.type === 'NodePort' || spec.type === 'LoadBalancer';
+}
+
+function usesClusterIPs(request: AllocationRequest): boolean {
+  const spec = request.spec;
+  return request.canAllocateIPs && spec.type !== 'ExternalName' && spec.clusterIPs[0] !== 'None';
+}
+
+/** Runs the allocators over every Service; results are in request order. */
+export function allocateAll(
+  requests: readonly AllocationRequest[],
+  allocators: ClusterAllocators,
+): AllocationResult[] {
+  const results: AllocationResult[] = requests.map((request) => ({
+    clusterIPs:
+      request.spec.type === 'ExternalName' ? [] : request.spec.clusterIPs[0] === 'None' ? ['None'] : [],
+    clusterIPSource: request.spec.clusterIPs.length > 0 ? 'explicit' : 'defaulted',
+    nodePorts: request.spec.ports.map(() => 0),
+    nodePortSources: request.spec.ports.map(() => 'defaulted'),
+    healthCheckNodePort: 0,
+    healthCheckNodePortSource: request.needsHealthCheck ? 'defaulted' : null,
+    findings: [],
+  }));
+
+  const ipHolders = new Map<string, { key: string; holder: Holder }>();
+  /** Addresses the cluster itself holds for well-known Services, by identity. */
+  const reservedFor = new Map<string, ParsedIP>();
+  const portHolders = new Map<number, { key: string; holder: Holder }>();
+  const primary = allocators.families[0];
+  const primaryAllocator = primary === undefined ? undefined : allocators.ips.get(primary);
+  if (primaryAllocator !== undefined) {
+    // The apiserver's own Service takes the first address; kubeadm/kind put kube-dns at .10.
+    const reserve = (offset: bigint, owner: string): void => {
+      const ip: ParsedIP = {
+        family: primaryAllocator.range.family,
+        value: primaryAllocator.range.cidr.network + offset,
+      };
+      if (primaryAllocator.allocate(ip) !== null) return;
+      ipHolders.set(ipKey(ip), { key: owner, holder: { system: owner } });
+      reservedFor.set(owner, ip);
+    };
+    reserve(1n, KUBERNETES_SERVICE);
+    reserve(10n, KUBE_DNS_SERVICE);
+  }
+
+  const explicitOrder = [
+    ...requests.flatMap((request, i) => (request.rejected ? [] : [i])),
+    ...requests.flatMap((request, i) => (request.rejected ? [i] : [])),
+  ];
+  const dynamicOrder = requests
+    .map((_, i) => i)
+    .sort((a, b) => {
+      const ka = identity(requests[a] as AllocationRequest);
+      const kb = identity(requests[b] as AllocationRequest);
+      return ka < kb ? -1 : ka > kb ? 1 : a - b;
+    });
+
+  // Phase 1: explicit cluster IPs.
+  const pendingIPs: { request: number; index: number; family: IPFamily }[] = [];
+  for (const r of explicitOrder) {
+    const request = requests[r] as AllocationRequest;
+    const result = results[r] as AllocationResult;
+    if (!usesClusterIPs(request)) continue;
+    const spec = request.spec;
+    // alloc.go pads clusterIPs with "" markers for families still to allocate.
+    const padded = spec.ipFamilies.map((_, i) => spec.clusterIPs[i] ?? '');
+    result.clusterIPs = [...padded];
+    spec.ipFamilies.forEach((familyText, i) => {
+      const family = familyText as IPFamily;
+      const allocator = allocators.ips.get(family);
+      const text = padded[i] ?? '';
+      if (allocator === undefined) return;
+      if (text === '') {
+        pendingIPs.push({ request: r, index: i, family });
+        if (i === 0) result.clusterIPSource = 'predicted';
+        return;
+      }
+      const ip = parseIP(text);
+      if (ip === null) return;
+      const error = allocator.allocate(ip);
+      const held = ipHolders.get(ipKey(ip));
+      if (error === null) {
+        ipHolders.set(ipKey(ip), {
+          key: identity(request),
+          holder: { request: r, at: ['spec', 'clusterIPs', i] },
+        });
+      } else if (!(error === ERR_IP_ALLOCATED && held?.key === identity(request))) {
+        const at: Segments = spec.clusterIPs.length > 0 ? ['spec', 'clusterIPs', i] : ['spec', 'clusterIP'];
+        result.findings.push({
+          at,
+          message: `spec.clusterIPs: Invalid value: ${goStringSlice(padded)}: failed to allocate IP ${text}: ${error}`,
+          fieldError: true,
+          kind: error === ERR_IP_ALLOCATED ? 'ip-in-use' : 'ip-out-of-range',
+          ...(error === ERR_IP_ALLOCATED && held !== undefined ? { heldBy: held.holder } : {}),
+        });
+      }
+    });
+  }
+
+  // Phase 2: explicit node ports (initNodePorts, minus the AllocateNext calls).
+  const pendingPorts: { request: number; port: number; indexes: number[] }[] = [];
+  const pendingHealthChecks: number[] = [];
+  for (const r of explicitOrder) {
+    const request = requests[r] as AllocationRequest;
+    const result = results[r] as AllocationResult;
+    const spec = request.spec;
+    const allocatePort = (port: number, at: Segments): FindingKind | null => {
+      const error = allocators.nodePorts.allocate(port);
+      const held = portHolders.get(port);
+      if (error === null) {
+        portHolders.set(port, { key: identity(request), holder: { request: r, at } });
+        return null;
+      }
+      if (error === ERR_PORT_ALLOCATED && held?.key === identity(request)) return null;
+      const kind: FindingKind = error === ERR_PORT_ALLOCATED ? 'port-in-use' : 'port-out-of-range';
+      result.findings.push({
+        at,
+        message: `${goFieldPath(at)}: Invalid value: ${port}: ${error}`,
+        fieldError: true,
+        kind,
+        ...(kind === 'port-in-use' && held !== undefined ? { heldBy: held.holder } : {}),
+      });
+      return kind;
+    };
+
+    if (usesNodePorts(spec)) {
+      const byServicePort = new Map<number, { nodePort: number } | { pending: number[] }>();
+      spec.ports.forEach((servicePort, i) => {
+        if (servicePort.nodePort === 0 && !shouldAllocateNodePorts(spec)) return;
+        const at: Segments = ['spec', 'ports', i, 'nodePort'];
+        const seen = byServicePort.get(servicePort.port);
+        if (seen === undefined) {
+          const requested =
+            spec.ports.find((p) => p.port === servicePort.port && p.nodePort !== 0)?.nodePort ?? 0;
+          if (requested !== 0) {
+            allocatePort(requested, at);
+            result.nodePorts[i] = requested;
+            result.nodePortSources[i] = servicePort.nodePort !== 0 ? 'explicit' : 'defaulted';
+            byServicePort.set(servicePort.port, { nodePort: requested });
+          } else {
+            const group = { request: r, port: servicePort.port, indexes: [i] };
+            pendingPorts.push(group);
+            byServicePort.set(servicePort.port, { pending: group.indexes });
+          }
+        } else if ('pending' in seen) {
+          // Same service port number (e.g. 53/TCP and 53/UDP): the ports share one nodePort.
+          seen.pending.push(i);
+        } else if (servicePort.nodePort === 0 || servicePort.nodePort === seen.nodePort) {
+          result.nodePorts[i] = seen.nodePort;
+          result.nodePortSources[i] = servicePort.nodePort !== 0 ? 'explicit' : 'defaulted';
+        } else {
+          allocatePort(servicePort.nodePort, at);
+          result.nodePorts[i] = servicePort.nodePort;
+          result.nodePortSources[i] = 'explicit';
+        }
+      });
+    }
+
+    if (request.needsHealthCheck) {
+      if (spec.healthCheckNodePort !== 0) {
+        const port = spec.healthCheckNodePort;
+        const error = allocators.nodePorts.allocate(port);
+        const held = portHolders.get(port);
+        if (error === null) {
+          portHolders.set(port, {
+            key: identity(request),
+            holder: { request: r, at: ['spec', 'healthCheckNodePort'] },
+          });
+        } else if (!(error === ERR_PORT_ALLOCATED && held?.key === identity(request))) {
+          result.findings.push({
+            at: ['spec', 'healthCheckNodePort'],
+            message: `Internal error occurred: failed to allocate requested HealthCheck NodePort ${port}: ${error}`,
+            fieldError: false,
+            kind: error === ERR_PORT_ALLOCATED ? 'port-in-use' : 'port-out-of-range',
+            ...(error === ERR_PORT_ALLOCATED && held !== undefined ? { heldBy: held.holder } : {}),
+          });
+        }
+        result.healthCheckNodePort = port;
+        result.healthCheckNodePortSource = 'explicit';
+      } else {
+        pendingHealthChecks.push(r);
+      }
+    }
+  }
+
+  // Phase 3: hashed picks, in namespace/name order. Objects with the same identity
+  // (one Service in two overlays) are one Service to the cluster: they share picks.
+  const picked = new Map<string, string | number>();
+  for (const r of dynamicOrder) {
+    const request = requests[r] as AllocationRequest;
+    const result = results[r] as AllocationResult;
+    for (const pending of pendingIPs.filter((p) => p.request === r)) {
+      const allocator = allocators.ips.get(pending.family);
+      if (allocator === undefined) continue;
+      const cacheKey = `${identity(request)}|ip|${pending.family}`;
+      let text = picked.get(cacheKey) as string | undefined;
+      if (text === undefined) {
+        const reserved = reservedFor.get(identity(request));
+        if (reserved !== undefined && reserved.family === pending.family) {
+          text = formatIP(reserved.family, reserved.value);
+        } else {
+          const value = allocator.allocateNext(identity(request));
+          if (value === null) {
+            result.findings.push({
+              at: ['spec'],
+              message: 'Internal error occurred: failed to allocate a serviceIP: range is full',
+              fieldError: false,
+              kind: 'full',
+            });
+            continue;
+          }
+          text = formatIP(pending.family, value);
+        }
+        picked.set(cacheKey, text);
+      }
+      result.clusterIPs[pending.index] = text;
+    }
+
+    for (const group of pendingPorts.filter((p) => p.request === r)) {
+      const cacheKey = `${identity(request)}|port|${group.port}`;
+      let port = picked.get(cacheKey) as number | undefined;
+      if (port === undefined) {
+        const next = allocators.nodePorts.allocateNext(`${identity(request)}:${group.port}`);
+        if (next === null) {
+          result.findings.push({
+            at: ['spec', 'ports', group.indexes[0] ?? 0, 'nodePort'],
+            message: 'Internal error occurred: failed to allocate a nodePort: range is full',
+            fieldError: false,
+            kind: 'full',
+          });
+          continue;
+        }
+        port = next;
+        picked.set(cacheKey, port);
+      }
+      for (const i of group.indexes) {
+        result.nodePorts[i] = port;
+        result.nodePortSources[i] = 'predicted';
+      }
+    }
+
+    if (pendingHealthChecks.includes(r)) {
+      const cacheKey = `${identity(request)}|healthCheckNodePort`;
+      let port = picked.get(cacheKey) as number | undefined;
+      if (port === undefined) {
+        const next = allocators.nodePorts.allocateNext(`${identity(request)}:healthCheckNodePort`);
+        if (next === null) {
+          result.findings.push({
+            at: ['spec', 'healthCheckNodePort'],
+            message: 'Internal error occurred: failed to allocate a HealthCheck NodePort 0: range is full',
+            fieldError: false,
+            kind: 'full',
+          });
+          continue;
+        }
+        port = next;
+        picked.set(cacheKey, port);
+      }
+      result.healthCheckNodePort = port;
+      result.healthCheckNodePortSource = 'predicted';
+    }
+  }
+  return results;
+}
