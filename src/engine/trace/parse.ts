@@ -20,6 +20,15 @@ export function parseIptablesSave(text: string, file?: string): IptablesDump {
   const dump: IptablesDump = { file: fileName, tables: [], errors: [] };
   const lines = text.split(/\r?\n/);
   let table: IptablesTable | null = null;
+  const index = new Map<IptablesTable, Map<string, IptablesChain>>();
+  const chainsOf = (t: IptablesTable): Map<string, IptablesChain> => {
+    let m = index.get(t);
+    if (m === undefined) {
+      m = new Map();
+      index.set(t, m);
+    }
+    return m;
+  };
 
   const rangeOf = (lineNo: number, raw: string): SourceRange | null =>
     fileName === null
@@ -40,10 +49,11 @@ export function parseIptablesSave(text: string, file?: string): IptablesDump {
     });
   };
   const chainOf = (t: IptablesTable, name: string, lineNo: number | null): IptablesChain => {
-    let chain = t.chains.find((c) => c.name === name);
+    let chain = chainsOf(t).get(name);
     if (chain === undefined) {
       chain = { name, policy: null, line: lineNo, rules: [], deleted: false };
       t.chains.push(chain);
+      chainsOf(t).set(name, chain);
     }
     return chain;
   };
@@ -95,7 +105,7 @@ export function parseIptablesSave(text: string, file?: string): IptablesDump {
         error(lineNo, raw, `${command} needs a chain name`);
         return;
       }
-      const existing = table.chains.find((c) => c.name === chainName);
+      const existing = chainsOf(table).get(chainName);
       if (existing === undefined && !(BUILTIN_CHAINS[table.name] ?? []).includes(chainName)) {
         error(lineNo, raw, `rule for chain ${chainName}, which is not declared in table ${table.name}`);
       }
@@ -110,11 +120,10 @@ export function parseIptablesSave(text: string, file?: string): IptablesDump {
       }
       const compiled = compileRule(argTokens);
       for (const e of compiled.errors) error(lineNo, raw, e);
-      const prefix = new RegExp(`^\\S+\\s+${escapeRegExp(chainName)}\\s*`);
       const rule: IptablesRule = {
         chain: chainName,
         line: lineNo,
-        text: line.replace(prefix, ''),
+        text: line.replace(/^\S+\s+\S+\s*/, ''),
         args: argTokens.map((t) => t.text),
         matches: compiled.matches,
         target: compiled.target,
@@ -145,10 +154,6 @@ export function parseIptablesSave(text: string, file?: string): IptablesDump {
     error(lines.length, '', `table ${open.name} has no COMMIT line`);
   }
   return dump;
-}
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** A Diagnostic-free summary helper for callers that only want to know whether parsing was clean. */

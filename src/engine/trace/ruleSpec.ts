@@ -195,8 +195,12 @@ export function compileRule(tokens: Token[]): CompiledRule {
       continue;
     }
     // Resolve against the module named last, then any other loaded module.
-    const owners = [current, ...[...loaded].reverse()].filter((m): m is string => m !== null);
-    const owner = owners.find((m) => MODULE_OPTIONS[m]?.[name] !== undefined);
+    let owner: string | undefined =
+      current !== null && MODULE_OPTIONS[current]?.[name] !== undefined ? current : undefined;
+    for (let m = loaded.length - 1; owner === undefined && m >= 0; m--) {
+      const mod = loaded[m];
+      if (mod !== undefined && MODULE_OPTIONS[mod]?.[name] !== undefined) owner = mod;
+    }
     if (owner !== undefined) {
       const spec = MODULE_OPTIONS[owner]?.[name] ?? { arity: 0 };
       const values = tokens.slice(k + 1, k + 1 + spec.arity).map((t) => t.text);

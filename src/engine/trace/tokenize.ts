@@ -13,42 +13,50 @@ export interface TokenizeResult {
   error: string | null;
 }
 
+function isSpace(code: number): boolean {
+  return code === 32 || code === 9 || code === 13 || code === 10 || code === 11 || code === 12;
+}
+
 export function tokenize(line: string): TokenizeResult {
   const tokens: Token[] = [];
   let i = 0;
   const n = line.length;
   while (i < n) {
-    while (i < n && /\s/.test(line[i] ?? '')) i++;
+    while (i < n && isSpace(line.charCodeAt(i))) i++;
     if (i >= n) break;
     let text = '';
     let quoted = false;
-    while (i < n && !/\s/.test(line[i] ?? '')) {
-      const c = line[i] ?? '';
-      if (c === '"') {
-        quoted = true;
+    let start = i;
+    while (i < n && !isSpace(line.charCodeAt(i))) {
+      if (line.charCodeAt(i) !== 34 /* " */) {
         i++;
-        let closed = false;
-        while (i < n) {
-          const q = line[i] ?? '';
-          if (q === '\\' && i + 1 < n) {
-            text += line[i + 1] ?? '';
-            i += 2;
-            continue;
-          }
-          if (q === '"') {
-            closed = true;
-            i++;
-            break;
-          }
-          text += q;
-          i++;
+        continue;
+      }
+      text += line.slice(start, i);
+      quoted = true;
+      i++;
+      let closed = false;
+      start = i;
+      while (i < n) {
+        const q = line.charCodeAt(i);
+        if (q === 92 /* \\ */ && i + 1 < n) {
+          text += line.slice(start, i) + line.charAt(i + 1);
+          i += 2;
+          start = i;
+          continue;
         }
-        if (!closed) return { tokens: [...tokens, { text, quoted }], error: 'unterminated double quote' };
-      } else {
-        text += c;
+        if (q === 34) {
+          closed = true;
+          break;
+        }
         i++;
       }
+      text += line.slice(start, i);
+      if (!closed) return { tokens: [...tokens, { text, quoted }], error: 'unterminated double quote' };
+      i++;
+      start = i;
     }
+    text += line.slice(start, i);
     tokens.push({ text, quoted });
   }
   return { tokens, error: null };
