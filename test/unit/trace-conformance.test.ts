@@ -20,7 +20,7 @@ for (const group of groups) {
       const name = `${flow.name}: ${flow.protocol} ${flow.sourceIP} -> ${flow.destIP}:${flow.destPort}`;
       if (dump === null) {
         void test(name, {
-          skip: 'no rules in the fixture (expectedIptablesSave is null: upstream asserts only flows here); runs over generated rules in the proxy tests',
+          skip: 'no rules in the fixture (expectedIptablesSave is null: upstream asserts only flows here); traced over generated rules in trace-generated.test.ts',
         });
         continue;
       }

@@ -28,7 +28,11 @@ export interface FlowGroup {
   nodeIPs: string[];
   /** The JSON object that holds the flows (for callers that generate their own rules). */
   holder: Record<string, unknown>;
+  /** The whole fixture. */
+  caseData: Record<string, unknown>;
   caseFile: string;
+  /** Which key of `holder` the flows came from (`afterSliceDeletedPacketFlows`: the slices are gone). */
+  flowKey: 'packetFlows' | 'afterSliceDeletedPacketFlows' | 'variant';
 }
 
 type Json = Record<string, unknown>;
@@ -50,7 +54,16 @@ export function flowGroupsOf(caseFile: string, data: Json): FlowGroup[] {
   const groups: FlowGroup[] = [];
   const topFlows = asFlows(data.packetFlows);
   if (topFlows.length > 0) {
-    groups.push({ label: base, dump: dumpOf(data), flows: topFlows, nodeIPs, holder: data, caseFile });
+    groups.push({
+      label: base,
+      dump: dumpOf(data),
+      flows: topFlows,
+      nodeIPs,
+      holder: data,
+      caseData: data,
+      caseFile,
+      flowKey: 'packetFlows',
+    });
   }
   for (const key of ['subtests', 'phases', 'steps'] as const) {
     const list = data[key];
@@ -68,7 +81,9 @@ export function flowGroupsOf(caseFile: string, data: Json): FlowGroup[] {
           flows,
           nodeIPs,
           holder: item,
+          caseData: data,
           caseFile,
+          flowKey,
         });
       }
     });
@@ -85,7 +100,9 @@ export function flowGroupsOf(caseFile: string, data: Json): FlowGroup[] {
         flows,
         nodeIPs,
         holder: variant,
+        caseData: data,
         caseFile,
+        flowKey: 'variant',
       });
     });
   }
