@@ -6,7 +6,11 @@ export interface ParsedArgs {
 }
 
 /** Parses `--flag`, `--flag value` and `--flag=value`; `valueFlags` take a value. */
-export function parseArgs(argv: string[], valueFlags: readonly string[], boolFlags: readonly string[]): ParsedArgs {
+export function parseArgs(
+  argv: string[],
+  valueFlags: readonly string[],
+  boolFlags: readonly string[],
+): ParsedArgs {
   const positionals: string[] = [];
   const flags = new Map<string, string | true>();
   for (let i = 0; i < argv.length; i++) {

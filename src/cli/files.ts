@@ -63,13 +63,16 @@ export function collectFiles(paths: string[], cwd: string, clusterPath: string |
     files.push({ path: display(cwd, absolute), text });
   };
   for (const p of paths) visit(resolve(cwd, p), true);
-  const profilePath = clusterPath !== undefined ? resolve(cwd, clusterPath) : foundProfile ?? findProfileUpwards(paths, cwd);
+  const profilePath =
+    clusterPath !== undefined ? resolve(cwd, clusterPath) : (foundProfile ?? findProfileUpwards(paths, cwd));
   let profile: WorkspaceFile | null = null;
   if (profilePath) {
     try {
       profile = { path: display(cwd, profilePath), text: readFileSync(profilePath, 'utf8') };
     } catch (err) {
-      throw new UsageError(`cannot read cluster profile ${display(cwd, profilePath)}: ${(err as Error).message}`);
+      throw new UsageError(
+        `cannot read cluster profile ${display(cwd, profilePath)}: ${(err as Error).message}`,
+      );
     }
   }
   if (files.length === 0 && profile === null) {

@@ -51,7 +51,12 @@ export function makePod(
         name: 'c',
         sidecar: false,
         source: here,
-        ports: ports.map((p) => ({ name: p.name ?? '', containerPort: p.containerPort, protocol: p.protocol ?? 'TCP', source: here })),
+        ports: ports.map((p) => ({
+          name: p.name ?? '',
+          containerPort: p.containerPort,
+          protocol: p.protocol ?? 'TCP',
+          source: here,
+        })),
       },
     ],
     podIP: '10.244.1.10',

@@ -3,22 +3,48 @@ import assert from 'node:assert/strict';
 import { keyRangeAt, loadYamlFile, rangeAt } from '../../src/engine/load';
 import { loadClusterProfile } from '../../src/engine/load/profile';
 
-test('ranges point at values and keys by field path', () => {
-  const text = 'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector:\n    app: wbe\n  ports:\n    - port: 80\n      targetPort: http\n';
+void test('ranges point at values and keys by field path', () => {
+  const text =
+    'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector:\n    app: wbe\n  ports:\n    - port: 80\n      targetPort: http\n';
   const { objects, diagnostics } = loadYamlFile('svc.yaml', text);
   assert.equal(diagnostics.length, 0);
   const [svc] = objects;
   assert.ok(svc);
-  assert.deepEqual(rangeAt(svc, ['spec', 'selector', 'app']), { file: 'svc.yaml', line: 7, column: 10, endLine: 7, endColumn: 13 });
-  assert.deepEqual(keyRangeAt(svc, ['spec', 'selector', 'app']), { file: 'svc.yaml', line: 7, column: 5, endLine: 7, endColumn: 8 });
-  assert.deepEqual(rangeAt(svc, ['spec', 'ports', 0, 'targetPort']), { file: 'svc.yaml', line: 10, column: 19, endLine: 10, endColumn: 23 });
+  assert.deepEqual(rangeAt(svc, ['spec', 'selector', 'app']), {
+    file: 'svc.yaml',
+    line: 7,
+    column: 10,
+    endLine: 7,
+    endColumn: 13,
+  });
+  assert.deepEqual(keyRangeAt(svc, ['spec', 'selector', 'app']), {
+    file: 'svc.yaml',
+    line: 7,
+    column: 5,
+    endLine: 7,
+    endColumn: 8,
+  });
+  assert.deepEqual(rangeAt(svc, ['spec', 'ports', 0, 'targetPort']), {
+    file: 'svc.yaml',
+    line: 10,
+    column: 19,
+    endLine: 10,
+    endColumn: 23,
+  });
   // Absent field: nearest enclosing value, whose range ends at its last character.
-  assert.deepEqual(rangeAt(svc, ['spec', 'ports', 0, 'nodePort']), { file: 'svc.yaml', line: 9, column: 7, endLine: 10, endColumn: 23 });
+  assert.deepEqual(rangeAt(svc, ['spec', 'ports', 0, 'nodePort']), {
+    file: 'svc.yaml',
+    line: 9,
+    column: 7,
+    endLine: 10,
+    endColumn: 23,
+  });
   assert.equal(svc.namespace, 'default');
 });
 
-test('a broken document yields yaml-syntax with its position and the other documents still load', () => {
-  const text = 'apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n---\nfoo: [\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: b}\n';
+void test('a broken document yields yaml-syntax with its position and the other documents still load', () => {
+  const text =
+    'apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n---\nfoo: [\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: b}\n';
   const { objects, diagnostics } = loadYamlFile('x.yaml', text);
   assert.deepEqual(
     objects.map((o) => o.name),
@@ -31,16 +57,22 @@ test('a broken document yields yaml-syntax with its position and the other docum
   );
 });
 
-test('List kinds are unpacked with ranges relative to each item', () => {
-  const text = 'apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Service\n  metadata:\n    name: s\n    namespace: ns\n';
+void test('List kinds are unpacked with ranges relative to each item', () => {
+  const text =
+    'apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Service\n  metadata:\n    name: s\n    namespace: ns\n';
   const { objects } = loadYamlFile('l.yaml', text);
   assert.equal(objects.length, 1);
   assert.equal(objects[0]?.namespace, 'ns');
-  assert.equal(rangeAt(objects[0]!, ['metadata', 'name']).line, 7);
+  const [item] = objects;
+  assert.ok(item);
+  assert.equal(rangeAt(item, ['metadata', 'name']).line, 7);
 });
 
-test('templates are skipped with an info diagnostic; non-Kubernetes YAML is ignored', () => {
-  const helm = loadYamlFile('t.yaml', 'apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ .Release.Name }}\n');
+void test('templates are skipped with an info diagnostic; non-Kubernetes YAML is ignored', () => {
+  const helm = loadYamlFile(
+    't.yaml',
+    'apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ .Release.Name }}\n',
+  );
   assert.equal(helm.objects.length, 0);
   assert.deepEqual(
     helm.diagnostics.map((d) => [d.code, d.severity, d.range.line]),
@@ -50,7 +82,7 @@ test('templates are skipped with an info diagnostic; non-Kubernetes YAML is igno
   assert.equal(compose.objects.length + compose.diagnostics.length, 0);
 });
 
-test('alias bombs are refused with a diagnostic instead of expanding', () => {
+void test('alias bombs are refused with a diagnostic instead of expanding', () => {
   const lines = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]'];
   for (let i = 1; i < 10; i++) {
     const prev = String.fromCharCode(96 + i);
@@ -63,7 +95,7 @@ test('alias bombs are refused with a diagnostic instead of expanding', () => {
   assert.equal(result.diagnostics[0]?.code, 'yaml-syntax');
 });
 
-test('cluster profile: values read, bad fields reported with file:line and defaults kept', () => {
+void test('cluster profile: values read, bad fields reported with file:line and defaults kept', () => {
   const text = [
     'apiVersion: kubepath.dev/v1alpha1',
     'kind: ClusterProfile',

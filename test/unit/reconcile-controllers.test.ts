@@ -20,10 +20,15 @@ function pods(text: string, diagnostics: Diagnostic[] = []) {
   const planned = planWorkloads(loadYamlFile('w.yaml', text).objects, profile.nodes, diagnostics);
   const placements = schedule(planned, profile.nodes, diagnostics);
   const ips = assignPodIPs(placements, profile.nodes);
-  return placements.map((p) => ({ name: p.pod.name, labels: p.pod.labels, node: p.nodeName, ip: ips.get(p) ?? '' }));
+  return placements.map((p) => ({
+    name: p.pod.name,
+    labels: p.pod.labels,
+    node: p.nodeName,
+    ip: ips.get(p) ?? '',
+  }));
 }
 
-test('Deployment pods: <deployment>-<pod-template-hash>-<5 chars>, hash label, spread over nodes, IPs in node pod CIDRs', () => {
+void test('Deployment pods: <deployment>-<pod-template-hash>-<5 chars>, hash label, spread over nodes, IPs in node pod CIDRs', () => {
   const result = pods(deployment('nginx', 3));
   assert.equal(result.length, 3);
   const hash = result[0]?.labels['pod-template-hash'] ?? '';
@@ -37,7 +42,7 @@ test('Deployment pods: <deployment>-<pod-template-hash>-<5 chars>, hash label, s
   assert.equal(new Set(result.map((p) => p.ip)).size, 3);
 });
 
-test('predictions are stable: adding an unrelated workload moves nothing', () => {
+void test('predictions are stable: adding an unrelated workload moves nothing', () => {
   const alone = pods(deployment('nginx', 3));
   const withOther = pods(deployment('nginx', 3) + '---\n' + deployment('other', 5));
   assert.deepEqual(
@@ -46,18 +51,22 @@ test('predictions are stable: adding an unrelated workload moves nothing', () =>
   );
 });
 
-test('a template change changes the pod-template-hash (a rollout makes new pods)', () => {
+void test('a template change changes the pod-template-hash (a rollout makes new pods)', () => {
   const a = pods(deployment('nginx', 1));
   const b = pods(deployment('nginx', 1, '      terminationGracePeriodSeconds: 5\n'));
   assert.notEqual(a[0]?.labels['pod-template-hash'], b[0]?.labels['pod-template-hash']);
 });
 
-test('StatefulSet pods get ordinal names and the run-time labels', () => {
+void test('StatefulSet pods get ordinal names and the run-time labels', () => {
   const text =
     'apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: db}\nspec:\n  serviceName: db\n  replicas: 2\n  selector: {matchLabels: {app: db}}\n  template:\n    metadata: {labels: {app: db}}\n    spec: {containers: [{name: c}]}\n';
   const result = pods(text);
   assert.deepEqual(
-    result.map((p) => [p.name, p.labels['statefulset.kubernetes.io/pod-name'], p.labels['apps.kubernetes.io/pod-index']]),
+    result.map((p) => [
+      p.name,
+      p.labels['statefulset.kubernetes.io/pod-name'],
+      p.labels['apps.kubernetes.io/pod-index'],
+    ]),
     [
       ['db-0', 'db-0', '0'],
       ['db-1', 'db-1', '1'],
@@ -66,7 +75,7 @@ test('StatefulSet pods get ordinal names and the run-time labels', () => {
   assert.match(result[0]?.labels['controller-revision-hash'] ?? '', /^db-/);
 });
 
-test('DaemonSet: one pod per node that matches nodeSelector', () => {
+void test('DaemonSet: one pod per node that matches nodeSelector', () => {
   const text =
     'apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: agent}\nspec:\n  selector: {matchLabels: {app: agent}}\n  template:\n    metadata: {labels: {app: agent}}\n    spec:\n      nodeSelector: {kubernetes.io/hostname: node-2}\n      containers: [{name: c}]\n';
   assert.deepEqual(
@@ -75,7 +84,7 @@ test('DaemonSet: one pod per node that matches nodeSelector', () => {
   );
 });
 
-test('a Deployment without spec.selector is reported and still yields its pods', () => {
+void test('a Deployment without spec.selector is reported and still yields its pods', () => {
   const diagnostics: Diagnostic[] = [];
   const text = deployment('web', 2).replace('  selector:\n    matchLabels: {app: web}\n', '');
   assert.equal(pods(text, diagnostics).length, 2);
@@ -86,13 +95,13 @@ test('a Deployment without spec.selector is reported and still yields its pods',
   assert.match(diagnostics[0]?.message ?? '', /spec\.selector: Required value/);
 });
 
-test('huge replica counts are capped with an info diagnostic', () => {
+void test('huge replica counts are capped with an info diagnostic', () => {
   const diagnostics: Diagnostic[] = [];
   assert.equal(pods(deployment('big', 100000000), diagnostics).length, 1000);
   assert.equal(diagnostics[0]?.code, 'workload-replicas-capped');
 });
 
-test('findPort: numbers pass through, names resolve per pod and protocol (podutil.FindPort)', () => {
+void test('findPort: numbers pass through, names resolve per pod and protocol (podutil.FindPort)', () => {
   const pod = makePod('p', {}, [
     { name: 'http', containerPort: 8080 },
     { name: 'dns', containerPort: 53, protocol: 'UDP' },
@@ -110,20 +119,34 @@ test('findPort: numbers pass through, names resolve per pod and protocol (poduti
   }
 });
 
-test('EndpointSlice controller: same namespace only, named ports per pod version, slices grouped by ports', () => {
-  const svc = makeService({ name: 'api', selector: { app: 'api' }, ports: [port({ name: 'http', port: 80, targetPort: 'http' })] });
+void test('EndpointSlice controller: same namespace only, named ports per pod version, slices grouped by ports', () => {
+  const svc = makeService({
+    name: 'api',
+    selector: { app: 'api' },
+    ports: [port({ name: 'http', port: 80, targetPort: 'http' })],
+  });
   const all = [
     makePod('v1-a', { app: 'api' }, [{ name: 'http', containerPort: 8080 }], { podIP: '10.244.1.2' }),
-    makePod('v2-a', { app: 'api' }, [{ name: 'http', containerPort: 9090 }], { podIP: '10.244.2.2', nodeName: 'node-2' }),
+    makePod('v2-a', { app: 'api' }, [{ name: 'http', containerPort: 9090 }], {
+      podIP: '10.244.2.2',
+      nodeName: 'node-2',
+    }),
     makePod('other-ns', { app: 'api' }, [{ name: 'http', containerPort: 8080 }], {
       podIP: '10.244.3.2',
       metadata: { namespace: 'elsewhere', name: 'other-ns', labels: { app: 'api' }, annotations: {} },
     }),
-    makePod('no-ip', { app: 'api' }, [{ name: 'http', containerPort: 8080 }], { podIP: '', phase: 'Pending', ready: false }),
+    makePod('no-ip', { app: 'api' }, [{ name: 'http', containerPort: 8080 }], {
+      podIP: '',
+      phase: 'Pending',
+      ready: false,
+    }),
   ];
   const slices = reconcileEndpointSlices(svc, all, defaultClusterProfile().nodes);
   assert.deepEqual(
-    slices.map((s) => [s.ports.map((p) => p.port), s.endpoints.map((e) => [e.addresses[0], e.nodeName, e.conditions.ready])]),
+    slices.map((s) => [
+      s.ports.map((p) => p.port),
+      s.endpoints.map((e) => [e.addresses[0], e.nodeName, e.conditions.ready]),
+    ]),
     [
       [[8080], [['10.244.1.2', 'node-1', true]]],
       [[9090], [['10.244.2.2', 'node-2', true]]],
@@ -133,9 +156,12 @@ test('EndpointSlice controller: same namespace only, named ports per pod version
   assert.equal(slices[0]?.managedBy, 'endpointslice-controller.k8s.io');
 });
 
-test('EndpointSlice controller: at most 100 endpoints per slice; publishNotReadyAddresses marks unready pods ready', () => {
+void test('EndpointSlice controller: at most 100 endpoints per slice; publishNotReadyAddresses marks unready pods ready', () => {
   const many = Array.from({ length: 250 }, (_, i) =>
-    makePod(`p${String(i).padStart(3, '0')}`, { app: 'svc' }, [{ containerPort: 80 }], { podIP: `10.244.1.${i}`, ready: i % 2 === 0 }),
+    makePod(`p${String(i).padStart(3, '0')}`, { app: 'svc' }, [{ containerPort: 80 }], {
+      podIP: `10.244.1.${i}`,
+      ready: i % 2 === 0,
+    }),
   );
   const slices = reconcileEndpointSlices(makeService(), many, []);
   assert.deepEqual(
@@ -147,7 +173,7 @@ test('EndpointSlice controller: at most 100 endpoints per slice; publishNotReady
   assert.equal(published.flatMap((s) => s.endpoints).filter((e) => e.conditions.ready).length, 250);
 });
 
-test('cloud load balancer: pool addresses are distinct and stable; none = pending; aws = hostname; excluded nodes left out', () => {
+void test('cloud load balancer: pool addresses are distinct and stable; none = pending; aws = hostname; excluded nodes left out', () => {
   const profile = defaultClusterProfile();
   profile.nodes[2]!.labels['node.kubernetes.io/exclude-from-external-load-balancers'] = '';
   const a = makeService({ name: 'a', type: 'LoadBalancer' });
@@ -161,12 +187,18 @@ test('cloud load balancer: pool addresses are distinct and stable; none = pendin
   assert.equal(r.size, 2);
   assert.equal(provisionLoadBalancers([a], profile).get(a)?.ingress[0]?.ip, ipA);
   profile.cloud.provider = 'none';
-  assert.equal(provisionLoadBalancers([a], profile).get(a)?.pendingReason, 'load balancer pending: no cloud controller');
+  assert.equal(
+    provisionLoadBalancers([a], profile).get(a)?.pendingReason,
+    'load balancer pending: no cloud controller',
+  );
   profile.cloud.provider = 'aws';
-  assert.match(provisionLoadBalancers([a], profile).get(a)?.ingress[0]?.hostname ?? '', /^a[0-9a-f]{32}-\d{10}\.us-east-1\.elb\.amazonaws\.com$/);
+  assert.match(
+    provisionLoadBalancers([a], profile).get(a)?.ingress[0]?.hostname ?? '',
+    /^a[0-9a-f]{32}-\d{10}\.us-east-1\.elb\.amazonaws\.com$/,
+  );
 });
 
-test('DNS: A for ClusterIP, pod IPs for headless, CNAME for ExternalName, SRV for named ports', () => {
+void test('DNS: A for ClusterIP, pod IPs for headless, CNAME for ExternalName, SRV for named ports', () => {
   const svc = makeService({ name: 'web', ports: [port({ name: 'http' })] });
   assert.deepEqual(
     dnsRecords(svc, [], 'cluster.local').map((r) => [r.type, r.name, r.values]),
@@ -175,12 +207,22 @@ test('DNS: A for ClusterIP, pod IPs for headless, CNAME for ExternalName, SRV fo
       ['SRV', '_http._tcp.web.default.svc.cluster.local', ['0 100 80 web.default.svc.cluster.local']],
     ],
   );
-  const ext = makeService({ name: 'db', type: 'ExternalName', clusterIP: '', externalName: 'db.example.com', ports: [] });
+  const ext = makeService({
+    name: 'db',
+    type: 'ExternalName',
+    clusterIP: '',
+    externalName: 'db.example.com',
+    ports: [],
+  });
   assert.deepEqual(
     dnsRecords(ext, [], 'cluster.local').map((r) => [r.type, r.values]),
     [['CNAME', ['db.example.com']]],
   );
   const headless = makeService({ name: 'db', clusterIP: 'None', ports: [] });
-  const slices = reconcileEndpointSlices(headless, [makePod('db-0', { app: 'db' }, [], { podIP: '10.244.1.7' })], []);
+  const slices = reconcileEndpointSlices(
+    headless,
+    [makePod('db-0', { app: 'db' }, [], { podIP: '10.244.1.7' })],
+    [],
+  );
   assert.deepEqual(dnsRecords(headless, slices, 'cluster.local')[0]?.values, ['10.244.1.7']);
 });

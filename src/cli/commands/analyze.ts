@@ -17,7 +17,9 @@ export function analyzeCommand(argv: string[], io: CliIO): number {
   const input = collectFiles(args.positionals, io.cwd, stringFlag(args, 'cluster'));
   const analysis = analyzeWorkspace(input);
   if (args.flags.has('json')) {
-    io.stdout(JSON.stringify(toAnalyzeJson(analysis, { chainsFor: chainsForJson(analysis) }), null, 2) + '\n');
+    io.stdout(
+      JSON.stringify(toAnalyzeJson(analysis, { chainsFor: chainsForJson(analysis) }), null, 2) + '\n',
+    );
   } else {
     io.stdout(renderAnalysis(analysis, input.files.length, input.profile?.path ?? null));
   }
@@ -44,7 +46,9 @@ function portsText(s: ServiceState): string {
 function lbText(s: ServiceState): string {
   if (!s.loadBalancer) return '';
   if (s.loadBalancer.ingress.length === 0) return '<pending>';
-  return s.loadBalancer.ingress.map((i) => mark(i.ip ?? i.hostname ?? '', s.loadBalancer?.ingressSource ?? null)).join(',');
+  return s.loadBalancer.ingress
+    .map((i) => mark(i.ip ?? i.hostname ?? '', s.loadBalancer?.ingressSource ?? null))
+    .join(',');
 }
 
 export function renderAnalysis(a: Analysis, fileCount: number, profilePath: string | null): string {
@@ -63,7 +67,9 @@ export function renderAnalysis(a: Analysis, fileCount: number, profilePath: stri
           return [
             `${s.service.metadata.namespace}/${s.service.metadata.name}`,
             s.service.type,
-            s.service.type === 'ExternalName' ? s.service.externalName : mark(s.service.clusterIP, s.clusterIPSource),
+            s.service.type === 'ExternalName'
+              ? s.service.externalName
+              : mark(s.service.clusterIP, s.clusterIPSource),
             portsText(s),
             s.service.type === 'ExternalName' ? '-' : `${ready}/${eps.length}`,
             lbText(s),
@@ -71,16 +77,22 @@ export function renderAnalysis(a: Analysis, fileCount: number, profilePath: stri
         }),
       ),
     );
-    out.push('  * predicted: the real cluster picks this value at run time; kubepath picks a stable, plausible one\n');
+    out.push(
+      '  * predicted: the real cluster picks this value at run time; kubepath picks a stable, plausible one\n',
+    );
     for (const s of a.services) {
       const eps = endpointsOf(s);
       if (eps.length === 0 && !s.loadBalancer?.pendingReason) continue;
-      out.push(`\n${s.service.metadata.namespace}/${s.service.metadata.name} (${s.source.file}:${s.source.line}) → ${s.dns}\n`);
+      out.push(
+        `\n${s.service.metadata.namespace}/${s.service.metadata.name} (${s.source.file}:${s.source.line}) → ${s.dns}\n`,
+      );
       if (s.loadBalancer?.pendingReason) out.push(`  load balancer: ${s.loadBalancer.pendingReason}\n`);
       for (const e of eps) {
         const ports = e.ports.map((x) => `${x.port ?? '*'}${x.name ? ` (${x.name})` : ''}`).join(', ');
         const state = e.ready ? 'ready' : e.serving ? 'serving, terminating' : 'not ready';
-        out.push(`  ${(e.pod ?? '-').padEnd(32)} ${e.ip.padEnd(15)} ${(e.node ?? '-').padEnd(10)} ports ${ports || '-'}  ${state}\n`);
+        out.push(
+          `  ${(e.pod ?? '-').padEnd(32)} ${e.ip.padEnd(15)} ${(e.node ?? '-').padEnd(10)} ports ${ports || '-'}  ${state}\n`,
+        );
       }
     }
   } else {
@@ -106,6 +118,8 @@ export function renderAnalysis(a: Analysis, fileCount: number, profilePath: stri
     }
   }
   const count = (sev: string): number => a.diagnostics.filter((d) => d.severity === sev).length;
-  out.push(`\n${a.services.length} service(s), ${a.workloads.length} workload(s), ${count('error')} error(s), ${count('warning')} warning(s)\n`);
+  out.push(
+    `\n${a.services.length} service(s), ${a.workloads.length} workload(s), ${count('error')} error(s), ${count('warning')} warning(s)\n`,
+  );
   return out.join('');
 }

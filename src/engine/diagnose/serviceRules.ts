@@ -1,6 +1,15 @@
 // Findings about how Services meet the pods in the workspace: selectors that
 // match nothing, target ports no container serves, Services with no ready endpoints.
-import type { Diagnostic, EndpointSlice, Fix, Labels, LoadedObject, Pod, Service, SourceRange } from '../model';
+import type {
+  Diagnostic,
+  EndpointSlice,
+  Fix,
+  Labels,
+  LoadedObject,
+  Pod,
+  Service,
+  SourceRange,
+} from '../model';
 import { keyRangeAt, rangeAt } from '../load';
 import { findPort, selectedPods } from '../reconcile/endpointSlices';
 import { serviceSelectorMatches } from '../reconcile/labels';
@@ -28,7 +37,14 @@ function templates(pods: readonly Pod[]): TemplateView[] {
     const key = `${pod.metadata.namespace}/${owner}/${pod.source.file}:${pod.source.line}`;
     const view = byTemplate.get(key);
     if (view) view.pods.push(pod);
-    else byTemplate.set(key, { owner, namespace: pod.metadata.namespace, labels: pod.metadata.labels, pods: [pod], source: pod.source });
+    else
+      byTemplate.set(key, {
+        owner,
+        namespace: pod.metadata.namespace,
+        labels: pod.metadata.labels,
+        pods: [pod],
+        source: pod.source,
+      });
   }
   return [...byTemplate.values()];
 }
@@ -88,7 +104,10 @@ function selectorNoMatch(f: ServiceFacts, views: readonly TemplateView[]): Diagn
       severity: 'warning',
       code: 'service-selector-other-namespace',
       message: `selector ${text} matches no pods in namespace ${ns}, but matches ${ownerLabel(v)} in namespace ${v.namespace} (${where(v.source)}); a Service only selects pods in its own namespace`,
-      related: elsewhere.map((e) => ({ range: e.source, message: `${ownerLabel(e)} in namespace ${e.namespace}` })),
+      related: elsewhere.map((e) => ({
+        range: e.source,
+        message: `${ownerLabel(e)} in namespace ${e.namespace}`,
+      })),
     };
   }
   // The nearest template in the namespace: fewest differing pairs, then smallest edit distance.
@@ -97,7 +116,11 @@ function selectorNoMatch(f: ServiceFacts, views: readonly TemplateView[]): Diagn
     if (view.namespace !== ns) continue;
     const misses = Object.entries(selector).filter(([k, v]) => view.labels[k] !== v);
     const score = misses.reduce((sum, [k, v]) => sum + nearestDistance(k, v, view.labels), 0);
-    if (!best || misses.length < best.misses.length || (misses.length === best.misses.length && score < best.score)) {
+    if (
+      !best ||
+      misses.length < best.misses.length ||
+      (misses.length === best.misses.length && score < best.score)
+    ) {
       best = { view, misses, score };
     }
   }
@@ -108,7 +131,8 @@ function selectorNoMatch(f: ServiceFacts, views: readonly TemplateView[]): Diagn
     message: `selector ${text} matches no pods in namespace ${ns}`,
   };
   if (!best) {
-    diagnostic.message += ' (no workload in this namespace is defined in the analysed files; the pods may come from elsewhere)';
+    diagnostic.message +=
+      ' (no workload in this namespace is defined in the analysed files; the pods may come from elsewhere)';
     return diagnostic;
   }
   const fixes: Fix[] = [];
@@ -119,22 +143,34 @@ function selectorNoMatch(f: ServiceFacts, views: readonly TemplateView[]): Diagn
       hints.push(`${key}=${actual}`);
       const range = rangeAt(object, ['spec', 'selector', key]);
       diagnostic.range = range;
-      fixes.push({ title: `Change selector to ${key}=${actual}`, edits: [{ range, newText: actual }], preferred: true });
+      fixes.push({
+        title: `Change selector to ${key}=${actual}`,
+        edits: [{ range, newText: actual }],
+        preferred: true,
+      });
       continue;
     }
-    const similarKey = Object.keys(best.view.labels).find((k) => best.view.labels[k] === value && isLikelyTypo(key, k));
+    const similarKey = Object.keys(best.view.labels).find(
+      (k) => best.view.labels[k] === value && isLikelyTypo(key, k),
+    );
     if (similarKey) {
       hints.push(`${similarKey}=${value}`);
       const range = keyRangeAt(object, ['spec', 'selector', key]);
       diagnostic.range = range;
-      fixes.push({ title: `Change selector key to ${similarKey}`, edits: [{ range, newText: similarKey }], preferred: true });
+      fixes.push({
+        title: `Change selector key to ${similarKey}`,
+        edits: [{ range, newText: similarKey }],
+        preferred: true,
+      });
     }
   }
   if (hints.length > 0 && hints.length === best.misses.length) {
     diagnostic.message += `; did you mean ${hints.join(',')} (${ownerLabel(best.view)}, ${where(best.view.source)})?`;
     diagnostic.fixes = fixes;
   } else {
-    diagnostic.message += `; the closest is ${ownerLabel(best.view)} (${where(best.view.source)}) with labels ${Object.entries(best.view.labels)
+    diagnostic.message += `; the closest is ${ownerLabel(best.view)} (${where(best.view.source)}) with labels ${Object.entries(
+      best.view.labels,
+    )
       .filter(([k]) => k !== 'pod-template-hash')
       .map(([k, v]) => `${k}=${v}`)
       .join(',')}`;
@@ -154,8 +190,12 @@ function checkTargetPorts(f: ServiceFacts, selected: readonly Pod[]): Diagnostic
   const { service, object } = f;
   service.ports.forEach((sp, i) => {
     const path = ['spec', 'ports', i, 'targetPort'];
-    const range = object.ranges.has(`spec.ports[${i}].targetPort`) ? rangeAt(object, path) : rangeAt(object, ['spec', 'ports', i]);
-    const declared = selected.flatMap((p) => p.containers.flatMap((c) => c.ports.filter((cp) => cp.protocol === sp.protocol)));
+    const range = object.ranges.has(`spec.ports[${i}].targetPort`)
+      ? rangeAt(object, path)
+      : rangeAt(object, ['spec', 'ports', i]);
+    const declared = selected.flatMap((p) =>
+      p.containers.flatMap((c) => c.ports.filter((cp) => cp.protocol === sp.protocol)),
+    );
     if (typeof sp.targetPort === 'number') {
       if (declared.length === 0 || declared.some((cp) => cp.containerPort === sp.targetPort)) return;
       const choices = uniqueBy(declared, (cp) => String(cp.containerPort));
@@ -180,7 +220,9 @@ function checkTargetPorts(f: ServiceFacts, selected: readonly Pod[]): Diagnostic
     const named = uniqueBy(
       declared.filter((cp) => cp.name !== ''),
       (cp) => cp.name,
-    ).sort((a, b) => editDistance(a.name, String(sp.targetPort)) - editDistance(b.name, String(sp.targetPort)));
+    ).sort(
+      (a, b) => editDistance(a.name, String(sp.targetPort)) - editDistance(b.name, String(sp.targetPort)),
+    );
     const all = unresolved.length === selected.length;
     out.push({
       range,
@@ -189,7 +231,10 @@ function checkTargetPorts(f: ServiceFacts, selected: readonly Pod[]): Diagnostic
       message: all
         ? `targetPort "${sp.targetPort}" names no ${sp.protocol} container port in the selected pods${named.length > 0 ? ` (they have ${named.map((cp) => `"${cp.name}"`).join(', ')})` : ''}; port ${sp.port} has no endpoints and kube-proxy rejects its traffic`
         : `targetPort "${sp.targetPort}" is missing in ${unresolved.length} of ${selected.length} selected pods (e.g. ${unresolved[0]?.metadata.name}); those pods get no endpoint for port ${sp.port}`,
-      related: named.map((cp) => ({ range: cp.source, message: `container port "${cp.name}" (${cp.containerPort})` })),
+      related: named.map((cp) => ({
+        range: cp.source,
+        message: `container port "${cp.name}" (${cp.containerPort})`,
+      })),
       fixes: named.map((cp, n) => ({
         title: `Set targetPort to "${cp.name}"`,
         edits: [targetPortEdit(object, i, cp.name)],
@@ -200,7 +245,11 @@ function checkTargetPorts(f: ServiceFacts, selected: readonly Pod[]): Diagnostic
   return out;
 }
 
-function targetPortEdit(object: LoadedObject, portIndex: number, value: string): { range: SourceRange; newText: string } {
+function targetPortEdit(
+  object: LoadedObject,
+  portIndex: number,
+  value: string,
+): { range: SourceRange; newText: string } {
   if (object.ranges.has(`spec.ports[${portIndex}].targetPort`)) {
     return { range: rangeAt(object, ['spec', 'ports', portIndex, 'targetPort']), newText: value };
   }

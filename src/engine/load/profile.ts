@@ -54,7 +54,10 @@ export interface LoadedProfile {
 /** Parses a profile file. Invalid fields are reported and replaced by defaults, so analysis still runs. */
 export function loadClusterProfile(file: string, text: string): LoadedProfile {
   const loaded = loadYamlFile(file, text);
-  const diagnostics: Diagnostic[] = loaded.diagnostics.map((d) => ({ ...d, code: d.code === 'yaml-syntax' ? 'profile-invalid' : d.code }));
+  const diagnostics: Diagnostic[] = loaded.diagnostics.map((d) => ({
+    ...d,
+    code: d.code === 'yaml-syntax' ? 'profile-invalid' : d.code,
+  }));
   const profile = defaultClusterProfile();
   const object = loaded.objects.find((o) => o.kind === 'ClusterProfile');
   if (!object) {
@@ -74,7 +77,10 @@ export function loadClusterProfile(file: string, text: string): LoadedProfile {
     diagnostics.push({ range: rangeAt(object, path), severity: 'error', code: 'profile-invalid', message });
   };
   if (raw['apiVersion'] !== 'kubepath.dev/v1alpha1') {
-    report(['apiVersion'], `apiVersion must be kubepath.dev/v1alpha1, got ${JSON.stringify(raw['apiVersion'])}`);
+    report(
+      ['apiVersion'],
+      `apiVersion must be kubepath.dev/v1alpha1, got ${JSON.stringify(raw['apiVersion'])}`,
+    );
   }
   for (const key of Object.keys(raw)) {
     if (!KNOWN_TOP_LEVEL.has(key)) {
@@ -90,7 +96,10 @@ export function loadClusterProfile(file: string, text: string): LoadedProfile {
     const value = getPath(raw, path);
     if (value === undefined) return fallback;
     if (typeof value !== 'string' || !parseCIDR(value)) {
-      report(path, `${path.join('.')} must be an IPv4 CIDR such as 10.96.0.0/16, got ${JSON.stringify(value)}`);
+      report(
+        path,
+        `${path.join('.')} must be an IPv4 CIDR such as 10.96.0.0/16, got ${JSON.stringify(value)}`,
+      );
       return fallback;
     }
     return value.trim();
@@ -137,7 +146,9 @@ export function loadClusterProfile(file: string, text: string): LoadedProfile {
     profile.kubeProxy.mode = mode as ProxyMode;
   }
   profile.kubeProxy.clusterCIDR =
-    getPath(raw, ['kubeProxy', 'clusterCIDR']) === '' ? '' : cidr(['kubeProxy', 'clusterCIDR'], profile.podCIDR);
+    getPath(raw, ['kubeProxy', 'clusterCIDR']) === ''
+      ? ''
+      : cidr(['kubeProxy', 'clusterCIDR'], profile.podCIDR);
   profile.kubeProxy.masqueradeAll = bool(['kubeProxy', 'masqueradeAll'], false);
   profile.kubeProxy.localhostNodePorts = bool(['kubeProxy', 'localhostNodePorts'], true);
   profile.kubeProxy.randomFully = bool(['kubeProxy', 'randomFully'], true);
@@ -145,23 +156,31 @@ export function loadClusterProfile(file: string, text: string): LoadedProfile {
   const bit = getPath(raw, ['kubeProxy', 'masqueradeBit']);
   if (bit !== undefined) {
     if (typeof bit !== 'number' || !Number.isInteger(bit) || bit < 0 || bit > 31) {
-      report(['kubeProxy', 'masqueradeBit'], `kubeProxy.masqueradeBit must be an integer 0-31, got ${JSON.stringify(bit)}`);
+      report(
+        ['kubeProxy', 'masqueradeBit'],
+        `kubeProxy.masqueradeBit must be an integer 0-31, got ${JSON.stringify(bit)}`,
+      );
     } else profile.kubeProxy.masqueradeBit = bit;
   }
   const npa = getPath(raw, ['kubeProxy', 'nodePortAddresses']);
   if (npa !== undefined) {
-    if (!Array.isArray(npa)) report(['kubeProxy', 'nodePortAddresses'], 'kubeProxy.nodePortAddresses must be a list of CIDRs');
+    if (!Array.isArray(npa))
+      report(['kubeProxy', 'nodePortAddresses'], 'kubeProxy.nodePortAddresses must be a list of CIDRs');
     else {
       profile.kubeProxy.nodePortAddresses = [];
       npa.forEach((v, i) => {
-        if (typeof v === 'string' && (parseCIDR(v) || v === 'primary')) profile.kubeProxy.nodePortAddresses.push(v.trim());
+        if (typeof v === 'string' && (parseCIDR(v) || v === 'primary'))
+          profile.kubeProxy.nodePortAddresses.push(v.trim());
         else report(['kubeProxy', 'nodePortAddresses', i], `not a CIDR: ${JSON.stringify(v)}`);
       });
     }
   }
   const provider = str(['cloud', 'provider'], profile.cloud.provider);
   if (!(CLOUD_PROVIDERS as readonly string[]).includes(provider)) {
-    report(['cloud', 'provider'], `cloud.provider must be one of ${CLOUD_PROVIDERS.join(', ')}, got "${provider}"`);
+    report(
+      ['cloud', 'provider'],
+      `cloud.provider must be one of ${CLOUD_PROVIDERS.join(', ')}, got "${provider}"`,
+    );
   } else profile.cloud.provider = provider as CloudProvider;
   profile.cloud.loadBalancerIPPool = cidr(['cloud', 'loadBalancerIPPool'], profile.cloud.loadBalancerIPPool);
   profile.cloud.region = str(['cloud', 'region'], profile.cloud.region);
@@ -216,18 +235,29 @@ function readNodes(
     }
     seen.add(name);
     const ips: string[] = [];
-    const ipValues = entry['ips'] !== undefined ? entry['ips'] : entry['ip'] !== undefined ? [entry['ip']] : [];
+    const ipValues =
+      entry['ips'] !== undefined ? entry['ips'] : entry['ip'] !== undefined ? [entry['ip']] : [];
     if (!Array.isArray(ipValues)) report(['nodes', i, 'ips'], 'ips must be a list of IP addresses');
     else
       ipValues.forEach((ip, j) => {
-        if (typeof ip === 'string' && parseIPv4(ip.trim()) !== null) ips.push(formatIPv4(parseIPv4(ip.trim()) ?? 0));
-        else if (typeof ip === 'string' && ip.includes(':')) ips.push(ip.trim()); // IPv6: carried, not yet modelled
-        else report(entry['ips'] !== undefined ? ['nodes', i, 'ips', j] : ['nodes', i, 'ip'], `not an IP address: ${JSON.stringify(ip)}`);
+        if (typeof ip === 'string' && parseIPv4(ip.trim()) !== null)
+          ips.push(formatIPv4(parseIPv4(ip.trim()) ?? 0));
+        else if (typeof ip === 'string' && ip.includes(':'))
+          ips.push(ip.trim()); // IPv6: carried, not yet modelled
+        else
+          report(
+            entry['ips'] !== undefined ? ['nodes', i, 'ips', j] : ['nodes', i, 'ip'],
+            `not an IP address: ${JSON.stringify(ip)}`,
+          );
       });
     if (ips.length === 0) report(['nodes', i], `node "${name}" needs an ip (or ips)`);
     let nodeCIDR = nodePodCIDR(podCIDR, i + 1);
     if (entry['podCIDR'] !== undefined) {
-      if (typeof entry['podCIDR'] === 'string' && parseCIDR(entry['podCIDR']) && cidrContains(podCIDR, entry['podCIDR'])) {
+      if (
+        typeof entry['podCIDR'] === 'string' &&
+        parseCIDR(entry['podCIDR']) &&
+        cidrContains(podCIDR, entry['podCIDR'])
+      ) {
         nodeCIDR = entry['podCIDR'].trim();
       } else report(['nodes', i, 'podCIDR'], `podCIDR must be a CIDR inside the cluster podCIDR ${podCIDR}`);
     }

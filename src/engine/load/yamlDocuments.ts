@@ -38,7 +38,11 @@ const CLUSTER_SCOPED = new Set([
 /** Go-template / Helm markers: such files are not Kubernetes objects until rendered. */
 const TEMPLATE_MARKER = /\{\{[-\s]?[\s\S]*?\}\}/;
 
-export function loadYamlFile(file: string, text: string, limits: LoadLimits = DEFAULT_LOAD_LIMITS): LoadedFile {
+export function loadYamlFile(
+  file: string,
+  text: string,
+  limits: LoadLimits = DEFAULT_LOAD_LIMITS,
+): LoadedFile {
   const result: LoadedFile = { file, objects: [], diagnostics: [] };
   if (text.length > limits.maxFileBytes) {
     result.diagnostics.push({
@@ -67,13 +71,18 @@ export function loadYamlFile(file: string, text: string, limits: LoadLimits = DE
       range: toRange(at, at + templated[0].length),
       severity: 'info',
       code: 'template-skipped',
-      message: 'skipped: this file is a Helm/Go template ({{ … }}); render it (helm template) to analyse the result',
+      message:
+        'skipped: this file is a Helm/Go template ({{ … }}); render it (helm template) to analyse the result',
     });
     return result;
   }
   let documents: Document.Parsed[];
   try {
-    documents = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true }) as Document.Parsed[];
+    documents = parseAllDocuments(text, {
+      lineCounter,
+      prettyErrors: false,
+      uniqueKeys: true,
+    }) as Document.Parsed[];
   } catch (err) {
     result.diagnostics.push(syntaxDiagnostic(file, 1, 1, err instanceof Error ? err.message : String(err)));
     return result;
@@ -198,7 +207,8 @@ function indexRanges(
 function childNode(node: YamlNode, key: string): YamlNode | undefined {
   if (!isMap(node)) return undefined;
   for (const pair of node.items) {
-    if (isPair(pair) && isScalar(pair.key) && pair.key.value === key && isYamlNode(pair.value)) return pair.value;
+    if (isPair(pair) && isScalar(pair.key) && pair.key.value === key && isYamlNode(pair.value))
+      return pair.value;
   }
   return undefined;
 }

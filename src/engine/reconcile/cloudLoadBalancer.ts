@@ -24,7 +24,10 @@ export function loadBalancerNodes(nodes: readonly Node[]): string[] {
  * predicted pool addresses never collide. Services are handled in a stable
  * order; each address comes from a hash of namespace/name with probing.
  */
-export function provisionLoadBalancers(services: readonly Service[], profile: ClusterProfile): Map<Service, LoadBalancerResult> {
+export function provisionLoadBalancers(
+  services: readonly Service[],
+  profile: ClusterProfile,
+): Map<Service, LoadBalancerResult> {
   const out = new Map<Service, LoadBalancerResult>();
   const nodes = loadBalancerNodes(profile.nodes);
   const pool = parseCIDR(profile.cloud.loadBalancerIPPool);
@@ -51,16 +54,31 @@ export function provisionLoadBalancers(services: readonly Service[], profile: Cl
       continue;
     }
     if (profile.cloud.provider === 'none') {
-      out.set(service, { ...base, ingress: [], ingressSource: 'predicted', pendingReason: 'load balancer pending: no cloud controller' });
+      out.set(service, {
+        ...base,
+        ingress: [],
+        ingressSource: 'predicted',
+        pendingReason: 'load balancer pending: no cloud controller',
+      });
       continue;
     }
     if (nodes.length === 0) {
-      out.set(service, { ...base, ingress: [], ingressSource: 'predicted', pendingReason: 'There are no available nodes for LoadBalancer' });
+      out.set(service, {
+        ...base,
+        ingress: [],
+        ingressSource: 'predicted',
+        pendingReason: 'There are no available nodes for LoadBalancer',
+      });
       continue;
     }
     if (profile.cloud.provider === 'aws') {
       const h = fnv32a(keyOf(service)).toString(16).padStart(8, '0');
-      const name = `a${(h + fnv32a(`${keyOf(service)}/uid`).toString(16).padStart(8, '0')).repeat(2)}`;
+      const name = `a${(
+        h +
+        fnv32a(`${keyOf(service)}/uid`)
+          .toString(16)
+          .padStart(8, '0')
+      ).repeat(2)}`;
       const id = String(1000000000 + (fnv32a(`${keyOf(service)}/id`) % 999999999));
       out.set(service, {
         ...base,
@@ -80,7 +98,12 @@ export function provisionLoadBalancers(services: readonly Service[], profile: Cl
   for (const service of pending) {
     const base = { nodes, pendingReason: '' };
     if (!pool || pool.size < 4) {
-      out.set(service, { ...base, ingress: [], ingressSource: 'predicted', pendingReason: 'load balancer IP pool is empty' });
+      out.set(service, {
+        ...base,
+        ingress: [],
+        ingressSource: 'predicted',
+        pendingReason: 'load balancer IP pool is empty',
+      });
       continue;
     }
     const usable = pool.size - 2;
@@ -95,7 +118,12 @@ export function provisionLoadBalancers(services: readonly Service[], profile: Cl
       offset = (offset + 1) % usable;
     }
     if (ip === '') {
-      out.set(service, { ...base, ingress: [], ingressSource: 'predicted', pendingReason: 'load balancer IP pool is exhausted' });
+      out.set(service, {
+        ...base,
+        ingress: [],
+        ingressSource: 'predicted',
+        pendingReason: 'load balancer IP pool is exhausted',
+      });
       continue;
     }
     used.add(ip);

@@ -5,7 +5,11 @@ export function serviceDnsName(service: Service, clusterDomain: string): string 
   return `${service.metadata.name}.${service.metadata.namespace}.svc.${clusterDomain}`;
 }
 
-export function dnsRecords(service: Service, slices: readonly EndpointSlice[], clusterDomain: string): DnsRecord[] {
+export function dnsRecords(
+  service: Service,
+  slices: readonly EndpointSlice[],
+  clusterDomain: string,
+): DnsRecord[] {
   const name = serviceDnsName(service, clusterDomain);
   const ref = { namespace: service.metadata.namespace, name: service.metadata.name };
   const records: DnsRecord[] = [];

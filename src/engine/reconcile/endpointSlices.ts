@@ -30,10 +30,18 @@ export function podEligible(pod: Pod): boolean {
 export function selectedPods(service: Service, pods: readonly Pod[]): Pod[] {
   const selector = service.selector;
   if (!selector) return [];
-  return pods.filter((p) => p.metadata.namespace === service.metadata.namespace && serviceSelectorMatches(selector, p.metadata.labels));
+  return pods.filter(
+    (p) =>
+      p.metadata.namespace === service.metadata.namespace &&
+      serviceSelectorMatches(selector, p.metadata.labels),
+  );
 }
 
-export function reconcileEndpointSlices(service: Service, pods: readonly Pod[], nodes: readonly Node[]): EndpointSlice[] {
+export function reconcileEndpointSlices(
+  service: Service,
+  pods: readonly Pod[],
+  nodes: readonly Node[],
+): EndpointSlice[] {
   if (service.selector === null || service.type === 'ExternalName') return [];
   const headless = service.clusterIP === 'None';
   const zoneOf = new Map(nodes.map((n) => [n.name, n.labels['topology.kubernetes.io/zone'] ?? null]));
@@ -47,7 +55,12 @@ export function reconcileEndpointSlices(service: Service, pods: readonly Pod[], 
       for (const sp of service.ports) {
         const number = findPort(pod, sp);
         if (number === null) continue;
-        ports.push({ name: sp.name, port: number, protocol: sp.protocol, ...(sp.appProtocol ? { appProtocol: sp.appProtocol } : {}) });
+        ports.push({
+          name: sp.name,
+          port: number,
+          protocol: sp.protocol,
+          ...(sp.appProtocol ? { appProtocol: sp.appProtocol } : {}),
+        });
       }
     }
     const key = JSON.stringify(ports);
@@ -62,7 +75,8 @@ export function reconcileEndpointSlices(service: Service, pods: readonly Pod[], 
       },
       nodeName: pod.nodeName || null,
       zone: zoneOf.get(pod.nodeName) ?? null,
-      hostname: headless && pod.hostname !== '' && pod.subdomain === service.metadata.name ? pod.hostname : null,
+      hostname:
+        headless && pod.hostname !== '' && pod.subdomain === service.metadata.name ? pod.hostname : null,
       hints: null,
       targetRef: { kind: 'Pod', namespace: pod.metadata.namespace, name: pod.metadata.name },
     });
@@ -91,7 +105,9 @@ export function reconcileEndpointSlices(service: Service, pods: readonly Pod[], 
     });
   };
   let index = 0;
-  for (const group of [...groups.values()].sort((a, b) => JSON.stringify(a.ports).localeCompare(JSON.stringify(b.ports)))) {
+  for (const group of [...groups.values()].sort((a, b) =>
+    JSON.stringify(a.ports).localeCompare(JSON.stringify(b.ports)),
+  )) {
     for (let i = 0; i < group.endpoints.length; i += MAX_ENDPOINTS_PER_SLICE) {
       emit(group.ports, group.endpoints.slice(i, i + MAX_ENDPOINTS_PER_SLICE), index++);
     }

@@ -46,7 +46,12 @@ export function reconcile(allObjects: readonly LoadedObject[], profile: ClusterP
     const { pod: p } = placement;
     const ip = ips.get(placement) ?? '';
     const pod: Pod = {
-      metadata: { namespace: p.namespace, name: p.name, labels: p.labels, annotations: p.template.annotations },
+      metadata: {
+        namespace: p.namespace,
+        name: p.name,
+        labels: p.labels,
+        annotations: p.template.annotations,
+      },
       nodeName: placement.nodeName,
       nodeNameSource: placement.source,
       nodeSelector: p.template.nodeSelector,
@@ -83,15 +88,27 @@ export function reconcile(allObjects: readonly LoadedObject[], profile: ClusterP
     }
   }
   const selectorServices = new Set(
-    api.services.filter((a) => a.service.selector !== null).map((a) => `${a.service.metadata.namespace}/${a.service.metadata.name}`),
+    api.services
+      .filter((a) => a.service.selector !== null)
+      .map((a) => `${a.service.metadata.namespace}/${a.service.metadata.name}`),
   );
   for (const o of objects) {
     // Endpoints of selector Services are written by the endpoints controller, not mirrored.
-    if (o.kind === 'Endpoints' && o.apiVersion === 'v1' && !selectorServices.has(`${o.namespace}/${o.name}`)) {
+    if (
+      o.kind === 'Endpoints' &&
+      o.apiVersion === 'v1' &&
+      !selectorServices.has(`${o.namespace}/${o.name}`)
+    ) {
       userSlices.push(...mirrorEndpoints(o));
     }
   }
 
+  // Listed by namespace/name, whatever the file order.
+  api.services.sort((a, b) => {
+    const ka = `${a.service.metadata.namespace}/${a.service.metadata.name}`;
+    const kb = `${b.service.metadata.namespace}/${b.service.metadata.name}`;
+    return ka < kb ? -1 : ka > kb ? 1 : 0;
+  });
   const lbs = provisionLoadBalancers(
     api.services.map((a) => a.service),
     profile,
@@ -104,7 +121,10 @@ export function reconcile(allObjects: readonly LoadedObject[], profile: ClusterP
     const slices =
       service.selector !== null
         ? reconcileEndpointSlices(service, pods, profile.nodes)
-        : userSlices.filter((s) => s.metadata.namespace === service.metadata.namespace && s.serviceName === service.metadata.name);
+        : userSlices.filter(
+            (s) =>
+              s.metadata.namespace === service.metadata.namespace && s.serviceName === service.metadata.name,
+          );
     endpointSlices.push(...slices);
     const lb = lbs.get(service) ?? null;
     if (lb) service.status = { loadBalancer: { ingress: lb.ingress } };
@@ -126,7 +146,11 @@ export function reconcile(allObjects: readonly LoadedObject[], profile: ClusterP
 
   diagnostics.push(
     ...diagnoseServices(
-      api.services.map((a, i) => ({ service: a.service, object: a.object, slices: services[i]?.endpointSlices ?? [] })),
+      api.services.map((a, i) => ({
+        service: a.service,
+        object: a.object,
+        slices: services[i]?.endpointSlices ?? [],
+      })),
       pods,
     ),
   );

@@ -1,5 +1,12 @@
 // Reads a pod template (or a Pod) out of a loaded object, tolerating wrong types.
-import type { Container, ContainerPort, Diagnostic, Labels, LoadedObject, Protocol, SourceRange } from '../model';
+import type {
+  Container,
+  ContainerPort,
+  Diagnostic,
+  Labels,
+  LoadedObject,
+  SourceRange,
+} from '../model';
 import { isPlainObject, rangeAt } from '../load';
 import { formatFieldPath } from '../model';
 
@@ -56,7 +63,8 @@ export function readPodTemplate(
         rawPorts.forEach((p, pi) => {
           if (!isPlainObject(p)) return;
           const portPath = [...cPath, 'ports', pi];
-          const number = typeof p['containerPort'] === 'number' ? p['containerPort'] : Number(p['containerPort']);
+          const number =
+            typeof p['containerPort'] === 'number' ? p['containerPort'] : Number(p['containerPort']);
           if (!Number.isInteger(number) || number < 1 || number > 65535) {
             diagnostics.push({
               range: rangeAt(object, [...portPath, 'containerPort']),
@@ -70,7 +78,7 @@ export function readPodTemplate(
           ports.push({
             name: typeof p['name'] === 'string' ? p['name'] : '',
             containerPort: number,
-            protocol: protocol === 'UDP' || protocol === 'SCTP' ? protocol : ('TCP' as Protocol),
+            protocol: protocol === 'UDP' || protocol === 'SCTP' ? protocol : 'TCP',
             source: rangeAt(object, portPath),
           });
         });
@@ -98,4 +106,3 @@ export function readPodTemplate(
     path,
   };
 }
-

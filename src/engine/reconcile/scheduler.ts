@@ -13,7 +13,11 @@ export interface Placement {
   source: 'explicit' | 'predicted';
 }
 
-export function schedule(workloads: PlannedWorkload[], nodes: Node[], diagnostics: Diagnostic[]): Placement[] {
+export function schedule(
+  workloads: PlannedWorkload[],
+  nodes: Node[],
+  diagnostics: Diagnostic[],
+): Placement[] {
   const out: Placement[] = [];
   for (const workload of workloads) {
     for (const pod of workload.pods) {

@@ -11,6 +11,10 @@ function protocolOf(value: unknown): Protocol {
   return value === 'UDP' || value === 'SCTP' ? value : 'TCP';
 }
 
+function str(value: unknown, fallback: string): string {
+  return typeof value === 'string' ? value : fallback;
+}
+
 function boolOrNull(value: unknown): boolean | null {
   return typeof value === 'boolean' ? value : null;
 }
@@ -67,9 +71,9 @@ export function readUserEndpointSlice(object: LoadedObject, diagnostics: Diagnos
           : null,
         targetRef: targetRef
           ? {
-              kind: String(targetRef['kind'] ?? ''),
-              namespace: String(targetRef['namespace'] ?? object.namespace),
-              name: String(targetRef['name'] ?? ''),
+              kind: str(targetRef['kind'], ''),
+              namespace: str(targetRef['namespace'], object.namespace),
+              name: str(targetRef['name'], ''),
             }
           : null,
       });
@@ -115,7 +119,10 @@ export function mirrorEndpoints(object: LoadedObject): EndpointSlice[] {
       metadata: {
         namespace: object.namespace,
         name: `${object.name}-${i}`,
-        labels: { 'kubernetes.io/service-name': object.name, 'endpointslice.kubernetes.io/managed-by': MIRRORING_CONTROLLER },
+        labels: {
+          'kubernetes.io/service-name': object.name,
+          'endpointslice.kubernetes.io/managed-by': MIRRORING_CONTROLLER,
+        },
         annotations: {},
       },
       serviceName: object.name,

@@ -36,7 +36,11 @@ export const WORKLOAD_KINDS = new Set(['Deployment', 'ReplicaSet', 'StatefulSet'
 /** Pods per workload that kubepath models; more is reported and capped to keep memory bounded. */
 export const MAX_PODS_PER_WORKLOAD = 1000;
 
-export function planWorkloads(objects: LoadedObject[], nodes: Node[], diagnostics: Diagnostic[]): PlannedWorkload[] {
+export function planWorkloads(
+  objects: LoadedObject[],
+  nodes: Node[],
+  diagnostics: Diagnostic[],
+): PlannedWorkload[] {
   const out: PlannedWorkload[] = [];
   for (const object of objects) {
     if (!WORKLOAD_KINDS.has(object.kind) || !isAppsOrCore(object)) continue;
@@ -50,7 +54,11 @@ function isAppsOrCore(object: LoadedObject): boolean {
   return object.kind === 'Pod' ? object.apiVersion === 'v1' : object.apiVersion.startsWith('apps/');
 }
 
-function planWorkload(object: LoadedObject, nodes: Node[], diagnostics: Diagnostic[]): PlannedWorkload | null {
+function planWorkload(
+  object: LoadedObject,
+  nodes: Node[],
+  diagnostics: Diagnostic[],
+): PlannedWorkload | null {
   const { kind, namespace, name } = object;
   if (name === '') {
     diagnostics.push({
@@ -88,14 +96,18 @@ function planWorkload(object: LoadedObject, nodes: Node[], diagnostics: Diagnost
     name: podName,
     labels,
     template,
-    owner: { kind: kind === 'Deployment' ? 'ReplicaSet' : kind, name: kind === 'Deployment' ? `${name}-${templateHash}` : name },
+    owner: {
+      kind: kind === 'Deployment' ? 'ReplicaSet' : kind,
+      name: kind === 'Deployment' ? `${name}-${templateHash}` : name,
+    },
     nodeName: nodeName || template.nodeName,
     workloadKey: key,
     ordinal,
   });
   if (kind === 'Deployment' || kind === 'ReplicaSet') {
     const rsName = kind === 'Deployment' ? `${name}-${templateHash}` : name;
-    const labels = kind === 'Deployment' ? { ...template.labels, 'pod-template-hash': templateHash } : template.labels;
+    const labels =
+      kind === 'Deployment' ? { ...template.labels, 'pod-template-hash': templateHash } : template.labels;
     for (let i = 0; i < replicas; i++) {
       workload.pods.push(makePod(`${rsName}-${generatedSuffix(`${rsName}/${i}`)}`, labels, i, ''));
     }

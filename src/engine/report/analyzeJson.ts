@@ -1,5 +1,12 @@
 // The `analyze --json` contract (DESIGN.md, schemaVersion 1).
-import type { ClusterState, Diagnostic, LoadBalancerIngress, ServiceState, SourceRange, ValueSource } from '../model';
+import type {
+  ClusterState,
+  Diagnostic,
+  LoadBalancerIngress,
+  ServiceState,
+  SourceRange,
+  ValueSource,
+} from '../model';
 
 export interface SourceJson {
   file: string;
@@ -62,7 +69,13 @@ export interface AnalyzeJson {
   schemaVersion: 1;
   cluster: { serviceCIDR: string; nodes: { name: string; ip: string }[] };
   services: ServiceJson[];
-  workloads: { kind: string; namespace: string; name: string; pods: { name: string; ip: string; node: string }[]; source: SourceJson }[];
+  workloads: {
+    kind: string;
+    namespace: string;
+    name: string;
+    pods: { name: string; ip: string; node: string }[];
+    source: SourceJson;
+  }[];
   diagnostics: DiagnosticJson[];
 }
 
@@ -156,7 +169,9 @@ function serviceJson(state: ServiceState, options: AnalyzeJsonOptions): ServiceJ
     })),
     loadBalancer: state.loadBalancer
       ? {
-          ingress: state.loadBalancer.ingress.map((i) => (i.ip ? { ip: i.ip } : { hostname: i.hostname ?? '' })),
+          ingress: state.loadBalancer.ingress.map((i) =>
+            i.ip ? { ip: i.ip } : { hostname: i.hostname ?? '' },
+          ),
           nodes: state.loadBalancer.nodes,
           ...(state.loadBalancer.pendingReason ? { pending: state.loadBalancer.pendingReason } : {}),
         }
