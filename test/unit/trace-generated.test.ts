@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { KubeProxyNode } from '../../src/engine/model';
-import { syncProxyRules } from '../../src/engine/proxy/iptables';
+import { iptablesSaveView, syncProxyRules } from '../../src/engine/proxy/iptables';
 import { parseIptablesSave, tracePacket } from '../../src/engine/trace';
 import type { FakeProxier, FixtureService, FixtureSlice } from './proxyFixtures';
 import { fakeNode, toService, toSlice } from './proxyFixtures';
@@ -52,39 +52,50 @@ function rulesFor(group: FlowGroup): string {
 
 const groups = loadFlowGroups().filter((g) => g.caseFile !== 'TestTracePacket.json');
 
-for (const group of groups) {
-  void describe(`generated rules: ${group.label}`, () => {
-    const ipv6 = group.holder.ipFamily === 'IPv6';
-    const dump = ipv6 ? null : parseIptablesSave(rulesFor(group), `${group.caseFile} (generated)`);
-    for (const flow of group.flows) {
-      const name = `${flow.name}: ${flow.protocol} ${flow.sourceIP} -> ${flow.destIP}:${flow.destPort}`;
-      if (dump === null) {
-        void test(name, { skip: 'IPv6: the rule generator models the IPv4 proxier only' });
-        continue;
+// Both what kube-proxy restores (built-in chains emulated) and what iptables-save then shows on the node.
+const forms = {
+  'restore input': (restore: string) => restore,
+  'iptables-save view': (restore: string) => iptablesSaveView(restore),
+};
+
+for (const [form, render] of Object.entries(forms))
+  for (const group of groups) {
+    void describe(`generated rules (${form}): ${group.label}`, () => {
+      const ipv6 = group.holder.ipFamily === 'IPv6';
+      const dump = ipv6 ? null : parseIptablesSave(render(rulesFor(group)), `${group.caseFile} (generated)`);
+      for (const flow of group.flows) {
+        const name = `${flow.name}: ${flow.protocol} ${flow.sourceIP} -> ${flow.destIP}:${flow.destPort}`;
+        if (dump === null) {
+          void test(name, { skip: 'IPv6: the rule generator models the IPv4 proxier only' });
+          continue;
+        }
+        void test(name, () => {
+          assert.deepEqual(dump.errors, []);
+          assert.equal(
+            dump.tables.some((t) => t.chains.some((c) => c.policy !== null)),
+            form === 'iptables-save view',
+          );
+          const trace = tracePacket(
+            dump,
+            {
+              sourceIP: flow.sourceIP,
+              destinationIP: flow.destIP,
+              destinationPort: flow.destPort,
+              protocol: flow.protocol,
+            },
+            entryFor(flow.sourceIP, group.nodeIPs),
+            { localAddresses: upstreamLocal(group.nodeIPs), node: 'test-node' },
+          );
+          assert.equal(upstreamOutput(trace), flow.output, 'DNAT targets / verdict');
+          assert.equal(
+            trace.branches.some((b) => b.masquerade),
+            flow.masq,
+            'masquerade',
+          );
+          assert.equal(trace.uncertain, false);
+          const total = trace.branches.reduce((p, b) => p + b.probability, 0);
+          assert.ok(Math.abs(total - 1) < 1e-9, `probabilities sum to ${total}`);
+        });
       }
-      void test(name, () => {
-        assert.deepEqual(dump.errors, []);
-        const trace = tracePacket(
-          dump,
-          {
-            sourceIP: flow.sourceIP,
-            destinationIP: flow.destIP,
-            destinationPort: flow.destPort,
-            protocol: flow.protocol,
-          },
-          entryFor(flow.sourceIP, group.nodeIPs),
-          { localAddresses: upstreamLocal(group.nodeIPs), node: 'test-node' },
-        );
-        assert.equal(upstreamOutput(trace), flow.output, 'DNAT targets / verdict');
-        assert.equal(
-          trace.branches.some((b) => b.masquerade),
-          flow.masq,
-          'masquerade',
-        );
-        assert.equal(trace.uncertain, false);
-        const total = trace.branches.reduce((p, b) => p + b.probability, 0);
-        assert.ok(Math.abs(total - 1) < 1e-9, `probabilities sum to ${total}`);
-      });
-    }
-  });
-}
+    });
+  }
