@@ -22,6 +22,8 @@ export interface AllocationRequest {
   /** Validation refused it: its explicit requests yield to those of valid Services. */
   rejected: boolean;
   needsHealthCheck: boolean;
+  /** The YAML spells out `clusterIPs` (else only `clusterIP`): where address findings point. */
+  wroteClusterIPs: boolean;
 }
 
 /** Who already holds a value: another Service (by request index) or the cluster itself. */
@@ -178,13 +180,10 @@ export function allocateAll(
       if (ip === null) return;
       const error = allocator.allocate(ip);
       const held = ipHolders.get(ipKey(ip));
+      const at: Segments = request.wroteClusterIPs ? ['spec', 'clusterIPs', i] : ['spec', 'clusterIP'];
       if (error === null) {
-        ipHolders.set(ipKey(ip), {
-          key: identity(request),
-          holder: { request: r, at: ['spec', 'clusterIPs', i] },
-        });
+        ipHolders.set(ipKey(ip), { key: identity(request), holder: { request: r, at } });
       } else if (!(error === ERR_IP_ALLOCATED && held?.key === identity(request))) {
-        const at: Segments = spec.clusterIPs.length > 0 ? ['spec', 'clusterIPs', i] : ['spec', 'clusterIP'];
         result.findings.push({
           at,
           message: `spec.clusterIPs: Invalid value: ${goStringSlice(padded)}: failed to allocate IP ${text}: ${error}`,

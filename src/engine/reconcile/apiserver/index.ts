@@ -116,6 +116,7 @@ function admit(object: LoadedObject, clusterFamilies: readonly IPFamily[]): Admi
       canAllocateIPs,
       rejected: wrongApiVersion || decodeErrors.length > 0 || fieldErrors.length > 0,
       needsHealthCheck: needsHealthCheck(defaulted),
+      wroteClusterIPs: decoded.spec.clusterIPs.length > 0,
     },
   };
 }
