@@ -2,10 +2,11 @@
 import type { CliIO } from './io';
 import { EXIT_USAGE, UsageError } from './io';
 import { ANALYZE_USAGE, analyzeCommand } from './commands/analyze';
+import { IPTABLES_USAGE, iptablesCommand } from './commands/iptables';
 
 const USAGE = `usage:
   ${ANALYZE_USAGE}
-  kubepath iptables <paths…> [--cluster F] [--node NAME | --all-nodes] [--restore-input] [--sorted] [--diff FILE]
+  ${IPTABLES_USAGE}
   kubepath trace <target> <paths…> [--cluster F] [--from internet|node:NAME|pod:NS/NAME|ip:ADDR] [--node NAME] [--protocol TCP|UDP|SCTP] [--iptables-save FILE] [--json]
 `;
 
@@ -13,6 +14,7 @@ type Command = (argv: string[], io: CliIO) => number | Promise<number>;
 
 const commands: Record<string, Command> = {
   analyze: analyzeCommand,
+  iptables: iptablesCommand,
 };
 
 export function registerCommand(name: string, command: Command): void {
