@@ -11,7 +11,7 @@ import type {
   TraceOutcome,
   TracePacket,
 } from '../model';
-import type { IptablesChain, IptablesDump, IptablesRule, IptablesTable, RuleMatch } from './dump';
+import type { IptablesChain, IptablesDump, IptablesRule, RuleMatch } from './dump';
 import { findChain, findTable } from './dump';
 import type { Cidr, ParsedIP } from './ip';
 import { cidrContains, formatIP, parseCidr, parseIP } from './ip';
@@ -181,13 +181,7 @@ function matchOne(walk: Walk, m: RuleMatch, s: State): boolean | number | 'unsup
   }
 }
 
-function chainIn(
-  walk: Walk,
-  table: IptablesTable | undefined,
-  tableName: string,
-  name: string,
-): IptablesChain | undefined {
-  void table;
+function chainIn(walk: Walk, tableName: string, name: string): IptablesChain | undefined {
   return walk.emulated.get(`${tableName}/${name}`) ?? walk.chains.get(`${tableName}/${name}`);
 }
 
@@ -239,7 +233,6 @@ function runChain(
   input: State,
   depth: number,
 ): ChainResult[] {
-  const table = findTable(walk.dump, tableName);
   const results: ChainResult[] = [];
   let s = input;
   const continueFrom = (next: number, rs: ChainResult[]): void => {
@@ -277,10 +270,10 @@ function runChain(
       const taken = clone(s);
       taken.probability *= verdict.probability;
       s.probability *= 1 - verdict.probability;
-      continueFrom(i + 1, applyTarget(walk, tableName, table, rule, taken, depth, verdict.probability));
+      continueFrom(i + 1, applyTarget(walk, tableName, rule, taken, depth, verdict.probability));
       continue;
     }
-    const outcome = applyTarget(walk, tableName, table, rule, s, depth, 1);
+    const outcome = applyTarget(walk, tableName, rule, s, depth, 1);
     const first = outcome[0];
     if (outcome.length === 1 && first !== undefined && first.end === 'continue') {
       s = first.state;
@@ -300,7 +293,6 @@ function runChain(
 function applyTarget(
   walk: Walk,
   tableName: string,
-  table: IptablesTable | undefined,
   rule: IptablesRule,
   s: State,
   depth: number,
@@ -315,7 +307,7 @@ function applyTarget(
     return [{ state: s, end: 'continue' }];
   }
   const name = target.name;
-  const sub = chainIn(walk, table, tableName, name);
+  const sub = chainIn(walk, tableName, name);
   if (sub !== undefined) {
     s.hops.push(
       ruleHop(walk, 'rule', tableName, rule, name, why(`${prob}${target.goto ? 'goto' : 'jump to'} ${name}`)),
@@ -424,7 +416,8 @@ function unsupportedTarget(
   what: string,
 ): ChainResult[] {
   s.uncertain = true;
-  const undefinedChain = !/^[A-Z]+$/.test(what) || what.startsWith('KUBE-');
+  // Targets are upper-case words (DNAT, CONNMARK); anything else was meant to be a chain.
+  const undefinedChain = !/^[A-Z0-9]+$/.test(what) || what.startsWith('KUBE-');
   s.hops.push(
     ruleHop(
       walk,
@@ -482,13 +475,12 @@ function emulateBuiltins(dump: IptablesDump): {
 
 function runHook(walk: Walk, tableName: string, hook: string, states: State[]): State[] {
   const out: State[] = [];
-  const table = findTable(walk.dump, tableName);
   for (const s of states) {
     if (s.stopped !== null) {
       out.push(s);
       continue;
     }
-    const chain = chainIn(walk, table, tableName, hook);
+    const chain = chainIn(walk, tableName, hook);
     if (chain === undefined) {
       out.push(s);
       continue;
