@@ -3,11 +3,12 @@ import type { CliIO } from './io';
 import { EXIT_USAGE, UsageError } from './io';
 import { ANALYZE_USAGE, analyzeCommand } from './commands/analyze';
 import { IPTABLES_USAGE, iptablesCommand } from './commands/iptables';
+import { TRACE_USAGE, traceCommand } from './commands/trace';
 
 const USAGE = `usage:
   ${ANALYZE_USAGE}
   ${IPTABLES_USAGE}
-  kubepath trace <target> <paths…> [--cluster F] [--from internet|node:NAME|pod:NS/NAME|ip:ADDR] [--node NAME] [--protocol TCP|UDP|SCTP] [--iptables-save FILE] [--json]
+  ${TRACE_USAGE}
 `;
 
 type Command = (argv: string[], io: CliIO) => number | Promise<number>;
@@ -15,6 +16,7 @@ type Command = (argv: string[], io: CliIO) => number | Promise<number>;
 const commands: Record<string, Command> = {
   analyze: analyzeCommand,
   iptables: iptablesCommand,
+  trace: traceCommand,
 };
 
 export function registerCommand(name: string, command: Command): void {

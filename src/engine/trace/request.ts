@@ -1,0 +1,718 @@
+// The front door of a request: resolve the target through predicted DNS, pass the
+// cloud load balancer, then run the node's iptables rules (generated, or a dump
+// the user pasted) and land on a pod. The result is the `trace --json` contract.
+import type {
+  ClusterState,
+  Pod,
+  Protocol,
+  ServiceState,
+  SourceRange,
+  TraceHop,
+  TraceOutcome,
+} from '../model';
+import { generateIptables, kubeProxyNodeFor } from '../proxy/iptables';
+import { ipInCIDR } from '../net/ip';
+import { tracePacket } from './interpret';
+import { parseIptablesSave } from './parse';
+import type { IptablesDump } from './dump';
+
+/** Where the request starts. */
+export type RequestOrigin =
+  | { kind: 'internet' }
+  | { kind: 'node'; node: string }
+  | { kind: 'pod'; namespace: string; name: string }
+  | { kind: 'ip'; ip: string };
+
+export interface RequestOptions {
+  from?: RequestOrigin;
+  /** The node whose rules handle the packet (for ClusterIP, pod and ip: origins). */
+  node?: string;
+  protocol?: Protocol;
+  /** A real node's `iptables-save`, used instead of the predicted rules for `node`. */
+  iptablesSave?: { file: string; text: string };
+}
+
+export interface RequestBranch {
+  probability: number;
+  pod: string | null;
+  namespace: string | null;
+  ip: string | null;
+  port: number | null;
+  node: string | null;
+  masquerade: boolean;
+  outcome: TraceOutcome;
+  uncertain: boolean;
+  hops: TraceHop[];
+}
+
+export interface RequestTrace {
+  target: string;
+  from: string;
+  packet: { sourceIP: string; destinationIP: string; destinationPort: number; protocol: Protocol } | null;
+  hops: TraceHop[];
+  branches: RequestBranch[];
+  outcome: TraceOutcome;
+  /** Why the request went nowhere, or notes worth showing. */
+  notes: string[];
+}
+
+/** A client on the internet (TEST-NET-2), outside every cluster range. */
+export const INTERNET_CLIENT_IP = '198.51.100.23';
+
+export class TraceTargetError extends Error {}
+
+interface ParsedTarget {
+  host: string;
+  port: number | null;
+  scheme: string | null;
+}
+
+export function parseTarget(text: string): ParsedTarget {
+  const url = /^([a-z][a-z0-9+.-]*):\/\/([^/:?#]+|\[[^\]]+\])(?::(\d+))?(?:[/?#].*)?$/i.exec(text);
+  if (url) {
+    const scheme = (url[1] ?? '').toLowerCase();
+    const port =
+      url[3] !== undefined ? Number(url[3]) : scheme === 'https' ? 443 : scheme === 'http' ? 80 : null;
+    return { host: url[2] ?? '', port, scheme };
+  }
+  const hostPort = /^([^:/\s]+)(?::(\d+))?$/.exec(text);
+  if (hostPort)
+    return {
+      host: hostPort[1] ?? '',
+      port: hostPort[2] !== undefined ? Number(hostPort[2]) : null,
+      scheme: null,
+    };
+  throw new TraceTargetError(
+    `cannot read trace target "${text}": expected http(s)://host[:port][/path], IP:PORT or SERVICE[.NAMESPACE][:PORT]`,
+  );
+}
+
+function isIPv4(text: string): boolean {
+  return /^\d{1,3}(\.\d{1,3}){3}$/.test(text);
+}
+
+function serviceLabel(s: ServiceState): string {
+  return `${s.service.metadata.namespace}/${s.service.metadata.name}`;
+}
+
+function where(range: SourceRange | null | undefined): string {
+  return range ? ` (${range.file}:${range.line})` : '';
+}
+
+/** What an address is in the simulated cluster. */
+type Destination =
+  | { kind: 'clusterIP'; service: ServiceState }
+  | { kind: 'loadBalancer'; service: ServiceState }
+  | { kind: 'externalIP'; service: ServiceState }
+  | { kind: 'node'; node: string }
+  | { kind: 'pod'; pod: Pod }
+  | { kind: 'unknown' };
+
+function classify(state: ClusterState, ip: string): Destination {
+  for (const s of state.services) {
+    if (s.service.clusterIP === ip) return { kind: 'clusterIP', service: s };
+  }
+  for (const s of state.services) {
+    if (s.loadBalancer?.ingress.some((i) => i.ip === ip)) return { kind: 'loadBalancer', service: s };
+  }
+  for (const s of state.services) {
+    if (s.service.externalIPs.includes(ip)) return { kind: 'externalIP', service: s };
+  }
+  const node = state.profile.nodes.find((n) => n.ips.includes(ip));
+  if (node) return { kind: 'node', node: node.name };
+  const pod = state.pods.find((p) => p.podIP === ip);
+  if (pod) return { kind: 'pod', pod };
+  return { kind: 'unknown' };
+}
+
+function originText(origin: RequestOrigin): string {
+  switch (origin.kind) {
+    case 'internet':
+      return 'internet';
+    case 'node':
+      return `node:${origin.node}`;
+    case 'pod':
+      return `pod:${origin.namespace}/${origin.name}`;
+    case 'ip':
+      return `ip:${origin.ip}`;
+  }
+}
+
+/** Resolves a host name the way a pod's resolver with CoreDNS would (search path of `namespace`). */
+function resolveName(
+  state: ClusterState,
+  host: string,
+  namespace: string,
+): { service: ServiceState; fqdn: string } | { hostname: string; service: ServiceState } | null {
+  const domain = state.profile.clusterDomain;
+  const name = host.replace(/\.$/, '');
+  for (const s of state.services) {
+    const svc = s.service;
+    const candidates = [
+      `${svc.metadata.name}.${svc.metadata.namespace}.svc.${domain}`,
+      `${svc.metadata.name}.${svc.metadata.namespace}.svc`,
+      `${svc.metadata.name}.${svc.metadata.namespace}`,
+    ];
+    if (svc.metadata.namespace === namespace) candidates.push(svc.metadata.name);
+    if (candidates.includes(name)) return { service: s, fqdn: s.dns };
+  }
+  for (const s of state.services) {
+    if (s.loadBalancer?.ingress.some((i) => i.hostname === name)) return { hostname: name, service: s };
+  }
+  return null;
+}
+
+function pickPort(
+  service: ServiceState,
+  port: number | null,
+  protocol: Protocol | undefined,
+): { port: number; index: number } | string {
+  const ports = service.service.ports;
+  if (ports.length === 0) return `Service ${serviceLabel(service)} has no ports`;
+  if (port === null) {
+    const first = ports.find((p) => !protocol || p.protocol === protocol) ?? ports[0];
+    return first
+      ? { port: first.port, index: ports.indexOf(first) }
+      : `Service ${serviceLabel(service)} has no ports`;
+  }
+  const index = ports.findIndex((p) => p.port === port && (!protocol || p.protocol === protocol));
+  if (index < 0) {
+    return `Service ${serviceLabel(service)} has no port ${port} (it has ${ports.map((p) => `${p.port}/${p.protocol}`).join(', ')})`;
+  }
+  return { port, index };
+}
+
+function hop(kind: TraceHop['kind'], name: string, detail: string, extra: Partial<TraceHop> = {}): TraceHop {
+  return { kind, name, detail, ...extra };
+}
+
+export function traceRequest(
+  state: ClusterState,
+  targetText: string,
+  options: RequestOptions = {},
+): RequestTrace {
+  const target = parseTarget(targetText);
+  const hops: TraceHop[] = [];
+  const notes: string[] = [];
+  const protocol: Protocol = options.protocol ?? 'TCP';
+  let origin: RequestOrigin | undefined = options.from;
+  const fail = (
+    outcome: TraceOutcome,
+    kind: TraceHop['kind'],
+    name: string,
+    detail: string,
+  ): RequestTrace => {
+    hops.push(hop(kind, name, detail));
+    return {
+      target: targetText,
+      from: originText(origin ?? { kind: 'internet' }),
+      packet: null,
+      hops,
+      branches: [],
+      outcome,
+      notes: [...notes, detail],
+    };
+  };
+  const requested = options.from;
+  const originPod =
+    requested?.kind === 'pod'
+      ? state.pods.find(
+          (p) => p.metadata.namespace === requested.namespace && p.metadata.name === requested.name,
+        )
+      : undefined;
+  if (requested?.kind === 'pod' && !originPod) {
+    throw new TraceTargetError(
+      `--from pod:${requested.namespace}/${requested.name}: no such pod is predicted (see kubepath analyze)`,
+    );
+  }
+  if (requested?.kind === 'node' && !state.profile.nodes.some((n) => n.name === requested.node)) {
+    throw new TraceTargetError(`--from node:${requested.node}: no such node in the cluster profile`);
+  }
+
+  // 1. DNS
+  let destinationIP = target.host;
+  let port = target.port;
+  let viaService: ServiceState | null = null;
+  if (!isIPv4(target.host)) {
+    const searchNamespace = originPod?.metadata.namespace ?? 'default';
+    const resolved = resolveName(state, target.host, searchNamespace);
+    if (!resolved) {
+      return fail(
+        'no-route',
+        'dns',
+        target.host,
+        `NXDOMAIN: "${target.host}" is not a Service name in the analysed files (${state.profile.clusterDomain})`,
+      );
+    }
+    const s = resolved.service;
+    viaService = s;
+    if ('hostname' in resolved) {
+      hops.push(
+        hop('dns', resolved.hostname, `public DNS: the cloud load balancer of Service ${serviceLabel(s)}`, {
+          source: s.source,
+        }),
+      );
+      destinationIP = '';
+    } else if (s.service.type === 'ExternalName') {
+      hops.push(
+        hop(
+          'dns',
+          resolved.fqdn,
+          `CNAME ${s.service.externalName}: the request leaves the cluster (ExternalName Service ${serviceLabel(s)})`,
+          {
+            source: s.source,
+          },
+        ),
+      );
+      return {
+        target: targetText,
+        from: originText(origin ?? { kind: 'pod', namespace: searchNamespace, name: '' }),
+        packet: null,
+        hops,
+        branches: [],
+        outcome: 'accepted',
+        notes: [
+          `${s.service.externalName} is outside the cluster; kube-proxy writes no rules for ExternalName Services`,
+        ],
+      };
+    } else if (s.service.clusterIP === 'None') {
+      const ips = state.dns.find((r) => r.name === s.dns && r.type === 'A')?.values ?? [];
+      if (ips.length === 0) {
+        return fail(
+          'no-route',
+          'dns',
+          resolved.fqdn,
+          `headless Service ${serviceLabel(s)} has no ready endpoints: the name does not resolve`,
+        );
+      }
+      hops.push(
+        hop(
+          'dns',
+          resolved.fqdn,
+          `A ${ips.join(', ')} (headless Service ${serviceLabel(s)}: pod IPs, no kube-proxy rules; the client picks one)`,
+          {
+            source: s.source,
+          },
+        ),
+      );
+      return headlessTrace(
+        state,
+        targetText,
+        s,
+        ips,
+        port,
+        protocol,
+        hops,
+        originText(origin ?? { kind: 'internet' }),
+      );
+    } else {
+      hops.push(
+        hop('dns', resolved.fqdn, `A ${s.service.clusterIP} (Service ${serviceLabel(s)})`, {
+          source: s.source,
+        }),
+      );
+      destinationIP = s.service.clusterIP;
+    }
+    const picked = pickPort(s, port, options.protocol);
+    if (typeof picked === 'string') return fail('no-route', 'dns', target.host, picked);
+    port = picked.port;
+    if ('hostname' in resolved) {
+      destinationIP = s.loadBalancer?.ingress.find((i) => i.ip)?.ip ?? '';
+    }
+  }
+  if (port === null) throw new TraceTargetError(`trace target "${targetText}" needs a port`);
+
+  // 2. What the address is, and where the packet enters.
+  const dest =
+    destinationIP === '' && viaService
+      ? { kind: 'loadBalancer' as const, service: viaService }
+      : classify(state, destinationIP);
+  if (!origin) {
+    origin =
+      dest.kind === 'clusterIP' || dest.kind === 'pod'
+        ? { kind: 'pod', namespace: '', name: '' }
+        : { kind: 'internet' };
+  }
+  const firstNode = options.node ?? state.profile.nodes[0]?.name ?? '';
+  if (dest.kind === 'loadBalancer' && origin.kind === 'internet') {
+    return loadBalancerTrace(state, targetText, dest.service, port, protocol, hops, options);
+  }
+  if (origin.kind === 'internet' && dest.kind === 'clusterIP') {
+    return fail(
+      'no-route',
+      'drop',
+      destinationIP,
+      `${destinationIP} is the ClusterIP of ${serviceLabel(dest.service)}: it is only reachable from inside the cluster (use --from pod:NS/NAME or --from node:NAME)`,
+    );
+  }
+  if (dest.kind === 'unknown' && origin.kind === 'internet') {
+    return fail(
+      'no-route',
+      'drop',
+      destinationIP,
+      `${destinationIP} is not an address of this cluster (no Service, node or pod has it)`,
+    );
+  }
+  // The packet's source and the node whose rules see it.
+  let sourceIP: string;
+  let nodeName: string;
+  let entry: 'prerouting' | 'output';
+  switch (origin.kind) {
+    case 'internet': {
+      sourceIP = INTERNET_CLIENT_IP;
+      nodeName = dest.kind === 'node' ? dest.node : firstNode;
+      entry = 'prerouting';
+      const n = state.profile.nodes.find((x) => x.name === nodeName);
+      hops.push(
+        hop(
+          'node',
+          nodeName,
+          `arrives at ${nodeName} (${n?.ips[0] ?? '?'}) from the internet client ${sourceIP}`,
+          { node: nodeName },
+        ),
+      );
+      break;
+    }
+    case 'node': {
+      nodeName = origin.node;
+      sourceIP = state.profile.nodes.find((n) => n.name === nodeName)?.ips[0] ?? '';
+      entry = 'output';
+      hops.push(hop('node', nodeName, `sent by ${nodeName} itself (${sourceIP})`, { node: nodeName }));
+      break;
+    }
+    case 'pod': {
+      if (originPod) {
+        nodeName = originPod.nodeName || firstNode;
+        sourceIP = originPod.podIP;
+        hops.push(
+          hop(
+            'node',
+            nodeName,
+            `sent by pod ${originPod.metadata.namespace}/${originPod.metadata.name} (${sourceIP}) on ${nodeName}`,
+            {
+              node: nodeName,
+              source: originPod.source,
+            },
+          ),
+        );
+      } else {
+        nodeName = firstNode;
+        sourceIP = clientPodIP(state, nodeName);
+        origin = { kind: 'ip', ip: sourceIP };
+        hops.push(
+          hop('node', nodeName, `sent by a client pod (${sourceIP}) on ${nodeName}`, { node: nodeName }),
+        );
+      }
+      entry = 'prerouting';
+      break;
+    }
+    case 'ip': {
+      nodeName = firstNode;
+      sourceIP = origin.ip;
+      const n = state.profile.nodes.find((x) => x.name === nodeName);
+      entry = n?.ips.includes(sourceIP) || sourceIP.startsWith('127.') ? 'output' : 'prerouting';
+      hops.push(
+        hop(
+          'node',
+          nodeName,
+          `a packet from ${sourceIP} ${entry === 'output' ? 'leaves' : 'arrives at'} ${nodeName}`,
+          { node: nodeName },
+        ),
+      );
+      break;
+    }
+  }
+  if (dest.kind === 'pod') {
+    notes.push(`${destinationIP} is a pod IP: no Service rules apply`);
+  }
+  const branches = nodeRules(
+    state,
+    nodeName,
+    { sourceIP, destinationIP, destinationPort: port, protocol },
+    entry,
+    options,
+    1,
+  );
+  return finish(
+    targetText,
+    originText(origin),
+    { sourceIP, destinationIP, destinationPort: port, protocol },
+    hops,
+    branches,
+    notes,
+  );
+}
+
+function clientPodIP(state: ClusterState, nodeName: string): string {
+  const node = state.profile.nodes.find((n) => n.name === nodeName);
+  const base = node?.podCIDR.split('/')[0] ?? '10.244.1.0';
+  const parts = base.split('.');
+  return `${parts[0]}.${parts[1]}.${parts[2]}.250`;
+}
+
+function finish(
+  target: string,
+  from: string,
+  packet: RequestTrace['packet'],
+  hops: TraceHop[],
+  branches: RequestBranch[],
+  notes: string[],
+): RequestTrace {
+  const outcomes = branches.map((b) => b.outcome);
+  const order: TraceOutcome[] = ['reached', 'accepted', 'rejected', 'dropped', 'no-route'];
+  const outcome = order.find((o) => outcomes.includes(o)) ?? 'no-route';
+  return { target, from, packet, hops, branches, outcome, notes };
+}
+
+function dumpFor(
+  state: ClusterState,
+  nodeName: string,
+  options: RequestOptions,
+): { dump: IptablesDump; localAddresses: string[] } {
+  const node = kubeProxyNodeFor(state.profile, nodeName);
+  const localAddresses = [...node.ips];
+  // kube-proxy's rules for external IPs and LB IPs do not make them LOCAL; only node addresses are.
+  if (options.iptablesSave)
+    return { dump: parseIptablesSave(options.iptablesSave.text, options.iptablesSave.file), localAddresses };
+  const rules = generateIptables(
+    { services: state.services.map((s) => s.service), endpointSlices: state.endpointSlices },
+    node,
+  );
+  return {
+    dump: parseIptablesSave(rules.iptablesSave, `iptables-save (${nodeName}, predicted)`),
+    localAddresses,
+  };
+}
+
+/** Runs one node's rules and turns each branch into a request branch ending at a pod. */
+function nodeRules(
+  state: ClusterState,
+  nodeName: string,
+  packet: NonNullable<RequestTrace['packet']>,
+  entry: 'prerouting' | 'output',
+  options: RequestOptions,
+  weight: number,
+): RequestBranch[] {
+  const { dump, localAddresses } = dumpFor(state, nodeName, options);
+  const result = tracePacket(dump, packet, entry, { localAddresses, node: nodeName });
+  const shared = result.hops;
+  return result.branches.map((b) => {
+    const hops = [...shared, ...b.hops];
+    let pod: Pod | undefined;
+    let outcome = b.outcome;
+    if (b.outcome === 'reached' && b.ip) {
+      pod = state.pods.find((p) => p.podIP === b.ip);
+      if (pod) hops.push(podHop(pod, b.port, packet.protocol));
+      else
+        hops.push(
+          hop(
+            'pod',
+            b.ip,
+            `endpoint ${b.ip}:${b.port ?? packet.destinationPort} is not a pod in the analysed files (user-managed endpoint)`,
+          ),
+        );
+    } else if (b.outcome === 'accepted') {
+      const dest = state.pods.find((p) => p.podIP === packet.destinationIP);
+      if (dest) {
+        pod = dest;
+        outcome = 'reached';
+        hops.push(podHop(dest, packet.destinationPort, packet.protocol));
+      } else if (!localAddresses.includes(packet.destinationIP)) {
+        outcome = 'no-route';
+        hops.push(
+          hop(
+            'drop',
+            packet.destinationIP,
+            `no rule rewrote the destination and ${packet.destinationIP} is not a pod or node address: nothing answers`,
+          ),
+        );
+      }
+    }
+    return {
+      probability: weight * b.probability,
+      pod: pod?.metadata.name ?? null,
+      namespace: pod?.metadata.namespace ?? null,
+      ip: b.ip,
+      port: b.port,
+      node: nodeName,
+      masquerade: b.masquerade,
+      outcome,
+      uncertain: b.uncertain,
+      hops,
+    };
+  });
+}
+
+function podHop(pod: Pod, port: number | null, protocol: Protocol): TraceHop {
+  const container = pod.containers.find((c) =>
+    c.ports.some((p) => p.containerPort === port && p.protocol === protocol),
+  );
+  const containerPort = container?.ports.find((p) => p.containerPort === port && p.protocol === protocol);
+  const declared = pod.containers.some((c) => c.ports.length > 0);
+  const detail = container
+    ? `container ${container.name}, containerPort ${port}${containerPort?.name ? ` "${containerPort.name}"` : ''}`
+    : declared
+      ? `no container declares port ${port}: the connection is refused unless a process listens there anyway`
+      : `container ports are not declared; a process must listen on ${port}`;
+  return hop(
+    'pod',
+    `pod ${pod.metadata.name}  ${pod.podIP}:${port ?? ''}`,
+    `${pod.metadata.namespace}/${pod.metadata.name} on ${pod.nodeName}: ${detail}`,
+    {
+      node: pod.nodeName,
+      source: containerPort?.source ?? pod.source,
+    },
+  );
+}
+
+function loadBalancerTrace(
+  state: ClusterState,
+  target: string,
+  s: ServiceState,
+  port: number,
+  protocol: Protocol,
+  hops: TraceHop[],
+  options: RequestOptions,
+): RequestTrace {
+  const lb = s.loadBalancer;
+  const index = s.service.ports.findIndex((p) => p.port === port && p.protocol === protocol);
+  const sp = s.service.ports[index];
+  const address = lb?.ingress[0]?.ip ?? lb?.ingress[0]?.hostname ?? '';
+  if (!lb || lb.ingress.length === 0) {
+    hops.push(
+      hop('loadbalancer', serviceLabel(s), lb?.pendingReason || 'load balancer pending', {
+        source: s.source,
+      }),
+    );
+    return finish(target, 'internet', null, hops, [], [lb?.pendingReason || 'load balancer pending']);
+  }
+  if (!sp) {
+    hops.push(
+      hop(
+        'loadbalancer',
+        address,
+        `the load balancer listens on ${s.service.ports.map((p) => `${p.port}/${p.protocol}`).join(', ')}, not ${port}/${protocol}`,
+      ),
+    );
+    return finish(target, 'internet', null, hops, [], []);
+  }
+  const ranges = s.service.loadBalancerSourceRanges;
+  if (ranges.length > 0 && !ranges.some((r) => ipInCIDR(INTERNET_CLIENT_IP, r.trim()))) {
+    hops.push(
+      hop(
+        'drop',
+        address,
+        `client ${INTERNET_CLIENT_IP} is outside loadBalancerSourceRanges ${ranges.join(', ')}: the load balancer drops it`,
+        {
+          source: s.source,
+        },
+      ),
+    );
+    return { ...finish(target, 'internet', null, hops, [], []), outcome: 'dropped' };
+  }
+  let nodes = lb.nodes;
+  const etpLocal = s.service.externalTrafficPolicy === 'Local';
+  if (etpLocal) {
+    // The LB health-checks healthCheckNodePort; only nodes with a ready local endpoint answer 200.
+    const local = new Set(
+      s.endpointSlices.flatMap((sl) =>
+        sl.endpoints.filter((e) => e.conditions.ready !== false).map((e) => e.nodeName ?? ''),
+      ),
+    );
+    const healthy = nodes.filter((n) => local.has(n));
+    hops.push(
+      hop(
+        'loadbalancer',
+        `${address}:${port}`,
+        `externalTrafficPolicy Local: health check on node port ${s.service.healthCheckNodePort} passes on ${healthy.join(', ') || 'no node'}; ${nodes.length - healthy.length} node(s) get no traffic`,
+        { source: s.source },
+      ),
+    );
+    if (healthy.length > 0) nodes = healthy;
+  } else {
+    hops.push(
+      hop(
+        'loadbalancer',
+        `${address}:${port}`,
+        `cloud load balancer (${state.profile.cloud.provider}) spreads connections over ${nodes.length} node(s) at node port ${sp.nodePort}`,
+        {
+          source: s.source,
+        },
+      ),
+    );
+  }
+  if (nodes.length === 0) {
+    return finish(target, 'internet', null, hops, [], ['the load balancer has no backend nodes']);
+  }
+  if (sp.nodePort === 0) {
+    hops.push(
+      hop(
+        'drop',
+        address,
+        'the Service has no nodePort (allocateLoadBalancerNodePorts: false): the load balancer must target pods directly',
+      ),
+    );
+    return finish(target, 'internet', null, hops, [], []);
+  }
+  const branches: RequestBranch[] = [];
+  for (const nodeName of nodes) {
+    const node = state.profile.nodes.find((n) => n.name === nodeName);
+    const nodeIP = node?.ips[0] ?? '';
+    const packet = {
+      sourceIP: INTERNET_CLIENT_IP,
+      destinationIP: nodeIP,
+      destinationPort: sp.nodePort,
+      protocol,
+    };
+    const nodeHop = hop(
+      'node',
+      `${nodeName} ${nodeIP}:${sp.nodePort}`,
+      `the load balancer forwards to ${nodeName}:${sp.nodePort}${where(s.source)}`,
+      {
+        node: nodeName,
+      },
+    );
+    for (const b of nodeRules(state, nodeName, packet, 'prerouting', options, 1 / nodes.length)) {
+      branches.push({ ...b, hops: [nodeHop, ...b.hops] });
+    }
+  }
+  return finish(
+    target,
+    'internet',
+    { sourceIP: INTERNET_CLIENT_IP, destinationIP: address, destinationPort: port, protocol },
+    hops,
+    branches,
+    [],
+  );
+}
+
+function headlessTrace(
+  state: ClusterState,
+  target: string,
+  s: ServiceState,
+  ips: string[],
+  port: number | null,
+  protocol: Protocol,
+  hops: TraceHop[],
+  from: string,
+): RequestTrace {
+  const branches: RequestBranch[] = ips.map((ip) => {
+    const pod = state.pods.find((p) => p.podIP === ip);
+    const targetPort = port ?? s.service.ports[0]?.port ?? null;
+    return {
+      probability: 1 / ips.length,
+      pod: pod?.metadata.name ?? null,
+      namespace: pod?.metadata.namespace ?? null,
+      ip,
+      port: targetPort,
+      node: pod?.nodeName ?? null,
+      masquerade: false,
+      outcome: 'reached',
+      uncertain: false,
+      hops: pod ? [podHop(pod, targetPort, protocol)] : [],
+    };
+  });
+  return finish(target, from, null, hops, branches, [
+    'headless Service: DNS returns pod IPs directly; kube-proxy is not involved',
+  ]);
+}
