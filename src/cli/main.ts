@@ -49,6 +49,11 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
 }
 
 if (require.main === module) {
+  // `kubepath … | head` closes the pipe early: that is not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
   const io: CliIO = {
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),

@@ -106,15 +106,28 @@ export function traceJson(t: RequestTrace): Record<string, unknown> {
 }
 
 function hopLine(h: TraceHop): string {
-  const where = h.source
-    ? `  [${h.source.file}:${h.source.line}]`
-    : h.line !== undefined
-      ? `  [line ${h.line}]`
-      : '';
-  if (h.kind === 'rule') {
-    return `  ${h.kind.padEnd(12)} ${h.table ?? ''} ${h.chain ?? ''}: ${h.rule ?? h.name}${where}\n`;
-  }
+  const places = [
+    h.line !== undefined ? `${h.node ? `${h.node} ` : ''}iptables:${h.line}` : '',
+    h.source ? `${h.source.file}:${h.source.line}` : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
+  const where = places ? `  [${places}]` : '';
+  if (h.kind === 'rule') return `  ${h.kind.padEnd(12)} ${h.rule ?? h.name}${where}\n`;
+  if (h.kind === 'chain') return `  ${h.kind.padEnd(12)} ${h.name}${where}\n`;
   return `  ${h.kind.padEnd(12)} ${h.name}${h.detail ? `  ${h.detail}` : ''}${where}\n`;
+}
+
+function sameHop(a: TraceHop | undefined, b: TraceHop | undefined): boolean {
+  return (
+    !!a &&
+    !!b &&
+    a.kind === b.kind &&
+    a.name === b.name &&
+    a.line === b.line &&
+    a.node === b.node &&
+    a.rule === b.rule
+  );
 }
 
 export function renderTrace(t: RequestTrace): string {
@@ -132,7 +145,12 @@ export function renderTrace(t: RequestTrace): string {
     out.push(
       `\nbranch ${i + 1}/${t.branches.length}  ${(b.probability * 100).toFixed(1)}%  via ${b.node ?? '-'} → ${end}${b.masquerade ? '  (source masqueraded to the node IP)' : ''}${b.uncertain ? '  (uncertain: unsupported rule on the way)' : ''}\n`,
     );
-    for (const h of b.hops) out.push(hopLine(h));
+    // Branches through one node share their first hops; print them once.
+    const previous = t.branches[i - 1]?.hops ?? [];
+    let shared = 0;
+    while (sameHop(previous[shared], b.hops[shared])) shared++;
+    if (shared > 2) out.push(`  …            the first ${shared} hops are those of branch ${i}\n`);
+    for (const h of b.hops.slice(shared > 2 ? shared : 0)) out.push(hopLine(h));
   });
   for (const n of t.notes) out.push(`note: ${n}\n`);
   const reached = t.branches.filter((b) => b.outcome === 'reached');

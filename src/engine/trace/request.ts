@@ -3,6 +3,7 @@
 // the user pasted) and land on a pod. The result is the `trace --json` contract.
 import type {
   ClusterState,
+  LoadedObject,
   Pod,
   Protocol,
   ServiceState,
@@ -12,9 +13,13 @@ import type {
 } from '../model';
 import { generateIptables, kubeProxyNodeFor } from '../proxy/iptables';
 import { ipInCIDR } from '../net/ip';
+import { rangeAt } from '../load';
 import { tracePacket } from './interpret';
 import { parseIptablesSave } from './parse';
 import type { IptablesDump } from './dump';
+
+/** The reconciled cluster, plus the loaded objects when available (for YAML line numbers). */
+export type TraceableState = ClusterState & { objects?: readonly LoadedObject[] };
 
 /** Where the request starts. */
 export type RequestOrigin =
@@ -305,6 +310,18 @@ export function traceRequest(
         hops,
         originText(origin ?? { kind: 'internet' }),
       );
+    } else if (requested?.kind === 'internet' && s.loadBalancer && s.loadBalancer.ingress.length > 0) {
+      // From outside, the name a user types points at the load balancer (a public record for its ingress).
+      const ingress = s.loadBalancer.ingress[0];
+      hops.push(
+        hop(
+          'dns',
+          target.host,
+          `public DNS → ${ingress?.ip ?? ingress?.hostname ?? ''}, the load balancer of Service ${serviceLabel(s)} (status.loadBalancer.ingress)`,
+          { source: s.source },
+        ),
+      );
+      destinationIP = ingress?.ip ?? '';
     } else {
       hops.push(
         hop('dns', resolved.fqdn, `A ${s.service.clusterIP} (Service ${serviceLabel(s)})`, {
@@ -495,9 +512,10 @@ function nodeRules(
 ): RequestBranch[] {
   const { dump, localAddresses } = dumpFor(state, nodeName, options);
   const result = tracePacket(dump, packet, entry, { localAddresses, node: nodeName });
-  const shared = result.hops;
+  const attach = serviceSourceFinder(state, dump.file ?? '');
+  const shared = result.hops.map(attach);
   return result.branches.map((b) => {
-    const hops = [...shared, ...b.hops];
+    const hops = [...shared, ...b.hops.map(attach)];
     let pod: Pod | undefined;
     let outcome = b.outcome;
     if (b.outcome === 'reached' && b.ip) {
@@ -541,6 +559,35 @@ function nodeRules(
       hops,
     };
   });
+}
+
+/**
+ * kube-proxy names the Service port in each rule's comment (`ns/name:port`); point such
+ * hops at that port in the user's YAML, keeping the dump line as well.
+ */
+function serviceSourceFinder(state: TraceableState, dumpFile: string): (h: TraceHop) => TraceHop {
+  const byName = new Map(state.services.map((s) => [serviceLabel(s), s]));
+  const objects = new Map(
+    (state.objects ?? []).filter((o) => o.kind === 'Service').map((o) => [`${o.namespace}/${o.name}`, o]),
+  );
+  return (h) => {
+    // Rule hops point into the dump (kept as `line`); the YAML behind the rule is more useful.
+    if (h.source && h.source.file !== dumpFile) return h;
+    const bare: TraceHop = { ...h, source: null };
+    if (!h.rule) return bare;
+    const m =
+      /--comment "?(?:[a-z ]*for )?([a-z0-9][a-z0-9.-]*)\/([a-z0-9][a-z0-9.-]*)(?::([a-z0-9-]+))?/.exec(
+        h.rule,
+      );
+    if (!m) return bare;
+    const key = `${m[1]}/${m[2]}`;
+    const service = byName.get(key);
+    if (!service) return bare;
+    const object = objects.get(key);
+    const portIndex = service.service.ports.findIndex((p) => p.name === (m[3] ?? ''));
+    const source = object && portIndex >= 0 ? rangeAt(object, ['spec', 'ports', portIndex]) : service.source;
+    return { ...h, source };
+  };
 }
 
 function podHop(pod: Pod, port: number | null, protocol: Protocol): TraceHop {
