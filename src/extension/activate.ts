@@ -1,8 +1,13 @@
 import * as vscode from 'vscode';
 import { looksLikeKubernetes, PROFILE_FILE_NAME } from './detect';
 import { analyzer } from './engine';
-import { background, createLog, guard, log } from './log';
+import { background, createLog, guard, guardAsync, log } from './log';
 import { REQUEST_PATH_VIEW_ID, RequestPathViewStub } from './requestPathView';
+import { DiagnosticsPublisher, FixProvider } from './diagnostics';
+import { IPTABLES_SCHEME, IptablesDocumentProvider, showIptables } from './iptablesDocument';
+import { KUBERNETES_SELECTOR, registerLanguageFeatures } from './language';
+import { selectClusterProfile } from './profileCommand';
+import { runTraceCommand, TRACE_SCHEME, traceDocuments } from './traceCommand';
 import { WorkspaceModel } from './workspaceModel';
 
 export const COMMANDS = {
@@ -32,7 +37,23 @@ export function activateKubepath(context: vscode.ExtensionContext, host: HostKin
   );
 
   const model = analyzer ? new WorkspaceModel(analyzer) : undefined;
-  if (model) context.subscriptions.push(model);
+  if (model) {
+    context.subscriptions.push(model);
+    new DiagnosticsPublisher(model, context);
+    registerLanguageFeatures(context, model);
+    context.subscriptions.push(
+      vscode.languages.registerCodeActionsProvider(
+        KUBERNETES_SELECTOR,
+        new FixProvider(model),
+        FixProvider.metadata,
+      ),
+      vscode.workspace.registerTextDocumentContentProvider(
+        IPTABLES_SCHEME,
+        new IptablesDocumentProvider(model),
+      ),
+      vscode.workspace.registerTextDocumentContentProvider(TRACE_SCHEME, traceDocuments),
+    );
+  }
 
   let woken = false;
   const wake = (reason: string): void => {
@@ -63,18 +84,31 @@ export function activateKubepath(context: vscode.ExtensionContext, host: HostKin
   );
 
   const notAvailable = (what: string) => (): void => {
-    const message = `Kubepath: ${what} is not available yet (the engine part it needs has not landed).`;
+    const message = `Kubepath: ${what} is not available: the engine did not load.`;
     log().warn(message);
     background('notify', vscode.window.showInformationMessage(message));
   };
-  context.subscriptions.push(
-    vscode.commands.registerCommand(COMMANDS.traceRequest, notAvailable('Trace Request')),
-    vscode.commands.registerCommand(COMMANDS.showIptables, notAvailable('Show iptables Rules')),
-    vscode.commands.registerCommand(COMMANDS.selectClusterProfile, notAvailable('Select Cluster Profile')),
-    vscode.commands.registerCommand(COMMANDS.refresh, () => {
-      wake('refresh command');
-      if (model) background('refresh', model.reload());
-    }),
-  );
+  const command = (id: string, run: (...args: unknown[]) => Promise<void>): vscode.Disposable =>
+    vscode.commands.registerCommand(id, (...args: unknown[]) => {
+      wake(`command ${id}`);
+      return guardAsync(id, undefined, () => run(...args));
+    });
+  if (model) {
+    context.subscriptions.push(
+      command(COMMANDS.traceRequest, (arg) => runTraceCommand(model, arg)),
+      command(COMMANDS.showIptables, (arg) => showIptables(model, typeof arg === 'string' ? arg : undefined)),
+      command(COMMANDS.selectClusterProfile, () => selectClusterProfile(model)),
+      command(COMMANDS.refresh, () => model.reload()),
+    );
+  } else {
+    for (const [id, title] of [
+      [COMMANDS.traceRequest, 'Trace Request'],
+      [COMMANDS.showIptables, 'Show iptables Rules'],
+      [COMMANDS.selectClusterProfile, 'Select Cluster Profile'],
+      [COMMANDS.refresh, 'Refresh'],
+    ] as const) {
+      context.subscriptions.push(vscode.commands.registerCommand(id, notAvailable(title)));
+    }
+  }
   log().info('kubepath activated');
 }

@@ -1,5 +1,11 @@
+import type { Analysis } from '../engine';
+import { analyzeWorkspace } from '../engine';
+import type { RequestTrace, TraceRequest } from './traceText';
 import type { Analyzer } from './workspaceModel';
 
-// The one place the extension binds to the engine's workspace entry point, so the
-// adapters stay compilable while engine modules land (see src/engine/index.ts).
-export const analyzer: Analyzer | undefined = undefined;
+// The one place the extension binds to engine entry points.
+export const analyzer: Analyzer | undefined = analyzeWorkspace;
+
+/** The engine's request tracer (DNS → LB → node → iptables → pod); undefined until it lands. */
+export const traceRunner: ((analysis: Analysis, request: TraceRequest) => RequestTrace) | undefined =
+  undefined;

@@ -1,10 +1,190 @@
-import type * as vscode from 'vscode';
+import * as vscode from 'vscode';
+import type { HostToWebview, Selection, SourceLocation } from '../../webview/protocol';
+import { parseWebviewMessage } from '../../webview/protocol';
+import { background, guard, log } from './log';
+import { createNonce, requestPathHtml } from './requestPathHtml';
+import type { FolderAnalysis, RequestTracer } from './requestPathModel';
+import { buildSnapshot } from './requestPathModel';
+import type { WorkspaceModel } from './workspaceModel';
 
-// STUB: the side-panel app is built in the panel issue (webview/ + its provider). Until it
-// lands this registers the view id so the "Kubepath" view container works and shows a
-// placeholder, with scripts disabled.
 export const REQUEST_PATH_VIEW_ID = 'kubepath.requestPath';
 
+/**
+ * Everything the view needs from the rest of the extension, injected so the view does not
+ * care how the workspace is analysed or traced.
+ */
+export interface RequestPathSources {
+  /** The analysed workspace folders, now. */
+  folders(): FolderAnalysis[];
+  /** Fires after any folder was re-analysed. */
+  onDidChange?: vscode.Event<unknown>;
+  /** The file a snapshot's SourceLocation names; undefined for unknown files (never trust the webview). */
+  resolve(folder: string, file: string): vscode.Uri | undefined;
+  /** The request tracer front door; without it the path is derived from the analysis alone. */
+  tracer?: RequestTracer;
+  /** One line for the panel footer. */
+  status?(): string;
+  /** Called when the view is first shown (e.g. to start the workspace analysis). */
+  onViewOpened?(): void;
+}
+
+/** The side panel: a WebviewViewProvider that answers `ready`/`select` with full snapshots. */
+export class RequestPathView implements vscode.WebviewViewProvider, vscode.Disposable {
+  private view: vscode.WebviewView | undefined;
+  private selection: Selection | null = null;
+  /** The folder of the service in the last snapshot: revealSource paths are relative to it. */
+  private folder = '';
+  private ready = false;
+  private stale = false;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly sources: RequestPathSources,
+  ) {
+    if (sources.onDidChange) this.disposables.push(sources.onDidChange(() => this.refresh()));
+  }
+
+  resolveWebviewView(view: vscode.WebviewView): void {
+    this.view = view;
+    this.ready = false;
+    const media = vscode.Uri.joinPath(this.extensionUri, 'media');
+    const dist = vscode.Uri.joinPath(this.extensionUri, 'dist');
+    view.webview.options = { enableScripts: true, localResourceRoots: [media, dist] };
+    view.webview.html = requestPathHtml({
+      cspSource: view.webview.cspSource,
+      nonce: createNonce(),
+      scriptUri: view.webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.js')).toString(),
+      styleUris: [view.webview.asWebviewUri(vscode.Uri.joinPath(media, 'requestPath.css')).toString()],
+    });
+    this.disposables.push(
+      view.webview.onDidReceiveMessage((message: unknown) => this.onMessage(message)),
+      view.onDidChangeVisibility(() => {
+        if (view.visible && this.stale) this.refresh();
+      }),
+      view.onDidDispose(() => {
+        if (this.view === view) this.view = undefined;
+      }),
+    );
+    guard('request path view opened', undefined, () => this.sources.onViewOpened?.());
+  }
+
+  /** Shows the panel on a service/port/entry (the Trace Request command, CodeLens). */
+  async show(selection: Selection): Promise<void> {
+    this.selection = selection;
+    await vscode.commands.executeCommand(`${REQUEST_PATH_VIEW_ID}.focus`);
+    this.refresh();
+  }
+
+  /** Sends a fresh snapshot if the webview is listening; otherwise sends one when it becomes visible. */
+  refresh(): void {
+    guard('request path snapshot', undefined, () => {
+      const view = this.view;
+      if (!view || !this.ready || !view.visible) {
+        this.stale = true;
+        return;
+      }
+      this.stale = false;
+      const snapshot = buildSnapshot({
+        folders: this.sources.folders(),
+        selection: this.selection,
+        status: this.sources.status?.() ?? '',
+        ...(this.sources.tracer ? { tracer: this.sources.tracer } : {}),
+      });
+      this.selection = snapshot.selection;
+      this.folder = snapshot.services.find((s) => s.id === snapshot.selection.serviceId)?.folder ?? '';
+      const message: HostToWebview = { type: 'snapshot', snapshot };
+      background('post snapshot', view.webview.postMessage(message));
+    });
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+
+  private onMessage(raw: unknown): void {
+    guard('request path message', undefined, () => {
+      const message = parseWebviewMessage(raw);
+      if (!message) return;
+      switch (message.type) {
+        case 'ready':
+          this.ready = true;
+          // The webview's restored selection wins unless the host was asked to show another one.
+          if (message.selection && !this.selection) this.selection = message.selection;
+          this.refresh();
+          break;
+        case 'select':
+          this.selection = message.selection;
+          this.refresh();
+          break;
+        case 'revealSource':
+          background('reveal source', this.reveal(message.source));
+          break;
+      }
+    });
+  }
+
+  private async reveal(source: SourceLocation): Promise<void> {
+    const uri = this.sources.resolve(this.folder, source.file);
+    if (!uri) {
+      log().warn(`request path: not a workspace file: ${source.file}`);
+      return;
+    }
+    const start = new vscode.Position(source.line - 1, source.column - 1);
+    const end = new vscode.Position(source.endLine - 1, Math.max(0, source.endColumn - 1));
+    await vscode.window.showTextDocument(uri, {
+      selection: new vscode.Range(start, end.isBefore(start) ? start : end),
+      preview: true,
+      viewColumn: vscode.ViewColumn.One,
+    });
+  }
+}
+
+/** Adapts the extension's WorkspaceModel (one simulated cluster per workspace folder) to the view. */
+export function workspaceModelSources(
+  model: WorkspaceModel | undefined,
+  options: { tracer?: RequestTracer; onViewOpened?: () => void } = {},
+): RequestPathSources {
+  const clusters = () => model?.all() ?? [];
+  const nameOf = (name: string, count: number): string => (count > 1 ? name : '');
+  return {
+    folders() {
+      const all = clusters();
+      return all.flatMap((c) =>
+        c.state ? [{ folder: nameOf(c.folder.name, all.length), state: c.state }] : [],
+      );
+    },
+    ...(model ? { onDidChange: model.onDidChange } : {}),
+    resolve(folder, file) {
+      if (file === '' || file.startsWith('/') || file.split('/').includes('..')) return undefined;
+      const all = clusters();
+      const cluster = all.find((c) => nameOf(c.folder.name, all.length) === folder);
+      // Only files the analysis read: the webview cannot make the host open anything else.
+      if (!cluster || cluster.textOf(file) === undefined) return undefined;
+      return cluster.uriOf(file);
+    },
+    status() {
+      if (!model) return 'The kubepath engine is not available in this build.';
+      const all = clusters();
+      if (all.length === 0) return 'Open a Kubernetes YAML file to start the analysis.';
+      return all
+        .map((c) => {
+          const s = c.state;
+          const what = s ? `${s.services.length} services, ${s.pods.length} pods` : 'analysing…';
+          return `${c.folder.name}: ${c.disk.size} files, ${what}`;
+        })
+        .join(' · ');
+    },
+    ...(options.tracer ? { tracer: options.tracer } : {}),
+    ...(options.onViewOpened ? { onViewOpened: options.onViewOpened } : {}),
+  };
+}
+
+/**
+ * @deprecated The placeholder the extension skeleton registered before the panel existed; kept
+ * only so activate.ts compiles until it registers
+ * `new RequestPathView(context.extensionUri, workspaceModelSources(model, { onViewOpened: () => wake('view') }))`.
+ */
 export class RequestPathViewStub implements vscode.WebviewViewProvider {
   resolveWebviewView(view: vscode.WebviewView): void {
     view.webview.options = { enableScripts: false };

@@ -1,15 +1,12 @@
 import * as vscode from 'vscode';
-import type { ClusterState } from '../engine/model';
+import type { Analysis, WorkspaceInput } from '../engine';
 import { PROFILE_FILE_NAME, isManifestPath } from './detect';
 import { isIncluded, joinGlobs } from './glob';
 import { background, guard, log } from './log';
 import { readSettings, type KubepathSettings } from './settings';
 
-/** The engine's entry point, injected so the model can be built before/without a particular engine module. */
-export type Analyzer = (input: {
-  files: { path: string; text: string }[];
-  profile?: { path: string; text: string } | null;
-}) => ClusterState;
+/** The engine's entry point (analyzeWorkspace), injected so tests and benches can wrap it. */
+export type Analyzer = (input: WorkspaceInput) => Analysis;
 
 /** Files above this many are loaded behind a progress notification. */
 const PROGRESS_THRESHOLD = 200;
@@ -24,7 +21,9 @@ export class FolderCluster {
   readonly disk = new Map<string, string>();
   /** Workspace-relative path → text of an open editor (possibly unsaved). */
   readonly editors = new Map<string, string>();
-  state: ClusterState | undefined;
+  state: Analysis | undefined;
+  /** The text each file had when `state` was computed (fixes are only offered against it). */
+  analysedText = new Map<string, string>();
   /** Bumped on every input change; an analysis result is kept only if it is still current. */
   generation = 0;
   /** The profile path actually used, relative to the folder ('' = built-in default). */
@@ -268,6 +267,8 @@ export class WorkspaceModel implements vscode.Disposable {
       // A newer edit arrived while this ran: its own run will publish.
       if (generation !== cluster.generation) return;
       cluster.state = state;
+      cluster.analysedText = new Map(files.map((f) => [f.path, f.text]));
+      if (profileText !== undefined) cluster.analysedText.set(profilePath, profileText);
       cluster.profilePath = profileText === undefined ? '' : profilePath;
       log().info(
         `${cluster.folder.name}: analysed ${files.length} files in ${Date.now() - started} ms: ` +

@@ -162,6 +162,37 @@ export async function buildAndPackage(dirs) {
   return { vsix, size };
 }
 
+/**
+ * `kubepath analyze <dir> --json` from the CLI built from the same sources, so the UI is
+ * checked against the CLI's numbers. Returns null (cross-check skipped) if the CLI does not build.
+ */
+export async function cliAnalyzeJson(dirs, relativeDir) {
+  try {
+    const esbuild = await import('esbuild');
+    const cli = path.join(dirs.tmp, 'cli.js');
+    await esbuild.build({
+      entryPoints: [path.join(REPO, 'src/cli/main.ts')],
+      outfile: cli,
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      logLevel: 'silent',
+    });
+    const r = spawnSync(
+      process.execPath,
+      [cli, 'analyze', path.join(dirs.workspace, relativeDir), '--json'],
+      {
+        encoding: 'utf8',
+      },
+    );
+    return JSON.parse(r.stdout);
+  } catch (error) {
+    console.log(`  (no CLI cross-check: ${String(error?.message ?? error).split('\n')[0]})`);
+    return null;
+  }
+}
+
 export function installVsix(dirs, vsix) {
   const common = [
     '--extensions-dir',

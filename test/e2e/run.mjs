@@ -19,6 +19,7 @@ import {
   Results,
   Skip,
   buildAndPackage,
+  cliAnalyzeJson,
   elapsed,
   installVsix,
   keepLogs,
@@ -81,7 +82,10 @@ async function main() {
       .waitFor({ timeout: 90_000 });
     results.add('workbench loads the examples workspace', 'pass');
 
-    const ctx = { page, dirs, results, shot: (name) => screenshot(page, name) };
+    const expected = fs.existsSync(path.join(dirs.workspace, 'nginx'))
+      ? await cliAnalyzeJson(dirs, 'nginx')
+      : null;
+    const ctx = { page, dirs, results, expected, shot: (name) => screenshot(page, name) };
     for (const step of steps) {
       if (ONLY && !step.id.includes(ONLY) && !step.name.includes(ONLY) && !step.always) continue;
       await runStep(ctx, step);

@@ -1,0 +1,239 @@
+// Markdown for hovers and titles for CodeLenses, built from engine results. Pure (no
+// vscode) so the exact wording is unit-tested; the adapter only wraps it in MarkdownString.
+import type { Analysis } from '../engine';
+import type {
+  ContainerPort,
+  LoadedObject,
+  ServicePort,
+  ServiceState,
+  ValueSource,
+  WorkloadState,
+} from '../engine/model';
+import { resolvedContainerPorts, servicesSelecting, targetPortResolvesTo } from './lookup';
+
+export const TRACE_COMMAND = 'kubepath.traceRequest';
+
+/** Arguments of `kubepath.traceRequest` when a hover or CodeLens names the service and port. */
+export interface TraceRequestArgs {
+  /** Workspace folder URI (string), so multi-root workspaces trace in the right cluster. */
+  folder?: string;
+  namespace: string;
+  name: string;
+  port?: number;
+  protocol?: string;
+}
+
+/** Chain names carrying a Service port, per node (from the kube-proxy model). */
+export type ChainsFor = (service: ServiceState, portIndex: number) => Record<string, string[]>;
+
+export interface HoverContext {
+  folder?: string;
+  chainsFor?: ChainsFor;
+}
+
+export interface PortEndpoint {
+  pod: string | null;
+  ip: string;
+  port: number | null;
+  node: string | null;
+  ready: boolean;
+  serving: boolean;
+  terminating: boolean;
+}
+
+/** Endpoints kube-proxy would use for one Service port: the slice port with the same name. */
+export function endpointsForPort(state: ServiceState, port: ServicePort): PortEndpoint[] {
+  const out: PortEndpoint[] = [];
+  for (const slice of state.endpointSlices) {
+    const slicePort = slice.ports.find((p) => p.name === port.name && p.protocol === port.protocol);
+    if (!slicePort) continue;
+    for (const e of slice.endpoints) {
+      const ready = e.conditions.ready ?? true;
+      for (const ip of e.addresses) {
+        out.push({
+          pod: e.targetRef?.kind === 'Pod' ? e.targetRef.name : null,
+          ip,
+          port: slicePort.port,
+          node: e.nodeName,
+          ready,
+          serving: e.conditions.serving ?? ready,
+          terminating: e.conditions.terminating ?? false,
+        });
+      }
+    }
+  }
+  return out.sort((a, b) => (a.pod ?? a.ip).localeCompare(b.pod ?? b.ip));
+}
+
+function code(text: string | number): string {
+  const s = String(text);
+  const fence = s.includes('`') ? '``' : '`';
+  return `${fence}${s}${fence}`;
+}
+
+function escape(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
+}
+
+function sourceNote(source: ValueSource | null | undefined): string {
+  return source ? ` *(${source})*` : '';
+}
+
+export function traceCommandUri(args: TraceRequestArgs): string {
+  return `command:${TRACE_COMMAND}?${encodeURIComponent(JSON.stringify([args]))}`;
+}
+
+function portLabel(port: ServicePort): string {
+  return `${port.port}/${port.protocol}${port.name ? ` (${port.name})` : ''}`;
+}
+
+function readyCount(endpoints: PortEndpoint[]): number {
+  return endpoints.filter((e) => e.ready).length;
+}
+
+function lbAddress(state: ServiceState): string {
+  const ingress = state.loadBalancer?.ingress ?? [];
+  return ingress
+    .map((i) => i.ip ?? i.hostname ?? '')
+    .filter(Boolean)
+    .join(', ');
+}
+
+/** Hover for a Service: addresses, then per port its path to the pods; `portIndex` narrows to one port. */
+export function serviceHover(
+  state: ServiceState,
+  portIndex: number | null,
+  context: HoverContext = {},
+): string {
+  const s = state.service;
+  const lines: string[] = [];
+  lines.push(`**Service ${escape(`${s.metadata.namespace}/${s.metadata.name}`)}** · ${s.type}`, '');
+  if (s.type === 'ExternalName') {
+    lines.push(`DNS ${code(state.dns)} → CNAME ${code(s.externalName)}`);
+    return lines.join('\n');
+  }
+  const facts: string[] = [];
+  if (s.clusterIP === 'None') facts.push('ClusterIP `None` (headless: DNS returns the pod IPs)');
+  else facts.push(`ClusterIP ${code(s.clusterIP)}${sourceNote(state.clusterIPSource)}`);
+  facts.push(`DNS ${code(state.dns)}`);
+  if (state.loadBalancer) {
+    const address = lbAddress(state);
+    facts.push(
+      address
+        ? `Load balancer ${code(address)}${sourceNote(state.loadBalancer.ingressSource)}`
+        : `Load balancer *pending*${state.loadBalancer.pendingReason ? `: ${escape(state.loadBalancer.pendingReason)}` : ''}`,
+    );
+  }
+  if (s.externalTrafficPolicy === 'Local' && (s.type === 'NodePort' || s.type === 'LoadBalancer')) {
+    facts.push('externalTrafficPolicy `Local`');
+  }
+  lines.push(facts.join('  \n'), '');
+  const indexes = portIndex === null || !s.ports[portIndex] ? s.ports.map((_, i) => i) : [portIndex];
+  if (s.ports.length === 0) lines.push('*No ports.*', '');
+  for (const i of indexes) {
+    const port = s.ports[i];
+    if (!port) continue;
+    const endpoints = endpointsForPort(state, port);
+    const parts = [`port ${code(portLabel(port))} → targetPort ${code(port.targetPort)}`];
+    if (port.nodePort) parts.push(`NodePort ${code(port.nodePort)}${sourceNote(state.nodePortSources[i])}`);
+    parts.push(`${readyCount(endpoints)} endpoint${readyCount(endpoints) === 1 ? '' : 's'}`);
+    lines.push(`**${parts.join(' · ')}**`, '');
+    if (endpoints.length === 0 && s.selector === null)
+      lines.push('- *no selector: endpoints are user-managed*');
+    else if (endpoints.length === 0) lines.push('- *no pods match the selector*');
+    for (const e of endpoints) {
+      const state = e.ready ? '' : e.terminating ? ' *(terminating)*' : ' *(not ready)*';
+      lines.push(
+        `- ${code(e.pod ?? e.ip)} ${code(`${e.ip}:${e.port ?? '?'}`)}${e.node ? ` on ${e.node}` : ''}${state}`,
+      );
+    }
+    const chains = context.chainsFor?.(state, i);
+    const firstNode = chains ? Object.keys(chains)[0] : undefined;
+    const names = firstNode && chains ? (chains[firstNode] ?? []) : [];
+    if (firstNode && names.length > 0) {
+      const shown = names.slice(0, 4).map(code).join(' ');
+      lines.push('', `Chains on ${firstNode}: ${shown}${names.length > 4 ? ` +${names.length - 4}` : ''}`);
+    }
+    lines.push(
+      '',
+      `[▶ Trace request](${traceCommandUri({ folder: context.folder, namespace: s.metadata.namespace, name: s.metadata.name, port: port.port, protocol: port.protocol })} "Trace a request to ${s.metadata.name}:${port.port}")`,
+      '',
+    );
+  }
+  return lines.join('\n').trimEnd();
+}
+
+/** Hover for a workload (name, kind, labels): which Services select its pods and on which ports. */
+export function workloadHover(
+  analysis: Analysis,
+  object: LoadedObject,
+  workload: WorkloadState | null,
+): string {
+  const lines = [`**${object.kind} ${escape(`${object.namespace}/${object.name}`)}**`, ''];
+  if (workload) {
+    const pods = workload.pods;
+    lines.push(`${pods.length} pod${pods.length === 1 ? '' : 's'}${pods.length ? ':' : ''}`);
+    for (const p of pods.slice(0, 10))
+      lines.push(
+        `- ${code(p.metadata.name)} ${code(p.podIP || 'no IP')} on ${p.nodeName || '*unscheduled*'}`,
+      );
+    if (pods.length > 10) lines.push(`- … ${pods.length - 10} more`);
+    lines.push('');
+  }
+  const services = servicesSelecting(analysis, object, workload);
+  if (services.length === 0) {
+    lines.push('*No Service in these files selects these pods.*');
+    return lines.join('\n');
+  }
+  lines.push('Selected by:');
+  const pod = workload?.pods[0];
+  for (const svc of services) {
+    const ports = svc.service.ports.map((p) => {
+      const resolved = pod ? resolvedContainerPorts(pod, p) : [];
+      const to = resolved[0] ? `${resolved[0].containerPort}` : '*not exposed*';
+      return `${p.port} → ${code(p.targetPort)}${typeof p.targetPort === 'string' || !resolved[0] ? ` (${to})` : ''}`;
+    });
+    lines.push(`- Service ${code(svc.service.metadata.name)}: ${ports.join(', ') || '*no ports*'}`);
+  }
+  return lines.join('\n');
+}
+
+/** Hover for a containerPort: the Service ports that resolve to it. */
+export function containerPortHover(
+  analysis: Analysis,
+  object: LoadedObject,
+  workload: WorkloadState | null,
+  cp: ContainerPort,
+): string {
+  const title = `**containerPort ${cp.containerPort}/${cp.protocol}${cp.name ? ` (${escape(cp.name)})` : ''}**`;
+  const lines = [title, ''];
+  const hits: string[] = [];
+  for (const svc of servicesSelecting(analysis, object, workload)) {
+    svc.service.ports.forEach((p) => {
+      if (!targetPortResolvesTo(p, cp)) return;
+      const node = p.nodePort ? ` · NodePort ${p.nodePort}` : '';
+      hits.push(
+        `- Service ${code(svc.service.metadata.name)} port ${code(portLabel(p))} → targetPort ${code(p.targetPort)}${node}`,
+      );
+    });
+  }
+  if (hits.length === 0) lines.push('*No Service port resolves to this port.*');
+  else lines.push('Reached through:', ...hits);
+  return lines.join('\n');
+}
+
+/** "▶ Trace request · 3 endpoints · 10.96.x.y · NodePort 31234" above a Service. */
+export function serviceLensTitle(state: ServiceState): string {
+  const s = state.service;
+  const parts = ['▶ Trace request'];
+  if (s.type === 'ExternalName') return `${parts[0]} · ExternalName → ${s.externalName}`;
+  const endpoints = new Set<string>();
+  for (const port of s.ports) for (const e of endpointsForPort(state, port)) if (e.ready) endpoints.add(e.ip);
+  parts.push(`${endpoints.size} endpoint${endpoints.size === 1 ? '' : 's'}`);
+  parts.push(s.clusterIP === 'None' ? 'headless' : s.clusterIP);
+  const nodePorts = s.ports.filter((p) => p.nodePort).map((p) => p.nodePort);
+  if (nodePorts.length > 0) parts.push(`NodePort ${nodePorts.join(', ')}`);
+  const lb = lbAddress(state);
+  if (lb) parts.push(`LB ${lb}`);
+  return parts.join(' · ');
+}

@@ -1,0 +1,87 @@
+import * as vscode from 'vscode';
+import { guard, log } from './log';
+import { iptablesFor } from './proxyView';
+import { readSettings } from './settings';
+import type { WorkspaceModel } from './workspaceModel';
+
+export const IPTABLES_SCHEME = 'kubepath-iptables';
+
+/** `kubepath-iptables:/<node>.iptables?<folder uri>`: read-only, regenerated when the cluster changes. */
+export function iptablesUri(folder: vscode.Uri, node: string): vscode.Uri {
+  return vscode.Uri.from({ scheme: IPTABLES_SCHEME, path: `/${node}.iptables`, query: folder.toString() });
+}
+
+export class IptablesDocumentProvider implements vscode.TextDocumentContentProvider {
+  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+  readonly onDidChange = this.changed.event;
+  private readonly open = new Set<string>();
+
+  constructor(private readonly model: WorkspaceModel) {
+    model.onDidChange((cluster) => {
+      for (const key of this.open) {
+        const uri = vscode.Uri.parse(key);
+        if (uri.query === cluster.folder.uri.toString()) this.changed.fire(uri);
+      }
+    });
+  }
+
+  provideTextDocumentContent(uri: vscode.Uri): string {
+    return guard(
+      'iptables document',
+      '# kubepath: could not generate the rules; see the "kubepath" output channel\n',
+      () => {
+        this.open.add(uri.toString());
+        const node = decodeURIComponent(uri.path.replace(/^\//, '').replace(/\.iptables$/, ''));
+        const cluster = this.model.all().find((c) => c.folder.uri.toString() === uri.query);
+        const analysis = cluster?.state;
+        if (!cluster || !analysis) return '# kubepath: the workspace has not been analysed yet\n';
+        const mode = readSettings(cluster.folder.uri).kubeProxyMode ?? analysis.profile.kubeProxy.mode;
+        if (mode !== 'iptables') {
+          return `# kubepath: kube-proxy mode "${mode}" is not simulated yet; only iptables mode is.\n`;
+        }
+        if (!analysis.profile.nodes.some((n) => n.name === node)) {
+          return `# kubepath: no node "${node}" in the cluster profile\n`;
+        }
+        const started = Date.now();
+        const out = iptablesFor(analysis, node);
+        log().info(
+          `iptables for ${node}: ${out.iptablesSave.split('\n').length} lines in ${Date.now() - started} ms`,
+        );
+        const profile = cluster.profilePath || 'built-in default profile';
+        return (
+          `# kubepath: predicted iptables-save of node ${node} (kube-proxy iptables mode, Kubernetes ` +
+          `${analysis.profile.kubernetesVersion}, ${profile}); regenerated as the YAML changes\n` +
+          out.iptablesSave
+        );
+      },
+    );
+  }
+}
+
+/** Asks for a node (unless given) and opens its rules. */
+export async function showIptables(model: WorkspaceModel, nodeArg?: string): Promise<void> {
+  await model.start();
+  await model.settled();
+  const clusters = model.all().filter((c) => c.state);
+  const active = vscode.window.activeTextEditor?.document.uri;
+  const cluster = (active && model.forUri(active)?.cluster) ?? clusters[0];
+  const analysis = cluster?.state;
+  if (!cluster || !analysis) {
+    await vscode.window.showWarningMessage(
+      'Kubepath: no analysed workspace folder (open a Kubernetes YAML file).',
+    );
+    return;
+  }
+  let node = nodeArg;
+  if (!node) {
+    const picked = await vscode.window.showQuickPick(
+      analysis.profile.nodes.map((n) => ({ label: n.name, description: n.ips.join(', ') })),
+      { title: 'Kubepath: show the iptables rules of node…', placeHolder: 'node' },
+    );
+    node = picked?.label;
+  }
+  if (!node) return;
+  const doc = await vscode.workspace.openTextDocument(iptablesUri(cluster.folder.uri, node));
+  await vscode.languages.setTextDocumentLanguage(doc, 'iptables');
+  await vscode.window.showTextDocument(doc, { preview: false });
+}

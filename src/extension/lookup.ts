@@ -1,0 +1,249 @@
+// Position → the Kubernetes thing under the cursor, and the cross references between
+// Services and workloads that hover, CodeLens, navigation and completion share.
+// Pure (no vscode): positions are 1-based like the engine's SourceRange.
+import type { Analysis } from '../engine';
+import type {
+  ContainerPort,
+  LoadedObject,
+  Pod,
+  ServicePort,
+  ServiceState,
+  SourceRange,
+  WorkloadState,
+} from '../engine/model';
+
+export interface Position1 {
+  line: number;
+  column: number;
+}
+
+export type Target =
+  | { kind: 'service'; object: LoadedObject; service: ServiceState; portIndex: number | null; path: string }
+  | { kind: 'workload'; object: LoadedObject; workload: WorkloadState | null; path: string }
+  | {
+      kind: 'containerPort';
+      object: LoadedObject;
+      workload: WorkloadState | null;
+      containerIndex: number;
+      portIndex: number;
+      path: string;
+    }
+  | { kind: 'selectorLabel'; object: LoadedObject; service: ServiceState; key: string; path: string }
+  | { kind: 'targetPort'; object: LoadedObject; service: ServiceState; portIndex: number; path: string };
+
+export const WORKLOAD_KINDS = new Set([
+  'Deployment',
+  'ReplicaSet',
+  'StatefulSet',
+  'DaemonSet',
+  'Job',
+  'CronJob',
+  'Pod',
+  'ReplicationController',
+]);
+
+export function contains(range: SourceRange, pos: Position1): boolean {
+  const afterStart = pos.line > range.line || (pos.line === range.line && pos.column >= range.column);
+  const beforeEnd = pos.line < range.endLine || (pos.line === range.endLine && pos.column <= range.endColumn);
+  return afterStart && beforeEnd;
+}
+
+function size(range: SourceRange): number {
+  return (range.endLine - range.line) * 100000 + (range.endColumn - range.column);
+}
+
+/** The object in `file` whose range holds `pos`. */
+export function objectAt(analysis: Analysis, file: string, pos: Position1): LoadedObject | undefined {
+  let best: LoadedObject | undefined;
+  for (const object of analysis.objects) {
+    if (object.file !== file || !contains(object.range, pos)) continue;
+    if (!best || size(object.range) < size(best.range)) best = object;
+  }
+  return best;
+}
+
+/** The most specific field path (value or key range) under `pos`, or '' for the object itself. */
+export function fieldPathAt(object: LoadedObject, pos: Position1): string {
+  let best = '';
+  let bestSize = Infinity;
+  for (const map of [object.ranges, object.keyRanges]) {
+    for (const [path, range] of map) {
+      if (!contains(range, pos)) continue;
+      const s = size(range);
+      if (s < bestSize || (s === bestSize && path.length > best.length)) {
+        best = path;
+        bestSize = s;
+      }
+    }
+  }
+  return best;
+}
+
+export function serviceFor(analysis: Analysis, object: LoadedObject): ServiceState | undefined {
+  const candidates = analysis.services.filter(
+    (s) => s.service.metadata.namespace === object.namespace && s.service.metadata.name === object.name,
+  );
+  return (
+    candidates.find((s) => s.source.file === object.file && s.source.line === object.range.line) ??
+    candidates[0]
+  );
+}
+
+export function workloadFor(analysis: Analysis, object: LoadedObject): WorkloadState | undefined {
+  const candidates = analysis.workloads.filter(
+    (w) => w.kind === object.kind && w.namespace === object.namespace && w.name === object.name,
+  );
+  return candidates.find((w) => w.source.file === object.file) ?? candidates[0];
+}
+
+/** What the cursor is on, or undefined for text kubepath has nothing to say about. */
+export function targetAt(analysis: Analysis, file: string, pos: Position1): Target | undefined {
+  const object = objectAt(analysis, file, pos);
+  if (!object) return undefined;
+  const path = fieldPathAt(object, pos);
+  if (object.kind === 'Service') {
+    const service = serviceFor(analysis, object);
+    if (!service) return undefined;
+    const port = /^spec\.ports\[(\d+)\](?:\.(\w+))?/.exec(path);
+    if (port) {
+      const portIndex = Number(port[1]);
+      if (port[2] === 'targetPort') return { kind: 'targetPort', object, service, portIndex, path };
+      return { kind: 'service', object, service, portIndex, path };
+    }
+    const selector = /^spec\.selector\.(?:([^.[\]]+)|\['(.+)'\])$/.exec(path);
+    if (selector) {
+      return { kind: 'selectorLabel', object, service, key: selector[1] ?? selector[2] ?? '', path };
+    }
+    if (/^(metadata\.name|kind|spec\.type|spec\.selector|spec\.ports|spec\.clusterIP)$/.test(path)) {
+      return { kind: 'service', object, service, portIndex: null, path };
+    }
+    return undefined;
+  }
+  if (WORKLOAD_KINDS.has(object.kind)) {
+    const workload = workloadFor(analysis, object) ?? null;
+    const containerPort = /containers\[(\d+)\]\.ports\[(\d+)\]/.exec(path);
+    if (containerPort) {
+      return {
+        kind: 'containerPort',
+        object,
+        workload,
+        containerIndex: Number(containerPort[1]),
+        portIndex: Number(containerPort[2]),
+        path,
+      };
+    }
+    if (/^(metadata\.name|kind)$|template\.metadata\.labels|^metadata\.labels|^spec\.selector/.test(path)) {
+      return { kind: 'workload', object, workload, path };
+    }
+  }
+  return undefined;
+}
+
+// ------------------------------------------------------------------ cross references
+
+export function selectorMatches(
+  selector: Record<string, string> | null,
+  labels: Record<string, string>,
+): boolean {
+  if (!selector) return false;
+  const entries = Object.entries(selector);
+  return entries.length > 0 && entries.every(([k, v]) => labels[k] === v);
+}
+
+/** The labels the workload's pods carry (predicted pods, or the template when it has none). */
+export function podLabelsOf(object: LoadedObject, workload: WorkloadState | null): Record<string, string> {
+  const pod = workload?.pods[0];
+  if (pod) return pod.metadata.labels;
+  return stringMap(templateOf(object)?.['metadata'], 'labels');
+}
+
+/** Services in the workload's namespace whose selector matches its pods. */
+export function servicesSelecting(
+  analysis: Analysis,
+  object: LoadedObject,
+  workload: WorkloadState | null,
+): ServiceState[] {
+  const labels = podLabelsOf(object, workload);
+  return analysis.services.filter(
+    (s) => s.service.metadata.namespace === object.namespace && selectorMatches(s.service.selector, labels),
+  );
+}
+
+/** Pods (across all workloads) that a Service's selector matches. */
+export function podsSelectedBy(analysis: Analysis, service: ServiceState): Pod[] {
+  const ns = service.service.metadata.namespace;
+  return analysis.pods.filter(
+    (p) => p.metadata.namespace === ns && selectorMatches(service.service.selector, p.metadata.labels),
+  );
+}
+
+/** Workload objects whose pods a Service's selector matches. */
+export function workloadsSelectedBy(analysis: Analysis, service: ServiceState): LoadedObject[] {
+  return analysis.objects.filter((o) => {
+    if (!WORKLOAD_KINDS.has(o.kind) || o.namespace !== service.service.metadata.namespace) return false;
+    return selectorMatches(service.service.selector, podLabelsOf(o, workloadFor(analysis, o) ?? null));
+  });
+}
+
+/** Whether a Service port's targetPort resolves to this container port (as the EndpointSlice controller does). */
+export function targetPortResolvesTo(port: ServicePort, containerPort: ContainerPort): boolean {
+  if (port.protocol !== containerPort.protocol) return false;
+  if (typeof port.targetPort === 'number') return port.targetPort === containerPort.containerPort;
+  return containerPort.name !== '' && containerPort.name === port.targetPort;
+}
+
+/** Container ports of a pod (or template) that a Service port resolves to. */
+export function resolvedContainerPorts(pod: Pod, port: ServicePort): ContainerPort[] {
+  return pod.containers.flatMap((c) => c.ports.filter((cp) => targetPortResolvesTo(port, cp)));
+}
+
+/**
+ * The container port under the cursor: found by source range in the workload's predicted
+ * pod (sidecars make list indexes unreliable), else by the containers[i].ports[j] indexes.
+ */
+export function containerPortAt(
+  workload: WorkloadState | null,
+  file: string,
+  pos: Position1,
+  containerIndex: number,
+  portIndex: number,
+): ContainerPort | undefined {
+  const pod = workload?.pods[0];
+  if (!pod) return undefined;
+  for (const container of pod.containers) {
+    for (const cp of container.ports) {
+      if (cp.source.file === file && contains(cp.source, pos)) return cp;
+    }
+  }
+  return pod.containers.filter((c) => !c.sidecar)[containerIndex]?.ports[portIndex];
+}
+
+// ------------------------------------------------------------------ raw access helpers
+
+function record(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
+function stringMap(parent: unknown, key: string): Record<string, string> {
+  const value = record(record(parent)?.[key]);
+  const out: Record<string, string> = {};
+  if (value) for (const [k, v] of Object.entries(value)) out[k] = String(v);
+  return out;
+}
+
+/** The pod template of a workload object (CronJob nests it one level deeper), or the Pod itself. */
+export function templateOf(object: LoadedObject): Record<string, unknown> | undefined {
+  if (object.kind === 'Pod') return object.raw;
+  const spec = record(object.raw['spec']);
+  if (object.kind === 'CronJob') return record(record(record(spec?.['jobTemplate'])?.['spec'])?.['template']);
+  return record(spec?.['template']);
+}
+
+/** Field path prefix of the pod template inside a workload object. */
+export function templatePathOf(object: LoadedObject): string {
+  if (object.kind === 'Pod') return '';
+  if (object.kind === 'CronJob') return 'spec.jobTemplate.spec.template.';
+  return 'spec.template.';
+}
