@@ -1,0 +1,354 @@
+// The side-panel app: controls + the request-path diagram. Talks to the host only through
+// webview/protocol.ts: posts `ready` (with the selection it restored via getState), gets
+// full snapshots back, posts `select` / `revealSource`.
+import { buildGraph } from './graph';
+import type { GraphModel } from './graph';
+import type { Layout, Measure } from './layout';
+import { layoutGraph, loadElk } from './layout';
+import type { HostToWebview, Selection, Snapshot, SourceLocation, WebviewToHost } from './protocol';
+import { isEntryKind } from './protocol';
+import { displayText, renderDiagram } from './render';
+import type { Tooltip } from './render';
+import { createButton, createDropdown, registerToolkit } from './toolkit';
+
+interface VsCodeApi {
+  postMessage(message: WebviewToHost): void;
+  getState(): unknown;
+  setState(state: ViewState): void;
+}
+
+declare function acquireVsCodeApi(): VsCodeApi;
+
+/** What survives hide/show (instead of retainContextWhenHidden). */
+interface ViewState {
+  selection: Selection | null;
+  expanded: string[];
+}
+
+function readState(raw: unknown): ViewState {
+  const state: ViewState = { selection: null, expanded: [] };
+  if (typeof raw !== 'object' || raw === null) return state;
+  const r = raw as Record<string, unknown>;
+  if (Array.isArray(r.expanded))
+    state.expanded = r.expanded.filter((x): x is string => typeof x === 'string');
+  const s = r.selection as Record<string, unknown> | null | undefined;
+  if (typeof s === 'object' && s !== null) {
+    state.selection = {
+      serviceId: typeof s.serviceId === 'string' ? s.serviceId : null,
+      portKey: typeof s.portKey === 'string' ? s.portKey : null,
+      entry: isEntryKind(s.entry) ? s.entry : 'internet',
+      node: typeof s.node === 'string' ? s.node : null,
+    };
+  }
+  return state;
+}
+
+const MIN_SCALE = 0.7;
+const FONTS = { title: 600, body: 400, small: 400 } as const;
+const SIZES = { title: 13, body: 12, small: 11 } as const;
+
+function createMeasure(): Measure {
+  const context = document.createElement('canvas').getContext('2d');
+  const family = getComputedStyle(document.body).fontFamily || 'sans-serif';
+  const cache = new Map<string, number>();
+  return (text, font) => {
+    const key = `${font}\u0000${text}`;
+    const hit = cache.get(key);
+    if (hit !== undefined) return hit;
+    let width = text.length * SIZES[font] * 0.6;
+    if (context) {
+      context.font = `${FONTS[font]} ${SIZES[font]}px ${family}`;
+      width = context.measureText(text).width;
+    }
+    cache.set(key, width);
+    return width;
+  };
+}
+
+function createTooltip(host: HTMLElement): Tooltip {
+  const box = document.createElement('div');
+  box.className = 'tooltip';
+  box.setAttribute('role', 'tooltip');
+  box.hidden = true;
+  host.append(box);
+  return {
+    show(lines, anchor) {
+      box.replaceChildren(
+        ...lines.map((line) => {
+          const div = document.createElement('div');
+          div.textContent = line;
+          return div;
+        }),
+      );
+      box.hidden = false;
+      const r = anchor.getBoundingClientRect();
+      const maxLeft = Math.max(4, window.innerWidth - box.offsetWidth - 4);
+      box.style.left = `${Math.min(Math.max(4, r.left), maxLeft) + window.scrollX}px`;
+      const below = r.bottom + 6;
+      const top = below + box.offsetHeight > window.innerHeight ? r.top - box.offsetHeight - 6 : below;
+      box.style.top = `${Math.max(4, top) + window.scrollY}px`;
+    },
+    hide() {
+      box.hidden = true;
+    },
+  };
+}
+
+function start(): void {
+  const vscode = acquireVsCodeApi();
+  registerToolkit();
+  const saved = readState(vscode.getState());
+  const expanded = new Set(saved.expanded);
+  let selection: Selection | null = saved.selection;
+  let snapshot: Snapshot | null = null;
+  let renderToken = 0;
+  let lastGraphKey = '';
+  let renderCount = 0;
+
+  const root = document.getElementById('app') ?? document.body;
+  root.replaceChildren();
+  const controls = document.createElement('div');
+  controls.className = 'controls';
+  controls.setAttribute('role', 'toolbar');
+  controls.setAttribute('aria-label', 'Request path selection');
+  const main = document.createElement('main');
+  main.className = 'content';
+  const diagramHost = document.createElement('div');
+  diagramHost.className = 'diagram-host';
+  const empty = document.createElement('div');
+  empty.className = 'empty';
+  const footer = document.createElement('div');
+  footer.className = 'footer';
+  main.append(empty, diagramHost, footer);
+  root.append(controls, main);
+  const tooltip = createTooltip(document.body);
+  const measure = createMeasure();
+
+  const persist = (): void => vscode.setState({ selection, expanded: [...expanded] });
+  const post = (message: WebviewToHost): void => vscode.postMessage(message);
+  const select = (patch: Partial<Selection>): void => {
+    const base: Selection = selection ?? { serviceId: null, portKey: null, entry: 'internet', node: null };
+    selection = { ...base, ...patch };
+    persist();
+    post({ type: 'select', selection });
+  };
+
+  const serviceDropdown = createDropdown('kp-service', 'Service', (value) =>
+    select({ serviceId: value === '' ? null : value, portKey: null }),
+  );
+  const portDropdown = createDropdown('kp-port', 'Port', (value) => select({ portKey: value }));
+  const entryDropdown = createDropdown('kp-entry', 'Entry point', (value) => {
+    if (isEntryKind(value)) select({ entry: value });
+  });
+  const nodeDropdown = createDropdown('kp-node', 'Node', (value) =>
+    select({ node: value === '' ? null : value }),
+  );
+  const expandButton = createButton('Expand chains', () => {
+    const nodes = snapshot?.path?.nodes.map((n) => n.node) ?? [];
+    const allOpen = nodes.length > 0 && nodes.every((n) => expanded.has(n));
+    for (const n of nodes) {
+      if (allOpen) expanded.delete(n);
+      else expanded.add(n);
+    }
+    persist();
+    redraw();
+  });
+  expandButton.classList.add('expand-all');
+  controls.append(
+    serviceDropdown.element,
+    portDropdown.element,
+    entryDropdown.element,
+    nodeDropdown.element,
+    expandButton,
+  );
+
+  const handlers = {
+    reveal(source: SourceLocation) {
+      post({ type: 'revealSource', source });
+    },
+    toggle(boxId: string) {
+      const node = boxId.replace(/^node:/, '');
+      if (expanded.has(node)) expanded.delete(node);
+      else expanded.add(node);
+      persist();
+      redraw(boxId);
+    },
+  };
+
+  function updateControls(s: Snapshot): void {
+    const multiRoot = new Set(s.services.map((x) => x.folder)).size > 1;
+    serviceDropdown.update(
+      [
+        { value: '', label: s.services.length === 0 ? '(no Services)' : '(choose a Service)' },
+        ...s.services.map((x) => ({
+          value: x.id,
+          label: `${multiRoot ? `${x.folder}: ` : ''}${x.namespace}/${x.name} (${x.type})`,
+        })),
+      ],
+      s.selection.serviceId ?? '',
+    );
+    const service = s.services.find((x) => x.id === s.selection.serviceId);
+    portDropdown.update(
+      (service?.ports ?? []).map((p) => ({
+        value: p.key,
+        label: `${p.name ? `${p.name} ` : ''}${p.port}/${p.protocol} → ${p.targetPort}${p.nodePort ? ` (nodePort ${p.nodePort})` : ''}`,
+      })),
+      s.selection.portKey ?? '',
+    );
+    entryDropdown.update(
+      s.entries.map((e) => ({ value: e.entry, label: e.label, disabled: !e.available })),
+      s.selection.entry,
+    );
+    nodeDropdown.update(
+      [
+        { value: '', label: 'All nodes' },
+        ...s.nodes.map((n) => ({ value: n.name, label: `${n.name} (${n.ip})` })),
+      ],
+      s.selection.node ?? '',
+    );
+    serviceDropdown.setDisabled(s.services.length === 0);
+    portDropdown.setDisabled(!service);
+    entryDropdown.setDisabled(!service);
+    nodeDropdown.setDisabled(!service);
+    expandButton.toggleAttribute('disabled', !s.path || s.path.nodes.length === 0);
+  }
+
+  function showEmpty(title: string, hint: string): void {
+    const h = document.createElement('h2');
+    h.textContent = title;
+    const p = document.createElement('p');
+    p.textContent = hint;
+    empty.replaceChildren(h, p);
+    empty.hidden = false;
+    diagramHost.replaceChildren();
+    lastGraphKey = '';
+  }
+
+  function updateFooter(s: Snapshot, graph: GraphModel | null): void {
+    const items: string[] = [...(s.path?.notes ?? [])];
+    if (graph?.hasPredicted)
+      items.unshift('Italic, dotted values are predicted: the real cluster picks its own at run time.');
+    const lines = items.map((text) => {
+      const p = document.createElement('p');
+      p.textContent = displayText(text);
+      return p;
+    });
+    const status = document.createElement('p');
+    status.className = 'status';
+    status.textContent = displayText(s.status);
+    footer.replaceChildren(...lines, status);
+  }
+
+  /**
+   * Side panels are narrow: the diagram shrinks to the panel width down to MIN_SCALE (text
+   * stays legible), then scrolls sideways.
+   */
+  function fit(): void {
+    const svg = diagramHost.querySelector<SVGSVGElement>('svg.diagram');
+    if (!svg) return;
+    const [, , w = 0, h = 0] = (svg.getAttribute('viewBox') ?? '').split(' ').map(Number);
+    const available = diagramHost.clientWidth;
+    const scale = w > 0 && available > 0 ? Math.min(1, Math.max(MIN_SCALE, available / w)) : 1;
+    svg.setAttribute('width', String(Math.ceil(w * scale)));
+    svg.setAttribute('height', String(Math.ceil(h * scale)));
+  }
+  new ResizeObserver(() => fit()).observe(diagramHost);
+
+  /** Render timings on <body data-*> for the browser test and for anyone profiling the panel. */
+  function markRendered(started: number, phases: Record<string, number> = {}): void {
+    renderCount++;
+    const ms = performance.now() - started;
+    document.body.dataset.renderCount = String(renderCount);
+    document.body.dataset.renderMs = ms.toFixed(1);
+    document.body.dataset.renderPhases = JSON.stringify(phases);
+  }
+
+  /** Draws the current snapshot; layout is skipped when the graph did not change. */
+  function redraw(focusBox?: string): void {
+    const s = snapshot;
+    if (!s) return;
+    const started = performance.now();
+    const token = ++renderToken;
+    updateControls(s);
+    const controlsDone = performance.now();
+    if (!s.path) {
+      showEmpty(s.empty?.title ?? 'Nothing to show', s.empty?.hint ?? '');
+      updateFooter(s, null);
+      markRendered(started);
+      return;
+    }
+    const graph = buildGraph(s.path, { expanded });
+    updateFooter(s, graph);
+    const key = JSON.stringify(graph);
+    if (key === lastGraphKey && diagramHost.firstChild) {
+      markRendered(started);
+      return;
+    }
+    diagramHost.setAttribute('aria-busy', 'true');
+    const graphDone = performance.now();
+    layoutGraph(graph, measure)
+      .then((layout: Layout) => {
+        if (token !== renderToken) return;
+        const layoutDone = performance.now();
+        empty.hidden = true;
+        empty.replaceChildren();
+        tooltip.hide();
+        const svg = renderDiagram(layout, handlers, tooltip, measure);
+        diagramHost.replaceChildren(svg);
+        fit();
+        diagramHost.removeAttribute('aria-busy');
+        lastGraphKey = key;
+        if (focusBox) {
+          const row = svg.querySelector<SVGGElement>(
+            `g[data-box-id="${CSS.escape(focusBox)}"] .row-kubeproxy`,
+          );
+          row?.focus();
+        }
+        markRendered(started, {
+          controls: controlsDone - started,
+          graph: graphDone - controlsDone,
+          layout: layoutDone - graphDone,
+          draw: performance.now() - layoutDone,
+        });
+      })
+      .catch((error: unknown) => {
+        if (token !== renderToken) return;
+        showEmpty(
+          'The diagram could not be laid out',
+          error instanceof Error ? error.message : String(error),
+        );
+        markRendered(started);
+      });
+  }
+
+  window.addEventListener('message', (event: MessageEvent<unknown>) => {
+    const message = event.data as HostToWebview | null;
+    if (typeof message !== 'object' || message === null || message.type !== 'snapshot') return;
+    snapshot = message.snapshot;
+    selection = snapshot.selection;
+    persist();
+    redraw();
+  });
+
+  showEmpty('Loading…', 'kubepath is analysing the workspace.');
+  post({ type: 'ready', selection });
+  // Evaluate and warm ELK while the user reads the controls, so the first real layout is quick.
+  const warm = (): void => {
+    loadElk()
+      .then((elk) =>
+        elk.layout({
+          id: 'warm',
+          children: [
+            { id: 'a', width: 10, height: 10 },
+            { id: 'b', width: 10, height: 10 },
+          ],
+          edges: [{ id: 'e', sources: ['a'], targets: ['b'] }],
+        }),
+      )
+      .catch(() => undefined);
+  };
+  if ('requestIdleCallback' in window) window.requestIdleCallback(warm, { timeout: 500 });
+  else setTimeout(warm, 50);
+}
+
+start();

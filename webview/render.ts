@@ -1,0 +1,267 @@
+// Layout → SVG. Every piece of user text (names, labels, rule comments) goes in as a text
+// node or an attribute value through the DOM API, never as markup, and is passed through
+// `displayText` first so bidi controls cannot reorder what the user reads.
+import type { GraphBox, GraphRow, TextPart } from './graph';
+import type { Layout, Measure, PlacedBox, PlacedEdge, PlacedRow } from './layout';
+import { GEOMETRY, partsText } from './layout';
+import type { SourceLocation } from './protocol';
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+export interface DiagramHandlers {
+  reveal(source: SourceLocation): void;
+  toggle(boxId: string): void;
+}
+
+export interface Tooltip {
+  show(lines: string[], anchor: Element): void;
+  hide(): void;
+}
+
+// Bidi embeddings/overrides/isolates and marks, plus C0/C1 controls: shown as visible escapes.
+// eslint-disable-next-line no-control-regex
+const INVISIBLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/** Makes text safe to *read*: invisible direction/control characters become `\u{…}`. */
+export function displayText(text: string): string {
+  return text.replace(
+    INVISIBLE,
+    (c) => `\\u{${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}}`,
+  );
+}
+
+function el<K extends keyof SVGElementTagNameMap>(
+  name: K,
+  attrs: Record<string, string | number> = {},
+): SVGElementTagNameMap[K] {
+  const node = document.createElementNS(SVG_NS, name);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
+  return node;
+}
+
+/** Cuts the runs so their total width fits, ending with `…`. */
+export function fitParts(
+  parts: TextPart[],
+  maxWidth: number,
+  measure: Measure,
+  font: 'title' | 'body' | 'small',
+): TextPart[] {
+  const clean = parts.map((p) => ({ ...p, text: displayText(p.text) }));
+  if (measure(partsText(clean), font) <= maxWidth) return clean;
+  const out: TextPart[] = [];
+  for (const part of clean) {
+    const before = partsText(out);
+    if (measure(before + part.text, font) <= maxWidth - measure('…', font)) {
+      out.push(part);
+      continue;
+    }
+    let lo = 0;
+    let hi = part.text.length;
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      if (measure(before + part.text.slice(0, mid) + '…', font) <= maxWidth) lo = mid;
+      else hi = mid - 1;
+    }
+    out.push({ ...part, text: `${part.text.slice(0, lo)}…` });
+    break;
+  }
+  return out;
+}
+
+function textLine(
+  parts: TextPart[],
+  x: number,
+  y: number,
+  cls: string,
+  maxWidth: number,
+  measure: Measure,
+  font: 'title' | 'body' | 'small',
+): SVGTextElement {
+  const text = el('text', { x, y, class: cls });
+  for (const part of fitParts(parts, maxWidth, measure, font)) {
+    const span = el('tspan');
+    if (part.predicted) span.setAttribute('class', 'predicted');
+    span.textContent = part.text;
+    text.append(span);
+  }
+  return text;
+}
+
+function describe(parts: TextPart[]): string {
+  return parts.map((p) => (p.predicted ? `${p.text} (predicted)` : p.text)).join('');
+}
+
+function interactive(
+  g: SVGGElement,
+  label: string,
+  tooltip: string[],
+  tip: Tooltip,
+  activate: (() => void) | null,
+): void {
+  g.setAttribute('aria-label', displayText(label));
+  const lines = tooltip.map(displayText);
+  g.addEventListener('pointerenter', () => tip.show(lines, g));
+  g.addEventListener('pointerleave', () => tip.hide());
+  g.addEventListener('focus', () => tip.show(lines, g));
+  g.addEventListener('blur', () => tip.hide());
+  if (!activate) {
+    // Still reachable by keyboard so its tooltip can be read.
+    g.setAttribute('tabindex', '0');
+    g.setAttribute('role', 'img');
+    return;
+  }
+  g.setAttribute('tabindex', '0');
+  g.setAttribute('role', 'button');
+  g.classList.add('clickable');
+  g.addEventListener('click', (event) => {
+    event.stopPropagation();
+    activate();
+  });
+  g.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' || event.key === ' ') {
+      event.preventDefault();
+      event.stopPropagation();
+      activate();
+    }
+  });
+}
+
+function drawRow(
+  placed: PlacedRow,
+  box: PlacedBox,
+  handlers: DiagramHandlers,
+  tip: Tooltip,
+  measure: Measure,
+): SVGGElement {
+  const row: GraphRow = placed.row;
+  const { pad } = GEOMETRY;
+  const g = el('g', { class: `row row-${row.kind} tone-${row.tone}`, 'data-row-id': row.id });
+  g.append(el('rect', { x: pad / 2, y: placed.y, width: box.width - pad, height: placed.height, rx: 3 }));
+  const inner = box.width - 3 * pad;
+  g.append(textLine(row.label, pad * 1.5, placed.y + 12, 'row-label', inner, measure, 'body'));
+  if (row.detail.length > 0) {
+    g.append(
+      textLine(
+        row.detail,
+        pad * 1.5,
+        placed.y + 12 + GEOMETRY.rowDetailHeight,
+        'row-detail',
+        inner,
+        measure,
+        'small',
+      ),
+    );
+  }
+  const activate = row.toggles
+    ? () => handlers.toggle(box.box.id)
+    : row.source
+      ? () => handlers.reveal(row.source as SourceLocation)
+      : null;
+  const verb = row.toggles
+    ? row.expanded
+      ? ', press to collapse'
+      : ', press to expand'
+    : row.source
+      ? ', press to go to source'
+      : '';
+  interactive(g, `${describe(row.label)} ${describe(row.detail)}${verb}`, row.tooltip, tip, activate);
+  return g;
+}
+
+function drawBox(placed: PlacedBox, handlers: DiagramHandlers, tip: Tooltip, measure: Measure): SVGGElement {
+  const box: GraphBox = placed.box;
+  const { pad } = GEOMETRY;
+  const g = el('g', {
+    class: `box box-${box.kind} tone-${box.tone}`,
+    'data-box-id': box.id,
+    transform: `translate(${placed.x},${placed.y})`,
+  });
+  const frame = el('g', { class: 'box-frame' });
+  frame.append(
+    el('rect', { class: 'box-bg', x: 0, y: 0, width: placed.width, height: placed.height, rx: 4 }),
+  );
+  frame.append(textLine(box.title, pad, pad + 12, 'box-title', placed.width - 2 * pad, measure, 'title'));
+  if (box.subtitle.length > 0) {
+    frame.append(
+      textLine(
+        box.subtitle,
+        pad,
+        pad + GEOMETRY.titleHeight + 11,
+        'box-subtitle',
+        placed.width - 2 * pad,
+        measure,
+        'small',
+      ),
+    );
+  }
+  const source = box.source;
+  interactive(
+    frame,
+    `${describe(box.title)} ${describe(box.subtitle)}${source ? ', press to go to source' : ''}`,
+    box.tooltip,
+    tip,
+    source ? () => handlers.reveal(source) : null,
+  );
+  g.append(frame);
+  for (const row of placed.rows) g.append(drawRow(row, placed, handlers, tip, measure));
+  return g;
+}
+
+function drawEdge(placed: PlacedEdge, tip: Tooltip, measure: Measure): SVGGElement {
+  const edge = placed.edge;
+  const g = el('g', { class: `edge tone-${edge.tone}`, 'data-edge-id': edge.id });
+  const d = placed.points.map((p, i) => `${i === 0 ? 'M' : 'L'}${p.x},${p.y}`).join(' ');
+  g.append(el('path', { d, 'marker-end': `url(#arrow-${edge.tone})` }));
+  if (placed.label && edge.label.length > 0) {
+    const l = placed.label;
+    const label = el('g', { class: 'edge-label' });
+    label.append(el('rect', { x: l.x, y: l.y, width: l.width, height: l.height, rx: 2 }));
+    label.append(textLine(edge.label, l.x + 3, l.y + l.height - 3, 'edge-text', l.width, measure, 'small'));
+    interactive(label, describe(edge.label), edge.tooltip, tip, null);
+    g.append(label);
+  }
+  return g;
+}
+
+export function renderDiagram(
+  layout: Layout,
+  handlers: DiagramHandlers,
+  tip: Tooltip,
+  measure: Measure,
+): SVGSVGElement {
+  const svg = el('svg', {
+    class: 'diagram',
+    width: Math.ceil(layout.width),
+    height: Math.ceil(layout.height),
+    viewBox: `0 0 ${Math.ceil(layout.width)} ${Math.ceil(layout.height)}`,
+    role: 'group',
+    'aria-label': 'Request path diagram',
+  });
+  const defs = el('defs');
+  for (const tone of ['normal', 'error', 'warning']) {
+    const marker = el('marker', {
+      id: `arrow-${tone}`,
+      class: `arrow tone-${tone}`,
+      viewBox: '0 0 10 10',
+      refX: 9,
+      refY: 5,
+      markerWidth: 7,
+      markerHeight: 7,
+      orient: 'auto-start-reverse',
+    });
+    marker.append(el('path', { d: 'M0,0 L10,5 L0,10 z' }));
+    defs.append(marker);
+  }
+  svg.append(defs);
+  const edges = el('g', { class: 'edges' });
+  // Error paths last so they are drawn over shared segments.
+  const ordered = [...layout.edges].sort(
+    (a, b) => Number(a.edge.tone === 'error') - Number(b.edge.tone === 'error'),
+  );
+  for (const e of ordered) edges.append(drawEdge(e, tip, measure));
+  const boxes = el('g', { class: 'boxes' });
+  for (const b of layout.boxes) boxes.append(drawBox(b, handlers, tip, measure));
+  // Labels above boxes so a label ELK placed near a box stays readable.
+  svg.append(boxes, edges);
+  return svg;
+}
