@@ -3,6 +3,8 @@
 // resolve to different numbers per endpoint, the iptables-save view and the helpers.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { base32 } from '@scure/base';
 import type { ClusterProfile, EndpointSlice, KubeProxyNode, Service } from '../../src/engine/model';
 import {
   endpointChainName,
@@ -353,5 +355,24 @@ void describe('helpers', () => {
       unifiedDiff(['a', 'b', 'c'], ['a', 'c', 'd'], 'x', 'y'),
       '--- x\n+++ y\n@@ -1,3 +1,3 @@\n a\n-b\n c\n+d\n',
     );
+  });
+});
+
+void describe('hash16', () => {
+  void it('equals base32(sha256(s))[:16] from @noble/hashes + @scure/base, incl. multi-block and non-ASCII input', () => {
+    const encoder = new TextEncoder();
+    const inputs = [
+      '',
+      'a',
+      'ns1/svc1:p80tcp',
+      'x'.repeat(55),
+      'y'.repeat(56),
+      'z'.repeat(64),
+      'q'.repeat(200),
+      'ns/ü:p80tcp',
+    ];
+    for (let i = 0; i < 300; i++)
+      inputs.push(`ns${i}/svc-${i * 7919}:port-${i % 13}tcp10.${i % 256}.${(i * 31) % 256}.1:${8000 + i}`);
+    for (const s of inputs) assert.equal(hash16(s), base32.encode(sha256(encoder.encode(s))).slice(0, 16), s);
   });
 });

@@ -1,13 +1,11 @@
 // Chain names exactly as kube-proxy derives them (proxier.go portProtoHash,
 // servicePortEndpointChainName): sha256 → RFC 4648 base32 → first 16 chars.
-import { sha256 } from '@noble/hashes/sha2.js';
-import { base32 } from '@scure/base';
-
-const encoder = new TextEncoder();
+// (sha256.ts is checked against @noble/hashes + @scure/base in test/unit/proxy-iptables.test.ts.)
+import { sha256Base32Prefix16 } from './sha256';
 
 /** The one hash every KUBE-SVC/SVL/EXT/FW/SEP name is built from. */
 export function hash16(input: string): string {
-  return base32.encode(sha256(encoder.encode(input))).slice(0, 16);
+  return sha256Base32Prefix16(input);
 }
 
 export interface ServicePortChains {

@@ -7,8 +7,8 @@ import { kubeNodePortsChain, kubeServicesChain } from './proxier';
 export interface DumpRule {
   /** The rule line as written, `-A CHAIN …` (counters stripped). */
   raw: string;
-  /** `--comment` value without quotes, or null. */
-  comment: string | null;
+  /** `--comment` value without quotes, or null; filled on first use (see commentOf). */
+  comment?: string | null;
 }
 
 export interface DumpChain {
@@ -27,12 +27,25 @@ export interface DumpTable {
 
 const chainLine = /^:(\S+) (\S+) \[(\d+):(\d+)\]$/;
 const countersPrefix = /^\[\d+:\d+\] /;
-const wordPattern = /(?:^|\s)("[^"]*"|[^"\s]\S*)/g;
-
 /** Splits a rule into words the way upstream's test parser does (a quoted string is one word). */
 export function ruleWords(rule: string): string[] {
   const words: string[] = [];
-  for (const m of rule.matchAll(wordPattern)) words.push(m[1] ?? '');
+  const n = rule.length;
+  let i = 0;
+  while (i < n) {
+    while (i < n && (rule.charCodeAt(i) === 32 || rule.charCodeAt(i) === 9)) i++;
+    if (i >= n) break;
+    let end: number;
+    if (rule.charCodeAt(i) === 34) {
+      const close = rule.indexOf('"', i + 1);
+      end = close === -1 ? n : close + 1;
+    } else {
+      end = i;
+      while (end < n && rule.charCodeAt(end) !== 32 && rule.charCodeAt(end) !== 9) end++;
+    }
+    words.push(rule.slice(i, end));
+    i = end;
+  }
   return words;
 }
 
@@ -51,6 +64,8 @@ export function ruleComment(rule: string): string | null {
 export function parseIptablesDump(text: string): DumpTable[] {
   const tables: DumpTable[] = [];
   let table: DumpTable | null = null;
+  // Chain lookup by name per table: dumps of big clusters hold tens of thousands of chains.
+  let index = new Map<string, DumpChain>();
   const lines = text.split('\n');
   for (let n = 0; n < lines.length; n++) {
     const line = (lines[n] ?? '').trim();
@@ -58,6 +73,7 @@ export function parseIptablesDump(text: string): DumpTable[] {
     if (line.startsWith('*')) {
       table = { name: line.slice(1), chains: [] };
       tables.push(table);
+      index = new Map();
       continue;
     }
     if (table === null) throw new Error(`line ${n + 1}: ${JSON.stringify(line)} is outside a table`);
@@ -68,28 +84,30 @@ export function parseIptablesDump(text: string): DumpTable[] {
     const decl = chainLine.exec(line);
     if (decl) {
       const name = decl[1] ?? '';
-      const existing = table.chains.find((c) => c.name === name);
-      if (!existing) {
-        table.chains.push({
+      if (!index.has(name)) {
+        const chain: DumpChain = {
           name,
           policy: decl[2] ?? '-',
           counters: `[${decl[3]}:${decl[4]}]`,
           rules: [],
           deleted: false,
-        });
+        };
+        table.chains.push(chain);
+        index.set(name, chain);
       }
       continue;
     }
     const rule = line.replace(countersPrefix, '');
     if (rule.startsWith('-A ') || rule.startsWith('-X ')) {
       const name = rule.slice(3).split(' ')[0] ?? '';
-      let chain = table.chains.find((c) => c.name === name);
+      let chain = index.get(name);
       if (!chain) {
         chain = { name, policy: '-', counters: '[0:0]', rules: [], deleted: false };
         table.chains.push(chain);
+        index.set(name, chain);
       }
       if (rule.startsWith('-X ')) chain.deleted = true;
-      else chain.rules.push({ raw: rule, comment: ruleComment(rule) });
+      else chain.rules.push({ raw: rule });
       continue;
     }
     throw new Error(`line ${n + 1}: cannot parse ${JSON.stringify(line)}`);
@@ -116,10 +134,17 @@ function serviceNameOf(comment: string): string {
   return i === -1 ? comment : comment.slice(0, i);
 }
 
+export function commentOf(rule: DumpRule): string | null {
+  if (rule.comment === undefined) rule.comment = ruleComment(rule.raw);
+  return rule.comment;
+}
+
 /** orderByCommentServiceName: rules without a comment compare as "not less" both ways. */
 function byServiceName(a: DumpRule, b: DumpRule): boolean {
-  if (a.comment === null || b.comment === null) return false;
-  return serviceNameOf(a.comment) < serviceNameOf(b.comment);
+  const ca = commentOf(a);
+  const cb = commentOf(b);
+  if (ca === null || cb === null) return false;
+  return serviceNameOf(ca) < serviceNameOf(cb);
 }
 
 function chainLess(a: string, b: string): boolean {
@@ -150,7 +175,7 @@ export function sortDumpTables(tables: DumpTable[]): DumpTable[] {
   }
   const natServices = find('nat', kubeServicesChain);
   if (natServices) {
-    const last = (r: DumpRule) => r.comment !== null && r.comment.includes('must be the last rule');
+    const last = (r: DumpRule) => commentOf(r)?.includes('must be the last rule') === true;
     goSliceStable(natServices.rules, (a, b) => {
       if (last(a)) return false;
       if (last(b)) return true;
