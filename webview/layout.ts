@@ -141,6 +141,7 @@ export function elkGraph(
               text: partsText(e.label),
               width: Math.ceil(measure(partsText(e.label), 'small')) + 6,
               height: GEOMETRY.labelHeight,
+              ...(e.labelAt === 'tail' ? { layoutOptions: { 'elk.edgeLabels.placement': 'TAIL' } } : {}),
             },
           ]
         : [],

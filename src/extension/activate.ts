@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { looksLikeKubernetes, PROFILE_FILE_NAME } from './detect';
 import { analyzer } from './engine';
 import { background, createLog, guard, guardAsync, log } from './log';
-import { REQUEST_PATH_VIEW_ID, RequestPathViewStub } from './requestPathView';
+import { REQUEST_PATH_VIEW_ID, RequestPathView, workspaceModelSources } from './requestPathView';
 import { DiagnosticsPublisher, FixProvider } from './diagnostics';
 import { IPTABLES_SCHEME, IptablesDocumentProvider, showIptables } from './iptablesDocument';
 import { KUBERNETES_SELECTOR, registerLanguageFeatures } from './language';
@@ -31,10 +31,6 @@ export function activateKubepath(context: vscode.ExtensionContext, host: HostKin
   context.subscriptions.push(createLog());
   const manifest = context.extension.packageJSON as { version?: string };
   log().info(`kubepath ${manifest.version ?? '?'} activating (${host.kind} host)`);
-
-  context.subscriptions.push(
-    vscode.window.registerWebviewViewProvider(REQUEST_PATH_VIEW_ID, new RequestPathViewStub()),
-  );
 
   const model = analyzer ? new WorkspaceModel(analyzer) : undefined;
   if (model) {
@@ -66,6 +62,14 @@ export function activateKubepath(context: vscode.ExtensionContext, host: HostKin
     log().info(`workspace analysis started: ${reason}`);
     background('initial workspace load', model.start());
   };
+  const requestPath = new RequestPathView(
+    context.extensionUri,
+    workspaceModelSources(model, { onViewOpened: () => wake('request path view opened') }),
+  );
+  context.subscriptions.push(
+    requestPath,
+    vscode.window.registerWebviewViewProvider(REQUEST_PATH_VIEW_ID, requestPath),
+  );
   const consider = (doc: vscode.TextDocument): void =>
     guard('activation check', undefined, () => {
       if (woken || doc.uri.scheme === 'output') return;

@@ -179,19 +179,3 @@ export function workspaceModelSources(
     ...(options.onViewOpened ? { onViewOpened: options.onViewOpened } : {}),
   };
 }
-
-/**
- * @deprecated The placeholder the extension skeleton registered before the panel existed; kept
- * only so activate.ts compiles until it registers
- * `new RequestPathView(context.extensionUri, workspaceModelSources(model, { onViewOpened: () => wake('view') }))`.
- */
-export class RequestPathViewStub implements vscode.WebviewViewProvider {
-  resolveWebviewView(view: vscode.WebviewView): void {
-    view.webview.options = { enableScripts: false };
-    view.webview.html = `<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline';">
-<style>body { font-family: var(--vscode-font-family); color: var(--vscode-foreground); }</style>
-</head><body><p id="kubepath-placeholder">The request path diagram is not available yet. Use "Kubepath: Trace Request".</p></body></html>`;
-  }
-}

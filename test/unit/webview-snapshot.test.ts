@@ -1,0 +1,345 @@
+// Host side of the request-path panel: cluster state → snapshot (no vscode, no browser).
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { analyzeWorkspace } from '../../src/engine';
+import type { PacketTrace } from '../../src/engine/model';
+import {
+  buildSnapshot,
+  nodePathFromTrace,
+  type FolderAnalysis,
+  type RequestTracer,
+} from '../../src/extension/requestPathModel';
+import { contentSecurityPolicy, createNonce, requestPathHtml } from '../../src/extension/requestPathHtml';
+import { parseWebviewMessage } from '../../webview/protocol';
+import type { Selection } from '../../webview/protocol';
+
+const root = path.resolve(__dirname, '../../..');
+
+function folder(dir: string, edit: (file: string, text: string) => string = (_f, t) => t): FolderAnalysis {
+  const files = fs
+    .readdirSync(path.join(root, dir))
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => ({ path: `${dir}/${f}`, text: edit(f, fs.readFileSync(path.join(root, dir, f), 'utf8')) }));
+  return { folder: '', state: analyzeWorkspace({ files }) };
+}
+
+function inline(text: string): FolderAnalysis {
+  return { folder: '', state: analyzeWorkspace({ files: [{ path: 'app.yaml', text }] }) };
+}
+
+const nginx: Selection = { serviceId: '|default/nginx', portKey: null, entry: 'internet', node: null };
+
+const app = (service: string, replicas = 3): string => `apiVersion: apps/v1
+kind: Deployment
+metadata: { name: web }
+spec:
+  replicas: ${replicas}
+  selector: { matchLabels: { app: web } }
+  template:
+    metadata: { labels: { app: web } }
+    spec:
+      containers:
+        - name: web
+          ports:
+            - name: http
+              containerPort: 8080
+---
+apiVersion: v1
+kind: Service
+metadata: { name: web }
+spec:
+${service}`;
+
+void describe('request path snapshot', () => {
+  void test('nginx example: LB → 3 nodes → 3 pods each at 1/3, predicted values marked', () => {
+    const snapshot = buildSnapshot({ folders: [folder('examples/nginx')], selection: nginx, status: 'ok' });
+    assert.deepEqual(snapshot.selection, { ...nginx, portKey: 'TCP/8080' });
+    assert.equal(snapshot.services.length, 1);
+    assert.equal(snapshot.nodes.length, 3);
+    const p = snapshot.path;
+    assert.ok(p);
+    assert.equal(p.basis, 'analysis');
+    assert.equal(p.outcome, 'reached');
+    assert.equal(p.loadBalancer?.address.origin, 'predicted');
+    assert.equal(p.service.nodePort?.origin, 'predicted');
+    assert.equal(p.nodes.length, 3);
+    const deployment = fs.readFileSync(path.join(root, 'examples/nginx/deployment.yaml'), 'utf8').split('\n');
+    const containerPortLine = deployment.findIndex((l) => l.includes('containerPort')) + 1;
+    for (const node of p.nodes) {
+      assert.equal(node.outcome, 'reached');
+      assert.equal(node.entry, `${node.ip}:${p.service.nodePort?.value}`);
+      assert.deepEqual(
+        node.hops.map((h) => h.name.replace(/-[A-Z0-9]{16}$/, '')),
+        ['KUBE-SERVICES', 'KUBE-NODEPORTS', 'KUBE-EXT', 'KUBE-SVC'],
+      );
+      assert.equal(node.branches.length, 3);
+      for (const b of node.branches) {
+        assert.equal(b.probability, 1 / 3);
+        assert.equal(b.port, 80);
+        assert.equal(b.verdict, 'DNAT');
+        assert.match(b.hops[0]?.name ?? '', /^KUBE-SEP-[A-Z2-7]{16}$/);
+        assert.equal(b.pod?.ip.origin, 'predicted');
+        assert.equal(b.pod?.source?.file, 'examples/nginx/deployment.yaml');
+        assert.equal(b.pod?.source?.line, containerPortLine);
+      }
+    }
+    // Each node's kube-proxy spreads over the same pods: one on each node.
+    assert.deepEqual(p.nodes[0]?.branches.map((b) => b.pod?.node).sort(), ['node-1', 'node-2', 'node-3']);
+  });
+
+  void test('selector typo: every node rejects with "has no endpoints"', () => {
+    const typo = folder('examples/nginx', (f, t) =>
+      f === 'service.yaml' ? t.replace(/app: nginx/, 'app: ngnix') : t,
+    );
+    const p = buildSnapshot({ folders: [typo], selection: nginx, status: '' }).path;
+    assert.ok(p);
+    assert.equal(p.outcome, 'rejected');
+    for (const node of p.nodes) {
+      assert.equal(node.outcome, 'rejected');
+      assert.deepEqual(
+        node.branches.map((b) => [b.verdict, b.reason, b.probability]),
+        [['REJECT', 'default/nginx has no endpoints', 1]],
+      );
+      assert.equal(node.hops[0]?.name, 'KUBE-EXTERNAL-SERVICES');
+    }
+  });
+
+  void test('empty states say why and what to do', () => {
+    const none = buildSnapshot({ folders: [], selection: null, status: '' });
+    assert.equal(none.path, null);
+    assert.match(none.empty?.title ?? '', /No Kubernetes YAML/);
+    const noServices = buildSnapshot({
+      folders: [inline('apiVersion: v1\nkind: ConfigMap\nmetadata: { name: x }\n')],
+      selection: null,
+      status: '',
+    });
+    assert.match(noServices.empty?.title ?? '', /No Services/);
+    assert.match(noServices.empty?.hint ?? '', /selector/);
+    const unselected = buildSnapshot({ folders: [folder('examples/nginx')], selection: null, status: '' });
+    assert.match(unselected.empty?.title ?? '', /No Service selected/);
+    const gone = buildSnapshot({
+      folders: [folder('examples/nginx')],
+      selection: { ...nginx, serviceId: '|default/deleted' },
+      status: '',
+    });
+    assert.equal(gone.selection.serviceId, null);
+  });
+
+  void test('ClusterIP Service: internet unavailable, falls back to ClusterIP from a pod with CoreDNS', () => {
+    const f = inline(app('  selector: { app: web }\n  ports: [{ port: 80, targetPort: http }]\n'));
+    const s = buildSnapshot({
+      folders: [f],
+      selection: { serviceId: '|default/web', portKey: null, entry: 'internet', node: null },
+      status: '',
+    });
+    assert.deepEqual(
+      s.entries.map((e) => [e.entry, e.available]),
+      [
+        ['internet', false],
+        ['nodePort', false],
+        ['clusterIP', true],
+      ],
+    );
+    assert.equal(s.selection.entry, 'clusterIP');
+    const p = s.path;
+    assert.ok(p);
+    assert.equal(p.loadBalancer, null);
+    assert.equal(p.dns?.name, 'web.default.svc.cluster.local');
+    assert.equal(p.dns?.answer.value, p.service.clusterIP.value);
+    assert.equal(p.nodes[0]?.hops[0]?.name, 'KUBE-SERVICES');
+    assert.match(p.nodes[0]?.hops[0]?.detail ?? '', /KUBE-SVC-/);
+    // Named targetPort resolves to the containerPort named http.
+    assert.equal(p.nodes[0]?.branches[0]?.port, 8080);
+  });
+
+  void test('node filter: only that node; externalTrafficPolicy Local drops where no pod runs', () => {
+    const f = inline(
+      app(
+        '  type: NodePort\n  externalTrafficPolicy: Local\n  selector: { app: web }\n  ports: [{ port: 80, targetPort: 8080 }]\n',
+        1,
+      ),
+    );
+    const base: Selection = { serviceId: '|default/web', portKey: null, entry: 'nodePort', node: null };
+    const all = buildSnapshot({ folders: [f], selection: base, status: '' }).path;
+    assert.ok(all);
+    assert.equal(all.nodes.length, 3);
+    const podNode = all.nodes.find((n) => n.outcome === 'reached');
+    assert.ok(podNode, 'the node running the pod reaches it');
+    assert.equal(podNode.branches[0]?.masquerade, false, 'Local keeps the client source address');
+    for (const n of all.nodes.filter((x) => x !== podNode)) {
+      assert.equal(n.outcome, 'dropped');
+      assert.match(n.branches[0]?.reason ?? '', /no local endpoints/);
+    }
+    const one = buildSnapshot({ folders: [f], selection: { ...base, node: 'node-2' }, status: '' }).path;
+    assert.deepEqual(
+      one?.nodes.map((n) => n.node),
+      ['node-2'],
+    );
+  });
+
+  void test('pending load balancer (cloud provider none) ends with no route', () => {
+    const files = fs
+      .readdirSync(path.join(root, 'examples/nginx'))
+      .map((f) => ({ path: f, text: fs.readFileSync(path.join(root, 'examples/nginx', f), 'utf8') }));
+    const profile = {
+      path: 'kubepath.cluster.yaml',
+      text: 'apiVersion: kubepath.dev/v1alpha1\nkind: ClusterProfile\ncloud:\n  provider: none\n',
+    };
+    const state = analyzeWorkspace({ files, profile });
+    const p = buildSnapshot({ folders: [{ folder: '', state }], selection: nginx, status: '' }).path;
+    assert.equal(p?.outcome, 'no-route');
+    assert.match(p?.loadBalancer?.pending ?? '', /./);
+    assert.deepEqual(p?.nodes, []);
+  });
+
+  void test('an injected tracer replaces the analysis fallback', () => {
+    const tracer: RequestTracer = (request) => ({
+      basis: 'trace',
+      target: `traced ${request.service.service.metadata.name}`,
+      entry: request.entry,
+      service: {
+        namespace: 'default',
+        name: 'nginx',
+        type: 'LoadBalancer',
+        clusterIP: { value: '10.96.0.1', origin: 'predicted' },
+        dns: '',
+        port: 8080,
+        protocol: 'TCP',
+        targetPort: '80',
+        nodePort: null,
+        source: null,
+      },
+      client: { label: 'c', detail: '' },
+      dns: null,
+      loadBalancer: null,
+      nodes: [],
+      outcome: 'no-route',
+      notes: [],
+    });
+    const s = buildSnapshot({ folders: [folder('examples/nginx')], selection: nginx, status: '', tracer });
+    assert.equal(s.path?.basis, 'trace');
+    assert.equal(s.path?.target, 'traced nginx');
+  });
+
+  void test('nodePathFromTrace adapts the engine trace of one node', () => {
+    const src = { file: 'svc.yaml', line: 3, column: 1, endLine: 3, endColumn: 9 };
+    const trace: PacketTrace = {
+      packet: {
+        sourceIP: '198.51.100.23',
+        destinationIP: '172.18.0.2',
+        destinationPort: 31234,
+        protocol: 'TCP',
+      },
+      entry: 'prerouting',
+      node: 'node-1',
+      hops: [
+        { kind: 'node', name: 'node-1', detail: '' },
+        { kind: 'chain', name: 'KUBE-NODEPORTS', detail: 'jump', table: 'nat', source: src },
+      ],
+      branches: [
+        {
+          probability: 0.5,
+          ip: '10.244.1.5',
+          port: 80,
+          masquerade: true,
+          hops: [
+            { kind: 'dnat', name: 'DNAT', detail: '10.244.1.5:80', chain: 'KUBE-SEP-X', rule: '-j DNAT' },
+          ],
+          outcome: 'reached',
+          verdict: 'DNAT',
+          uncertain: false,
+          notes: [],
+        },
+        {
+          probability: 0.5,
+          ip: null,
+          port: null,
+          masquerade: false,
+          hops: [{ kind: 'drop', name: 'DROP', detail: 'KUBE-MARK-DROP: no local endpoints' }],
+          outcome: 'dropped',
+          verdict: 'DROP',
+          uncertain: false,
+          notes: [],
+        },
+      ],
+      outcome: 'reached',
+      uncertain: false,
+      diagnostics: [],
+    };
+    const n = nodePathFromTrace({ name: 'node-1', ip: '172.18.0.2' }, '172.18.0.2:31234', trace, (ip) => ({
+      namespace: 'default',
+      name: 'web-1',
+      nameOrigin: 'predicted',
+      node: 'node-1',
+      ip: { value: ip, origin: 'predicted' },
+      ready: true,
+      source: null,
+    }));
+    assert.deepEqual(
+      n.hops.map((h) => h.name),
+      ['KUBE-NODEPORTS'],
+      'the node hop is the box itself',
+    );
+    assert.equal(n.hops[0]?.source?.line, 3);
+    assert.equal(n.branches[0]?.pod?.name, 'web-1');
+    assert.equal(n.branches[1]?.pod, null);
+    assert.equal(n.branches[1]?.reason, 'KUBE-MARK-DROP: no local endpoints');
+  });
+
+  void test('snapshots are deterministic', () => {
+    const a = JSON.stringify(
+      buildSnapshot({ folders: [folder('examples/nginx')], selection: nginx, status: '' }),
+    );
+    const b = JSON.stringify(
+      buildSnapshot({ folders: [folder('examples/nginx')], selection: nginx, status: '' }),
+    );
+    assert.equal(a, b);
+  });
+});
+
+void describe('request path protocol and HTML', () => {
+  void test('webview messages are checked for shape', () => {
+    assert.equal(parseWebviewMessage(null), undefined);
+    assert.equal(parseWebviewMessage({ type: 'eval', code: 'x' }), undefined);
+    assert.equal(parseWebviewMessage({ type: 'select' }), undefined);
+    assert.deepEqual(parseWebviewMessage({ type: 'ready' }), { type: 'ready', selection: null });
+    assert.deepEqual(
+      parseWebviewMessage({
+        type: 'select',
+        selection: { serviceId: 'a', portKey: 7, entry: 'bogus', node: null },
+      }),
+      { type: 'select', selection: { serviceId: 'a', portKey: null, entry: 'internet', node: null } },
+    );
+    assert.deepEqual(
+      parseWebviewMessage({ type: 'revealSource', source: { file: 'a.yaml', line: -4, column: 2.5 } }),
+      {
+        type: 'revealSource',
+        source: { file: 'a.yaml', line: 1, column: 1, endLine: 1, endColumn: 1 },
+      },
+    );
+  });
+
+  void test('CSP: default-src none, nonce scripts, no unsafe-inline/eval, styles from the extension', () => {
+    const nonce = createNonce();
+    assert.match(nonce, /^[A-Za-z0-9_-]{32}$/);
+    assert.notEqual(nonce, createNonce());
+    const html = requestPathHtml({
+      cspSource: 'https://file+.vscode-resource.vscode-cdn.net',
+      nonce,
+      scriptUri: 'https://file+.vscode-resource.vscode-cdn.net/ext/dist/webview.js',
+      styleUris: ['https://file+.vscode-resource.vscode-cdn.net/ext/media/requestPath.css'],
+    });
+    const csp = contentSecurityPolicy('https://file+.vscode-resource.vscode-cdn.net', nonce);
+    assert.ok(html.includes(`content="${csp}"`));
+    assert.match(csp, /^default-src 'none'; /);
+    assert.match(csp, new RegExp(`script-src 'nonce-${nonce}'$`));
+    assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval|\*/);
+    const scripts = [...html.matchAll(/<script\b[^>]*>/g)].map((m) => m[0]);
+    assert.deepEqual(scripts, [
+      `<script nonce="${nonce}" src="https://file+.vscode-resource.vscode-cdn.net/ext/dist/webview.js">`,
+    ]);
+    assert.doesNotMatch(html, /<style|style=/);
+  });
+});
