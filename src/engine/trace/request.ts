@@ -392,7 +392,10 @@ export function traceRequest(
     }
     case 'node': {
       nodeName = origin.node;
-      sourceIP = state.profile.nodes.find((n) => n.name === nodeName)?.ips[0] ?? '';
+      // The kernel picks the source by route: loopback for 127.0.0.0/8, else the node address.
+      sourceIP = destinationIP.startsWith('127.')
+        ? '127.0.0.1'
+        : (state.profile.nodes.find((n) => n.name === nodeName)?.ips[0] ?? '');
       entry = 'output';
       hops.push(hop('node', nodeName, `sent by ${nodeName} itself (${sourceIP})`, { node: nodeName }));
       break;
