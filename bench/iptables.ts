@@ -112,6 +112,7 @@ export function measureIptables(count: number, runs: number): IptablesBenchResul
   }
   return {
     ms: median(total),
+    cpuMs: median(cpu),
     restoreMs: median(restore),
     saveMs: median(save),
     lines,
@@ -129,6 +130,7 @@ function main(): void {
       'restore input ms',
       'save view ms',
       'total ms',
+      'total CPU ms',
       'peak heap MB',
     ],
     ...(

@@ -354,7 +354,7 @@ export function syncProxyRules(
     }
 
     for (const ep of allReachableEndpoints) {
-      const sep = endpointChainName(name, protocol, ep.endpoint);
+      const sep = sepChain(svc, protocol, ep);
       chainOut.push(`:${sep} - [0:0]`);
       activeNatChains.add(sep);
       carried.push(sep);
@@ -429,7 +429,7 @@ function writeServiceToEndpointRules(
     largeClusterMode ? '' : ` -m comment --comment ${quoted(`${name} -> ${ep.endpoint}`)}`;
   if (svc.sessionAffinityClientIP) {
     for (const ep of endpoints) {
-      const sep = endpointChainName(name, protocol, ep.endpoint);
+      const sep = sepChain(svc, protocol, ep);
       out.push(
         `-A ${svcChain}${comment(ep)} -m recent --name ${sep} --rcheck --seconds ${svc.stickyMaxAgeSeconds} --reap -j ${sep}`,
       );
@@ -437,10 +437,22 @@ function writeServiceToEndpointRules(
   }
   const n = endpoints.length;
   endpoints.forEach((ep, i) => {
-    const sep = endpointChainName(name, protocol, ep.endpoint);
+    const sep = sepChain(svc, protocol, ep);
     const statistic = i < n - 1 ? ` -m statistic --mode random --probability ${probability(n - i)}` : '';
     out.push(`-A ${svcChain}${comment(ep)}${statistic} -j ${sep}`);
   });
+}
+
+// Each endpoint's chain name is needed by the SVC/SVL rules and its own SEP chain: hash once.
+const sepNames = new WeakMap<EndpointInfo, string>();
+
+function sepChain(svc: ServicePortInfo, protocol: string, ep: EndpointInfo): string {
+  let name = sepNames.get(ep);
+  if (name === undefined) {
+    name = endpointChainName(svc.nameString, protocol, ep.endpoint);
+    sepNames.set(ep, name);
+  }
+  return name;
 }
 
 /** The tail of nat KUBE-SERVICES: which destinations count as "this node" for NodePorts. */
