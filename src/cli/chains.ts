@@ -1,28 +1,23 @@
 import type { Analysis } from '../engine';
 import type { ServiceState } from '../engine/model';
-import { kubeProxyNodeFor, serviceChainNames } from '../engine/proxy/iptables';
+import { kubeProxyNodeFor, proxyInputFromState, serviceChainNames } from '../engine/proxy/iptables';
 
-/** Chain names carrying each service port on every node, for `analyze --json`. */
+/** Chain names per node for `analyze --json`: the KUBE-* chains that carry each service port. */
 export function chainsForJson(
   analysis: Analysis,
-): (state: ServiceState, portIndex: number) => Record<string, string[]> {
-  const input = {
-    services: analysis.services.map((s) => s.service),
-    endpointSlices: analysis.endpointSlices,
-  };
-  let perNode: Map<string, Map<string, string[]>> | null = null;
+): ((state: ServiceState, portIndex: number) => Record<string, string[]>) | undefined {
+  if (analysis.profile.kubeProxy.mode !== 'iptables') return undefined;
+  const input = proxyInputFromState(analysis);
+  const byNode = analysis.profile.nodes.map((n) => ({
+    node: n.name,
+    chains: serviceChainNames(input, kubeProxyNodeFor(analysis.profile, n.name)),
+  }));
   return (state, portIndex) => {
-    perNode ??= new Map(
-      analysis.profile.nodes.map((n) => [
-        n.name,
-        serviceChainNames(input, kubeProxyNodeFor(analysis.profile, n.name)),
-      ]),
-    );
     const port = state.service.ports[portIndex];
     const out: Record<string, string[]> = {};
     if (!port) return out;
     const key = `${state.service.metadata.namespace}/${state.service.metadata.name}:${port.name}/${port.protocol}`;
-    for (const [node, chains] of perNode) out[node] = chains.get(key) ?? [];
+    for (const { node, chains } of byNode) out[node] = chains.get(key) ?? [];
     return out;
   };
 }

@@ -7,6 +7,7 @@ import {
   generateIptables,
   kubeChainLines,
   kubeProxyNodeFor,
+  proxyInputFromState,
   sortIPTablesRules,
   unifiedDiff,
 } from '../../engine/proxy/iptables';
@@ -48,10 +49,7 @@ function runIptables(argv: string[], io: CliIO): number {
     }
     return kubeProxyNodeFor(profile, name);
   });
-  const proxyInput = {
-    services: analysis.services.map((s) => s.service),
-    endpointSlices: analysis.endpointSlices,
-  };
+  const proxyInput = proxyInputFromState(analysis);
   const restoreInput = args.flags.has('restore-input');
 
   if (diffFile !== undefined) {

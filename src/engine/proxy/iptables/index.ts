@@ -1,5 +1,5 @@
 // kube-proxy, iptables mode: cluster state + node → the rules that node runs.
-import type { KubeProxyNode } from '../../model';
+import type { ClusterState, KubeProxyNode } from '../../model';
 import type { ProxyInput, ServicePortOnNode, SyncOptions } from './proxier';
 import { syncProxyRules } from './proxier';
 import { iptablesSaveView } from './save';
@@ -48,3 +48,18 @@ export { hash16, servicePortChainNames, endpointChainName, isServiceChainName } 
 export { syncProxyRules, largeClusterEndpointsThreshold } from './proxier';
 export type { ProxyInput, SyncOptions, SyncResult, ServicePortOnNode } from './proxier';
 export { diffLines, unifiedDiff, kubeChainLines } from './diff';
+
+/**
+ * What kube-proxy watches, taken from the reconciled cluster: each Service with the
+ * load-balancer status the cloud controller wrote, and every EndpointSlice.
+ */
+export function proxyInputFromState(state: Pick<ClusterState, 'services' | 'endpointSlices'>): ProxyInput {
+  return {
+    services: state.services.map((s) =>
+      s.loadBalancer && s.loadBalancer.ingress.length > 0
+        ? { ...s.service, status: { loadBalancer: { ingress: s.loadBalancer.ingress } } }
+        : s.service,
+    ),
+    endpointSlices: state.endpointSlices,
+  };
+}
