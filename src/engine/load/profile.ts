@@ -162,6 +162,16 @@ export function loadClusterProfile(file: string, text: string): LoadedProfile {
       );
     } else profile.kubeProxy.masqueradeBit = bit;
   }
+  const mark = getPath(raw, ['kubeProxy', 'masqueradeMark']);
+  if (mark !== undefined) {
+    // The mark as written into the rules; kube-proxy derives `0x00004000` from the bit, its tests use `0x4000`.
+    if (typeof mark !== 'string' || !/^0x[0-9a-fA-F]{1,8}$/.test(mark)) {
+      report(
+        ['kubeProxy', 'masqueradeMark'],
+        `kubeProxy.masqueradeMark must be hex like 0x4000, got ${JSON.stringify(mark)}`,
+      );
+    } else profile.kubeProxy.masqueradeMark = mark;
+  }
   const npa = getPath(raw, ['kubeProxy', 'nodePortAddresses']);
   if (npa !== undefined) {
     if (!Array.isArray(npa))
