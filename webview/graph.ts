@@ -99,10 +99,28 @@ export function boxIdOfNode(node: string): string {
  * hashes are noise at a glance; expanding (or the tooltip) shows the full names.
  */
 export function chainSummary(hops: PathHop[]): string {
-  const names = hops
-    .filter((h) => h.kind === 'chain')
-    .map((h) => h.name.replace(/^KUBE-/, '').replace(/^(SVC|SVL|EXT|FW|SEP)-[A-Z0-9]{16}$/, '$1'));
+  const names: string[] = [];
+  for (const h of stepHops(hops)) {
+    if (h.kind !== 'chain' && h.kind !== 'rule') continue;
+    const name = h.name.replace(/^KUBE-/, '').replace(/^(SVC|SVL|EXT|FW|SEP)-[A-Z0-9]{16}$/, '$1');
+    if (names.at(-1) !== name) names.push(name);
+  }
   return names.join(' → ');
+}
+
+/**
+ * The hops worth a row: kube-proxy's own chains and the verdicts. A traced path also walks
+ * built-in chains and mark rules (PREROUTING, KUBE-MARK-MASQ, MARK…); those stay in tooltips.
+ */
+export function stepHops(hops: PathHop[]): PathHop[] {
+  return hops.filter(
+    (h) =>
+      h.kind === 'dnat' ||
+      h.kind === 'reject' ||
+      h.kind === 'drop' ||
+      h.kind === 'unsupported' ||
+      (/^KUBE-/.test(h.name) && !/^KUBE-(MARK-|POSTROUTING)/.test(h.name)),
+  );
 }
 
 /** KUBE-SVC-ABCDEFGHIJKLMNOP → KUBE-SVC-ABCD…: the hash is noise at a glance, the tooltip has it whole. */
@@ -361,7 +379,7 @@ function buildNodeBox(nodePath: NodePath, expanded: boolean, note: (p: TextPart[
     detail: expanded ? [] : [t(chainSummary(nodePath.hops))],
     tooltip: [
       `kube-proxy's iptables rules on ${nodePath.node}`,
-      ...nodePath.hops.map((h) => `${h.name}: ${h.detail}`),
+      ...stepHops(nodePath.hops).map((h) => `${h.name}: ${h.detail}`),
       expanded ? 'Click to collapse the chain steps' : 'Click to expand the KUBE-* chain steps',
     ],
     source,
@@ -369,13 +387,15 @@ function buildNodeBox(nodePath: NodePath, expanded: boolean, note: (p: TextPart[
     toggles: true,
     expanded,
   });
-  if (expanded) nodePath.hops.forEach((h, i) => rows.push(chainRow(`${id}:hop:${i}`, h)));
+  if (expanded) stepHops(nodePath.hops).forEach((h, i) => rows.push(chainRow(`${id}:hop:${i}`, h)));
   // One row per branch, always: each edge to a pod leaves from its own row, so the
   // probabilities sit next to the node instead of piling up where edges share a segment.
   nodePath.branches.forEach((branch, index) => {
     const reached = branch.outcome === 'reached' && branch.ip !== null;
     const target = reached ? `${branch.ip ?? ''}:${branch.port ?? ''}` : branch.reason;
-    const chain = branch.hops.find((h) => h.kind === 'chain');
+    const chain =
+      branch.hops.find((h) => /^KUBE-SEP-/.test(h.name)) ??
+      stepHops(branch.hops).find((h) => h.kind !== 'dnat');
     const row: GraphRow = {
       id: branchRowId(id, index),
       kind: 'chain',

@@ -20,6 +20,8 @@ import type {
   TraceOutcome,
 } from '../engine/model';
 import { endpointChainName, servicePortChainNames } from '../engine/proxy/iptables/chainNames';
+import { traceRequest } from '../engine/trace/request';
+import type { RequestBranch, RequestTrace } from '../engine/trace/request';
 import type {
   EntryKind,
   EntryOption,
@@ -638,5 +640,181 @@ export function nodePathFromTrace(
     hops: trace.hops.map(pathHop).filter((h): h is PathHop => h !== null),
     branches,
     outcome: outcomeOf(trace.outcome),
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// The engine's request tracer (src/engine/trace/request.ts) as a RequestTracer.
+
+function hopKey(h: TraceHop): string {
+  return `${h.kind}\u0000${h.name}\u0000${h.chain ?? ''}\u0000${h.rule ?? ''}`;
+}
+
+/** kube-proxy's picture of one node from the traced branches that entered it. */
+function nodePathFromBranches(
+  state: ClusterState,
+  port: ServicePort,
+  nodeName: string,
+  entry: string,
+  branches: RequestBranch[],
+): NodePath {
+  const node = state.profile.nodes.find((n) => n.name === nodeName);
+  // Each traced branch repeats the hops before the random split: keep the common prefix once.
+  const lists = branches.map((b) => b.hops.filter((h) => h.kind !== 'node'));
+  let shared = 0;
+  const first = lists[0] ?? [];
+  while (
+    shared < first.length &&
+    lists.every((l) => l[shared] && hopKey(l[shared] as TraceHop) === hopKey(first[shared] as TraceHop))
+  ) {
+    shared++;
+  }
+  // Every branch keeps its own jump into its KUBE-SEP chain and its verdict (a lone branch
+  // shares everything with itself, so this is also where its own part starts).
+  const own = first.findIndex(
+    (h) => /^KUBE-SEP-/.test(h.name) || ['dnat', 'reject', 'drop'].includes(h.kind),
+  );
+  if (own >= 0) shared = Math.min(shared, own);
+  const total = branches.reduce((sum, b) => sum + b.probability, 0) || 1;
+  const convert = (hops: TraceHop[]): PathHop[] => hops.map(pathHop).filter((h): h is PathHop => h !== null);
+  const pathBranches = branches.map((b, i): PathBranch => {
+    const own = (lists[i] ?? []).slice(shared);
+    const stop = [...(lists[i] ?? [])].reverse().find((h) => h.kind === 'reject' || h.kind === 'drop');
+    const pod =
+      b.pod === null
+        ? undefined
+        : state.pods.find((p) => p.metadata.name === b.pod && p.metadata.namespace === b.namespace);
+    return {
+      probability: b.probability / total,
+      outcome: b.outcome,
+      verdict: b.outcome === 'reached' ? 'DNAT' : (stop?.name ?? b.outcome),
+      reason: b.outcome === 'reached' ? '' : (stop?.detail ?? b.outcome),
+      ip: b.ip,
+      port: b.port,
+      masquerade: b.masquerade,
+      hops: convert(own),
+      pod:
+        b.ip === null
+          ? null
+          : {
+              namespace: pod?.metadata.namespace ?? b.namespace ?? '',
+              name: pod?.metadata.name ?? b.pod ?? b.ip,
+              nameOrigin: pod && pod.owner ? 'predicted' : 'explicit',
+              node: pod?.nodeName ?? b.node ?? nodeName,
+              ip: { value: b.ip, origin: pod ? pod.podIPSource : 'explicit' },
+              ready: pod?.ready ?? true,
+              source: toLocation(pod ? podSource(pod, port.targetPort, port.protocol, b.port ?? 0) : null),
+            },
+    };
+  });
+  const outcomes = pathBranches.map((b) => b.outcome);
+  const order: PathOutcome[] = ['reached', 'accepted', 'rejected', 'dropped', 'no-route'];
+  return {
+    node: nodeName,
+    ip: node?.ips[0] ?? '',
+    entry,
+    hops: convert(first.slice(0, shared)),
+    branches: pathBranches,
+    outcome: order.find((o) => outcomes.includes(o)) ?? 'no-route',
+  };
+}
+
+/** Above this many Services the engine tracer runs over the selected Service's rules only. */
+const SCOPE_THRESHOLD = 50;
+
+const traceCache = new WeakMap<ClusterState, Map<string, RequestPath | undefined>>();
+
+/**
+ * Runs the engine's packet tracer over the predicted iptables rules of each node the request
+ * enters; DNS, load balancer and labels come from the analysis path so both bases draw alike.
+ * Results are cached per analysed state (a re-sent snapshot costs nothing). Returns undefined
+ * (→ analysis fallback) when the tracer cannot handle the request.
+ */
+export const engineTracer: RequestTracer = (request) => {
+  const { state, service, port, entry } = request;
+  const key = JSON.stringify([serviceId(request.folder, service), portKey(port), entry, request.nodes]);
+  let cache = traceCache.get(state);
+  if (!cache) {
+    cache = new Map();
+    traceCache.set(state, cache);
+  }
+  if (cache.has(key)) return cache.get(key);
+  let result: RequestPath | undefined;
+  try {
+    result = traceWithEngine(request);
+  } catch {
+    // A target the tracer refuses (TraceTargetError) or a bug there: the fallback still draws.
+    result = undefined;
+  }
+  cache.set(key, result);
+  return result;
+};
+
+function traceWithEngine(request: PathRequest): RequestPath | undefined {
+  const { state, service, port, entry } = request;
+  const base = analysisPath(request);
+  if (entry === 'internet' && (base.loadBalancer?.pending ?? '') !== '') return base;
+  const protocol = port.protocol;
+  // The tracer generates every node's full rule set per call: seconds for hundreds of Services.
+  // A Service's path only depends on its own rules, so large clusters are traced over this
+  // Service alone (what differs: rule order in KUBE-SERVICES and, past 1000 endpoints,
+  // kube-proxy's large-cluster rule comments; neither changes hops, DNAT targets or odds).
+  const scoped: ClusterState =
+    state.services.length > SCOPE_THRESHOLD
+      ? {
+          ...state,
+          services: [service],
+          endpointSlices: state.endpointSlices.filter(
+            (slice) =>
+              slice.metadata.namespace === service.service.metadata.namespace &&
+              slice.serviceName === service.service.metadata.name,
+          ),
+        }
+      : state;
+  const nodeIP = (name: string): string => state.profile.nodes.find((n) => n.name === name)?.ips[0] ?? '';
+  const groups = new Map<string, RequestBranch[]>();
+  // An internet trace fans out over the LB's nodes (a node hop starts each branch); the
+  // per-node traces below carry their node in the shared hops instead.
+  const add = (trace: RequestTrace, calledFor?: string): void => {
+    for (const b of trace.branches) {
+      const nodeHop = b.hops.find((h) => h.kind === 'node');
+      const node = calledFor ?? nodeHop?.node ?? '';
+      if (!request.nodes.includes(node)) continue;
+      const list = groups.get(node) ?? [];
+      list.push(b);
+      groups.set(node, list);
+    }
+  };
+  if (entry === 'internet') {
+    const address = service.loadBalancer?.ingress.find((i) => i.ip)?.ip;
+    if (!address) return undefined;
+    add(traceRequest(scoped, `${address}:${port.port}`, { from: { kind: 'internet' }, protocol }));
+  } else {
+    for (const node of request.nodes) {
+      add(
+        entry === 'nodePort'
+          ? traceRequest(scoped, `${nodeIP(node)}:${port.nodePort}`, { from: { kind: 'internet' }, protocol })
+          : traceRequest(scoped, `${service.service.clusterIP}:${port.port}`, { node, protocol }),
+        node,
+      );
+    }
+  }
+  const nodes = request.nodes.flatMap((node) => {
+    const branches = groups.get(node);
+    if (!branches || branches.length === 0) return [];
+    const entryAddress = base.nodes.find((n) => n.node === node)?.entry ?? nodeIP(node);
+    return [nodePathFromBranches(state, port, node, entryAddress, branches)];
+  });
+  if (nodes.length === 0) return undefined;
+  return {
+    ...base,
+    basis: 'trace',
+    nodes,
+    outcome: overall(nodes),
+    notes: base.notes.map((n) =>
+      n.startsWith('Derived from')
+        ? `Traced through the predicted iptables rules of each node (kube-proxy iptables mode)${scoped === state ? '' : `, over this Service's rules only (${state.services.length - 1} other Services left out for speed)`}.`
+        : n,
+    ),
   };
 }

@@ -4,7 +4,7 @@ import { parseWebviewMessage } from '../../webview/protocol';
 import { background, guard, log } from './log';
 import { createNonce, requestPathHtml } from './requestPathHtml';
 import type { FolderAnalysis, RequestTracer } from './requestPathModel';
-import { buildSnapshot } from './requestPathModel';
+import { buildSnapshot, engineTracer } from './requestPathModel';
 import type { WorkspaceModel } from './workspaceModel';
 
 export const REQUEST_PATH_VIEW_ID = 'kubepath.requestPath';
@@ -140,7 +140,10 @@ export class RequestPathView implements vscode.WebviewViewProvider, vscode.Dispo
   }
 }
 
-/** Adapts the extension's WorkspaceModel (one simulated cluster per workspace folder) to the view. */
+/**
+ * Adapts the extension's WorkspaceModel (one simulated cluster per workspace folder) to the
+ * view; paths come from the engine's request tracer unless another tracer is given.
+ */
 export function workspaceModelSources(
   model: WorkspaceModel | undefined,
   options: { tracer?: RequestTracer; onViewOpened?: () => void } = {},
@@ -175,7 +178,7 @@ export function workspaceModelSources(
         })
         .join(' · ');
     },
-    ...(options.tracer ? { tracer: options.tracer } : {}),
+    tracer: options.tracer ?? engineTracer,
     ...(options.onViewOpened ? { onViewOpened: options.onViewOpened } : {}),
   };
 }

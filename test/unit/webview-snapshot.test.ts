@@ -7,13 +7,14 @@ import { analyzeWorkspace } from '../../src/engine';
 import type { PacketTrace } from '../../src/engine/model';
 import {
   buildSnapshot,
+  engineTracer,
   nodePathFromTrace,
   type FolderAnalysis,
   type RequestTracer,
 } from '../../src/extension/requestPathModel';
 import { contentSecurityPolicy, createNonce, requestPathHtml } from '../../src/extension/requestPathHtml';
 import { parseWebviewMessage } from '../../webview/protocol';
-import type { Selection } from '../../webview/protocol';
+import type { NodePath, PathBranch, Selection } from '../../webview/protocol';
 
 const root = path.resolve(__dirname, '../../..');
 
@@ -192,6 +193,46 @@ void describe('request path snapshot', () => {
     assert.equal(p?.outcome, 'no-route');
     assert.match(p?.loadBalancer?.pending ?? '', /./);
     assert.deepEqual(p?.nodes, []);
+  });
+
+  void test('engine tracer: same picture as the analysis, from the predicted iptables rules', () => {
+    const f = folder('examples/nginx');
+    const traced = buildSnapshot({ folders: [f], selection: nginx, status: '', tracer: engineTracer }).path;
+    const derived = buildSnapshot({ folders: [f], selection: nginx, status: '' }).path;
+    assert.ok(traced && derived);
+    assert.equal(traced.basis, 'trace');
+    assert.equal(traced.outcome, 'reached');
+    assert.deepEqual(
+      traced.nodes.map((n) => n.node),
+      ['node-1', 'node-2', 'node-3'],
+    );
+    for (const [i, node] of traced.nodes.entries()) {
+      const expected: NodePath | undefined = derived.nodes[i];
+      assert.equal(node.entry, expected?.entry);
+      assert.equal(node.branches.length, 3);
+      for (const b of node.branches) assert.ok(Math.abs(b.probability - 1 / 3) < 1e-6, String(b.probability));
+      const describeBranch = (b: PathBranch): string =>
+        `${b.ip}:${b.port} ${b.pod?.name} ${b.pod?.source?.line}`;
+      assert.deepEqual(node.branches.map(describeBranch), (expected?.branches ?? []).map(describeBranch));
+      // The shared part ends at the KUBE-SVC chain; each branch starts with its own KUBE-SEP jump.
+      assert.ok(node.hops.some((h) => /^KUBE-SVC-/.test(h.name)));
+      for (const b of node.branches) assert.match(b.hops[0]?.name ?? '', /^KUBE-SEP-/);
+    }
+    const typo = folder('examples/nginx', (file, t) =>
+      file === 'service.yaml' ? t.replace(/app: nginx/, 'app: ngnix') : t,
+    );
+    const rejected = buildSnapshot({
+      folders: [typo],
+      selection: nginx,
+      status: '',
+      tracer: engineTracer,
+    }).path;
+    assert.equal(rejected?.basis, 'trace');
+    assert.equal(rejected?.outcome, 'rejected');
+    for (const node of rejected?.nodes ?? []) {
+      assert.equal(node.branches[0]?.verdict, 'REJECT');
+      assert.match(node.branches[0]?.reason ?? '', /has no endpoints/);
+    }
   });
 
   void test('an injected tracer replaces the analysis fallback', () => {
