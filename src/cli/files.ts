@@ -2,7 +2,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import type { WorkspaceFile } from '../engine';
-import { PROFILE_FILE_NAME } from '../engine';
+import { loadClusterProfile, PROFILE_FILE_NAME } from '../engine';
+import { PROFILE_SHAPE_HINT } from '../engine/load/profile';
 import { UsageError } from './io';
 
 const MANIFEST = /\.(ya?ml|json)$/i;
@@ -75,6 +76,7 @@ export function collectFiles(paths: string[], cwd: string, clusterPath: string |
       );
     }
   }
+  if (profile) checkProfile(profile);
   if (files.length === 0 && profile === null) {
     throw new UsageError(`no *.yaml, *.yml or *.json files found in ${paths.join(', ')}`);
   }
@@ -85,4 +87,22 @@ export function collectFiles(paths: string[], cwd: string, clusterPath: string |
 function findProfileUpwards(_paths: string[], cwd: string): string | null {
   const candidate = join(cwd, PROFILE_FILE_NAME);
   return existsSync(candidate) ? candidate : null;
+}
+
+/**
+ * A profile the CLI cannot trust is bad input, not a finding: one line with the first
+ * error's file:line:column and the shape expected, exit code 2. (The extension instead
+ * shows the errors as diagnostics and falls back to defaults.)
+ */
+function checkProfile(profile: WorkspaceFile): void {
+  const errors = loadClusterProfile(profile.path, profile.text).diagnostics.filter(
+    (d) => d.severity === 'error',
+  );
+  const [first] = errors;
+  if (!first) return;
+  const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
+  const hint = first.message.includes(PROFILE_SHAPE_HINT) ? '' : `; ${PROFILE_SHAPE_HINT}`;
+  throw new UsageError(
+    `invalid cluster profile ${first.range.file}:${first.range.line}:${first.range.column}: ${first.message}${more}${hint}`,
+  );
 }

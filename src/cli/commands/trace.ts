@@ -63,6 +63,19 @@ export function traceCommand(argv: string[], io: CliIO): number {
     if (err instanceof TraceTargetError) throw new UsageError(err.message);
     throw err;
   }
+  const [dns] = trace.hops;
+  if (
+    trace.packet === null &&
+    trace.hops.length === 1 &&
+    dns?.kind === 'dns' &&
+    dns.detail.startsWith('NXDOMAIN')
+  ) {
+    // A name that is no Service in the files is a typo in the command, not a finding.
+    const known = analysis.services.map((s) => `${s.service.metadata.name}.${s.service.metadata.namespace}`);
+    throw new UsageError(
+      `unknown trace target "${target}": ${dns.detail}; Services: ${known.slice(0, 10).join(', ') || 'none'}${known.length > 10 ? ', …' : ''}`,
+    );
+  }
   io.stdout(args.flags.has('json') ? JSON.stringify(traceJson(trace), null, 2) + '\n' : renderTrace(trace));
   return trace.branches.some((b) => b.outcome === 'reached') || trace.outcome === 'accepted'
     ? EXIT_OK
@@ -97,6 +110,7 @@ export function traceJson(t: RequestTrace): Record<string, unknown> {
       node: b.node,
       masquerade: b.masquerade,
       outcome: b.outcome,
+      verdict: b.verdict,
       ...(b.uncertain ? { uncertain: true } : {}),
       hops: b.hops.map(hopJson),
     })),

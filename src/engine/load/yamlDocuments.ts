@@ -53,10 +53,16 @@ export function loadYamlFile(
     });
     return result;
   }
+  // Our own line table: yaml's LineCounter misses the newlines inside the scalars of a
+  // broken flow collection, which put later error positions on the wrong line (fuzzing).
   const lineCounter = new LineCounter();
-  const toRange = (start: number, end: number): SourceRange => {
+  lineCounter.addNewLine(0);
+  for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', nl + 1)) lineCounter.addNewLine(nl + 1);
+  const toRange = (from: number, end: number): SourceRange => {
+    // yaml reports errors at end of input one character past the text: clamp (found by fuzzing).
+    const start = Math.min(Math.max(from, 0), text.length);
     // Block collections end where the next content starts; stop at their last character.
-    let last = Math.max(start, end);
+    let last = Math.min(Math.max(start, end), text.length);
     while (last > start && /\s/.test(text.charAt(last - 1))) last--;
     const s = lineCounter.linePos(start);
     const e = lineCounter.linePos(last);
@@ -65,8 +71,6 @@ export function loadYamlFile(
   const templated = TEMPLATE_MARKER.exec(text);
   if (templated) {
     const at = templated.index;
-    lineCounter.addNewLine(0);
-    for (let i = 0; i < at; i++) if (text.charCodeAt(i) === 10) lineCounter.addNewLine(i + 1);
     result.diagnostics.push({
       range: toRange(at, at + templated[0].length),
       severity: 'info',
@@ -79,7 +83,6 @@ export function loadYamlFile(
   let documents: Document.Parsed[];
   try {
     documents = parseAllDocuments(text, {
-      lineCounter,
       prettyErrors: false,
       uniqueKeys: true,
     }) as Document.Parsed[];

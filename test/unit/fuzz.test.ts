@@ -1,0 +1,74 @@
+// Quick, seeded property run over hostile workspaces (the long run is `npm run fuzz`,
+// test/fuzz/run.ts), plus the findings of past runs as fixed regression cases.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { fuzzCaseArb } from '../fuzz/arbitraries';
+import type { FuzzCase } from '../fuzz/arbitraries';
+import { checkCase, checkDiagnosticRange } from '../fuzz/pipeline';
+import { analyzeWorkspace } from '../../src/engine';
+import { loadYamlFile } from '../../src/engine/load';
+
+const QUICK_RUNS = Number(process.env['KUBEPATH_FUZZ_RUNS'] ?? 150);
+
+void test(`fuzz (quick, ${QUICK_RUNS} seeded cases): never throws, ranges inside files, deterministic`, () => {
+  fc.assert(
+    fc.property(fuzzCaseArb, (c) => {
+      checkCase(c);
+    }),
+    { seed: 424242, numRuns: QUICK_RUNS },
+  );
+});
+
+function one(text: string, path = 'k8s/f0.yaml'): FuzzCase {
+  return { files: [{ path, text }], profile: null, targets: [], originPick: 0 };
+}
+
+/** Inputs the fuzzer found; each broke a property before its fix. */
+const findings: { name: string; c: FuzzCase }[] = [
+  {
+    // yaml puts the "end of input" error one character past the text.
+    name: 'unterminated flow map at end of file: range stayed inside the line',
+    c: one('{'),
+  },
+  {
+    // yaml's LineCounter skipped the newlines inside a broken flow collection's scalars,
+    // so the error landed on line 2 with column 247 of a 5-character line.
+    name: 'error after a multi-line scalar inside a broken flow collection',
+    c: one(
+      '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cfg"},"data":{"a":"b"}}\n ---\n{"apiVersion":"apps/v1","kind":"Deployment","metadata":{},"spec":{"selector":{"matchLabels":{"app":"other"}},"template":{"metadata":{"labels":{}},"spec":{"containers":[{"name":"app","image":"nginx:1.27"}],"nodeName":"node-1"}},"replicas":0}}',
+    ),
+  },
+];
+
+for (const f of findings) {
+  void test(`fuzz finding: ${f.name}`, () => {
+    checkCase(f.c);
+  });
+}
+
+void test('diagnostic ranges: the checker itself rejects ranges outside the file', () => {
+  const texts = new Map([['a.yaml', 'ab\ncd']]);
+  const d = (line: number, column: number, endLine: number, endColumn: number) => ({
+    range: { file: 'a.yaml', line, column, endLine, endColumn },
+    severity: 'error' as const,
+    code: 'yaml-syntax',
+    message: 'm',
+  });
+  assert.equal(checkDiagnosticRange(d(1, 1, 2, 3), texts), null);
+  assert.equal(checkDiagnosticRange(d(2, 3, 2, 3), texts), null, 'just after the last character');
+  assert.match(checkDiagnosticRange(d(3, 1, 3, 1), texts) ?? '', /line outside/);
+  assert.match(checkDiagnosticRange(d(1, 4, 1, 4), texts) ?? '', /column outside/);
+  assert.match(checkDiagnosticRange(d(2, 2, 2, 1), texts) ?? '', /ends before/);
+  assert.match(checkDiagnosticRange(d(2, 1, 1, 1), texts) ?? '', /endLine/);
+});
+
+void test('ranges are counted on the text, also with CRLF, a BOM and multi-line scalars', () => {
+  const text = '\ufeffa: "x\r\n  y"\r\nb: [1,\r\n  2\r\nc: {\r\n';
+  const { diagnostics } = loadYamlFile('crlf.yaml', text);
+  assert.ok(diagnostics.length > 0);
+  const texts = new Map([['crlf.yaml', text]]);
+  for (const d of diagnostics) assert.equal(checkDiagnosticRange(d, texts), null);
+  const a = analyzeWorkspace({ files: [{ path: 'crlf.yaml', text }] });
+  for (const d of a.diagnostics) assert.equal(checkDiagnosticRange(d, texts), null);
+});
