@@ -1,7 +1,7 @@
 // One fuzz case through the whole engine: load → reconcile → diagnose (analyzeWorkspace),
 // the analyze JSON, kube-proxy iptables on every node, and a few request traces.
 // Checks the properties every input must keep: nothing throws (except the documented
-// TraceTargetError for a target that names nothing), every diagnostic range lies inside
+// TraceTargetError for a target that names nothing) and nothing prints, every diagnostic range lies inside
 // its file, and the output is the same bytes when run again and when the files come in
 // reverse order.
 import { analyzeWorkspace, toAnalyzeJson } from '../../src/engine';
@@ -104,7 +104,41 @@ function originFor(a: Analysis, pick: number): RequestOptions {
   }
 }
 
+/** The engine must not print: it runs in the extension host, a web worker and the CLI. */
+function silently<T>(fn: () => T): T {
+  const printed: string[] = [];
+  const saved = {
+    emitWarning: process.emitWarning,
+    log: console.log,
+    warn: console.warn,
+    error: console.error,
+    info: console.info,
+  };
+  const record =
+    (channel: string) =>
+    (...args: unknown[]): void => {
+      printed.push(`${channel}: ${args.map(String).join(' ')}`);
+    };
+  process.emitWarning = record('process.emitWarning') as typeof process.emitWarning;
+  console.log = record('console.log');
+  console.warn = record('console.warn');
+  console.error = record('console.error');
+  console.info = record('console.info');
+  try {
+    const result = fn();
+    if (printed.length > 0) throw new PropertyViolation(`the engine printed: ${printed[0]?.slice(0, 200)}`);
+    return result;
+  } finally {
+    Object.assign(console, { log: saved.log, warn: saved.warn, error: saved.error, info: saved.info });
+    process.emitWarning = saved.emitWarning;
+  }
+}
+
 function runOnce(c: FuzzCase, reverse: boolean): Output {
+  return silently(() => runPipeline(c, reverse));
+}
+
+function runPipeline(c: FuzzCase, reverse: boolean): Output {
   const timings: CaseTimings = { maxCallMs: 0, slowestCall: '', totalMs: 0 };
   const files = reverse ? [...c.files].reverse() : c.files;
   const input: WorkspaceInput = { files, profile: c.profile };

@@ -72,3 +72,22 @@ void test('ranges are counted on the text, also with CRLF, a BOM and multi-line 
   const a = analyzeWorkspace({ files: [{ path: 'crlf.yaml', text }] });
   for (const d of a.diagnostics) assert.equal(checkDiagnosticRange(d, texts), null);
 });
+
+void test('fuzz finding: a collection used as a key printed a process warning (yaml logLevel)', () => {
+  // `? [a]` / `{a: 1}: x` made yaml call process.emitWarning from toJS.
+  const warnings: string[] = [];
+  const onWarning = (w: Error): void => {
+    warnings.push(w.message);
+  };
+  process.on('warning', onWarning);
+  try {
+    checkCase(
+      one(
+        'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata:\n  ? [a, b]\n  : c\n  {ip: nope}: d\n',
+      ),
+    );
+  } finally {
+    process.off('warning', onWarning);
+  }
+  assert.deepEqual(warnings, []);
+});

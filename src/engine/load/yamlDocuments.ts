@@ -85,6 +85,9 @@ export function loadYamlFile(
     documents = parseAllDocuments(text, {
       prettyErrors: false,
       uniqueKeys: true,
+      // The engine has no side effects: yaml would call process.emitWarning (e.g. for a
+      // collection used as a key), printing to the CLI's stderr and the extension host log.
+      logLevel: 'error',
     }) as Document.Parsed[];
   } catch (err) {
     result.diagnostics.push(syntaxDiagnostic(file, 1, 1, err instanceof Error ? err.message : String(err)));
