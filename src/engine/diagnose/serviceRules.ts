@@ -11,7 +11,7 @@ import type {
   SourceRange,
 } from '../model';
 import { keyRangeAt, rangeAt } from '../load';
-import { findPort, selectedPods } from '../reconcile/endpointSlices';
+import { findPort, PodLabelIndex, selectedPods } from '../reconcile/endpointSlices';
 import { serviceSelectorMatches } from '../reconcile/labels';
 import { editDistance, isLikelyTypo } from './editDistance';
 
@@ -49,6 +49,46 @@ function templates(pods: readonly Pod[]): TemplateView[] {
   return [...byTemplate.values()];
 }
 
+/** Templates by namespace and by label pair, in template order. */
+interface TemplateIndex {
+  all: TemplateView[];
+  byNamespace: Map<string, TemplateView[]>;
+  byLabel: Map<string, Map<string, TemplateView[]>>;
+}
+
+function indexTemplates(views: TemplateView[]): TemplateIndex {
+  const byNamespace = new Map<string, TemplateView[]>();
+  const byLabel = new Map<string, Map<string, TemplateView[]>>();
+  const add = <K>(map: Map<K, TemplateView[]>, key: K, view: TemplateView): void => {
+    const list = map.get(key);
+    if (list) list.push(view);
+    else map.set(key, [view]);
+  };
+  for (const view of views) {
+    add(byNamespace, view.namespace, view);
+    for (const [key, value] of Object.entries(view.labels)) {
+      let byValue = byLabel.get(key);
+      if (!byValue) {
+        byValue = new Map();
+        byLabel.set(key, byValue);
+      }
+      add(byValue, value, view);
+    }
+  }
+  return { all: views, byNamespace, byLabel };
+}
+
+/** The templates `serviceSelectorMatches` accepts, in template order. */
+function matchingTemplates(index: TemplateIndex, selector: Labels): TemplateView[] {
+  let smallest: TemplateView[] | undefined;
+  for (const [key, value] of Object.entries(selector)) {
+    const list = index.byLabel.get(key)?.get(value);
+    if (!list) return [];
+    if (!smallest || list.length < smallest.length) smallest = list;
+  }
+  return (smallest ?? []).filter((v) => serviceSelectorMatches(selector, v.labels));
+}
+
 function where(range: SourceRange): string {
   return `${range.file}:${range.line}`;
 }
@@ -61,9 +101,12 @@ function ownerLabel(view: TemplateView): string {
   return view.owner;
 }
 
-export function diagnoseServices(facts: readonly ServiceFacts[], pods: readonly Pod[]): Diagnostic[] {
+export function diagnoseServices(
+  facts: readonly ServiceFacts[],
+  pods: readonly Pod[] | PodLabelIndex,
+): Diagnostic[] {
   const out: Diagnostic[] = [];
-  const views = templates(pods);
+  const views = indexTemplates(templates(pods instanceof PodLabelIndex ? pods.pods : pods));
   for (const f of facts) {
     const { service, object } = f;
     if (service.type === 'ExternalName' || service.selector === null) {
@@ -89,14 +132,14 @@ export function diagnoseServices(facts: readonly ServiceFacts[], pods: readonly 
   return out;
 }
 
-function selectorNoMatch(f: ServiceFacts, views: readonly TemplateView[]): Diagnostic {
+function selectorNoMatch(f: ServiceFacts, views: TemplateIndex): Diagnostic {
   const { service, object } = f;
   const selector = service.selector ?? {};
   const ns = service.metadata.namespace;
   const text = Object.entries(selector)
     .map(([k, v]) => `${k}=${v}`)
     .join(',');
-  const elsewhere = views.filter((v) => v.namespace !== ns && serviceSelectorMatches(selector, v.labels));
+  const elsewhere = matchingTemplates(views, selector).filter((v) => v.namespace !== ns);
   if (elsewhere.length > 0) {
     const v = elsewhere[0] as TemplateView;
     return {
@@ -112,8 +155,7 @@ function selectorNoMatch(f: ServiceFacts, views: readonly TemplateView[]): Diagn
   }
   // The nearest template in the namespace: fewest differing pairs, then smallest edit distance.
   let best: { view: TemplateView; misses: [string, string][]; score: number } | null = null;
-  for (const view of views) {
-    if (view.namespace !== ns) continue;
+  for (const view of views.byNamespace.get(ns) ?? []) {
     const misses = Object.entries(selector).filter(([k, v]) => view.labels[k] !== v);
     const score = misses.reduce((sum, [k, v]) => sum + nearestDistance(k, v, view.labels), 0);
     if (

@@ -155,9 +155,8 @@ function collectObjects(
     });
     return;
   }
-  const ranges = new Map<string, SourceRange>();
-  const keyRanges = new Map<string, SourceRange>();
-  indexRanges(node, [], toRange, ranges, keyRanges);
+  // Most objects are asked for a handful of ranges (or none): resolve each path on demand.
+  const fieldRanges = new FieldRangeIndex(node, toRange);
   const metadata = isPlainObject(value['metadata']) ? value['metadata'] : {};
   const name = typeof metadata['name'] === 'string' ? metadata['name'] : '';
   const namespace = CLUSTER_SCOPED.has(kind)
@@ -174,9 +173,178 @@ function collectObjects(
     file,
     docIndex,
     range: toRange(node.range?.[0] ?? 0, node.range?.[1] ?? 0),
-    ranges,
-    keyRanges,
+    ranges: new FieldRangeMap(fieldRanges, 'value'),
+    keyRanges: new FieldRangeMap(fieldRanges, 'key'),
   });
+}
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+
+/** `formatFieldPath([...segments, key])`, given `path === formatFieldPath(segments)`. */
+export function appendFieldPathKey(path: string, key: string): string {
+  if (IDENTIFIER.test(key)) return path === '' ? key : `${path}.${key}`;
+  return `${path}[${JSON.stringify(key).replace(/^"|"$/g, "'")}]`;
+}
+
+type ToRange = (start: number, end: number) => SourceRange;
+
+/**
+ * The value and key ranges of one object, by field path, computed from the YAML
+ * nodes on demand. A lookup walks only the branch whose formatted path is a prefix
+ * of the one asked for, visiting nodes in the order `indexRanges` does, so it finds
+ * what the eagerly built maps would hold (the last definition of a path wins).
+ * Iterating builds the full maps once.
+ */
+class FieldRangeIndex {
+  private full: { values: Map<string, SourceRange>; keys: Map<string, SourceRange> } | null = null;
+  private readonly valueCache = new Map<string, SourceRange | null>();
+  private readonly keyCache = new Map<string, SourceRange | null>();
+
+  constructor(
+    private readonly root: YamlNode,
+    private readonly toRange: ToRange,
+  ) {}
+
+  maps(): { values: Map<string, SourceRange>; keys: Map<string, SourceRange> } {
+    if (!this.full) {
+      const values = new Map<string, SourceRange>();
+      const keys = new Map<string, SourceRange>();
+      indexRanges(this.root, [], this.toRange, values, keys);
+      this.full = { values, keys };
+    }
+    return this.full;
+  }
+
+  value(target: string): SourceRange | undefined {
+    if (this.full) return this.full.values.get(target);
+    let cached = this.valueCache.get(target);
+    if (cached === undefined) {
+      cached = this.find(target, false);
+      this.valueCache.set(target, cached);
+    }
+    return cached ?? undefined;
+  }
+
+  key(target: string): SourceRange | undefined {
+    if (this.full) return this.full.keys.get(target);
+    let cached = this.keyCache.get(target);
+    if (cached === undefined) {
+      cached = this.find(target, true);
+      this.keyCache.set(target, cached);
+    }
+    return cached ?? undefined;
+  }
+
+  private find(target: string, wantKey: boolean): SourceRange | null {
+    let found: [number, number] | null = null;
+    const visit = (node: unknown, path: string): void => {
+      if (!isYamlNode(node)) return;
+      if (!wantKey && path === target && node.range) found = [node.range[0], node.range[1]];
+      // Every path below this node is longer than this node's own.
+      if (path.length >= target.length) return;
+      if (isMap(node)) {
+        for (const pair of node.items) {
+          if (!isPair(pair)) continue;
+          const key = isScalar(pair.key) ? pair.key.value : undefined;
+          if (typeof key !== 'string' && typeof key !== 'number') continue;
+          const child = appendFieldPathKey(path, String(key));
+          if (!target.startsWith(child)) continue;
+          if (child === target && isScalar(pair.key) && pair.key.range) {
+            // `key:` with nothing after it: the value range is the key's.
+            if (wantKey || pair.value === null) found = [pair.key.range[0], pair.key.range[1]];
+          }
+          visit(pair.value, child);
+        }
+      } else if (isSeq(node)) {
+        node.items.forEach((item, i) => {
+          const child = `${path}[${i}]`;
+          if (target.startsWith(child)) visit(item, child);
+        });
+      }
+    };
+    visit(this.root, '');
+    const range: [number, number] | null = found;
+    return range === null ? null : this.toRange(range[0], range[1]);
+  }
+}
+
+/** Where a FieldRangeMap resolves paths until it is iterated (kept off the instance: plain data to deepEqual). */
+const lazyState = new WeakMap<FieldRangeMap, { index: FieldRangeIndex; kind: 'value' | 'key' }>();
+
+/**
+ * A Map (values or keys) over a FieldRangeIndex: `get`/`has` resolve one path; size
+ * and iteration fill the map once, after which it is an ordinary Map.
+ */
+class FieldRangeMap extends Map<string, SourceRange> {
+  constructor(index: FieldRangeIndex, kind: 'value' | 'key') {
+    super();
+    lazyState.set(this, { index, kind });
+  }
+
+  private fill(): this {
+    const state = lazyState.get(this);
+    if (state) {
+      lazyState.delete(this);
+      const maps = state.index.maps();
+      for (const [path, range] of state.kind === 'value' ? maps.values : maps.keys) super.set(path, range);
+    }
+    return this;
+  }
+
+  override get(path: string): SourceRange | undefined {
+    const state = lazyState.get(this);
+    if (!state) return super.get(path);
+    return state.kind === 'value' ? state.index.value(path) : state.index.key(path);
+  }
+
+  override has(path: string): boolean {
+    return this.get(path) !== undefined;
+  }
+
+  override get size(): number {
+    return lazyState.has(this) ? this.fill().size : super.size;
+  }
+
+  override forEach(
+    callback: (value: SourceRange, key: string, map: Map<string, SourceRange>) => void,
+    thisArg?: unknown,
+  ): void {
+    this.fill();
+    super.forEach(callback, thisArg);
+  }
+
+  override entries(): MapIterator<[string, SourceRange]> {
+    this.fill();
+    return super.entries();
+  }
+
+  override keys(): MapIterator<string> {
+    this.fill();
+    return super.keys();
+  }
+
+  override values(): MapIterator<SourceRange> {
+    this.fill();
+    return super.values();
+  }
+
+  override [Symbol.iterator](): MapIterator<[string, SourceRange]> {
+    this.fill();
+    return super[Symbol.iterator]();
+  }
+
+  // Read-only in the model; writes would bypass the lazy lookup.
+  override set(): this {
+    throw new TypeError('field ranges are read-only');
+  }
+
+  override delete(): boolean {
+    throw new TypeError('field ranges are read-only');
+  }
+
+  override clear(): void {
+    throw new TypeError('field ranges are read-only');
+  }
 }
 
 function indexRanges(

@@ -1,7 +1,16 @@
 // The EndpointSlice controller (staging/src/k8s.io/endpointslice): selects the
 // Service's pods, resolves targetPort per pod (podutil.FindPort) and groups the
 // endpoints into slices by port list, at most maxEndpointsPerSlice each.
-import type { Endpoint, EndpointPort, EndpointSlice, Node, Pod, Service, ServicePort } from '../model';
+import type {
+  Endpoint,
+  EndpointPort,
+  EndpointSlice,
+  Labels,
+  Node,
+  Pod,
+  Service,
+  ServicePort,
+} from '../model';
 import { generatedSuffix } from '../util/hash';
 import { serviceSelectorMatches } from './labels';
 
@@ -27,9 +36,10 @@ export function podEligible(pod: Pod): boolean {
   return pod.podIP !== '';
 }
 
-export function selectedPods(service: Service, pods: readonly Pod[]): Pod[] {
+export function selectedPods(service: Service, pods: readonly Pod[] | PodLabelIndex): Pod[] {
   const selector = service.selector;
   if (!selector) return [];
+  if (pods instanceof PodLabelIndex) return pods.select(service.metadata.namespace, selector);
   return pods.filter(
     (p) =>
       p.metadata.namespace === service.metadata.namespace &&
@@ -37,9 +47,52 @@ export function selectedPods(service: Service, pods: readonly Pod[]): Pod[] {
   );
 }
 
+/**
+ * Pods by namespace, label key and value, so a selector looks at the pods carrying
+ * its rarest pair instead of every pod. Lists keep the order of the pods given.
+ */
+export class PodLabelIndex {
+  private readonly byNamespace = new Map<string, Map<string, Map<string, Pod[]>>>();
+
+  constructor(readonly pods: readonly Pod[]) {
+    for (const pod of pods) {
+      let byKey = this.byNamespace.get(pod.metadata.namespace);
+      if (!byKey) {
+        byKey = new Map();
+        this.byNamespace.set(pod.metadata.namespace, byKey);
+      }
+      for (const [key, value] of Object.entries(pod.metadata.labels)) {
+        let byValue = byKey.get(key);
+        if (!byValue) {
+          byValue = new Map();
+          byKey.set(key, byValue);
+        }
+        const list = byValue.get(value);
+        if (list) list.push(pod);
+        else byValue.set(value, [pod]);
+      }
+    }
+  }
+
+  /** Same pods, same order as filtering every pod with `serviceSelectorMatches`. */
+  select(namespace: string, selector: Labels): Pod[] {
+    const entries = Object.entries(selector);
+    if (entries.length === 0) return [];
+    const byKey = this.byNamespace.get(namespace);
+    if (!byKey) return [];
+    let smallest: Pod[] | undefined;
+    for (const [key, value] of entries) {
+      const list = byKey.get(key)?.get(value);
+      if (!list) return [];
+      if (!smallest || list.length < smallest.length) smallest = list;
+    }
+    return (smallest ?? []).filter((p) => serviceSelectorMatches(selector, p.metadata.labels));
+  }
+}
+
 export function reconcileEndpointSlices(
   service: Service,
-  pods: readonly Pod[],
+  pods: readonly Pod[] | PodLabelIndex,
   nodes: readonly Node[],
 ): EndpointSlice[] {
   if (service.selector === null || service.type === 'ExternalName') return [];

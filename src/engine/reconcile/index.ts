@@ -6,18 +6,20 @@ import type {
   ClusterState,
   Diagnostic,
   EndpointSlice,
+  LoadBalancerIngress,
   LoadedObject,
   Pod,
   ServiceState,
   WorkloadState,
 } from '../model';
-import { keyRangeAt } from '../load';
+import { isPlainObject, keyRangeAt } from '../load';
 import { runServiceApiServer } from './apiserver';
 import type { AdmittedService } from './apiserver';
 import { planWorkloads } from './workloads';
+import type { WorkloadPlanCache } from './workloads';
 import { schedule } from './scheduler';
 import { assignPodIPs } from './podIPAM';
-import { reconcileEndpointSlices } from './endpointSlices';
+import { PodLabelIndex, reconcileEndpointSlices } from './endpointSlices';
 import { mirrorEndpoints, readUserEndpointSlice } from './userEndpoints';
 import { provisionLoadBalancers } from './cloudLoadBalancer';
 import { dnsRecords, serviceDnsName } from './dns';
@@ -29,15 +31,38 @@ export interface ReconcileResult {
   admitted: AdmittedService[];
 }
 
-export function reconcile(allObjects: readonly LoadedObject[], profile: ClusterProfile): ReconcileResult {
+/**
+ * Per-object results kept between runs of an incremental analyzer (objects of files
+ * that did not change are the same instances). Valid for one profile at a time.
+ */
+export interface ReconcileCache {
+  profile: ClusterProfile | null;
+  admissions: WeakMap<LoadedObject, unknown>;
+  workloads: WorkloadPlanCache;
+}
+
+export function createReconcileCache(): ReconcileCache {
+  return { profile: null, admissions: new WeakMap(), workloads: new WeakMap() };
+}
+
+export function reconcile(
+  allObjects: readonly LoadedObject[],
+  profile: ClusterProfile,
+  cache?: ReconcileCache,
+): ReconcileResult {
+  if (cache && cache.profile !== profile) {
+    cache.profile = profile;
+    cache.admissions = new WeakMap();
+    cache.workloads = new WeakMap();
+  }
   const diagnostics: Diagnostic[] = [];
   const objects = dropDuplicates(allObjects, diagnostics);
 
   const serviceObjects = objects.filter((o) => o.kind === 'Service' && o.apiVersion === 'v1');
-  const api = runServiceApiServer(serviceObjects, profile);
+  const api = runServiceApiServer(serviceObjects, profile, cache?.admissions);
   diagnostics.push(...api.diagnostics);
 
-  const planned = planWorkloads(objects, profile.nodes, diagnostics);
+  const planned = planWorkloads(objects, profile.nodes, diagnostics, cache?.workloads);
   const placements = schedule(planned, profile.nodes, diagnostics);
   const ips = assignPodIPs(placements, profile.nodes);
   const podsByWorkload = new Map<string, Pod[]>();
@@ -109,25 +134,32 @@ export function reconcile(allObjects: readonly LoadedObject[], profile: ClusterP
     const kb = `${b.service.metadata.namespace}/${b.service.metadata.name}`;
     return ka < kb ? -1 : ka > kb ? 1 : 0;
   });
-  const lbs = provisionLoadBalancers(
-    api.services.map((a) => a.service),
-    profile,
-  );
+  // Status is the cloud controller's (or, in a manifest exported from a live cluster, what it
+  // reported; the API server ignores status on create). Admitted Services are not mutated:
+  // an incremental analyzer may reuse them.
+  const withStatus = api.services.map((a) => ({
+    ...a.service,
+    status: {
+      loadBalancer: { ingress: a.service.type === 'LoadBalancer' ? reportedIngress(a.object.raw) : [] },
+    },
+  }));
+  const lbs = provisionLoadBalancers(withStatus, profile);
+  const podIndex = new PodLabelIndex(pods);
   const endpointSlices: EndpointSlice[] = [];
   const services: ServiceState[] = [];
   const dns = [];
-  for (const admitted of api.services) {
-    const service = admitted.service;
+  for (const [i, admitted] of api.services.entries()) {
+    const base = withStatus[i] ?? admitted.service;
+    const lb = lbs.get(base) ?? null;
+    const service = lb ? { ...base, status: { loadBalancer: { ingress: lb.ingress } } } : base;
     const slices =
       service.selector !== null
-        ? reconcileEndpointSlices(service, pods, profile.nodes)
+        ? reconcileEndpointSlices(service, podIndex, profile.nodes)
         : userSlices.filter(
             (s) =>
               s.metadata.namespace === service.metadata.namespace && s.serviceName === service.metadata.name,
           );
     endpointSlices.push(...slices);
-    const lb = lbs.get(service) ?? null;
-    if (lb) service.status = { loadBalancer: { ingress: lb.ingress } };
     services.push({
       service,
       clusterIPSource: admitted.clusterIPSource,
@@ -151,13 +183,27 @@ export function reconcile(allObjects: readonly LoadedObject[], profile: ClusterP
         object: a.object,
         slices: services[i]?.endpointSlices ?? [],
       })),
-      pods,
+      podIndex,
     ),
   );
   return {
     state: { profile, services, workloads, pods, endpointSlices, dns, diagnostics },
     admitted: api.services,
   };
+}
+
+function reportedIngress(raw: Record<string, unknown>): LoadBalancerIngress[] {
+  const status = raw['status'];
+  const lb = isPlainObject(status) ? status['loadBalancer'] : undefined;
+  const ingress = isPlainObject(lb) ? lb['ingress'] : undefined;
+  if (!Array.isArray(ingress)) return [];
+  return ingress.filter(isPlainObject).flatMap((i): LoadBalancerIngress[] => {
+    const ip = typeof i['ip'] === 'string' ? i['ip'] : undefined;
+    const hostname = typeof i['hostname'] === 'string' ? i['hostname'] : undefined;
+    if (!ip && !hostname) return [];
+    const ipMode = i['ipMode'] === 'Proxy' || i['ipMode'] === 'VIP' ? i['ipMode'] : undefined;
+    return [{ ...(ip ? { ip } : {}), ...(hostname ? { hostname } : {}), ...(ipMode ? { ipMode } : {}) }];
+  });
 }
 
 /** Two definitions of one object: like `kubectl apply`, the last one wins. */

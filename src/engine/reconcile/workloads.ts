@@ -36,16 +36,29 @@ export const WORKLOAD_KINDS = new Set(['Deployment', 'ReplicaSet', 'StatefulSet'
 /** Pods per workload that kubepath models; more is reported and capped to keep memory bounded. */
 export const MAX_PODS_PER_WORKLOAD = 1000;
 
+/** A workload's plan and findings, kept between runs for an unchanged object (same nodes). */
+export type WorkloadPlanCache = WeakMap<
+  LoadedObject,
+  { workload: PlannedWorkload | null; diagnostics: Diagnostic[] }
+>;
+
 export function planWorkloads(
   objects: LoadedObject[],
   nodes: Node[],
   diagnostics: Diagnostic[],
+  cache?: WorkloadPlanCache,
 ): PlannedWorkload[] {
   const out: PlannedWorkload[] = [];
   for (const object of objects) {
     if (!WORKLOAD_KINDS.has(object.kind) || !isAppsOrCore(object)) continue;
-    const workload = planWorkload(object, nodes, diagnostics);
-    if (workload) out.push(workload);
+    let plan = cache?.get(object);
+    if (!plan) {
+      const found: Diagnostic[] = [];
+      plan = { workload: planWorkload(object, nodes, found), diagnostics: found };
+      cache?.set(object, plan);
+    }
+    for (const d of plan.diagnostics) diagnostics.push(d);
+    if (plan.workload) out.push(plan.workload);
   }
   return out;
 }

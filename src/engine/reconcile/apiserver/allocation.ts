@@ -284,10 +284,14 @@ export function allocateAll(
   // Phase 3: hashed picks, in namespace/name order. Objects with the same identity
   // (one Service in two overlays) are one Service to the cluster: they share picks.
   const picked = new Map<string, string | number>();
+  // Pending work grouped by request (in the order it was queued), so phase 3 stays linear.
+  const ipsByRequest = groupByRequest(pendingIPs);
+  const portsByRequest = groupByRequest(pendingPorts);
+  const healthChecks = new Set(pendingHealthChecks);
   for (const r of dynamicOrder) {
     const request = requests[r] as AllocationRequest;
     const result = results[r] as AllocationResult;
-    for (const pending of pendingIPs.filter((p) => p.request === r)) {
+    for (const pending of ipsByRequest.get(r) ?? []) {
       const allocator = allocators.ips.get(pending.family);
       if (allocator === undefined) continue;
       const cacheKey = `${identity(request)}|ip|${pending.family}`;
@@ -314,7 +318,7 @@ export function allocateAll(
       result.clusterIPs[pending.index] = text;
     }
 
-    for (const group of pendingPorts.filter((p) => p.request === r)) {
+    for (const group of portsByRequest.get(r) ?? []) {
       const cacheKey = `${identity(request)}|port|${group.port}`;
       let port = picked.get(cacheKey) as number | undefined;
       if (port === undefined) {
@@ -337,7 +341,7 @@ export function allocateAll(
       }
     }
 
-    if (pendingHealthChecks.includes(r)) {
+    if (healthChecks.has(r)) {
       const cacheKey = `${identity(request)}|healthCheckNodePort`;
       let port = picked.get(cacheKey) as number | undefined;
       if (port === undefined) {
@@ -359,4 +363,14 @@ export function allocateAll(
     }
   }
   return results;
+}
+
+function groupByRequest<T extends { request: number }>(items: readonly T[]): Map<number, T[]> {
+  const out = new Map<number, T[]>();
+  for (const item of items) {
+    const list = out.get(item.request);
+    if (list) list.push(item);
+    else out.set(item.request, [item]);
+  }
+  return out;
 }

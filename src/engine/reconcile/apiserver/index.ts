@@ -178,9 +178,17 @@ function toService(admission: Admission, result: AllocationResult): Service {
 export function runServiceApiServer(
   objects: LoadedObject[],
   profile: ClusterProfile,
+  /** Admissions of earlier runs with the same profile, reused for unchanged objects (read only). */
+  admissionCache?: WeakMap<LoadedObject, unknown>,
 ): { services: AdmittedService[]; diagnostics: Diagnostic[] } {
   const allocators = createAllocators(profile.serviceCIDR, profile.nodePortRange);
-  const admissions = objects.map((object) => admit(object, allocators.families));
+  const admissions = objects.map((object) => {
+    const cached = admissionCache?.get(object) as Admission | undefined;
+    if (cached) return cached;
+    const admission = admit(object, allocators.families);
+    admissionCache?.set(object, admission);
+    return admission;
+  });
   const requests = admissions.map((admission) => admission.request);
   const results = allocateAll(requests, allocators);
 
