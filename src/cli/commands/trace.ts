@@ -77,9 +77,8 @@ export function traceCommand(argv: string[], io: CliIO): number {
     );
   }
   io.stdout(args.flags.has('json') ? JSON.stringify(traceJson(trace), null, 2) + '\n' : renderTrace(trace));
-  return trace.branches.some((b) => b.outcome === 'reached') || trace.outcome === 'accepted'
-    ? EXIT_OK
-    : EXIT_FINDINGS;
+  // DESIGN.md: exit 1 when the request does not reach a pod.
+  return trace.branches.some((b) => b.outcome === 'reached') ? EXIT_OK : EXIT_FINDINGS;
 }
 
 function hopJson(h: TraceHop): Record<string, unknown> {

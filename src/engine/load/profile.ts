@@ -179,7 +179,10 @@ export function loadClusterProfile(file: string, text: string): LoadedProfile {
     else {
       profile.kubeProxy.nodePortAddresses = [];
       npa.forEach((v, i) => {
-        if (typeof v === 'string' && (parseCIDR(v) || v === 'primary'))
+        if (
+          typeof v === 'string' &&
+          (parseCIDR(v) || v === 'primary' || /^[0-9a-fA-F:]+:[0-9a-fA-F:]*\/\d{1,3}$/.test(v.trim()))
+        )
           profile.kubeProxy.nodePortAddresses.push(v.trim());
         else report(['kubeProxy', 'nodePortAddresses', i], `not a CIDR: ${JSON.stringify(v)}`);
       });

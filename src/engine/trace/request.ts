@@ -46,6 +46,8 @@ export interface RequestBranch {
   node: string | null;
   masquerade: boolean;
   outcome: TraceOutcome;
+  /** The target that decided it in the node's rules (`DNAT`, `ACCEPT`, `DROP`, `REJECT`, a policy, or ''). */
+  verdict: string;
   uncertain: boolean;
   hops: TraceHop[];
 }
@@ -558,6 +560,7 @@ function nodeRules(
       node: nodeName,
       masquerade: b.masquerade,
       outcome,
+      verdict: b.verdict,
       uncertain: b.uncertain,
       hops,
     };
@@ -758,6 +761,7 @@ function headlessTrace(
       node: pod?.nodeName ?? null,
       masquerade: false,
       outcome: 'reached',
+      verdict: '',
       uncertain: false,
       hops: pod ? [podHop(pod, targetPort, protocol)] : [],
     };
