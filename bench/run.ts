@@ -1,0 +1,362 @@
+// `npm run bench`: the speed and memory figures of issue 9, measured in one process,
+// printed as a table with each figure against its target, and written to
+// bench/results.json. Run with --expose-gc for clean heap figures (npm run bench does).
+// Options: --quick (fewer runs, no 10k analysis), --only=a,b,… (sections).
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { analyzeWorkspace, createWorkspaceAnalyzer } from '../src/engine';
+import type { Analysis, WorkspaceFile } from '../src/engine';
+import { traceRequest } from '../src/engine/trace/request';
+import { editOneLine, generateLargeFile, generateWorkspace, prng } from './generate';
+import type { GeneratedWorkspace } from './generate';
+import { measureIptables } from './iptables';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const only = args
+  .find((a) => a.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',');
+const wanted = (section: string): boolean => !only || only.includes(section);
+const root = path.resolve(__dirname, '..', '..');
+
+if (typeof (globalThis as { gc?: unknown }).gc !== 'function' && !process.execArgv.includes('--expose-gc')) {
+  // Heap figures need a collection between runs: run again with the collector exposed.
+  const child = spawnSync(process.execPath, ['--expose-gc', __filename, ...args], { stdio: 'inherit' });
+  process.exit(child.status ?? 1);
+}
+
+const gc: () => void = (globalThis as { gc?: () => void }).gc ?? ((): void => undefined);
+const MB = 2 ** 20;
+
+function median(values: readonly number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? 0;
+}
+
+function percentile(values: readonly number[], p: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? 0;
+}
+
+interface Timing {
+  medianMs: number;
+  /** CPU time (user + system) of the runs, median: steadier than wall time on a shared machine. */
+  cpuMs: number;
+  runsMs: number[];
+  /** heapUsed right after a run, before any collection (a lower bound of the peak), max over runs. */
+  peakHeapMB: number;
+  /** heapUsed after a full collection with the last result still alive. */
+  retainedHeapMB: number;
+}
+
+/** Runs `fn` `runs` times after a warm-up, with a collection before each run. */
+function time<T>(runs: number, fn: () => T, warmup = 1): Timing {
+  for (let i = 0; i < warmup; i++) fn();
+  const runsMs: number[] = [];
+  const cpu: number[] = [];
+  let peak = 0;
+  let retained = 0;
+  for (let i = 0; i < runs; i++) {
+    gc();
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    const result = fn();
+    runsMs.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
+    peak = Math.max(peak, process.memoryUsage().heapUsed);
+    gc();
+    retained = Math.max(retained, process.memoryUsage().heapUsed);
+    keep(result);
+  }
+  return {
+    medianMs: median(runsMs),
+    cpuMs: median(cpu),
+    runsMs,
+    peakHeapMB: peak / MB,
+    retainedHeapMB: retained / MB,
+  };
+}
+
+/** Keeps a result reachable until the retained heap was measured. */
+let sink: unknown = null;
+function keep(value: unknown): void {
+  sink = value;
+}
+
+function parseFloor(files: readonly WorkspaceFile[]): number {
+  let documents = 0;
+  for (const f of files) documents += parseAllDocuments(f.text).length;
+  return documents;
+}
+
+function analyze(ws: GeneratedWorkspace): Analysis {
+  return analyzeWorkspace({ files: ws.files, profile: ws.profile });
+}
+
+interface Row {
+  figure: string;
+  value: string;
+  target: string;
+  ok: boolean | null;
+}
+
+const rows: Row[] = [];
+const results: Record<string, unknown> = {
+  date: new Date().toISOString(),
+  node: process.version,
+  exposeGc: typeof (globalThis as { gc?: unknown }).gc === 'function',
+  quick,
+};
+
+function row(figure: string, value: string, target = '', ok: boolean | null = null): void {
+  rows.push({ figure, value, target, ok });
+  console.error(
+    `  ${figure}: ${value}${target ? `  (target ${target}${ok === false ? ', MISSED' : ''})` : ''}`,
+  );
+}
+
+const ms = (n: number): string => (n >= 100 ? n.toFixed(0) : n.toFixed(1)) + ' ms';
+const mb = (n: number): string => n.toFixed(0) + ' MB';
+
+/** The 10,000-pair analysis of section (b), traced in section (e). */
+let largeAnalysis: Analysis | null = null;
+
+// (a) + (b) + (f): parse floor vs full analysis.
+function sectionAnalysis(): void {
+  const sizes = quick ? [100, 1000] : [100, 1000, 10000];
+  const cases: GeneratedWorkspace[] = sizes.map((n) => generateWorkspace(n));
+  cases.push(generateLargeFile(5 * MB));
+  const out: Record<string, unknown> = {};
+  for (const ws of cases) {
+    const big = ws.pairs >= 5000;
+    const runs = quick ? 3 : big ? 3 : ws.pairs >= 1000 ? 7 : 15;
+    console.error(`[a/b] ${ws.name}: ${ws.files.length} files, ${(ws.bytes / MB).toFixed(1)} MB`);
+    const floor = time(runs, () => parseFloor(ws.files), big ? 0 : 1);
+    const full = time(runs, () => analyze(ws), big ? 0 : 1);
+    const ratio = full.medianMs / floor.medianMs;
+    const analysis = sink as Analysis;
+    if (ws.pairs === 10000) largeAnalysis = analysis;
+    const counts = {
+      services: analysis.services.length,
+      pods: analysis.pods.length,
+      diagnostics: analysis.diagnostics.length,
+    };
+    sink = null;
+    out[ws.name] = { files: ws.files.length, bytes: ws.bytes, pairs: ws.pairs, floor, full, ratio, counts };
+    row(`(a) yaml parseAllDocuments, ${ws.name}`, `${ms(floor.medianMs)} (CPU ${ms(floor.cpuMs)})`);
+    const target = ws.pairs === 1000 && ws.files.length > 1 ? '≤ 1.5× (a)' : '';
+    row(
+      `(b) full analysis, ${ws.name}`,
+      `${ms(full.medianMs)} = ${ratio.toFixed(2)}× (a) (CPU ${ms(full.cpuMs)} = ${(full.cpuMs / floor.cpuMs).toFixed(2)}×)`,
+      target,
+      target ? ratio <= 1.5 : null,
+    );
+    const heapTarget = ws.pairs === 10000 ? '< 500 MB' : '';
+    row(
+      `(f) heap, analysis of ${ws.name}`,
+      `peak ≥ ${mb(full.peakHeapMB)}, retained ${mb(full.retainedHeapMB)}`,
+      heapTarget,
+      heapTarget ? full.peakHeapMB < 500 : null,
+    );
+  }
+  results['analysis'] = out;
+}
+
+// (c): re-analysis after a one-line edit, 1,000-pair workspace.
+function sectionIncremental(): void {
+  const ws = generateWorkspace(1000);
+  const edits = 200;
+  const random = prng(42);
+  const analyzer = createWorkspaceAnalyzer();
+  analyzer.setProfile(ws.profile);
+  const texts = new Map(ws.files.map((f) => [f.path, f.text]));
+  for (const f of ws.files) analyzer.setFile(f.path, f.text);
+  analyzer.analyze();
+  const times: number[] = [];
+  const cpu: number[] = [];
+  gc();
+  let peak = 0;
+  for (let k = 0; k < edits; k++) {
+    const file = ws.files[Math.floor(random() * ws.files.length)] as WorkspaceFile;
+    const text = editOneLine(texts.get(file.path) ?? file.text, k);
+    texts.set(file.path, text);
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    analyzer.setFile(file.path, text);
+    const result = analyzer.analyze();
+    times.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
+    keep(result);
+    if (k % 20 === 0) peak = Math.max(peak, process.memoryUsage().heapUsed);
+  }
+  const p50 = percentile(times, 50);
+  const p95 = percentile(times, 95);
+  const cpuP50 = percentile(cpu, 50);
+  const cpuP95 = percentile(cpu, 95);
+  // The same edits through the one-shot API, for comparison.
+  const oneShot = time(quick ? 3 : 7, () =>
+    analyzeWorkspace({ files: [...texts].map(([p, t]) => ({ path: p, text: t })), profile: ws.profile }),
+  );
+  results['incremental'] = {
+    edits,
+    p50,
+    p95,
+    max: Math.max(...times),
+    peakHeapMB: peak / MB,
+    oneShotMs: oneShot.medianMs,
+  };
+  row(
+    '(c) re-analysis after a one-line edit, 1,000 pairs, p50',
+    `${ms(p50)} (one-shot analyzeWorkspace ${ms(oneShot.medianMs)}, ${(oneShot.medianMs / p50).toFixed(0)}× slower)`,
+  );
+  row(
+    '(c) re-analysis after a one-line edit, 1,000 pairs, p95',
+    `${ms(p95)} (CPU p50 ${ms(cpuP50)}, p95 ${ms(cpuP95)})`,
+    '< 10 ms',
+    p95 < 10,
+  );
+  row('(f) heap during the 200 edits', `peak ≥ ${mb(peak / MB)}`);
+}
+
+// (d): kube-proxy rules for 1k and 10k Services × 3 endpoints on one node.
+function sectionIptables(): void {
+  const small = measureIptables(1000, quick ? 3 : 7);
+  const large = measureIptables(10000, quick ? 2 : 5);
+  const ratio = large.ms / small.ms;
+  results['iptables'] = { small, large, ratio };
+  row(
+    '(d) iptables-save, 1k services × 3 endpoints',
+    `${ms(small.ms)} (CPU ${ms(small.cpuMs)}), ${small.lines} lines, heap ${mb(small.heapMB)}`,
+  );
+  row(
+    '(d) iptables-save, 10k services × 3 endpoints',
+    `${ms(large.ms)} (CPU ${ms(large.cpuMs)}), ${large.lines} lines, heap ${mb(large.heapMB)}`,
+    '< 1 s',
+    large.ms < 1000,
+  );
+  row(
+    '(d) growth 10k / 1k',
+    `${ratio.toFixed(2)}× (CPU ${(large.cpuMs / small.cpuMs).toFixed(2)}×)`,
+    '≤ 11× (linear)',
+    ratio <= 11,
+  );
+}
+
+// (e): one request traced through the 10k workspace.
+function sectionTrace(): void {
+  const ws = generateWorkspace(quick ? 1000 : 10000);
+  const analysis = ws.pairs === 10000 && largeAnalysis ? largeAnalysis : analyze(ws);
+  const lb = analysis.services.find(
+    (s) => s.service.type === 'LoadBalancer' && s.loadBalancer?.ingress[0]?.ip,
+  );
+  const target = lb ? `http://${lb.loadBalancer?.ingress[0]?.ip}:${lb.service.ports[0]?.port}/` : '';
+  const trace = time(quick ? 3 : 7, () => traceRequest(analysis, target, { from: { kind: 'internet' } }));
+  const last = traceRequest(analysis, target, { from: { kind: 'internet' } });
+  results['trace'] = {
+    workspace: ws.name,
+    target,
+    outcome: last.outcome,
+    branches: last.branches.length,
+    ...trace,
+  };
+  row(
+    `(e) trace ${target} from the internet, ${ws.name}`,
+    `${ms(trace.medianMs)} (CPU ${ms(trace.cpuMs)}; ${last.outcome}, ${last.branches.length} branches), heap peak ≥ ${mb(trace.peakHeapMB)}`,
+    '< 20 ms',
+    trace.medianMs < 20,
+  );
+}
+
+// (g): package size and activation time.
+function sectionPackage(): void {
+  const vsix = fs
+    .readdirSync(root)
+    .filter((f) => f.endsWith('.vsix'))
+    .map((f) => ({ f, stat: fs.statSync(path.join(root, f)) }))
+    .sort((a, b) => b.stat.mtimeMs - a.stat.mtimeMs)[0];
+  if (vsix) {
+    results['vsix'] = { file: vsix.f, bytes: vsix.stat.size };
+    row(
+      `(g) .vsix size (${vsix.f})`,
+      `${(vsix.stat.size / 1024).toFixed(0)} KB`,
+      '< 1 MB',
+      vsix.stat.size < MB,
+    );
+  } else {
+    results['vsix'] = null;
+    row('(g) .vsix size', 'no .vsix in the repository root (build one: npm run package)', '< 1 MB', null);
+  }
+  const activation = readActivation();
+  results['activation'] = activation;
+  row(
+    '(g) extension activation',
+    activation
+      ? `${ms(activation.ms)} (${activation.from})`
+      : 'not measured here (needs the E2E run: npm run test:e2e)',
+    '< 50 ms',
+    activation ? activation.ms < 50 : null,
+  );
+}
+
+/** Activation time as the E2E harness records it, if a run left one behind. */
+function readActivation(): { ms: number; from: string } | null {
+  const dir = path.join(root, 'test-results');
+  if (!fs.existsSync(dir)) return null;
+  const found: { ms: number; from: string; mtime: number }[] = [];
+  const walk = (d: string): void => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/\.(json|txt|log)$/.test(e.name)) {
+        const text = fs.readFileSync(p, 'utf8');
+        const m = /activat\w*[^\n]{0,40}?(\d+(?:\.\d+)?)\s*ms/i.exec(text);
+        if (m) found.push({ ms: Number(m[1]), from: path.relative(root, p), mtime: fs.statSync(p).mtimeMs });
+      }
+    }
+  };
+  walk(dir);
+  const latest = found.sort((a, b) => b.mtime - a.mtime)[0];
+  return latest ? { ms: latest.ms, from: latest.from } : null;
+}
+
+function gitRevision(): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+function printTable(): void {
+  const header = ['figure', 'value', 'target', ''];
+  const body = rows.map((r) => [r.figure, r.value, r.target, r.ok === null ? '' : r.ok ? 'ok' : 'MISSED']);
+  const widths = header.map((_, c) => Math.max(...[header, ...body].map((r) => (r[c] ?? '').length)));
+  const line = (cells: string[]): string =>
+    cells
+      .map((cell, c) => cell.padEnd(widths[c] ?? 0))
+      .join('  ')
+      .trimEnd();
+  console.log(line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const r of body) console.log(line(r));
+}
+
+results['revision'] = gitRevision();
+if (!results['exposeGc']) console.error('note: run with node --expose-gc for clean heap figures');
+if (wanted('b')) sectionAnalysis();
+if (wanted('c')) sectionIncremental();
+if (wanted('d')) sectionIptables();
+if (wanted('e')) sectionTrace();
+if (wanted('g')) sectionPackage();
+results['rows'] = rows;
+fs.writeFileSync(path.join(root, 'bench', 'results.json'), JSON.stringify(results, null, 2) + '\n');
+console.log('');
+printTable();
+console.log(
+  `\nwritten: bench/results.json (${results['revision'] as string}); medians of several runs; machines are noisy, compare the ratios`,
+);
