@@ -12,6 +12,7 @@ import { appendFieldPathKey } from '../../src/engine/load/yamlDocuments';
 import { formatFieldPath } from '../../src/engine/model';
 import type { Pod } from '../../src/engine/model';
 import { PodLabelIndex, selectedPods } from '../../src/engine/reconcile/endpointSlices';
+import { byteLength } from '../../src/engine/reconcile/apiserver/apimachineryValidation';
 
 /** Everything in an Analysis, field ranges included, as text. */
 function snapshot(analysis: Analysis): string {
@@ -214,6 +215,19 @@ void test('PodLabelIndex selects the pods a scan selects, in the same order', ()
         );
         const svc = { metadata: { namespace }, selector } as unknown as Parameters<typeof selectedPods>[0];
         assert.deepEqual(selectedPods(svc, new PodLabelIndex(pods)), selectedPods(svc, pods));
+      },
+    ),
+    { seed: 9 },
+  );
+});
+
+void test('byteLength counts UTF-8 bytes as TextEncoder does (lone surrogates included)', () => {
+  fc.assert(
+    fc.property(
+      fc.string({ unit: 'binary' }),
+      fc.string({ unit: fc.integer({ min: 0xd7f0, max: 0xe010 }).map((c) => String.fromCharCode(c)) }),
+      (a, b) => {
+        for (const s of [a, b, a + b]) assert.equal(byteLength(s), new TextEncoder().encode(s).length);
       },
     ),
     { seed: 9 },

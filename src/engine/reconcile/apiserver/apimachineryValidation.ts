@@ -31,9 +31,19 @@ export function inclusiveRangeError(lo: number, hi: number): string {
   return `must be between ${lo} and ${hi}, inclusive`;
 }
 
-/** Go's len() counts bytes. */
-function byteLength(value: string): number {
-  return new TextEncoder().encode(value).length;
+/** Go's len() counts bytes: the UTF-8 length (a lone surrogate encodes as U+FFFD, 3 bytes). */
+export function byteLength(value: string): number {
+  let bytes = 0;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && (value.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
 }
 
 export function isDNS1123Label(value: string): string[] {
