@@ -108,6 +108,7 @@ function originFor(a: Analysis, pick: number): RequestOptions {
 function silently<T>(fn: () => T): T {
   const printed: string[] = [];
   const saved = {
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- saved to be put back as is
     emitWarning: process.emitWarning,
     log: console.log,
     warn: console.warn,
@@ -119,7 +120,7 @@ function silently<T>(fn: () => T): T {
     (...args: unknown[]): void => {
       printed.push(`${channel}: ${args.map(String).join(' ')}`);
     };
-  process.emitWarning = record('process.emitWarning') as typeof process.emitWarning;
+  process.emitWarning = record('process.emitWarning');
   console.log = record('console.log');
   console.warn = record('console.warn');
   console.error = record('console.error');

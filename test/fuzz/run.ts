@@ -51,7 +51,12 @@ for (let b = 0; completed < totalRuns; b++) {
     else if (ms < 1000) histogram.under1000++;
     else histogram.over1000++;
     if (ms > maxMs) maxMs = ms;
-    if (ms > 1000) slow.push({ ms, call: t.slowestCall, seed, c });
+    if (ms > 1000) {
+      slow.push({ ms, call: t.slowestCall, seed, c });
+      const file = join(findingsDir, `slow-seed${seed}-${Math.round(ms)}ms.json`);
+      writeFileSync(file, JSON.stringify({ ms, call: t.slowestCall, seed, c }, null, 2));
+      console.log(`[fuzz] slow: ${ms.toFixed(0)} ms in ${t.slowestCall} (seed ${seed}) → ${file}`);
+    }
   });
   // Find failures without shrinking (a shrink re-runs the whole pipeline many times)…
   const details = fc.check(property, { seed, numRuns, endOnFailure: true });
@@ -103,10 +108,6 @@ for (const [sig, n] of signatures) console.log(`  ${n}× ${sig}`);
 console.log(
   `slowest engine call per case: <10 ms ${histogram.under10}, 10-100 ms ${histogram.under100}, 100-1000 ms ${histogram.under1000}, >1 s ${histogram.over1000}; max ${maxMs.toFixed(0)} ms`,
 );
-for (const s of slow.slice(0, 10)) {
-  const file = join(findingsDir, `slow-seed${s.seed}-${Math.round(s.ms)}ms.json`);
-  writeFileSync(file, JSON.stringify(s, null, 2));
-  console.log(`  slow: ${s.ms.toFixed(0)} ms in ${s.call} (seed ${s.seed}) → ${file}`);
-}
+for (const s of slow.slice(0, 10)) console.log(`  slow: ${s.ms.toFixed(0)} ms in ${s.call} (seed ${s.seed})`);
 console.log(`elapsed: ${((Date.now() - started) / 1000).toFixed(0)} s`);
 process.exitCode = failures > 0 || histogram.over1000 > 0 ? 1 : 0;

@@ -3,19 +3,28 @@ import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments
 import type { Document, Node as YamlNode } from 'yaml';
 import type { Diagnostic, LoadedFile, LoadedObject, SourceRange } from '../model';
 import { formatFieldPath } from '../model';
+import { findExcessiveNesting } from './nesting';
 
 export interface LoadLimits {
   /** Largest file read, in bytes; bigger files get an info diagnostic and are skipped. */
   maxFileBytes: number;
   /** yaml's alias expansion guard against "billion laughs". */
   maxAliasCount: number;
+  /** Documents analysed per file; the rest are reported and not parsed. */
   maxDocuments: number;
+  /**
+   * Deepest nesting (block and flow levels) parsed; deeper files get a warning and are
+   * skipped. yaml's parser slows quadratically with depth and overflows the stack near
+   * 1,000 levels; Kubernetes objects nest a few dozen.
+   */
+  maxNestingDepth: number;
 }
 
 export const DEFAULT_LOAD_LIMITS: LoadLimits = {
   maxFileBytes: 20 * 1024 * 1024,
   maxAliasCount: 100,
   maxDocuments: 20000,
+  maxNestingDepth: 256,
 };
 
 const CLUSTER_SCOPED = new Set([
@@ -36,7 +45,19 @@ const CLUSTER_SCOPED = new Set([
 ]);
 
 /** Go-template / Helm markers: such files are not Kubernetes objects until rendered. */
-const TEMPLATE_MARKER = /\{\{[-\s]?[\s\S]*?\}\}/;
+/**
+ * The first `{{ … }}` (Go-template / Helm / Jinja marker): two indexOf calls, linear.
+ * (A regex /\{\{[\s\S]*?\}\}/ took seconds on a file of `{{{{…` — quadratic.)
+ */
+function findTemplateMarker(text: string): { index: number; end: number } | null {
+  const open = text.indexOf('{{');
+  if (open < 0) return null;
+  const close = text.indexOf('}}', open + 2);
+  return close < 0 ? null : { index: open, end: close + 2 };
+}
+
+/** Templated YAML that is not Kubernetes (GitHub Actions `${{ }}`, Ansible/Jinja) is not ours: ignored silently. */
+const KUBERNETES_KEYS = [/^[ \t-]*apiVersion[ \t]*:/m, /^[ \t-]*kind[ \t]*:/m];
 
 export function loadYamlFile(
   file: string,
@@ -68,21 +89,40 @@ export function loadYamlFile(
     const e = lineCounter.linePos(last);
     return { file, line: s.line, column: s.col, endLine: e.line, endColumn: e.col };
   };
-  const templated = TEMPLATE_MARKER.exec(text);
+  const templated = findTemplateMarker(text);
   if (templated) {
-    const at = templated.index;
+    if (!KUBERNETES_KEYS.every((re) => re.test(text))) return result;
     result.diagnostics.push({
-      range: toRange(at, at + templated[0].length),
+      range: toRange(templated.index, templated.end),
       severity: 'info',
       code: 'template-skipped',
       message:
-        'skipped: this file is a Helm/Go template ({{ … }}); render it (helm template) to analyse the result',
+        'skipped: this file is a Helm/Go/Jinja template ({{ … }}); render it (e.g. helm template) to analyse the result',
     });
     return result;
   }
+  const tooDeep = findExcessiveNesting(text, limits.maxNestingDepth);
+  if (tooDeep) {
+    result.diagnostics.push({
+      range: toRange(tooDeep.offset, tooDeep.offset + 1),
+      severity: 'warning',
+      code: 'yaml-too-deep',
+      message: `skipped: YAML nested more than ${limits.maxNestingDepth} levels deep (setting kubepath.maxNestingDepth)`,
+    });
+    return result;
+  }
+  // Parsing documents that would then be dropped costs seconds: cut the text after the last one kept.
+  let documentCount = 1;
+  let parsedText = text;
+  const marker = /^---(?=[ \t\r\n]|$)/gm;
+  for (let m = marker.exec(text); m; m = marker.exec(text)) {
+    if (m.index === 0) continue;
+    documentCount++;
+    if (documentCount === limits.maxDocuments + 1) parsedText = text.slice(0, m.index);
+  }
   let documents: Document.Parsed[];
   try {
-    documents = parseAllDocuments(text, {
+    documents = parseAllDocuments(parsedText, {
       prettyErrors: false,
       uniqueKeys: true,
       // The engine has no side effects: yaml would call process.emitWarning (e.g. for a
@@ -94,12 +134,12 @@ export function loadYamlFile(
     return result;
   }
   if (!Array.isArray(documents)) documents = [documents];
-  if (documents.length > limits.maxDocuments) {
+  if (documents.length > limits.maxDocuments || documentCount > limits.maxDocuments) {
     result.diagnostics.push({
       range: toRange(0, 0),
       severity: 'info',
       code: 'file-too-large',
-      message: `only the first ${limits.maxDocuments} of ${documents.length} YAML documents are analysed`,
+      message: `only the first ${limits.maxDocuments} of ${Math.max(documentCount, documents.length)} YAML documents are analysed (setting kubepath.maxDocuments)`,
     });
     documents = documents.slice(0, limits.maxDocuments);
   }
@@ -124,7 +164,7 @@ export function loadYamlFile(
         range,
         severity: 'error',
         code: 'yaml-syntax',
-        message: `YAML error: ${firstLine(err instanceof Error ? err.message : String(err))}`,
+        message: `YAML error: ${firstLine(err instanceof Error ? err.message : String(err))}${/alias/i.test(String(err)) ? ` (more than ${limits.maxAliasCount} alias expansions; setting kubepath.maxAliasCount)` : ''}`,
       });
       return;
     }
