@@ -5,6 +5,7 @@ import type { LoadLimits } from './load';
 import { DEFAULT_LOAD_LIMITS } from './load';
 import { defaultClusterProfile, loadClusterProfile, PROFILE_FILE_NAME } from './load/profile';
 import type { LoadedProfile } from './load/profile';
+import { kustomizePatchFiles, kustomizePatchSkipped } from './load/kustomize';
 import { createReconcileCache, reconcile } from './reconcile';
 import type { ReconcileCache } from './reconcile';
 
@@ -59,7 +60,13 @@ function combine(
     diagnostics.push(...loadedProfile.diagnostics);
   }
   const objects: LoadedObject[] = [];
+  const patches = kustomizePatchFiles(loaded);
   for (const file of loaded) {
+    const listedIn = patches.get(file.file);
+    if (listedIn !== undefined) {
+      diagnostics.push(kustomizePatchSkipped(file.file, listedIn));
+      continue;
+    }
     for (const o of file.objects) objects.push(o);
     for (const d of file.diagnostics) diagnostics.push(d);
   }

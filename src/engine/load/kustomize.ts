@@ -1,0 +1,71 @@
+// Kustomize overlays: the files a kustomization lists as patches are partial objects
+// (`spec: {replicas: 5}`) that `kustomize build` merges into a base. Analysed on their
+// own they would be reported as invalid and would override the base. kubepath analyses
+// the plain resources and skips the patches with an info diagnostic; the
+// `kustomization.yaml` itself is configuration and yields nothing.
+import type { Diagnostic, LoadedFile } from '../model';
+import { fileStartRange } from '../model';
+import { isPlainObject } from './yamlDocuments';
+
+const KUSTOMIZE_KINDS = new Set(['Kustomization', 'Component']);
+
+/** Patch file path → the kustomization that lists it. Paths are '/'-separated, as given. */
+export function kustomizePatchFiles(files: readonly LoadedFile[]): Map<string, string> {
+  const patches = new Map<string, string>();
+  for (const file of files) {
+    for (const o of file.objects) {
+      if (!KUSTOMIZE_KINDS.has(o.kind) || !o.apiVersion.startsWith('kustomize.config.k8s.io/')) continue;
+      const dir = o.file.includes('/') ? o.file.slice(0, o.file.lastIndexOf('/')) : '';
+      for (const relative of patchPaths(o.raw)) {
+        const path = joinPath(dir, relative);
+        if (!patches.has(path)) patches.set(path, o.file);
+      }
+    }
+  }
+  return patches;
+}
+
+export function kustomizePatchSkipped(file: string, kustomization: string): Diagnostic {
+  return {
+    range: fileStartRange(file),
+    severity: 'info',
+    code: 'kustomize-patch-skipped',
+    message: `skipped: a kustomize patch listed in ${kustomization}; kubepath analyses the resources as written, not the overlay (run kustomize build to analyse the result)`,
+  };
+}
+
+function patchPaths(raw: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  const fromEntries = (value: unknown): void => {
+    if (!Array.isArray(value)) return;
+    for (const entry of value) {
+      if (isPlainObject(entry) && typeof entry['path'] === 'string') out.push(entry['path']);
+    }
+  };
+  fromEntries(raw['patches']);
+  fromEntries(raw['patchesJson6902']);
+  const strategic = raw['patchesStrategicMerge'];
+  if (Array.isArray(strategic)) {
+    // Entries are file paths or inline YAML patches.
+    for (const entry of strategic)
+      if (typeof entry === 'string' && !entry.includes('\n')) out.push(entry.trim());
+  }
+  return out.filter((p) => p !== '' && !/^[a-z][a-z0-9+.-]*:\/\//i.test(p));
+}
+
+/** `dir` + `relative`, resolving `.` and `..` ('/'-separated; no Node path module in the engine). */
+export function joinPath(dir: string, relative: string): string {
+  const absolute = relative.startsWith('/');
+  const parts = absolute ? [] : dir.split('/').filter((p) => p !== '' && p !== '.');
+  const leadingUp: string[] = [];
+  for (const part of relative.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') {
+      if (parts.length > 0 && parts[parts.length - 1] !== '..') parts.pop();
+      else leadingUp.push('..');
+    } else parts.push(part);
+  }
+  const joined = [...leadingUp, ...parts].join('/');
+  const keepRoot = absolute || dir.startsWith('/');
+  return keepRoot ? `/${joined}` : joined;
+}
