@@ -2,12 +2,14 @@ import * as vscode from 'vscode';
 import { looksLikeKubernetes, PROFILE_FILE_NAME } from './detect';
 import { analyzer } from './engine';
 import { background, createLog, guard, guardAsync, log } from './log';
+import { portKey, serviceId } from './requestPathModel';
 import { REQUEST_PATH_VIEW_ID, RequestPathView, workspaceModelSources } from './requestPathView';
 import { DiagnosticsPublisher, FixProvider } from './diagnostics';
 import { IPTABLES_SCHEME, IptablesDocumentProvider, showIptables } from './iptablesDocument';
 import { KUBERNETES_SELECTOR, registerLanguageFeatures } from './language';
 import { selectClusterProfile } from './profileCommand';
-import { runTraceCommand, TRACE_SCHEME, traceDocuments } from './traceCommand';
+import { runTraceCommand } from './traceCommand';
+import type { ShowInPanel } from './traceCommand';
 import { WorkspaceModel } from './workspaceModel';
 
 export const COMMANDS = {
@@ -47,7 +49,6 @@ export function activateKubepath(context: vscode.ExtensionContext, host: HostKin
         IPTABLES_SCHEME,
         new IptablesDocumentProvider(model),
       ),
-      vscode.workspace.registerTextDocumentContentProvider(TRACE_SCHEME, traceDocuments),
     );
   }
 
@@ -98,8 +99,17 @@ export function activateKubepath(context: vscode.ExtensionContext, host: HostKin
       return guardAsync(id, undefined, () => run(...args));
     });
   if (model) {
+    const showInPanel: ShowInPanel = (cluster, service, port, entry, node) => {
+      const multiRoot = model.all().length > 1;
+      return requestPath.show({
+        serviceId: serviceId(multiRoot ? cluster.folder.name : '', service),
+        portKey: portKey(port),
+        entry,
+        node,
+      });
+    };
     context.subscriptions.push(
-      command(COMMANDS.traceRequest, (arg) => runTraceCommand(model, arg)),
+      command(COMMANDS.traceRequest, (arg) => runTraceCommand(model, arg, showInPanel)),
       command(COMMANDS.showIptables, (arg) => showIptables(model, typeof arg === 'string' ? arg : undefined)),
       command(COMMANDS.selectClusterProfile, () => selectClusterProfile(model)),
       command(COMMANDS.refresh, () => model.reload()),

@@ -1,31 +1,21 @@
 import * as vscode from 'vscode';
-import type { ServiceState } from '../engine/model';
+import type { ServicePort, ServiceState } from '../engine/model';
 import { traceRunner } from './engine';
 import type { TraceRequestArgs } from './hoverText';
 import { log } from './log';
-import { entryPointsFor, renderTrace } from './traceText';
+import type { RequestTrace } from '../engine/trace/request';
+import { entryPointsFor, originText, renderTrace } from './traceText';
 import type { EntryPoint, TraceRequest } from './traceText';
 import type { FolderCluster, WorkspaceModel } from './workspaceModel';
 
-export const TRACE_SCHEME = 'kubepath-trace';
-
-/** Read-only documents holding trace results (until the side panel shows them). */
-export class TraceDocumentProvider implements vscode.TextDocumentContentProvider {
-  private readonly texts = new Map<string, string>();
-  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
-  readonly onDidChange = this.changed.event;
-
-  set(uri: vscode.Uri, text: string): void {
-    this.texts.set(uri.toString(), text);
-    this.changed.fire(uri);
-  }
-
-  provideTextDocumentContent(uri: vscode.Uri): string {
-    return this.texts.get(uri.toString()) ?? '';
-  }
-}
-
-export const traceDocuments = new TraceDocumentProvider();
+/** Shows a traced service/port/entry in the side panel (the request path view). */
+export type ShowInPanel = (
+  cluster: FolderCluster,
+  service: ServiceState,
+  port: ServicePort,
+  entry: EntryPoint['entry'],
+  node: string | null,
+) => Promise<void>;
 
 function isTraceArgs(value: unknown): value is TraceRequestArgs {
   if (typeof value !== 'object' || value === null) return false;
@@ -58,10 +48,14 @@ async function pickService(
 
 /**
  * "Kubepath: Trace Request": from a CodeLens/hover (args name the service and port) or the
- * palette (quick picks: service, port, entry point). Shows the result as a document and in
- * the output channel.
+ * palette (quick picks: service, port, entry point). Shows the path in the side panel and
+ * the full hop list in the output channel.
  */
-export async function runTraceCommand(model: WorkspaceModel, arg: unknown): Promise<void> {
+export async function runTraceCommand(
+  model: WorkspaceModel,
+  arg: unknown,
+  showInPanel?: ShowInPanel,
+): Promise<void> {
   await model.start();
   await model.settled();
   let cluster: FolderCluster | undefined;
@@ -106,32 +100,42 @@ export async function runTraceCommand(model: WorkspaceModel, arg: unknown): Prom
   );
   if (!entry) return;
   let request: TraceRequest = entry.entry.request;
-  if (entry.entry.needsPod) {
+  if (!request.from) {
     const pod = await vscode.window.showQuickPick(
       analysis.pods.map((p) => ({
         label: `${p.metadata.namespace}/${p.metadata.name}`,
         description: `${p.podIP} on ${p.nodeName}`,
+        pod: p,
       })),
       { title: 'Kubepath: send from pod…' },
     );
     if (!pod) return;
-    request = { ...request, from: `pod:${pod.label}` };
+    request = {
+      ...request,
+      from: { kind: 'pod', namespace: pod.pod.metadata.namespace, name: pod.pod.metadata.name },
+      node: pod.pod.nodeName,
+    };
   }
   if (!traceRunner) {
-    const message = `Kubepath: tracing ${request.target} from ${request.from} is not available yet (the request tracer has not landed in the engine).`;
+    const message = `Kubepath: tracing ${request.target} from ${originText(request.from)} is not available yet (the request tracer has not landed in the engine).`;
     log().warn(message);
     await vscode.window.showInformationMessage(message);
     return;
   }
   const started = Date.now();
-  const trace = traceRunner(analysis, request);
-  const text = renderTrace(analysis, trace);
-  log().info(`trace ${request.target} from ${request.from} in ${Date.now() - started} ms\n${text}`);
-  const uri = vscode.Uri.from({
-    scheme: TRACE_SCHEME,
-    path: `/Trace ${service.service.metadata.name}-${port.port}.txt`,
-  });
-  traceDocuments.set(uri, text);
-  const doc = await vscode.workspace.openTextDocument(uri);
-  await vscode.window.showTextDocument(doc, { preview: false, viewColumn: vscode.ViewColumn.Beside });
+  let trace: RequestTrace;
+  try {
+    trace = traceRunner(analysis, request);
+  } catch (error) {
+    // TraceTargetError: a bad target/origin, worded for the user.
+    const message = `Kubepath: cannot trace ${request.target}: ${error instanceof Error ? error.message : String(error)}`;
+    log().warn(message);
+    await vscode.window.showWarningMessage(message);
+    return;
+  }
+  const text = renderTrace(trace);
+  log().info(`trace ${request.target} from ${trace.from} in ${Date.now() - started} ms\n${text}`);
+  log().show(true);
+  const node = request.from?.kind === 'pod' ? (request.node ?? null) : entry.entry.node;
+  if (showInPanel) await showInPanel(cluster, service, port, entry.entry.entry, node);
 }

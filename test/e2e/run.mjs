@@ -123,7 +123,10 @@ async function runStep(ctx, step) {
         return;
       }
       const shot = await ctx.shot(`FAILED-${step.id}-attempt${attempt}`).catch(() => 'no screenshot');
-      const message = String(error?.message ?? error).split('\n')[0];
+      const lines = String(error?.message ?? error).split('\n');
+      // Playwright puts the locator it was waiting for in its call log: keep it.
+      const waitingFor = lines.find((l) => l.includes('waiting for'))?.trim();
+      const message = `${lines[0]}${waitingFor ? ` (${waitingFor})` : ''}`;
       if (attempt === 2 || step.noRetry) {
         results.add(step.name, 'fail', `${message} (${shot})`);
         return;

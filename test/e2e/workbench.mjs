@@ -47,6 +47,24 @@ export async function pickQuickItem(page, text) {
   await row.click();
 }
 
+/** Hides the bottom panel (Problems, Output) so editors show as many lines as possible. */
+export async function hidePanel(page) {
+  if (await page.locator('.part.panel').isVisible()) {
+    await runCommand(page, 'View: Hide Panel');
+    await page.locator('.part.panel').waitFor({ state: 'hidden' });
+  }
+}
+
+/** Moves the cursor of the active editor to a 1-based line (Ctrl+G), so that line is rendered. */
+export async function goToLine(page, line) {
+  await closeQuickInput(page);
+  await page.keyboard.press('Control+G');
+  await page.locator(QUICK_INPUT).waitFor({ state: 'visible' });
+  await page.keyboard.type(String(line));
+  await page.keyboard.press('Enter');
+  await page.locator(QUICK_INPUT).waitFor({ state: 'hidden' });
+}
+
 /** Opens a workspace file with Quick Open (Ctrl+P) and waits for its editor to be active. */
 export async function openFile(page, relativePath) {
   const base = path.basename(relativePath);
@@ -56,7 +74,8 @@ export async function openFile(page, relativePath) {
   await page.keyboard.type(relativePath);
   const row = page.locator(QUICK_ROW, { hasText: base }).filter({ hasText: path.dirname(relativePath) });
   await row.first().waitFor();
-  await page.keyboard.press('Enter');
+  // Click the matching row: Enter would take whichever row is focused while results still stream in.
+  await row.first().click();
   await page.locator('.tabs-container .tab.active', { hasText: base }).waitFor();
   await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().waitFor();
 }
