@@ -82,7 +82,7 @@ void describe('position lookup', () => {
     const pos = at('k8s/svc.yaml', SERVICE, 'name: web', 'web');
     const object = objectAt(analysis, 'k8s/svc.yaml', pos);
     assert.equal(object?.kind, 'Service');
-    assert.equal(fieldPathAt(object!, pos), 'metadata.name');
+    assert.equal(fieldPathAt(object, pos), 'metadata.name');
   });
 
   void it('classifies name, port, targetPort and selector positions of a Service', () => {
