@@ -171,6 +171,27 @@ export const steps = [
     },
   },
   {
+    id: 'bad-input',
+    name: 'broken YAML typed into an editor gives one yaml-syntax problem; reverting clears it',
+    async run({ page, shot }) {
+      await openFile(page, 'e2e-smoke/web.yaml');
+      await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
+      await page.keyboard.press('Control+End');
+      await page.keyboard.type('bad: x: y');
+      const rows = await problemsContaining(page, 'yaml-syntax', 30_000);
+      const syntax = rows.filter((r) => r.includes('yaml-syntax'));
+      await shot('bad-input-yaml-syntax');
+      if (syntax.length !== 1)
+        throw new Error(`expected one yaml-syntax problem, got: ${syntax.join(' | ')}`);
+      // Back to the text on disk: the problem must go away with the unsaved edit.
+      await openFile(page, 'e2e-smoke/web.yaml');
+      await runCommand(page, 'File: Revert File');
+      await page.locator('.tabs-container .tab.active.dirty').waitFor({ state: 'detached' });
+      await problemsWithout(page, 'yaml-syntax', 30_000);
+      return syntax[0];
+    },
+  },
+  {
     id: 'iptables',
     name: 'Show iptables Rules for Node opens node-1 rules with the chains the hover names',
     async run({ page, dirs, shot }) {
