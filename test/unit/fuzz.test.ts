@@ -91,3 +91,32 @@ void test('fuzz finding: a collection used as a key printed a process warning (y
   }
   assert.deepEqual(warnings, []);
 });
+
+void test('fuzz finding: a deep list or map used as a key took seconds in toJS; now a yaml-syntax error at the key', () => {
+  const deepKey = (d: number): string => `${'{a: '.repeat(d)}x${'}'.repeat(d)}`;
+  const texts = [
+    `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata:\n  ? ${deepKey(250)}\n  : v\n`,
+    // In a flow map an entry without `:` is a key with a null value.
+    `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {\n  ${deepKey(250)}\n}\n`,
+    'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\na: &k [1]\n*k : v\n',
+  ];
+  for (const text of texts) {
+    const start = performance.now();
+    const { objects, diagnostics } = loadYamlFile('k.yaml', text);
+    assert.ok(performance.now() - start < 1000, 'well under a second');
+    assert.equal(objects.length, 0);
+    assert.deepEqual(
+      diagnostics.map((d) => [d.code, d.severity, d.range.line]),
+      [['yaml-syntax', 'error', 5]],
+    );
+    assert.match(diagnostics[0]!.message, /a mapping key must be a scalar/);
+    checkCase(one(text));
+  }
+  // Scalar keys, `?` in values and IPv6 brackets are untouched.
+  const fine = loadYamlFile(
+    'ok.yaml',
+    'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata:\n  url: "http://x?y=1"\n  ip: "[::1]:80"\n  ? plain\n  : v\n',
+  );
+  assert.deepEqual(fine.diagnostics, []);
+  assert.equal(fine.objects.length, 1);
+});

@@ -1,5 +1,5 @@
 // YAML text → Kubernetes objects with the source range of every value.
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments } from 'yaml';
+import { isAlias, isCollection, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments } from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
 import type { Diagnostic, LoadedFile, LoadedObject, SourceRange } from '../model';
 import { formatFieldPath } from '../model';
@@ -155,6 +155,17 @@ export function loadYamlFile(
       });
       return;
     }
+    const collectionKey = findCollectionKey(doc.contents, doc);
+    if (collectionKey?.range) {
+      result.diagnostics.push({
+        range: toRange(collectionKey.range[0], collectionKey.range[1]),
+        severity: 'error',
+        code: 'yaml-syntax',
+        message:
+          'YAML error: a mapping key must be a scalar (Kubernetes cannot convert a list or map used as a key to JSON)',
+      });
+      return;
+    }
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: limits.maxAliasCount });
@@ -172,6 +183,28 @@ export function loadYamlFile(
     collectObjects(value, doc.contents, file, docIndex, toRange, result.objects);
   });
   return result;
+}
+
+/**
+ * A list or map used as a mapping key (`? [a]: b`, `[a]: b`, `{ [a] }`). Kubernetes
+ * rejects them, and yaml's toJS stringifies them at a cost that grows steeply with
+ * their depth (a 250-level key took seconds; fuzzing). About as cheap as toJS.
+ */
+function findCollectionKey(node: unknown, doc: Document.Parsed): YamlNode | null {
+  if (isMap(node)) {
+    for (const pair of node.items) {
+      const key = isAlias(pair.key) ? pair.key.resolve(doc) : pair.key;
+      if (isCollection(key) && isYamlNode(pair.key)) return pair.key;
+      const inValue = findCollectionKey(pair.value, doc);
+      if (inValue) return inValue;
+    }
+  } else if (isSeq(node)) {
+    for (const item of node.items) {
+      const found = findCollectionKey(item, doc);
+      if (found) return found;
+    }
+  }
+  return null;
 }
 
 function collectObjects(
