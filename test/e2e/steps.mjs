@@ -35,6 +35,17 @@ async function waitForLog(dirs, fileRe, re, timeoutMs = 30_000) {
   }
 }
 
+/** Drags the sash on the sidebar's right edge to `x`. */
+async function widenSidebar(page, x) {
+  const box = await page.locator('.part.sidebar').boundingBox();
+  if (!box) return;
+  const y = box.y + box.height / 2;
+  await page.mouse.move(box.x + box.width + 1, y);
+  await page.mouse.down();
+  await page.mouse.move(x, y, { steps: 8 });
+  await page.mouse.up();
+}
+
 function workspaceHas(dirs, relativePath) {
   return fs.existsSync(path.join(dirs.workspace, relativePath));
 }
@@ -308,6 +319,10 @@ export const steps = [
       const count = labels.size;
       fs.writeFileSync(path.join(OUT_DIR, 'd-side-panel-text.txt'), text);
       await shot('d-side-panel-diagram');
+      // A second screenshot with the sidebar dragged wide, so the whole path is visible.
+      await widenSidebar(page, 1100);
+      await hidePanel(page);
+      await shot('d-side-panel-diagram-wide');
       if (count !== 3)
         throw new Error(
           `diagram shows ${count} distinct pod IP:80 labels, expected 3: ${text.replace(/\s+/g, ' ').slice(0, 300)}`,
