@@ -9,7 +9,7 @@ import { checkCase, checkDiagnosticRange } from '../fuzz/pipeline';
 import { analyzeWorkspace } from '../../src/engine';
 import { loadYamlFile } from '../../src/engine/load';
 
-const QUICK_RUNS = Number(process.env['KUBEPATH_FUZZ_RUNS'] ?? 150);
+const QUICK_RUNS = Number(process.env['KUBEPATH_FUZZ_RUNS'] ?? 200);
 
 void test(`fuzz (quick, ${QUICK_RUNS} seeded cases): never throws, ranges inside files, deterministic`, () => {
   fc.assert(
