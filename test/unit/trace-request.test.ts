@@ -231,3 +231,38 @@ void test('unknown names are NXDOMAIN; a pasted iptables-save replaces the predi
   assert.ok(!t.branches.some((b) => b.ip === lost));
   assert.ok(t.branches.some((b) => b.outcome === 'reached'));
 });
+
+void test('large workspaces: a trace over the matching Services only gives the full dump verdicts', () => {
+  const files = Array.from({ length: 210 }, (_, i) =>
+    app(
+      `app${i}`,
+      1 + (i % 3),
+      `  type: ${i % 2 ? 'NodePort' : 'ClusterIP'}\n  ports: [{port: 80, targetPort: http}]\n`,
+    ),
+  );
+  const a = analyzeWorkspace({ files });
+  assert.equal(a.services.length, 210);
+  const svc = a.services.find((s) => s.service.metadata.name === 'app7')!;
+  const nodePort = svc.service.ports[0]!.nodePort;
+  const node = a.profile.nodes[1]!;
+  for (const [target, from] of [
+    [`${svc.service.clusterIP}:80`, { kind: 'node', node: node.name }],
+    [`${node.ips[0]}:${nodePort}`, { kind: 'internet' }],
+  ] as const) {
+    const scoped = traceRequest(a, target, { from, node: node.name });
+    assert.match(scoped.notes.join(' '), /the rules traced are those of the 1 that can match/);
+    const full = generateIptables(
+      { services: a.services.map((s) => s.service), endpointSlices: a.endpointSlices },
+      kubeProxyNodeFor(a.profile, node.name),
+    );
+    const unscoped = traceRequest(a, target, {
+      from,
+      node: node.name,
+      iptablesSave: { file: 'full', text: full.iptablesSave },
+    });
+    const summary = (t: RequestTrace) =>
+      t.branches.map((b) => [b.ip, b.port, b.outcome, b.masquerade, b.probability]);
+    assert.deepEqual(summary(scoped), summary(unscoped), target);
+    assert.equal(scoped.outcome, 'reached');
+  }
+});

@@ -447,6 +447,7 @@ export function traceRequest(
   if (dest.kind === 'pod') {
     notes.push(`${destinationIP} is a pod IP: no Service rules apply`);
   }
+  const scopeNotes = new Set<string>();
   const branches = nodeRules(
     state,
     nodeName,
@@ -454,6 +455,7 @@ export function traceRequest(
     entry,
     options,
     1,
+    scopeNotes,
   );
   return finish(
     targetText,
@@ -461,7 +463,7 @@ export function traceRequest(
     { sourceIP, destinationIP, destinationPort: port, protocol },
     hops,
     branches,
-    notes,
+    [...notes, ...scopeNotes],
   );
 }
 
@@ -486,24 +488,77 @@ function finish(
   return { target, from, packet, hops, branches, outcome, notes };
 }
 
+/**
+ * Above this many Services a trace generates only the rules of the Services that can
+ * match its packet: the verdict is the same (other Services' rules match other
+ * destinations), and tracing stays fast in large workspaces. Line numbers then refer
+ * to that smaller dump, not to `kubepath iptables` output.
+ */
+export const TRACE_SCOPE_THRESHOLD = 200;
+
+interface NodeDump {
+  dump: IptablesDump;
+  localAddresses: string[];
+  /** Services whose rules the dump holds, when scoped. */
+  scopedTo: number | null;
+}
+
+/** Generated dumps per analysis and node (and scope), so repeated traces do not regenerate them. */
+const dumpCache = new WeakMap<ClusterState, Map<string, NodeDump>>();
+
+/** Services that own a rule able to match a packet to `ip:port` on this node. */
+function servicesMatching(state: ClusterState, ip: string, port: number, local: boolean): ServiceState[] {
+  return state.services.filter((s) => {
+    const svc = s.service;
+    if (svc.clusterIP === ip || svc.externalIPs.includes(ip)) return true;
+    if (s.loadBalancer?.ingress.some((i) => i.ip === ip)) return true;
+    return local && svc.ports.some((p) => p.nodePort === port || svc.healthCheckNodePort === port);
+  });
+}
+
 function dumpFor(
   state: ClusterState,
   nodeName: string,
   options: RequestOptions,
-): { dump: IptablesDump; localAddresses: string[] } {
+  packet: NonNullable<RequestTrace['packet']>,
+): NodeDump {
   const node = kubeProxyNodeFor(state.profile, nodeName);
   const localAddresses = [...node.ips];
   // kube-proxy's rules for external IPs and LB IPs do not make them LOCAL; only node addresses are.
-  if (options.iptablesSave)
-    return { dump: parseIptablesSave(options.iptablesSave.text, options.iptablesSave.file), localAddresses };
-  const rules = generateIptables(
-    { services: state.services.map((s) => s.service), endpointSlices: state.endpointSlices },
-    node,
-  );
-  return {
+  if (options.iptablesSave) {
+    return {
+      dump: parseIptablesSave(options.iptablesSave.text, options.iptablesSave.file),
+      localAddresses,
+      scopedTo: null,
+    };
+  }
+  let services = state.services;
+  let key = nodeName;
+  if (state.services.length > TRACE_SCOPE_THRESHOLD) {
+    const local = localAddresses.includes(packet.destinationIP) || packet.destinationIP.startsWith('127.');
+    services = servicesMatching(state, packet.destinationIP, packet.destinationPort, local);
+    key = `${nodeName}|${services.map((s) => `${s.service.metadata.namespace}/${s.service.metadata.name}`).join(',')}`;
+  }
+  let perState = dumpCache.get(state);
+  if (!perState) {
+    perState = new Map();
+    dumpCache.set(state, perState);
+  }
+  const cached = perState.get(key);
+  if (cached) return cached;
+  const names = new Set(services.map((s) => `${s.service.metadata.namespace}/${s.service.metadata.name}`));
+  const slices =
+    services === state.services
+      ? state.endpointSlices
+      : state.endpointSlices.filter((sl) => names.has(`${sl.metadata.namespace}/${sl.serviceName}`));
+  const rules = generateIptables({ services: services.map((s) => s.service), endpointSlices: slices }, node);
+  const result: NodeDump = {
     dump: parseIptablesSave(rules.iptablesSave, `iptables-save (${nodeName}, predicted)`),
     localAddresses,
+    scopedTo: services === state.services ? null : services.length,
   };
+  perState.set(key, result);
+  return result;
 }
 
 /** Runs one node's rules and turns each branch into a request branch ending at a pod. */
@@ -514,9 +569,15 @@ function nodeRules(
   entry: 'prerouting' | 'output',
   options: RequestOptions,
   weight: number,
+  notes?: Set<string>,
 ): RequestBranch[] {
-  const { dump, localAddresses } = dumpFor(state, nodeName, options);
+  const { dump, localAddresses, scopedTo } = dumpFor(state, nodeName, options, packet);
   const result = tracePacket(dump, packet, entry, { localAddresses, node: nodeName });
+  if (scopedTo !== null) {
+    notes?.add(
+      `${state.services.length} Services: the rules traced are those of the ${scopedTo} that can match this packet; \`kubepath iptables\` shows the node's full dump, whose line numbers differ`,
+    );
+  }
   const attach = serviceSourceFinder(state, dump.file ?? '');
   const shared = result.hops.map(attach);
   return result.branches.map((b) => {
@@ -708,6 +769,7 @@ function loadBalancerTrace(
     return finish(target, 'internet', null, hops, [], []);
   }
   const branches: RequestBranch[] = [];
+  const scopeNotes = new Set<string>();
   for (const nodeName of nodes) {
     const node = state.profile.nodes.find((n) => n.name === nodeName);
     const nodeIP = node?.ips[0] ?? '';
@@ -725,7 +787,7 @@ function loadBalancerTrace(
         node: nodeName,
       },
     );
-    for (const b of nodeRules(state, nodeName, packet, 'prerouting', options, 1 / nodes.length)) {
+    for (const b of nodeRules(state, nodeName, packet, 'prerouting', options, 1 / nodes.length, scopeNotes)) {
       branches.push({ ...b, hops: [nodeHop, ...b.hops] });
     }
   }
@@ -735,7 +797,7 @@ function loadBalancerTrace(
     { sourceIP: INTERNET_CLIENT_IP, destinationIP: address, destinationPort: port, protocol },
     hops,
     branches,
-    [],
+    [...scopeNotes],
   );
 }
 
