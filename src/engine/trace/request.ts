@@ -632,11 +632,23 @@ function nodeRules(
  * kube-proxy names the Service port in each rule's comment (`ns/name:port`); point such
  * hops at that port in the user's YAML, keeping the dump line as well.
  */
+const serviceIndexes = new WeakMap<
+  TraceableState,
+  { byName: Map<string, ServiceState>; objects: Map<string, LoadedObject> }
+>();
+
 function serviceSourceFinder(state: TraceableState, dumpFile: string): (h: TraceHop) => TraceHop {
-  const byName = new Map(state.services.map((s) => [serviceLabel(s), s]));
-  const objects = new Map(
-    (state.objects ?? []).filter((o) => o.kind === 'Service').map((o) => [`${o.namespace}/${o.name}`, o]),
-  );
+  let indexes = serviceIndexes.get(state);
+  if (!indexes) {
+    indexes = {
+      byName: new Map(state.services.map((s) => [serviceLabel(s), s])),
+      objects: new Map(
+        (state.objects ?? []).filter((o) => o.kind === 'Service').map((o) => [`${o.namespace}/${o.name}`, o]),
+      ),
+    };
+    serviceIndexes.set(state, indexes);
+  }
+  const { byName, objects } = indexes;
   return (h) => {
     // Rule hops point into the dump (kept as `line`); the YAML behind the rule is more useful.
     if (h.source && h.source.file !== dumpFile) return h;
