@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { looksLikeKubernetes, PROFILE_FILE_NAME } from './detect';
-import { analyzer } from './engine';
+import { analyzerFactory } from './engine';
 import { background, createLog, guard, guardAsync, log } from './log';
 import { portKey, serviceId } from './requestPathModel';
 import { REQUEST_PATH_VIEW_ID, RequestPathView, workspaceModelSources } from './requestPathView';
@@ -34,7 +34,7 @@ export function activateKubepath(context: vscode.ExtensionContext, host: HostKin
   const manifest = context.extension.packageJSON as { version?: string };
   log().info(`kubepath ${manifest.version ?? '?'} activating (${host.kind} host)`);
 
-  const model = analyzer ? new WorkspaceModel(analyzer) : undefined;
+  const model = analyzerFactory ? new WorkspaceModel(analyzerFactory) : undefined;
   if (model) {
     context.subscriptions.push(model);
     new DiagnosticsPublisher(model, context);

@@ -1,4 +1,4 @@
-import { analyzeWorkspace } from '../engine';
+import { createWorkspaceAnalyzer } from '../engine';
 import { traceRequest } from '../engine/trace/request';
 import type { Analysis } from '../engine';
 import type { RequestTrace } from '../engine/trace/request';
@@ -6,7 +6,24 @@ import type { TraceRequest } from './traceText';
 import type { Analyzer } from './workspaceModel';
 
 // The one place the extension binds to engine entry points.
-export const analyzer: Analyzer | undefined = analyzeWorkspace;
+
+/**
+ * One incremental analyzer per workspace folder: only files whose text changed are
+ * parsed again, and per-object work of unchanged files is reused. Same result as
+ * `analyzeWorkspace`.
+ */
+export function createFolderAnalyzer(): Analyzer {
+  const incremental = createWorkspaceAnalyzer();
+  return (input) => {
+    const wanted = new Set(input.files.map((f) => f.path));
+    for (const path of incremental.paths()) if (!wanted.has(path)) incremental.deleteFile(path);
+    for (const file of input.files) incremental.setFile(file.path, file.text);
+    incremental.setProfile(input.profile ?? null);
+    return incremental.analyze();
+  };
+}
+
+export const analyzerFactory: (() => Analyzer) | undefined = createFolderAnalyzer;
 
 /** The engine's request tracer (DNS → LB → node → iptables → pod). */
 export const traceRunner: ((analysis: Analysis, request: TraceRequest) => RequestTrace) | undefined = (

@@ -29,6 +29,8 @@ export class FolderCluster {
   /** The profile path actually used, relative to the folder ('' = built-in default). */
   profilePath = '';
   timer: ReturnType<typeof setTimeout> | undefined;
+  /** This folder's analyzer (keeps per-file work between runs). */
+  analyze: Analyzer | undefined;
 
   constructor(readonly folder: vscode.WorkspaceFolder) {}
 
@@ -54,7 +56,7 @@ export class WorkspaceModel implements vscode.Disposable {
   readonly onDidChange = this.changed.event;
   private started: Promise<void> | undefined;
 
-  constructor(private readonly analyze: Analyzer) {}
+  constructor(private readonly createAnalyzer: () => Analyzer) {}
 
   /** Loads every folder once; later calls return the same promise. */
   start(): Promise<void> {
@@ -260,7 +262,8 @@ export class WorkspaceModel implements vscode.Disposable {
         if (text !== undefined) files.push({ path, text });
       }
       const started = Date.now();
-      const state = this.analyze({
+      cluster.analyze ??= this.createAnalyzer();
+      const state = cluster.analyze({
         files,
         profile: profileText === undefined ? null : { path: profilePath, text: profileText },
       });
