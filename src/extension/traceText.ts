@@ -1,8 +1,9 @@
 // Request-trace rendering for the output channel and the trace document, and the entry
 // points offered for a Service port. Pure (no vscode).
 import type { Analysis } from '../engine';
-import type { Protocol, ServicePort, ServiceState, TraceHop } from '../engine/model';
-import type { RequestOrigin, RequestTrace } from '../engine/trace/request';
+import type { Protocol, ServicePort, ServiceState } from '../engine/model';
+import type { RequestOrigin } from '../engine/trace/request';
+import { originText as engineOriginText } from '../engine/trace/request';
 
 /** A request to trace, in the terms of the engine's traceRequest (DESIGN.md `kubepath trace`). */
 export interface TraceRequest {
@@ -15,17 +16,7 @@ export interface TraceRequest {
 }
 
 export function originText(origin: RequestOrigin | null): string {
-  if (!origin) return 'a pod';
-  switch (origin.kind) {
-    case 'internet':
-      return 'internet';
-    case 'node':
-      return `node:${origin.node}`;
-    case 'pod':
-      return `pod:${origin.namespace}/${origin.name}`;
-    case 'ip':
-      return `ip:${origin.ip}`;
-  }
+  return origin ? engineOriginText(origin) : 'a pod';
 }
 
 export interface EntryPoint {
@@ -97,41 +88,4 @@ export function entryPointsFor(analysis: Analysis, state: ServiceState, port: Se
   return out;
 }
 
-function percent(p: number): string {
-  const v = p * 100;
-  return `${Number.isInteger(v) ? v.toFixed(0) : v.toFixed(1)}%`;
-}
-
-function hopLine(hop: TraceHop): string {
-  const places = [
-    hop.line !== undefined ? `${hop.node ? `${hop.node} ` : ''}iptables:${hop.line}` : '',
-    hop.source ? `${hop.source.file}:${hop.source.line}` : '',
-  ].filter(Boolean);
-  const where = places.length > 0 ? `  [${places.join(' ')}]` : '';
-  const what =
-    hop.kind === 'rule'
-      ? (hop.rule ?? hop.name)
-      : `${hop.name}${hop.detail && hop.kind !== 'chain' ? `  ${hop.detail}` : ''}`;
-  return `${hop.kind.padEnd(12)} ${what}${where}`;
-}
-
-/** Plain text for the output channel and the trace document. */
-export function renderTrace(trace: RequestTrace): string {
-  const p = trace.packet;
-  const packet = p ? ` (${p.protocol} ${p.sourceIP} → ${p.destinationIP}:${p.destinationPort})` : '';
-  const reached = trace.branches.filter((b) => b.outcome === 'reached');
-  const lines = [`Trace ${trace.target} from ${trace.from}${packet}: ${trace.outcome}`, '', 'Hops:'];
-  for (const hop of trace.hops) lines.push(`  ${hopLine(hop)}`);
-  lines.push('', `Branches (${trace.branches.length}, ${reached.length} reach a pod):`);
-  trace.branches.forEach((b, i) => {
-    const to = b.ip ? `${b.ip}:${b.port ?? '?'}` : 'no DNAT';
-    const who = b.pod ? ` pod ${b.namespace ?? ''}/${b.pod}` : '';
-    const flags = `${b.masquerade ? ' (source masqueraded)' : ''}${b.uncertain ? ' (uncertain)' : ''}`;
-    lines.push(
-      `  ${i + 1}. ${percent(b.probability)} via ${b.node ?? '-'} → ${to}${who}${flags}: ${b.outcome}`,
-    );
-    for (const hop of b.hops) lines.push(`       ${hopLine(hop)}`);
-  });
-  for (const note of trace.notes) lines.push(`note: ${note}`);
-  return `${lines.join('\n')}\n`;
-}
+export { renderTrace } from '../engine/report/traceText';

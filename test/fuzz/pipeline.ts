@@ -11,7 +11,7 @@ import { generateIptables, kubeProxyNodeFor } from '../../src/engine/proxy/iptab
 import { TraceTargetError, traceRequest } from '../../src/engine/trace/request';
 import type { RequestOptions } from '../../src/engine/trace/request';
 import { chainsForJson } from '../../src/cli/chains';
-import { traceJson } from '../../src/cli/commands/trace';
+import { traceJson } from '../../src/engine/report/traceText';
 import type { FuzzCase } from './arbitraries';
 import { applyTextMutations } from './arbitraries';
 

@@ -132,7 +132,7 @@ function classify(state: ClusterState, ip: string): Destination {
   return { kind: 'unknown' };
 }
 
-function originText(origin: RequestOrigin): string {
+export function originText(origin: RequestOrigin): string {
   switch (origin.kind) {
     case 'internet':
       return 'internet';

@@ -1,0 +1,97 @@
+// Text and JSON forms of a request trace (DESIGN.md `trace --json`), shared by the CLI
+// and the editor's output channel.
+import type { TraceHop } from '../model';
+import type { RequestTrace } from '../trace/request';
+
+function hopJson(h: TraceHop): Record<string, unknown> {
+  return {
+    kind: h.kind,
+    name: h.name,
+    detail: h.detail,
+    node: h.node ?? null,
+    chain: h.chain ? `${h.table ? `${h.table} ` : ''}${h.chain}` : null,
+    rule: h.rule ?? null,
+    ...(h.line !== undefined ? { line: h.line } : {}),
+    source: h.source ? { file: h.source.file, line: h.source.line, column: h.source.column } : null,
+  };
+}
+
+export function traceJson(t: RequestTrace): Record<string, unknown> {
+  return {
+    target: t.target,
+    from: t.from,
+    ...(t.packet ? { packet: t.packet } : {}),
+    hops: t.hops.map(hopJson),
+    branches: t.branches.map((b) => ({
+      probability: Number(b.probability.toFixed(10)),
+      pod: b.pod,
+      namespace: b.namespace,
+      ip: b.ip,
+      port: b.port,
+      node: b.node,
+      masquerade: b.masquerade,
+      outcome: b.outcome,
+      verdict: b.verdict,
+      ...(b.uncertain ? { uncertain: true } : {}),
+      hops: b.hops.map(hopJson),
+    })),
+    outcome: t.outcome,
+    ...(t.notes.length > 0 ? { notes: t.notes } : {}),
+  };
+}
+
+function hopLine(h: TraceHop): string {
+  const places = [
+    h.line !== undefined ? `${h.node ? `${h.node} ` : ''}iptables:${h.line}` : '',
+    h.source ? `${h.source.file}:${h.source.line}` : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
+  const where = places ? `  [${places}]` : '';
+  if (h.kind === 'rule') return `  ${h.kind.padEnd(12)} ${h.rule ?? h.name}${where}\n`;
+  if (h.kind === 'chain') return `  ${h.kind.padEnd(12)} ${h.name}${where}\n`;
+  return `  ${h.kind.padEnd(12)} ${h.name}${h.detail ? `  ${h.detail}` : ''}${where}\n`;
+}
+
+function sameHop(a: TraceHop | undefined, b: TraceHop | undefined): boolean {
+  return (
+    !!a &&
+    !!b &&
+    a.kind === b.kind &&
+    a.name === b.name &&
+    a.line === b.line &&
+    a.node === b.node &&
+    a.rule === b.rule
+  );
+}
+
+export function renderTrace(t: RequestTrace): string {
+  const out: string[] = [];
+  const p = t.packet;
+  out.push(
+    `trace ${t.target} from ${t.from}${p ? ` (${p.protocol} ${p.sourceIP} → ${p.destinationIP}:${p.destinationPort})` : ''}\n`,
+  );
+  for (const h of t.hops) out.push(hopLine(h));
+  t.branches.forEach((b, i) => {
+    const end =
+      b.outcome === 'reached'
+        ? `${b.pod ? `pod ${b.pod}` : 'endpoint'} ${b.ip ?? ''}:${b.port ?? ''}`
+        : b.outcome;
+    out.push(
+      `\nbranch ${i + 1}/${t.branches.length}  ${(b.probability * 100).toFixed(1)}%  via ${b.node ?? '-'} → ${end}${b.masquerade ? '  (source masqueraded to the node IP)' : ''}${b.uncertain ? '  (uncertain: unsupported rule on the way)' : ''}\n`,
+    );
+    // Branches through one node share their first hops; print them once.
+    const previous = t.branches[i - 1]?.hops ?? [];
+    let shared = 0;
+    while (sameHop(previous[shared], b.hops[shared])) shared++;
+    if (shared > 2) out.push(`  …            the first ${shared} hops are those of branch ${i}\n`);
+    for (const h of b.hops.slice(shared > 2 ? shared : 0)) out.push(hopLine(h));
+  });
+  for (const n of t.notes) out.push(`note: ${n}\n`);
+  const reached = t.branches.filter((b) => b.outcome === 'reached');
+  const share = reached.reduce((sum, b) => sum + b.probability, 0);
+  out.push(
+    `\noutcome: ${t.outcome}${t.branches.length > 0 ? ` (${reached.length}/${t.branches.length} branches, ${(share * 100).toFixed(1)}% of new connections reach a pod)` : ''}\n`,
+  );
+  return out.join('');
+}
