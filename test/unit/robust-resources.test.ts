@@ -152,3 +152,20 @@ void test('/8 service CIDR with explicit clusterIPs: each honoured, no errors', 
   assert.ok(a.services.every((s) => s.clusterIPSource === 'explicit'));
   assert.equal(new Set(a.services.map((s) => s.service.clusterIP)).size, 300);
 });
+
+void test('many keys in one mapping: duplicates found in linear time (yaml uniqueKeys compared every pair)', () => {
+  const keys = Array.from({ length: 30_000 }, (_, i) => `  k${i}: v\n`).join('');
+  const text = `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: many}\ndata:\n${keys}`;
+  const start = performance.now();
+  const ok = loadYamlFile('many.yaml', text);
+  assert.ok(performance.now() - start < 20_000);
+  assert.deepEqual(ok.diagnostics, []);
+  const dup = loadYamlFile('dup.yaml', `${text}  k17: again\n`);
+  assert.deepEqual(
+    dup.diagnostics.map((d) => [d.code, d.message, d.range.line, d.range.column]),
+    [['yaml-syntax', 'YAML syntax error: Map keys must be unique', 30_005, 3]],
+  );
+  // yaml's equality: "x" and x are the same key, 1 and "1" are not.
+  assert.equal(loadYamlFile('q.yaml', 'a: 1\n"a": 2\n').diagnostics.length, 1);
+  assert.equal(loadYamlFile('n.yaml', '1: a\n"1": b\n').diagnostics.length, 0);
+});

@@ -124,7 +124,9 @@ export function loadYamlFile(
   try {
     documents = parseAllDocuments(parsedText, {
       prettyErrors: false,
-      uniqueKeys: true,
+      // Checked below in linear time: yaml's own check compares each key with every
+      // earlier one (a 20 MB ConfigMap did not finish in 10 minutes).
+      uniqueKeys: false,
       // The engine has no side effects: yaml would call process.emitWarning (e.g. for a
       // collection used as a key), printing to the CLI's stderr and the extension host log.
       logLevel: 'error',
@@ -155,14 +157,13 @@ export function loadYamlFile(
       });
       return;
     }
-    const collectionKey = findCollectionKey(doc.contents, doc);
-    if (collectionKey?.range) {
+    const badKey = findKeyProblem(doc.contents, doc);
+    if (badKey) {
       result.diagnostics.push({
-        range: toRange(collectionKey.range[0], collectionKey.range[1]),
+        range: toRange(badKey.at, badKey.end),
         severity: 'error',
         code: 'yaml-syntax',
-        message:
-          'YAML error: a mapping key must be a scalar (Kubernetes cannot convert a list or map used as a key to JSON)',
+        message: badKey.message,
       });
       return;
     }
@@ -185,22 +186,45 @@ export function loadYamlFile(
   return result;
 }
 
+interface KeyProblem {
+  at: number;
+  end: number;
+  message: string;
+}
+
 /**
- * A list or map used as a mapping key (`? [a]: b`, `[a]: b`, `{ [a] }`). Kubernetes
- * rejects them, and yaml's toJS stringifies them at a cost that grows steeply with
- * their depth (a 250-level key took seconds; fuzzing). About as cheap as toJS.
+ * The first duplicate key (yaml's rule: equal scalar values, or the same node) or list
+ * or map used as a key (`? [a]: b`, `[a]: b`, `{ [a] }`), in source order. Kubernetes
+ * rejects both; yaml's toJS spent seconds stringifying deep collection keys (fuzzing).
+ * One Set per mapping: linear, about as cheap as toJS.
  */
-function findCollectionKey(node: unknown, doc: Document.Parsed): YamlNode | null {
+function findKeyProblem(node: unknown, doc: Document.Parsed): KeyProblem | null {
   if (isMap(node)) {
+    const seen = new Set<unknown>();
     for (const pair of node.items) {
-      const key = isAlias(pair.key) ? pair.key.resolve(doc) : pair.key;
-      if (isCollection(key) && isYamlNode(pair.key)) return pair.key;
-      const inValue = findCollectionKey(pair.value, doc);
+      const keyNode = pair.key;
+      const key = isAlias(keyNode) ? keyNode.resolve(doc) : keyNode;
+      const range = isYamlNode(keyNode) ? keyNode.range : undefined;
+      const start = range ? range[0] : -1;
+      if (isCollection(key) && range) {
+        return {
+          at: start,
+          end: range[1],
+          message:
+            'YAML error: a mapping key must be a scalar (Kubernetes cannot convert a list or map used as a key to JSON)',
+        };
+      }
+      const identity = isScalar(keyNode) ? keyNode.value : keyNode;
+      if (seen.has(identity) && start >= 0) {
+        return { at: start, end: start + 1, message: 'YAML syntax error: Map keys must be unique' };
+      }
+      seen.add(identity);
+      const inValue = findKeyProblem(pair.value, doc);
       if (inValue) return inValue;
     }
   } else if (isSeq(node)) {
     for (const item of node.items) {
-      const found = findCollectionKey(item, doc);
+      const found = findKeyProblem(item, doc);
       if (found) return found;
     }
   }
