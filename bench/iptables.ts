@@ -100,7 +100,7 @@ export function measureIptables(count: number, runs: number): IptablesBenchResul
     const t0 = performance.now();
     const sync = syncProxyRules(input, benchNode);
     const t1 = performance.now();
-    iptablesSaveView(sync.restoreInput);
+    iptablesSaveView(sync);
     const t2 = performance.now();
     restore.push(t1 - t0);
     save.push(t2 - t1);

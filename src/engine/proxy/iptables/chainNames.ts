@@ -3,6 +3,15 @@
 // (sha256.ts is checked against @noble/hashes + @scure/base in test/unit/proxy-iptables.test.ts.)
 import { sha256Base32Prefix16 } from './sha256';
 
+export const kubeServicesChain = 'KUBE-SERVICES';
+export const kubeExternalServicesChain = 'KUBE-EXTERNAL-SERVICES';
+export const kubeNodePortsChain = 'KUBE-NODEPORTS';
+export const kubePostroutingChain = 'KUBE-POSTROUTING';
+export const kubeMarkMasqChain = 'KUBE-MARK-MASQ';
+export const kubeForwardChain = 'KUBE-FORWARD';
+export const kubeProxyFirewallChain = 'KUBE-PROXY-FIREWALL';
+export const kubeletFirewallChain = 'KUBE-FIREWALL';
+
 /** The one hash every KUBE-SVC/SVL/EXT/FW/SEP name is built from. */
 export function hash16(input: string): string {
   return sha256Base32Prefix16(input);

@@ -2,7 +2,7 @@
 // pkg/util/iptables/testing/parse.go), and proxier_test.go sortIPTablesRules:
 // the canonical order that makes two dumps comparable regardless of the order
 // kube-proxy happened to walk its Service map in.
-import { kubeNodePortsChain, kubeServicesChain } from './proxier';
+import { kubeNodePortsChain, kubeServicesChain } from './chainNames';
 
 export interface DumpRule {
   /** The rule line as written, `-A CHAIN …` (counters stripped). */

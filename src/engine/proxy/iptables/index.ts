@@ -21,7 +21,7 @@ export function generateIptables(
   const sync = syncProxyRules(input, node, options);
   return {
     restoreInput: sync.restoreInput,
-    iptablesSave: iptablesSaveView(sync.restoreInput),
+    iptablesSave: iptablesSaveView(sync),
     largeClusterMode: sync.largeClusterMode,
     servicePorts: sync.servicePorts,
   };
@@ -46,7 +46,7 @@ export { iptablesSaveView, saveRule, isKubeProxyChain } from './save';
 export { computeProbability } from './probability';
 export { hash16, servicePortChainNames, endpointChainName, isServiceChainName } from './chainNames';
 export { syncProxyRules, largeClusterEndpointsThreshold } from './proxier';
-export type { ProxyInput, SyncOptions, SyncResult, ServicePortOnNode } from './proxier';
+export type { ProxyInput, SyncOptions, SyncResult, SaveChains, ServicePortOnNode } from './proxier';
 export { diffLines, unifiedDiff, kubeChainLines } from './diff';
 
 /**

@@ -14,17 +14,32 @@ import {
 } from '../servicePort';
 import { categorizeEndpoints } from '../topology';
 import type { ServicePortChains } from './chainNames';
-import { endpointChainName, isServiceChainName, servicePortChainNames } from './chainNames';
+import {
+  endpointChainName,
+  isServiceChainName,
+  kubeExternalServicesChain,
+  kubeForwardChain,
+  kubeMarkMasqChain,
+  kubeNodePortsChain,
+  kubePostroutingChain,
+  kubeProxyFirewallChain,
+  kubeServicesChain,
+  kubeletFirewallChain,
+  servicePortChainNames,
+} from './chainNames';
 import { probability } from './probability';
+import { saveAddress, saveProbability, saveRule } from './saveFormat';
 
-export const kubeServicesChain = 'KUBE-SERVICES';
-export const kubeExternalServicesChain = 'KUBE-EXTERNAL-SERVICES';
-export const kubeNodePortsChain = 'KUBE-NODEPORTS';
-export const kubePostroutingChain = 'KUBE-POSTROUTING';
-export const kubeMarkMasqChain = 'KUBE-MARK-MASQ';
-export const kubeForwardChain = 'KUBE-FORWARD';
-export const kubeProxyFirewallChain = 'KUBE-PROXY-FIREWALL';
-export const kubeletFirewallChain = 'KUBE-FIREWALL';
+export {
+  kubeExternalServicesChain,
+  kubeForwardChain,
+  kubeMarkMasqChain,
+  kubeNodePortsChain,
+  kubePostroutingChain,
+  kubeProxyFirewallChain,
+  kubeServicesChain,
+  kubeletFirewallChain,
+};
 
 /** Above this many endpoints (summed over service ports) kube-proxy drops per-endpoint comments. */
 export const largeClusterEndpointsThreshold = 1000;
@@ -68,6 +83,79 @@ export interface SyncResult {
   activeNatChains: Set<string>;
   largeClusterMode: boolean;
   servicePorts: ServicePortOnNode[];
+  /**
+   * The same rules as `iptables-save` prints them back (see saveFormat.ts), per table and
+   * chain in restore order, deleted chains left out: the save view is built from these
+   * instead of re-parsing restoreInput. Absent when an input string could change how the
+   * restore text tokenizes (then iptablesSaveView parses restoreInput).
+   */
+  saveChains?: SaveChains;
+}
+
+/** Per table: chain → its rules in iptables-save form. */
+export interface SaveChains {
+  filter: Map<string, string[]>;
+  nat: Map<string, string[]>;
+}
+
+function addSaved(chains: Map<string, string[]>, chain: string, line: string): void {
+  const rules = chains.get(chain);
+  if (rules === undefined) chains.set(chain, [line]);
+  else rules.push(line);
+}
+
+function declareSaved(chains: Map<string, string[]>, chain: string): void {
+  if (!chains.has(chain)) chains.set(chain, []);
+}
+
+/** ` -j T` as saved: REJECT without options gets its default --reject-with. */
+function saveJump(target: string): string {
+  return target === 'REJECT' ? ' -j REJECT --reject-with icmp-port-unreachable' : ` -j ${target}`;
+}
+
+/** A `-d IP --dport PORT` service rule (`ip` is canonical IPv4) as iptables-save prints it. */
+function saveDstRule(
+  chain: string,
+  ip: string,
+  protocol: string,
+  comment: string,
+  port: number,
+  target: string,
+): string {
+  return `-A ${chain} -d ${ip}/32 -p ${protocol} -m comment --comment ${comment} -m ${protocol} --dport ${port}${saveJump(target)}`;
+}
+
+// Inputs under which the direct save form equals saveRule() of the restore line: no word
+// can start with '-' or '!', contain quotes, backslashes or whitespace, or end a line.
+const plainName = /^[A-Za-z0-9][A-Za-z0-9._:/-]*$/;
+const plainAddress = /^[0-9][0-9./]*$/;
+const plainMark = /^[A-Za-z0-9]+$/;
+const plainProtocols = new Set(['tcp', 'udp', 'sctp']);
+
+function isPlainNumber(n: number): boolean {
+  return Number.isInteger(n) && n >= 0;
+}
+
+function isPlainServicePort(svc: ServicePortInfo, protocol: string): boolean {
+  return (
+    plainName.test(svc.nameString) &&
+    plainProtocols.has(protocol) &&
+    isPlainNumber(svc.port) &&
+    isPlainNumber(svc.nodePort) &&
+    isPlainNumber(svc.healthCheckNodePort) &&
+    isPlainNumber(svc.stickyMaxAgeSeconds)
+  );
+}
+
+const savedProbabilities = new Map<string, string>();
+
+function savedProbability(text: string): string {
+  let saved = savedProbabilities.get(text);
+  if (saved === undefined) {
+    saved = saveProbability(text);
+    savedProbabilities.set(text, saved);
+  }
+  return saved;
 }
 
 /** Strings containing spaces are written pre-quoted, exactly as the proxier's fmt.Sprintf does. */
@@ -108,6 +196,18 @@ export function syncProxyRules(
   const natChains: string[] = [];
   const natRules: string[] = [];
   const skipped: string[] = [];
+  // iptables-save forms of the same rules (see SyncResult.saveChains).
+  const filterSave = new Map<string, string[]>();
+  const natSave = new Map<string, string[]>();
+  const skippedSave = new Map<string, string[]>();
+  let plain = plainMark.test(mark) && (detector === null || plainAddress.test(detector));
+  const detectorSave = detector === null ? '' : saveAddress(detector);
+
+  /** A rule whose save form is generic: rendered by saveRule from its restore text. */
+  const fixedRule = (rules: string[], save: Map<string, string[]>, chain: string, line: string) => {
+    rules.push(line);
+    addSaved(save, chain, saveRule(line));
+  };
 
   for (const c of [
     kubeServicesChain,
@@ -117,24 +217,38 @@ export function syncProxyRules(
     kubeProxyFirewallChain,
   ]) {
     filterChains.push(`:${c} - [0:0]`);
+    declareSaved(filterSave, c);
   }
   for (const c of [kubeServicesChain, kubeNodePortsChain, kubePostroutingChain, kubeMarkMasqChain]) {
     natChains.push(`:${c} - [0:0]`);
+    declareSaved(natSave, c);
   }
 
-  natRules.push(`-A ${kubePostroutingChain} -m mark ! --mark ${mark}/${mark} -j RETURN`);
+  fixedRule(
+    natRules,
+    natSave,
+    kubePostroutingChain,
+    `-A ${kubePostroutingChain} -m mark ! --mark ${mark}/${mark} -j RETURN`,
+  );
   // Clearing the mark keeps a packet that re-traverses the stack from being masqueraded twice.
-  natRules.push(`-A ${kubePostroutingChain} -j MARK --xor-mark ${mark}`);
-  natRules.push(
+  fixedRule(natRules, natSave, kubePostroutingChain, `-A ${kubePostroutingChain} -j MARK --xor-mark ${mark}`);
+  fixedRule(
+    natRules,
+    natSave,
+    kubePostroutingChain,
     `-A ${kubePostroutingChain} -m comment --comment ${quoted('kubernetes service traffic requiring SNAT')} -j MASQUERADE` +
       (node.randomFully ? ' --random-fully' : ''),
   );
-  natRules.push(`-A ${kubeMarkMasqChain} -j MARK --or-mark ${mark}`);
+  fixedRule(natRules, natSave, kubeMarkMasqChain, `-A ${kubeMarkMasqChain} -j MARK --or-mark ${mark}`);
 
   if (node.localhostNodePorts) {
     // route_localnet opens NodePorts on 127/8 to the world (issue 90259); this closes it again.
     filterChains.push(`:${kubeletFirewallChain} - [0:0]`);
-    filterRules.push(
+    declareSaved(filterSave, kubeletFirewallChain);
+    fixedRule(
+      filterRules,
+      filterSave,
+      kubeletFirewallChain,
       `-A ${kubeletFirewallChain} -m comment --comment ${quoted('block incoming localnet connections')}` +
         ' -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP',
     );
@@ -149,6 +263,7 @@ export function syncProxyRules(
   for (const svc of svcPortMap) {
     const protocol = svc.protocol.toLowerCase();
     const name = svc.nameString;
+    if (plain && !isPlainServicePort(svc, protocol)) plain = false;
     const chains = servicePortChainNames(name, protocol);
     const allEndpoints = endpointsMap.get(svc.key) ?? [];
     const { clusterEndpoints, localEndpoints, allReachableEndpoints, hasAnyEndpoints } = categorizeEndpoints(
@@ -201,27 +316,70 @@ export function syncProxyRules(
 
     const proto = `-m ${protocol} -p ${protocol}`;
     const clusterIPMatch = `${proto} -d ${svc.clusterIP} --dport ${svc.port}`;
+    const clusterIPComment = quoted(`${name} cluster IP`);
 
     if (hasInternalEndpoints) {
       natRules.push(
-        `-A ${kubeServicesChain} -m comment --comment ${quoted(`${name} cluster IP`)} ${clusterIPMatch} -j ${internalTrafficChain}`,
+        `-A ${kubeServicesChain} -m comment --comment ${clusterIPComment} ${clusterIPMatch} -j ${internalTrafficChain}`,
+      );
+      addSaved(
+        natSave,
+        kubeServicesChain,
+        saveDstRule(
+          kubeServicesChain,
+          svc.clusterIP,
+          protocol,
+          clusterIPComment,
+          svc.port,
+          internalTrafficChain,
+        ),
       );
     } else {
       filterRules.push(
         `-A ${kubeServicesChain} -m comment --comment ${internalFilterComment} ${clusterIPMatch} -j ${internalFilterTarget}`,
+      );
+      addSaved(
+        filterSave,
+        kubeServicesChain,
+        saveDstRule(
+          kubeServicesChain,
+          svc.clusterIP,
+          protocol,
+          internalFilterComment,
+          svc.port,
+          internalFilterTarget,
+        ),
       );
     }
 
     for (const externalIP of svc.externalIPs) {
       const match = `${proto} -d ${externalIP} --dport ${svc.port}`;
       if (hasEndpoints) {
+        const comment = quoted(`${name} external IP`);
         natRules.push(
-          `-A ${kubeServicesChain} -m comment --comment ${quoted(`${name} external IP`)} ${match} -j ${externalTrafficChain}`,
+          `-A ${kubeServicesChain} -m comment --comment ${comment} ${match} -j ${externalTrafficChain}`,
+        );
+        addSaved(
+          natSave,
+          kubeServicesChain,
+          saveDstRule(kubeServicesChain, externalIP, protocol, comment, svc.port, externalTrafficChain),
         );
       }
       if (!hasExternalEndpoints) {
         filterRules.push(
           `-A ${kubeExternalServicesChain} -m comment --comment ${externalFilterComment} ${match} -j ${externalFilterTarget}`,
+        );
+        addSaved(
+          filterSave,
+          kubeExternalServicesChain,
+          saveDstRule(
+            kubeExternalServicesChain,
+            externalIP,
+            protocol,
+            externalFilterComment,
+            svc.port,
+            externalFilterTarget,
+          ),
         );
       }
     }
@@ -229,13 +387,23 @@ export function syncProxyRules(
     for (const lbip of svc.loadBalancerVIPs) {
       const match = `${proto} -d ${lbip} --dport ${svc.port}`;
       if (hasEndpoints) {
+        const comment = quoted(`${name} loadbalancer IP`);
         natRules.push(
-          `-A ${kubeServicesChain} -m comment --comment ${quoted(`${name} loadbalancer IP`)} ${match} -j ${loadBalancerTrafficChain}`,
+          `-A ${kubeServicesChain} -m comment --comment ${comment} ${match} -j ${loadBalancerTrafficChain}`,
+        );
+        addSaved(
+          natSave,
+          kubeServicesChain,
+          saveDstRule(kubeServicesChain, lbip, protocol, comment, svc.port, loadBalancerTrafficChain),
         );
       }
       if (usesFWChain) {
-        filterRules.push(
-          `-A ${kubeProxyFirewallChain} -m comment --comment ${quoted(`${name} traffic not accepted by ${chains.firewall}`)} ${match} -j DROP`,
+        const comment = quoted(`${name} traffic not accepted by ${chains.firewall}`);
+        filterRules.push(`-A ${kubeProxyFirewallChain} -m comment --comment ${comment} ${match} -j DROP`);
+        addSaved(
+          filterSave,
+          kubeProxyFirewallChain,
+          saveDstRule(kubeProxyFirewallChain, lbip, protocol, comment, svc.port, 'DROP'),
         );
       }
     }
@@ -243,6 +411,18 @@ export function syncProxyRules(
       for (const lbip of svc.loadBalancerVIPs) {
         filterRules.push(
           `-A ${kubeExternalServicesChain} -m comment --comment ${externalFilterComment} ${proto} -d ${lbip} --dport ${svc.port} -j ${externalFilterTarget}`,
+        );
+        addSaved(
+          filterSave,
+          kubeExternalServicesChain,
+          saveDstRule(
+            kubeExternalServicesChain,
+            lbip,
+            protocol,
+            externalFilterComment,
+            svc.port,
+            externalFilterTarget,
+          ),
         );
       }
     }
@@ -255,9 +435,20 @@ export function syncProxyRules(
             `-A ${kubeNodePortsChain} -m comment --comment ${name} ${proto} -d 127.0.0.0/8 --dport ${svc.nodePort}` +
               ` -m nfacct --nfacct-name ${localhostNodePortAcceptedCounter} -j ${externalTrafficChain}`,
           );
+          addSaved(
+            natSave,
+            kubeNodePortsChain,
+            `-A ${kubeNodePortsChain} -d 127.0.0.0/8 -p ${protocol} -m comment --comment "${name}" -m ${protocol} --dport ${svc.nodePort}` +
+              ` -m nfacct --nfacct-name  ${localhostNodePortAcceptedCounter} -j ${externalTrafficChain}`,
+          );
         }
         natRules.push(
           `-A ${kubeNodePortsChain} -m comment --comment ${name} ${proto} --dport ${svc.nodePort} -j ${externalTrafficChain}`,
+        );
+        addSaved(
+          natSave,
+          kubeNodePortsChain,
+          `-A ${kubeNodePortsChain} -p ${protocol} -m comment --comment "${name}" -m ${protocol} --dport ${svc.nodePort} -j ${externalTrafficChain}`,
         );
       }
       if (!hasExternalEndpoints) {
@@ -265,14 +456,26 @@ export function syncProxyRules(
           `-A ${kubeExternalServicesChain} -m comment --comment ${externalFilterComment} -m addrtype --dst-type LOCAL` +
             ` ${proto} --dport ${svc.nodePort} -j ${externalFilterTarget}`,
         );
+        addSaved(
+          filterSave,
+          kubeExternalServicesChain,
+          `-A ${kubeExternalServicesChain} -p ${protocol} -m comment --comment ${externalFilterComment} -m addrtype --dst-type LOCAL` +
+            ` -m ${protocol} --dport ${svc.nodePort}${saveJump(externalFilterTarget)}`,
+        );
       }
     }
 
     if (svc.healthCheckNodePort !== 0) {
       // Accepted whether or not this node has local endpoints: the LB's probe must get an answer.
+      const comment = quoted(`${name} health check node port`);
       filterRules.push(
-        `-A ${kubeNodePortsChain} -m comment --comment ${quoted(`${name} health check node port`)} -m tcp -p tcp` +
+        `-A ${kubeNodePortsChain} -m comment --comment ${comment} -m tcp -p tcp` +
           ` --dport ${svc.healthCheckNodePort} -j ACCEPT`,
+      );
+      addSaved(
+        filterSave,
+        kubeNodePortsChain,
+        `-A ${kubeNodePortsChain} -p tcp -m comment --comment ${comment} -m tcp --dport ${svc.healthCheckNodePort} -j ACCEPT`,
       );
     }
 
@@ -281,79 +484,129 @@ export function syncProxyRules(
       options.updatedServices.has(`${svc.namespace}/${svc.serviceName}`);
     const chainOut = writeChains ? natChains : skipped;
     const ruleOut = writeChains ? natRules : skipped;
+    const saveOut = writeChains ? natSave : skippedSave;
     const carried: string[] = [];
 
     if (hasInternalEndpoints) {
-      const args = `-m comment --comment ${quoted(`${name} cluster IP`)} ${clusterIPMatch}`;
+      const args = `-m comment --comment ${clusterIPComment} ${clusterIPMatch}`;
+      const saveTail = ` -d ${svc.clusterIP}/32 -p ${protocol} -m comment --comment ${clusterIPComment} -m ${protocol} --dport ${svc.port} -j ${kubeMarkMasqChain}`;
       if (node.masqueradeAll) {
         ruleOut.push(`-A ${internalTrafficChain} ${args} -j ${kubeMarkMasqChain}`);
+        addSaved(saveOut, internalTrafficChain, `-A ${internalTrafficChain}${saveTail}`);
       } else if (detector !== null) {
         // Off-cluster traffic to a ClusterIP (a static route to a node) may bounce to another node.
         ruleOut.push(`-A ${internalTrafficChain} ${args} ! -s ${detector} -j ${kubeMarkMasqChain}`);
+        addSaved(saveOut, internalTrafficChain, `-A ${internalTrafficChain} ! -s ${detectorSave}${saveTail}`);
       }
     }
 
     if (usesExternalTrafficChain) {
       chainOut.push(`:${externalTrafficChain} - [0:0]`);
+      declareSaved(saveOut, externalTrafficChain);
       activeNatChains.add(externalTrafficChain);
       carried.push(externalTrafficChain);
       if (!svc.externalPolicyLocal) {
-        ruleOut.push(
-          `-A ${externalTrafficChain} -m comment --comment ${quoted(`masquerade traffic for ${name} external destinations`)} -j ${kubeMarkMasqChain}`,
+        const comment = quoted(`masquerade traffic for ${name} external destinations`);
+        ruleOut.push(`-A ${externalTrafficChain} -m comment --comment ${comment} -j ${kubeMarkMasqChain}`);
+        addSaved(
+          saveOut,
+          externalTrafficChain,
+          `-A ${externalTrafficChain} -m comment --comment ${comment} -j ${kubeMarkMasqChain}`,
         );
       } else {
         if (detector !== null) {
+          const comment = quoted(`pod traffic for ${name} external destinations`);
           ruleOut.push(
-            `-A ${externalTrafficChain} -m comment --comment ${quoted(`pod traffic for ${name} external destinations`)} -s ${detector} -j ${chains.cluster}`,
+            `-A ${externalTrafficChain} -m comment --comment ${comment} -s ${detector} -j ${chains.cluster}`,
+          );
+          addSaved(
+            saveOut,
+            externalTrafficChain,
+            `-A ${externalTrafficChain} -s ${detectorSave} -m comment --comment ${comment} -j ${chains.cluster}`,
           );
         }
-        ruleOut.push(
-          `-A ${externalTrafficChain} -m comment --comment ${quoted(`masquerade LOCAL traffic for ${name} external destinations`)}` +
-            ` -m addrtype --src-type LOCAL -j ${kubeMarkMasqChain}`,
-        );
-        ruleOut.push(
-          `-A ${externalTrafficChain} -m comment --comment ${quoted(`route LOCAL traffic for ${name} external destinations`)}` +
-            ` -m addrtype --src-type LOCAL -j ${chains.cluster}`,
-        );
+        const masq = `-A ${externalTrafficChain} -m comment --comment ${quoted(`masquerade LOCAL traffic for ${name} external destinations`)} -m addrtype --src-type LOCAL -j ${kubeMarkMasqChain}`;
+        ruleOut.push(masq);
+        addSaved(saveOut, externalTrafficChain, masq);
+        const route = `-A ${externalTrafficChain} -m comment --comment ${quoted(`route LOCAL traffic for ${name} external destinations`)} -m addrtype --src-type LOCAL -j ${chains.cluster}`;
+        ruleOut.push(route);
+        addSaved(saveOut, externalTrafficChain, route);
       }
-      if (hasExternalEndpoints) ruleOut.push(`-A ${externalTrafficChain} -j ${externalPolicyChain}`);
+      if (hasExternalEndpoints) {
+        const jump = `-A ${externalTrafficChain} -j ${externalPolicyChain}`;
+        ruleOut.push(jump);
+        addSaved(saveOut, externalTrafficChain, jump);
+      }
     }
 
     if (usesFWChain) {
       chainOut.push(`:${chains.firewall} - [0:0]`);
+      declareSaved(saveOut, chains.firewall);
       activeNatChains.add(chains.firewall);
       carried.push(chains.firewall);
-      const base = `-A ${chains.firewall} -m comment --comment ${quoted(`${name} loadbalancer IP`)}`;
+      const comment = quoted(`${name} loadbalancer IP`);
+      const base = `-A ${chains.firewall} -m comment --comment ${comment}`;
       let allowFromNode = false;
       for (const cidr of svc.loadBalancerSourceRanges) {
         ruleOut.push(`${base} -s ${cidr} -j ${externalTrafficChain}`);
+        addSaved(
+          saveOut,
+          chains.firewall,
+          `-A ${chains.firewall} -s ${cidr} -m comment --comment ${comment} -j ${externalTrafficChain}`,
+        );
         const net = parseIPv4CIDR(cidr);
         if (net && nodeIP !== '' && ipv4NetContains(net, nodeIP)) allowFromNode = true;
       }
       // A node talking to a VIP it hosts loops back with the VIP as source.
       if (allowFromNode) {
-        for (const lbip of svc.loadBalancerVIPs)
+        for (const lbip of svc.loadBalancerVIPs) {
           ruleOut.push(`${base} -s ${lbip} -j ${externalTrafficChain}`);
+          addSaved(
+            saveOut,
+            chains.firewall,
+            `-A ${chains.firewall} -s ${lbip}/32 -m comment --comment ${comment} -j ${externalTrafficChain}`,
+          );
+        }
       }
-      ruleOut.push(
-        `-A ${chains.firewall} -m comment --comment ${quoted(`other traffic to ${name} will be dropped by KUBE-PROXY-FIREWALL`)}`,
-      );
+      const last = `-A ${chains.firewall} -m comment --comment ${quoted(`other traffic to ${name} will be dropped by KUBE-PROXY-FIREWALL`)}`;
+      ruleOut.push(last);
+      addSaved(saveOut, chains.firewall, last);
     }
 
     if (usesClusterPolicyChain) {
       chainOut.push(`:${chains.cluster} - [0:0]`);
+      declareSaved(saveOut, chains.cluster);
       activeNatChains.add(chains.cluster);
       carried.push(chains.cluster);
-      writeServiceToEndpointRules(ruleOut, svc, protocol, chains.cluster, clusterEndpoints, largeClusterMode);
+      writeServiceToEndpointRules(
+        ruleOut,
+        saveOut,
+        svc,
+        protocol,
+        chains.cluster,
+        clusterEndpoints,
+        largeClusterMode,
+      );
     }
     if (usesLocalPolicyChain) {
       chainOut.push(`:${chains.local} - [0:0]`);
+      declareSaved(saveOut, chains.local);
       activeNatChains.add(chains.local);
       carried.push(chains.local);
-      writeServiceToEndpointRules(ruleOut, svc, protocol, chains.local, localEndpoints, largeClusterMode);
+      writeServiceToEndpointRules(
+        ruleOut,
+        saveOut,
+        svc,
+        protocol,
+        chains.local,
+        localEndpoints,
+        largeClusterMode,
+      );
     }
 
+    const saveComment = largeClusterMode ? '' : ` -m comment --comment "${name}"`;
     for (const ep of allReachableEndpoints) {
+      if (plain && !isPlainNumber(ep.port)) plain = false;
       const sep = sepChain(svc, protocol, ep);
       chainOut.push(`:${sep} - [0:0]`);
       activeNatChains.add(sep);
@@ -363,6 +616,15 @@ export function syncProxyRules(
       ruleOut.push(`${base} -s ${ep.ip} -j ${kubeMarkMasqChain}`);
       const affinity = svc.sessionAffinityClientIP ? ` -m recent --name ${sep} --set` : '';
       ruleOut.push(`${base}${affinity} ${proto} -j DNAT --to-destination ${ep.endpoint}`);
+      const saveAffinity = svc.sessionAffinityClientIP
+        ? ` -m recent --set --name ${sep} --mask 255.255.255.255 --rsource`
+        : '';
+      addSaved(saveOut, sep, `-A ${sep} -s ${ep.ip}/32${saveComment} -j ${kubeMarkMasqChain}`);
+      addSaved(
+        saveOut,
+        sep,
+        `-A ${sep} -p ${protocol}${saveComment}${saveAffinity} -m ${protocol} -j DNAT --to-destination ${ep.endpoint}`,
+      );
     }
 
     servicePorts.push({
@@ -382,23 +644,33 @@ export function syncProxyRules(
     for (const chain of stale) {
       natChains.push(`:${chain} - [0:0]`);
       natRules.push(`-X ${chain}`);
+      natSave.delete(chain);
     }
   }
 
-  writeNodePortsJump(natRules, node);
+  for (const rule of nodePortsJumpRules(node)) fixedRule(natRules, natSave, kubeServicesChain, rule);
 
   if (!node.conntrackTCPBeLiberal) {
     // INVALID packets would otherwise reset connections (issues 74839, 117924).
-    filterRules.push(
+    fixedRule(
+      filterRules,
+      filterSave,
+      kubeForwardChain,
       `-A ${kubeForwardChain} -m conntrack --ctstate INVALID` +
         (counters.ctStateInvalidDropped ? ` -m nfacct --nfacct-name ${ctStateInvalidDroppedCounter}` : '') +
         ' -j DROP',
     );
   }
-  filterRules.push(
+  fixedRule(
+    filterRules,
+    filterSave,
+    kubeForwardChain,
     `-A ${kubeForwardChain} -m comment --comment ${quoted('kubernetes forwarding rules')} -m mark --mark ${mark}/${mark} -j ACCEPT`,
   );
-  filterRules.push(
+  fixedRule(
+    filterRules,
+    filterSave,
+    kubeForwardChain,
     `-A ${kubeForwardChain} -m comment --comment ${quoted('kubernetes forwarding conntrack rule')} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,
   );
 
@@ -413,11 +685,18 @@ export function syncProxyRules(
     'COMMIT',
     '',
   ];
-  return { restoreInput: lines.join('\n'), activeNatChains, largeClusterMode, servicePorts };
+  return {
+    restoreInput: lines.join('\n'),
+    activeNatChains,
+    largeClusterMode,
+    servicePorts,
+    ...(plain ? { saveChains: { filter: filterSave, nat: natSave } } : {}),
+  };
 }
 
 function writeServiceToEndpointRules(
   out: string[],
+  save: Map<string, string[]>,
   svc: ServicePortInfo,
   protocol: string,
   svcChain: string,
@@ -433,13 +712,21 @@ function writeServiceToEndpointRules(
       out.push(
         `-A ${svcChain}${comment(ep)} -m recent --name ${sep} --rcheck --seconds ${svc.stickyMaxAgeSeconds} --reap -j ${sep}`,
       );
+      addSaved(
+        save,
+        svcChain,
+        `-A ${svcChain}${comment(ep)} -m recent --rcheck --seconds ${svc.stickyMaxAgeSeconds} --reap --name ${sep} --mask 255.255.255.255 --rsource -j ${sep}`,
+      );
     }
   }
   const n = endpoints.length;
   endpoints.forEach((ep, i) => {
     const sep = sepChain(svc, protocol, ep);
-    const statistic = i < n - 1 ? ` -m statistic --mode random --probability ${probability(n - i)}` : '';
+    const p = i < n - 1 ? probability(n - i) : '';
+    const statistic = p === '' ? '' : ` -m statistic --mode random --probability ${p}`;
     out.push(`-A ${svcChain}${comment(ep)}${statistic} -j ${sep}`);
+    const savedStatistic = p === '' ? '' : ` -m statistic --mode random --probability ${savedProbability(p)}`;
+    addSaved(save, svcChain, `-A ${svcChain}${comment(ep)}${savedStatistic} -j ${sep}`);
   });
 }
 
@@ -456,20 +743,21 @@ function sepChain(svc: ServicePortInfo, protocol: string, ep: EndpointInfo): str
 }
 
 /** The tail of nat KUBE-SERVICES: which destinations count as "this node" for NodePorts. */
-function writeNodePortsJump(natRules: string[], node: KubeProxyNode): void {
+function nodePortsJumpRules(node: KubeProxyNode): string[] {
   const comment = `-m comment --comment ${quoted('kubernetes service nodeports; NOTE: this must be the last rule in this chain')}`;
   const addresses = nodePortAddresses(node.nodePortAddresses, node.ips);
   if (addresses === 'all') {
     const localhost = node.localhostNodePorts ? '' : ' ! -d 127.0.0.0/8';
-    natRules.push(
+    return [
       `-A ${kubeServicesChain} ${comment} -m addrtype --dst-type LOCAL${localhost} -j ${kubeNodePortsChain}`,
-    );
-    return;
+    ];
   }
+  const rules: string[] = [];
   for (const ip of addresses) {
     if (ip.startsWith('127.') && !node.localhostNodePorts) continue;
-    natRules.push(`-A ${kubeServicesChain} ${comment} -d ${ip} -j ${kubeNodePortsChain}`);
+    rules.push(`-A ${kubeServicesChain} ${comment} -d ${ip} -j ${kubeNodePortsChain}`);
   }
+  return rules;
 }
 
 /**

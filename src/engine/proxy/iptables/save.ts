@@ -3,9 +3,8 @@
 // then every chain in kernel order (built-ins, then user chains by name), each
 // rule re-rendered the way libxtables saves it (`-d 10.96.0.1/32 -p tcp -m comment
 // --comment "…" -m tcp --dport 80`, `--set-xmark 0x4000/0x4000`, 11-digit probabilities).
-import { formatIPv4CIDR, normalizeIPv4, parseIPv4CIDR } from '../addresses';
 import type { DumpChain, DumpTable } from './dump';
-import { parseIptablesDump, ruleComment, ruleWords } from './dump';
+import { parseIptablesDump, ruleComment } from './dump';
 import {
   kubeExternalServicesChain,
   kubeForwardChain,
@@ -14,7 +13,9 @@ import {
   kubeProxyFirewallChain,
   kubeServicesChain,
   kubeletFirewallChain,
-} from './proxier';
+} from './chainNames';
+import type { SyncResult } from './proxier';
+import { saveRule } from './saveFormat';
 
 interface JumpChain {
   table: 'filter' | 'nat';
@@ -133,251 +134,76 @@ function jumpRule(j: JumpChain): string {
 /**
  * The node's filter and nat tables as `iptables-save` shows them after kube-proxy
  * restored `restoreInput` on an otherwise empty node. Loadable with iptables-restore.
+ * Given the sync itself, the rules it already rendered in save form are used
+ * (SyncResult.saveChains) instead of re-parsing its restore input.
  */
-export function iptablesSaveView(restoreInput: string): string {
+export function iptablesSaveView(restoreInput: string | SyncResult): string {
+  if (typeof restoreInput !== 'string') {
+    if (restoreInput.saveChains !== undefined) return renderSaveView(restoreInput.saveChains);
+    restoreInput = restoreInput.restoreInput;
+  }
   const restored = parseIptablesDump(restoreInput);
-  const out: string[] = [];
-  for (const tableName of ['filter', 'nat']) {
+  const tables: SaveTables = {};
+  for (const tableName of tableNames) {
     const source = restored.find((t) => t.name === tableName);
     const chains = new Map<string, string[]>();
     for (const c of source?.chains ?? [])
       if (!c.deleted)
         chains.set(
           c.name,
-          c.rules.map((r) => r.raw),
+          c.rules.map((r) => saveRule(r.raw)),
         );
-    for (const c of canaryChains) if (!chains.has(c)) chains.set(c, []);
+    tables[tableName] = chains;
+  }
+  return renderSaveView(tables);
+}
+
+const tableNames = ['filter', 'nat'] as const;
+
+type SaveTables = Partial<Record<(typeof tableNames)[number], ReadonlyMap<string, readonly string[]>>>;
+
+/** Built-in chains' rules per table (kube-proxy's and kubelet's jumps), in save form. */
+const builtinSaveRules = new Map<string, Map<string, string[]>>();
+
+function builtinRulesOf(tableName: string): Map<string, string[]> {
+  let rules = builtinSaveRules.get(tableName);
+  if (rules !== undefined) return rules;
+  const raw = new Map<string, string[]>((builtinChains[tableName] ?? []).map((b) => [b, []]));
+  for (const j of iptablesJumpChains) if (j.table === tableName) raw.get(j.src)?.unshift(jumpRule(j));
+  for (const j of kubeletJumpChains) if (j.table === tableName) raw.get(j.src)?.push(jumpRule(j));
+  rules = new Map([...raw].map(([chain, list]) => [chain, list.map(saveRule)]));
+  builtinSaveRules.set(tableName, rules);
+  return rules;
+}
+
+/** `tables`: per table, user chain → its rules already in save form (left unchanged). */
+function renderSaveView(tables: SaveTables): string {
+  const out: string[] = [];
+  for (const tableName of tableNames) {
+    const chains = tables[tableName] ?? new Map<string, readonly string[]>();
+    const names = [...chains.keys()];
+    const added = new Set<string>();
+    const ensure = (name: string) => {
+      if (!chains.has(name) && !added.has(name)) {
+        added.add(name);
+        names.push(name);
+      }
+    };
+    for (const c of canaryChains) ensure(c);
+    for (const j of iptablesJumpChains) if (j.table === tableName) ensure(j.dst);
+    for (const j of kubeletJumpChains) if (j.table === tableName) ensure(j.dst);
+    // Default sort is UTF-16 code unit order, the same as comparing with < (names are unique).
+    names.sort();
     const builtins = builtinChains[tableName] ?? [];
-    const builtinRules = new Map<string, string[]>(builtins.map((b) => [b, []]));
-    for (const j of iptablesJumpChains) {
-      if (j.table !== tableName) continue;
-      if (!chains.has(j.dst)) chains.set(j.dst, []);
-      builtinRules.get(j.src)?.unshift(jumpRule(j));
-    }
-    for (const j of kubeletJumpChains) {
-      if (j.table !== tableName) continue;
-      if (!chains.has(j.dst)) chains.set(j.dst, []);
-      builtinRules.get(j.src)?.push(jumpRule(j));
-    }
-    const userChains = [...chains.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const builtinRules = builtinRulesOf(tableName);
     out.push(`*${tableName}`);
     for (const b of builtins) out.push(`:${b} ACCEPT [0:0]`);
-    for (const c of userChains) out.push(`:${c} - [0:0]`);
-    for (const b of builtins) for (const r of builtinRules.get(b) ?? []) out.push(saveRule(r));
-    for (const c of userChains) for (const r of chains.get(c) ?? []) out.push(saveRule(r));
+    for (const c of names) out.push(`:${c} - [0:0]`);
+    for (const b of builtins) for (const r of builtinRules.get(b) ?? []) out.push(r);
+    for (const c of names) for (const r of chains.get(c) ?? []) out.push(r);
     out.push('COMMIT');
   }
   return out.join('\n') + '\n';
-}
-
-interface Option {
-  negated: boolean;
-  name: string;
-  values: string[];
-}
-
-interface ParsedRule {
-  chain: string;
-  base: Map<string, { negated: boolean; value: string }>;
-  matches: { module: string; options: Option[] }[];
-  target: { name: string; options: Option[] } | null;
-}
-
-const baseOptions: Record<string, string> = {
-  '-s': '-s',
-  '--source': '-s',
-  '--src': '-s',
-  '-d': '-d',
-  '--destination': '-d',
-  '--dst': '-d',
-  '-i': '-i',
-  '--in-interface': '-i',
-  '-o': '-o',
-  '--out-interface': '-o',
-  '-p': '-p',
-  '--protocol': '-p',
-};
-
-function parseRule(rule: string): ParsedRule {
-  const words = ruleWords(rule);
-  const parsed: ParsedRule = { chain: words[1] ?? '', base: new Map(), matches: [], target: null };
-  let options: Option[] | null = null;
-  let negated = false;
-  for (let i = 2; i < words.length; i++) {
-    const w = words[i] ?? '';
-    if (w === '!') {
-      negated = true;
-      continue;
-    }
-    const base = baseOptions[w];
-    if (base !== undefined) {
-      parsed.base.set(base, { negated, value: words[++i] ?? '' });
-    } else if (w === '-m' || w === '--match') {
-      const module = words[++i] ?? '';
-      const match = { module, options: [] as Option[] };
-      parsed.matches.push(match);
-      options = match.options;
-    } else if (w === '-j' || w === '--jump') {
-      parsed.target = { name: words[++i] ?? '', options: [] };
-      options = parsed.target.options;
-    } else if (w.startsWith('-') && options !== null) {
-      const option: Option = { negated, name: w, values: [] };
-      while (i + 1 < words.length && !(words[i + 1] ?? '').startsWith('-') && words[i + 1] !== '!') {
-        option.values.push((words[++i] ?? '').replace(/^"|"$/g, ''));
-      }
-      options.push(option);
-    }
-    negated = false;
-  }
-  return parsed;
-}
-
-/** xtables_save_string: bare when only [A-Za-z0-9_-], else double-quoted with \ escapes. */
-function saveString(value: string): string {
-  if (/^[A-Za-z0-9_-]+$/.test(value)) return value;
-  return `"${value.replace(/["\\']/g, (c) => `\\${c}`)}"`;
-}
-
-function saveAddress(value: string): string {
-  if (value.includes('/')) {
-    const net = parseIPv4CIDR(value);
-    return net ? formatIPv4CIDR(net) : value;
-  }
-  const ip = normalizeIPv4(value);
-  return ip === null ? value : `${ip}/32`;
-}
-
-function hex(value: number): string {
-  return `0x${(value >>> 0).toString(16)}`;
-}
-
-function parseNumber(text: string): number {
-  return Number(text.toLowerCase().startsWith('0x') ? parseInt(text, 16) : text);
-}
-
-/** The statistic match stores lround(2^31·p) and saves it back with %.11f. */
-export function saveProbability(text: string): string {
-  const stored = BigInt(Math.round(0x80000000 * Number(text)));
-  const scaled = stored * 100000000000n;
-  const denominator = 0x80000000n;
-  let q = scaled / denominator;
-  const twiceRemainder = (scaled % denominator) * 2n;
-  if (twiceRemainder > denominator || (twiceRemainder === denominator && q % 2n === 1n)) q += 1n;
-  const digits = q.toString().padStart(12, '0');
-  return `${digits.slice(0, -11)}.${digits.slice(-11)}`;
-}
-
-const ctStateOrder = ['INVALID', 'NEW', 'RELATED', 'ESTABLISHED', 'UNTRACKED', 'SNAT', 'DNAT'];
-
-function renderOption(o: Option, values = o.values): string {
-  return `${o.negated ? ' !' : ''} ${o.name}${values.map((v) => ` ${v}`).join('')}`;
-}
-
-function ordered(options: Option[], order: string[]): Option[] {
-  const rank = (o: Option) => {
-    const i = order.indexOf(o.name);
-    return i === -1 ? order.length : i;
-  };
-  return [...options].sort((a, b) => rank(a) - rank(b));
-}
-
-function saveMatch(module: string, options: Option[]): string {
-  let text = ` -m ${module}`;
-  switch (module) {
-    case 'comment':
-      for (const o of options) text += ` --comment ${saveString(o.values[0] ?? '')}`;
-      return text;
-    case 'tcp':
-    case 'udp':
-    case 'sctp':
-      for (const o of ordered(options, ['--sport', '--dport'])) text += renderOption(o);
-      return text;
-    case 'addrtype':
-      for (const o of ordered(options, ['--src-type', '--dst-type'])) text += renderOption(o);
-      return text;
-    case 'conntrack':
-      for (const o of options) {
-        if (o.name === '--ctstate') {
-          const states = (o.values[0] ?? '').split(',');
-          const sorted = ctStateOrder.filter((s) => states.includes(s));
-          text += renderOption(o, [sorted.join(',')]);
-        } else text += renderOption(o);
-      }
-      return text;
-    case 'mark':
-      for (const o of options) {
-        const [v = '0', m] = (o.values[0] ?? '').split('/');
-        const mask = m === undefined ? 0xffffffff : parseNumber(m);
-        const value = hex(parseNumber(v)) + (mask === 0xffffffff ? '' : `/${hex(mask)}`);
-        text += renderOption(o, [value]);
-      }
-      return text;
-    case 'statistic':
-      for (const o of ordered(options, ['--mode', '--every', '--packet', '--probability'])) {
-        text +=
-          o.name === '--probability'
-            ? renderOption(o, [saveProbability(o.values[0] ?? '0')])
-            : renderOption(o);
-      }
-      return text;
-    case 'recent': {
-      const has = (name: string) => options.some((o) => o.name === name);
-      const value = (name: string) => options.find((o) => o.name === name)?.values[0];
-      if (options.some((o) => o.negated)) text += ' !';
-      for (const flag of ['--set', '--rcheck', '--update', '--remove']) if (has(flag)) text += ` ${flag}`;
-      if (value('--seconds') !== undefined) text += ` --seconds ${value('--seconds')}`;
-      if (has('--reap')) text += ' --reap';
-      if (value('--hitcount') !== undefined) text += ` --hitcount ${value('--hitcount')}`;
-      if (has('--rttl')) text += ' --rttl';
-      text += ` --name ${value('--name') ?? 'DEFAULT'}`;
-      text += ` --mask ${value('--mask') ?? '255.255.255.255'}`;
-      text += has('--rdest') ? ' --rdest' : ' --rsource';
-      return text;
-    }
-    case 'nfacct':
-      // libxt_NFACCT prints its own space before xtables_save_string adds one.
-      for (const o of options) text += ` ${o.name}  ${saveString(o.values[0] ?? '')}`;
-      return text;
-    default:
-      for (const o of options) text += renderOption(o);
-      return text;
-  }
-}
-
-function saveTarget(name: string, options: Option[]): string {
-  const value = (n: string) => options.find((o) => o.name === n)?.values[0];
-  switch (name) {
-    case 'MARK': {
-      const or = value('--or-mark');
-      const xor = value('--xor-mark');
-      const set = value('--set-mark');
-      const and = value('--and-mark');
-      if (or !== undefined) return ` -j MARK --set-xmark ${hex(parseNumber(or))}/${hex(parseNumber(or))}`;
-      if (xor !== undefined) return ` -j MARK --set-xmark ${hex(parseNumber(xor))}/0x0`;
-      if (set !== undefined) return ` -j MARK --set-xmark ${hex(parseNumber(set))}/0xffffffff`;
-      if (and !== undefined) return ` -j MARK --set-xmark 0x0/${hex(~parseNumber(and))}`;
-      break;
-    }
-    case 'REJECT':
-      if (options.length === 0) return ' -j REJECT --reject-with icmp-port-unreachable';
-      break;
-  }
-  return ` -j ${name}${options.map((o) => renderOption(o)).join('')}`;
-}
-
-/** One restore-input rule as iptables-save prints it back. */
-export function saveRule(rule: string): string {
-  const r = parseRule(rule);
-  let text = `-A ${r.chain}`;
-  for (const key of ['-s', '-d', '-i', '-o', '-p']) {
-    const b = r.base.get(key);
-    if (!b) continue;
-    const value = key === '-s' || key === '-d' ? saveAddress(b.value) : b.value;
-    text += `${b.negated ? ' !' : ''} ${key} ${value}`;
-  }
-  for (const m of r.matches) text += saveMatch(m.module, m.options);
-  if (r.target) text += saveTarget(r.target.name, r.target.options);
-  return text;
 }
 
 /** Chains of a parsed dump that kube-proxy owns or that name a Service (for diffs against a node). */
@@ -389,5 +215,6 @@ export function isKubeProxyChain(chain: DumpChain): boolean {
   );
 }
 
+export { saveRule, saveProbability } from './saveFormat';
 export type { DumpTable };
 export { ruleComment };
