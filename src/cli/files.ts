@@ -51,6 +51,11 @@ export function collectFiles(paths: string[], cwd: string, clusterPath: string |
       return;
     }
     if (!explicit && !MANIFEST.test(absolute)) return;
+    if (!stat.isFile()) {
+      // A committed symlink `x.yaml -> /dev/zero` (or a FIFO) would be read forever.
+      if (explicit) throw new UsageError(`cannot read ${display(cwd, absolute)}: not a regular file`);
+      return;
+    }
     if (absolute.endsWith(PROFILE_FILE_NAME)) {
       foundProfile ??= absolute;
       return;

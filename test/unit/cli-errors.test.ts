@@ -22,6 +22,8 @@ function workspace(): string {
   writeFileSync(join(dir, 'broken-profile.yaml'), 'apiVersion: kubepath.dev/v1alpha1\nkind: [\n');
   writeFileSync(join(dir, 'not-a-profile.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n');
   symlinkSync(join(dir, 'gone.yaml'), join(dir, 'dangling.yaml'));
+  // A repository can commit a symlink to a device.
+  symlinkSync('/dev/zero', join(dir, 'zero.yaml'));
   mkdirSync(join(dir, 'with-profile'));
   writeFileSync(join(dir, 'with-profile', 'kubepath.cluster.yaml'), BAD_PROFILE);
   writeFileSync(join(dir, 'with-profile', 'svc.yaml'), SERVICE);
@@ -161,6 +163,11 @@ const cases: ErrorCase[] = [
     stderr: /^kubepath iptables: cannot read nope\.txt: /,
   },
   {
+    name: 'a device given as input (never read)',
+    argv: ['analyze', 'zero.yaml'],
+    stderr: /^kubepath analyze: cannot read zero\.yaml: not a regular file$/,
+  },
+  {
     name: 'no input paths',
     argv: ['analyze'],
     stderr: /^kubepath analyze: no input paths given$/,
@@ -250,6 +257,21 @@ void test('CLI: a valid profile next to the manifests still works (exit 0 or 1, 
     assert.equal(r.stderr, '');
     assert.ok(r.code === 0 || r.code === 1, `exit ${r.code}`);
     assert.match(r.stdout, /cluster good-profile\.yaml: 1 nodes/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+void test('CLI: a symlink to /dev/zero inside a folder is skipped, not read forever', async () => {
+  const dir = workspace();
+  try {
+    mkdirSync(join(dir, 'repo'));
+    writeFileSync(join(dir, 'repo', 'svc.yaml'), SERVICE);
+    symlinkSync('/dev/zero', join(dir, 'repo', 'evil.yaml'));
+    const clean = await runCli(['analyze', 'repo'], dir);
+    assert.equal(clean.stderr, '');
+    assert.ok(clean.code === 0 || clean.code === 1);
+    assert.match(clean.stdout, /1 file\(s\), 1 object\(s\)/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
