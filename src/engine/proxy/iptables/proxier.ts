@@ -98,6 +98,39 @@ export interface SaveChains {
   nat: Map<string, string[]>;
 }
 
+/**
+ * Lines joined with newlines. Every few hundred lines are joined into one flat string
+ * right away: the line strings (ropes of their pieces) then die young instead of all
+ * surviving to the final join, which made most of the sync's garbage collection.
+ */
+class LineBuffer {
+  private readonly blocks: string[] = [];
+  private lines: string[] = [];
+
+  push(line: string): void {
+    this.lines.push(line);
+    if (this.lines.length === 512) {
+      this.blocks.push(this.lines.join('\n'));
+      this.lines = [];
+    }
+  }
+
+  /** The lines joined with '\n' ('' when there are none). */
+  text(): string {
+    if (this.lines.length > 0) {
+      this.blocks.push(this.lines.join('\n'));
+      this.lines = [];
+    }
+    return this.blocks.join('\n');
+  }
+}
+
+/** Replaces rules[from..] with their newline-joined text (the save view joins with newlines too). */
+function joinFrom(rules: string[] | undefined, from: number): void {
+  if (rules === undefined || rules.length - from < 2) return;
+  rules.push(rules.splice(from).join('\n'));
+}
+
 function addSaved(chains: Map<string, string[]>, chain: string, line: string): void {
   const rules = chains.get(chain);
   if (rules === undefined) chains.set(chain, [line]);
@@ -191,20 +224,32 @@ export function syncProxyRules(
   const detector = node.localDetectorCIDR === '' ? null : node.localDetectorCIDR;
   const nodeIP = node.ips.find((ip) => normalizeIPv4(ip) !== null) ?? '';
 
-  const filterChains: string[] = [];
-  const filterRules: string[] = [];
-  const natChains: string[] = [];
-  const natRules: string[] = [];
-  const skipped: string[] = [];
+  const filterChains = new LineBuffer();
+  const filterRules = new LineBuffer();
+  const natChains = new LineBuffer();
+  const natRules = new LineBuffer();
+  const skipped = new LineBuffer();
   // iptables-save forms of the same rules (see SyncResult.saveChains).
   const filterSave = new Map<string, string[]>();
   const natSave = new Map<string, string[]>();
   const skippedSave = new Map<string, string[]>();
+  const sepNames: SepNames = new Map();
+  // Shared chains' saved rules are joined into blocks every so often (see joinFrom).
+  const sharedSaved = [
+    [filterSave, kubeServicesChain],
+    [filterSave, kubeExternalServicesChain],
+    [filterSave, kubeNodePortsChain],
+    [filterSave, kubeProxyFirewallChain],
+    [natSave, kubeServicesChain],
+    [natSave, kubeNodePortsChain],
+  ] as const;
+  const sharedJoined = sharedSaved.map(() => 0);
+  let servicesSinceJoin = 0;
   let plain = plainMark.test(mark) && (detector === null || plainAddress.test(detector));
   const detectorSave = detector === null ? '' : saveAddress(detector);
 
   /** A rule whose save form is generic: rendered by saveRule from its restore text. */
-  const fixedRule = (rules: string[], save: Map<string, string[]>, chain: string, line: string) => {
+  const fixedRule = (rules: LineBuffer, save: Map<string, string[]>, chain: string, line: string) => {
     rules.push(line);
     addSaved(save, chain, saveRule(line));
   };
@@ -579,6 +624,7 @@ export function syncProxyRules(
       activeNatChains.add(chains.cluster);
       carried.push(chains.cluster);
       writeServiceToEndpointRules(
+        sepNames,
         ruleOut,
         saveOut,
         svc,
@@ -594,6 +640,7 @@ export function syncProxyRules(
       activeNatChains.add(chains.local);
       carried.push(chains.local);
       writeServiceToEndpointRules(
+        sepNames,
         ruleOut,
         saveOut,
         svc,
@@ -607,7 +654,7 @@ export function syncProxyRules(
     const saveComment = largeClusterMode ? '' : ` -m comment --comment "${name}"`;
     for (const ep of allReachableEndpoints) {
       if (plain && !isPlainNumber(ep.port)) plain = false;
-      const sep = sepChain(svc, protocol, ep);
+      const sep = sepChain(sepNames, svc, protocol, ep);
       chainOut.push(`:${sep} - [0:0]`);
       activeNatChains.add(sep);
       carried.push(sep);
@@ -625,6 +672,19 @@ export function syncProxyRules(
         sep,
         `-A ${sep} -p ${protocol}${saveComment}${saveAffinity} -m ${protocol} -j DNAT --to-destination ${ep.endpoint}`,
       );
+    }
+
+    // This port's own chains are complete: one block each from now on.
+    for (const chain of carried) joinFrom(saveOut.get(chain), 0);
+    joinFrom(saveOut.get(internalTrafficChain), 0);
+    if (++servicesSinceJoin === 256) {
+      servicesSinceJoin = 0;
+      sharedSaved.forEach(([save, chain], i) => {
+        const rules = save.get(chain);
+        if (rules === undefined) return;
+        joinFrom(rules, sharedJoined[i] ?? 0);
+        sharedJoined[i] = rules.length;
+      });
     }
 
     servicePorts.push({
@@ -674,19 +734,19 @@ export function syncProxyRules(
     `-A ${kubeForwardChain} -m comment --comment ${quoted('kubernetes forwarding conntrack rule')} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,
   );
 
-  const lines = [
+  const sections = [
     '*filter',
-    ...filterChains,
-    ...filterRules,
+    filterChains.text(),
+    filterRules.text(),
     'COMMIT',
     '*nat',
-    ...natChains,
-    ...natRules,
+    natChains.text(),
+    natRules.text(),
     'COMMIT',
     '',
   ];
   return {
-    restoreInput: lines.join('\n'),
+    restoreInput: sections.filter((text, i) => text !== '' || i === sections.length - 1).join('\n'),
     activeNatChains,
     largeClusterMode,
     servicePorts,
@@ -695,7 +755,8 @@ export function syncProxyRules(
 }
 
 function writeServiceToEndpointRules(
-  out: string[],
+  sepNames: SepNames,
+  out: LineBuffer,
   save: Map<string, string[]>,
   svc: ServicePortInfo,
   protocol: string,
@@ -708,7 +769,7 @@ function writeServiceToEndpointRules(
     largeClusterMode ? '' : ` -m comment --comment ${quoted(`${name} -> ${ep.endpoint}`)}`;
   if (svc.sessionAffinityClientIP) {
     for (const ep of endpoints) {
-      const sep = sepChain(svc, protocol, ep);
+      const sep = sepChain(sepNames, svc, protocol, ep);
       out.push(
         `-A ${svcChain}${comment(ep)} -m recent --name ${sep} --rcheck --seconds ${svc.stickyMaxAgeSeconds} --reap -j ${sep}`,
       );
@@ -721,7 +782,7 @@ function writeServiceToEndpointRules(
   }
   const n = endpoints.length;
   endpoints.forEach((ep, i) => {
-    const sep = sepChain(svc, protocol, ep);
+    const sep = sepChain(sepNames, svc, protocol, ep);
     const p = i < n - 1 ? probability(n - i) : '';
     const statistic = p === '' ? '' : ` -m statistic --mode random --probability ${p}`;
     out.push(`-A ${svcChain}${comment(ep)}${statistic} -j ${sep}`);
@@ -730,10 +791,10 @@ function writeServiceToEndpointRules(
   });
 }
 
-// Each endpoint's chain name is needed by the SVC/SVL rules and its own SEP chain: hash once.
-const sepNames = new WeakMap<EndpointInfo, string>();
+/** Each endpoint's chain name is needed by the SVC/SVL rules and its own SEP chain: hash once per sync. */
+type SepNames = Map<EndpointInfo, string>;
 
-function sepChain(svc: ServicePortInfo, protocol: string, ep: EndpointInfo): string {
+function sepChain(sepNames: SepNames, svc: ServicePortInfo, protocol: string, ep: EndpointInfo): string {
   let name = sepNames.get(ep);
   if (name === undefined) {
     name = endpointChainName(svc.nameString, protocol, ep.endpoint);
