@@ -13,8 +13,15 @@ import type { Analyzer } from './workspaceModel';
  * `analyzeWorkspace`.
  */
 export function createFolderAnalyzer(): Analyzer {
-  const incremental = createWorkspaceAnalyzer();
+  let incremental = createWorkspaceAnalyzer();
+  let limits = '';
   return (input) => {
+    // Changed limits change what every file yields: start afresh.
+    const wantedLimits = JSON.stringify(input.limits ?? {});
+    if (wantedLimits !== limits) {
+      limits = wantedLimits;
+      incremental = createWorkspaceAnalyzer(input.limits ? { limits: input.limits } : {});
+    }
     const wanted = new Set(input.files.map((f) => f.path));
     for (const path of incremental.paths()) if (!wanted.has(path)) incremental.deleteFile(path);
     for (const file of input.files) incremental.setFile(file.path, file.text);

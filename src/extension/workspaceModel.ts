@@ -265,6 +265,7 @@ export class WorkspaceModel implements vscode.Disposable {
       cluster.analyze ??= this.createAnalyzer();
       const state = cluster.analyze({
         files,
+        limits: settings.limits,
         profile: profileText === undefined ? null : { path: profilePath, text: profileText },
       });
       // A newer edit arrived while this ran: its own run will publish.

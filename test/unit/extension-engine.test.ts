@@ -27,3 +27,12 @@ void test("the extension's per-folder analyzer gives analyzeWorkspace's result t
     assert.equal(JSON.stringify(analyze(input)), JSON.stringify(analyzeWorkspace(input)));
   }
 });
+
+void test('loader limits from the settings reach the analysis, and changing them re-analyses', () => {
+  const analyze = createFolderAnalyzer();
+  const file = { path: 'two.yaml', text: readFileSync('examples/named-ports/api.yaml', 'utf8') };
+  assert.equal(analyze({ files: [file] }).services.length, 1);
+  const capped = analyze({ files: [file], limits: { maxDocuments: 1 } });
+  assert.equal(capped.services.length, 0);
+  assert.ok(capped.diagnostics.some((d) => d.code === 'file-too-large' && /first 1 of 3/.test(d.message)));
+});
