@@ -13,6 +13,7 @@ export function familyOf(text: string): AddressFamily | null {
 
 /** Canonical IPv4 text, or null when `text` is not an IPv4 address. */
 export function normalizeIPv4(text: string): string | null {
+  if (isCanonicalIPv4(text)) return text;
   const value = parseIPv4(text.trim());
   return value === null ? null : formatIPv4(value);
 }
@@ -41,4 +42,31 @@ export function ipv4NetContains(net: IPv4Net, ip: string): boolean {
   if (value === null) return false;
   const size = 2 ** (32 - net.prefix);
   return value >= net.network && value < net.network + size;
+}
+
+/**
+ * Four dot-separated decimal octets up to 255 without leading zeros or spaces: exactly
+ * what formatIPv4 prints, so normalizing it gives it back (the common case, kept cheap).
+ */
+function isCanonicalIPv4(text: string): boolean {
+  const n = text.length;
+  let i = 0;
+  for (let octet = 0; octet < 4; octet++) {
+    if (octet > 0) {
+      if (text.charCodeAt(i) !== 46) return false;
+      i++;
+    }
+    const start = i;
+    let value = 0;
+    while (i < n && i - start < 4) {
+      const c = text.charCodeAt(i);
+      if (c < 48 || c > 57) break;
+      value = value * 10 + (c - 48);
+      i++;
+    }
+    const digits = i - start;
+    if (digits === 0 || digits > 3 || value > 255) return false;
+    if (digits > 1 && text.charCodeAt(start) === 48) return false;
+  }
+  return i === n;
 }

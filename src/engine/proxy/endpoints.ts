@@ -34,8 +34,9 @@ export function buildEndpointsMap(
 ): Map<string, EndpointInfo[]> {
   const byPort = new Map<string, Map<string, EndpointInfo>>();
   // Upstream walks a map of slices (random order); slice name order keeps us deterministic.
-  const ordered = [...slices].sort((a, b) => compareStrings(sliceKey(a), sliceKey(b)));
-  for (const slice of ordered) {
+  const keyed = slices.map((slice) => ({ slice, key: sliceKey(slice) }));
+  keyed.sort((a, b) => compareStrings(a.key, b.key));
+  for (const { slice } of keyed) {
     if (slice.addressType !== options.family || slice.serviceName === '') continue;
     for (const port of slice.ports) {
       if (port.port === null || port.port === 0) continue;
