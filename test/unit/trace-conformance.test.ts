@@ -13,17 +13,14 @@ void test('conformance fixtures hold packet-flow tables', () => {
   assert.ok(flows >= 100, `only ${flows} flows found`);
 });
 
-for (const group of groups) {
+// Flow groups whose fixture carries no rules (upstream asserts only the flows there) are
+// traced over generated rules in trace-generated.test.ts and through the CLI in
+// trace-cli-flows.test.ts; here only the groups with upstream's own rules run.
+for (const group of groups.filter((g) => g.dump !== null)) {
   void describe(group.label, () => {
-    const dump = group.dump === null ? null : parseIptablesSave(group.dump, group.caseFile);
+    const dump = parseIptablesSave(group.dump ?? '', group.caseFile);
     for (const flow of group.flows) {
       const name = `${flow.name}: ${flow.protocol} ${flow.sourceIP} -> ${flow.destIP}:${flow.destPort}`;
-      if (dump === null) {
-        void test(name, {
-          skip: 'no rules in the fixture (expectedIptablesSave is null: upstream asserts only flows here); traced over generated rules in trace-generated.test.ts',
-        });
-        continue;
-      }
       void test(name, () => {
         assert.deepEqual(dump.errors, []);
         const trace = tracePacket(
