@@ -1,12 +1,5 @@
 // Reads a pod template (or a Pod) out of a loaded object, tolerating wrong types.
-import type {
-  Container,
-  ContainerPort,
-  Diagnostic,
-  Labels,
-  LoadedObject,
-  SourceRange,
-} from '../model';
+import type { Container, ContainerPort, Diagnostic, Labels, LoadedObject, SourceRange } from '../model';
 import { isPlainObject, rangeAt } from '../load';
 import { formatFieldPath } from '../model';
 
