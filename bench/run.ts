@@ -315,7 +315,7 @@ function readActivation(): { ms: number; from: string } | null {
       if (e.isDirectory()) walk(p);
       else if (/\.(json|txt|log)$/.test(e.name)) {
         const text = fs.readFileSync(p, 'utf8');
-        const m = /activat\w*[^\n]{0,40}?(\d+(?:\.\d+)?)\s*ms/i.exec(text);
+        const m = /kubepath activated in (\d+(?:\.\d+)?) ms/.exec(text);
         if (m) found.push({ ms: Number(m[1]), from: path.relative(root, p), mtime: fs.statSync(p).mtimeMs });
       }
     }
