@@ -242,10 +242,10 @@ export const steps = [
       await lens.waitFor({ timeout: 45_000 });
       await lens.click();
       await pickQuickItem(page, 'From the internet via the load balancer');
-      const { match, text } = await waitForLog(
+      const { match } = await waitForLog(
         dirs,
         KUBEPATH_LOG,
-        /Trace (\S+) from internet[^\n]*: (\w+)\n/,
+        /^trace (\S+) from internet \([^\n]*\n[\s\S]*?\noutcome: (\w+)/m,
       );
       // The output channel is revealed: wait for the hop list's end to be rendered there.
       await page
@@ -253,7 +253,7 @@ export const steps = [
         .first()
         .waitFor();
       await shot('c-trace-output-channel');
-      const block = text.slice(match.index);
+      const block = match[0];
       if (match[2] !== 'reached') throw new Error(`outcome "${match[2]}"`);
       for (const kind of ['loadbalancer', 'node', 'chain', 'rule', 'dnat', 'pod']) {
         if (!new RegExp(`^\\s+${kind}\\s`, 'm').test(block))
@@ -261,7 +261,7 @@ export const steps = [
       }
       const branches = block
         .split('\n')
-        .map((l) => /^\s+\d+\. .*→ (10\.244\.\d+\.\d+):80 pod default\/nginx-\S+.*: reached$/.exec(l)?.[1])
+        .map((l) => /^branch \d+\/\d+\s.*→ pod nginx-\S+ (10\.244\.\d+\.\d+):80\s/.exec(l)?.[1])
         .filter(Boolean);
       const pods = new Set(branches);
       if (branches.length < 3 || pods.size !== 3) {
