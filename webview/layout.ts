@@ -1,7 +1,12 @@
-// GraphModel → positions, with elkjs (layered, left → right). Box geometry (title, rows,
-// where each row's edges attach) is ours; ELK places the boxes, routes the edges through
-// fixed row ports and places the edge labels. ELK is ~1.6 MB of compiled Java: it is
-// evaluated on first use only (`loadElk`), and only the selected service is laid out.
+// GraphModel → positions, with elkjs (layered). Box geometry (title, rows, where each row's
+// edges attach) is ours; ELK places the boxes, routes the edges through fixed row ports and
+// places the edge labels. ELK is ~1.6 MB of compiled Java: it is evaluated on first use only
+// (`loadElk`), and only the selected service is laid out.
+//
+// Two directions. RIGHT (wide panels): client → LB → nodes → pods in columns. DOWN (narrow
+// side panels): the same boxes in one column, top to bottom; the boxes of one stage (all
+// node boxes; all pod groups and verdicts) are stacked into one ELK node, so every edge joins
+// adjacent layers and the column stays as wide as its widest box plus the edge lanes beside it.
 import type { ELK, ElkExtendedEdge, ElkNode, ElkPort } from 'elkjs/lib/elk-api';
 import type { GraphBox, GraphEdge, GraphModel, GraphRow, TextPart } from './graph';
 
@@ -42,6 +47,7 @@ export interface PlacedEdge {
 }
 
 export interface Layout {
+  direction: Direction;
   width: number;
   height: number;
   boxes: PlacedBox[];
@@ -92,20 +98,155 @@ function portId(row: string, side: 'in' | 'out'): string {
   return `${row}>${side}`;
 }
 
-/** The ELK input graph; exported for tests and for keying the layout cache. */
+export type Direction = 'RIGHT' | 'DOWN';
+
+/** Vertical gap between the boxes stacked into one stage of the DOWN layout. */
+export const STACK_GAP = 12;
+/** DOWN: horizontal distance between the edge lanes beside the column. */
+export const LANE_GAP = 7;
+/** DOWN: from a label beside the column to the first lane. */
+const LANE_MARGIN = 10;
+
+/**
+ * The stage a box is stacked into in the DOWN layout: all node boxes form one stage, all pod
+ * groups and verdicts the next; client, DNS and load balancer stand alone.
+ */
+export function stageOf(box: GraphBox): string {
+  if (box.kind === 'node') return 'stage:nodes';
+  if (box.kind === 'pods' || box.kind === 'verdict') return 'stage:targets';
+  return box.id;
+}
+
+/** Where a box sits inside the ELK node that carries it (itself, or its stage). */
+interface Carrier {
+  node: string;
+  dy: number;
+  width: number;
+}
+
+function edgeLabels(e: GraphEdge, measure: Measure): ElkExtendedEdge['labels'] {
+  if (e.label.length === 0) return [];
+  return [
+    {
+      text: partsText(e.label),
+      width: labelWidth(e, measure),
+      height: GEOMETRY.labelHeight,
+      ...(e.labelAt === 'tail' ? { layoutOptions: { 'elk.edgeLabels.placement': 'TAIL' } } : {}),
+    },
+  ];
+}
+
+function labelWidth(e: GraphEdge, measure: Measure): number {
+  return Math.ceil(measure(partsText(e.label), 'small')) + 6;
+}
+
+const COMMON_OPTIONS: Record<string, string> = {
+  'elk.algorithm': 'layered',
+  'elk.edgeRouting': 'ORTHOGONAL',
+  'elk.layered.considerModelOrder.strategy': 'NODES_AND_EDGES',
+  // The graphs are small and already in a sensible order: fewer crossing-minimisation
+  // sweeps keep a warm layout well under the 300 ms budget on a slow machine.
+  'elk.layered.thoroughness': '2',
+  'elk.spacing.edgeLabel': '2',
+  'elk.edgeLabels.inline': 'false',
+  'elk.layered.edgeLabels.sideSelection': 'SMART_DOWN',
+  'elk.padding': '[top=8,left=8,bottom=8,right=8]',
+};
+
+/**
+ * The ELK input graph; exported for tests and for keying the layout cache.
+ *
+ * RIGHT: one ELK node per box, edges attached to fixed row ports (in on the west side, out on
+ * the east side), ELK routes every edge.
+ *
+ * DOWN: the boxes of a stage are stacked into one ELK node (`carriers` says where each box
+ * sits in it). ELK orders and places the stages top to bottom and routes the edges between
+ * stand-alone boxes (client → DNS → LB); `layoutGraph` routes the edges into and out of the
+ * stacked boxes itself, in lanes beside the column. (ELK's layered algorithm routes edges of
+ * ports on the east/west side of a DOWN layout through dummy nodes placed beside the column:
+ * measured on nginx, that made the column 700–880 px wide instead of about 330.)
+ */
 export function elkGraph(
   model: GraphModel,
   measure: Measure,
-): { graph: ElkNode; geometry: Map<string, BoxGeometry> } {
+  direction: Direction = 'RIGHT',
+  maxWidth = Infinity,
+): { graph: ElkNode; geometry: Map<string, BoxGeometry>; carriers: Map<string, Carrier> } {
   const geometry = new Map<string, BoxGeometry>();
+  for (const box of model.boxes) geometry.set(box.id, boxGeometry(box, measure));
+  const carriers = new Map<string, Carrier>();
+  if (direction === 'RIGHT') {
+    for (const box of model.boxes) {
+      carriers.set(box.id, { node: box.id, dy: 0, width: geometry.get(box.id)?.width ?? 0 });
+    }
+    return { graph: elkGraphRight(model, measure, geometry), geometry, carriers };
+  }
+  const stages = new Map<string, GraphBox[]>();
+  for (const box of model.boxes) {
+    const members = stages.get(stageOf(box)) ?? [];
+    members.push(box);
+    stages.set(stageOf(box), members);
+  }
+  // Every stacked box as wide as the widest: one tidy column, one lane edge on the right.
+  // Boxes narrower than their text (to fit `maxWidth`) show it cut with `…`; tooltips have it whole.
+  const natural = Math.max(
+    0,
+    ...model.boxes.filter((b) => stageOf(b) !== b.id).map((b) => geometry.get(b.id)?.width ?? 0),
+  );
+  const { left, right } = columnMargins(model, measure);
+  const columnWidth = Math.max(GEOMETRY.minWidth, Math.min(natural, maxWidth - left - right - 16));
+  const children: ElkNode[] = [];
+  for (const [stage, members] of stages) {
+    const width =
+      members.length === 1 && members[0]?.id === stage
+        ? Math.min(geometry.get(stage)?.width ?? 0, Math.max(GEOMETRY.minWidth, maxWidth - 16))
+        : columnWidth;
+    let dy = 0;
+    for (const box of members) {
+      carriers.set(box.id, { node: stage, dy, width });
+      dy += (geometry.get(box.id)?.height ?? 0) + STACK_GAP;
+    }
+    children.push({ id: stage, width, height: dy - STACK_GAP });
+  }
+  // ELK routes the edges between stand-alone boxes; every other pair of stages an edge joins
+  // gets one unlabelled edge, so ELK layers the stages in flow order.
+  const edges: ElkExtendedEdge[] = [];
+  const joined = new Set<string>();
+  for (const e of model.edges) {
+    const from = carriers.get(e.from.box)?.node;
+    const to = carriers.get(e.to.box)?.node;
+    if (from === undefined || to === undefined) continue;
+    if (from === e.from.box && to === e.to.box && !e.from.row && !e.to.row) {
+      edges.push({ id: e.id, sources: [from], targets: [to], labels: edgeLabels(e, measure) });
+      joined.add(`${from}>${to}`);
+    } else if (from !== to && !joined.has(`${from}>${to}`)) {
+      joined.add(`${from}>${to}`);
+      edges.push({ id: `order:${from}>${to}`, sources: [from], targets: [to] });
+    }
+  }
+  const graph: ElkNode = {
+    id: 'root',
+    layoutOptions: {
+      ...COMMON_OPTIONS,
+      'elk.direction': 'DOWN',
+      'elk.layered.spacing.nodeNodeBetweenLayers': '30',
+      'elk.layered.spacing.edgeNodeBetweenLayers': '12',
+      'elk.spacing.nodeNode': '18',
+    },
+    children,
+    edges,
+  };
+  return { graph, geometry, carriers };
+}
+
+function elkGraphRight(model: GraphModel, measure: Measure, geometry: Map<string, BoxGeometry>): ElkNode {
   const usedPorts = new Set<string>();
   for (const e of model.edges) {
     if (e.from.row) usedPorts.add(portId(e.from.row, 'out'));
     if (e.to.row) usedPorts.add(portId(e.to.row, 'in'));
   }
   const children: ElkNode[] = model.boxes.map((box) => {
-    const geo = boxGeometry(box, measure);
-    geometry.set(box.id, geo);
+    const geo = geometry.get(box.id) ?? { width: 0, height: 0, rows: [] };
     const ports: ElkPort[] = [];
     for (const r of geo.rows) {
       const centre = r.y + GEOMETRY.rowLabelHeight / 2;
@@ -134,41 +275,67 @@ export function elkGraph(
     id: e.id,
     sources: [e.from.row ? portId(e.from.row, 'out') : e.from.box],
     targets: [e.to.row ? portId(e.to.row, 'in') : e.to.box],
-    labels:
-      e.label.length > 0
-        ? [
-            {
-              text: partsText(e.label),
-              width: Math.ceil(measure(partsText(e.label), 'small')) + 6,
-              height: GEOMETRY.labelHeight,
-              ...(e.labelAt === 'tail' ? { layoutOptions: { 'elk.edgeLabels.placement': 'TAIL' } } : {}),
-            },
-          ]
-        : [],
+    labels: edgeLabels(e, measure),
   }));
-  const graph: ElkNode = {
+  return {
     id: 'root',
     layoutOptions: {
-      'elk.algorithm': 'layered',
+      ...COMMON_OPTIONS,
       'elk.direction': 'RIGHT',
-      'elk.edgeRouting': 'ORTHOGONAL',
-      'elk.layered.considerModelOrder.strategy': 'NODES_AND_EDGES',
-      // The graphs are small and already in a sensible order: fewer crossing-minimisation
-      // sweeps keep a warm layout well under the 300 ms budget on a slow machine.
-      'elk.layered.thoroughness': '2',
       'elk.layered.spacing.nodeNodeBetweenLayers': '36',
       'elk.layered.spacing.edgeNodeBetweenLayers': '14',
       'elk.spacing.nodeNode': '18',
-      'elk.spacing.edgeLabel': '2',
       'elk.spacing.edgeEdge': '8',
-      'elk.edgeLabels.inline': 'false',
-      'elk.layered.edgeLabels.sideSelection': 'SMART_DOWN',
-      'elk.padding': '[top=8,left=8,bottom=8,right=8]',
     },
     children,
     edges,
   };
-  return { graph, geometry };
+}
+
+/** The diagram shrinks to the panel width down to this scale (text stays legible), then scrolls. */
+export const MIN_SCALE = 0.7;
+/** A left-to-right diagram that would have to shrink below this scale is laid out top-down. */
+export const RIGHT_MIN_SCALE = 0.85;
+/** The top-down diagram cuts its longest texts (with `…`) rather than shrink below this scale. */
+export const DOWN_MIN_SCALE = 0.75;
+
+/** The widest top-down layout for a panel `available` px wide (in steps, so a resize reuses layouts). */
+export function downMaxWidth(available: number): number {
+  return available > 0 ? Math.floor(available / DOWN_MIN_SCALE / 8) * 8 : Infinity;
+}
+
+/** The scale a diagram `width` px wide is drawn at in `available` px (0 = unknown: full size). */
+export function fitScale(width: number, available: number): number {
+  return width > 0 && available > 0 ? Math.min(1, Math.max(MIN_SCALE, available / width)) : 1;
+}
+
+/**
+ * Whether a panel `available` px wide needs the top-down layout, given the width of the
+ * left-to-right one: when that would have to shrink below RIGHT_MIN_SCALE.
+ */
+export function wantsDown(rightWidth: number, available: number): boolean {
+  return available > 0 && rightWidth * RIGHT_MIN_SCALE > available;
+}
+
+/**
+ * Lays out `model` for a panel `available` px wide: left to right while that fits (see
+ * `wantsDown`), else top-down (its texts cut to fit at DOWN_MIN_SCALE) — unless top-down
+ * would be no narrower. Layouts are cached, so a resize back and forth lays out little anew.
+ */
+export async function layoutForWidth(
+  model: GraphModel,
+  measure: Measure,
+  available: number,
+  elk?: ELK,
+): Promise<Layout> {
+  const right = await layoutGraph(model, measure, elk ? { elk } : {});
+  if (!wantsDown(right.width, available)) return right;
+  const down = await layoutGraph(model, measure, {
+    direction: 'DOWN',
+    maxWidth: downMaxWidth(available),
+    ...(elk ? { elk } : {}),
+  });
+  return down.width < right.width ? down : right;
 }
 
 let elkPromise: Promise<ELK> | undefined;
@@ -186,25 +353,43 @@ export function loadElk(): Promise<ELK> {
 const cache = new Map<string, ElkNode>();
 const CACHE_SIZE = 24;
 
-/** Lays out `model`; the ELK result is cached by its input, so going back to a service is instant. */
-export async function layoutGraph(model: GraphModel, measure: Measure, elk?: ELK): Promise<Layout> {
-  const { graph, geometry } = elkGraph(model, measure);
+/**
+ * Lays out `model` in `direction`; the ELK result is cached by its input, so going back to a
+ * service (or back to a panel width) is instant.
+ */
+export async function layoutGraph(
+  model: GraphModel,
+  measure: Measure,
+  options: { direction?: Direction; elk?: ELK; maxWidth?: number } = {},
+): Promise<Layout> {
+  const direction = options.direction ?? 'RIGHT';
+  const { graph, geometry, carriers } = elkGraph(model, measure, direction, options.maxWidth);
   const key = JSON.stringify(graph);
   let result = cache.get(key);
   if (result) {
     cache.delete(key);
   } else {
-    const engine = elk ?? (await loadElk());
+    const engine = options.elk ?? (await loadElk());
     result = await engine.layout(graph);
   }
   cache.set(key, result);
   if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value ?? '');
-  const boxById = new Map(model.boxes.map((b) => [b.id, b]));
-  const boxes: PlacedBox[] = (result.children ?? []).flatMap((n) => {
-    const box = boxById.get(n.id);
-    const geo = geometry.get(n.id);
-    if (!box || !geo) return [];
-    return [{ box, x: n.x ?? 0, y: n.y ?? 0, width: geo.width, height: geo.height, rows: geo.rows }];
+  const nodeById = new Map((result.children ?? []).map((n) => [n.id, n]));
+  const boxes: PlacedBox[] = model.boxes.flatMap((box) => {
+    const geo = geometry.get(box.id);
+    const carrier = carriers.get(box.id);
+    const node = carrier && nodeById.get(carrier.node);
+    if (!geo || !carrier || !node) return [];
+    return [
+      {
+        box,
+        x: node.x ?? 0,
+        y: (node.y ?? 0) + carrier.dy,
+        width: carrier.width,
+        height: geo.height,
+        rows: geo.rows,
+      },
+    ];
   });
   const edgeById = new Map(model.edges.map((e) => [e.id, e]));
   const edges: PlacedEdge[] = (result.edges ?? []).flatMap((e) => {
@@ -218,5 +403,163 @@ export async function layoutGraph(model: GraphModel, measure: Measure, elk?: ELK
         : null;
     return [{ edge, points, label }];
   });
-  return { width: result.width ?? 0, height: result.height ?? 0, boxes, edges };
+  if (direction === 'RIGHT') {
+    return { direction, width: result.width ?? 0, height: result.height ?? 0, boxes, edges };
+  }
+  edges.push(...routeColumnEdges(model, boxes, measure));
+  return fitToContent({ direction, width: 0, height: result.height ?? 0, boxes, edges });
+}
+
+interface ColumnEdge {
+  edge: GraphEdge;
+  /** Left of the column (from a stand-alone box above) or right of it (from a row or stacked box). */
+  side: 'left' | 'right';
+}
+
+/** DOWN: which side of the column each edge into or out of a stacked box runs on. */
+function columnEdges(model: GraphModel): ColumnEdge[] {
+  const kind = new Map(model.boxes.map((b) => [b.id, b]));
+  const stacked = (id: string): boolean => {
+    const box = kind.get(id);
+    return box !== undefined && stageOf(box) !== box.id;
+  };
+  return model.edges.flatMap((edge): ColumnEdge[] => {
+    if (!edge.from.row && !edge.to.row && !stacked(edge.from.box) && !stacked(edge.to.box)) return [];
+    return [{ edge, side: edge.from.row || stacked(edge.from.box) ? 'right' : 'left' }];
+  });
+}
+
+/** DOWN: the room the edges beside the column take (labels, gaps, lanes), left and right. */
+function columnMargins(
+  model: GraphModel,
+  measure: Measure,
+): { left: number; right: number; headRoom: number; tailRoom: number } {
+  const edges = columnEdges(model);
+  const room = (side: 'left' | 'right'): number =>
+    Math.max(
+      0,
+      ...edges
+        .filter((e) => e.side === side && e.edge.label.length > 0)
+        .map((e) => labelWidth(e.edge, measure)),
+    );
+  const count = (side: 'left' | 'right', key: (e: GraphEdge) => string): number =>
+    new Set(edges.filter((e) => e.side === side).map((e) => key(e.edge))).size;
+  const headRoom = room('left');
+  const tailRoom = room('right');
+  const sources = count('left', (e) => e.from.box);
+  const targets = count('right', (e) => `${e.to.box}|${e.to.row ?? ''}`);
+  return {
+    headRoom,
+    tailRoom,
+    left: sources > 0 ? headRoom + LANE_MARGIN + (sources - 1) * LANE_GAP : 0,
+    right: targets > 0 ? tailRoom + LANE_MARGIN + (targets - 1) * LANE_GAP : 0,
+  };
+}
+
+/**
+ * DOWN: routes the edges ELK did not (those into or out of stacked boxes), orthogonally:
+ * - from a stand-alone box above (LB → each node): out of its bottom, down a trunk left of the
+ *   column, into the target's title from the left; the label sits just before the arrow;
+ * - from a row (a node's branch → a pod, or → REJECT): out of the row to the right, down a
+ *   lane right of the column, into the target row (or title) from the right; the label (the
+ *   probability) sits just after the row. Edges into the same target share a lane; targets
+ *   higher up get lanes nearer the column, so lanes do not cross where they end.
+ */
+export function routeColumnEdges(model: GraphModel, boxes: PlacedBox[], measure: Measure): PlacedEdge[] {
+  const byId = new Map(boxes.map((b) => [b.box.id, b]));
+  const rowCentre = (box: PlacedBox, rowId: string | undefined): number => {
+    const row = rowId ? box.rows.find((r) => r.row.id === rowId) : undefined;
+    return box.y + (row ? row.y + GEOMETRY.rowLabelHeight / 2 : GEOMETRY.pad + GEOMETRY.titleHeight / 2);
+  };
+  const placed = columnEdges(model).flatMap(({ edge, side }) => {
+    const from = byId.get(edge.from.box);
+    const to = byId.get(edge.to.box);
+    return from && to ? [{ edge, side, from, to }] : [];
+  });
+  const stacked = boxes.filter((b) => stageOf(b.box) !== b.box.id);
+  if (stacked.length === 0) return [];
+  const columnLeft = Math.min(...stacked.map((b) => b.x));
+  const columnRight = Math.max(...stacked.map((b) => b.x + b.width));
+  const { headRoom, tailRoom } = columnMargins(model, measure);
+  const labelAt = (edge: GraphEdge, x: number, y: number): PlacedEdge['label'] =>
+    edge.label.length > 0
+      ? { x, y: y - GEOMETRY.labelHeight - 1, width: labelWidth(edge, measure), height: GEOMETRY.labelHeight }
+      : null;
+  const out: PlacedEdge[] = [];
+
+  // Left: one trunk per source box; labels between the trunk and the boxes, by the arrow.
+  const left = placed.filter((e) => e.side === 'left');
+  const sources = [...new Set(left.map((e) => e.from.box.id))];
+  for (const { edge, from, to } of left) {
+    const trunk = columnLeft - headRoom - LANE_MARGIN - sources.indexOf(from.box.id) * LANE_GAP;
+    const startX = from.x + Math.min(16, from.width / 2);
+    const turnY = from.y + from.height + 10;
+    const endY = rowCentre(to, edge.to.row);
+    out.push({
+      edge,
+      points: [
+        { x: startX, y: from.y + from.height },
+        { x: startX, y: turnY },
+        { x: trunk, y: turnY },
+        { x: trunk, y: endY },
+        { x: to.x, y: endY },
+      ],
+      label: labelAt(edge, to.x - labelWidth(edge, measure) - 4, endY),
+    });
+  }
+
+  // Right: one lane per target, nearer the column the higher the target.
+  const right = placed.filter((e) => e.side === 'right');
+  const targetKey = (e: GraphEdge): string => `${e.to.box}|${e.to.row ?? ''}`;
+  const targetY = new Map(right.map((e) => [targetKey(e.edge), rowCentre(e.to, e.edge.to.row)] as const));
+  const targets = [...targetY.keys()].sort((a, b) => (targetY.get(a) ?? 0) - (targetY.get(b) ?? 0));
+  for (const { edge, from, to } of right) {
+    const lane = columnRight + tailRoom + LANE_MARGIN + targets.indexOf(targetKey(edge)) * LANE_GAP;
+    const startY = rowCentre(from, edge.from.row);
+    const endY = targetY.get(targetKey(edge)) ?? 0;
+    out.push({
+      edge,
+      points: [
+        { x: from.x + from.width, y: startY },
+        { x: lane, y: startY },
+        { x: lane, y: endY },
+        { x: to.x + to.width, y: endY },
+      ],
+      label: labelAt(edge, from.x + from.width + 3, startY),
+    });
+  }
+  return out;
+}
+
+/** Moves everything so the leftmost/topmost drawing starts at the padding; sets the size. */
+function fitToContent(layout: Layout): Layout {
+  const pad = 8;
+  const xs: number[] = [];
+  const ys: number[] = [];
+  for (const b of layout.boxes) xs.push(b.x, b.x + b.width);
+  for (const b of layout.boxes) ys.push(b.y, b.y + b.height);
+  for (const e of layout.edges) {
+    for (const p of e.points) {
+      xs.push(p.x);
+      ys.push(p.y);
+    }
+    if (e.label) {
+      xs.push(e.label.x, e.label.x + e.label.width);
+      ys.push(e.label.y, e.label.y + e.label.height);
+    }
+  }
+  if (xs.length === 0) return { ...layout, width: 2 * pad, height: 2 * pad };
+  const dx = pad - Math.min(...xs);
+  const dy = pad - Math.min(...ys);
+  return {
+    ...layout,
+    width: Math.ceil(Math.max(...xs) + dx + pad),
+    height: Math.ceil(Math.max(...ys) + dy + pad),
+    boxes: layout.boxes.map((b) => ({ ...b, x: b.x + dx, y: b.y + dy })),
+    edges: layout.edges.map((e) => ({
+      ...e,
+      points: e.points.map((p) => ({ x: p.x + dx, y: p.y + dy })),
+      label: e.label ? { ...e.label, x: e.label.x + dx, y: e.label.y + dy } : null,
+    })),
+  };
 }

@@ -3,8 +3,8 @@
 // full snapshots back, posts `select` / `revealSource`.
 import { buildGraph } from './graph';
 import type { GraphModel } from './graph';
-import type { Layout, Measure } from './layout';
-import { layoutGraph, loadElk } from './layout';
+import type { Direction, Layout, Measure } from './layout';
+import { fitScale, layoutForWidth, loadElk } from './layout';
 import type { HostToWebview, Selection, Snapshot, SourceLocation, WebviewToHost } from './protocol';
 import { isEntryKind } from './protocol';
 import { displayText, renderDiagram } from './render';
@@ -43,9 +43,11 @@ function readState(raw: unknown): ViewState {
   return state;
 }
 
-const MIN_SCALE = 0.7;
 const FONTS = { title: 600, body: 400, small: 400 } as const;
 const SIZES = { title: 13, body: 12, small: 11 } as const;
+
+/** How long the panel width must stay put before the diagram is laid out again. */
+const RESIZE_DEBOUNCE_MS = 150;
 
 function createMeasure(): Measure {
   const context = document.createElement('canvas').getContext('2d');
@@ -103,6 +105,9 @@ function start(): void {
   let snapshot: Snapshot | null = null;
   let renderToken = 0;
   let lastGraphKey = '';
+  let lastDirection: Direction | null = null;
+  /** The panel width the diagram on screen was laid out for. */
+  let laidOutFor = -1;
   let renderCount = 0;
 
   const root = document.getElementById('app') ?? document.body;
@@ -222,6 +227,7 @@ function start(): void {
     empty.hidden = false;
     diagramHost.replaceChildren();
     lastGraphKey = '';
+    lastDirection = null;
   }
 
   function updateFooter(s: Snapshot, graph: GraphModel | null): void {
@@ -241,18 +247,31 @@ function start(): void {
 
   /**
    * Side panels are narrow: the diagram shrinks to the panel width down to MIN_SCALE (text
-   * stays legible), then scrolls sideways.
+   * stays legible), then scrolls sideways. (Before that, a narrow panel gets the top-down
+   * layout: see layoutForWidth.)
    */
   function fit(): void {
     const svg = diagramHost.querySelector<SVGSVGElement>('svg.diagram');
     if (!svg) return;
     const [, , w = 0, h = 0] = (svg.getAttribute('viewBox') ?? '').split(' ').map(Number);
-    const available = diagramHost.clientWidth;
-    const scale = w > 0 && available > 0 ? Math.min(1, Math.max(MIN_SCALE, available / w)) : 1;
-    svg.setAttribute('width', String(Math.ceil(w * scale)));
+    const scale = fitScale(w, diagramHost.clientWidth);
+    // Floor: a scaled width rounded up could overflow the panel by a pixel.
+    svg.setAttribute('width', String(Math.floor(w * scale)));
     svg.setAttribute('height', String(Math.ceil(h * scale)));
   }
-  new ResizeObserver(() => fit()).observe(diagramHost);
+
+  // Resizing the panel rescales at once and, once the user stops dragging, lays out again for
+  // the new width (left to right or top-down; both are cached, so this is quick).
+  let observedWidth = -1;
+  let resizeTimer: ReturnType<typeof setTimeout> | undefined;
+  new ResizeObserver(() => {
+    const width = diagramHost.clientWidth;
+    if (width === observedWidth) return; // height changes come from our own drawing
+    observedWidth = width;
+    fit();
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(() => redraw(), RESIZE_DEBOUNCE_MS);
+  }).observe(diagramHost);
 
   /** Render timings on <body data-*> for the browser test and for anyone profiling the panel. */
   function markRendered(started: number, phases: Record<string, number> = {}): void {
@@ -261,9 +280,11 @@ function start(): void {
     document.body.dataset.renderCount = String(renderCount);
     document.body.dataset.renderMs = ms.toFixed(1);
     document.body.dataset.renderPhases = JSON.stringify(phases);
+    if (lastDirection) document.body.dataset.layoutDirection = lastDirection;
+    else delete document.body.dataset.layoutDirection;
   }
 
-  /** Draws the current snapshot; layout is skipped when the graph did not change. */
+  /** Draws the current snapshot; layout is skipped when neither the graph nor the panel width changed. */
   function redraw(focusBox?: string): void {
     const s = snapshot;
     if (!s) return;
@@ -280,16 +301,25 @@ function start(): void {
     const graph = buildGraph(s.path, { expanded });
     updateFooter(s, graph);
     const key = JSON.stringify(graph);
-    if (key === lastGraphKey && diagramHost.firstChild) {
+    const available = diagramHost.clientWidth;
+    if (key === lastGraphKey && available === laidOutFor && diagramHost.firstChild) {
       markRendered(started);
       return;
     }
     diagramHost.setAttribute('aria-busy', 'true');
     const graphDone = performance.now();
-    layoutGraph(graph, measure)
+    layoutForWidth(graph, measure, available)
       .then((layout: Layout) => {
         if (token !== renderToken) return;
+        laidOutFor = available;
         const layoutDone = performance.now();
+        if (key === lastGraphKey && layout.direction === lastDirection && diagramHost.firstChild) {
+          // Same picture at another width: keep the SVG (and the focus in it), rescale only.
+          diagramHost.removeAttribute('aria-busy');
+          fit();
+          markRendered(started);
+          return;
+        }
         empty.hidden = true;
         empty.replaceChildren();
         tooltip.hide();
@@ -298,6 +328,7 @@ function start(): void {
         fit();
         diagramHost.removeAttribute('aria-busy');
         lastGraphKey = key;
+        lastDirection = layout.direction;
         if (focusBox) {
           const row = svg.querySelector<SVGGElement>(
             `g[data-box-id="${CSS.escape(focusBox)}"] .row-kubeproxy`,

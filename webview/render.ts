@@ -236,6 +236,7 @@ export function renderDiagram(
     viewBox: `0 0 ${Math.ceil(layout.width)} ${Math.ceil(layout.height)}`,
     role: 'group',
     'aria-label': 'Request path diagram',
+    'data-direction': layout.direction,
   });
   const defs = el('defs');
   for (const tone of ['normal', 'error', 'warning']) {

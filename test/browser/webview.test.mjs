@@ -398,6 +398,111 @@ describe('request path webview in Chromium', () => {
     }
   });
 
+  test('narrow panel (300 px): top-down layout without horizontal overflow; pods keep their IP:80; resizing re-lays out', async () => {
+    const snapshot = snapshotFor(nginxFiles, nginxSelection);
+    const pods = snapshot.path.nodes[0].branches.map((b) => `${b.ip}:${b.port}`);
+    const { page, context, problems } = await openPanel({ theme: 'dark', width: 300, height: 900 });
+    /** What overflows sideways, if anything. */
+    const measureOverflow = () =>
+      page.evaluate(() => {
+        const svg = document.querySelector('svg.diagram');
+        const host = document.querySelector('.diagram-host');
+        return {
+          direction: svg?.getAttribute('data-direction'),
+          svgWidth: svg?.getBoundingClientRect().width ?? -1,
+          svgRight: svg?.getBoundingClientRect().right ?? -1,
+          viewport: document.documentElement.clientWidth,
+          hostScroll: host.scrollWidth - host.clientWidth,
+          pageScroll: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+          scale: svg
+            ? svg.getBoundingClientRect().width / Number(svg.getAttribute('viewBox').split(' ')[2])
+            : 0,
+        };
+      });
+    const waitForDirection = (direction) =>
+      page.waitForFunction(
+        (d) => document.querySelector('svg.diagram')?.getAttribute('data-direction') === d,
+        direction,
+      );
+    try {
+      const narrow = await sendSnapshot(page, snapshot);
+      const svg = page.locator('svg.diagram');
+      await svg.waitFor();
+      const m = await measureOverflow();
+      assert.equal(m.direction, 'DOWN', 'a 300 px panel gets the top-down layout');
+      assert.ok(m.svgWidth <= m.viewport, `svg ${m.svgWidth} px wider than the ${m.viewport} px viewport`);
+      assert.ok(m.svgRight <= m.viewport, `svg ends at ${m.svgRight}, past the viewport`);
+      assert.equal(m.hostScroll, 0, 'no horizontal scrolling in the diagram');
+      assert.equal(m.pageScroll, 0, 'no horizontal scrolling of the page');
+      // Everything the wide diagram shows is still there.
+      const podText = (await svg.locator('g.row-pod').allTextContents()).join(' | ');
+      for (const ipPort of pods) assert.ok(podText.includes(ipPort), `${ipPort} in ${podText}`);
+      assert.equal(await svg.locator('g.box-node').count(), 3);
+      const labels = await svg.locator('g.edge .edge-text').allTextContents();
+      assert.equal(labels.filter((l) => l === '33.3%').length, 9, labels.join(', '));
+      // Edges end on their boxes: every pod row has an edge ending at its right side.
+      const ends = await page.evaluate(() => {
+        const out = [];
+        for (const row of document.querySelectorAll('g.row-pod')) {
+          // Edges end at the box's side; the row is drawn inset from it.
+          const box = row.closest('g.box').querySelector('.box-bg').getBoundingClientRect();
+          const r = { ...row.getBoundingClientRect().toJSON(), right: box.right };
+          const hits = [...document.querySelectorAll('g.edge path')].filter((p) => {
+            const len = p.getTotalLength();
+            const end = p.getPointAtLength(len);
+            const ctm = p.getScreenCTM();
+            const x = end.x * ctm.a + ctm.e;
+            const y = end.y * ctm.d + ctm.f;
+            return Math.abs(x - r.right) < 3 && y > r.top && y < r.bottom;
+          });
+          out.push(hits.length);
+        }
+        return out;
+      });
+      assert.deepEqual(ends, [3, 3, 3], 'each pod row receives the edges of the 3 nodes');
+      await page.screenshot({ path: path.join(RESULTS, 'webview-narrow-dark.png'), fullPage: true });
+      // The pod rows still reveal their source.
+      await svg.locator('g.row-pod').first().click();
+      const reveal = await page.evaluate(() =>
+        window.__posted.filter((m) => m.type === 'revealSource').at(-1),
+      );
+      assert.equal(reveal?.source.file, 'examples/nginx/deployment.yaml');
+      // Widening the panel lays the diagram out left to right again (debounced), and back.
+      const t0 = performance.now();
+      await page.setViewportSize({ width: 1100, height: 700 });
+      await waitForDirection('RIGHT');
+      const toWide = performance.now() - t0;
+      const wide = await measureOverflow();
+      assert.equal(wide.pageScroll, 0);
+      const t1 = performance.now();
+      await page.setViewportSize({ width: 300, height: 900 });
+      await waitForDirection('DOWN');
+      const toNarrow = performance.now() - t1;
+      assert.equal((await measureOverflow()).hostScroll, 0);
+      // The selector typo in a narrow panel: the red REJECT end fits too.
+      const files = nginxFiles.map((f) =>
+        f.path.endsWith('service.yaml') ? { ...f, text: f.text.replace(/app: nginx/, 'app: ngnix') } : f,
+      );
+      const reject = await sendSnapshot(page, snapshotFor(files, nginxSelection));
+      await page.locator('g.box-verdict').waitFor();
+      await page.screenshot({ path: path.join(RESULTS, 'webview-narrow-reject-dark.png'), fullPage: true });
+      const r = await measureOverflow();
+      assert.equal(r.direction, 'DOWN');
+      assert.equal(r.hostScroll, 0, 'REJECT layout fits the narrow panel');
+      assert.match(await page.locator('g.box-verdict').textContent(), /REJECT.*has no endpoints/);
+      console.log(
+        `narrow panel: first render ${Math.round(narrow.wall)} ms (in app ${Math.round(narrow.app)} ms, ` +
+          `scale ${m.scale.toFixed(2)}, ${Math.round(m.svgWidth)}/${m.viewport} px); ` +
+          `resize → LR ${Math.round(toWide)} ms, → top-down ${Math.round(toNarrow)} ms (debounce included); ` +
+          `REJECT ${Math.round(reject.wall)} ms (scale ${r.scale.toFixed(2)})`,
+      );
+      assert.deepEqual(problems, []);
+      assert.deepEqual(await page.evaluate(() => window.__violations), []);
+    } finally {
+      await context.close();
+    }
+  });
+
   test('hostile names render inert: no script runs, no CSP violation needed', async () => {
     const snapshot = structuredClone(snapshotFor(nginxFiles, nginxSelection));
     const evil = '<script>window.__pwned=1</script>';
@@ -544,6 +649,14 @@ describe('request path webview in Chromium', () => {
         await page.locator('g.row-pod').nth(2).focus();
         await page.locator('.tooltip:not([hidden])').waitFor();
         await page.screenshot({ path: path.join(RESULTS, `webview-${theme}.png`), fullPage: true });
+        // The same panel dragged narrow: laid out top-down.
+        await page.setViewportSize({ width: 300, height: 900 });
+        await page.waitForFunction(
+          () => document.querySelector('svg.diagram')?.getAttribute('data-direction') === 'DOWN',
+        );
+        await page.locator('g.row-pod').nth(2).focus();
+        await page.locator('.tooltip:not([hidden])').waitFor();
+        await page.screenshot({ path: path.join(RESULTS, `webview-narrow-${theme}.png`), fullPage: true });
         assert.deepEqual(problems, []);
         assert.deepEqual(await page.evaluate(() => window.__violations), []);
       } finally {
