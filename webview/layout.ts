@@ -318,9 +318,26 @@ export function wantsDown(rightWidth: number, available: number): boolean {
 }
 
 /**
+ * A lower bound of the left-to-right layout's width, without running ELK: the stages
+ * (client, DNS, LB, nodes, pods and verdicts) lie in separate layers side by side, each at
+ * least as wide as its widest box, with the spacing between layers and the padding.
+ */
+export function rightWidthAtLeast(model: GraphModel, measure: Measure): number {
+  const widest = new Map<string, number>();
+  for (const box of model.boxes) {
+    const stage = stageOf(box);
+    widest.set(stage, Math.max(widest.get(stage) ?? 0, boxGeometry(box, measure).width));
+  }
+  let width = 16;
+  for (const w of widest.values()) width += w;
+  return width + Math.max(0, widest.size - 1) * 36;
+}
+
+/**
  * Lays out `model` for a panel `available` px wide: left to right while that fits (see
  * `wantsDown`), else top-down (its texts cut to fit at DOWN_MIN_SCALE) — unless top-down
- * would be no narrower. Layouts are cached, so a resize back and forth lays out little anew.
+ * would be no narrower. When the lower bound alone says left to right cannot fit, that layout
+ * is not computed at all. Layouts are cached, so a resize back and forth lays out little anew.
  */
 export async function layoutForWidth(
   model: GraphModel,
@@ -328,14 +345,18 @@ export async function layoutForWidth(
   available: number,
   elk?: ELK,
 ): Promise<Layout> {
-  const right = await layoutGraph(model, measure, elk ? { elk } : {});
+  const engine = elk ? { elk } : {};
+  const down = (): Promise<Layout> =>
+    layoutGraph(model, measure, { direction: 'DOWN', maxWidth: downMaxWidth(available), ...engine });
+  const atLeast = rightWidthAtLeast(model, measure);
+  if (wantsDown(atLeast, available)) {
+    const column = await down();
+    if (column.width < atLeast) return column;
+  }
+  const right = await layoutGraph(model, measure, engine);
   if (!wantsDown(right.width, available)) return right;
-  const down = await layoutGraph(model, measure, {
-    direction: 'DOWN',
-    maxWidth: downMaxWidth(available),
-    ...(elk ? { elk } : {}),
-  });
-  return down.width < right.width ? down : right;
+  const column = await down();
+  return column.width < right.width ? column : right;
 }
 
 let elkPromise: Promise<ELK> | undefined;

@@ -21,6 +21,7 @@ import {
   layoutForWidth,
   layoutGraph,
   partsText,
+  rightWidthAtLeast,
   stageOf,
   wantsDown,
 } from '../../webview/layout';
@@ -230,14 +231,20 @@ void describe('request path layout', () => {
     assert.equal(nginx.width, nginxFree.width);
   });
 
-  void test('expanded chains, a node filter and the other entry points lay out top-down too', async () => {
+  void test('expanded chains, a node filter and the other entry points lay out top-down too; the LR width bound holds', async () => {
     const cases: [string, GraphModel][] = [
       ['expanded node-2', nginxGraph(undefined, ['node-2'])],
       ['node filter', nginxGraph(undefined, [], { node: 'node-3' })],
       ['nodePort entry', nginxGraph(undefined, [], { entry: 'nodePort' })],
       ['ClusterIP entry', nginxGraph(undefined, [], { entry: 'clusterIP' })],
     ];
+    cases.push(['nginx', nginxGraph()], ['selector typo', nginxGraph(typo)]);
     for (const [name, g] of cases) {
+      // The bound that lets a narrow panel skip the left-to-right layout is a bound.
+      const lr = await layoutGraph(g, measure, { elk });
+      const atLeast = rightWidthAtLeast(g, measure);
+      assert.ok(atLeast <= lr.width, `${name}: bound ${atLeast} ≤ left-to-right ${lr.width}`);
+      assert.ok(atLeast > lr.width * 0.6, `${name}: bound ${atLeast} not far below ${lr.width}`);
       const down = await layoutGraph(g, measure, { direction: 'DOWN', elk });
       assertInside(down);
       assertNoOverlap(down);
