@@ -39,6 +39,13 @@ const findings: { name: string; c: FuzzCase }[] = [
       '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cfg"},"data":{"a":"b"}}\n ---\n{"apiVersion":"apps/v1","kind":"Deployment","metadata":{},"spec":{"selector":{"matchLabels":{"app":"other"}},"template":{"metadata":{"labels":{}},"spec":{"containers":[{"name":"app","image":"nginx:1.27"}],"nodeName":"node-1"}},"replicas":0}}',
     ),
   },
+  {
+    // yaml's toJS built a cyclic object; the pod-template hash recursed until the stack overflowed.
+    name: 'an alias inside its own anchor (a value that contains itself)',
+    c: one(
+      'apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: web\nspec:\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec: &a1\n      containers:\n        - name: *a1\n          image: nginx\n',
+    ),
+  },
 ];
 
 for (const f of findings) {
@@ -119,4 +126,26 @@ void test('fuzz finding: a deep list or map used as a key took seconds in toJS; 
   );
   assert.deepEqual(fine.diagnostics, []);
   assert.equal(fine.objects.length, 1);
+});
+
+void test('an alias inside its own anchor is one yaml-syntax error at the alias, the other documents still load', () => {
+  const text =
+    'apiVersion: v1\nkind: ConfigMap\nmetadata: &m\n  name: cfg\n  labels:\n    self: *m\n---\napiVersion: v1\nkind: Service\nmetadata: &s\n  name: ok\nspec:\n  selector: {app: ok}\n  ports: [{port: 80}]\n  extra: *s\n';
+  const loaded = loadYamlFile('a.yaml', text);
+  assert.deepEqual(
+    loaded.diagnostics.map((d) => [d.code, d.range.line, d.range.column, d.message]),
+    [
+      [
+        'yaml-syntax',
+        6,
+        11,
+        'YAML error: anchor &m contains an alias to itself (*m); Kubernetes rejects a value that contains itself',
+      ],
+    ],
+  );
+  assert.deepEqual(
+    loaded.objects.map((o) => o.kind),
+    ['Service'],
+    'an alias after its anchor (not inside it) is fine',
+  );
 });

@@ -1,5 +1,15 @@
 // YAML text → Kubernetes objects with the source range of every value.
-import { isAlias, isCollection, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments } from 'yaml';
+import {
+  isAlias,
+  isCollection,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseAllDocuments,
+  visit,
+} from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
 import type { Diagnostic, LoadedFile, LoadedObject, SourceRange } from '../model';
 import { formatFieldPath } from '../model';
@@ -145,6 +155,7 @@ export function loadYamlFile(
     });
     documents = documents.slice(0, limits.maxDocuments);
   }
+  const hasAnchors = parsedText.includes('&');
   documents.forEach((doc, docIndex) => {
     const error = doc.errors[0];
     if (error) {
@@ -167,6 +178,16 @@ export function loadYamlFile(
       });
       return;
     }
+    const recursive = hasAnchors ? findRecursiveAlias(doc) : null;
+    if (recursive) {
+      result.diagnostics.push({
+        range: toRange(recursive.at, recursive.end),
+        severity: 'error',
+        code: 'yaml-syntax',
+        message: recursive.message,
+      });
+      return;
+    }
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: limits.maxAliasCount });
@@ -184,6 +205,29 @@ export function loadYamlFile(
     collectObjects(value, doc.contents, file, docIndex, toRange, result.objects);
   });
   return result;
+}
+
+/**
+ * An alias inside the node its anchor names (`a: &x {b: [*x]}`): the value would contain
+ * itself. Kubernetes' YAML decoder rejects it ("anchor 'x' value contains itself"); yaml's
+ * toJS would build a cyclic object that later steps cannot walk (found by fuzzing).
+ */
+function findRecursiveAlias(doc: Document.Parsed): KeyProblem | null {
+  let found: KeyProblem | null = null;
+  visit(doc, {
+    Alias(_, alias) {
+      const target = alias.resolve(doc);
+      const [start, end] = alias.range ?? [0, 0];
+      if (!target?.range || start < target.range[0] || end > target.range[1]) return undefined;
+      found = {
+        at: start,
+        end,
+        message: `YAML error: anchor &${alias.source} contains an alias to itself (*${alias.source}); Kubernetes rejects a value that contains itself`,
+      };
+      return visit.BREAK;
+    },
+  });
+  return found;
 }
 
 interface KeyProblem {
