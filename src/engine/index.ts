@@ -8,6 +8,7 @@ import type { LoadedProfile } from './load/profile';
 import { kustomizePatchFiles, kustomizePatchSkipped } from './load/kustomize';
 import { createReconcileCache, reconcile } from './reconcile';
 import type { ReconcileCache } from './reconcile';
+import { Segments } from './reconcile/incremental';
 
 export interface WorkspaceFile {
   /** Path relative to the workspace root, '/'-separated; used in diagnostics. */
@@ -52,9 +53,10 @@ function combine(
   loadedProfile: LoadedProfile | null,
   loaded: readonly LoadedFile[],
   cache: ReconcileCache | null,
+  defaultProfile: ClusterProfile = defaultClusterProfile(),
 ): Analysis {
   const diagnostics: Diagnostic[] = [];
-  let profile: ClusterProfile = defaultClusterProfile();
+  let profile: ClusterProfile = defaultProfile;
   if (loadedProfile) {
     profile = loadedProfile.profile;
     diagnostics.push(...loadedProfile.diagnostics);
@@ -115,49 +117,119 @@ interface FileEntry {
 export function createWorkspaceAnalyzer(options: { limits?: Partial<LoadLimits> } = {}): WorkspaceAnalyzer {
   const limits = { ...DEFAULT_LOAD_LIMITS, ...options.limits };
   const files = new Map<string, FileEntry>();
-  let sortedPaths: string[] | null = null;
   let profileFile: WorkspaceFile | null = null;
   let profile: LoadedProfile | null = null;
   const cache = createReconcileCache();
+  // One instance, so the reconcile cache (valid for one profile) survives analyses without a profile.
+  const defaultProfile = defaultClusterProfile();
   let last: Analysis | null = null;
+  // What the last analysis read, file by file in path order: each file's objects and
+  // diagnostics as segments of the flat lists, so an edit replaces one file's segment.
+  let manifests: string[] | null = null;
+  let position = new Map<string, number>();
+  const objectSegments = new Segments<LoadedObject>();
+  const diagnosticSegments = new Segments<Diagnostic>();
+  /** Files changed since the last analysis (all of them after a file was added or removed). */
+  const dirty = new Set<string>();
+  /** Patch files of the last analysis, with the kustomization listing each. */
+  let patches = new Map<string, string>();
+  /** Files (loaded) that hold a kustomization. */
+  const kustomizations = new Set<string>();
   return {
     setFile(path, text) {
       const entry = files.get(path);
       if (entry && entry.text === text) return;
-      if (!entry) sortedPaths = null;
+      if (!entry) manifests = null;
       files.set(path, { text, loaded: null });
+      dirty.add(path);
       last = null;
     },
     deleteFile(path) {
       if (!files.delete(path)) return;
-      sortedPaths = null;
+      manifests = null;
+      kustomizations.delete(path);
       last = null;
     },
     setProfile(next) {
       if (next === profileFile) return;
       if (next && profileFile && next.path === profileFile.path && next.text === profileFile.text) return;
+      const pathChanged = next?.path !== profileFile?.path;
       profileFile = next ? { path: next.path, text: next.text } : null;
       profile = null;
+      // Which file is the profile decides which files are manifests.
+      if (pathChanged) manifests = null;
       last = null;
     },
     paths() {
-      sortedPaths ??= [...files.keys()].sort(comparePaths);
-      return [...sortedPaths];
+      return [...files.keys()].sort(comparePaths);
     },
     analyze() {
       if (last) return last;
       if (profileFile && !profile) profile = loadClusterProfile(profileFile.path, profileFile.text);
-      sortedPaths ??= [...files.keys()].sort(comparePaths);
-      const loaded: LoadedFile[] = [];
-      for (const path of sortedPaths) {
-        if (!isManifestPath(path, profileFile?.path)) continue;
-        const entry = files.get(path);
-        if (!entry) continue;
-        entry.loaded ??= loadYamlFile(path, entry.text, limits);
-        loaded.push(entry.loaded);
+      const load = (path: string): LoadedFile => {
+        const entry = files.get(path) as FileEntry;
+        if (!entry.loaded) {
+          entry.loaded = loadYamlFile(path, entry.text, limits);
+          if (hasKustomization(entry.loaded)) kustomizations.add(path);
+          else kustomizations.delete(path);
+        }
+        return entry.loaded;
+      };
+      const full = !manifests;
+      if (!manifests) {
+        manifests = [...files.keys()].filter((p) => isManifestPath(p, profileFile?.path)).sort(comparePaths);
+        position = new Map(manifests.map((p, i) => [p, i]));
+        for (const path of manifests) load(path);
       }
-      last = combine(profile, loaded, cache);
+      for (const path of dirty) if (position.has(path)) load(path);
+      // Kustomize patch files are skipped; a changed kustomization can skip or restore any file.
+      const nextPatches =
+        kustomizations.size === 0
+          ? new Map<string, string>()
+          : kustomizePatchFiles(
+              [...kustomizations]
+                .filter((p) => position.has(p))
+                .sort(comparePaths)
+                .map((p) => load(p)),
+            );
+      const objectsOf = (path: string, loaded: LoadedFile): LoadedObject[] =>
+        nextPatches.has(path) ? [] : loaded.objects;
+      const diagnosticsOf = (path: string, loaded: LoadedFile): Diagnostic[] => {
+        const listedIn = nextPatches.get(path);
+        return listedIn === undefined ? loaded.diagnostics : [kustomizePatchSkipped(path, listedIn)];
+      };
+      if (full) {
+        objectSegments.reset(manifests.map((p) => objectsOf(p, load(p))));
+        diagnosticSegments.reset(manifests.map((p) => diagnosticsOf(p, load(p))));
+      } else {
+        const update = new Set(dirty);
+        for (const p of patches.keys()) if (nextPatches.get(p) !== patches.get(p)) update.add(p);
+        for (const p of nextPatches.keys()) if (nextPatches.get(p) !== patches.get(p)) update.add(p);
+        for (const path of update) {
+          const at = position.get(path);
+          if (at === undefined) continue;
+          const loaded = load(path);
+          objectSegments.set(at, objectsOf(path, loaded));
+          diagnosticSegments.set(at, diagnosticsOf(path, loaded));
+        }
+      }
+      patches = nextPatches;
+      dirty.clear();
+      const diagnostics: Diagnostic[] = profile ? [...profile.diagnostics] : [];
+      for (const d of diagnosticSegments.list()) diagnostics.push(d);
+      const objects = objectSegments.list();
+      const { state } = reconcile(objects, profile?.profile ?? defaultProfile, cache);
+      for (const d of state.diagnostics) diagnostics.push(d);
+      last = { ...state, objects, diagnostics: sortDiagnostics(diagnostics) };
       return last;
     },
   };
+}
+
+function hasKustomization(file: LoadedFile): boolean {
+  return file.objects.some(
+    (o) =>
+      (o.kind === 'Kustomization' || o.kind === 'Component') &&
+      o.apiVersion.startsWith('kustomize.config.k8s.io/'),
+  );
 }

@@ -13,6 +13,7 @@ import { formatFieldPath } from '../../src/engine/model';
 import type { Pod } from '../../src/engine/model';
 import { PodLabelIndex, selectedPods } from '../../src/engine/reconcile/endpointSlices';
 import { byteLength } from '../../src/engine/reconcile/apiserver/apimachineryValidation';
+import { editOneLine, generateWorkspace } from '../../bench/generate';
 
 /** Everything in an Analysis, field ranges included, as text. */
 function snapshot(analysis: Analysis): string {
@@ -231,5 +232,201 @@ void test('byteLength counts UTF-8 bytes as TextEncoder does (lone surrogates in
       },
     ),
     { seed: 9 },
+  );
+});
+
+/**
+ * Edits a user makes in a generated monorepo (bench/generate.ts), chosen to reach every
+ * incremental path: rollouts and replica changes (pods, pod IPs on crowded nodes), port
+ * and type changes (allocation), selector typos and workloads moved to another
+ * namespace (no-match findings), deleted and duplicated files, user Endpoints, profiles.
+ * Half the pairs keep their Deployment in a file of its own, so a workload can change
+ * while the Services that select it do not.
+ */
+type WorkspaceEdit =
+  | { op: 'line'; pair: number; k: number }
+  | { op: 'typo'; pair: number }
+  | { op: 'type'; pair: number; type: string }
+  | { op: 'nodePort'; pair: number; port: number }
+  | { op: 'namespace'; pair: number; team: number }
+  | { op: 'replicas'; pair: number; replicas: number }
+  | { op: 'delete'; pair: number }
+  | { op: 'restore'; pair: number }
+  | { op: 'copy'; pair: number }
+  | { op: 'endpoints'; on: boolean }
+  | { op: 'kustomize'; pair: number | null }
+  | { op: 'profile'; profile: number };
+
+const PAIRS = 8;
+/** Mostly the first few pairs, so edits meet each other. */
+const pair = fc.oneof(fc.nat(3), fc.nat(PAIRS - 1));
+const workspaceEdit: fc.Arbitrary<WorkspaceEdit> = fc.oneof(
+  { weight: 6, arbitrary: fc.record({ op: fc.constant('line' as const), pair, k: fc.nat(2) }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('typo' as const), pair }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant('type' as const),
+      pair,
+      type: fc.constantFrom('ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ op: fc.constant('nodePort' as const), pair, port: fc.constantFrom(30080, 30081) }),
+  },
+  { weight: 3, arbitrary: fc.record({ op: fc.constant('namespace' as const), pair, team: fc.nat(2) }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('replicas' as const), pair, replicas: fc.nat(4) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('delete' as const), pair }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('restore' as const), pair }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('copy' as const), pair }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('endpoints' as const), on: fc.boolean() }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ op: fc.constant('kustomize' as const), pair: fc.option(pair, { nil: null }) }),
+  },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('profile' as const), profile: fc.nat(2) }) },
+);
+
+/** Two nodes with /28 pod ranges: pods collide and ranges fill up, so IPs move on edits. */
+const CROWDED: WorkspaceFile = {
+  path: 'kubepath.cluster.yaml',
+  text: 'apiVersion: kubepath.dev/v1alpha1\nkind: ClusterProfile\nnodePortRange: 30000-30100\nnodes:\n  - {name: n1, ip: 172.18.0.2, podCIDR: 10.244.1.0/28}\n  - {name: n2, ip: 172.18.0.3, podCIDR: 10.244.2.0/28}\ncloud: {provider: generic, loadBalancerIPPool: 203.0.113.0/29}\n',
+};
+
+const ENDPOINTS =
+  'apiVersion: v1\nkind: Service\nmetadata: {name: db, namespace: team-000}\nspec:\n  ports: [{port: 5432}]\n---\napiVersion: v1\nkind: Endpoints\nmetadata: {name: db, namespace: team-000}\nsubsets:\n  - addresses: [{ip: 192.0.2.10}]\n    ports: [{port: 5432}]\n';
+
+interface PairFiles {
+  path: string;
+  service: string;
+  deployment: string;
+  split: boolean;
+  present: boolean;
+  copied: boolean;
+}
+
+function pairFiles(ws: WorkspaceFile[]): PairFiles[] {
+  return ws.map((f, i) => {
+    const [service = '', deployment = ''] = f.text.split('\n---\n');
+    return { path: f.path, service, deployment, split: i % 2 === 1, present: true, copied: false };
+  });
+}
+
+/** A kustomization listing one pair's file as a patch (which is then skipped). */
+function kustomization(p: PairFiles): string {
+  return `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: []\npatches:\n  - path: ${p.path}\n`;
+}
+
+function workspaceTexts(
+  pairs: PairFiles[],
+  endpoints: boolean,
+  patched: number | null = null,
+): Map<string, string> {
+  const texts = new Map<string, string>();
+  for (const p of pairs) {
+    if (!p.present) continue;
+    if (p.split) {
+      texts.set(p.path, p.service);
+      texts.set(p.path.replace('.yaml', '-deployment.yaml'), p.deployment);
+    } else texts.set(p.path, `${p.service}\n---\n${p.deployment}`);
+    if (p.copied) texts.set(`copies/${p.path}`, `${p.service}\n---\n${p.deployment}`);
+  }
+  if (endpoints) texts.set('external/db.yaml', ENDPOINTS);
+  const target = patched === null ? undefined : pairs[patched];
+  if (target) texts.set('kustomization.yaml', kustomization(target));
+  return texts;
+}
+
+function applyWorkspaceEdit(pairs: PairFiles[], originals: PairFiles[], e: WorkspaceEdit): void {
+  if (e.op === 'endpoints' || e.op === 'profile' || e.op === 'kustomize') return;
+  const p = pairs[e.pair] as PairFiles;
+  switch (e.op) {
+    case 'line': {
+      // editOneLine touches the Deployment (k = 0, 1) or the Service (k = 2).
+      const edited = editOneLine(`${p.service}\n---\n${p.deployment}`, e.k).split('\n---\n');
+      p.service = edited[0] ?? p.service;
+      p.deployment = edited[1] ?? p.deployment;
+      break;
+    }
+    case 'typo':
+      p.service = p.service.replace(
+        /(selector:\n {4}app\.kubernetes\.io\/name: )(\S+)/,
+        (_, head: string, v: string) =>
+          head + (v.startsWith('app-') ? v.replace('app-', 'ap-') : v.replace('ap-', 'app-')),
+      );
+      break;
+    case 'type': {
+      const body = p.service.replace(/\n {2}type: \w+/, '').replace(/\n {2}externalName: \S+/, '');
+      const extra = e.type === 'ExternalName' ? '\n  externalName: db.example.com' : '';
+      p.service = body.replace('\nspec:', `\nspec:\n  type: ${e.type}${extra}`);
+      break;
+    }
+    case 'nodePort':
+      p.service = p.service.replace(
+        /\n( {6})port: (\d+)\n/,
+        (m, indent: string) => `${m}${indent}nodePort: ${e.port}\n`,
+      );
+      break;
+    case 'namespace':
+      p.deployment = p.deployment.replace(/namespace: \S+/, `namespace: team-00${e.team}`);
+      break;
+    case 'replicas':
+      p.deployment = p.deployment.replace(/replicas: \d+/, `replicas: ${e.replicas}`);
+      break;
+    case 'delete':
+      p.present = false;
+      break;
+    case 'restore':
+      Object.assign(p, originals[e.pair], { present: true });
+      break;
+    case 'copy':
+      p.copied = !p.copied;
+      break;
+  }
+}
+
+void test('on a generated workspace, the incremental analyzer equals analyzeWorkspace after any sequence of edits', () => {
+  const ws = generateWorkspace(PAIRS);
+  const profiles = [ws.profile, CROWDED, null];
+  fc.assert(
+    fc.property(fc.array(workspaceEdit, { minLength: 1, maxLength: 10 }), (edits) => {
+      const analyzer = createWorkspaceAnalyzer();
+      const originals = pairFiles(ws.files);
+      const pairs = pairFiles(ws.files);
+      let endpoints = false;
+      let patched: number | null = null;
+      let texts = workspaceTexts(pairs, endpoints);
+      let profile: WorkspaceFile | null = ws.profile;
+      analyzer.setProfile(profile);
+      for (const [path, text] of texts) analyzer.setFile(path, text);
+      analyzer.analyze();
+      for (const e of edits) {
+        applyWorkspaceEdit(pairs, originals, e);
+        if (e.op === 'endpoints') endpoints = e.on;
+        if (e.op === 'kustomize') patched = e.pair;
+        if (e.op === 'profile') {
+          profile = profiles[e.profile] ?? null;
+          analyzer.setProfile(profile);
+        }
+        const next = workspaceTexts(pairs, endpoints, patched);
+        for (const path of texts.keys()) if (!next.has(path)) analyzer.deleteFile(path);
+        for (const [path, text] of next) analyzer.setFile(path, text);
+        texts = next;
+        const incremental = analyzer.analyze();
+        const oneShot = analyzeWorkspace({
+          files: [...texts].map(([path, text]) => ({ path, text })),
+          profile,
+        });
+        // Each file's parse is the loader's (compared in full above); here, what reconcile made of them.
+        const reconciled = (a: Analysis): string =>
+          snapshot({
+            ...a,
+            objects: a.objects.map((o) => ({ ...o, ranges: new Map(), keyRanges: new Map() })),
+          });
+        assert.equal(reconciled(incremental), reconciled(oneShot));
+      }
+    }),
+    { numRuns: 40, seed: 9 },
   );
 });

@@ -22,7 +22,7 @@ export interface ServiceFacts {
 }
 
 /** A pod template, seen once per workload rather than once per replica. */
-interface TemplateView {
+export interface TemplateView {
   owner: string;
   namespace: string;
   labels: Labels;
@@ -30,7 +30,8 @@ interface TemplateView {
   source: SourceRange;
 }
 
-function templates(pods: readonly Pod[]): TemplateView[] {
+/** The pod templates behind `pods`, in the order their first pod appears. */
+export function templateViews(pods: readonly Pod[]): TemplateView[] {
   const byTemplate = new Map<string, TemplateView>();
   for (const pod of pods) {
     const owner = pod.owner ? `${pod.owner.kind} ${pod.owner.name}` : `Pod ${pod.metadata.name}`;
@@ -50,13 +51,13 @@ function templates(pods: readonly Pod[]): TemplateView[] {
 }
 
 /** Templates by namespace and by label pair, in template order. */
-interface TemplateIndex {
+export interface TemplateIndex {
   all: TemplateView[];
   byNamespace: Map<string, TemplateView[]>;
   byLabel: Map<string, Map<string, TemplateView[]>>;
 }
 
-function indexTemplates(views: TemplateView[]): TemplateIndex {
+export function indexTemplates(views: TemplateView[]): TemplateIndex {
   const byNamespace = new Map<string, TemplateView[]>();
   const byLabel = new Map<string, Map<string, TemplateView[]>>();
   const add = <K>(map: Map<K, TemplateView[]>, key: K, view: TemplateView): void => {
@@ -79,7 +80,7 @@ function indexTemplates(views: TemplateView[]): TemplateIndex {
 }
 
 /** The templates `serviceSelectorMatches` accepts, in template order. */
-function matchingTemplates(index: TemplateIndex, selector: Labels): TemplateView[] {
+export function matchingTemplates(index: TemplateIndex, selector: Labels): TemplateView[] {
   let smallest: TemplateView[] | undefined;
   for (const [key, value] of Object.entries(selector)) {
     const list = index.byLabel.get(key)?.get(value);
@@ -106,40 +107,57 @@ export function diagnoseServices(
   pods: readonly Pod[] | PodLabelIndex,
 ): Diagnostic[] {
   const out: Diagnostic[] = [];
-  const views = indexTemplates(templates(pods instanceof PodLabelIndex ? pods.pods : pods));
+  const views = indexTemplates(templateViews(pods instanceof PodLabelIndex ? pods.pods : pods));
   for (const f of facts) {
-    const { service, object } = f;
-    if (service.type === 'ExternalName' || service.selector === null) {
-      out.push(...checkUserManaged(f));
-      continue;
-    }
-    const selected = selectedPods(service, pods);
-    if (selected.length === 0) {
-      out.push(selectorNoMatch(f, views));
-      continue;
-    }
-    out.push(...checkTargetPorts(f, selected));
-    const anyReady = f.slices.some((s) => s.endpoints.some((e) => e.conditions.ready !== false));
-    if (!anyReady) {
-      out.push({
-        range: rangeAt(object, ['spec', 'selector']),
-        severity: 'warning',
-        code: 'service-no-ready-endpoints',
-        message: `Service ${service.metadata.name} selects ${selected.length} pod(s) but none is ready, so kube-proxy rejects its traffic`,
-      });
-    }
+    const selected = f.service.selector === null ? [] : selectedPods(f.service, pods);
+    const ns = f.service.metadata.namespace;
+    const context = (): NoMatchContext => ({
+      inNamespace: views.byNamespace.get(ns) ?? [],
+      elsewhere: matchingTemplates(views, f.service.selector ?? {}).filter((v) => v.namespace !== ns),
+    });
+    for (const d of diagnoseService(f, selected, context)) out.push(d);
   }
   return out;
 }
 
-function selectorNoMatch(f: ServiceFacts, views: TemplateIndex): Diagnostic {
+/** The pod templates a Service that selects no pod is compared with. */
+export interface NoMatchContext {
+  /** Templates in the Service's namespace, in template order. */
+  inNamespace: readonly TemplateView[];
+  /** Templates in other namespaces its selector matches, in template order. */
+  elsewhere: readonly TemplateView[];
+}
+
+/** The findings about one Service, given the pods its selector selects. */
+export function diagnoseService(
+  f: ServiceFacts,
+  selected: readonly Pod[],
+  noMatch: () => NoMatchContext,
+): Diagnostic[] {
+  const { service, object } = f;
+  if (service.type === 'ExternalName' || service.selector === null) return checkUserManaged(f);
+  if (selected.length === 0) return [selectorNoMatch(f, noMatch())];
+  const out = checkTargetPorts(f, selected);
+  const anyReady = f.slices.some((s) => s.endpoints.some((e) => e.conditions.ready !== false));
+  if (!anyReady) {
+    out.push({
+      range: rangeAt(object, ['spec', 'selector']),
+      severity: 'warning',
+      code: 'service-no-ready-endpoints',
+      message: `Service ${service.metadata.name} selects ${selected.length} pod(s) but none is ready, so kube-proxy rejects its traffic`,
+    });
+  }
+  return out;
+}
+
+function selectorNoMatch(f: ServiceFacts, context: NoMatchContext): Diagnostic {
   const { service, object } = f;
   const selector = service.selector ?? {};
   const ns = service.metadata.namespace;
   const text = Object.entries(selector)
     .map(([k, v]) => `${k}=${v}`)
     .join(',');
-  const elsewhere = matchingTemplates(views, selector).filter((v) => v.namespace !== ns);
+  const elsewhere = context.elsewhere;
   if (elsewhere.length > 0) {
     const v = elsewhere[0] as TemplateView;
     return {
@@ -155,7 +173,7 @@ function selectorNoMatch(f: ServiceFacts, views: TemplateIndex): Diagnostic {
   }
   // The nearest template in the namespace: fewest differing pairs, then smallest edit distance.
   let best: { view: TemplateView; misses: [string, string][]; score: number } | null = null;
-  for (const view of views.byNamespace.get(ns) ?? []) {
+  for (const view of context.inNamespace) {
     const misses = Object.entries(selector).filter(([k, v]) => view.labels[k] !== v);
     const score = misses.reduce((sum, [k, v]) => sum + nearestDistance(k, v, view.labels), 0);
     if (

@@ -1,29 +1,59 @@
 // The control plane, in the order a real cluster runs it: API server admission
 // and allocation, workload controllers, scheduler, pod IPAM, EndpointSlice
 // controller, cloud load balancers, DNS. Then the findings over the result.
+//
+// One-shot and incremental analysis run the same code. A `Reconciler` keeps each step's
+// results from its previous run, keyed by the instances they were computed from (the
+// objects of files that did not change are the same instances, and so, in turn, are the
+// results derived from them alone). A run compares its input with the previous run's
+// (shared prefix and suffix, by identity) and recomputes what the changed objects reach:
+// the edited Service; the pods of the edited workload, the nodes they are on and the
+// namespace they are in; the Services of that namespace. Steps that couple every object
+// (allocation order, pod IP probing on a node, load-balancer addresses) run again whenever
+// one of their inputs changed. Outputs are kept as per-owner segments of flat lists, so
+// unchanged parts are copied as references, never walked. A first run computes everything,
+// so a fresh and an incremental run give the same result (tested on random edit sequences).
 import type {
   ClusterProfile,
   ClusterState,
   Diagnostic,
+  DnsRecord,
   EndpointSlice,
   LoadBalancerIngress,
   LoadedObject,
   Pod,
+  Service,
   ServiceState,
   WorkloadState,
 } from '../model';
 import { isPlainObject, keyRangeAt } from '../load';
-import { runServiceApiServer } from './apiserver';
-import type { AdmittedService } from './apiserver';
-import { planWorkloads } from './workloads';
-import type { WorkloadPlanCache } from './workloads';
-import { schedule } from './scheduler';
-import { assignPodIPs } from './podIPAM';
+import {
+  admissionDiagnostics,
+  admitService,
+  admittedService,
+  allocateAll,
+  allocationSignature,
+  createAllocators,
+  explicitAllocationSignature,
+  hasAdmissionFindings,
+  reallocateNodePorts,
+  sameAllocation,
+} from './apiserver';
+import type { Admission, AdmittedService, AllocationResult, NodePortTrace } from './apiserver';
+import type { NodePortAllocator } from './apiserver/nodePortAllocator';
+import { isWorkloadObject, planWorkloadObject } from './workloads';
+import type { PlannedWorkload } from './workloads';
+import { scheduleWorkload } from './scheduler';
+import type { Placement } from './scheduler';
+import { NodeAddresses } from './podIPAM';
 import { PodLabelIndex, reconcileEndpointSlices } from './endpointSlices';
 import { mirrorEndpoints, readUserEndpointSlice } from './userEndpoints';
 import { provisionLoadBalancers } from './cloudLoadBalancer';
+import type { LoadBalancerResult } from './cloudLoadBalancer';
 import { dnsRecords, serviceDnsName } from './dns';
-import { diagnoseServices } from '../diagnose/serviceRules';
+import { diagnoseService, indexTemplates, matchingTemplates, templateViews } from '../diagnose/serviceRules';
+import type { TemplateIndex, TemplateView } from '../diagnose/serviceRules';
+import { commonEnds, sameItems, Segments, splice } from './incremental';
 
 export interface ReconcileResult {
   state: ClusterState;
@@ -31,164 +61,986 @@ export interface ReconcileResult {
   admitted: AdmittedService[];
 }
 
-/**
- * Per-object results kept between runs of an incremental analyzer (objects of files
- * that did not change are the same instances). Valid for one profile at a time.
- */
+/** What an incremental analyzer keeps between runs: the reconciler of its current profile. */
 export interface ReconcileCache {
-  profile: ClusterProfile | null;
-  admissions: WeakMap<LoadedObject, unknown>;
-  workloads: WorkloadPlanCache;
+  reconciler: Reconciler | null;
 }
 
 export function createReconcileCache(): ReconcileCache {
-  return { profile: null, admissions: new WeakMap(), workloads: new WeakMap() };
+  return { reconciler: null };
 }
 
 export function reconcile(
-  allObjects: readonly LoadedObject[],
+  objects: readonly LoadedObject[],
   profile: ClusterProfile,
   cache?: ReconcileCache,
 ): ReconcileResult {
-  if (cache && cache.profile !== profile) {
-    cache.profile = profile;
-    cache.admissions = new WeakMap();
-    cache.workloads = new WeakMap();
+  let reconciler = cache?.reconciler;
+  if (!reconciler || reconciler.profile !== profile) {
+    reconciler = new Reconciler(profile);
+    if (cache) cache.reconciler = reconciler;
   }
-  const diagnostics: Diagnostic[] = [];
-  const objects = dropDuplicates(allObjects, diagnostics);
+  return reconciler.run(objects);
+}
 
-  const serviceObjects = objects.filter((o) => o.kind === 'Service' && o.apiVersion === 'v1');
-  const api = runServiceApiServer(serviceObjects, profile, cache?.admissions);
-  diagnostics.push(...api.diagnostics);
+/** A workload object and everything derived from it alone. */
+interface WorkloadRecord {
+  planned: PlannedWorkload | null;
+  planDiagnostics: Diagnostic[];
+  placements: Placement[];
+  scheduleDiagnostics: Diagnostic[];
+  /** Same order as placements; null until a run placed them. */
+  pods: Pod[] | null;
+  state: WorkloadState | null;
+  /** Orders records as the workload list does (renumbered when gaps run out). */
+  seq: number;
+}
 
-  const planned = planWorkloads(objects, profile.nodes, diagnostics, cache?.workloads);
-  const placements = schedule(planned, profile.nodes, diagnostics);
-  const ips = assignPodIPs(placements, profile.nodes);
-  const podsByWorkload = new Map<string, Pod[]>();
-  const pods: Pod[] = [];
-  for (const placement of placements) {
-    const { pod: p } = placement;
-    const ip = ips.get(placement) ?? '';
-    const pod: Pod = {
-      metadata: {
-        namespace: p.namespace,
-        name: p.name,
-        labels: p.labels,
-        annotations: p.template.annotations,
-      },
-      nodeName: placement.nodeName,
-      nodeNameSource: placement.source,
-      nodeSelector: p.template.nodeSelector,
-      hostname: p.template.hostname,
-      subdomain: p.template.subdomain,
-      containers: p.template.containers,
-      podIP: ip,
-      podIPSource: 'predicted',
-      phase: ip === '' ? 'Pending' : 'Running',
-      ready: ip !== '',
-      terminating: false,
-      owner: p.owner,
-      source: p.template.source,
+/** A namespace's pods with their label index; replaced (and marked stale) when they change. */
+interface NamespacePods {
+  pods: Pod[];
+  index: PodLabelIndex | null;
+  stale: boolean;
+  views: TemplateView[] | null;
+  viewIndex: TemplateIndex | null;
+}
+
+interface NamespaceChange {
+  name: string;
+  old: NamespacePods | undefined;
+  next: NamespacePods | undefined;
+}
+
+/** One admitted Service and everything derived from it, with what each part was computed from. */
+interface ServiceRecord {
+  admitted: AdmittedService;
+  key: string;
+  namespace: string;
+  /** Position in the sorted Service list. */
+  position: number;
+  /** With status as written (an exported manifest's load balancer), before the cloud controller. */
+  withStatus: Service;
+  lb: LoadBalancerResult | null;
+  /** With the cloud controller's status. */
+  service: Service;
+  pods: NamespacePods | null;
+  selected: Pod[];
+  slicesFor: Service | null;
+  slices: EndpointSlice[];
+  state: ServiceState | null;
+  dns: DnsRecord[];
+  findings: Diagnostic[];
+  findingsFor: {
+    slices: EndpointSlice[];
+    selected: Pod[];
+    pods: NamespacePods | null;
+    /** null when not computed (the Service selected pods). */
+    elsewhere: TemplateView[] | null;
+  } | null;
+  /** The last run that visited it (templates elsewhere are checked against the changes since). */
+  visited: number;
+}
+
+const NO_PODS: Pod[] = [];
+const NO_SLICES: EndpointSlice[] = [];
+const SERVICE = 1;
+const WORKLOAD = 2;
+const USER_ENDPOINTS = 3;
+
+function category(o: LoadedObject): number {
+  if (o.kind === 'Service' && o.apiVersion === 'v1') return SERVICE;
+  if (isWorkloadObject(o)) return WORKLOAD;
+  if (
+    (o.kind === 'EndpointSlice' && o.apiVersion === 'discovery.k8s.io/v1') ||
+    (o.kind === 'Endpoints' && o.apiVersion === 'v1')
+  ) {
+    return USER_ENDPOINTS;
+  }
+  return 0;
+}
+
+/** Reconciles a changing list of objects under one profile; see the comment at the top. */
+export class Reconciler {
+  private runs = 0;
+  private readonly families;
+
+  private rawObjects: LoadedObject[] = [];
+  private readonly duplicateKeys = new WeakMap<LoadedObject, string>();
+  private readonly keyCounts = new Map<string, number>();
+  private duplicatedKeys = 0;
+  private objects: LoadedObject[] = [];
+  private categories: number[] = [];
+  private readonly lists = new Map<number, LoadedObject[]>([
+    [SERVICE, []],
+    [WORKLOAD, []],
+    [USER_ENDPOINTS, []],
+  ]);
+
+  private serviceObjects: LoadedObject[] = [];
+  private admissions: Admission[] = [];
+  private signatures: string[] = [];
+  private results: AllocationResult[] = [];
+  private flagged: boolean[] = [];
+  private admittedList: AdmittedService[] = [];
+  private nodePortsAfterAllocation: NodePortAllocator | null = null;
+  private portTrace: NodePortTrace | null = null;
+  private readonly admissionCache = new WeakMap<LoadedObject, { admission: Admission; signature: string }>();
+  private readonly lastResults = new WeakMap<Admission, AllocationResult>();
+  private readonly admittedCache = new WeakMap<
+    Admission,
+    { result: AllocationResult; admitted: AdmittedService }
+  >();
+
+  private workloadObjects: LoadedObject[] = [];
+  private records: WorkloadRecord[] = [];
+  /** Bit 1: plan findings, bit 2: scheduling findings; same order as records. */
+  private recordFindings: number[] = [];
+  private readonly podSegments = new Segments<Pod>();
+  private readonly workloadSegments = new Segments<WorkloadState>();
+  private readonly workloadCache = new WeakMap<LoadedObject, WorkloadRecord>();
+  private readonly ownerOf = new WeakMap<Placement, WorkloadRecord>();
+  /** Per node name, one address book per node of that name (normally one). */
+  private readonly addresses = new Map<string, NodeAddresses[]>();
+  private readonly namespaceRecords = new Map<string, WorkloadRecord[]>();
+  private readonly namespaces = new Map<string, NamespacePods>();
+  private pods: Pod[] = [];
+
+  private sorted: ServiceRecord[] = [];
+  private sortedKeys: string[] = [];
+  private sortedTies = false;
+  private readonly serviceCache = new WeakMap<AdmittedService, ServiceRecord>();
+  private readonly servicesByNamespace = new Map<string, Set<ServiceRecord>>();
+  private readonly loadBalancerServices = new Set<ServiceRecord>();
+  private readonly selectorlessServices = new Set<ServiceRecord>();
+  private readonly noMatchServices = new Set<ServiceRecord>();
+  /** Owners in the service segments (the sorted list of the last full sort). */
+  private sortedOwners = 0;
+  private readonly stateSegments = new Segments<ServiceState>();
+  private readonly sliceSegments = new Segments<EndpointSlice>();
+  private readonly dnsSegments = new Segments<DnsRecord>();
+  private readonly findingSegments = new Segments<Diagnostic>();
+  private userSlices: EndpointSlice[] = NO_SLICES;
+  private readonly userSliceCache = new WeakMap<
+    LoadedObject,
+    { slice: EndpointSlice | null; diagnostics: Diagnostic[] }
+  >();
+  private readonly mirroredCache = new WeakMap<LoadedObject, EndpointSlice[]>();
+
+  constructor(readonly profile: ClusterProfile) {
+    this.families = createAllocators(profile.serviceCIDR, profile.nodePortRange).families;
+    const tieOrder = (a: Placement, b: Placement): number => {
+      const ra = this.ownerOf.get(a) as WorkloadRecord;
+      const rb = this.ownerOf.get(b) as WorkloadRecord;
+      return ra === rb ? ra.placements.indexOf(a) - ra.placements.indexOf(b) : ra.seq - rb.seq;
     };
-    pods.push(pod);
-    const key = p.workloadKey;
-    const list = podsByWorkload.get(key) ?? [];
-    list.push(pod);
-    podsByWorkload.set(key, list);
-  }
-  const workloads: WorkloadState[] = planned.map((w) => ({
-    kind: w.kind,
-    namespace: w.namespace,
-    name: w.name,
-    pods: podsByWorkload.get(`${w.kind}/${w.namespace}/${w.name}`) ?? [],
-    source: w.object.range,
-  }));
-
-  const userSlices: EndpointSlice[] = [];
-  for (const o of objects) {
-    if (o.kind === 'EndpointSlice' && o.apiVersion === 'discovery.k8s.io/v1') {
-      const slice = readUserEndpointSlice(o, diagnostics);
-      if (slice) userSlices.push(slice);
-    }
-  }
-  const selectorServices = new Set(
-    api.services
-      .filter((a) => a.service.selector !== null)
-      .map((a) => `${a.service.metadata.namespace}/${a.service.metadata.name}`),
-  );
-  for (const o of objects) {
-    // Endpoints of selector Services are written by the endpoints controller, not mirrored.
-    if (
-      o.kind === 'Endpoints' &&
-      o.apiVersion === 'v1' &&
-      !selectorServices.has(`${o.namespace}/${o.name}`)
-    ) {
-      userSlices.push(...mirrorEndpoints(o));
+    for (const node of profile.nodes) {
+      const books = this.addresses.get(node.name) ?? [];
+      books.push(new NodeAddresses(node.podCIDR, tieOrder));
+      this.addresses.set(node.name, books);
     }
   }
 
-  // Listed by namespace/name, whatever the file order.
-  api.services.sort((a, b) => {
-    const ka = `${a.service.metadata.namespace}/${a.service.metadata.name}`;
-    const kb = `${b.service.metadata.namespace}/${b.service.metadata.name}`;
-    return ka < kb ? -1 : ka > kb ? 1 : 0;
-  });
-  // Status is the cloud controller's (or, in a manifest exported from a live cluster, what it
-  // reported; the API server ignores status on create). Admitted Services are not mutated:
-  // an incremental analyzer may reuse them.
-  const withStatus = api.services.map((a) => ({
-    ...a.service,
-    status: {
-      loadBalancer: { ingress: a.service.type === 'LoadBalancer' ? reportedIngress(a.object.raw) : [] },
-    },
-  }));
-  const lbs = provisionLoadBalancers(withStatus, profile);
-  const podIndex = new PodLabelIndex(pods);
-  const endpointSlices: EndpointSlice[] = [];
-  const services: ServiceState[] = [];
-  const dns = [];
-  for (const [i, admitted] of api.services.entries()) {
-    const base = withStatus[i] ?? admitted.service;
-    const lb = lbs.get(base) ?? null;
-    const service = lb ? { ...base, status: { loadBalancer: { ingress: lb.ingress } } } : base;
-    const slices =
-      service.selector !== null
-        ? reconcileEndpointSlices(service, podIndex, profile.nodes)
-        : userSlices.filter(
-            (s) =>
-              s.metadata.namespace === service.metadata.namespace && s.serviceName === service.metadata.name,
-          );
-    endpointSlices.push(...slices);
-    services.push({
+  run(allObjects: readonly LoadedObject[]): ReconcileResult {
+    const run = ++this.runs;
+    const diagnostics: Diagnostic[] = [];
+    const objects = this.dropDuplicates(allObjects, diagnostics);
+    this.classify(objects);
+
+    const admitted = this.admitServices(this.lists.get(SERVICE) ?? [], diagnostics);
+    const changedNamespaces = this.runWorkloads(this.lists.get(WORKLOAD) ?? [], diagnostics);
+    const userSlicesChanged = this.readUserSlices(
+      this.lists.get(USER_ENDPOINTS) ?? [],
+      admitted,
+      diagnostics,
+    );
+    const sort = this.sortServices(admitted);
+    const visit = new Set<ServiceRecord>(sort.visit);
+    if (sort.loadBalancers) for (const rec of this.provisionLoadBalancers()) visit.add(rec);
+    for (const change of changedNamespaces) {
+      for (const rec of this.servicesByNamespace.get(change.name) ?? []) visit.add(rec);
+    }
+    for (const rec of this.noMatchServices) visit.add(rec);
+    if (userSlicesChanged) for (const rec of this.selectorlessServices) visit.add(rec);
+
+    const userSlicesByService = new Map<string, EndpointSlice[]>();
+    for (const slice of this.userSlices) {
+      const key = `${slice.metadata.namespace}/${slice.serviceName}`;
+      const list = userSlicesByService.get(key);
+      if (list) list.push(slice);
+      else userSlicesByService.set(key, [slice]);
+    }
+    let podOrder: Map<Pod, number> | null = null;
+    const order = (): Map<Pod, number> => (podOrder ??= new Map(this.pods.map((p, i) => [p, i])));
+    for (const rec of visit) {
+      const { state, slices, dns, findings } = rec;
+      this.serviceSlices(rec, userSlicesByService);
+      this.serviceState(rec);
+      this.serviceFindings(rec, run, changedNamespaces, order);
+      rec.visited = run;
+      if (sort.full) continue;
+      if (rec.state !== state) this.stateSegments.set(rec.position, [rec.state as ServiceState]);
+      if (rec.slices !== slices) this.sliceSegments.set(rec.position, rec.slices);
+      if (rec.dns !== dns) this.dnsSegments.set(rec.position, rec.dns);
+      if (rec.findings !== findings) this.findingSegments.set(rec.position, rec.findings);
+    }
+    if (sort.full) {
+      const owners = this.sortedOwners;
+      this.stateSegments.splice(
+        0,
+        owners,
+        this.sorted.map((rec) => [rec.state as ServiceState]),
+      );
+      this.sliceSegments.splice(
+        0,
+        owners,
+        this.sorted.map((rec) => rec.slices),
+      );
+      this.dnsSegments.splice(
+        0,
+        owners,
+        this.sorted.map((rec) => rec.dns),
+      );
+      this.findingSegments.splice(
+        0,
+        owners,
+        this.sorted.map((rec) => rec.findings),
+      );
+      this.sortedOwners = this.sorted.length;
+    }
+    const endpointSlices = this.sliceSegments.list();
+    let allSlices = endpointSlices;
+    if (this.userSlices.length > 0) {
+      // Slices for Services not in the files still reach kube-proxy.
+      const claimed = new Set(endpointSlices);
+      allSlices = [...endpointSlices];
+      for (const s of this.userSlices) if (!claimed.has(s)) allSlices.push(s);
+    }
+    for (const d of this.findingSegments.list()) diagnostics.push(d);
+    const sorted = this.sorted;
+    return {
+      state: {
+        profile: this.profile,
+        services: this.stateSegments.list(),
+        workloads: this.workloadSegments.list(),
+        pods: this.pods,
+        endpointSlices: allSlices,
+        dns: this.dnsSegments.list(),
+        diagnostics,
+      },
+      get admitted(): AdmittedService[] {
+        return sorted.map((rec) => rec.admitted);
+      },
+    };
+  }
+
+  /** Two definitions of one object: like `kubectl apply`, the last one wins. Counts kept across runs. */
+  private dropDuplicates(allObjects: readonly LoadedObject[], diagnostics: Diagnostic[]): LoadedObject[] {
+    const objects = [...allObjects];
+    const prev = this.rawObjects;
+    const [prefix, suffix] = commonEnds(prev, objects);
+    for (let i = prefix; i < prev.length - suffix; i++) this.count(prev[i] as LoadedObject, -1);
+    for (let i = prefix; i < objects.length - suffix; i++) this.count(objects[i] as LoadedObject, 1);
+    this.rawObjects = objects;
+    if (this.duplicatedKeys === 0) return objects;
+    return dropDuplicates(objects, diagnostics, (o) => this.keyOf(o));
+  }
+
+  private keyOf(o: LoadedObject): string {
+    let key = this.duplicateKeys.get(o);
+    if (key === undefined) {
+      key = `${o.apiVersion.split('/')[0]}/${o.kind}/${o.namespace}/${o.name}`;
+      this.duplicateKeys.set(o, key);
+    }
+    return key;
+  }
+
+  private count(o: LoadedObject, delta: 1 | -1): void {
+    if (o.name === '') return;
+    const key = this.keyOf(o);
+    const before = this.keyCounts.get(key) ?? 0;
+    const after = before + delta;
+    if (after === 0) this.keyCounts.delete(key);
+    else this.keyCounts.set(key, after);
+    if (before <= 1 && after > 1) this.duplicatedKeys++;
+    if (before > 1 && after <= 1) this.duplicatedKeys--;
+  }
+
+  /** The objects each controller acts on, in object order; only the changed part is looked at. */
+  private classify(objects: LoadedObject[]): void {
+    const prev = this.objects;
+    const [prefix, suffix] = commonEnds(prev, objects);
+    const middle = objects.slice(prefix, objects.length - suffix).map(category);
+    for (const [kind, list] of this.lists) {
+      let before = 0;
+      for (let i = 0; i < prefix; i++) if (this.categories[i] === kind) before++;
+      let after = 0;
+      for (let i = prev.length - suffix; i < prev.length; i++) if (this.categories[i] === kind) after++;
+      const added = objects.slice(prefix, objects.length - suffix).filter((_, i) => middle[i] === kind);
+      this.lists.set(kind, splice(list, before, after, added));
+    }
+    this.categories = splice(this.categories, prefix, suffix, middle);
+    this.objects = objects;
+  }
+
+  /** API-server admission and allocation; the allocators run again only when a request changed. */
+  private admitServices(serviceObjects: LoadedObject[], diagnostics: Diagnostic[]): AdmittedService[] {
+    const prevObjects = this.serviceObjects;
+    const [prefix, suffix] = commonEnds(prevObjects, serviceObjects);
+    const middle = serviceObjects.slice(prefix, serviceObjects.length - suffix).map((object) => {
+      let cached = this.admissionCache.get(object);
+      if (!cached) {
+        const admission = admitService(object, this.families);
+        cached = { admission, signature: allocationSignature(admission.request) };
+        this.admissionCache.set(object, cached);
+      }
+      return cached;
+    });
+    const admissions = splice(
+      this.admissions,
+      prefix,
+      suffix,
+      middle.map((m) => m.admission),
+    );
+    const signatures = splice(
+      this.signatures,
+      prefix,
+      suffix,
+      middle.map((m) => m.signature),
+    );
+    const sameLength = this.runs > 1 && prevObjects.length - prefix - suffix === middle.length;
+    const differing = sameLength
+      ? middle.flatMap((m, i) => (m.signature === this.signatures[prefix + i] ? [] : [i]))
+      : [];
+    let reallocated: AllocationResult | null = null;
+    if (sameLength && differing.length === 1 && this.portTrace && this.nodePortsAfterAllocation) {
+      // One Service changed only the port numbers its node ports are hashed from.
+      const x = prefix + (differing[0] as number);
+      const now = admissions[x] as Admission;
+      const before = this.admissions[x] as Admission;
+      if (explicitAllocationSignature(now.request) === explicitAllocationSignature(before.request)) {
+        reallocated = reallocateNodePorts(
+          this.portTrace,
+          this.nodePortsAfterAllocation,
+          x,
+          now.request,
+          this.results[x] as AllocationResult,
+        );
+        if (reallocated) {
+          this.results = this.results.slice();
+          this.results[x] = reallocated;
+          this.lastResults.set(now, reallocated);
+        }
+      }
+    }
+    let results: AllocationResult[];
+    let admitted: AdmittedService[];
+    let flagged: boolean[];
+    let nodePorts: () => NodePortAllocator;
+    if (sameLength && (differing.length === 0 || reallocated)) {
+      // Every Service asks the allocators what it asked before (or one got new node ports
+      // that no other pick depends on): the other answers stay, at the same positions.
+      results = this.results;
+      const after = this.nodePortsAfterAllocation as NodePortAllocator;
+      let copy: NodePortAllocator | null = null;
+      nodePorts = () => (copy ??= after.clone());
+      const own = middle.map((m, i) => this.admitted(m.admission, results[prefix + i] as AllocationResult));
+      admitted = splice(this.admittedList, prefix, suffix, own);
+      flagged = splice(
+        this.flagged,
+        prefix,
+        suffix,
+        middle.map((m, i) => hasAdmissionFindings(m.admission, results[prefix + i] as AllocationResult)),
+      );
+    } else {
+      const allocators = createAllocators(this.profile.serviceCIDR, this.profile.nodePortRange);
+      const trace: NodePortTrace = {
+        rank: [],
+        picks: [],
+        owner: new Map(),
+        blockedBy: new Map(),
+        reusable: false,
+      };
+      this.portTrace = trace;
+      results = allocateAll(
+        admissions.map((a) => a.request),
+        allocators,
+        trace,
+      ).map((result, i) => {
+        const admission = admissions[i] as Admission;
+        const previous = this.lastResults.get(admission);
+        if (previous && sameAllocation(previous, result)) return previous;
+        this.lastResults.set(admission, result);
+        return result;
+      });
+      this.nodePortsAfterAllocation = allocators.nodePorts.clone();
+      nodePorts = () => allocators.nodePorts;
+      admitted = admissions.map((a, i) => this.admitted(a, results[i] as AllocationResult));
+      flagged = admissions.map((a, i) => hasAdmissionFindings(a, results[i] as AllocationResult));
+    }
+    const indexes: number[] = [];
+    flagged.forEach((f, i) => {
+      if (f) indexes.push(i);
+    });
+    if (indexes.length > 0) {
+      for (const d of admissionDiagnostics(admissions, results, nodePorts, indexes)) diagnostics.push(d);
+    }
+    this.serviceObjects = serviceObjects;
+    this.admissions = admissions;
+    this.signatures = signatures;
+    this.results = results;
+    this.flagged = flagged;
+    return admitted;
+  }
+
+  private admitted(admission: Admission, result: AllocationResult): AdmittedService {
+    const cached = this.admittedCache.get(admission);
+    if (cached && cached.result === result) return cached.admitted;
+    const admitted = admittedService(admission, result);
+    this.admittedCache.set(admission, { result, admitted });
+    return admitted;
+  }
+
+  private workloadRecord(object: LoadedObject): WorkloadRecord {
+    let rec = this.workloadCache.get(object);
+    if (rec) return rec;
+    const nodes = this.profile.nodes;
+    const plan = planWorkloadObject(object, nodes);
+    const scheduleDiagnostics: Diagnostic[] = [];
+    const placements = plan.workload ? scheduleWorkload(plan.workload, nodes, scheduleDiagnostics) : [];
+    rec = {
+      planned: plan.workload,
+      planDiagnostics: plan.diagnostics,
+      placements,
+      scheduleDiagnostics,
+      pods: null,
+      state: null,
+      seq: 0,
+    };
+    for (const p of placements) this.ownerOf.set(p, rec);
+    this.workloadCache.set(object, rec);
+    return rec;
+  }
+
+  /**
+   * Workload controllers, scheduler and pod IPAM. Addresses are handed out again only on
+   * the nodes whose pods changed; a pod keeps its instance while its address does.
+   * Returns the namespaces whose pods changed.
+   */
+  private runWorkloads(workloadObjects: LoadedObject[], diagnostics: Diagnostic[]): NamespaceChange[] {
+    const prevObjects = this.workloadObjects;
+    const [prefix, suffix] = commonEnds(prevObjects, workloadObjects);
+    const removed = this.records.slice(prefix, prevObjects.length - suffix);
+    const added = workloadObjects
+      .slice(prefix, workloadObjects.length - suffix)
+      .map((o) => this.workloadRecord(o));
+    const dirtyNamespaces = new Set<string>();
+    for (const rec of removed) {
+      if (!rec.planned) continue;
+      const list = this.namespaceRecords.get(rec.planned.namespace) ?? [];
+      const at = bySeq(list, rec.seq);
+      if (list[at] === rec) list.splice(at, 1);
+      dirtyNamespaces.add(rec.planned.namespace);
+    }
+    const records = splice(this.records, prefix, suffix, added);
+    this.records = records;
+    this.workloadObjects = workloadObjects;
+    this.assignSeq(records, prefix, added.length);
+    for (const rec of added) {
+      if (!rec.planned) continue;
+      const ns = rec.planned.namespace;
+      let list = this.namespaceRecords.get(ns);
+      if (!list) {
+        list = [];
+        this.namespaceRecords.set(ns, list);
+      }
+      list.splice(bySeq(list, rec.seq), 0, rec);
+      dirtyNamespaces.add(ns);
+    }
+    this.recordFindings = splice(
+      this.recordFindings,
+      prefix,
+      suffix,
+      added.map((r) => (r.planDiagnostics.length > 0 ? 1 : 0) | (r.scheduleDiagnostics.length > 0 ? 2 : 0)),
+    );
+    const flags = this.recordFindings;
+    for (let i = 0; i < flags.length; i++) {
+      if ((flags[i] as number) & 1)
+        for (const d of (records[i] as WorkloadRecord).planDiagnostics) diagnostics.push(d);
+    }
+    for (let i = 0; i < flags.length; i++) {
+      if ((flags[i] as number) & 2) {
+        for (const d of (records[i] as WorkloadRecord).scheduleDiagnostics) diagnostics.push(d);
+      }
+    }
+
+    // Pod IPAM, on the nodes that gained or lost pods.
+    const byNode = new Map<string, { removed: Placement[]; added: Placement[] }>();
+    const collect = (rec: WorkloadRecord, which: 'removed' | 'added'): void => {
+      for (const p of rec.placements) {
+        if (p.nodeName === '' || !this.addresses.has(p.nodeName)) continue;
+        let change = byNode.get(p.nodeName);
+        if (!change) {
+          change = { removed: [], added: [] };
+          byNode.set(p.nodeName, change);
+        }
+        change[which].push(p);
+      }
+    };
+    for (const rec of removed) collect(rec, 'removed');
+    for (const rec of added) collect(rec, 'added');
+    const addedSet = new Set<WorkloadRecord>(added);
+    const rebuild = new Set<WorkloadRecord>(added);
+    for (const [name, change] of byNode) {
+      for (const book of this.addresses.get(name) ?? []) {
+        for (const p of book.update(change.removed, change.added)) {
+          const owner = this.ownerOf.get(p);
+          if (owner) rebuild.add(owner);
+        }
+      }
+    }
+    const addedPods: Pod[][] = [];
+    const addedStates: WorkloadState[][] = [];
+    const outside: WorkloadRecord[] = [];
+    for (const rec of rebuild) {
+      const before = rec.pods?.length ?? 0;
+      if (!this.placePods(rec)) continue;
+      if (rec.planned && before + (rec.pods?.length ?? 0) > 0) dirtyNamespaces.add(rec.planned.namespace);
+      if (!addedSet.has(rec)) outside.push(rec);
+    }
+    for (const rec of added) {
+      addedPods.push(rec.pods ?? NO_PODS);
+      addedStates.push(rec.state ? [rec.state] : []);
+    }
+    const prevCount = prevObjects.length - prefix - suffix;
+    this.podSegments.splice(prefix, prevCount, addedPods);
+    this.workloadSegments.splice(prefix, prevCount, addedStates);
+    for (const rec of outside) {
+      const at = bySeq(records, rec.seq);
+      this.podSegments.set(at, rec.pods ?? NO_PODS);
+      this.workloadSegments.set(at, rec.state ? [rec.state] : []);
+    }
+    this.pods = this.podSegments.list();
+
+    const changes: NamespaceChange[] = [];
+    for (const name of dirtyNamespaces) {
+      const list: Pod[] = [];
+      for (const rec of this.namespaceRecords.get(name) ?? [])
+        for (const pod of rec.pods ?? NO_PODS) list.push(pod);
+      const old = this.namespaces.get(name);
+      if (old && sameItems(old.pods, list)) continue;
+      let next: NamespacePods | undefined;
+      if (list.length > 0) {
+        next = { pods: list, index: new PodLabelIndex(list), stale: false, views: null, viewIndex: null };
+        this.namespaces.set(name, next);
+      } else {
+        this.namespaces.delete(name);
+        if (this.namespaceRecords.get(name)?.length === 0) this.namespaceRecords.delete(name);
+      }
+      if (old) old.stale = true;
+      changes.push({ name, old, next });
+    }
+    return changes;
+  }
+
+  /** Gives the record's pods their current addresses; false when nothing changed. */
+  private placePods(rec: WorkloadRecord): boolean {
+    if (!rec.planned) return false;
+    const before = rec.pods;
+    const pods = rec.placements.map((p, i) => {
+      const ip = this.ipOf(p);
+      const old = before?.[i];
+      return old && old.podIP === ip ? old : toPod(p, ip);
+    });
+    if (before && rec.state && sameItems(before, pods)) return false;
+    rec.pods = pods;
+    const w = rec.planned;
+    rec.state = { kind: w.kind, namespace: w.namespace, name: w.name, pods, source: w.object.range };
+    return true;
+  }
+
+  /** The address of the last node of that name that gave one (as the one-shot IPAM merges them). */
+  private ipOf(p: Placement): string {
+    if (p.nodeName === '') return '';
+    const books = this.addresses.get(p.nodeName) ?? [];
+    for (let i = books.length - 1; i >= 0; i--) {
+      const ip = books[i]?.ips.get(p);
+      if (ip !== undefined) return ip;
+    }
+    return '';
+  }
+
+  /** Order keys for records [start, start + count), between their neighbours'. */
+  private assignSeq(records: WorkloadRecord[], start: number, count: number): void {
+    if (count === 0) return;
+    const lo = start > 0 ? (records[start - 1] as WorkloadRecord).seq : 0;
+    const next = records[start + count];
+    const hi = next ? next.seq : lo + (count + 1) * 1024;
+    const step = (hi - lo) / (count + 1);
+    if (!(step > 0) || lo + step * count >= hi || lo + step === lo) {
+      records.forEach((r, i) => (r.seq = (i + 1) * 1024));
+      return;
+    }
+    for (let k = 0; k < count; k++) (records[start + k] as WorkloadRecord).seq = lo + step * (k + 1);
+  }
+
+  /** User-managed EndpointSlices and mirrored Endpoints; true when they were read again. */
+  private readUserSlices(
+    userObjects: LoadedObject[],
+    admitted: AdmittedService[],
+    diagnostics: Diagnostic[],
+  ): boolean {
+    if (userObjects.length === 0 && this.userSlices.length === 0) return false;
+    const userSlices: EndpointSlice[] = [];
+    for (const o of userObjects) {
+      if (o.kind !== 'EndpointSlice') continue;
+      let read = this.userSliceCache.get(o);
+      if (!read) {
+        const found: Diagnostic[] = [];
+        read = { slice: readUserEndpointSlice(o, found), diagnostics: found };
+        this.userSliceCache.set(o, read);
+      }
+      for (const d of read.diagnostics) diagnostics.push(d);
+      if (read.slice) userSlices.push(read.slice);
+    }
+    let selectorServices: Set<string> | null = null;
+    for (const o of userObjects) {
+      if (o.kind !== 'Endpoints') continue;
+      selectorServices ??= new Set(admitted.filter((a) => a.service.selector !== null).map(serviceKey));
+      // Endpoints of selector Services are written by the endpoints controller, not mirrored.
+      if (selectorServices.has(`${o.namespace}/${o.name}`)) continue;
+      let mirrored = this.mirroredCache.get(o);
+      if (!mirrored) {
+        mirrored = mirrorEndpoints(o);
+        this.mirroredCache.set(o, mirrored);
+      }
+      for (const slice of mirrored) userSlices.push(slice);
+    }
+    this.userSlices = userSlices;
+    return true;
+  }
+
+  /**
+   * Services listed by namespace/name, whatever the file order. While the Services keep
+   * their names, a changed one takes the place of the one it replaces. Returns the
+   * records to visit, and whether the load balancers need provisioning again.
+   */
+  private sortServices(admitted: AdmittedService[]): {
+    visit: ServiceRecord[];
+    loadBalancers: boolean;
+    full: boolean;
+  } {
+    const prev = this.admittedList;
+    this.admittedList = admitted;
+    const [prefix, suffix] = commonEnds(prev, admitted);
+    const removed = prev.slice(prefix, prev.length - suffix);
+    const added = admitted.slice(prefix, admitted.length - suffix);
+    if (this.runs > 1 && !this.sortedTies && removed.length === added.length) {
+      const positions: number[] = [];
+      for (const [i, a] of added.entries()) {
+        const old = removed[i] as AdmittedService;
+        const key = serviceKey(a);
+        if (serviceKey(old) !== key) break;
+        const at = this.sortedPosition(key);
+        if (at < 0 || this.sorted[at]?.admitted !== old) break;
+        positions.push(at);
+      }
+      if (positions.length === added.length) {
+        const visit: ServiceRecord[] = [];
+        let loadBalancers = false;
+        const sorted = positions.length > 0 ? this.sorted.slice() : this.sorted;
+        for (const [i, at] of positions.entries()) {
+          const old = sorted[at] as ServiceRecord;
+          const rec = this.serviceRecord(added[i] as AdmittedService);
+          if (rec === old) continue;
+          this.forget(old);
+          sorted[at] = rec;
+          this.remember(rec, at);
+          visit.push(rec);
+          if (this.loadBalancerServices.has(rec) || old.admitted.service.type === 'LoadBalancer')
+            loadBalancers = true;
+        }
+        this.sorted = sorted;
+        return { visit, loadBalancers, full: false };
+      }
+    }
+    for (const rec of this.sorted) this.forget(rec);
+    const keyed = admitted.map((a) => ({ a, key: serviceKey(a) }));
+    keyed.sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
+    this.sorted = keyed.map((k) => this.serviceRecord(k.a));
+    this.sortedKeys = keyed.map((k) => k.key);
+    this.sortedTies = this.sortedKeys.some((k, i) => i > 0 && this.sortedKeys[i - 1] === k);
+    this.sorted.forEach((rec, i) => this.remember(rec, i));
+    return { visit: this.sorted, loadBalancers: true, full: true };
+  }
+
+  private sortedPosition(key: string): number {
+    const keys = this.sortedKeys;
+    let lo = 0;
+    let hi = keys.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const k = keys[mid] as string;
+      if (k === key) return mid;
+      if (k < key) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  }
+
+  private serviceRecord(admitted: AdmittedService): ServiceRecord {
+    let rec = this.serviceCache.get(admitted);
+    if (rec) return rec;
+    // Status is the cloud controller's (or, in a manifest exported from a live cluster, what it
+    // reported; the API server ignores status on create). Admitted Services are not mutated:
+    // an incremental analyzer may reuse them.
+    const withStatus: Service = {
+      ...admitted.service,
+      status: {
+        loadBalancer: {
+          ingress: admitted.service.type === 'LoadBalancer' ? reportedIngress(admitted.object.raw) : [],
+        },
+      },
+    };
+    rec = {
+      admitted,
+      key: serviceKey(admitted),
+      namespace: admitted.service.metadata.namespace,
+      position: -1,
+      withStatus,
+      lb: null,
+      service: withStatus,
+      pods: null,
+      selected: NO_PODS,
+      slicesFor: null,
+      slices: NO_SLICES,
+      state: null,
+      dns: [],
+      findings: [],
+      findingsFor: null,
+      visited: 0,
+    };
+    this.serviceCache.set(admitted, rec);
+    return rec;
+  }
+
+  /** Takes a record into the sorted list at `position`. */
+  private remember(rec: ServiceRecord, position: number): void {
+    rec.position = position;
+    let peers = this.servicesByNamespace.get(rec.namespace);
+    if (!peers) {
+      peers = new Set();
+      this.servicesByNamespace.set(rec.namespace, peers);
+    }
+    peers.add(rec);
+    const service = rec.admitted.service;
+    if (service.type === 'LoadBalancer') this.loadBalancerServices.add(rec);
+    if (service.selector === null) this.selectorlessServices.add(rec);
+  }
+
+  private forget(rec: ServiceRecord): void {
+    const peers = this.servicesByNamespace.get(rec.namespace);
+    peers?.delete(rec);
+    if (peers?.size === 0) this.servicesByNamespace.delete(rec.namespace);
+    this.loadBalancerServices.delete(rec);
+    this.selectorlessServices.delete(rec);
+    this.noMatchServices.delete(rec);
+  }
+
+  /**
+   * The cloud controller over every LoadBalancer Service (in list order, as one run gives
+   * them); a result equal to the last keeps its instance. Returns the records it changed.
+   */
+  private provisionLoadBalancers(): ServiceRecord[] {
+    const recs = [...this.loadBalancerServices].sort((a, b) => a.position - b.position);
+    const lbs = provisionLoadBalancers(
+      recs.map((rec) => rec.withStatus),
+      this.profile,
+    );
+    const changed: ServiceRecord[] = [];
+    for (const rec of recs) {
+      const found = lbs.get(rec.withStatus) ?? null;
+      if (found === null) {
+        if (rec.service === rec.withStatus && rec.lb === null) continue;
+        rec.lb = null;
+        rec.service = rec.withStatus;
+      } else {
+        if (rec.lb && JSON.stringify(rec.lb) === JSON.stringify(found)) continue;
+        rec.lb = found;
+        rec.service = { ...rec.withStatus, status: { loadBalancer: { ingress: found.ingress } } };
+      }
+      changed.push(rec);
+    }
+    return changed;
+  }
+
+  /** The EndpointSlice controller for one Service, again only when its namespace's pods changed. */
+  private serviceSlices(rec: ServiceRecord, userSlicesByService: Map<string, EndpointSlice[]>): void {
+    const service = rec.service;
+    if (service.selector === null) {
+      const slices = userSlicesByService.get(rec.key) ?? NO_SLICES;
+      if (!sameItems(rec.slices, slices)) rec.slices = slices;
+      rec.slicesFor = service;
+      return;
+    }
+    let pods = rec.pods;
+    if (!pods || pods.stale) pods = this.namespacePods(rec.namespace);
+    if (rec.slicesFor === service && rec.pods === pods) return;
+    const selected =
+      service.type === 'ExternalName' || !pods.index
+        ? NO_PODS
+        : pods.index.select(rec.namespace, service.selector);
+    rec.pods = pods;
+    if (rec.slicesFor === service && sameItems(rec.selected, selected)) return;
+    if (!sameItems(rec.selected, selected)) rec.selected = selected;
+    rec.slices = reconcileEndpointSlices(service, selected, this.profile.nodes);
+    rec.slicesFor = service;
+  }
+
+  /** A namespace's pods (an empty entry, replaced when pods appear, if it has none). */
+  private namespacePods(name: string): NamespacePods {
+    let entry = this.namespaces.get(name);
+    if (!entry) {
+      entry = { pods: NO_PODS, index: null, stale: false, views: null, viewIndex: null };
+      this.namespaces.set(name, entry);
+    }
+    return entry;
+  }
+
+  private serviceState(rec: ServiceRecord): void {
+    const { service, slices, admitted } = rec;
+    if (rec.state && rec.state.service === service && rec.state.endpointSlices === slices) return;
+    rec.state = {
       service,
       clusterIPSource: admitted.clusterIPSource,
       nodePortSources: admitted.nodePortSources,
       healthCheckNodePortSource: admitted.healthCheckNodePortSource,
-      dns: serviceDnsName(service, profile.clusterDomain),
+      dns: serviceDnsName(service, this.profile.clusterDomain),
       endpointSlices: slices,
-      loadBalancer: lb,
+      loadBalancer: rec.lb,
       source: admitted.object.range,
-    });
-    dns.push(...dnsRecords(service, slices, profile.clusterDomain));
+    };
+    rec.dns = dnsRecords(service, slices, this.profile.clusterDomain);
   }
-  // Slices for Services not in the files still reach kube-proxy.
-  const claimed = new Set(endpointSlices);
-  for (const s of userSlices) if (!claimed.has(s)) endpointSlices.push(s);
 
-  diagnostics.push(
-    ...diagnoseServices(
-      api.services.map((a, i) => ({
-        service: a.service,
-        object: a.object,
-        slices: services[i]?.endpointSlices ?? [],
-      })),
-      podIndex,
-    ),
-  );
+  /** One Service's findings, recomputed only when what they are computed from changed. */
+  private serviceFindings(
+    rec: ServiceRecord,
+    run: number,
+    changedNamespaces: readonly NamespaceChange[],
+    podOrder: () => Map<Pod, number>,
+  ): void {
+    const { service, object } = rec.admitted;
+    const { slices, selected } = rec;
+    const userManaged = service.type === 'ExternalName' || service.selector === null;
+    const noMatch = !userManaged && selected.length === 0;
+    if (noMatch) this.noMatchServices.add(rec);
+    else this.noMatchServices.delete(rec);
+    const was = rec.findingsFor;
+    const pods = noMatch ? rec.pods : null;
+    let elsewhere: TemplateView[] | null = null;
+    if (noMatch) {
+      const selector = service.selector ?? {};
+      // Templates elsewhere change only with the namespaces that changed since the last visit.
+      const unchanged =
+        was?.elsewhere != null &&
+        rec.visited === run - 1 &&
+        changedNamespaces.every(
+          (c) =>
+            c.name === rec.namespace ||
+            ((!c.old || matchingTemplates(viewIndexOf(c.old), selector).length === 0) &&
+              (!c.next || matchingTemplates(viewIndexOf(c.next), selector).length === 0)),
+        );
+      elsewhere =
+        unchanged && was?.elsewhere
+          ? was.elsewhere
+          : this.templatesElsewhere(rec.namespace, selector, podOrder);
+    }
+    if (
+      was &&
+      was.slices === slices &&
+      (userManaged ||
+        (was.selected === selected &&
+          (!noMatch ||
+            (was.pods === pods && was.elsewhere !== null && sameItems(was.elsewhere, elsewhere ?? [])))))
+    ) {
+      if (elsewhere) was.elsewhere = elsewhere;
+      return;
+    }
+    const inNamespace = pods ? viewsOf(pods) : [];
+    rec.findings = diagnoseService({ service, object, slices }, selected, () => ({
+      inNamespace,
+      elsewhere: elsewhere ?? [],
+    }));
+    rec.findingsFor = { slices, selected, pods, elsewhere };
+  }
+
+  /** Templates in other namespaces a selector matches, in the order of their first pods. */
+  private templatesElsewhere(
+    namespace: string,
+    selector: Record<string, string>,
+    podOrder: () => Map<Pod, number>,
+  ): TemplateView[] {
+    const found: TemplateView[][] = [];
+    for (const [name, entry] of this.namespaces) {
+      if (name === namespace || entry.pods.length === 0) continue;
+      const matching = matchingTemplates(viewIndexOf(entry), selector);
+      if (matching.length > 0) found.push(matching);
+    }
+    if (found.length <= 1) return found[0] ?? [];
+    const order = podOrder();
+    const position = (v: TemplateView): number => order.get(v.pods[0] as Pod) ?? 0;
+    return found.flat().sort((x, y) => position(x) - position(y));
+  }
+}
+
+/** Position of the first record whose order key is not below `seq`. */
+function bySeq(records: readonly WorkloadRecord[], seq: number): number {
+  let lo = 0;
+  let hi = records.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((records[mid] as WorkloadRecord).seq < seq) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function serviceKey(a: AdmittedService): string {
+  return `${a.service.metadata.namespace}/${a.service.metadata.name}`;
+}
+
+function viewsOf(entry: NamespacePods): TemplateView[] {
+  entry.views ??= templateViews(entry.pods);
+  return entry.views;
+}
+
+function viewIndexOf(entry: NamespacePods): TemplateIndex {
+  entry.viewIndex ??= indexTemplates(viewsOf(entry));
+  return entry.viewIndex;
+}
+
+function toPod(placement: Placement, ip: string): Pod {
+  const { pod: p } = placement;
   return {
-    state: { profile, services, workloads, pods, endpointSlices, dns, diagnostics },
-    admitted: api.services,
+    metadata: {
+      namespace: p.namespace,
+      name: p.name,
+      labels: p.labels,
+      annotations: p.template.annotations,
+    },
+    nodeName: placement.nodeName,
+    nodeNameSource: placement.source,
+    nodeSelector: p.template.nodeSelector,
+    hostname: p.template.hostname,
+    subdomain: p.template.subdomain,
+    containers: p.template.containers,
+    podIP: ip,
+    podIPSource: 'predicted',
+    phase: ip === '' ? 'Pending' : 'Running',
+    ready: ip !== '',
+    terminating: false,
+    owner: p.owner,
+    source: p.template.source,
   };
 }
 
@@ -207,15 +1059,19 @@ function reportedIngress(raw: Record<string, unknown>): LoadBalancerIngress[] {
 }
 
 /** Two definitions of one object: like `kubectl apply`, the last one wins. */
-function dropDuplicates(objects: readonly LoadedObject[], diagnostics: Diagnostic[]): LoadedObject[] {
+function dropDuplicates(
+  objects: readonly LoadedObject[],
+  diagnostics: Diagnostic[],
+  keyOf: (o: LoadedObject) => string,
+): LoadedObject[] {
   const last = new Map<string, LoadedObject>();
   for (const o of objects) {
     if (o.name === '') continue;
-    last.set(`${o.apiVersion.split('/')[0]}/${o.kind}/${o.namespace}/${o.name}`, o);
+    last.set(keyOf(o), o);
   }
   return objects.filter((o) => {
     if (o.name === '') return true;
-    const winner = last.get(`${o.apiVersion.split('/')[0]}/${o.kind}/${o.namespace}/${o.name}`);
+    const winner = last.get(keyOf(o));
     if (winner === o || !winner) return true;
     diagnostics.push({
       range: keyRangeAt(o, ['metadata', 'name']),

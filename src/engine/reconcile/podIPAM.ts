@@ -8,33 +8,180 @@ import type { Placement } from './scheduler';
 
 export function assignPodIPs(placements: Placement[], nodes: Node[]): Map<Placement, string> {
   const result = new Map<Placement, string>();
-  const byNode = new Map<string, Placement[]>();
+  for (const [node, list] of placementsByNode(placements, nodes)) {
+    for (const [p, ip] of assignNodePodIPs(list, node.podCIDR)) result.set(p, ip);
+  }
+  return result;
+}
+
+/** Each node of the profile that has pods, with them (in placement order). */
+export function placementsByNode(
+  placements: readonly Placement[],
+  nodes: readonly Node[],
+): [Node, Placement[]][] {
+  const byName = new Map<string, Placement[]>();
   for (const p of placements) {
     if (p.nodeName === '') continue;
-    const list = byNode.get(p.nodeName) ?? [];
-    list.push(p);
-    byNode.set(p.nodeName, list);
+    const list = byName.get(p.nodeName);
+    if (list) list.push(p);
+    else byName.set(p.nodeName, [p]);
   }
+  const out: [Node, Placement[]][] = [];
   for (const node of nodes) {
-    const list = byNode.get(node.name);
-    const cidr = parseCIDR(node.podCIDR);
-    if (!list || !cidr) continue;
-    // .0 is the network, .1 the bridge/gateway, the last the broadcast.
-    const first = 2;
-    const usable = Math.max(0, cidr.size - 3);
-    const taken = new Set<number>();
-    const ordered = [...list].sort((a, b) => key(a).localeCompare(key(b)));
-    for (const p of ordered) {
-      if (taken.size >= usable) break; // node's pod CIDR is full: the pod gets no IP
-      let offset = fnv32a(key(p)) % usable;
-      while (taken.has(offset)) offset = (offset + 1) % usable;
-      taken.add(offset);
-      result.set(p, formatIPv4((cidr.network + first + offset) >>> 0));
-    }
+    const list = byName.get(node.name);
+    if (list) out.push([node, list]);
+  }
+  return out;
+}
+
+/** One node's addresses: depends only on the pods placed there, so other nodes keep theirs. */
+export function assignNodePodIPs(list: readonly Placement[], podCIDR: string): Map<Placement, string> {
+  const result = new Map<Placement, string>();
+  const cidr = parseCIDR(podCIDR);
+  if (!cidr) return result;
+  // .0 is the network, .1 the bridge/gateway, the last the broadcast.
+  const first = 2;
+  const usable = Math.max(0, cidr.size - 3);
+  const taken = new Set<number>();
+  const keyed = list.map((p) => ({ p, key: key(p) }));
+  const ordered = keyed.sort((a, b) => a.key.localeCompare(b.key));
+  for (const { p, key: k } of ordered) {
+    if (taken.size >= usable) break; // node's pod CIDR is full: the pod gets no IP
+    let offset = fnv32a(k) % usable;
+    while (taken.has(offset)) offset = (offset + 1) % usable;
+    taken.add(offset);
+    result.set(p, formatIPv4((cidr.network + first + offset) >>> 0));
   }
   return result;
 }
 
 function key(p: Placement): string {
   return `${p.pod.namespace}/${p.pod.name}`;
+}
+
+/**
+ * One node's pod IPAM kept between runs: its pods in the order addresses are handed out
+ * (namespace/name, then placement order), with their hashes, so pods coming and going
+ * re-run the probing over cached numbers instead of sorting and hashing every pod again.
+ * Gives what `assignNodePodIPs` gives for the same pods.
+ */
+export class NodeAddresses {
+  readonly ips = new Map<Placement, string>();
+  private placements: Placement[] = [];
+  private keys: string[] = [];
+  private hashes: number[] = [];
+  /** Offset handed out last time, -1 none, -2 not yet run. */
+  private offsets: number[] = [];
+  private readonly cidr: ReturnType<typeof parseCIDR>;
+  private bitmap: Uint8Array | null = null;
+
+  constructor(
+    podCIDR: string,
+    /** Placement order, for pods with equal names (the order a stable sort keeps). */
+    private readonly tieOrder: (a: Placement, b: Placement) => number,
+  ) {
+    this.cidr = parseCIDR(podCIDR);
+  }
+
+  /** Takes pods off and on the node; returns the pods whose address changed (new ones included). */
+  update(removed: readonly Placement[], added: readonly Placement[]): Placement[] {
+    for (const p of removed) this.remove(p);
+    if (added.length > 32 && added.length * 8 > this.placements.length) this.addAll(added);
+    else for (const p of added) this.insert(p);
+    return this.assign();
+  }
+
+  private compare(keyA: string, a: Placement, keyB: string, b: Placement): number {
+    return keyA.localeCompare(keyB) || this.tieOrder(a, b);
+  }
+
+  /** First position whose key is not before `key`. */
+  private lowerBound(key: string): number {
+    let lo = 0;
+    let hi = this.keys.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.keys[mid] as string).localeCompare(key) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  private remove(p: Placement): void {
+    const k = key(p);
+    for (let i = this.lowerBound(k); i < this.keys.length; i++) {
+      if (this.placements[i] === p) {
+        this.placements.splice(i, 1);
+        this.keys.splice(i, 1);
+        this.hashes.splice(i, 1);
+        this.offsets.splice(i, 1);
+        this.ips.delete(p);
+        return;
+      }
+      if ((this.keys[i] as string).localeCompare(k) !== 0) return;
+    }
+  }
+
+  private insert(p: Placement): void {
+    const k = key(p);
+    let lo = 0;
+    let hi = this.keys.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.compare(this.keys[mid] as string, this.placements[mid] as Placement, k, p) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    this.placements.splice(lo, 0, p);
+    this.keys.splice(lo, 0, k);
+    this.hashes.splice(lo, 0, fnv32a(k));
+    this.offsets.splice(lo, 0, -2);
+  }
+
+  private addAll(added: readonly Placement[]): void {
+    const entries = this.placements.map((p, i) => ({
+      p,
+      key: this.keys[i] as string,
+      hash: this.hashes[i] as number,
+      offset: this.offsets[i] as number,
+    }));
+    for (const p of added) {
+      const k = key(p);
+      entries.push({ p, key: k, hash: fnv32a(k), offset: -2 });
+    }
+    entries.sort((a, b) => this.compare(a.key, a.p, b.key, b.p));
+    this.placements = entries.map((e) => e.p);
+    this.keys = entries.map((e) => e.key);
+    this.hashes = entries.map((e) => e.hash);
+    this.offsets = entries.map((e) => e.offset);
+  }
+
+  private assign(): Placement[] {
+    const changed: Placement[] = [];
+    const cidr = this.cidr;
+    // .0 is the network, .1 the bridge/gateway, the last the broadcast.
+    const usable = cidr ? Math.max(0, cidr.size - 3) : 0;
+    // Offsets taken: a bitmap kept between runs (cleared after use) for ranges up to a /12.
+    const bitmap = usable <= 1 << 20 ? (this.bitmap ??= new Uint8Array(usable)) : null;
+    const set = bitmap ? null : new Set<number>();
+    const isTaken = (o: number): boolean => (bitmap ? bitmap[o] === 1 : (set as Set<number>).has(o));
+    let count = 0;
+    for (let i = 0; i < this.placements.length; i++) {
+      let offset = -1;
+      if (cidr && count < usable) {
+        offset = (this.hashes[i] as number) % usable;
+        while (isTaken(offset)) offset = (offset + 1) % usable;
+        if (bitmap) bitmap[offset] = 1;
+        else set?.add(offset);
+        count++;
+      }
+      if (offset === this.offsets[i]) continue;
+      this.offsets[i] = offset;
+      const p = this.placements[i] as Placement;
+      if (offset < 0 || !cidr) this.ips.delete(p);
+      else this.ips.set(p, formatIPv4((cidr.network + 2 + offset) >>> 0));
+      changed.push(p);
+    }
+    if (bitmap) for (const o of this.offsets) if (o >= 0) bitmap[o] = 0;
+    return changed;
+  }
 }

@@ -50,11 +50,10 @@ export function planWorkloads(
 ): PlannedWorkload[] {
   const out: PlannedWorkload[] = [];
   for (const object of objects) {
-    if (!WORKLOAD_KINDS.has(object.kind) || !isAppsOrCore(object)) continue;
+    if (!isWorkloadObject(object)) continue;
     let plan = cache?.get(object);
     if (!plan) {
-      const found: Diagnostic[] = [];
-      plan = { workload: planWorkload(object, nodes, found), diagnostics: found };
+      plan = planWorkloadObject(object, nodes);
       cache?.set(object, plan);
     }
     for (const d of plan.diagnostics) diagnostics.push(d);
@@ -63,8 +62,19 @@ export function planWorkloads(
   return out;
 }
 
-function isAppsOrCore(object: LoadedObject): boolean {
+/** A Pod or an apps/* workload: the objects the workload controllers act on. */
+export function isWorkloadObject(object: LoadedObject): boolean {
+  if (!WORKLOAD_KINDS.has(object.kind)) return false;
   return object.kind === 'Pod' ? object.apiVersion === 'v1' : object.apiVersion.startsWith('apps/');
+}
+
+/** One workload's plan and findings: depends only on the object and the nodes. */
+export function planWorkloadObject(
+  object: LoadedObject,
+  nodes: Node[],
+): { workload: PlannedWorkload | null; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  return { workload: planWorkload(object, nodes, diagnostics), diagnostics };
 }
 
 function planWorkload(

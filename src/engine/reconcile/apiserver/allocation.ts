@@ -107,10 +107,38 @@ function usesClusterIPs(request: AllocationRequest): boolean {
   return request.canAllocateIPs && spec.type !== 'ExternalName' && spec.clusterIPs[0] !== 'None';
 }
 
+/**
+ * What the dynamic node-port picks of one run were, so that a Service whose node-port
+ * requests changed can be given new picks without running the allocators again, when no
+ * other Service's pick depends on them (see `reallocateNodePorts`).
+ */
+export interface NodePortTrace {
+  /** Per request, its place in the order of hashed picks. */
+  rank: number[];
+  /** Per request, its hashed node-port picks in order: port groups, then the health check. */
+  picks: NodePortPick[][];
+  /** Port → the request that picked it (hashed picks only). */
+  owner: Map<number, number>;
+  /** Port → the requests whose search went past it (it was taken). */
+  blockedBy: Map<number, Set<number>>;
+  /** False when picks were shared between requests of one identity or a range ran full. */
+  reusable: boolean;
+}
+
+export interface NodePortPick {
+  key: string;
+  /** The ports sharing the pick; null for the health-check node port. */
+  indexes: number[] | null;
+  port: number;
+  blocked: number[];
+}
+
 /** Runs the allocators over every Service; results are in request order. */
 export function allocateAll(
   requests: readonly AllocationRequest[],
   allocators: ClusterAllocators,
+  /** Filled with the hashed node-port picks, when given. */
+  trace?: NodePortTrace,
 ): AllocationResult[] {
   const results: AllocationResult[] = requests.map((request) => ({
     clusterIPs:
@@ -148,11 +176,19 @@ export function allocateAll(
     ...requests.flatMap((request, i) => (request.rejected ? [] : [i])),
     ...requests.flatMap((request, i) => (request.rejected ? [i] : [])),
   ];
+  const identities = requests.map(identity);
+  if (trace) {
+    trace.rank = new Array<number>(requests.length).fill(-1);
+    trace.picks = requests.map(() => []);
+    trace.owner = new Map();
+    trace.blockedBy = new Map();
+    trace.reusable = new Set(identities).size === identities.length;
+  }
   const dynamicOrder = requests
     .map((_, i) => i)
     .sort((a, b) => {
-      const ka = identity(requests[a] as AllocationRequest);
-      const kb = identity(requests[b] as AllocationRequest);
+      const ka = identities[a] as string;
+      const kb = identities[b] as string;
       return ka < kb ? -1 : ka > kb ? 1 : a - b;
     });
 
@@ -182,8 +218,8 @@ export function allocateAll(
       const held = ipHolders.get(ipKey(ip));
       const at: Segments = request.wroteClusterIPs ? ['spec', 'clusterIPs', i] : ['spec', 'clusterIP'];
       if (error === null) {
-        ipHolders.set(ipKey(ip), { key: identity(request), holder: { request: r, at } });
-      } else if (!(error === ERR_IP_ALLOCATED && held?.key === identity(request))) {
+        ipHolders.set(ipKey(ip), { key: identities[r] as string, holder: { request: r, at } });
+      } else if (!(error === ERR_IP_ALLOCATED && held?.key === (identities[r] as string))) {
         result.findings.push({
           at,
           message: `spec.clusterIPs: Invalid value: ${goStringSlice(padded)}: failed to allocate IP ${text}: ${error}`,
@@ -206,10 +242,10 @@ export function allocateAll(
       const error = allocators.nodePorts.allocate(port);
       const held = portHolders.get(port);
       if (error === null) {
-        portHolders.set(port, { key: identity(request), holder: { request: r, at } });
+        portHolders.set(port, { key: identities[r] as string, holder: { request: r, at } });
         return null;
       }
-      if (error === ERR_PORT_ALLOCATED && held?.key === identity(request)) return null;
+      if (error === ERR_PORT_ALLOCATED && held?.key === (identities[r] as string)) return null;
       const kind: FindingKind = error === ERR_PORT_ALLOCATED ? 'port-in-use' : 'port-out-of-range';
       result.findings.push({
         at,
@@ -261,10 +297,10 @@ export function allocateAll(
         const held = portHolders.get(port);
         if (error === null) {
           portHolders.set(port, {
-            key: identity(request),
+            key: identities[r] as string,
             holder: { request: r, at: ['spec', 'healthCheckNodePort'] },
           });
-        } else if (!(error === ERR_PORT_ALLOCATED && held?.key === identity(request))) {
+        } else if (!(error === ERR_PORT_ALLOCATED && held?.key === (identities[r] as string))) {
           result.findings.push({
             at: ['spec', 'healthCheckNodePort'],
             message: `Internal error occurred: failed to allocate requested HealthCheck NodePort ${port}: ${error}`,
@@ -288,20 +324,40 @@ export function allocateAll(
   const ipsByRequest = groupByRequest(pendingIPs);
   const portsByRequest = groupByRequest(pendingPorts);
   const healthChecks = new Set(pendingHealthChecks);
-  for (const r of dynamicOrder) {
-    const request = requests[r] as AllocationRequest;
+  const record = (
+    r: number,
+    key: string,
+    indexes: number[] | null,
+    port: number,
+    blocked: number[],
+  ): void => {
+    if (!trace) return;
+    trace.picks[r]?.push({ key, indexes, port, blocked });
+    trace.owner.set(port, r);
+    for (const b of blocked) {
+      let who = trace.blockedBy.get(b);
+      if (!who) {
+        who = new Set();
+        trace.blockedBy.set(b, who);
+      }
+      who.add(r);
+    }
+  };
+  for (let rank = 0; rank < dynamicOrder.length; rank++) {
+    const r = dynamicOrder[rank] as number;
     const result = results[r] as AllocationResult;
+    if (trace) trace.rank[r] = rank;
     for (const pending of ipsByRequest.get(r) ?? []) {
       const allocator = allocators.ips.get(pending.family);
       if (allocator === undefined) continue;
-      const cacheKey = `${identity(request)}|ip|${pending.family}`;
+      const cacheKey = `${identities[r] as string}|ip|${pending.family}`;
       let text = picked.get(cacheKey) as string | undefined;
       if (text === undefined) {
-        const reserved = reservedFor.get(identity(request));
+        const reserved = reservedFor.get(identities[r] as string);
         if (reserved !== undefined && reserved.family === pending.family) {
           text = formatIP(reserved.family, reserved.value);
         } else {
-          const value = allocator.allocateNext(identity(request));
+          const value = allocator.allocateNext(identities[r] as string);
           if (value === null) {
             result.findings.push({
               at: ['spec'],
@@ -319,11 +375,14 @@ export function allocateAll(
     }
 
     for (const group of portsByRequest.get(r) ?? []) {
-      const cacheKey = `${identity(request)}|port|${group.port}`;
+      const cacheKey = `${identities[r] as string}|port|${group.port}`;
       let port = picked.get(cacheKey) as number | undefined;
       if (port === undefined) {
-        const next = allocators.nodePorts.allocateNext(`${identity(request)}:${group.port}`);
+        const key = `${identities[r] as string}:${group.port}`;
+        const blocked: number[] = [];
+        const next = allocators.nodePorts.allocateNext(key, blocked);
         if (next === null) {
+          if (trace) trace.reusable = false;
           result.findings.push({
             at: ['spec', 'ports', group.indexes[0] ?? 0, 'nodePort'],
             message: 'Internal error occurred: failed to allocate a nodePort: range is full',
@@ -334,6 +393,7 @@ export function allocateAll(
         }
         port = next;
         picked.set(cacheKey, port);
+        record(r, key, group.indexes, port, blocked);
       }
       for (const i of group.indexes) {
         result.nodePorts[i] = port;
@@ -342,11 +402,14 @@ export function allocateAll(
     }
 
     if (healthChecks.has(r)) {
-      const cacheKey = `${identity(request)}|healthCheckNodePort`;
+      const cacheKey = `${identities[r] as string}|healthCheckNodePort`;
       let port = picked.get(cacheKey) as number | undefined;
       if (port === undefined) {
-        const next = allocators.nodePorts.allocateNext(`${identity(request)}:healthCheckNodePort`);
+        const key = `${identities[r] as string}:healthCheckNodePort`;
+        const blocked: number[] = [];
+        const next = allocators.nodePorts.allocateNext(key, blocked);
         if (next === null) {
+          if (trace) trace.reusable = false;
           result.findings.push({
             at: ['spec', 'healthCheckNodePort'],
             message: 'Internal error occurred: failed to allocate a HealthCheck NodePort 0: range is full',
@@ -357,6 +420,7 @@ export function allocateAll(
         }
         port = next;
         picked.set(cacheKey, port);
+        record(r, key, null, port, blocked);
       }
       result.healthCheckNodePort = port;
       result.healthCheckNodePortSource = 'predicted';
@@ -373,4 +437,152 @@ function groupByRequest<T extends { request: number }>(items: readonly T[]): Map
     else out.set(item.request, [item]);
   }
   return out;
+}
+
+/**
+ * The node-port groups a Service's hashed picks are for, as phase 2 forms them: ports
+ * without an explicit node port, one group per service port number.
+ */
+function pendingPortGroups(spec: V1ServiceSpec): { port: number; indexes: number[] }[] {
+  const groups: { port: number; indexes: number[] }[] = [];
+  if (!usesNodePorts(spec)) return groups;
+  const byServicePort = new Map<number, number[] | null>();
+  spec.ports.forEach((servicePort, i) => {
+    if (servicePort.nodePort === 0 && !shouldAllocateNodePorts(spec)) return;
+    const seen = byServicePort.get(servicePort.port);
+    if (seen === undefined) {
+      const requested =
+        spec.ports.find((p) => p.port === servicePort.port && p.nodePort !== 0)?.nodePort ?? 0;
+      if (requested !== 0) {
+        byServicePort.set(servicePort.port, null);
+      } else {
+        const group = { port: servicePort.port, indexes: [i] };
+        groups.push(group);
+        byServicePort.set(servicePort.port, group.indexes);
+      }
+    } else if (seen !== null) {
+      seen.push(i);
+    }
+  });
+  return groups;
+}
+
+/**
+ * Everything `allocateAll` reads of a request except the service port numbers its hashed
+ * node-port picks are keyed by: two requests equal here differ only in those picks.
+ */
+export function explicitAllocationSignature(request: AllocationRequest): string {
+  const spec = request.spec;
+  const first = new Map<number, number>();
+  const pattern = spec.ports.map((p, i) => {
+    if (!first.has(p.port)) first.set(p.port, i);
+    return [first.get(p.port), p.nodePort];
+  });
+  return JSON.stringify([
+    request.namespace,
+    request.name,
+    request.canAllocateIPs,
+    request.rejected,
+    request.needsHealthCheck,
+    request.wroteClusterIPs,
+    spec.type,
+    spec.clusterIPs,
+    spec.ipFamilies,
+    spec.ports.length,
+    usesNodePorts(spec) ? pattern : 0,
+    spec.allocateLoadBalancerNodePorts,
+    spec.healthCheckNodePort,
+  ]);
+}
+
+/**
+ * Request `x` asks the allocators what it asked in the traced run except for the service
+ * port numbers of its hashed node-port picks (equal `explicitAllocationSignature`). Picks
+ * its node ports again, at its place in the order, against the ports taken before it;
+ * returns its new result, or null when another Service's pick would change too (a new pick
+ * was another's, or a released one had pushed another's search on) and everything must
+ * run again. On success, `trace` and `nodePorts` (the allocator after the run) are updated.
+ */
+export function reallocateNodePorts(
+  trace: NodePortTrace,
+  nodePorts: NodePortAllocator,
+  x: number,
+  request: AllocationRequest,
+  previous: AllocationResult,
+): AllocationResult | null {
+  if (!trace.reusable) return null;
+  const rank = trace.rank[x] ?? -1;
+  const old = trace.picks[x] ?? [];
+  const id = identity(request);
+  const groups = pendingPortGroups(request.spec);
+  const wanted: { key: string; indexes: number[] | null }[] = groups.map((g) => ({
+    key: `${id}:${g.port}`,
+    indexes: g.indexes,
+  }));
+  if (request.needsHealthCheck && request.spec.healthCheckNodePort === 0) {
+    wanted.push({ key: `${id}:healthCheckNodePort`, indexes: null });
+  }
+  if (rank < 0 || wanted.length !== old.length) return null;
+  const picks: NodePortPick[] = [];
+  const taken = new Set<number>();
+  const free = (port: number): boolean => {
+    if (taken.has(port)) return false;
+    if (!nodePorts.has(port)) return true;
+    const owner = trace.owner.get(port);
+    return owner !== undefined && (owner === x || (trace.rank[owner] ?? -1) > rank);
+  };
+  for (const [i, w] of wanted.entries()) {
+    if (String(w.indexes) !== String(old[i]?.indexes ?? null)) return null;
+    const blocked: number[] = [];
+    const port = nodePorts.probe(w.key, free, blocked);
+    if (port === null) return null;
+    taken.add(port);
+    picks.push({ key: w.key, indexes: w.indexes, port, blocked });
+  }
+  for (const p of picks) {
+    const owner = trace.owner.get(p.port);
+    if (owner !== undefined && owner !== x) return null;
+  }
+  for (const p of old) {
+    if (taken.has(p.port)) continue;
+    for (const r of trace.blockedBy.get(p.port) ?? [])
+      if (r !== x && (trace.rank[r] ?? -1) > rank) return null;
+  }
+  // Apply.
+  for (const p of old) {
+    if (!taken.has(p.port)) {
+      nodePorts.release(p.port);
+      trace.owner.delete(p.port);
+    }
+    for (const b of p.blocked) trace.blockedBy.get(b)?.delete(x);
+  }
+  for (const p of picks) {
+    nodePorts.allocate(p.port);
+    trace.owner.set(p.port, x);
+    for (const b of p.blocked) {
+      let who = trace.blockedBy.get(b);
+      if (!who) {
+        who = new Set();
+        trace.blockedBy.set(b, who);
+      }
+      who.add(x);
+    }
+  }
+  trace.picks[x] = picks;
+  const result: AllocationResult = {
+    ...previous,
+    nodePorts: [...previous.nodePorts],
+    nodePortSources: [...previous.nodePortSources],
+  };
+  for (const p of picks) {
+    if (p.indexes === null) {
+      result.healthCheckNodePort = p.port;
+      continue;
+    }
+    for (const i of p.indexes) {
+      result.nodePorts[i] = p.port;
+      result.nodePortSources[i] = 'predicted';
+    }
+  }
+  return result;
 }

@@ -16,6 +16,14 @@ import type {
 import { rangeAt } from '../../load';
 import type { AllocationRequest, AllocationResult } from './allocation';
 import { allocateAll, createAllocators, holderName } from './allocation';
+export {
+  allocateAll,
+  createAllocators,
+  explicitAllocationSignature,
+  reallocateNodePorts,
+} from './allocation';
+export type { AllocationResult, ClusterAllocators, NodePortTrace } from './allocation';
+import type { NodePortAllocator } from './nodePortAllocator';
 import type { DecodeError, V1Service } from './decode';
 import { decodeService } from './decode';
 import { DEFAULT_CLIENT_IP_AFFINITY_SECONDS, setDefaultsService } from './defaults';
@@ -65,7 +73,7 @@ function generatedName(prefix: string, object: LoadedObject): string {
   return `${prefix}${suffix}`;
 }
 
-interface Admission {
+export interface Admission {
   object: LoadedObject;
   name: string;
   defaulted: V1Service;
@@ -75,7 +83,8 @@ interface Admission {
   request: AllocationRequest;
 }
 
-function admit(object: LoadedObject, clusterFamilies: readonly IPFamily[]): Admission {
+/** Decoding, defaulting and validation of one Service object: depends on nothing else. */
+export function admitService(object: LoadedObject, clusterFamilies: readonly IPFamily[]): Admission {
   const { service: decoded, errors: decodeErrors } = decodeService(object.raw, object.namespace);
   const defaulted = setDefaultsService(decoded);
   const name = defaulted.name !== '' ? defaulted.name : generatedName(defaulted.generateName, object);
@@ -171,41 +180,92 @@ function toService(admission: Admission, result: AllocationResult): Service {
   };
 }
 
-/**
- * Runs defaulting, validation and the ClusterIP/NodePort allocators over every
- * Service object (kind Service only). Deterministic; never throws.
- */
-export function runServiceApiServer(
-  objects: LoadedObject[],
-  profile: ClusterProfile,
-  /** Admissions of earlier runs with the same profile, reused for unchanged objects (read only). */
-  admissionCache?: WeakMap<LoadedObject, unknown>,
-): { services: AdmittedService[]; diagnostics: Diagnostic[] } {
-  const allocators = createAllocators(profile.serviceCIDR, profile.nodePortRange);
-  const admissions = objects.map((object) => {
-    const cached = admissionCache?.get(object) as Admission | undefined;
-    if (cached) return cached;
-    const admission = admit(object, allocators.families);
-    admissionCache?.set(object, admission);
-    return admission;
-  });
-  const requests = admissions.map((admission) => admission.request);
-  const results = allocateAll(requests, allocators);
+function usesNodePorts(spec: V1Service['spec']): boolean {
+  return spec.type === 'NodePort' || spec.type === 'LoadBalancer';
+}
 
+/**
+ * Everything `allocateAll` reads of one request. Equal signatures in equal order give
+ * equal allocations; a ClusterIP Service's port numbers are not read, so editing them
+ * does not re-run the allocators.
+ */
+export function allocationSignature(request: AllocationRequest): string {
+  const spec = request.spec;
+  return JSON.stringify([
+    request.namespace,
+    request.name,
+    request.canAllocateIPs,
+    request.rejected,
+    request.needsHealthCheck,
+    request.wroteClusterIPs,
+    spec.type,
+    spec.clusterIPs,
+    spec.ipFamilies,
+    spec.ports.length,
+    usesNodePorts(spec) ? spec.ports.map((p) => [p.port, p.nodePort]) : 0,
+    spec.allocateLoadBalancerNodePorts,
+    spec.healthCheckNodePort,
+  ]);
+}
+
+/** Whether two allocation results are equal (an incremental run keeps the older instance). */
+export function sameAllocation(a: AllocationResult, b: AllocationResult): boolean {
+  return (
+    a.clusterIPSource === b.clusterIPSource &&
+    a.healthCheckNodePort === b.healthCheckNodePort &&
+    a.healthCheckNodePortSource === b.healthCheckNodePortSource &&
+    sameValues(a.clusterIPs, b.clusterIPs) &&
+    sameValues(a.nodePortSources, b.nodePortSources) &&
+    sameValues(a.nodePorts, b.nodePorts) &&
+    (a.findings.length === 0
+      ? b.findings.length === 0
+      : JSON.stringify(a.findings) === JSON.stringify(b.findings))
+  );
+}
+
+function sameValues<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Whether the API server has something to say about this Service. */
+export function hasAdmissionFindings(admission: Admission, result: AllocationResult): boolean {
+  return (
+    admission.wrongApiVersion ||
+    admission.decodeErrors.length > 0 ||
+    admission.fieldErrors.length > 0 ||
+    result.findings.length > 0
+  );
+}
+
+/** The API server's answers that are findings: refused fields, taken values (in admission order). */
+export function admissionDiagnostics(
+  admissions: readonly Admission[],
+  results: readonly AllocationResult[],
+  /** The node-port allocator after the allocation; suggestions in fixes take ports from it. */
+  nodePorts: () => NodePortAllocator,
+  /** The admissions with findings (`hasAdmissionFindings`), ascending; all when absent. */
+  indexes?: readonly number[],
+): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
-  const services: AdmittedService[] = admissions.map((admission, i) => {
+  let requests: AllocationRequest[] | null = null;
+  for (const i of indexes ?? admissions.keys()) {
+    const admission = admissions[i] as Admission;
     const result = results[i] as AllocationResult;
+    if (!hasAdmissionFindings(admission, result)) continue;
     const { object, name } = admission;
     const context = {
       object,
       service: admission.defaulted,
-      freeNodePort: () => allocators.nodePorts.allocateNext(`${object.namespace}/${name}:suggestion`),
+      freeNodePort: () => nodePorts().allocateNext(`${object.namespace}/${name}:suggestion`),
     };
     if (admission.wrongApiVersion) diagnostics.push(apiVersionDiagnostic(object));
     for (const error of admission.decodeErrors) diagnostics.push(decodeErrorDiagnostic(error, object));
     for (const error of admission.fieldErrors) diagnostics.push(fieldErrorDiagnostic(error, name, context));
     for (const finding of result.findings) {
       const holder = finding.heldBy;
+      requests ??= admissions.map((a) => a.request);
       const heldBy =
         holder === undefined
           ? null
@@ -221,24 +281,48 @@ export function runServiceApiServer(
             };
       diagnostics.push(allocationDiagnostic(finding, name, context, heldBy));
     }
-    const rejected = admission.request.rejected || result.findings.length > 0;
-    const service = toService(admission, result);
-    const clusterIPSource: ValueSource =
-      service.type === 'ExternalName'
-        ? 'defaulted'
-        : isHeadless(admission.defaulted)
-          ? 'explicit'
-          : result.clusterIPSource;
-    return {
-      service,
-      clusterIPSource,
-      nodePortSources: service.ports.map((port, p) =>
-        port.nodePort === 0 ? 'defaulted' : (result.nodePortSources[p] ?? 'defaulted'),
-      ),
-      healthCheckNodePortSource: admission.request.needsHealthCheck ? result.healthCheckNodePortSource : null,
-      object,
-      rejected,
-    };
-  });
+  }
+  return diagnostics;
+}
+
+/**
+ * Runs defaulting, validation and the ClusterIP/NodePort allocators over every
+ * Service object (kind Service only). Deterministic; never throws.
+ */
+export function runServiceApiServer(
+  objects: LoadedObject[],
+  profile: ClusterProfile,
+): { services: AdmittedService[]; diagnostics: Diagnostic[] } {
+  const allocators = createAllocators(profile.serviceCIDR, profile.nodePortRange);
+  const admissions = objects.map((object) => admitService(object, allocators.families));
+  const results = allocateAll(
+    admissions.map((admission) => admission.request),
+    allocators,
+  );
+  const diagnostics = admissionDiagnostics(admissions, results, () => allocators.nodePorts);
+  const services = admissions.map((admission, i) =>
+    admittedService(admission, results[i] as AllocationResult),
+  );
   return { services, diagnostics };
+}
+
+export function admittedService(admission: Admission, result: AllocationResult): AdmittedService {
+  const rejected = admission.request.rejected || result.findings.length > 0;
+  const service = toService(admission, result);
+  const clusterIPSource: ValueSource =
+    service.type === 'ExternalName'
+      ? 'defaulted'
+      : isHeadless(admission.defaulted)
+        ? 'explicit'
+        : result.clusterIPSource;
+  return {
+    service,
+    clusterIPSource,
+    nodePortSources: service.ports.map((port, p) =>
+      port.nodePort === 0 ? 'defaulted' : (result.nodePortSources[p] ?? 'defaulted'),
+    ),
+    healthCheckNodePortSource: admission.request.needsHealthCheck ? result.healthCheckNodePortSource : null,
+    object: admission.object,
+    rejected,
+  };
 }

@@ -18,6 +18,13 @@ export class NodePortAllocator {
     this.rangeOffset = calculatePortRangeOffset(range.max - range.min + 1);
   }
 
+  /** An allocator holding the same ports, independent of this one. */
+  clone(): NodePortAllocator {
+    const copy = new NodePortAllocator({ min: this.min, max: this.max });
+    for (const port of this.taken) copy.taken.add(port);
+    return copy;
+  }
+
   /** net.PortRange.String(). */
   get rangeText(): string {
     return `${this.min}-${this.max}`;
@@ -41,20 +48,31 @@ export class NodePortAllocator {
     return null;
   }
 
-  /** AllocateNext, with the random start replaced by a hash of `key`. Null when the range is full. */
-  allocateNext(key: string): number | null {
+  /**
+   * AllocateNext, with the random start replaced by a hash of `key`. Null when the range is
+   * full. Ports found taken on the way are added to `blocked` when given.
+   */
+  allocateNext(key: string, blocked?: number[]): number | null {
+    const port = this.probe(key, (p) => !this.taken.has(p), blocked);
+    if (port !== null) this.taken.add(port);
+    return port;
+  }
+
+  /** The port AllocateNext would pick if exactly the ports `isFree` accepts were free; takes nothing. */
+  probe(key: string, isFree: (port: number) => boolean, blocked?: number[]): number | null {
     const size = this.max - this.min + 1;
     if (size <= 0) return null;
-    const offset = scanBands(
-      BigInt(size),
-      BigInt(this.rangeOffset),
-      stableHash(key),
-      this.taken.size,
-      (candidate) => !this.taken.has(this.min + Number(candidate)),
-    );
-    if (offset === null) return null;
-    const port = this.min + Number(offset);
-    this.taken.add(port);
-    return port;
+    const offset = scanBands(BigInt(size), BigInt(this.rangeOffset), stableHash(key), size, (candidate) => {
+      const port = this.min + Number(candidate);
+      if (isFree(port)) return true;
+      blocked?.push(port);
+      return false;
+    });
+    return offset === null ? null : this.min + Number(offset);
+  }
+
+  /** Frees a port (an incremental run moving a hashed pick). */
+  release(port: number): void {
+    this.taken.delete(port);
   }
 }
