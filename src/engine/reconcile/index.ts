@@ -411,7 +411,7 @@ export class Reconciler {
     const differing = sameLength
       ? middle.flatMap((m, i) => (m.signature === this.signatures[prefix + i] ? [] : [i]))
       : [];
-    let reallocated: AllocationResult | null = null;
+    let reallocated: Map<number, AllocationResult> | null = null;
     if (sameLength && differing.length === 1 && this.portTrace && this.nodePortsAfterAllocation) {
       // One Service changed only the port numbers its node ports are hashed from.
       const x = prefix + (differing[0] as number);
@@ -423,12 +423,14 @@ export class Reconciler {
           this.nodePortsAfterAllocation,
           x,
           now.request,
-          this.results[x] as AllocationResult,
+          this.results,
         );
         if (reallocated) {
           this.results = this.results.slice();
-          this.results[x] = reallocated;
-          this.lastResults.set(now, reallocated);
+          for (const [r, result] of reallocated) {
+            this.results[r] = result;
+            this.lastResults.set(admissions[r] as Admission, result);
+          }
         }
       }
     }
@@ -451,6 +453,13 @@ export class Reconciler {
         suffix,
         middle.map((m, i) => hasAdmissionFindings(m.admission, results[prefix + i] as AllocationResult)),
       );
+      // Node ports replayed for Services outside the changed part.
+      for (const r of reallocated?.keys() ?? []) {
+        const admission = admissions[r] as Admission;
+        const result = results[r] as AllocationResult;
+        admitted[r] = this.admitted(admission, result);
+        flagged[r] = hasAdmissionFindings(admission, result);
+      }
     } else {
       const allocators = createAllocators(this.profile.serviceCIDR, this.profile.nodePortRange);
       const trace: NodePortTrace = {

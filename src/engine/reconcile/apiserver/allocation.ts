@@ -497,92 +497,103 @@ export function explicitAllocationSignature(request: AllocationRequest): string 
 
 /**
  * Request `x` asks the allocators what it asked in the traced run except for the service
- * port numbers of its hashed node-port picks (equal `explicitAllocationSignature`). Picks
- * its node ports again, at its place in the order, against the ports taken before it;
- * returns its new result, or null when another Service's pick would change too (a new pick
- * was another's, or a released one had pushed another's search on) and everything must
- * run again. On success, `trace` and `nodePorts` (the allocator after the run) are updated.
+ * port numbers of its hashed node-port picks (equal `explicitAllocationSignature`). Gives
+ * the results that running every allocator again would give, by replaying only the picks
+ * that change: x's at its place in the order, then, in order, each later pick whose port
+ * an earlier one now takes or whose search a released port now stops earlier. Returns the
+ * changed results by request, or null when the traced run cannot be replayed (picks
+ * shared between requests of one identity, a range full, other port groups): then run
+ * everything again, since `trace` and `nodePorts` (the allocator after the run, updated
+ * in place) are left half-updated.
  */
 export function reallocateNodePorts(
   trace: NodePortTrace,
   nodePorts: NodePortAllocator,
   x: number,
   request: AllocationRequest,
-  previous: AllocationResult,
-): AllocationResult | null {
-  if (!trace.reusable) return null;
-  const rank = trace.rank[x] ?? -1;
-  const old = trace.picks[x] ?? [];
+  previous: readonly AllocationResult[],
+): Map<number, AllocationResult> | null {
+  if (!trace.reusable || (trace.rank[x] ?? -1) < 0) return null;
   const id = identity(request);
-  const groups = pendingPortGroups(request.spec);
-  const wanted: { key: string; indexes: number[] | null }[] = groups.map((g) => ({
+  const wantedX: { key: string; indexes: number[] | null }[] = pendingPortGroups(request.spec).map((g) => ({
     key: `${id}:${g.port}`,
     indexes: g.indexes,
   }));
   if (request.needsHealthCheck && request.spec.healthCheckNodePort === 0) {
-    wanted.push({ key: `${id}:healthCheckNodePort`, indexes: null });
+    wantedX.push({ key: `${id}:healthCheckNodePort`, indexes: null });
   }
-  if (rank < 0 || wanted.length !== old.length) return null;
-  const picks: NodePortPick[] = [];
-  const taken = new Set<number>();
-  const free = (port: number): boolean => {
-    if (taken.has(port)) return false;
-    if (!nodePorts.has(port)) return true;
-    const owner = trace.owner.get(port);
-    return owner !== undefined && (owner === x || (trace.rank[owner] ?? -1) > rank);
-  };
-  for (const [i, w] of wanted.entries()) {
-    if (String(w.indexes) !== String(old[i]?.indexes ?? null)) return null;
-    const blocked: number[] = [];
-    const port = nodePorts.probe(w.key, free, blocked);
-    if (port === null) return null;
-    taken.add(port);
-    picks.push({ key: w.key, indexes: w.indexes, port, blocked });
-  }
-  for (const p of picks) {
-    const owner = trace.owner.get(p.port);
-    if (owner !== undefined && owner !== x) return null;
-  }
-  for (const p of old) {
-    if (taken.has(p.port)) continue;
-    for (const r of trace.blockedBy.get(p.port) ?? [])
-      if (r !== x && (trace.rank[r] ?? -1) > rank) return null;
-  }
-  // Apply.
-  for (const p of old) {
-    if (!taken.has(p.port)) {
+  const oldX = trace.picks[x] ?? [];
+  if (wantedX.length !== oldX.length) return null;
+  for (const [i, w] of wantedX.entries())
+    if (String(w.indexes) !== String(oldX[i]?.indexes ?? null)) return null;
+
+  const rankOf = (r: number): number => trace.rank[r] ?? -1;
+  const queue = new Set<number>([x]);
+  const changed = new Map<number, AllocationResult>();
+  while (queue.size > 0) {
+    let r = -1;
+    for (const q of queue) if (r < 0 || rankOf(q) < rankOf(r)) r = q;
+    queue.delete(r);
+    const rank = rankOf(r);
+    const old = trace.picks[r] ?? [];
+    const wanted = r === x ? wantedX : old.map((p) => ({ key: p.key, indexes: p.indexes }));
+    const taken = new Set<number>();
+    // Free at r's turn: not taken, or taken by r itself or by a later pick.
+    const free = (port: number): boolean => {
+      if (taken.has(port)) return false;
+      if (!nodePorts.has(port)) return true;
+      const owner = trace.owner.get(port);
+      return owner !== undefined && (owner === r || rankOf(owner) > rank);
+    };
+    const picks: NodePortPick[] = [];
+    for (const w of wanted) {
+      const blocked: number[] = [];
+      const port = nodePorts.probe(w.key, free, blocked);
+      if (port === null) return null;
+      taken.add(port);
+      picks.push({ key: w.key, indexes: w.indexes, port, blocked });
+    }
+    for (const p of old) {
+      for (const b of p.blocked) trace.blockedBy.get(b)?.delete(r);
+      if (taken.has(p.port) || trace.owner.get(p.port) !== r) continue;
+      // Released: a later search that went past this port now stops here.
       nodePorts.release(p.port);
       trace.owner.delete(p.port);
+      for (const q of trace.blockedBy.get(p.port) ?? []) if (rankOf(q) > rank) queue.add(q);
     }
-    for (const b of p.blocked) trace.blockedBy.get(b)?.delete(x);
-  }
-  for (const p of picks) {
-    nodePorts.allocate(p.port);
-    trace.owner.set(p.port, x);
-    for (const b of p.blocked) {
-      let who = trace.blockedBy.get(b);
-      if (!who) {
-        who = new Set();
-        trace.blockedBy.set(b, who);
+    for (const p of picks) {
+      const owner = trace.owner.get(p.port);
+      // Taken from a later pick, which must search again.
+      if (owner !== undefined && owner !== r) queue.add(owner);
+      if (!nodePorts.has(p.port)) nodePorts.allocate(p.port);
+      trace.owner.set(p.port, r);
+      for (const b of p.blocked) {
+        let who = trace.blockedBy.get(b);
+        if (!who) {
+          who = new Set();
+          trace.blockedBy.set(b, who);
+        }
+        who.add(r);
       }
-      who.add(x);
     }
+    trace.picks[r] = picks;
+    const before = changed.get(r) ?? (previous[r] as AllocationResult);
+    const result: AllocationResult = {
+      ...before,
+      nodePorts: [...before.nodePorts],
+      nodePortSources: [...before.nodePortSources],
+    };
+    for (const p of picks) {
+      if (p.indexes === null) {
+        result.healthCheckNodePort = p.port;
+        continue;
+      }
+      for (const i of p.indexes) {
+        result.nodePorts[i] = p.port;
+        result.nodePortSources[i] = 'predicted';
+      }
+    }
+    changed.set(r, result);
   }
-  trace.picks[x] = picks;
-  const result: AllocationResult = {
-    ...previous,
-    nodePorts: [...previous.nodePorts],
-    nodePortSources: [...previous.nodePortSources],
-  };
-  for (const p of picks) {
-    if (p.indexes === null) {
-      result.healthCheckNodePort = p.port;
-      continue;
-    }
-    for (const i of p.indexes) {
-      result.nodePorts[i] = p.port;
-      result.nodePortSources[i] = 'predicted';
-    }
-  }
-  return result;
+  return changed;
 }
