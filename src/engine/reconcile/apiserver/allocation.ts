@@ -577,7 +577,8 @@ export function reallocateNodePorts(
       }
     }
     trace.picks[r] = picks;
-    const before = changed.get(r) ?? (previous[r] as AllocationResult);
+    const before = changed.get(r) ?? previous[r];
+    if (!before) return null;
     const result: AllocationResult = {
       ...before,
       nodePorts: [...before.nodePorts],
