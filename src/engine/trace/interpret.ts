@@ -148,7 +148,7 @@ function evaluate(
 function matchOne(walk: Walk, m: RuleMatch, s: State): boolean | number | 'unsupported' {
   switch (m.kind) {
     case 'address': {
-      const cidr = parseCidr(m.value);
+      const cidr = cidrOf(m);
       if (cidr === null) return 'unsupported';
       return cidrContains(cidr, m.field === 'source' ? s.src : s.dst) !== m.negated;
     }
@@ -179,6 +179,18 @@ function matchOne(walk: Walk, m: RuleMatch, s: State): boolean | number | 'unsup
     case 'unsupported':
       return 'unsupported';
   }
+}
+
+/** Parsed `-s`/`-d` values, once per rule of a dump (traces of one dump share them). */
+const parsedCidrs = new WeakMap<RuleMatch, Cidr | null>();
+
+function cidrOf(m: RuleMatch & { kind: 'address' }): Cidr | null {
+  let cidr = parsedCidrs.get(m);
+  if (cidr === undefined) {
+    cidr = parseCidr(m.value);
+    parsedCidrs.set(m, cidr);
+  }
+  return cidr;
 }
 
 function chainIn(walk: Walk, tableName: string, name: string): IptablesChain | undefined {
@@ -537,6 +549,31 @@ function runHook(walk: Walk, tableName: string, hook: string, states: State[]): 
   return out;
 }
 
+/** A dump's chains by `table/chain` and its emulated built-ins: the same for every trace of it. */
+const preparedDumps = new WeakMap<
+  IptablesDump,
+  { chains: Map<string, IptablesChain>; emulated: Map<string, IptablesChain>; emulatedTables: string[] }
+>();
+
+function prepared(dump: IptablesDump): {
+  chains: Map<string, IptablesChain>;
+  emulated: Map<string, IptablesChain>;
+  emulatedTables: string[];
+} {
+  let found = preparedDumps.get(dump);
+  if (!found) {
+    const { chains: emulated, emulatedTables } = emulateBuiltins(dump);
+    const chains = new Map(
+      dump.tables.flatMap((t) =>
+        t.chains.filter((c) => !c.deleted).map((c) => [`${t.name}/${c.name}`, c] as const),
+      ),
+    );
+    found = { chains, emulated, emulatedTables };
+    preparedDumps.set(dump, found);
+  }
+  return found;
+}
+
 const OUTCOME_PRIORITY: TraceOutcome[] = ['reached', 'rejected', 'dropped', 'accepted', 'no-route'];
 
 /**
@@ -556,7 +593,7 @@ export function tracePacket(
   const local = [...options.localAddresses, '127.0.0.0/8', '::1/128']
     .map((a) => parseCidr(a))
     .filter((c): c is Cidr => c !== null);
-  const { chains: emulated, emulatedTables } = emulateBuiltins(dump);
+  const { emulated, emulatedTables, chains } = prepared(dump);
   for (const t of emulatedTables) {
     diagnostics.push({
       range,
@@ -571,11 +608,7 @@ export function tracePacket(
     node: options.node,
     maxDepth: options.maxDepth ?? DEFAULT_MAX_DEPTH,
     emulated,
-    chains: new Map(
-      dump.tables.flatMap((t) =>
-        t.chains.filter((c) => !c.deleted).map((c) => [`${t.name}/${c.name}`, c] as const),
-      ),
-    ),
+    chains,
   };
   const src = parseIP(packet.sourceIP);
   const dst = parseIP(packet.destinationIP);

@@ -47,10 +47,16 @@ export function parseCidr(text: string): Cidr | null {
   return { family: ip.family, network: ip.value & maskOf(ip.family, prefix), prefix };
 }
 
+const MASKS: Record<4 | 6, bigint[]> = { 4: [], 6: [] };
+
 function maskOf(family: 4 | 6, prefix: number): bigint {
+  const known = MASKS[family][prefix];
+  if (known !== undefined) return known;
   const bits = family === 4 ? 32 : 128;
   const all = (1n << BigInt(bits)) - 1n;
-  return all ^ ((1n << BigInt(bits - prefix)) - 1n);
+  const mask = all ^ ((1n << BigInt(bits - prefix)) - 1n);
+  MASKS[family][prefix] = mask;
+  return mask;
 }
 
 export function cidrContains(cidr: Cidr, ip: ParsedIP): boolean {

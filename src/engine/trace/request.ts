@@ -3,6 +3,7 @@
 // the user pasted) and land on a pod. The result is the `trace --json` contract.
 import type {
   ClusterState,
+  EndpointSlice,
   LoadedObject,
   Pod,
   Protocol,
@@ -106,6 +107,97 @@ function where(range: SourceRange | null | undefined): string {
   return range ? ` (${range.file}:${range.line})` : '';
 }
 
+/**
+ * Lookups a trace needs, built once per analysis: which Service has an address or node
+ * port, which pod an IP. A trace then touches the few objects its packet meets instead of
+ * scanning every Service, pod and EndpointSlice of a large workspace. Lists keep the
+ * order of the analysis, so "the first match" is what a scan finds.
+ */
+interface StateIndex {
+  position: Map<ServiceState, number>;
+  byClusterIP: Map<string, ServiceState[]>;
+  byIngressIP: Map<string, ServiceState[]>;
+  byIngressHostname: Map<string, ServiceState[]>;
+  byExternalIP: Map<string, ServiceState[]>;
+  /** Node ports and health-check node ports of Services that have ports. */
+  byNodePort: Map<number, ServiceState[]>;
+  /** `name.ns.svc.<domain>`, `name.ns.svc`, `name.ns`. */
+  byQualifiedName: Map<string, ServiceState[]>;
+  byName: Map<string, ServiceState[]>;
+  /** `ns/name` → the last Service of that name (as a Map built from the list keeps it). */
+  byLabel: Map<string, ServiceState>;
+  podByIP: Map<string, Pod>;
+  podByName: Map<string, Pod>;
+  slicesByService: Map<string, EndpointSlice[]>;
+  slicePosition: Map<EndpointSlice, number>;
+  aRecords: Map<string, string[]>;
+}
+
+const stateIndexes = new WeakMap<ClusterState, StateIndex>();
+
+function add<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (!list) map.set(key, [value]);
+  else if (list[list.length - 1] !== value) list.push(value);
+}
+
+function indexOf(state: ClusterState): StateIndex {
+  let index = stateIndexes.get(state);
+  if (index) return index;
+  const domain = state.profile.clusterDomain;
+  index = {
+    position: new Map(),
+    byClusterIP: new Map(),
+    byIngressIP: new Map(),
+    byIngressHostname: new Map(),
+    byExternalIP: new Map(),
+    byNodePort: new Map(),
+    byQualifiedName: new Map(),
+    byName: new Map(),
+    byLabel: new Map(),
+    podByIP: new Map(),
+    podByName: new Map(),
+    slicesByService: new Map(),
+    slicePosition: new Map(),
+    aRecords: new Map(),
+  };
+  for (const [i, s] of state.services.entries()) {
+    const svc = s.service;
+    const { name, namespace } = svc.metadata;
+    index.position.set(s, i);
+    add(index.byClusterIP, svc.clusterIP, s);
+    for (const ingress of s.loadBalancer?.ingress ?? []) {
+      if (ingress.ip !== undefined) add(index.byIngressIP, ingress.ip, s);
+      if (ingress.hostname !== undefined) add(index.byIngressHostname, ingress.hostname, s);
+    }
+    for (const ip of svc.externalIPs) add(index.byExternalIP, ip, s);
+    for (const port of svc.ports) {
+      add(index.byNodePort, port.nodePort, s);
+      add(index.byNodePort, svc.healthCheckNodePort, s);
+    }
+    add(index.byQualifiedName, `${name}.${namespace}.svc.${domain}`, s);
+    add(index.byQualifiedName, `${name}.${namespace}.svc`, s);
+    add(index.byQualifiedName, `${name}.${namespace}`, s);
+    add(index.byName, name, s);
+    index.byLabel.set(serviceLabel(s), s);
+  }
+  for (const pod of state.pods) {
+    if (!index.podByIP.has(pod.podIP)) index.podByIP.set(pod.podIP, pod);
+    const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
+    if (!index.podByName.has(key)) index.podByName.set(key, pod);
+  }
+  for (const [i, slice] of state.endpointSlices.entries()) {
+    index.slicePosition.set(slice, i);
+    add(index.slicesByService, `${slice.metadata.namespace}/${slice.serviceName}`, slice);
+  }
+  for (const r of state.dns) {
+    const key = `${r.type} ${r.name}`;
+    if (!index.aRecords.has(key)) index.aRecords.set(key, r.values);
+  }
+  stateIndexes.set(state, index);
+  return index;
+}
+
 /** What an address is in the simulated cluster. */
 type Destination =
   | { kind: 'clusterIP'; service: ServiceState }
@@ -116,18 +208,16 @@ type Destination =
   | { kind: 'unknown' };
 
 function classify(state: ClusterState, ip: string): Destination {
-  for (const s of state.services) {
-    if (s.service.clusterIP === ip) return { kind: 'clusterIP', service: s };
-  }
-  for (const s of state.services) {
-    if (s.loadBalancer?.ingress.some((i) => i.ip === ip)) return { kind: 'loadBalancer', service: s };
-  }
-  for (const s of state.services) {
-    if (s.service.externalIPs.includes(ip)) return { kind: 'externalIP', service: s };
-  }
+  const index = indexOf(state);
+  const clusterIP = index.byClusterIP.get(ip)?.[0];
+  if (clusterIP) return { kind: 'clusterIP', service: clusterIP };
+  const loadBalancer = index.byIngressIP.get(ip)?.[0];
+  if (loadBalancer) return { kind: 'loadBalancer', service: loadBalancer };
+  const external = index.byExternalIP.get(ip)?.[0];
+  if (external) return { kind: 'externalIP', service: external };
   const node = state.profile.nodes.find((n) => n.ips.includes(ip));
   if (node) return { kind: 'node', node: node.name };
-  const pod = state.pods.find((p) => p.podIP === ip);
+  const pod = index.podByIP.get(ip);
   if (pod) return { kind: 'pod', pod };
   return { kind: 'unknown' };
 }
@@ -151,21 +241,20 @@ function resolveName(
   host: string,
   namespace: string,
 ): { service: ServiceState; fqdn: string } | { hostname: string; service: ServiceState } | null {
-  const domain = state.profile.clusterDomain;
+  const index = indexOf(state);
   const name = host.replace(/\.$/, '');
-  for (const s of state.services) {
-    const svc = s.service;
-    const candidates = [
-      `${svc.metadata.name}.${svc.metadata.namespace}.svc.${domain}`,
-      `${svc.metadata.name}.${svc.metadata.namespace}.svc`,
-      `${svc.metadata.name}.${svc.metadata.namespace}`,
-    ];
-    if (svc.metadata.namespace === namespace) candidates.push(svc.metadata.name);
-    if (candidates.includes(name)) return { service: s, fqdn: s.dns };
-  }
-  for (const s of state.services) {
-    if (s.loadBalancer?.ingress.some((i) => i.hostname === name)) return { hostname: name, service: s };
-  }
+  // The first Service (in analysis order) that one of its names matches.
+  const qualified = index.byQualifiedName.get(name)?.[0];
+  const bare = index.byName.get(name)?.find((s) => s.service.metadata.namespace === namespace);
+  const first =
+    qualified && bare
+      ? (index.position.get(qualified) ?? 0) <= (index.position.get(bare) ?? 0)
+        ? qualified
+        : bare
+      : (qualified ?? bare);
+  if (first) return { service: first, fqdn: first.dns };
+  const hostname = index.byIngressHostname.get(name)?.[0];
+  if (hostname) return { hostname: name, service: hostname };
   return null;
 }
 
@@ -223,9 +312,7 @@ export function traceRequest(
   const requested = options.from;
   const originPod =
     requested?.kind === 'pod'
-      ? state.pods.find(
-          (p) => p.metadata.namespace === requested.namespace && p.metadata.name === requested.name,
-        )
+      ? indexOf(state).podByName.get(`${requested.namespace}/${requested.name}`)
       : undefined;
   if (requested?.kind === 'pod' && !originPod) {
     throw new TraceTargetError(
@@ -283,7 +370,7 @@ export function traceRequest(
         ],
       };
     } else if (s.service.clusterIP === 'None') {
-      const ips = state.dns.find((r) => r.name === s.dns && r.type === 'A')?.values ?? [];
+      const ips = indexOf(state).aRecords.get(`A ${s.dns}`) ?? [];
       if (ips.length === 0) {
         return fail(
           'no-route',
@@ -508,12 +595,14 @@ const dumpCache = new WeakMap<ClusterState, Map<string, NodeDump>>();
 
 /** Services that own a rule able to match a packet to `ip:port` on this node. */
 function servicesMatching(state: ClusterState, ip: string, port: number, local: boolean): ServiceState[] {
-  return state.services.filter((s) => {
-    const svc = s.service;
-    if (svc.clusterIP === ip || svc.externalIPs.includes(ip)) return true;
-    if (s.loadBalancer?.ingress.some((i) => i.ip === ip)) return true;
-    return local && svc.ports.some((p) => p.nodePort === port || svc.healthCheckNodePort === port);
-  });
+  const index = indexOf(state);
+  const found = new Set<ServiceState>([
+    ...(index.byClusterIP.get(ip) ?? []),
+    ...(index.byExternalIP.get(ip) ?? []),
+    ...(index.byIngressIP.get(ip) ?? []),
+    ...(local ? (index.byNodePort.get(port) ?? []) : []),
+  ]);
+  return [...found].sort((a, b) => (index.position.get(a) ?? 0) - (index.position.get(b) ?? 0));
 }
 
 function dumpFor(
@@ -546,11 +635,15 @@ function dumpFor(
   }
   const cached = perState.get(key);
   if (cached) return cached;
-  const names = new Set(services.map((s) => `${s.service.metadata.namespace}/${s.service.metadata.name}`));
-  const slices =
-    services === state.services
-      ? state.endpointSlices
-      : state.endpointSlices.filter((sl) => names.has(`${sl.metadata.namespace}/${sl.serviceName}`));
+  let slices = state.endpointSlices;
+  if (services !== state.services) {
+    // The slices named after these Services, in analysis order.
+    const index = indexOf(state);
+    const names = new Set(services.map((s) => `${s.service.metadata.namespace}/${s.service.metadata.name}`));
+    slices = [...names]
+      .flatMap((name) => index.slicesByService.get(name) ?? [])
+      .sort((a, b) => (index.slicePosition.get(a) ?? 0) - (index.slicePosition.get(b) ?? 0));
+  }
   const rules = generateIptables({ services: services.map((s) => s.service), endpointSlices: slices }, node);
   const result: NodeDump = {
     dump: parseIptablesSave(rules.iptablesSave, `iptables-save (${nodeName}, predicted)`),
@@ -585,7 +678,7 @@ function nodeRules(
     let pod: Pod | undefined;
     let outcome = b.outcome;
     if (b.outcome === 'reached' && b.ip) {
-      pod = state.pods.find((p) => p.podIP === b.ip);
+      pod = indexOf(state).podByIP.get(b.ip);
       if (pod) hops.push(podHop(pod, b.port, packet.protocol));
       else
         hops.push(
@@ -596,7 +689,7 @@ function nodeRules(
           ),
         );
     } else if (b.outcome === 'accepted') {
-      const dest = state.pods.find((p) => p.podIP === packet.destinationIP);
+      const dest = indexOf(state).podByIP.get(packet.destinationIP);
       if (dest) {
         pod = dest;
         outcome = 'reached';
@@ -634,38 +727,49 @@ function nodeRules(
  */
 const serviceIndexes = new WeakMap<
   TraceableState,
-  { byName: Map<string, ServiceState>; objects: Map<string, LoadedObject> }
+  {
+    byName: Map<string, ServiceState>;
+    objects: Map<string, LoadedObject>;
+    /** Rule text → the YAML of the Service port it names (null: none), resolved once per analysis. */
+    sources: Map<string, SourceRange | null>;
+  }
 >();
 
 function serviceSourceFinder(state: TraceableState, dumpFile: string): (h: TraceHop) => TraceHop {
   let indexes = serviceIndexes.get(state);
   if (!indexes) {
     indexes = {
-      byName: new Map(state.services.map((s) => [serviceLabel(s), s])),
+      byName: indexOf(state).byLabel,
       objects: new Map(
         (state.objects ?? []).filter((o) => o.kind === 'Service').map((o) => [`${o.namespace}/${o.name}`, o]),
       ),
+      sources: new Map(),
     };
     serviceIndexes.set(state, indexes);
   }
-  const { byName, objects } = indexes;
+  const { byName, objects, sources } = indexes;
   return (h) => {
     // Rule hops point into the dump (kept as `line`); the YAML behind the rule is more useful.
     if (h.source && h.source.file !== dumpFile) return h;
     const bare: TraceHop = { ...h, source: null };
     if (!h.rule) return bare;
-    const m =
-      /--comment "?(?:[a-z ]*for )?([a-z0-9][a-z0-9.-]*)\/([a-z0-9][a-z0-9.-]*)(?::([a-z0-9-]+))?/.exec(
-        h.rule,
-      );
-    if (!m) return bare;
-    const key = `${m[1]}/${m[2]}`;
-    const service = byName.get(key);
-    if (!service) return bare;
-    const object = objects.get(key);
-    const portIndex = service.service.ports.findIndex((p) => p.name === (m[3] ?? ''));
-    const source = object && portIndex >= 0 ? rangeAt(object, ['spec', 'ports', portIndex]) : service.source;
-    return { ...h, source };
+    let source = sources.get(h.rule);
+    if (source === undefined) {
+      source = null;
+      const m =
+        /--comment "?(?:[a-z ]*for )?([a-z0-9][a-z0-9.-]*)\/([a-z0-9][a-z0-9.-]*)(?::([a-z0-9-]+))?/.exec(
+          h.rule,
+        );
+      const key = m ? `${m[1]}/${m[2]}` : '';
+      const service = m ? byName.get(key) : undefined;
+      if (m && service) {
+        const object = objects.get(key);
+        const portIndex = service.service.ports.findIndex((p) => p.name === (m[3] ?? ''));
+        source = object && portIndex >= 0 ? rangeAt(object, ['spec', 'ports', portIndex]) : service.source;
+      }
+      sources.set(h.rule, source);
+    }
+    return source === null ? bare : { ...h, source };
   };
 }
 
@@ -824,7 +928,7 @@ function headlessTrace(
   from: string,
 ): RequestTrace {
   const branches: RequestBranch[] = ips.map((ip) => {
-    const pod = state.pods.find((p) => p.podIP === ip);
+    const pod = indexOf(state).podByIP.get(ip);
     const targetPort = port ?? s.service.ports[0]?.port ?? null;
     return {
       probability: 1 / ips.length,
