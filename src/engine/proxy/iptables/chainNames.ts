@@ -1,7 +1,7 @@
 // Chain names exactly as kube-proxy derives them (proxier.go portProtoHash,
 // servicePortEndpointChainName): sha256 → RFC 4648 base32 → first 16 chars.
 // (sha256.ts is checked against @noble/hashes + @scure/base in test/unit/proxy-iptables.test.ts.)
-import { sha256Base32Prefix16 } from './sha256';
+import { sha256Base32Prefix16, sha256Base32Prefix16Codes } from './sha256';
 
 export const kubeServicesChain = 'KUBE-SERVICES';
 export const kubeExternalServicesChain = 'KUBE-EXTERNAL-SERVICES';
@@ -28,23 +28,36 @@ export interface ServicePortChains {
   firewall: string;
 }
 
+const codes: number[] = [];
+
+/**
+ * `prefix` + the hash letters, built as one flat string rather than a rope of the two:
+ * names are compared, hashed and copied tens of thousands of times per sync.
+ */
+function chainName(prefix: string, hash: readonly number[]): string {
+  codes.length = 0;
+  for (let i = 0; i < prefix.length; i++) codes.push(prefix.charCodeAt(i));
+  for (const c of hash) codes.push(c);
+  return String.fromCharCode(...codes);
+}
+
 /**
  * `svcPortName` is ServicePortName.String(): `ns/name` plus `:port` when the
  * port is named; `protocol` is lower case (`tcp`, `udp`, `sctp`).
  */
 export function servicePortChainNames(svcPortName: string, protocol: string): ServicePortChains {
-  const h = hash16(svcPortName + protocol);
+  const h = sha256Base32Prefix16Codes(svcPortName + protocol);
   return {
-    cluster: `KUBE-SVC-${h}`,
-    local: `KUBE-SVL-${h}`,
-    external: `KUBE-EXT-${h}`,
-    firewall: `KUBE-FW-${h}`,
+    cluster: chainName('KUBE-SVC-', h),
+    local: chainName('KUBE-SVL-', h),
+    external: chainName('KUBE-EXT-', h),
+    firewall: chainName('KUBE-FW-', h),
   };
 }
 
 /** `endpoint` is `ip:port` (`[ip]:port` for IPv6), as net.JoinHostPort prints it. */
 export function endpointChainName(svcPortName: string, protocol: string, endpoint: string): string {
-  return `KUBE-SEP-${hash16(svcPortName + protocol + endpoint)}`;
+  return chainName('KUBE-SEP-', sha256Base32Prefix16Codes(svcPortName + protocol + endpoint));
 }
 
 const serviceChainPrefixes = ['KUBE-SVC-', 'KUBE-SVL-', 'KUBE-SEP-', 'KUBE-FW-', 'KUBE-EXT-'];
