@@ -19,6 +19,7 @@ import {
   sortIPTablesRules,
   unifiedDiff,
 } from '../../src/engine/proxy/iptables';
+import { buildEndpointsMap } from '../../src/engine/proxy/endpoints';
 import { saveProbability } from '../../src/engine/proxy/iptables/save';
 import type { FixtureService, FixtureSlice } from './proxyFixtures';
 import { toService, toSlice } from './proxyFixtures';
@@ -97,6 +98,12 @@ const nginxPods: [string, string][] = [
   ['10.244.2.5', 'node-2'],
   ['10.244.3.5', 'node-3'],
 ];
+
+function nginxSliceEndpoint(ip: string): EndpointSlice['endpoints'][number] {
+  const e = slice('x', 80, [[ip, 'node-1']]).endpoints[0];
+  assert.ok(e);
+  return e;
+}
 
 function ruleLines(text: string, chain: string): string[] {
   return text.split('\n').filter((l) => l.startsWith(`-A ${chain} `));
@@ -348,6 +355,46 @@ void describe('helpers', () => {
     ]);
     assert.match(sorted[4] ?? '', /default\/kubernetes:https cluster IP/);
     assert.deepEqual(kubeChainLines(real).slice(0, 2), ['*nat', ':KUBE-NODEPORTS - [0:0]']);
+  });
+  void it('endpoints map: one entry per ip:port, a running pod over a terminating one, sorted by ip:port', () => {
+    const state = (terminating: boolean) => ({ ready: !terminating, serving: true, terminating });
+    const mk = (name: string, eps: [string, boolean][]) => {
+      const s = slice(name, 80, []);
+      return {
+        ...s,
+        endpoints: eps.map(([ip, terminating]) => ({
+          ...nginxSliceEndpoint(ip),
+          conditions: state(terminating),
+          nodeName: name,
+        })),
+      };
+    };
+    const map = buildEndpointsMap(
+      [
+        mk('b', [
+          ['10.0.0.1', false],
+          ['10.0.0.2', true],
+          ['10.0.0.3', true],
+        ]),
+        mk('a', [
+          ['10.0.0.3', true],
+          ['10.0.0.2', false],
+          ['10.0.0.1', true],
+          ['10.0.0.10', false],
+        ]),
+      ],
+      { family: 'IPv4', nodeName: 'a', preferSameTrafficDistribution: false },
+    );
+    // Slices are read in name order (a, then b); '0' sorts before ':'.
+    assert.deepEqual(
+      (map.get('default/nginx:/TCP') ?? []).map((e) => [e.endpoint, e.terminating, e.isLocal]),
+      [
+        ['10.0.0.10:80', false, true],
+        ['10.0.0.1:80', false, false],
+        ['10.0.0.2:80', false, true],
+        ['10.0.0.3:80', true, true],
+      ],
+    );
   });
   void it('unifiedDiff', () => {
     assert.equal(unifiedDiff(['a', 'b'], ['a', 'b'], 'x', 'y'), '');

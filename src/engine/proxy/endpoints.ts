@@ -32,7 +32,8 @@ export function buildEndpointsMap(
   slices: readonly EndpointSlice[],
   options: EndpointsMapOptions,
 ): Map<string, EndpointInfo[]> {
-  const byPort = new Map<string, Map<string, EndpointInfo>>();
+  // Per port, every endpoint as read (duplicates resolved below): arrays, not a Map per port.
+  const byPort = new Map<string, EndpointInfo[]>();
   // Upstream walks a map of slices (random order); slice name order keeps us deterministic.
   const keyed = slices.map((slice) => ({ slice, key: sliceKey(slice) }));
   keyed.sort((a, b) => compareStrings(a.key, b.key));
@@ -41,10 +42,10 @@ export function buildEndpointsMap(
     for (const port of slice.ports) {
       if (port.port === null || port.port === 0) continue;
       const key = servicePortKey(slice.metadata.namespace, slice.serviceName, port.name, port.protocol);
-      let set = byPort.get(key);
-      if (!set) {
-        set = new Map<string, EndpointInfo>();
-        byPort.set(key, set);
+      let list = byPort.get(key);
+      if (!list) {
+        list = [];
+        byPort.set(key, list);
       }
       for (const ep of slice.endpoints) {
         const first = ep.addresses[0];
@@ -68,18 +69,40 @@ export function buildEndpointsMap(
               ? new Set(ep.hints.forNodes)
               : noHints,
         };
-        // A running pod wins over a terminating one that still holds the same IP.
-        if (!set.has(info.endpoint) || !terminating) set.set(info.endpoint, info);
+        list.push(info);
       }
     }
   }
   const out = new Map<string, EndpointInfo[]>();
-  for (const [key, set] of byPort) {
-    if (set.size === 0) continue;
-    out.set(
-      key,
-      [...set.values()].sort((a, b) => compareStrings(a.endpoint, b.endpoint)),
-    );
+  for (const [key, list] of byPort) {
+    if (list.length === 0) continue;
+    // Stable: the entries for one ip:port stay in the order they were read.
+    list.sort((a, b) => compareStrings(a.endpoint, b.endpoint));
+    out.set(key, withoutDuplicates(list));
+  }
+  return out;
+}
+
+/**
+ * One entry per ip:port, from entries sorted by it (stably): the last one not terminating,
+ * else the first — a running pod wins over a terminating one that still holds the same IP.
+ */
+function withoutDuplicates(sorted: EndpointInfo[]): EndpointInfo[] {
+  let duplicates = false;
+  for (let i = 1; i < sorted.length && !duplicates; i++)
+    duplicates = sorted[i]?.endpoint === sorted[i - 1]?.endpoint;
+  if (!duplicates) return sorted;
+  const out: EndpointInfo[] = [];
+  for (let i = 0; i < sorted.length;) {
+    const first = sorted[i] as EndpointInfo;
+    let chosen = first;
+    let j = i + 1;
+    for (; j < sorted.length && sorted[j]?.endpoint === first.endpoint; j++) {
+      const next = sorted[j] as EndpointInfo;
+      if (!next.terminating) chosen = next;
+    }
+    out.push(chosen);
+    i = j;
   }
   return out;
 }
