@@ -45,13 +45,13 @@ export class IptablesDocumentProvider implements vscode.TextDocumentContentProvi
         const started = Date.now();
         const out = iptablesFor(analysis, node);
         log().info(
-          `iptables for ${node}: ${out.iptablesSave.split('\n').length} lines in ${Date.now() - started} ms`,
+          `iptables for ${node}: ${out.text.split('\n').length} lines in ${Date.now() - started} ms`,
         );
         const profile = cluster.profilePath || 'built-in default profile';
         return (
           `# kubepath: predicted iptables-save of node ${node} (kube-proxy iptables mode, Kubernetes ` +
           `${analysis.profile.kubernetesVersion}, ${profile}); regenerated as the YAML changes\n` +
-          out.iptablesSave
+          out.text
         );
       },
     );

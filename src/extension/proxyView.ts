@@ -3,13 +3,14 @@
 // Pure (no vscode).
 import type { Analysis } from '../engine';
 import type { ServiceState } from '../engine/model';
-import type { IptablesOutput } from '../engine/proxy/iptables';
-import { generateIptables, kubeProxyNodeFor } from '../engine/proxy/iptables';
+import type { IptablesRules } from '../engine/proxy/iptables';
+import { iptablesRules, kubeProxyNodeFor } from '../engine/proxy/iptables';
 import type { ChainsFor } from './hoverText';
 
-const cache = new WeakMap<Analysis, Map<string, IptablesOutput>>();
+const cache = new WeakMap<Analysis, Map<string, IptablesRules>>();
 
-export function iptablesFor(analysis: Analysis, nodeName: string): IptablesOutput {
+/** The node's iptables-save view (what the rules document shows) and its chains per Service port. */
+export function iptablesFor(analysis: Analysis, nodeName: string): IptablesRules {
   let perNode = cache.get(analysis);
   if (!perNode) {
     perNode = new Map();
@@ -21,7 +22,7 @@ export function iptablesFor(analysis: Analysis, nodeName: string): IptablesOutpu
       services: analysis.services.map((s) => s.service),
       endpointSlices: analysis.endpointSlices,
     };
-    out = generateIptables(input, kubeProxyNodeFor(analysis.profile, nodeName));
+    out = iptablesRules(input, kubeProxyNodeFor(analysis.profile, nodeName), 'iptables-save');
     perNode.set(nodeName, out);
   }
   return out;

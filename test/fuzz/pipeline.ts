@@ -7,7 +7,7 @@
 import { analyzeWorkspace, toAnalyzeJson } from '../../src/engine';
 import type { Analysis, WorkspaceInput } from '../../src/engine';
 import type { Diagnostic } from '../../src/engine/model';
-import { generateIptables, kubeProxyNodeFor } from '../../src/engine/proxy/iptables';
+import { generateIptables, iptablesRules, kubeProxyNodeFor } from '../../src/engine/proxy/iptables';
 import { TraceTargetError, traceRequest } from '../../src/engine/trace/request';
 import type { RequestOptions } from '../../src/engine/trace/request';
 import { chainsForJson } from '../../src/cli/chains';
@@ -163,6 +163,17 @@ function runPipeline(c: FuzzCase, reverse: boolean): Output {
     const rules = timed(`generateIptables(${n.name})`, timings, () =>
       generateIptables(proxyInput, kubeProxyNodeFor(analysis.profile, n.name)),
     );
+    if (firstSave === '') {
+      // One form alone (what the commands render) is the same text as both at once.
+      const node = kubeProxyNodeFor(analysis.profile, n.name);
+      for (const [form, text] of [
+        ['iptables-save', rules.iptablesSave],
+        ['restore-input', rules.restoreInput],
+      ] as const) {
+        if (iptablesRules(proxyInput, node, form).text !== text)
+          throw new PropertyViolation(`iptablesRules(${form}) differs from generateIptables on ${n.name}`);
+      }
+    }
     firstSave ||= rules.iptablesSave;
     out.push(rules.restoreInput, rules.iptablesSave);
   }

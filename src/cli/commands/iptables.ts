@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { analyzeWorkspace } from '../../engine';
 import type { KubeProxyNode } from '../../engine/model';
 import {
-  generateIptables,
+  iptablesRules,
   kubeChainLines,
   kubeProxyNodeFor,
   proxyInputFromState,
@@ -50,7 +50,8 @@ function runIptables(argv: string[], io: CliIO): number {
     return kubeProxyNodeFor(profile, name);
   });
   const proxyInput = proxyInputFromState(analysis);
-  const restoreInput = args.flags.has('restore-input');
+  // Only the form printed is generated (the other would double the work).
+  const form = args.flags.has('restore-input') ? 'restore-input' : 'iptables-save';
 
   if (diffFile !== undefined) {
     const node = nodes[0] as KubeProxyNode;
@@ -60,7 +61,7 @@ function runIptables(argv: string[], io: CliIO): number {
     } catch (err) {
       throw new UsageError(`cannot read ${diffFile}: ${err instanceof Error ? err.message : String(err)}`);
     }
-    const out = generateIptables(proxyInput, node);
+    const ours = kubeChainLines(iptablesRules(proxyInput, node, form).text);
     let theirs: string[];
     try {
       theirs = kubeChainLines(real);
@@ -69,15 +70,13 @@ function runIptables(argv: string[], io: CliIO): number {
         `${diffFile} is not iptables-save output: ${err instanceof Error ? err.message : String(err)}`,
       );
     }
-    const ours = kubeChainLines(restoreInput ? out.restoreInput : out.iptablesSave);
     const diff = unifiedDiff(ours, theirs, `kubepath (node ${node.name}, sorted)`, `${diffFile} (sorted)`);
     io.stdout(diff);
     return diff === '' ? EXIT_OK : EXIT_FINDINGS;
   }
 
   for (const node of nodes) {
-    const out = generateIptables(proxyInput, node);
-    let text = restoreInput ? out.restoreInput : out.iptablesSave;
+    let text = iptablesRules(proxyInput, node, form).text;
     if (args.flags.has('sorted')) text = sortIPTablesRules(text);
     // A comment line keeps the concatenation loadable by iptables-restore.
     if (allNodes) io.stdout(`# node: ${node.name}\n`);

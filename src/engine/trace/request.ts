@@ -12,7 +12,7 @@ import type {
   TraceHop,
   TraceOutcome,
 } from '../model';
-import { generateIptables, kubeProxyNodeFor } from '../proxy/iptables';
+import { iptablesRules, kubeProxyNodeFor } from '../proxy/iptables';
 import { ipInCIDR } from '../net/ip';
 import { rangeAt } from '../load';
 import { tracePacket } from './interpret';
@@ -644,9 +644,14 @@ function dumpFor(
       .flatMap((name) => index.slicesByService.get(name) ?? [])
       .sort((a, b) => (index.slicePosition.get(a) ?? 0) - (index.slicePosition.get(b) ?? 0));
   }
-  const rules = generateIptables({ services: services.map((s) => s.service), endpointSlices: slices }, node);
+  // The tracer reads the node's iptables-save view (the restore input is not needed).
+  const rules = iptablesRules(
+    { services: services.map((s) => s.service), endpointSlices: slices },
+    node,
+    'iptables-save',
+  );
   const result: NodeDump = {
-    dump: parseIptablesSave(rules.iptablesSave, `iptables-save (${nodeName}, predicted)`),
+    dump: parseIptablesSave(rules.text, `iptables-save (${nodeName}, predicted)`),
     localAddresses,
     scopedTo: services === state.services ? null : services.length,
   };

@@ -13,15 +13,42 @@ export interface IptablesOutput {
   servicePorts: ServicePortOnNode[];
 }
 
+/** Both forms of a node's rules (a caller that shows one form uses iptablesRules). */
 export function generateIptables(
   input: ProxyInput,
   node: KubeProxyNode,
   options: SyncOptions = {},
 ): IptablesOutput {
-  const sync = syncProxyRules(input, node, options);
+  const sync = syncProxyRules(input, node, { ...options, output: 'both' });
   return {
     restoreInput: sync.restoreInput,
     iptablesSave: iptablesSaveView(sync),
+    largeClusterMode: sync.largeClusterMode,
+    servicePorts: sync.servicePorts,
+  };
+}
+
+/** `iptables-save`: what the node shows; `restore-input`: what kube-proxy hands to iptables-restore. */
+export type IptablesForm = 'iptables-save' | 'restore-input';
+
+export interface IptablesRules {
+  form: IptablesForm;
+  text: string;
+  largeClusterMode: boolean;
+  servicePorts: ServicePortOnNode[];
+}
+
+/** One form of a node's rules: the same text as generateIptables, for about half the work. */
+export function iptablesRules(
+  input: ProxyInput,
+  node: KubeProxyNode,
+  form: IptablesForm,
+  options: SyncOptions = {},
+): IptablesRules {
+  const sync = syncProxyRules(input, node, { ...options, output: form });
+  return {
+    form,
+    text: form === 'restore-input' ? sync.restoreInput : iptablesSaveView(sync),
     largeClusterMode: sync.largeClusterMode,
     servicePorts: sync.servicePorts,
   };
@@ -33,7 +60,7 @@ export function generateIptables(
  */
 export function serviceChainNames(input: ProxyInput, node: KubeProxyNode): Map<string, string[]> {
   const out = new Map<string, string[]>();
-  for (const p of syncProxyRules(input, node).servicePorts) {
+  for (const p of syncProxyRules(input, node, { output: 'none' }).servicePorts) {
     out.set(`${p.namespace}/${p.name}:${p.portName}/${p.protocol}`, p.chains);
   }
   return out;
@@ -46,7 +73,15 @@ export { iptablesSaveView, saveRule, isKubeProxyChain } from './save';
 export { computeProbability } from './probability';
 export { hash16, servicePortChainNames, endpointChainName, isServiceChainName } from './chainNames';
 export { syncProxyRules, largeClusterEndpointsThreshold } from './proxier';
-export type { ProxyInput, SyncOptions, SyncResult, SaveChains, ServicePortOnNode } from './proxier';
+export type {
+  ProxyInput,
+  SyncOptions,
+  SyncOutput,
+  SyncResult,
+  SaveChains,
+  SavedTable,
+  ServicePortOnNode,
+} from './proxier';
 export { diffLines, unifiedDiff, kubeChainLines } from './diff';
 
 /**

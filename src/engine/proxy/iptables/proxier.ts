@@ -1,6 +1,7 @@
 // One kube-proxy sync (pkg/proxy/iptables/proxier.go syncProxyRules) as a pure
 // function: service port map + endpoints map + this node → the restore input
-// kube-proxy hands to `iptables-restore`, line for line in upstream's order.
+// kube-proxy hands to `iptables-restore`, line for line in upstream's order, and the
+// same rules as `iptables-save` prints them back (either or both: SyncOptions.output).
 import type { EndpointSlice, KubeProxyNode, Service } from '../../model';
 import { ipv4NetContains, normalizeIPv4, parseIPv4CIDR } from '../addresses';
 import type { EndpointInfo } from '../endpoints';
@@ -27,6 +28,7 @@ import {
   kubeletFirewallChain,
   servicePortChainNames,
 } from './chainNames';
+import { ChainTexts, LineBuffer } from './lineBuffer';
 import { probability } from './probability';
 import { saveAddress, saveProbability, saveRule } from './saveFormat';
 
@@ -52,6 +54,13 @@ export interface ProxyInput {
   endpointSlices: readonly EndpointSlice[];
 }
 
+/**
+ * Which texts a sync renders: both forms, the restore input, the iptables-save form, or
+ * neither (servicePorts and activeNatChains only). Each form costs about as much as the
+ * other, so a caller that shows one asks for that one.
+ */
+export type SyncOutput = 'both' | 'restore-input' | 'iptables-save' | 'none';
+
 export interface SyncOptions {
   /**
    * Emulates a partial sync: only these Services (`namespace/name`) get their
@@ -66,6 +75,8 @@ export interface SyncOptions {
   skipStaleChainCleanup?: boolean;
   /** LoadBalancerIPMode feature gate (GA since 1.32; default true). */
   loadBalancerIPMode?: boolean;
+  /** Default 'both'. */
+  output?: SyncOutput;
 }
 
 export interface ServicePortOnNode {
@@ -78,67 +89,59 @@ export interface ServicePortOnNode {
 }
 
 export interface SyncResult {
+  /**
+   * Exactly what kube-proxy hands to iptables-restore. '' when `output` left it out; it is
+   * still rendered for an iptables-save-only sync without saveChains (the view is parsed from it).
+   */
   restoreInput: string;
   /** NAT chains the sync keeps (kube-proxy's activeNATChains). */
   activeNatChains: Set<string>;
   largeClusterMode: boolean;
   servicePorts: ServicePortOnNode[];
   /**
-   * The same rules as `iptables-save` prints them back (see saveFormat.ts), per table and
-   * chain in restore order, deleted chains left out: the save view is built from these
-   * instead of re-parsing restoreInput. Absent when an input string could change how the
-   * restore text tokenizes (then iptablesSaveView parses restoreInput).
+   * The same rules as `iptables-save` prints them (see saveFormat.ts), per table and chain
+   * in restore order: the save view is rendered from these instead of re-parsing restoreInput.
+   * Absent when `output` left the save form out, or when an input string could change how
+   * the restore text tokenizes (then iptablesSaveView parses restoreInput).
    */
   saveChains?: SaveChains;
 }
 
-/** Per table: chain → its rules in iptables-save form. */
+/** Per table, the rules in iptables-save form, each chain's in restore order. */
+export interface SavedTable {
+  /** Chains filled as the sync goes (KUBE-SERVICES, KUBE-POSTROUTING…); a declared chain may be empty. */
+  chains: Map<string, LineBuffer>;
+  /**
+   * The Service ports' own chains (KUBE-SVC/SVL/EXT/FW/SEP-…), written port after port, so
+   * that their text sits in a few large blocks instead of one string per chain.
+   */
+  portChains: ChainTexts;
+  /** Chains this sync deletes (stale service chains): not in the view. */
+  deleted: Set<string>;
+}
+
 export interface SaveChains {
-  filter: Map<string, string[]>;
-  nat: Map<string, string[]>;
+  filter: SavedTable;
+  nat: SavedTable;
 }
 
-/**
- * Lines joined with newlines. Every few hundred lines are joined into one flat string
- * right away: the line strings (ropes of their pieces) then die young instead of all
- * surviving to the final join, which made most of the sync's garbage collection.
- */
-class LineBuffer {
-  private readonly blocks: string[] = [];
-  private lines: string[] = [];
+/** Where a chain writer's lines go: the restore input's rules, or one chain's save-form rules. */
+interface LineSink {
+  push(line: string): void;
+}
 
-  push(line: string): void {
-    this.lines.push(line);
-    if (this.lines.length === 512) {
-      this.blocks.push(this.lines.join('\n'));
-      this.lines = [];
-    }
+function savedTable(): SavedTable {
+  return { chains: new Map(), portChains: new ChainTexts(), deleted: new Set() };
+}
+
+/** The save-form rules of a shared chain, filled as the sync goes (a declared chain starts empty). */
+function savedLines(table: SavedTable, chain: string): LineBuffer {
+  let lines = table.chains.get(chain);
+  if (lines === undefined) {
+    lines = new LineBuffer();
+    table.chains.set(chain, lines);
   }
-
-  /** The lines joined with '\n' ('' when there are none). */
-  text(): string {
-    if (this.lines.length > 0) {
-      this.blocks.push(this.lines.join('\n'));
-      this.lines = [];
-    }
-    return this.blocks.join('\n');
-  }
-}
-
-/** Replaces rules[from..] with their newline-joined text (the save view joins with newlines too). */
-function joinFrom(rules: string[] | undefined, from: number): void {
-  if (rules === undefined || rules.length - from < 2) return;
-  rules.push(rules.splice(from).join('\n'));
-}
-
-function addSaved(chains: Map<string, string[]>, chain: string, line: string): void {
-  const rules = chains.get(chain);
-  if (rules === undefined) chains.set(chain, [line]);
-  else rules.push(line);
-}
-
-function declareSaved(chains: Map<string, string[]>, chain: string): void {
-  if (!chains.has(chain)) chains.set(chain, []);
+  return lines;
 }
 
 /** ` -j T` as saved: REJECT without options gets its default --reject-with. */
@@ -169,15 +172,30 @@ function isPlainNumber(n: number): boolean {
   return Number.isInteger(n) && n >= 0;
 }
 
-function isPlainServicePort(svc: ServicePortInfo, protocol: string): boolean {
+function isPlainServicePort(svc: ServicePortInfo): boolean {
   return (
     plainName.test(svc.nameString) &&
-    plainProtocols.has(protocol) &&
+    plainProtocols.has(svc.protocol.toLowerCase()) &&
     isPlainNumber(svc.port) &&
     isPlainNumber(svc.nodePort) &&
     isPlainNumber(svc.healthCheckNodePort) &&
     isPlainNumber(svc.stickyMaxAgeSeconds)
   );
+}
+
+/** Whether every rule's save form can be written directly (else it is parsed from the restore input). */
+function isPlainSync(
+  svcPortMap: readonly ServicePortInfo[],
+  endpointsMap: ReadonlyMap<string, readonly EndpointInfo[]>,
+  mark: string,
+  detector: string | null,
+): boolean {
+  if (!plainMark.test(mark) || (detector !== null && !plainAddress.test(detector))) return false;
+  for (const svc of svcPortMap) {
+    if (!isPlainServicePort(svc)) return false;
+    for (const ep of endpointsMap.get(svc.key) ?? []) if (!isPlainNumber(ep.port)) return false;
+  }
+  return true;
 }
 
 const savedProbabilities = new Map<string, string>();
@@ -201,6 +219,28 @@ function minorVersion(version: string): number {
   return m ? Number(m[1]) * 1000 + Number(m[2]) : 1033;
 }
 
+/** The node's settings the per-port chain writers read. */
+interface RuleContext {
+  masqueradeAll: boolean;
+  /** Local-traffic detector CIDR as configured (restore form) and as iptables-save prints it. */
+  detector: string | null;
+  detectorSave: string;
+  nodeIP: string;
+  largeClusterMode: boolean;
+}
+
+/** What a Service port's own chains are written from. */
+interface PortPlan {
+  svc: ServicePortInfo;
+  /** Lower case, as in rules. */
+  protocol: string;
+  chains: ServicePortChains;
+  clusterIPComment: string;
+  internalTrafficChain: string;
+  externalPolicyChain: string;
+  hasExternalEndpoints: boolean;
+}
+
 export function syncProxyRules(
   input: ProxyInput,
   node: KubeProxyNode,
@@ -222,36 +262,35 @@ export function syncProxyRules(
   });
   const mark = node.masqueradeMark;
   const detector = node.localDetectorCIDR === '' ? null : node.localDetectorCIDR;
-  const nodeIP = node.ips.find((ip) => normalizeIPv4(ip) !== null) ?? '';
+  const output = options.output ?? 'both';
+  const wantSave =
+    (output === 'both' || output === 'iptables-save') &&
+    isPlainSync(svcPortMap, endpointsMap, mark, detector);
+  const wantRestore =
+    output === 'both' || output === 'restore-input' || (output === 'iptables-save' && !wantSave);
+
+  let totalEndpoints = 0;
+  for (const svc of svcPortMap) totalEndpoints += endpointsMap.get(svc.key)?.length ?? 0;
+  const largeClusterMode = totalEndpoints > largeClusterEndpointsThreshold;
+  const ctx: RuleContext = {
+    masqueradeAll: node.masqueradeAll,
+    detector,
+    detectorSave: detector === null ? '' : saveAddress(detector),
+    nodeIP: node.ips.find((ip) => normalizeIPv4(ip) !== null) ?? '',
+    largeClusterMode,
+  };
 
   const filterChains = new LineBuffer();
   const filterRules = new LineBuffer();
   const natChains = new LineBuffer();
   const natRules = new LineBuffer();
-  const skipped = new LineBuffer();
-  // iptables-save forms of the same rules (see SyncResult.saveChains).
-  const filterSave = new Map<string, string[]>();
-  const natSave = new Map<string, string[]>();
-  const skippedSave = new Map<string, string[]>();
-  const sepNames: SepNames = new Map();
-  // Shared chains' saved rules are joined into blocks every so often (see joinFrom).
-  const sharedSaved = [
-    [filterSave, kubeServicesChain],
-    [filterSave, kubeExternalServicesChain],
-    [filterSave, kubeNodePortsChain],
-    [filterSave, kubeProxyFirewallChain],
-    [natSave, kubeServicesChain],
-    [natSave, kubeNodePortsChain],
-  ] as const;
-  const sharedJoined = sharedSaved.map(() => 0);
-  let servicesSinceJoin = 0;
-  let plain = plainMark.test(mark) && (detector === null || plainAddress.test(detector));
-  const detectorSave = detector === null ? '' : saveAddress(detector);
+  const filterSave = savedTable();
+  const natSave = savedTable();
 
   /** A rule whose save form is generic: rendered by saveRule from its restore text. */
-  const fixedRule = (rules: LineBuffer, save: Map<string, string[]>, chain: string, line: string) => {
-    rules.push(line);
-    addSaved(save, chain, saveRule(line));
+  const fixedRule = (rules: LineBuffer, save: SavedTable, chain: string, line: string) => {
+    if (wantRestore) rules.push(line);
+    if (wantSave) savedLines(save, chain).push(saveRule(line));
   };
 
   for (const c of [
@@ -261,13 +300,20 @@ export function syncProxyRules(
     kubeNodePortsChain,
     kubeProxyFirewallChain,
   ]) {
-    filterChains.push(`:${c} - [0:0]`);
-    declareSaved(filterSave, c);
+    if (wantRestore) filterChains.push(`:${c} - [0:0]`);
+    savedLines(filterSave, c);
   }
   for (const c of [kubeServicesChain, kubeNodePortsChain, kubePostroutingChain, kubeMarkMasqChain]) {
-    natChains.push(`:${c} - [0:0]`);
-    declareSaved(natSave, c);
+    if (wantRestore) natChains.push(`:${c} - [0:0]`);
+    savedLines(natSave, c);
   }
+  // The shared chains' save-form rules, filled as the Service ports are walked.
+  const filterServicesSaved = savedLines(filterSave, kubeServicesChain);
+  const filterExternalSaved = savedLines(filterSave, kubeExternalServicesChain);
+  const filterNodePortsSaved = savedLines(filterSave, kubeNodePortsChain);
+  const filterFirewallSaved = savedLines(filterSave, kubeProxyFirewallChain);
+  const natServicesSaved = savedLines(natSave, kubeServicesChain);
+  const natNodePortsSaved = savedLines(natSave, kubeNodePortsChain);
 
   fixedRule(
     natRules,
@@ -288,8 +334,8 @@ export function syncProxyRules(
 
   if (node.localhostNodePorts) {
     // route_localnet opens NodePorts on 127/8 to the world (issue 90259); this closes it again.
-    filterChains.push(`:${kubeletFirewallChain} - [0:0]`);
-    declareSaved(filterSave, kubeletFirewallChain);
+    if (wantRestore) filterChains.push(`:${kubeletFirewallChain} - [0:0]`);
+    savedLines(filterSave, kubeletFirewallChain);
     fixedRule(
       filterRules,
       filterSave,
@@ -300,15 +346,11 @@ export function syncProxyRules(
   }
 
   const activeNatChains = new Set<string>();
-  let totalEndpoints = 0;
-  for (const svc of svcPortMap) totalEndpoints += endpointsMap.get(svc.key)?.length ?? 0;
-  const largeClusterMode = totalEndpoints > largeClusterEndpointsThreshold;
   const servicePorts: ServicePortOnNode[] = [];
 
   for (const svc of svcPortMap) {
     const protocol = svc.protocol.toLowerCase();
     const name = svc.nameString;
-    if (plain && !isPlainServicePort(svc, protocol)) plain = false;
     const chains = servicePortChainNames(name, protocol);
     const allEndpoints = endpointsMap.get(svc.key) ?? [];
     const { clusterEndpoints, localEndpoints, allReachableEndpoints, hasAnyEndpoints } = categorizeEndpoints(
@@ -360,72 +402,71 @@ export function syncProxyRules(
     }
 
     const proto = `-m ${protocol} -p ${protocol}`;
-    const clusterIPMatch = `${proto} -d ${svc.clusterIP} --dport ${svc.port}`;
     const clusterIPComment = quoted(`${name} cluster IP`);
 
     if (hasInternalEndpoints) {
-      natRules.push(
-        `-A ${kubeServicesChain} -m comment --comment ${clusterIPComment} ${clusterIPMatch} -j ${internalTrafficChain}`,
-      );
-      addSaved(
-        natSave,
-        kubeServicesChain,
-        saveDstRule(
-          kubeServicesChain,
-          svc.clusterIP,
-          protocol,
-          clusterIPComment,
-          svc.port,
-          internalTrafficChain,
-        ),
-      );
+      if (wantRestore)
+        natRules.push(
+          `-A ${kubeServicesChain} -m comment --comment ${clusterIPComment} ${proto} -d ${svc.clusterIP} --dport ${svc.port} -j ${internalTrafficChain}`,
+        );
+      if (wantSave)
+        natServicesSaved.push(
+          saveDstRule(
+            kubeServicesChain,
+            svc.clusterIP,
+            protocol,
+            clusterIPComment,
+            svc.port,
+            internalTrafficChain,
+          ),
+        );
     } else {
-      filterRules.push(
-        `-A ${kubeServicesChain} -m comment --comment ${internalFilterComment} ${clusterIPMatch} -j ${internalFilterTarget}`,
-      );
-      addSaved(
-        filterSave,
-        kubeServicesChain,
-        saveDstRule(
-          kubeServicesChain,
-          svc.clusterIP,
-          protocol,
-          internalFilterComment,
-          svc.port,
-          internalFilterTarget,
-        ),
-      );
+      if (wantRestore)
+        filterRules.push(
+          `-A ${kubeServicesChain} -m comment --comment ${internalFilterComment} ${proto} -d ${svc.clusterIP} --dport ${svc.port} -j ${internalFilterTarget}`,
+        );
+      if (wantSave)
+        filterServicesSaved.push(
+          saveDstRule(
+            kubeServicesChain,
+            svc.clusterIP,
+            protocol,
+            internalFilterComment,
+            svc.port,
+            internalFilterTarget,
+          ),
+        );
     }
 
     for (const externalIP of svc.externalIPs) {
       const match = `${proto} -d ${externalIP} --dport ${svc.port}`;
       if (hasEndpoints) {
         const comment = quoted(`${name} external IP`);
-        natRules.push(
-          `-A ${kubeServicesChain} -m comment --comment ${comment} ${match} -j ${externalTrafficChain}`,
-        );
-        addSaved(
-          natSave,
-          kubeServicesChain,
-          saveDstRule(kubeServicesChain, externalIP, protocol, comment, svc.port, externalTrafficChain),
-        );
+        if (wantRestore)
+          natRules.push(
+            `-A ${kubeServicesChain} -m comment --comment ${comment} ${match} -j ${externalTrafficChain}`,
+          );
+        if (wantSave)
+          natServicesSaved.push(
+            saveDstRule(kubeServicesChain, externalIP, protocol, comment, svc.port, externalTrafficChain),
+          );
       }
       if (!hasExternalEndpoints) {
-        filterRules.push(
-          `-A ${kubeExternalServicesChain} -m comment --comment ${externalFilterComment} ${match} -j ${externalFilterTarget}`,
-        );
-        addSaved(
-          filterSave,
-          kubeExternalServicesChain,
-          saveDstRule(
-            kubeExternalServicesChain,
-            externalIP,
-            protocol,
-            externalFilterComment,
-            svc.port,
-            externalFilterTarget,
-          ),
-        );
+        if (wantRestore)
+          filterRules.push(
+            `-A ${kubeExternalServicesChain} -m comment --comment ${externalFilterComment} ${match} -j ${externalFilterTarget}`,
+          );
+        if (wantSave)
+          filterExternalSaved.push(
+            saveDstRule(
+              kubeExternalServicesChain,
+              externalIP,
+              protocol,
+              externalFilterComment,
+              svc.port,
+              externalFilterTarget,
+            ),
+          );
       }
     }
 
@@ -433,42 +474,42 @@ export function syncProxyRules(
       const match = `${proto} -d ${lbip} --dport ${svc.port}`;
       if (hasEndpoints) {
         const comment = quoted(`${name} loadbalancer IP`);
-        natRules.push(
-          `-A ${kubeServicesChain} -m comment --comment ${comment} ${match} -j ${loadBalancerTrafficChain}`,
-        );
-        addSaved(
-          natSave,
-          kubeServicesChain,
-          saveDstRule(kubeServicesChain, lbip, protocol, comment, svc.port, loadBalancerTrafficChain),
-        );
+        if (wantRestore)
+          natRules.push(
+            `-A ${kubeServicesChain} -m comment --comment ${comment} ${match} -j ${loadBalancerTrafficChain}`,
+          );
+        if (wantSave)
+          natServicesSaved.push(
+            saveDstRule(kubeServicesChain, lbip, protocol, comment, svc.port, loadBalancerTrafficChain),
+          );
       }
       if (usesFWChain) {
         const comment = quoted(`${name} traffic not accepted by ${chains.firewall}`);
-        filterRules.push(`-A ${kubeProxyFirewallChain} -m comment --comment ${comment} ${match} -j DROP`);
-        addSaved(
-          filterSave,
-          kubeProxyFirewallChain,
-          saveDstRule(kubeProxyFirewallChain, lbip, protocol, comment, svc.port, 'DROP'),
-        );
+        if (wantRestore)
+          filterRules.push(`-A ${kubeProxyFirewallChain} -m comment --comment ${comment} ${match} -j DROP`);
+        if (wantSave)
+          filterFirewallSaved.push(
+            saveDstRule(kubeProxyFirewallChain, lbip, protocol, comment, svc.port, 'DROP'),
+          );
       }
     }
     if (!hasExternalEndpoints) {
       for (const lbip of svc.loadBalancerVIPs) {
-        filterRules.push(
-          `-A ${kubeExternalServicesChain} -m comment --comment ${externalFilterComment} ${proto} -d ${lbip} --dport ${svc.port} -j ${externalFilterTarget}`,
-        );
-        addSaved(
-          filterSave,
-          kubeExternalServicesChain,
-          saveDstRule(
-            kubeExternalServicesChain,
-            lbip,
-            protocol,
-            externalFilterComment,
-            svc.port,
-            externalFilterTarget,
-          ),
-        );
+        if (wantRestore)
+          filterRules.push(
+            `-A ${kubeExternalServicesChain} -m comment --comment ${externalFilterComment} ${proto} -d ${lbip} --dport ${svc.port} -j ${externalFilterTarget}`,
+          );
+        if (wantSave)
+          filterExternalSaved.push(
+            saveDstRule(
+              kubeExternalServicesChain,
+              lbip,
+              protocol,
+              externalFilterComment,
+              svc.port,
+              externalFilterTarget,
+            ),
+          );
       }
     }
 
@@ -476,217 +517,64 @@ export function syncProxyRules(
       if (hasEndpoints) {
         // NodePorts are not subject to loadBalancerSourceRanges (upstream keeps it that way for compatibility).
         if (node.localhostNodePorts && counters.localhostNodePortsAccepted) {
-          natRules.push(
-            `-A ${kubeNodePortsChain} -m comment --comment ${name} ${proto} -d 127.0.0.0/8 --dport ${svc.nodePort}` +
-              ` -m nfacct --nfacct-name ${localhostNodePortAcceptedCounter} -j ${externalTrafficChain}`,
-          );
-          addSaved(
-            natSave,
-            kubeNodePortsChain,
-            `-A ${kubeNodePortsChain} -d 127.0.0.0/8 -p ${protocol} -m comment --comment "${name}" -m ${protocol} --dport ${svc.nodePort}` +
-              ` -m nfacct --nfacct-name  ${localhostNodePortAcceptedCounter} -j ${externalTrafficChain}`,
-          );
+          if (wantRestore)
+            natRules.push(
+              `-A ${kubeNodePortsChain} -m comment --comment ${name} ${proto} -d 127.0.0.0/8 --dport ${svc.nodePort}` +
+                ` -m nfacct --nfacct-name ${localhostNodePortAcceptedCounter} -j ${externalTrafficChain}`,
+            );
+          if (wantSave)
+            natNodePortsSaved.push(
+              `-A ${kubeNodePortsChain} -d 127.0.0.0/8 -p ${protocol} -m comment --comment "${name}" -m ${protocol} --dport ${svc.nodePort}` +
+                ` -m nfacct --nfacct-name  ${localhostNodePortAcceptedCounter} -j ${externalTrafficChain}`,
+            );
         }
-        natRules.push(
-          `-A ${kubeNodePortsChain} -m comment --comment ${name} ${proto} --dport ${svc.nodePort} -j ${externalTrafficChain}`,
-        );
-        addSaved(
-          natSave,
-          kubeNodePortsChain,
-          `-A ${kubeNodePortsChain} -p ${protocol} -m comment --comment "${name}" -m ${protocol} --dport ${svc.nodePort} -j ${externalTrafficChain}`,
-        );
+        if (wantRestore)
+          natRules.push(
+            `-A ${kubeNodePortsChain} -m comment --comment ${name} ${proto} --dport ${svc.nodePort} -j ${externalTrafficChain}`,
+          );
+        if (wantSave)
+          natNodePortsSaved.push(
+            `-A ${kubeNodePortsChain} -p ${protocol} -m comment --comment "${name}" -m ${protocol} --dport ${svc.nodePort} -j ${externalTrafficChain}`,
+          );
       }
       if (!hasExternalEndpoints) {
-        filterRules.push(
-          `-A ${kubeExternalServicesChain} -m comment --comment ${externalFilterComment} -m addrtype --dst-type LOCAL` +
-            ` ${proto} --dport ${svc.nodePort} -j ${externalFilterTarget}`,
-        );
-        addSaved(
-          filterSave,
-          kubeExternalServicesChain,
-          `-A ${kubeExternalServicesChain} -p ${protocol} -m comment --comment ${externalFilterComment} -m addrtype --dst-type LOCAL` +
-            ` -m ${protocol} --dport ${svc.nodePort}${saveJump(externalFilterTarget)}`,
-        );
+        if (wantRestore)
+          filterRules.push(
+            `-A ${kubeExternalServicesChain} -m comment --comment ${externalFilterComment} -m addrtype --dst-type LOCAL` +
+              ` ${proto} --dport ${svc.nodePort} -j ${externalFilterTarget}`,
+          );
+        if (wantSave)
+          filterExternalSaved.push(
+            `-A ${kubeExternalServicesChain} -p ${protocol} -m comment --comment ${externalFilterComment} -m addrtype --dst-type LOCAL` +
+              ` -m ${protocol} --dport ${svc.nodePort}${saveJump(externalFilterTarget)}`,
+          );
       }
     }
 
     if (svc.healthCheckNodePort !== 0) {
       // Accepted whether or not this node has local endpoints: the LB's probe must get an answer.
       const comment = quoted(`${name} health check node port`);
-      filterRules.push(
-        `-A ${kubeNodePortsChain} -m comment --comment ${comment} -m tcp -p tcp` +
-          ` --dport ${svc.healthCheckNodePort} -j ACCEPT`,
-      );
-      addSaved(
-        filterSave,
-        kubeNodePortsChain,
-        `-A ${kubeNodePortsChain} -p tcp -m comment --comment ${comment} -m tcp --dport ${svc.healthCheckNodePort} -j ACCEPT`,
-      );
+      if (wantRestore)
+        filterRules.push(
+          `-A ${kubeNodePortsChain} -m comment --comment ${comment} -m tcp -p tcp` +
+            ` --dport ${svc.healthCheckNodePort} -j ACCEPT`,
+        );
+      if (wantSave)
+        filterNodePortsSaved.push(
+          `-A ${kubeNodePortsChain} -p tcp -m comment --comment ${comment} -m tcp --dport ${svc.healthCheckNodePort} -j ACCEPT`,
+        );
     }
 
-    const writeChains =
-      options.updatedServices === undefined ||
-      options.updatedServices.has(`${svc.namespace}/${svc.serviceName}`);
-    const chainOut = writeChains ? natChains : skipped;
-    const ruleOut = writeChains ? natRules : skipped;
-    const saveOut = writeChains ? natSave : skippedSave;
+    // This port's own chains: names first (they are what servicePorts and activeNatChains list).
     const carried: string[] = [];
-
-    if (hasInternalEndpoints) {
-      const args = `-m comment --comment ${clusterIPComment} ${clusterIPMatch}`;
-      const saveTail = ` -d ${svc.clusterIP}/32 -p ${protocol} -m comment --comment ${clusterIPComment} -m ${protocol} --dport ${svc.port} -j ${kubeMarkMasqChain}`;
-      if (node.masqueradeAll) {
-        ruleOut.push(`-A ${internalTrafficChain} ${args} -j ${kubeMarkMasqChain}`);
-        addSaved(saveOut, internalTrafficChain, `-A ${internalTrafficChain}${saveTail}`);
-      } else if (detector !== null) {
-        // Off-cluster traffic to a ClusterIP (a static route to a node) may bounce to another node.
-        ruleOut.push(`-A ${internalTrafficChain} ${args} ! -s ${detector} -j ${kubeMarkMasqChain}`);
-        addSaved(saveOut, internalTrafficChain, `-A ${internalTrafficChain} ! -s ${detectorSave}${saveTail}`);
-      }
-    }
-
-    if (usesExternalTrafficChain) {
-      chainOut.push(`:${externalTrafficChain} - [0:0]`);
-      declareSaved(saveOut, externalTrafficChain);
-      activeNatChains.add(externalTrafficChain);
-      carried.push(externalTrafficChain);
-      if (!svc.externalPolicyLocal) {
-        const comment = quoted(`masquerade traffic for ${name} external destinations`);
-        ruleOut.push(`-A ${externalTrafficChain} -m comment --comment ${comment} -j ${kubeMarkMasqChain}`);
-        addSaved(
-          saveOut,
-          externalTrafficChain,
-          `-A ${externalTrafficChain} -m comment --comment ${comment} -j ${kubeMarkMasqChain}`,
-        );
-      } else {
-        if (detector !== null) {
-          const comment = quoted(`pod traffic for ${name} external destinations`);
-          ruleOut.push(
-            `-A ${externalTrafficChain} -m comment --comment ${comment} -s ${detector} -j ${chains.cluster}`,
-          );
-          addSaved(
-            saveOut,
-            externalTrafficChain,
-            `-A ${externalTrafficChain} -s ${detectorSave} -m comment --comment ${comment} -j ${chains.cluster}`,
-          );
-        }
-        const masq = `-A ${externalTrafficChain} -m comment --comment ${quoted(`masquerade LOCAL traffic for ${name} external destinations`)} -m addrtype --src-type LOCAL -j ${kubeMarkMasqChain}`;
-        ruleOut.push(masq);
-        addSaved(saveOut, externalTrafficChain, masq);
-        const route = `-A ${externalTrafficChain} -m comment --comment ${quoted(`route LOCAL traffic for ${name} external destinations`)} -m addrtype --src-type LOCAL -j ${chains.cluster}`;
-        ruleOut.push(route);
-        addSaved(saveOut, externalTrafficChain, route);
-      }
-      if (hasExternalEndpoints) {
-        const jump = `-A ${externalTrafficChain} -j ${externalPolicyChain}`;
-        ruleOut.push(jump);
-        addSaved(saveOut, externalTrafficChain, jump);
-      }
-    }
-
-    if (usesFWChain) {
-      chainOut.push(`:${chains.firewall} - [0:0]`);
-      declareSaved(saveOut, chains.firewall);
-      activeNatChains.add(chains.firewall);
-      carried.push(chains.firewall);
-      const comment = quoted(`${name} loadbalancer IP`);
-      const base = `-A ${chains.firewall} -m comment --comment ${comment}`;
-      let allowFromNode = false;
-      for (const cidr of svc.loadBalancerSourceRanges) {
-        ruleOut.push(`${base} -s ${cidr} -j ${externalTrafficChain}`);
-        addSaved(
-          saveOut,
-          chains.firewall,
-          `-A ${chains.firewall} -s ${cidr} -m comment --comment ${comment} -j ${externalTrafficChain}`,
-        );
-        const net = parseIPv4CIDR(cidr);
-        if (net && nodeIP !== '' && ipv4NetContains(net, nodeIP)) allowFromNode = true;
-      }
-      // A node talking to a VIP it hosts loops back with the VIP as source.
-      if (allowFromNode) {
-        for (const lbip of svc.loadBalancerVIPs) {
-          ruleOut.push(`${base} -s ${lbip} -j ${externalTrafficChain}`);
-          addSaved(
-            saveOut,
-            chains.firewall,
-            `-A ${chains.firewall} -s ${lbip}/32 -m comment --comment ${comment} -j ${externalTrafficChain}`,
-          );
-        }
-      }
-      const last = `-A ${chains.firewall} -m comment --comment ${quoted(`other traffic to ${name} will be dropped by KUBE-PROXY-FIREWALL`)}`;
-      ruleOut.push(last);
-      addSaved(saveOut, chains.firewall, last);
-    }
-
-    if (usesClusterPolicyChain) {
-      chainOut.push(`:${chains.cluster} - [0:0]`);
-      declareSaved(saveOut, chains.cluster);
-      activeNatChains.add(chains.cluster);
-      carried.push(chains.cluster);
-      writeServiceToEndpointRules(
-        sepNames,
-        ruleOut,
-        saveOut,
-        svc,
-        protocol,
-        chains.cluster,
-        clusterEndpoints,
-        largeClusterMode,
-      );
-    }
-    if (usesLocalPolicyChain) {
-      chainOut.push(`:${chains.local} - [0:0]`);
-      declareSaved(saveOut, chains.local);
-      activeNatChains.add(chains.local);
-      carried.push(chains.local);
-      writeServiceToEndpointRules(
-        sepNames,
-        ruleOut,
-        saveOut,
-        svc,
-        protocol,
-        chains.local,
-        localEndpoints,
-        largeClusterMode,
-      );
-    }
-
-    const saveComment = largeClusterMode ? '' : ` -m comment --comment "${name}"`;
-    for (const ep of allReachableEndpoints) {
-      if (plain && !isPlainNumber(ep.port)) plain = false;
-      const sep = sepChain(sepNames, svc, protocol, ep);
-      chainOut.push(`:${sep} - [0:0]`);
-      activeNatChains.add(sep);
-      carried.push(sep);
-      const base = largeClusterMode ? `-A ${sep}` : `-A ${sep} -m comment --comment ${name}`;
-      // Hairpin: a pod reaching itself through the Service must be masqueraded.
-      ruleOut.push(`${base} -s ${ep.ip} -j ${kubeMarkMasqChain}`);
-      const affinity = svc.sessionAffinityClientIP ? ` -m recent --name ${sep} --set` : '';
-      ruleOut.push(`${base}${affinity} ${proto} -j DNAT --to-destination ${ep.endpoint}`);
-      const saveAffinity = svc.sessionAffinityClientIP
-        ? ` -m recent --set --name ${sep} --mask 255.255.255.255 --rsource`
-        : '';
-      addSaved(saveOut, sep, `-A ${sep} -s ${ep.ip}/32${saveComment} -j ${kubeMarkMasqChain}`);
-      addSaved(
-        saveOut,
-        sep,
-        `-A ${sep} -p ${protocol}${saveComment}${saveAffinity} -m ${protocol} -j DNAT --to-destination ${ep.endpoint}`,
-      );
-    }
-
-    // This port's own chains are complete: one block each from now on.
-    for (const chain of carried) joinFrom(saveOut.get(chain), 0);
-    joinFrom(saveOut.get(internalTrafficChain), 0);
-    if (++servicesSinceJoin === 256) {
-      servicesSinceJoin = 0;
-      sharedSaved.forEach(([save, chain], i) => {
-        const rules = save.get(chain);
-        if (rules === undefined) return;
-        joinFrom(rules, sharedJoined[i] ?? 0);
-        sharedJoined[i] = rules.length;
-      });
-    }
-
+    if (usesExternalTrafficChain) carried.push(externalTrafficChain);
+    if (usesFWChain) carried.push(chains.firewall);
+    if (usesClusterPolicyChain) carried.push(chains.cluster);
+    if (usesLocalPolicyChain) carried.push(chains.local);
+    // Each endpoint's chain name, hashed once for its SEP chain and the SVC/SVL rules jumping to it.
+    const sepNames = allReachableEndpoints.map((ep) => endpointChainName(name, protocol, ep.endpoint));
+    for (const sep of sepNames) carried.push(sep);
+    for (const chain of carried) activeNatChains.add(chain);
     servicePorts.push({
       namespace: svc.namespace,
       name: svc.serviceName,
@@ -694,6 +582,102 @@ export function syncProxyRules(
       protocol: svc.protocol,
       chains: carried,
     });
+
+    const writeChains =
+      options.updatedServices === undefined ||
+      options.updatedServices.has(`${svc.namespace}/${svc.serviceName}`);
+    if (!writeChains || (!wantRestore && !wantSave)) continue;
+    const plan: PortPlan = {
+      svc,
+      protocol,
+      chains,
+      clusterIPComment,
+      internalTrafficChain,
+      externalPolicyChain,
+      hasExternalEndpoints,
+    };
+    const clusterSepNames = usesClusterPolicyChain
+      ? sepNamesOf(plan, clusterEndpoints, allReachableEndpoints, sepNames)
+      : [];
+    const localSepNames = usesLocalPolicyChain
+      ? sepNamesOf(plan, localEndpoints, allReachableEndpoints, sepNames)
+      : [];
+    // Off-cluster traffic to a ClusterIP (a static route to a node) may bounce to another node.
+    const clusterIPMasquerade = hasInternalEndpoints && (node.masqueradeAll || detector !== null);
+
+    if (wantRestore) {
+      if (clusterIPMasquerade) writeClusterIPMasquerade(ctx, plan, false, natRules);
+      if (usesExternalTrafficChain) {
+        natChains.push(`:${externalTrafficChain} - [0:0]`);
+        writeExternalChain(ctx, plan, false, natRules);
+      }
+      if (usesFWChain) {
+        natChains.push(`:${chains.firewall} - [0:0]`);
+        writeFirewallChain(ctx, plan, false, natRules);
+      }
+      if (usesClusterPolicyChain) {
+        natChains.push(`:${chains.cluster} - [0:0]`);
+        writeServiceToEndpointRules(
+          ctx,
+          plan,
+          chains.cluster,
+          clusterEndpoints,
+          clusterSepNames,
+          false,
+          natRules,
+        );
+      }
+      if (usesLocalPolicyChain) {
+        natChains.push(`:${chains.local} - [0:0]`);
+        writeServiceToEndpointRules(ctx, plan, chains.local, localEndpoints, localSepNames, false, natRules);
+      }
+      allReachableEndpoints.forEach((ep, i) => {
+        const sep = sepNames[i] ?? '';
+        natChains.push(`:${sep} - [0:0]`);
+        writeEndpointChain(ctx, plan, ep, sep, false, natRules);
+      });
+    }
+
+    if (wantSave) {
+      const saved = natSave.portChains;
+      if (usesExternalTrafficChain) {
+        saved.begin(externalTrafficChain);
+        writeExternalChain(ctx, plan, true, saved);
+      }
+      if (usesFWChain) {
+        saved.begin(chains.firewall);
+        writeFirewallChain(ctx, plan, true, saved);
+      }
+      // The ClusterIP masquerade rule opens internalTrafficChain (SVC, or SVL for Local policy).
+      const masqueradeCluster = clusterIPMasquerade && !svc.internalPolicyLocal;
+      if (usesClusterPolicyChain || masqueradeCluster) {
+        saved.begin(chains.cluster);
+        if (masqueradeCluster) writeClusterIPMasquerade(ctx, plan, true, saved);
+        if (usesClusterPolicyChain)
+          writeServiceToEndpointRules(
+            ctx,
+            plan,
+            chains.cluster,
+            clusterEndpoints,
+            clusterSepNames,
+            true,
+            saved,
+          );
+      }
+      const masqueradeLocal = clusterIPMasquerade && svc.internalPolicyLocal;
+      if (usesLocalPolicyChain || masqueradeLocal) {
+        saved.begin(chains.local);
+        if (masqueradeLocal) writeClusterIPMasquerade(ctx, plan, true, saved);
+        if (usesLocalPolicyChain)
+          writeServiceToEndpointRules(ctx, plan, chains.local, localEndpoints, localSepNames, true, saved);
+      }
+      allReachableEndpoints.forEach((ep, i) => {
+        const sep = sepNames[i] ?? '';
+        saved.begin(sep);
+        writeEndpointChain(ctx, plan, ep, sep, true, saved);
+      });
+      saved.endGroup();
+    }
   }
 
   if (!options.skipStaleChainCleanup && options.existingNatChains !== undefined) {
@@ -702,9 +686,11 @@ export function syncProxyRules(
     );
     stale.sort();
     for (const chain of stale) {
-      natChains.push(`:${chain} - [0:0]`);
-      natRules.push(`-X ${chain}`);
-      natSave.delete(chain);
+      if (wantRestore) {
+        natChains.push(`:${chain} - [0:0]`);
+        natRules.push(`-X ${chain}`);
+      }
+      natSave.deleted.add(chain);
     }
   }
 
@@ -734,73 +720,180 @@ export function syncProxyRules(
     `-A ${kubeForwardChain} -m comment --comment ${quoted('kubernetes forwarding conntrack rule')} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,
   );
 
-  const sections = [
-    '*filter',
-    filterChains.text(),
-    filterRules.text(),
-    'COMMIT',
-    '*nat',
-    natChains.text(),
-    natRules.text(),
-    'COMMIT',
-    '',
-  ];
+  let restoreInput = '';
+  if (wantRestore) {
+    const pieces = ['*filter'];
+    filterChains.appendTo(pieces);
+    filterRules.appendTo(pieces);
+    pieces.push('COMMIT', '*nat');
+    natChains.appendTo(pieces);
+    natRules.appendTo(pieces);
+    pieces.push('COMMIT', '');
+    restoreInput = pieces.join('\n');
+  }
   return {
-    restoreInput: sections.filter((text, i) => text !== '' || i === sections.length - 1).join('\n'),
+    restoreInput,
     activeNatChains,
     largeClusterMode,
     servicePorts,
-    ...(plain ? { saveChains: { filter: filterSave, nat: natSave } } : {}),
+    ...(wantSave ? { saveChains: { filter: filterSave, nat: natSave } } : {}),
   };
 }
 
-function writeServiceToEndpointRules(
-  sepNames: SepNames,
-  out: LineBuffer,
-  save: Map<string, string[]>,
-  svc: ServicePortInfo,
-  protocol: string,
-  svcChain: string,
-  endpoints: readonly EndpointInfo[],
-  largeClusterMode: boolean,
-): void {
+// The writers of a Service port's own chains. `save` selects the form: false = the restore
+// input line as kube-proxy writes it, true = that rule as iptables-save prints it back.
+
+/** The masquerade rule for off-cluster traffic to the ClusterIP, first in internalTrafficChain. */
+function writeClusterIPMasquerade(ctx: RuleContext, p: PortPlan, save: boolean, out: LineSink): void {
+  const { svc, protocol } = p;
+  const chain = p.internalTrafficChain;
+  if (!save) {
+    const args = `-m comment --comment ${p.clusterIPComment} -m ${protocol} -p ${protocol} -d ${svc.clusterIP} --dport ${svc.port}`;
+    if (ctx.masqueradeAll) out.push(`-A ${chain} ${args} -j ${kubeMarkMasqChain}`);
+    else if (ctx.detector !== null)
+      out.push(`-A ${chain} ${args} ! -s ${ctx.detector} -j ${kubeMarkMasqChain}`);
+    return;
+  }
+  const tail = ` -d ${svc.clusterIP}/32 -p ${protocol} -m comment --comment ${p.clusterIPComment} -m ${protocol} --dport ${svc.port} -j ${kubeMarkMasqChain}`;
+  if (ctx.masqueradeAll) out.push(`-A ${chain}${tail}`);
+  else if (ctx.detector !== null) out.push(`-A ${chain} ! -s ${ctx.detectorSave}${tail}`);
+}
+
+/** KUBE-EXT-…: masquerade (or short-circuit local sources), then the external policy chain. */
+function writeExternalChain(ctx: RuleContext, p: PortPlan, save: boolean, out: LineSink): void {
+  const { svc, chains } = p;
   const name = svc.nameString;
-  const comment = (ep: EndpointInfo) =>
-    largeClusterMode ? '' : ` -m comment --comment ${quoted(`${name} -> ${ep.endpoint}`)}`;
-  if (svc.sessionAffinityClientIP) {
-    for (const ep of endpoints) {
-      const sep = sepChain(sepNames, svc, protocol, ep);
+  const chain = chains.external;
+  if (!svc.externalPolicyLocal) {
+    const comment = quoted(`masquerade traffic for ${name} external destinations`);
+    out.push(`-A ${chain} -m comment --comment ${comment} -j ${kubeMarkMasqChain}`);
+  } else {
+    if (ctx.detector !== null) {
+      const comment = quoted(`pod traffic for ${name} external destinations`);
       out.push(
-        `-A ${svcChain}${comment(ep)} -m recent --name ${sep} --rcheck --seconds ${svc.stickyMaxAgeSeconds} --reap -j ${sep}`,
+        save
+          ? `-A ${chain} -s ${ctx.detectorSave} -m comment --comment ${comment} -j ${chains.cluster}`
+          : `-A ${chain} -m comment --comment ${comment} -s ${ctx.detector} -j ${chains.cluster}`,
       );
-      addSaved(
-        save,
-        svcChain,
-        `-A ${svcChain}${comment(ep)} -m recent --rcheck --seconds ${svc.stickyMaxAgeSeconds} --reap --name ${sep} --mask 255.255.255.255 --rsource -j ${sep}`,
+    }
+    out.push(
+      `-A ${chain} -m comment --comment ${quoted(`masquerade LOCAL traffic for ${name} external destinations`)} -m addrtype --src-type LOCAL -j ${kubeMarkMasqChain}`,
+    );
+    out.push(
+      `-A ${chain} -m comment --comment ${quoted(`route LOCAL traffic for ${name} external destinations`)} -m addrtype --src-type LOCAL -j ${chains.cluster}`,
+    );
+  }
+  if (p.hasExternalEndpoints) out.push(`-A ${chain} -j ${p.externalPolicyChain}`);
+}
+
+/** KUBE-FW-…: loadBalancerSourceRanges (and the node's own VIPs), the rest falls through to a DROP. */
+function writeFirewallChain(ctx: RuleContext, p: PortPlan, save: boolean, out: LineSink): void {
+  const { svc, chains } = p;
+  const name = svc.nameString;
+  const chain = chains.firewall;
+  const comment = quoted(`${name} loadbalancer IP`);
+  const base = `-A ${chain} -m comment --comment ${comment}`;
+  let allowFromNode = false;
+  for (const cidr of svc.loadBalancerSourceRanges) {
+    out.push(
+      save
+        ? `-A ${chain} -s ${cidr} -m comment --comment ${comment} -j ${chains.external}`
+        : `${base} -s ${cidr} -j ${chains.external}`,
+    );
+    const net = parseIPv4CIDR(cidr);
+    if (net && ctx.nodeIP !== '' && ipv4NetContains(net, ctx.nodeIP)) allowFromNode = true;
+  }
+  // A node talking to a VIP it hosts loops back with the VIP as source.
+  if (allowFromNode) {
+    for (const lbip of svc.loadBalancerVIPs) {
+      out.push(
+        save
+          ? `-A ${chain} -s ${lbip}/32 -m comment --comment ${comment} -j ${chains.external}`
+          : `${base} -s ${lbip} -j ${chains.external}`,
       );
     }
   }
+  out.push(
+    `-A ${chain} -m comment --comment ${quoted(`other traffic to ${name} will be dropped by KUBE-PROXY-FIREWALL`)}`,
+  );
+}
+
+/** KUBE-SVC-… / KUBE-SVL-…: affinity checks, then one random branch per endpoint. */
+function writeServiceToEndpointRules(
+  ctx: RuleContext,
+  p: PortPlan,
+  svcChain: string,
+  endpoints: readonly EndpointInfo[],
+  sepNames: readonly string[],
+  save: boolean,
+  out: LineSink,
+): void {
+  const { svc } = p;
+  const name = svc.nameString;
+  const comment = (ep: EndpointInfo) =>
+    ctx.largeClusterMode ? '' : ` -m comment --comment ${quoted(`${name} -> ${ep.endpoint}`)}`;
+  if (svc.sessionAffinityClientIP) {
+    endpoints.forEach((ep, i) => {
+      const sep = sepNames[i] ?? '';
+      out.push(
+        save
+          ? `-A ${svcChain}${comment(ep)} -m recent --rcheck --seconds ${svc.stickyMaxAgeSeconds} --reap --name ${sep} --mask 255.255.255.255 --rsource -j ${sep}`
+          : `-A ${svcChain}${comment(ep)} -m recent --name ${sep} --rcheck --seconds ${svc.stickyMaxAgeSeconds} --reap -j ${sep}`,
+      );
+    });
+  }
   const n = endpoints.length;
   endpoints.forEach((ep, i) => {
-    const sep = sepChain(sepNames, svc, protocol, ep);
-    const p = i < n - 1 ? probability(n - i) : '';
-    const statistic = p === '' ? '' : ` -m statistic --mode random --probability ${p}`;
+    const sep = sepNames[i] ?? '';
+    const pr = i < n - 1 ? probability(n - i) : '';
+    const statistic =
+      pr === '' ? '' : ` -m statistic --mode random --probability ${save ? savedProbability(pr) : pr}`;
     out.push(`-A ${svcChain}${comment(ep)}${statistic} -j ${sep}`);
-    const savedStatistic = p === '' ? '' : ` -m statistic --mode random --probability ${savedProbability(p)}`;
-    addSaved(save, svcChain, `-A ${svcChain}${comment(ep)}${savedStatistic} -j ${sep}`);
   });
 }
 
-/** Each endpoint's chain name is needed by the SVC/SVL rules and its own SEP chain: hash once per sync. */
-type SepNames = Map<EndpointInfo, string>;
-
-function sepChain(sepNames: SepNames, svc: ServicePortInfo, protocol: string, ep: EndpointInfo): string {
-  let name = sepNames.get(ep);
-  if (name === undefined) {
-    name = endpointChainName(svc.nameString, protocol, ep.endpoint);
-    sepNames.set(ep, name);
+/** KUBE-SEP-…: hairpin masquerade, then the DNAT to the endpoint. */
+function writeEndpointChain(
+  ctx: RuleContext,
+  p: PortPlan,
+  ep: EndpointInfo,
+  sep: string,
+  save: boolean,
+  out: LineSink,
+): void {
+  const { svc, protocol } = p;
+  const name = svc.nameString;
+  if (!save) {
+    const base = ctx.largeClusterMode ? `-A ${sep}` : `-A ${sep} -m comment --comment ${name}`;
+    // Hairpin: a pod reaching itself through the Service must be masqueraded.
+    out.push(`${base} -s ${ep.ip} -j ${kubeMarkMasqChain}`);
+    const affinity = svc.sessionAffinityClientIP ? ` -m recent --name ${sep} --set` : '';
+    out.push(`${base}${affinity} -m ${protocol} -p ${protocol} -j DNAT --to-destination ${ep.endpoint}`);
+    return;
   }
-  return name;
+  const comment = ctx.largeClusterMode ? '' : ` -m comment --comment "${name}"`;
+  const affinity = svc.sessionAffinityClientIP
+    ? ` -m recent --set --name ${sep} --mask 255.255.255.255 --rsource`
+    : '';
+  out.push(
+    `-A ${sep} -s ${ep.ip}/32${comment} -j ${kubeMarkMasqChain}\n` +
+      `-A ${sep} -p ${protocol}${comment}${affinity} -m ${protocol} -j DNAT --to-destination ${ep.endpoint}`,
+  );
+}
+
+/** The SEP chain names of `endpoints` (among `reachable`, whose names are `names`: usually the same list). */
+function sepNamesOf(
+  p: Pick<PortPlan, 'svc' | 'protocol'>,
+  endpoints: readonly EndpointInfo[],
+  reachable: readonly EndpointInfo[],
+  names: readonly string[],
+): readonly string[] {
+  if (endpoints === reachable) return names;
+  const byEndpoint = new Map<EndpointInfo, string>();
+  reachable.forEach((ep, i) => byEndpoint.set(ep, names[i] ?? ''));
+  return endpoints.map(
+    (ep) => byEndpoint.get(ep) ?? endpointChainName(p.svc.nameString, p.protocol, ep.endpoint),
+  );
 }
 
 /** The tail of nat KUBE-SERVICES: which destinations count as "this node" for NodePorts. */

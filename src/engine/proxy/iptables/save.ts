@@ -14,7 +14,9 @@ import {
   kubeServicesChain,
   kubeletFirewallChain,
 } from './chainNames';
-import type { SyncResult } from './proxier';
+import { sortedOrder } from './chainOrder';
+import { ChainTexts, LineBuffer } from './lineBuffer';
+import type { SavedTable, SyncResult } from './proxier';
 import { saveRule } from './saveFormat';
 
 interface JumpChain {
@@ -134,33 +136,35 @@ function jumpRule(j: JumpChain): string {
 /**
  * The node's filter and nat tables as `iptables-save` shows them after kube-proxy
  * restored `restoreInput` on an otherwise empty node. Loadable with iptables-restore.
- * Given the sync itself, the rules it already rendered in save form are used
+ * Given the sync itself, the rules it already has in save form are used
  * (SyncResult.saveChains) instead of re-parsing its restore input.
  */
 export function iptablesSaveView(restoreInput: string | SyncResult): string {
   if (typeof restoreInput !== 'string') {
     if (restoreInput.saveChains !== undefined) return renderSaveView(restoreInput.saveChains);
+    if (restoreInput.restoreInput === '')
+      throw new Error('iptablesSaveView: the sync rendered neither form (see SyncOptions.output)');
     restoreInput = restoreInput.restoreInput;
   }
   const restored = parseIptablesDump(restoreInput);
   const tables: SaveTables = {};
   for (const tableName of tableNames) {
     const source = restored.find((t) => t.name === tableName);
-    const chains = new Map<string, string[]>();
-    for (const c of source?.chains ?? [])
-      if (!c.deleted)
-        chains.set(
-          c.name,
-          c.rules.map((r) => saveRule(r.raw)),
-        );
-    tables[tableName] = chains;
+    const chains = new Map<string, LineBuffer>();
+    for (const c of source?.chains ?? []) {
+      if (c.deleted) continue;
+      const rules = new LineBuffer();
+      for (const r of c.rules) rules.push(saveRule(r.raw));
+      chains.set(c.name, rules);
+    }
+    tables[tableName] = { chains, portChains: new ChainTexts(), deleted: new Set() };
   }
   return renderSaveView(tables);
 }
 
 const tableNames = ['filter', 'nat'] as const;
 
-type SaveTables = Partial<Record<(typeof tableNames)[number], ReadonlyMap<string, readonly string[]>>>;
+type SaveTables = Partial<Record<(typeof tableNames)[number], SavedTable>>;
 
 /** Built-in chains' rules per table (kube-proxy's and kubelet's jumps), in save form. */
 const builtinSaveRules = new Map<string, Map<string, string[]>>();
@@ -176,34 +180,48 @@ function builtinRulesOf(tableName: string): Map<string, string[]> {
   return rules;
 }
 
-/** `tables`: per table, user chain → its rules already in save form (left unchanged). */
+/** The tables' user chains (with the canary and jump-target chains) in name order, then their rules. */
 function renderSaveView(tables: SaveTables): string {
   const out: string[] = [];
   for (const tableName of tableNames) {
-    const chains = tables[tableName] ?? new Map<string, readonly string[]>();
-    const names = [...chains.keys()];
-    const added = new Set<string>();
-    const ensure = (name: string) => {
-      if (!chains.has(name) && !added.has(name)) {
-        added.add(name);
-        names.push(name);
-      }
+    const table = tables[tableName];
+    const shared = [...(table?.chains ?? [])];
+    const portChains = table?.portChains;
+    const portNames = portChains?.names ?? [];
+    // Index i names shared[i], then portNames[i - shared.length], then a chain without rules.
+    const names = shared.map(([name]) => name).concat(portNames);
+    for (const c of canaryChains) names.push(c);
+    for (const j of iptablesJumpChains) if (j.table === tableName) names.push(j.dst);
+    for (const j of kubeletJumpChains) if (j.table === tableName) names.push(j.dst);
+    // Stable: a name listed twice (a chain two ports wrote, or a jump target the sync also
+    // declared) comes out as adjacent entries, in the order above; it is declared once.
+    const order = sortedOrder(names);
+    const deleted = table?.deleted ?? new Set<string>();
+    const listed = (k: number): boolean => {
+      const name = names[order[k] ?? 0] ?? '';
+      return !(k > 0 && names[order[k - 1] ?? 0] === name) && !(deleted.size > 0 && deleted.has(name));
     };
-    for (const c of canaryChains) ensure(c);
-    for (const j of iptablesJumpChains) if (j.table === tableName) ensure(j.dst);
-    for (const j of kubeletJumpChains) if (j.table === tableName) ensure(j.dst);
-    // Default sort is UTF-16 code unit order, the same as comparing with < (names are unique).
-    names.sort();
     const builtins = builtinChains[tableName] ?? [];
     const builtinRules = builtinRulesOf(tableName);
     out.push(`*${tableName}`);
     for (const b of builtins) out.push(`:${b} ACCEPT [0:0]`);
-    for (const c of names) out.push(`:${c} - [0:0]`);
+    const declarations = new LineBuffer();
+    for (let k = 0; k < order.length; k++)
+      if (listed(k)) declarations.push(`:${names[order[k] ?? 0] ?? ''} - [0:0]`);
+    declarations.appendTo(out);
     for (const b of builtins) for (const r of builtinRules.get(b) ?? []) out.push(r);
-    for (const c of names) for (const r of chains.get(c) ?? []) out.push(r);
+    for (const i of order) {
+      if (deleted.size > 0 && deleted.has(names[i] ?? '')) continue;
+      if (i < shared.length) shared[i]?.[1].appendTo(out);
+      else if (portChains !== undefined && i < shared.length + portNames.length) {
+        const text = portChains.text(i - shared.length);
+        if (text !== '') out.push(text);
+      }
+    }
     out.push('COMMIT');
   }
-  return out.join('\n') + '\n';
+  out.push('');
+  return out.join('\n');
 }
 
 /** Chains of a parsed dump that kube-proxy owns or that name a Service (for diffs against a node). */
