@@ -330,7 +330,9 @@ async function main() {
       (r.stderr || '').trim(),
     );
     const back = topo.exec(ns, ipt.save, []).stdout;
-    // Comments dropped; tables in name order (iptables-legacy-save prints nat before filter).
+    // Comments dropped; tables in name order (iptables-legacy-save prints nat before filter);
+    // chain packet counters zeroed: they count traffic, not rules (a stray packet reaching a
+    // node's PREROUTING between restore and save turned `[0:0]` into `[1:40]` once in CI).
     const strip = (t) =>
       t
         .split(/^(?=\*)/m)
@@ -338,6 +340,7 @@ async function main() {
           block
             .split('\n')
             .filter((l) => l && !l.startsWith('#'))
+            .map((l) => l.replace(/^(:\S+ \S+) \[\d+:\d+\]$/, '$1 [0:0]'))
             .join('\n'),
         )
         .filter(Boolean)
