@@ -10,6 +10,7 @@ const tests = process.argv.includes('--tests');
 // The extension bundles note when their evaluation began, so activation can log the time
 // from loading the bundle to the end of activate() (read by the E2E run and the bench).
 const loadClock = 'var __kubepathLoadStart = performance.now();';
+const loadEnd = 'var __kubepathLoadEnd = performance.now();';
 
 /** @type {import('esbuild').BuildOptions[]} */
 const bundles = [
@@ -29,6 +30,7 @@ const bundles = [
     target: 'node20',
     external: ['vscode'],
     banner: { js: loadClock },
+    footer: { js: loadEnd },
   },
   {
     entryPoints: ['src/extension/browserMain.ts'],
@@ -38,6 +40,7 @@ const bundles = [
     target: 'es2022',
     external: ['vscode'],
     banner: { js: loadClock },
+    footer: { js: loadEnd },
   },
   {
     entryPoints: ['webview/main.ts'],

@@ -123,6 +123,9 @@ async function buildExtensionBundles() {
     external: ['vscode'],
     absWorkingDir: REPO,
   };
+  // As esbuild.js: the extension bundles stamp when their evaluation began (activation time).
+  const loadClock = { js: 'var __kubepathLoadStart = performance.now();' };
+  const loadEnd = { js: 'var __kubepathLoadEnd = performance.now();' };
   const builds = [
     {
       entryPoints: ['src/extension/main.ts'],
@@ -130,6 +133,8 @@ async function buildExtensionBundles() {
       platform: 'node',
       format: 'cjs',
       target: 'node20',
+      banner: loadClock,
+      footer: loadEnd,
     },
     {
       entryPoints: ['src/extension/browserMain.ts'],
@@ -137,6 +142,8 @@ async function buildExtensionBundles() {
       platform: 'browser',
       format: 'cjs',
       target: 'es2022',
+      banner: loadClock,
+      footer: loadEnd,
     },
     {
       entryPoints: ['webview/main.ts'],

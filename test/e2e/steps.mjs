@@ -98,12 +98,16 @@ export const steps = [
     async run({ page, dirs }) {
       await openFile(page, 'e2e-smoke/not-kubernetes.yaml');
       await page.locator('#status\\.editor\\.mode', { hasText: 'YAML' }).waitFor();
-      const { text } = await waitForLog(dirs, KUBEPATH_LOG, /kubepath activated/);
+      const { text, match } = await waitForLog(
+        dirs,
+        KUBEPATH_LOG,
+        /kubepath activated in ([\d.]+) ms \(([^)]*)\)/,
+      );
       const hasProfile = workspaceHas(dirs, 'kubepath.cluster.yaml');
       if (!hasProfile && /workspace analysis started/.test(text)) {
         throw new Error('ordinary YAML woke the workspace analysis');
       }
-      return 'activated; ordinary YAML did not start analysis';
+      return `activated in ${match[1]} ms (${match[2]}); ordinary YAML did not start analysis`;
     },
   },
   {
