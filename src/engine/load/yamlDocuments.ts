@@ -9,8 +9,10 @@ import {
   LineCounter,
   parseAllDocuments,
   visit,
+  YAMLMap,
+  YAMLSeq,
 } from 'yaml';
-import type { Document, Node as YamlNode } from 'yaml';
+import type { Document, Pair, Node as YamlNode } from 'yaml';
 import type { Diagnostic, LoadedFile, LoadedObject, SourceRange } from '../model';
 import { formatFieldPath } from '../model';
 import { findExcessiveNesting } from './nesting';
@@ -157,6 +159,10 @@ export function loadYamlFile(
   }
   const hasAnchors = parsedText.includes('&');
   documents.forEach((doc, docIndex) => {
+    const collect = (value: Record<string, unknown>, root: YamlNode): void => {
+      // The objects keep the range tree, not the YAML nodes.
+      collectObjects(value, new RangeTree(root), 0, file, docIndex, toRange, result.objects);
+    };
     const error = doc.errors[0];
     if (error) {
       // One finding per broken document: later errors are usually echoes of the first.
@@ -168,7 +174,15 @@ export function loadYamlFile(
       });
       return;
     }
-    const badKey = findKeyProblem(doc.contents, doc);
+    // Plain documents (no anchors, no merge keys, scalar keys): one walk checks the keys and
+    // builds the value; anything else goes through yaml's own toJS after the checks.
+    const plain = hasAnchors || hasMergeKeys(doc) ? null : plainValue(doc.contents);
+    if (plain && 'value' in plain) {
+      if (!isPlainObject(plain.value) || !doc.contents) return;
+      collect(plain.value, doc.contents);
+      return;
+    }
+    const badKey = plain?.problem ?? findKeyProblem(doc.contents, doc);
     if (badKey) {
       result.diagnostics.push({
         range: toRange(badKey.at, badKey.end),
@@ -202,10 +216,81 @@ export function loadYamlFile(
       return;
     }
     if (!isPlainObject(value) || !doc.contents) return;
-    collectObjects(value, doc.contents, file, docIndex, toRange, result.objects);
+    collect(value, doc.contents);
   });
   return result;
 }
+
+const MERGE_TAG = 'tag:yaml.org,2002:merge';
+
+function hasMergeKeys(doc: Document.Parsed): boolean {
+  return doc.schema.tags.some((tag) => tag.tag === MERGE_TAG && tag.default === true);
+}
+
+/**
+ * What `findKeyProblem` then `doc.toJS()` give for a document without anchors or merge
+ * keys, in one walk: the value, or the first key problem. null (use those two) when the
+ * document has anything else: a key that is not a scalar, a tagged collection.
+ */
+export function plainValue(node: unknown): { value: unknown } | { problem: KeyProblem } | null {
+  let problem: KeyProblem | null = null;
+  const convert = (n: unknown): unknown => {
+    if (n === null || n === undefined) return n;
+    if (isScalar(n)) return n.value;
+    if (isMap(n)) {
+      if (n.tag || n.constructor !== YAMLMap) throw BAIL;
+      const out: Record<string, unknown> = {};
+      const items = n.items;
+      for (let i = 0; i < items.length; i++) {
+        const pair = items[i] as Pair;
+        const keyNode = pair.key;
+        if (!isScalar(keyNode)) throw BAIL;
+        const key: unknown = keyNode.value;
+        if (key !== null && typeof key !== 'string' && typeof key !== 'number' && typeof key !== 'boolean') {
+          throw BAIL;
+        }
+        const name = key === null ? '' : String(key);
+        if (Object.prototype.hasOwnProperty.call(out, name)) {
+          // Same text; a duplicate when the values are equal too (1 and '1' are not).
+          for (let k = 0; k < i; k++) {
+            const earlier: unknown = (items[k] as Pair).key;
+            if (!isScalar(earlier) || !keyNode.range) continue;
+            // SameValueZero, as the Set of findKeyProblem compares (two `.nan` keys are equal).
+            const value: unknown = earlier.value;
+            if (value === key || (key !== key && value !== value)) {
+              problem = {
+                at: keyNode.range[0],
+                end: keyNode.range[0] + 1,
+                message: 'YAML syntax error: Map keys must be unique',
+              };
+              throw BAIL;
+            }
+          }
+        }
+        const value = convert(pair.value);
+        if (name in out) {
+          Object.defineProperty(out, name, { value, writable: true, enumerable: true, configurable: true });
+        } else out[name] = value;
+      }
+      return out;
+    }
+    if (isSeq(n)) {
+      if (n.tag || n.constructor !== YAMLSeq) throw BAIL;
+      const out: unknown[] = [];
+      for (const item of n.items) out.push(convert(item));
+      return out;
+    }
+    throw BAIL;
+  };
+  try {
+    return { value: convert(node) };
+  } catch (err) {
+    if (err !== BAIL) throw err;
+    return problem ? { problem } : null;
+  }
+}
+
+const BAIL = new Error('not a plain document');
 
 /**
  * An alias inside the node its anchor names (`a: &x {b: [*x]}`): the value would contain
@@ -242,7 +327,7 @@ interface KeyProblem {
  * rejects both; yaml's toJS spent seconds stringifying deep collection keys (fuzzing).
  * One Set per mapping: linear, about as cheap as toJS.
  */
-function findKeyProblem(node: unknown, doc: Document.Parsed): KeyProblem | null {
+export function findKeyProblem(node: unknown, doc: Document.Parsed): KeyProblem | null {
   if (isMap(node)) {
     const seen = new Set<unknown>();
     for (const pair of node.items) {
@@ -277,7 +362,8 @@ function findKeyProblem(node: unknown, doc: Document.Parsed): KeyProblem | null 
 
 function collectObjects(
   value: Record<string, unknown>,
-  node: YamlNode,
+  tree: RangeTree,
+  node: number,
   file: string,
   docIndex: number,
   toRange: (start: number, end: number) => SourceRange,
@@ -287,17 +373,18 @@ function collectObjects(
   const kind = value['kind'];
   if (typeof apiVersion !== 'string' || typeof kind !== 'string') return;
   if (kind.endsWith('List') && Array.isArray(value['items'])) {
-    const itemsNode = childNode(node, 'items');
+    const itemsNode = tree.childByKey(node, 'items');
+    const [from, to] = itemsNode >= 0 && tree.kind(itemsNode) === SEQ ? tree.entriesOf(itemsNode) : [0, 0];
     value['items'].forEach((item, i) => {
-      const itemNode = itemsNode && isSeq(itemsNode) ? itemsNode.items[i] : undefined;
-      if (isPlainObject(item) && itemNode && isYamlNode(itemNode)) {
-        collectObjects(item, itemNode, file, docIndex, toRange, out);
+      const itemNode = from + i < to ? tree.child(from + i) : -1;
+      if (isPlainObject(item) && itemNode >= 0) {
+        collectObjects(item, tree, itemNode, file, docIndex, toRange, out);
       }
     });
     return;
   }
   // Most objects are asked for a handful of ranges (or none): resolve each path on demand.
-  const fieldRanges = new FieldRangeIndex(node, toRange);
+  const fieldRanges = new FieldRangeIndex(tree, node, toRange);
   const metadata = isPlainObject(value['metadata']) ? value['metadata'] : {};
   const name = typeof metadata['name'] === 'string' ? metadata['name'] : '';
   const namespace = CLUSTER_SCOPED.has(kind)
@@ -313,7 +400,7 @@ function collectObjects(
     raw: value,
     file,
     docIndex,
-    range: toRange(node.range?.[0] ?? 0, node.range?.[1] ?? 0),
+    range: toRange(tree.range(node)?.[0] ?? 0, tree.range(node)?.[1] ?? 0),
     ranges: new FieldRangeMap(fieldRanges, 'value'),
     keyRanges: new FieldRangeMap(fieldRanges, 'key'),
   });
@@ -330,19 +417,154 @@ export function appendFieldPathKey(path: string, key: string): string {
 type ToRange = (start: number, end: number) => SourceRange;
 
 /**
- * The value and key ranges of one object, by field path, computed from the YAML
- * nodes on demand. A lookup walks only the branch whose formatted path is a prefix
+ * What field ranges need of a document's YAML nodes, flat, so the nodes themselves (many
+ * small objects per line of YAML) need not be kept for the life of the analysis: per
+ * node its kind and [start, end) offsets, per map pair (with a string or number key) the
+ * key's text and offsets and the value's node, per sequence item its node. Nodes are
+ * numbered in document order; -1 is "no node" (a key without value, an item that is not
+ * a node). Lookups walk it exactly as they walked the nodes.
+ */
+export class RangeTree {
+  /** Per node: kind, start, end (-1: no range), first entry, entry count. */
+  private readonly nodes: Int32Array;
+  /** Per entry: key start, key end (-1: none), value node, 1 when the key is a string. */
+  private readonly entries: Int32Array;
+  /** Per entry: the key as a path segment (String of the key); null for sequence items. */
+  private readonly keys: (string | null)[];
+  /** Per entry: 0 unknown, 1 identifier, 2 not (filled on demand). */
+  private identifiers: Int8Array | null = null;
+
+  constructor(root: unknown) {
+    const nodes: number[] = [];
+    const entries: number[] = [];
+    const keys: (string | null)[] = [];
+    const add = (node: unknown): number => {
+      if (!isYamlNode(node)) return -1;
+      const index = nodes.length / NODE_FIELDS;
+      const range = node.range;
+      const first = keys.length;
+      if (isMap(node)) {
+        nodes.push(MAP, range ? range[0] : -1, range ? range[1] : -1, first, 0);
+        // This node's entries first (consecutive), then its children (numbered after it).
+        const items = node.items;
+        for (let i = 0; i < items.length; i++) {
+          const pair = items[i];
+          if (!isPair(pair) || !isScalar(pair.key)) continue;
+          const key: unknown = pair.key.value;
+          if (typeof key !== 'string' && typeof key !== 'number') continue;
+          const keyRange = pair.key.range;
+          keys.push(String(key));
+          entries.push(
+            keyRange ? keyRange[0] : -1,
+            keyRange ? keyRange[1] : -1,
+            -1,
+            typeof key === 'string' ? 1 : 0,
+          );
+        }
+        const count = keys.length - first;
+        nodes[index * NODE_FIELDS + 4] = count;
+        let e = first;
+        for (let i = 0; i < items.length; i++) {
+          const pair = items[i];
+          if (!isPair(pair) || !isScalar(pair.key)) continue;
+          const key: unknown = pair.key.value;
+          if (typeof key !== 'string' && typeof key !== 'number') continue;
+          entries[e * ENTRY_FIELDS + 2] = add(pair.value);
+          e++;
+        }
+      } else if (isSeq(node)) {
+        const items = node.items;
+        nodes.push(SEQ, range ? range[0] : -1, range ? range[1] : -1, first, items.length);
+        for (let i = 0; i < items.length; i++) {
+          keys.push(null);
+          entries.push(-1, -1, -1, 0);
+        }
+        for (let i = 0; i < items.length; i++) entries[(first + i) * ENTRY_FIELDS + 2] = add(items[i]);
+      } else {
+        nodes.push(LEAF, range ? range[0] : -1, range ? range[1] : -1, first, 0);
+      }
+      return index;
+    };
+    add(root);
+    this.nodes = Int32Array.from(nodes);
+    this.entries = Int32Array.from(entries);
+    this.keys = keys;
+  }
+
+  kind(node: number): number {
+    return this.nodes[node * NODE_FIELDS] as number;
+  }
+
+  /** [start, end) of a node, or null when it has no range. */
+  range(node: number): [number, number] | null {
+    const start = this.nodes[node * NODE_FIELDS + 1] as number;
+    return start < 0 ? null : [start, this.nodes[node * NODE_FIELDS + 2] as number];
+  }
+
+  /** Entries of a node: [first, first + count). */
+  entriesOf(node: number): [number, number] {
+    const first = this.nodes[node * NODE_FIELDS + 3] as number;
+    return [first, first + (this.nodes[node * NODE_FIELDS + 4] as number)];
+  }
+
+  key(entry: number): string | null {
+    return this.keys[entry] ?? null;
+  }
+
+  /** Whether a map key is written bare in a field path (`a.key`), not quoted (`a['k.y']`); cached. */
+  isIdentifier(entry: number): boolean {
+    this.identifiers ??= new Int8Array(this.keys.length);
+    let known = this.identifiers[entry] as number;
+    if (known === 0) {
+      known = IDENTIFIER.test(this.keys[entry] ?? '') ? 1 : 2;
+      this.identifiers[entry] = known;
+    }
+    return known === 1;
+  }
+
+  keyRange(entry: number): [number, number] | null {
+    const start = this.entries[entry * ENTRY_FIELDS] as number;
+    return start < 0 ? null : [start, this.entries[entry * ENTRY_FIELDS + 1] as number];
+  }
+
+  child(entry: number): number {
+    return this.entries[entry * ENTRY_FIELDS + 2] as number;
+  }
+
+  /** The value node of the first pair keyed `key` (a string, not a number) whose value is a node, or -1. */
+  childByKey(node: number, key: string): number {
+    if (this.kind(node) !== MAP) return -1;
+    const [from, to] = this.entriesOf(node);
+    for (let e = from; e < to; e++) {
+      if (this.keys[e] === key && this.entries[e * ENTRY_FIELDS + 3] === 1 && this.child(e) >= 0) {
+        return this.child(e);
+      }
+    }
+    return -1;
+  }
+}
+
+const NODE_FIELDS = 5;
+const ENTRY_FIELDS = 4;
+const LEAF = 0;
+const MAP = 1;
+const SEQ = 2;
+
+/**
+ * The value and key ranges of one object, by field path, computed from its document's
+ * range tree on demand. A lookup walks only the branch whose formatted path is a prefix
  * of the one asked for, visiting nodes in the order `indexRanges` does, so it finds
  * what the eagerly built maps would hold (the last definition of a path wins).
  * Iterating builds the full maps once.
  */
 class FieldRangeIndex {
   private full: { values: Map<string, SourceRange>; keys: Map<string, SourceRange> } | null = null;
-  private readonly valueCache = new Map<string, SourceRange | null>();
-  private readonly keyCache = new Map<string, SourceRange | null>();
+  private valueCache: Map<string, SourceRange | null> | null = null;
+  private keyCache: Map<string, SourceRange | null> | null = null;
 
   constructor(
-    private readonly root: YamlNode,
+    private readonly tree: RangeTree,
+    private readonly root: number,
     private readonly toRange: ToRange,
   ) {}
 
@@ -350,7 +572,7 @@ class FieldRangeIndex {
     if (!this.full) {
       const values = new Map<string, SourceRange>();
       const keys = new Map<string, SourceRange>();
-      indexRanges(this.root, [], this.toRange, values, keys);
+      indexRanges(this.tree, this.root, [], this.toRange, values, keys);
       this.full = { values, keys };
     }
     return this.full;
@@ -358,6 +580,7 @@ class FieldRangeIndex {
 
   value(target: string): SourceRange | undefined {
     if (this.full) return this.full.values.get(target);
+    this.valueCache ??= new Map();
     let cached = this.valueCache.get(target);
     if (cached === undefined) {
       cached = this.find(target, false);
@@ -368,6 +591,7 @@ class FieldRangeIndex {
 
   key(target: string): SourceRange | undefined {
     if (this.full) return this.full.keys.get(target);
+    this.keyCache ??= new Map();
     let cached = this.keyCache.get(target);
     if (cached === undefined) {
       cached = this.find(target, true);
@@ -377,30 +601,48 @@ class FieldRangeIndex {
   }
 
   private find(target: string, wantKey: boolean): SourceRange | null {
+    const tree = this.tree;
     let found: [number, number] | null = null;
-    const visit = (node: unknown, path: string): void => {
-      if (!isYamlNode(node)) return;
-      if (!wantKey && path === target && node.range) found = [node.range[0], node.range[1]];
+    // Visits the entries whose path is a prefix of the target, as building each child's
+    // path and testing `target.startsWith` would, without building the others' paths.
+    const visit = (node: number, path: string): void => {
+      if (node < 0) return;
+      if (!wantKey && path === target) found = tree.range(node) ?? found;
       // Every path below this node is longer than this node's own.
       if (path.length >= target.length) return;
-      if (isMap(node)) {
-        for (const pair of node.items) {
-          if (!isPair(pair)) continue;
-          const key = isScalar(pair.key) ? pair.key.value : undefined;
-          if (typeof key !== 'string' && typeof key !== 'number') continue;
-          const child = appendFieldPathKey(path, String(key));
-          if (!target.startsWith(child)) continue;
-          if (child === target && isScalar(pair.key) && pair.key.range) {
-            // `key:` with nothing after it: the value range is the key's.
-            if (wantKey || pair.value === null) found = [pair.key.range[0], pair.key.range[1]];
+      const kind = tree.kind(node);
+      const [from, to] = tree.entriesOf(node);
+      const at = path.length;
+      const next = target.charCodeAt(at);
+      if (kind === MAP) {
+        for (let e = from; e < to; e++) {
+          const key = tree.key(e) as string;
+          let child: string | null = null;
+          if (tree.isIdentifier(e)) {
+            if (at === 0) {
+              if (target.startsWith(key)) child = key;
+            } else if (next === DOT && target.startsWith(key, at + 1)) {
+              child = `${path}.${key}`;
+            }
+          } else if (next === OPEN_BRACKET) {
+            const quoted = appendFieldPathKey(path, key);
+            if (target.startsWith(quoted)) child = quoted;
           }
-          visit(pair.value, child);
+          if (child === null) continue;
+          const keyRange = tree.keyRange(e);
+          if (child === target && keyRange) {
+            // `key:` with nothing after it: the value range is the key's.
+            if (wantKey || tree.child(e) < 0) found = keyRange;
+          }
+          visit(tree.child(e), child);
         }
-      } else if (isSeq(node)) {
-        node.items.forEach((item, i) => {
-          const child = `${path}[${i}]`;
-          if (target.startsWith(child)) visit(item, child);
-        });
+      } else if (kind === SEQ && next === OPEN_BRACKET) {
+        // Only `[i]` with i written as `${i}` (no sign, no leading zero) is an item's path.
+        const close = target.indexOf(']', at);
+        const digits = close < 0 ? '' : target.slice(at + 1, close);
+        const i = /^\d+$/.test(digits) ? Number(digits) : -1;
+        if (i >= 0 && String(i) === digits && from + i < to)
+          visit(tree.child(from + i), target.slice(0, close + 1));
       }
     };
     visit(this.root, '');
@@ -409,33 +651,38 @@ class FieldRangeIndex {
   }
 }
 
-/** Where a FieldRangeMap resolves paths until it is iterated (kept off the instance: plain data to deepEqual). */
-const lazyState = new WeakMap<FieldRangeMap, { index: FieldRangeIndex; kind: 'value' | 'key' }>();
+const DOT = 46;
+const OPEN_BRACKET = 91;
 
 /**
  * A Map (values or keys) over a FieldRangeIndex: `get`/`has` resolve one path; size
- * and iteration fill the map once, after which it is an ordinary Map.
+ * and iteration fill the map once, after which it is an ordinary Map. The index is a
+ * private field (not a property: deepEqual sees plain map data).
  */
 class FieldRangeMap extends Map<string, SourceRange> {
+  #index: FieldRangeIndex | null;
+  readonly #kind: 'value' | 'key';
+
   constructor(index: FieldRangeIndex, kind: 'value' | 'key') {
     super();
-    lazyState.set(this, { index, kind });
+    this.#index = index;
+    this.#kind = kind;
   }
 
   private fill(): this {
-    const state = lazyState.get(this);
-    if (state) {
-      lazyState.delete(this);
-      const maps = state.index.maps();
-      for (const [path, range] of state.kind === 'value' ? maps.values : maps.keys) super.set(path, range);
+    const index = this.#index;
+    if (index) {
+      this.#index = null;
+      const maps = index.maps();
+      for (const [path, range] of this.#kind === 'value' ? maps.values : maps.keys) super.set(path, range);
     }
     return this;
   }
 
   override get(path: string): SourceRange | undefined {
-    const state = lazyState.get(this);
-    if (!state) return super.get(path);
-    return state.kind === 'value' ? state.index.value(path) : state.index.key(path);
+    const index = this.#index;
+    if (!index) return super.get(path);
+    return this.#kind === 'value' ? index.value(path) : index.key(path);
   }
 
   override has(path: string): boolean {
@@ -443,7 +690,7 @@ class FieldRangeMap extends Map<string, SourceRange> {
   }
 
   override get size(): number {
-    return lazyState.has(this) ? this.fill().size : super.size;
+    return this.#index ? this.fill().size : super.size;
   }
 
   override forEach(
@@ -489,43 +736,34 @@ class FieldRangeMap extends Map<string, SourceRange> {
 }
 
 function indexRanges(
-  node: unknown,
+  tree: RangeTree,
+  node: number,
   path: (string | number)[],
   toRange: (start: number, end: number) => SourceRange,
   ranges: Map<string, SourceRange>,
   keyRanges: Map<string, SourceRange>,
 ): void {
-  if (!isYamlNode(node)) return;
-  if (node.range) ranges.set(formatFieldPath(path), toRange(node.range[0], node.range[1]));
-  if (isMap(node)) {
-    for (const pair of node.items) {
-      if (!isPair(pair)) continue;
-      const key = isScalar(pair.key) ? pair.key.value : undefined;
-      if (typeof key !== 'string' && typeof key !== 'number') continue;
-      const childPath = [...path, String(key)];
-      if (isScalar(pair.key) && pair.key.range) {
-        keyRanges.set(formatFieldPath(childPath), toRange(pair.key.range[0], pair.key.range[1]));
-      }
-      if (pair.value === null && isScalar(pair.key) && pair.key.range) {
+  if (node < 0) return;
+  const range = tree.range(node);
+  if (range) ranges.set(formatFieldPath(path), toRange(range[0], range[1]));
+  const [from, to] = tree.entriesOf(node);
+  const kind = tree.kind(node);
+  if (kind === MAP) {
+    for (let e = from; e < to; e++) {
+      const childPath = [...path, tree.key(e) as string];
+      const keyRange = tree.keyRange(e);
+      if (keyRange) keyRanges.set(formatFieldPath(childPath), toRange(keyRange[0], keyRange[1]));
+      if (tree.child(e) < 0 && keyRange) {
         // `key:` with nothing after it: point at the key.
-        ranges.set(formatFieldPath(childPath), toRange(pair.key.range[0], pair.key.range[1]));
+        ranges.set(formatFieldPath(childPath), toRange(keyRange[0], keyRange[1]));
       }
-      indexRanges(pair.value, childPath, toRange, ranges, keyRanges);
+      indexRanges(tree, tree.child(e), childPath, toRange, ranges, keyRanges);
     }
-  } else if (isSeq(node)) {
-    node.items.forEach((item, i) => indexRanges(item, [...path, i], toRange, ranges, keyRanges));
-  } else if (isAlias(node)) {
-    // Aliases keep the range of the `*ref` token; the value lives at the anchor.
+  } else if (kind === SEQ) {
+    for (let e = from; e < to; e++)
+      indexRanges(tree, tree.child(e), [...path, e - from], toRange, ranges, keyRanges);
   }
-}
-
-function childNode(node: YamlNode, key: string): YamlNode | undefined {
-  if (!isMap(node)) return undefined;
-  for (const pair of node.items) {
-    if (isPair(pair) && isScalar(pair.key) && pair.key.value === key && isYamlNode(pair.value))
-      return pair.value;
-  }
-  return undefined;
+  // Aliases keep the range of the `*ref` token; the value lives at the anchor.
 }
 
 function isYamlNode(value: unknown): value is YamlNode {
