@@ -14,6 +14,7 @@ import type { Pod } from '../../src/engine/model';
 import { PodLabelIndex, selectedPods } from '../../src/engine/reconcile/endpointSlices';
 import { byteLength } from '../../src/engine/reconcile/apiserver/apimachineryValidation';
 import { editOneLine, generateWorkspace } from '../../bench/generate';
+import { canonicalJson, canonicalJsonHash, fnv32a } from '../../src/engine/util/hash';
 
 /** Everything in an Analysis, field ranges included, as text. */
 function snapshot(analysis: Analysis): string {
@@ -428,5 +429,23 @@ void test('on a generated workspace, the incremental analyzer equals analyzeWork
       }
     }),
     { numRuns: 40, seed: 9 },
+  );
+});
+
+void test('canonicalJsonHash hashes what canonicalJson writes', () => {
+  const text = fc.string({ unit: 'binary', maxLength: 6 });
+  const value = fc.letrec<{ node: unknown }>((tie) => ({
+    node: fc.oneof(
+      { depthSize: 'small', withCrossShrink: true },
+      fc.oneof(text, fc.double(), fc.integer(), fc.boolean(), fc.constant(null), fc.constant(undefined)),
+      fc.array(tie('node'), { maxLength: 4 }),
+      fc.dictionary(text, tie('node'), { maxKeys: 4 }),
+    ),
+  }));
+  fc.assert(
+    fc.property(value.node, (v) => {
+      assert.equal(canonicalJsonHash(v), fnv32a(canonicalJson(v)));
+    }),
+    { numRuns: 2000, seed: 9 },
   );
 });

@@ -249,15 +249,17 @@ function checkTargetPorts(f: ServiceFacts, selected: readonly Pod[]): Diagnostic
   const out: Diagnostic[] = [];
   const { service, object } = f;
   service.ports.forEach((sp, i) => {
-    const path = ['spec', 'ports', i, 'targetPort'];
-    const range = object.ranges.has(`spec.ports[${i}].targetPort`)
-      ? rangeAt(object, path)
-      : rangeAt(object, ['spec', 'ports', i]);
+    // Resolved only for a finding (a range lookup walks the YAML of the Service).
+    const rangeOf = (): SourceRange =>
+      object.ranges.has(`spec.ports[${i}].targetPort`)
+        ? rangeAt(object, ['spec', 'ports', i, 'targetPort'])
+        : rangeAt(object, ['spec', 'ports', i]);
     const declared = selected.flatMap((p) =>
       p.containers.flatMap((c) => c.ports.filter((cp) => cp.protocol === sp.protocol)),
     );
     if (typeof sp.targetPort === 'number') {
       if (declared.length === 0 || declared.some((cp) => cp.containerPort === sp.targetPort)) return;
+      const range = rangeOf();
       const choices = uniqueBy(declared, (cp) => String(cp.containerPort));
       out.push({
         range,
@@ -277,6 +279,7 @@ function checkTargetPorts(f: ServiceFacts, selected: readonly Pod[]): Diagnostic
     }
     const unresolved = selected.filter((p) => findPort(p, sp) === null);
     if (unresolved.length === 0) return;
+    const range = rangeOf();
     const named = uniqueBy(
       declared.filter((cp) => cp.name !== ''),
       (cp) => cp.name,

@@ -77,10 +77,29 @@ export function reconcile(
 ): ReconcileResult {
   let reconciler = cache?.reconciler;
   if (!reconciler || reconciler.profile !== profile) {
-    reconciler = new Reconciler(profile);
+    reconciler = new Reconciler(profile, cache !== undefined);
     if (cache) cache.reconciler = reconciler;
   }
   return reconciler.run(objects);
+}
+
+/** A WeakMap that remembers nothing: a one-shot run has no later run to reuse its work. */
+class Forgetful<K extends object, V> extends WeakMap<K, V> {
+  override get(): V | undefined {
+    return undefined;
+  }
+
+  override set(): this {
+    return this;
+  }
+
+  override has(): boolean {
+    return false;
+  }
+}
+
+function cacheFor<K extends object, V>(keep: boolean): WeakMap<K, V> {
+  return keep ? new WeakMap<K, V>() : new Forgetful<K, V>();
 }
 
 /** A workload object and everything derived from it alone. */
@@ -165,7 +184,7 @@ export class Reconciler {
   private readonly families;
 
   private rawObjects: LoadedObject[] = [];
-  private readonly duplicateKeys = new WeakMap<LoadedObject, string>();
+  private readonly duplicateKeys: WeakMap<LoadedObject, string>;
   private readonly keyCounts = new Map<string, number>();
   private duplicatedKeys = 0;
   private objects: LoadedObject[] = [];
@@ -184,12 +203,9 @@ export class Reconciler {
   private admittedList: AdmittedService[] = [];
   private nodePortsAfterAllocation: NodePortAllocator | null = null;
   private portTrace: NodePortTrace | null = null;
-  private readonly admissionCache = new WeakMap<LoadedObject, { admission: Admission; signature: string }>();
-  private readonly lastResults = new WeakMap<Admission, AllocationResult>();
-  private readonly admittedCache = new WeakMap<
-    Admission,
-    { result: AllocationResult; admitted: AdmittedService }
-  >();
+  private readonly admissionCache: WeakMap<LoadedObject, { admission: Admission; signature: string }>;
+  private readonly lastResults: WeakMap<Admission, AllocationResult>;
+  private readonly admittedCache: WeakMap<Admission, { result: AllocationResult; admitted: AdmittedService }>;
 
   private workloadObjects: LoadedObject[] = [];
   private records: WorkloadRecord[] = [];
@@ -197,7 +213,7 @@ export class Reconciler {
   private recordFindings: number[] = [];
   private readonly podSegments = new Segments<Pod>();
   private readonly workloadSegments = new Segments<WorkloadState>();
-  private readonly workloadCache = new WeakMap<LoadedObject, WorkloadRecord>();
+  private readonly workloadCache: WeakMap<LoadedObject, WorkloadRecord>;
   private readonly ownerOf = new WeakMap<Placement, WorkloadRecord>();
   /** Per node name, one address book per node of that name (normally one). */
   private readonly addresses = new Map<string, NodeAddresses[]>();
@@ -208,7 +224,7 @@ export class Reconciler {
   private sorted: ServiceRecord[] = [];
   private sortedKeys: string[] = [];
   private sortedTies = false;
-  private readonly serviceCache = new WeakMap<AdmittedService, ServiceRecord>();
+  private readonly serviceCache: WeakMap<AdmittedService, ServiceRecord>;
   private readonly servicesByNamespace = new Map<string, Set<ServiceRecord>>();
   private readonly loadBalancerServices = new Set<ServiceRecord>();
   private readonly selectorlessServices = new Set<ServiceRecord>();
@@ -220,13 +236,26 @@ export class Reconciler {
   private readonly dnsSegments = new Segments<DnsRecord>();
   private readonly findingSegments = new Segments<Diagnostic>();
   private userSlices: EndpointSlice[] = NO_SLICES;
-  private readonly userSliceCache = new WeakMap<
+  private readonly userSliceCache: WeakMap<
     LoadedObject,
     { slice: EndpointSlice | null; diagnostics: Diagnostic[] }
-  >();
-  private readonly mirroredCache = new WeakMap<LoadedObject, EndpointSlice[]>();
+  >;
+  private readonly mirroredCache: WeakMap<LoadedObject, EndpointSlice[]>;
 
-  constructor(readonly profile: ClusterProfile) {
+  constructor(
+    readonly profile: ClusterProfile,
+    /** False for a one-shot run: nothing is kept for a later run. */
+    keep = true,
+  ) {
+    this.duplicateKeys = cacheFor(keep);
+    this.admissionCache = cacheFor(keep);
+    this.lastResults = cacheFor(keep);
+    this.admittedCache = cacheFor(keep);
+    this.workloadCache = cacheFor(keep);
+    this.serviceCache = cacheFor(keep);
+    this.userSliceCache = cacheFor(keep);
+    this.mirroredCache = cacheFor(keep);
+
     this.families = createAllocators(profile.serviceCIDR, profile.nodePortRange).families;
     const tieOrder = (a: Placement, b: Placement): number => {
       const ra = this.ownerOf.get(a) as WorkloadRecord;

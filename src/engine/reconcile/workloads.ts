@@ -4,7 +4,7 @@
 import type { Diagnostic, Labels, LoadedObject, Node } from '../model';
 import { formatFieldPath } from '../model';
 import { isPlainObject, rangeAt } from '../load';
-import { canonicalJson, fnv32a, generatedSuffix, safeEncodeString } from '../util/hash';
+import { canonicalJsonHash, generatedSuffix, safeEncodeString } from '../util/hash';
 import type { PodTemplateInfo } from './podTemplate';
 import { readPodTemplate, readStringMap } from './podTemplate';
 import { labelSelectorMatches, readLabelSelector } from './labels';
@@ -113,7 +113,7 @@ function planWorkload(
   const spec = isPlainObject(object.raw['spec']) ? object.raw['spec'] : {};
   const replicas = kind === 'DaemonSet' ? 0 : readReplicas(object, spec['replicas'], diagnostics);
   // The template hash is what makes pod names change on a rollout, as in a real cluster.
-  const templateHash = safeEncodeString(String(fnv32a(canonicalJson(spec['template'] ?? null))));
+  const templateHash = safeEncodeString(String(canonicalJsonHash(spec['template'] ?? null)));
   const makePod = (podName: string, labels: Labels, ordinal: number, nodeName: string): PlannedPod => ({
     namespace,
     name: podName,

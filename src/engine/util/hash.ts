@@ -47,3 +47,47 @@ export function canonicalJson(value: unknown): string {
   }
   return JSON.stringify(value) ?? 'null';
 }
+
+/**
+ * `fnv32a(canonicalJson(value))` without building the text: the pieces are hashed as they
+ * would be written (the pod-template hash of every workload, so this is on the hot path).
+ */
+export function canonicalJsonHash(value: unknown): number {
+  let hash = 0x811c9dc5;
+  const feed = (text: string): void => {
+    for (let i = 0; i < text.length; i++) {
+      let code = text.charCodeAt(i);
+      if (code > 0x7f) {
+        hash = Math.imul(hash ^ (code >>> 8), 0x01000193);
+        code &= 0xff;
+      }
+      hash = Math.imul(hash ^ code, 0x01000193);
+    }
+  };
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) {
+      feed('[');
+      for (let i = 0; i < v.length; i++) {
+        if (i > 0) feed(',');
+        walk(v[i]);
+      }
+      feed(']');
+    } else if (v !== null && typeof v === 'object') {
+      const record = v as Record<string, unknown>;
+      const keys = Object.keys(record).sort();
+      feed('{');
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i] as string;
+        if (i > 0) feed(',');
+        feed(JSON.stringify(k));
+        feed(':');
+        walk(record[k]);
+      }
+      feed('}');
+    } else {
+      feed(JSON.stringify(v) ?? 'null');
+    }
+  };
+  walk(value);
+  return hash >>> 0;
+}
