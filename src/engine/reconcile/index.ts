@@ -364,7 +364,7 @@ export class Reconciler {
 
   /** Two definitions of one object: like `kubectl apply`, the last one wins. Counts kept across runs. */
   private dropDuplicates(allObjects: readonly LoadedObject[], diagnostics: Diagnostic[]): LoadedObject[] {
-    const objects = [...allObjects];
+    const objects = allObjects.slice();
     const prev = this.rawObjects;
     const [prefix, suffix] = commonEnds(prev, objects);
     for (let i = prefix; i < prev.length - suffix; i++) this.count(prev[i] as LoadedObject, -1);

@@ -76,7 +76,20 @@ function clone(s: State): State {
 }
 
 function hop(walk: Walk, h: TraceHop): TraceHop {
-  return walk.node === undefined ? h : { ...h, node: walk.node };
+  if (walk.node !== undefined) h.node = walk.node;
+  return h;
+}
+
+/** `-A CHAIN text` of a rule, once per rule of a dump (traces of one dump share it). */
+const ruleTexts = new WeakMap<IptablesRule, string>();
+
+function ruleText(rule: IptablesRule): string {
+  let text = ruleTexts.get(rule);
+  if (text === undefined) {
+    text = `-A ${rule.chain} ${rule.text}`;
+    ruleTexts.set(rule, text);
+  }
+  return text;
 }
 
 function ruleHop(
@@ -93,7 +106,7 @@ function ruleHop(
     detail: rule.line > 0 ? detail : `${detail} (${EMULATED_NOTE})`,
     table,
     chain: rule.chain,
-    rule: `-A ${rule.chain} ${rule.text}`,
+    rule: ruleText(rule),
     source: rule.source,
   };
   if (rule.line > 0) h.line = rule.line;
