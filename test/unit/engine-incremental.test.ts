@@ -111,8 +111,21 @@ void test('createWorkspaceAnalyzer equals analyzeWorkspace after any sequence of
       check();
       assert.deepEqual(analyzer.paths(), [...files.keys()].sort());
     }),
-    { numRuns: 60, seed: 9 },
+    { numRuns: 200, seed: 9 },
   );
+});
+
+void test('a Service that comes back after its duplicate is deleted is the one analyzed (found by the property above)', () => {
+  const analyzer = createWorkspaceAnalyzer();
+  const text = service('web', 'web');
+  analyzer.setFile('a.yaml', text);
+  analyzer.analyze();
+  analyzer.setFile('c.yaml', text);
+  assert.equal(analyzer.analyze().services[0]?.source.file, 'c.yaml', 'the later definition wins');
+  analyzer.deleteFile('c.yaml');
+  const after = analyzer.analyze();
+  assert.equal(after.services[0]?.source.file, 'a.yaml');
+  assert.equal(snapshot(after), snapshot(analyzeWorkspace({ files: [{ path: 'a.yaml', text }] })));
 });
 
 void test('the incremental analyzer reuses unchanged files and returns the same result when nothing changed', () => {

@@ -307,10 +307,13 @@ export class Reconciler {
       this.serviceFindings(rec, run, changedNamespaces, order);
       rec.visited = run;
       if (sort.full) continue;
-      if (rec.state !== state) this.stateSegments.set(rec.position, [rec.state as ServiceState]);
-      if (rec.slices !== slices) this.sliceSegments.set(rec.position, rec.slices);
-      if (rec.dns !== dns) this.dnsSegments.set(rec.position, rec.dns);
-      if (rec.findings !== findings) this.findingSegments.set(rec.position, rec.findings);
+      // A record that took another's place writes its outputs even if they did not change
+      // (it may come back from an earlier run with outputs computed then).
+      const placed = sort.placed.has(rec);
+      if (placed || rec.state !== state) this.stateSegments.set(rec.position, [rec.state as ServiceState]);
+      if (placed || rec.slices !== slices) this.sliceSegments.set(rec.position, rec.slices);
+      if (placed || rec.dns !== dns) this.dnsSegments.set(rec.position, rec.dns);
+      if (placed || rec.findings !== findings) this.findingSegments.set(rec.position, rec.findings);
     }
     if (sort.full) {
       const owners = this.sortedOwners;
@@ -764,6 +767,8 @@ export class Reconciler {
    */
   private sortServices(admitted: AdmittedService[]): {
     visit: ServiceRecord[];
+    /** Records that took another's place in the list. */
+    placed: Set<ServiceRecord>;
     loadBalancers: boolean;
     full: boolean;
   } {
@@ -798,7 +803,7 @@ export class Reconciler {
             loadBalancers = true;
         }
         this.sorted = sorted;
-        return { visit, loadBalancers, full: false };
+        return { visit, placed: new Set(visit), loadBalancers, full: false };
       }
     }
     for (const rec of this.sorted) this.forget(rec);
@@ -808,7 +813,7 @@ export class Reconciler {
     this.sortedKeys = keyed.map((k) => k.key);
     this.sortedTies = this.sortedKeys.some((k, i) => i > 0 && this.sortedKeys[i - 1] === k);
     this.sorted.forEach((rec, i) => this.remember(rec, i));
-    return { visit: this.sorted, loadBalancers: true, full: true };
+    return { visit: this.sorted, placed: new Set(), loadBalancers: true, full: true };
   }
 
   private sortedPosition(key: string): number {
