@@ -12,6 +12,19 @@ const tests = process.argv.includes('--tests');
 const loadClock = 'var __kubepathLoadStart = performance.now();';
 const loadEnd = 'var __kubepathLoadEnd = performance.now();';
 
+// The desktop extension loads the engine on first use (src/extension/engine.ts): its
+// `require('./engineApi')` stays a require of the sibling file dist/engine.js, built below,
+// so activation evaluates only the extension's own code. The web bundle inlines the engine.
+/** @type {import('esbuild').Plugin} */
+const lazyEngine = {
+  name: 'lazy-engine',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/engineApi$/ }, (args) =>
+      args.kind === 'require-call' ? { path: './engine.js', external: true } : undefined,
+    );
+  },
+};
+
 /** @type {import('esbuild').BuildOptions[]} */
 const bundles = [
   {
@@ -31,6 +44,14 @@ const bundles = [
     external: ['vscode'],
     banner: { js: loadClock },
     footer: { js: loadEnd },
+    plugins: [lazyEngine],
+  },
+  {
+    entryPoints: ['src/extension/engineApi.ts'],
+    outfile: 'dist/engine.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
   },
   {
     entryPoints: ['src/extension/browserMain.ts'],
@@ -62,6 +83,9 @@ function listTs(dir) {
   return out;
 }
 
+/** All bundles (for the bundle tests) and those the .vsix ships (for the E2E harness). */
+module.exports = { bundles, extensionBundles: bundles.filter((b) => b.outfile !== 'dist/cli.js') };
+
 async function main() {
   if (tests) {
     fs.rmSync('out', { recursive: true, force: true });
@@ -92,7 +116,9 @@ async function main() {
   if (fs.existsSync('dist/cli.js')) fs.chmodSync('dist/cli.js', 0o755);
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

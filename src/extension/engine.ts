@@ -1,11 +1,22 @@
-import { createWorkspaceAnalyzer } from '../engine';
-import { traceRequest } from '../engine/trace/request';
 import type { Analysis } from '../engine';
+import type * as EngineApi from './engineApi';
 import type { RequestTrace } from '../engine/trace/request';
 import type { TraceRequest } from './traceText';
 import type { Analyzer } from './workspaceModel';
 
 // The one place the extension binds to engine entry points.
+
+let loaded: typeof EngineApi | undefined;
+
+/**
+ * The engine, loaded on first use. esbuild.js makes `./engineApi` a separate file of the
+ * desktop bundle (dist/engine.js); the web bundle inlines it, evaluated on this first call.
+ */
+export function engine(): typeof EngineApi {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred on purpose: see above
+  loaded ??= require('./engineApi') as typeof EngineApi;
+  return loaded;
+}
 
 /**
  * One incremental analyzer per workspace folder: only files whose text changed are
@@ -13,14 +24,14 @@ import type { Analyzer } from './workspaceModel';
  * `analyzeWorkspace`.
  */
 export function createFolderAnalyzer(): Analyzer {
-  let incremental = createWorkspaceAnalyzer();
+  let incremental = engine().createWorkspaceAnalyzer();
   let limits = '';
   return (input) => {
     // Changed limits change what every file yields: start afresh.
     const wantedLimits = JSON.stringify(input.limits ?? {});
     if (wantedLimits !== limits) {
       limits = wantedLimits;
-      incremental = createWorkspaceAnalyzer(input.limits ? { limits: input.limits } : {});
+      incremental = engine().createWorkspaceAnalyzer(input.limits ? { limits: input.limits } : {});
     }
     const wanted = new Set(input.files.map((f) => f.path));
     for (const path of incremental.paths()) if (!wanted.has(path)) incremental.deleteFile(path);
@@ -37,7 +48,7 @@ export const traceRunner: ((analysis: Analysis, request: TraceRequest) => Reques
   analysis,
   request,
 ) =>
-  traceRequest(analysis, request.target, {
+  engine().traceRequest(analysis, request.target, {
     ...(request.from ? { from: request.from } : {}),
     ...(request.node ? { node: request.node } : {}),
     ...(request.protocol ? { protocol: request.protocol } : {}),

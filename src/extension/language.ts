@@ -1,6 +1,5 @@
 import * as vscode from 'vscode';
 import type { Analysis } from '../engine';
-import { keyRangeAt, rangeAt } from '../engine/load';
 import type { LoadedObject, ServiceState } from '../engine/model';
 import { completionSite } from './completionContext';
 import { toLocation, toPosition1 } from './convert';
@@ -12,6 +11,7 @@ import {
   workloadHover,
 } from './hoverText';
 import type { TraceRequestArgs } from './hoverText';
+import { engine } from './engine';
 import { guardAsync } from './log';
 import {
   containerPortAt,
@@ -57,7 +57,7 @@ function pathSegments(prefix: string): (string | number)[] {
 }
 
 function templateLabelRange(object: LoadedObject, key: string) {
-  return keyRangeAt(object, [...pathSegments(templatePathOf(object)), 'metadata', 'labels', key]);
+  return engine().keyRangeAt(object, [...pathSegments(templatePathOf(object)), 'metadata', 'labels', key]);
 }
 
 export class KubepathHoverProvider implements vscode.HoverProvider {
@@ -191,7 +191,7 @@ export class KubepathNavigationProvider implements vscode.DefinitionProvider, vs
           serviceObjects(r.analysis, s).map((o) =>
             toLocation(
               key && s.service.selector?.[key] !== undefined
-                ? keyRangeAt(o, ['spec', 'selector', key])
+                ? engine().keyRangeAt(o, ['spec', 'selector', key])
                 : o.range,
               uriOf,
             ),
@@ -206,7 +206,7 @@ export class KubepathNavigationProvider implements vscode.DefinitionProvider, vs
           s.service.ports.forEach((p, i) => {
             if (!targetPortResolvesTo(p, cp)) return;
             for (const o of serviceObjects(r.analysis, s))
-              out.push(toLocation(rangeAt(o, ['spec', 'ports', i, 'targetPort']), uriOf));
+              out.push(toLocation(engine().rangeAt(o, ['spec', 'ports', i, 'targetPort']), uriOf));
           });
         }
         return out;

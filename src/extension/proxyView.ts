@@ -4,7 +4,7 @@
 import type { Analysis } from '../engine';
 import type { ServiceState } from '../engine/model';
 import type { IptablesRules } from '../engine/proxy/iptables';
-import { iptablesRules, kubeProxyNodeFor } from '../engine/proxy/iptables';
+import { engine } from './engine';
 import type { ChainsFor } from './hoverText';
 
 const cache = new WeakMap<Analysis, Map<string, IptablesRules>>();
@@ -22,6 +22,7 @@ export function iptablesFor(analysis: Analysis, nodeName: string): IptablesRules
       services: analysis.services.map((s) => s.service),
       endpointSlices: analysis.endpointSlices,
     };
+    const { iptablesRules, kubeProxyNodeFor } = engine();
     out = iptablesRules(input, kubeProxyNodeFor(analysis.profile, nodeName), 'iptables-save');
     perNode.set(nodeName, out);
   }

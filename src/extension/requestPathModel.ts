@@ -19,9 +19,8 @@ import type {
   TraceHop,
   TraceOutcome,
 } from '../engine/model';
-import { endpointChainName, servicePortChainNames } from '../engine/proxy/iptables/chainNames';
-import { traceRequest } from '../engine/trace/request';
 import type { RequestBranch, RequestTrace } from '../engine/trace/request';
+import { engine } from './engine';
 import type {
   EntryKind,
   EntryOption,
@@ -336,7 +335,7 @@ export function analysisNodePath(request: PathRequest, nodeName: string): NodePa
   const svcPortName =
     port.name === '' ? `${meta.namespace}/${meta.name}` : `${meta.namespace}/${meta.name}:${port.name}`;
   const protocol = port.protocol.toLowerCase();
-  const chains = servicePortChainNames(svcPortName, protocol);
+  const chains = engine().servicePortChainNames(svcPortName, protocol);
   const external = entry !== 'clusterIP';
   const local = external ? svc.externalTrafficPolicy === 'Local' : svc.internalTrafficPolicy === 'Local';
   const entryAddress = external ? `${nodeIP}:${port.nodePort}` : `${svc.clusterIP}:${port.port}`;
@@ -440,7 +439,7 @@ export function analysisNodePath(request: PathRequest, nodeName: string): NodePa
     ),
   );
   const branches: PathBranch[] = chosen.map((e, i) => {
-    const sep = endpointChainName(svcPortName, protocol, `${e.ip}:${e.port}`);
+    const sep = engine().endpointChainName(svcPortName, protocol, `${e.ip}:${e.port}`);
     const remaining = chosen.length - i;
     const statistic =
       remaining > 1 ? `-m statistic --mode random --probability ${(1 / remaining).toFixed(10)} ` : '';
@@ -788,13 +787,16 @@ function traceWithEngine(request: PathRequest): RequestPath | undefined {
   if (entry === 'internet') {
     const address = service.loadBalancer?.ingress.find((i) => i.ip)?.ip;
     if (!address) return undefined;
-    add(traceRequest(scoped, `${address}:${port.port}`, { from: { kind: 'internet' }, protocol }));
+    add(engine().traceRequest(scoped, `${address}:${port.port}`, { from: { kind: 'internet' }, protocol }));
   } else {
     for (const node of request.nodes) {
       add(
         entry === 'nodePort'
-          ? traceRequest(scoped, `${nodeIP(node)}:${port.nodePort}`, { from: { kind: 'internet' }, protocol })
-          : traceRequest(scoped, `${service.service.clusterIP}:${port.port}`, { node, protocol }),
+          ? engine().traceRequest(scoped, `${nodeIP(node)}:${port.nodePort}`, {
+              from: { kind: 'internet' },
+              protocol,
+            })
+          : engine().traceRequest(scoped, `${service.service.clusterIP}:${port.port}`, { node, protocol }),
         node,
       );
     }

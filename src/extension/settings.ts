@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import { DEFAULT_LOAD_LIMITS } from '../engine/load';
-import type { LoadLimits } from '../engine/load';
+import { DEFAULT_LOAD_LIMITS } from '../engine/load/limits';
+import type { LoadLimits } from '../engine/load/limits';
 import type { ProxyMode } from '../engine/model';
 
 export interface KubepathSettings {

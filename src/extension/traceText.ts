@@ -3,7 +3,7 @@
 import type { Analysis } from '../engine';
 import type { Protocol, ServicePort, ServiceState } from '../engine/model';
 import type { RequestOrigin } from '../engine/trace/request';
-import { originText as engineOriginText } from '../engine/trace/request';
+import { engine } from './engine';
 
 /** A request to trace, in the terms of the engine's traceRequest (DESIGN.md `kubepath trace`). */
 export interface TraceRequest {
@@ -16,7 +16,7 @@ export interface TraceRequest {
 }
 
 export function originText(origin: RequestOrigin | null): string {
-  return origin ? engineOriginText(origin) : 'a pod';
+  return origin ? engine().originText(origin) : 'a pod';
 }
 
 export interface EntryPoint {

@@ -2,6 +2,7 @@
 // Everything the suite starts lives in its own process group and is stopped by pid.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -110,52 +111,22 @@ function run(cmd, args, options = {}) {
 }
 
 /**
- * Bundles only what the .vsix ships (the CLI is not in it), with the options of esbuild.js,
- * so a half-written CLI elsewhere in the checkout cannot break the extension's E2E run.
+ * Bundles only what the .vsix ships (the CLI is not in it), with esbuild.js's own options
+ * (minified), so a half-written CLI elsewhere in the checkout cannot break the E2E run.
  */
 async function buildExtensionBundles() {
   const esbuild = await import('esbuild');
-  const common = {
-    bundle: true,
-    minify: true,
-    sourcemap: false,
-    logLevel: 'error',
-    external: ['vscode'],
-    absWorkingDir: REPO,
-  };
-  // As esbuild.js: the extension bundles stamp when their evaluation began (activation time).
-  const loadClock = { js: 'var __kubepathLoadStart = performance.now();' };
-  const loadEnd = { js: 'var __kubepathLoadEnd = performance.now();' };
-  const builds = [
-    {
-      entryPoints: ['src/extension/main.ts'],
-      outfile: 'dist/extension.js',
-      platform: 'node',
-      format: 'cjs',
-      target: 'node20',
-      banner: loadClock,
-      footer: loadEnd,
-    },
-    {
-      entryPoints: ['src/extension/browserMain.ts'],
-      outfile: 'dist/web/extension.js',
-      platform: 'browser',
-      format: 'cjs',
-      target: 'es2022',
-      banner: loadClock,
-      footer: loadEnd,
-    },
-    {
-      entryPoints: ['webview/main.ts'],
-      outfile: 'dist/webview.js',
-      platform: 'browser',
-      format: 'iife',
-      target: 'es2022',
-    },
-  ];
-  for (const options of builds) {
+  const { extensionBundles } = createRequire(import.meta.url)(path.join(REPO, 'esbuild.js'));
+  for (const options of extensionBundles) {
     if (!fs.existsSync(path.join(REPO, options.entryPoints[0]))) continue;
-    await esbuild.build({ ...common, ...options });
+    await esbuild.build({
+      bundle: true,
+      minify: true,
+      sourcemap: false,
+      logLevel: 'error',
+      absWorkingDir: REPO,
+      ...options,
+    });
   }
 }
 

@@ -16,28 +16,11 @@ import type { Document, Pair, Node as YamlNode } from 'yaml';
 import type { Diagnostic, LoadedFile, LoadedObject, SourceRange } from '../model';
 import { formatFieldPath } from '../model';
 import { findExcessiveNesting } from './nesting';
+import { DEFAULT_LOAD_LIMITS } from './limits';
+import type { LoadLimits } from './limits';
 
-export interface LoadLimits {
-  /** Largest file read, in bytes; bigger files get an info diagnostic and are skipped. */
-  maxFileBytes: number;
-  /** yaml's alias expansion guard against "billion laughs". */
-  maxAliasCount: number;
-  /** Documents analysed per file; the rest are reported and not parsed. */
-  maxDocuments: number;
-  /**
-   * Deepest nesting (block and flow levels) parsed; deeper files get a warning and are
-   * skipped. yaml's parser slows quadratically with depth and overflows the stack near
-   * 1,000 levels; Kubernetes objects nest a few dozen.
-   */
-  maxNestingDepth: number;
-}
-
-export const DEFAULT_LOAD_LIMITS: LoadLimits = {
-  maxFileBytes: 20 * 1024 * 1024,
-  maxAliasCount: 100,
-  maxDocuments: 20000,
-  maxNestingDepth: 256,
-};
+export { DEFAULT_LOAD_LIMITS };
+export type { LoadLimits };
 
 const CLUSTER_SCOPED = new Set([
   'Namespace',
