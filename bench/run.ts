@@ -166,6 +166,30 @@ function sectionAnalysis(): void {
     );
   }
   results['analysis'] = out;
+  if (!quick) heapCapped(10000);
+}
+
+/** (f) as a bound: the 10k-pair analysis in a child whose V8 heap is capped below 500 MB. */
+function heapCapped(pairs: number): void {
+  const oldSpaceMB = 450; // + the young generation: heap_size_limit just under 500 MB
+  const r = spawnSync(
+    process.execPath,
+    [`--max-old-space-size=${oldSpaceMB}`, path.join(__dirname, 'heapLimit.js'), String(pairs)],
+    { encoding: 'utf8', timeout: 10 * 60_000 },
+  );
+  const line = r.status === 0 ? r.stdout.trim().split('\n').pop() : undefined;
+  const capped = line
+    ? (JSON.parse(line) as { services: number; pods: number; ms: number; heapLimitMB: number })
+    : null;
+  results['heapCapped'] = capped ?? { status: r.status, signal: r.signal, stderr: r.stderr.slice(-500) };
+  row(
+    `(f) analysis of ${pairs} pairs with the heap capped (--max-old-space-size=${oldSpaceMB})`,
+    capped
+      ? `completes under a ${mb(capped.heapLimitMB)} heap limit: ${capped.services} services, ${capped.pods} pods in ${ms(capped.ms)}`
+      : `failed (exit ${r.status}${r.signal ? `, ${r.signal}` : ''}): ${/heap out of memory/i.test(r.stderr) ? 'heap out of memory' : r.stderr.trim().split('\n').pop()}`,
+    '< 500 MB',
+    capped ? capped.heapLimitMB < 500 : false,
+  );
 }
 
 // (c): re-analysis after a one-line edit, 1,000-pair workspace.
