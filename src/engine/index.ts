@@ -106,6 +106,13 @@ export interface WorkspaceAnalyzer {
   setProfile(profile: WorkspaceFile | null): void;
   /** Paths of the files set, sorted. */
   paths(): string[];
+  /**
+   * Parses files set since the last analysis, one at a time, until `stop()` returns true
+   * (asked after each file, so every call makes progress). True when none is left. Lets a
+   * caller spread a large workspace's parsing over several turns of its event loop;
+   * `analyze()` parses whatever is left.
+   */
+  loadSome(stop: () => boolean): boolean;
   analyze(): Analysis;
 }
 
@@ -135,6 +142,15 @@ export function createWorkspaceAnalyzer(options: { limits?: Partial<LoadLimits> 
   let patches = new Map<string, string>();
   /** Files (loaded) that hold a kustomization. */
   const kustomizations = new Set<string>();
+  const load = (path: string): LoadedFile => {
+    const entry = files.get(path) as FileEntry;
+    if (!entry.loaded) {
+      entry.loaded = loadYamlFile(path, entry.text, limits);
+      if (hasKustomization(entry.loaded)) kustomizations.add(path);
+      else kustomizations.delete(path);
+    }
+    return entry.loaded;
+  };
   return {
     setFile(path, text) {
       const entry = files.get(path);
@@ -163,18 +179,18 @@ export function createWorkspaceAnalyzer(options: { limits?: Partial<LoadLimits> 
     paths() {
       return [...files.keys()].sort(comparePaths);
     },
+    loadSome(stop) {
+      for (const path of dirty) {
+        const entry = files.get(path);
+        if (!entry || entry.loaded || !isManifestPath(path, profileFile?.path)) continue;
+        load(path);
+        if (stop()) return false;
+      }
+      return true;
+    },
     analyze() {
       if (last) return last;
       if (profileFile && !profile) profile = loadClusterProfile(profileFile.path, profileFile.text);
-      const load = (path: string): LoadedFile => {
-        const entry = files.get(path) as FileEntry;
-        if (!entry.loaded) {
-          entry.loaded = loadYamlFile(path, entry.text, limits);
-          if (hasKustomization(entry.loaded)) kustomizations.add(path);
-          else kustomizations.delete(path);
-        }
-        return entry.loaded;
-      };
       const full = !manifests;
       if (!manifests) {
         manifests = [...files.keys()].filter((p) => isManifestPath(p, profileFile?.path)).sort(comparePaths);

@@ -26,18 +26,21 @@ export function engine(): typeof EngineApi {
 export function createFolderAnalyzer(): Analyzer {
   let incremental = engine().createWorkspaceAnalyzer();
   let limits = '';
-  return (input) => {
-    // Changed limits change what every file yields: start afresh.
-    const wantedLimits = JSON.stringify(input.limits ?? {});
-    if (wantedLimits !== limits) {
-      limits = wantedLimits;
-      incremental = engine().createWorkspaceAnalyzer(input.limits ? { limits: input.limits } : {});
-    }
-    const wanted = new Set(input.files.map((f) => f.path));
-    for (const path of incremental.paths()) if (!wanted.has(path)) incremental.deleteFile(path);
-    for (const file of input.files) incremental.setFile(file.path, file.text);
-    incremental.setProfile(input.profile ?? null);
-    return incremental.analyze();
+  return {
+    update(input) {
+      // Changed limits change what every file yields: start afresh.
+      const wantedLimits = JSON.stringify(input.limits ?? {});
+      if (wantedLimits !== limits) {
+        limits = wantedLimits;
+        incremental = engine().createWorkspaceAnalyzer(input.limits ? { limits: input.limits } : {});
+      }
+      const wanted = new Set(input.files.map((f) => f.path));
+      for (const path of incremental.paths()) if (!wanted.has(path)) incremental.deleteFile(path);
+      for (const file of input.files) incremental.setFile(file.path, file.text);
+      incremental.setProfile(input.profile ?? null);
+    },
+    loadSome: (stop) => incremental.loadSome(stop),
+    analyze: () => incremental.analyze(),
   };
 }
 

@@ -2,11 +2,22 @@ import * as vscode from 'vscode';
 import type { Analysis, WorkspaceInput } from '../engine';
 import { PROFILE_FILE_NAME, isManifestPath } from './detect';
 import { isIncluded, joinGlobs } from './glob';
-import { background, guard, log } from './log';
+import { analyzeInSlices } from './analyzeInSlices';
+import { background, guard, guardAsync, log } from './log';
 import { readSettings, type KubepathSettings } from './settings';
 
-/** The engine's entry point (analyzeWorkspace), injected so tests and benches can wrap it. */
-export type Analyzer = (input: WorkspaceInput) => Analysis;
+/**
+ * One folder's analyzer (the engine's incremental analyzer behind the model's input),
+ * injected so tests and benches can wrap it.
+ */
+export interface Analyzer {
+  /** Takes the folder's files, profile and limits; parses nothing yet. */
+  update(input: WorkspaceInput): void;
+  /** Parses changed files until `stop()` says so (at least one); true when none is left. */
+  loadSome(stop: () => boolean): boolean;
+  /** The analysis of the last input (parses what is left first). */
+  analyze(): Analysis;
+}
 
 /** Files above this many are loaded behind a progress notification. */
 const PROGRESS_THRESHOLD = 200;
@@ -30,7 +41,9 @@ export class FolderCluster {
   profilePath = '';
   timer: ReturnType<typeof setTimeout> | undefined;
   /** This folder's analyzer (keeps per-file work between runs). */
-  analyze: Analyzer | undefined;
+  analyzer: Analyzer | undefined;
+  /** The analysis in progress (it parses in slices), if any. */
+  running: Promise<void> | undefined;
 
   constructor(readonly folder: vscode.WorkspaceFolder) {}
 
@@ -89,10 +102,13 @@ export class WorkspaceModel implements vscode.Disposable {
   async settled(): Promise<void> {
     await this.start();
     for (const cluster of this.folders.values()) {
-      if (cluster.timer !== undefined) {
-        clearTimeout(cluster.timer);
-        cluster.timer = undefined;
-        this.runAnalysis(cluster);
+      while (cluster.timer !== undefined || cluster.running !== undefined) {
+        if (cluster.timer !== undefined) {
+          clearTimeout(cluster.timer);
+          cluster.timer = undefined;
+          this.runAnalysis(cluster);
+        }
+        await cluster.running;
       }
     }
   }
@@ -248,38 +264,55 @@ export class WorkspaceModel implements vscode.Disposable {
     }, DEBOUNCE_MS);
   }
 
+  /**
+   * Analyses the folder's current input. Files are parsed in slices of about 25 ms with the
+   * event loop free in between (a large workspace does not hold the extension host for
+   * seconds); a newer edit cancels the run, and the next run reuses what it parsed.
+   */
   private runAnalysis(cluster: FolderCluster): void {
-    guard('analysis', undefined, () => {
-      const generation = cluster.generation;
-      const settings = readSettings(cluster.folder.uri);
-      const profilePath = profileRelativePath(settings);
-      const profileText = cluster.textOf(profilePath);
-      const files: { path: string; text: string }[] = [];
-      const paths = new Set([...cluster.disk.keys(), ...cluster.editors.keys()]);
-      for (const path of [...paths].sort()) {
-        if (path === profilePath) continue;
-        const text = cluster.textOf(path);
-        if (text !== undefined) files.push({ path, text });
-      }
-      const started = Date.now();
-      cluster.analyze ??= this.createAnalyzer();
-      const state = cluster.analyze({
+    const run = guardAsync('analysis', undefined, () => this.analyzeFolder(cluster)).finally(() => {
+      if (cluster.running === run) cluster.running = undefined;
+    });
+    cluster.running = run;
+  }
+
+  private async analyzeFolder(cluster: FolderCluster): Promise<void> {
+    const generation = cluster.generation;
+    const settings = readSettings(cluster.folder.uri);
+    const profilePath = profileRelativePath(settings);
+    const profileText = cluster.textOf(profilePath);
+    const files: { path: string; text: string }[] = [];
+    const paths = new Set([...cluster.disk.keys(), ...cluster.editors.keys()]);
+    for (const path of [...paths].sort()) {
+      if (path === profilePath) continue;
+      const text = cluster.textOf(path);
+      if (text !== undefined) files.push({ path, text });
+    }
+    const started = Date.now();
+    cluster.analyzer ??= this.createAnalyzer();
+    const state = await analyzeInSlices(
+      cluster.analyzer,
+      {
         files,
         limits: settings.limits,
         profile: profileText === undefined ? null : { path: profilePath, text: profileText },
-      });
-      // A newer edit arrived while this ran: its own run will publish.
-      if (generation !== cluster.generation) return;
-      cluster.state = state;
-      cluster.analysedText = new Map(files.map((f) => [f.path, f.text]));
-      if (profileText !== undefined) cluster.analysedText.set(profilePath, profileText);
-      cluster.profilePath = profileText === undefined ? '' : profilePath;
-      log().info(
-        `${cluster.folder.name}: analysed ${files.length} files in ${Date.now() - started} ms: ` +
-          `${state.services.length} services, ${state.pods.length} pods, ${state.diagnostics.length} diagnostics`,
-      );
-      this.changed.fire(cluster);
-    });
+      },
+      {
+        pause: () => new Promise((resolve) => setTimeout(resolve, 0)),
+        cancelled: () => generation !== cluster.generation,
+      },
+    );
+    // A newer edit arrived while this ran: its own run will publish.
+    if (state === undefined || generation !== cluster.generation) return;
+    cluster.state = state;
+    cluster.analysedText = new Map(files.map((f) => [f.path, f.text]));
+    if (profileText !== undefined) cluster.analysedText.set(profilePath, profileText);
+    cluster.profilePath = profileText === undefined ? '' : profilePath;
+    log().info(
+      `${cluster.folder.name}: analysed ${files.length} files in ${Date.now() - started} ms: ` +
+        `${state.services.length} services, ${state.pods.length} pods, ${state.diagnostics.length} diagnostics`,
+    );
+    this.changed.fire(cluster);
   }
 }
 
