@@ -333,8 +333,11 @@ describe('request path webview in Chromium', () => {
       assert.equal(reveal.source.line, containerPortLine);
       // The kube-proxy box expands into its KUBE-* chain steps on click, and keeps it in state.
       await svg.locator('[data-box-id="node:node-1"] .row-kubeproxy').click();
-      await page.waitForFunction(
-        () => document.querySelectorAll('[data-box-id="node:node-1"] .row-chain').length > 0,
+      // Branch rows are chain rows even when collapsed: wait for the expanded render itself.
+      await page.waitForFunction(() =>
+        document
+          .querySelector('[data-box-id="node:node-1"] .row-kubeproxy')
+          ?.textContent?.includes('▾ kube-proxy'),
       );
       const chainText = await page.locator('[data-box-id="node:node-1"]').textContent();
       for (const chain of ['KUBE-NODEPORTS', 'KUBE-EXT-', 'KUBE-SVC-', 'KUBE-SEP-'])
