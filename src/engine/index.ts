@@ -6,7 +6,7 @@ import { DEFAULT_LOAD_LIMITS } from './load';
 import { defaultClusterProfile, loadClusterProfile, PROFILE_FILE_NAME } from './load/profile';
 import type { LoadedProfile } from './load/profile';
 import { kustomizePatchFiles, kustomizePatchSkipped } from './load/kustomize';
-import { createReconcileCache, reconcile } from './reconcile';
+import { createReconcileCache, prepareReconcile, reconcile } from './reconcile';
 import type { ReconcileCache } from './reconcile';
 import { Segments } from './reconcile/incremental';
 
@@ -142,6 +142,13 @@ export function createWorkspaceAnalyzer(options: { limits?: Partial<LoadLimits> 
   let patches = new Map<string, string>();
   /** Files (loaded) that hold a kustomization. */
   const kustomizations = new Set<string>();
+  /** Objects of files loaded by loadSome, whose per-object reconcile work is still to do. */
+  let toPrepare: LoadedObject[] = [];
+  let prepared = 0;
+  const currentProfile = (): ClusterProfile => {
+    if (profileFile && !profile) profile = loadClusterProfile(profileFile.path, profileFile.text);
+    return profile?.profile ?? defaultProfile;
+  };
   const load = (path: string): LoadedFile => {
     const entry = files.get(path) as FileEntry;
     if (!entry.loaded) {
@@ -183,14 +190,24 @@ export function createWorkspaceAnalyzer(options: { limits?: Partial<LoadLimits> 
       for (const path of dirty) {
         const entry = files.get(path);
         if (!entry || entry.loaded || !isManifestPath(path, profileFile?.path)) continue;
-        load(path);
+        for (const o of load(path).objects) toPrepare.push(o);
         if (stop()) return false;
       }
+      // Then the per-object part of the reconcile (admission, workload plans) of what was read.
+      const clusterProfile = currentProfile();
+      while (prepared < toPrepare.length) {
+        prepareReconcile(toPrepare[prepared++] as LoadedObject, clusterProfile, cache);
+        if (stop()) return false;
+      }
+      toPrepare = [];
+      prepared = 0;
       return true;
     },
     analyze() {
       if (last) return last;
-      if (profileFile && !profile) profile = loadClusterProfile(profileFile.path, profileFile.text);
+      toPrepare = [];
+      prepared = 0;
+      const clusterProfile = currentProfile();
       const full = !manifests;
       if (!manifests) {
         manifests = [...files.keys()].filter((p) => isManifestPath(p, profileFile?.path)).sort(comparePaths);
@@ -234,7 +251,7 @@ export function createWorkspaceAnalyzer(options: { limits?: Partial<LoadLimits> 
       const diagnostics: Diagnostic[] = profile ? [...profile.diagnostics] : [];
       for (const d of diagnosticSegments.list()) diagnostics.push(d);
       const objects = objectSegments.list();
-      const { state } = reconcile(objects, profile?.profile ?? defaultProfile, cache);
+      const { state } = reconcile(objects, clusterProfile, cache);
       for (const d of state.diagnostics) diagnostics.push(d);
       last = { ...state, objects, diagnostics: sortDiagnostics(diagnostics) };
       return last;

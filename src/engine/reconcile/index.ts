@@ -83,6 +83,21 @@ export function reconcile(
   return reconciler.run(objects);
 }
 
+/**
+ * Does the per-object part of a later `reconcile` for one object ahead of it: API-server
+ * admission of a Service, the plan and placements of a workload. The work lands in the
+ * cache's reconciler, so a caller can spread a large first run over several turns of its
+ * event loop; the result of `reconcile` does not change.
+ */
+export function prepareReconcile(object: LoadedObject, profile: ClusterProfile, cache: ReconcileCache): void {
+  let reconciler = cache.reconciler;
+  if (!reconciler || reconciler.profile !== profile) {
+    reconciler = new Reconciler(profile, true);
+    cache.reconciler = reconciler;
+  }
+  reconciler.prepare(object);
+}
+
 /** A WeakMap that remembers nothing: a one-shot run has no later run to reuse its work. */
 class Forgetful<K extends object, V> extends WeakMap<K, V> {
   override get(): V | undefined {
@@ -269,6 +284,13 @@ export class Reconciler {
     }
   }
 
+  /** See `prepareReconcile`. */
+  prepare(object: LoadedObject): void {
+    const kind = category(object);
+    if (kind === SERVICE) this.admission(object);
+    else if (kind === WORKLOAD) this.workloadRecord(object);
+  }
+
   run(allObjects: readonly LoadedObject[]): ReconcileResult {
     const run = ++this.runs;
     const diagnostics: Diagnostic[] = [];
@@ -418,15 +440,9 @@ export class Reconciler {
   private admitServices(serviceObjects: LoadedObject[], diagnostics: Diagnostic[]): AdmittedService[] {
     const prevObjects = this.serviceObjects;
     const [prefix, suffix] = commonEnds(prevObjects, serviceObjects);
-    const middle = serviceObjects.slice(prefix, serviceObjects.length - suffix).map((object) => {
-      let cached = this.admissionCache.get(object);
-      if (!cached) {
-        const admission = admitService(object, this.families);
-        cached = { admission, signature: allocationSignature(admission.request) };
-        this.admissionCache.set(object, cached);
-      }
-      return cached;
-    });
+    const middle = serviceObjects
+      .slice(prefix, serviceObjects.length - suffix)
+      .map((object) => this.admission(object));
     const admissions = splice(
       this.admissions,
       prefix,
@@ -531,6 +547,16 @@ export class Reconciler {
     this.results = results;
     this.flagged = flagged;
     return admitted;
+  }
+
+  private admission(object: LoadedObject): { admission: Admission; signature: string } {
+    let cached = this.admissionCache.get(object);
+    if (!cached) {
+      const admission = admitService(object, this.families);
+      cached = { admission, signature: allocationSignature(admission.request) };
+      this.admissionCache.set(object, cached);
+    }
+    return cached;
   }
 
   private admitted(admission: Admission, result: AllocationResult): AdmittedService {
