@@ -230,7 +230,7 @@ async function sectionExtensionHost(): Promise<void> {
     out[ws.name] = { totalMs, slices: holds.length + 1, longestSliceMs: longestSlice, reconcileMs };
     row(
       `(b) extension host: first analysis of ${ws.name}, longest hold of the thread`,
-      `${ms(Math.max(longestSlice, reconcileMs))}: ${holds.length} parse slices (median ${ms(percentile(holds, 50))}, longest ${ms(longestSlice)}) then reconcile ${ms(reconcileMs)}; ${ms(totalMs)} in all, ${analysis?.services.length ?? 0} services`,
+      `${ms(Math.max(longestSlice, reconcileMs))}: ${holds.length} slices of parsing and per-object work (median ${ms(percentile(holds, 50))}, longest ${ms(longestSlice)}) then reconcile ${ms(reconcileMs)}; ${ms(totalMs)} in all, ${analysis?.services.length ?? 0} services`,
     );
   }
   results['extensionHost'] = out;
