@@ -91,9 +91,7 @@ export class WorkspaceModel implements vscode.Disposable {
   /** Re-reads everything (the Refresh command, settings changes). */
   async reload(): Promise<void> {
     await this.start();
-    for (const cluster of this.folders.values()) {
-      clearTimeout(cluster.timer);
-    }
+    for (const cluster of this.folders.values()) retire(cluster);
     this.folders.clear();
     await this.loadFolders(vscode.workspace.workspaceFolders ?? []);
   }
@@ -114,7 +112,7 @@ export class WorkspaceModel implements vscode.Disposable {
   }
 
   dispose(): void {
-    for (const cluster of this.folders.values()) clearTimeout(cluster.timer);
+    for (const cluster of this.folders.values()) retire(cluster);
     for (const d of this.disposables) d.dispose();
     this.changed.dispose();
   }
@@ -134,7 +132,7 @@ export class WorkspaceModel implements vscode.Disposable {
       vscode.workspace.onDidChangeWorkspaceFolders((e) => {
         for (const removed of e.removed) {
           const cluster = this.folders.get(removed.uri.toString());
-          if (cluster) clearTimeout(cluster.timer);
+          if (cluster) retire(cluster);
           this.folders.delete(removed.uri.toString());
         }
         background('load added folders', this.loadFolders(e.added));
@@ -302,8 +300,10 @@ export class WorkspaceModel implements vscode.Disposable {
         cancelled: () => generation !== cluster.generation,
       },
     );
-    // A newer edit arrived while this ran: its own run will publish.
+    // A newer edit arrived while this ran (its own run will publish), or the folder was
+    // reloaded or removed meanwhile.
     if (state === undefined || generation !== cluster.generation) return;
+    if (this.folders.get(cluster.folder.uri.toString()) !== cluster) return;
     cluster.state = state;
     cluster.analysedText = new Map(files.map((f) => [f.path, f.text]));
     if (profileText !== undefined) cluster.analysedText.set(profilePath, profileText);
@@ -314,6 +314,13 @@ export class WorkspaceModel implements vscode.Disposable {
     );
     this.changed.fire(cluster);
   }
+}
+
+/** A cluster that is no longer the folder's: no pending run, and a run in flight gives up. */
+function retire(cluster: FolderCluster): void {
+  clearTimeout(cluster.timer);
+  cluster.timer = undefined;
+  cluster.generation++;
 }
 
 function profileRelativePath(settings: KubepathSettings): string {
