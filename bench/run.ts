@@ -55,33 +55,72 @@ interface Timing {
   retainedHeapMB: number;
 }
 
+interface Sample {
+  ms: number;
+  cpuMs: number;
+  peak: number;
+  retained: number;
+}
+
+/** One run of `fn` after a full collection, with only its own result alive. */
+function sample<T>(fn: () => T): Sample {
+  sink = null; // only one result alive at a time
+  gc();
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const result = fn();
+  const ms = performance.now() - t0;
+  const c = process.cpuUsage(c0);
+  const peak = process.memoryUsage().heapUsed;
+  gc();
+  const retained = process.memoryUsage().heapUsed;
+  keep(result);
+  return { ms, cpuMs: (c.user + c.system) / 1000, peak, retained };
+}
+
+function timing(samples: readonly Sample[]): Timing {
+  return {
+    medianMs: median(samples.map((x) => x.ms)),
+    cpuMs: median(samples.map((x) => x.cpuMs)),
+    runsMs: samples.map((x) => x.ms),
+    peakHeapMB: Math.max(0, ...samples.map((x) => x.peak)) / MB,
+    retainedHeapMB: Math.max(0, ...samples.map((x) => x.retained)) / MB,
+  };
+}
+
 /** Runs `fn` `runs` times after a warm-up, with a collection before each run. */
 function time<T>(runs: number, fn: () => T, warmup = 1): Timing {
   for (let i = 0; i < warmup; i++) fn();
-  const runsMs: number[] = [];
-  const cpu: number[] = [];
-  let peak = 0;
-  let retained = 0;
+  const samples: Sample[] = [];
+  for (let i = 0; i < runs; i++) samples.push(sample(fn));
+  return timing(samples);
+}
+
+/**
+ * Times `base` and `fn` in alternation (base, fn, base, fn, …) so drift in the machine's
+ * load hits both alike; the ratio is the median of the per-round ratios fn / base.
+ */
+function timeAgainst(
+  runs: number,
+  base: () => unknown,
+  fn: () => unknown,
+  warmup = 1,
+): { base: Timing; fn: Timing; ratio: number; cpuRatio: number } {
+  for (let i = 0; i < warmup; i++) {
+    base();
+    fn();
+  }
+  const b: Sample[] = [];
+  const f: Sample[] = [];
   for (let i = 0; i < runs; i++) {
-    sink = null; // only one result alive at a time
-    gc();
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    const result = fn();
-    runsMs.push(performance.now() - t0);
-    const c = process.cpuUsage(c0);
-    cpu.push((c.user + c.system) / 1000);
-    peak = Math.max(peak, process.memoryUsage().heapUsed);
-    gc();
-    retained = Math.max(retained, process.memoryUsage().heapUsed);
-    keep(result);
+    b.push(sample(base));
+    f.push(sample(fn));
   }
   return {
-    medianMs: median(runsMs),
-    cpuMs: median(cpu),
-    runsMs,
-    peakHeapMB: peak / MB,
-    retainedHeapMB: retained / MB,
+    base: timing(b),
+    fn: timing(f),
+    ratio: median(f.map((x, i) => x.ms / (b[i] as Sample).ms)),
+    cpuRatio: median(f.map((x, i) => x.cpuMs / (b[i] as Sample).cpuMs)),
   };
 }
 
@@ -137,11 +176,15 @@ function sectionAnalysis(): void {
   const out: Record<string, unknown> = {};
   for (const ws of cases) {
     const big = ws.pairs >= 5000;
-    const runs = quick ? 3 : big ? 3 : ws.pairs >= 1000 ? 7 : 15;
+    const runs = quick ? 5 : big ? 3 : ws.pairs >= 1000 ? 9 : 15;
     console.error(`[a/b] ${ws.name}: ${ws.files.length} files, ${(ws.bytes / MB).toFixed(1)} MB`);
-    const floor = time(runs, () => parseFloor(ws.files), big ? 0 : 1);
-    const full = time(runs, () => analyze(ws), big ? 0 : 1);
-    const ratio = full.medianMs / floor.medianMs;
+    const measured = timeAgainst(
+      runs,
+      () => parseFloor(ws.files),
+      () => analyze(ws),
+      big ? 0 : 1,
+    );
+    const { base: floor, fn: full, ratio, cpuRatio } = measured;
     const analysis = sink as Analysis;
     if (ws.pairs === 10000) largeAnalysis = analysis;
     const counts = {
@@ -158,7 +201,7 @@ function sectionAnalysis(): void {
     const target = ws.pairs === 1000 && ws.files.length > 1 ? '≤ 1.5× (a)' : '';
     row(
       `(b) full analysis, ${ws.name}`,
-      `${ms(full.medianMs)} = ${ratio.toFixed(2)}× (a) (CPU ${ms(full.cpuMs)} = ${(full.cpuMs / floor.cpuMs).toFixed(2)}×)`,
+      `${ms(full.medianMs)} = ${ratio.toFixed(2)}× (a) (CPU ${ms(full.cpuMs)} = ${cpuRatio.toFixed(2)}×; median of ${runs} rounds alternating with (a))`,
       target,
       target ? ratio <= 1.5 : null,
     );

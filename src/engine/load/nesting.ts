@@ -19,6 +19,30 @@ export interface NestingExcess {
 const SPACE = 32;
 const TAB = 9;
 const CR = 13;
+const HASH = 35;
+const DOUBLE_QUOTE = 34;
+const OPEN_BRACKET = 91;
+const CLOSE_BRACKET = 93;
+const OPEN_BRACE = 123;
+const CLOSE_BRACE = 125;
+const SPECIAL = /[[\]{}"'#]/g;
+
+const isBlank = (c: number): boolean => c === SPACE || c === TAB;
+/** After these a quote starts a quoted scalar: blanks, `,` `:` `-` `?` and flow openers. */
+const startsToken = (c: number): boolean =>
+  c === SPACE ||
+  c === TAB ||
+  c === 44 ||
+  c === 58 ||
+  c === 45 ||
+  c === 63 ||
+  c === OPEN_BRACKET ||
+  c === OPEN_BRACE;
+
+function indexOrEnd(text: string, c: string, from: number): number {
+  const i = text.indexOf(c, from);
+  return i < 0 ? text.length : i;
+}
 
 /** The first place `text` nests deeper than `limit` levels, or null. */
 export function findExcessiveNesting(text: string, limit: number): NestingExcess | null {
@@ -28,6 +52,11 @@ export function findExcessiveNesting(text: string, limit: number): NestingExcess
   /** Indentation of the line that opened a block scalar; deeper lines are its text. */
   let scalarParent = -1;
   let lineStart = 0;
+  // Next positions of a character that matters in a line, of `|` and of `>` (each search
+  // runs again only once the scan has passed it: linear overall).
+  let nextSpecial = -1;
+  let nextBar = -1;
+  let nextAngle = -1;
   while (lineStart < n) {
     let lineEnd = text.indexOf('\n', lineStart);
     if (lineEnd < 0) lineEnd = n;
@@ -73,38 +102,43 @@ export function findExcessiveNesting(text: string, limit: number): NestingExcess
       }
       if (indents.length > limit) return { offset: j, depth: indents.length };
     }
-    // Flow collections and quoted scalars within the line.
-    let tokenStart = true;
-    for (; k < lineEnd; k++) {
-      const c = text[k];
-      if (c === '[' || c === '{') {
+    // Flow collections and quoted scalars within the line: jump from one character that
+    // matters ([ ] { } quotes #) to the next instead of looking at every character.
+    const scanStart = k;
+    while (k < lineEnd) {
+      if (nextSpecial < k) {
+        SPECIAL.lastIndex = k;
+        nextSpecial = SPECIAL.exec(text)?.index ?? n;
+      }
+      if (nextSpecial >= lineEnd) break;
+      k = nextSpecial;
+      const c = text.charCodeAt(k);
+      if (c === OPEN_BRACKET || c === OPEN_BRACE) {
         flow++;
         if (indents.length + flow > limit) return { offset: k, depth: indents.length + flow };
-        tokenStart = true;
-        continue;
-      }
-      if (c === ']' || c === '}') {
+      } else if (c === CLOSE_BRACKET || c === CLOSE_BRACE) {
         if (flow > 0) flow--;
-        tokenStart = false;
-        continue;
-      }
-      if ((c === '"' || c === "'") && tokenStart) {
-        const close = c === '"' ? findDoubleQuoteEnd(text, k + 1, lineEnd) : text.indexOf("'", k + 1);
+      } else if (c === HASH) {
+        if (k === lineStart || isBlank(text.charCodeAt(k - 1))) break;
+      } else if (k === scanStart || startsToken(text.charCodeAt(k - 1))) {
+        // A quoted scalar (a quote inside a word is just a character).
+        const close =
+          c === DOUBLE_QUOTE ? findDoubleQuoteEnd(text, k + 1, lineEnd) : text.indexOf("'", k + 1);
         if (close < 0 || close >= lineEnd) break; // a multi-line quoted scalar: ignore the rest of the line
         k = close;
-        tokenStart = false;
-        continue;
       }
-      if (
-        c === '#' &&
-        (k === lineStart || text.charCodeAt(k - 1) === SPACE || text.charCodeAt(k - 1) === TAB)
-      ) {
-        break;
-      }
-      tokenStart = c === ' ' || c === '\t' || c === ',' || c === ':' || c === '-' || c === '?';
+      k++;
     }
-    if (flow === 0 && /(?:^|[\s:-])[|>][-+0-9]*[ \t]*(?:#.*)?\r?$/.test(text.slice(j, lineEnd))) {
-      scalarParent = indent;
+    if (flow === 0) {
+      // Only a line with | or > can open a block scalar.
+      if (nextBar < j) nextBar = indexOrEnd(text, '|', j);
+      if (nextAngle < j) nextAngle = indexOrEnd(text, '>', j);
+      if (
+        (nextBar < lineEnd || nextAngle < lineEnd) &&
+        /(?:^|[\s:-])[|>][-+0-9]*[ \t]*(?:#.*)?\r?$/.test(text.slice(j, lineEnd))
+      ) {
+        scalarParent = indent;
+      }
     }
     lineStart = lineEnd + 1;
   }
