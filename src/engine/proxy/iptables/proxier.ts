@@ -403,113 +403,79 @@ export function syncProxyRules(
 
     const proto = `-m ${protocol} -p ${protocol}`;
     const clusterIPComment = quoted(`${name} cluster IP`);
+    /** A rule for traffic to `ip`:port, in the restore form and/or the save form. */
+    const dstRule = (
+      rules: LineBuffer,
+      saved: LineBuffer,
+      chain: string,
+      ip: string,
+      comment: string,
+      target: string,
+    ): void => {
+      if (wantRestore)
+        rules.push(
+          `-A ${chain} -m comment --comment ${comment} ${proto} -d ${ip} --dport ${svc.port} -j ${target}`,
+        );
+      if (wantSave) saved.push(saveDstRule(chain, ip, protocol, comment, svc.port, target));
+    };
 
     if (hasInternalEndpoints) {
-      if (wantRestore)
-        natRules.push(
-          `-A ${kubeServicesChain} -m comment --comment ${clusterIPComment} ${proto} -d ${svc.clusterIP} --dport ${svc.port} -j ${internalTrafficChain}`,
-        );
-      if (wantSave)
-        natServicesSaved.push(
-          saveDstRule(
-            kubeServicesChain,
-            svc.clusterIP,
-            protocol,
-            clusterIPComment,
-            svc.port,
-            internalTrafficChain,
-          ),
-        );
+      dstRule(
+        natRules,
+        natServicesSaved,
+        kubeServicesChain,
+        svc.clusterIP,
+        clusterIPComment,
+        internalTrafficChain,
+      );
     } else {
-      if (wantRestore)
-        filterRules.push(
-          `-A ${kubeServicesChain} -m comment --comment ${internalFilterComment} ${proto} -d ${svc.clusterIP} --dport ${svc.port} -j ${internalFilterTarget}`,
-        );
-      if (wantSave)
-        filterServicesSaved.push(
-          saveDstRule(
-            kubeServicesChain,
-            svc.clusterIP,
-            protocol,
-            internalFilterComment,
-            svc.port,
-            internalFilterTarget,
-          ),
-        );
+      dstRule(
+        filterRules,
+        filterServicesSaved,
+        kubeServicesChain,
+        svc.clusterIP,
+        internalFilterComment,
+        internalFilterTarget,
+      );
     }
 
     for (const externalIP of svc.externalIPs) {
-      const match = `${proto} -d ${externalIP} --dport ${svc.port}`;
       if (hasEndpoints) {
         const comment = quoted(`${name} external IP`);
-        if (wantRestore)
-          natRules.push(
-            `-A ${kubeServicesChain} -m comment --comment ${comment} ${match} -j ${externalTrafficChain}`,
-          );
-        if (wantSave)
-          natServicesSaved.push(
-            saveDstRule(kubeServicesChain, externalIP, protocol, comment, svc.port, externalTrafficChain),
-          );
+        dstRule(natRules, natServicesSaved, kubeServicesChain, externalIP, comment, externalTrafficChain);
       }
       if (!hasExternalEndpoints) {
-        if (wantRestore)
-          filterRules.push(
-            `-A ${kubeExternalServicesChain} -m comment --comment ${externalFilterComment} ${match} -j ${externalFilterTarget}`,
-          );
-        if (wantSave)
-          filterExternalSaved.push(
-            saveDstRule(
-              kubeExternalServicesChain,
-              externalIP,
-              protocol,
-              externalFilterComment,
-              svc.port,
-              externalFilterTarget,
-            ),
-          );
+        dstRule(
+          filterRules,
+          filterExternalSaved,
+          kubeExternalServicesChain,
+          externalIP,
+          externalFilterComment,
+          externalFilterTarget,
+        );
       }
     }
 
     for (const lbip of svc.loadBalancerVIPs) {
-      const match = `${proto} -d ${lbip} --dport ${svc.port}`;
       if (hasEndpoints) {
         const comment = quoted(`${name} loadbalancer IP`);
-        if (wantRestore)
-          natRules.push(
-            `-A ${kubeServicesChain} -m comment --comment ${comment} ${match} -j ${loadBalancerTrafficChain}`,
-          );
-        if (wantSave)
-          natServicesSaved.push(
-            saveDstRule(kubeServicesChain, lbip, protocol, comment, svc.port, loadBalancerTrafficChain),
-          );
+        dstRule(natRules, natServicesSaved, kubeServicesChain, lbip, comment, loadBalancerTrafficChain);
       }
       if (usesFWChain) {
         const comment = quoted(`${name} traffic not accepted by ${chains.firewall}`);
-        if (wantRestore)
-          filterRules.push(`-A ${kubeProxyFirewallChain} -m comment --comment ${comment} ${match} -j DROP`);
-        if (wantSave)
-          filterFirewallSaved.push(
-            saveDstRule(kubeProxyFirewallChain, lbip, protocol, comment, svc.port, 'DROP'),
-          );
+        dstRule(filterRules, filterFirewallSaved, kubeProxyFirewallChain, lbip, comment, 'DROP');
       }
     }
     if (!hasExternalEndpoints) {
       for (const lbip of svc.loadBalancerVIPs) {
-        if (wantRestore)
-          filterRules.push(
-            `-A ${kubeExternalServicesChain} -m comment --comment ${externalFilterComment} ${proto} -d ${lbip} --dport ${svc.port} -j ${externalFilterTarget}`,
-          );
-        if (wantSave)
-          filterExternalSaved.push(
-            saveDstRule(
-              kubeExternalServicesChain,
-              lbip,
-              protocol,
-              externalFilterComment,
-              svc.port,
-              externalFilterTarget,
-            ),
-          );
+        dstRule(
+          filterRules,
+          filterExternalSaved,
+          kubeExternalServicesChain,
+          lbip,
+          externalFilterComment,
+          externalFilterTarget,
+        );
       }
     }
 
