@@ -1,8 +1,14 @@
 // Stable, dependency-free hashes for deterministic predictions.
 
+const FNV_OFFSET = 0x811c9dc5;
+
 /** FNV-1a, 32-bit: the hash Kubernetes uses for pod-template-hash. */
 export function fnv32a(text: string): number {
-  let hash = 0x811c9dc5;
+  return fnv32aUpdate(FNV_OFFSET, text) >>> 0;
+}
+
+/** Continues an FNV-1a hash over `text` (so pieces can be hashed as if concatenated). */
+function fnv32aUpdate(hash: number, text: string): number {
   for (let i = 0; i < text.length; i++) {
     let code = text.charCodeAt(i);
     // Hash UTF-16 code units as UTF-8-ish bytes; only stability matters here.
@@ -12,7 +18,7 @@ export function fnv32a(text: string): number {
     }
     hash = Math.imul(hash ^ code, 0x01000193);
   }
-  return hash >>> 0;
+  return hash;
 }
 
 /** apimachinery's rand alphabet: no vowels or confusable characters. */
@@ -53,16 +59,9 @@ export function canonicalJson(value: unknown): string {
  * would be written (the pod-template hash of every workload, so this is on the hot path).
  */
 export function canonicalJsonHash(value: unknown): number {
-  let hash = 0x811c9dc5;
+  let hash = FNV_OFFSET;
   const feed = (text: string): void => {
-    for (let i = 0; i < text.length; i++) {
-      let code = text.charCodeAt(i);
-      if (code > 0x7f) {
-        hash = Math.imul(hash ^ (code >>> 8), 0x01000193);
-        code &= 0xff;
-      }
-      hash = Math.imul(hash ^ code, 0x01000193);
-    }
+    hash = fnv32aUpdate(hash, text);
   };
   const walk = (v: unknown): void => {
     if (Array.isArray(v)) {
