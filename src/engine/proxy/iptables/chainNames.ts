@@ -1,6 +1,7 @@
 // Chain names exactly as kube-proxy derives them (proxier.go portProtoHash,
 // servicePortEndpointChainName): sha256 → RFC 4648 base32 → first 16 chars.
-// (sha256.ts is checked against @noble/hashes + @scure/base in test/unit/proxy-iptables.test.ts.)
+// (sha256.ts is checked against @noble/hashes + @scure/base, dev dependencies kept as the test oracle, in
+// test/unit/proxy-iptables.test.ts.)
 import { sha256Base32Prefix16, sha256Base32Prefix16Codes } from './sha256';
 
 export const kubeServicesChain = 'KUBE-SERVICES';
