@@ -90,6 +90,11 @@ export interface IptablesBenchResult extends FormResult {
   restoreInput: FormResult;
 }
 
+/** A full collection when node runs with --expose-gc (npm run bench does). */
+function collectGarbage(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
 function measureForm(
   input: ReturnType<typeof iptablesWorkload>,
   form: IptablesForm,
@@ -99,6 +104,8 @@ function measureForm(
   let lines = 0;
   let peak = 0;
   for (let r = 0; r < runs; r++) {
+    // Garbage of earlier runs (or of earlier bench sections) would count in the heap figure.
+    collectGarbage();
     const c0 = process.cpuUsage();
     const t0 = performance.now();
     const text = iptablesRules(input, benchNode, form).text;
