@@ -98,7 +98,7 @@ export function boxIdOfNode(node: string): string {
  * The chain sequence of a collapsed kube-proxy row, by kind: `NODEPORTS → EXT → SVC`. The
  * hashes are noise at a glance; expanding (or the tooltip) shows the full names.
  */
-export function chainSummary(hops: PathHop[]): string {
+export function chainSummary(hops: readonly PathHop[]): string {
   const names: string[] = [];
   for (const h of stepHops(hops)) {
     if (h.kind !== 'chain' && h.kind !== 'rule') continue;
@@ -112,7 +112,7 @@ export function chainSummary(hops: PathHop[]): string {
  * The hops worth a row: kube-proxy's own chains and the verdicts. A traced path also walks
  * built-in chains and mark rules (PREROUTING, KUBE-MARK-MASQ, MARK…); those stay in tooltips.
  */
-export function stepHops(hops: PathHop[]): PathHop[] {
+export function stepHops(hops: readonly PathHop[]): PathHop[] {
   return hops.filter(
     (h) =>
       h.kind === 'dnat' ||

@@ -105,7 +105,7 @@ export interface PathBranch {
   port: number | null;
   masquerade: boolean;
   /** Chain steps specific to this branch (the KUBE-SEP chain…). */
-  hops: PathHop[];
+  hops: readonly PathHop[];
   pod: PodRef | null;
 }
 
@@ -116,14 +116,12 @@ export interface NodePath {
   /** What the packet is addressed to when it reaches this node, e.g. `172.18.0.2:31234`. */
   entry: string;
   /** Chain steps every branch shares (KUBE-NODEPORTS → KUBE-EXT-… → KUBE-SVC-…). */
-  hops: PathHop[];
-  branches: PathBranch[];
+  hops: readonly PathHop[];
+  branches: readonly PathBranch[];
   outcome: PathOutcome;
 }
 
 export interface RequestPath {
-  /** `trace`: from the engine's packet tracer; `analysis`: derived from the cluster state alone. */
-  basis: 'trace' | 'analysis';
   /** What was traced, e.g. `nginx.default.svc.cluster.local:8080`. */
   target: string;
   entry: EntryKind;
@@ -149,10 +147,10 @@ export interface RequestPath {
     pending: string;
     source: SourceLocation | null;
   } | null;
-  nodes: NodePath[];
+  nodes: readonly NodePath[];
   outcome: PathOutcome;
   /** Shown under the diagram (session affinity, assumptions…). */
-  notes: string[];
+  notes: readonly string[];
 }
 
 export interface Snapshot {

@@ -266,3 +266,6 @@ function hasKustomization(file: LoadedFile): boolean {
       o.apiVersion.startsWith('kustomize.config.k8s.io/'),
   );
 }
+
+export { defaultEntry, entryPoints, requestPath, servicePortKey } from './queries';
+export type { RequestPathQuery } from './queries';

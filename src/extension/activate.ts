@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
 import { looksLikeKubernetes, PROFILE_FILE_NAME } from './detect';
-import { analyzerFactory } from './engine';
+import { analyzerFactory, engine } from './engine';
 import { background, createLog, guard, guardAsync, log } from './log';
-import { portKey, serviceId } from './requestPathModel';
+import { serviceId } from './panelSnapshot';
 import { REQUEST_PATH_VIEW_ID, RequestPathView, workspaceModelSources } from './requestPathView';
 import { DiagnosticsPublisher, FixProvider } from './diagnostics';
 import { IPTABLES_SCHEME, IptablesDocumentProvider, showIptables } from './iptablesDocument';
@@ -104,7 +104,7 @@ export function activateKubepath(context: vscode.ExtensionContext, host: HostKin
       const multiRoot = model.all().length > 1;
       return requestPath.show({
         serviceId: serviceId(multiRoot ? cluster.folder.name : '', service),
-        portKey: portKey(port),
+        portKey: engine().servicePortKey(port),
         entry,
         node,
       });

@@ -1,8 +1,7 @@
 // Every engine function the extension calls, in one module. The desktop bundle ships it as
 // dist/engine.js and engine.ts loads it on first use, so activation evaluates neither the
 // engine nor the YAML parser (issue 9: activation < 50 ms).
-export { createWorkspaceAnalyzer } from '../engine';
+export { createWorkspaceAnalyzer, defaultEntry, entryPoints, requestPath, servicePortKey } from '../engine';
 export { keyRangeAt, rangeAt } from '../engine/load';
 export { iptablesRules, kubeProxyNodeFor } from '../engine/proxy/iptables';
-export { endpointChainName, servicePortChainNames } from '../engine/proxy/iptables/chainNames';
 export { originText, traceRequest } from '../engine/trace/request';

@@ -3,8 +3,8 @@ import type { HostToWebview, Selection, SourceLocation } from '../../webview/pro
 import { parseWebviewMessage } from '../../webview/protocol';
 import { background, guard, log } from './log';
 import { createNonce, requestPathHtml } from './requestPathHtml';
-import type { FolderAnalysis, RequestTracer } from './requestPathModel';
-import { buildSnapshot, engineTracer } from './requestPathModel';
+import type { FolderAnalysis } from './panelSnapshot';
+import { buildSnapshot } from './panelSnapshot';
 import type { WorkspaceModel } from './workspaceModel';
 
 export const REQUEST_PATH_VIEW_ID = 'kubepath.requestPath';
@@ -20,8 +20,6 @@ export interface RequestPathSources {
   onDidChange?: vscode.Event<unknown>;
   /** The file a snapshot's SourceLocation names; undefined for unknown files (never trust the webview). */
   resolve(folder: string, file: string): vscode.Uri | undefined;
-  /** The request tracer front door; without it the path is derived from the analysis alone. */
-  tracer?: RequestTracer;
   /** One line for the panel footer. */
   status?(): string;
   /** Called when the view is first shown (e.g. to start the workspace analysis). */
@@ -89,7 +87,6 @@ export class RequestPathView implements vscode.WebviewViewProvider, vscode.Dispo
         folders: this.sources.folders(),
         selection: this.selection,
         status: this.sources.status?.() ?? '',
-        ...(this.sources.tracer ? { tracer: this.sources.tracer } : {}),
       });
       this.selection = snapshot.selection;
       this.folder = snapshot.services.find((s) => s.id === snapshot.selection.serviceId)?.folder ?? '';
@@ -142,11 +139,11 @@ export class RequestPathView implements vscode.WebviewViewProvider, vscode.Dispo
 
 /**
  * Adapts the extension's WorkspaceModel (one simulated cluster per workspace folder) to the
- * view; paths come from the engine's request tracer unless another tracer is given.
+ * view.
  */
 export function workspaceModelSources(
   model: WorkspaceModel | undefined,
-  options: { tracer?: RequestTracer; onViewOpened?: () => void } = {},
+  options: { onViewOpened?: () => void } = {},
 ): RequestPathSources {
   const clusters = () => model?.all() ?? [];
   const nameOf = (name: string, count: number): string => (count > 1 ? name : '');
@@ -178,7 +175,6 @@ export function workspaceModelSources(
         })
         .join(' · ');
     },
-    tracer: options.tracer ?? engineTracer,
     ...(options.onViewOpened ? { onViewOpened: options.onViewOpened } : {}),
   };
 }

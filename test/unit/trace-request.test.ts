@@ -266,3 +266,30 @@ void test('large workspaces: a trace over the matching Services only gives the f
     assert.equal(scoped.outcome, 'reached');
   }
 });
+
+void test('a LoadBalancer Service without a cloud controller: from the internet the trace ends at the pending load balancer', () => {
+  const a = analyzeWorkspace({
+    files: nginx,
+    profile: {
+      path: 'kubepath.cluster.yaml',
+      text: 'apiVersion: kubepath.dev/v1alpha1\nkind: ClusterProfile\ncloud:\n  provider: none\n',
+    },
+  });
+  const t = traceRequest(a, 'nginx:8080', { from: { kind: 'internet' } });
+  assert.equal(t.outcome, 'no-route');
+  assert.deepEqual(
+    t.hops.map((h) => [h.kind, h.detail]),
+    [['loadbalancer', 'load balancer pending: no cloud controller']],
+  );
+  assert.deepEqual(t.notes, ['load balancer pending: no cloud controller']);
+  assert.equal(t.branches.length, 0);
+  // Its NodePort still answers from outside, and its ClusterIP from inside.
+  const svc = a.services[0]!;
+  const node = a.profile.nodes[0]!;
+  assert.equal(
+    traceRequest(a, `${node.ips[0]}:${svc.service.ports[0]!.nodePort}`, { from: { kind: 'internet' } })
+      .outcome,
+    'reached',
+  );
+  assert.equal(traceRequest(a, 'nginx:8080').outcome, 'reached');
+});

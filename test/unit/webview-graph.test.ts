@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { analyzeWorkspace } from '../../src/engine';
-import { buildSnapshot } from '../../src/extension/requestPathModel';
+import { buildSnapshot } from '../../src/extension/panelSnapshot';
 import { abbreviateChain, buildGraph, chainSummary, formatProbability } from '../../webview/graph';
 import type { GraphModel } from '../../webview/graph';
 import { elkGraph, partsText } from '../../webview/layout';
@@ -118,7 +118,9 @@ void describe('request path graph model', () => {
     ]);
     assert.equal(labels.filter((l) => l.startsWith('KUBE-SEP-')).length, 3);
     assert.ok(
-      node2.rows.some((r) => r.tooltip.some((t) => /^-A KUBE-SVC-\w+ .*--probability 0\.3333333333/.test(t))),
+      node2.rows.some((r) =>
+        r.tooltip.some((t) => /^-A KUBE-SVC-\w+ .*--probability 0\.33333333349 /.test(t)),
+      ),
     );
     assert.equal(node1.rows.length, 4, 'other nodes stay collapsed');
   });
@@ -131,7 +133,7 @@ void describe('request path graph model', () => {
     const verdicts = g.boxes.filter((b) => b.kind === 'verdict');
     assert.equal(verdicts.length, 1);
     assert.equal(partsText(verdicts[0]?.title ?? []), 'REJECT');
-    assert.equal(partsText(verdicts[0]?.subtitle ?? []), 'default/nginx has no endpoints');
+    assert.equal(partsText(verdicts[0]?.subtitle ?? []), 'default/nginx has no endpoints: rejected');
     const into = g.edges.filter((e) => e.to.box === verdicts[0]?.id);
     assert.equal(into.length, 3);
     for (const e of into) {

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import ELK from 'elkjs/lib/elk.bundled.js';
 import { analyzeWorkspace } from '../../src/engine';
-import { buildSnapshot } from '../../src/extension/requestPathModel';
+import { buildSnapshot } from '../../src/extension/panelSnapshot';
 import { buildGraph } from '../../webview/graph';
 import type { GraphModel } from '../../webview/graph';
 import type { Selection } from '../../webview/protocol';

@@ -6,3 +6,4 @@ export { fileStartRange } from './source';
 export { formatFieldPath } from './fieldPath';
 export type * from './cluster';
 export type * from './trace';
+export type * from './requestPath';

@@ -19,6 +19,7 @@ import { EMULATED_BUILTIN_RULES } from './kubeJumps';
 import { BUILTIN_CHAINS, parseIptablesSave } from './parse';
 import { compileRule, parseMarkValue } from './ruleSpec';
 import { tokenize } from './tokenize';
+import { memo } from '../util/memo';
 
 export interface TraceOptions {
   /**
@@ -81,15 +82,8 @@ function hop(walk: Walk, h: TraceHop): TraceHop {
 }
 
 /** `-A CHAIN text` of a rule, once per rule of a dump (traces of one dump share it). */
-const ruleTexts = new WeakMap<IptablesRule, string>();
-
 function ruleText(rule: IptablesRule): string {
-  let text = ruleTexts.get(rule);
-  if (text === undefined) {
-    text = `-A ${rule.chain} ${rule.text}`;
-    ruleTexts.set(rule, text);
-  }
-  return text;
+  return memo(rule, 'trace:ruleText', () => `-A ${rule.chain} ${rule.text}`);
 }
 
 function ruleHop(
@@ -195,15 +189,8 @@ function matchOne(walk: Walk, m: RuleMatch, s: State): boolean | number | 'unsup
 }
 
 /** Parsed `-s`/`-d` values, once per rule of a dump (traces of one dump share them). */
-const parsedCidrs = new WeakMap<RuleMatch, Cidr | null>();
-
 function cidrOf(m: RuleMatch & { kind: 'address' }): Cidr | null {
-  let cidr = parsedCidrs.get(m);
-  if (cidr === undefined) {
-    cidr = parseCidr(m.value);
-    parsedCidrs.set(m, cidr);
-  }
-  return cidr;
+  return memo(m, 'trace:cidr', () => parseCidr(m.value));
 }
 
 function chainIn(walk: Walk, tableName: string, name: string): IptablesChain | undefined {
@@ -563,28 +550,20 @@ function runHook(walk: Walk, tableName: string, hook: string, states: State[]): 
 }
 
 /** A dump's chains by `table/chain` and its emulated built-ins: the same for every trace of it. */
-const preparedDumps = new WeakMap<
-  IptablesDump,
-  { chains: Map<string, IptablesChain>; emulated: Map<string, IptablesChain>; emulatedTables: string[] }
->();
-
 function prepared(dump: IptablesDump): {
   chains: Map<string, IptablesChain>;
   emulated: Map<string, IptablesChain>;
   emulatedTables: string[];
 } {
-  let found = preparedDumps.get(dump);
-  if (!found) {
+  return memo(dump, 'trace:prepared', () => {
     const { chains: emulated, emulatedTables } = emulateBuiltins(dump);
     const chains = new Map(
       dump.tables.flatMap((t) =>
         t.chains.filter((c) => !c.deleted).map((c) => [`${t.name}/${c.name}`, c] as const),
       ),
     );
-    found = { chains, emulated, emulatedTables };
-    preparedDumps.set(dump, found);
-  }
-  return found;
+    return { chains, emulated, emulatedTables };
+  });
 }
 
 const OUTCOME_PRIORITY: TraceOutcome[] = ['reached', 'rejected', 'dropped', 'accepted', 'no-route'];

@@ -18,6 +18,7 @@ import { rangeAt } from '../load';
 import { tracePacket } from './interpret';
 import { parseIptablesSave } from './parse';
 import type { IptablesDump } from './dump';
+import { memo } from '../util/memo';
 
 /** The reconciled cluster, plus the loaded objects when available (for YAML line numbers). */
 export type TraceableState = ClusterState & { objects?: readonly LoadedObject[] };
@@ -133,8 +134,6 @@ interface StateIndex {
   aRecords: Map<string, string[]>;
 }
 
-const stateIndexes = new WeakMap<ClusterState, StateIndex>();
-
 function add<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);
   if (!list) map.set(key, [value]);
@@ -142,10 +141,12 @@ function add<K, V>(map: Map<K, V[]>, key: K, value: V): void {
 }
 
 function indexOf(state: ClusterState): StateIndex {
-  let index = stateIndexes.get(state);
-  if (index) return index;
+  return memo(state, 'trace:stateIndex', () => buildIndex(state));
+}
+
+function buildIndex(state: ClusterState): StateIndex {
   const domain = state.profile.clusterDomain;
-  index = {
+  const index: StateIndex = {
     position: new Map(),
     byClusterIP: new Map(),
     byIngressIP: new Map(),
@@ -194,7 +195,6 @@ function indexOf(state: ClusterState): StateIndex {
     const key = `${r.type} ${r.name}`;
     if (!index.aRecords.has(key)) index.aRecords.set(key, r.values);
   }
-  stateIndexes.set(state, index);
   return index;
 }
 
@@ -399,6 +399,11 @@ export function traceRequest(
         hops,
         originText(origin ?? { kind: 'internet' }),
       );
+    } else if (requested?.kind === 'internet' && s.loadBalancer && s.loadBalancer.ingress.length === 0) {
+      // No public address to resolve to: the trace ends at the pending load balancer.
+      const picked = pickPort(s, port, options.protocol);
+      if (typeof picked === 'string') return fail('no-route', 'dns', target.host, picked);
+      return loadBalancerTrace(state, targetText, s, picked.port, protocol, hops, options);
     } else if (requested?.kind === 'internet' && s.loadBalancer && s.loadBalancer.ingress.length > 0) {
       // From outside, the name a user types points at the load balancer (a public record for its ingress).
       const ingress = s.loadBalancer.ingress[0];
@@ -554,6 +559,11 @@ export function traceRequest(
   );
 }
 
+/** The pod of that namespace and name (the first, as the analysis lists them). */
+export function podNamed(state: ClusterState, namespace: string, name: string): Pod | undefined {
+  return indexOf(state).podByName.get(`${namespace}/${name}`);
+}
+
 function clientPodIP(state: ClusterState, nodeName: string): string {
   const node = state.profile.nodes.find((n) => n.name === nodeName);
   const base = node?.podCIDR.split('/')[0] ?? '10.244.1.0';
@@ -590,9 +600,6 @@ interface NodeDump {
   scopedTo: number | null;
 }
 
-/** Generated dumps per analysis and node (and scope), so repeated traces do not regenerate them. */
-const dumpCache = new WeakMap<ClusterState, Map<string, NodeDump>>();
-
 /** Services that own a rule able to match a packet to `ip:port` on this node. */
 function servicesMatching(state: ClusterState, ip: string, port: number, local: boolean): ServiceState[] {
   const index = indexOf(state);
@@ -628,13 +635,19 @@ function dumpFor(
     services = servicesMatching(state, packet.destinationIP, packet.destinationPort, local);
     key = `${nodeName}|${services.map((s) => `${s.service.metadata.namespace}/${s.service.metadata.name}`).join(',')}`;
   }
-  let perState = dumpCache.get(state);
-  if (!perState) {
-    perState = new Map();
-    dumpCache.set(state, perState);
-  }
-  const cached = perState.get(key);
-  if (cached) return cached;
+  // Generated once per analysis and node (and scope): repeated traces do not regenerate them.
+  return memo(state, `trace:dump:${key}`, () =>
+    generatedDump(state, nodeName, node, services, localAddresses),
+  );
+}
+
+function generatedDump(
+  state: ClusterState,
+  nodeName: string,
+  node: ReturnType<typeof kubeProxyNodeFor>,
+  services: ServiceState[],
+  localAddresses: string[],
+): NodeDump {
   let slices = state.endpointSlices;
   if (services !== state.services) {
     // The slices named after these Services, in analysis order.
@@ -650,13 +663,11 @@ function dumpFor(
     node,
     'iptables-save',
   );
-  const result: NodeDump = {
+  return {
     dump: parseIptablesSave(rules.text, `iptables-save (${nodeName}, predicted)`),
     localAddresses,
     scopedTo: services === state.services ? null : services.length,
   };
-  perState.set(key, result);
-  return result;
 }
 
 /** Runs one node's rules and turns each branch into a request branch ending at a pod. */
@@ -730,29 +741,21 @@ function nodeRules(
  * kube-proxy names the Service port in each rule's comment (`ns/name:port`); point such
  * hops at that port in the user's YAML, keeping the dump line as well.
  */
-const serviceIndexes = new WeakMap<
-  TraceableState,
-  {
-    byName: Map<string, ServiceState>;
-    objects: Map<string, LoadedObject>;
-    /** Rule text → the YAML of the Service port it names (null: none), resolved once per analysis. */
-    sources: Map<string, SourceRange | null>;
-  }
->();
+interface ServiceSourceIndex {
+  byName: Map<string, ServiceState>;
+  objects: Map<string, LoadedObject>;
+  /** Rule text → the YAML of the Service port it names (null: none), resolved once per analysis. */
+  sources: Map<string, SourceRange | null>;
+}
 
 function serviceSourceFinder(state: TraceableState, dumpFile: string): (h: TraceHop) => TraceHop {
-  let indexes = serviceIndexes.get(state);
-  if (!indexes) {
-    indexes = {
-      byName: indexOf(state).byLabel,
-      objects: new Map(
-        (state.objects ?? []).filter((o) => o.kind === 'Service').map((o) => [`${o.namespace}/${o.name}`, o]),
-      ),
-      sources: new Map(),
-    };
-    serviceIndexes.set(state, indexes);
-  }
-  const { byName, objects, sources } = indexes;
+  const { byName, objects, sources } = memo(state, 'trace:serviceSources', (): ServiceSourceIndex => ({
+    byName: indexOf(state).byLabel,
+    objects: new Map(
+      (state.objects ?? []).filter((o) => o.kind === 'Service').map((o) => [`${o.namespace}/${o.name}`, o]),
+    ),
+    sources: new Map(),
+  }));
   return (h) => {
     // Rule hops point into the dump (kept as `line`); the YAML behind the rule is more useful.
     if (h.source && h.source.file !== dumpFile) return h;

@@ -31,6 +31,7 @@ import {
 import { ChainTexts, LineBuffer } from './lineBuffer';
 import { probability } from './probability';
 import { saveAddress, saveProbability, saveRule } from './saveFormat';
+import { memo } from '../../util/memo';
 
 export {
   kubeExternalServicesChain,
@@ -198,15 +199,8 @@ function isPlainSync(
   return true;
 }
 
-const savedProbabilities = new Map<string, string>();
-
 function savedProbability(text: string): string {
-  let saved = savedProbabilities.get(text);
-  if (saved === undefined) {
-    saved = saveProbability(text);
-    savedProbabilities.set(text, saved);
-  }
-  return saved;
+  return memo(saveProbability, `save:probability:${text}`, () => saveProbability(text));
 }
 
 /** Strings containing spaces are written pre-quoted, exactly as the proxier's fmt.Sprintf does. */

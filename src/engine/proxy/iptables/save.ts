@@ -18,6 +18,7 @@ import { sortedOrder } from './chainOrder';
 import { ChainTexts, LineBuffer } from './lineBuffer';
 import type { SavedTable, SyncResult } from './proxier';
 import { saveRule } from './saveFormat';
+import { memo } from '../../util/memo';
 
 interface JumpChain {
   table: 'filter' | 'nat';
@@ -167,17 +168,13 @@ const tableNames = ['filter', 'nat'] as const;
 type SaveTables = Partial<Record<(typeof tableNames)[number], SavedTable>>;
 
 /** Built-in chains' rules per table (kube-proxy's and kubelet's jumps), in save form. */
-const builtinSaveRules = new Map<string, Map<string, string[]>>();
-
 function builtinRulesOf(tableName: string): Map<string, string[]> {
-  let rules = builtinSaveRules.get(tableName);
-  if (rules !== undefined) return rules;
-  const raw = new Map<string, string[]>((builtinChains[tableName] ?? []).map((b) => [b, []]));
-  for (const j of iptablesJumpChains) if (j.table === tableName) raw.get(j.src)?.unshift(jumpRule(j));
-  for (const j of kubeletJumpChains) if (j.table === tableName) raw.get(j.src)?.push(jumpRule(j));
-  rules = new Map([...raw].map(([chain, list]) => [chain, list.map(saveRule)]));
-  builtinSaveRules.set(tableName, rules);
-  return rules;
+  return memo(builtinChains, `save:builtinRules:${tableName}`, () => {
+    const raw = new Map<string, string[]>((builtinChains[tableName] ?? []).map((b) => [b, []]));
+    for (const j of iptablesJumpChains) if (j.table === tableName) raw.get(j.src)?.unshift(jumpRule(j));
+    for (const j of kubeletJumpChains) if (j.table === tableName) raw.get(j.src)?.push(jumpRule(j));
+    return new Map([...raw].map(([chain, list]) => [chain, list.map(saveRule)]));
+  });
 }
 
 /** The tables' user chains (with the canary and jump-target chains) in name order, then their rules. */

@@ -1,0 +1,29 @@
+// The questions a front end asks of an analysis, answered from the engine's own models and
+// memoised per analysis (an analysis is an immutable snapshot: an answer never goes stale).
+import type { RequestPath, ServiceState } from './model';
+import type { TraceableState } from './trace/request';
+import { requestPath as traceRequestPath } from './trace/requestPath';
+import type { RequestPathQuery } from './trace/requestPath';
+import { memo } from './util/memo';
+
+export { defaultEntry, entryPoints } from './trace/requestPath';
+export type { RequestPathQuery } from './trace/requestPath';
+
+/** `PROTOCOL/port`: a Service port's key within its Service (ports are unique by it). */
+export function servicePortKey(port: { protocol: string; port: number }): string {
+  return `${port.protocol}/${port.port}`;
+}
+
+function serviceKey(analysis: TraceableState, service: ServiceState): string {
+  const { namespace, name } = service.service.metadata;
+  return `${analysis.services.indexOf(service)}:${namespace}/${name}`;
+}
+
+/**
+ * The path of a request to one Service port from one entry point, from the request tracer
+ * (the trace `kubepath trace` prints), grouped by the nodes it enters.
+ */
+export function requestPath(analysis: TraceableState, query: RequestPathQuery): RequestPath {
+  const key = `requestPath:${serviceKey(analysis, query.service)}:${servicePortKey(query.port)}:${query.entry}:${query.node ?? ''}`;
+  return memo(analysis, key, () => traceRequestPath(analysis, query));
+}

@@ -1,0 +1,126 @@
+// The side panel's snapshot: the analysed folders and the user's selection → what the
+// webview draws. The request path itself is the engine's answer (requestPath, built from
+// the request tracer); this module only picks the Service, port and entry and says why
+// nothing is drawn when nothing can be.
+import type { Analysis } from '../engine';
+import type { ServiceState } from '../engine/model';
+import type { PortSummary, Selection, ServiceSummary, Snapshot } from '../../webview/protocol';
+import { engine } from './engine';
+
+/** The analysed cluster of one workspace folder. */
+export interface FolderAnalysis {
+  /** Workspace folder name ('' when there is only one folder). */
+  folder: string;
+  state: Analysis;
+}
+
+export interface SnapshotInput {
+  folders: FolderAnalysis[];
+  selection: Selection | null;
+  status: string;
+}
+
+export function serviceId(folder: string, service: ServiceState): string {
+  return `${folder}|${service.service.metadata.namespace}/${service.service.metadata.name}`;
+}
+
+function summarize(folder: string, s: ServiceState): ServiceSummary {
+  return {
+    id: serviceId(folder, s),
+    folder,
+    namespace: s.service.metadata.namespace,
+    name: s.service.metadata.name,
+    type: s.service.type,
+    ports: s.service.ports.map((p): PortSummary => ({
+      key: engine().servicePortKey(p),
+      name: p.name,
+      protocol: p.protocol,
+      port: p.port,
+      targetPort: String(p.targetPort),
+      nodePort: p.nodePort,
+    })),
+  };
+}
+
+function emptyState(input: SnapshotInput, services: number): { title: string; hint: string } {
+  if (input.folders.length === 0) {
+    return {
+      title: 'No Kubernetes YAML analysed yet',
+      hint: 'Open a folder with Service and Deployment YAML, or open one of its files, and kubepath draws the path a request takes.',
+    };
+  }
+  if (services === 0) {
+    return {
+      title: 'No Services in this workspace',
+      hint: 'Add a Service (kind: Service) whose selector matches a Deployment’s pod labels to see the request path.',
+    };
+  }
+  return {
+    title: 'No Service selected',
+    hint: 'Pick a Service above, or run “Kubepath: Trace Request” from a Service’s CodeLens.',
+  };
+}
+
+export function buildSnapshot(input: SnapshotInput): Snapshot {
+  const { entryPoints, defaultEntry, requestPath, servicePortKey } = engine();
+  const all = input.folders.flatMap((f) => f.state.services.map((s) => ({ folder: f, service: s })));
+  const services = all.map(({ folder, service }) => summarize(folder.folder, service));
+  const wanted = input.selection;
+  const picked = all.find(({ folder, service }) => serviceId(folder.folder, service) === wanted?.serviceId);
+  const folderState = picked?.folder ?? input.folders[0];
+  const nodes = (folderState?.state.profile.nodes ?? []).map((n) => ({ name: n.name, ip: n.ips[0] ?? '' }));
+  const node = nodes.some((n) => n.name === wanted?.node) ? (wanted?.node ?? null) : null;
+  if (!picked) {
+    return {
+      services,
+      nodes,
+      selection: { serviceId: null, portKey: null, entry: wanted?.entry ?? 'internet', node },
+      entries: entryPoints(undefined),
+      path: null,
+      empty: emptyState(input, services.length),
+      status: input.status,
+    };
+  }
+  const { folder, service } = picked;
+  const svc = service.service;
+  const port = svc.ports.find((p) => servicePortKey(p) === wanted?.portKey) ?? svc.ports[0];
+  const entries = entryPoints(service);
+  const entry =
+    wanted && entries.some((e) => e.entry === wanted.entry && e.available)
+      ? wanted.entry
+      : defaultEntry(service);
+  const selection: Selection = {
+    serviceId: serviceId(folder.folder, service),
+    portKey: port ? servicePortKey(port) : null,
+    entry,
+    node,
+  };
+  const base = { services, nodes, selection, entries, status: input.status };
+  if (!port) {
+    return {
+      ...base,
+      path: null,
+      empty: {
+        title: `${svc.metadata.name} has no ports`,
+        hint:
+          svc.type === 'ExternalName'
+            ? `An ExternalName Service is only a DNS CNAME to ${svc.externalName || '(empty)'}: no proxying happens.`
+            : 'Add spec.ports to the Service: kube-proxy only writes rules for declared ports.',
+      },
+    };
+  }
+  if (!entries.find((e) => e.entry === entry)?.available) {
+    return {
+      ...base,
+      path: null,
+      empty: {
+        title: `${svc.metadata.name} is not proxied by kube-proxy`,
+        hint:
+          svc.clusterIP === 'None'
+            ? 'A headless Service has no ClusterIP: DNS returns the pod IPs directly.'
+            : 'An ExternalName Service is only a DNS CNAME.',
+      },
+    };
+  }
+  return { ...base, path: requestPath(folder.state, { service, port, entry, node }), empty: null };
+}
