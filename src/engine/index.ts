@@ -90,6 +90,7 @@ export function sortDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {
 export { defaultClusterProfile, loadClusterProfile, PROFILE_FILE_NAME };
 export { toAnalyzeJson } from './report/analyzeJson';
 export type { AnalyzeJson } from './report/analyzeJson';
+export { endpointsOf, endpointsOfPort } from './report/analyzeJson';
 
 /**
  * Analysis of a workspace that changes one file at a time (an editor): each file is
@@ -267,5 +268,16 @@ function hasKustomization(file: LoadedFile): boolean {
   );
 }
 
-export { defaultEntry, entryPoints, requestPath, servicePortKey } from './queries';
-export type { RequestPathQuery } from './queries';
+export {
+  defaultEntry,
+  entryPoints,
+  podLabelsOf,
+  podTemplateOf,
+  POD_TEMPLATE_KINDS,
+  requestPath,
+  selection,
+  servicePortKey,
+  servicesSelecting,
+  workloadOf,
+} from './queries';
+export type { PortTarget, RequestPathQuery, ServiceSelection } from './queries';

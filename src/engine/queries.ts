@@ -27,3 +27,13 @@ export function requestPath(analysis: TraceableState, query: RequestPathQuery): 
   const key = `requestPath:${serviceKey(analysis, query.service)}:${servicePortKey(query.port)}:${query.entry}:${query.node ?? ''}`;
   return memo(analysis, key, () => traceRequestPath(analysis, query));
 }
+
+export {
+  podLabelsOf,
+  podTemplateOf,
+  POD_TEMPLATE_KINDS,
+  selection,
+  servicesSelecting,
+  workloadOf,
+} from './selection';
+export type { PortTarget, ServiceSelection } from './selection';

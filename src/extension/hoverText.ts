@@ -9,7 +9,7 @@ import type {
   ValueSource,
   WorkloadState,
 } from '../engine/model';
-import { resolvedContainerPorts, servicesSelecting, targetPortResolvesTo } from './lookup';
+import { engine } from './engine';
 
 export const TRACE_COMMAND = 'kubepath.traceRequest';
 
@@ -29,40 +29,6 @@ export type ChainsFor = (service: ServiceState, portIndex: number) => Record<str
 export interface HoverContext {
   folder?: string;
   chainsFor?: ChainsFor;
-}
-
-export interface PortEndpoint {
-  pod: string | null;
-  ip: string;
-  port: number | null;
-  node: string | null;
-  ready: boolean;
-  serving: boolean;
-  terminating: boolean;
-}
-
-/** Endpoints kube-proxy would use for one Service port: the slice port with the same name. */
-export function endpointsForPort(state: ServiceState, port: ServicePort): PortEndpoint[] {
-  const out: PortEndpoint[] = [];
-  for (const slice of state.endpointSlices) {
-    const slicePort = slice.ports.find((p) => p.name === port.name && p.protocol === port.protocol);
-    if (!slicePort) continue;
-    for (const e of slice.endpoints) {
-      const ready = e.conditions.ready ?? true;
-      for (const ip of e.addresses) {
-        out.push({
-          pod: e.targetRef?.kind === 'Pod' ? e.targetRef.name : null,
-          ip,
-          port: slicePort.port,
-          node: e.nodeName,
-          ready,
-          serving: e.conditions.serving ?? ready,
-          terminating: e.conditions.terminating ?? false,
-        });
-      }
-    }
-  }
-  return out.sort((a, b) => (a.pod ?? a.ip).localeCompare(b.pod ?? b.ip));
 }
 
 function code(text: string | number): string {
@@ -87,7 +53,7 @@ function portLabel(port: ServicePort): string {
   return `${port.port}/${port.protocol}${port.name ? ` (${port.name})` : ''}`;
 }
 
-function readyCount(endpoints: PortEndpoint[]): number {
+function readyCount(endpoints: readonly { ready: boolean }[]): number {
   return endpoints.filter((e) => e.ready).length;
 }
 
@@ -133,7 +99,7 @@ export function serviceHover(
   for (const i of indexes) {
     const port = s.ports[i];
     if (!port) continue;
-    const endpoints = endpointsForPort(state, port);
+    const endpoints = engine().endpointsOfPort(state, port);
     const parts = [`port ${code(portLabel(port))} → targetPort ${code(port.targetPort)}`];
     if (port.nodePort) parts.push(`NodePort ${code(port.nodePort)}${sourceNote(state.nodePortSources[i])}`);
     parts.push(`${readyCount(endpoints)} endpoint${readyCount(endpoints) === 1 ? '' : 's'}`);
@@ -180,18 +146,19 @@ export function workloadHover(
     if (pods.length > 10) lines.push(`- … ${pods.length - 10} more`);
     lines.push('');
   }
-  const services = servicesSelecting(analysis, object, workload);
+  const services = engine().servicesSelecting(analysis, object);
   if (services.length === 0) {
     lines.push('*No Service in these files selects these pods.*');
     return lines.join('\n');
   }
   lines.push('Selected by:');
-  const pod = workload?.pods[0];
+  const pods = new Set(workload?.pods ?? []);
   for (const svc of services) {
-    const ports = svc.service.ports.map((p) => {
-      const resolved = pod ? resolvedContainerPorts(pod, p) : [];
-      const to = resolved[0] ? `${resolved[0].containerPort}` : '*not exposed*';
-      return `${p.port} → ${code(p.targetPort)}${typeof p.targetPort === 'string' || !resolved[0] ? ` (${to})` : ''}`;
+    const landing = engine().selection(analysis, svc).ports;
+    const ports = svc.service.ports.map((p, i) => {
+      const resolved = landing[i]?.find((t) => pods.has(t.pod))?.containerPorts[0];
+      const to = resolved ? `${resolved.containerPort}` : '*not exposed*';
+      return `${p.port} → ${code(p.targetPort)}${typeof p.targetPort === 'string' || !resolved ? ` (${to})` : ''}`;
     });
     lines.push(`- Service ${code(svc.service.metadata.name)}: ${ports.join(', ') || '*no ports*'}`);
   }
@@ -208,9 +175,10 @@ export function containerPortHover(
   const title = `**containerPort ${cp.containerPort}/${cp.protocol}${cp.name ? ` (${escape(cp.name)})` : ''}**`;
   const lines = [title, ''];
   const hits: string[] = [];
-  for (const svc of servicesSelecting(analysis, object, workload)) {
-    svc.service.ports.forEach((p) => {
-      if (!targetPortResolvesTo(p, cp)) return;
+  for (const svc of engine().servicesSelecting(analysis, object)) {
+    const landing = engine().selection(analysis, svc).ports;
+    svc.service.ports.forEach((p, i) => {
+      if (!landing[i]?.some((t) => t.containerPorts.includes(cp))) return;
       const node = p.nodePort ? ` · NodePort ${p.nodePort}` : '';
       hits.push(
         `- Service ${code(svc.service.metadata.name)} port ${code(portLabel(p))} → targetPort ${code(p.targetPort)}${node}`,
@@ -228,7 +196,8 @@ export function serviceLensTitle(state: ServiceState): string {
   const parts = ['▶ Trace request'];
   if (s.type === 'ExternalName') return `${parts[0]} · ExternalName → ${s.externalName}`;
   const endpoints = new Set<string>();
-  for (const port of s.ports) for (const e of endpointsForPort(state, port)) if (e.ready) endpoints.add(e.ip);
+  for (const port of s.ports)
+    for (const e of engine().endpointsOfPort(state, port)) if (e.ready) endpoints.add(e.ip);
   parts.push(`${endpoints.size} endpoint${endpoints.size === 1 ? '' : 's'}`);
   parts.push(s.clusterIP === 'None' ? 'headless' : s.clusterIP);
   const nodePorts = s.ports.filter((p) => p.nodePort).map((p) => p.nodePort);

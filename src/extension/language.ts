@@ -13,20 +13,7 @@ import {
 import type { TraceRequestArgs } from './hoverText';
 import { engine } from './engine';
 import { guardAsync } from './log';
-import {
-  containerPortAt,
-  podLabelsOf,
-  podsSelectedBy,
-  resolvedContainerPorts,
-  servicesSelecting,
-  serviceFor,
-  targetAt,
-  targetPortResolvesTo,
-  templatePathOf,
-  WORKLOAD_KINDS,
-  workloadFor,
-  workloadsSelectedBy,
-} from './lookup';
+import { containerPortAt, serviceFor, targetAt, templatePathOf } from './lookup';
 import { chainsForFirstNode } from './proxyView';
 import type { FolderCluster, WorkspaceModel } from './workspaceModel';
 
@@ -165,16 +152,16 @@ export class KubepathNavigationProvider implements vscode.DefinitionProvider, vs
     const uriOf = (file: string) => r.cluster.uriOf(file);
     switch (target.kind) {
       case 'selectorLabel':
-        return workloadsSelectedBy(r.analysis, target.service).map((o) =>
-          toLocation(templateLabelRange(o, target.key), uriOf),
-        );
+        return engine()
+          .selection(r.analysis, target.service)
+          .workloads.map((o) => toLocation(templateLabelRange(o, target.key), uriOf));
       case 'targetPort': {
         const port = target.service.service.ports[target.portIndex];
         if (!port) return [];
         const seen = new Set<string>();
         const out: vscode.Location[] = [];
-        for (const pod of podsSelectedBy(r.analysis, target.service)) {
-          for (const cp of resolvedContainerPorts(pod, port)) {
+        for (const landing of engine().selection(r.analysis, target.service).ports[target.portIndex] ?? []) {
+          for (const cp of landing.containerPorts) {
             const key = `${cp.source.file}:${cp.source.line}:${cp.source.column}`;
             if (seen.has(key)) continue;
             seen.add(key);
@@ -187,24 +174,27 @@ export class KubepathNavigationProvider implements vscode.DefinitionProvider, vs
         // From a pod template label back to the Service selectors that use it.
         const label = /labels\.(?:([^.[\]]+)|\['(.+)'\])$/.exec(target.path);
         const key = label?.[1] ?? label?.[2];
-        return servicesSelecting(r.analysis, target.object, target.workload).flatMap((s) =>
-          serviceObjects(r.analysis, s).map((o) =>
-            toLocation(
-              key && s.service.selector?.[key] !== undefined
-                ? engine().keyRangeAt(o, ['spec', 'selector', key])
-                : o.range,
-              uriOf,
+        return engine()
+          .servicesSelecting(r.analysis, target.object)
+          .flatMap((s) =>
+            serviceObjects(r.analysis, s).map((o) =>
+              toLocation(
+                key && s.service.selector?.[key] !== undefined
+                  ? engine().keyRangeAt(o, ['spec', 'selector', key])
+                  : o.range,
+                uriOf,
+              ),
             ),
-          ),
-        );
+          );
       }
       case 'containerPort': {
         const cp = containerPortAt(target.workload, r.path, pos, target.containerIndex, target.portIndex);
         if (!cp) return [];
         const out: vscode.Location[] = [];
-        for (const s of servicesSelecting(r.analysis, target.object, target.workload)) {
-          s.service.ports.forEach((p, i) => {
-            if (!targetPortResolvesTo(p, cp)) return;
+        for (const s of engine().servicesSelecting(r.analysis, target.object)) {
+          const landing = engine().selection(r.analysis, s).ports;
+          s.service.ports.forEach((_p, i) => {
+            if (!landing[i]?.some((t) => t.containerPorts.includes(cp))) return;
             for (const o of serviceObjects(r.analysis, s))
               out.push(toLocation(engine().rangeAt(o, ['spec', 'ports', i, 'targetPort']), uriOf));
           });
@@ -243,7 +233,7 @@ export class KubepathCompletionProvider implements vscode.CompletionItemProvider
       if (!site) return [];
       const namespace = namespaceAt(lines, position.line);
       const workloads = analysis.objects.filter(
-        (o) => WORKLOAD_KINDS.has(o.kind) && o.namespace === namespace,
+        (o) => engine().POD_TEMPLATE_KINDS.has(o.kind) && o.namespace === namespace,
       );
       const items: vscode.CompletionItem[] = [];
       const seen = new Set<string>();
@@ -256,14 +246,14 @@ export class KubepathCompletionProvider implements vscode.CompletionItemProvider
         items.push(item);
       };
       for (const o of workloads) {
-        const labels = podLabelsOf(o, workloadFor(analysis, o) ?? null);
+        const labels = engine().podLabelsOf(analysis, o);
         if (site.kind === 'selectorKey') {
           for (const [k, v] of Object.entries(labels)) add(`${k}: ${v}`, `label of ${o.kind} ${o.name}`);
         } else if (site.kind === 'selectorValue') {
           const v = labels[site.key];
           if (v !== undefined) add(v, `${site.key} of ${o.kind} ${o.name}`);
         } else {
-          for (const pod of (workloadFor(analysis, o)?.pods ?? []).slice(0, 1)) {
+          for (const pod of (engine().workloadOf(analysis, o)?.pods ?? []).slice(0, 1)) {
             for (const c of pod.containers) {
               for (const cp of c.ports) {
                 if (cp.name) add(cp.name, `containerPort ${cp.containerPort} of ${o.kind} ${o.name}`);

@@ -1,16 +1,10 @@
-// Position → the Kubernetes thing under the cursor, and the cross references between
-// Services and workloads that hover, CodeLens, navigation and completion share.
-// Pure (no vscode): positions are 1-based like the engine's SourceRange.
+// Position → the Kubernetes thing under the cursor, for hover, CodeLens, navigation and
+// completion. Which Services select what, and where a port lands, is the engine's answer
+// (`selection`, `servicesSelecting`); this module only finds what the cursor is on.
+// No vscode: positions are 1-based like the engine's SourceRange.
 import type { Analysis } from '../engine';
-import type {
-  ContainerPort,
-  LoadedObject,
-  Pod,
-  ServicePort,
-  ServiceState,
-  SourceRange,
-  WorkloadState,
-} from '../engine/model';
+import type { ContainerPort, LoadedObject, ServiceState, SourceRange, WorkloadState } from '../engine/model';
+import { engine } from './engine';
 
 export interface Position1 {
   line: number;
@@ -30,17 +24,6 @@ export type Target =
     }
   | { kind: 'selectorLabel'; object: LoadedObject; service: ServiceState; key: string; path: string }
   | { kind: 'targetPort'; object: LoadedObject; service: ServiceState; portIndex: number; path: string };
-
-export const WORKLOAD_KINDS = new Set([
-  'Deployment',
-  'ReplicaSet',
-  'StatefulSet',
-  'DaemonSet',
-  'Job',
-  'CronJob',
-  'Pod',
-  'ReplicationController',
-]);
 
 export function contains(range: SourceRange, pos: Position1): boolean {
   const afterStart = pos.line > range.line || (pos.line === range.line && pos.column >= range.column);
@@ -89,13 +72,6 @@ export function serviceFor(analysis: Analysis, object: LoadedObject): ServiceSta
   );
 }
 
-export function workloadFor(analysis: Analysis, object: LoadedObject): WorkloadState | undefined {
-  const candidates = analysis.workloads.filter(
-    (w) => w.kind === object.kind && w.namespace === object.namespace && w.name === object.name,
-  );
-  return candidates.find((w) => w.source.file === object.file) ?? candidates[0];
-}
-
 /** What the cursor is on, or undefined for text kubepath has nothing to say about. */
 export function targetAt(analysis: Analysis, file: string, pos: Position1): Target | undefined {
   const object = objectAt(analysis, file, pos);
@@ -119,8 +95,8 @@ export function targetAt(analysis: Analysis, file: string, pos: Position1): Targ
     }
     return undefined;
   }
-  if (WORKLOAD_KINDS.has(object.kind)) {
-    const workload = workloadFor(analysis, object) ?? null;
+  if (engine().POD_TEMPLATE_KINDS.has(object.kind)) {
+    const workload = engine().workloadOf(analysis, object) ?? null;
     const containerPort = /containers\[(\d+)\]\.ports\[(\d+)\]/.exec(path);
     if (containerPort) {
       return {
@@ -137,64 +113,6 @@ export function targetAt(analysis: Analysis, file: string, pos: Position1): Targ
     }
   }
   return undefined;
-}
-
-// ------------------------------------------------------------------ cross references
-
-export function selectorMatches(
-  selector: Record<string, string> | null,
-  labels: Record<string, string>,
-): boolean {
-  if (!selector) return false;
-  const entries = Object.entries(selector);
-  return entries.length > 0 && entries.every(([k, v]) => labels[k] === v);
-}
-
-/** The labels the workload's pods carry (predicted pods, or the template when it has none). */
-export function podLabelsOf(object: LoadedObject, workload: WorkloadState | null): Record<string, string> {
-  const pod = workload?.pods[0];
-  if (pod) return pod.metadata.labels;
-  return stringMap(templateOf(object)?.['metadata'], 'labels');
-}
-
-/** Services in the workload's namespace whose selector matches its pods. */
-export function servicesSelecting(
-  analysis: Analysis,
-  object: LoadedObject,
-  workload: WorkloadState | null,
-): ServiceState[] {
-  const labels = podLabelsOf(object, workload);
-  return analysis.services.filter(
-    (s) => s.service.metadata.namespace === object.namespace && selectorMatches(s.service.selector, labels),
-  );
-}
-
-/** Pods (across all workloads) that a Service's selector matches. */
-export function podsSelectedBy(analysis: Analysis, service: ServiceState): Pod[] {
-  const ns = service.service.metadata.namespace;
-  return analysis.pods.filter(
-    (p) => p.metadata.namespace === ns && selectorMatches(service.service.selector, p.metadata.labels),
-  );
-}
-
-/** Workload objects whose pods a Service's selector matches. */
-export function workloadsSelectedBy(analysis: Analysis, service: ServiceState): LoadedObject[] {
-  return analysis.objects.filter((o) => {
-    if (!WORKLOAD_KINDS.has(o.kind) || o.namespace !== service.service.metadata.namespace) return false;
-    return selectorMatches(service.service.selector, podLabelsOf(o, workloadFor(analysis, o) ?? null));
-  });
-}
-
-/** Whether a Service port's targetPort resolves to this container port (as the EndpointSlice controller does). */
-export function targetPortResolvesTo(port: ServicePort, containerPort: ContainerPort): boolean {
-  if (port.protocol !== containerPort.protocol) return false;
-  if (typeof port.targetPort === 'number') return port.targetPort === containerPort.containerPort;
-  return containerPort.name !== '' && containerPort.name === port.targetPort;
-}
-
-/** Container ports of a pod (or template) that a Service port resolves to. */
-export function resolvedContainerPorts(pod: Pod, port: ServicePort): ContainerPort[] {
-  return pod.containers.flatMap((c) => c.ports.filter((cp) => targetPortResolvesTo(port, cp)));
 }
 
 /**
@@ -216,29 +134,6 @@ export function containerPortAt(
     }
   }
   return pod.containers.filter((c) => !c.sidecar)[containerIndex]?.ports[portIndex];
-}
-
-// ------------------------------------------------------------------ raw access helpers
-
-function record(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : undefined;
-}
-
-function stringMap(parent: unknown, key: string): Record<string, string> {
-  const value = record(record(parent)?.[key]);
-  const out: Record<string, string> = {};
-  if (value) for (const [k, v] of Object.entries(value)) out[k] = String(v);
-  return out;
-}
-
-/** The pod template of a workload object (CronJob nests it one level deeper), or the Pod itself. */
-export function templateOf(object: LoadedObject): Record<string, unknown> | undefined {
-  if (object.kind === 'Pod') return object.raw;
-  const spec = record(object.raw['spec']);
-  if (object.kind === 'CronJob') return record(record(record(spec?.['jobTemplate'])?.['spec'])?.['template']);
-  return record(spec?.['template']);
 }
 
 /** Field path prefix of the pod template inside a workload object. */

@@ -3,25 +3,16 @@
 // and trace entry points.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { analyzeWorkspace } from '../../src/engine';
+import { analyzeWorkspace, endpointsOfPort, selection, servicesSelecting } from '../../src/engine';
 import { completionSite, documentKind } from '../../src/extension/completionContext';
 import {
   containerPortHover,
-  endpointsForPort,
   serviceHover,
   serviceLensTitle,
   traceCommandUri,
   workloadHover,
 } from '../../src/extension/hoverText';
-import {
-  containerPortAt,
-  fieldPathAt,
-  objectAt,
-  podsSelectedBy,
-  servicesSelecting,
-  targetAt,
-  workloadsSelectedBy,
-} from '../../src/extension/lookup';
+import { containerPortAt, fieldPathAt, objectAt, targetAt } from '../../src/extension/lookup';
 import { chainsForFirstNode, iptablesFor } from '../../src/extension/proxyView';
 import { entryPointsFor, originText } from '../../src/extension/traceText';
 
@@ -124,15 +115,14 @@ void describe('position lookup', () => {
 
   void it('links Services and workloads both ways', () => {
     const svc = analysis.services[0]!;
-    assert.equal(podsSelectedBy(analysis, svc).length, 3);
+    assert.equal(selection(analysis, svc).pods.length, 3);
     assert.deepEqual(
-      workloadsSelectedBy(analysis, svc).map((o) => `${o.kind}/${o.name}`),
+      selection(analysis, svc).workloads.map((o) => `${o.kind}/${o.name}`),
       ['Deployment/web'],
     );
     const deploy = analysis.objects.find((o) => o.kind === 'Deployment')!;
-    const workload = analysis.workloads[0] ?? null;
     assert.deepEqual(
-      servicesSelecting(analysis, deploy, workload).map((s) => s.service.metadata.name),
+      servicesSelecting(analysis, deploy).map((s) => s.service.metadata.name),
       ['web'],
     );
   });
@@ -156,8 +146,8 @@ void describe('hover and CodeLens text', () => {
     assert.match(md, /\[▶ Trace request\]\(command:kubepath\.traceRequest\?/);
   });
 
-  void it('endpointsForPort resolves the named targetPort through the slice port', () => {
-    const eps = endpointsForPort(svc, svc.service.ports[0]!);
+  void it('endpointsOfPort resolves the named targetPort through the slice port', () => {
+    const eps = endpointsOfPort(svc, svc.service.ports[0]!);
     assert.equal(eps.length, 3);
     assert.ok(eps.every((e) => e.port === 8080 && e.ready && e.pod?.startsWith('web-')));
   });

@@ -102,8 +102,30 @@ export function diagnosticJson(d: Diagnostic): DiagnosticJson {
 }
 
 export function endpointsOf(state: ServiceState): EndpointJson[] {
-  const out: EndpointJson[] = [];
+  return endpointList(state, null);
+}
+
+/** The endpoints of one Service port: those of the slices that carry a port of its name and protocol. */
+export function endpointsOfPort(
+  state: ServiceState,
+  port: { name: string; protocol: string },
+): (EndpointJson & { port: number | null })[] {
+  return endpointList(state, port);
+}
+
+function endpointList(state: ServiceState, port: null): EndpointJson[];
+function endpointList(
+  state: ServiceState,
+  port: { name: string; protocol: string },
+): (EndpointJson & { port: number | null })[];
+function endpointList(
+  state: ServiceState,
+  port: { name: string; protocol: string } | null,
+): (EndpointJson & { port?: number | null })[] {
+  const out: (EndpointJson & { port?: number | null })[] = [];
   for (const slice of state.endpointSlices) {
+    const slicePort = port && slice.ports.find((p) => p.name === port.name && p.protocol === port.protocol);
+    if (port && !slicePort) continue;
     for (const e of slice.endpoints) {
       const ready = e.conditions.ready ?? true;
       for (const ip of e.addresses) {
@@ -116,6 +138,7 @@ export function endpointsOf(state: ServiceState): EndpointJson[] {
           serving: e.conditions.serving ?? ready,
           terminating: e.conditions.terminating ?? false,
           ports: slice.ports.map((p) => ({ name: p.name, port: p.port, protocol: p.protocol })),
+          ...(slicePort ? { port: slicePort.port } : {}),
         });
       }
     }
