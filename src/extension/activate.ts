@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { looksLikeKubernetes, PROFILE_FILE_NAME } from './detect';
-import { analyzerFactory, engine } from './engine';
+import { createFolderAnalyzer, engine } from './engine';
 import { background, createLog, guard, guardAsync, log } from './log';
 import { serviceId } from './panelSnapshot';
 import { REQUEST_PATH_VIEW_ID, RequestPathView, workspaceModelSources } from './requestPathView';
@@ -35,32 +35,26 @@ export function activateKubepath(context: vscode.ExtensionContext, host: HostKin
   const manifest = context.extension.packageJSON as { version?: string };
   log().info(`kubepath ${manifest.version ?? '?'} activating (${host.kind} host)`);
 
-  const model = analyzerFactory ? new WorkspaceModel(analyzerFactory) : undefined;
-  if (model) {
-    context.subscriptions.push(model);
-    new DiagnosticsPublisher(model, context);
-    registerLanguageFeatures(context, model);
-    context.subscriptions.push(
-      vscode.languages.registerCodeActionsProvider(
-        KUBERNETES_SELECTOR,
-        new FixProvider(model),
-        FixProvider.metadata,
-      ),
-      vscode.workspace.registerTextDocumentContentProvider(
-        IPTABLES_SCHEME,
-        new IptablesDocumentProvider(model),
-      ),
-    );
-  }
+  const model = new WorkspaceModel(createFolderAnalyzer);
+  context.subscriptions.push(model);
+  new DiagnosticsPublisher(model, context);
+  registerLanguageFeatures(context, model);
+  context.subscriptions.push(
+    vscode.languages.registerCodeActionsProvider(
+      KUBERNETES_SELECTOR,
+      new FixProvider(model),
+      FixProvider.metadata,
+    ),
+    vscode.workspace.registerTextDocumentContentProvider(
+      IPTABLES_SCHEME,
+      new IptablesDocumentProvider(model),
+    ),
+  );
 
   let woken = false;
   const wake = (reason: string): void => {
     if (woken) return;
     woken = true;
-    if (!model) {
-      log().warn(`engine not available: workspace analysis skipped (${reason})`);
-      return;
-    }
     log().info(`workspace analysis started: ${reason}`);
     background('initial workspace load', model.start());
   };
@@ -89,42 +83,26 @@ export function activateKubepath(context: vscode.ExtensionContext, host: HostKin
     }),
   );
 
-  const notAvailable = (what: string) => (): void => {
-    const message = `Kubepath: ${what} is not available: the engine did not load.`;
-    log().warn(message);
-    background('notify', vscode.window.showInformationMessage(message));
-  };
   const command = (id: string, run: (...args: unknown[]) => Promise<void>): vscode.Disposable =>
     vscode.commands.registerCommand(id, (...args: unknown[]) => {
       wake(`command ${id}`);
       return guardAsync(id, undefined, () => run(...args));
     });
-  if (model) {
-    const showInPanel: ShowInPanel = (cluster, service, port, entry, node) => {
-      const multiRoot = model.all().length > 1;
-      return requestPath.show({
-        serviceId: serviceId(multiRoot ? cluster.folder.name : '', service),
-        portKey: engine().servicePortKey(port),
-        entry,
-        node,
-      });
-    };
-    context.subscriptions.push(
-      command(COMMANDS.traceRequest, (arg) => runTraceCommand(model, arg, showInPanel)),
-      command(COMMANDS.showIptables, (arg) => showIptables(model, typeof arg === 'string' ? arg : undefined)),
-      command(COMMANDS.selectClusterProfile, () => selectClusterProfile(model)),
-      command(COMMANDS.refresh, () => model.reload()),
-    );
-  } else {
-    for (const [id, title] of [
-      [COMMANDS.traceRequest, 'Trace Request'],
-      [COMMANDS.showIptables, 'Show iptables Rules'],
-      [COMMANDS.selectClusterProfile, 'Select Cluster Profile'],
-      [COMMANDS.refresh, 'Refresh'],
-    ] as const) {
-      context.subscriptions.push(vscode.commands.registerCommand(id, notAvailable(title)));
-    }
-  }
+  const showInPanel: ShowInPanel = (cluster, service, port, entry, node) => {
+    const multiRoot = model.all().length > 1;
+    return requestPath.show({
+      serviceId: serviceId(multiRoot ? cluster.folder.name : '', service),
+      portKey: engine().servicePortKey(port),
+      entry,
+      node,
+    });
+  };
+  context.subscriptions.push(
+    command(COMMANDS.traceRequest, (arg) => runTraceCommand(model, arg, showInPanel)),
+    command(COMMANDS.showIptables, (arg) => showIptables(model, typeof arg === 'string' ? arg : undefined)),
+    command(COMMANDS.selectClusterProfile, () => selectClusterProfile(model)),
+    command(COMMANDS.refresh, () => model.reload()),
+  );
   log().info(activationMessage(activateStart, performance.now()));
 }
 

@@ -44,13 +44,8 @@ export function createFolderAnalyzer(): Analyzer {
   };
 }
 
-export const analyzerFactory: (() => Analyzer) | undefined = createFolderAnalyzer;
-
-/** The engine's request tracer (DNS → LB → node → iptables → pod). */
-export const traceRunner: ((analysis: Analysis, request: TraceRequest) => RequestTrace) | undefined = (
-  analysis,
-  request,
-) =>
+/** The engine's request tracer (DNS → LB → node → iptables → pod) for one request of the Trace command. */
+export const traceFor = (analysis: Analysis, request: TraceRequest): RequestTrace =>
   engine().traceRequest(analysis, request.target, {
     ...(request.from ? { from: request.from } : {}),
     ...(request.node ? { node: request.node } : {}),

@@ -142,10 +142,10 @@ export class RequestPathView implements vscode.WebviewViewProvider, vscode.Dispo
  * view.
  */
 export function workspaceModelSources(
-  model: WorkspaceModel | undefined,
+  model: WorkspaceModel,
   options: { onViewOpened?: () => void } = {},
 ): RequestPathSources {
-  const clusters = () => model?.all() ?? [];
+  const clusters = () => model.all();
   const nameOf = (name: string, count: number): string => (count > 1 ? name : '');
   return {
     folders() {
@@ -154,7 +154,7 @@ export function workspaceModelSources(
         c.state ? [{ folder: nameOf(c.folder.name, all.length), state: c.state }] : [],
       );
     },
-    ...(model ? { onDidChange: model.onDidChange } : {}),
+    onDidChange: model.onDidChange,
     resolve(folder, file) {
       if (file === '' || file.startsWith('/') || file.split('/').includes('..')) return undefined;
       const all = clusters();
@@ -164,7 +164,6 @@ export function workspaceModelSources(
       return cluster.uriOf(file);
     },
     status() {
-      if (!model) return 'The kubepath engine is not available in this build.';
       const all = clusters();
       if (all.length === 0) return 'Open a Kubernetes YAML file to start the analysis.';
       return all

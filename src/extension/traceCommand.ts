@@ -1,10 +1,10 @@
 import * as vscode from 'vscode';
 import type { ServicePort, ServiceState } from '../engine/model';
-import { traceRunner } from './engine';
+import { traceFor } from './engine';
 import type { TraceRequestArgs } from './hoverText';
 import { log } from './log';
 import type { RequestTrace } from '../engine/trace/request';
-import { entryPointsFor, originText, renderTrace } from './traceText';
+import { entryPointsFor, renderTrace } from './traceText';
 import type { EntryPoint, TraceRequest } from './traceText';
 import type { FolderCluster, WorkspaceModel } from './workspaceModel';
 
@@ -116,16 +116,10 @@ export async function runTraceCommand(
       node: pod.pod.nodeName,
     };
   }
-  if (!traceRunner) {
-    const message = `Kubepath: tracing ${request.target} from ${originText(request.from)} is not available yet (the request tracer has not landed in the engine).`;
-    log().warn(message);
-    await vscode.window.showInformationMessage(message);
-    return;
-  }
   const started = Date.now();
   let trace: RequestTrace;
   try {
-    trace = traceRunner(analysis, request);
+    trace = traceFor(analysis, request);
   } catch (error) {
     // TraceTargetError: a bad target/origin, worded for the user.
     const message = `Kubepath: cannot trace ${request.target}: ${error instanceof Error ? error.message : String(error)}`;

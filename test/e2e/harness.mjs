@@ -21,12 +21,12 @@ export const elapsed = () => `${((Date.now() - T0) / 1000).toFixed(1)}s`;
 // ------------------------------------------------------------------ results
 export class Results {
   constructor() {
-    /** @type {{ name: string, status: 'pass' | 'fail' | 'skip', detail: string }[]} */
+    /** @type {{ name: string, status: 'pass' | 'fail', detail: string }[]} */
     this.rows = [];
   }
   add(name, status, detail = '') {
     this.rows.push({ name, status, detail });
-    const label = { pass: 'PASS', fail: 'FAIL', skip: 'SKIP' }[status];
+    const label = { pass: 'PASS', fail: 'FAIL' }[status];
     console.log(`${label} ${name}${detail ? ` — ${detail}` : ''} [${elapsed()}]`);
   }
   get failed() {
@@ -34,13 +34,9 @@ export class Results {
   }
   summary() {
     const count = (s) => this.rows.filter((r) => r.status === s).length;
-    const skipped = count('skip');
-    return `${count('pass')} passed, ${count('fail')} failed${skipped ? `, ${skipped} skipped` : ''}`;
+    return `${count('pass')} passed, ${count('fail')} failed`;
   }
 }
-
-/** Thrown by a step whose precondition (a feature or example that has not landed) is missing. */
-export class Skip extends Error {}
 
 // ------------------------------------------------------------------ sandbox
 export function makeSandbox() {
@@ -142,7 +138,7 @@ export async function buildAndPackage(dirs) {
 
 /**
  * `kubepath analyze <dir> --json` from the CLI built from the same sources, so the UI is
- * checked against the CLI's numbers. Returns null (cross-check skipped) if the CLI does not build.
+ * checked against the CLI's numbers. Throws when the CLI does not build or run: the E2E run fails.
  */
 export async function cliAnalyzeJson(dirs, relativeDir) {
   try {
@@ -164,10 +160,10 @@ export async function cliAnalyzeJson(dirs, relativeDir) {
         encoding: 'utf8',
       },
     );
+    if (r.status !== 0 && r.status !== 1) throw new Error(`kubepath analyze exited ${r.status}: ${r.stderr}`);
     return JSON.parse(r.stdout);
   } catch (error) {
-    console.log(`  (no CLI cross-check: ${String(error?.message ?? error).split('\n')[0]})`);
-    return null;
+    throw new Error(`no CLI cross-check: ${String(error?.message ?? error).split('\n')[0]}`);
   }
 }
 

@@ -1,8 +1,8 @@
 // The kubepath scenarios, in order. Each step waits on explicit DOM (or log file) states,
-// throws on failure, throws Skip when what it tests has not landed, and returns a detail.
+// throws on failure (a step that cannot run fails too: nothing is skipped), and returns a detail.
 import fs from 'node:fs';
 import path from 'node:path';
-import { OUT_DIR, Skip, readLogs } from './harness.mjs';
+import { OUT_DIR, readLogs } from './harness.mjs';
 import {
   QUICK_INPUT,
   clickToken,
@@ -115,12 +115,7 @@ export const steps = [
     name: 'opening Kubernetes YAML starts the workspace analysis',
     async run({ page, dirs, shot }) {
       await openFile(page, 'e2e-smoke/web.yaml');
-      const { text } = await waitForLog(
-        dirs,
-        KUBEPATH_LOG,
-        /workspace analysis started|engine not available/,
-      );
-      if (/engine not available/.test(text)) throw new Skip('engine entry point not wired yet');
+      await waitForLog(dirs, KUBEPATH_LOG, /workspace analysis started/);
       const { match } = await waitForLog(
         dirs,
         KUBEPATH_LOG,
@@ -151,7 +146,7 @@ export const steps = [
     name: '(a) hover on the nginx Service shows ClusterIP, NodePort and 3 endpoints',
     async run({ page, dirs, shot, expected }) {
       await hidePanel(page);
-      if (!workspaceHas(dirs, 'nginx/service.yaml')) throw new Skip('examples/nginx/service.yaml missing');
+      if (!workspaceHas(dirs, 'nginx/service.yaml')) throw new Error('examples/nginx/service.yaml missing');
       await openFile(page, 'nginx/service.yaml');
       const text = await hoverToken(page, 'name: nginx', 'nginx', 'endpoints', 45_000);
       await shot('a-hover-nginx-service');
@@ -162,15 +157,14 @@ export const steps = [
         throw new Error(`hover does not say 3 endpoints: ${text.slice(0, 300)}`);
       const podLines = text.split('\n').filter((l) => /10\.244\.\d+\.\d+:80\b/.test(l));
       if (podLines.length !== 3) throw new Error(`expected 3 pod IP:80 lines, got ${podLines.length}`);
-      const cli = expected?.services?.find((s) => s.name === 'nginx');
-      if (cli) {
-        if (cli.clusterIP !== ip)
-          throw new Error(`hover ClusterIP ${ip} but analyze --json says ${cli.clusterIP}`);
-        if (String(cli.ports[0]?.nodePort) !== nodePort) {
-          throw new Error(`hover NodePort ${nodePort} but analyze --json says ${cli.ports[0]?.nodePort}`);
-        }
+      const cli = expected.services?.find((s) => s.name === 'nginx');
+      if (!cli) throw new Error('analyze --json of the nginx example has no Service nginx');
+      if (cli.clusterIP !== ip)
+        throw new Error(`hover ClusterIP ${ip} but analyze --json says ${cli.clusterIP}`);
+      if (String(cli.ports[0]?.nodePort) !== nodePort) {
+        throw new Error(`hover NodePort ${nodePort} but analyze --json says ${cli.ports[0]?.nodePort}`);
       }
-      return `ClusterIP ${ip}, NodePort ${nodePort}, 3 endpoints${cli ? ' (same as analyze --json)' : ''}`;
+      return `ClusterIP ${ip}, NodePort ${nodePort}, 3 endpoints (same as analyze --json)`;
     },
   },
   {
@@ -178,7 +172,7 @@ export const steps = [
     name: 'CodeLens above the nginx Service summarises endpoints, ClusterIP and NodePort',
     async run({ page, dirs, shot }) {
       await hidePanel(page);
-      if (!workspaceHas(dirs, 'nginx/service.yaml')) throw new Skip('examples/nginx/service.yaml missing');
+      if (!workspaceHas(dirs, 'nginx/service.yaml')) throw new Error('examples/nginx/service.yaml missing');
       await openFile(page, 'nginx/service.yaml');
       const lens = page
         .locator('.editor-group-container.active .codelens-decoration', { hasText: 'Trace request' })
@@ -196,7 +190,7 @@ export const steps = [
     name: '(b) selector typo: Problems lists service-selector-no-match, the quick fix removes it',
     async run({ page, dirs, shot }) {
       if (!workspaceHas(dirs, 'selector-typo/web.yaml'))
-        throw new Skip('examples/selector-typo/web.yaml missing');
+        throw new Error('examples/selector-typo/web.yaml missing');
       await openFile(page, 'selector-typo/web.yaml');
       const rows = await problemsContaining(page, 'service-selector-no-match', 45_000);
       await shot('b1-problems-selector-typo');
@@ -252,7 +246,7 @@ export const steps = [
     name: 'Show iptables Rules for Node opens node-1 rules with the chains the hover names',
     async run({ page, dirs, shot }) {
       await hidePanel(page);
-      if (!workspaceHas(dirs, 'nginx/service.yaml')) throw new Skip('examples/nginx/service.yaml missing');
+      if (!workspaceHas(dirs, 'nginx/service.yaml')) throw new Error('examples/nginx/service.yaml missing');
       await openFile(page, 'nginx/service.yaml');
       const hover = await hoverToken(page, 'name: nginx', 'nginx', 'Chains on', 45_000);
       const svcChain = /KUBE-SVC-[A-Z0-9]+/.exec(hover)?.[0];
@@ -279,7 +273,7 @@ export const steps = [
     name: '(c) Trace Request from the CodeLens: hop list in the output channel, 3 branches reach nginx pods',
     async run({ page, dirs, shot }) {
       await hidePanel(page);
-      if (!workspaceHas(dirs, 'nginx/service.yaml')) throw new Skip('examples/nginx/service.yaml missing');
+      if (!workspaceHas(dirs, 'nginx/service.yaml')) throw new Error('examples/nginx/service.yaml missing');
       await openFile(page, 'nginx/service.yaml');
       const lens = page
         .locator('.editor-group-container.active .codelens-decoration a', { hasText: 'Trace request' })
@@ -329,8 +323,7 @@ export const steps = [
       // A container with one view shows the view's name in the sidebar title, not a pane header.
       await page.locator('.part.sidebar .composite.title', { hasText: /request path/i }).waitFor();
       const frame = webviewFrame(page);
-      // The real panel has its controls; the stub (before the panel landed) its placeholder.
-      await frame.locator('body', { hasText: /Entry point|not available yet/ }).waitFor();
+      await frame.locator('body', { hasText: /Entry point/ }).waitFor();
       const text = (await frame.locator('body').innerText()).replace(/\s+/g, ' ').trim();
       await shot('05-side-panel');
       return `webview says "${text.slice(0, 80)}"`;
@@ -340,7 +333,7 @@ export const steps = [
     id: 'diagram',
     name: '(d) palette Trace Request (service, entry quick picks) draws the nginx pods as IP:80 in the side panel',
     async run({ page, dirs, shot }) {
-      if (!workspaceHas(dirs, 'nginx/service.yaml')) throw new Skip('examples/nginx/service.yaml missing');
+      if (!workspaceHas(dirs, 'nginx/service.yaml')) throw new Error('examples/nginx/service.yaml missing');
       await runCommand(page, 'Kubepath: Trace Request');
       await pickQuickItem(page, 'default/nginx');
       await pickQuickItem(page, 'From the internet via the load balancer');
@@ -348,7 +341,9 @@ export const steps = [
       const frame = webviewFrame(page);
       await frame.locator('body').waitFor();
       if ((await frame.locator('#kubepath-placeholder').count()) > 0) {
-        throw new Skip('the side-panel app (webview/) has not landed; the view shows its placeholder');
+        throw new Error(
+          'the side panel shows its placeholder instead of the app (dist/webview.js did not load)',
+        );
       }
       // The diagram may be wider than the sidebar: read its text from the DOM (SVG text/tspans),
       // polling until the snapshot for the traced service has been drawn.
@@ -384,9 +379,9 @@ export const steps = [
     id: 'pod-reveal',
     name: '(e) narrow side panel: top-down diagram without sideways scrolling; clicking a pod reveals its containerPort line',
     async run({ page, dirs, shot }) {
-      if (!workspaceHas(dirs, 'nginx/deployment.yaml')) throw new Skip('examples/nginx missing');
+      if (!workspaceHas(dirs, 'nginx/deployment.yaml')) throw new Error('examples/nginx missing');
       const frame = webviewFrame(page);
-      if ((await frame.locator('g.row-pod').count()) === 0) throw new Skip('no diagram with pods (step d)');
+      if ((await frame.locator('g.row-pod').count()) === 0) throw new Error('no diagram with pods (step d)');
       // Back to the width the sidebar opens with (the (d) step dragged it wide).
       await sidebarTo(page, sidebarDefaultWidth ?? 300, 'DOWN');
       const fit = await diagramFit(page);
@@ -426,9 +421,9 @@ export const steps = [
     id: 'reject-live',
     name: '(f) typing a selector typo (unsaved) turns the diagram into a red "no endpoints → REJECT" end; undo restores the pods',
     async run({ page, dirs, shot }) {
-      if (!workspaceHas(dirs, 'nginx/service.yaml')) throw new Skip('examples/nginx/service.yaml missing');
+      if (!workspaceHas(dirs, 'nginx/service.yaml')) throw new Error('examples/nginx/service.yaml missing');
       const frame = webviewFrame(page);
-      if ((await frame.locator('g.row-pod').count()) === 0) throw new Skip('no diagram with pods (step d)');
+      if ((await frame.locator('g.row-pod').count()) === 0) throw new Error('no diagram with pods (step d)');
       const onDisk = fs.readFileSync(path.join(dirs.workspace, 'nginx/service.yaml'), 'utf8');
       await openFile(page, 'nginx/service.yaml');
       await frame.locator('g.row-pod').first().waitFor();
