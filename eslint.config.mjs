@@ -5,6 +5,66 @@ import { builtinModules } from 'node:module';
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 
+/** The engine's folders and what each may import besides itself (DESIGN.md, Layers). */
+const LAYERS = {
+  model: [],
+  util: [],
+  net: [],
+  render: ['model', 'util', 'net'],
+  load: ['model', 'util', 'net', 'yaml'],
+  reconcile: ['model', 'util', 'net'],
+  diagnose: ['model', 'util', 'net', 'reconcile'],
+  proxy: ['model', 'util', 'net'],
+  trace: ['model', 'util', 'net', 'proxy'],
+  simulate: ['model', 'util', 'net', 'proxy'],
+  report: ['model', 'util', 'net', 'load', 'reconcile', 'diagnose', 'proxy', 'trace', 'simulate'],
+};
+const FOLDERS = Object.keys(LAYERS);
+
+function engineLayers() {
+  const forbiddenEverywhere = [
+    { name: 'vscode', message: 'src/engine must not import vscode (see ARCHITECTURE.md).' },
+    ...nodeBuiltins.map((name) => ({ name, message: 'src/engine must not import Node built-ins.' })),
+  ];
+  return [
+    {
+      files: ['src/engine/**/*.ts'],
+      rules: { 'no-restricted-imports': ['error', { paths: forbiddenEverywhere }] },
+    },
+    ...Object.entries(LAYERS).map(([folder, allowed]) => {
+      const forbidden = FOLDERS.filter((f) => f !== folder && !allowed.includes(f));
+      return {
+        files: [`src/engine/${folder}/**/*.ts`],
+        rules: {
+          'no-restricted-imports': [
+            'error',
+            {
+              paths: [
+                ...forbiddenEverywhere,
+                ...(allowed.includes('yaml')
+                  ? []
+                  : [
+                      { name: 'yaml', message: `src/engine/${folder} may not parse YAML (only load/ does).` },
+                    ]),
+              ],
+              patterns: [
+                {
+                  regex: `^(\\.\\./)+(${forbidden.join('|')})(/|$)`,
+                  message: `src/engine/${folder} may import only ${allowed.filter((a) => a !== 'yaml').join(', ') || 'itself'} (DESIGN.md, Layers).`,
+                },
+                {
+                  regex: '^(\\.\\./)*\\.\\.(/index)?$|/(queries|selection)$',
+                  message: `src/engine/${folder} may not import the engine's API module: data flows one way.`,
+                },
+              ],
+            },
+          ],
+        },
+      };
+    }),
+  ];
+}
+
 export default tseslint.config(
   {
     ignores: [
@@ -34,16 +94,76 @@ export default tseslint.config(
       ],
     },
   },
+  // The engine runs unchanged in the extension host, a web worker and the CLI; its layers
+  // import only the layers before them (DESIGN.md, Layers; ARCHITECTURE.md).
+  ...engineLayers(),
   {
-    // The engine runs unchanged in the extension host, a web worker and the CLI.
-    files: ['src/engine/**/*.ts'],
+    // Adapters: the engine's public API module only (types from anywhere in it).
+    files: ['src/cli/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
-          paths: [
-            { name: 'vscode', message: 'src/engine must not import vscode (see ARCHITECTURE.md).' },
-            ...nodeBuiltins.map((name) => ({ name, message: 'src/engine must not import Node built-ins.' })),
+          patterns: [
+            {
+              group: ['**/engine/*', '**/engine/**'],
+              allowTypeImports: true,
+              message: 'src/cli imports the engine through its public API module (src/engine/index.ts).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/extension/**/*.ts'],
+    ignores: ['src/extension/engineApi.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/src/engine', '../engine', '../engine/*', '../engine/**'],
+              allowTypeImports: true,
+              message:
+                'src/extension calls the engine through engine() (./engine.ts), which loads engineApi.ts on first use; only types are imported directly.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/extension/engineApi.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['../engine/*', '../engine/**'],
+              allowTypeImports: true,
+              message:
+                "engineApi.ts re-exports from the engine's public API module (src/engine/index.ts) only.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['webview/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'vscode', message: 'webview/ runs in the browser: no vscode.' }],
+          patterns: [
+            {
+              group: ['**/src/*', '**/src/**', '../src'],
+              message: 'webview/ may not import src/ (only webview/protocol.ts is shared).',
+            },
           ],
         },
       ],

@@ -2,8 +2,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import type { WorkspaceFile } from '../engine';
-import { loadClusterProfile, PROFILE_FILE_NAME } from '../engine';
-import { PROFILE_SHAPE_HINT } from '../engine/load/profile';
+import { loadClusterProfile, PROFILE_FILE_NAME, PROFILE_SHAPE_HINT } from '../engine';
 import { UsageError } from './io';
 
 const MANIFEST = /\.(ya?ml|json)$/i;

@@ -88,6 +88,12 @@ export function sortDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {
 }
 
 export { defaultClusterProfile, loadClusterProfile, PROFILE_FILE_NAME };
+export { PROFILE_SHAPE_HINT } from './load/profile';
+export { kubeChainLines, sortIPTablesRules, unifiedDiff } from './proxy/iptables';
+export { renderTrace, traceJson } from './report/traceText';
+export { originText, TraceTargetError, traceRequest } from './trace/request';
+export { keyRangeAt, rangeAt } from './model';
+export type { RequestOptions, RequestOrigin, RequestTrace } from './trace/request';
 export { toAnalyzeJson } from './report/analyzeJson';
 export type { AnalyzeJson } from './report/analyzeJson';
 export { endpointsOf, endpointsOfPort } from './report/analyzeJson';
@@ -274,10 +280,12 @@ export {
   podLabelsOf,
   podTemplateOf,
   POD_TEMPLATE_KINDS,
+  portChains,
   requestPath,
+  rules,
   selection,
   servicePortKey,
   servicesSelecting,
   workloadOf,
 } from './queries';
-export type { PortTarget, RequestPathQuery, ServiceSelection } from './queries';
+export type { IptablesForm, IptablesRules, PortTarget, RequestPathQuery, ServiceSelection } from './queries';

@@ -1,6 +1,7 @@
 // The questions a front end asks of an analysis, answered from the engine's own models and
 // memoised per analysis (an analysis is an immutable snapshot: an answer never goes stale).
-import type { RequestPath, ServiceState } from './model';
+import type { ClusterState, RequestPath, ServiceState } from './model';
+import { chainsOfNode, servicePortName } from './proxy/iptables';
 import type { TraceableState } from './trace/request';
 import { requestPath as traceRequestPath } from './trace/requestPath';
 import type { RequestPathQuery } from './trace/requestPath';
@@ -37,3 +38,24 @@ export {
   workloadOf,
 } from './selection';
 export type { PortTarget, ServiceSelection } from './selection';
+
+/** A node's predicted iptables rules in one form (`iptables-save` view or the restore input). */
+export { rulesOfNode as rules } from './proxy/iptables';
+export type { IptablesForm, IptablesRules } from './proxy/iptables';
+
+/** The KUBE-* chains that carry one Service port on a node (iptables mode). */
+export function portChains(
+  analysis: ClusterState,
+  service: ServiceState,
+  portIndex: number,
+  node: string,
+): readonly string[] {
+  const port = service.service.ports[portIndex];
+  if (!port) return [];
+  const { namespace, name } = service.service.metadata;
+  return (
+    chainsOfNode(analysis, node).get(
+      servicePortName({ namespace, name, portName: port.name, protocol: port.protocol }),
+    ) ?? []
+  );
+}

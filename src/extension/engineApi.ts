@@ -6,14 +6,18 @@ export {
   defaultEntry,
   endpointsOfPort,
   entryPoints,
+  keyRangeAt,
+  originText,
   podLabelsOf,
   POD_TEMPLATE_KINDS,
+  portChains,
+  rangeAt,
+  renderTrace,
   requestPath,
+  rules,
   selection,
   servicePortKey,
   servicesSelecting,
+  traceRequest,
   workloadOf,
 } from '../engine';
-export { keyRangeAt, rangeAt } from '../engine/load';
-export { iptablesRules, kubeProxyNodeFor } from '../engine/proxy/iptables';
-export { originText, traceRequest } from '../engine/trace/request';

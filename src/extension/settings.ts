@@ -1,5 +1,4 @@
 import * as vscode from 'vscode';
-import { DEFAULT_LOAD_LIMITS } from '../engine/load/limits';
 import type { LoadLimits } from '../engine/load/limits';
 import type { ProxyMode } from '../engine/model';
 
@@ -11,15 +10,23 @@ export interface KubepathSettings {
   include: string[];
   exclude: string[];
   diagnosticsEnabled: boolean;
-  /** Loader limits (resource-attack guards). */
-  limits: LoadLimits;
+  /** Loader limits (resource-attack guards) the user set; the engine's defaults for the rest. */
+  limits: Partial<LoadLimits>;
 }
 
 export const DEFAULT_INCLUDE = ['**/*.yaml', '**/*.yml', '**/*.json'];
 export const DEFAULT_EXCLUDE = ['**/node_modules/**', '**/.git/**', '**/.vscode-test/**'];
 
-function positive(value: unknown, fallback: number): number {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : fallback;
+const LIMIT_SETTINGS = ['maxFileBytes', 'maxDocuments', 'maxAliasCount', 'maxNestingDepth'] as const;
+
+/** The limits set to a whole number ≥ 0; anything else is left to the engine's default. */
+function limitsOf(config: vscode.WorkspaceConfiguration): Partial<LoadLimits> {
+  const out: Partial<LoadLimits> = {};
+  for (const key of LIMIT_SETTINGS) {
+    const value = config.get<unknown>(key);
+    if (typeof value === 'number' && Number.isInteger(value) && value >= 0) out[key] = value;
+  }
+  return out;
 }
 
 function stringArray(value: unknown, fallback: string[]): string[] {
@@ -35,11 +42,6 @@ export function readSettings(scope?: vscode.ConfigurationScope): KubepathSetting
     include: stringArray(config.get('include'), DEFAULT_INCLUDE),
     exclude: stringArray(config.get('exclude'), DEFAULT_EXCLUDE),
     diagnosticsEnabled: config.get<boolean>('diagnostics.enabled', true),
-    limits: {
-      maxFileBytes: positive(config.get('maxFileBytes'), DEFAULT_LOAD_LIMITS.maxFileBytes),
-      maxDocuments: positive(config.get('maxDocuments'), DEFAULT_LOAD_LIMITS.maxDocuments),
-      maxAliasCount: positive(config.get('maxAliasCount'), DEFAULT_LOAD_LIMITS.maxAliasCount),
-      maxNestingDepth: positive(config.get('maxNestingDepth'), DEFAULT_LOAD_LIMITS.maxNestingDepth),
-    },
+    limits: limitsOf(config),
   };
 }

@@ -1,10 +1,10 @@
 import * as vscode from 'vscode';
 import type { ServicePort, ServiceState } from '../engine/model';
-import { traceFor } from './engine';
+import { engine, traceFor } from './engine';
 import type { TraceRequestArgs } from './hoverText';
 import { log } from './log';
 import type { RequestTrace } from '../engine/trace/request';
-import { entryPointsFor, renderTrace } from './traceText';
+import { entryPointsFor } from './traceText';
 import type { EntryPoint, TraceRequest } from './traceText';
 import type { FolderCluster, WorkspaceModel } from './workspaceModel';
 
@@ -127,7 +127,7 @@ export async function runTraceCommand(
     await vscode.window.showWarningMessage(message);
     return;
   }
-  const text = renderTrace(trace);
+  const text = engine().renderTrace(trace);
   log().info(`trace ${request.target} from ${trace.from} in ${Date.now() - started} ms\n${text}`);
   log().show(true);
   const node = request.from?.kind === 'pod' ? (request.node ?? null) : entry.entry.node;

@@ -87,5 +87,3 @@ export function entryPointsFor(analysis: Analysis, state: ServiceState, port: Se
   }
   return out;
 }
-
-export { renderTrace } from '../engine/report/traceText';

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { parseAllDocuments } from 'yaml';
-import { keyRangeAt, loadYamlFile, rangeAt } from '../../src/engine/load';
+import { loadYamlFile } from '../../src/engine/load';
+import { keyRangeAt, rangeAt } from '../../src/engine/model';
 import { findKeyProblem, plainValue } from '../../src/engine/load/yamlDocuments';
 import { loadClusterProfile } from '../../src/engine/load/profile';
 

@@ -1,8 +1,7 @@
 // `kubepath analyze <paths…> [--cluster F] [--json]`
 import type { Analysis } from '../../engine';
-import { analyzeWorkspace, toAnalyzeJson } from '../../engine';
+import { analyzeWorkspace, endpointsOf, toAnalyzeJson } from '../../engine';
 import type { ServiceState, ValueSource } from '../../engine/model';
-import { endpointsOf } from '../../engine/report/analyzeJson';
 import { parseArgs, stringFlag } from '../args';
 import { collectFiles } from '../files';
 import type { CliIO } from '../io';

@@ -1,16 +1,7 @@
 // `kubepath iptables <paths…> [--cluster F] [--node NAME | --all-nodes] [--restore-input] [--sorted] [--diff FILE]`
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { analyzeWorkspace } from '../../engine';
-import type { KubeProxyNode } from '../../engine/model';
-import {
-  iptablesRules,
-  kubeChainLines,
-  kubeProxyNodeFor,
-  proxyInputFromState,
-  sortIPTablesRules,
-  unifiedDiff,
-} from '../../engine/proxy/iptables';
+import { analyzeWorkspace, kubeChainLines, rules, sortIPTablesRules, unifiedDiff } from '../../engine';
 import { parseArgs, stringFlag } from '../args';
 import { collectFiles } from '../files';
 import type { CliIO } from '../io';
@@ -41,27 +32,25 @@ function runIptables(argv: string[], io: CliIO): number {
   const profile = analysis.profile;
   if (profile.nodes.length === 0) throw new UsageError('the cluster profile has no nodes');
   const names = allNodes ? profile.nodes.map((n) => n.name) : [nodeName ?? profile.nodes[0]?.name ?? ''];
-  const nodes: KubeProxyNode[] = names.map((name) => {
+  for (const name of names) {
     if (!profile.nodes.some((n) => n.name === name)) {
       throw new UsageError(
         `no node "${name}" in the cluster profile (nodes: ${profile.nodes.map((n) => n.name).join(', ')})`,
       );
     }
-    return kubeProxyNodeFor(profile, name);
-  });
-  const proxyInput = proxyInputFromState(analysis);
+  }
   // Only the form printed is generated (the other would double the work).
   const form = args.flags.has('restore-input') ? 'restore-input' : 'iptables-save';
 
   if (diffFile !== undefined) {
-    const node = nodes[0] as KubeProxyNode;
+    const node = names[0] ?? '';
     let real: string;
     try {
       real = readFileSync(resolve(io.cwd, diffFile), 'utf8');
     } catch (err) {
       throw new UsageError(`cannot read ${diffFile}: ${err instanceof Error ? err.message : String(err)}`);
     }
-    const ours = kubeChainLines(iptablesRules(proxyInput, node, form).text);
+    const ours = kubeChainLines(rules(analysis, node, form).text);
     let theirs: string[];
     try {
       theirs = kubeChainLines(real);
@@ -70,16 +59,16 @@ function runIptables(argv: string[], io: CliIO): number {
         `${diffFile} is not iptables-save output: ${err instanceof Error ? err.message : String(err)}`,
       );
     }
-    const diff = unifiedDiff(ours, theirs, `kubepath (node ${node.name}, sorted)`, `${diffFile} (sorted)`);
+    const diff = unifiedDiff(ours, theirs, `kubepath (node ${node}, sorted)`, `${diffFile} (sorted)`);
     io.stdout(diff);
     return diff === '' ? EXIT_OK : EXIT_FINDINGS;
   }
 
-  for (const node of nodes) {
-    let text = iptablesRules(proxyInput, node, form).text;
+  for (const node of names) {
+    let text = rules(analysis, node, form).text;
     if (args.flags.has('sorted')) text = sortIPTablesRules(text);
     // A comment line keeps the concatenation loadable by iptables-restore.
-    if (allNodes) io.stdout(`# node: ${node.name}\n`);
+    if (allNodes) io.stdout(`# node: ${node}\n`);
     io.stdout(text);
   }
   return EXIT_OK;

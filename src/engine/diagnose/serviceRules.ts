@@ -10,7 +10,7 @@ import type {
   Service,
   SourceRange,
 } from '../model';
-import { keyRangeAt, rangeAt } from '../load';
+import { keyRangeAt, rangeAt } from '../model';
 import { findPort, PodLabelIndex, selectedPods } from '../reconcile/endpointSlices';
 import { serviceSelectorMatches } from '../reconcile/labels';
 import { editDistance, isLikelyTypo } from './editDistance';

@@ -1,2 +1,2 @@
-export { DEFAULT_LOAD_LIMITS, isPlainObject, keyRangeAt, loadYamlFile, rangeAt } from './yamlDocuments';
+export { DEFAULT_LOAD_LIMITS, loadYamlFile } from './yamlDocuments';
 export type { LoadLimits } from './yamlDocuments';

@@ -5,7 +5,7 @@
 // `kustomization.yaml` itself is configuration and yields nothing.
 import type { Diagnostic, LoadedFile } from '../model';
 import { fileStartRange } from '../model';
-import { isPlainObject } from './yamlDocuments';
+import { isPlainObject } from '../model';
 
 const KUSTOMIZE_KINDS = new Set(['Kustomization', 'Component']);
 

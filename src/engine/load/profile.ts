@@ -1,7 +1,8 @@
 // kubepath.cluster.yaml → ClusterProfile, with file:line errors for bad fields.
 import type { ClusterProfile, CloudProvider, Diagnostic, LoadedObject, Node, ProxyMode } from '../model';
-import { keyRangeAt, loadYamlFile, rangeAt } from './yamlDocuments';
-import { isPlainObject } from './yamlDocuments';
+import { loadYamlFile } from './yamlDocuments';
+import { keyRangeAt, rangeAt } from '../model';
+import { isPlainObject } from '../model';
 import { cidrContains, parseCIDR, formatIPv4, parseIPv4 } from '../net/ip';
 
 export const PROFILE_FILE_NAME = 'kubepath.cluster.yaml';

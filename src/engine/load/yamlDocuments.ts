@@ -14,7 +14,7 @@ import {
 } from 'yaml';
 import type { Document, Pair, Node as YamlNode } from 'yaml';
 import type { Diagnostic, LoadedFile, LoadedObject, SourceRange } from '../model';
-import { formatFieldPath } from '../model';
+import { formatFieldPath, isPlainObject } from '../model';
 import { findExcessiveNesting } from './nesting';
 import { DEFAULT_LOAD_LIMITS } from './limits';
 import type { LoadLimits } from './limits';
@@ -753,10 +753,6 @@ function isYamlNode(value: unknown): value is YamlNode {
   return isMap(value) || isSeq(value) || isScalar(value) || isAlias(value);
 }
 
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function firstLine(message: string): string {
   return message.split('\n')[0] ?? message;
 }
@@ -768,18 +764,4 @@ function syntaxDiagnostic(file: string, line: number, column: number, message: s
     code: 'yaml-syntax',
     message: `YAML syntax error: ${firstLine(message)}`,
   };
-}
-
-/** The range of the value at `path`, or of the nearest enclosing value that exists. */
-export function rangeAt(object: LoadedObject, path: readonly (string | number)[]): SourceRange {
-  for (let n = path.length; n >= 0; n--) {
-    const found = object.ranges.get(formatFieldPath(path.slice(0, n)));
-    if (found) return found;
-  }
-  return object.range;
-}
-
-/** The range of the key of the field at `path` (falls back to the value range). */
-export function keyRangeAt(object: LoadedObject, path: readonly (string | number)[]): SourceRange {
-  return object.keyRanges.get(formatFieldPath(path)) ?? rangeAt(object, path);
 }

@@ -4,6 +4,7 @@ export type * from './profile';
 export type * from './source';
 export { fileStartRange } from './source';
 export { formatFieldPath } from './fieldPath';
+export { isPlainObject, keyRangeAt, rangeAt } from './objects';
 export type * from './cluster';
 export type * from './trace';
 export type * from './requestPath';

@@ -26,7 +26,7 @@ import type {
   ServiceState,
   WorkloadState,
 } from '../model';
-import { isPlainObject, keyRangeAt } from '../load';
+import { isPlainObject, keyRangeAt } from '../model';
 import {
   admissionDiagnostics,
   admitService,
@@ -51,7 +51,11 @@ import { mirrorEndpoints, readUserEndpointSlice } from './userEndpoints';
 import { provisionLoadBalancers } from './cloudLoadBalancer';
 import type { LoadBalancerResult } from './cloudLoadBalancer';
 import { dnsRecords, serviceDnsName } from './dns';
+// The one import against the layers (DESIGN.md): until findings run after reconcile (issue 17
+// item 4), the reconciler computes each Service's findings with its incremental records.
+// eslint-disable-next-line no-restricted-imports -- see above
 import { diagnoseService, indexTemplates, matchingTemplates, templateViews } from '../diagnose/serviceRules';
+// eslint-disable-next-line no-restricted-imports -- see above
 import type { TemplateIndex, TemplateView } from '../diagnose/serviceRules';
 import { commonEnds, sameItems, Segments, splice } from './incremental';
 

@@ -1,6 +1,6 @@
 // metav1.LabelSelector: matchLabels plus matchExpressions (In, NotIn, Exists, DoesNotExist).
 import type { Labels } from '../model';
-import { isPlainObject } from '../load';
+import { isPlainObject } from '../model';
 
 export interface LabelRequirement {
   key: string;

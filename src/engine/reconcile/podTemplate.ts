@@ -1,6 +1,6 @@
 // Reads a pod template (or a Pod) out of a loaded object, tolerating wrong types.
 import type { Container, ContainerPort, Diagnostic, Labels, LoadedObject, SourceRange } from '../model';
-import { isPlainObject, rangeAt } from '../load';
+import { isPlainObject, rangeAt } from '../model';
 import { formatFieldPath } from '../model';
 
 export interface PodTemplateInfo {

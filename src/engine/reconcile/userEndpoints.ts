@@ -2,7 +2,7 @@
 // Services, or on their own). Legacy Endpoints reach kube-proxy through the
 // EndpointSliceMirroring controller, which copies them into slices.
 import type { Diagnostic, Endpoint, EndpointPort, EndpointSlice, LoadedObject, Protocol } from '../model';
-import { isPlainObject, rangeAt } from '../load';
+import { isPlainObject, rangeAt } from '../model';
 import { readStringMap } from './podTemplate';
 
 const MIRRORING_CONTROLLER = 'endpointslicemirroring-controller.k8s.io';

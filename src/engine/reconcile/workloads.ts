@@ -3,7 +3,7 @@
 // come later from the scheduler and pod IPAM).
 import type { Diagnostic, Labels, LoadedObject, Node } from '../model';
 import { formatFieldPath } from '../model';
-import { isPlainObject, rangeAt } from '../load';
+import { isPlainObject, rangeAt } from '../model';
 import { canonicalJsonHash, generatedSuffix, safeEncodeString } from '../util/hash';
 import type { PodTemplateInfo } from './podTemplate';
 import { readPodTemplate, readStringMap } from './podTemplate';

@@ -12,9 +12,9 @@ import type {
   TraceHop,
   TraceOutcome,
 } from '../model';
-import { iptablesRules, kubeProxyNodeFor } from '../proxy/iptables';
+import { iptablesRules, kubeProxyNodeFor, proxyInputFromState, rulesOfNode } from '../proxy/iptables';
 import { ipInCIDR } from '../net/ip';
-import { rangeAt } from '../load';
+import { rangeAt } from '../model';
 import { tracePacket } from './interpret';
 import { parseIptablesSave } from './parse';
 import type { IptablesDump } from './dump';
@@ -648,23 +648,27 @@ function generatedDump(
   services: ServiceState[],
   localAddresses: string[],
 ): NodeDump {
-  let slices = state.endpointSlices;
-  if (services !== state.services) {
+  // The tracer reads the node's iptables-save view (the restore input is not needed): the
+  // node's own rules (what `kubepath iptables` prints and the editor shows), or those of the
+  // Services that can match the packet.
+  let text: string;
+  if (services === state.services) {
+    text = rulesOfNode(state, nodeName, 'iptables-save').text;
+  } else {
     // The slices named after these Services, in analysis order.
     const index = indexOf(state);
     const names = new Set(services.map((s) => `${s.service.metadata.namespace}/${s.service.metadata.name}`));
-    slices = [...names]
+    const slices = [...names]
       .flatMap((name) => index.slicesByService.get(name) ?? [])
       .sort((a, b) => (index.slicePosition.get(a) ?? 0) - (index.slicePosition.get(b) ?? 0));
+    text = iptablesRules(
+      proxyInputFromState({ services, endpointSlices: slices }),
+      node,
+      'iptables-save',
+    ).text;
   }
-  // The tracer reads the node's iptables-save view (the restore input is not needed).
-  const rules = iptablesRules(
-    { services: services.map((s) => s.service), endpointSlices: slices },
-    node,
-    'iptables-save',
-  );
   return {
-    dump: parseIptablesSave(rules.text, `iptables-save (${nodeName}, predicted)`),
+    dump: parseIptablesSave(text, `iptables-save (${nodeName}, predicted)`),
     localAddresses,
     scopedTo: services === state.services ? null : services.length,
   };

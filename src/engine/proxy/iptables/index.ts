@@ -3,6 +3,8 @@ import type { ClusterState, KubeProxyNode } from '../../model';
 import type { ProxyInput, ServicePortOnNode, SyncOptions } from './proxier';
 import { syncProxyRules } from './proxier';
 import { iptablesSaveView } from './save';
+import { kubeProxyNodeFor } from './node';
+import { memo } from '../../util/memo';
 
 export interface IptablesOutput {
   /** Exactly what kube-proxy hands to iptables-restore (the form upstream's tests assert). */
@@ -54,16 +56,39 @@ export function iptablesRules(
   };
 }
 
+/** A Service port as kube-proxy names it, with its protocol: `namespace/name:portName/PROTOCOL`. */
+export function servicePortName(p: {
+  namespace: string;
+  name: string;
+  portName: string;
+  protocol: string;
+}): string {
+  return `${p.namespace}/${p.name}:${p.portName}/${p.protocol}`;
+}
+
 /**
  * Chains that carry each Service port on `node` (SVC/SVL/EXT/FW and the SEP chains),
- * keyed `namespace/name:port/PROTOCOL` (port name may be empty).
+ * keyed by servicePortName (the port name may be empty).
  */
 export function serviceChainNames(input: ProxyInput, node: KubeProxyNode): Map<string, string[]> {
   const out = new Map<string, string[]>();
-  for (const p of syncProxyRules(input, node, { output: 'none' }).servicePorts) {
-    out.set(`${p.namespace}/${p.name}:${p.portName}/${p.protocol}`, p.chains);
-  }
+  for (const p of syncProxyRules(input, node, { output: 'none' }).servicePorts)
+    out.set(servicePortName(p), p.chains);
   return out;
+}
+
+/** One node's rules in one form for an analysed cluster, generated once per analysis. */
+export function rulesOfNode(state: ClusterState, nodeName: string, form: IptablesForm): IptablesRules {
+  return memo(state, `iptables:rules:${form}:${nodeName}`, () =>
+    iptablesRules(proxyInputFromState(state), kubeProxyNodeFor(state.profile, nodeName), form),
+  );
+}
+
+/** The chains of each Service port on one node of an analysed cluster, once per analysis. */
+export function chainsOfNode(state: ClusterState, nodeName: string): ReadonlyMap<string, readonly string[]> {
+  return memo(state, `iptables:chains:${nodeName}`, () =>
+    serviceChainNames(proxyInputFromState(state), kubeProxyNodeFor(state.profile, nodeName)),
+  );
 }
 
 export { kubeProxyNodeFor, masqueradeMarkFor } from './node';

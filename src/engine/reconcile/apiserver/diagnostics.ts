@@ -1,7 +1,7 @@
 // Turns the API server's answers into kubepath Diagnostics: the exact text
 // after a short lead-in, a range on the offending field, a stable code, and
 // quick fixes as data where the repair is obvious.
-import { keyRangeAt, rangeAt } from '../../load';
+import { keyRangeAt, rangeAt } from '../../model';
 import type { Diagnostic, Fix, LoadedObject, SourceRange } from '../../model';
 import { formatFieldPath } from '../../model';
 import type { AllocationFinding } from './allocation';

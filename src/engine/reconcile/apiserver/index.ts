@@ -13,7 +13,7 @@ import type {
   ServiceType,
   ValueSource,
 } from '../../model';
-import { rangeAt } from '../../load';
+import { rangeAt } from '../../model';
 import type { AllocationRequest, AllocationResult } from './allocation';
 import { allocateAll, createAllocators, holderName } from './allocation';
 export {
