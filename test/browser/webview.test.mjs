@@ -20,7 +20,7 @@ const ORIGIN = 'https://kubepath-webview.test';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 const engine = require(path.join(REPO, 'out/src/engine/index.js'));
-const { buildSnapshot, engineTracer } = require(path.join(REPO, 'out/src/extension/requestPathModel.js'));
+const { buildSnapshot } = require(path.join(REPO, 'out/src/extension/panelSnapshot.js'));
 const { requestPathHtml } = require(path.join(REPO, 'out/src/extension/requestPathHtml.js'));
 
 function readFolder(dir) {
