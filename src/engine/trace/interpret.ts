@@ -18,7 +18,7 @@ import { cidrContains, formatIP, parseCidr, parseIP } from './ip';
 import { EMULATED_BUILTIN_RULES } from './kubeJumps';
 import { BUILTIN_CHAINS, parseIptablesSave } from './parse';
 import { compileRule, parseMarkValue } from './ruleSpec';
-import { tokenize } from './tokenize';
+import { tokenize } from '../proxy/iptables/tokenize';
 import { memo } from '../util/memo';
 
 export interface TraceOptions {

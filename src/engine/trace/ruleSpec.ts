@@ -1,7 +1,7 @@
 // Turns the words of one rule into typed matches and a target. Anything not
 // modelled becomes an explicit `unsupported` match so the tracer can say so.
 import type { RuleMatch, RuleTarget } from './dump';
-import type { Token } from './tokenize';
+import type { Token } from '../proxy/iptables/tokenize';
 
 interface OptionSpec {
   arity: number;

@@ -3,6 +3,8 @@
 // the canonical order that makes two dumps comparable regardless of the order
 // kube-proxy happened to walk its Service map in.
 import { kubeNodePortsChain, kubeServicesChain } from './chainNames';
+import { parseIptablesText } from './text';
+import { tokenize } from './tokenize';
 
 export interface DumpRule {
   /** The rule line as written, `-A CHAIN …` (counters stripped). */
@@ -25,95 +27,37 @@ export interface DumpTable {
   chains: DumpChain[];
 }
 
-const chainLine = /^:(\S+) (\S+) \[(\d+):(\d+)\]$/;
-const countersPrefix = /^\[\d+:\d+\] /;
-/** Splits a rule into words the way upstream's test parser does (a quoted string is one word). */
+/** The words of a rule as iptables-restore reads them (quotes removed). */
 export function ruleWords(rule: string): string[] {
-  const words: string[] = [];
-  const n = rule.length;
-  let i = 0;
-  while (i < n) {
-    while (i < n && (rule.charCodeAt(i) === 32 || rule.charCodeAt(i) === 9)) i++;
-    if (i >= n) break;
-    let end: number;
-    if (rule.charCodeAt(i) === 34) {
-      const close = rule.indexOf('"', i + 1);
-      end = close === -1 ? n : close + 1;
-    } else {
-      end = i;
-      while (end < n && rule.charCodeAt(end) !== 32 && rule.charCodeAt(end) !== 9) end++;
-    }
-    words.push(rule.slice(i, end));
-    i = end;
-  }
-  return words;
+  return tokenize(rule).tokens.map((t) => t.text);
 }
 
 export function ruleComment(rule: string): string | null {
   const words = ruleWords(rule);
   const i = words.indexOf('--comment');
-  const value = i >= 0 ? words[i + 1] : undefined;
-  return value === undefined ? null : value.replace(/^"|"$/g, '');
+  return i >= 0 ? (words[i + 1] ?? null) : null;
 }
 
 /**
- * Parses iptables-save output or iptables-restore input. Unlike upstream's test parser it
- * also takes what a real node prints: built-in chains with a policy, `[pkts:bytes]`
- * counters, `#` lines, rules for chains that were not declared.
+ * Parses iptables-save output or iptables-restore input (the one reader, text.ts), for
+ * sorting and diffing: rules are kept as written. Like a real node's dump, it may have
+ * built-in chains with a policy, `[pkts:bytes]` counters, `#` lines and rules for chains
+ * that were not declared; text that is not iptables-save output at all throws.
  */
 export function parseIptablesDump(text: string): DumpTable[] {
-  const tables: DumpTable[] = [];
-  let table: DumpTable | null = null;
-  // Chain lookup by name per table: dumps of big clusters hold tens of thousands of chains.
-  let index = new Map<string, DumpChain>();
-  const lines = text.split('\n');
-  for (let n = 0; n < lines.length; n++) {
-    const line = (lines[n] ?? '').trim();
-    if (line === '' || line.startsWith('#')) continue;
-    if (line.startsWith('*')) {
-      table = { name: line.slice(1), chains: [] };
-      tables.push(table);
-      index = new Map();
-      continue;
-    }
-    if (table === null) throw new Error(`line ${n + 1}: ${JSON.stringify(line)} is outside a table`);
-    if (line === 'COMMIT') {
-      table = null;
-      continue;
-    }
-    const decl = chainLine.exec(line);
-    if (decl) {
-      const name = decl[1] ?? '';
-      if (!index.has(name)) {
-        const chain: DumpChain = {
-          name,
-          policy: decl[2] ?? '-',
-          counters: `[${decl[3]}:${decl[4]}]`,
-          rules: [],
-          deleted: false,
-        };
-        table.chains.push(chain);
-        index.set(name, chain);
-      }
-      continue;
-    }
-    const rule = line.replace(countersPrefix, '');
-    if (rule.startsWith('-A ') || rule.startsWith('-X ')) {
-      const name = rule.slice(3).split(' ')[0] ?? '';
-      let chain = index.get(name);
-      if (!chain) {
-        chain = { name, policy: '-', counters: '[0:0]', rules: [], deleted: false };
-        table.chains.push(chain);
-        index.set(name, chain);
-      }
-      if (rule.startsWith('-X ')) chain.deleted = true;
-      else chain.rules.push({ raw: rule });
-      continue;
-    }
-    throw new Error(`line ${n + 1}: cannot parse ${JSON.stringify(line)}`);
-  }
-  if (table !== null) throw new Error('could not parse iptables data (no COMMIT line?)');
-  return tables;
+  const parsed = parseIptablesText(text);
+  const broken = parsed.problems.find((p) => p.kind === 'structure');
+  if (broken) throw new Error(broken.message);
+  return parsed.tables.map((t) => ({
+    name: t.name,
+    chains: t.chains.map((c) => ({
+      name: c.name,
+      policy: c.policy ?? '-',
+      counters: c.counters,
+      rules: c.rules.map((r) => ({ raw: r.raw })),
+      deleted: c.deleted,
+    })),
+  }));
 }
 
 /** Upstream's IPTablesDump.String(): chain lines, then rules chain by chain, then `-X` lines. */

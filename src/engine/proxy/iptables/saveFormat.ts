@@ -1,7 +1,7 @@
 // One rule as libxtables saves it back (`iptables-save`): base options first
 // (-s, -d, -i, -o, -p), then each match with its options in save order, then the target.
 import { formatIPv4CIDR, normalizeIPv4, parseIPv4CIDR } from '../addresses';
-import { ruleWords } from './dump';
+import { tokenize } from './tokenize';
 
 interface Option {
   negated: boolean;
@@ -32,7 +32,10 @@ const baseOptions: Record<string, string> = {
 };
 
 function parseRule(rule: string): ParsedRule {
-  const words = ruleWords(rule);
+  const tokens = tokenize(rule).tokens;
+  // A quoted word is a value even when it starts with '-'.
+  const words = tokens.map((t) => t.text);
+  const isOption = (i: number): boolean => tokens[i]?.quoted !== true && (words[i] ?? '').startsWith('-');
   const parsed: ParsedRule = { chain: words[1] ?? '', base: new Map(), matches: [], target: null };
   let options: Option[] | null = null;
   let negated = false;
@@ -53,10 +56,10 @@ function parseRule(rule: string): ParsedRule {
     } else if (w === '-j' || w === '--jump') {
       parsed.target = { name: words[++i] ?? '', options: [] };
       options = parsed.target.options;
-    } else if (w.startsWith('-') && options !== null) {
+    } else if (isOption(i) && options !== null) {
       const option: Option = { negated, name: w, values: [] };
-      while (i + 1 < words.length && !(words[i + 1] ?? '').startsWith('-') && words[i + 1] !== '!') {
-        option.values.push((words[++i] ?? '').replace(/^"|"$/g, ''));
+      while (i + 1 < words.length && !isOption(i + 1) && !(words[i + 1] === '!' && !tokens[i + 1]?.quoted)) {
+        option.values.push(words[++i] ?? '');
       }
       options.push(option);
     }
