@@ -9,7 +9,7 @@ const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}
 const LAYERS = {
   model: [],
   util: [],
-  net: [],
+  net: ['model'],
   render: ['model', 'util', 'net'],
   load: ['model', 'util', 'net', 'yaml'],
   reconcile: ['model', 'util', 'net'],

@@ -3,7 +3,7 @@ import type { ClusterProfile, CloudProvider, Diagnostic, LoadedObject, Node, Pro
 import { loadYamlFile } from './yamlDocuments';
 import { keyRangeAt, rangeAt } from '../model';
 import { isPlainObject } from '../model';
-import { cidrContains, parseCIDR, formatIPv4, parseIPv4 } from '../net/ip';
+import { addressAt, cidrCovers, formatCIDR, normalizeIP, parseIPv4CIDR } from '../net/ip';
 
 export const PROFILE_FILE_NAME = 'kubepath.cluster.yaml';
 
@@ -96,7 +96,7 @@ export function loadClusterProfile(file: string, text: string): LoadedProfile {
   const cidr = (path: (string | number)[], fallback: string): string => {
     const value = getPath(raw, path);
     if (value === undefined) return fallback;
-    if (typeof value !== 'string' || !parseCIDR(value)) {
+    if (typeof value !== 'string' || !parseIPv4CIDR(value)) {
       report(
         path,
         `${path.join('.')} must be an IPv4 CIDR such as 10.96.0.0/16, got ${JSON.stringify(value)}`,
@@ -182,7 +182,7 @@ export function loadClusterProfile(file: string, text: string): LoadedProfile {
       npa.forEach((v, i) => {
         if (
           typeof v === 'string' &&
-          (parseCIDR(v) || v === 'primary' || /^[0-9a-fA-F:]+:[0-9a-fA-F:]*\/\d{1,3}$/.test(v.trim()))
+          (parseIPv4CIDR(v) || v === 'primary' || /^[0-9a-fA-F:]+:[0-9a-fA-F:]*\/\d{1,3}$/.test(v.trim()))
         )
           profile.kubeProxy.nodePortAddresses.push(v.trim());
         else report(['kubeProxy', 'nodePortAddresses', i], `not a CIDR: ${JSON.stringify(v)}`);
@@ -254,8 +254,8 @@ function readNodes(
     if (!Array.isArray(ipValues)) report(['nodes', i, 'ips'], 'ips must be a list of IP addresses');
     else
       ipValues.forEach((ip, j) => {
-        if (typeof ip === 'string' && parseIPv4(ip.trim()) !== null)
-          ips.push(formatIPv4(parseIPv4(ip.trim()) ?? 0));
+        const v4 = typeof ip === 'string' ? normalizeIP(ip, { family: 'IPv4' }) : null;
+        if (v4 !== null) ips.push(v4);
         else if (typeof ip === 'string' && ip.includes(':'))
           ips.push(ip.trim()); // IPv6: carried, not yet modelled
         else
@@ -267,11 +267,7 @@ function readNodes(
     if (ips.length === 0) report(['nodes', i], `node "${name}" needs an ip (or ips)`);
     let nodeCIDR = nodePodCIDR(podCIDR, i + 1);
     if (entry['podCIDR'] !== undefined) {
-      if (
-        typeof entry['podCIDR'] === 'string' &&
-        parseCIDR(entry['podCIDR']) &&
-        cidrContains(podCIDR, entry['podCIDR'])
-      ) {
+      if (typeof entry['podCIDR'] === 'string' && covers(podCIDR, entry['podCIDR'])) {
         nodeCIDR = entry['podCIDR'].trim();
       } else report(['nodes', i, 'podCIDR'], `podCIDR must be a CIDR inside the cluster podCIDR ${podCIDR}`);
     }
@@ -286,11 +282,18 @@ function readNodes(
 
 /** The i-th /24 of the pod CIDR (kube-controller-manager's node IPAM hands out /24s by default). */
 export function nodePodCIDR(podCIDR: string, index: number): string {
-  const parsed = parseCIDR(podCIDR);
+  const parsed = parseIPv4CIDR(podCIDR);
   if (!parsed) return podCIDR;
-  const size = Math.max(parsed.prefix, 24);
-  const base = (parsed.network + index * 2 ** (32 - size)) >>> 0;
-  return `${formatIPv4(base)}/${size}`;
+  const prefix = Math.max(parsed.prefix, 24);
+  const base = addressAt(parsed, BigInt(index) << BigInt(32 - prefix));
+  return formatCIDR({ family: 'IPv4', network: base.value & 0xffffffffn, prefix });
+}
+
+/** Whether the IPv4 CIDR `inner` lies inside `outer`. */
+function covers(outer: string, inner: string): boolean {
+  const o = parseIPv4CIDR(outer);
+  const i = parseIPv4CIDR(inner);
+  return o !== null && i !== null && cidrCovers(o, i);
 }
 
 function getPath(value: unknown, path: readonly (string | number)[]): unknown {

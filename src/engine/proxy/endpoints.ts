@@ -1,7 +1,7 @@
 // The endpoints map kube-proxy builds from EndpointSlices (pkg/proxy/endpointslicecache.go):
 // per ServicePortName, one entry per unique `ip:port`, sorted by that string.
 import type { EndpointSlice } from '../model';
-import type { AddressFamily } from './addresses';
+import type { IPFamily } from '../net/ip';
 import { normalizeIPv4 } from './addresses';
 import { servicePortKey } from './servicePort';
 
@@ -19,7 +19,7 @@ export interface EndpointInfo {
 }
 
 export interface EndpointsMapOptions {
-  family: AddressFamily;
+  family: IPFamily;
   nodeName: string;
   /** PreferSameTrafficDistribution feature: node hints are honoured (beta, on by default from 1.34). */
   preferSameTrafficDistribution: boolean;

@@ -2,8 +2,9 @@
 // newBaseServiceInfo, servicechangetracker.go): one entry per Service port of the
 // proxier's IP family, with addresses filtered and normalised the way kube-proxy does.
 import type { Protocol, Service } from '../model';
-import type { AddressFamily } from './addresses';
-import { familyOf, formatIPv4CIDR, normalizeIPv4, parseIPv4CIDR } from './addresses';
+import type { IPFamily } from '../net/ip';
+import { formatCIDR, parseIPv4CIDR } from '../net/ip';
+import { familyOf, normalizeIPv4 } from './addresses';
 
 export interface ServicePortInfo {
   namespace: string;
@@ -57,12 +58,12 @@ export function usesLocalEndpoints(svc: ServicePortInfo): boolean {
 }
 
 export interface ServicePortMapOptions {
-  family: AddressFamily;
+  family: IPFamily;
   /** LoadBalancerIPMode feature (GA in 1.32): ingress with ipMode Proxy is not a VIP. */
   loadBalancerIPMode: boolean;
 }
 
-function clusterIPForFamily(service: Service, family: AddressFamily): string {
+function clusterIPForFamily(service: Service, family: IPFamily): string {
   const candidates = service.clusterIPs.length > 0 ? service.clusterIPs : [service.clusterIP];
   return candidates.find((ip) => familyOf(ip) === family) ?? '';
 }
@@ -95,7 +96,7 @@ export function buildServicePortMap(
     const internalPolicyLocal = service.internalTrafficPolicy === 'Local';
     const externalIPs = service.externalIPs.flatMap((ip) => normalizeIPv4(ip) ?? []);
     const ranges = service.loadBalancerSourceRanges.flatMap((r) => parseIPv4CIDR(r) ?? []);
-    const loadBalancerSourceRanges = ranges.some((r) => r.prefix === 0) ? [] : ranges.map(formatIPv4CIDR);
+    const loadBalancerSourceRanges = ranges.some((r) => r.prefix === 0) ? [] : ranges.map(formatCIDR);
     const loadBalancerVIPs = service.status.loadBalancer.ingress.flatMap((ing) => {
       if (!ing.ip) return [];
       if (options.loadBalancerIPMode && ing.ipMode === 'Proxy') return [];

@@ -3,7 +3,7 @@
 // Service's nodePorts, reported back in status.loadBalancer.ingress.
 import type { ClusterProfile, LoadBalancerIngress, Node, Service, ValueSource } from '../model';
 import { fnv32a } from '../util/hash';
-import { formatIPv4, ipInCIDR, parseCIDR } from '../net/ip';
+import { addressAt, cidrSizeNumber, formatIP, ipInCIDR, parseIPv4CIDR } from '../net/ip';
 
 export const EXCLUDE_FROM_LB_LABEL = 'node.kubernetes.io/exclude-from-external-load-balancers';
 
@@ -30,7 +30,7 @@ export function provisionLoadBalancers(
 ): Map<Service, LoadBalancerResult> {
   const out = new Map<Service, LoadBalancerResult>();
   const nodes = loadBalancerNodes(profile.nodes);
-  const pool = parseCIDR(profile.cloud.loadBalancerIPPool);
+  const pool = parseIPv4CIDR(profile.cloud.loadBalancerIPPool);
   const used = new Set<string>();
   const pending: Service[] = [];
   const lbServices = services
@@ -97,7 +97,7 @@ export function provisionLoadBalancers(
   }
   for (const service of pending) {
     const base = { nodes, pendingReason: '' };
-    if (!pool || pool.size < 4) {
+    if (!pool || cidrSizeNumber(pool) < 4) {
       out.set(service, {
         ...base,
         ingress: [],
@@ -106,11 +106,11 @@ export function provisionLoadBalancers(
       });
       continue;
     }
-    const usable = pool.size - 2;
+    const usable = cidrSizeNumber(pool) - 2;
     let offset = fnv32a(keyOf(service)) % usable;
     let ip = '';
     for (let tries = 0; tries < usable; tries++) {
-      const candidate = formatIPv4((pool.network + 1 + offset) >>> 0);
+      const candidate = formatIP(addressAt(pool, 1 + offset));
       if (!used.has(candidate)) {
         ip = candidate;
         break;

@@ -3,7 +3,7 @@
 // probing, so it is stable while unrelated pods come and go.
 import type { Node } from '../model';
 import { fnv32a } from '../util/hash';
-import { formatIPv4, parseCIDR } from '../net/ip';
+import { addressAt, cidrSizeNumber, formatIP, parseIPv4CIDR } from '../net/ip';
 import type { Placement } from './scheduler';
 
 export function assignPodIPs(placements: Placement[], nodes: Node[]): Map<Placement, string> {
@@ -37,11 +37,11 @@ export function placementsByNode(
 /** One node's addresses: depends only on the pods placed there, so other nodes keep theirs. */
 export function assignNodePodIPs(list: readonly Placement[], podCIDR: string): Map<Placement, string> {
   const result = new Map<Placement, string>();
-  const cidr = parseCIDR(podCIDR);
+  const cidr = parseIPv4CIDR(podCIDR);
   if (!cidr) return result;
   // .0 is the network, .1 the bridge/gateway, the last the broadcast.
   const first = 2;
-  const usable = Math.max(0, cidr.size - 3);
+  const usable = Math.max(0, cidrSizeNumber(cidr) - 3);
   const taken = new Set<number>();
   const keyed = list.map((p) => ({ p, key: key(p) }));
   const ordered = keyed.sort((a, b) => a.key.localeCompare(b.key));
@@ -50,7 +50,7 @@ export function assignNodePodIPs(list: readonly Placement[], podCIDR: string): M
     let offset = fnv32a(k) % usable;
     while (taken.has(offset)) offset = (offset + 1) % usable;
     taken.add(offset);
-    result.set(p, formatIPv4((cidr.network + first + offset) >>> 0));
+    result.set(p, formatIP(addressAt(cidr, first + offset)));
   }
   return result;
 }
@@ -72,7 +72,7 @@ export class NodeAddresses {
   private hashes: number[] = [];
   /** Offset handed out last time, -1 none, -2 not yet run. */
   private offsets: number[] = [];
-  private readonly cidr: ReturnType<typeof parseCIDR>;
+  private readonly cidr: ReturnType<typeof parseIPv4CIDR>;
   private bitmap: Uint8Array | null = null;
 
   constructor(
@@ -80,7 +80,7 @@ export class NodeAddresses {
     /** Placement order, for pods with equal names (the order a stable sort keeps). */
     private readonly tieOrder: (a: Placement, b: Placement) => number,
   ) {
-    this.cidr = parseCIDR(podCIDR);
+    this.cidr = parseIPv4CIDR(podCIDR);
   }
 
   /** Takes pods off and on the node; returns the pods whose address changed (new ones included). */
@@ -159,7 +159,7 @@ export class NodeAddresses {
     const changed: Placement[] = [];
     const cidr = this.cidr;
     // .0 is the network, .1 the bridge/gateway, the last the broadcast.
-    const usable = cidr ? Math.max(0, cidr.size - 3) : 0;
+    const usable = cidr ? Math.max(0, cidrSizeNumber(cidr) - 3) : 0;
     // Offsets taken: a bitmap kept between runs (cleared after use) for ranges up to a /12.
     const bitmap = usable <= 1 << 20 ? (this.bitmap ??= new Uint8Array(usable)) : null;
     const set = bitmap ? null : new Set<number>();
@@ -178,7 +178,7 @@ export class NodeAddresses {
       this.offsets[i] = offset;
       const p = this.placements[i] as Placement;
       if (offset < 0 || !cidr) this.ips.delete(p);
-      else this.ips.set(p, formatIPv4((cidr.network + 2 + offset) >>> 0));
+      else this.ips.set(p, formatIP(addressAt(cidr, 2 + offset)));
       changed.push(p);
     }
     if (bitmap) for (const o of this.offsets) if (o >= 0) bitmap[o] = 0;

@@ -11,5 +11,3 @@ export type {
   AddressField,
 } from './dump';
 export { findTable, findChain } from './dump';
-export { parseIP, parseCidr, cidrContains, formatIP } from './ip';
-export type { ParsedIP, Cidr } from './ip';

@@ -13,8 +13,8 @@ import type {
 } from '../model';
 import type { IptablesChain, IptablesDump, IptablesRule, RuleMatch } from './dump';
 import { findChain, findTable } from './dump';
-import type { Cidr, ParsedIP } from './ip';
-import { cidrContains, formatIP, parseCidr, parseIP } from './ip';
+import type { CIDR, IP } from '../net/ip';
+import { cidrContains, formatIP, parseCIDR, parseIP } from '../net/ip';
 import { EMULATED_BUILTIN_RULES } from './kubeJumps';
 import { BUILTIN_CHAINS, parseIptablesSave } from './parse';
 import { compileRule, parseMarkValue } from './ruleSpec';
@@ -38,8 +38,8 @@ const DEFAULT_MAX_DEPTH = 64;
 const OBSERVING_TARGETS = new Set(['LOG', 'NFLOG', 'TRACE', 'ULOG']);
 
 interface State {
-  src: ParsedIP;
-  dst: ParsedIP;
+  src: IP;
+  dst: IP;
   dport: number;
   protocol: string;
   mark: number;
@@ -64,7 +64,7 @@ type ChainResult =
 
 interface Walk {
   dump: IptablesDump;
-  local: Cidr[];
+  local: CIDR[];
   node: string | undefined;
   maxDepth: number;
   emulated: Map<string, IptablesChain>;
@@ -107,7 +107,7 @@ function ruleHop(
   return hop(walk, h);
 }
 
-function isLocal(walk: Walk, ip: ParsedIP): boolean {
+function isLocal(walk: Walk, ip: IP): boolean {
   return walk.local.some((c) => cidrContains(c, ip));
 }
 
@@ -189,8 +189,18 @@ function matchOne(walk: Walk, m: RuleMatch, s: State): boolean | number | 'unsup
 }
 
 /** Parsed `-s`/`-d` values, once per rule of a dump (traces of one dump share them). */
-function cidrOf(m: RuleMatch & { kind: 'address' }): Cidr | null {
-  return memo(m, 'trace:cidr', () => parseCidr(m.value));
+/** `[2001:db8::1]` as written in a DNAT target or a packet, without its brackets. */
+function unbracketed(text: string): string {
+  return text.startsWith('[') && text.endsWith(']') ? text.slice(1, -1) : text;
+}
+
+/** An address or CIDR as iptables reads it after -s/-d: a bare address is a /32 or /128, a dotted mask is allowed. */
+function iptablesAddress(text: string): CIDR | null {
+  return parseCIDR(unbracketed(text), { bareAddress: true, dottedMask: true });
+}
+
+function cidrOf(m: RuleMatch & { kind: 'address' }): CIDR | null {
+  return memo(m, 'trace:cidr', () => iptablesAddress(m.value));
 }
 
 function chainIn(walk: Walk, tableName: string, name: string): IptablesChain | undefined {
@@ -222,12 +232,12 @@ function applyMark(rule: IptablesRule, s: State): boolean {
   }
 }
 
-function parseDnatTarget(text: string): { ip: ParsedIP; port: number | null } | null {
+function parseDnatTarget(text: string): { ip: IP; port: number | null } | null {
   const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);
   const v4 = /^([^:]+)(?::(\d+))?$/.exec(text);
   const m = v6 ?? (text.split(':').length > 2 ? ([text, text] as const) : v4);
   if (m === null) return null;
-  const ip = parseIP(m[1] ?? '');
+  const ip = parseIP(unbracketed(m[1] ?? ''));
   if (ip === null) return null;
   const port = m[2] === undefined ? null : Number(m[2]);
   return { ip, port };
@@ -583,8 +593,8 @@ export function tracePacket(
   const diagnostics: Diagnostic[] = [...dump.errors];
   const range = { file: dump.file ?? '', line: 1, column: 1, endLine: 1, endColumn: 1 };
   const local = [...options.localAddresses, '127.0.0.0/8', '::1/128']
-    .map((a) => parseCidr(a))
-    .filter((c): c is Cidr => c !== null);
+    .map((a) => iptablesAddress(a))
+    .filter((c): c is CIDR => c !== null);
   const { emulated, emulatedTables, chains } = prepared(dump);
   for (const t of emulatedTables) {
     diagnostics.push({
@@ -602,8 +612,8 @@ export function tracePacket(
     emulated,
     chains,
   };
-  const src = parseIP(packet.sourceIP);
-  const dst = parseIP(packet.destinationIP);
+  const src = parseIP(unbracketed(packet.sourceIP));
+  const dst = parseIP(unbracketed(packet.destinationIP));
   if (src === null || dst === null) {
     diagnostics.push({
       range,

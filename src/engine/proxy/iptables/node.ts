@@ -1,6 +1,7 @@
 // What kube-proxy on one node of the profile knows about itself (NewProxier's inputs).
 import type { ClusterProfile, KubeProxyNode } from '../../model';
-import { ipv4NetContains, parseIPv4CIDR } from '../addresses';
+import { parseIPv4CIDR } from '../../net/ip';
+import { cidrHolds } from '../addresses';
 
 /** `fmt.Sprintf("%#08x", 1<<bit)`: Go zero-pads the digits to 8, so bit 14 is `0x00004000`. */
 export function masqueradeMarkFor(bit: number): string {
@@ -11,7 +12,7 @@ export function masqueradeMarkFor(bit: number): string {
 function containsIPv4Loopback(cidrs: readonly string[]): boolean {
   const nets = cidrs.flatMap((c) => parseIPv4CIDR(c) ?? []);
   if (nets.length === 0) return !cidrs.includes('primary');
-  return nets.some((n) => ipv4NetContains(n, '127.0.0.0') || n.network >>> 24 === 127);
+  return nets.some((n) => cidrHolds(n, '127.0.0.0') || n.network >> 24n === 127n);
 }
 
 export function kubeProxyNodeFor(profile: ClusterProfile, nodeName: string): KubeProxyNode {

@@ -3,7 +3,8 @@
 // kube-proxy hands to `iptables-restore`, line for line in upstream's order, and the
 // same rules as `iptables-save` prints them back (either or both: SyncOptions.output).
 import type { EndpointSlice, KubeProxyNode, Service } from '../../model';
-import { ipv4NetContains, normalizeIPv4, parseIPv4CIDR } from '../addresses';
+import { cidrHolds, normalizeIPv4 } from '../addresses';
+import { parseIPv4CIDR } from '../../net/ip';
 import type { EndpointInfo } from '../endpoints';
 import { buildEndpointsMap } from '../endpoints';
 import type { ServicePortInfo } from '../servicePort';
@@ -761,7 +762,7 @@ function writeFirewallChain(ctx: RuleContext, p: PortPlan, save: boolean, out: L
         : `${base} -s ${cidr} -j ${chains.external}`,
     );
     const net = parseIPv4CIDR(cidr);
-    if (net && ctx.nodeIP !== '' && ipv4NetContains(net, ctx.nodeIP)) allowFromNode = true;
+    if (net && ctx.nodeIP !== '' && cidrHolds(net, ctx.nodeIP)) allowFromNode = true;
   }
   // A node talking to a VIP it hosts loops back with the VIP as source.
   if (allowFromNode) {
@@ -896,7 +897,7 @@ export function nodePortAddresses(cidrs: readonly string[], nodeIPs: readonly st
   const candidates = ['127.0.0.1', ...nodeIPs.flatMap((ip) => normalizeIPv4(ip) ?? [])];
   const out: string[] = [];
   for (const net of nets) {
-    for (const ip of candidates) if (ipv4NetContains(net, ip) && !out.includes(ip)) out.push(ip);
+    for (const ip of candidates) if (cidrHolds(net, ip) && !out.includes(ip)) out.push(ip);
   }
   return out;
 }

@@ -1,6 +1,7 @@
 // One rule as libxtables saves it back (`iptables-save`): base options first
 // (-s, -d, -i, -o, -p), then each match with its options in save order, then the target.
-import { formatIPv4CIDR, normalizeIPv4, parseIPv4CIDR } from '../addresses';
+import { formatCIDR, parseIPv4CIDR } from '../../net/ip';
+import { normalizeIPv4 } from '../addresses';
 import { tokenize } from './tokenize';
 
 interface Option {
@@ -77,7 +78,7 @@ export function saveString(value: string): string {
 export function saveAddress(value: string): string {
   if (value.includes('/')) {
     const net = parseIPv4CIDR(value);
-    return net ? formatIPv4CIDR(net) : value;
+    return net ? formatCIDR(net) : value;
   }
   const ip = normalizeIPv4(value);
   return ip === null ? value : `${ip}/32`;

@@ -7,7 +7,7 @@ import type { IPFamily, ValueSource } from '../../model';
 import type { Segments, V1ServiceSpec } from './decode';
 import { goFieldPath } from './fieldError';
 import { goStringSlice } from './goFormat';
-import type { ParsedIP } from './ip';
+import type { IP } from './ip';
 import { formatIP, parseCIDR, parseIP } from './ip';
 import { ERR_IP_ALLOCATED, ServiceIPAllocator, serviceIPRange } from './ipAllocator';
 import { ERR_PORT_ALLOCATED, NodePortAllocator } from './nodePortAllocator';
@@ -76,7 +76,7 @@ export function createAllocators(
   return { ips, families, nodePorts: new NodePortAllocator(nodePortRange) };
 }
 
-function ipKey(ip: ParsedIP): string {
+function ipKey(ip: IP): string {
   return `${ip.family}/${ip.value}`;
 }
 
@@ -153,14 +153,14 @@ export function allocateAll(
 
   const ipHolders = new Map<string, { key: string; holder: Holder }>();
   /** Addresses the cluster itself holds for well-known Services, by identity. */
-  const reservedFor = new Map<string, ParsedIP>();
+  const reservedFor = new Map<string, IP>();
   const portHolders = new Map<number, { key: string; holder: Holder }>();
   const primary = allocators.families[0];
   const primaryAllocator = primary === undefined ? undefined : allocators.ips.get(primary);
   if (primaryAllocator !== undefined) {
     // The apiserver's own Service takes the first address; kubeadm/kind put kube-dns at .10.
     const reserve = (offset: bigint, owner: string): void => {
-      const ip: ParsedIP = {
+      const ip: IP = {
         family: primaryAllocator.range.family,
         value: primaryAllocator.range.cidr.network + offset,
       };

@@ -2,7 +2,7 @@
 // MultiCIDRServiceAllocator made the default): one range per service CIDR.
 import type { IPFamily } from '../../model';
 import { scanBands } from './bandScan';
-import type { ParsedCIDR, ParsedIP } from './ip';
+import type { CIDR, IP } from './ip';
 import { cidrSize, formatIP } from './ip';
 import { calculateIPRangeOffset } from './rangeOffset';
 import { stableHash } from './stableHash';
@@ -11,7 +11,7 @@ export const ERR_IP_ALLOCATED = 'provided IP is already allocated';
 export const ERR_FULL = 'range is full';
 
 export interface ServiceIPRange {
-  cidr: ParsedCIDR;
+  cidr: CIDR;
   family: IPFamily;
   /** network + 1: the `.0` is never handed out. */
   first: bigint;
@@ -21,7 +21,7 @@ export interface ServiceIPRange {
   rangeOffset: number;
 }
 
-export function serviceIPRange(cidr: ParsedCIDR): ServiceIPRange {
+export function serviceIPRange(cidr: CIDR): ServiceIPRange {
   const total = cidrSize(cidr);
   const first = cidr.network + 1n;
   const last = cidr.network + total - (cidr.family === 'IPv4' ? 2n : 1n);
@@ -37,16 +37,16 @@ export class ServiceIPAllocator {
     this.range = range;
   }
 
-  contains(ip: ParsedIP): boolean {
+  contains(ip: IP): boolean {
     return ip.family === this.range.family && ip.value >= this.range.first && ip.value <= this.range.last;
   }
 
-  has(ip: ParsedIP): boolean {
+  has(ip: IP): boolean {
     return this.contains(ip) && this.taken.has(ip.value);
   }
 
   /** Allocate(ip): null on success, else the allocator's error text. */
-  allocate(ip: ParsedIP): string | null {
+  allocate(ip: IP): string | null {
     if (!this.contains(ip)) return `provided IP ${formatIP(ip.family, ip.value)} is not in the valid range`;
     if (this.taken.has(ip.value)) return ERR_IP_ALLOCATED;
     this.taken.add(ip.value);
