@@ -124,10 +124,10 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['**/src/engine', '../engine', '../engine/*', '../engine/**'],
+              regex: '^(\\.\\./)+engine(/(?!model$).*)?$',
               allowTypeImports: true,
               message:
-                'src/extension calls the engine through engine() (./engine.ts), which loads engineApi.ts on first use; only types are imported directly.',
+                'src/extension calls the engine through engine() (./engine.ts), which loads engineApi.ts on first use; only types, and the dependency-free model, are imported directly.',
             },
           ],
         },

@@ -2,10 +2,9 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import type { WorkspaceFile } from '../engine';
-import { loadClusterProfile, PROFILE_FILE_NAME, PROFILE_SHAPE_HINT } from '../engine';
+import { fileRole, loadClusterProfile, PROFILE_FILE_NAME, PROFILE_SHAPE_HINT } from '../engine';
 import { UsageError } from './io';
 
-const MANIFEST = /\.(ya?ml|json)$/i;
 const SKIP_DIRS = new Set(['node_modules', '.git', 'dist', 'out', '.vscode-test']);
 
 export interface CollectedInput {
@@ -45,17 +44,17 @@ export function collectFiles(paths: string[], cwd: string, clusterPath: string |
         } catch {
           continue; // dangling symlink
         }
-        if (isDir || MANIFEST.test(entry)) visit(child, false);
+        if (isDir || fileRole(entry) !== 'other') visit(child, false);
       }
       return;
     }
-    if (!explicit && !MANIFEST.test(absolute)) return;
+    if (!explicit && fileRole(absolute) === 'other') return;
     if (!stat.isFile()) {
       // A committed symlink `x.yaml -> /dev/zero` (or a FIFO) would be read forever.
       if (explicit) throw new UsageError(`cannot read ${display(cwd, absolute)}: not a regular file`);
       return;
     }
-    if (absolute.endsWith(PROFILE_FILE_NAME)) {
+    if (fileRole(absolute) === 'profile') {
       foundProfile ??= absolute;
       return;
     }

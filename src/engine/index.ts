@@ -1,5 +1,6 @@
 // The engine's entry points. Pure: text in, data out; no vscode, no Node built-ins.
 import type { ClusterProfile, ClusterState, Diagnostic, LoadedFile, LoadedObject } from './model';
+import { fileRole } from './model';
 import { loadYamlFile } from './load';
 import type { LoadLimits } from './load';
 import { DEFAULT_LOAD_LIMITS } from './load';
@@ -44,9 +45,9 @@ function comparePaths(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** The profile is configuration, not a manifest, wherever it lies. */
+/** A manifest by its name (fileRole), and not the profile given. */
 function isManifestPath(path: string, profilePath: string | undefined): boolean {
-  return path !== profilePath && !path.endsWith(PROFILE_FILE_NAME);
+  return path !== profilePath && fileRole(path) === 'manifest';
 }
 
 function combine(
@@ -88,6 +89,7 @@ export function sortDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {
 }
 
 export { defaultClusterProfile, loadClusterProfile, PROFILE_FILE_NAME };
+export { fileRole } from './model';
 export { PROFILE_SHAPE_HINT } from './load/profile';
 export { kubeChainLines, sortIPTablesRules, unifiedDiff } from './proxy/iptables';
 export { renderTrace, traceJson } from './report/traceText';

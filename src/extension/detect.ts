@@ -1,5 +1,6 @@
 // Cheap checks that decide whether kubepath should wake up for a document, so that
 // opening ordinary YAML (CI configs, docker-compose, OpenAPI) costs nothing.
+import { fileRole } from '../engine/model';
 
 /** How much of a document the activation check looks at. */
 const SNIFF_CHARS = 64 * 1024;
@@ -18,9 +19,9 @@ export function looksLikeKubernetes(text: string): boolean {
   return YAML_API_VERSION.test(head) && YAML_KIND.test(head);
 }
 
-export const PROFILE_FILE_NAME = 'kubepath.cluster.yaml';
+export { PROFILE_FILE_NAME } from '../engine/model';
 
-/** The file extensions the engine reads (DESIGN.md: `*.yaml|*.yml|*.json`). */
-export function isManifestPath(path: string): boolean {
-  return /\.(ya?ml|json)$/i.test(path);
+/** The files the analysis reads: manifests (DESIGN.md: `*.yaml|*.yml|*.json`) and the profile. */
+export function isAnalysisInput(path: string): boolean {
+  return fileRole(path) !== 'other';
 }

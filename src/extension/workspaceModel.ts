@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { Analysis, WorkspaceInput } from '../engine';
-import { PROFILE_FILE_NAME, isManifestPath } from './detect';
+import { PROFILE_FILE_NAME, isAnalysisInput } from './detect';
 import { isIncluded, joinGlobs } from './glob';
 import { analyzeInSlices } from './analyzeInSlices';
 import { background, guard, guardAsync, log } from './log';
@@ -206,7 +206,7 @@ export class WorkspaceModel implements vscode.Disposable {
     if (vscode.workspace.getWorkspaceFolder(doc.uri)?.uri.toString() !== cluster.folder.uri.toString())
       return false;
     const path = relativePath(cluster.folder, doc.uri);
-    if (!isManifestPath(path) || !isIncluded(path, settings.include, settings.exclude)) return false;
+    if (!isAnalysisInput(path) || !isIncluded(path, settings.include, settings.exclude)) return false;
     const text = doc.getText();
     if (cluster.editors.get(path) === text) return false;
     cluster.editors.set(path, text);

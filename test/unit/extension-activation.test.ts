@@ -2,7 +2,8 @@
 // gates activation work, and the include/exclude glob matching of the workspace model.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isManifestPath, looksLikeKubernetes } from '../../src/extension/detect';
+import { isAnalysisInput, looksLikeKubernetes } from '../../src/extension/detect';
+import { fileRole } from '../../src/engine';
 import { globToRegExp, isIncluded, joinGlobs } from '../../src/extension/glob';
 
 void describe('looksLikeKubernetes', () => {
@@ -28,15 +29,29 @@ void describe('looksLikeKubernetes', () => {
   });
 });
 
-void describe('isManifestPath', () => {
-  void it('accepts the engine extensions only', () => {
-    assert.deepEqual(['a.yaml', 'b.YML', 'c.json', 'd.txt', 'e.yaml.bak'].map(isManifestPath), [
-      true,
-      true,
-      true,
-      false,
-      false,
+void describe('which file is what (one rule: the engine model fileRole)', () => {
+  void it('manifests by extension, the profile by name, the rest not read', () => {
+    const paths = [
+      'a.yaml',
+      'b.YML',
+      'c.json',
+      'd.txt',
+      'e.yaml.bak',
+      'kubepath.cluster.yaml',
+      'x/kubepath.cluster.yaml',
+      'my-kubepath.cluster.yaml',
+    ];
+    assert.deepEqual(paths.map(fileRole), [
+      'manifest',
+      'manifest',
+      'manifest',
+      'other',
+      'other',
+      'profile',
+      'profile',
+      'manifest',
     ]);
+    assert.deepEqual(paths.map(isAnalysisInput), [true, true, true, false, false, true, true, true]);
   });
 });
 

@@ -5,7 +5,7 @@ import { keyRangeAt, rangeAt } from '../model';
 import { isPlainObject } from '../model';
 import { addressAt, cidrCovers, formatCIDR, normalizeIP, parseIPv4CIDR } from '../net/ip';
 
-export const PROFILE_FILE_NAME = 'kubepath.cluster.yaml';
+export { PROFILE_FILE_NAME } from '../model';
 
 const PROXY_MODES: readonly ProxyMode[] = ['iptables', 'nftables', 'ipvs'];
 const CLOUD_PROVIDERS: readonly CloudProvider[] = ['generic', 'aws', 'gcp', 'azure', 'metallb', 'none'];

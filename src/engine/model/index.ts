@@ -5,6 +5,8 @@ export type * from './source';
 export { fileStartRange } from './source';
 export { formatFieldPath } from './fieldPath';
 export { isPlainObject, keyRangeAt, rangeAt } from './objects';
+export { fileRole, PROFILE_FILE_NAME } from './files';
+export type { FileRole } from './files';
 export type * from './cluster';
 export type * from './trace';
 export type * from './requestPath';

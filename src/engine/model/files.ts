@@ -1,0 +1,15 @@
+// Which workspace file is what, decided once for the engine, the CLI and the extension.
+
+/** The cluster profile's file name, at a folder's root (or given with --cluster). */
+export const PROFILE_FILE_NAME = 'kubepath.cluster.yaml';
+
+/**
+ * `manifest`: read for Kubernetes objects (`*.yaml|*.yml|*.json`, DESIGN.md); `profile`: a
+ * cluster profile by its name (configuration, never a manifest); `other`: not read.
+ */
+export type FileRole = 'manifest' | 'profile' | 'other';
+
+export function fileRole(path: string): FileRole {
+  if (path === PROFILE_FILE_NAME || path.endsWith(`/${PROFILE_FILE_NAME}`)) return 'profile';
+  return /\.(ya?ml|json)$/i.test(path) ? 'manifest' : 'other';
+}
