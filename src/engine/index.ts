@@ -286,7 +286,7 @@ export {
   requestPath,
   rules,
   selection,
-  servicePortKey,
+  portKey,
   servicesSelecting,
   workloadOf,
 } from './queries';

@@ -1,7 +1,8 @@
 // The questions a front end asks of an analysis, answered from the engine's own models and
 // memoised per analysis (an analysis is an immutable snapshot: an answer never goes stale).
 import type { ClusterState, RequestPath, ServiceState } from './model';
-import { chainsOfNode, servicePortName } from './proxy/iptables';
+import { chainsOfNode } from './proxy/iptables';
+import { servicePortKey as proxyPortKey } from './proxy/servicePort';
 import type { TraceableState } from './trace/request';
 import { requestPath as traceRequestPath } from './trace/requestPath';
 import type { RequestPathQuery } from './trace/requestPath';
@@ -10,8 +11,8 @@ import { memo } from './util/memo';
 export { defaultEntry, entryPoints } from './trace/requestPath';
 export type { RequestPathQuery } from './trace/requestPath';
 
-/** `PROTOCOL/port`: a Service port's key within its Service (ports are unique by it). */
-export function servicePortKey(port: { protocol: string; port: number }): string {
+/** `PROTOCOL/port`: a port's key within its Service (the API server keeps ports unique by it). */
+export function portKey(port: { protocol: string; port: number }): string {
   return `${port.protocol}/${port.port}`;
 }
 
@@ -25,7 +26,7 @@ function serviceKey(analysis: TraceableState, service: ServiceState): string {
  * (the trace `kubepath trace` prints), grouped by the nodes it enters.
  */
 export function requestPath(analysis: TraceableState, query: RequestPathQuery): RequestPath {
-  const key = `requestPath:${serviceKey(analysis, query.service)}:${servicePortKey(query.port)}:${query.entry}:${query.node ?? ''}`;
+  const key = `requestPath:${serviceKey(analysis, query.service)}:${portKey(query.port)}:${query.entry}:${query.node ?? ''}`;
   return memo(analysis, key, () => traceRequestPath(analysis, query));
 }
 
@@ -53,9 +54,5 @@ export function portChains(
   const port = service.service.ports[portIndex];
   if (!port) return [];
   const { namespace, name } = service.service.metadata;
-  return (
-    chainsOfNode(analysis, node).get(
-      servicePortName({ namespace, name, portName: port.name, protocol: port.protocol }),
-    ) ?? []
-  );
+  return chainsOfNode(analysis, node).get(proxyPortKey(namespace, name, port.name, port.protocol)) ?? [];
 }

@@ -92,7 +92,7 @@ export function activateKubepath(context: vscode.ExtensionContext, host: HostKin
     const multiRoot = model.all().length > 1;
     return requestPath.show({
       serviceId: serviceId(multiRoot ? cluster.folder.name : '', service),
-      portKey: engine().servicePortKey(port),
+      portKey: engine().portKey(port),
       entry,
       node,
     });

@@ -16,7 +16,7 @@ export {
   requestPath,
   rules,
   selection,
-  servicePortKey,
+  portKey,
   servicesSelecting,
   traceRequest,
   workloadOf,

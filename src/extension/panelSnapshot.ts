@@ -32,7 +32,7 @@ function summarize(folder: string, s: ServiceState): ServiceSummary {
     name: s.service.metadata.name,
     type: s.service.type,
     ports: s.service.ports.map((p): PortSummary => ({
-      key: engine().servicePortKey(p),
+      key: engine().portKey(p),
       name: p.name,
       protocol: p.protocol,
       port: p.port,
@@ -62,7 +62,7 @@ function emptyState(input: SnapshotInput, services: number): { title: string; hi
 }
 
 export function buildSnapshot(input: SnapshotInput): Snapshot {
-  const { entryPoints, defaultEntry, requestPath, servicePortKey } = engine();
+  const { entryPoints, defaultEntry, requestPath, portKey } = engine();
   const all = input.folders.flatMap((f) => f.state.services.map((s) => ({ folder: f, service: s })));
   const services = all.map(({ folder, service }) => summarize(folder.folder, service));
   const wanted = input.selection;
@@ -83,7 +83,7 @@ export function buildSnapshot(input: SnapshotInput): Snapshot {
   }
   const { folder, service } = picked;
   const svc = service.service;
-  const port = svc.ports.find((p) => servicePortKey(p) === wanted?.portKey) ?? svc.ports[0];
+  const port = svc.ports.find((p) => portKey(p) === wanted?.portKey) ?? svc.ports[0];
   const entries = entryPoints(service);
   const entry =
     wanted && entries.some((e) => e.entry === wanted.entry && e.available)
@@ -91,7 +91,7 @@ export function buildSnapshot(input: SnapshotInput): Snapshot {
       : defaultEntry(service);
   const selection: Selection = {
     serviceId: serviceId(folder.folder, service),
-    portKey: port ? servicePortKey(port) : null,
+    portKey: port ? portKey(port) : null,
     entry,
     node,
   };

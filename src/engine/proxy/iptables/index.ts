@@ -2,6 +2,7 @@
 import type { ClusterState, KubeProxyNode } from '../../model';
 import type { ProxyInput, ServicePortOnNode, SyncOptions } from './proxier';
 import { syncProxyRules } from './proxier';
+import { servicePortKey } from '../servicePort';
 import { iptablesSaveView } from './save';
 import { kubeProxyNodeFor } from './node';
 import { memo } from '../../util/memo';
@@ -56,24 +57,14 @@ export function iptablesRules(
   };
 }
 
-/** A Service port as kube-proxy names it, with its protocol: `namespace/name:portName/PROTOCOL`. */
-export function servicePortName(p: {
-  namespace: string;
-  name: string;
-  portName: string;
-  protocol: string;
-}): string {
-  return `${p.namespace}/${p.name}:${p.portName}/${p.protocol}`;
-}
-
 /**
  * Chains that carry each Service port on `node` (SVC/SVL/EXT/FW and the SEP chains),
- * keyed by servicePortName (the port name may be empty).
+ * keyed by servicePortKey (the port name may be empty).
  */
 export function serviceChainNames(input: ProxyInput, node: KubeProxyNode): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const p of syncProxyRules(input, node, { output: 'none' }).servicePorts)
-    out.set(servicePortName(p), p.chains);
+    out.set(servicePortKey(p.namespace, p.name, p.portName, p.protocol), p.chains);
   return out;
 }
 
