@@ -148,12 +148,13 @@ export function parseCIDR(text: string, options: CIDRParseOptions = {}): CIDR | 
   return { family, network: address.value & maskOf(family, prefix), prefix };
 }
 
+function formatIPv4(v: number): string {
+  return `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
+}
+
 /** Canonical text (IPv6 compressed per RFC 5952). */
 export function formatIP(ip: IP): string {
-  if (ip.family === 'IPv4') {
-    const v = Number(ip.value & 0xffffffffn);
-    return [v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255].join('.');
-  }
+  if (ip.family === 'IPv4') return formatIPv4(Number(ip.value & 0xffffffffn));
   const groups: number[] = [];
   for (let shift = 112n; shift >= 0n; shift -= 16n) groups.push(Number((ip.value >> shift) & 0xffffn));
   // Compress the longest run (>= 2) of zero groups, the first one on ties.
@@ -202,6 +203,14 @@ export function cidrCovers(outer: CIDR, inner: CIDR): boolean {
 /** The address `offset` past the network address. */
 export function addressAt(cidr: CIDR, offset: number | bigint): IP {
   return { family: cidr.family, value: cidr.network + BigInt(offset) };
+}
+
+/**
+ * The text of the address `offset` past an IPv4 network, for allocators that hand out
+ * thousands (number arithmetic, no bigint per address).
+ */
+export function ipv4TextAt(cidr: CIDR, offset: number): string {
+  return formatIPv4((Number(cidr.network) + offset) >>> 0);
 }
 
 /** Whether the address text lies in the CIDR text (either unparsable: false). */

@@ -3,7 +3,7 @@
 // Service's nodePorts, reported back in status.loadBalancer.ingress.
 import type { ClusterProfile, LoadBalancerIngress, Node, Service, ValueSource } from '../model';
 import { fnv32a } from '../util/hash';
-import { addressAt, cidrSizeNumber, formatIP, ipInCIDR, parseIPv4CIDR } from '../net/ip';
+import { cidrSizeNumber, ipInCIDR, ipv4TextAt, parseIPv4CIDR } from '../net/ip';
 
 export const EXCLUDE_FROM_LB_LABEL = 'node.kubernetes.io/exclude-from-external-load-balancers';
 
@@ -110,7 +110,7 @@ export function provisionLoadBalancers(
     let offset = fnv32a(keyOf(service)) % usable;
     let ip = '';
     for (let tries = 0; tries < usable; tries++) {
-      const candidate = formatIP(addressAt(pool, 1 + offset));
+      const candidate = ipv4TextAt(pool, 1 + offset);
       if (!used.has(candidate)) {
         ip = candidate;
         break;

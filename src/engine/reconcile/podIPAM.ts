@@ -3,7 +3,7 @@
 // probing, so it is stable while unrelated pods come and go.
 import type { Node } from '../model';
 import { fnv32a } from '../util/hash';
-import { addressAt, cidrSizeNumber, formatIP, parseIPv4CIDR } from '../net/ip';
+import { cidrSizeNumber, ipv4TextAt, parseIPv4CIDR } from '../net/ip';
 import type { Placement } from './scheduler';
 
 export function assignPodIPs(placements: Placement[], nodes: Node[]): Map<Placement, string> {
@@ -50,7 +50,7 @@ export function assignNodePodIPs(list: readonly Placement[], podCIDR: string): M
     let offset = fnv32a(k) % usable;
     while (taken.has(offset)) offset = (offset + 1) % usable;
     taken.add(offset);
-    result.set(p, formatIP(addressAt(cidr, first + offset)));
+    result.set(p, ipv4TextAt(cidr, first + offset));
   }
   return result;
 }
@@ -178,7 +178,7 @@ export class NodeAddresses {
       this.offsets[i] = offset;
       const p = this.placements[i] as Placement;
       if (offset < 0 || !cidr) this.ips.delete(p);
-      else this.ips.set(p, formatIP(addressAt(cidr, 2 + offset)));
+      else this.ips.set(p, ipv4TextAt(cidr, 2 + offset));
       changed.push(p);
     }
     if (bitmap) for (const o of this.offsets) if (o >= 0) bitmap[o] = 0;

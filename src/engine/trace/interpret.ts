@@ -19,7 +19,7 @@ import { EMULATED_BUILTIN_RULES } from './kubeJumps';
 import { BUILTIN_CHAINS, parseIptablesSave } from './parse';
 import { compileRule, parseMarkValue } from './ruleSpec';
 import { tokenize } from '../proxy/iptables/tokenize';
-import { memo } from '../util/memo';
+import { memoized } from '../util/memo';
 
 export interface TraceOptions {
   /**
@@ -82,9 +82,7 @@ function hop(walk: Walk, h: TraceHop): TraceHop {
 }
 
 /** `-A CHAIN text` of a rule, once per rule of a dump (traces of one dump share it). */
-function ruleText(rule: IptablesRule): string {
-  return memo(rule, 'trace:ruleText', () => `-A ${rule.chain} ${rule.text}`);
-}
+const ruleText = memoized((rule: IptablesRule): string => `-A ${rule.chain} ${rule.text}`);
 
 function ruleHop(
   walk: Walk,
@@ -199,9 +197,7 @@ function iptablesAddress(text: string): CIDR | null {
   return parseCIDR(unbracketed(text), { bareAddress: true, dottedMask: true });
 }
 
-function cidrOf(m: RuleMatch & { kind: 'address' }): CIDR | null {
-  return memo(m, 'trace:cidr', () => iptablesAddress(m.value));
-}
+const cidrOf = memoized((m: RuleMatch & { kind: 'address' }): CIDR | null => iptablesAddress(m.value));
 
 function chainIn(walk: Walk, tableName: string, name: string): IptablesChain | undefined {
   return walk.emulated.get(`${tableName}/${name}`) ?? walk.chains.get(`${tableName}/${name}`);
@@ -565,16 +561,18 @@ function prepared(dump: IptablesDump): {
   emulated: Map<string, IptablesChain>;
   emulatedTables: string[];
 } {
-  return memo(dump, 'trace:prepared', () => {
-    const { chains: emulated, emulatedTables } = emulateBuiltins(dump);
-    const chains = new Map(
-      dump.tables.flatMap((t) =>
-        t.chains.filter((c) => !c.deleted).map((c) => [`${t.name}/${c.name}`, c] as const),
-      ),
-    );
-    return { chains, emulated, emulatedTables };
-  });
+  return preparedOf(dump);
 }
+
+const preparedOf = memoized((dump: IptablesDump) => {
+  const { chains: emulated, emulatedTables } = emulateBuiltins(dump);
+  const chains = new Map(
+    dump.tables.flatMap((t) =>
+      t.chains.filter((c) => !c.deleted).map((c) => [`${t.name}/${c.name}`, c] as const),
+    ),
+  );
+  return { chains, emulated, emulatedTables };
+});
 
 const OUTCOME_PRIORITY: TraceOutcome[] = ['reached', 'rejected', 'dropped', 'accepted', 'no-route'];
 

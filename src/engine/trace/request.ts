@@ -18,7 +18,7 @@ import { rangeAt } from '../model';
 import { tracePacket } from './interpret';
 import { parseIptablesSave } from './parse';
 import type { IptablesDump } from './dump';
-import { memo } from '../util/memo';
+import { memo, memoized } from '../util/memo';
 
 /** The reconciled cluster, plus the loaded objects when available (for YAML line numbers). */
 export type TraceableState = ClusterState & { objects?: readonly LoadedObject[] };
@@ -140,9 +140,7 @@ function add<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   else if (list[list.length - 1] !== value) list.push(value);
 }
 
-function indexOf(state: ClusterState): StateIndex {
-  return memo(state, 'trace:stateIndex', () => buildIndex(state));
-}
+const indexOf = memoized(buildIndex);
 
 function buildIndex(state: ClusterState): StateIndex {
   const domain = state.profile.clusterDomain;
