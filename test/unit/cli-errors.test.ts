@@ -97,12 +97,6 @@ const cases: ErrorCase[] = [
     stderr: /^kubepath analyze: cannot read cluster profile missing\.yaml: .*no such file or directory/,
   },
   {
-    name: 'unknown trace target (no such Service)',
-    argv: ['trace', 'wbe:80', 'svc.yaml'],
-    stderr:
-      /^kubepath trace: unknown trace target "wbe:80": NXDOMAIN: "wbe" is not a Service name .*; Services: web\.default$/,
-  },
-  {
     name: 'unreadable trace target',
     argv: ['trace', 'http://', 'svc.yaml'],
     stderr: /^kubepath trace: cannot read trace target "http:\/\/": expected /,
@@ -272,6 +266,30 @@ void test('CLI: a symlink to /dev/zero inside a folder is skipped, not read fore
     assert.equal(clean.stderr, '');
     assert.ok(clean.code === 0 || clean.code === 1);
     assert.match(clean.stdout, /1 file\(s\), 1 object\(s\)/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+void test('a name that does not resolve is an NXDOMAIN outcome (exit 1, DESIGN.md), not bad usage', async () => {
+  const dir = workspace();
+  try {
+    const text = await runCli(['trace', 'wbe:80', 'svc.yaml'], dir);
+    assert.equal(text.stderr, '');
+    assert.equal(text.code, 1);
+    assert.match(
+      text.stdout,
+      /dns +wbe +NXDOMAIN: "wbe" is not a Service or pod name in the analysed files \(cluster\.local\)/,
+    );
+    assert.match(text.stdout, /Services in the analysed files: web\.default/);
+    const json = await runCli(['trace', 'wbe:80', 'svc.yaml', '--json'], dir);
+    assert.equal(json.code, 1);
+    const trace = JSON.parse(json.stdout) as { outcome: string; hops: { kind: string }[] };
+    assert.equal(trace.outcome, 'no-route');
+    assert.deepEqual(
+      trace.hops.map((h) => h.kind),
+      ['dns'],
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

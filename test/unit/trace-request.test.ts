@@ -293,3 +293,63 @@ void test('a LoadBalancer Service without a cloud controller: from the internet 
   );
   assert.equal(traceRequest(a, 'nginx:8080').outcome, 'reached');
 });
+
+void test('pod DNS names resolve as CoreDNS serves them: StatefulSet hostnames and a-b-c-d.ns.pod', () => {
+  const files = [
+    {
+      path: 'db.yaml',
+      text: `apiVersion: v1
+kind: Service
+metadata: { name: db, namespace: data }
+spec:
+  clusterIP: None
+  selector: { app: db }
+  ports: [{ port: 5432 }]
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: { name: db, namespace: data }
+spec:
+  serviceName: db
+  replicas: 2
+  selector: { matchLabels: { app: db } }
+  template:
+    metadata: { labels: { app: db } }
+    spec:
+      containers: [{ name: pg, ports: [{ containerPort: 5432 }] }]
+`,
+    },
+  ];
+  const a = analyzeWorkspace({ files });
+  const db1 = a.pods.find((p) => p.metadata.name === 'db-1')!;
+  for (const [target, from] of [
+    ['db-1.db.data:5432', undefined],
+    ['db-1.db.data.svc.cluster.local:5432', undefined],
+    ['db-1.db:5432', { kind: 'pod', namespace: 'data', name: 'db-0' } as const],
+    [`${db1.podIP.replace(/\./g, '-')}.data.pod.cluster.local:5432`, undefined],
+  ] as const) {
+    const t = traceRequest(a, target, from ? { from } : {});
+    assert.equal(t.outcome, 'reached', target);
+    assert.equal(t.hops[0]?.kind, 'dns', target);
+    assert.match(
+      t.hops[0]?.detail ?? '',
+      new RegExp(`^A ${db1.podIP.replace(/\./g, '\\.')} \\(pod data/db-1`),
+      target,
+    );
+    // Straight to the pod: no Service rules rewrite the destination (no DNAT target).
+    assert.deepEqual(
+      [t.packet?.destinationIP, t.packet?.destinationPort, t.branches.map((b) => [b.pod, b.ip])],
+      [db1.podIP, 5432, [['db-1', null]]],
+      target,
+    );
+  }
+  // Not served: a pod IP name in the wrong namespace (CoreDNS `pods verified`), a hostname that no pod has.
+  for (const target of [
+    `${db1.podIP.replace(/\./g, '-')}.default.pod.cluster.local:5432`,
+    'db-7.db.data:5432',
+  ]) {
+    const t = traceRequest(a, target);
+    assert.equal(t.outcome, 'no-route', target);
+    assert.match(t.notes[0] ?? '', /^NXDOMAIN: /, target);
+  }
+});

@@ -63,20 +63,7 @@ export function traceCommand(argv: string[], io: CliIO): number {
     if (err instanceof TraceTargetError) throw new UsageError(err.message);
     throw err;
   }
-  const [dns] = trace.hops;
-  if (
-    trace.packet === null &&
-    trace.hops.length === 1 &&
-    dns?.kind === 'dns' &&
-    dns.detail.startsWith('NXDOMAIN')
-  ) {
-    // A name that is no Service in the files is a typo in the command, not a finding.
-    const known = analysis.services.map((s) => `${s.service.metadata.name}.${s.service.metadata.namespace}`);
-    throw new UsageError(
-      `unknown trace target "${target}": ${dns.detail}; Services: ${known.slice(0, 10).join(', ') || 'none'}${known.length > 10 ? ', …' : ''}`,
-    );
-  }
   io.stdout(args.flags.has('json') ? JSON.stringify(traceJson(trace), null, 2) + '\n' : renderTrace(trace));
-  // DESIGN.md: exit 1 when the request does not reach a pod.
+  // DESIGN.md: exit 1 when the request does not reach a pod or its name does not resolve.
   return trace.branches.some((b) => b.outcome === 'reached') ? EXIT_OK : EXIT_FINDINGS;
 }

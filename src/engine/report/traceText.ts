@@ -73,10 +73,10 @@ export function renderTrace(t: RequestTrace): string {
   );
   for (const h of t.hops) out.push(hopLine(h));
   t.branches.forEach((b, i) => {
-    const end =
-      b.outcome === 'reached'
-        ? `${b.pod ? `pod ${b.pod}` : 'endpoint'} ${b.ip ?? ''}:${b.port ?? ''}`
-        : b.outcome;
+    // Without a DNAT the packet keeps its destination (a pod addressed directly).
+    const address =
+      b.ip !== null ? `${b.ip}:${b.port ?? ''}` : p ? `${p.destinationIP}:${p.destinationPort}` : '';
+    const end = b.outcome === 'reached' ? `${b.pod ? `pod ${b.pod}` : 'endpoint'} ${address}` : b.outcome;
     out.push(
       `\nbranch ${i + 1}/${t.branches.length}  ${(b.probability * 100).toFixed(1)}%  via ${b.node ?? '-'} → ${end}${b.masquerade ? '  (source masqueraded to the node IP)' : ''}${b.uncertain ? '  (uncertain: unsupported rule on the way)' : ''}\n`,
     );

@@ -325,17 +325,27 @@ export function traceRequest(
   let destinationIP = target.host;
   let port = target.port;
   let viaService: ServiceState | null = null;
-  if (!isIPv4(target.host)) {
-    const searchNamespace = originPod?.metadata.namespace ?? 'default';
-    const resolved = resolveName(state, target.host, searchNamespace);
-    if (!resolved) {
-      return fail(
+  const searchNamespace = originPod?.metadata.namespace ?? 'default';
+  const resolved = isIPv4(target.host) ? null : resolveName(state, target.host, searchNamespace);
+  if (!isIPv4(target.host) && !resolved) {
+    // A pod's own name: the A record CoreDNS serves for it (no Service, no kube-proxy rules).
+    const found = resolvePodName(state, target.host, searchNamespace);
+    if (!found) {
+      const known = state.services.map((s) => `${s.service.metadata.name}.${s.service.metadata.namespace}`);
+      const nxdomain = fail(
         'no-route',
         'dns',
         target.host,
-        `NXDOMAIN: "${target.host}" is not a Service name in the analysed files (${state.profile.clusterDomain})`,
+        `NXDOMAIN: "${target.host}" is not a Service or pod name in the analysed files (${state.profile.clusterDomain})`,
       );
+      nxdomain.notes.push(
+        `Services in the analysed files: ${known.slice(0, 10).join(', ') || 'none'}${known.length > 10 ? ', …' : ''}`,
+      );
+      return nxdomain;
     }
+    hops.push(hop('dns', found.fqdn, `A ${found.ip} (${found.what})`, { source: found.source }));
+    destinationIP = found.ip;
+  } else if (resolved) {
     const s = resolved.service;
     viaService = s;
     if ('hostname' in resolved) {
@@ -560,6 +570,50 @@ export function traceRequest(
 /** The pod of that namespace and name (the first, as the analysis lists them). */
 export function podNamed(state: ClusterState, namespace: string, name: string): Pod | undefined {
   return indexOf(state).podByName.get(`${namespace}/${name}`);
+}
+
+/**
+ * A pod's DNS name as CoreDNS serves it: `<hostname>.<subdomain>.<namespace>.svc.<domain>`
+ * (a StatefulSet pod behind its governing headless Service) and
+ * `<a-b-c-d>.<namespace>.pod.<domain>`, with the search path of a pod in `namespace`.
+ */
+function resolvePodName(
+  state: ClusterState,
+  host: string,
+  namespace: string,
+): { fqdn: string; ip: string; what: string; source: SourceRange | null } | null {
+  const domain = state.profile.clusterDomain;
+  const name = host.replace(/\.$/, '');
+  const candidates = name.endsWith(`.${domain}`)
+    ? [name]
+    : [`${name}.${namespace}.svc.${domain}`, `${name}.svc.${domain}`, `${name}.${domain}`];
+  const index = indexOf(state);
+  for (const fqdn of candidates) {
+    const ip = index.aRecords.get(`A ${fqdn}`)?.[0];
+    if (ip !== undefined) {
+      const pod = index.podByIP.get(ip);
+      const what = pod
+        ? `pod ${pod.metadata.namespace}/${pod.metadata.name}: hostname ${pod.hostname}, subdomain ${pod.subdomain} (its headless Service)`
+        : 'an endpoint of a headless Service';
+      return { fqdn, ip, what, source: pod?.source ?? null };
+    }
+    const suffix = `.pod.${domain}`;
+    if (!fqdn.endsWith(suffix)) continue;
+    const [dashed, podNamespace, ...rest] = fqdn.slice(0, -suffix.length).split('.');
+    if (rest.length > 0 || dashed === undefined || !/^\d+-\d+-\d+-\d+$/.test(dashed)) continue;
+    const address = dashed.replace(/-/g, '.');
+    // CoreDNS `pods verified`: only an address a pod of that namespace has.
+    const pod = index.podByIP.get(address);
+    if (pod && pod.metadata.namespace === podNamespace) {
+      return {
+        fqdn,
+        ip: address,
+        what: `pod ${pod.metadata.namespace}/${pod.metadata.name}`,
+        source: pod.source,
+      };
+    }
+  }
+  return null;
 }
 
 function clientPodIP(state: ClusterState, nodeName: string): string {
