@@ -18,7 +18,7 @@ export function defaultClusterProfile(): ClusterProfile {
   const nodes: Node[] = [1, 2, 3].map((i) => ({
     name: `node-${i}`,
     ips: [`172.18.0.${i + 1}`],
-    labels: defaultNodeLabels(`node-${i}`),
+    labels: kubeletLabels(`node-${i}`),
     podCIDR: `10.244.${i}.0/24`,
   }));
   return {
@@ -43,8 +43,22 @@ export function defaultClusterProfile(): ClusterProfile {
   };
 }
 
-function defaultNodeLabels(name: string): Record<string, string> {
-  return { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64' };
+/**
+ * The labels a kubelet registers its node with (kubelet_node_status.go): hostname, OS and
+ * architecture, and the deprecated beta OS and architecture labels it still sets.
+ */
+export function kubeletLabels(name: string): Record<string, string> {
+  return {
+    'kubernetes.io/hostname': name,
+    'kubernetes.io/os': 'linux',
+    'kubernetes.io/arch': 'amd64',
+    'beta.kubernetes.io/os': 'linux',
+    'beta.kubernetes.io/arch': 'amd64',
+  };
+}
+
+function isLabelValue(value: string): boolean {
+  return value.length <= 63 && /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/.test(value);
 }
 
 export interface LoadedProfile {
@@ -203,7 +217,14 @@ export function loadClusterProfile(file: string, text: string): LoadedProfile {
     if (!Array.isArray(nodes) || nodes.length === 0) {
       report(['nodes'], 'nodes must be a non-empty list of {name, ip}');
     } else {
-      profile.nodes = readNodes(object, nodes, profile.podCIDR, report);
+      profile.nodes = readNodes(object, nodes, profile.podCIDR, report, (path, message) =>
+        diagnostics.push({
+          range: keyRangeAt(object, path),
+          severity: 'info',
+          code: 'profile-not-modelled',
+          message,
+        }),
+      );
     }
   } else if (profile.podCIDR !== '10.244.0.0/16') {
     profile.nodes = profile.nodes.map((n, i) => ({ ...n, podCIDR: nodePodCIDR(profile.podCIDR, i + 1) }));
@@ -230,6 +251,7 @@ function readNodes(
   nodes: unknown[],
   podCIDR: string,
   report: (path: (string | number)[], message: string) => void,
+  notModelled: (path: (string | number)[], message: string) => void,
 ): Node[] {
   const out: Node[] = [];
   const seen = new Set<string>();
@@ -271,10 +293,32 @@ function readNodes(
         nodeCIDR = entry['podCIDR'].trim();
       } else report(['nodes', i, 'podCIDR'], `podCIDR must be a CIDR inside the cluster podCIDR ${podCIDR}`);
     }
-    const labels: Record<string, string> = { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux' };
+    const labels = kubeletLabels(name);
+    for (const field of ['zone', 'region'] as const) {
+      const value = entry[field];
+      if (value === undefined) continue;
+      if (typeof value !== 'string' || !isLabelValue(value)) {
+        report(
+          ['nodes', i, field],
+          `${field} must be a label value (63 characters of [A-Za-z0-9_.-]), got ${JSON.stringify(value)}`,
+        );
+        continue;
+      }
+      // The cloud node controller sets the topology label and its deprecated beta twin.
+      labels[`topology.kubernetes.io/${field}`] = value;
+      labels[`failure-domain.beta.kubernetes.io/${field}`] = value;
+    }
     if (isPlainObject(entry['labels'])) {
       for (const [k, v] of Object.entries(entry['labels'])) labels[k] = String(v);
     } else if (entry['labels'] !== undefined) report(['nodes', i, 'labels'], 'labels must be a mapping');
+    for (const field of ['taints', 'allocatable', 'unschedulable']) {
+      if (entry[field] !== undefined) {
+        notModelled(
+          ['nodes', i, field],
+          `nodes[${i}].${field} is not modelled yet: the scheduler places pods by nodeName and nodeSelector only, so ${name} is treated as if it had no ${field}`,
+        );
+      }
+    }
     out.push({ name, ips, labels, podCIDR: nodeCIDR });
   });
   return out.length > 0 ? out : defaultClusterProfile().nodes;
