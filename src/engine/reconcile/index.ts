@@ -49,6 +49,7 @@ import { NodeAddresses } from './podIPAM';
 import { PodLabelIndex, reconcileEndpointSlices } from './endpointSlices';
 import { mirrorEndpoints, readUserEndpointSlice } from './userEndpoints';
 import { provisionLoadBalancers } from './cloudLoadBalancer';
+import { applyAutoscalers } from './hpa';
 import type { LoadBalancerResult } from './cloudLoadBalancer';
 import { dnsRecords, serviceDnsName } from './dns';
 // The one import against the layers (DESIGN.md): until findings run after reconcile (issue 17
@@ -298,7 +299,8 @@ export class Reconciler {
   run(allObjects: readonly LoadedObject[]): ReconcileResult {
     const run = ++this.runs;
     const diagnostics: Diagnostic[] = [];
-    const objects = this.dropDuplicates(allObjects, diagnostics);
+    // The HPA controller acts before the workload controllers read replicas.
+    const objects = this.dropDuplicates(applyAutoscalers(allObjects, diagnostics), diagnostics);
     this.classify(objects);
 
     const admitted = this.admitServices(this.lists.get(SERVICE) ?? [], diagnostics);
