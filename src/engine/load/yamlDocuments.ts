@@ -16,6 +16,7 @@ import type { Document, Pair, Node as YamlNode } from 'yaml';
 import type { Diagnostic, LoadedFile, LoadedObject, SourceRange } from '../model';
 import { formatFieldPath, isPlainObject } from '../model';
 import { findExcessiveNesting } from './nesting';
+import { templateMarker } from './templates';
 import { DEFAULT_LOAD_LIMITS } from './limits';
 import type { LoadLimits } from './limits';
 
@@ -85,17 +86,18 @@ export function loadYamlFile(
     return { file, line: s.line, column: s.col, endLine: e.line, endColumn: e.col };
   };
   const templated = findTemplateMarker(text);
-  if (templated) {
-    if (!KUBERNETES_KEYS.every((re) => re.test(text))) return result;
+  if (templated && !KUBERNETES_KEYS.every((re) => re.test(text))) return result;
+  const skipTemplate = (at: number): LoadedFile => {
+    const close = text.indexOf('}}', at + 2);
     result.diagnostics.push({
-      range: toRange(templated.index, templated.end),
+      range: toRange(at, close < 0 ? at + 2 : close + 2),
       severity: 'info',
       code: 'template-skipped',
       message:
         'skipped: this file is a Helm/Go/Jinja template ({{ … }}); render it (e.g. helm template) to analyse the result',
     });
     return result;
-  }
+  };
   const tooDeep = findExcessiveNesting(text, limits.maxNestingDepth);
   if (tooDeep) {
     result.diagnostics.push({
@@ -127,10 +129,17 @@ export function loadYamlFile(
       logLevel: 'error',
     }) as Document.Parsed[];
   } catch (err) {
+    if (templated) return skipTemplate(templated.index);
     result.diagnostics.push(syntaxDiagnostic(file, 1, 1, err instanceof Error ? err.message : String(err)));
     return result;
   }
   if (!Array.isArray(documents)) documents = [documents];
+  if (templated) {
+    // Rendered YAML may carry template text as data (dashboards, alert rules): only markers
+    // that are YAML syntax, break the parse or sit in modelled fields make a template.
+    const at = templateMarker(parsedText, documents);
+    if (at !== null) return skipTemplate(at);
+  }
   if (documents.length > limits.maxDocuments || documentCount > limits.maxDocuments) {
     result.diagnostics.push({
       range: toRange(0, 0),
