@@ -124,12 +124,14 @@ const cases: ErrorCase[] = [
   {
     name: 'bad --from',
     argv: ['trace', 'web:80', 'svc.yaml', '--from', 'mars'],
-    stderr: /^kubepath trace: --from mars: expected internet, node:NAME, pod:NAMESPACE\/NAME or ip:ADDRESS$/,
+    stderr:
+      /^kubepath trace: --from mars: expected internet, node:NAME, pod:NAMESPACE\/NAME \(a pod, or a workload: deployment\/NAME, statefulset\/NAME, a bare workload name\) or ip:ADDRESS$/,
   },
   {
     name: '--from a pod that is not predicted',
     argv: ['trace', 'web:80', 'svc.yaml', '--from', 'pod:default/ghost'],
-    stderr: /^kubepath trace: --from pod:default\/ghost: no such pod is predicted/,
+    stderr:
+      /^kubepath trace: --from pod:default\/ghost: no such pod or workload is predicted in namespace default/,
   },
   {
     name: 'bad --protocol',

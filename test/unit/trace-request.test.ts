@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { analyzeWorkspace } from '../../src/engine';
 import { traceRequest } from '../../src/engine/trace/request';
+import { parseOrigin } from '../../src/cli/commands/trace';
 import type { RequestTrace } from '../../src/engine/trace/request';
 import { generateIptables, kubeProxyNodeFor } from '../../src/engine/proxy/iptables';
 
@@ -352,4 +353,42 @@ spec:
     assert.equal(t.outcome, 'no-route', target);
     assert.match(t.notes[0] ?? '', /^NXDOMAIN: /, target);
   }
+});
+
+void test('--from pod: also takes a workload and uses its first predicted pod; a typo lists the closest names', () => {
+  const a = analyzeWorkspace({ files: nginx });
+  const first = a.workloads.find((w) => w.name === 'nginx')!.pods[0]!;
+  for (const name of ['deployment/nginx', 'nginx', 'Deployment/nginx']) {
+    const t = traceRequest(a, 'nginx:8080', { from: { kind: 'pod', namespace: 'default', name } });
+    assert.equal(t.from, `pod:default/${name}`);
+    assert.equal(t.packet?.sourceIP, first.podIP, name);
+    assert.ok(
+      t.notes.includes(`sent from pod default/${first.metadata.name}, the first predicted pod of ${name}`),
+      name,
+    );
+  }
+  assert.throws(
+    () => traceRequest(a, 'nginx:8080', { from: { kind: 'pod', namespace: 'default', name: 'ngnix' } }),
+    /no such pod or workload is predicted in namespace default \(closest: deployment\/nginx, /,
+  );
+  assert.throws(
+    () =>
+      traceRequest(a, 'nginx:8080', {
+        from: { kind: 'pod', namespace: 'default', name: 'statefulset/nginx' },
+      }),
+    /no such pod or workload/,
+  );
+});
+
+void test('--from pod: spellings of a workload on the command line', () => {
+  assert.deepEqual(
+    ['pod:web', 'pod:shop/web', 'pod:deployment/web', 'pod:shop/statefulset/db'].map(parseOrigin),
+    [
+      { kind: 'pod', namespace: 'default', name: 'web' },
+      { kind: 'pod', namespace: 'shop', name: 'web' },
+      { kind: 'pod', namespace: 'default', name: 'deployment/web' },
+      { kind: 'pod', namespace: 'shop', name: 'statefulset/db' },
+    ],
+  );
+  assert.throws(() => parseOrigin('pod:a/b/c/d'), /expected internet/);
 });

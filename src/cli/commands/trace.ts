@@ -11,7 +11,7 @@ import type { CliIO } from '../io';
 import { EXIT_FINDINGS, EXIT_OK, UsageError } from '../io';
 
 export const TRACE_USAGE =
-  'kubepath trace <target> <paths…> [--cluster F] [--from internet|node:NAME|pod:NS/NAME|ip:ADDR] [--node NAME] [--protocol TCP|UDP|SCTP] [--iptables-save FILE] [--json]';
+  'kubepath trace <target> <paths…> [--cluster F] [--from internet|node:NAME|pod:NS/NAME|pod:NS/deployment/NAME|ip:ADDR] [--node NAME] [--protocol TCP|UDP|SCTP] [--iptables-save FILE] [--json]';
 
 export function parseOrigin(text: string): RequestOrigin {
   if (text === 'internet') return { kind: 'internet' };
@@ -19,10 +19,20 @@ export function parseOrigin(text: string): RequestOrigin {
   if (kind === 'node' && value) return { kind: 'node', node: value };
   if (kind === 'ip' && /^\d{1,3}(\.\d{1,3}){3}$/.test(value)) return { kind: 'ip', ip: value };
   if (kind === 'pod') {
-    const [namespace, name] = value.includes('/') ? value.split('/', 2) : ['default', value];
-    if (namespace && name) return { kind: 'pod', namespace, name };
+    // pod:NAME, pod:NS/NAME, pod:KIND/NAME (default namespace) or pod:NS/KIND/NAME.
+    const parts = value.split('/');
+    const kinds = /^(deployment|statefulset|daemonset|replicaset|pod)$/i;
+    const [namespace, ...rest] =
+      parts.length === 1 || (parts.length === 2 && kinds.test(parts[0] ?? ''))
+        ? ['default', ...parts]
+        : parts;
+    const name = rest.join('/');
+    if (namespace && name && rest.length <= 2 && rest.every((r) => r !== ''))
+      return { kind: 'pod', namespace, name };
   }
-  throw new UsageError(`--from ${text}: expected internet, node:NAME, pod:NAMESPACE/NAME or ip:ADDRESS`);
+  throw new UsageError(
+    `--from ${text}: expected internet, node:NAME, pod:NAMESPACE/NAME (a pod, or a workload: deployment/NAME, statefulset/NAME, a bare workload name) or ip:ADDRESS`,
+  );
 }
 
 export function traceCommand(argv: string[], io: CliIO): number {

@@ -309,12 +309,10 @@ export function traceRequest(
   };
   const requested = options.from;
   const originPod =
-    requested?.kind === 'pod'
-      ? indexOf(state).podByName.get(`${requested.namespace}/${requested.name}`)
-      : undefined;
-  if (requested?.kind === 'pod' && !originPod) {
-    throw new TraceTargetError(
-      `--from pod:${requested.namespace}/${requested.name}: no such pod is predicted (see kubepath analyze)`,
+    requested?.kind === 'pod' ? originPodOf(state, requested.namespace, requested.name) : undefined;
+  if (originPod && requested?.kind === 'pod' && originPod.metadata.name !== requested.name) {
+    notes.push(
+      `sent from pod ${originPod.metadata.namespace}/${originPod.metadata.name}, the first predicted pod of ${requested.name}`,
     );
   }
   if (requested?.kind === 'node' && !state.profile.nodes.some((n) => n.name === requested.node)) {
@@ -614,6 +612,67 @@ function resolvePodName(
     }
   }
   return null;
+}
+
+const WORKLOAD_KINDS: Record<string, string> = {
+  deployment: 'Deployment',
+  statefulset: 'StatefulSet',
+  daemonset: 'DaemonSet',
+  replicaset: 'ReplicaSet',
+  pod: 'Pod',
+};
+
+/**
+ * The pod `--from pod:NS/NAME` names: a pod, a workload (`deployment/web`, `statefulset/db`,
+ * or a bare workload name) whose first predicted pod it uses; else an error listing the
+ * closest names.
+ */
+function originPodOf(state: ClusterState, namespace: string, name: string): Pod {
+  const pod = indexOf(state).podByName.get(`${namespace}/${name}`);
+  if (pod) return pod;
+  const slash = name.indexOf('/');
+  const kind = slash < 0 ? undefined : WORKLOAD_KINDS[name.slice(0, slash).toLowerCase()];
+  const workloadName = slash < 0 ? name : name.slice(slash + 1);
+  const workload = state.workloads.find(
+    (w) =>
+      w.namespace === namespace &&
+      w.name === workloadName &&
+      (kind === undefined ? w.kind !== 'Pod' : w.kind === kind),
+  );
+  const first = workload?.pods.find((p) => p.podIP !== '') ?? workload?.pods[0];
+  if (first) return first;
+  const candidates = [
+    ...state.pods.filter((p) => p.metadata.namespace === namespace).map((p) => p.metadata.name),
+    ...state.workloads
+      .filter((w) => w.namespace === namespace && w.kind !== 'Pod')
+      .map((w) => `${w.kind.toLowerCase()}/${w.name}`),
+  ];
+  const closest = [...new Set(candidates)]
+    .map((c) => ({ c, d: editDistance(c.slice(c.indexOf('/') + 1), workloadName) }))
+    .sort((a, b) => a.d - b.d || (a.c < b.c ? -1 : 1))
+    .slice(0, 5)
+    .map((x) => x.c);
+  throw new TraceTargetError(
+    workload
+      ? `--from pod:${namespace}/${name}: ${workload.kind} ${workloadName} has no predicted pods (replicas: 0, or none schedulable)`
+      : `--from pod:${namespace}/${name}: no such pod or workload is predicted in namespace ${namespace}${closest.length > 0 ? ` (closest: ${closest.join(', ')})` : ''}`,
+  );
+}
+
+/** Levenshtein distance, for pointing a typo at the name meant. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1;
+      current.push(
+        Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost),
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
 }
 
 function clientPodIP(state: ClusterState, nodeName: string): string {
