@@ -114,3 +114,45 @@ void test('a Deployment whose selector does not match its template is an API err
   );
   assert.match(found[0]?.message ?? '', /`selector` does not match template `labels`/);
 });
+
+void test('numeric targetPort on pods that declare no ports at all: an info on the targetPort line (issue 14 item 7)', () => {
+  const text = `apiVersion: apps/v1
+kind: Deployment
+metadata: { name: api }
+spec:
+  selector: { matchLabels: { app: api } }
+  template:
+    metadata: { labels: { app: api } }
+    spec: { containers: [{ name: api, image: api }] }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: api }
+spec:
+  selector: { app: api }
+  ports:
+    - port: 80
+      targetPort: 8080
+`;
+  const a = analyzeWorkspace({ files: [{ path: 'api.yaml', text }] });
+  assert.deepEqual(
+    a.diagnostics.map((d) => [d.code, d.severity, d.range.line, d.range.column]),
+    [['service-target-port-not-found', 'info', 17, 19]],
+  );
+  assert.match(a.diagnostics[0]?.message ?? '', /declare no container ports: traffic goes to port 8080/);
+  assert.equal(a.diagnostics[0]?.related?.[0]?.range.line, 7, 'the pod template');
+  // Declared ports keep the warning; endpoints are there either way.
+  const declared = analyzeWorkspace({
+    files: [
+      {
+        path: 'api.yaml',
+        text: text.replace('image: api }', 'image: api, ports: [{ containerPort: 9000 }] }'),
+      },
+    ],
+  });
+  assert.deepEqual(
+    declared.diagnostics.map((d) => [d.code, d.severity]),
+    [['service-target-port-not-found', 'warning']],
+  );
+  assert.equal(a.services[0]?.endpointSlices.flatMap((s) => s.endpoints).length, 1);
+});

@@ -258,7 +258,23 @@ function checkTargetPorts(f: ServiceFacts, selected: readonly Pod[]): Diagnostic
       p.containers.flatMap((c) => c.ports.filter((cp) => cp.protocol === sp.protocol)),
     );
     if (typeof sp.targetPort === 'number') {
-      if (declared.length === 0 || declared.some((cp) => cp.containerPort === sp.targetPort)) return;
+      if (declared.length === 0) {
+        // Legal (the image may listen there), and the classic cause of a dead Service.
+        if (selected.length > 0 && selected.every((p) => p.containers.every((c) => c.ports.length === 0))) {
+          out.push({
+            range: rangeOf(),
+            severity: 'info',
+            code: 'service-target-port-not-found',
+            message: `the selected pods declare no container ports: traffic goes to port ${sp.targetPort}, which works only if the process listens there`,
+            related: uniqueBy(selected, (p) => `${p.source.file}:${p.source.line}`).map((p) => ({
+              range: p.source,
+              message: `pod template of ${p.metadata.namespace}/${p.owner?.name ?? p.metadata.name}`,
+            })),
+          });
+        }
+        return;
+      }
+      if (declared.some((cp) => cp.containerPort === sp.targetPort)) return;
       const range = rangeOf();
       const choices = uniqueBy(declared, (cp) => String(cp.containerPort));
       out.push({
