@@ -13,7 +13,7 @@ import type {
 import { keyRangeAt, rangeAt } from '../model';
 import { findPort, PodLabelIndex, selectedPods } from '../reconcile/endpointSlices';
 import { serviceSelectorMatches } from '../reconcile/labels';
-import { editDistance, isLikelyTypo } from './editDistance';
+import { editDistance, isLikelyTypo } from '../util/editDistance';
 
 export interface ServiceFacts {
   service: Service;

@@ -18,6 +18,7 @@ import { rangeAt } from '../model';
 import { tracePacket } from './interpret';
 import { parseIptablesSave } from './parse';
 import type { IptablesDump } from './dump';
+import { editDistance } from '../util/editDistance';
 import { memo, memoized } from '../util/memo';
 
 /** The reconciled cluster, plus the loaded objects when available (for YAML line numbers). */
@@ -657,22 +658,6 @@ function originPodOf(state: ClusterState, namespace: string, name: string): Pod 
       ? `--from pod:${namespace}/${name}: ${workload.kind} ${workloadName} has no predicted pods (replicas: 0, or none schedulable)`
       : `--from pod:${namespace}/${name}: no such pod or workload is predicted in namespace ${namespace}${closest.length > 0 ? ` (closest: ${closest.join(', ')})` : ''}`,
   );
-}
-
-/** Levenshtein distance, for pointing a typo at the name meant. */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1;
-      current.push(
-        Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost),
-      );
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
 }
 
 function clientPodIP(state: ClusterState, nodeName: string): string {
