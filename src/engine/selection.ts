@@ -55,26 +55,24 @@ function podIndex(state: SelectionState): PodLabelIndex {
   return memo(state, 'selection:podIndex', () => new PodLabelIndex(state.pods));
 }
 
-function workloadStates(state: SelectionState): Map<string, WorkloadState> {
+/** The modelled workloads by kind/namespace/name (several when files define one twice), once per analysis. */
+function workloadsByKey(state: SelectionState): Map<string, WorkloadState[]> {
   return memo(state, 'selection:workloads', () => {
-    const out = new Map<string, WorkloadState>();
+    const out = new Map<string, WorkloadState[]>();
     for (const w of state.workloads) {
       const key = `${w.kind}/${w.namespace}/${w.name}`;
-      if (!out.has(key)) out.set(key, w);
+      const list = out.get(key);
+      if (list) list.push(w);
+      else out.set(key, [w]);
     }
     return out;
   });
 }
 
-/** The workload the engine modelled from this object, if any. */
+/** The workload the engine modelled from this object, if any (the one from its file first). */
 export function workloadOf(state: SelectionState, object: LoadedObject): WorkloadState | undefined {
-  const candidates = state.workloads.filter(
-    (w) => w.kind === object.kind && w.namespace === object.namespace && w.name === object.name,
-  );
-  return (
-    candidates.find((w) => w.source.file === object.file) ??
-    workloadStates(state).get(`${object.kind}/${object.namespace}/${object.name}`)
-  );
+  const candidates = workloadsByKey(state).get(`${object.kind}/${object.namespace}/${object.name}`);
+  return candidates?.find((w) => w.source.file === object.file) ?? candidates?.[0];
 }
 
 function record(value: unknown): Record<string, unknown> | undefined {
