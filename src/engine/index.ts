@@ -93,7 +93,7 @@ export { fileRole } from './model';
 export { PROFILE_SHAPE_HINT } from './load/profile';
 export { kubeChainLines, sortIPTablesRules, unifiedDiff } from './proxy/iptables';
 export { renderTrace, traceJson } from './report/traceText';
-export { originText, TraceTargetError, traceRequest } from './trace/request';
+export { ORIGIN_WORKLOAD_KINDS, originText, TraceTargetError, traceRequest } from './trace/request';
 export { keyRangeAt, rangeAt } from './model';
 export type { RequestOptions, RequestOrigin, RequestTrace } from './trace/request';
 export { toAnalyzeJson } from './report/analyzeJson';

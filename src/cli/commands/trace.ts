@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { analyzeWorkspace } from '../../engine';
 import type { Protocol } from '../../engine/model';
-import { renderTrace, traceJson, TraceTargetError, traceRequest } from '../../engine';
+import { ORIGIN_WORKLOAD_KINDS, renderTrace, traceJson, TraceTargetError, traceRequest } from '../../engine';
 import type { RequestOrigin, RequestTrace } from '../../engine';
 import { parseArgs, stringFlag } from '../args';
 import { collectFiles } from '../files';
@@ -21,11 +21,9 @@ export function parseOrigin(text: string): RequestOrigin {
   if (kind === 'pod') {
     // pod:NAME, pod:NS/NAME, pod:KIND/NAME (default namespace) or pod:NS/KIND/NAME.
     const parts = value.split('/');
-    const kinds = /^(deployment|statefulset|daemonset|replicaset|pod)$/i;
+    const isKind = (word: string): boolean => Object.hasOwn(ORIGIN_WORKLOAD_KINDS, word.toLowerCase());
     const [namespace, ...rest] =
-      parts.length === 1 || (parts.length === 2 && kinds.test(parts[0] ?? ''))
-        ? ['default', ...parts]
-        : parts;
+      parts.length === 1 || (parts.length === 2 && isKind(parts[0] ?? '')) ? ['default', ...parts] : parts;
     const name = rest.join('/');
     if (namespace && name && rest.length <= 2 && rest.every((r) => r !== ''))
       return { kind: 'pod', namespace, name };

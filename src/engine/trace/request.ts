@@ -615,7 +615,8 @@ function resolvePodName(
   return null;
 }
 
-const WORKLOAD_KINDS: Record<string, string> = {
+/** The workload kinds `--from pod:KIND/NAME` takes, as written (any case) → the kind. */
+export const ORIGIN_WORKLOAD_KINDS: Readonly<Record<string, string>> = {
   deployment: 'Deployment',
   statefulset: 'StatefulSet',
   daemonset: 'DaemonSet',
@@ -632,7 +633,7 @@ function originPodOf(state: ClusterState, namespace: string, name: string): Pod 
   const pod = indexOf(state).podByName.get(`${namespace}/${name}`);
   if (pod) return pod;
   const slash = name.indexOf('/');
-  const kind = slash < 0 ? undefined : WORKLOAD_KINDS[name.slice(0, slash).toLowerCase()];
+  const kind = slash < 0 ? undefined : ORIGIN_WORKLOAD_KINDS[name.slice(0, slash).toLowerCase()];
   const workloadName = slash < 0 ? name : name.slice(slash + 1);
   const workload = state.workloads.find(
     (w) =>
