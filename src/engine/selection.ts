@@ -11,6 +11,7 @@ import type {
   ServiceState,
   WorkloadState,
 } from './model';
+import { POD_TEMPLATE_KINDS } from './model';
 import { findPort, PodLabelIndex, selectedPods } from './reconcile/endpointSlices';
 import { serviceSelectorMatches } from './reconcile/labels';
 import { memo } from './util/memo';
@@ -18,17 +19,7 @@ import { memo } from './util/memo';
 /** The analysis a selection is asked of: the cluster and the objects it was read from. */
 export type SelectionState = ClusterState & { readonly objects: readonly LoadedObject[] };
 
-/** Objects whose pod template makes pods (the controllers kubepath models, and those it reads only). */
-export const POD_TEMPLATE_KINDS: ReadonlySet<string> = new Set([
-  'Deployment',
-  'ReplicaSet',
-  'StatefulSet',
-  'DaemonSet',
-  'Job',
-  'CronJob',
-  'Pod',
-  'ReplicationController',
-]);
+export { POD_TEMPLATE_KINDS };
 
 /** Where one Service port lands on one selected pod. */
 export interface PortTarget {

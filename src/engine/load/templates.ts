@@ -5,20 +5,14 @@
 // models (a Service's or workload's fields other than annotations).
 import { isMap, isScalar, isSeq } from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
+import { POD_TEMPLATE_KINDS } from '../model';
 
 /** Kinds whose fields kubepath reads: template text in them (other than annotations) is a template. */
 const MODELLED_KINDS = new Set([
+  ...POD_TEMPLATE_KINDS,
   'Service',
   'EndpointSlice',
   'Endpoints',
-  'Deployment',
-  'ReplicaSet',
-  'StatefulSet',
-  'DaemonSet',
-  'Pod',
-  'Job',
-  'CronJob',
-  'ReplicationController',
   'HorizontalPodAutoscaler',
 ]);
 

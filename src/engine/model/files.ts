@@ -13,3 +13,15 @@ export function fileRole(path: string): FileRole {
   if (path === PROFILE_FILE_NAME || path.endsWith(`/${PROFILE_FILE_NAME}`)) return 'profile';
   return /\.(ya?ml|json)$/i.test(path) ? 'manifest' : 'other';
 }
+
+/** Kinds whose pod template makes pods: the controllers kubepath models, and those it reads only. */
+export const POD_TEMPLATE_KINDS: ReadonlySet<string> = new Set([
+  'Deployment',
+  'ReplicaSet',
+  'StatefulSet',
+  'DaemonSet',
+  'Job',
+  'CronJob',
+  'Pod',
+  'ReplicationController',
+]);

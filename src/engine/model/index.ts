@@ -5,7 +5,7 @@ export type * from './source';
 export { fileStartRange } from './source';
 export { formatFieldPath } from './fieldPath';
 export { isPlainObject, keyRangeAt, rangeAt } from './objects';
-export { fileRole, PROFILE_FILE_NAME } from './files';
+export { fileRole, POD_TEMPLATE_KINDS, PROFILE_FILE_NAME } from './files';
 export type { FileRole } from './files';
 export type * from './cluster';
 export type * from './trace';
