@@ -110,3 +110,18 @@ export const ATTACKS: Attack[] = [
     input: () => ({ files: [{ path: 'svcs.yaml', text: explicitClusterIPs(10_000) }], profile: PROFILE_8 }),
   },
 ];
+
+/**
+ * An iptables-save dump whose chains split on `-m statistic` `levels` times in a row, each
+ * split jumping on to the next chain either way: 2^levels paths to one DNAT.
+ */
+export function branchingDump(levels: number): string {
+  const lines = ['*nat', ':PREROUTING ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]', ':POSTROUTING ACCEPT [0:0]'];
+  for (let i = 0; i <= levels; i++) lines.push(`:A${i} - [0:0]`);
+  lines.push('-A PREROUTING -j A0', '-A OUTPUT -j A0');
+  for (let i = 0; i < levels; i++) {
+    lines.push(`-A A${i} -m statistic --mode random --probability 0.5 -j A${i + 1}`, `-A A${i} -j A${i + 1}`);
+  }
+  lines.push(`-A A${levels} -p tcp -j DNAT --to-destination 10.244.1.5:80`, 'COMMIT', '');
+  return lines.join('\n');
+}

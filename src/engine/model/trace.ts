@@ -54,7 +54,7 @@ export interface TraceBranch {
   /** Hops of this branch after the trace's shared hops. */
   hops: TraceHop[];
   outcome: TraceOutcome;
-  /** The target that decided the outcome: `DNAT`, `ACCEPT`, `DROP`, `REJECT`, or `policy ACCEPT`/`policy DROP` of a built-in chain, or `` when rules just fell through. */
+  /** The target that decided the outcome: `DNAT`, `ACCEPT`, `DROP`, `REJECT`, or `policy ACCEPT`/`policy DROP` of a built-in chain, `TRUNCATED` when the walk's budget ended it (outcome `no-route`, uncertain), or `` when rules just fell through. */
   verdict: string;
   /** An unsupported match or target was on the way: the outcome may be wrong. */
   uncertain: boolean;
@@ -72,6 +72,12 @@ export interface PacketTrace {
   branches: TraceBranch[];
   outcome: TraceOutcome;
   uncertain: boolean;
+  /**
+   * Null when every branch was followed to its end; else why the walk stopped early
+   * (`after 10000 branches`, `after 1000000 rule evaluations`): a dump whose chains
+   * branch in a loop has more paths than can be walked.
+   */
+  truncated: string | null;
   /** Problems in the dump itself (parse errors) and notes about emulated rules. */
   diagnostics: Diagnostic[];
 }

@@ -65,6 +65,9 @@ function sameHop(a: TraceHop | undefined, b: TraceHop | undefined): boolean {
   );
 }
 
+/** Branches printed hop by hop; the rest are counted (a Service with 5,000 endpoints has 5,000). */
+const PRINTED_BRANCHES = 50;
+
 export function renderTrace(t: RequestTrace): string {
   const out: string[] = [];
   const p = t.packet;
@@ -72,7 +75,7 @@ export function renderTrace(t: RequestTrace): string {
     `trace ${t.target} from ${t.from}${p ? ` (${p.protocol} ${p.sourceIP} → ${p.destinationIP}:${p.destinationPort})` : ''}\n`,
   );
   for (const h of t.hops) out.push(hopLine(h));
-  t.branches.forEach((b, i) => {
+  t.branches.slice(0, PRINTED_BRANCHES).forEach((b, i) => {
     // Without a DNAT the packet keeps its destination (a pod addressed directly).
     const address =
       b.ip !== null ? `${b.ip}:${b.port ?? ''}` : p ? `${p.destinationIP}:${p.destinationPort}` : '';
@@ -87,6 +90,13 @@ export function renderTrace(t: RequestTrace): string {
     if (shared > 2) out.push(`  …            the first ${shared} hops are those of branch ${i}\n`);
     for (const h of b.hops.slice(shared > 2 ? shared : 0)) out.push(hopLine(h));
   });
+  const unprinted = t.branches.slice(PRINTED_BRANCHES);
+  if (unprinted.length > 0) {
+    const byOutcome = new Map<string, number>();
+    for (const b of unprinted) byOutcome.set(b.outcome, (byOutcome.get(b.outcome) ?? 0) + 1);
+    const counts = [...byOutcome].map(([o, n]) => `${o} ${n}`).join(', ');
+    out.push(`\n… ${unprinted.length} more branches not printed (${counts}); --json lists every branch\n`);
+  }
   for (const n of t.notes) out.push(`note: ${n}\n`);
   const reached = t.branches.filter((b) => b.outcome === 'reached');
   const share = reached.reduce((sum, b) => sum + b.probability, 0);

@@ -31,9 +31,26 @@ export interface TraceOptions {
   node?: string;
   /** Nested jumps before the walk gives up (loops); default 64. */
   maxDepth?: number;
+  /**
+   * Branches (`-m statistic` splits) followed before the walk stops splitting; default
+   * 10,000 (a Service with that many endpoints still traces in full).
+   */
+  maxBranches?: number;
+  /** Rules evaluated before the walk stops; default 1,000,000 (well under a second). */
+  maxSteps?: number;
 }
 
 const DEFAULT_MAX_DEPTH = 64;
+const DEFAULT_MAX_BRANCHES = 10_000;
+const DEFAULT_MAX_STEPS = 1_000_000;
+/**
+ * Hops all branches may hold together (each split copies the path so far): bounds memory
+ * when every branch is long. 10,000 branches of 25 hops fit; a loop of 64 nested splits
+ * stops after about 4,000 branches.
+ */
+const MAX_BRANCH_HOPS = 250_000;
+/** The target of a branch the walk did not follow to its end (budget spent). */
+const TRUNCATED = 'TRUNCATED';
 /** Targets that only observe the packet; the walk continues after them. */
 const OBSERVING_TARGETS = new Set(['LOG', 'NFLOG', 'TRACE', 'ULOG']);
 
@@ -54,6 +71,8 @@ interface State {
   stopped: 'dropped' | 'rejected' | null;
   verdict: string;
   accepted: boolean;
+  /** Set when the walk's budget ran out on this branch: its fate is not known. */
+  truncated: boolean;
 }
 
 /** How the packet leaves a rule or chain: next rule, back to the caller, or decided. */
@@ -70,6 +89,16 @@ interface Walk {
   emulated: Map<string, IptablesChain>;
   /** `table/chain` → chain, for O(1) jumps in dumps with thousands of chains. */
   chains: Map<string, IptablesChain>;
+  /** What the walk may still spend, shared by all its branches. */
+  budget: {
+    maxBranches: number;
+    maxSteps: number;
+    branches: number;
+    steps: number;
+    /** Hops copied into new branches so far: what the branches hold in memory. */
+    hops: number;
+    spent: string | null;
+  };
 }
 
 function clone(s: State): State {
@@ -262,6 +291,10 @@ function runChain(
   for (let i = start; i < chain.rules.length; i++) {
     const rule = chain.rules[i];
     if (rule === undefined) continue;
+    if (++walk.budget.steps > walk.budget.maxSteps) {
+      results.push(truncate(walk, tableName, rule, s, `after ${walk.budget.maxSteps} rule evaluations`));
+      return results;
+    }
     const { verdict, affinity } = evaluate(walk, rule, s);
     if (affinity !== null) {
       s.notes.push(
@@ -285,6 +318,12 @@ function runChain(
     }
     if (verdict.probability < 1) {
       if (verdict.probability <= 0) continue;
+      const b = walk.budget;
+      b.hops += s.hops.length;
+      if (++b.branches > b.maxBranches || b.hops > MAX_BRANCH_HOPS) {
+        results.push(truncate(walk, tableName, rule, s, `after ${b.branches - 1} branches`));
+        return results;
+      }
       const taken = clone(s);
       taken.probability *= verdict.probability;
       s.probability *= 1 - verdict.probability;
@@ -426,6 +465,32 @@ function applyTarget(
   }
 }
 
+/**
+ * Ends a branch the walk has no budget left to follow (a dump whose chains branch on
+ * `-m statistic` in a loop has 2^64 paths): what it holds so far is kept, marked
+ * uncertain, and the trace says after how much work it stopped.
+ */
+function truncate(walk: Walk, tableName: string, rule: IptablesRule, s: State, after: string): ChainResult {
+  walk.budget.spent ??= after;
+  s.uncertain = true;
+  s.truncated = true;
+  s.verdict = TRUNCATED;
+  s.notes.push(
+    `trace truncated ${walk.budget.spent}: this branch (probability ${s.probability}) was not followed further`,
+  );
+  s.hops.push(
+    ruleHop(
+      walk,
+      'unsupported',
+      tableName,
+      rule,
+      'trace truncated',
+      `trace truncated ${walk.budget.spent} at line ${rule.line}: the rest of this branch is not followed; its outcome is unknown`,
+    ),
+  );
+  return { state: s, end: 'terminal', target: TRUNCATED };
+}
+
 function unsupportedTarget(
   walk: Walk,
   tableName: string,
@@ -494,7 +559,7 @@ function emulateBuiltins(dump: IptablesDump): {
 function runHook(walk: Walk, tableName: string, hook: string, states: State[]): State[] {
   const out: State[] = [];
   for (const s of states) {
-    if (s.stopped !== null) {
+    if (s.stopped !== null || s.truncated) {
       out.push(s);
       continue;
     }
@@ -530,7 +595,9 @@ function runHook(walk: Walk, tableName: string, hook: string, states: State[]): 
     for (const r of runChain(walk, tableName, chain, 0, s, 0)) {
       const st = r.state;
       if (r.end === 'terminal') {
-        if (r.target === 'DROP' || r.target === 'REJECT') {
+        if (r.target === TRUNCATED) {
+          // Nothing is known past here: no policy applies, no later hook runs.
+        } else if (r.target === 'DROP' || r.target === 'REJECT') {
           st.stopped = r.target === 'DROP' ? 'dropped' : 'rejected';
           st.verdict = r.target;
         }
@@ -609,6 +676,14 @@ export function tracePacket(
     maxDepth: options.maxDepth ?? DEFAULT_MAX_DEPTH,
     emulated,
     chains,
+    budget: {
+      maxBranches: options.maxBranches ?? DEFAULT_MAX_BRANCHES,
+      maxSteps: options.maxSteps ?? DEFAULT_MAX_STEPS,
+      branches: 0,
+      steps: 0,
+      hops: 0,
+      spent: null,
+    },
   };
   const src = parseIP(unbracketed(packet.sourceIP));
   const dst = parseIP(unbracketed(packet.destinationIP));
@@ -639,6 +714,7 @@ export function tracePacket(
       ],
       outcome: 'no-route',
       uncertain: true,
+      truncated: null,
       diagnostics,
     };
   }
@@ -658,6 +734,7 @@ export function tracePacket(
     stopped: null,
     verdict: '',
     accepted: false,
+    truncated: false,
   };
 
   // Each branch is routed on its own (possibly DNAT'd) destination; order stays rule order.
@@ -677,8 +754,12 @@ export function tracePacket(
   }
 
   const branches: TraceBranch[] = finals.map((s) => {
-    const outcome: TraceOutcome = s.stopped ?? (s.dnat !== null ? 'reached' : 'accepted');
-    const verdict = s.stopped !== null ? s.verdict : s.dnat !== null ? 'DNAT' : s.accepted ? 'ACCEPT' : '';
+    // A truncated branch was not followed to a verdict: it reaches nothing the trace can name.
+    const outcome: TraceOutcome = s.truncated
+      ? 'no-route'
+      : (s.stopped ?? (s.dnat !== null ? 'reached' : 'accepted'));
+    const verdict =
+      s.truncated || s.stopped !== null ? s.verdict : s.dnat !== null ? 'DNAT' : s.accepted ? 'ACCEPT' : '';
     return {
       probability: s.probability,
       ip: s.dnat?.ip ?? null,
@@ -702,6 +783,7 @@ export function tracePacket(
     branches,
     outcome,
     uncertain: branches.some((b) => b.uncertain),
+    truncated: walk.budget.spent,
     diagnostics,
   };
 }

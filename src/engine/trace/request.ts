@@ -783,6 +783,11 @@ function nodeRules(
 ): RequestBranch[] {
   const { dump, localAddresses, scopedTo } = dumpFor(state, nodeName, options, packet);
   const result = tracePacket(dump, packet, entry, { localAddresses, node: nodeName });
+  if (result.truncated !== null) {
+    notes?.add(
+      `${nodeName}: the walk of the rules stopped ${result.truncated} (the rules branch more than can be followed); branches ending in TRUNCATED were not followed to a verdict`,
+    );
+  }
   if (scopedTo !== null) {
     notes?.add(
       `${state.services.length} Services: the rules traced are those of the ${scopedTo} that can match this packet; \`kubepath iptables\` shows the node's full dump, whose line numbers differ`,
