@@ -1,8 +1,15 @@
 // Reading the user's paths: files and folders, recursively, *.yaml|*.yml|*.json.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import type { WorkspaceFile } from '../engine';
-import { fileRole, loadClusterProfile, PROFILE_FILE_NAME, PROFILE_SHAPE_HINT } from '../engine';
+import {
+  DEFAULT_LOAD_LIMITS,
+  fileRole,
+  loadClusterProfile,
+  PROFILE_FILE_NAME,
+  PROFILE_SHAPE_HINT,
+} from '../engine';
+import { readRegularFile } from './readFile';
 import { UsageError } from './io';
 
 const SKIP_DIRS = new Set(['node_modules', '.git', 'dist', 'out', '.vscode-test']);
@@ -21,14 +28,33 @@ export function collectFiles(paths: string[], cwd: string, clusterPath: string |
   if (paths.length === 0) throw new UsageError('no input paths given');
   const files: WorkspaceFile[] = [];
   let foundProfile: string | null = null;
+  // Real paths already walked or read: a symlink loop (`a -> .`) is walked once, and a
+  // file reachable by two paths is read (and reported) once, under the first.
+  const seen = new Set<string>();
+  const firstVisit = (absolute: string): boolean => {
+    let real: string;
+    try {
+      real = realpathSync(absolute);
+    } catch {
+      real = absolute;
+    }
+    if (seen.has(real)) return false;
+    seen.add(real);
+    return true;
+  };
   const visit = (absolute: string, explicit: boolean): void => {
     let stat;
     try {
       stat = statSync(absolute);
-    } catch {
-      throw new UsageError(`cannot read ${display(cwd, absolute)}: no such file or directory`);
+    } catch (err) {
+      if (!explicit) return; // dangling symlink, or deleted since the directory was listed
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new UsageError(
+        `cannot read ${display(cwd, absolute)}: ${code === 'ELOOP' ? 'too many levels of symbolic links' : 'no such file or directory'}`,
+      );
     }
     if (stat.isDirectory()) {
+      if (!firstVisit(absolute)) return;
       let entries: string[];
       try {
         entries = readdirSync(absolute).sort();
@@ -48,42 +74,49 @@ export function collectFiles(paths: string[], cwd: string, clusterPath: string |
       }
       return;
     }
-    if (!explicit && fileRole(absolute) === 'other') return;
-    if (!stat.isFile()) {
-      // A committed symlink `x.yaml -> /dev/zero` (or a FIFO) would be read forever.
-      if (explicit) throw new UsageError(`cannot read ${display(cwd, absolute)}: not a regular file`);
-      return;
+    if (fileRole(absolute) === 'other') {
+      if (!explicit) return;
+      // The engine analyses manifests by their names; a named file it would drop is bad usage.
+      throw new UsageError(`cannot read ${display(cwd, absolute)}: not a *.yaml, *.yml or *.json file`);
     }
     if (fileRole(absolute) === 'profile') {
       foundProfile ??= absolute;
       return;
     }
-    let text: string;
-    try {
-      text = readFileSync(absolute, 'utf8');
-    } catch (err) {
-      throw new UsageError(`cannot read ${display(cwd, absolute)}: ${(err as Error).message}`);
-    }
-    files.push({ path: display(cwd, absolute), text });
+    if (!firstVisit(absolute)) return;
+    const path = display(cwd, absolute);
+    const read = readRegularFile(absolute, DEFAULT_LOAD_LIMITS.maxFileBytes);
+    if (read.ok) files.push({ path, text: read.text });
+    // Naming a device or FIFO is bad usage; any file a walk found, or one that cannot be
+    // read, is a finding on that file and the others are analysed (exit 1).
+    else if (explicit && read.special) throw new UsageError(`cannot read ${path}: ${read.reason}`);
+    else files.push({ path, text: '', unreadable: read.reason });
   };
   for (const p of paths) visit(resolve(cwd, p), true);
   const profilePath =
     clusterPath !== undefined ? resolve(cwd, clusterPath) : (foundProfile ?? findProfileUpwards(paths, cwd));
   let profile: WorkspaceFile | null = null;
   if (profilePath) {
-    try {
-      profile = { path: display(cwd, profilePath), text: readFileSync(profilePath, 'utf8') };
-    } catch (err) {
-      throw new UsageError(
-        `cannot read cluster profile ${display(cwd, profilePath)}: ${(err as Error).message}`,
-      );
-    }
+    const read = readRegularFile(profilePath, DEFAULT_LOAD_LIMITS.maxFileBytes);
+    if (!read.ok)
+      throw new UsageError(`cannot read cluster profile ${display(cwd, profilePath)}: ${read.reason}`);
+    profile = { path: display(cwd, profilePath), text: read.text };
   }
   if (profile) checkProfile(profile);
   if (files.length === 0 && profile === null) {
     throw new UsageError(`no *.yaml, *.yml or *.json files found in ${paths.join(', ')}`);
   }
   return { files, profile };
+}
+
+/** Largest iptables-save dump read (--iptables-save, --diff): a big cluster's is tens of MB. */
+const MAX_DUMP_BYTES = 256 * 1024 * 1024;
+
+/** The text of a file a flag names (a dump), or a one-line usage error saying why not. */
+export function readFlagFile(file: string, cwd: string): string {
+  const read = readRegularFile(resolve(cwd, file), MAX_DUMP_BYTES);
+  if (!read.ok) throw new UsageError(`cannot read ${file}: ${read.reason}`);
+  return read.text;
 }
 
 /** A profile in the working directory applies to every command run there. */

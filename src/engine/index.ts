@@ -1,7 +1,7 @@
 // The engine's entry points. Pure: text in, data out; no vscode, no Node built-ins.
 import type { ClusterProfile, ClusterState, Diagnostic, LoadedFile, LoadedObject } from './model';
 import { fileRole } from './model';
-import { loadYamlFile } from './load';
+import { loadYamlFile, unreadableFile } from './load';
 import type { LoadLimits } from './load';
 import { DEFAULT_LOAD_LIMITS } from './load';
 import { defaultClusterProfile, loadClusterProfile, PROFILE_FILE_NAME } from './load/profile';
@@ -15,6 +15,11 @@ export interface WorkspaceFile {
   /** Path relative to the workspace root, '/'-separated; used in diagnostics. */
   path: string;
   text: string;
+  /**
+   * Set when the front end could not read the file (not a regular file, over the size
+   * limit, gone, no permission): the file gets one error saying why and the rest is analysed.
+   */
+  unreadable?: string;
 }
 
 export interface WorkspaceInput {
@@ -36,7 +41,11 @@ export function analyzeWorkspace(input: WorkspaceInput): Analysis {
   const files = [...input.files].sort((a, b) => comparePaths(a.path, b.path));
   for (const file of files) {
     if (!isManifestPath(file.path, input.profile?.path)) continue;
-    loaded.push(loadYamlFile(file.path, file.text, limits));
+    loaded.push(
+      file.unreadable === undefined
+        ? loadYamlFile(file.path, file.text, limits)
+        : unreadableFile(file.path, file.unreadable),
+    );
   }
   return combine(profile, loaded, null);
 }
@@ -88,7 +97,7 @@ export function sortDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {
   );
 }
 
-export { defaultClusterProfile, loadClusterProfile, PROFILE_FILE_NAME };
+export { DEFAULT_LOAD_LIMITS, defaultClusterProfile, loadClusterProfile, PROFILE_FILE_NAME };
 export { fileRole } from './model';
 export { PROFILE_SHAPE_HINT } from './load/profile';
 export { kubeChainLines, sortIPTablesRules, unifiedDiff } from './proxy/iptables';
@@ -108,8 +117,11 @@ export { endpointsOf, endpointsOfPort } from './report/analyzeJson';
  * profile, byte for byte; the objects of unchanged files are the same instances.
  */
 export interface WorkspaceAnalyzer {
-  /** Adds or replaces a file (path relative to the workspace root, '/'-separated). */
-  setFile(path: string, text: string): void;
+  /**
+   * Adds or replaces a file (path relative to the workspace root, '/'-separated);
+   * `unreadable` says why the front end could not read it (see WorkspaceFile).
+   */
+  setFile(path: string, text: string, unreadable?: string): void;
   deleteFile(path: string): void;
   /** `kubepath.cluster.yaml`; null = the built-in 3-node cluster. */
   setProfile(profile: WorkspaceFile | null): void;
@@ -127,6 +139,7 @@ export interface WorkspaceAnalyzer {
 
 interface FileEntry {
   text: string;
+  unreadable: string | undefined;
   loaded: LoadedFile | null;
 }
 
@@ -161,18 +174,21 @@ export function createWorkspaceAnalyzer(options: { limits?: Partial<LoadLimits> 
   const load = (path: string): LoadedFile => {
     const entry = files.get(path) as FileEntry;
     if (!entry.loaded) {
-      entry.loaded = loadYamlFile(path, entry.text, limits);
+      entry.loaded =
+        entry.unreadable === undefined
+          ? loadYamlFile(path, entry.text, limits)
+          : unreadableFile(path, entry.unreadable);
       if (hasKustomization(entry.loaded)) kustomizations.add(path);
       else kustomizations.delete(path);
     }
     return entry.loaded;
   };
   return {
-    setFile(path, text) {
+    setFile(path, text, unreadable) {
       const entry = files.get(path);
-      if (entry && entry.text === text) return;
+      if (entry && entry.text === text && entry.unreadable === unreadable) return;
       if (!entry) manifests = null;
-      files.set(path, { text, loaded: null });
+      files.set(path, { text, unreadable, loaded: null });
       dirty.add(path);
       last = null;
     },

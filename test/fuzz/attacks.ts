@@ -71,7 +71,7 @@ export const ATTACKS: Attack[] = [
   },
   {
     name: '50 MB file',
-    expected: 'file-too-large info (maxFileBytes 20 MiB); not parsed',
+    expected: 'file-too-large error (maxFileBytes 20 MiB); not parsed',
     input: () => ({ files: [{ path: 'big.yaml', text: bigFile(50 * 1024 * 1024) }] }),
   },
   {

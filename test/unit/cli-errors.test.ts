@@ -2,7 +2,8 @@
 // stderr naming the problem, nothing on stdout, exit code 2, never a stack trace.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { registerCommand, run } from '../../src/cli/main';
@@ -161,7 +162,7 @@ const cases: ErrorCase[] = [
   {
     name: 'a device given as input (never read)',
     argv: ['analyze', 'zero.yaml'],
-    stderr: /^kubepath analyze: cannot read zero\.yaml: not a regular file$/,
+    stderr: /^kubepath analyze: cannot read zero\.yaml: not a regular file \(a character device\)$/,
   },
   {
     name: 'no input paths',
@@ -258,16 +259,42 @@ void test('CLI: a valid profile next to the manifests still works (exit 0 or 1, 
   }
 });
 
-void test('CLI: a symlink to /dev/zero inside a folder is skipped, not read forever', async () => {
+void test('CLI: what a folder walk finds but cannot read is a finding on that file; the rest is analysed once', async () => {
   const dir = workspace();
   try {
     mkdirSync(join(dir, 'repo'));
     writeFileSync(join(dir, 'repo', 'svc.yaml'), SERVICE);
     symlinkSync('/dev/zero', join(dir, 'repo', 'evil.yaml'));
-    const clean = await runCli(['analyze', 'repo'], dir);
-    assert.equal(clean.stderr, '');
-    assert.ok(clean.code === 0 || clean.code === 1);
-    assert.match(clean.stdout, /1 file\(s\), 1 object\(s\)/);
+    execFileSync('mkfifo', [join(dir, 'repo', 'pipe.yaml')]);
+    // Sparse: over the 20 MiB limit without writing 20 MiB.
+    writeFileSync(join(dir, 'repo', 'huge.yaml'), '');
+    truncateSync(join(dir, 'repo', 'huge.yaml'), 21 * 1024 * 1024);
+    // Two loops back to the folder and a second name for svc.yaml: walked and read once.
+    mkdirSync(join(dir, 'repo', 'sub'));
+    symlinkSync('.', join(dir, 'repo', 'loop-a'));
+    symlinkSync('..', join(dir, 'repo', 'sub', 'up'));
+    symlinkSync('svc.yaml', join(dir, 'repo', 'svc-again.yaml'));
+    const out = await runCli(['analyze', 'repo', '--json'], dir);
+    assert.equal(out.stderr, '');
+    assert.equal(out.code, 1);
+    const json = JSON.parse(out.stdout) as {
+      services: { name: string }[];
+      diagnostics: { file: string; code: string; severity: string; message: string }[];
+    };
+    assert.deepEqual(
+      json.services.map((s) => s.name),
+      ['web'],
+    );
+    const unreadable = json.diagnostics
+      .filter((d) => d.code === 'file-unreadable')
+      .map((d) => [d.file, d.severity, d.message]);
+    assert.deepEqual(unreadable, [
+      ['repo/evil.yaml', 'error', 'not analysed: not a regular file (a character device)'],
+      ['repo/huge.yaml', 'error', 'not analysed: 22020096 bytes is more than the 20971520-byte limit'],
+      ['repo/pipe.yaml', 'error', 'not analysed: not a regular file (a FIFO)'],
+    ]);
+    // svc.yaml read once: its one finding (no pods) is not repeated for its other names.
+    assert.equal(json.diagnostics.filter((d) => d.code === 'service-selector-no-match').length, 1);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -44,9 +44,9 @@ void test('billion laughs: refused with yaml-syntax naming the limit, nothing ex
   assert.equal(ok.objects[0]?.raw['data'] && (ok.objects[0].raw['data'] as Record<string, string>)['c'], '1');
 });
 
-void test('file bigger than maxFileBytes: info, not parsed', () => {
+void test('file bigger than maxFileBytes: an error on the file (the analysis is incomplete: exit 1), not parsed', () => {
   const text = bigFile(5000);
-  assert.deepEqual(codes(text, { maxFileBytes: 4096 }), [['file-too-large', 'info', 1]]);
+  assert.deepEqual(codes(text, { maxFileBytes: 4096 }), [['file-too-large', 'error', 1]]);
   const a = analyzeWorkspace({ files: [{ path: 'x.yaml', text }], limits: { maxFileBytes: 4096 } });
   assert.equal(a.objects.length, 0);
   assert.match(a.diagnostics[0]!.message, /^skipped: \d+ bytes is more than the 4096-byte limit/);

@@ -1,9 +1,7 @@
 // `kubepath iptables <paths…> [--cluster F] [--node NAME | --all-nodes] [--restore-input] [--sorted] [--diff FILE]`
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { analyzeWorkspace, kubeChainLines, rules, sortIPTablesRules, unifiedDiff } from '../../engine';
 import { parseArgs, stringFlag } from '../args';
-import { collectFiles } from '../files';
+import { collectFiles, readFlagFile } from '../files';
 import type { CliIO } from '../io';
 import { EXIT_FINDINGS, EXIT_OK, UsageError } from '../io';
 
@@ -44,12 +42,7 @@ function runIptables(argv: string[], io: CliIO): number {
 
   if (diffFile !== undefined) {
     const node = names[0] ?? '';
-    let real: string;
-    try {
-      real = readFileSync(resolve(io.cwd, diffFile), 'utf8');
-    } catch (err) {
-      throw new UsageError(`cannot read ${diffFile}: ${err instanceof Error ? err.message : String(err)}`);
-    }
+    const real = readFlagFile(diffFile, io.cwd);
     const ours = kubeChainLines(rules(analysis, node, form).text);
     let theirs: string[];
     try {

@@ -1,12 +1,10 @@
 // `kubepath trace <target> <paths…> [--from …] [--node N] [--protocol P] [--iptables-save FILE] [--json]`
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { analyzeWorkspace } from '../../engine';
 import type { Protocol } from '../../engine/model';
 import { ORIGIN_WORKLOAD_KINDS, renderTrace, traceJson, TraceTargetError, traceRequest } from '../../engine';
 import type { RequestOrigin, RequestTrace } from '../../engine';
 import { parseArgs, stringFlag } from '../args';
-import { collectFiles } from '../files';
+import { collectFiles, readFlagFile } from '../files';
 import type { CliIO } from '../io';
 import { EXIT_FINDINGS, EXIT_OK, UsageError } from '../io';
 
@@ -46,11 +44,7 @@ export function traceCommand(argv: string[], io: CliIO): number {
   const dumpPath = stringFlag(args, 'iptables-save');
   let iptablesSave: { file: string; text: string } | undefined;
   if (dumpPath !== undefined) {
-    try {
-      iptablesSave = { file: dumpPath, text: readFileSync(resolve(io.cwd, dumpPath), 'utf8') };
-    } catch (err) {
-      throw new UsageError(`cannot read ${dumpPath}: ${(err as Error).message}`);
-    }
+    iptablesSave = { file: dumpPath, text: readFlagFile(dumpPath, io.cwd) };
   }
   const input = collectFiles(paths.length > 0 ? paths : ['.'], io.cwd, stringFlag(args, 'cluster'));
   const analysis = analyzeWorkspace(input);

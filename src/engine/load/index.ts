@@ -1,2 +1,3 @@
 export { DEFAULT_LOAD_LIMITS, loadYamlFile } from './yamlDocuments';
+export { unreadableFile } from './unreadable';
 export type { LoadLimits } from './yamlDocuments';

@@ -64,7 +64,7 @@ export function loadYamlFile(
   if (text.length > limits.maxFileBytes) {
     result.diagnostics.push({
       range: { file, line: 1, column: 1, endLine: 1, endColumn: 1 },
-      severity: 'info',
+      severity: 'error',
       code: 'file-too-large',
       message: `skipped: ${text.length} bytes is more than the ${limits.maxFileBytes}-byte limit (setting kubepath.maxFileBytes)`,
     });
