@@ -36,7 +36,7 @@ export interface Analysis extends ClusterState {
 
 export function analyzeWorkspace(input: WorkspaceInput): Analysis {
   const limits = { ...DEFAULT_LOAD_LIMITS, ...input.limits };
-  const profile = input.profile ? loadClusterProfile(input.profile.path, input.profile.text) : null;
+  const profile = input.profile ? loadProfileFile(input.profile) : null;
   const loaded: LoadedFile[] = [];
   const files = [...input.files].sort((a, b) => comparePaths(a.path, b.path));
   for (const file of files) {
@@ -48,6 +48,15 @@ export function analyzeWorkspace(input: WorkspaceInput): Analysis {
     );
   }
   return combine(profile, loaded, null);
+}
+
+/** The profile file, or the built-in cluster with an error saying why the file was not read. */
+function loadProfileFile(file: WorkspaceFile): LoadedProfile {
+  if (file.unreadable === undefined) return loadClusterProfile(file.path, file.text);
+  return {
+    profile: defaultClusterProfile(),
+    diagnostics: unreadableFile(file.path, `${file.unreadable}; the built-in cluster is used`).diagnostics,
+  };
 }
 
 function comparePaths(a: string, b: string): number {
@@ -168,7 +177,7 @@ export function createWorkspaceAnalyzer(options: { limits?: Partial<LoadLimits> 
   let toPrepare: LoadedObject[] = [];
   let prepared = 0;
   const currentProfile = (): ClusterProfile => {
-    if (profileFile && !profile) profile = loadClusterProfile(profileFile.path, profileFile.text);
+    if (profileFile && !profile) profile = loadProfileFile(profileFile);
     return profile?.profile ?? defaultProfile;
   };
   const load = (path: string): LoadedFile => {
@@ -200,9 +209,16 @@ export function createWorkspaceAnalyzer(options: { limits?: Partial<LoadLimits> 
     },
     setProfile(next) {
       if (next === profileFile) return;
-      if (next && profileFile && next.path === profileFile.path && next.text === profileFile.text) return;
+      if (
+        next &&
+        profileFile &&
+        next.path === profileFile.path &&
+        next.text === profileFile.text &&
+        next.unreadable === profileFile.unreadable
+      )
+        return;
       const pathChanged = next?.path !== profileFile?.path;
-      profileFile = next ? { path: next.path, text: next.text } : null;
+      profileFile = next ? { ...next } : null;
       profile = null;
       // Which file is the profile decides which files are manifests.
       if (pathChanged) manifests = null;

@@ -36,7 +36,7 @@ export function createFolderAnalyzer(): Analyzer {
       }
       const wanted = new Set(input.files.map((f) => f.path));
       for (const path of incremental.paths()) if (!wanted.has(path)) incremental.deleteFile(path);
-      for (const file of input.files) incremental.setFile(file.path, file.text);
+      for (const file of input.files) incremental.setFile(file.path, file.text, file.unreadable);
       incremental.setProfile(input.profile ?? null);
     },
     loadSome: (stop) => incremental.loadSome(stop),

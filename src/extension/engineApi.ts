@@ -3,6 +3,7 @@
 // engine nor the YAML parser (issue 9: activation < 50 ms).
 export {
   createWorkspaceAnalyzer,
+  DEFAULT_LOAD_LIMITS,
   defaultEntry,
   endpointsOfPort,
   entryPoints,

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import type { Analysis, WorkspaceInput } from '../engine';
+import type { Analysis, WorkspaceFile, WorkspaceInput } from '../engine';
+import { engine } from './engine';
 import { PROFILE_FILE_NAME, isAnalysisInput } from './detect';
 import { isIncluded, joinGlobs } from './glob';
 import { analyzeInSlices } from './analyzeInSlices';
@@ -30,6 +31,8 @@ const decoder = new TextDecoder();
 export class FolderCluster {
   /** Workspace-relative path → text on disk. */
   readonly disk = new Map<string, string>();
+  /** Workspace-relative path → why it was not read (not a regular file, too large, gone). */
+  readonly unreadable = new Map<string, string>();
   /** Workspace-relative path → text of an open editor (possibly unsaved). */
   readonly editors = new Map<string, string>();
   state: Analysis | undefined;
@@ -164,14 +167,7 @@ export class WorkspaceModel implements vscode.Disposable {
         while (next < uris.length) {
           const uri = uris[next++];
           if (!uri) continue;
-          try {
-            cluster.disk.set(
-              relativePath(cluster.folder, uri),
-              decoder.decode(await vscode.workspace.fs.readFile(uri)),
-            );
-          } catch (error) {
-            log().warn(`cannot read ${uri.toString()}: ${String(error)}`);
-          }
+          setRead(cluster, relativePath(cluster.folder, uri), await readWorkspaceFile(uri, settings));
           report(++done);
         }
       };
@@ -238,9 +234,14 @@ export class WorkspaceModel implements vscode.Disposable {
         const settings = readSettings(found.cluster.folder.uri);
         const isProfile = found.path === profileRelativePath(settings);
         if (!isProfile && !isIncluded(found.path, settings.include, settings.exclude)) return;
-        const text = decoder.decode(await vscode.workspace.fs.readFile(uri));
-        if (found.cluster.disk.get(found.path) === text) return;
-        found.cluster.disk.set(found.path, text);
+        const read = await readWorkspaceFile(uri, settings);
+        if (
+          'text' in read
+            ? found.cluster.disk.get(found.path) === read.text
+            : found.cluster.unreadable.get(found.path) === read.unreadable
+        )
+          return;
+        setRead(found.cluster, found.path, read);
         this.schedule(found.cluster);
       })(),
     );
@@ -249,7 +250,9 @@ export class WorkspaceModel implements vscode.Disposable {
   private onDiskDelete(uri: vscode.Uri): void {
     guard('file watcher delete', undefined, () => {
       const found = this.forUri(uri);
-      if (found?.cluster.disk.delete(found.path)) this.schedule(found.cluster);
+      if (!found) return;
+      const deleted = found.cluster.disk.delete(found.path);
+      if (found.cluster.unreadable.delete(found.path) || deleted) this.schedule(found.cluster);
     });
   }
 
@@ -279,12 +282,15 @@ export class WorkspaceModel implements vscode.Disposable {
     const settings = readSettings(cluster.folder.uri);
     const profilePath = profileRelativePath(settings);
     const profileText = cluster.textOf(profilePath);
-    const files: { path: string; text: string }[] = [];
-    const paths = new Set([...cluster.disk.keys(), ...cluster.editors.keys()]);
+    const profileUnreadable = profileText === undefined ? cluster.unreadable.get(profilePath) : undefined;
+    const files: WorkspaceFile[] = [];
+    const paths = new Set([...cluster.disk.keys(), ...cluster.editors.keys(), ...cluster.unreadable.keys()]);
     for (const path of [...paths].sort()) {
       if (path === profilePath) continue;
       const text = cluster.textOf(path);
+      const unreadable = cluster.unreadable.get(path);
       if (text !== undefined) files.push({ path, text });
+      else if (unreadable !== undefined) files.push({ path, text: '', unreadable });
     }
     const started = Date.now();
     cluster.analyzer ??= this.createAnalyzer();
@@ -293,7 +299,12 @@ export class WorkspaceModel implements vscode.Disposable {
       {
         files,
         limits: settings.limits,
-        profile: profileText === undefined ? null : { path: profilePath, text: profileText },
+        profile:
+          profileText !== undefined
+            ? { path: profilePath, text: profileText }
+            : profileUnreadable !== undefined
+              ? { path: profilePath, text: '', unreadable: profileUnreadable }
+              : null,
       },
       {
         pause: () => new Promise((resolve) => setTimeout(resolve, 0)),
@@ -313,6 +324,40 @@ export class WorkspaceModel implements vscode.Disposable {
         `${state.services.length} services, ${state.pods.length} pods, ${state.diagnostics.length} diagnostics`,
     );
     this.changed.fire(cluster);
+  }
+}
+
+type ReadResult = { text: string } | { unreadable: string };
+
+/**
+ * A file's text, or why it is not read: only regular files within the size limit are
+ * read (a committed symlink to /dev/zero, or a FIFO, would never finish reading and
+ * hold the folder's first analysis forever).
+ */
+async function readWorkspaceFile(uri: vscode.Uri, settings: KubepathSettings): Promise<ReadResult> {
+  const maxBytes = settings.limits.maxFileBytes ?? engine().DEFAULT_LOAD_LIMITS.maxFileBytes;
+  try {
+    const stat = await vscode.workspace.fs.stat(uri);
+    if ((stat.type & vscode.FileType.File) === 0) return { unreadable: 'not a regular file' };
+    if (stat.size > maxBytes) {
+      return {
+        unreadable: `${stat.size} bytes is more than the ${maxBytes}-byte limit (setting kubepath.maxFileBytes)`,
+      };
+    }
+    return { text: decoder.decode(await vscode.workspace.fs.readFile(uri)) };
+  } catch (error) {
+    log().warn(`cannot read ${uri.toString()}: ${String(error)}`);
+    return { unreadable: error instanceof vscode.FileSystemError ? error.code : String(error) };
+  }
+}
+
+function setRead(cluster: FolderCluster, path: string, read: ReadResult): void {
+  if ('text' in read) {
+    cluster.disk.set(path, read.text);
+    cluster.unreadable.delete(path);
+  } else {
+    cluster.disk.delete(path);
+    cluster.unreadable.set(path, read.unreadable);
   }
 }
 

@@ -93,6 +93,12 @@ export function populateWorkspace(dirs) {
   fs.cpSync(path.join(REPO, 'test/e2e/fixtures/smoke'), path.join(dirs.workspace, 'e2e-smoke'), {
     recursive: true,
   });
+  // What a hostile repository can hold that git cannot: a FIFO; and a committed symlink to a device.
+  const hostile = path.join(dirs.workspace, 'e2e-smoke', 'hostile');
+  fs.mkdirSync(hostile, { recursive: true });
+  fs.symlinkSync('/dev/zero', path.join(hostile, 'zero.yaml'));
+  const fifo = spawnSync('mkfifo', [path.join(hostile, 'pipe.yaml')], { encoding: 'utf8' });
+  if (fifo.status !== 0) throw new Error(`mkfifo failed: ${fifo.stderr}`);
 }
 
 // ------------------------------------------------------------------ build, package, install
