@@ -1,6 +1,7 @@
 // kubepath CLI: analyze, iptables, trace. Commands run in-process for tests via `run`.
 import type { CliIO } from './io';
 import { EXIT_USAGE, UsageError } from './io';
+import { terminalSafe } from './terminal';
 import { ANALYZE_USAGE, analyzeCommand } from './commands/analyze';
 import { IPTABLES_USAGE, iptablesCommand } from './commands/iptables';
 import { TRACE_USAGE, traceCommand } from './commands/trace';
@@ -23,7 +24,12 @@ export function registerCommand(name: string, command: Command): void {
   commands[name] = command;
 }
 
-export async function run(argv: string[], io: CliIO): Promise<number> {
+export async function run(argv: string[], rawIO: CliIO): Promise<number> {
+  const io: CliIO = {
+    stdout: (t) => rawIO.stdout(terminalSafe(t)),
+    stderr: (t) => rawIO.stderr(terminalSafe(t)),
+    cwd: rawIO.cwd,
+  };
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.stdout(USAGE);
