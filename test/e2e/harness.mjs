@@ -93,7 +93,9 @@ export function populateWorkspace(dirs) {
   fs.cpSync(path.join(REPO, 'test/e2e/fixtures/smoke'), path.join(dirs.workspace, 'e2e-smoke'), {
     recursive: true,
   });
-  // What a hostile repository can hold that git cannot: a FIFO; and a committed symlink to a device.
+  // What a hostile repository can hold: a committed symlink to a device, and a FIFO. VS Code's
+  // file search (ripgrep) lists neither, so every later step runs with them present; the
+  // extension's own stat check guards the watcher path (unit tests cover the CLI's).
   const hostile = path.join(dirs.workspace, 'e2e-smoke', 'hostile');
   fs.mkdirSync(hostile, { recursive: true });
   fs.symlinkSync('/dev/zero', path.join(hostile, 'zero.yaml'));

@@ -242,25 +242,6 @@ export const steps = [
     },
   },
   {
-    id: 'unreadable',
-    name: 'a symlink to /dev/zero and a FIFO in the workspace: one file-unreadable problem each, never read',
-    async run({ page, shot }) {
-      const want = ['not a regular file', 'file-unreadable'];
-      const end = Date.now() + 45_000;
-      let rows = [];
-      for (;;) {
-        rows = (await problemsContaining(page, 'file-unreadable', 45_000)).filter((r) =>
-          want.every((w) => r.includes(w)),
-        );
-        if (rows.length >= 2 || Date.now() > end) break;
-        await new Promise((r) => setTimeout(r, 500));
-      }
-      await shot('unreadable-problems');
-      if (rows.length !== 2) throw new Error(`expected 2 file-unreadable problems, got: ${rows.join(' | ')}`);
-      return rows.join(' | ');
-    },
-  },
-  {
     id: 'iptables',
     name: 'Show iptables Rules for Node opens node-1 rules with the chains the hover names',
     async run({ page, dirs, shot }) {
