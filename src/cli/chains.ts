@@ -8,9 +8,10 @@ export function chainsForJson(
 ): ((state: ServiceState, portIndex: number) => Record<string, string[]>) | undefined {
   if (analysis.profile.kubeProxy.mode !== 'iptables') return undefined;
   return (state, portIndex) => {
-    const out: Record<string, string[]> = {};
-    if (!state.service.ports[portIndex]) return out;
-    for (const n of analysis.profile.nodes) out[n.name] = [...portChains(analysis, state, portIndex, n.name)];
-    return out;
+    if (!state.service.ports[portIndex]) return {};
+    // fromEntries: a node name is an own key whatever it is (`__proto__` would be dropped by assignment).
+    return Object.fromEntries(
+      analysis.profile.nodes.map((n) => [n.name, [...portChains(analysis, state, portIndex, n.name)]]),
+    );
   };
 }

@@ -85,9 +85,8 @@ export function podLabelsOf(state: SelectionState, object: LoadedObject): Labels
   const pod = workloadOf(state, object)?.pods[0];
   if (pod) return pod.metadata.labels;
   const labels = record(record(podTemplateOf(object)?.['metadata'])?.['labels']);
-  const out: Record<string, string> = {};
-  if (labels) for (const [k, v] of Object.entries(labels)) out[k] = String(v);
-  return out;
+  // fromEntries: user keys become own properties whatever they are called (`__proto__`).
+  return Object.fromEntries(Object.entries(labels ?? {}).map(([k, v]) => [k, String(v)]));
 }
 
 /** The container ports of a pod that a Service port's target resolves to (findPort, then the protocol). */

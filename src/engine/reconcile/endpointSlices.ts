@@ -136,8 +136,8 @@ export function reconcileEndpointSlices(
     groups.set(key, group);
   }
   const slices: EndpointSlice[] = [];
-  const labels: Record<string, string> = {};
-  for (const [k, v] of Object.entries(service.metadata.labels)) labels[k] = v;
+  // fromEntries: user keys become own properties whatever they are called (`__proto__`).
+  const labels: Record<string, string> = Object.fromEntries(Object.entries(service.metadata.labels));
   labels['kubernetes.io/service-name'] = service.metadata.name;
   labels['endpointslice.kubernetes.io/managed-by'] = ENDPOINTSLICE_CONTROLLER;
   if (headless) labels['service.kubernetes.io/headless'] = '';

@@ -20,12 +20,13 @@ export interface PodTemplateInfo {
 }
 
 export function readStringMap(value: unknown): Labels {
-  const out: Labels = {};
-  if (!isPlainObject(value)) return out;
-  for (const [k, v] of Object.entries(value)) {
-    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out[k] = String(v);
-  }
-  return out;
+  if (!isPlainObject(value)) return {};
+  // fromEntries defines own properties: a `__proto__` key stays a key (an assignment would drop it).
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([, v]) => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')
+      .map(([k, v]) => [k, String(v)]),
+  );
 }
 
 function get(value: unknown, key: string): unknown {

@@ -177,11 +177,13 @@ class Decoder {
       this.typeError(at, value, field);
       return null;
     }
-    const out: Record<string, string> = {};
-    for (const [key, item] of Object.entries(value)) {
-      out[key] = this.string(item, [...at, key], { ...field, type: 'string' });
-    }
-    return out;
+    // fromEntries defines own properties: a `__proto__` key stays a key (an assignment would drop it).
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [
+        key,
+        this.string(item, [...at, key], { ...field, type: 'string' }),
+      ]),
+    );
   }
 
   /** intstr.IntOrString has its own UnmarshalJSON, so Go reports no struct field for it. */
