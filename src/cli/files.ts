@@ -137,7 +137,10 @@ function checkProfile(profile: WorkspaceFile): void {
   const [first] = errors;
   if (!first) return;
   const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
-  const hint = first.message.includes(PROFILE_SHAPE_HINT) ? '' : `; ${PROFILE_SHAPE_HINT}`;
+  const hint =
+    first.code !== 'profile-invalid' || first.message.includes(PROFILE_SHAPE_HINT)
+      ? ''
+      : `; ${PROFILE_SHAPE_HINT}`;
   throw new UsageError(
     `invalid cluster profile ${first.range.file}:${first.range.line}:${first.range.column}: ${first.message}${more}${hint}`,
   );

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyzeWorkspace } from '../../src/engine';
 import { DEFAULT_LOAD_LIMITS, loadYamlFile } from '../../src/engine/load';
+import { loadClusterProfile, MAX_PROFILE_BYTES, MAX_PROFILE_NODES } from '../../src/engine/load/profile';
 import { findExcessiveNesting } from '../../src/engine/load/nesting';
 import {
   billionLaughs,
@@ -168,4 +169,29 @@ void test('many keys in one mapping: duplicates found in linear time (yaml uniqu
   // yaml's equality: "x" and x are the same key, 1 and "1" are not.
   assert.equal(loadYamlFile('q.yaml', 'a: 1\n"a": 2\n').diagnostics.length, 1);
   assert.equal(loadYamlFile('n.yaml', '1: a\n"1": b\n').diagnostics.length, 0);
+});
+
+void test('profiles beyond what Kubernetes supports are refused with the limit: 5,000 nodes, 2 MiB', () => {
+  const header = 'apiVersion: kubepath.dev/v1alpha1\nkind: ClusterProfile\nnodes:\n';
+  const nodes = (n: number): string =>
+    Array.from({ length: n }, (_, i) => `  - {name: n${i}, ip: 172.16.${i >> 8}.${i & 255}}\n`).join('');
+  const atLimit = loadClusterProfile('p.yaml', header + nodes(MAX_PROFILE_NODES));
+  assert.deepEqual(atLimit.diagnostics, []);
+  assert.equal(atLimit.profile.nodes.length, MAX_PROFILE_NODES);
+  const over = loadClusterProfile('p.yaml', header + nodes(MAX_PROFILE_NODES + 1));
+  assert.deepEqual(
+    over.diagnostics.map((d) => [d.code, d.severity, d.range.line, d.message]),
+    [
+      [
+        'profile-too-large',
+        'error',
+        4,
+        '5001 nodes is more than the 5000 a Kubernetes cluster supports; the built-in nodes are used',
+      ],
+    ],
+  );
+  assert.equal(over.profile.nodes.length, 3);
+  const huge = loadClusterProfile('p.yaml', header + '#'.repeat(MAX_PROFILE_BYTES));
+  assert.equal(huge.diagnostics[0]?.code, 'profile-too-large');
+  assert.match(huge.diagnostics[0]?.message ?? '', /more than the 2097152-byte limit for a profile/);
 });

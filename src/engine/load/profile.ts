@@ -66,8 +66,30 @@ export interface LoadedProfile {
   diagnostics: Diagnostic[];
 }
 
+/**
+ * Kubernetes supports clusters of up to 5,000 nodes (kubernetes.io/docs/setup/best-practices/
+ * cluster-large); a profile holds at most that many, and at most 2 MiB of text (5,000 nodes
+ * with labels, taints and allocatable take about 2 MiB), so a bigger one is refused
+ * before it is parsed instead of taking seconds.
+ */
+export const MAX_PROFILE_NODES = 5000;
+export const MAX_PROFILE_BYTES = 2 * 1024 * 1024;
+
 /** Parses a profile file. Invalid fields are reported and replaced by defaults, so analysis still runs. */
 export function loadClusterProfile(file: string, text: string): LoadedProfile {
+  if (text.length > MAX_PROFILE_BYTES) {
+    return {
+      profile: defaultClusterProfile(),
+      diagnostics: [
+        {
+          range: { file, line: 1, column: 1, endLine: 1, endColumn: 1 },
+          severity: 'error',
+          code: 'profile-too-large',
+          message: `the cluster profile is ${text.length} bytes, more than the ${MAX_PROFILE_BYTES}-byte limit for a profile (a Kubernetes cluster has at most ${MAX_PROFILE_NODES} nodes); not read, the built-in cluster is used`,
+        },
+      ],
+    };
+  }
   const loaded = loadYamlFile(file, text);
   const diagnostics: Diagnostic[] = loaded.diagnostics.map((d) => ({
     ...d,
@@ -216,6 +238,13 @@ export function loadClusterProfile(file: string, text: string): LoadedProfile {
   if (nodes !== undefined) {
     if (!Array.isArray(nodes) || nodes.length === 0) {
       report(['nodes'], 'nodes must be a non-empty list of {name, ip}');
+    } else if (nodes.length > MAX_PROFILE_NODES) {
+      diagnostics.push({
+        range: rangeAt(object, ['nodes']),
+        severity: 'error',
+        code: 'profile-too-large',
+        message: `${nodes.length} nodes is more than the ${MAX_PROFILE_NODES} a Kubernetes cluster supports; the built-in nodes are used`,
+      });
     } else {
       profile.nodes = readNodes(object, nodes, profile.podCIDR, report, (path, message) =>
         diagnostics.push({
