@@ -7,6 +7,8 @@ export interface Attack {
   /** What kubepath is expected to do with it. */
   expected: string;
   input: () => WorkspaceInput;
+  /** A node's iptables-save text the trace walks instead of the generated rules. */
+  iptablesSave?: () => string;
 }
 
 const PROFILE_8 = {
@@ -105,11 +107,33 @@ export const ATTACKS: Attack[] = [
     input: () => ({ files: [{ path: 'huge.yaml', text: hugeReplicas(100_000_000) }] }),
   },
   {
+    name: 'profile with 100,000 nodes',
+    expected: 'profile-too-large error (5,000 nodes, 2 MiB); built-in cluster; not parsed',
+    input: () => ({
+      files: [{ path: 'svc.yaml', text: hugeReplicas(3) }],
+      profile: { path: 'kubepath.cluster.yaml', text: manyNodesProfile(100_000) },
+    }),
+  },
+  {
+    name: 'iptables-save dump with 2^64 paths (trace --iptables-save)',
+    expected: 'trace truncated after about 2,500 branches, outcome no-route, a note',
+    input: () => ({ files: [{ path: 'svc.yaml', text: hugeReplicas(3) }] }),
+    iptablesSave: () => branchingDump(64),
+  },
+  {
     name: '/8 serviceCIDR, 10,000 explicit clusterIPs',
     expected: 'all 10,000 allocated as written, no errors',
     input: () => ({ files: [{ path: 'svcs.yaml', text: explicitClusterIPs(10_000) }], profile: PROFILE_8 }),
   },
 ];
+
+/** A profile listing `count` nodes, one flow mapping a line. */
+export function manyNodesProfile(count: number): string {
+  const lines = ['apiVersion: kubepath.dev/v1alpha1', 'kind: ClusterProfile', 'nodes:'];
+  for (let i = 0; i < count; i++)
+    lines.push(`  - {name: node-${i}, ip: 172.${16 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}}`);
+  return `${lines.join('\n')}\n`;
+}
 
 /**
  * An iptables-save dump whose chains split on `-m statistic` `levels` times in a row, each

@@ -28,10 +28,13 @@ function measureOne(index: number): void {
   let traceOutcome = '-';
   if (first) {
     try {
-      traceOutcome = traceRequest(
+      const dump = attack.iptablesSave?.();
+      const trace = traceRequest(
         analysis,
         `${first.service.metadata.name}:${first.service.ports[0]?.port ?? 80}`,
-      ).outcome;
+        dump === undefined ? {} : { iptablesSave: { file: 'dump.txt', text: dump } },
+      );
+      traceOutcome = `${trace.outcome} (${trace.branches.length} branches)`;
     } catch (err) {
       if (!(err instanceof TraceTargetError)) throw err;
       traceOutcome = 'target error';
@@ -89,7 +92,7 @@ function main(): void {
     const ms = (k: string): string => `${Math.round(row[k] as number)} ms`;
     const mb = (row['inputBytes'] as number) / 1024 / 1024;
     console.log(
-      `| ${attack.name} | ${mb >= 1 ? `${mb.toFixed(1)} MB` : `${Math.round((row['inputBytes'] as number) / 1024)} KB`} | ${ms('analyzeMs')} | ${ms('iptablesMs')} | ${ms('traceMs')} | ${Math.round(row['peakRssMB'] as number)} MB (input built: ${Math.round(row['rssBeforeMB'] as number)} MB) | ${row['objects'] as number} objects, ${row['pods'] as number} pods, ${row['services'] as number} services; ${row['diagnostics'] as string}${row['message'] ? `; "${row['message'] as string}"` : ''} |`,
+      `| ${attack.name} | ${mb >= 1 ? `${mb.toFixed(1)} MB` : `${Math.round((row['inputBytes'] as number) / 1024)} KB`} | ${ms('analyzeMs')} | ${ms('iptablesMs')} | ${ms('traceMs')} | ${Math.round(row['peakRssMB'] as number)} MB (input built: ${Math.round(row['rssBeforeMB'] as number)} MB) | ${row['objects'] as number} objects, ${row['pods'] as number} pods, ${row['services'] as number} services, trace ${row['traceOutcome'] as string}; ${row['diagnostics'] as string}${row['message'] ? `; "${row['message'] as string}"` : ''} |`,
     );
   });
 }
