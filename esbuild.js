@@ -34,6 +34,7 @@ const bundles = [
     format: 'cjs',
     target: 'node20',
     banner: { js: '#!/usr/bin/env node' },
+    define: { __KUBEPATH_VERSION__: JSON.stringify(require('./package.json').version) },
   },
   {
     entryPoints: ['src/extension/main.ts'],
@@ -99,6 +100,7 @@ async function main() {
       target: 'node20',
       sourcemap: 'inline',
       logLevel: 'warning',
+      define: { __KUBEPATH_VERSION__: JSON.stringify(require('./package.json').version) },
     });
     return;
   }

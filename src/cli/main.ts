@@ -2,15 +2,28 @@
 import type { CliIO } from './io';
 import { EXIT_USAGE, UsageError } from './io';
 import { terminalSafe } from './terminal';
-import { ANALYZE_USAGE, analyzeCommand } from './commands/analyze';
-import { IPTABLES_USAGE, iptablesCommand } from './commands/iptables';
-import { TRACE_USAGE, traceCommand } from './commands/trace';
+import { ANALYZE_HELP, ANALYZE_USAGE, analyzeCommand } from './commands/analyze';
+import { IPTABLES_HELP, IPTABLES_USAGE, iptablesCommand } from './commands/iptables';
+import { TRACE_HELP, TRACE_USAGE, traceCommand } from './commands/trace';
+import type { CommandHelp } from './help';
+import { formatHelp } from './help';
+
+/** Set by esbuild.js from package.json. */
+declare const __KUBEPATH_VERSION__: string;
 
 const USAGE = `usage:
   ${ANALYZE_USAGE}
   ${IPTABLES_USAGE}
   ${TRACE_USAGE}
+  kubepath <command> --help     every option of a command, its default and examples
+  kubepath --version
 `;
+
+const HELP: Record<string, CommandHelp> = {
+  analyze: ANALYZE_HELP,
+  iptables: IPTABLES_HELP,
+  trace: TRACE_HELP,
+};
 
 type Command = (argv: string[], io: CliIO) => number | Promise<number>;
 
@@ -35,7 +48,18 @@ export async function run(argv: string[], rawIO: CliIO): Promise<number> {
     io.stdout(USAGE);
     return name === undefined ? EXIT_USAGE : 0;
   }
-  const command = commands[name];
+  if (name === '--version' || name === '-V' || name === 'version') {
+    io.stdout(`kubepath ${typeof __KUBEPATH_VERSION__ === 'string' ? __KUBEPATH_VERSION__ : 'unknown'}\n`);
+    return 0;
+  }
+  const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
+  const end = rest.indexOf('--');
+  const wantsHelp = (end < 0 ? rest : rest.slice(0, end)).some((a) => a === '--help' || a === '-h');
+  const help = Object.hasOwn(HELP, name) ? HELP[name] : undefined;
+  if (command && wantsHelp && help) {
+    io.stdout(formatHelp(help));
+    return 0;
+  }
   if (!command) {
     io.stderr(`kubepath: unknown command "${name}"\n${USAGE}`);
     return EXIT_USAGE;

@@ -4,9 +4,39 @@ import { parseArgs, stringFlag } from '../args';
 import { collectFiles, readFlagFile } from '../files';
 import type { CliIO } from '../io';
 import { EXIT_FINDINGS, EXIT_OK, UsageError } from '../io';
+import type { CommandHelp } from '../help';
+import { CLUSTER_OPTION } from '../help';
 
 export const IPTABLES_USAGE =
   'kubepath iptables <paths…> [--cluster F] [--node NAME | --all-nodes] [--restore-input] [--sorted] [--diff FILE]';
+
+export const IPTABLES_HELP: CommandHelp = {
+  usage: IPTABLES_USAGE,
+  summary:
+    "Prints the rules kube-proxy (iptables mode) writes on a node for the Services and endpoints in <paths…>: by default what `iptables-save` on that node shows (the filter and nat tables, built-in chains with kube-proxy's jumps, then the KUBE-* chains). Exit 0; with --diff, 1 when the node's rules differ.",
+  options: [
+    CLUSTER_OPTION,
+    {
+      flag: '--node',
+      value: 'NAME',
+      description: 'the node whose rules to print',
+      default: 'the first node of the profile',
+    },
+    { flag: '--all-nodes', description: 'every node, one after the other' },
+    { flag: '--restore-input', description: 'exactly the payload kube-proxy hands to iptables-restore' },
+    { flag: '--sorted', description: "upstream's canonical rule order (for diffing)" },
+    {
+      flag: '--diff',
+      value: 'FILE',
+      description: "compare the node's KUBE-* chains with a real node's iptables-save output (unified diff)",
+    },
+  ],
+  examples: [
+    'kubepath iptables k8s/',
+    'kubepath iptables k8s/ --node node-2 --sorted',
+    'kubepath iptables k8s/ --node node-1 --diff node-1.iptables-save.txt',
+  ],
+};
 
 /**
  * Prints what kube-proxy (iptables mode) programs on a node. Exit 0; with --diff,

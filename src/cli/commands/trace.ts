@@ -7,9 +7,46 @@ import { parseArgs, stringFlag } from '../args';
 import { collectFiles, readFlagFile } from '../files';
 import type { CliIO } from '../io';
 import { EXIT_FINDINGS, EXIT_OK, UsageError } from '../io';
+import type { CommandHelp } from '../help';
+import { CLUSTER_OPTION } from '../help';
 
 export const TRACE_USAGE =
   'kubepath trace <target> <paths…> [--cluster F] [--from internet|node:NAME|pod:NS/NAME|pod:NS/deployment/NAME|ip:ADDR] [--node NAME] [--protocol TCP|UDP|SCTP] [--iptables-save FILE] [--json]';
+
+export const TRACE_HELP: CommandHelp = {
+  usage: TRACE_USAGE,
+  summary:
+    'Traces one new connection to <target> through the cluster predicted from <paths…>: DNS, the cloud load balancer, the node and its kube-proxy rules, to the pod (one branch per endpoint, with its probability). <target> is SERVICE[.NAMESPACE][:PORT], a pod DNS name, IP:PORT or http(s)://host[:port]. Exit 0 when the request reaches a pod, 1 when it does not or the name does not resolve.',
+  options: [
+    CLUSTER_OPTION,
+    {
+      flag: '--from',
+      value: 'ORIGIN',
+      description:
+        'where the request starts: internet, node:NAME, pod:NS/NAME (a pod, or a workload: pod:NS/deployment/NAME) or ip:ADDRESS',
+      default:
+        'a client pod on the first node (an unused address of its pod CIDR) for a ClusterIP or pod target, else internet; the trace says which',
+    },
+    {
+      flag: '--node',
+      value: 'NAME',
+      description: 'the node the request arrives at or is sent from',
+      default: 'the first node of the profile (from the internet: the nodes the load balancer picks)',
+    },
+    { flag: '--protocol', value: 'TCP|UDP|SCTP', description: 'the transport protocol', default: 'TCP' },
+    {
+      flag: '--iptables-save',
+      value: 'FILE',
+      description: "walk a real node's iptables-save output instead of the predicted rules",
+    },
+    { flag: '--json', description: 'print the trace as JSON' },
+  ],
+  examples: [
+    'kubepath trace web:80 k8s/',
+    'kubepath trace web.shop:8080 k8s/ --from internet',
+    'kubepath trace 10.96.0.10:53 k8s/ --from pod:default/deployment/client --protocol UDP',
+  ],
+};
 
 export function parseOrigin(text: string): RequestOrigin {
   if (text === 'internet') return { kind: 'internet' };

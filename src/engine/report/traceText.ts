@@ -20,6 +20,7 @@ export function traceJson(t: RequestTrace): Record<string, unknown> {
   return {
     target: t.target,
     from: t.from,
+    fromDefault: t.fromDefault,
     ...(t.packet ? { packet: t.packet } : {}),
     hops: t.hops.map(hopJson),
     branches: t.branches.map((b) => ({
@@ -74,6 +75,11 @@ export function renderTrace(t: RequestTrace): string {
   out.push(
     `trace ${t.target} from ${t.from}${p ? ` (${p.protocol} ${p.sourceIP} → ${p.destinationIP}:${p.destinationPort})` : ''}\n`,
   );
+  if (t.fromDefault) {
+    out.push(
+      `  (no --from given: ${t.from === 'internet' ? 'a client on the internet' : `a client ${t.from.startsWith('ip:') ? 'pod with an unused address of the node’s pod CIDR' : t.from}`}, the default for this target; choose with --from internet|node:NAME|pod:NS/NAME|ip:ADDR)\n`,
+    );
+  }
   for (const h of t.hops) out.push(hopLine(h));
   t.branches.slice(0, PRINTED_BRANCHES).forEach((b, i) => {
     // Without a DNAT the packet keeps its destination (a pod addressed directly).

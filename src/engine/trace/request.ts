@@ -58,6 +58,8 @@ export interface RequestBranch {
 export interface RequestTrace {
   target: string;
   from: string;
+  /** True when the caller gave no origin and `from` is the default for this target. */
+  fromDefault: boolean;
   packet: { sourceIP: string; destinationIP: string; destinationPort: number; protocol: Protocol } | null;
   hops: TraceHop[];
   branches: RequestBranch[];
@@ -65,6 +67,9 @@ export interface RequestTrace {
   /** Why the request went nowhere, or notes worth showing. */
   notes: string[];
 }
+
+/** A trace before traceRequest adds whether its origin was the default. */
+type TraceBody = Omit<RequestTrace, 'fromDefault'>;
 
 /** A client on the internet (TEST-NET-2), outside every cluster range. */
 export const INTERNET_CLIENT_IP = '198.51.100.23';
@@ -281,22 +286,26 @@ function hop(kind: TraceHop['kind'], name: string, detail: string, extra: Partia
   return { kind, name, detail, ...extra };
 }
 
+/**
+ * The path one request takes. Without `options.from` the client is the default for the
+ * target (a pod for a ClusterIP or pod address, the internet otherwise), and the trace
+ * says so (`fromDefault`).
+ */
 export function traceRequest(
   state: ClusterState,
   targetText: string,
   options: RequestOptions = {},
 ): RequestTrace {
+  return { ...traceFrom(state, targetText, options), fromDefault: options.from === undefined };
+}
+
+function traceFrom(state: ClusterState, targetText: string, options: RequestOptions): TraceBody {
   const target = parseTarget(targetText);
   const hops: TraceHop[] = [];
   const notes: string[] = [];
   const protocol: Protocol = options.protocol ?? 'TCP';
   let origin: RequestOrigin | undefined = options.from;
-  const fail = (
-    outcome: TraceOutcome,
-    kind: TraceHop['kind'],
-    name: string,
-    detail: string,
-  ): RequestTrace => {
+  const fail = (outcome: TraceOutcome, kind: TraceHop['kind'], name: string, detail: string): TraceBody => {
     hops.push(hop(kind, name, detail));
     return {
       target: targetText,
@@ -675,7 +684,7 @@ function finish(
   hops: TraceHop[],
   branches: RequestBranch[],
   notes: string[],
-): RequestTrace {
+): TraceBody {
   const outcomes = branches.map((b) => b.outcome);
   const order: TraceOutcome[] = ['reached', 'accepted', 'rejected', 'dropped', 'no-route'];
   const outcome = order.find((o) => outcomes.includes(o)) ?? 'no-route';
@@ -917,7 +926,7 @@ function loadBalancerTrace(
   protocol: Protocol,
   hops: TraceHop[],
   options: RequestOptions,
-): RequestTrace {
+): TraceBody {
   const lb = s.loadBalancer;
   const index = s.service.ports.findIndex((p) => p.port === port && p.protocol === protocol);
   const sp = s.service.ports[index];
@@ -1040,7 +1049,7 @@ function headlessTrace(
   protocol: Protocol,
   hops: TraceHop[],
   from: string,
-): RequestTrace {
+): TraceBody {
   const branches: RequestBranch[] = ips.map((ip) => {
     const pod = indexOf(state).podByIP.get(ip);
     const targetPort = port ?? s.service.ports[0]?.port ?? null;
