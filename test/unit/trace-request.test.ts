@@ -392,3 +392,28 @@ void test('--from pod: spellings of a workload on the command line', () => {
   );
   assert.throws(() => parseOrigin('pod:a/b/c/d'), /expected internet/);
 });
+
+void test('a name that does not resolve gets a did-you-mean: the same name in another namespace, or a typo', () => {
+  const files = [
+    {
+      path: 'a.yaml',
+      text: 'apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec: {type: NodePort, selector: {app: web}, ports: [{port: 80}]}\n',
+    },
+  ];
+  const analysis = analyzeWorkspace({ files });
+  const other = traceRequest(analysis, 'web:80');
+  assert.equal(other.outcome, 'no-route');
+  assert.ok(other.notes.includes('did you mean web.shop:80?'), other.notes.join(' | '));
+  const typo = traceRequest(analysis, 'wbe.shop:80');
+  assert.ok(typo.notes.includes('did you mean web.shop:80?'), typo.notes.join(' | '));
+  assert.ok(!traceRequest(analysis, 'zzzzzz:80').notes.some((n) => n.startsWith('did you mean')));
+  // From the internet, a NodePort Service is pointed to its NodePort on a node's address.
+  const internet = traceRequest(analysis, 'web.shop:80', { from: { kind: 'internet' } });
+  const nodePort = analysis.services[0]?.service.ports[0]?.nodePort;
+  assert.ok(
+    internet.notes.some((n) =>
+      n.endsWith(`trace ${analysis.profile.nodes[0]?.ips[0]}:${nodePort} --from internet`),
+    ),
+    internet.notes.join(' | '),
+  );
+});

@@ -18,7 +18,7 @@ import { rangeAt } from '../model';
 import { tracePacket } from './interpret';
 import { parseIptablesSave } from './parse';
 import type { IptablesDump } from './dump';
-import { editDistance } from '../util/editDistance';
+import { editDistance, isLikelyTypo } from '../util/editDistance';
 import { memo, memoized } from '../util/memo';
 
 /** The reconciled cluster, plus the loaded objects when available (for YAML line numbers). */
@@ -66,6 +66,30 @@ export interface RequestTrace {
   outcome: TraceOutcome;
   /** Why the request went nowhere, or notes worth showing. */
   notes: string[];
+}
+
+/**
+ * The Service a name that does not resolve was probably meant for, written as the shortest
+ * name that resolves from `searchNamespace`: the same name in another namespace
+ * (`web` → `web.typo`), else a likely typo of a name (`ngnix` → `nginx`).
+ */
+function suggestService(state: ClusterState, host: string, searchNamespace: string): string | null {
+  const [name = '', namespace = searchNamespace] = host.split('.');
+  const shortest = (s: ServiceState): string =>
+    s.service.metadata.namespace === searchNamespace
+      ? s.service.metadata.name
+      : `${s.service.metadata.name}.${s.service.metadata.namespace}`;
+  const sameName = state.services.filter((s) => s.service.metadata.name === name);
+  if (sameName.length === 1 && sameName[0]) return shortest(sameName[0]);
+  const typos = state.services
+    .filter((s) => isLikelyTypo(name, s.service.metadata.name))
+    .sort(
+      (a, b) =>
+        Number(b.service.metadata.namespace === namespace) -
+          Number(a.service.metadata.namespace === namespace) ||
+        editDistance(name, a.service.metadata.name) - editDistance(name, b.service.metadata.name),
+    );
+  return typos[0] ? shortest(typos[0]) : null;
 }
 
 /** A trace before traceRequest adds whether its origin was the default. */
@@ -346,6 +370,10 @@ function traceFrom(state: ClusterState, targetText: string, options: RequestOpti
         target.host,
         `NXDOMAIN: "${target.host}" is not a Service or pod name in the analysed files (${state.profile.clusterDomain})`,
       );
+      const suggestion = suggestService(state, target.host, searchNamespace);
+      if (suggestion !== null) {
+        nxdomain.notes.push(`did you mean ${suggestion}${target.port !== null ? `:${target.port}` : ''}?`);
+      }
       nxdomain.notes.push(
         `Services in the analysed files: ${known.slice(0, 10).join(', ') || 'none'}${known.length > 10 ? ', …' : ''}`,
       );
@@ -465,11 +493,20 @@ function traceFrom(state: ClusterState, targetText: string, options: RequestOpti
     return loadBalancerTrace(state, targetText, dest.service, port, protocol, hops, options);
   }
   if (origin.kind === 'internet' && dest.kind === 'clusterIP') {
+    // A NodePort (or LoadBalancer) Service answers the internet at every node's address.
+    const nodePort = dest.service.service.ports.find(
+      (p) => p.port === port && p.protocol === protocol,
+    )?.nodePort;
+    const nodeIP = state.profile.nodes[0]?.ips[0];
+    const pointer =
+      nodePort && nodeIP
+        ? `; from the internet it answers on its NodePort at every node's address: trace ${nodeIP}:${nodePort} --from internet`
+        : '';
     return fail(
       'no-route',
       'drop',
       destinationIP,
-      `${destinationIP} is the ClusterIP of ${serviceLabel(dest.service)}: it is only reachable from inside the cluster (use --from pod:NS/NAME or --from node:NAME)`,
+      `${destinationIP} is the ClusterIP of ${serviceLabel(dest.service)}: it is only reachable from inside the cluster (use --from pod:NS/NAME or --from node:NAME)${pointer}`,
     );
   }
   if (dest.kind === 'unknown' && origin.kind === 'internet') {
