@@ -110,7 +110,7 @@ export { DEFAULT_LOAD_LIMITS, defaultClusterProfile, loadClusterProfile, PROFILE
 export { fileRole } from './model';
 export { PROFILE_SHAPE_HINT } from './load/profile';
 export { kubeChainLines, sortIPTablesRules, unifiedDiff } from './proxy/iptables';
-export { renderTrace, traceJson } from './report/traceText';
+export { renderTrace, renderTraceSummary, traceJson } from './report/traceText';
 export { ORIGIN_WORKLOAD_KINDS, originText, TraceTargetError, traceRequest } from './trace/request';
 export { keyRangeAt, rangeAt } from './model';
 export type { RequestOptions, RequestOrigin, RequestTrace } from './trace/request';

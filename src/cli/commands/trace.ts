@@ -1,7 +1,14 @@
 // `kubepath trace <target> <paths…> [--from …] [--node N] [--protocol P] [--iptables-save FILE] [--json]`
 import { analyzeWorkspace } from '../../engine';
 import type { Protocol } from '../../engine/model';
-import { ORIGIN_WORKLOAD_KINDS, renderTrace, traceJson, TraceTargetError, traceRequest } from '../../engine';
+import {
+  ORIGIN_WORKLOAD_KINDS,
+  renderTrace,
+  renderTraceSummary,
+  traceJson,
+  TraceTargetError,
+  traceRequest,
+} from '../../engine';
 import type { RequestOrigin, RequestTrace } from '../../engine';
 import { parseArgs, stringFlag } from '../args';
 import { collectFiles, readFlagFile } from '../files';
@@ -11,7 +18,7 @@ import type { CommandHelp } from '../help';
 import { CLUSTER_OPTION } from '../help';
 
 export const TRACE_USAGE =
-  'kubepath trace <target> <paths…> [--cluster F] [--from internet|node:NAME|pod:NS/NAME|pod:NS/deployment/NAME|ip:ADDR] [--node NAME] [--protocol TCP|UDP|SCTP] [--iptables-save FILE] [--json]';
+  'kubepath trace <target> <paths…> [--cluster F] [--from internet|node:NAME|pod:NS/NAME|pod:NS/deployment/NAME|ip:ADDR] [--node NAME] [--protocol TCP|UDP|SCTP] [--iptables-save FILE] [--verbose] [--json]';
 
 export const TRACE_HELP: CommandHelp = {
   usage: TRACE_USAGE,
@@ -38,6 +45,11 @@ export const TRACE_HELP: CommandHelp = {
       flag: '--iptables-save',
       value: 'FILE',
       description: "walk a real node's iptables-save output instead of the predicted rules",
+    },
+    {
+      flag: '--verbose',
+      description: 'every hop of every branch (rule, chain, line in the node’s rules, source line)',
+      default: 'a summary: the outcome, then the branches grouped by node and chains, one line each',
     },
     { flag: '--json', description: 'print the trace as JSON' },
   ],
@@ -69,7 +81,7 @@ export function parseOrigin(text: string): RequestOrigin {
 }
 
 export function traceCommand(argv: string[], io: CliIO): number {
-  const args = parseArgs(argv, ['cluster', 'from', 'node', 'protocol', 'iptables-save'], ['json']);
+  const args = parseArgs(argv, ['cluster', 'from', 'node', 'protocol', 'iptables-save'], ['json', 'verbose']);
   const [target, ...paths] = args.positionals;
   if (!target) throw new UsageError(`missing target\nusage: ${TRACE_USAGE}`);
   const protocolFlag = stringFlag(args, 'protocol')?.toUpperCase();
@@ -102,7 +114,13 @@ export function traceCommand(argv: string[], io: CliIO): number {
     if (err instanceof TraceTargetError) throw new UsageError(err.message);
     throw err;
   }
-  io.stdout(args.flags.has('json') ? JSON.stringify(traceJson(trace), null, 2) + '\n' : renderTrace(trace));
+  io.stdout(
+    args.flags.has('json')
+      ? JSON.stringify(traceJson(trace), null, 2) + '\n'
+      : args.flags.has('verbose')
+        ? renderTrace(trace)
+        : renderTraceSummary(trace),
+  );
   // DESIGN.md: exit 1 when the request does not reach a pod or its name does not resolve.
   return trace.branches.some((b) => b.outcome === 'reached') ? EXIT_OK : EXIT_FINDINGS;
 }

@@ -1,7 +1,7 @@
 // Text and JSON forms of a request trace (DESIGN.md `trace --json`), shared by the CLI
 // and the editor's output channel.
 import type { TraceHop } from '../model';
-import type { RequestTrace } from '../trace/request';
+import type { RequestBranch, RequestTrace } from '../trace/request';
 
 function hopJson(h: TraceHop): Record<string, unknown> {
   return {
@@ -69,7 +69,8 @@ function sameHop(a: TraceHop | undefined, b: TraceHop | undefined): boolean {
 /** Branches printed hop by hop; the rest are counted (a Service with 5,000 endpoints has 5,000). */
 const PRINTED_BRANCHES = 50;
 
-export function renderTrace(t: RequestTrace): string {
+/** The first lines of both forms: the request, the client if it was the default, the shared hops. */
+function header(t: RequestTrace): string[] {
   const out: string[] = [];
   const p = t.packet;
   out.push(
@@ -81,6 +82,78 @@ export function renderTrace(t: RequestTrace): string {
     );
   }
   for (const h of t.hops) out.push(hopLine(h));
+  return out;
+}
+
+function outcomeLine(t: RequestTrace): string {
+  const reached = t.branches.filter((b) => b.outcome === 'reached');
+  const share = reached.reduce((sum, b) => sum + b.probability, 0);
+  return `outcome: ${t.outcome}${t.branches.length > 0 ? ` (${reached.length}/${t.branches.length} branches, ${(share * 100).toFixed(1)}% of new connections reach a pod)` : ''}\n`;
+}
+
+/** Where a branch ends, in a few words: the pod and address, or the verdict and why. */
+function branchEnd(t: RequestTrace, b: RequestBranch): string {
+  const p = t.packet;
+  const address =
+    b.ip !== null ? `${b.ip}:${b.port ?? ''}` : p ? `${p.destinationIP}:${p.destinationPort}` : '';
+  if (b.outcome === 'reached') return `${b.pod ? `pod ${b.pod}` : 'endpoint'}  ${address}`;
+  const last = [...b.hops]
+    .reverse()
+    .find((h) => h.kind === 'reject' || h.kind === 'drop' || h.kind === 'unsupported');
+  return `${b.outcome}${b.verdict ? ` (${b.verdict})` : ''}${last?.detail ? `: ${last.detail}` : ''}`;
+}
+
+/** The kube-proxy chains a branch passes before its endpoint is chosen (the per-endpoint KUBE-SEP-* left out). */
+function chainPath(b: RequestBranch): string[] {
+  const path: string[] = [];
+  for (const h of b.hops) {
+    if (h.kind === 'dnat' || h.kind === 'reject' || h.kind === 'drop') break;
+    if (h.kind !== 'rule' || !h.name.startsWith('KUBE-') || h.name.startsWith('KUBE-SEP-')) continue;
+    // Chain names repeat across tables (nat and filter both have KUBE-SERVICES): name the table unless nat.
+    const name = h.table && h.table !== 'nat' ? `${h.table} ${h.name}` : h.name;
+    if (h.name === 'KUBE-MARK-MASQ' || path.at(-1) === name) continue;
+    path.push(name);
+  }
+  return path;
+}
+
+/**
+ * The trace in one screen: the request and its shared hops, the outcome, then the branches
+ * grouped by the node and chains they pass (identical up to the endpoint choice), one line
+ * each. `renderTrace` has every hop.
+ */
+export function renderTraceSummary(t: RequestTrace): string {
+  const out = header(t);
+  out.push(`\n${outcomeLine(t)}`);
+  const groups = new Map<string, RequestBranch[]>();
+  for (const b of t.branches) {
+    const via = b.hops.find((h) => h.kind === 'node');
+    const key = `via ${via?.name ?? b.node ?? '-'}: ${chainPath(b).join(' → ') || '(no kube-proxy chain)'}${b.masquerade ? '  (source masqueraded to the node IP)' : ''}${b.uncertain ? '  (uncertain)' : ''}`;
+    const group = groups.get(key);
+    if (group) group.push(b);
+    else groups.set(key, [b]);
+  }
+  let printed = 0;
+  for (const [key, branches] of groups) {
+    if (printed >= PRINTED_BRANCHES) break;
+    out.push(`\n${key}\n`);
+    for (const b of branches.slice(0, PRINTED_BRANCHES - printed)) {
+      out.push(`  ${`${(b.probability * 100).toFixed(1)}%`.padStart(6)}  ${branchEnd(t, b)}\n`);
+      printed++;
+    }
+  }
+  if (printed < t.branches.length) {
+    out.push(`\n… ${t.branches.length - printed} more branches not printed; --json lists every branch\n`);
+  }
+  for (const n of t.notes) out.push(`note: ${n}\n`);
+  if (t.branches.length > 0) out.push('\nevery hop of every branch: --verbose\n');
+  return out.join('');
+}
+
+/** The trace with every hop of every branch (`trace --verbose`, the editor's output channel). */
+export function renderTrace(t: RequestTrace): string {
+  const out = header(t);
+  const p = t.packet;
   t.branches.slice(0, PRINTED_BRANCHES).forEach((b, i) => {
     // Without a DNAT the packet keeps its destination (a pod addressed directly).
     const address =
@@ -104,10 +177,6 @@ export function renderTrace(t: RequestTrace): string {
     out.push(`\n… ${unprinted.length} more branches not printed (${counts}); --json lists every branch\n`);
   }
   for (const n of t.notes) out.push(`note: ${n}\n`);
-  const reached = t.branches.filter((b) => b.outcome === 'reached');
-  const share = reached.reduce((sum, b) => sum + b.probability, 0);
-  out.push(
-    `\noutcome: ${t.outcome}${t.branches.length > 0 ? ` (${reached.length}/${t.branches.length} branches, ${(share * 100).toFixed(1)}% of new connections reach a pod)` : ''}\n`,
-  );
+  out.push(`\n${outcomeLine(t)}`);
   return out.join('');
 }
