@@ -198,11 +198,20 @@ export function serviceLensTitle(state: ServiceState): string {
   const endpoints = new Set<string>();
   for (const port of s.ports)
     for (const e of engine().endpointsOfPort(state, port)) if (e.ready) endpoints.add(e.ip);
+  // Values the real cluster picks at run time carry a `*`, as in the CLI's tables.
+  let predicted = false;
+  const mark = (value: string, source: ValueSource | null | undefined): string => {
+    if (source !== 'predicted') return value;
+    predicted = true;
+    return `${value}*`;
+  };
   parts.push(`${endpoints.size} endpoint${endpoints.size === 1 ? '' : 's'}`);
-  parts.push(s.clusterIP === 'None' ? 'headless' : s.clusterIP);
-  const nodePorts = s.ports.filter((p) => p.nodePort).map((p) => p.nodePort);
+  parts.push(s.clusterIP === 'None' ? 'headless' : mark(s.clusterIP, state.clusterIPSource));
+  const nodePorts = s.ports.flatMap((p, i) =>
+    p.nodePort ? [mark(String(p.nodePort), state.nodePortSources[i])] : [],
+  );
   if (nodePorts.length > 0) parts.push(`NodePort ${nodePorts.join(', ')}`);
   const lb = lbAddress(state);
-  if (lb) parts.push(`LB ${lb}`);
-  return parts.join(' · ');
+  if (lb) parts.push(`LB ${mark(lb, state.loadBalancer?.ingressSource)}`);
+  return `${parts.join(' · ')}${predicted ? ' · * predicted' : ''}`;
 }

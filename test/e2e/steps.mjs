@@ -179,7 +179,7 @@ export const steps = [
         .first();
       await lens.waitFor({ timeout: 45_000 });
       const text = (await lens.innerText()).trim();
-      if (!/3 endpoints · \d+\.\d+\.\d+\.\d+ · NodePort \d+/.test(text))
+      if (!/3 endpoints · \d+\.\d+\.\d+\.\d+\* · NodePort \d+\* · LB [\d.]+\* · \* predicted$/.test(text))
         throw new Error(`lens says "${text}"`);
       await shot('codelens-nginx');
       return `"${text}"`;

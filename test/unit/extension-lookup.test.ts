@@ -172,8 +172,9 @@ void describe('hover and CodeLens text', () => {
   void it('CodeLens title', () => {
     assert.equal(
       serviceLensTitle(svc),
-      `▶ Trace request · 3 endpoints · ${svc.service.clusterIP} · NodePort ${svc.service.ports[0]!.nodePort}`,
+      `▶ Trace request · 3 endpoints · ${svc.service.clusterIP}* · NodePort ${svc.service.ports[0]!.nodePort}* · * predicted`,
     );
+    assert.equal(svc.clusterIPSource, 'predicted');
   });
 });
 
