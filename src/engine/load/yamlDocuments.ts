@@ -1,21 +1,11 @@
 // YAML text → Kubernetes objects with the source range of every value.
-import {
-  isAlias,
-  isCollection,
-  isMap,
-  isPair,
-  isScalar,
-  isSeq,
-  LineCounter,
-  parseAllDocuments,
-  visit,
-  YAMLMap,
-  YAMLSeq,
-} from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, visit } from 'yaml';
 import type { Document, Pair, Node as YamlNode } from 'yaml';
 import type { Diagnostic, LoadedFile, LoadedObject, SourceRange } from '../model';
 import { formatFieldPath, isPlainObject } from '../model';
 import { findExcessiveNesting } from './nesting';
+import { toGoJson } from './goJson';
+import { goJsonKey, goYamlV2Tags } from './goYamlScalars';
 import { templateMarker } from './templates';
 import { DEFAULT_LOAD_LIMITS } from './limits';
 import type { LoadLimits } from './limits';
@@ -127,6 +117,8 @@ export function loadYamlFile(
       // The engine has no side effects: yaml would call process.emitWarning (e.g. for a
       // collection used as a key), printing to the CLI's stderr and the extension host log.
       logLevel: 'error',
+      // go-yaml v2's plain-scalar resolution (YAML 1.1 booleans, Go integer syntax).
+      customTags: goYamlV2Tags,
     }) as Document.Parsed[];
   } catch (err) {
     if (templated) return skipTemplate(templated.index);
@@ -166,24 +158,6 @@ export function loadYamlFile(
       });
       return;
     }
-    // Plain documents (no anchors, no merge keys, scalar keys): one walk checks the keys and
-    // builds the value; anything else goes through yaml's own toJS after the checks.
-    const plain = hasAnchors || hasMergeKeys(doc) ? null : plainValue(doc.contents);
-    if (plain && 'value' in plain) {
-      if (!isPlainObject(plain.value) || !doc.contents) return;
-      collect(plain.value, doc.contents);
-      return;
-    }
-    const badKey = plain?.problem ?? findKeyProblem(doc.contents, doc);
-    if (badKey) {
-      result.diagnostics.push({
-        range: toRange(badKey.at, badKey.end),
-        severity: 'error',
-        code: 'yaml-syntax',
-        message: badKey.message,
-      });
-      return;
-    }
     const recursive = hasAnchors ? findRecursiveAlias(doc) : null;
     if (recursive) {
       result.diagnostics.push({
@@ -194,95 +168,32 @@ export function loadYamlFile(
       });
       return;
     }
-    let value: unknown;
-    try {
-      value = doc.toJS({ maxAliasCount: limits.maxAliasCount });
-    } catch (err) {
-      const range = doc.contents ? toRange(doc.contents.range[0], doc.contents.range[1]) : toRange(0, 0);
+    // One walk: Kubernetes' JSON value of the document (go-yaml v2 semantics).
+    const converted = toGoJson(doc.contents, doc, limits.maxAliasCount);
+    for (const duplicate of converted.duplicates) {
       result.diagnostics.push({
-        range,
+        range: toRange(duplicate.at, duplicate.end),
+        severity: 'warning',
+        code: 'yaml-duplicate-key',
+        message: duplicate.message,
+      });
+    }
+    if (converted.problem) {
+      const problem = converted.problem;
+      result.diagnostics.push({
+        range: toRange(problem.at, problem.end),
         severity: 'error',
         code: 'yaml-syntax',
-        message: `YAML error: ${firstLine(err instanceof Error ? err.message : String(err))}${/alias/i.test(String(err)) ? ` (more than ${limits.maxAliasCount} alias expansions; setting kubepath.maxAliasCount)` : ''}`,
+        message: problem.message,
       });
       return;
     }
+    const value = converted.value;
     if (!isPlainObject(value) || !doc.contents) return;
     collect(value, doc.contents);
   });
   return result;
 }
-
-const MERGE_TAG = 'tag:yaml.org,2002:merge';
-
-function hasMergeKeys(doc: Document.Parsed): boolean {
-  return doc.schema.tags.some((tag) => tag.tag === MERGE_TAG && tag.default === true);
-}
-
-/**
- * What `findKeyProblem` then `doc.toJS()` give for a document without anchors or merge
- * keys, in one walk: the value, or the first key problem. null (use those two) when the
- * document has anything else: a key that is not a scalar, a tagged collection.
- */
-export function plainValue(node: unknown): { value: unknown } | { problem: KeyProblem } | null {
-  let problem: KeyProblem | null = null;
-  const convert = (n: unknown): unknown => {
-    if (n === null || n === undefined) return n;
-    if (isScalar(n)) return n.value;
-    if (isMap(n)) {
-      if (n.tag || n.constructor !== YAMLMap) throw BAIL;
-      const out: Record<string, unknown> = {};
-      const items = n.items;
-      for (let i = 0; i < items.length; i++) {
-        const pair = items[i] as Pair;
-        const keyNode = pair.key;
-        if (!isScalar(keyNode)) throw BAIL;
-        const key: unknown = keyNode.value;
-        if (key !== null && typeof key !== 'string' && typeof key !== 'number' && typeof key !== 'boolean') {
-          throw BAIL;
-        }
-        const name = key === null ? '' : String(key);
-        if (Object.prototype.hasOwnProperty.call(out, name)) {
-          // Same text; a duplicate when the values are equal too (1 and '1' are not).
-          for (let k = 0; k < i; k++) {
-            const earlier: unknown = (items[k] as Pair).key;
-            if (!isScalar(earlier) || !keyNode.range) continue;
-            // SameValueZero, as the Set of findKeyProblem compares (two `.nan` keys are equal).
-            const value: unknown = earlier.value;
-            if (value === key || (key !== key && value !== value)) {
-              problem = {
-                at: keyNode.range[0],
-                end: keyNode.range[0] + 1,
-                message: 'YAML syntax error: Map keys must be unique',
-              };
-              throw BAIL;
-            }
-          }
-        }
-        const value = convert(pair.value);
-        if (name in out) {
-          Object.defineProperty(out, name, { value, writable: true, enumerable: true, configurable: true });
-        } else out[name] = value;
-      }
-      return out;
-    }
-    if (isSeq(n)) {
-      if (n.tag || n.constructor !== YAMLSeq) throw BAIL;
-      const out: unknown[] = [];
-      for (const item of n.items) out.push(convert(item));
-      return out;
-    }
-    throw BAIL;
-  };
-  try {
-    return { value: convert(node) };
-  } catch (err) {
-    if (err !== BAIL) throw err;
-    return problem ? { problem } : null;
-  }
-}
-
-const BAIL = new Error('not a plain document');
 
 /**
  * An alias inside the node its anchor names (`a: &x {b: [*x]}`): the value would contain
@@ -311,45 +222,6 @@ interface KeyProblem {
   at: number;
   end: number;
   message: string;
-}
-
-/**
- * The first duplicate key (yaml's rule: equal scalar values, or the same node) or list
- * or map used as a key (`? [a]: b`, `[a]: b`, `{ [a] }`), in source order. Kubernetes
- * rejects both; yaml's toJS spent seconds stringifying deep collection keys (fuzzing).
- * One Set per mapping: linear, about as cheap as toJS.
- */
-export function findKeyProblem(node: unknown, doc: Document.Parsed): KeyProblem | null {
-  if (isMap(node)) {
-    const seen = new Set<unknown>();
-    for (const pair of node.items) {
-      const keyNode = pair.key;
-      const key = isAlias(keyNode) ? keyNode.resolve(doc) : keyNode;
-      const range = isYamlNode(keyNode) ? keyNode.range : undefined;
-      const start = range ? range[0] : -1;
-      if (isCollection(key) && range) {
-        return {
-          at: start,
-          end: range[1],
-          message:
-            'YAML error: a mapping key must be a scalar (Kubernetes cannot convert a list or map used as a key to JSON)',
-        };
-      }
-      const identity = isScalar(keyNode) ? keyNode.value : keyNode;
-      if (seen.has(identity) && start >= 0) {
-        return { at: start, end: start + 1, message: 'YAML syntax error: Map keys must be unique' };
-      }
-      seen.add(identity);
-      const inValue = findKeyProblem(pair.value, doc);
-      if (inValue) return inValue;
-    }
-  } else if (isSeq(node)) {
-    for (const item of node.items) {
-      const found = findKeyProblem(item, doc);
-      if (found) return found;
-    }
-  }
-  return null;
 }
 
 function collectObjects(
@@ -441,16 +313,15 @@ export class RangeTree {
         const items = node.items;
         for (let i = 0; i < items.length; i++) {
           const pair = items[i];
-          if (!isPair(pair) || !isScalar(pair.key)) continue;
-          const key: unknown = pair.key.value;
-          if (typeof key !== 'string' && typeof key !== 'number') continue;
-          const keyRange = pair.key.range;
-          keys.push(String(key));
+          const key = pair && isPair(pair) ? rangeKey(pair.key) : null;
+          if (key === null) continue;
+          const keyRange = (pair as Pair).key as YamlNode;
+          keys.push(key.name);
           entries.push(
-            keyRange ? keyRange[0] : -1,
-            keyRange ? keyRange[1] : -1,
+            keyRange.range ? keyRange.range[0] : -1,
+            keyRange.range ? keyRange.range[1] : -1,
             -1,
-            typeof key === 'string' ? 1 : 0,
+            key.string ? 1 : 0,
           );
         }
         const count = keys.length - first;
@@ -458,9 +329,7 @@ export class RangeTree {
         let e = first;
         for (let i = 0; i < items.length; i++) {
           const pair = items[i];
-          if (!isPair(pair) || !isScalar(pair.key)) continue;
-          const key: unknown = pair.key.value;
-          if (typeof key !== 'string' && typeof key !== 'number') continue;
+          if (!pair || !isPair(pair) || rangeKey(pair.key) === null) continue;
           entries[e * ENTRY_FIELDS + 2] = add(pair.value);
           e++;
         }
@@ -534,6 +403,18 @@ export class RangeTree {
     }
     return -1;
   }
+}
+
+/**
+ * A scalar key's path segment: the JSON key Kubernetes makes of it (`on:` → "true"), and
+ * whether it was a string (a number key is not found by `childByKey`). null: not a scalar.
+ */
+function rangeKey(key: unknown): { name: string; string: boolean } | null {
+  if (!isScalar(key)) return null;
+  const value: unknown = key.value;
+  if (typeof value === 'string') return { name: value, string: true };
+  const name = goJsonKey(value, key.type === 'PLAIN' && key.tag === undefined ? String(key.source) : null);
+  return name === null ? null : { name, string: false };
 }
 
 const NODE_FIELDS = 5;
