@@ -4,6 +4,8 @@ import type { Document, Pair, Node as YamlNode } from 'yaml';
 import type { Diagnostic, LoadedFile, LoadedObject, SourceRange } from '../model';
 import { formatFieldPath, isPlainObject } from '../model';
 import { findExcessiveNesting } from './nesting';
+import { findForbiddenCharacter, recoverMisreadUtf16, stripLineStartBoms } from './encoding';
+import { loadJsonStream } from './jsonFiles';
 import { toGoJson } from './goJson';
 import { goJsonKey, goYamlV2Tags } from './goYamlScalars';
 import { templateMarker } from './templates';
@@ -47,32 +49,61 @@ const KUBERNETES_KEYS = [/^[ \t-]*apiVersion[ \t]*:/m, /^[ \t-]*kind[ \t]*:/m];
 
 export function loadYamlFile(
   file: string,
-  text: string,
+  input: string,
   limits: LoadLimits = DEFAULT_LOAD_LIMITS,
 ): LoadedFile {
   const result: LoadedFile = { file, objects: [], diagnostics: [] };
-  if (text.length > limits.maxFileBytes) {
+  if (input.length > limits.maxFileBytes) {
     result.diagnostics.push({
       range: { file, line: 1, column: 1, endLine: 1, endColumn: 1 },
       severity: 'info',
       code: 'file-too-large',
-      message: `skipped: ${text.length} bytes is more than the ${limits.maxFileBytes}-byte limit (setting kubepath.maxFileBytes)`,
+      message: `skipped: ${input.length} bytes is more than the ${limits.maxFileBytes}-byte limit (setting kubepath.maxFileBytes)`,
     });
     return result;
   }
+  // A UTF-16 file read as UTF-8: its text when nothing was lost. kubectl's document
+  // splitter reads bytes as UTF-8, so go-yaml gets the whole file and decodes only its
+  // first document.
+  const utf16 = recoverMisreadUtf16(input);
+  if (utf16 && 'lost' in utf16) {
+    result.diagnostics.push({
+      range: { file, line: 1, column: 1, endLine: 1, endColumn: 1 },
+      severity: 'error',
+      code: 'yaml-encoding',
+      message: `this file is ${utf16.lost} (it starts with a byte-order mark) but was read as UTF-8, and some of its characters are not ASCII and did not survive: save it as UTF-8 to analyse it`,
+    });
+    return result;
+  }
+  const firstDocumentOnly = utf16 !== null;
+  const unstripped = utf16 ? utf16.text : input;
+  // Byte-order marks at line starts (go-yaml skips them): removed, positions mapped back.
+  const { text, removed } = stripLineStartBoms(unstripped);
   // Our own line table: yaml's LineCounter misses the newlines inside the scalars of a
   // broken flow collection, which put later error positions on the wrong line (fuzzing).
   const lineCounter = new LineCounter();
   lineCounter.addNewLine(0);
-  for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', nl + 1)) lineCounter.addNewLine(nl + 1);
+  for (let nl = unstripped.indexOf('\n'); nl >= 0; nl = unstripped.indexOf('\n', nl + 1))
+    lineCounter.addNewLine(nl + 1);
+  const unstrip = (at: number): number => {
+    if (removed.length === 0) return at;
+    let lo = 0;
+    let hi = removed.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((removed[mid] as number) <= at) lo = mid + 1;
+      else hi = mid;
+    }
+    return at + lo;
+  };
   const toRange = (from: number, end: number): SourceRange => {
     // yaml reports errors at end of input one character past the text: clamp (found by fuzzing).
     const start = Math.min(Math.max(from, 0), text.length);
     // Block collections end where the next content starts; stop at their last character.
     let last = Math.min(Math.max(start, end), text.length);
     while (last > start && /\s/.test(text.charAt(last - 1))) last--;
-    const s = lineCounter.linePos(start);
-    const e = lineCounter.linePos(last);
+    const s = lineCounter.linePos(unstrip(start));
+    const e = lineCounter.linePos(last === start ? unstrip(start) : unstrip(last - 1) + 1);
     return { file, line: s.line, column: s.col, endLine: e.line, endColumn: e.col };
   };
   const templated = findTemplateMarker(text);
@@ -98,60 +129,97 @@ export function loadYamlFile(
     });
     return result;
   }
-  // Parsing documents that would then be dropped costs seconds: cut the text after the last one kept.
-  let documentCount = 1;
-  let parsedText = text;
-  const marker = /^---(?=[ \t\r\n]|$)/gm;
-  for (let m = marker.exec(text); m; m = marker.exec(text)) {
-    if (m.index === 0) continue;
-    documentCount++;
-    if (documentCount === limits.maxDocuments + 1) parsedText = text.slice(0, m.index);
-  }
-  let documents: Document.Parsed[];
-  try {
-    documents = parseAllDocuments(parsedText, {
+  const parse = (source: string): Document.Parsed[] => {
+    const parsed = parseAllDocuments(source, {
       prettyErrors: false,
-      // Checked below in linear time: yaml's own check compares each key with every
-      // earlier one (a 20 MB ConfigMap did not finish in 10 minutes).
+      // Duplicates are found by the converter in linear time: yaml's own check compares
+      // each key with every earlier one (a 20 MB ConfigMap did not finish in 10 minutes).
       uniqueKeys: false,
       // The engine has no side effects: yaml would call process.emitWarning (e.g. for a
       // collection used as a key), printing to the CLI's stderr and the extension host log.
       logLevel: 'error',
       // go-yaml v2's plain-scalar resolution (YAML 1.1 booleans, Go integer syntax).
       customTags: goYamlV2Tags,
-    }) as Document.Parsed[];
+    }) as Document.Parsed[] | Document.Parsed;
+    return Array.isArray(parsed) ? parsed : [parsed];
+  };
+  // Each unit: a parsed document and the offset of its source in `text`.
+  let units: { doc: Document.Parsed; base: number }[];
+  let documentCount = 1;
+  let parsedText = text;
+  const json = JSON_START.test(text) ? loadJsonStream(text, file, parse) : null;
+  try {
+    if (json) {
+      units = json.units;
+      if (json.diagnostic) result.diagnostics.push({ ...json.diagnostic, range: toRange(json.at, json.at + 1) });
+    } else {
+      // Parsing documents that would then be dropped costs seconds: cut the text after the last one kept.
+      const marker = /^---(?=[ \t\r\n]|$)/gm;
+      for (let m = marker.exec(text); m; m = marker.exec(text)) {
+        if (m.index === 0) continue;
+        documentCount++;
+        if (documentCount === limits.maxDocuments + 1) parsedText = text.slice(0, m.index);
+      }
+      units = parse(parsedText).map((doc) => ({ doc, base: 0 }));
+    }
   } catch (err) {
     if (templated) return skipTemplate(templated.index);
     result.diagnostics.push(syntaxDiagnostic(file, 1, 1, err instanceof Error ? err.message : String(err)));
     return result;
   }
-  if (!Array.isArray(documents)) documents = [documents];
-  if (templated) {
+  if (templated && !json) {
     // Rendered YAML may carry template text as data (dashboards, alert rules): only markers
     // that are YAML syntax, break the parse or sit in modelled fields make a template.
-    const at = templateMarker(parsedText, documents);
+    const at = templateMarker(
+      parsedText,
+      units.map((u) => u.doc),
+    );
     if (at !== null) return skipTemplate(at);
   }
-  if (documents.length > limits.maxDocuments || documentCount > limits.maxDocuments) {
+  if (units.length > limits.maxDocuments || documentCount > limits.maxDocuments) {
     result.diagnostics.push({
       range: toRange(0, 0),
       severity: 'info',
       code: 'file-too-large',
-      message: `only the first ${limits.maxDocuments} of ${Math.max(documentCount, documents.length)} YAML documents are analysed (setting kubepath.maxDocuments)`,
+      message: `only the first ${limits.maxDocuments} of ${Math.max(documentCount, units.length)} YAML documents are analysed (setting kubepath.maxDocuments)`,
     });
-    documents = documents.slice(0, limits.maxDocuments);
+    units = units.slice(0, limits.maxDocuments);
   }
   const hasAnchors = parsedText.includes('&');
-  documents.forEach((doc, docIndex) => {
-    const collect = (value: Record<string, unknown>, root: YamlNode): void => {
-      // The objects keep the range tree, not the YAML nodes.
-      collectObjects(value, new RangeTree(root), 0, file, docIndex, toRange, result.objects);
-    };
+  // Characters go-yaml refuses (NUL, C0/C1 controls, invalid UTF-8 marks): the document
+  // that holds one does not decode. Usually none: one regex scan of the text.
+  let forbidden = findForbiddenCharacter(text, 0);
+  units.forEach(({ doc, base }, docIndex) => {
+    const at = base === 0 ? toRange : (from: number, end: number): SourceRange => toRange(from + base, end + base);
+    const docStart = base + (doc.range[0] ?? 0);
+    const docEnd = base + (doc.range[2] ?? doc.range[1] ?? 0);
+    while (forbidden && forbidden.index < docStart) forbidden = findForbiddenCharacter(text, docStart);
+    if (forbidden && forbidden.index < docEnd) {
+      result.diagnostics.push({
+        range: toRange(forbidden.index, forbidden.index + 1),
+        severity: 'error',
+        code: 'yaml-syntax',
+        message: `error converting YAML to JSON: ${forbidden.message}`,
+      });
+      forbidden = findForbiddenCharacter(text, docEnd);
+      return;
+    }
+    if (firstDocumentOnly && docIndex > 0) {
+      if (doc.contents !== null) {
+        result.diagnostics.push({
+          range: at(doc.contents.range[0], doc.contents.range[0] + 1),
+          severity: 'warning',
+          code: 'yaml-encoding',
+          message: `ignored: kubectl applies only the first document of a ${utf16?.encoding ?? 'UTF-16'} file (it splits documents on UTF-8 "---" lines, so go-yaml reads the whole file and decodes its first document)`,
+        });
+      }
+      return;
+    }
     const error = doc.errors[0];
     if (error) {
       // One finding per broken document: later errors are usually echoes of the first.
       result.diagnostics.push({
-        range: toRange(error.pos[0], error.pos[1]),
+        range: at(error.pos[0], error.pos[1]),
         severity: 'error',
         code: 'yaml-syntax',
         message: `YAML syntax error: ${firstLine(error.message)}`,
@@ -161,7 +229,7 @@ export function loadYamlFile(
     const recursive = hasAnchors ? findRecursiveAlias(doc) : null;
     if (recursive) {
       result.diagnostics.push({
-        range: toRange(recursive.at, recursive.end),
+        range: at(recursive.at, recursive.end),
         severity: 'error',
         code: 'yaml-syntax',
         message: recursive.message,
@@ -172,7 +240,7 @@ export function loadYamlFile(
     const converted = toGoJson(doc.contents, doc, limits.maxAliasCount);
     for (const duplicate of converted.duplicates) {
       result.diagnostics.push({
-        range: toRange(duplicate.at, duplicate.end),
+        range: at(duplicate.at, duplicate.end),
         severity: 'warning',
         code: 'yaml-duplicate-key',
         message: duplicate.message,
@@ -181,7 +249,7 @@ export function loadYamlFile(
     if (converted.problem) {
       const problem = converted.problem;
       result.diagnostics.push({
-        range: toRange(problem.at, problem.end),
+        range: at(problem.at, problem.end),
         severity: 'error',
         code: 'yaml-syntax',
         message: problem.message,
@@ -189,10 +257,28 @@ export function loadYamlFile(
       return;
     }
     const value = converted.value;
-    if (!isPlainObject(value) || !doc.contents) return;
-    collect(value, doc.contents);
+    if (!doc.contents) return;
+    if (Array.isArray(value) && value.some(isKubernetesObject)) {
+      // kubectl decodes each document as one object (a List is an object with items).
+      result.diagnostics.push({
+        range: at(doc.contents.range[0], doc.contents.range[0] + 1),
+        severity: 'error',
+        code: 'yaml-syntax',
+        message: `unable to decode ${JSON.stringify(file)}: json: cannot unmarshal array into Go value of type unstructured.detector (a top-level list is not applied; write one object per document, or a kind: List with items)`,
+      });
+      return;
+    }
+    if (!isPlainObject(value)) return;
+    // The objects keep the range tree, not the YAML nodes.
+    collectObjects(value, new RangeTree(doc.contents), 0, file, docIndex, at, result.objects);
   });
   return result;
+}
+
+const JSON_START = /^\s*\{/;
+
+function isKubernetesObject(value: unknown): boolean {
+  return isPlainObject(value) && typeof value['apiVersion'] === 'string' && typeof value['kind'] === 'string';
 }
 
 /**
