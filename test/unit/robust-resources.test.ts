@@ -141,7 +141,8 @@ void test('/8 service CIDR with explicit clusterIPs: each honoured, no errors', 
     files: [{ path: 's.yaml', text: explicitClusterIPs(300) }],
     profile: {
       path: 'kubepath.cluster.yaml',
-      text: 'apiVersion: kubepath.dev/v1alpha1\nkind: ClusterProfile\nserviceCIDR: 10.0.0.0/8\n',
+      // A pod range outside the /8: the default 10.244.0.0/16 overlaps it (a profile error).
+      text: 'apiVersion: kubepath.dev/v1alpha1\nkind: ClusterProfile\nserviceCIDR: 10.0.0.0/8\npodCIDR: 172.16.0.0/16\n',
     },
   });
   assert.equal(a.services.length, 300);

@@ -42,7 +42,7 @@ export function decodeManifestBytes(bytes: Uint8Array): string {
 
 /** readerc.go's UTF-8 checks, in its order: the offset of the first bad sequence and why. */
 function firstInvalidUtf8(bytes: Uint8Array): { offset: number; reason: number } | null {
-  for (let i = 0; i < bytes.length; ) {
+  for (let i = 0; i < bytes.length;) {
     const octet = bytes[i] as number;
     if (octet < 0x80) {
       i++;
@@ -124,7 +124,10 @@ const FORBIDDEN =
   /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u0084\u0086-\u009f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /** The first character go-yaml refuses at or after `from`, with go-yaml's message. */
-export function findForbiddenCharacter(text: string, from: number): { index: number; message: string } | null {
+export function findForbiddenCharacter(
+  text: string,
+  from: number,
+): { index: number; message: string } | null {
   FORBIDDEN.lastIndex = from;
   const m = FORBIDDEN.exec(text);
   if (!m) return null;

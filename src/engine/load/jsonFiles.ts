@@ -47,8 +47,14 @@ export function loadJsonStream(
   if (scan.values.length > 1) return reported(error.message);
   const restStart = scan.values[0]?.[1] ?? 0;
   const rest = parse(text.slice(restStart)).map((doc) => ({ doc, base: restStart }));
-  if (rest.length > 0 && rest.every((u) => u.doc.errors.length === 0) && rest.some((u) => looksLikeObject(u.doc))) {
+  if (
+    rest.length > 0 &&
+    rest.every((u) => u.doc.errors.length === 0) &&
+    rest.some((u) => looksLikeObject(u.doc))
+  ) {
     return { units: [...units, ...rest], diagnostic: null, at: 0 };
   }
-  return reported(error.syntax ? `json: offset ${goByteOffset(text, error.index)}: ${error.message}` : error.message);
+  return reported(
+    error.syntax ? `json: offset ${goByteOffset(text, error.index)}: ${error.message}` : error.message,
+  );
 }

@@ -25,7 +25,7 @@ class JsonError extends Error {
 function quoteChar(text: string, index: number): string {
   const c = text.charAt(index);
   if (c === "'") return "'\\''";
-  if (c === '"') return '\'"\'';
+  if (c === '"') return "'\"'";
   const code = c.charCodeAt(0);
   if (code === 9) return "'\\t'";
   if (code === 10) return "'\\n'";
@@ -57,7 +57,8 @@ export function scanJsonStream(text: string): JsonStreamScan {
   };
   const literal = (word: string): void => {
     for (let k = 1; k < word.length; k++) {
-      if (text.charAt(i + k) !== word.charAt(k)) fail(i + k, `in literal ${word} (expecting '${word.charAt(k)}')`);
+      if (text.charAt(i + k) !== word.charAt(k))
+        fail(i + k, `in literal ${word} (expecting '${word.charAt(k)}')`);
     }
     i += word.length;
   };

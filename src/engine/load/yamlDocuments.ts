@@ -147,11 +147,12 @@ export function loadYamlFile(
   let units: { doc: Document.Parsed; base: number }[];
   let documentCount = 1;
   let parsedText = text;
-  const json = JSON_START.test(text) ? loadJsonStream(text, file, parse) : null;
+  const json = !templated && JSON_START.test(text) ? loadJsonStream(text, file, parse) : null;
   try {
     if (json) {
       units = json.units;
-      if (json.diagnostic) result.diagnostics.push({ ...json.diagnostic, range: toRange(json.at, json.at + 1) });
+      if (json.diagnostic)
+        result.diagnostics.push({ ...json.diagnostic, range: toRange(json.at, json.at + 1) });
     } else {
       // Parsing documents that would then be dropped costs seconds: cut the text after the last one kept.
       const marker = /^---(?=[ \t\r\n]|$)/gm;
@@ -190,7 +191,8 @@ export function loadYamlFile(
   // that holds one does not decode. Usually none: one regex scan of the text.
   let forbidden = findForbiddenCharacter(text, 0);
   units.forEach(({ doc, base }, docIndex) => {
-    const at = base === 0 ? toRange : (from: number, end: number): SourceRange => toRange(from + base, end + base);
+    const at =
+      base === 0 ? toRange : (from: number, end: number): SourceRange => toRange(from + base, end + base);
     const docStart = base + (doc.range[0] ?? 0);
     const docEnd = base + (doc.range[2] ?? doc.range[1] ?? 0);
     while (forbidden && forbidden.index < docStart) forbidden = findForbiddenCharacter(text, docStart);
