@@ -121,6 +121,7 @@ const NEWLINE = 10;
  * lone surrogate) stops the document.
  */
 const FORBIDDEN =
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u0084\u0086-\u009f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /** The first character go-yaml refuses at or after `from`, with go-yaml's message. */
