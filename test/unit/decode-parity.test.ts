@@ -392,3 +392,27 @@ void test('profile: overlapping serviceCIDR, podCIDR and load-balancer pool are 
     ],
   );
 });
+
+void test('any object with items is a list to kubectl, not only kinds named *List', () => {
+  const a = analyze(
+    `apiVersion: v1\nkind: PodList\nitems:\n- ${jsonPod('a')}\n---\napiVersion: example.com/v1\nkind: Bundle\nitems:\n- ${jsonPod('b')}\n`,
+  );
+  assert.deepEqual(
+    a.pods.map((p) => p.metadata.name),
+    ['a', 'b'],
+  );
+});
+
+void test('a --- line with content after it: the separator error kubectl prints, on its line', () => {
+  const a = analyze(`${pod('a')}--- {apiVersion: v1}\n${pod('b')}`);
+  const d = a.diagnostics.find((x) => x.message.includes('separator'));
+  assert.equal(
+    d?.message,
+    'error parsing k8s/app.yaml: invalid Yaml document separator: {apiVersion: v1} (kubectl allows only a comment after ---, and stops reading the file here)',
+  );
+  assert.equal(d?.range.line, 5);
+  assert.deepEqual(
+    analyze(`${pod('a')}--- # next\n${pod('b')}`).diagnostics.filter((x) => x.severity === 'error'),
+    [],
+  );
+});

@@ -162,6 +162,14 @@ export function loadYamlFile(
         if (documentCount === limits.maxDocuments + 1) parsedText = text.slice(0, m.index);
       }
       units = parse(parsedText).map((doc) => ({ doc, base: 0 }));
+      for (const bad of invalidSeparators(parsedText)) {
+        result.diagnostics.push({
+          range: toRange(bad.at, bad.end),
+          severity: 'error',
+          code: 'yaml-syntax',
+          message: `error parsing ${file}: invalid Yaml document separator: ${bad.rest} (kubectl allows only a comment after ---, and stops reading the file here)`,
+        });
+      }
     }
   } catch (err) {
     if (templated) return skipTemplate(templated.index);
@@ -279,6 +287,20 @@ export function loadYamlFile(
 
 const JSON_START = /^\s*\{/;
 
+/**
+ * Lines kubectl's document splitter (apimachinery util/yaml YAMLReader) refuses: `---` at
+ * the start of a line followed by anything but spaces and a comment (`--- {a: 1}`, `----`).
+ */
+function invalidSeparators(text: string): { at: number; end: number; rest: string }[] {
+  const out: { at: number; end: number; rest: string }[] = [];
+  const line = /^---(.*)$/gm;
+  for (let m = line.exec(text); m; m = line.exec(text)) {
+    const rest = (m[1] ?? '').trim();
+    if (rest !== '' && !rest.startsWith('#')) out.push({ at: m.index, end: m.index + m[0].length, rest });
+  }
+  return out;
+}
+
 function isKubernetesObject(value: unknown): boolean {
   return isPlainObject(value) && typeof value['apiVersion'] === 'string' && typeof value['kind'] === 'string';
 }
@@ -324,7 +346,9 @@ function collectObjects(
   const apiVersion = value['apiVersion'];
   const kind = value['kind'];
   if (typeof apiVersion !== 'string' || typeof kind !== 'string') return;
-  if (kind.endsWith('List') && Array.isArray(value['items'])) {
+  // kubectl's unstructured decoder takes any object with `items` for a list (helpers.go
+  // decode: a non-null items field) and applies each item: not only kinds named *List.
+  if (Array.isArray(value['items'])) {
     const itemsNode = tree.childByKey(node, 'items');
     const [from, to] = itemsNode >= 0 && tree.kind(itemsNode) === SEQ ? tree.entriesOf(itemsNode) : [0, 0];
     value['items'].forEach((item, i) => {
