@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
 import type { Analysis, WorkspaceInput } from '../engine';
+// Dependency-free: decodes as Kubernetes does (BOMs, UTF-16, invalid UTF-8 marked for the loader).
+import { decodeManifestBytes } from '../engine/model';
 import { PROFILE_FILE_NAME, isAnalysisInput } from './detect';
 import { isIncluded, joinGlobs } from './glob';
 import { analyzeInSlices } from './analyzeInSlices';
@@ -23,8 +25,6 @@ export interface Analyzer {
 const PROGRESS_THRESHOLD = 200;
 const READ_CONCURRENCY = 16;
 const DEBOUNCE_MS = 300;
-
-const decoder = new TextDecoder();
 
 /** The simulated cluster of one workspace folder and the text it was computed from. */
 export class FolderCluster {
@@ -167,7 +167,7 @@ export class WorkspaceModel implements vscode.Disposable {
           try {
             cluster.disk.set(
               relativePath(cluster.folder, uri),
-              decoder.decode(await vscode.workspace.fs.readFile(uri)),
+              decodeManifestBytes(await vscode.workspace.fs.readFile(uri)),
             );
           } catch (error) {
             log().warn(`cannot read ${uri.toString()}: ${String(error)}`);
@@ -238,7 +238,7 @@ export class WorkspaceModel implements vscode.Disposable {
         const settings = readSettings(found.cluster.folder.uri);
         const isProfile = found.path === profileRelativePath(settings);
         if (!isProfile && !isIncluded(found.path, settings.include, settings.exclude)) return;
-        const text = decoder.decode(await vscode.workspace.fs.readFile(uri));
+        const text = decodeManifestBytes(await vscode.workspace.fs.readFile(uri));
         if (found.cluster.disk.get(found.path) === text) return;
         found.cluster.disk.set(found.path, text);
         this.schedule(found.cluster);

@@ -260,8 +260,13 @@ void test('UTF-8 BOM at the start of the file and of a later document: decoded, 
     a.diagnostics.filter((d) => d.severity !== 'info'),
     [],
   );
-  const b = a.objects[1];
+  // The file's own BOM is no character of its text (editors hide it); a later one is.
+  const [first, b] = a.objects;
+  assert.deepEqual([first?.range.line, first?.range.column], [1, 1]);
   assert.deepEqual([b?.range.line, b?.range.column], [6, 2]);
+  // decodeManifestBytes drops the leading UTF-8 BOM the same way.
+  const bytes = new TextEncoder().encode(`\ufeff${pod('c')}`);
+  assert.equal(decodeManifestBytes(bytes), pod('c'));
 });
 
 function misreadUtf16(text: string, littleEndian: boolean): string {

@@ -1,3 +1,3 @@
 export { DEFAULT_LOAD_LIMITS, loadYamlFile } from './yamlDocuments';
 export type { LoadLimits } from './yamlDocuments';
-export { decodeManifestBytes } from './encoding';
+export { decodeManifestBytes } from '../model';

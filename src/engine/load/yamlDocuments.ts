@@ -76,7 +76,10 @@ export function loadYamlFile(
     return result;
   }
   const firstDocumentOnly = utf16 !== null;
-  const unstripped = utf16 ? utf16.text : input;
+  // A byte-order mark that starts the file is no character of its text (editors hide it):
+  // dropped without moving positions. Marks at later line starts are mapped back below.
+  const decoded = utf16 ? utf16.text : input;
+  const unstripped = decoded.charCodeAt(0) === 0xfeff ? decoded.slice(1) : decoded;
   // Byte-order marks at line starts (go-yaml skips them): removed, positions mapped back.
   const { text, removed } = stripLineStartBoms(unstripped);
   // Our own line table: yaml's LineCounter misses the newlines inside the scalars of a
