@@ -421,3 +421,12 @@ void test('a --- line with content after it: the separator error kubectl prints,
     [],
   );
 });
+
+void test('explicit tags as go-yaml v2 takes them: !!str keeps the text, !!timestamp stays text, !!binary is decoded', () => {
+  const a = analyze(
+    'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  a: !!str 0120\n  b: !!timestamp 2001-12-14\n  c: !!binary aGVsbG8=\n  d: 2001-12-14\n',
+  );
+  assert.deepEqual(a.objects[0]?.raw['data'], { a: '0120', b: '2001-12-14', c: 'hello', d: '2001-12-14' });
+  const bad = analyze('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  a: !!int abc\n');
+  assert.deepEqual(errors(bad), ['YAML syntax error: cannot decode !!str `abc` as a !!int']);
+});

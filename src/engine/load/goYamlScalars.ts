@@ -118,13 +118,48 @@ function explicit(name: 'null' | 'bool' | 'int' | 'float'): ScalarTag {
   };
 }
 
+/** `!!timestamp`: decoded into interface{}, go-yaml v2 keeps the text (decode.go). */
+const timestamp: ScalarTag = {
+  tag: `${TAG_PREFIX}timestamp`,
+  default: false,
+  identify: () => false,
+  resolve: (text: string) => text,
+};
+
+/** `!!binary`: go-yaml v2 gives the base64-decoded bytes as a Go string (JSON: UTF-8, U+FFFD for bad bytes). */
+const binary: ScalarTag = {
+  tag: `${TAG_PREFIX}binary`,
+  default: false,
+  identify: () => false,
+  resolve: (text: string, onError: (message: string) => void) => {
+    try {
+      const raw = atob(text.replace(/\s+/g, ''));
+      const bytes = new Uint8Array(raw.length);
+      for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+      return new TextDecoder().decode(bytes);
+    } catch {
+      onError(`!!binary value contains invalid base64 data`);
+      return text;
+    }
+  },
+};
+
 /** The schema's scalar tags (yaml's `customTags`): keeps its map, seq and str tags, replaces the rest. */
 export function goYamlV2Tags(tags: Tags): Tags {
   const kept = tags.filter(
     (t): t is ScalarTag | CollectionTag =>
       typeof t === 'object' && (t.collection !== undefined || t.tag === STR_TAG),
   );
-  return [...kept, implicit, explicit('null'), explicit('bool'), explicit('int'), explicit('float')];
+  return [
+    ...kept,
+    implicit,
+    explicit('null'),
+    explicit('bool'),
+    explicit('int'),
+    explicit('float'),
+    timestamp,
+    binary,
+  ];
 }
 
 /**
