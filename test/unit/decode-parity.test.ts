@@ -132,12 +132,12 @@ void test('.inf and .nan: sigs.k8s.io/yaml cannot write them as JSON; the docume
   assert.deepEqual([d.range.line, d.range.column, d.range.endColumn], [8, 11, 15]);
 });
 
-void test('yes in a label value: the API server refuses the bool where a string is required, and the range is the value', () => {
+void test('yes in a label value: kubectl refuses the bool where a string is required (metadata_decoder.go), on the value', () => {
   const a = analyze(service('  ports:\n  - port: 80\n', '  labels:\n    enabled: yes\n'));
   const d = a.diagnostics.find((x) => x.message.includes('metadata.labels'));
   assert.equal(
     d?.message,
-    'Service in version "v1" cannot be handled as a Service: json: cannot unmarshal bool into Go struct field ObjectMeta.metadata.labels of type string',
+    'unable to decode "k8s/app.yaml": json: cannot unmarshal bool into Go struct field ObjectMeta.metadata.labels of type string',
   );
   assert.deepEqual([d.range.line, d.range.column, d.range.endColumn], [6, 14, 17]);
   // Quoted, it is the string "yes": accepted.
@@ -147,12 +147,12 @@ void test('yes in a label value: the API server refuses the bool where a string 
   );
 });
 
-void test('on/off in a Deployment label and template label: typed decoding errors with the struct and JSON path', () => {
+void test('on/off in a Deployment label (kubectl) and template label (API server): typed decoding errors with the struct and JSON path', () => {
   const a = analyze(deployment('web', '{tier: on}', '{app: web, canary: off}'));
   assert.deepEqual(
     errors(a).filter((m) => m.includes('cannot unmarshal')),
     [
-      'Deployment in version "v1" cannot be handled as a Deployment: json: cannot unmarshal bool into Go struct field ObjectMeta.metadata.labels of type string',
+      'unable to decode "k8s/app.yaml": json: cannot unmarshal bool into Go struct field ObjectMeta.metadata.labels of type string',
       'Deployment in version "v1" cannot be handled as a Deployment: json: cannot unmarshal bool into Go struct field ObjectMeta.spec.template.metadata.labels of type string',
     ],
   );
@@ -429,4 +429,20 @@ void test('explicit tags as go-yaml v2 takes them: !!str keeps the text, !!times
   assert.deepEqual(a.objects[0]?.raw['data'], { a: '0120', b: '2001-12-14', c: 'hello', d: '2001-12-14' });
   const bad = analyze('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  a: !!int abc\n');
   assert.deepEqual(errors(bad), ['YAML syntax error: cannot decode !!str `abc` as a !!int']);
+});
+
+void test("kubectl decodes every object's metadata first: any kind, the first error in sorted-key order", () => {
+  const a = analyze(
+    'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  labels:\n    z: true\n    algo2: 1\n',
+  );
+  assert.deepEqual(
+    a.diagnostics.map((d) => [d.code, d.message, d.range.line]),
+    [
+      [
+        'object-invalid',
+        'unable to decode "k8s/app.yaml": json: cannot unmarshal number into Go struct field ObjectMeta.metadata.labels of type string',
+        7,
+      ],
+    ],
+  );
 });

@@ -2,7 +2,8 @@
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, visit } from 'yaml';
 import type { Document, Pair, Node as YamlNode } from 'yaml';
 import type { Diagnostic, LoadedFile, LoadedObject, SourceRange } from '../model';
-import { formatFieldPath, isPlainObject } from '../model';
+import { formatFieldPath, isPlainObject, rangeAt } from '../model';
+import { metadataProblem } from './metadataOnly';
 import { findExcessiveNesting } from './nesting';
 import { findForbiddenCharacter, recoverMisreadUtf16, stripLineStartBoms } from './encoding';
 import { loadJsonStream } from './jsonFiles';
@@ -283,7 +284,7 @@ export function loadYamlFile(
     }
     if (!isPlainObject(value)) return;
     // The objects keep the range tree, not the YAML nodes.
-    collectObjects(value, new RangeTree(doc.contents), 0, file, docIndex, at, result.objects);
+    collectObjects(value, new RangeTree(doc.contents), 0, file, docIndex, at, result);
   });
   return result;
 }
@@ -344,7 +345,7 @@ function collectObjects(
   file: string,
   docIndex: number,
   toRange: (start: number, end: number) => SourceRange,
-  out: LoadedObject[],
+  out: LoadedFile,
 ): void {
   const apiVersion = value['apiVersion'];
   const kind = value['kind'];
@@ -371,7 +372,7 @@ function collectObjects(
     : typeof metadata['namespace'] === 'string' && metadata['namespace'] !== ''
       ? metadata['namespace']
       : 'default';
-  out.push({
+  const object: LoadedObject = {
     apiVersion,
     kind,
     namespace,
@@ -382,7 +383,18 @@ function collectObjects(
     range: toRange(tree.range(node)?.[0] ?? 0, tree.range(node)?.[1] ?? 0),
     ranges: new FieldRangeMap(fieldRanges, 'value'),
     keyRanges: new FieldRangeMap(fieldRanges, 'key'),
-  });
+  };
+  out.objects.push(object);
+  // kubectl refuses an object whose metadata does not decode (still modelled here).
+  const problem = metadataProblem(value);
+  if (problem) {
+    out.diagnostics.push({
+      range: rangeAt(object, problem.at),
+      severity: 'error',
+      code: 'object-invalid',
+      message: `unable to decode ${JSON.stringify(file)}: ${problem.message}`,
+    });
+  }
 }
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_-]*$/;

@@ -1,8 +1,8 @@
 // The API server's decoding and ValidateObjectMeta for the objects kubepath models
-// besides Services (Pods and the apps/v1 workloads, and their pod templates): a
-// label, annotation or name that is not a JSON string is a typed-decode error
-// (`json: cannot unmarshal bool into Go struct field ObjectMeta.metadata.labels of type
-// string`, what `labels: {enabled: yes}` gives); names follow each kind's rule
+// besides Services (Pods and the apps/v1 workloads, and their pod templates): a pod
+// template label or annotation that is not a JSON string is a typed-decode error
+// (`json: cannot unmarshal bool into Go struct field ObjectMeta.spec.template.metadata.labels
+// of type string`; the top-level metadata is kubectl's, load/metadataOnly.ts); names follow each kind's rule
 // (DNS-1123 subdomain, StatefulSet a DNS-1123 label), label keys and values
 // IsQualifiedName / IsValidLabelValue, with the API server's field paths and messages.
 import type { Diagnostic, LoadedObject } from '../../model';
@@ -186,7 +186,9 @@ export function validateWorkloadMeta(object: LoadedObject): Diagnostic[] {
   const rule = NAME_RULES[object.kind];
   if (rule === undefined) return [];
   const decodeErrors: DecodeFinding[] = [];
-  const meta = decodeMeta(object.raw['metadata'], ['metadata'], object.kind, decodeErrors);
+  // Wrong types in the top-level metadata: kubectl refuses the file before the API server
+  // sees it (the loader reports "unable to decode"); the values are still read here.
+  const meta = decodeMeta(object.raw['metadata'], ['metadata'], object.kind, []);
   const fieldErrors: FieldError[] = [];
   const onKey: KeyErrors = new Set();
   if (meta.name !== '' || meta.generateName !== '') {
