@@ -114,7 +114,7 @@ const MAX_DUMP_BYTES = 256 * 1024 * 1024;
 
 /** The text of a file a flag names (a dump), or a one-line usage error saying why not. */
 export function readFlagFile(file: string, cwd: string): string {
-  const read = readRegularFile(resolve(cwd, file), MAX_DUMP_BYTES);
+  const read = readRegularFile(resolve(cwd, file), MAX_DUMP_BYTES, 'text');
   if (!read.ok) throw new UsageError(`cannot read ${file}: ${read.reason}`);
   return read.text;
 }

@@ -4,13 +4,12 @@
 // a FIFO that replaces the file between the check and the open.
 import { closeSync, constants, fstatSync, openSync, readSync, statfsSync } from 'node:fs';
 import type { Stats } from 'node:fs';
+import { decodeManifestBytes } from '../engine';
 
 export type ReadResult =
   | { ok: true; text: string }
   /** `special`: a FIFO, device, socket or kernel file, not a file at all. */
   | { ok: false; reason: string; special: boolean };
-
-const decoder = new TextDecoder();
 
 /** Linux's procfs, sysfs, debugfs and securityfs: their "regular" files are views of the kernel. */
 const VIRTUAL_FILESYSTEMS = new Set([0x9fa0, 0x62656572, 0x64626720, 0x73636673]);
@@ -43,7 +42,12 @@ function describe(error: unknown): string {
 }
 
 /** The text of a regular file of at most `maxBytes` bytes, or why it was not read. */
-export function readRegularFile(absolute: string, maxBytes: number): ReadResult {
+export function readRegularFile(
+  absolute: string,
+  maxBytes: number,
+  /** `manifest`: decoded as Kubernetes decodes YAML (decodeManifestBytes); `text`: plain UTF-8. */
+  decoding: 'manifest' | 'text' = 'manifest',
+): ReadResult {
   let fd: number;
   try {
     // O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused just below).
@@ -98,7 +102,11 @@ export function readRegularFile(absolute: string, maxBytes: number): ReadResult 
       bytes.set(c, at);
       at += c.length;
     }
-    return { ok: true, text: decoder.decode(bytes) };
+    // A manifest as Kubernetes decodes it: BOMs, UTF-16, invalid UTF-8 marked for the loader.
+    return {
+      ok: true,
+      text: decoding === 'manifest' ? decodeManifestBytes(bytes) : new TextDecoder().decode(bytes),
+    };
   } catch (error) {
     return { ok: false, reason: describe(error), special: false };
   } finally {

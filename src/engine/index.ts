@@ -109,6 +109,8 @@ export function sortDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {
 export { DEFAULT_LOAD_LIMITS, defaultClusterProfile, loadClusterProfile, PROFILE_FILE_NAME };
 export { fileRole } from './model';
 export { PROFILE_SHAPE_HINT } from './load/profile';
+/** Manifest bytes → text as Kubernetes' YAML reader decodes them (BOMs, UTF-16, invalid UTF-8 marked). */
+export { decodeManifestBytes } from './load';
 export { kubeChainLines, sortIPTablesRules, unifiedDiff } from './proxy/iptables';
 export { renderTrace, renderTraceSummary, traceJson } from './report/traceText';
 export { ORIGIN_WORKLOAD_KINDS, originText, TraceTargetError, traceRequest } from './trace/request';

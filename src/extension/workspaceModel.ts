@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
 import type { Analysis, WorkspaceFile, WorkspaceInput } from '../engine';
+// Dependency-free: decodes as Kubernetes does (BOMs, UTF-16, invalid UTF-8 marked for the loader).
+import { decodeManifestBytes } from '../engine/model';
 import { engine } from './engine';
 import { PROFILE_FILE_NAME, isAnalysisInput } from './detect';
 import { isIncluded, joinGlobs } from './glob';
@@ -24,8 +26,6 @@ export interface Analyzer {
 const PROGRESS_THRESHOLD = 200;
 const READ_CONCURRENCY = 16;
 const DEBOUNCE_MS = 300;
-
-const decoder = new TextDecoder();
 
 /** The simulated cluster of one workspace folder and the text it was computed from. */
 export class FolderCluster {
@@ -344,7 +344,7 @@ async function readWorkspaceFile(uri: vscode.Uri, settings: KubepathSettings): P
         unreadable: `${stat.size} bytes is more than the ${maxBytes}-byte limit (setting kubepath.maxFileBytes)`,
       };
     }
-    return { text: decoder.decode(await vscode.workspace.fs.readFile(uri)) };
+    return { text: decodeManifestBytes(await vscode.workspace.fs.readFile(uri)) };
   } catch (error) {
     log().warn(`cannot read ${uri.toString()}: ${String(error)}`);
     return { unreadable: error instanceof vscode.FileSystemError ? error.code : String(error) };

@@ -463,6 +463,30 @@ const TOKENS = [
   '0x',
   'true',
   'yes',
+  // go-yaml v2 scalars (issue 18): YAML 1.1 booleans, Go integer syntax, merge keys.
+  'on',
+  'Off',
+  'y',
+  'N',
+  '0120',
+  '0b1010',
+  '0x_1F',
+  '8_0',
+  '1e3',
+  '80.0',
+  '1:30',
+  '2001-12-14',
+  '<<: [*a, *a]\n',
+  '<<: 1\n',
+  // Encodings and JSON as kubectl reads them.
+  '\ufffd\ufffd',
+  '\udc00',
+  '\u0085',
+  '\u007f',
+  '// c\n',
+  '/* c */',
+  ',}',
+  '}{',
 ];
 
 export interface TextMutation {
@@ -534,7 +558,7 @@ export function applyTextMutations(text: string, mutations: readonly TextMutatio
   return t;
 }
 
-type Style = 'block' | 'flow' | 'json' | 'crlf' | 'jsonl';
+type Style = 'block' | 'flow' | 'json' | 'crlf' | 'jsonl' | 'jsonStream' | 'jsonArray' | 'utf16';
 
 function serialise(objects: Json[], style: Style): string {
   switch (style) {
@@ -552,6 +576,17 @@ function serialise(objects: Json[], style: Style): string {
         .map((o) => stringify(o))
         .join('---\n')
         .replace(/\n/g, '\r\n');
+    case 'jsonStream':
+      // kubectl's JSON stream: objects one after another, no '---'.
+      return objects.map((o) => JSON.stringify(o)).join('\n');
+    case 'jsonArray':
+      return JSON.stringify(objects);
+    case 'utf16': {
+      // A UTF-16LE file as a UTF-8 reader gives it: "\uFFFD\uFFFD", then every other character NUL.
+      let out = '\ufffd\ufffd';
+      for (const c of objects.map((o) => stringify(o)).join('---\n')) out += `${c}\0`;
+      return out;
+    }
     case 'block':
       return objects.map((o) => stringify(o)).join('---\n');
   }
@@ -563,7 +598,18 @@ const fileArb = fc
       fc.record({ object: objectArb, mutations: fc.array(fieldMutationArb, { maxLength: 4 }) }),
       { minLength: 0, maxLength: 5 },
     ),
-    style: fc.constantFrom<Style>('block', 'block', 'block', 'flow', 'json', 'jsonl', 'crlf'),
+    style: fc.constantFrom<Style>(
+      'block',
+      'block',
+      'block',
+      'flow',
+      'json',
+      'jsonl',
+      'crlf',
+      'jsonStream',
+      'jsonArray',
+      'utf16',
+    ),
     textMutations: fc.oneof(
       { weight: 2, arbitrary: fc.constant([]) },
       { weight: 1, arbitrary: fc.array(textMutationArb, { minLength: 1, maxLength: 4 }) },

@@ -13,7 +13,8 @@ export interface Attack {
 
 const PROFILE_8 = {
   path: 'kubepath.cluster.yaml',
-  text: 'apiVersion: kubepath.dev/v1alpha1\nkind: ClusterProfile\nserviceCIDR: 10.0.0.0/8\n',
+  // A pod range outside the /8 (the default 10.244.0.0/16 would overlap it: a profile error).
+  text: 'apiVersion: kubepath.dev/v1alpha1\nkind: ClusterProfile\nserviceCIDR: 10.0.0.0/8\npodCIDR: 172.16.0.0/16\n',
 };
 
 export function billionLaughs(levels = 9): string {

@@ -1,10 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fc from 'fast-check';
-import { parseAllDocuments } from 'yaml';
 import { loadYamlFile } from '../../src/engine/load';
 import { keyRangeAt, rangeAt } from '../../src/engine/model';
-import { findKeyProblem, plainValue } from '../../src/engine/load/yamlDocuments';
 import { loadClusterProfile } from '../../src/engine/load/profile';
 
 void test('ranges point at values and keys by field path', () => {
@@ -131,63 +128,5 @@ void test('cluster profile: values read, bad fields reported with file:line and 
       [7, 'profile-invalid'],
       [9, 'profile-invalid'],
     ],
-  );
-});
-
-void test('plain documents: one walk gives what findKeyProblem then toJS give', () => {
-  const key = fc.constantFrom(
-    'a',
-    'b',
-    '1',
-    'true',
-    'null',
-    '~',
-    '__proto__',
-    'toString',
-    '.nan',
-    '""',
-    "''",
-    '0x1',
-  );
-  const scalar = fc.constantFrom(
-    'x',
-    '1',
-    '1.5',
-    'true',
-    'null',
-    '~',
-    '""',
-    '.inf',
-    '0o7',
-    "'s'",
-    '2001-12-14',
-  );
-  const text = fc.letrec<{ node: string }>((tie) => ({
-    node: fc.oneof(
-      { depthSize: 'small', withCrossShrink: true },
-      scalar,
-      fc.array(tie('node'), { maxLength: 3 }).map((items) => `[${items.join(', ')}]`),
-      fc
-        .array(fc.tuple(key, tie('node')), { maxLength: 4 })
-        .map((pairs) => `{${pairs.map(([k, v]) => `${k}: ${v}`).join(', ')}}`),
-    ),
-  }));
-  fc.assert(
-    fc.property(text.node, (source) => {
-      for (const doc of parseAllDocuments(source, { uniqueKeys: false, logLevel: 'error' })) {
-        if (doc.errors.length > 0) continue;
-        const plain = plainValue(doc.contents);
-        if (plain === null) continue;
-        const problem = findKeyProblem(doc.contents, doc);
-        if ('problem' in plain) assert.deepEqual(plain.problem, problem);
-        else {
-          assert.equal(problem, null);
-          const expected: unknown = doc.toJS({ maxAliasCount: 100 });
-          assert.deepEqual(plain.value, expected);
-          assert.equal(JSON.stringify(plain.value), JSON.stringify(expected));
-        }
-      }
-    }),
-    { numRuns: 1000, seed: 9 },
   );
 });

@@ -142,7 +142,8 @@ void test('/8 service CIDR with explicit clusterIPs: each honoured, no errors', 
     files: [{ path: 's.yaml', text: explicitClusterIPs(300) }],
     profile: {
       path: 'kubepath.cluster.yaml',
-      text: 'apiVersion: kubepath.dev/v1alpha1\nkind: ClusterProfile\nserviceCIDR: 10.0.0.0/8\n',
+      // A pod range outside the /8: the default 10.244.0.0/16 overlaps it (a profile error).
+      text: 'apiVersion: kubepath.dev/v1alpha1\nkind: ClusterProfile\nserviceCIDR: 10.0.0.0/8\npodCIDR: 172.16.0.0/16\n',
     },
   });
   assert.equal(a.services.length, 300);
@@ -162,13 +163,18 @@ void test('many keys in one mapping: duplicates found in linear time (yaml uniqu
   assert.ok(performance.now() - start < 20_000);
   assert.deepEqual(ok.diagnostics, []);
   const dup = loadYamlFile('dup.yaml', `${text}  k17: again\n`);
+  // Kubernetes (go-yaml v2, not strict) keeps the last value: a warning, the object loads.
   assert.deepEqual(
-    dup.diagnostics.map((d) => [d.code, d.message, d.range.line, d.range.column]),
-    [['yaml-syntax', 'YAML syntax error: Map keys must be unique', 30_005, 3]],
+    dup.diagnostics.map((d) => [d.code, d.severity, d.range.line, d.range.column]),
+    [['yaml-duplicate-key', 'warning', 30_005, 3]],
   );
-  // yaml's equality: "x" and x are the same key, 1 and "1" are not.
+  assert.equal(
+    dup.objects[0]?.raw['data'] && (dup.objects[0].raw['data'] as Record<string, unknown>)['k17'],
+    'again',
+  );
+  // "x" and x are the same key; 1 and "1" both become the JSON key "1".
   assert.equal(loadYamlFile('q.yaml', 'a: 1\n"a": 2\n').diagnostics.length, 1);
-  assert.equal(loadYamlFile('n.yaml', '1: a\n"1": b\n').diagnostics.length, 0);
+  assert.equal(loadYamlFile('n.yaml', '1: a\n"1": b\n').diagnostics.length, 1);
 });
 
 void test('profiles beyond what Kubernetes supports are refused with the limit: 5,000 nodes, 2 MiB', () => {

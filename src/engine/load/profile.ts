@@ -258,7 +258,47 @@ export function loadClusterProfile(file: string, text: string): LoadedProfile {
   } else if (profile.podCIDR !== '10.244.0.0/16') {
     profile.nodes = profile.nodes.map((n, i) => ({ ...n, podCIDR: nodePodCIDR(profile.podCIDR, i + 1) }));
   }
+  for (const d of overlappingRanges(object, profile)) diagnostics.push(d);
   return { profile, diagnostics };
+}
+
+/** Clouds whose load-balancer addresses come from `cloud.loadBalancerIPPool`. */
+const POOL_PROVIDERS: readonly CloudProvider[] = ['generic', 'gcp', 'azure', 'metallb'];
+
+/**
+ * serviceCIDR, podCIDR and the load-balancer pool must not overlap: a ClusterIP, a pod IP
+ * and an ingress IP would be the same address, and kube-proxy's rules for one would
+ * capture the others' traffic. Reported on the later of the two fields written.
+ */
+function overlappingRanges(object: LoadedObject, profile: ClusterProfile): Diagnostic[] {
+  const ranges: { path: string[]; cidr: string }[] = [
+    { path: ['serviceCIDR'], cidr: profile.serviceCIDR },
+    { path: ['podCIDR'], cidr: profile.podCIDR },
+  ];
+  if (POOL_PROVIDERS.includes(profile.cloud.provider)) {
+    ranges.push({ path: ['cloud', 'loadBalancerIPPool'], cidr: profile.cloud.loadBalancerIPPool });
+  }
+  const out: Diagnostic[] = [];
+  const line = (path: string[]): number =>
+    object.ranges.has(path.join('.')) ? rangeAt(object, path).line : 0;
+  for (let i = 0; i < ranges.length; i++) {
+    for (let j = i + 1; j < ranges.length; j++) {
+      const a = ranges[i] as { path: string[]; cidr: string };
+      const b = ranges[j] as { path: string[]; cidr: string };
+      const pa = parseIPv4CIDR(a.cidr);
+      const pb = parseIPv4CIDR(b.cidr);
+      if (!pa || !pb || !(cidrCovers(pa, pb) || cidrCovers(pb, pa))) continue;
+      const [here, other] = line(a.path) > line(b.path) ? [a, b] : [b, a];
+      const otherLine = line(other.path);
+      out.push({
+        range: rangeAt(object, here.path),
+        severity: 'error',
+        code: 'profile-invalid',
+        message: `${here.path.join('.')} ${here.cidr} overlaps ${other.path.join('.')} ${other.cidr}${otherLine > 0 ? ` (line ${otherLine})` : ' (the default)'}: the ranges must be disjoint, or ClusterIPs, pod IPs and load-balancer IPs collide`,
+      });
+    }
+  }
+  return out;
 }
 
 const KNOWN_TOP_LEVEL = new Set([

@@ -1,21 +1,14 @@
 // YAML text → Kubernetes objects with the source range of every value.
-import {
-  isAlias,
-  isCollection,
-  isMap,
-  isPair,
-  isScalar,
-  isSeq,
-  LineCounter,
-  parseAllDocuments,
-  visit,
-  YAMLMap,
-  YAMLSeq,
-} from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, visit } from 'yaml';
 import type { Document, Pair, Node as YamlNode } from 'yaml';
 import type { Diagnostic, LoadedFile, LoadedObject, SourceRange } from '../model';
-import { formatFieldPath, isPlainObject } from '../model';
+import { formatFieldPath, isPlainObject, rangeAt } from '../model';
+import { metadataProblem } from './metadataOnly';
 import { findExcessiveNesting } from './nesting';
+import { findForbiddenCharacter, recoverMisreadUtf16, stripLineStartBoms } from './encoding';
+import { loadJsonStream } from './jsonFiles';
+import { toGoJson } from './goJson';
+import { goJsonKey, goYamlV2Tags } from './goYamlScalars';
 import { templateMarker } from './templates';
 import { DEFAULT_LOAD_LIMITS } from './limits';
 import type { LoadLimits } from './limits';
@@ -57,32 +50,64 @@ const KUBERNETES_KEYS = [/^[ \t-]*apiVersion[ \t]*:/m, /^[ \t-]*kind[ \t]*:/m];
 
 export function loadYamlFile(
   file: string,
-  text: string,
+  input: string,
   limits: LoadLimits = DEFAULT_LOAD_LIMITS,
 ): LoadedFile {
   const result: LoadedFile = { file, objects: [], diagnostics: [] };
-  if (text.length > limits.maxFileBytes) {
+  if (input.length > limits.maxFileBytes) {
     result.diagnostics.push({
       range: { file, line: 1, column: 1, endLine: 1, endColumn: 1 },
       severity: 'error',
       code: 'file-too-large',
-      message: `skipped: ${text.length} bytes is more than the ${limits.maxFileBytes}-byte limit (setting kubepath.maxFileBytes)`,
+      message: `skipped: ${input.length} bytes is more than the ${limits.maxFileBytes}-byte limit (setting kubepath.maxFileBytes)`,
     });
     return result;
   }
+  // A UTF-16 file read as UTF-8: its text when nothing was lost. kubectl's document
+  // splitter reads bytes as UTF-8, so go-yaml gets the whole file and decodes only its
+  // first document.
+  const utf16 = recoverMisreadUtf16(input);
+  if (utf16 && 'lost' in utf16) {
+    result.diagnostics.push({
+      range: { file, line: 1, column: 1, endLine: 1, endColumn: 1 },
+      severity: 'error',
+      code: 'yaml-encoding',
+      message: `this file is ${utf16.lost} (it starts with a byte-order mark) but was read as UTF-8, and some of its characters are not ASCII and did not survive: save it as UTF-8 to analyse it`,
+    });
+    return result;
+  }
+  const firstDocumentOnly = utf16 !== null;
+  // A byte-order mark that starts the file is no character of its text (editors hide it):
+  // dropped without moving positions. Marks at later line starts are mapped back below.
+  const decoded = utf16 ? utf16.text : input;
+  const unstripped = decoded.charCodeAt(0) === 0xfeff ? decoded.slice(1) : decoded;
+  // Byte-order marks at line starts (go-yaml skips them): removed, positions mapped back.
+  const { text, removed } = stripLineStartBoms(unstripped);
   // Our own line table: yaml's LineCounter misses the newlines inside the scalars of a
   // broken flow collection, which put later error positions on the wrong line (fuzzing).
   const lineCounter = new LineCounter();
   lineCounter.addNewLine(0);
-  for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', nl + 1)) lineCounter.addNewLine(nl + 1);
+  for (let nl = unstripped.indexOf('\n'); nl >= 0; nl = unstripped.indexOf('\n', nl + 1))
+    lineCounter.addNewLine(nl + 1);
+  const unstrip = (at: number): number => {
+    if (removed.length === 0) return at;
+    let lo = 0;
+    let hi = removed.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((removed[mid] as number) <= at) lo = mid + 1;
+      else hi = mid;
+    }
+    return at + lo;
+  };
   const toRange = (from: number, end: number): SourceRange => {
     // yaml reports errors at end of input one character past the text: clamp (found by fuzzing).
     const start = Math.min(Math.max(from, 0), text.length);
     // Block collections end where the next content starts; stop at their last character.
     let last = Math.min(Math.max(start, end), text.length);
     while (last > start && /\s/.test(text.charAt(last - 1))) last--;
-    const s = lineCounter.linePos(start);
-    const e = lineCounter.linePos(last);
+    const s = lineCounter.linePos(unstrip(start));
+    const e = lineCounter.linePos(last === start ? unstrip(start) : unstrip(last - 1) + 1);
     return { file, line: s.line, column: s.col, endLine: e.line, endColumn: e.col };
   };
   const templated = findTemplateMarker(text);
@@ -108,181 +133,181 @@ export function loadYamlFile(
     });
     return result;
   }
-  // Parsing documents that would then be dropped costs seconds: cut the text after the last one kept.
-  let documentCount = 1;
-  let parsedText = text;
-  const marker = /^---(?=[ \t\r\n]|$)/gm;
-  for (let m = marker.exec(text); m; m = marker.exec(text)) {
-    if (m.index === 0) continue;
-    documentCount++;
-    if (documentCount === limits.maxDocuments + 1) parsedText = text.slice(0, m.index);
-  }
-  let documents: Document.Parsed[];
-  try {
-    documents = parseAllDocuments(parsedText, {
+  const parse = (source: string): Document.Parsed[] => {
+    const parsed = parseAllDocuments(source, {
       prettyErrors: false,
-      // Checked below in linear time: yaml's own check compares each key with every
-      // earlier one (a 20 MB ConfigMap did not finish in 10 minutes).
+      // Duplicates are found by the converter in linear time: yaml's own check compares
+      // each key with every earlier one (a 20 MB ConfigMap did not finish in 10 minutes).
       uniqueKeys: false,
       // The engine has no side effects: yaml would call process.emitWarning (e.g. for a
       // collection used as a key), printing to the CLI's stderr and the extension host log.
       logLevel: 'error',
-    }) as Document.Parsed[];
+      // go-yaml v2's plain-scalar resolution (YAML 1.1 booleans, Go integer syntax).
+      customTags: goYamlV2Tags,
+    }) as Document.Parsed[] | Document.Parsed;
+    return Array.isArray(parsed) ? parsed : [parsed];
+  };
+  // Each unit: a parsed document and the offset of its source in `text`.
+  let units: { doc: Document.Parsed; base: number }[];
+  let documentCount = 1;
+  let parsedText = text;
+  const json = !templated && JSON_START.test(text) ? loadJsonStream(text, file, parse) : null;
+  try {
+    if (json) {
+      units = json.units;
+      if (json.diagnostic)
+        result.diagnostics.push({ ...json.diagnostic, range: toRange(json.at, json.at + 1) });
+    } else {
+      // Parsing documents that would then be dropped costs seconds: cut the text after the last one kept.
+      const marker = /^---(?=[ \t\r\n]|$)/gm;
+      for (let m = marker.exec(text); m; m = marker.exec(text)) {
+        if (m.index === 0) continue;
+        documentCount++;
+        if (documentCount === limits.maxDocuments + 1) parsedText = text.slice(0, m.index);
+      }
+      units = parse(parsedText).map((doc) => ({ doc, base: 0 }));
+      for (const bad of invalidSeparators(parsedText)) {
+        result.diagnostics.push({
+          range: toRange(bad.at, bad.end),
+          severity: 'error',
+          code: 'yaml-syntax',
+          message: `error parsing ${file}: invalid Yaml document separator: ${bad.rest} (kubectl allows only a comment after ---, and stops reading the file here)`,
+        });
+      }
+    }
   } catch (err) {
     if (templated) return skipTemplate(templated.index);
     result.diagnostics.push(syntaxDiagnostic(file, 1, 1, err instanceof Error ? err.message : String(err)));
     return result;
   }
-  if (!Array.isArray(documents)) documents = [documents];
-  if (templated) {
+  if (templated && !json) {
     // Rendered YAML may carry template text as data (dashboards, alert rules): only markers
     // that are YAML syntax, break the parse or sit in modelled fields make a template.
-    const at = templateMarker(parsedText, documents);
+    const at = templateMarker(
+      parsedText,
+      units.map((u) => u.doc),
+    );
     if (at !== null) return skipTemplate(at);
   }
-  if (documents.length > limits.maxDocuments || documentCount > limits.maxDocuments) {
+  if (units.length > limits.maxDocuments || documentCount > limits.maxDocuments) {
     result.diagnostics.push({
       range: toRange(0, 0),
       severity: 'info',
       code: 'file-too-large',
-      message: `only the first ${limits.maxDocuments} of ${Math.max(documentCount, documents.length)} YAML documents are analysed (setting kubepath.maxDocuments)`,
+      message: `only the first ${limits.maxDocuments} of ${Math.max(documentCount, units.length)} YAML documents are analysed (setting kubepath.maxDocuments)`,
     });
-    documents = documents.slice(0, limits.maxDocuments);
+    units = units.slice(0, limits.maxDocuments);
   }
   const hasAnchors = parsedText.includes('&');
-  documents.forEach((doc, docIndex) => {
-    const collect = (value: Record<string, unknown>, root: YamlNode): void => {
-      // The objects keep the range tree, not the YAML nodes.
-      collectObjects(value, new RangeTree(root), 0, file, docIndex, toRange, result.objects);
-    };
+  // Characters go-yaml refuses (NUL, C0/C1 controls, invalid UTF-8 marks): the document
+  // that holds one does not decode. Usually none: one regex scan of the text.
+  let forbidden = findForbiddenCharacter(text, 0);
+  units.forEach(({ doc, base }, docIndex) => {
+    const at =
+      base === 0 ? toRange : (from: number, end: number): SourceRange => toRange(from + base, end + base);
+    const docStart = base + (doc.range[0] ?? 0);
+    const docEnd = base + (doc.range[2] ?? doc.range[1] ?? 0);
+    while (forbidden && forbidden.index < docStart) forbidden = findForbiddenCharacter(text, docStart);
+    if (forbidden && forbidden.index < docEnd) {
+      result.diagnostics.push({
+        range: toRange(forbidden.index, forbidden.index + 1),
+        severity: 'error',
+        code: 'yaml-syntax',
+        message: `error converting YAML to JSON: ${forbidden.message}`,
+      });
+      forbidden = findForbiddenCharacter(text, docEnd);
+      return;
+    }
+    if (firstDocumentOnly && docIndex > 0) {
+      if (doc.contents !== null) {
+        result.diagnostics.push({
+          range: at(doc.contents.range[0], doc.contents.range[0] + 1),
+          severity: 'warning',
+          code: 'yaml-encoding',
+          message: `ignored: kubectl applies only the first document of a ${utf16?.encoding ?? 'UTF-16'} file (it splits documents on UTF-8 "---" lines, so go-yaml reads the whole file and decodes its first document)`,
+        });
+      }
+      return;
+    }
     const error = doc.errors[0];
     if (error) {
       // One finding per broken document: later errors are usually echoes of the first.
       result.diagnostics.push({
-        range: toRange(error.pos[0], error.pos[1]),
+        range: at(error.pos[0], error.pos[1]),
         severity: 'error',
         code: 'yaml-syntax',
         message: `YAML syntax error: ${firstLine(error.message)}`,
       });
       return;
     }
-    // Plain documents (no anchors, no merge keys, scalar keys): one walk checks the keys and
-    // builds the value; anything else goes through yaml's own toJS after the checks.
-    const plain = hasAnchors || hasMergeKeys(doc) ? null : plainValue(doc.contents);
-    if (plain && 'value' in plain) {
-      if (!isPlainObject(plain.value) || !doc.contents) return;
-      collect(plain.value, doc.contents);
-      return;
-    }
-    const badKey = plain?.problem ?? findKeyProblem(doc.contents, doc);
-    if (badKey) {
-      result.diagnostics.push({
-        range: toRange(badKey.at, badKey.end),
-        severity: 'error',
-        code: 'yaml-syntax',
-        message: badKey.message,
-      });
-      return;
-    }
     const recursive = hasAnchors ? findRecursiveAlias(doc) : null;
     if (recursive) {
       result.diagnostics.push({
-        range: toRange(recursive.at, recursive.end),
+        range: at(recursive.at, recursive.end),
         severity: 'error',
         code: 'yaml-syntax',
         message: recursive.message,
       });
       return;
     }
-    let value: unknown;
-    try {
-      value = doc.toJS({ maxAliasCount: limits.maxAliasCount });
-    } catch (err) {
-      const range = doc.contents ? toRange(doc.contents.range[0], doc.contents.range[1]) : toRange(0, 0);
+    // One walk: Kubernetes' JSON value of the document (go-yaml v2 semantics).
+    const converted = toGoJson(doc.contents, doc, limits.maxAliasCount);
+    for (const duplicate of converted.duplicates) {
       result.diagnostics.push({
-        range,
+        range: at(duplicate.at, duplicate.end),
+        severity: 'warning',
+        code: 'yaml-duplicate-key',
+        message: duplicate.message,
+      });
+    }
+    if (converted.problem) {
+      const problem = converted.problem;
+      result.diagnostics.push({
+        range: at(problem.at, problem.end),
         severity: 'error',
         code: 'yaml-syntax',
-        message: `YAML error: ${firstLine(err instanceof Error ? err.message : String(err))}${/alias/i.test(String(err)) ? ` (more than ${limits.maxAliasCount} alias expansions; setting kubepath.maxAliasCount)` : ''}`,
+        message: problem.message,
       });
       return;
     }
-    if (!isPlainObject(value) || !doc.contents) return;
-    collect(value, doc.contents);
+    const value = converted.value;
+    if (!doc.contents) return;
+    if (Array.isArray(value) && value.some(isKubernetesObject)) {
+      // kubectl decodes each document as one object (a List is an object with items).
+      result.diagnostics.push({
+        range: at(doc.contents.range[0], doc.contents.range[0] + 1),
+        severity: 'error',
+        code: 'yaml-syntax',
+        message: `unable to decode ${JSON.stringify(file)}: json: cannot unmarshal array into Go value of type unstructured.detector (a top-level list is not applied; write one object per document, or a kind: List with items)`,
+      });
+      return;
+    }
+    if (!isPlainObject(value)) return;
+    // The objects keep the range tree, not the YAML nodes.
+    collectObjects(value, new RangeTree(doc.contents), 0, file, docIndex, at, result);
   });
   return result;
 }
 
-const MERGE_TAG = 'tag:yaml.org,2002:merge';
-
-function hasMergeKeys(doc: Document.Parsed): boolean {
-  return doc.schema.tags.some((tag) => tag.tag === MERGE_TAG && tag.default === true);
-}
+const JSON_START = /^\s*\{/;
 
 /**
- * What `findKeyProblem` then `doc.toJS()` give for a document without anchors or merge
- * keys, in one walk: the value, or the first key problem. null (use those two) when the
- * document has anything else: a key that is not a scalar, a tagged collection.
+ * Lines kubectl's document splitter (apimachinery util/yaml YAMLReader) refuses: `---` at
+ * the start of a line followed by anything but spaces and a comment (`--- {a: 1}`, `----`).
  */
-export function plainValue(node: unknown): { value: unknown } | { problem: KeyProblem } | null {
-  let problem: KeyProblem | null = null;
-  const convert = (n: unknown): unknown => {
-    if (n === null || n === undefined) return n;
-    if (isScalar(n)) return n.value;
-    if (isMap(n)) {
-      if (n.tag || n.constructor !== YAMLMap) throw BAIL;
-      const out: Record<string, unknown> = {};
-      const items = n.items;
-      for (let i = 0; i < items.length; i++) {
-        const pair = items[i] as Pair;
-        const keyNode = pair.key;
-        if (!isScalar(keyNode)) throw BAIL;
-        const key: unknown = keyNode.value;
-        if (key !== null && typeof key !== 'string' && typeof key !== 'number' && typeof key !== 'boolean') {
-          throw BAIL;
-        }
-        const name = key === null ? '' : String(key);
-        if (Object.prototype.hasOwnProperty.call(out, name)) {
-          // Same text; a duplicate when the values are equal too (1 and '1' are not).
-          for (let k = 0; k < i; k++) {
-            const earlier: unknown = (items[k] as Pair).key;
-            if (!isScalar(earlier) || !keyNode.range) continue;
-            // SameValueZero, as the Set of findKeyProblem compares (two `.nan` keys are equal).
-            const value: unknown = earlier.value;
-            if (value === key || (key !== key && value !== value)) {
-              problem = {
-                at: keyNode.range[0],
-                end: keyNode.range[0] + 1,
-                message: 'YAML syntax error: Map keys must be unique',
-              };
-              throw BAIL;
-            }
-          }
-        }
-        const value = convert(pair.value);
-        if (name in out) {
-          Object.defineProperty(out, name, { value, writable: true, enumerable: true, configurable: true });
-        } else out[name] = value;
-      }
-      return out;
-    }
-    if (isSeq(n)) {
-      if (n.tag || n.constructor !== YAMLSeq) throw BAIL;
-      const out: unknown[] = [];
-      for (const item of n.items) out.push(convert(item));
-      return out;
-    }
-    throw BAIL;
-  };
-  try {
-    return { value: convert(node) };
-  } catch (err) {
-    if (err !== BAIL) throw err;
-    return problem ? { problem } : null;
+function invalidSeparators(text: string): { at: number; end: number; rest: string }[] {
+  const out: { at: number; end: number; rest: string }[] = [];
+  const line = /^---(.*)$/gm;
+  for (let m = line.exec(text); m; m = line.exec(text)) {
+    const rest = (m[1] ?? '').trim();
+    if (rest !== '' && !rest.startsWith('#')) out.push({ at: m.index, end: m.index + m[0].length, rest });
   }
+  return out;
 }
 
-const BAIL = new Error('not a plain document');
+function isKubernetesObject(value: unknown): boolean {
+  return isPlainObject(value) && typeof value['apiVersion'] === 'string' && typeof value['kind'] === 'string';
+}
 
 /**
  * An alias inside the node its anchor names (`a: &x {b: [*x]}`): the value would contain
@@ -313,45 +338,6 @@ interface KeyProblem {
   message: string;
 }
 
-/**
- * The first duplicate key (yaml's rule: equal scalar values, or the same node) or list
- * or map used as a key (`? [a]: b`, `[a]: b`, `{ [a] }`), in source order. Kubernetes
- * rejects both; yaml's toJS spent seconds stringifying deep collection keys (fuzzing).
- * One Set per mapping: linear, about as cheap as toJS.
- */
-export function findKeyProblem(node: unknown, doc: Document.Parsed): KeyProblem | null {
-  if (isMap(node)) {
-    const seen = new Set<unknown>();
-    for (const pair of node.items) {
-      const keyNode = pair.key;
-      const key = isAlias(keyNode) ? keyNode.resolve(doc) : keyNode;
-      const range = isYamlNode(keyNode) ? keyNode.range : undefined;
-      const start = range ? range[0] : -1;
-      if (isCollection(key) && range) {
-        return {
-          at: start,
-          end: range[1],
-          message:
-            'YAML error: a mapping key must be a scalar (Kubernetes cannot convert a list or map used as a key to JSON)',
-        };
-      }
-      const identity = isScalar(keyNode) ? keyNode.value : keyNode;
-      if (seen.has(identity) && start >= 0) {
-        return { at: start, end: start + 1, message: 'YAML syntax error: Map keys must be unique' };
-      }
-      seen.add(identity);
-      const inValue = findKeyProblem(pair.value, doc);
-      if (inValue) return inValue;
-    }
-  } else if (isSeq(node)) {
-    for (const item of node.items) {
-      const found = findKeyProblem(item, doc);
-      if (found) return found;
-    }
-  }
-  return null;
-}
-
 function collectObjects(
   value: Record<string, unknown>,
   tree: RangeTree,
@@ -359,12 +345,14 @@ function collectObjects(
   file: string,
   docIndex: number,
   toRange: (start: number, end: number) => SourceRange,
-  out: LoadedObject[],
+  out: LoadedFile,
 ): void {
   const apiVersion = value['apiVersion'];
   const kind = value['kind'];
   if (typeof apiVersion !== 'string' || typeof kind !== 'string') return;
-  if (kind.endsWith('List') && Array.isArray(value['items'])) {
+  // kubectl's unstructured decoder takes any object with `items` for a list (helpers.go
+  // decode: a non-null items field) and applies each item: not only kinds named *List.
+  if (Array.isArray(value['items'])) {
     const itemsNode = tree.childByKey(node, 'items');
     const [from, to] = itemsNode >= 0 && tree.kind(itemsNode) === SEQ ? tree.entriesOf(itemsNode) : [0, 0];
     value['items'].forEach((item, i) => {
@@ -384,7 +372,7 @@ function collectObjects(
     : typeof metadata['namespace'] === 'string' && metadata['namespace'] !== ''
       ? metadata['namespace']
       : 'default';
-  out.push({
+  const object: LoadedObject = {
     apiVersion,
     kind,
     namespace,
@@ -395,7 +383,18 @@ function collectObjects(
     range: toRange(tree.range(node)?.[0] ?? 0, tree.range(node)?.[1] ?? 0),
     ranges: new FieldRangeMap(fieldRanges, 'value'),
     keyRanges: new FieldRangeMap(fieldRanges, 'key'),
-  });
+  };
+  out.objects.push(object);
+  // kubectl refuses an object whose metadata does not decode (still modelled here).
+  const problem = metadataProblem(value);
+  if (problem) {
+    out.diagnostics.push({
+      range: rangeAt(object, problem.at),
+      severity: 'error',
+      code: 'object-invalid',
+      message: `unable to decode ${JSON.stringify(file)}: ${problem.message}`,
+    });
+  }
 }
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_-]*$/;
@@ -441,16 +440,15 @@ export class RangeTree {
         const items = node.items;
         for (let i = 0; i < items.length; i++) {
           const pair = items[i];
-          if (!isPair(pair) || !isScalar(pair.key)) continue;
-          const key: unknown = pair.key.value;
-          if (typeof key !== 'string' && typeof key !== 'number') continue;
-          const keyRange = pair.key.range;
-          keys.push(String(key));
+          const key = pair && isPair(pair) ? rangeKey(pair.key) : null;
+          if (key === null) continue;
+          const keyRange = (pair as Pair).key as YamlNode;
+          keys.push(key.name);
           entries.push(
-            keyRange ? keyRange[0] : -1,
-            keyRange ? keyRange[1] : -1,
+            keyRange.range ? keyRange.range[0] : -1,
+            keyRange.range ? keyRange.range[1] : -1,
             -1,
-            typeof key === 'string' ? 1 : 0,
+            key.string ? 1 : 0,
           );
         }
         const count = keys.length - first;
@@ -458,9 +456,7 @@ export class RangeTree {
         let e = first;
         for (let i = 0; i < items.length; i++) {
           const pair = items[i];
-          if (!isPair(pair) || !isScalar(pair.key)) continue;
-          const key: unknown = pair.key.value;
-          if (typeof key !== 'string' && typeof key !== 'number') continue;
+          if (!pair || !isPair(pair) || rangeKey(pair.key) === null) continue;
           entries[e * ENTRY_FIELDS + 2] = add(pair.value);
           e++;
         }
@@ -534,6 +530,18 @@ export class RangeTree {
     }
     return -1;
   }
+}
+
+/**
+ * A scalar key's path segment: the JSON key Kubernetes makes of it (`on:` → "true"), and
+ * whether it was a string (a number key is not found by `childByKey`). null: not a scalar.
+ */
+function rangeKey(key: unknown): { name: string; string: boolean } | null {
+  if (!isScalar(key)) return null;
+  const value: unknown = key.value;
+  if (typeof value === 'string') return { name: value, string: true };
+  const name = goJsonKey(value, key.type === 'PLAIN' && key.tag === undefined ? String(key.source) : null);
+  return name === null ? null : { name, string: false };
 }
 
 const NODE_FIELDS = 5;

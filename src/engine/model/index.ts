@@ -7,6 +7,7 @@ export { formatFieldPath } from './fieldPath';
 export { isPlainObject, keyRangeAt, rangeAt } from './objects';
 export { fileRole, POD_TEMPLATE_KINDS, PROFILE_FILE_NAME } from './files';
 export type { FileRole } from './files';
+export { decodeManifestBytes } from './manifestBytes';
 export type * from './cluster';
 export type * from './trace';
 export type * from './requestPath';

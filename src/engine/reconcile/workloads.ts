@@ -8,6 +8,7 @@ import { canonicalJsonHash, generatedSuffix, safeEncodeString } from '../util/ha
 import type { PodTemplateInfo } from './podTemplate';
 import { readPodTemplate, readStringMap } from './podTemplate';
 import { labelSelectorMatches, readLabelSelector } from './labels';
+import { validateWorkloadMeta } from './apiserver/objectMeta';
 
 /** A pod the controllers will create, before the scheduler places it. */
 export interface PlannedPod {
@@ -92,6 +93,8 @@ function planWorkload(
     });
     return null;
   }
+  // The API server's decoding and ObjectMeta validation; the object is still modelled.
+  for (const d of validateWorkloadMeta(object)) diagnostics.push(d);
   const workload: PlannedWorkload = { kind, namespace, name, object, pods: [] };
   const key = `${kind}/${namespace}/${name}`;
   if (kind === 'Pod') {

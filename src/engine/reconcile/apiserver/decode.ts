@@ -410,5 +410,8 @@ export function decodeService(
       ) ?? {},
     spec: decodeSpec(d, rawSpec),
   };
-  return { service, errors: d.errors };
+  // Wrong types in the top-level metadata never reach the API server: kubectl refuses the
+  // file first ("unable to decode", reported by the loader for every object).
+  const errors = d.errors.filter((e) => e.unknownField === true || e.at[0] !== 'metadata');
+  return { service, errors };
 }

@@ -11,6 +11,7 @@ import {
   isValidPortNum,
 } from './apimachineryValidation';
 import type { Segments, V1Service, V1ServicePort } from './decode';
+import { maskTrailingDash } from './objectMeta';
 import { externallyAccessible } from './defaults';
 import type { FieldError } from './fieldError';
 import {
@@ -79,9 +80,7 @@ function validateObjectMeta(service: V1Service): FieldError[] {
   const errs: FieldError[] = [];
   if (service.generateName !== '') {
     // NameIsDNS1035Label with prefix=true masks a trailing dash.
-    const masked = service.generateName.endsWith('-')
-      ? `${service.generateName.slice(0, -1)}a`
-      : service.generateName;
+    const masked = maskTrailingDash(service.generateName);
     for (const msg of isDNS1035Label(masked)) {
       errs.push(invalid(['metadata', 'generateName'], goString(service.generateName), msg));
     }
