@@ -10,7 +10,8 @@ const LAYERS = {
   model: [],
   util: [],
   net: ['model'],
-  render: ['model', 'util', 'net'],
+  // render parses and prints YAML itself: kustomize's output is YAML text, byte for byte.
+  render: ['model', 'util', 'net', 'yaml'],
   load: ['model', 'util', 'net', 'yaml'],
   reconcile: ['model', 'util', 'net'],
   diagnose: ['model', 'util', 'net', 'reconcile'],

@@ -1,0 +1,546 @@
+// `kustomize build` (api/krusty + api/internal/target/kusttarget.go): load a kustomization,
+// accumulate its resources (files, directories with their own kustomization), run generators,
+// components, then the built-in transformers in kusttarget's order; at the top, add content
+// hashes to generated names and fix name references. Errors come back as data.
+import type { KustomizeFs } from './fs';
+import { basename, cleanPath, dirname, isWithin, resolvePath } from './fs';
+import type { Generated, GeneratorOptions } from './generators';
+import { generate, readOptions } from './generators';
+import { contentHash } from './hash';
+import type { JsonPatchOp } from './jsonPatch';
+import { applyJsonPatch } from './jsonPatch';
+import { fixNameReferences } from './nameReference';
+import type { Resource, SourceRef } from './resource';
+import { curId, gvkOf, gvkSelected, idString, makeResource, metadata, nameOf, namespaceOf, orgId, sameId, str } from './resource';
+import { strategicMerge } from './strategicMerge';
+import type { ImageEntry, LabelEntry, ReplicaEntry } from './transformers';
+import {
+  COMMON_ANNOTATION_SPECS,
+  COMMON_LABEL_SPECS,
+  addMapEntries,
+  addPrefixSuffix,
+  labelSpecs,
+  setImages,
+  setNamespace,
+  setReplicas,
+} from './transformers';
+import type { ParsedDocument, Value, ValueMap } from './value';
+import { clone, isValueMap, parseYamlDocuments } from './value';
+
+export interface BuildOptions {
+  /** rootOnly (default): files a kustomization reads must be in or below its directory. */
+  readonly loadRestrictions?: 'rootOnly' | 'none';
+  /** none (kustomize's API default): depth-first input order; legacy: kustomize build's CLI default. */
+  readonly reorder?: 'none' | 'legacy' | 'unspecified';
+  readonly addManagedByLabel?: boolean;
+}
+
+export interface BuildError {
+  readonly file: string;
+  readonly line?: number;
+  readonly message: string;
+}
+
+export const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'] as const;
+const MAX_DEPTH = 64;
+
+class Failure {
+  constructor(readonly error: BuildError) {}
+}
+
+function fail(file: string, message: string, line?: number): never {
+  throw new Failure({ file, line, message });
+}
+
+interface Kustomization {
+  readonly dir: string;
+  readonly file: string;
+  readonly doc: ParsedDocument;
+  readonly k: ValueMap;
+  readonly isComponent: boolean;
+}
+
+export class Builder {
+  private readonly visiting: string[] = [];
+  constructor(
+    private readonly fs: KustomizeFs,
+    private readonly options: BuildOptions,
+  ) {}
+
+  run(dir: string): Resource[] | BuildError {
+    try {
+      const root = cleanPath(dir);
+      const resources = this.target(root, false);
+      const kust = this.load(root);
+      this.addHashes(resources);
+      const err = fixNameReferences(resources);
+      if (err) fail(kust.file, err);
+      const reorder = this.options.reorder ?? 'none';
+      if (reorder === 'legacy' || (reorder === 'unspecified' && !isValueMap(kust.k['sortOptions']))) return legacySort(resources);
+      const sort = kust.k['sortOptions'];
+      if (isValueMap(sort) && sort['order'] === 'legacy') return legacySort(resources);
+      return resources;
+    } catch (e) {
+      if (e instanceof Failure) return e.error;
+      return { file: dir, message: e instanceof Error ? e.message : String(e) };
+    }
+  }
+
+  private line(k: Kustomization, key: string): SourceRef {
+    return { file: k.file, line: k.doc.lines.get(`/${key}`) ?? k.doc.line };
+  }
+
+  load(dir: string): Kustomization {
+    const found = KUSTOMIZATION_FILES.filter((f) => this.fs.exists(resolvePath(dir, f)) && !this.fs.isDir(resolvePath(dir, f)));
+    if (found.length === 0) {
+      fail(dir, `unable to find one of 'kustomization.yaml', 'kustomization.yml' or 'Kustomization' in directory '${dir}'`);
+    }
+    if (found.length > 1) fail(dir, `Found multiple kustomization files under: ${dir}\n`);
+    const file = resolvePath(dir, found[0] ?? '');
+    const text = this.fs.readFile(file) ?? '';
+    const parsed = parseYamlDocuments(text);
+    if (parsed.error) fail(file, parsed.error.message, parsed.error.line);
+    const doc = parsed.documents[0] ?? { value: {}, line: 1, lines: new Map() };
+    const k = isValueMap(doc.value) ? doc.value : doc.value === null ? {} : fail(file, 'kustomization is not a map');
+    const kind = str(k['kind']);
+    return { dir, file, doc, k, isComponent: kind === 'Component' };
+  }
+
+  private checkPath(root: string): (path: string) => string | undefined {
+    return (path) =>
+      this.options.loadRestrictions === 'none' || isWithin(path, root)
+        ? undefined
+        : `security; file '${path}' is not in or below '${root}'`;
+  }
+
+  /** Accumulates a kustomization (or component, applied onto `into`). */
+  private target(dir: string, asComponent: boolean, into?: Resource[]): Resource[] {
+    if (this.visiting.length > MAX_DEPTH) fail(dir, `kustomizations nested deeper than ${MAX_DEPTH}`);
+    const cycle = this.visiting.find((v) => v === dir);
+    if (cycle) fail(dir, `cycle detected: candidate root '${dir}' contains visited root '${this.visiting[this.visiting.length - 1] ?? dir}'`);
+    const kust = this.load(dir);
+    if (kust.isComponent && !asComponent) {
+      fail(kust.file, `expected kind 'Kustomization' for path '${dir}' but got 'Component'`);
+    }
+    if (!kust.isComponent && asComponent) {
+      fail(kust.file, `expected kind 'Component' for path '${dir}' but got 'Kustomization'`);
+    }
+    this.visiting.push(dir);
+    try {
+      const k = kust.k;
+      const resources: Resource[] = into ?? [];
+      for (const entry of strings(k['resources'])) this.accumulate(kust, entry, resources);
+      this.generators(kust, resources);
+      for (const c of strings(k['components'])) {
+        const path = resolvePath(dir, c);
+        if (!this.fs.isDir(path)) fail(kust.file, `accumulating components: '${path}' is not a directory`);
+        this.target(path, true, resources);
+      }
+      this.transform(kust, resources);
+      return resources;
+    } finally {
+      this.visiting.pop();
+    }
+  }
+
+  private accumulate(kust: Kustomization, entry: string, resources: Resource[]): void {
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(entry) || entry.startsWith('git@') || entry.startsWith('github.com/')) {
+      fail(kust.file, `accumulating resources: remote resource '${entry}' is not fetched`);
+    }
+    const path = resolvePath(kust.dir, entry);
+    if (this.fs.isDir(path)) {
+      const sub = this.target(path, false);
+      for (const r of sub) this.add(resources, r, kust.file);
+      return;
+    }
+    const text = this.fs.readFile(path);
+    if (text === undefined) {
+      fail(
+        kust.file,
+        `accumulating resources: accumulation err='accumulating resources from '${entry}': evalsymlink failure on '${path}' : lstat ${path}: no such file or directory': must build at directory: not a valid directory: evalsymlink failure on '${path}' : lstat ${path}: no such file or directory`,
+      );
+    }
+    const bad = this.checkPath(kust.dir)(path);
+    if (bad) fail(kust.file, `accumulating resources: accumulation err='accumulating resources from '${entry}': ${bad}': must build at directory: '${path}': file is not directory`);
+    for (const r of this.readResources(path, text)) this.add(resources, r, kust.file);
+  }
+
+  readResources(file: string, text: string): Resource[] {
+    const parsed = parseYamlDocuments(text);
+    if (parsed.error) fail(file, parsed.error.message, parsed.error.line);
+    const out: Resource[] = [];
+    for (const doc of parsed.documents) {
+      const v = doc.value;
+      if (v === null) continue;
+      if (!isValueMap(v)) fail(file, `missing Resource metadata`, doc.line);
+      if (Object.keys(v).length === 0) continue;
+      if (typeof v['kind'] === 'string' && v['kind'].endsWith('List') && Array.isArray(v['items'])) {
+        for (const item of v['items']) if (isValueMap(item)) out.push(makeResource(item, { file, line: doc.line }));
+        continue;
+      }
+      if (!v['kind']) fail(file, `missing kind in object`, doc.line);
+      out.push(makeResource(v, { file, line: doc.line }));
+    }
+    return out;
+  }
+
+  private add(resources: Resource[], r: Resource, file: string): void {
+    const id = curId(r);
+    const dup = resources.find((o) => sameId(curId(o), id));
+    if (dup) fail(file, `may not add resource with an already registered id: ${idString(id)}`);
+    resources.push(r);
+  }
+
+  private generators(kust: Kustomization, resources: Resource[]): void {
+    const opts: GeneratorOptions = readOptions(kust.k['generatorOptions']);
+    const ctx = { fs: this.fs, dir: kust.dir, checkPath: this.checkPath(kust.dir) };
+    for (const [key, kind] of [
+      ['configMapGenerator', 'ConfigMap'],
+      ['secretGenerator', 'Secret'],
+    ] as const) {
+      const list = kust.k[key];
+      if (!Array.isArray(list)) continue;
+      list.forEach((args, i) => {
+        if (!isValueMap(args)) return;
+        const g = generate(kind, args, opts, ctx);
+        if (typeof g === 'string') fail(kust.file, g);
+        const line = kust.doc.lines.get(`/${key}/${i}`) ?? kust.doc.line;
+        this.addGenerated(resources, g, { file: kust.file, line }, kust.file);
+      });
+    }
+  }
+
+  private addGenerated(resources: Resource[], g: Generated, origin: SourceRef, file: string): void {
+    const r = makeResource(g.obj, origin);
+    r.generated = g.info;
+    const id = curId(r);
+    const matches = resources.filter((o) => {
+      const oid = orgId(o);
+      return oid.kind === id.kind && (oid.name === id.name || nameOf(o.obj) === id.name) && (id.namespace === '' || namespaceOf(o.obj) === id.namespace || oid.namespace === id.namespace);
+    });
+    if (g.info.behavior === 'create') {
+      if (matches.length > 0) fail(file, `may not add resource with an already registered id: ${idString(id)}`);
+      resources.push(r);
+      return;
+    }
+    const target = matches[0];
+    if (!target || matches.length > 1) {
+      fail(file, `id ${JSON.stringify(idString(id))} does not exist; cannot merge or replace`);
+    }
+    if (g.info.behavior === 'replace') {
+      const md = metadata(target.obj) ?? {};
+      const name = md['name'];
+      const ns = md['namespace'];
+      target.obj = g.obj;
+      const nmd = metadata(target.obj) ?? {};
+      if (name !== undefined) nmd['name'] = name;
+      if (ns !== undefined) nmd['namespace'] = ns;
+    } else {
+      for (const field of ['data', 'binaryData', 'stringData']) {
+        const add = g.obj[field];
+        if (!isValueMap(add)) continue;
+        const cur = target.obj[field];
+        target.obj[field] = { ...(isValueMap(cur) ? cur : {}), ...add };
+      }
+      const md = metadata(target.obj) ?? {};
+      const gmd = metadata(g.obj) ?? {};
+      for (const f of ['labels', 'annotations']) {
+        const add = gmd[f];
+        if (!isValueMap(add)) continue;
+        const cur = md[f];
+        md[f] = { ...(isValueMap(cur) ? cur : {}), ...add };
+      }
+    }
+    target.generated = { behavior: target.generated?.behavior ?? 'create', hash: (target.generated?.hash ?? true) && g.info.hash };
+  }
+
+  private transform(kust: Kustomization, resources: Resource[]): void {
+    const k = kust.k;
+    // patchesStrategicMerge
+    const psm = k['patchesStrategicMerge'];
+    if (Array.isArray(psm)) {
+      psm.forEach((p, i) => {
+        if (typeof p !== 'string') return;
+        for (const { doc, file } of this.patchDocs(kust, p, `/patchesStrategicMerge/${i}`)) {
+          if (!isValueMap(doc.value)) continue;
+          this.smpByPatchId(resources, doc, file, kust);
+        }
+      });
+    }
+    const patches = k['patches'];
+    if (Array.isArray(patches)) {
+      patches.forEach((entry, i) => {
+        if (!isValueMap(entry)) return;
+        this.patchEntry(kust, resources, entry, i);
+      });
+    }
+    if (typeof k['namespace'] === 'string' && k['namespace'] !== '') setNamespace(resources, k['namespace'], this.line(kust, 'namespace'));
+    const prefix = typeof k['namePrefix'] === 'string' ? k['namePrefix'] : '';
+    const suffix = typeof k['nameSuffix'] === 'string' ? k['nameSuffix'] : '';
+    if (prefix !== '') addPrefixSuffix(resources, prefix, '', this.line(kust, 'namePrefix'));
+    if (suffix !== '') addPrefixSuffix(resources, '', suffix, this.line(kust, 'nameSuffix'));
+    const labels = k['labels'];
+    if (Array.isArray(labels)) {
+      labels.forEach((l, i) => {
+        if (!isValueMap(l)) return;
+        const entry: LabelEntry = {
+          pairs: stringMap(l['pairs']),
+          includeSelectors: l['includeSelectors'] === true,
+          includeTemplates: l['includeTemplates'] === true,
+          fields: Array.isArray(l['fields'])
+            ? l['fields'].filter(isValueMap).map((f) => ({
+                path: str(f['path']),
+                kind: optStr(f['kind']),
+                group: optStr(f['group']),
+                version: optStr(f['version']),
+                create: f['create'] === true,
+              }))
+            : [],
+        };
+        const err = addMapEntries(resources, entry.pairs, labelSpecs(entry), { file: kust.file, line: kust.doc.lines.get(`/labels/${i}`) ?? kust.doc.line });
+        if (err) fail(kust.file, err);
+      });
+    }
+    if (isValueMap(k['commonLabels'])) {
+      const err = addMapEntries(resources, stringMap(k['commonLabels']), COMMON_LABEL_SPECS, this.line(kust, 'commonLabels'));
+      if (err) fail(kust.file, err);
+    }
+    if (isValueMap(k['commonAnnotations'])) {
+      const err = addMapEntries(resources, stringMap(k['commonAnnotations']), COMMON_ANNOTATION_SPECS, this.line(kust, 'commonAnnotations'));
+      if (err) fail(kust.file, err);
+    }
+    const j6902 = k['patchesJson6902'];
+    if (Array.isArray(j6902)) {
+      j6902.forEach((entry, i) => {
+        if (!isValueMap(entry)) return;
+        this.patchEntry(kust, resources, entry, i, 'patchesJson6902', true);
+      });
+    }
+    const replicas = k['replicas'];
+    if (Array.isArray(replicas)) {
+      const entries: ReplicaEntry[] = replicas.filter(isValueMap).map((r) => ({ name: str(r['name']), count: Number(r['count'] ?? 0) }));
+      setReplicas(resources, entries, this.line(kust, 'replicas'));
+    }
+    const images = k['images'];
+    if (Array.isArray(images)) {
+      const entries: ImageEntry[] = images.filter(isValueMap).map((im) => ({
+        name: str(im['name']),
+        newName: optStr(im['newName']),
+        newTag: im['newTag'] === undefined || im['newTag'] === null ? undefined : String(im['newTag']),
+        digest: optStr(im['digest']),
+      }));
+      setImages(resources, entries, this.line(kust, 'images'));
+    }
+  }
+
+  /** The documents of an inline patch or a patch file. */
+  private patchDocs(kust: Kustomization, p: string, pointer: string): { doc: ParsedDocument; file: string }[] {
+    const looksInline = p.includes('\n') || p.trimStart().startsWith('[') || p.trimStart().startsWith('{');
+    const path = resolvePath(kust.dir, p);
+    if (!looksInline) {
+      const bad = this.checkPath(kust.dir)(path);
+      if (bad) fail(kust.file, bad);
+      const text = this.fs.readFile(path);
+      if (text === undefined) fail(kust.file, `evalsymlink failure on '${path}' : lstat ${path}: no such file or directory`);
+      const parsed = parseYamlDocuments(text);
+      if (parsed.error) fail(path, parsed.error.message, parsed.error.line);
+      return parsed.documents.map((doc) => ({ doc, file: path }));
+    }
+    const parsed = parseYamlDocuments(p);
+    if (parsed.error) fail(kust.file, parsed.error.message);
+    const base = kust.doc.lines.get(pointer) ?? kust.doc.line;
+    return parsed.documents.map((doc) => ({ doc: { ...doc, lines: shiftLines(doc.lines, base) }, file: kust.file }));
+  }
+
+  private smpByPatchId(resources: Resource[], doc: ParsedDocument, file: string, kust: Kustomization): void {
+    const patch = doc.value as ValueMap;
+    const g = gvkOf(patch);
+    const name = nameOf(patch);
+    const ns = namespaceOf(patch);
+    const matches = resources.filter((r) => {
+      const cg = gvkOf(r.obj);
+      if (cg.kind !== g.kind || (g.group !== cg.group && !(g.group === '' && cg.group === '')) || cg.version !== g.version) {
+        if (!(cg.kind === g.kind && cg.group === g.group)) return false;
+      }
+      const names = [nameOf(r.obj), ...r.prevIds.map((id) => id.name)];
+      if (!names.includes(name)) return false;
+      return ns === '' || namespaceOf(r.obj) === ns || r.prevIds.some((id) => id.namespace === ns);
+    });
+    if (matches.length !== 1) {
+      fail(kust.file, `failed to find unique target for patch ${idString({ ...g, name, namespace: ns })}`);
+    }
+    for (const r of matches) this.applySmp(resources, r, patch, doc, file);
+  }
+
+  private applySmp(resources: Resource[], r: Resource, patch: ValueMap, doc: ParsedDocument, file: string): void {
+    const p = clone(patch);
+    // The patch's own name and namespace select the target; they do not rename it.
+    const pmd = metadata(p);
+    if (pmd) {
+      delete pmd['name'];
+      if ('namespace' in pmd) delete pmd['namespace'];
+    }
+    const merged = strategicMerge(r.obj, p, { schema: hasSchema(r), patchLines: doc.lines, patchFile: file, fields: r.fields });
+    if (merged === undefined) {
+      resources.splice(resources.indexOf(r), 1);
+      return;
+    }
+    const md = metadata(merged) ?? {};
+    md['name'] = nameOf(r.obj);
+    if (namespaceOf(r.obj) !== '') md['namespace'] = namespaceOf(r.obj);
+    merged['metadata'] = md;
+    r.obj = merged;
+  }
+
+  private patchEntry(kust: Kustomization, resources: Resource[], entry: ValueMap, i: number, key = 'patches', json6902 = false): void {
+    const pointer = `/${key}/${i}`;
+    let docs: { doc: ParsedDocument; file: string }[];
+    if (typeof entry['patch'] === 'string') docs = this.patchDocs(kust, entry['patch'].includes('\n') ? entry['patch'] : `${entry['patch']}\n`, `${pointer}/patch`);
+    else if (typeof entry['path'] === 'string') docs = this.patchDocs(kust, entry['path'], `${pointer}/path`);
+    else fail(kust.file, 'patch must have either path or patch');
+    const target = isValueMap(entry['target']) ? entry['target'] : undefined;
+    const first = docs[0];
+    const isJson = json6902 || (first !== undefined && Array.isArray(first.doc.value));
+    if (isJson) {
+      if (!target) fail(kust.file, 'must specify a target for JSON patch');
+      const ops = (first?.doc.value ?? []) as unknown as JsonPatchOp[];
+      for (const r of selectTargets(resources, target)) {
+        const out = applyJsonPatch(r.obj, ops);
+        if (typeof out === 'string') fail(first?.file ?? kust.file, out);
+        r.obj = out;
+        for (const [n, op] of ops.entries()) {
+          if (op && typeof op.path === 'string') r.fields.set(pointerToPath(op.path), { file: first?.file ?? kust.file, line: first?.doc.lines.get(`/${n}`) ?? 1 });
+        }
+      }
+      return;
+    }
+    for (const { doc, file } of docs) {
+      if (!isValueMap(doc.value)) continue;
+      if (!target) {
+        this.smpByPatchId(resources, doc, file, kust);
+        continue;
+      }
+      for (const r of selectTargets(resources, target)) this.applySmp(resources, r, doc.value, doc, file);
+    }
+  }
+
+  private addHashes(resources: Resource[]): void {
+    for (const r of resources) {
+      if (!r.generated?.hash) continue;
+      const md = metadata(r.obj);
+      if (!md) continue;
+      const h = contentHash(r.obj);
+      r.prevIds.push(curId(r));
+      md['name'] = `${str(md['name'])}-${h}`;
+    }
+  }
+}
+
+function hasSchema(r: Resource): boolean {
+  const g = gvkOf(r.obj);
+  return !g.group.includes('.') || g.group.endsWith('.k8s.io');
+}
+
+function shiftLines(lines: ReadonlyMap<string, number>, base: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [k, v] of lines) out.set(k, v + base);
+  return out;
+}
+
+function pointerToPath(p: string): string {
+  return p
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce((acc, s) => (/^\d+$/.test(s) ? `${acc}[${s}]` : acc === '' ? s : `${acc}.${s}`), '');
+}
+
+function strings(v: Value | undefined): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+}
+
+function optStr(v: Value | undefined): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+function stringMap(v: Value | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (isValueMap(v)) for (const k of Object.keys(v)) out[k] = v[k] === null ? '' : String(v[k]);
+  return out;
+}
+
+function labelSelectorMatches(sel: string, labels: ValueMap): boolean {
+  for (const part of sel.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+    const ne = part.split('!=');
+    if (ne.length === 2) {
+      if (str(labels[ne[0]?.trim() ?? '']) === (ne[1]?.trim() ?? '')) return false;
+      continue;
+    }
+    const eq = part.split(/==?/);
+    if (eq.length === 2) {
+      if (str(labels[eq[0]?.trim() ?? '']) !== (eq[1]?.trim() ?? '') || !((eq[0]?.trim() ?? '') in labels)) return false;
+      continue;
+    }
+    const key = part.startsWith('!') ? part.slice(1) : part;
+    if (part.startsWith('!') === key in labels) return false;
+  }
+  return true;
+}
+
+function regexMatch(pattern: string, value: string): boolean {
+  try {
+    return new RegExp(`^(?:${pattern})$`).test(value);
+  } catch {
+    return pattern === value;
+  }
+}
+
+/** kustomize's target selector: gvk, name and namespace (regexes), label and annotation selectors. */
+export function selectTargets(resources: readonly Resource[], t: ValueMap): Resource[] {
+  return resources.filter((r) => {
+    const id = curId(r);
+    if (!gvkSelected(id, { group: optStr(t['group']), version: optStr(t['version']), kind: optStr(t['kind']) })) return false;
+    const name = optStr(t['name']);
+    if (name && !regexMatch(name, id.name) && !r.prevIds.some((p) => regexMatch(name, p.name))) return false;
+    const ns = optStr(t['namespace']);
+    if (ns && !regexMatch(ns, id.namespace === '' ? 'default' : id.namespace) && !regexMatch(ns, id.namespace)) return false;
+    const md = metadata(r.obj) ?? {};
+    const ls = optStr(t['labelSelector']);
+    if (ls && !labelSelectorMatches(ls, isValueMap(md['labels']) ? md['labels'] : {})) return false;
+    const as = optStr(t['annotationSelector']);
+    if (as && !labelSelectorMatches(as, isValueMap(md['annotations']) ? md['annotations'] : {})) return false;
+    return true;
+  });
+}
+
+// kustomize's legacy order (api/resid gvk.go orderFirst/orderLast), then by id string.
+const ORDER_FIRST = [
+  'Namespace', 'ResourceQuota', 'StorageClass', 'CustomResourceDefinition', 'ServiceAccount', 'PodSecurityPolicy',
+  'Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding', 'ConfigMap', 'Secret', 'Endpoints', 'Service',
+  'LimitRange', 'PriorityClass', 'PersistentVolume', 'PersistentVolumeClaim', 'Deployment', 'StatefulSet',
+  'CronJob', 'PodDisruptionBudget',
+];
+const ORDER_LAST = ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration'];
+
+function legacySort(resources: Resource[]): Resource[] {
+  const rank = (kind: string): number => {
+    const f = ORDER_FIRST.indexOf(kind);
+    if (f >= 0) return f - ORDER_FIRST.length;
+    const l = ORDER_LAST.indexOf(kind);
+    return l >= 0 ? 1 + l : 0;
+  };
+  const key = (r: Resource): string => {
+    const id = curId(r);
+    return `${id.group || '~G'}.${id.version || '~V'}.${id.kind || '~K'}|${id.namespace}|${id.name}`;
+  };
+  return [...resources].sort((a, b) => {
+    const ra = rank(gvkOf(a.obj).kind);
+    const rb = rank(gvkOf(b.obj).kind);
+    if (ra !== rb) return ra - rb;
+    const ka = key(a);
+    const kb = key(b);
+    return ka < kb ? -1 : ka > kb ? 1 : 0;
+  });
+}
+
+export { basename, dirname };
