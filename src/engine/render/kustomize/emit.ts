@@ -244,6 +244,11 @@ class Emitter {
     this.indention = false;
   }
 
+  space(): void {
+    this.write(' ');
+    this.whitespace = true;
+  }
+
   writeIndent(indent: number): void {
     if (!this.indention || this.column > indent || (this.column === indent && !this.whitespace)) {
       this.text += '\n';
@@ -259,7 +264,7 @@ class Emitter {
 
   /** Writes `:`/`-` indicators (need_whitespace before them unless at line start). */
   indicator(s: string, needWs: boolean): void {
-    if (needWs && !this.whitespace) this.write(' ');
+    if (needWs && !this.whitespace) this.space();
     this.write(s);
     this.whitespace = false;
     this.indention = this.indention && false;
@@ -285,7 +290,7 @@ class Emitter {
       let first = true;
       for (const k of keys) {
         if (!(first && ctx === 'seqItem')) this.writeIndent(indent);
-        else if (!this.whitespace) this.write(' ');
+        else if (!this.whitespace) this.space();
         first = false;
         this.scalar(k, indent, true);
         this.write(':');
@@ -306,13 +311,13 @@ class Emitter {
   }
 
   flowEmpty(s: string): void {
-    if (!this.whitespace) this.write(' ');
+    if (!this.whitespace) this.space();
     this.write(s);
   }
 
   scalarValue(v: null | boolean | number | string, indent: number): void {
     if (typeof v === 'string') return this.scalar(v, indent, false);
-    if (!this.whitespace) this.write(' ');
+    if (!this.whitespace) this.space();
     this.write(v === null ? 'null' : typeof v === 'boolean' ? String(v) : formatNumber(v));
   }
 
@@ -321,7 +326,7 @@ class Emitter {
     const style = scalarStyle(s, simpleKey);
     const allowBreaks = !simpleKey;
     if (style === 'literal') return this.literal(s, indent);
-    if (!this.whitespace) this.write(' ');
+    if (!this.whitespace) this.space();
     const ch = Array.from(s);
     if (style === 'plain') {
       let spaces = false;
@@ -403,7 +408,7 @@ class Emitter {
   }
 
   literal(s: string, indent: number): void {
-    if (!this.whitespace) this.write(' ');
+    if (!this.whitespace) this.space();
     let hints = '';
     const first = s.charAt(0);
     if (first === ' ' || isBreakCh(first)) hints += String(INDENT);

@@ -81,7 +81,7 @@ export const IMAGE_SPECS: readonly FieldSpec[] = [
   'spec/template/spec/containers[]/image',
   'spec/template/spec/initContainers[]/image',
   'spec/template/spec/volumes[]/image/reference',
-].map((p) => fs(p, undefined, true));
+].map((p) => fs(p)); // the image filter sets no CreateKind, so nothing is created
 
 export const REPLICA_SPECS: readonly FieldSpec[] = ['Deployment', 'ReplicationController', 'ReplicaSet', 'StatefulSet'].map(
   (k) => fs('spec/replicas', k, true),

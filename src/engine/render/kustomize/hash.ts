@@ -30,13 +30,10 @@ export function goJsonString(s: string): string {
     .replace(/\u2029/g, '\\u2029');
 }
 
+// getNodeValues looks each path up as ONE field name (kyaml's Lookup does not split on '/'),
+// so "metadata/name" is never found and every name hashes as "": the hash covers the content only.
 function lookup(obj: ValueMap, path: string): Value | undefined {
-  let cur: Value | undefined = obj;
-  for (const p of path.split('/')) {
-    if (!isValueMap(cur)) return undefined;
-    cur = cur[p];
-  }
-  return cur;
+  return obj[path];
 }
 
 /** The value getNodeValues reads: "" when absent, a map as-is, a scalar as its YAML text. */
