@@ -22,7 +22,11 @@ interface Case {
   name: string;
   files: Record<string, string | { base64: string }>;
   kustomizationDir: string;
-  options: { reorder: 'none' | 'legacy' | 'unspecified'; loadRestrictions: 'rootOnly' | 'none'; addManagedByLabel: boolean };
+  options: {
+    reorder: 'none' | 'legacy' | 'unspecified';
+    loadRestrictions: 'rootOnly' | 'none';
+    addManagedByLabel: boolean;
+  };
   expected?: string;
   expectedError?: string | null;
 }
@@ -47,12 +51,16 @@ export function runCase(c: Case): string | undefined {
   });
   if (c.expected !== undefined && c.expected !== null) {
     if (!result.ok) return `error: ${result.error.message}`;
-    return result.yaml === c.expected ? undefined : `output differs:\n--- got\n${result.yaml}\n--- want\n${c.expected}`;
+    return result.yaml === c.expected
+      ? undefined
+      : `output differs:\n--- got\n${result.yaml}\n--- want\n${c.expected}`;
   }
   if (result.ok) return 'built, but an error was expected';
   const want = c.expectedError;
   if (want === null || want === undefined) return undefined;
-  return result.error.message.includes(want) ? undefined : `error ${JSON.stringify(result.error.message)} lacks ${JSON.stringify(want)}`;
+  return result.error.message.includes(want)
+    ? undefined
+    : `error ${JSON.stringify(result.error.message)} lacks ${JSON.stringify(want)}`;
 }
 
 void describe('kustomize build conformance (krusty cases)', () => {
@@ -97,8 +105,12 @@ void describe('kustomize name hash (api/hasher cases)', () => {
   }
   for (const h of hashes.hashCases) {
     const other = !/kind: (ConfigMap|Secret)\b/.test(h.yaml);
-    void it(`hash ${h.test}/${h.desc}`, other ? { skip: 'other kinds hash the yaml.v3 node struct (with lines): not modelled' } : {}, () => {
-      assert.equal(contentHash(objectOf(h.yaml)), h.hash);
-    });
+    void it(
+      `hash ${h.test}/${h.desc}`,
+      other ? { skip: 'other kinds hash the yaml.v3 node struct (with lines): not modelled' } : {},
+      () => {
+        assert.equal(contentHash(objectOf(h.yaml)), h.hash);
+      },
+    );
   }
 });

@@ -11,7 +11,19 @@ import type { JsonPatchOp } from './jsonPatch';
 import { applyJsonPatch } from './jsonPatch';
 import { fixNameReferences } from './nameReference';
 import type { Resource, SourceRef } from './resource';
-import { curId, gvkOf, gvkSelected, idString, makeResource, metadata, nameOf, namespaceOf, orgId, sameId, str } from './resource';
+import {
+  curId,
+  gvkOf,
+  gvkSelected,
+  idString,
+  makeResource,
+  metadata,
+  nameOf,
+  namespaceOf,
+  orgId,
+  sameId,
+  str,
+} from './resource';
 import { strategicMerge } from './strategicMerge';
 import type { ImageEntry, LabelEntry, ReplicaEntry } from './transformers';
 import {
@@ -44,8 +56,11 @@ export interface BuildError {
 export const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'] as const;
 const MAX_DEPTH = 64;
 
-class Failure {
-  constructor(readonly error: BuildError) {}
+/** Unwinds a build to `run`, which turns it into data (never escapes the module). */
+class Failure extends Error {
+  constructor(readonly error: BuildError) {
+    super(error.message);
+  }
 }
 
 function fail(file: string, message: string, line?: number): never {
@@ -76,7 +91,8 @@ export class Builder {
       const err = fixNameReferences(resources);
       if (err) fail(kust.file, err);
       const reorder = this.options.reorder ?? 'none';
-      if (reorder === 'legacy' || (reorder === 'unspecified' && !isValueMap(kust.k['sortOptions']))) return legacySort(resources);
+      if (reorder === 'legacy' || (reorder === 'unspecified' && !isValueMap(kust.k['sortOptions'])))
+        return legacySort(resources);
       const sort = kust.k['sortOptions'];
       if (isValueMap(sort) && sort['order'] === 'legacy') return legacySort(resources);
       return resources;
@@ -91,9 +107,14 @@ export class Builder {
   }
 
   load(dir: string): Kustomization {
-    const found = KUSTOMIZATION_FILES.filter((f) => this.fs.exists(resolvePath(dir, f)) && !this.fs.isDir(resolvePath(dir, f)));
+    const found = KUSTOMIZATION_FILES.filter(
+      (f) => this.fs.exists(resolvePath(dir, f)) && !this.fs.isDir(resolvePath(dir, f)),
+    );
     if (found.length === 0) {
-      fail(dir, `unable to find one of 'kustomization.yaml', 'kustomization.yml' or 'Kustomization' in directory '${dir}'`);
+      fail(
+        dir,
+        `unable to find one of 'kustomization.yaml', 'kustomization.yml' or 'Kustomization' in directory '${dir}'`,
+      );
     }
     if (found.length > 1) fail(dir, `Found multiple kustomization files under: ${dir}\n`);
     const file = resolvePath(dir, found[0] ?? '');
@@ -101,7 +122,11 @@ export class Builder {
     const parsed = parseYamlDocuments(text);
     if (parsed.error) fail(file, parsed.error.message, parsed.error.line);
     const doc = parsed.documents[0] ?? { value: {}, line: 1, lines: new Map() };
-    const k = isValueMap(doc.value) ? doc.value : doc.value === null ? {} : fail(file, 'kustomization is not a map');
+    const k = isValueMap(doc.value)
+      ? doc.value
+      : doc.value === null
+        ? {}
+        : fail(file, 'kustomization is not a map');
     const kind = str(k['kind']);
     return { dir, file, doc, k, isComponent: kind === 'Component' };
   }
@@ -117,7 +142,11 @@ export class Builder {
   private target(dir: string, asComponent: boolean, into?: Resource[]): Resource[] {
     if (this.visiting.length > MAX_DEPTH) fail(dir, `kustomizations nested deeper than ${MAX_DEPTH}`);
     const cycle = this.visiting.find((v) => v === dir);
-    if (cycle) fail(dir, `cycle detected: candidate root '${dir}' contains visited root '${this.visiting[this.visiting.length - 1] ?? dir}'`);
+    if (cycle)
+      fail(
+        dir,
+        `cycle detected: candidate root '${dir}' contains visited root '${this.visiting[this.visiting.length - 1] ?? dir}'`,
+      );
     const kust = this.load(dir);
     if (kust.isComponent && !asComponent) {
       fail(kust.file, `expected kind 'Kustomization' for path '${dir}' but got 'Component'`);
@@ -144,7 +173,11 @@ export class Builder {
   }
 
   private accumulate(kust: Kustomization, entry: string, resources: Resource[]): void {
-    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(entry) || entry.startsWith('git@') || entry.startsWith('github.com/')) {
+    if (
+      /^[a-z][a-z0-9+.-]*:\/\//i.test(entry) ||
+      entry.startsWith('git@') ||
+      entry.startsWith('github.com/')
+    ) {
       fail(kust.file, `accumulating resources: remote resource '${entry}' is not fetched`);
     }
     const path = resolvePath(kust.dir, entry);
@@ -161,7 +194,11 @@ export class Builder {
       );
     }
     const bad = this.checkPath(kust.dir)(path);
-    if (bad) fail(kust.file, `accumulating resources: accumulation err='accumulating resources from '${entry}': ${bad}': must build at directory: '${path}': file is not directory`);
+    if (bad)
+      fail(
+        kust.file,
+        `accumulating resources: accumulation err='accumulating resources from '${entry}': ${bad}': must build at directory: '${path}': file is not directory`,
+      );
     for (const r of this.readResources(path, text)) this.add(resources, r, kust.file);
   }
 
@@ -175,10 +212,12 @@ export class Builder {
       if (!isValueMap(v)) fail(file, `missing Resource metadata`, doc.line);
       if (Object.keys(v).length === 0) continue;
       if (typeof v['kind'] === 'string' && v['kind'].endsWith('List') && Array.isArray(v['items'])) {
-        for (const item of v['items']) if (isValueMap(item)) out.push(makeResource(item, { file, line: doc.line }));
+        for (const item of v['items'])
+          if (isValueMap(item)) out.push(makeResource(item, { file, line: doc.line }));
         continue;
       }
       if (!v['kind']) fail(file, `missing kind in object`, doc.line);
+      stringifyMetadataMaps(v);
       out.push(makeResource(v, { file, line: doc.line }));
     }
     return out;
@@ -216,10 +255,15 @@ export class Builder {
     const id = curId(r);
     const matches = resources.filter((o) => {
       const oid = orgId(o);
-      return oid.kind === id.kind && (oid.name === id.name || nameOf(o.obj) === id.name) && (id.namespace === '' || namespaceOf(o.obj) === id.namespace || oid.namespace === id.namespace);
+      return (
+        oid.kind === id.kind &&
+        (oid.name === id.name || nameOf(o.obj) === id.name) &&
+        (id.namespace === '' || namespaceOf(o.obj) === id.namespace || oid.namespace === id.namespace)
+      );
     });
     if (g.info.behavior === 'create') {
-      if (matches.length > 0) fail(file, `may not add resource with an already registered id: ${idString(id)}`);
+      if (matches.length > 0)
+        fail(file, `may not add resource with an already registered id: ${idString(id)}`);
       resources.push(r);
       return;
     }
@@ -251,7 +295,10 @@ export class Builder {
         md[f] = { ...(isValueMap(cur) ? cur : {}), ...add };
       }
     }
-    target.generated = { behavior: target.generated?.behavior ?? 'create', hash: (target.generated?.hash ?? true) && g.info.hash };
+    target.generated = {
+      behavior: target.generated?.behavior ?? 'create',
+      hash: (target.generated?.hash ?? true) && g.info.hash,
+    };
   }
 
   private transform(kust: Kustomization, resources: Resource[]): void {
@@ -274,7 +321,8 @@ export class Builder {
         this.patchEntry(kust, resources, entry, i);
       });
     }
-    if (typeof k['namespace'] === 'string' && k['namespace'] !== '') setNamespace(resources, k['namespace'], this.line(kust, 'namespace'));
+    if (typeof k['namespace'] === 'string' && k['namespace'] !== '')
+      setNamespace(resources, k['namespace'], this.line(kust, 'namespace'));
     const prefix = typeof k['namePrefix'] === 'string' ? k['namePrefix'] : '';
     const suffix = typeof k['nameSuffix'] === 'string' ? k['nameSuffix'] : '';
     if (prefix !== '') addPrefixSuffix(resources, prefix, '', this.line(kust, 'namePrefix'));
@@ -297,16 +345,29 @@ export class Builder {
               }))
             : [],
         };
-        const err = addMapEntries(resources, entry.pairs, labelSpecs(entry), { file: kust.file, line: kust.doc.lines.get(`/labels/${i}`) ?? kust.doc.line });
+        const err = addMapEntries(resources, entry.pairs, labelSpecs(entry), {
+          file: kust.file,
+          line: kust.doc.lines.get(`/labels/${i}`) ?? kust.doc.line,
+        });
         if (err) fail(kust.file, err);
       });
     }
     if (isValueMap(k['commonLabels'])) {
-      const err = addMapEntries(resources, stringMap(k['commonLabels']), COMMON_LABEL_SPECS, this.line(kust, 'commonLabels'));
+      const err = addMapEntries(
+        resources,
+        stringMap(k['commonLabels']),
+        COMMON_LABEL_SPECS,
+        this.line(kust, 'commonLabels'),
+      );
       if (err) fail(kust.file, err);
     }
     if (isValueMap(k['commonAnnotations'])) {
-      const err = addMapEntries(resources, stringMap(k['commonAnnotations']), COMMON_ANNOTATION_SPECS, this.line(kust, 'commonAnnotations'));
+      const err = addMapEntries(
+        resources,
+        stringMap(k['commonAnnotations']),
+        COMMON_ANNOTATION_SPECS,
+        this.line(kust, 'commonAnnotations'),
+      );
       if (err) fail(kust.file, err);
     }
     const j6902 = k['patchesJson6902'];
@@ -318,7 +379,9 @@ export class Builder {
     }
     const replicas = k['replicas'];
     if (Array.isArray(replicas)) {
-      const entries: ReplicaEntry[] = replicas.filter(isValueMap).map((r) => ({ name: str(r['name']), count: Number(r['count'] ?? 0) }));
+      const entries: ReplicaEntry[] = replicas
+        .filter(isValueMap)
+        .map((r) => ({ name: str(r['name']), count: Number(r['count'] ?? 0) }));
       setReplicas(resources, entries, this.line(kust, 'replicas'));
     }
     const images = k['images'];
@@ -326,7 +389,7 @@ export class Builder {
       const entries: ImageEntry[] = images.filter(isValueMap).map((im) => ({
         name: str(im['name']),
         newName: optStr(im['newName']),
-        newTag: im['newTag'] === undefined || im['newTag'] === null ? undefined : String(im['newTag']),
+        newTag: im['newTag'] === undefined || im['newTag'] === null ? undefined : str(im['newTag']),
         digest: optStr(im['digest']),
       }));
       setImages(resources, entries, this.line(kust, 'images'));
@@ -334,14 +397,19 @@ export class Builder {
   }
 
   /** The documents of an inline patch or a patch file. */
-  private patchDocs(kust: Kustomization, p: string, pointer: string): { doc: ParsedDocument; file: string }[] {
+  private patchDocs(
+    kust: Kustomization,
+    p: string,
+    pointer: string,
+  ): { doc: ParsedDocument; file: string }[] {
     const looksInline = p.includes('\n') || p.trimStart().startsWith('[') || p.trimStart().startsWith('{');
     const path = resolvePath(kust.dir, p);
     if (!looksInline) {
       const bad = this.checkPath(kust.dir)(path);
       if (bad) fail(kust.file, bad);
       const text = this.fs.readFile(path);
-      if (text === undefined) fail(kust.file, `evalsymlink failure on '${path}' : lstat ${path}: no such file or directory`);
+      if (text === undefined)
+        fail(kust.file, `evalsymlink failure on '${path}' : lstat ${path}: no such file or directory`);
       const parsed = parseYamlDocuments(text);
       if (parsed.error) fail(path, parsed.error.message, parsed.error.line);
       return parsed.documents.map((doc) => ({ doc, file: path }));
@@ -349,7 +417,10 @@ export class Builder {
     const parsed = parseYamlDocuments(p);
     if (parsed.error) fail(kust.file, parsed.error.message);
     const base = kust.doc.lines.get(pointer) ?? kust.doc.line;
-    return parsed.documents.map((doc) => ({ doc: { ...doc, lines: shiftLines(doc.lines, base) }, file: kust.file }));
+    return parsed.documents.map((doc) => ({
+      doc: { ...doc, lines: shiftLines(doc.lines, base) },
+      file: kust.file,
+    }));
   }
 
   private smpByPatchId(resources: Resource[], doc: ParsedDocument, file: string, kust: Kustomization): void {
@@ -359,7 +430,11 @@ export class Builder {
     const ns = namespaceOf(patch);
     const matches = resources.filter((r) => {
       const cg = gvkOf(r.obj);
-      if (cg.kind !== g.kind || (g.group !== cg.group && !(g.group === '' && cg.group === '')) || cg.version !== g.version) {
+      if (
+        cg.kind !== g.kind ||
+        (g.group !== cg.group && !(g.group === '' && cg.group === '')) ||
+        cg.version !== g.version
+      ) {
         if (!(cg.kind === g.kind && cg.group === g.group)) return false;
       }
       const names = [nameOf(r.obj), ...r.prevIds.map((id) => id.name)];
@@ -372,7 +447,13 @@ export class Builder {
     for (const r of matches) this.applySmp(resources, r, patch, doc, file);
   }
 
-  private applySmp(resources: Resource[], r: Resource, patch: ValueMap, doc: ParsedDocument, file: string): void {
+  private applySmp(
+    resources: Resource[],
+    r: Resource,
+    patch: ValueMap,
+    doc: ParsedDocument,
+    file: string,
+  ): void {
     const p = clone(patch);
     // The patch's own name and namespace select the target; they do not rename it.
     const pmd = metadata(p);
@@ -380,7 +461,12 @@ export class Builder {
       delete pmd['name'];
       if ('namespace' in pmd) delete pmd['namespace'];
     }
-    const merged = strategicMerge(r.obj, p, { schema: hasSchema(r), patchLines: doc.lines, patchFile: file, fields: r.fields });
+    const merged = strategicMerge(r.obj, p, {
+      schema: hasSchema(r),
+      patchLines: doc.lines,
+      patchFile: file,
+      fields: r.fields,
+    });
     if (merged === undefined) {
       resources.splice(resources.indexOf(r), 1);
       return;
@@ -392,10 +478,22 @@ export class Builder {
     r.obj = merged;
   }
 
-  private patchEntry(kust: Kustomization, resources: Resource[], entry: ValueMap, i: number, key = 'patches', json6902 = false): void {
+  private patchEntry(
+    kust: Kustomization,
+    resources: Resource[],
+    entry: ValueMap,
+    i: number,
+    key = 'patches',
+    json6902 = false,
+  ): void {
     const pointer = `/${key}/${i}`;
     let docs: { doc: ParsedDocument; file: string }[];
-    if (typeof entry['patch'] === 'string') docs = this.patchDocs(kust, entry['patch'].includes('\n') ? entry['patch'] : `${entry['patch']}\n`, `${pointer}/patch`);
+    if (typeof entry['patch'] === 'string')
+      docs = this.patchDocs(
+        kust,
+        entry['patch'].includes('\n') ? entry['patch'] : `${entry['patch']}\n`,
+        `${pointer}/patch`,
+      );
     else if (typeof entry['path'] === 'string') docs = this.patchDocs(kust, entry['path'], `${pointer}/path`);
     else fail(kust.file, 'patch must have either path or patch');
     const target = isValueMap(entry['target']) ? entry['target'] : undefined;
@@ -409,7 +507,11 @@ export class Builder {
         if (typeof out === 'string') fail(first?.file ?? kust.file, out);
         r.obj = out;
         for (const [n, op] of ops.entries()) {
-          if (op && typeof op.path === 'string') r.fields.set(pointerToPath(op.path), { file: first?.file ?? kust.file, line: first?.doc.lines.get(`/${n}`) ?? 1 });
+          if (op && typeof op.path === 'string')
+            r.fields.set(pointerToPath(op.path), {
+              file: first?.file ?? kust.file,
+              line: first?.doc.lines.get(`/${n}`) ?? 1,
+            });
         }
       }
       return;
@@ -432,6 +534,20 @@ export class Builder {
       const h = contentHash(r.obj);
       r.prevIds.push(curId(r));
       md['name'] = `${str(md['name'])}-${h}`;
+    }
+  }
+}
+
+/** Labels and annotations are string maps to kustomize: scalar values come out as strings. */
+function stringifyMetadataMaps(obj: ValueMap): void {
+  const md = metadata(obj);
+  if (!md) return;
+  for (const f of ['labels', 'annotations']) {
+    const m = md[f];
+    if (!isValueMap(m)) continue;
+    for (const k of Object.keys(m)) {
+      const v = m[k];
+      if (typeof v === 'number' || typeof v === 'boolean') m[k] = String(v);
     }
   }
 }
@@ -465,12 +581,15 @@ function optStr(v: Value | undefined): string | undefined {
 
 function stringMap(v: Value | undefined): Record<string, string> {
   const out: Record<string, string> = {};
-  if (isValueMap(v)) for (const k of Object.keys(v)) out[k] = v[k] === null ? '' : String(v[k]);
+  if (isValueMap(v)) for (const k of Object.keys(v)) out[k] = str(v[k]);
   return out;
 }
 
 function labelSelectorMatches(sel: string, labels: ValueMap): boolean {
-  for (const part of sel.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+  for (const part of sel
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')) {
     const ne = part.split('!=');
     if (ne.length === 2) {
       if (str(labels[ne[0]?.trim() ?? '']) === (ne[1]?.trim() ?? '')) return false;
@@ -478,7 +597,8 @@ function labelSelectorMatches(sel: string, labels: ValueMap): boolean {
     }
     const eq = part.split(/==?/);
     if (eq.length === 2) {
-      if (str(labels[eq[0]?.trim() ?? '']) !== (eq[1]?.trim() ?? '') || !((eq[0]?.trim() ?? '') in labels)) return false;
+      if (str(labels[eq[0]?.trim() ?? '']) !== (eq[1]?.trim() ?? '') || !((eq[0]?.trim() ?? '') in labels))
+        return false;
       continue;
     }
     const key = part.startsWith('!') ? part.slice(1) : part;
@@ -499,11 +619,19 @@ function regexMatch(pattern: string, value: string): boolean {
 export function selectTargets(resources: readonly Resource[], t: ValueMap): Resource[] {
   return resources.filter((r) => {
     const id = curId(r);
-    if (!gvkSelected(id, { group: optStr(t['group']), version: optStr(t['version']), kind: optStr(t['kind']) })) return false;
+    if (
+      !gvkSelected(id, { group: optStr(t['group']), version: optStr(t['version']), kind: optStr(t['kind']) })
+    )
+      return false;
     const name = optStr(t['name']);
     if (name && !regexMatch(name, id.name) && !r.prevIds.some((p) => regexMatch(name, p.name))) return false;
     const ns = optStr(t['namespace']);
-    if (ns && !regexMatch(ns, id.namespace === '' ? 'default' : id.namespace) && !regexMatch(ns, id.namespace)) return false;
+    if (
+      ns &&
+      !regexMatch(ns, id.namespace === '' ? 'default' : id.namespace) &&
+      !regexMatch(ns, id.namespace)
+    )
+      return false;
     const md = metadata(r.obj) ?? {};
     const ls = optStr(t['labelSelector']);
     if (ls && !labelSelectorMatches(ls, isValueMap(md['labels']) ? md['labels'] : {})) return false;
@@ -515,10 +643,28 @@ export function selectTargets(resources: readonly Resource[], t: ValueMap): Reso
 
 // kustomize's legacy order (api/resid gvk.go orderFirst/orderLast), then by id string.
 const ORDER_FIRST = [
-  'Namespace', 'ResourceQuota', 'StorageClass', 'CustomResourceDefinition', 'ServiceAccount', 'PodSecurityPolicy',
-  'Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding', 'ConfigMap', 'Secret', 'Endpoints', 'Service',
-  'LimitRange', 'PriorityClass', 'PersistentVolume', 'PersistentVolumeClaim', 'Deployment', 'StatefulSet',
-  'CronJob', 'PodDisruptionBudget',
+  'Namespace',
+  'ResourceQuota',
+  'StorageClass',
+  'CustomResourceDefinition',
+  'ServiceAccount',
+  'PodSecurityPolicy',
+  'Role',
+  'ClusterRole',
+  'RoleBinding',
+  'ClusterRoleBinding',
+  'ConfigMap',
+  'Secret',
+  'Endpoints',
+  'Service',
+  'LimitRange',
+  'PriorityClass',
+  'PersistentVolume',
+  'PersistentVolumeClaim',
+  'Deployment',
+  'StatefulSet',
+  'CronJob',
+  'PodDisruptionBudget',
 ];
 const ORDER_LAST = ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration'];
 

@@ -64,9 +64,46 @@ export function sortedKeys(m: ValueMap): string[] {
 
 // goyaml.v2 resolve(): the plain scalars that do not read back as strings.
 const V2_SPECIAL = new Set([
-  'y', 'Y', 'yes', 'Yes', 'YES', 'on', 'On', 'ON', 'n', 'N', 'no', 'No', 'NO', 'off', 'Off', 'OFF',
-  'true', 'True', 'TRUE', 'false', 'False', 'FALSE', '', '~', 'null', 'Null', 'NULL',
-  '.nan', '.NaN', '.NAN', '.inf', '.Inf', '.INF', '+.inf', '+.Inf', '+.INF', '-.inf', '-.Inf', '-.INF', '<<',
+  'y',
+  'Y',
+  'yes',
+  'Yes',
+  'YES',
+  'on',
+  'On',
+  'ON',
+  'n',
+  'N',
+  'no',
+  'No',
+  'NO',
+  'off',
+  'Off',
+  'OFF',
+  'true',
+  'True',
+  'TRUE',
+  'false',
+  'False',
+  'FALSE',
+  '',
+  '~',
+  'null',
+  'Null',
+  'NULL',
+  '.nan',
+  '.NaN',
+  '.NAN',
+  '.inf',
+  '.Inf',
+  '.INF',
+  '+.inf',
+  '+.Inf',
+  '+.INF',
+  '-.inf',
+  '-.Inf',
+  '-.INF',
+  '<<',
 ]);
 const YAML_FLOAT = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/;
 const BASE60_FLOAT = /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$/;
@@ -84,7 +121,8 @@ function resolvesToString(s: string): boolean {
   if ('+-.0123456789'.includes(c)) {
     const plain = s.replace(/_/g, '');
     if (goParseIntBase0(plain)) return false;
-    if (plain.startsWith('-0b') || plain.startsWith('+0b') ? /^[-+]0b[01]+$/.test(plain) : false) return false;
+    if (plain.startsWith('-0b') || plain.startsWith('+0b') ? /^[-+]0b[01]+$/.test(plain) : false)
+      return false;
     if (YAML_FLOAT.test(plain)) return false;
     if (TIMESTAMP.test(s)) return false;
   }
@@ -111,12 +149,15 @@ function isPrintable(cp: number): boolean {
   );
 }
 
-const isBreakCh = (c: string): boolean => c === '\n' || c === '\r' || c === '\u0085' || c === '\u2028' || c === '\u2029';
-const isBlankz = (c: string | undefined): boolean => c === undefined || c === ' ' || c === '\t' || isBreakCh(c) || c === '\0';
+const isBreakCh = (c: string): boolean =>
+  c === '\n' || c === '\r' || c === '\u0085' || c === '\u2028' || c === '\u2029';
+const isBlankz = (c: string | undefined): boolean =>
+  c === undefined || c === ' ' || c === '\t' || isBreakCh(c) || c === '\0';
 
 /** libyaml yaml_emitter_analyze_scalar. */
 function analyze(value: string): Analysis {
-  if (value.length === 0) return { multiline: false, flowPlain: false, blockPlain: true, single: true, block: false };
+  if (value.length === 0)
+    return { multiline: false, flowPlain: false, blockPlain: true, single: true, block: false };
   const ch = Array.from(value);
   let blockInd = false;
   let flowInd = false;
@@ -295,7 +336,10 @@ class Emitter {
         this.scalar(k, indent, true);
         this.write(':');
         const child = v[k] ?? null;
-        if ((Array.isArray(child) && child.length > 0) || (isValueMap(child) && Object.keys(child).length > 0)) {
+        if (
+          (Array.isArray(child) && child.length > 0) ||
+          (isValueMap(child) && Object.keys(child).length > 0)
+        ) {
           this.node(child, indent + INDENT, 'mapValue');
         } else {
           this.node(child, indent + INDENT, 'mapValue');
@@ -353,7 +397,14 @@ class Emitter {
       for (let i = 0; i < ch.length; i++) {
         const c = ch[i] ?? '';
         if (c === ' ') {
-          if (allowBreaks && !spaces && this.column > BEST_WIDTH && i !== 0 && i !== ch.length - 1 && ch[i + 1] !== ' ') {
+          if (
+            allowBreaks &&
+            !spaces &&
+            this.column > BEST_WIDTH &&
+            i !== 0 &&
+            i !== ch.length - 1 &&
+            ch[i + 1] !== ' '
+          ) {
             this.writeIndent(indent);
           } else {
             this.write(c);

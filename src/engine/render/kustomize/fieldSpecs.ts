@@ -37,9 +37,14 @@ function templateMetadataSpecs(field: 'labels' | 'annotations'): FieldSpec[] {
   ];
 }
 
-const VOLUME_CLAIM_TEMPLATE_LABELS = [fs('spec/volumeClaimTemplates[]/metadata/labels', 'StatefulSet', true, 'apps')];
+const VOLUME_CLAIM_TEMPLATE_LABELS = [
+  fs('spec/volumeClaimTemplates[]/metadata/labels', 'StatefulSet', true, 'apps'),
+];
 
-export const METADATA_LABEL_SPECS: readonly FieldSpec[] = [...templateMetadataSpecs('labels'), ...VOLUME_CLAIM_TEMPLATE_LABELS];
+export const METADATA_LABEL_SPECS: readonly FieldSpec[] = [
+  ...templateMetadataSpecs('labels'),
+  ...VOLUME_CLAIM_TEMPLATE_LABELS,
+];
 
 const AFFINITY = [
   'spec/template/spec/affinity/podAffinity/preferredDuringSchedulingIgnoredDuringExecution/podAffinityTerm/labelSelector/matchLabels',
@@ -83,14 +88,22 @@ export const IMAGE_SPECS: readonly FieldSpec[] = [
   'spec/template/spec/volumes[]/image/reference',
 ].map((p) => fs(p)); // the image filter sets no CreateKind, so nothing is created
 
-export const REPLICA_SPECS: readonly FieldSpec[] = ['Deployment', 'ReplicationController', 'ReplicaSet', 'StatefulSet'].map(
-  (k) => fs('spec/replicas', k, true),
-);
+export const REPLICA_SPECS: readonly FieldSpec[] = [
+  'Deployment',
+  'ReplicationController',
+  'ReplicaSet',
+  'StatefulSet',
+].map((k) => fs('spec/replicas', k, true));
 
 export const NAMESPACE_SPECS: readonly FieldSpec[] = [
   fs('metadata/name', 'Namespace', true),
   fs('spec/service/namespace', 'APIService', true, 'apiregistration.k8s.io'),
-  fs('spec/conversion/webhook/clientConfig/service/namespace', 'CustomResourceDefinition', false, 'apiextensions.k8s.io'),
+  fs(
+    'spec/conversion/webhook/clientConfig/service/namespace',
+    'CustomResourceDefinition',
+    false,
+    'apiextensions.k8s.io',
+  ),
 ];
 
 export interface NameReference {
@@ -111,13 +124,26 @@ const POD_SPECS: readonly [kind: string, prefix: string, version?: string][] = [
 ];
 
 function podRefs(suffixes: readonly string[], kinds = POD_SPECS): FieldSpec[] {
-  return kinds.flatMap(([kind, prefix, version]) => suffixes.map((s) => fs(`${prefix}/${s}`, kind, false, undefined, version)));
+  return kinds.flatMap(([kind, prefix, version]) =>
+    suffixes.map((s) => fs(`${prefix}/${s}`, kind, false, undefined, version)),
+  );
 }
 
 const POD_CONTROLLERS = (kinds: string[]): [string, string][] =>
-  kinds.map((k) => [k, k === 'Pod' ? 'spec' : k === 'CronJob' ? 'spec/jobTemplate/spec/template/spec' : 'spec/template/spec']);
+  kinds.map((k) => [
+    k,
+    k === 'Pod' ? 'spec' : k === 'CronJob' ? 'spec/jobTemplate/spec/template/spec' : 'spec/template/spec',
+  ]);
 
-const CONTROLLER_KINDS = ['Pod', 'StatefulSet', 'Deployment', 'ReplicationController', 'CronJob', 'Job', 'DaemonSet'];
+const CONTROLLER_KINDS = [
+  'Pod',
+  'StatefulSet',
+  'Deployment',
+  'ReplicationController',
+  'CronJob',
+  'Job',
+  'DaemonSet',
+];
 
 export const NAME_REFERENCES: readonly NameReference[] = [
   ...['Deployment', 'ReplicationController', 'ReplicaSet', 'StatefulSet'].map((k) => ({
@@ -164,7 +190,13 @@ export const NAME_REFERENCES: readonly NameReference[] = [
       fs('parameters/secretRef', 'StorageClass'),
       fs('rules/resourceNames', 'Role'),
       fs('rules/resourceNames', 'ClusterRole'),
-      fs('spec/template/spec/containers/env/valueFrom/secretKeyRef/name', 'Service', false, 'serving.knative.dev', 'v1'),
+      fs(
+        'spec/template/spec/containers/env/valueFrom/secretKeyRef/name',
+        'Service',
+        false,
+        'serving.knative.dev',
+        'v1',
+      ),
       fs('spec/azureFile/secretName', 'PersistentVolume'),
     ],
   },
@@ -177,8 +209,18 @@ export const NAME_REFERENCES: readonly NameReference[] = [
       fs('spec/rules/http/paths/backend/service/name', 'Ingress'),
       fs('spec/defaultBackend/service/name', 'Ingress'),
       fs('spec/service/name', 'APIService', false, 'apiregistration.k8s.io'),
-      fs('webhooks/clientConfig/service', 'ValidatingWebhookConfiguration', false, 'admissionregistration.k8s.io'),
-      fs('webhooks/clientConfig/service', 'MutatingWebhookConfiguration', false, 'admissionregistration.k8s.io'),
+      fs(
+        'webhooks/clientConfig/service',
+        'ValidatingWebhookConfiguration',
+        false,
+        'admissionregistration.k8s.io',
+      ),
+      fs(
+        'webhooks/clientConfig/service',
+        'MutatingWebhookConfiguration',
+        false,
+        'admissionregistration.k8s.io',
+      ),
     ],
   },
   {
@@ -202,7 +244,9 @@ export const NAME_REFERENCES: readonly NameReference[] = [
   },
   {
     target: { kind: 'PersistentVolumeClaim', version: 'v1' },
-    specs: POD_CONTROLLERS(CONTROLLER_KINDS).map(([k, p]) => fs(`${p}/volumes/persistentVolumeClaim/claimName`, k)),
+    specs: POD_CONTROLLERS(CONTROLLER_KINDS).map(([k, p]) =>
+      fs(`${p}/volumes/persistentVolumeClaim/claimName`, k),
+    ),
   },
   {
     target: { kind: 'PersistentVolume', version: 'v1' },
@@ -267,7 +311,13 @@ export function walkFieldSpec(obj: ValueMap, spec: FieldSpec, visit: FieldVisito
   return walk(obj, splitPath(spec.path), spec.create === true, visit, '');
 }
 
-function walk(node: Value, segs: string[], create: boolean, visit: FieldVisitor, at: string): WalkError | undefined {
+function walk(
+  node: Value,
+  segs: string[],
+  create: boolean,
+  visit: FieldVisitor,
+  at: string,
+): WalkError | undefined {
   if (node === null) return undefined;
   if (Array.isArray(node)) {
     for (let i = 0; i < node.length; i++) {

@@ -41,7 +41,10 @@ export function isWithin(path: string, root: string): boolean {
 }
 
 /** A KustomizeFs over a map of absolute paths to contents (tests, web worker). */
-export function memoryFs(files: Readonly<Record<string, string>>, binaries: Readonly<Record<string, string>> = {}): KustomizeFs {
+export function memoryFs(
+  files: Readonly<Record<string, string>>,
+  binaries: Readonly<Record<string, string>> = {},
+): KustomizeFs {
   const all = new Map<string, string>();
   for (const [p, t] of Object.entries(files)) all.set(cleanPath(p), t);
   const bins = new Map<string, string>();
@@ -52,7 +55,8 @@ export function memoryFs(files: Readonly<Record<string, string>>, binaries: Read
   }
   return {
     readFile: (p) => all.get(cleanPath(p)),
-    readBinary: (p) => bins.get(cleanPath(p)) ?? (all.has(cleanPath(p)) ? utf8(all.get(cleanPath(p)) ?? '') : undefined),
+    readBinary: (p) =>
+      bins.get(cleanPath(p)) ?? (all.has(cleanPath(p)) ? utf8(all.get(cleanPath(p)) ?? '') : undefined),
     isDir: (p) => dirs.has(cleanPath(p)),
     exists: (p) => dirs.has(cleanPath(p)) || all.has(cleanPath(p)) || bins.has(cleanPath(p)),
     listDir: (p) => {

@@ -5,6 +5,7 @@
 import type { KustomizeFs } from './fs';
 import { basename, resolvePath } from './fs';
 import type { GeneratedInfo } from './resource';
+import { str } from './resource';
 import type { Value, ValueMap } from './value';
 import { isValueMap } from './value';
 
@@ -18,7 +19,7 @@ export interface GeneratorOptions {
 function stringMap(v: Value | undefined): Record<string, string> | undefined {
   if (!isValueMap(v)) return undefined;
   const out: Record<string, string> = {};
-  for (const k of Object.keys(v)) out[k] = v[k] === null ? '' : String(v[k]);
+  for (const k of Object.keys(v)) out[k] = str(v[k]);
   return out;
 }
 
@@ -95,7 +96,8 @@ function parseEnv(text: string, file: string): [string, string][] | string {
     const eq = trimmed.indexOf('=');
     if (eq < 0) continue;
     const key = trimmed.slice(0, eq);
-    if (/\s/.test(key)) return `"${key}" is not a valid key name: a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit`;
+    if (/\s/.test(key))
+      return `"${key}" is not a valid key name: a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit`;
     out.push([key, trimmed.slice(eq + 1)]);
     void file;
   }
@@ -121,7 +123,8 @@ export function generate(
     const bad = ctx.checkPath(path);
     if (bad) return bad;
     const text = ctx.fs.readFile(path);
-    if (text === undefined) return `evalsymlink failure on '${path}' : lstat ${path}: no such file or directory`;
+    if (text === undefined)
+      return `evalsymlink failure on '${path}' : lstat ${path}: no such file or directory`;
     const kv = parseEnv(text, path);
     if (typeof kv === 'string') return kv;
     for (const [k, v] of kv) data.push([k, v, false]);
@@ -145,7 +148,8 @@ export function generate(
     }
     const bin = ctx.fs.readBinary?.(path);
     const text = bin === undefined ? ctx.fs.readFile(path) : undefined;
-    if (bin === undefined && text === undefined) return `evalsymlink failure on '${path}' : lstat ${path}: no such file or directory`;
+    if (bin === undefined && text === undefined)
+      return `evalsymlink failure on '${path}' : lstat ${path}: no such file or directory`;
     data.push(bin !== undefined ? [key, bin, true] : [key, text ?? '', false]);
   }
   const seen = new Set<string>();
@@ -157,12 +161,13 @@ export function generate(
   const metadata: ValueMap = { name };
   if (typeof args['namespace'] === 'string') metadata['namespace'] = args['namespace'];
   if (options.labels && Object.keys(options.labels).length > 0) metadata['labels'] = { ...options.labels };
-  if (options.annotations && Object.keys(options.annotations).length > 0) metadata['annotations'] = { ...options.annotations };
+  if (options.annotations && Object.keys(options.annotations).length > 0)
+    metadata['annotations'] = { ...options.annotations };
   const obj: ValueMap = { apiVersion: 'v1', kind, metadata };
   const stringData: ValueMap = {};
   const binaryData: ValueMap = {};
   for (const [k, v, binary] of data) {
-    if (kind === 'Secret') stringData[k] = base64(binary ? v : utf8Binary(v));
+    if (kind === 'Secret') stringData[k] = wrap70(base64(binary ? v : utf8Binary(v)));
     else if (binary && !isUtf8(v)) binaryData[k] = base64(v);
     else stringData[k] = binary ? decodeUtf8(v) : v;
   }
@@ -178,6 +183,14 @@ export function generate(
       hash: !options.disableNameSuffixHash,
     },
   };
+}
+
+/** kustomize's secret encoder breaks base64 longer than 70 characters into 70-character lines. */
+function wrap70(b64: string): string {
+  if (b64.length <= 70) return b64;
+  let out = '';
+  for (let i = 0; i < b64.length; i += 70) out += `${b64.slice(i, i + 70)}\n`;
+  return out;
 }
 
 function isUtf8(binary: string): boolean {

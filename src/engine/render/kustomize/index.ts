@@ -32,7 +32,11 @@ export type KustomizeBuildResult =
   | { readonly ok: true; readonly yaml: string; readonly resources: readonly BuiltResource[] }
   | { readonly ok: false; readonly error: BuildError };
 
-export function buildKustomization(fs: KustomizeFs, dir: string, options: BuildOptions = {}): KustomizeBuildResult {
+export function buildKustomization(
+  fs: KustomizeFs,
+  dir: string,
+  options: BuildOptions = {},
+): KustomizeBuildResult {
   const out = new Builder(fs, options).run(dir);
   if (!Array.isArray(out)) return { ok: false, error: out };
   const resources: BuiltResource[] = out.map((r) => {

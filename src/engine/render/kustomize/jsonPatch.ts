@@ -56,7 +56,8 @@ function add(slot: Slot, v: Value): string | undefined {
       return undefined;
     }
     const n = Number(slot.key);
-    if (!/^\d+$/.test(slot.key) || n > slot.parent.length) return `Unable to access invalid index: ${slot.key}`;
+    if (!/^\d+$/.test(slot.key) || n > slot.parent.length)
+      return `Unable to access invalid index: ${slot.key}`;
     slot.parent.splice(n, 0, v);
     return undefined;
   }
@@ -95,7 +96,8 @@ export function applyJsonPatch(doc: ValueMap, ops: readonly JsonPatchOp[]): Valu
         err = remove(slot);
         break;
       case 'replace':
-        if (get(slot) === undefined) err = `replace operation does not apply: doc is missing key: ${op.path}: missing value`;
+        if (get(slot) === undefined)
+          err = `replace operation does not apply: doc is missing key: ${op.path}: missing value`;
         else if (Array.isArray(slot.parent)) slot.parent[Number(slot.key)] = clone(op.value ?? null);
         else slot.parent[slot.key] = clone(op.value ?? null);
         break;
@@ -109,7 +111,8 @@ export function applyJsonPatch(doc: ValueMap, ops: readonly JsonPatchOp[]): Valu
         const fromSlot = locate(root.v, from);
         if (typeof fromSlot === 'string') return `${fromSlot}: ${op.from ?? ''}`;
         const v = get(fromSlot);
-        if (v === undefined) return `${op.op} operation does not apply: doc is missing from path: ${op.from ?? ''}`;
+        if (v === undefined)
+          return `${op.op} operation does not apply: doc is missing from path: ${op.from ?? ''}`;
         if (op.op === 'move') remove(fromSlot);
         const target = locate(root.v, tokens);
         if (typeof target === 'string') return `${target}: ${op.path}`;

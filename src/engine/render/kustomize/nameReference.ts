@@ -3,8 +3,17 @@
 // resource's renames (prefix, suffix, hash). Candidates are the resources that once had the
 // referenced name, of the referenced kind, in the referrer's namespace; ties break on prefixes/suffixes.
 import { NAME_REFERENCES, specApplies, walkFieldSpec } from './fieldSpecs';
-import type { Resource, ResId } from './resource';
-import { curId, effectiveNamespace, gvkOf, gvkSelected, idString, isClusterScoped, nameOf, namespaceOf } from './resource';
+import type { Resource } from './resource';
+import {
+  curId,
+  effectiveNamespace,
+  gvkOf,
+  gvkSelected,
+  idString,
+  isClusterScoped,
+  nameOf,
+  namespaceOf,
+} from './resource';
 import type { Value } from './value';
 import { isValueMap } from './value';
 
@@ -47,7 +56,7 @@ function select(
   if (c.length === 0) return undefined;
   const first = c[0];
   if (first && c.every((r) => nameOf(r.obj) === nameOf(first.obj))) return first;
-  return `found multiple possible referrals: ${c.map((r) => idString(curId(r) as ResId)).join(', ')}`;
+  return `found multiple possible referrals: ${c.map((r) => idString(curId(r))).join(', ')}`;
 }
 
 export function fixNameReferences(resources: readonly Resource[]): string | undefined {
@@ -79,7 +88,8 @@ export function fixNameReferences(resources: readonly Resource[]): string | unde
                 const found = select(x['name'], referrer, ref.target, resources, ns);
                 if (found && typeof found !== 'string') {
                   x['name'] = nameOf(found.obj);
-                  if (ns !== undefined && namespaceOf(found.obj) !== '') x['namespace'] = namespaceOf(found.obj);
+                  if (ns !== undefined && namespaceOf(found.obj) !== '')
+                    x['namespace'] = namespaceOf(found.obj);
                 }
               }
               return x;

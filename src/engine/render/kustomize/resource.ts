@@ -42,8 +42,10 @@ export function makeResource(obj: ValueMap, origin: SourceRef): Resource {
   return { obj, origin, prevIds: [], prefixes: [], suffixes: [], fields: new Map() };
 }
 
+/** A scalar's text ("" for absent, null, maps and lists). */
 export function str(v: Value | undefined): string {
-  return typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v);
+  if (typeof v === 'string') return v;
+  return typeof v === 'number' || typeof v === 'boolean' ? String(v) : '';
 }
 
 export function metadata(obj: ValueMap): ValueMap | undefined {
@@ -110,7 +112,9 @@ const CLUSTER_SCOPED: ReadonlyMap<string, string> = new Map([
 
 export function isClusterScoped(g: Gvk): boolean {
   const group = CLUSTER_SCOPED.get(g.kind);
-  return group !== undefined && (group === g.group || (g.kind === 'PodSecurityPolicy' && g.group === 'extensions'));
+  return (
+    group !== undefined && (group === g.group || (g.kind === 'PodSecurityPolicy' && g.group === 'extensions'))
+  );
 }
 
 /** kyaml's ResId.String(): `Kind.version.group/name.namespace`, placeholders for empty parts. */
@@ -141,5 +145,9 @@ export function storePreviousId(r: Resource): void {
 
 /** Gvk.IsSelected: empty selector fields match anything. */
 export function gvkSelected(g: Gvk, sel: Partial<Gvk>): boolean {
-  return (!sel.group || sel.group === g.group) && (!sel.version || sel.version === g.version) && (!sel.kind || sel.kind === g.kind);
+  return (
+    (!sel.group || sel.group === g.group) &&
+    (!sel.version || sel.version === g.version) &&
+    (!sel.kind || sel.kind === g.kind)
+  );
 }

@@ -21,7 +21,11 @@ function mergeKeyOf(parentPath: readonly string[], field: string): string | unde
       return 'name';
     case 'ports':
       // Container ports merge by containerPort, Service ports by port.
-      return parentPath.includes('containers') || parentPath.includes('initContainers') ? 'containerPort' : parent === 'spec' ? 'port' : undefined;
+      return parentPath.includes('containers') || parentPath.includes('initContainers')
+        ? 'containerPort'
+        : parent === 'spec'
+          ? 'port'
+          : undefined;
     case 'volumeMounts':
       return 'mountPath';
     case 'volumeDevices':
@@ -56,7 +60,8 @@ function directive(v: Value | undefined): string | undefined {
 }
 
 function stripDirectives(v: Value): Value {
-  if (Array.isArray(v)) return v.filter((x) => directive(x) === undefined || directive(x) === 'merge').map(stripDirectives);
+  if (Array.isArray(v))
+    return v.filter((x) => directive(x) === undefined || directive(x) === 'merge').map(stripDirectives);
   if (isValueMap(v)) {
     const out: ValueMap = {};
     for (const k of Object.keys(v)) {
@@ -138,7 +143,9 @@ function mergeMap(
 function recordAll(ctx: MergeContext, v: Value, path: string, pointer: string): void {
   if (!ctx.fields) return;
   if (Array.isArray(v)) v.forEach((x, i) => recordAll(ctx, x, `${path}[${i}]`, `${pointer}/${i}`));
-  else if (isValueMap(v)) for (const k of Object.keys(v)) recordAll(ctx, v[k] ?? null, join(path, k), `${pointer}/${escapePointer(k)}`);
+  else if (isValueMap(v))
+    for (const k of Object.keys(v))
+      recordAll(ctx, v[k] ?? null, join(path, k), `${pointer}/${escapePointer(k)}`);
   else record(ctx, path, pointer);
 }
 
@@ -171,7 +178,7 @@ function mergeList(
   const keyOf = (v: Value): string | undefined => {
     if (!isValueMap(v)) return undefined;
     const k = v[key];
-    return k === undefined || k === null ? undefined : String(k);
+    return typeof k === 'string' || typeof k === 'number' || typeof k === 'boolean' ? String(k) : undefined;
   };
   const out: Value[] = [];
   const used = new Set<number>();
@@ -185,7 +192,7 @@ function mergeList(
     const ptr = `${pointer}/${i}`;
     if (idx >= 0) {
       const tv = target[idx];
-      out.push(isValueMap(tv) ? mergeMap(tv, pv as ValueMap, ctx, [...at, field], p, ptr) : clone(pv));
+      out.push(isValueMap(tv) ? mergeMap(tv, pv, ctx, [...at, field], p, ptr) : clone(pv));
     } else {
       const v = stripDirectives(pv);
       out.push(v);

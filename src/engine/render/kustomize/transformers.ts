@@ -13,7 +13,16 @@ import {
   walkFieldSpec,
 } from './fieldSpecs';
 import type { Resource, SourceRef } from './resource';
-import { curId, gvkOf, gvkSelected, isClusterScoped, metadata, orgId, storePreviousId, str } from './resource';
+import {
+  curId,
+  gvkOf,
+  gvkSelected,
+  isClusterScoped,
+  metadata,
+  orgId,
+  storePreviousId,
+  str,
+} from './resource';
 import type { ValueMap } from './value';
 import { isValueMap } from './value';
 
@@ -66,7 +75,11 @@ export interface LabelEntry {
 
 export function labelSpecs(l: LabelEntry): FieldSpec[] {
   if (l.includeSelectors) return [...l.fields, ...COMMON_LABEL_SPECS];
-  return [...l.fields, ...(l.includeTemplates ? TEMPLATE_LABEL_SPECS : []), { path: 'metadata/labels', create: true }];
+  return [
+    ...l.fields,
+    ...(l.includeTemplates ? TEMPLATE_LABEL_SPECS : []),
+    { path: 'metadata/labels', create: true },
+  ];
 }
 
 export { COMMON_ANNOTATION_SPECS, COMMON_LABEL_SPECS };
@@ -117,7 +130,12 @@ const PREFIX_SKIP = [
   { kind: 'Namespace' },
 ];
 
-export function addPrefixSuffix(resources: readonly Resource[], prefix: string, suffix: string, source: SourceRef): void {
+export function addPrefixSuffix(
+  resources: readonly Resource[],
+  prefix: string,
+  suffix: string,
+  source: SourceRef,
+): void {
   for (const r of resources) {
     if (PREFIX_SKIP.some((s) => gvkSelected(orgId(r), s))) continue;
     const md = metadata(r.obj);
@@ -135,7 +153,11 @@ export interface ReplicaEntry {
   count: number;
 }
 
-export function setReplicas(resources: readonly Resource[], entries: readonly ReplicaEntry[], source: SourceRef): void {
+export function setReplicas(
+  resources: readonly Resource[],
+  entries: readonly ReplicaEntry[],
+  source: SourceRef,
+): void {
   for (const e of entries) {
     for (const r of resources) {
       const id = orgId(r);
@@ -173,7 +195,11 @@ function splitImage(image: string): { name: string; tag: string; digest: string 
   return { name: rest, tag, digest };
 }
 
-export function setImages(resources: readonly Resource[], images: readonly ImageEntry[], source: SourceRef): void {
+export function setImages(
+  resources: readonly Resource[],
+  images: readonly ImageEntry[],
+  source: SourceRef,
+): void {
   for (const r of resources) {
     applySpecs(r, IMAGE_SPECS, (parent, key, path) => {
       const cur = parent[key];

@@ -25,7 +25,8 @@ export function clone<T extends Value>(v: T): T {
 
 export function deepEqual(a: Value | undefined, b: Value | undefined): boolean {
   if (a === b) return true;
-  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
+  if (Array.isArray(a))
+    return Array.isArray(b) && a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
   if (isValueMap(a) && isValueMap(b)) {
     const ka = Object.keys(a);
     return ka.length === Object.keys(b).length && ka.every((k) => k in b && deepEqual(a[k], b[k]));
@@ -88,7 +89,13 @@ export function parseYamlDocuments(text: string): ParseResult {
   return { documents };
 }
 
-function recordLines(node: YamlNode, path: string, out: Map<string, number>, lc: LineCounter, depth: number): boolean {
+function recordLines(
+  node: YamlNode,
+  path: string,
+  out: Map<string, number>,
+  lc: LineCounter,
+  depth: number,
+): boolean {
   if (depth > MAX_DEPTH) return false;
   if (node.range) out.set(path, lc.linePos(node.range[0]).line);
   if (isMap(node)) {
@@ -99,14 +106,14 @@ function recordLines(node: YamlNode, path: string, out: Map<string, number>, lc:
       if (isScalar(item.key) && item.key.range) out.set(p, lc.linePos(item.key.range[0]).line);
       const v = item.value;
       if (v && !isAlias(v) && (isMap(v) || isSeq(v))) {
-        if (!recordLines(v as YamlNode, p, out, lc, depth + 1)) return false;
+        if (!recordLines(v, p, out, lc, depth + 1)) return false;
         if (isScalar(item.key) && item.key.range) out.set(p, lc.linePos(item.key.range[0]).line);
       }
     }
   } else if (isSeq(node)) {
     node.items.forEach((item, i) => {
       if (item && !isAlias(item) && (isMap(item) || isSeq(item) || isScalar(item))) {
-        recordLines(item as YamlNode, `${path}/${i}`, out, lc, depth + 1);
+        recordLines(item, `${path}/${i}`, out, lc, depth + 1);
       }
     });
   }
@@ -130,5 +137,6 @@ function normalise(v: unknown): Value {
     for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = normalise(x);
     return out;
   }
-  return String(v as string);
+  // Symbols and functions do not come out of a YAML parse; anything else is dropped.
+  return null;
 }
