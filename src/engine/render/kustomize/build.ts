@@ -13,6 +13,7 @@ import { fixNameReferences } from './nameReference';
 import type { Resource, SourceRef } from './resource';
 import {
   curId,
+  storePreviousId,
   gvkOf,
   gvkSelected,
   idString,
@@ -532,7 +533,7 @@ export class Builder {
       const md = metadata(r.obj);
       if (!md) continue;
       const h = contentHash(r.obj);
-      r.prevIds.push(curId(r));
+      storePreviousId(r);
       md['name'] = `${str(md['name'])}-${h}`;
     }
   }

@@ -1,21 +1,17 @@
-// Name-reference fix-ups (api/filters/nameref, run once after the whole build): a field that
-// names another resource (a ConfigMap volume, a Service backend, a roleRef...) follows that
-// resource's renames (prefix, suffix, hash). Candidates are the resources that once had the
-// referenced name, of the referenced kind, in the referrer's namespace; ties break on prefixes/suffixes.
+// Name-reference fix-ups (api/internal/accumulator/namereferencetransformer.go and
+// api/filters/nameref, run once after the whole build): a field that names another resource
+// (a ConfigMap volume, a Service backend, a roleRef, RBAC subjects...) follows that resource's
+// renames (prefix, suffix, namespace, hash). Candidates: resources the referrer could see (same
+// namespace, cluster-scoped, or a RoleBinding subject's namespace) that once had the referenced
+// name and kind; ties break on the prefixes/suffixes both went through.
+import type { FieldSpec } from './fieldSpecs';
 import { NAME_REFERENCES, specApplies, walkFieldSpec } from './fieldSpecs';
-import type { Resource } from './resource';
-import {
-  curId,
-  effectiveNamespace,
-  gvkOf,
-  gvkSelected,
-  idString,
-  isClusterScoped,
-  nameOf,
-  namespaceOf,
-} from './resource';
-import type { Value } from './value';
+import type { Gvk, Resource } from './resource';
+import { curId, effectiveNamespace, gvkSelected, idString, isClusterScoped, nameOf, namespaceOf, orgId, str } from './resource';
+import type { Value, ValueMap } from './value';
 import { isValueMap } from './value';
+
+class ReferenceError extends Error {}
 
 function sameEnding(a: readonly string[], b: readonly string[]): boolean {
   const [s, l] = a.length <= b.length ? [a, b] : [b, a];
@@ -32,21 +28,50 @@ function psEquals(r: Resource, o: Resource, allowEmpty: boolean): boolean {
   return sameEnding(r.prefixes, o.prefixes) && sameEnding(r.suffixes, o.suffixes);
 }
 
-function select(
-  oldName: string,
-  referrer: Resource,
-  target: Parameters<typeof gvkSelected>[1],
-  all: readonly Resource[],
-  refNamespace?: string,
-): Resource | string | undefined {
+/** Namespaces of ServiceAccount subjects of a RoleBinding (they may live elsewhere). */
+function roleBindingNamespaces(r: Resource): Set<string> {
+  const out = new Set<string>();
+  if (r.obj['kind'] !== 'RoleBinding') return out;
+  const subjects = r.obj['subjects'];
+  if (!Array.isArray(subjects)) return out;
+  for (const s of subjects) {
+    if (!isValueMap(s) || !('namespace' in s) || !('kind' in s) || s['kind'] !== 'ServiceAccount') continue;
+    const ns = s['namespace'];
+    if (typeof ns !== 'string') {
+      throw new ReferenceError(`Invalid Input: namespace is blank for resource ${JSON.stringify(idString(curId(r)))}\n`);
+    }
+    out.add(ns);
+  }
+  return out;
+}
+
+/** resWrangler.SubsetThatCouldBeReferencedByResource. */
+function visibleFrom(referrer: Resource, all: readonly Resource[]): Resource[] {
   const refId = curId(referrer);
-  let c = all.filter((r) => r.prevIds.some((id) => id.name === oldName));
+  if (isClusterScoped(refId)) return [...all];
+  const rbNs = roleBindingNamespaces(referrer);
+  return all.filter((t) => {
+    const id = curId(t);
+    return isClusterScoped(id) || effectiveNamespace(id) === effectiveNamespace(refId) || rbNs.has(namespaceOf(t.obj));
+  });
+}
+
+function selectReferral(
+  oldName: string,
+  candidates: readonly Resource[],
+  referrer: Resource,
+  target: Partial<Gvk>,
+  roleRef: Partial<Gvk> | undefined,
+  identical: (rs: Resource[]) => boolean,
+): Resource | undefined {
+  let c = candidates.filter((r) => r.prevIds.some((id) => id.name === oldName));
   c = c.filter((r) => r.prevIds.some((id) => gvkSelected(id, target)));
-  if (!isClusterScoped(refId) || refNamespace !== undefined) {
-    const ns = refNamespace ?? effectiveNamespace(refId);
+  if (roleRef) c = c.filter((r) => r.prevIds.some((id) => gvkSelected(id, roleRef)));
+  const refId = curId(referrer);
+  if (!isClusterScoped(refId)) {
     c = c.filter((r) => {
       const id = curId(r);
-      return isClusterScoped(id) || gvkOf(r.obj).kind === 'ServiceAccount' || effectiveNamespace(id) === ns;
+      return isClusterScoped(id) || id.kind === 'ServiceAccount' || effectiveNamespace(id) === effectiveNamespace(refId);
     });
   }
   if (c.length === 1) return c[0];
@@ -54,59 +79,69 @@ function select(
   if (c.length > 1) c = c.filter((r) => psEquals(r, referrer, false));
   if (c.length === 1) return c[0];
   if (c.length === 0) return undefined;
-  const first = c[0];
-  if (first && c.every((r) => nameOf(r.obj) === nameOf(first.obj))) return first;
-  return `found multiple possible referrals: ${c.map((r) => idString(curId(r))).join(', ')}`;
+  if (identical(c)) return c[0];
+  throw new ReferenceError(`found multiple possible referrals: ${c.map((r) => idString(curId(r))).join(', ')}`);
 }
 
+const namesSame = (rs: Resource[]): boolean => rs.every((r) => nameOf(r.obj) === nameOf(rs[0]?.obj ?? {}));
+const namesAndNamespacesSame = (rs: Resource[]): boolean =>
+  rs.every((r) => nameOf(r.obj) === nameOf(rs[0]?.obj ?? {}) && namespaceOf(r.obj) === namespaceOf(rs[0]?.obj ?? {}));
+
+function roleRefGvk(referrer: Resource, spec: FieldSpec): Partial<Gvk> | undefined {
+  if (!spec.path.endsWith('roleRef/name')) return undefined;
+  const rr = referrer.obj['roleRef'];
+  if (!isValueMap(rr) || !('apiGroup' in rr) || !('kind' in rr)) return undefined;
+  return { group: str(rr['apiGroup']), kind: str(rr['kind']) };
+}
+
+function mapCandidates(node: ValueMap, visible: readonly Resource[]): Resource[] {
+  if (!('namespace' in node)) return [...visible];
+  const ns = str(node['namespace']);
+  const byOriginal = visible.filter((r) => !isClusterScoped(curId(r)) && effectiveNamespace(orgId(r)) === ns);
+  if (byOriginal.length > 0) return byOriginal;
+  return visible.filter((r) => !isClusterScoped(curId(r)) && effectiveNamespace(curId(r)) === ns);
+}
+
+/** Fixes every name reference; returns kustomize's error message if one is ambiguous. */
 export function fixNameReferences(resources: readonly Resource[]): string | undefined {
-  for (const ref of NAME_REFERENCES) {
-    for (const referrer of resources) {
-      const g = gvkOf(referrer.obj);
-      for (const spec of ref.specs) {
-        if (!specApplies(spec, g)) continue;
-        let error: string | undefined;
-        const fix = (v: Value, ns?: string): Value => {
-          if (typeof v !== 'string') return v;
-          const found = select(v, referrer, ref.target, resources, ns);
-          if (typeof found === 'string') {
-            error = found;
-            return v;
-          }
-          return found ? nameOf(found.obj) : v;
-        };
-        walkFieldSpec(referrer.obj, spec, (parent, key) => {
-          const v = parent[key] ?? null;
-          if (typeof v === 'string') parent[key] = fix(v);
-          else if (Array.isArray(v)) {
-            // rules/resourceNames (strings) or subjects (maps with kind/name/namespace).
-            parent[key] = v.map((x) => {
-              if (typeof x === 'string') return fix(x);
-              if (isValueMap(x) && typeof x['name'] === 'string') {
-                if (x['kind'] !== undefined && ref.target.kind && x['kind'] !== ref.target.kind) return x;
-                const ns = typeof x['namespace'] === 'string' ? x['namespace'] : undefined;
-                const found = select(x['name'], referrer, ref.target, resources, ns);
-                if (found && typeof found !== 'string') {
-                  x['name'] = nameOf(found.obj);
-                  if (ns !== undefined && namespaceOf(found.obj) !== '')
-                    x['namespace'] = namespaceOf(found.obj);
-                }
-              }
-              return x;
-            });
-          } else if (isValueMap(v) && typeof v['name'] === 'string') {
-            // webhooks clientConfig.service: name and namespace move together.
-            const ns = typeof v['namespace'] === 'string' ? v['namespace'] : undefined;
-            const found = select(v['name'], referrer, ref.target, resources, ns);
-            if (found && typeof found !== 'string') {
-              v['name'] = nameOf(found.obj);
-              if (ns !== undefined) v['namespace'] = namespaceOf(found.obj);
+  try {
+    for (const ref of NAME_REFERENCES) {
+      for (const referrer of resources) {
+        const g = curId(referrer);
+        const specs = ref.specs.filter((s) => specApplies(s, g));
+        if (specs.length === 0) continue;
+        const visible = visibleFrom(referrer, resources);
+        for (const spec of specs) {
+          const roleRef = roleRefGvk(referrer, spec);
+          const scalar = (v: string): string => {
+            const found = selectReferral(v, visible, referrer, ref.target, roleRef, namesSame);
+            return found ? nameOf(found.obj) : v;
+          };
+          const mapping = (m: ValueMap): void => {
+            if (!('name' in m)) throw new ReferenceError("path config error; no 'name' field in node");
+            const found = selectReferral(str(m['name']), mapCandidates(m, visible), referrer, ref.target, roleRef, namesAndNamespacesSame);
+            if (!found) return;
+            m['name'] = nameOf(found.obj);
+            if (namespaceOf(found.obj) !== '') m['namespace'] = namespaceOf(found.obj);
+          };
+          const err = walkFieldSpec(referrer.obj, spec, (parent, key) => {
+            const v: Value | undefined = parent[key];
+            if (typeof v === 'string') parent[key] = scalar(v);
+            else if (isValueMap(v)) mapping(v);
+            else if (Array.isArray(v)) {
+              v.forEach((x, i) => {
+                if (typeof x === 'string') v[i] = scalar(x);
+                else if (isValueMap(x)) mapping(x);
+              });
             }
-          }
-        });
-        if (error) return error;
+          });
+          if (err) throw new ReferenceError(err.message);
+        }
       }
     }
+  } catch (e) {
+    if (e instanceof ReferenceError) return e.message;
+    throw e;
   }
   return undefined;
 }

@@ -139,8 +139,10 @@ export function effectiveNamespace(id: ResId): string {
   return id.namespace === '' ? 'default' : id.namespace;
 }
 
+/** Resource.StorePreviousId: the id before a rename, with its effective namespace ("" → default). */
 export function storePreviousId(r: Resource): void {
-  r.prevIds.push(curId(r));
+  const id = curId(r);
+  r.prevIds.push({ ...id, namespace: id.namespace === '' && !isClusterScoped(id) ? 'default' : id.namespace });
 }
 
 /** Gvk.IsSelected: empty selector fields match anything. */

@@ -87,15 +87,13 @@ export { COMMON_ANNOTATION_SPECS, COMMON_LABEL_SPECS };
 export function setNamespace(resources: readonly Resource[], ns: string, source: SourceRef): void {
   for (const r of resources) {
     const g = gvkOf(r.obj);
-    const before = curId(r);
-    let changed = false;
+    storePreviousId(r);
     if (!isClusterScoped(g)) {
       let md = metadata(r.obj);
       if (!md) {
         md = {};
         r.obj['metadata'] = md;
       }
-      if (str(md['namespace']) !== ns) changed = true;
       md['namespace'] = ns;
       r.fields.set('metadata.namespace', source);
     }
@@ -115,12 +113,10 @@ export function setNamespace(resources: readonly Resource[], ns: string, source:
       if (spec.path === 'metadata/name' && apiVersion !== 'v1') continue;
       if (!specApplies(spec, g)) continue;
       walkFieldSpec(r.obj, spec, (parent, key, path) => {
-        if (parent[key] !== ns) changed = true;
         parent[key] = ns;
         r.fields.set(path, source);
       });
     }
-    if (changed) r.prevIds.push(before);
   }
 }
 
