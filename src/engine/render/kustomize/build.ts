@@ -40,6 +40,11 @@ import {
 import type { ParsedDocument, Value, ValueMap } from './value';
 import { clone, isValueMap, parseYamlDocuments } from './value';
 
+interface PatchOptions {
+  allowNameChange?: boolean;
+  allowKindChange?: boolean;
+}
+
 export interface BuildOptions {
   /** rootOnly (default): files a kustomization reads must be in or below its directory. */
   readonly loadRestrictions?: 'rootOnly' | 'none';
@@ -309,7 +314,11 @@ export class Builder {
     if (Array.isArray(psm)) {
       psm.forEach((p, i) => {
         if (typeof p !== 'string') return;
-        for (const { doc, file } of this.patchDocs(kust, p, `/patchesStrategicMerge/${i}`)) {
+        const docs = this.patchDocs(kust, p, `/patchesStrategicMerge/${i}`);
+        if (docs.every((d) => d.doc.value === null || (isValueMap(d.doc.value) && Object.keys(d.doc.value).length === 0))) {
+          fail(kust.file, `patch appears to be empty; files=[${p}], Patch=`);
+        }
+        for (const { doc, file } of docs) {
           if (!isValueMap(doc.value)) continue;
           this.smpByPatchId(resources, doc, file, kust);
         }
@@ -424,58 +433,40 @@ export class Builder {
     }));
   }
 
-  private smpByPatchId(resources: Resource[], doc: ParsedDocument, file: string, kust: Kustomization): void {
+  /** A patch without a target patches the one resource that has (or had) the patch's id. */
+  private smpByPatchId(resources: Resource[], doc: ParsedDocument, file: string, kust: Kustomization, opts: PatchOptions = {}): void {
     const patch = doc.value as ValueMap;
-    const g = gvkOf(patch);
-    const name = nameOf(patch);
-    const ns = namespaceOf(patch);
-    const matches = resources.filter((r) => {
-      const cg = gvkOf(r.obj);
-      if (
-        cg.kind !== g.kind ||
-        (g.group !== cg.group && !(g.group === '' && cg.group === '')) ||
-        cg.version !== g.version
-      ) {
-        if (!(cg.kind === g.kind && cg.group === g.group)) return false;
-      }
-      const names = [nameOf(r.obj), ...r.prevIds.map((id) => id.name)];
-      if (!names.includes(name)) return false;
-      return ns === '' || namespaceOf(r.obj) === ns || r.prevIds.some((id) => id.namespace === ns);
-    });
+    const id = { ...gvkOf(patch), name: nameOf(patch), namespace: namespaceOf(patch) };
+    const matches = resources.filter((r) => [...r.prevIds, curId(r)].some((o) => sameId(o, id)));
     if (matches.length !== 1) {
-      fail(kust.file, `failed to find unique target for patch ${idString({ ...g, name, namespace: ns })}`);
+      const what = matches.length > 1 ? 'multiple matches' : 'no matches';
+      fail(kust.file, `${what} for Id ${idString(id)}; failed to find unique target for patch ${idString(id)}`);
     }
-    for (const r of matches) this.applySmp(resources, r, patch, doc, file);
+    for (const r of matches) this.applySmp(resources, r, patch, doc, file, opts);
   }
 
-  private applySmp(
-    resources: Resource[],
-    r: Resource,
-    patch: ValueMap,
-    doc: ParsedDocument,
-    file: string,
-  ): void {
+  /** Resource.ApplySmPatch: merge, then keep the target's kind and name (unless allowed) and namespace. */
+  private applySmp(resources: Resource[], r: Resource, patch: ValueMap, doc: ParsedDocument, file: string, opts: PatchOptions): void {
+    const kind = r.obj['kind'] ?? null;
+    const name = nameOf(r.obj);
+    const namespace = metadata(r.obj)?.['namespace'];
+    if (opts.allowNameChange || opts.allowKindChange) storePreviousId(r);
     const p = clone(patch);
-    // The patch's own name and namespace select the target; they do not rename it.
-    const pmd = metadata(p);
-    if (pmd) {
-      delete pmd['name'];
-      if ('namespace' in pmd) delete pmd['namespace'];
-    }
-    const merged = strategicMerge(r.obj, p, {
-      schema: hasSchema(r),
-      patchLines: doc.lines,
-      patchFile: file,
-      fields: r.fields,
-    });
-    if (merged === undefined) {
+    p['apiVersion'] = r.obj['apiVersion'] ?? null;
+    const merged = strategicMerge(r.obj, p, { schema: hasSchema(r), patchLines: doc.lines, patchFile: file, fields: r.fields });
+    if (merged === undefined || Object.keys(merged).length === 0) {
       resources.splice(resources.indexOf(r), 1);
       return;
     }
-    const md = metadata(merged) ?? {};
-    md['name'] = nameOf(r.obj);
-    if (namespaceOf(r.obj) !== '') md['namespace'] = namespaceOf(r.obj);
-    merged['metadata'] = md;
+    if (!opts.allowKindChange) merged['kind'] = kind;
+    let md = metadata(merged);
+    if (!md) {
+      md = {};
+      merged['metadata'] = md;
+    }
+    if (!opts.allowNameChange) md['name'] = name;
+    if (namespace === undefined) delete md['namespace'];
+    else md['namespace'] = namespace;
     r.obj = merged;
   }
 
@@ -498,6 +489,8 @@ export class Builder {
     else if (typeof entry['path'] === 'string') docs = this.patchDocs(kust, entry['path'], `${pointer}/path`);
     else fail(kust.file, 'patch must have either path or patch');
     const target = isValueMap(entry['target']) ? entry['target'] : undefined;
+    const o = entry['options'];
+    const opts: PatchOptions = isValueMap(o) ? { allowNameChange: o['allowNameChange'] === true, allowKindChange: o['allowKindChange'] === true } : {};
     const first = docs[0];
     const isJson = json6902 || (first !== undefined && Array.isArray(first.doc.value));
     if (isJson) {
@@ -520,10 +513,11 @@ export class Builder {
     for (const { doc, file } of docs) {
       if (!isValueMap(doc.value)) continue;
       if (!target) {
-        this.smpByPatchId(resources, doc, file, kust);
+        this.smpByPatchId(resources, doc, file, kust, opts);
         continue;
       }
-      for (const r of selectTargets(resources, target)) this.applySmp(resources, r, doc.value, doc, file);
+      const patch = doc.value;
+      for (const r of selectTargets(resources, target)) this.applySmp(resources, r, patch, doc, file, opts);
     }
   }
 
