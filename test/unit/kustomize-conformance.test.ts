@@ -43,7 +43,8 @@ export function runCase(c: Case): string | undefined {
     else binary[`/${p}`] = Buffer.from(content.base64, 'base64').toString('latin1');
   }
   const fs = memoryFs(text, binary);
-  const dir = c.kustomizationDir === '.' ? '/' : `/${c.kustomizationDir}`;
+  // Run(fs, dir) gets the directory as the test wrote it, relative to the fs root.
+  const dir = c.kustomizationDir === '.' ? '/' : c.kustomizationDir;
   const result = buildKustomization(fs, dir, {
     reorder: c.options.reorder,
     loadRestrictions: c.options.loadRestrictions,

@@ -90,8 +90,9 @@ export class Builder {
 
   run(dir: string): Resource[] | BuildError {
     try {
-      const root = cleanPath(dir);
-      const resources = this.target(root, false);
+      const root = cleanPath(dir.startsWith('/') ? dir : `/${dir}`);
+      if (!this.fs.isDir(root)) fail(root, `must build at directory: '${dir}' doesn't exist`);
+      const resources = this.target(root, 'top');
       const kust = this.load(root);
       this.addHashes(resources);
       const err = fixNameReferences(resources);
@@ -125,7 +126,8 @@ export class Builder {
     if (found.length > 1) fail(dir, `Found multiple kustomization files under: ${dir}\n`);
     const file = resolvePath(dir, found[0] ?? '');
     const text = this.fs.readFile(file) ?? '';
-    const parsed = parseYamlDocuments(text);
+    // Kustomization files are read as sigs.k8s.io/yaml reads them: a repeated key, the last wins.
+    const parsed = parseYamlDocuments(text, false);
     if (parsed.error) fail(file, parsed.error.message, parsed.error.line);
     const doc = parsed.documents[0] ?? { value: {}, line: 1, lines: new Map() };
     const k = isValueMap(doc.value)
@@ -145,7 +147,8 @@ export class Builder {
   }
 
   /** Accumulates a kustomization (or component, applied onto `into`). */
-  private target(dir: string, asComponent: boolean, into?: Resource[]): Resource[] {
+  /** `role`: the directory built, a resource (kind Kustomization), or a component (kind Component). */
+  private target(dir: string, role: 'top' | 'resource' | 'component', into?: Resource[]): Resource[] {
     if (this.visiting.length > MAX_DEPTH) fail(dir, `kustomizations nested deeper than ${MAX_DEPTH}`);
     const cycle = this.visiting.find((v) => v === dir);
     if (cycle)
@@ -154,11 +157,20 @@ export class Builder {
         `cycle detected: candidate root '${dir}' contains visited root '${this.visiting[this.visiting.length - 1] ?? dir}'`,
       );
     const kust = this.load(dir);
-    if (kust.isComponent && !asComponent) {
-      fail(kust.file, `expected kind 'Kustomization' for path '${dir}' but got 'Component'`);
+    if (kust.isComponent && role === 'resource')
+      fail(kust.file, `expected kind != 'Component' for path '${dir}'`);
+    if (!kust.isComponent && role === 'component') {
+      fail(
+        kust.file,
+        `accumulating components: accumulateDirectory: "expected kind 'Component' for path '${dir}' but got '${str(kust.k['kind']) || 'Kustomization'}'"`,
+      );
     }
-    if (!kust.isComponent && asComponent) {
-      fail(kust.file, `expected kind 'Component' for path '${dir}' but got 'Kustomization'`);
+    if (
+      kust.isComponent &&
+      str(kust.k['apiVersion']) !== '' &&
+      str(kust.k['apiVersion']) !== 'kustomize.config.k8s.io/v1alpha1'
+    ) {
+      fail(kust.file, `apiVersion for Component should be kustomize.config.k8s.io/v1alpha1`);
     }
     this.visiting.push(dir);
     try {
@@ -168,8 +180,13 @@ export class Builder {
       this.generators(kust, resources);
       for (const c of strings(k['components'])) {
         const path = resolvePath(dir, c);
-        if (!this.fs.isDir(path)) fail(kust.file, `accumulating components: '${path}' is not a directory`);
-        this.target(path, true, resources);
+        if (!this.fs.isDir(path)) {
+          fail(
+            kust.file,
+            `accumulating components: accumulateDirectory: "must build at directory: '${path}': file is not directory"`,
+          );
+        }
+        this.target(path, 'component', resources);
       }
       this.transform(kust, resources);
       return resources;
@@ -188,7 +205,17 @@ export class Builder {
     }
     const path = resolvePath(kust.dir, entry);
     if (this.fs.isDir(path)) {
-      const sub = this.target(path, false);
+      let sub: Resource[];
+      try {
+        sub = this.target(path, 'resource');
+      } catch (e) {
+        if (!(e instanceof Failure)) throw e;
+        fail(
+          e.error.file,
+          `accumulating resources: accumulation err='accumulating resources from '${entry}': ${e.error.message}'`,
+          e.error.line,
+        );
+      }
       for (const r of sub) this.add(resources, r, kust.file);
       return;
     }
@@ -269,7 +296,7 @@ export class Builder {
     });
     if (g.info.behavior === 'create') {
       if (matches.length > 0)
-        fail(file, `may not add resource with an already registered id: ${idString(id)}`);
+        fail(file, `id ${JSON.stringify(idString(id))} exists; behavior must be merge or replace`);
       resources.push(r);
       return;
     }
@@ -315,7 +342,11 @@ export class Builder {
       psm.forEach((p, i) => {
         if (typeof p !== 'string') return;
         const docs = this.patchDocs(kust, p, `/patchesStrategicMerge/${i}`);
-        if (docs.every((d) => d.doc.value === null || (isValueMap(d.doc.value) && Object.keys(d.doc.value).length === 0))) {
+        if (
+          docs.every(
+            (d) => d.doc.value === null || (isValueMap(d.doc.value) && Object.keys(d.doc.value).length === 0),
+          )
+        ) {
           fail(kust.file, `patch appears to be empty; files=[${p}], Patch=`);
         }
         for (const { doc, file } of docs) {
@@ -434,26 +465,47 @@ export class Builder {
   }
 
   /** A patch without a target patches the one resource that has (or had) the patch's id. */
-  private smpByPatchId(resources: Resource[], doc: ParsedDocument, file: string, kust: Kustomization, opts: PatchOptions = {}): void {
+  private smpByPatchId(
+    resources: Resource[],
+    doc: ParsedDocument,
+    file: string,
+    kust: Kustomization,
+    opts: PatchOptions = {},
+  ): void {
     const patch = doc.value as ValueMap;
     const id = { ...gvkOf(patch), name: nameOf(patch), namespace: namespaceOf(patch) };
     const matches = resources.filter((r) => [...r.prevIds, curId(r)].some((o) => sameId(o, id)));
     if (matches.length !== 1) {
       const what = matches.length > 1 ? 'multiple matches' : 'no matches';
-      fail(kust.file, `${what} for Id ${idString(id)}; failed to find unique target for patch ${idString(id)}`);
+      fail(
+        kust.file,
+        `${what} for Id ${idString(id)}; failed to find unique target for patch ${idString(id)}`,
+      );
     }
     for (const r of matches) this.applySmp(resources, r, patch, doc, file, opts);
   }
 
   /** Resource.ApplySmPatch: merge, then keep the target's kind and name (unless allowed) and namespace. */
-  private applySmp(resources: Resource[], r: Resource, patch: ValueMap, doc: ParsedDocument, file: string, opts: PatchOptions): void {
+  private applySmp(
+    resources: Resource[],
+    r: Resource,
+    patch: ValueMap,
+    doc: ParsedDocument,
+    file: string,
+    opts: PatchOptions,
+  ): void {
     const kind = r.obj['kind'] ?? null;
     const name = nameOf(r.obj);
     const namespace = metadata(r.obj)?.['namespace'];
     if (opts.allowNameChange || opts.allowKindChange) storePreviousId(r);
     const p = clone(patch);
     p['apiVersion'] = r.obj['apiVersion'] ?? null;
-    const merged = strategicMerge(r.obj, p, { schema: hasSchema(r), patchLines: doc.lines, patchFile: file, fields: r.fields });
+    const merged = strategicMerge(r.obj, p, {
+      schema: hasSchema(r),
+      patchLines: doc.lines,
+      patchFile: file,
+      fields: r.fields,
+    });
     if (merged === undefined || Object.keys(merged).length === 0) {
       resources.splice(resources.indexOf(r), 1);
       return;
@@ -490,7 +542,9 @@ export class Builder {
     else fail(kust.file, 'patch must have either path or patch');
     const target = isValueMap(entry['target']) ? entry['target'] : undefined;
     const o = entry['options'];
-    const opts: PatchOptions = isValueMap(o) ? { allowNameChange: o['allowNameChange'] === true, allowKindChange: o['allowKindChange'] === true } : {};
+    const opts: PatchOptions = isValueMap(o)
+      ? { allowNameChange: o['allowNameChange'] === true, allowKindChange: o['allowKindChange'] === true }
+      : {};
     const first = docs[0];
     const isJson = json6902 || (first !== undefined && Array.isArray(first.doc.value));
     if (isJson) {

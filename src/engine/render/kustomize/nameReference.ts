@@ -7,7 +7,17 @@
 import type { FieldSpec } from './fieldSpecs';
 import { NAME_REFERENCES, specApplies, walkFieldSpec } from './fieldSpecs';
 import type { Gvk, Resource } from './resource';
-import { curId, effectiveNamespace, gvkSelected, idString, isClusterScoped, nameOf, namespaceOf, orgId, str } from './resource';
+import {
+  curId,
+  effectiveNamespace,
+  gvkSelected,
+  idString,
+  isClusterScoped,
+  nameOf,
+  namespaceOf,
+  orgId,
+  str,
+} from './resource';
 import type { Value, ValueMap } from './value';
 import { isValueMap } from './value';
 
@@ -38,7 +48,9 @@ function roleBindingNamespaces(r: Resource): Set<string> {
     if (!isValueMap(s) || !('namespace' in s) || !('kind' in s) || s['kind'] !== 'ServiceAccount') continue;
     const ns = s['namespace'];
     if (typeof ns !== 'string') {
-      throw new ReferenceError(`Invalid Input: namespace is blank for resource ${JSON.stringify(idString(curId(r)))}\n`);
+      throw new ReferenceError(
+        `Invalid Input: namespace is blank for resource ${JSON.stringify(idString(curId(r)))}\n`,
+      );
     }
     out.add(ns);
   }
@@ -52,7 +64,11 @@ function visibleFrom(referrer: Resource, all: readonly Resource[]): Resource[] {
   const rbNs = roleBindingNamespaces(referrer);
   return all.filter((t) => {
     const id = curId(t);
-    return isClusterScoped(id) || effectiveNamespace(id) === effectiveNamespace(refId) || rbNs.has(namespaceOf(t.obj));
+    return (
+      isClusterScoped(id) ||
+      effectiveNamespace(id) === effectiveNamespace(refId) ||
+      rbNs.has(namespaceOf(t.obj))
+    );
   });
 }
 
@@ -71,7 +87,11 @@ function selectReferral(
   if (!isClusterScoped(refId)) {
     c = c.filter((r) => {
       const id = curId(r);
-      return isClusterScoped(id) || id.kind === 'ServiceAccount' || effectiveNamespace(id) === effectiveNamespace(refId);
+      return (
+        isClusterScoped(id) ||
+        id.kind === 'ServiceAccount' ||
+        effectiveNamespace(id) === effectiveNamespace(refId)
+      );
     });
   }
   if (c.length === 1) return c[0];
@@ -80,12 +100,16 @@ function selectReferral(
   if (c.length === 1) return c[0];
   if (c.length === 0) return undefined;
   if (identical(c)) return c[0];
-  throw new ReferenceError(`found multiple possible referrals: ${c.map((r) => idString(curId(r))).join(', ')}`);
+  throw new ReferenceError(
+    `found multiple possible referrals: ${c.map((r) => idString(curId(r))).join(', ')}`,
+  );
 }
 
 const namesSame = (rs: Resource[]): boolean => rs.every((r) => nameOf(r.obj) === nameOf(rs[0]?.obj ?? {}));
 const namesAndNamespacesSame = (rs: Resource[]): boolean =>
-  rs.every((r) => nameOf(r.obj) === nameOf(rs[0]?.obj ?? {}) && namespaceOf(r.obj) === namespaceOf(rs[0]?.obj ?? {}));
+  rs.every(
+    (r) => nameOf(r.obj) === nameOf(rs[0]?.obj ?? {}) && namespaceOf(r.obj) === namespaceOf(rs[0]?.obj ?? {}),
+  );
 
 function roleRefGvk(referrer: Resource, spec: FieldSpec): Partial<Gvk> | undefined {
   if (!spec.path.endsWith('roleRef/name')) return undefined;
@@ -119,7 +143,14 @@ export function fixNameReferences(resources: readonly Resource[]): string | unde
           };
           const mapping = (m: ValueMap): void => {
             if (!('name' in m)) throw new ReferenceError("path config error; no 'name' field in node");
-            const found = selectReferral(str(m['name']), mapCandidates(m, visible), referrer, ref.target, roleRef, namesAndNamespacesSame);
+            const found = selectReferral(
+              str(m['name']),
+              mapCandidates(m, visible),
+              referrer,
+              ref.target,
+              roleRef,
+              namesAndNamespacesSame,
+            );
             if (!found) return;
             m['name'] = nameOf(found.obj);
             if (namespaceOf(found.obj) !== '') m['namespace'] = namespaceOf(found.obj);

@@ -142,7 +142,10 @@ export function effectiveNamespace(id: ResId): string {
 /** Resource.StorePreviousId: the id before a rename, with its effective namespace ("" → default). */
 export function storePreviousId(r: Resource): void {
   const id = curId(r);
-  r.prevIds.push({ ...id, namespace: id.namespace === '' && !isClusterScoped(id) ? 'default' : id.namespace });
+  r.prevIds.push({
+    ...id,
+    namespace: id.namespace === '' && !isClusterScoped(id) ? 'default' : id.namespace,
+  });
 }
 
 /** Gvk.IsSelected: empty selector fields match anything. */

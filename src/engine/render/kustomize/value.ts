@@ -57,11 +57,11 @@ export function escapePointer(key: string): string {
 }
 
 /** Parses every document of a YAML stream (YAML 1.2 core schema, as kyaml's yaml.v3 decoder reads it). */
-export function parseYamlDocuments(text: string): ParseResult {
+export function parseYamlDocuments(text: string, uniqueKeys = true): ParseResult {
   const lineCounter = new LineCounter();
   let docs;
   try {
-    docs = parseAllDocuments(text, { lineCounter, merge: true, uniqueKeys: true, prettyErrors: false });
+    docs = parseAllDocuments(text, { lineCounter, merge: true, uniqueKeys, prettyErrors: false });
   } catch (e) {
     return { documents: [], error: { message: String(e) } };
   }
@@ -71,7 +71,13 @@ export function parseYamlDocuments(text: string): ParseResult {
     const err = doc.errors[0];
     if (err) {
       const pos = err.pos[0];
-      return { documents, error: { message: err.message, line: lineCounter.linePos(pos).line } };
+      const line = lineCounter.linePos(pos).line;
+      // yaml.v3's wording for a repeated key (what kyaml reports when it decodes the resource).
+      const message =
+        err.code === 'DUPLICATE_KEY'
+          ? `yaml: unmarshal errors:\n  line ${line}: mapping key ${JSON.stringify(text.slice(pos, err.pos[1]).trim())} already defined`
+          : err.message;
+      return { documents, error: { message, line } };
     }
     let value: unknown;
     try {
