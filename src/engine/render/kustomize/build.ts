@@ -21,7 +21,6 @@ import {
   metadata,
   nameOf,
   namespaceOf,
-  orgId,
   sameId,
   str,
 } from './resource';
@@ -286,52 +285,46 @@ export class Builder {
     const r = makeResource(g.obj, origin);
     r.generated = g.info;
     const id = curId(r);
-    const matches = resources.filter((o) => {
-      const oid = orgId(o);
-      return (
-        oid.kind === id.kind &&
-        (oid.name === id.name || nameOf(o.obj) === id.name) &&
-        (id.namespace === '' || namespaceOf(o.obj) === id.namespace || oid.namespace === id.namespace)
-      );
-    });
-    if (g.info.behavior === 'create') {
-      if (matches.length > 0)
-        fail(file, `id ${JSON.stringify(idString(id))} exists; behavior must be merge or replace`);
+    // resWrangler.appendReplaceOrMerge: the resource that has (or had) the generated id.
+    const matches = resources.filter((o) => [...o.prevIds, curId(o)].some((x) => sameId(x, id)));
+    if (matches.length > 1) fail(file, `found multiple objects that could accept merge of ${idString(id)}`);
+    const old = matches[0];
+    if (!old) {
+      if (g.info.behavior !== 'create')
+        fail(file, `id ${JSON.stringify(idString(id))} does not exist; cannot merge or replace`);
       resources.push(r);
       return;
     }
-    const target = matches[0];
-    if (!target || matches.length > 1) {
-      fail(file, `id ${JSON.stringify(idString(id))} does not exist; cannot merge or replace`);
+    if (g.info.behavior === 'create') {
+      fail(
+        file,
+        `id ${JSON.stringify(idString(id))} exists; can not use behavior: 'create', behavior must be merge or replace`,
+      );
     }
-    if (g.info.behavior === 'replace') {
-      const md = metadata(target.obj) ?? {};
-      const name = md['name'];
-      const ns = md['namespace'];
-      target.obj = g.obj;
-      const nmd = metadata(target.obj) ?? {};
-      if (name !== undefined) nmd['name'] = name;
-      if (ns !== undefined) nmd['namespace'] = ns;
-    } else {
-      for (const field of ['data', 'binaryData', 'stringData']) {
-        const add = g.obj[field];
-        if (!isValueMap(add)) continue;
-        const cur = target.obj[field];
-        target.obj[field] = { ...(isValueMap(cur) ? cur : {}), ...add };
-      }
-      const md = metadata(target.obj) ?? {};
-      const gmd = metadata(g.obj) ?? {};
-      for (const f of ['labels', 'annotations']) {
-        const add = gmd[f];
-        if (!isValueMap(add)) continue;
-        const cur = md[f];
-        md[f] = { ...(isValueMap(cur) ? cur : {}), ...add };
+    // CopyMergeMetaDataFieldsFrom: labels and annotations merge (the new win), name and
+    // namespace stay the old ones, a hash suffix only if both asked for one.
+    const omd = metadata(old.obj) ?? {};
+    const nmd = metadata(g.obj) ?? {};
+    for (const f of ['labels', 'annotations']) {
+      const merged = { ...(isValueMap(omd[f]) ? omd[f] : {}), ...(isValueMap(nmd[f]) ? nmd[f] : {}) };
+      if (Object.keys(merged).length > 0) nmd[f] = merged;
+      else delete nmd[f];
+    }
+    if ('name' in omd) nmd['name'] = omd['name'] ?? null;
+    else delete nmd['name'];
+    if ('namespace' in omd) nmd['namespace'] = omd['namespace'] ?? null;
+    else delete nmd['namespace'];
+    if (g.info.behavior === 'merge') {
+      for (const field of ['data', 'binaryData']) {
+        const merged = {
+          ...(isValueMap(old.obj[field]) ? old.obj[field] : {}),
+          ...(isValueMap(g.obj[field]) ? g.obj[field] : {}),
+        };
+        if (Object.keys(merged).length > 0) g.obj[field] = merged;
       }
     }
-    target.generated = {
-      behavior: target.generated?.behavior ?? 'create',
-      hash: (target.generated?.hash ?? true) && g.info.hash,
-    };
+    old.obj = g.obj;
+    old.generated = { behavior: 'create', hash: (old.generated?.hash ?? false) && g.info.hash };
   }
 
   private transform(kust: Kustomization, resources: Resource[]): void {
@@ -432,6 +425,7 @@ export class Builder {
         newName: optStr(im['newName']),
         newTag: im['newTag'] === undefined || im['newTag'] === null ? undefined : str(im['newTag']),
         digest: optStr(im['digest']),
+        tagSuffix: optStr(im['tagSuffix']),
       }));
       setImages(resources, entries, this.line(kust, 'images'));
     }

@@ -168,7 +168,7 @@ export function generate(
   const binaryData: ValueMap = {};
   for (const [k, v, binary] of data) {
     if (kind === 'Secret') stringData[k] = wrap70(base64(binary ? v : utf8Binary(v)));
-    else if (binary && !isUtf8(v)) binaryData[k] = base64(v);
+    else if (binary && !isUtf8(v)) binaryData[k] = wrap70(base64(v));
     else stringData[k] = binary ? decodeUtf8(v) : v;
   }
   if (kind === 'Secret') obj['type'] = typeof args['type'] === 'string' ? args['type'] : 'Opaque';

@@ -23,7 +23,7 @@ import {
   storePreviousId,
   str,
 } from './resource';
-import type { ValueMap } from './value';
+import type { Value, ValueMap } from './value';
 import { isValueMap } from './value';
 
 function applySpecs(
@@ -171,24 +171,82 @@ export interface ImageEntry {
   newName?: string;
   newTag?: string;
   digest?: string;
+  tagSuffix?: string;
 }
 
-/** Splits `name[:tag][@digest]` as kustomize's image.Split does (a port in the registry is no tag). */
-function splitImage(image: string): { name: string; tag: string; digest: string } {
-  let rest = image;
-  let digest = '';
-  const at = rest.indexOf('@');
-  if (at >= 0) {
-    digest = rest.slice(at + 1);
-    rest = rest.slice(0, at);
+/** image.Split: the tag colon is searched after the first `/` (a registry port is no tag). */
+export function splitImage(image: string): { name: string; tag: string; digest: string } {
+  let slash = image.indexOf('/');
+  const search = slash > 0 ? image.slice(slash) : image;
+  if (slash <= 0) slash = 0;
+  let id = search.indexOf('@');
+  let ic = search.indexOf(':');
+  if (ic < 0 && id < 0) return { name: image, tag: '', digest: '' };
+  if (id >= 0 && (id < ic || ic < 0)) {
+    id += slash;
+    return { name: image.slice(0, id), tag: '', digest: image.slice(id + 1) };
   }
-  let tag = '';
-  const colon = rest.lastIndexOf(':');
-  if (colon > rest.lastIndexOf('/')) {
-    tag = rest.slice(colon + 1);
-    rest = rest.slice(0, colon);
+  if (id >= 0 && ic >= 0) {
+    id += slash;
+    ic += slash;
+    return { name: image.slice(0, ic), tag: image.slice(ic + 1, id), digest: image.slice(id + 1) };
   }
-  return { name: rest, tag, digest };
+  ic += slash;
+  return { name: image.slice(0, ic), tag: image.slice(ic + 1), digest: '' };
+}
+
+/** image.IsImageMatched: the entry's name is a regex (unescaped, as upstream) with optional tag and digest. */
+function imageMatches(value: string, name: string): boolean {
+  try {
+    return new RegExp(
+      `^${name}(:[a-zA-Z0-9_.{}-]*)?(@[a-zA-Z0-9]+([.+_-][a-zA-Z0-9]+)*:[a-zA-Z0-9_.{}-]*)?$`,
+    ).test(value);
+  } catch {
+    return false;
+  }
+}
+
+function updatedImage(value: string, img: ImageEntry): string | undefined {
+  if (!imageMatches(value, img.name)) return undefined;
+  let { name, tag, digest } = splitImage(value);
+  if (img.newName) name = img.newName;
+  if (img.newTag && img.digest) {
+    tag = img.newTag;
+    digest = img.digest;
+  } else if (img.newTag) {
+    tag = img.newTag;
+    digest = '';
+  } else if (img.digest) {
+    tag = '';
+    digest = img.digest;
+  } else if (img.tagSuffix) {
+    tag += img.tagSuffix;
+    digest = '';
+  }
+  return `${name}${tag ? `:${tag}` : ''}${digest ? `@${digest}` : ''}`;
+}
+
+/** The legacy image filter: `image` of every element of any `containers`/`initContainers` list. */
+function walkContainers(
+  v: Value,
+  path: string,
+  visit: (parent: ValueMap, key: string, path: string) => void,
+): void {
+  if (Array.isArray(v)) {
+    v.forEach((x, i) => walkContainers(x, `${path}[${i}]`, visit));
+    return;
+  }
+  if (!isValueMap(v)) return;
+  for (const k of Object.keys(v)) {
+    const child = v[k] ?? null;
+    const p = path === '' ? k : `${path}.${k}`;
+    walkContainers(child, p, visit);
+    if ((k === 'containers' || k === 'initContainers') && Array.isArray(child)) {
+      child.forEach((c, i) => {
+        if (isValueMap(c) && 'image' in c) visit(c, 'image', `${p}[${i}].image`);
+      });
+    }
+  }
 }
 
 export function setImages(
@@ -196,26 +254,17 @@ export function setImages(
   images: readonly ImageEntry[],
   source: SourceRef,
 ): void {
-  for (const r of resources) {
-    applySpecs(r, IMAGE_SPECS, (parent, key, path) => {
+  for (const img of images) {
+    const update = (r: Resource) => (parent: ValueMap, key: string, path: string) => {
       const cur = parent[key];
       if (typeof cur !== 'string') return;
-      const parts = splitImage(cur);
-      const img = images.find((i) => i.name === parts.name || i.name === cur);
-      if (!img) return;
-      const name = img.newName ?? parts.name;
-      let tagPart = parts.tag === '' ? '' : `:${parts.tag}`;
-      let digestPart = parts.digest === '' ? '' : `@${parts.digest}`;
-      if (img.newTag !== undefined) {
-        tagPart = `:${img.newTag}`;
-        if (img.digest === undefined) digestPart = '';
-      }
-      if (img.digest !== undefined) {
-        digestPart = `@${img.digest}`;
-        tagPart = img.newTag !== undefined ? tagPart : '';
-      }
-      parent[key] = `${name}${tagPart}${digestPart}`;
+      const next = updatedImage(cur, img);
+      if (next === undefined) return;
+      parent[key] = next;
       r.fields.set(path, source);
-    });
+    };
+    for (const r of resources)
+      if (r.obj['kind'] !== 'CustomResourceDefinition') walkContainers(r.obj, '', update(r));
+    for (const r of resources) applySpecs(r, IMAGE_SPECS, update(r));
   }
 }
