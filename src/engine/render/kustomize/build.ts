@@ -4,6 +4,7 @@
 // hashes to generated names and fix name references. Errors come back as data.
 import type { KustomizeFs } from './fs';
 import { basename, cleanPath, dirname, isWithin, resolvePath } from './fs';
+import type { FieldSpec } from './fieldSpecs';
 import type { Generated, GeneratorOptions } from './generators';
 import { generate, readOptions } from './generators';
 import { contentHash } from './hash';
@@ -38,6 +39,23 @@ import {
 } from './transformers';
 import type { ParsedDocument, Value, ValueMap } from './value';
 import { clone, isValueMap, parseYamlDocuments } from './value';
+
+interface PluginConfig {
+  readonly config: ValueMap;
+  readonly origin: SourceRef;
+  readonly dir: string;
+}
+
+function fieldSpecsOf(v: Value | undefined): FieldSpec[] {
+  if (!Array.isArray(v)) return [];
+  return v.filter(isValueMap).map((f) => ({
+    path: str(f['path']),
+    kind: optStr(f['kind']),
+    group: optStr(f['group']),
+    version: optStr(f['version']),
+    create: f['create'] === true,
+  }));
+}
 
 interface PatchOptions {
   allowNameChange?: boolean;
@@ -177,6 +195,7 @@ export class Builder {
       const resources: Resource[] = into ?? [];
       for (const entry of strings(k['resources'])) this.accumulate(kust, entry, resources);
       this.generators(kust, resources);
+      for (const c of this.pluginConfigs(kust, 'generators')) this.runGeneratorConfig(kust, c, resources);
       for (const c of strings(k['components'])) {
         const path = resolvePath(dir, c);
         if (!this.fs.isDir(path)) {
@@ -188,6 +207,7 @@ export class Builder {
         this.target(path, 'component', resources);
       }
       this.transform(kust, resources);
+      for (const c of this.pluginConfigs(kust, 'transformers')) this.runTransformerConfig(kust, c, resources);
       return resources;
     } finally {
       this.visiting.pop();
@@ -429,6 +449,133 @@ export class Builder {
       }));
       setImages(resources, entries, this.line(kust, 'images'));
     }
+  }
+
+  /** The plugin configurations a `generators:`/`transformers:` list names: files, kustomizations, inline YAML. */
+  private pluginConfigs(kust: Kustomization, field: 'generators' | 'transformers'): PluginConfig[] {
+    const out: PluginConfig[] = [];
+    strings(kust.k[field]).forEach((entry, i) => {
+      if (entry.includes('\n')) {
+        for (const { doc, file } of this.patchDocs(kust, entry, `/${field}/${i}`)) {
+          if (isValueMap(doc.value))
+            out.push({ config: doc.value, origin: { file, line: doc.line }, dir: kust.dir });
+        }
+        return;
+      }
+      const path = resolvePath(kust.dir, entry);
+      if (this.fs.isDir(path)) {
+        for (const r of this.target(path, 'resource'))
+          out.push({ config: r.obj, origin: r.origin, dir: dirname(r.origin.file) });
+        return;
+      }
+      const bad = this.checkPath(kust.dir)(path);
+      if (bad) fail(kust.file, bad);
+      const text = this.fs.readFile(path);
+      if (text === undefined)
+        fail(kust.file, `evalsymlink failure on '${path}' : lstat ${path}: no such file or directory`);
+      for (const r of this.readResources(path, text))
+        out.push({ config: r.obj, origin: r.origin, dir: kust.dir });
+    });
+    return out;
+  }
+
+  private runGeneratorConfig(kust: Kustomization, c: PluginConfig, resources: Resource[]): void {
+    const kind = str(c.config['kind']);
+    if (
+      str(c.config['apiVersion']) !== 'builtin' ||
+      (kind !== 'ConfigMapGenerator' && kind !== 'SecretGenerator')
+    ) {
+      fail(
+        kust.file,
+        `unable to load generator ${idString(curId(makeResource(c.config, c.origin)))}: only builtin ConfigMapGenerator and SecretGenerator configs are run`,
+      );
+    }
+    const md = metadata(c.config) ?? {};
+    const args: ValueMap = { ...c.config, name: md['name'] ?? '' };
+    if (md['namespace'] !== undefined) args['namespace'] = md['namespace'];
+    const ctx = { fs: this.fs, dir: kust.dir, checkPath: this.checkPath(kust.dir) };
+    const g = generate(kind === 'ConfigMapGenerator' ? 'ConfigMap' : 'Secret', args, {}, ctx);
+    if (typeof g === 'string') fail(kust.file, g);
+    this.addGenerated(resources, g, c.origin, kust.file);
+  }
+
+  private runTransformerConfig(kust: Kustomization, c: PluginConfig, resources: Resource[]): void {
+    const t = c.config;
+    const kind = str(t['kind']);
+    if (str(t['apiVersion']) !== 'builtin') {
+      fail(
+        kust.file,
+        `unable to load transformer ${idString(curId(makeResource(t, c.origin)))}: only builtin transformer configs are run`,
+      );
+    }
+    const specs = fieldSpecsOf(t['fieldSpecs']);
+    const src = c.origin;
+    switch (kind) {
+      case 'PrefixSuffixTransformer':
+      case 'PrefixTransformer':
+      case 'SuffixTransformer':
+        addPrefixSuffix(
+          resources,
+          str(t['prefix']),
+          str(t['suffix']),
+          src,
+          specs.length > 0 ? specs : undefined,
+        );
+        return;
+      case 'LabelTransformer':
+        this.check(kust, addMapEntries(resources, stringMap(t['labels']), specs, src));
+        return;
+      case 'AnnotationsTransformer':
+        this.check(kust, addMapEntries(resources, stringMap(t['annotations']), specs, src));
+        return;
+      case 'NamespaceTransformer': {
+        const ns = namespaceOf(t);
+        if (ns !== '') setNamespace(resources, ns, src);
+        return;
+      }
+      case 'PatchTransformer':
+        this.patchEntry(kust, resources, t, 0);
+        return;
+      case 'PatchStrategicMergeTransformer':
+        this.transform(
+          {
+            ...kust,
+            k: {
+              patchesStrategicMerge: [
+                ...strings(t['paths']),
+                ...(typeof t['patches'] === 'string' ? [t['patches']] : []),
+              ],
+            },
+          },
+          resources,
+        );
+        return;
+      case 'PatchJson6902Transformer':
+        this.patchEntry(
+          kust,
+          resources,
+          {
+            target: t['target'] ?? null,
+            ...(typeof t['jsonOp'] === 'string' ? { patch: t['jsonOp'] } : { path: t['path'] ?? null }),
+          },
+          0,
+          'transformers',
+          true,
+        );
+        return;
+      case 'ImageTagTransformer':
+        this.transform({ ...kust, k: { images: [t['imageTag'] ?? {}] } }, resources);
+        return;
+      case 'ReplicaCountTransformer':
+        this.transform({ ...kust, k: { replicas: [t['replica'] ?? {}] } }, resources);
+        return;
+      default:
+        fail(kust.file, `unable to load builtin ${kind}.builtin.[noGrp]`);
+    }
+  }
+
+  private check(kust: Kustomization, err: string | undefined): void {
+    if (err) fail(kust.file, err);
   }
 
   /** The documents of an inline patch or a patch file. */

@@ -126,21 +126,36 @@ const PREFIX_SKIP = [
   { kind: 'Namespace' },
 ];
 
+const NAME_ONLY: readonly FieldSpec[] = [{ path: 'metadata/name' }];
+
+/**
+ * PrefixTransformer/SuffixTransformer: every spec'd field gets the prefix and suffix; a rename
+ * of metadata/name is remembered (previous id, and the prefix/suffix for name references).
+ */
 export function addPrefixSuffix(
   resources: readonly Resource[],
   prefix: string,
   suffix: string,
   source: SourceRef,
+  specs: readonly FieldSpec[] = NAME_ONLY,
 ): void {
   for (const r of resources) {
-    if (PREFIX_SKIP.some((s) => gvkSelected(orgId(r), s))) continue;
-    const md = metadata(r.obj);
-    if (!md) continue;
-    storePreviousId(r);
-    if (prefix !== '') r.prefixes.unshift(prefix);
-    if (suffix !== '') r.suffixes.push(suffix);
-    md['name'] = `${prefix}${str(md['name'])}${suffix}`;
-    r.fields.set('metadata.name', source);
+    const id = orgId(r);
+    if (PREFIX_SKIP.some((s) => gvkSelected(id, s))) continue;
+    for (const spec of specs) {
+      if (!gvkSelected(id, spec)) continue;
+      if (spec.path === 'metadata/name') {
+        if (prefix !== '') r.prefixes.push(prefix);
+        if (suffix !== '') r.suffixes.push(suffix);
+        storePreviousId(r);
+      }
+      walkFieldSpec(r.obj, spec, (parent, key, path) => {
+        const v = parent[key];
+        if (typeof v !== 'string') return;
+        parent[key] = `${prefix}${v}${suffix}`;
+        r.fields.set(path, source);
+      });
+    }
   }
 }
 
