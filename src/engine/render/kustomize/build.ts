@@ -389,6 +389,7 @@ export class Builder {
           pairs: stringMap(l['pairs']),
           includeSelectors: l['includeSelectors'] === true,
           includeTemplates: l['includeTemplates'] === true,
+          includeVolumeClaimTemplates: l['includeVolumeClaimTemplates'] === true,
           fields: Array.isArray(l['fields'])
             ? l['fields'].filter(isValueMap).map((f) => ({
                 path: str(f['path']),

@@ -37,7 +37,7 @@ function templateMetadataSpecs(field: 'labels' | 'annotations'): FieldSpec[] {
   ];
 }
 
-const VOLUME_CLAIM_TEMPLATE_LABELS = [
+export const VOLUME_CLAIM_TEMPLATE_LABELS: readonly FieldSpec[] = [
   fs('spec/volumeClaimTemplates[]/metadata/labels', 'StatefulSet', true, 'apps'),
 ];
 

@@ -23,8 +23,10 @@ import { isValueMap } from './value';
 
 class ReferenceError extends Error {}
 
+/** utils.SameEndingSubSlice: the shorter list ends the longer one; an empty list only matches an empty one. */
 function sameEnding(a: readonly string[], b: readonly string[]): boolean {
   const [s, l] = a.length <= b.length ? [a, b] : [b, a];
+  if (s.length === 0) return l.length === 0;
   for (let i = 1; i <= s.length; i++) if (s[s.length - i] !== l[l.length - i]) return false;
   return true;
 }

@@ -9,6 +9,7 @@ import {
   NAMESPACE_SPECS,
   REPLICA_SPECS,
   TEMPLATE_LABEL_SPECS,
+  VOLUME_CLAIM_TEMPLATE_LABELS,
   specApplies,
   walkFieldSpec,
 } from './fieldSpecs';
@@ -70,6 +71,7 @@ export interface LabelEntry {
   pairs: Record<string, string>;
   includeSelectors: boolean;
   includeTemplates: boolean;
+  includeVolumeClaimTemplates: boolean;
   fields: FieldSpec[];
 }
 
@@ -78,6 +80,7 @@ export function labelSpecs(l: LabelEntry): FieldSpec[] {
   return [
     ...l.fields,
     ...(l.includeTemplates ? TEMPLATE_LABEL_SPECS : []),
+    ...(l.includeVolumeClaimTemplates ? VOLUME_CLAIM_TEMPLATE_LABELS : []),
     { path: 'metadata/labels', create: true },
   ];
 }

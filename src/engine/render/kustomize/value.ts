@@ -75,7 +75,7 @@ export function parseYamlDocuments(text: string, uniqueKeys = true): ParseResult
       // yaml.v3's wording for a repeated key (what kyaml reports when it decodes the resource).
       const message =
         err.code === 'DUPLICATE_KEY'
-          ? `yaml: unmarshal errors:\n  line ${line}: mapping key ${JSON.stringify(text.slice(pos, err.pos[1]).trim())} already defined`
+          ? `yaml: unmarshal errors:\n  line ${line}: mapping key ${JSON.stringify(/^[^:\n]*/.exec(text.slice(pos))?.[0].trim() ?? '')} already defined`
           : err.message;
       return { documents, error: { message, line } };
     }
