@@ -25,6 +25,7 @@ import {
   sameId,
   str,
 } from './resource';
+import { ReplacementError, applyReplacements } from './replacements';
 import { strategicMerge } from './strategicMerge';
 import type { ImageEntry, LabelEntry, ReplicaEntry } from './transformers';
 import {
@@ -450,6 +451,26 @@ export class Builder {
       }));
       setImages(resources, entries, this.line(kust, 'images'));
     }
+    const replacements = k['replacements'];
+    if (Array.isArray(replacements)) {
+      const list: ValueMap[] = [];
+      replacements.forEach((entry, i) => {
+        if (!isValueMap(entry)) return;
+        if (typeof entry['path'] === 'string') {
+          for (const { doc } of this.patchDocs(kust, entry['path'], `/replacements/${i}/path`)) {
+            const v = doc.value;
+            if (Array.isArray(v)) list.push(...v.filter(isValueMap));
+            else if (isValueMap(v)) list.push(v);
+          }
+        } else list.push(entry);
+      });
+      try {
+        applyReplacements(resources, list, this.line(kust, 'replacements'));
+      } catch (e) {
+        if (e instanceof ReplacementError) fail(kust.file, e.message);
+        throw e;
+      }
+    }
   }
 
   /** The plugin configurations a `generators:`/`transformers:` list names: files, kustomizations, inline YAML. */
@@ -566,6 +587,12 @@ export class Builder {
         return;
       case 'ImageTagTransformer':
         this.transform({ ...kust, k: { images: [t['imageTag'] ?? {}] } }, resources);
+        return;
+      case 'ReplacementTransformer':
+        this.transform(
+          { ...kust, k: { replacements: Array.isArray(t['replacements']) ? t['replacements'] : [] } },
+          resources,
+        );
         return;
       case 'ReplicaCountTransformer':
         this.transform({ ...kust, k: { replicas: [t['replica'] ?? {}] } }, resources);
