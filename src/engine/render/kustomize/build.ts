@@ -27,6 +27,9 @@ import {
 } from './resource';
 import { ReplacementError, applyReplacements } from './replacements';
 import { strategicMerge } from './strategicMerge';
+import type { VarDef } from './vars';
+import { VarError, mergeVars, readVars, resolveVars } from './vars';
+import { VAR_REFERENCE_SPECS } from './fieldSpecs';
 import type { ImageEntry, LabelEntry, ReplicaEntry } from './transformers';
 import {
   COMMON_ANNOTATION_SPECS,
@@ -101,6 +104,7 @@ interface Kustomization {
 
 export class Builder {
   private readonly visiting: string[] = [];
+  private readonly vars = new Map<string, VarDef>();
   constructor(
     private readonly fs: KustomizeFs,
     private readonly options: BuildOptions,
@@ -115,6 +119,7 @@ export class Builder {
       this.addHashes(resources);
       const err = fixNameReferences(resources);
       if (err) fail(kust.file, err);
+      this.guard(kust, () => resolveVars(this.vars, resources, VAR_REFERENCE_SPECS));
       const reorder = this.options.reorder ?? 'none';
       if (reorder === 'legacy' || (reorder === 'unspecified' && !isValueMap(kust.k['sortOptions'])))
         return legacySort(resources);
@@ -209,6 +214,7 @@ export class Builder {
       }
       this.transform(kust, resources);
       for (const c of this.pluginConfigs(kust, 'transformers')) this.runTransformerConfig(kust, c, resources);
+      this.guard(kust, () => mergeVars(this.vars, readVars(k['vars']), resources));
       return resources;
     } finally {
       this.visiting.pop();
@@ -599,6 +605,16 @@ export class Builder {
         return;
       default:
         fail(kust.file, `unable to load builtin ${kind}.builtin.[noGrp]`);
+    }
+  }
+
+  /** Runs a step whose errors are VarError/ReplacementError and turns them into build errors. */
+  private guard(kust: Kustomization, step: () => void): void {
+    try {
+      step();
+    } catch (e) {
+      if (e instanceof VarError || e instanceof ReplacementError) fail(kust.file, e.message);
+      throw e;
     }
   }
 

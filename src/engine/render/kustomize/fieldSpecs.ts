@@ -343,3 +343,41 @@ function walk(
   }
   return walk(node[name] ?? null, rest, create, visit, path);
 }
+
+const VAR_POD_SUFFIXES = [
+  'containers/args',
+  'containers/command',
+  'containers/env/value',
+  'containers/volumeMounts/mountPath',
+  'initContainers/args',
+  'initContainers/command',
+  'initContainers/env/value',
+  'initContainers/volumeMounts/mountPath',
+];
+
+/** Where `$(VAR)` references are replaced (builtinpluginconsts varReference). */
+export const VAR_REFERENCE_SPECS: readonly FieldSpec[] = [
+  ...VAR_POD_SUFFIXES.map((s) => fs(`spec/jobTemplate/spec/template/spec/${s}`, 'CronJob')),
+  fs('spec/jobTemplate/spec/template/volumes/nfs/server', 'CronJob'),
+  ...['DaemonSet', 'Deployment'].flatMap((k) => [
+    ...VAR_POD_SUFFIXES.map((s) => fs(`spec/template/spec/${s}`, k)),
+    fs('spec/template/spec/volumes/nfs/server', k),
+  ]),
+  fs('spec/template/metadata/annotations', 'Deployment'),
+  fs('spec/rules/host', 'Ingress'),
+  fs('spec/tls/hosts', 'Ingress'),
+  fs('spec/tls/secretName', 'Ingress'),
+  ...VAR_POD_SUFFIXES.map((s) => fs(`spec/template/spec/${s}`, 'Job')),
+  fs('spec/template/spec/volumes/nfs/server', 'Job'),
+  ...VAR_POD_SUFFIXES.map((s) => fs(`spec/${s}`, 'Pod')),
+  fs('spec/volumes/nfs/server', 'Pod'),
+  ...VAR_POD_SUFFIXES.map((s) => fs(`spec/template/spec/${s}`, 'ReplicaSet')),
+  fs('spec/template/spec/volumes/nfs/server', 'ReplicaSet'),
+  fs('spec/ports/port', 'Service'),
+  fs('spec/ports/targetPort', 'Service'),
+  ...VAR_POD_SUFFIXES.map((s) => fs(`spec/template/spec/${s}`, 'StatefulSet')),
+  fs('spec/volumeClaimTemplates/spec/nfs/server', 'StatefulSet'),
+  fs('spec/nfs/server', 'PersistentVolume'),
+  fs('metadata/labels'),
+  fs('metadata/annotations'),
+];

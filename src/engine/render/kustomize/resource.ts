@@ -35,6 +35,8 @@ export interface Resource {
   /** Field path ("spec.replicas", "spec.template.spec.containers[0].image") → what set it last. */
   fields: Map<string, SourceRef>;
   generated?: GeneratedInfo;
+  /** Names of the vars whose objref names this resource. */
+  refVarNames?: string[];
   /** Set by namespace transformers and generators (a generated object's id uses it). */
 }
 
