@@ -26,6 +26,7 @@ import {
   str,
 } from './resource';
 import { ReplacementError, applyReplacements } from './replacements';
+import { applySortOrder } from './sortOrder';
 import { strategicMerge } from './strategicMerge';
 import type { VarDef } from './vars';
 import { VarError, mergeVars, readVars, resolveVars } from './vars';
@@ -120,12 +121,9 @@ export class Builder {
       const err = fixNameReferences(resources);
       if (err) fail(kust.file, err);
       this.guard(kust, () => resolveVars(this.vars, resources, VAR_REFERENCE_SPECS));
-      const reorder = this.options.reorder ?? 'none';
-      if (reorder === 'legacy' || (reorder === 'unspecified' && !isValueMap(kust.k['sortOptions'])))
-        return legacySort(resources);
-      const sort = kust.k['sortOptions'];
-      if (isValueMap(sort) && sort['order'] === 'legacy') return legacySort(resources);
-      return resources;
+      const sorted = applySortOrder(resources, kust.k['sortOptions'], this.options.reorder ?? 'none');
+      if (typeof sorted === 'string') fail(kust.file, sorted);
+      return sorted;
     } catch (e) {
       if (e instanceof Failure) return e.error;
       return { file: dir, message: e instanceof Error ? e.message : String(e) };
@@ -872,54 +870,6 @@ export function selectTargets(resources: readonly Resource[], t: ValueMap): Reso
     const as = optStr(t['annotationSelector']);
     if (as && !labelSelectorMatches(as, isValueMap(md['annotations']) ? md['annotations'] : {})) return false;
     return true;
-  });
-}
-
-// kustomize's legacy order (api/resid gvk.go orderFirst/orderLast), then by id string.
-const ORDER_FIRST = [
-  'Namespace',
-  'ResourceQuota',
-  'StorageClass',
-  'CustomResourceDefinition',
-  'ServiceAccount',
-  'PodSecurityPolicy',
-  'Role',
-  'ClusterRole',
-  'RoleBinding',
-  'ClusterRoleBinding',
-  'ConfigMap',
-  'Secret',
-  'Endpoints',
-  'Service',
-  'LimitRange',
-  'PriorityClass',
-  'PersistentVolume',
-  'PersistentVolumeClaim',
-  'Deployment',
-  'StatefulSet',
-  'CronJob',
-  'PodDisruptionBudget',
-];
-const ORDER_LAST = ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration'];
-
-function legacySort(resources: Resource[]): Resource[] {
-  const rank = (kind: string): number => {
-    const f = ORDER_FIRST.indexOf(kind);
-    if (f >= 0) return f - ORDER_FIRST.length;
-    const l = ORDER_LAST.indexOf(kind);
-    return l >= 0 ? 1 + l : 0;
-  };
-  const key = (r: Resource): string => {
-    const id = curId(r);
-    return `${id.group || '~G'}.${id.version || '~V'}.${id.kind || '~K'}|${id.namespace}|${id.name}`;
-  };
-  return [...resources].sort((a, b) => {
-    const ra = rank(gvkOf(a.obj).kind);
-    const rb = rank(gvkOf(b.obj).kind);
-    if (ra !== rb) return ra - rb;
-    const ka = key(a);
-    const kb = key(b);
-    return ka < kb ? -1 : ka > kb ? 1 : 0;
   });
 }
 
