@@ -30,11 +30,10 @@ import { applySortOrder } from './sortOrder';
 import { strategicMerge } from './strategicMerge';
 import type { VarDef } from './vars';
 import { VarError, mergeVars, readVars, resolveVars } from './vars';
-import { VAR_REFERENCE_SPECS } from './fieldSpecs';
+import type { TransformerConfig } from './config';
+import { defaultConfig, mergeConfig, readConfig } from './config';
 import type { ImageEntry, LabelEntry, ReplicaEntry } from './transformers';
 import {
-  COMMON_ANNOTATION_SPECS,
-  COMMON_LABEL_SPECS,
   addMapEntries,
   addPrefixSuffix,
   labelSpecs,
@@ -106,6 +105,10 @@ interface Kustomization {
 export class Builder {
   private readonly visiting: string[] = [];
   private readonly vars = new Map<string, VarDef>();
+  /** The accumulator's transformer configuration while a kustomization builds. */
+  private cfg: TransformerConfig = defaultConfig();
+  /** The configuration of the target built last (merged into its parent's). */
+  private lastConfig: TransformerConfig = defaultConfig();
   constructor(
     private readonly fs: KustomizeFs,
     private readonly options: BuildOptions,
@@ -118,9 +121,15 @@ export class Builder {
       const resources = this.target(root, 'top');
       const kust = this.load(root);
       this.addHashes(resources);
-      const err = fixNameReferences(resources);
+      const cfg = this.lastConfig;
+      const err = fixNameReferences(resources, cfg.nameReference);
       if (err) fail(kust.file, err);
-      this.guard(kust, () => resolveVars(this.vars, resources, VAR_REFERENCE_SPECS));
+      this.guard(kust, () => resolveVars(this.vars, resources, cfg.varReference));
+      // IgnoreLocal: local-config resources take part in the build but are not output.
+      for (let i = resources.length - 1; i >= 0; i--) {
+        const a = metadata(resources[i]?.obj ?? {})?.['annotations'];
+        if (isValueMap(a) && a['config.kubernetes.io/local-config'] === 'true') resources.splice(i, 1);
+      }
       const sorted = applySortOrder(resources, kust.k['sortOptions'], this.options.reorder ?? 'none');
       if (typeof sorted === 'string') fail(kust.file, sorted);
       return sorted;
@@ -194,10 +203,19 @@ export class Builder {
       fail(kust.file, `apiVersion for Component should be kustomize.config.k8s.io/v1alpha1`);
     }
     this.visiting.push(dir);
+    const parentCfg = this.cfg;
+    const own = role === 'component' ? parentCfg : defaultConfig();
+    this.cfg = own;
     try {
       const k = kust.k;
       const resources: Resource[] = into ?? [];
       for (const entry of strings(k['resources'])) this.accumulate(kust, entry, resources);
+      this.cfg = own;
+      for (const c of strings(k['configurations'])) {
+        for (const { doc } of this.patchDocs(kust, c, '/configurations')) {
+          if (isValueMap(doc.value)) mergeConfig(own, readConfig(doc.value));
+        }
+      }
       this.generators(kust, resources);
       for (const c of this.pluginConfigs(kust, 'generators')) this.runGeneratorConfig(kust, c, resources);
       for (const c of strings(k['components'])) {
@@ -216,6 +234,8 @@ export class Builder {
       return resources;
     } finally {
       this.visiting.pop();
+      this.cfg = parentCfg;
+      this.lastConfig = own;
     }
   }
 
@@ -240,6 +260,7 @@ export class Builder {
           e.error.line,
         );
       }
+      mergeConfig(this.cfg, this.lastConfig);
       for (const r of sub) this.add(resources, r, kust.file);
       return;
     }
@@ -381,11 +402,13 @@ export class Builder {
       });
     }
     if (typeof k['namespace'] === 'string' && k['namespace'] !== '')
-      setNamespace(resources, k['namespace'], this.line(kust, 'namespace'));
+      setNamespace(resources, k['namespace'], this.line(kust, 'namespace'), this.cfg.namespace);
     const prefix = typeof k['namePrefix'] === 'string' ? k['namePrefix'] : '';
     const suffix = typeof k['nameSuffix'] === 'string' ? k['nameSuffix'] : '';
-    if (prefix !== '') addPrefixSuffix(resources, prefix, '', this.line(kust, 'namePrefix'));
-    if (suffix !== '') addPrefixSuffix(resources, '', suffix, this.line(kust, 'nameSuffix'));
+    if (prefix !== '')
+      addPrefixSuffix(resources, prefix, '', this.line(kust, 'namePrefix'), this.cfg.namePrefix);
+    if (suffix !== '')
+      addPrefixSuffix(resources, '', suffix, this.line(kust, 'nameSuffix'), this.cfg.nameSuffix);
     const labels = k['labels'];
     if (Array.isArray(labels)) {
       labels.forEach((l, i) => {
@@ -405,7 +428,7 @@ export class Builder {
               }))
             : [],
         };
-        const err = addMapEntries(resources, entry.pairs, labelSpecs(entry), {
+        const err = addMapEntries(resources, entry.pairs, labelSpecs(entry, this.cfg), {
           file: kust.file,
           line: kust.doc.lines.get(`/labels/${i}`) ?? kust.doc.line,
         });
@@ -416,7 +439,7 @@ export class Builder {
       const err = addMapEntries(
         resources,
         stringMap(k['commonLabels']),
-        COMMON_LABEL_SPECS,
+        this.cfg.commonLabels,
         this.line(kust, 'commonLabels'),
       );
       if (err) fail(kust.file, err);
@@ -425,7 +448,7 @@ export class Builder {
       const err = addMapEntries(
         resources,
         stringMap(k['commonAnnotations']),
-        COMMON_ANNOTATION_SPECS,
+        this.cfg.commonAnnotations,
         this.line(kust, 'commonAnnotations'),
       );
       if (err) fail(kust.file, err);
@@ -442,7 +465,7 @@ export class Builder {
       const entries: ReplicaEntry[] = replicas
         .filter(isValueMap)
         .map((r) => ({ name: str(r['name']), count: Number(r['count'] ?? 0) }));
-      setReplicas(resources, entries, this.line(kust, 'replicas'));
+      setReplicas(resources, entries, this.line(kust, 'replicas'), this.cfg.replicas);
     }
     const images = k['images'];
     if (Array.isArray(images)) {
@@ -453,7 +476,7 @@ export class Builder {
         digest: optStr(im['digest']),
         tagSuffix: optStr(im['tagSuffix']),
       }));
-      setImages(resources, entries, this.line(kust, 'images'));
+      setImages(resources, entries, this.line(kust, 'images'), this.cfg.images);
     }
     const replacements = k['replacements'];
     if (Array.isArray(replacements)) {
@@ -556,7 +579,7 @@ export class Builder {
         return;
       case 'NamespaceTransformer': {
         const ns = namespaceOf(t);
-        if (ns !== '') setNamespace(resources, ns, src);
+        if (ns !== '') setNamespace(resources, ns, src, specs.length > 0 ? specs : this.cfg.namespace);
         return;
       }
       case 'PatchTransformer':

@@ -4,8 +4,8 @@
 // renames (prefix, suffix, namespace, hash). Candidates: resources the referrer could see (same
 // namespace, cluster-scoped, or a RoleBinding subject's namespace) that once had the referenced
 // name and kind; ties break on the prefixes/suffixes both went through.
-import type { FieldSpec } from './fieldSpecs';
-import { NAME_REFERENCES, specApplies, walkFieldSpec } from './fieldSpecs';
+import type { FieldSpec, NameReference } from './fieldSpecs';
+import { specApplies, walkFieldSpec } from './fieldSpecs';
 import type { Gvk, Resource } from './resource';
 import {
   curId,
@@ -129,9 +129,12 @@ function mapCandidates(node: ValueMap, visible: readonly Resource[]): Resource[]
 }
 
 /** Fixes every name reference; returns kustomize's error message if one is ambiguous. */
-export function fixNameReferences(resources: readonly Resource[]): string | undefined {
+export function fixNameReferences(
+  resources: readonly Resource[],
+  refs: readonly NameReference[],
+): string | undefined {
   try {
-    for (const ref of NAME_REFERENCES) {
+    for (const ref of refs) {
       for (const referrer of resources) {
         const g = curId(referrer);
         const specs = ref.specs.filter((s) => specApplies(s, g));

@@ -2,17 +2,8 @@
 // kusttarget's order by build.ts: namespace, namePrefix/nameSuffix, labels and commonLabels,
 // commonAnnotations, replicas, images. Each records the kustomization line that set a field.
 import type { FieldSpec } from './fieldSpecs';
-import {
-  COMMON_ANNOTATION_SPECS,
-  COMMON_LABEL_SPECS,
-  IMAGE_SPECS,
-  NAMESPACE_SPECS,
-  REPLICA_SPECS,
-  TEMPLATE_LABEL_SPECS,
-  VOLUME_CLAIM_TEMPLATE_LABELS,
-  specApplies,
-  walkFieldSpec,
-} from './fieldSpecs';
+import type { TransformerConfig } from './config';
+import { VOLUME_CLAIM_TEMPLATE_LABELS, specApplies, walkFieldSpec } from './fieldSpecs';
 import type { Resource, SourceRef } from './resource';
 import {
   curId,
@@ -75,19 +66,24 @@ export interface LabelEntry {
   fields: FieldSpec[];
 }
 
-export function labelSpecs(l: LabelEntry): FieldSpec[] {
-  if (l.includeSelectors) return [...l.fields, ...COMMON_LABEL_SPECS];
+/** The field specs of one `labels` entry (kusttarget's LabelTransformer configurator). */
+export function labelSpecs(l: LabelEntry, cfg: TransformerConfig): FieldSpec[] {
+  if (l.includeSelectors) return [...l.fields, ...cfg.labels, ...cfg.commonLabels];
   return [
     ...l.fields,
-    ...(l.includeTemplates ? TEMPLATE_LABEL_SPECS : []),
+    ...cfg.labels,
+    ...(l.includeTemplates ? cfg.templateLabels : []),
     ...(l.includeVolumeClaimTemplates ? VOLUME_CLAIM_TEMPLATE_LABELS : []),
     { path: 'metadata/labels', create: true },
   ];
 }
 
-export { COMMON_ANNOTATION_SPECS, COMMON_LABEL_SPECS };
-
-export function setNamespace(resources: readonly Resource[], ns: string, source: SourceRef): void {
+export function setNamespace(
+  resources: readonly Resource[],
+  ns: string,
+  source: SourceRef,
+  specs: readonly FieldSpec[],
+): void {
   for (const r of resources) {
     const g = gvkOf(r.obj);
     storePreviousId(r);
@@ -112,7 +108,7 @@ export function setNamespace(resources: readonly Resource[], ns: string, source:
       }
     }
     const apiVersion = str(r.obj['apiVersion']);
-    for (const spec of NAMESPACE_SPECS) {
+    for (const spec of specs) {
       if (spec.path === 'metadata/name' && apiVersion !== 'v1') continue;
       if (!specApplies(spec, g)) continue;
       walkFieldSpec(r.obj, spec, (parent, key, path) => {
@@ -171,12 +167,13 @@ export function setReplicas(
   resources: readonly Resource[],
   entries: readonly ReplicaEntry[],
   source: SourceRef,
+  specs: readonly FieldSpec[],
 ): void {
   for (const e of entries) {
     for (const r of resources) {
       const id = orgId(r);
       if (id.name !== e.name && curId(r).name !== e.name) continue;
-      applySpecs(r, REPLICA_SPECS, (parent, key, path) => {
+      applySpecs(r, specs, (parent, key, path) => {
         parent[key] = e.count;
         r.fields.set(path, source);
       });
@@ -271,6 +268,7 @@ export function setImages(
   resources: readonly Resource[],
   images: readonly ImageEntry[],
   source: SourceRef,
+  specs: readonly FieldSpec[],
 ): void {
   for (const img of images) {
     const update = (r: Resource) => (parent: ValueMap, key: string, path: string) => {
@@ -283,6 +281,6 @@ export function setImages(
     };
     for (const r of resources)
       if (r.obj['kind'] !== 'CustomResourceDefinition') walkContainers(r.obj, '', update(r));
-    for (const r of resources) applySpecs(r, IMAGE_SPECS, update(r));
+    for (const r of resources) applySpecs(r, specs, update(r));
   }
 }
