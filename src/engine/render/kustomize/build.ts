@@ -82,6 +82,7 @@ export interface BuildError {
 
 export const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'] as const;
 const MAX_DEPTH = 64;
+const ORIGIN = 'config.kubernetes.io/origin';
 
 /** Unwinds a build to `run`, which turns it into data (never escapes the module). */
 class Failure extends Error {
@@ -105,6 +106,7 @@ interface Kustomization {
 export class Builder {
   private readonly visiting: string[] = [];
   private readonly vars = new Map<string, VarDef>();
+  private originRoot: string | undefined;
   /** The accumulator's transformer configuration while a kustomization builds. */
   private cfg: TransformerConfig = defaultConfig();
   /** The configuration of the target built last (merged into its parent's). */
@@ -118,6 +120,9 @@ export class Builder {
     try {
       const root = cleanPath(dir.startsWith('/') ? dir : `/${dir}`);
       if (!this.fs.isDir(root)) fail(root, `must build at directory: '${dir}' doesn't exist`);
+      const top = this.load(root);
+      const meta = top.k['buildMetadata'];
+      if (Array.isArray(meta) && meta.includes('originAnnotations')) this.originRoot = root;
       const resources = this.target(root, 'top');
       const kust = this.load(root);
       this.addHashes(resources);
@@ -137,6 +142,27 @@ export class Builder {
       if (e instanceof Failure) return e.error;
       return { file: dir, message: e instanceof Error ? e.message : String(e) };
     }
+  }
+
+  /** buildMetadata originAnnotations: where each resource came from, relative to the built directory. */
+  private annotateOrigin(obj: ValueMap, origin: string): void {
+    if (this.originRoot === undefined) return;
+    let md = metadata(obj);
+    if (!md) {
+      md = {};
+      obj['metadata'] = md;
+    }
+    const a = isValueMap(md['annotations']) ? md['annotations'] : {};
+    a[ORIGIN] = origin;
+    md['annotations'] = a;
+  }
+
+  private relative(path: string): string {
+    const from = (this.originRoot ?? '/').split('/').filter((p) => p !== '');
+    const to = path.split('/').filter((p) => p !== '');
+    let i = 0;
+    while (i < from.length && i < to.length && from[i] === to[i]) i++;
+    return [...from.slice(i).map(() => '..'), ...to.slice(i)].join('/');
   }
 
   private line(k: Kustomization, key: string): SourceRef {
@@ -277,7 +303,10 @@ export class Builder {
         kust.file,
         `accumulating resources: accumulation err='accumulating resources from '${entry}': ${bad}': must build at directory: '${path}': file is not directory`,
       );
-    for (const r of this.readResources(path, text)) this.add(resources, r, kust.file);
+    for (const r of this.readResources(path, text)) {
+      this.annotateOrigin(r.obj, `path: ${this.relative(path)}\n`);
+      this.add(resources, r, kust.file);
+    }
   }
 
   readResources(file: string, text: string): Resource[] {
@@ -322,6 +351,10 @@ export class Builder {
         const g = generate(kind, args, opts, ctx);
         if (typeof g === 'string') fail(kust.file, g);
         const line = kust.doc.lines.get(`/${key}/${i}`) ?? kust.doc.line;
+        this.annotateOrigin(
+          g.obj,
+          `configuredIn: ${this.relative(kust.file)}\nconfiguredBy:\n  apiVersion: builtin\n  kind: ${kind}Generator\n`,
+        );
         this.addGenerated(resources, g, { file: kust.file, line }, kust.file);
       });
     }
@@ -360,6 +393,11 @@ export class Builder {
     else delete nmd['name'];
     if ('namespace' in omd) nmd['namespace'] = omd['namespace'] ?? null;
     else delete nmd['namespace'];
+    const oldOrigin = omd['annotations'];
+    if (g.info.behavior === 'merge' && isValueMap(oldOrigin) && typeof oldOrigin[ORIGIN] === 'string') {
+      const a = nmd['annotations'];
+      if (isValueMap(a)) a[ORIGIN] = oldOrigin[ORIGIN];
+    }
     if (g.info.behavior === 'merge') {
       for (const field of ['data', 'binaryData']) {
         const merged = {
