@@ -49,6 +49,8 @@ export function runCase(c: Case): string | undefined {
     reorder: c.options.reorder,
     loadRestrictions: c.options.loadRestrictions,
     addManagedByLabel: c.options.addManagedByLabel,
+    // Upstream's test binary is built with the version "(test)" (managedbylabel_test.go).
+    kustomizeVersion: '(test)',
   });
   if (c.expected !== undefined && c.expected !== null) {
     if (!result.ok) return `error: ${result.error.message}`;

@@ -72,6 +72,8 @@ export interface BuildOptions {
   /** none (kustomize's API default): depth-first input order; legacy: kustomize build's CLI default. */
   readonly reorder?: 'none' | 'legacy' | 'unspecified';
   readonly addManagedByLabel?: boolean;
+  /** The version in the managed-by label (provenance's semver; upstream's tests build with "(test)"). */
+  readonly kustomizeVersion?: string;
 }
 
 export interface BuildError {
@@ -134,6 +136,18 @@ export class Builder {
       for (let i = resources.length - 1; i >= 0; i--) {
         const a = metadata(resources[i]?.obj ?? {})?.['annotations'];
         if (isValueMap(a) && a['config.kubernetes.io/local-config'] === 'true') resources.splice(i, 1);
+      }
+      if (
+        this.options.addManagedByLabel === true ||
+        (Array.isArray(meta) && meta.includes('managedByLabel'))
+      ) {
+        const version = this.options.kustomizeVersion ?? 'v5.8.1';
+        addMapEntries(
+          resources,
+          { 'app.kubernetes.io/managed-by': `kustomize-${version}` },
+          [{ path: 'metadata/labels', create: true }],
+          { file: top.file, line: top.doc.line },
+        );
       }
       const sorted = applySortOrder(resources, kust.k['sortOptions'], this.options.reorder ?? 'none');
       if (typeof sorted === 'string') fail(kust.file, sorted);
