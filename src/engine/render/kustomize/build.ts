@@ -200,11 +200,12 @@ export class Builder {
     const parsed = parseYamlDocuments(text, false);
     if (parsed.error) fail(file, parsed.error.message, parsed.error.line);
     const doc = parsed.documents[0] ?? { value: {}, line: 1, lines: new Map() };
-    const k = isValueMap(doc.value)
+    const raw = isValueMap(doc.value)
       ? doc.value
       : doc.value === null
         ? {}
         : fail(file, 'kustomization is not a map');
+    const k = canonicalKeys(raw);
     const kind = str(k['kind']);
     return { dir, file, doc, k, isComponent: kind === 'Component' };
   }
@@ -809,6 +810,7 @@ export class Builder {
       if (!target) fail(kust.file, 'must specify a target for JSON patch');
       const ops = (first?.doc.value ?? []) as unknown as JsonPatchOp[];
       for (const r of selectTargets(resources, target)) {
+        storePreviousId(r);
         const out = applyJsonPatch(r.obj, ops);
         if (typeof out === 'string') fail(first?.file ?? kust.file, out);
         r.obj = out;
@@ -857,6 +859,60 @@ function stringifyMetadataMaps(obj: ValueMap): void {
       if (typeof v === 'number' || typeof v === 'boolean') m[k] = String(v);
     }
   }
+}
+
+// The Kustomization fields; sigs.k8s.io/yaml decodes through encoding/json, which matches
+// field names case-insensitively (an exact match first), so `nameprefix:` is namePrefix.
+const KUSTOMIZATION_FIELDS = [
+  'apiVersion',
+  'kind',
+  'metadata',
+  'openapi',
+  'namePrefix',
+  'nameSuffix',
+  'namespace',
+  'commonLabels',
+  'labels',
+  'commonAnnotations',
+  'patchesStrategicMerge',
+  'patchesJson6902',
+  'patches',
+  'images',
+  'imageTags',
+  'replacements',
+  'replicas',
+  'vars',
+  'sortOptions',
+  'resources',
+  'components',
+  'crds',
+  'bases',
+  'configMapGenerator',
+  'secretGenerator',
+  'helmGlobals',
+  'helmCharts',
+  'helmChartInflationGenerator',
+  'generatorOptions',
+  'configurations',
+  'generators',
+  'transformers',
+  'validators',
+  'buildMetadata',
+];
+
+function canonicalKeys(k: ValueMap): ValueMap {
+  const out: ValueMap = {};
+  for (const key of Object.keys(k)) {
+    if (KUSTOMIZATION_FIELDS.includes(key)) continue;
+    const field = KUSTOMIZATION_FIELDS.find((f) => f.toLowerCase() === key.toLowerCase());
+    out[field ?? key] = k[key] ?? null;
+  }
+  for (const key of Object.keys(k)) if (KUSTOMIZATION_FIELDS.includes(key)) out[key] = k[key] ?? null;
+  // The deprecated `bases` are resources listed first (FixKustomization).
+  const bases = out['bases'];
+  if (Array.isArray(bases))
+    out['resources'] = [...bases, ...(Array.isArray(out['resources']) ? out['resources'] : [])];
+  return out;
 }
 
 function hasSchema(r: Resource): boolean {
