@@ -908,10 +908,10 @@ function canonicalKeys(k: ValueMap): ValueMap {
     out[field ?? key] = k[key] ?? null;
   }
   for (const key of Object.keys(k)) if (KUSTOMIZATION_FIELDS.includes(key)) out[key] = k[key] ?? null;
-  // The deprecated `bases` are resources listed first (FixKustomization).
+  // The deprecated `bases` are appended to resources (FixKustomization).
   const bases = out['bases'];
   if (Array.isArray(bases))
-    out['resources'] = [...bases, ...(Array.isArray(out['resources']) ? out['resources'] : [])];
+    out['resources'] = [...(Array.isArray(out['resources']) ? out['resources'] : []), ...bases];
   return out;
 }
 

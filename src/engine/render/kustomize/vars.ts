@@ -16,6 +16,9 @@ export interface VarDef {
   readonly name: string;
   readonly kind: string;
   readonly apiVersion: string;
+  /** The objref's inline group and version (used when apiVersion is empty). */
+  readonly group: string;
+  readonly version: string;
   readonly objName: string;
   readonly namespace: string;
   readonly fieldPath: string;
@@ -31,6 +34,8 @@ export function readVars(v: Value | undefined): VarDef[] {
       name: s(x['name']),
       kind: s(o['kind']),
       apiVersion: s(o['apiVersion']),
+      group: s(o['group']),
+      version: s(o['version']),
       objName: s(o['name']),
       namespace: s(o['namespace']),
       fieldPath: s(f['fieldpath']) || s(f['fieldPath']) || 'metadata.name',
@@ -49,10 +54,11 @@ export function mergeVars(
   resources: readonly Resource[],
 ): void {
   for (const v of incoming) {
-    const slash = v.apiVersion.indexOf('/');
+    // Target.GVK(): apiVersion, when given, overrides the inline group/version.
+    const parts = v.apiVersion === '' ? [] : v.apiVersion.split('/');
     const gvk = {
-      group: slash < 0 ? '' : v.apiVersion.slice(0, slash),
-      version: slash < 0 ? v.apiVersion : v.apiVersion.slice(slash + 1),
+      group: parts.length === 2 ? (parts[0] ?? '') : v.group,
+      version: parts.length === 2 ? (parts[1] ?? '') : parts.length === 1 ? (parts[0] ?? '') : v.version,
       kind: v.kind,
     };
     const target = { ...gvk, name: v.objName, namespace: v.namespace };
