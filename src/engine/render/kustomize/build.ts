@@ -26,6 +26,8 @@ import {
   str,
 } from './resource';
 import { ReplacementError, applyReplacements } from './replacements';
+import type { OpenApiSchema } from './openapi';
+import { schemaListStrategy } from './openapi';
 import { applySortOrder } from './sortOrder';
 import { strategicMerge } from './strategicMerge';
 import type { VarDef } from './vars';
@@ -109,6 +111,8 @@ export class Builder {
   private readonly visiting: string[] = [];
   private readonly vars = new Map<string, VarDef>();
   private originRoot: string | undefined;
+  /** The custom openapi schema (kyaml keeps one, set by the kustomization that names it). */
+  private openapi: OpenApiSchema | undefined;
   /** The accumulator's transformer configuration while a kustomization builds. */
   private cfg: TransformerConfig = defaultConfig();
   /** The configuration of the target built last (merged into its parent's). */
@@ -156,6 +160,23 @@ export class Builder {
       if (e instanceof Failure) return e.error;
       return { file: dir, message: e instanceof Error ? e.message : String(e) };
     }
+  }
+
+  private loadOpenApi(kust: Kustomization): void {
+    const o = kust.k['openapi'];
+    if (!isValueMap(o)) return;
+    if (typeof o['path'] === 'string' && typeof o['version'] === 'string') {
+      fail(kust.file, 'builtin version and custom schema provided, cannot use both');
+    }
+    if (typeof o['path'] !== 'string') return;
+    if (/^https?:\/\//.test(o['path']))
+      fail(kust.file, `remote openapi schema '${o['path']}' is not fetched`);
+    const path = resolvePath(kust.dir, o['path']);
+    const text = this.fs.readFile(path);
+    if (text === undefined) fail(kust.file, `'${path}' doesn't exist`);
+    const doc = parseYamlDocuments(text).documents[0]?.value;
+    const defs = isValueMap(doc) ? doc['definitions'] : undefined;
+    this.openapi = { definitions: isValueMap(defs) ? defs : {} };
   }
 
   /** buildMetadata originAnnotations: where each resource came from, relative to the built directory. */
@@ -243,6 +264,7 @@ export class Builder {
     ) {
       fail(kust.file, `apiVersion for Component should be kustomize.config.k8s.io/v1alpha1`);
     }
+    this.loadOpenApi(kust);
     this.visiting.push(dir);
     const parentCfg = this.cfg;
     const own = role === 'component' ? parentCfg : defaultConfig();
@@ -759,7 +781,10 @@ export class Builder {
     if (opts.allowNameChange || opts.allowKindChange) storePreviousId(r);
     const p = clone(patch);
     p['apiVersion'] = r.obj['apiVersion'] ?? null;
+    const schema = this.openapi;
+    const g = gvkOf(r.obj);
     const merged = strategicMerge(r.obj, p, {
+      listStrategy: schema ? (at, field) => schemaListStrategy(schema, g, at, field) : undefined,
       schema: hasSchema(r),
       patchLines: doc.lines,
       patchFile: file,

@@ -53,6 +53,11 @@ export interface MergeContext {
   readonly patchLines?: ReadonlyMap<string, number>;
   readonly patchFile?: string;
   readonly fields?: Map<string, SourceRef>;
+  /** A custom openapi schema's answer for a list field (openapi.ts), overriding the built-in keys. */
+  readonly listStrategy?: (
+    at: readonly string[],
+    field: string,
+  ) => { readonly key: string } | 'replace' | undefined;
 }
 
 function directive(v: Value | undefined): string | undefined {
@@ -158,7 +163,15 @@ function mergeList(
   path: string,
   pointer: string,
 ): Value[] {
-  const key = ctx.schema ? mergeKeyOf(at, field) : undefined;
+  const custom = ctx.listStrategy?.(at, field);
+  const key =
+    custom !== undefined
+      ? custom === 'replace'
+        ? undefined
+        : custom.key
+      : ctx.schema
+        ? mergeKeyOf(at, field)
+        : undefined;
   const replaceAll = patch.some((x) => directive(x) === 'replace');
   if (replaceAll) {
     const out = stripDirectives(patch) as Value[];
