@@ -605,6 +605,10 @@ export class Builder {
 
   private runGeneratorConfig(kust: Kustomization, c: PluginConfig, resources: Resource[]): void {
     const kind = str(c.config['kind']);
+    if (str(c.config['apiVersion']) === 'builtin' && kind === 'IAMPolicyGenerator') {
+      this.add(resources, makeResource(this.iamPolicyServiceAccount(kust, c.config), c.origin), kust.file);
+      return;
+    }
     if (
       str(c.config['apiVersion']) !== 'builtin' ||
       (kind !== 'ConfigMapGenerator' && kind !== 'SecretGenerator')
@@ -621,6 +625,22 @@ export class Builder {
     const g = generate(kind === 'ConfigMapGenerator' ? 'ConfigMap' : 'Secret', args, {}, ctx);
     if (typeof g === 'string') fail(kust.file, g);
     this.addGenerated(resources, g, c.origin, kust.file);
+  }
+
+  /** IAMPolicyGenerator (api/filters/iampolicygenerator): a GKE workload-identity ServiceAccount. */
+  private iamPolicyServiceAccount(kust: Kustomization, t: ValueMap): ValueMap {
+    const cloud = str(t['cloud']);
+    if (cloud !== 'gke') fail(kust.file, `cloud provider ${cloud} not supported yet`);
+    const ks = isValueMap(t['kubernetesService']) ? t['kubernetesService'] : {};
+    const sa = isValueMap(t['serviceAccount']) ? t['serviceAccount'] : {};
+    const md: ValueMap = {
+      annotations: {
+        'iam.gke.io/gcp-service-account': `${str(sa['name'])}@${str(sa['projectId'])}.iam.gserviceaccount.com`,
+      },
+      name: str(ks['name']),
+    };
+    if (str(ks['namespace']) !== '') md['namespace'] = str(ks['namespace']);
+    return { apiVersion: 'v1', kind: 'ServiceAccount', metadata: md };
   }
 
   private runTransformerConfig(kust: Kustomization, c: PluginConfig, resources: Resource[]): void {
