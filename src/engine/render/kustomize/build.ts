@@ -33,7 +33,8 @@ import { strategicMerge } from './strategicMerge';
 import type { VarDef } from './vars';
 import { VarError, mergeVars, readVars, resolveVars } from './vars';
 import type { TransformerConfig } from './config';
-import { defaultConfig, mergeConfig, readConfig } from './config';
+import { defaultConfig, emptyConfig, mergeConfig, readConfig } from './config';
+import { configFromCrds } from './crds';
 import type { ImageEntry, LabelEntry, ReplicaEntry } from './transformers';
 import {
   addMapEntries,
@@ -274,6 +275,14 @@ export class Builder {
       const resources: Resource[] = into ?? [];
       for (const entry of strings(k['resources'])) this.accumulate(kust, entry, resources);
       this.cfg = own;
+      for (const c of strings(k['crds'])) {
+        for (const { doc } of this.patchDocs(kust, c, '/crds')) {
+          if (!isValueMap(doc.value)) continue;
+          const crdConfig = emptyConfig();
+          configFromCrds(doc.value, crdConfig);
+          mergeConfig(own, crdConfig);
+        }
+      }
       for (const c of strings(k['configurations'])) {
         for (const { doc } of this.patchDocs(kust, c, '/configurations')) {
           if (isValueMap(doc.value)) mergeConfig(own, readConfig(doc.value));

@@ -60,6 +60,22 @@ export function defaultConfig(): TransformerConfig {
   };
 }
 
+export function emptyConfig(): TransformerConfig {
+  return {
+    commonLabels: [],
+    templateLabels: [],
+    labels: [],
+    commonAnnotations: [],
+    namePrefix: [],
+    nameSuffix: [],
+    namespace: [],
+    images: [],
+    replicas: [],
+    varReference: [],
+    nameReference: [],
+  };
+}
+
 const sameSpec = (a: FieldSpec, b: FieldSpec): boolean =>
   a.path === b.path &&
   (a.kind ?? '') === (b.kind ?? '') &&
