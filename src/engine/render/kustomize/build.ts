@@ -88,6 +88,7 @@ export interface BuildError {
 export const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'] as const;
 const MAX_DEPTH = 64;
 const ORIGIN = 'config.kubernetes.io/origin';
+const TRANSFORMATIONS = 'alpha.config.kubernetes.io/transformations';
 
 /** Unwinds a build to `run`, which turns it into data (never escapes the module). */
 class Failure extends Error {
@@ -129,7 +130,8 @@ export class Builder {
       if (!this.fs.isDir(root)) fail(root, `must build at directory: '${dir}' doesn't exist`);
       const top = this.load(root);
       const meta = top.k['buildMetadata'];
-      if (Array.isArray(meta) && meta.includes('originAnnotations')) this.originRoot = root;
+      // Any buildMetadata turns origin tracking on (kusttarget's origin); what is not asked for is removed at the end.
+      if (Array.isArray(meta) && meta.length > 0) this.originRoot = root;
       const resources = this.target(root, 'top');
       const kust = this.load(root);
       this.addHashes(resources);
@@ -141,6 +143,17 @@ export class Builder {
       for (let i = resources.length - 1; i >= 0; i--) {
         const a = metadata(resources[i]?.obj ?? {})?.['annotations'];
         if (isValueMap(a) && a['config.kubernetes.io/local-config'] === 'true') resources.splice(i, 1);
+      }
+      if (this.originRoot !== undefined) {
+        const keep = Array.isArray(meta) ? meta : [];
+        for (const r of resources) {
+          const md = metadata(r.obj);
+          const a = md?.['annotations'];
+          if (!md || !isValueMap(a)) continue;
+          if (!keep.includes('originAnnotations')) delete a[ORIGIN];
+          if (!keep.includes('transformerAnnotations')) delete a[TRANSFORMATIONS];
+          if (Object.keys(a).length === 0) delete md['annotations'];
+        }
       }
       if (
         this.options.addManagedByLabel === true ||
@@ -457,8 +470,12 @@ export class Builder {
     old.generated = { behavior: 'create', hash: (old.generated?.hash ?? false) && g.info.hash };
   }
 
-  private transform(kust: Kustomization, resources: Resource[]): void {
+  /** `record`: note each configured built-in in buildMetadata annotations (not for plugin configs). */
+  private transform(kust: Kustomization, resources: Resource[], record = true): void {
     const k = kust.k;
+    const applied = (kind: string): void => {
+      if (record) this.applied(kust, resources, kind);
+    };
     // patchesStrategicMerge
     const psm = k['patchesStrategicMerge'];
     if (Array.isArray(psm)) {
@@ -477,22 +494,30 @@ export class Builder {
           this.smpByPatchId(resources, doc, file, kust);
         }
       });
+      if (psm.length > 0) applied('PatchStrategicMergeTransformer');
     }
     const patches = k['patches'];
     if (Array.isArray(patches)) {
       patches.forEach((entry, i) => {
         if (!isValueMap(entry)) return;
         this.patchEntry(kust, resources, entry, i);
+        applied('PatchTransformer');
       });
     }
-    if (typeof k['namespace'] === 'string' && k['namespace'] !== '')
+    if (typeof k['namespace'] === 'string' && k['namespace'] !== '') {
       setNamespace(resources, k['namespace'], this.line(kust, 'namespace'), this.cfg.namespace);
+      applied('NamespaceTransformer');
+    }
     const prefix = typeof k['namePrefix'] === 'string' ? k['namePrefix'] : '';
     const suffix = typeof k['nameSuffix'] === 'string' ? k['nameSuffix'] : '';
-    if (prefix !== '')
+    if (prefix !== '') {
       addPrefixSuffix(resources, prefix, '', this.line(kust, 'namePrefix'), this.cfg.namePrefix);
-    if (suffix !== '')
+      applied('PrefixTransformer');
+    }
+    if (suffix !== '') {
       addPrefixSuffix(resources, '', suffix, this.line(kust, 'nameSuffix'), this.cfg.nameSuffix);
+      applied('SuffixTransformer');
+    }
     const labels = k['labels'];
     if (Array.isArray(labels)) {
       labels.forEach((l, i) => {
@@ -517,9 +542,10 @@ export class Builder {
           line: kust.doc.lines.get(`/labels/${i}`) ?? kust.doc.line,
         });
         if (err) fail(kust.file, err);
+        applied('LabelTransformer');
       });
     }
-    if (isValueMap(k['commonLabels'])) {
+    if (isValueMap(k['commonLabels']) || (Array.isArray(labels) && labels.length > 0)) {
       const err = addMapEntries(
         resources,
         stringMap(k['commonLabels']),
@@ -527,6 +553,7 @@ export class Builder {
         this.line(kust, 'commonLabels'),
       );
       if (err) fail(kust.file, err);
+      applied('LabelTransformer');
     }
     if (isValueMap(k['commonAnnotations'])) {
       const err = addMapEntries(
@@ -536,12 +563,14 @@ export class Builder {
         this.line(kust, 'commonAnnotations'),
       );
       if (err) fail(kust.file, err);
+      applied('AnnotationsTransformer');
     }
     const j6902 = k['patchesJson6902'];
     if (Array.isArray(j6902)) {
       j6902.forEach((entry, i) => {
         if (!isValueMap(entry)) return;
         this.patchEntry(kust, resources, entry, i, 'patchesJson6902', true);
+        applied('PatchJson6902Transformer');
       });
     }
     const replicas = k['replicas'];
@@ -550,6 +579,7 @@ export class Builder {
         .filter(isValueMap)
         .map((r) => ({ name: str(r['name']), count: Number(r['count'] ?? 0) }));
       setReplicas(resources, entries, this.line(kust, 'replicas'), this.cfg.replicas);
+      for (const _ of entries) applied('ReplicaCountTransformer');
     }
     const images = k['images'];
     if (Array.isArray(images)) {
@@ -561,6 +591,7 @@ export class Builder {
         tagSuffix: optStr(im['tagSuffix']),
       }));
       setImages(resources, entries, this.line(kust, 'images'), this.cfg.images);
+      for (const _ of entries) applied('ImageTagTransformer');
     }
     const replacements = k['replacements'];
     if (Array.isArray(replacements)) {
@@ -580,6 +611,32 @@ export class Builder {
       } catch (e) {
         if (e instanceof ReplacementError) fail(kust.file, e.message);
         throw e;
+      }
+      applied('ReplacementTransformer');
+    }
+  }
+
+  /**
+   * multiTransformer's AddTransformerAnnotation: after a built-in ran, every resource records it,
+   * as its origin if it has none, else as one more transformation.
+   */
+  private applied(kust: Kustomization, resources: readonly Resource[], kind: string): void {
+    if (this.originRoot === undefined) return;
+    const configuredIn = this.relative(kust.file);
+    for (const r of resources) {
+      let md = metadata(r.obj);
+      if (!md) {
+        md = {};
+        r.obj['metadata'] = md;
+      }
+      const a = isValueMap(md['annotations']) ? md['annotations'] : {};
+      md['annotations'] = a;
+      if (typeof a[ORIGIN] !== 'string') {
+        a[ORIGIN] = `configuredIn: ${configuredIn}\nconfiguredBy:\n  apiVersion: builtin\n  kind: ${kind}\n`;
+      } else {
+        const prior = typeof a[TRANSFORMATIONS] === 'string' ? a[TRANSFORMATIONS] : '';
+        a[TRANSFORMATIONS] =
+          `${prior}- configuredIn: ${configuredIn}\n  configuredBy:\n    apiVersion: builtin\n    kind: ${kind}\n`;
       }
     }
   }
@@ -701,6 +758,7 @@ export class Builder {
             },
           },
           resources,
+          false,
         );
         return;
       case 'PatchJson6902Transformer':
@@ -717,16 +775,17 @@ export class Builder {
         );
         return;
       case 'ImageTagTransformer':
-        this.transform({ ...kust, k: { images: [t['imageTag'] ?? {}] } }, resources);
+        this.transform({ ...kust, k: { images: [t['imageTag'] ?? {}] } }, resources, false);
         return;
       case 'ReplacementTransformer':
         this.transform(
           { ...kust, k: { replacements: Array.isArray(t['replacements']) ? t['replacements'] : [] } },
           resources,
+          false,
         );
         return;
       case 'ReplicaCountTransformer':
-        this.transform({ ...kust, k: { replicas: [t['replica'] ?? {}] } }, resources);
+        this.transform({ ...kust, k: { replicas: [t['replica'] ?? {}] } }, resources, false);
         return;
       default:
         fail(kust.file, `unable to load builtin ${kind}.builtin.[noGrp]`);
