@@ -53,6 +53,15 @@ interface PluginConfig {
   readonly dir: string;
 }
 
+/** The name and namespace lines of a plugin config's ResourceIdentifier in an origin. */
+function configuredByExtra(config: ValueMap): string {
+  const md = metadata(config) ?? {};
+  let out = '';
+  if (typeof md['name'] === 'string' && md['name'] !== '') out += `name: ${md['name']}\n`;
+  if (typeof md['namespace'] === 'string' && md['namespace'] !== '') out += `namespace: ${md['namespace']}\n`;
+  return out;
+}
+
 function fieldSpecsOf(v: Value | undefined): FieldSpec[] {
   if (!Array.isArray(v)) return [];
   return v.filter(isValueMap).map((f) => ({
@@ -314,7 +323,10 @@ export class Builder {
         this.target(path, 'component', resources);
       }
       this.transform(kust, resources);
-      for (const c of this.pluginConfigs(kust, 'transformers')) this.runTransformerConfig(kust, c, resources);
+      for (const c of this.pluginConfigs(kust, 'transformers')) {
+        this.runTransformerConfig(kust, c, resources);
+        this.applied(kust, resources, str(c.config['kind']), c);
+      }
       this.guard(kust, () => mergeVars(this.vars, readVars(k['vars']), resources));
       return resources;
     } finally {
@@ -620,9 +632,15 @@ export class Builder {
    * multiTransformer's AddTransformerAnnotation: after a built-in ran, every resource records it,
    * as its origin if it has none, else as one more transformation.
    */
-  private applied(kust: Kustomization, resources: readonly Resource[], kind: string): void {
+  private applied(
+    kust: Kustomization,
+    resources: readonly Resource[],
+    kind: string,
+    config?: PluginConfig,
+  ): void {
     if (this.originRoot === undefined) return;
-    const configuredIn = this.relative(kust.file);
+    const configuredIn = this.relative(config?.origin.file ?? kust.file);
+    const by = config ? configuredByExtra(config.config) : '';
     for (const r of resources) {
       let md = metadata(r.obj);
       if (!md) {
@@ -632,11 +650,12 @@ export class Builder {
       const a = isValueMap(md['annotations']) ? md['annotations'] : {};
       md['annotations'] = a;
       if (typeof a[ORIGIN] !== 'string') {
-        a[ORIGIN] = `configuredIn: ${configuredIn}\nconfiguredBy:\n  apiVersion: builtin\n  kind: ${kind}\n`;
+        a[ORIGIN] =
+          `configuredIn: ${configuredIn}\nconfiguredBy:\n  apiVersion: builtin\n  kind: ${kind}\n${by.replace(/^(?=.)/gm, '  ')}`;
       } else {
         const prior = typeof a[TRANSFORMATIONS] === 'string' ? a[TRANSFORMATIONS] : '';
         a[TRANSFORMATIONS] =
-          `${prior}- configuredIn: ${configuredIn}\n  configuredBy:\n    apiVersion: builtin\n    kind: ${kind}\n`;
+          `${prior}- configuredIn: ${configuredIn}\n  configuredBy:\n    apiVersion: builtin\n    kind: ${kind}\n${by.replace(/^(?=.)/gm, '    ')}`;
       }
     }
   }
@@ -685,11 +704,20 @@ export class Builder {
       );
     }
     const md = metadata(c.config) ?? {};
-    const args: ValueMap = { ...c.config, name: md['name'] ?? '' };
-    if (md['namespace'] !== undefined) args['namespace'] = md['namespace'];
+    // The generated object's name is the config's `name` (its metadata names the plugin).
+    const args: ValueMap = {
+      ...c.config,
+      name: typeof c.config['name'] === 'string' ? c.config['name'] : (md['name'] ?? ''),
+    };
+    if (typeof c.config['namespace'] !== 'string' && md['namespace'] !== undefined)
+      args['namespace'] = md['namespace'];
     const ctx = { fs: this.fs, dir: kust.dir, checkPath: this.checkPath(kust.dir) };
     const g = generate(kind === 'ConfigMapGenerator' ? 'ConfigMap' : 'Secret', args, {}, ctx);
     if (typeof g === 'string') fail(kust.file, g);
+    this.annotateOrigin(
+      g.obj,
+      `configuredIn: ${this.relative(c.origin.file)}\nconfiguredBy:\n  apiVersion: builtin\n  kind: ${kind}\n${configuredByExtra(c.config).replace(/^(?=.)/gm, '  ')}`,
+    );
     this.addGenerated(resources, g, c.origin, kust.file);
   }
 
