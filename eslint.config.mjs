@@ -10,7 +10,7 @@ const LAYERS = {
   model: [],
   util: [],
   net: ['model'],
-  // render parses and prints YAML itself: kustomize's output is YAML text, byte for byte.
+  // render parses kustomizations, resources and patches (it prints with its own goyaml.v2 emitter).
   render: ['model', 'util', 'net', 'yaml'],
   load: ['model', 'util', 'net', 'yaml'],
   reconcile: ['model', 'util', 'net'],
