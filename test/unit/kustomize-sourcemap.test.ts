@@ -84,6 +84,24 @@ void describe('kustomize source map', () => {
     assert.match(broken.error.message, /accumulating resources/);
   });
 
+  void it('leaves remote bases out with a note on their line, and builds the rest', () => {
+    const built = buildKustomization(
+      memoryFs({
+        '/k/kustomization.yaml':
+          'resources:\n- deploy.yaml\n- https://github.com/example/repo//base?ref=v1\n',
+        '/k/deploy.yaml': deploy,
+      }),
+      '/k',
+    );
+    assert.ok(built.ok);
+    assert.equal(built.resources.length, 1);
+    assert.deepEqual(
+      built.notes.map((n) => [n.file, n.line]),
+      [['/k/kustomization.yaml', 3]],
+    );
+    assert.match(built.notes[0]?.message ?? '', /not fetched/);
+  });
+
   void it('reports a resource cycle instead of recursing', () => {
     const cyclic = buildKustomization(
       memoryFs({

@@ -121,6 +121,8 @@ interface Kustomization {
 export class Builder {
   private readonly visiting: string[] = [];
   private readonly vars = new Map<string, VarDef>();
+  /** Information for the user that does not stop the build (remote bases, helm charts). */
+  readonly notes: BuildError[] = [];
   private originRoot: string | undefined;
   /** The custom openapi schema (kyaml keeps one, set by the kustomization that names it). */
   private openapi: OpenApiSchema | undefined;
@@ -295,7 +297,15 @@ export class Builder {
     try {
       const k = kust.k;
       const resources: Resource[] = into ?? [];
-      for (const entry of strings(k['resources'])) this.accumulate(kust, entry, resources);
+      strings(k['resources']).forEach((entry, i) => this.accumulate(kust, entry, resources, i));
+      if (Array.isArray(k['helmCharts']) && k['helmCharts'].length > 0) {
+        this.notes.push({
+          file: kust.file,
+          line: kust.doc.lines.get('/helmCharts') ?? kust.doc.line,
+          message:
+            'helmCharts are not rendered yet (they need the Helm renderer, issue 16); the build leaves them out',
+        });
+      }
       this.cfg = own;
       for (const c of strings(k['crds'])) {
         for (const { doc } of this.patchDocs(kust, c, '/crds')) {
@@ -336,13 +346,19 @@ export class Builder {
     }
   }
 
-  private accumulate(kust: Kustomization, entry: string, resources: Resource[]): void {
+  private accumulate(kust: Kustomization, entry: string, resources: Resource[], index = 0): void {
     if (
       /^[a-z][a-z0-9+.-]*:\/\//i.test(entry) ||
       entry.startsWith('git@') ||
       entry.startsWith('github.com/')
     ) {
-      fail(kust.file, `accumulating resources: remote resource '${entry}' is not fetched`);
+      // Remote bases are never fetched: a note names them and the rest builds.
+      this.notes.push({
+        file: kust.file,
+        line: kust.doc.lines.get(`/resources/${index}`) ?? kust.doc.line,
+        message: `remote resource '${entry}' is not fetched; the build leaves it out`,
+      });
+      return;
     }
     const path = resolvePath(kust.dir, entry);
     if (this.fs.isDir(path)) {

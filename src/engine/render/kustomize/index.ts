@@ -29,7 +29,13 @@ export interface BuiltResource {
 }
 
 export type KustomizeBuildResult =
-  | { readonly ok: true; readonly yaml: string; readonly resources: readonly BuiltResource[] }
+  | {
+      readonly ok: true;
+      readonly yaml: string;
+      readonly resources: readonly BuiltResource[];
+      /** Info for the user that did not stop the build: remote bases not fetched, helm charts not rendered. */
+      readonly notes: readonly BuildError[];
+    }
   | { readonly ok: false; readonly error: BuildError };
 
 export function buildKustomization(
@@ -37,7 +43,8 @@ export function buildKustomization(
   dir: string,
   options: BuildOptions = {},
 ): KustomizeBuildResult {
-  const out = new Builder(fs, options).run(dir);
+  const builder = new Builder(fs, options);
+  const out = builder.run(dir);
   if (!Array.isArray(out)) return { ok: false, error: out };
   const resources: BuiltResource[] = out.map((r) => {
     const g = gvkOf(r.obj);
@@ -51,5 +58,5 @@ export function buildKustomization(
       fields: r.fields,
     };
   });
-  return { ok: true, yaml: resources.map((r) => r.yaml).join('---\n'), resources };
+  return { ok: true, yaml: resources.map((r) => r.yaml).join('---\n'), resources, notes: builder.notes };
 }
