@@ -10,7 +10,8 @@ const LAYERS = {
   model: [],
   util: [],
   net: ['model'],
-  render: ['model', 'util', 'net'],
+  // render parses kustomizations, resources and patches (it prints with its own goyaml.v2 emitter).
+  render: ['model', 'util', 'net', 'yaml'],
   load: ['model', 'util', 'net', 'yaml'],
   reconcile: ['model', 'util', 'net'],
   diagnose: ['model', 'util', 'net', 'reconcile'],

@@ -2,7 +2,7 @@
 // servicePortEndpointChainName): sha256 → RFC 4648 base32 → first 16 chars.
 // (sha256.ts is checked against @noble/hashes + @scure/base, dev dependencies kept as the test oracle, in
 // test/unit/proxy-iptables.test.ts.)
-import { sha256Base32Prefix16, sha256Base32Prefix16Codes } from './sha256';
+import { sha256Base32Prefix16, sha256Base32Prefix16Codes } from '../../util/sha256';
 
 export const kubeServicesChain = 'KUBE-SERVICES';
 export const kubeExternalServicesChain = 'KUBE-EXTERNAL-SERVICES';

@@ -1,4 +1,5 @@
-// A small SHA-256 for the short strings chain names are hashed from. kube-proxy hashes
+// The engine's one SHA-256, for short strings: kube-proxy's chain names (proxy/iptables/chainNames.ts)
+// and kustomize's generated-name hash (render/kustomize/hash.ts). For chain names: kube-proxy hashes
 // every service port and endpoint on every sync, so 10k Services mean ~40k hashes;
 // this avoids per-call allocations (a reusable block buffer, ASCII fast path, no
 // intermediate strings).
@@ -144,4 +145,12 @@ export function sha256Base32Prefix16Codes(text: string): readonly number[] {
 /** base32.StdEncoding(sha256(text))[:16]. */
 export function sha256Base32Prefix16(text: string): string {
   return String.fromCharCode(...sha256Base32Prefix16Codes(text));
+}
+
+/** The lowercase hex digest of sha256(text) (UTF-8). */
+export function sha256Hex(text: string): string {
+  compress(encode(text));
+  let out = '';
+  for (let i = 0; i < 8; i++) out += ((H[i] ?? 0) >>> 0).toString(16).padStart(8, '0');
+  return out;
 }

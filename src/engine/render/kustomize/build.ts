@@ -1,0 +1,1164 @@
+// `kustomize build` (api/krusty + api/internal/target/kusttarget.go): load a kustomization,
+// accumulate its resources (files, directories with their own kustomization), run generators,
+// components, then the built-in transformers in kusttarget's order; at the top, add content
+// hashes to generated names and fix name references. Errors come back as data.
+import type { KustomizeFs } from './fs';
+import { basename, cleanPath, dirname, isWithin, resolvePath } from './fs';
+import type { FieldSpec } from './fieldSpecs';
+import type { Generated, GeneratorOptions } from './generators';
+import { generate, readOptions } from './generators';
+import { contentHash } from './hash';
+import type { JsonPatchOp } from './jsonPatch';
+import { applyJsonPatch } from './jsonPatch';
+import { fixNameReferences } from './nameReference';
+import type { Resource, SourceRef } from './resource';
+import {
+  curId,
+  storePreviousId,
+  gvkOf,
+  gvkSelected,
+  idString,
+  makeResource,
+  metadata,
+  nameOf,
+  namespaceOf,
+  sameId,
+  str,
+} from './resource';
+import { ReplacementError, applyReplacements } from './replacements';
+import type { OpenApiSchema } from './openapi';
+import { schemaListStrategy } from './openapi';
+import { applySortOrder } from './sortOrder';
+import { strategicMerge } from './strategicMerge';
+import type { VarDef } from './vars';
+import { VarError, mergeVars, readVars, resolveVars } from './vars';
+import type { TransformerConfig } from './config';
+import { defaultConfig, emptyConfig, mergeConfig, readConfig } from './config';
+import { configFromCrds } from './crds';
+import type { ImageEntry, LabelEntry, ReplicaEntry } from './transformers';
+import {
+  addMapEntries,
+  addPrefixSuffix,
+  labelSpecs,
+  setImages,
+  setNamespace,
+  setReplicas,
+} from './transformers';
+import type { ParsedDocument, Value, ValueMap } from './value';
+import { clone, isValueMap, parseYamlDocuments } from './value';
+
+interface PluginConfig {
+  readonly config: ValueMap;
+  readonly origin: SourceRef;
+  readonly dir: string;
+}
+
+/** The name and namespace lines of a plugin config's ResourceIdentifier in an origin. */
+function configuredByExtra(config: ValueMap): string {
+  const md = metadata(config) ?? {};
+  let out = '';
+  if (typeof md['name'] === 'string' && md['name'] !== '') out += `name: ${md['name']}\n`;
+  if (typeof md['namespace'] === 'string' && md['namespace'] !== '') out += `namespace: ${md['namespace']}\n`;
+  return out;
+}
+
+function fieldSpecsOf(v: Value | undefined): FieldSpec[] {
+  if (!Array.isArray(v)) return [];
+  return v.filter(isValueMap).map((f) => ({
+    path: str(f['path']),
+    kind: optStr(f['kind']),
+    group: optStr(f['group']),
+    version: optStr(f['version']),
+    create: f['create'] === true,
+  }));
+}
+
+interface PatchOptions {
+  allowNameChange?: boolean;
+  allowKindChange?: boolean;
+}
+
+export interface BuildOptions {
+  /** rootOnly (default): files a kustomization reads must be in or below its directory. */
+  readonly loadRestrictions?: 'rootOnly' | 'none';
+  /** none (kustomize's API default): depth-first input order; legacy: kustomize build's CLI default. */
+  readonly reorder?: 'none' | 'legacy' | 'unspecified';
+  readonly addManagedByLabel?: boolean;
+  /** The version in the managed-by label (provenance's semver; upstream's tests build with "(test)"). */
+  readonly kustomizeVersion?: string;
+}
+
+export interface BuildError {
+  readonly file: string;
+  readonly line?: number;
+  readonly message: string;
+}
+
+export const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'] as const;
+const MAX_DEPTH = 64;
+const ORIGIN = 'config.kubernetes.io/origin';
+const TRANSFORMATIONS = 'alpha.config.kubernetes.io/transformations';
+
+/** Unwinds a build to `run`, which turns it into data (never escapes the module). */
+class Failure extends Error {
+  constructor(readonly error: BuildError) {
+    super(error.message);
+  }
+}
+
+function fail(file: string, message: string, line?: number): never {
+  throw new Failure({ file, line, message });
+}
+
+interface Kustomization {
+  readonly dir: string;
+  readonly file: string;
+  readonly doc: ParsedDocument;
+  readonly k: ValueMap;
+  readonly isComponent: boolean;
+}
+
+export class Builder {
+  private readonly visiting: string[] = [];
+  private readonly vars = new Map<string, VarDef>();
+  /** Information for the user that does not stop the build (remote bases, helm charts). */
+  readonly notes: BuildError[] = [];
+  private originRoot: string | undefined;
+  /** The custom openapi schema (kyaml keeps one, set by the kustomization that names it). */
+  private openapi: OpenApiSchema | undefined;
+  /** The accumulator's transformer configuration while a kustomization builds. */
+  private cfg: TransformerConfig = defaultConfig();
+  /** The configuration of the target built last (merged into its parent's). */
+  private lastConfig: TransformerConfig = defaultConfig();
+  constructor(
+    private readonly fs: KustomizeFs,
+    private readonly options: BuildOptions,
+  ) {}
+
+  run(dir: string): Resource[] | BuildError {
+    try {
+      const root = cleanPath(dir.startsWith('/') ? dir : `/${dir}`);
+      if (!this.fs.isDir(root)) fail(root, `must build at directory: '${dir}' doesn't exist`);
+      const top = this.load(root);
+      const meta = top.k['buildMetadata'];
+      // Any buildMetadata turns origin tracking on (kusttarget's origin); what is not asked for is removed at the end.
+      if (Array.isArray(meta) && meta.length > 0) this.originRoot = root;
+      const resources = this.target(root, 'top');
+      const kust = this.load(root);
+      this.addHashes(resources);
+      const cfg = this.lastConfig;
+      const err = fixNameReferences(resources, cfg.nameReference);
+      if (err) fail(kust.file, err);
+      this.guard(kust, () => resolveVars(this.vars, resources, cfg.varReference));
+      // IgnoreLocal: local-config resources take part in the build but are not output.
+      for (let i = resources.length - 1; i >= 0; i--) {
+        const a = metadata(resources[i]?.obj ?? {})?.['annotations'];
+        if (isValueMap(a) && a['config.kubernetes.io/local-config'] === 'true') resources.splice(i, 1);
+      }
+      if (this.originRoot !== undefined) {
+        const keep = Array.isArray(meta) ? meta : [];
+        for (const r of resources) {
+          const md = metadata(r.obj);
+          const a = md?.['annotations'];
+          if (!md || !isValueMap(a)) continue;
+          if (!keep.includes('originAnnotations')) delete a[ORIGIN];
+          if (!keep.includes('transformerAnnotations')) delete a[TRANSFORMATIONS];
+          if (Object.keys(a).length === 0) delete md['annotations'];
+        }
+      }
+      if (
+        this.options.addManagedByLabel === true ||
+        (Array.isArray(meta) && meta.includes('managedByLabel'))
+      ) {
+        const version = this.options.kustomizeVersion ?? 'v5.8.1';
+        addMapEntries(
+          resources,
+          { 'app.kubernetes.io/managed-by': `kustomize-${version}` },
+          [{ path: 'metadata/labels', create: true }],
+          { file: top.file, line: top.doc.line },
+        );
+      }
+      const sorted = applySortOrder(resources, kust.k['sortOptions'], this.options.reorder ?? 'none');
+      if (typeof sorted === 'string') fail(kust.file, sorted);
+      return sorted;
+    } catch (e) {
+      if (e instanceof Failure) return e.error;
+      return { file: dir, message: e instanceof Error ? e.message : String(e) };
+    }
+  }
+
+  private loadOpenApi(kust: Kustomization): void {
+    const o = kust.k['openapi'];
+    if (!isValueMap(o)) return;
+    if (typeof o['path'] === 'string' && typeof o['version'] === 'string') {
+      fail(kust.file, 'builtin version and custom schema provided, cannot use both');
+    }
+    if (typeof o['path'] !== 'string') return;
+    if (/^https?:\/\//.test(o['path']))
+      fail(kust.file, `remote openapi schema '${o['path']}' is not fetched`);
+    const path = resolvePath(kust.dir, o['path']);
+    const text = this.fs.readFile(path);
+    if (text === undefined) fail(kust.file, `'${path}' doesn't exist`);
+    const doc = parseYamlDocuments(text).documents[0]?.value;
+    const defs = isValueMap(doc) ? doc['definitions'] : undefined;
+    this.openapi = { definitions: isValueMap(defs) ? defs : {} };
+  }
+
+  /** buildMetadata originAnnotations: where each resource came from, relative to the built directory. */
+  private annotateOrigin(obj: ValueMap, origin: string): void {
+    if (this.originRoot === undefined) return;
+    let md = metadata(obj);
+    if (!md) {
+      md = {};
+      obj['metadata'] = md;
+    }
+    const a = isValueMap(md['annotations']) ? md['annotations'] : {};
+    a[ORIGIN] = origin;
+    md['annotations'] = a;
+  }
+
+  private relative(path: string): string {
+    const from = (this.originRoot ?? '/').split('/').filter((p) => p !== '');
+    const to = path.split('/').filter((p) => p !== '');
+    let i = 0;
+    while (i < from.length && i < to.length && from[i] === to[i]) i++;
+    return [...from.slice(i).map(() => '..'), ...to.slice(i)].join('/');
+  }
+
+  private line(k: Kustomization, key: string): SourceRef {
+    return { file: k.file, line: k.doc.lines.get(`/${key}`) ?? k.doc.line };
+  }
+
+  load(dir: string): Kustomization {
+    const found = KUSTOMIZATION_FILES.filter(
+      (f) => this.fs.exists(resolvePath(dir, f)) && !this.fs.isDir(resolvePath(dir, f)),
+    );
+    if (found.length === 0) {
+      fail(
+        dir,
+        `unable to find one of 'kustomization.yaml', 'kustomization.yml' or 'Kustomization' in directory '${dir}'`,
+      );
+    }
+    if (found.length > 1) fail(dir, `Found multiple kustomization files under: ${dir}\n`);
+    const file = resolvePath(dir, found[0] ?? '');
+    const text = this.fs.readFile(file) ?? '';
+    // Kustomization files are read as sigs.k8s.io/yaml reads them: a repeated key, the last wins.
+    const parsed = parseYamlDocuments(text, false);
+    if (parsed.error) fail(file, parsed.error.message, parsed.error.line);
+    const doc = parsed.documents[0] ?? { value: {}, line: 1, lines: new Map() };
+    const raw = isValueMap(doc.value)
+      ? doc.value
+      : doc.value === null
+        ? {}
+        : fail(file, 'kustomization is not a map');
+    const k = canonicalKeys(raw);
+    const kind = str(k['kind']);
+    return { dir, file, doc, k, isComponent: kind === 'Component' };
+  }
+
+  private checkPath(root: string): (path: string) => string | undefined {
+    return (path) =>
+      this.options.loadRestrictions === 'none' || isWithin(path, root)
+        ? undefined
+        : `security; file '${path}' is not in or below '${root}'`;
+  }
+
+  /** Accumulates a kustomization (or component, applied onto `into`). */
+  /** `role`: the directory built, a resource (kind Kustomization), or a component (kind Component). */
+  private target(dir: string, role: 'top' | 'resource' | 'component', into?: Resource[]): Resource[] {
+    if (this.visiting.length > MAX_DEPTH) fail(dir, `kustomizations nested deeper than ${MAX_DEPTH}`);
+    const cycle = this.visiting.find((v) => v === dir);
+    if (cycle)
+      fail(
+        dir,
+        `cycle detected: candidate root '${dir}' contains visited root '${this.visiting[this.visiting.length - 1] ?? dir}'`,
+      );
+    const kust = this.load(dir);
+    if (kust.isComponent && role === 'resource')
+      fail(kust.file, `expected kind != 'Component' for path '${dir}'`);
+    if (!kust.isComponent && role === 'component') {
+      fail(
+        kust.file,
+        `accumulating components: accumulateDirectory: "expected kind 'Component' for path '${dir}' but got '${str(kust.k['kind']) || 'Kustomization'}'"`,
+      );
+    }
+    if (
+      kust.isComponent &&
+      str(kust.k['apiVersion']) !== '' &&
+      str(kust.k['apiVersion']) !== 'kustomize.config.k8s.io/v1alpha1'
+    ) {
+      fail(kust.file, `apiVersion for Component should be kustomize.config.k8s.io/v1alpha1`);
+    }
+    this.loadOpenApi(kust);
+    this.visiting.push(dir);
+    const parentCfg = this.cfg;
+    const own = role === 'component' ? parentCfg : defaultConfig();
+    this.cfg = own;
+    try {
+      const k = kust.k;
+      const resources: Resource[] = into ?? [];
+      strings(k['resources']).forEach((entry, i) => this.accumulate(kust, entry, resources, i));
+      if (Array.isArray(k['helmCharts']) && k['helmCharts'].length > 0) {
+        this.notes.push({
+          file: kust.file,
+          line: kust.doc.lines.get('/helmCharts') ?? kust.doc.line,
+          message:
+            'helmCharts are not rendered yet (they need the Helm renderer, issue 16); the build leaves them out',
+        });
+      }
+      this.cfg = own;
+      for (const c of strings(k['crds'])) {
+        for (const { doc } of this.patchDocs(kust, c, '/crds')) {
+          if (!isValueMap(doc.value)) continue;
+          const crdConfig = emptyConfig();
+          configFromCrds(doc.value, crdConfig);
+          mergeConfig(own, crdConfig);
+        }
+      }
+      for (const c of strings(k['configurations'])) {
+        for (const { doc } of this.patchDocs(kust, c, '/configurations')) {
+          if (isValueMap(doc.value)) mergeConfig(own, readConfig(doc.value));
+        }
+      }
+      this.generators(kust, resources);
+      for (const c of this.pluginConfigs(kust, 'generators')) this.runGeneratorConfig(kust, c, resources);
+      for (const c of strings(k['components'])) {
+        const path = resolvePath(dir, c);
+        if (!this.fs.isDir(path)) {
+          fail(
+            kust.file,
+            `accumulating components: accumulateDirectory: "must build at directory: '${path}': file is not directory"`,
+          );
+        }
+        this.target(path, 'component', resources);
+      }
+      this.transform(kust, resources);
+      for (const c of this.pluginConfigs(kust, 'transformers')) {
+        this.runTransformerConfig(kust, c, resources);
+        this.applied(kust, resources, str(c.config['kind']), c);
+      }
+      this.guard(kust, () => mergeVars(this.vars, readVars(k['vars']), resources));
+      return resources;
+    } finally {
+      this.visiting.pop();
+      this.cfg = parentCfg;
+      this.lastConfig = own;
+    }
+  }
+
+  private accumulate(kust: Kustomization, entry: string, resources: Resource[], index = 0): void {
+    if (
+      /^[a-z][a-z0-9+.-]*:\/\//i.test(entry) ||
+      entry.startsWith('git@') ||
+      entry.startsWith('github.com/')
+    ) {
+      // Remote bases are never fetched: a note names them and the rest builds.
+      this.notes.push({
+        file: kust.file,
+        line: kust.doc.lines.get(`/resources/${index}`) ?? kust.doc.line,
+        message: `remote resource '${entry}' is not fetched; the build leaves it out`,
+      });
+      return;
+    }
+    const path = resolvePath(kust.dir, entry);
+    if (this.fs.isDir(path)) {
+      let sub: Resource[];
+      try {
+        sub = this.target(path, 'resource');
+      } catch (e) {
+        if (!(e instanceof Failure)) throw e;
+        fail(
+          e.error.file,
+          `accumulating resources: accumulation err='accumulating resources from '${entry}': ${e.error.message}'`,
+          e.error.line,
+        );
+      }
+      mergeConfig(this.cfg, this.lastConfig);
+      for (const r of sub) this.add(resources, r, kust.file);
+      return;
+    }
+    const text = this.fs.readFile(path);
+    if (text === undefined) {
+      fail(
+        kust.file,
+        `accumulating resources: accumulation err='accumulating resources from '${entry}': evalsymlink failure on '${path}' : lstat ${path}: no such file or directory': must build at directory: not a valid directory: evalsymlink failure on '${path}' : lstat ${path}: no such file or directory`,
+      );
+    }
+    const bad = this.checkPath(kust.dir)(path);
+    if (bad)
+      fail(
+        kust.file,
+        `accumulating resources: accumulation err='accumulating resources from '${entry}': ${bad}': must build at directory: '${path}': file is not directory`,
+      );
+    for (const r of this.readResources(path, text)) {
+      this.annotateOrigin(r.obj, `path: ${this.relative(path)}\n`);
+      this.add(resources, r, kust.file);
+    }
+  }
+
+  readResources(file: string, text: string): Resource[] {
+    const parsed = parseYamlDocuments(text);
+    if (parsed.error) fail(file, parsed.error.message, parsed.error.line);
+    const out: Resource[] = [];
+    for (const doc of parsed.documents) {
+      const v = doc.value;
+      if (v === null) continue;
+      if (!isValueMap(v)) fail(file, `missing Resource metadata`, doc.line);
+      if (Object.keys(v).length === 0) continue;
+      if (typeof v['kind'] === 'string' && v['kind'].endsWith('List') && Array.isArray(v['items'])) {
+        for (const item of v['items'])
+          if (isValueMap(item)) out.push(makeResource(item, { file, line: doc.line }));
+        continue;
+      }
+      if (!v['kind']) fail(file, `missing kind in object`, doc.line);
+      stringifyMetadataMaps(v);
+      out.push(makeResource(v, { file, line: doc.line }));
+    }
+    return out;
+  }
+
+  private add(resources: Resource[], r: Resource, file: string): void {
+    const id = curId(r);
+    const dup = resources.find((o) => sameId(curId(o), id));
+    if (dup) fail(file, `may not add resource with an already registered id: ${idString(id)}`);
+    resources.push(r);
+  }
+
+  private generators(kust: Kustomization, resources: Resource[]): void {
+    const opts: GeneratorOptions = readOptions(kust.k['generatorOptions']);
+    const ctx = { fs: this.fs, dir: kust.dir, checkPath: this.checkPath(kust.dir) };
+    for (const [key, kind] of [
+      ['configMapGenerator', 'ConfigMap'],
+      ['secretGenerator', 'Secret'],
+    ] as const) {
+      const list = kust.k[key];
+      if (!Array.isArray(list)) continue;
+      list.forEach((args, i) => {
+        if (!isValueMap(args)) return;
+        const g = generate(kind, args, opts, ctx);
+        if (typeof g === 'string') fail(kust.file, g);
+        const line = kust.doc.lines.get(`/${key}/${i}`) ?? kust.doc.line;
+        this.annotateOrigin(
+          g.obj,
+          `configuredIn: ${this.relative(kust.file)}\nconfiguredBy:\n  apiVersion: builtin\n  kind: ${kind}Generator\n`,
+        );
+        this.addGenerated(resources, g, { file: kust.file, line }, kust.file);
+      });
+    }
+  }
+
+  private addGenerated(resources: Resource[], g: Generated, origin: SourceRef, file: string): void {
+    const r = makeResource(g.obj, origin);
+    r.generated = g.info;
+    const id = curId(r);
+    // resWrangler.appendReplaceOrMerge: the resource that has (or had) the generated id.
+    const matches = resources.filter((o) => [...o.prevIds, curId(o)].some((x) => sameId(x, id)));
+    if (matches.length > 1) fail(file, `found multiple objects that could accept merge of ${idString(id)}`);
+    const old = matches[0];
+    if (!old) {
+      if (g.info.behavior !== 'create')
+        fail(file, `id ${JSON.stringify(idString(id))} does not exist; cannot merge or replace`);
+      resources.push(r);
+      return;
+    }
+    if (g.info.behavior === 'create') {
+      fail(
+        file,
+        `id ${JSON.stringify(idString(id))} exists; can not use behavior: 'create', behavior must be merge or replace`,
+      );
+    }
+    // CopyMergeMetaDataFieldsFrom: labels and annotations merge (the new win), name and
+    // namespace stay the old ones, a hash suffix only if both asked for one.
+    const omd = metadata(old.obj) ?? {};
+    const nmd = metadata(g.obj) ?? {};
+    for (const f of ['labels', 'annotations']) {
+      const merged = { ...(isValueMap(omd[f]) ? omd[f] : {}), ...(isValueMap(nmd[f]) ? nmd[f] : {}) };
+      if (Object.keys(merged).length > 0) nmd[f] = merged;
+      else delete nmd[f];
+    }
+    if ('name' in omd) nmd['name'] = omd['name'] ?? null;
+    else delete nmd['name'];
+    if ('namespace' in omd) nmd['namespace'] = omd['namespace'] ?? null;
+    else delete nmd['namespace'];
+    const oldOrigin = omd['annotations'];
+    if (g.info.behavior === 'merge' && isValueMap(oldOrigin) && typeof oldOrigin[ORIGIN] === 'string') {
+      const a = nmd['annotations'];
+      if (isValueMap(a)) a[ORIGIN] = oldOrigin[ORIGIN];
+    }
+    if (g.info.behavior === 'merge') {
+      for (const field of ['data', 'binaryData']) {
+        const merged = {
+          ...(isValueMap(old.obj[field]) ? old.obj[field] : {}),
+          ...(isValueMap(g.obj[field]) ? g.obj[field] : {}),
+        };
+        if (Object.keys(merged).length > 0) g.obj[field] = merged;
+      }
+    }
+    old.obj = g.obj;
+    old.generated = { behavior: 'create', hash: (old.generated?.hash ?? false) && g.info.hash };
+  }
+
+  /** `record`: note each configured built-in in buildMetadata annotations (not for plugin configs). */
+  private transform(kust: Kustomization, resources: Resource[], record = true): void {
+    const k = kust.k;
+    const applied = (kind: string): void => {
+      if (record) this.applied(kust, resources, kind);
+    };
+    // patchesStrategicMerge
+    const psm = k['patchesStrategicMerge'];
+    if (Array.isArray(psm)) {
+      psm.forEach((p, i) => {
+        if (typeof p !== 'string') return;
+        const docs = this.patchDocs(kust, p, `/patchesStrategicMerge/${i}`);
+        if (
+          docs.every(
+            (d) => d.doc.value === null || (isValueMap(d.doc.value) && Object.keys(d.doc.value).length === 0),
+          )
+        ) {
+          fail(kust.file, `patch appears to be empty; files=[${p}], Patch=`);
+        }
+        for (const { doc, file } of docs) {
+          if (!isValueMap(doc.value)) continue;
+          this.smpByPatchId(resources, doc, file, kust);
+        }
+      });
+      if (psm.length > 0) applied('PatchStrategicMergeTransformer');
+    }
+    const patches = k['patches'];
+    if (Array.isArray(patches)) {
+      patches.forEach((entry, i) => {
+        if (!isValueMap(entry)) return;
+        this.patchEntry(kust, resources, entry, i);
+        applied('PatchTransformer');
+      });
+    }
+    if (typeof k['namespace'] === 'string' && k['namespace'] !== '') {
+      setNamespace(resources, k['namespace'], this.line(kust, 'namespace'), this.cfg.namespace);
+      applied('NamespaceTransformer');
+    }
+    const prefix = typeof k['namePrefix'] === 'string' ? k['namePrefix'] : '';
+    const suffix = typeof k['nameSuffix'] === 'string' ? k['nameSuffix'] : '';
+    if (prefix !== '') {
+      addPrefixSuffix(resources, prefix, '', this.line(kust, 'namePrefix'), this.cfg.namePrefix);
+      applied('PrefixTransformer');
+    }
+    if (suffix !== '') {
+      addPrefixSuffix(resources, '', suffix, this.line(kust, 'nameSuffix'), this.cfg.nameSuffix);
+      applied('SuffixTransformer');
+    }
+    const labels = k['labels'];
+    if (Array.isArray(labels)) {
+      labels.forEach((l, i) => {
+        if (!isValueMap(l)) return;
+        const entry: LabelEntry = {
+          pairs: stringMap(l['pairs']),
+          includeSelectors: l['includeSelectors'] === true,
+          includeTemplates: l['includeTemplates'] === true,
+          includeVolumeClaimTemplates: l['includeVolumeClaimTemplates'] === true,
+          fields: Array.isArray(l['fields'])
+            ? l['fields'].filter(isValueMap).map((f) => ({
+                path: str(f['path']),
+                kind: optStr(f['kind']),
+                group: optStr(f['group']),
+                version: optStr(f['version']),
+                create: f['create'] === true,
+              }))
+            : [],
+        };
+        const err = addMapEntries(resources, entry.pairs, labelSpecs(entry, this.cfg), {
+          file: kust.file,
+          line: kust.doc.lines.get(`/labels/${i}`) ?? kust.doc.line,
+        });
+        if (err) fail(kust.file, err);
+        applied('LabelTransformer');
+      });
+    }
+    if (isValueMap(k['commonLabels']) || (Array.isArray(labels) && labels.length > 0)) {
+      const err = addMapEntries(
+        resources,
+        stringMap(k['commonLabels']),
+        this.cfg.commonLabels,
+        this.line(kust, 'commonLabels'),
+      );
+      if (err) fail(kust.file, err);
+      applied('LabelTransformer');
+    }
+    if (isValueMap(k['commonAnnotations'])) {
+      const err = addMapEntries(
+        resources,
+        stringMap(k['commonAnnotations']),
+        this.cfg.commonAnnotations,
+        this.line(kust, 'commonAnnotations'),
+      );
+      if (err) fail(kust.file, err);
+      applied('AnnotationsTransformer');
+    }
+    const j6902 = k['patchesJson6902'];
+    if (Array.isArray(j6902)) {
+      j6902.forEach((entry, i) => {
+        if (!isValueMap(entry)) return;
+        this.patchEntry(kust, resources, entry, i, 'patchesJson6902', true);
+        applied('PatchJson6902Transformer');
+      });
+    }
+    const replicas = k['replicas'];
+    if (Array.isArray(replicas)) {
+      const entries: ReplicaEntry[] = replicas
+        .filter(isValueMap)
+        .map((r) => ({ name: str(r['name']), count: Number(r['count'] ?? 0) }));
+      setReplicas(resources, entries, this.line(kust, 'replicas'), this.cfg.replicas);
+      for (const _ of entries) applied('ReplicaCountTransformer');
+    }
+    const images = k['images'];
+    if (Array.isArray(images)) {
+      const entries: ImageEntry[] = images.filter(isValueMap).map((im) => ({
+        name: str(im['name']),
+        newName: optStr(im['newName']),
+        newTag: im['newTag'] === undefined || im['newTag'] === null ? undefined : str(im['newTag']),
+        digest: optStr(im['digest']),
+        tagSuffix: optStr(im['tagSuffix']),
+      }));
+      setImages(resources, entries, this.line(kust, 'images'), this.cfg.images);
+      for (const _ of entries) applied('ImageTagTransformer');
+    }
+    const replacements = k['replacements'];
+    if (Array.isArray(replacements)) {
+      const list: ValueMap[] = [];
+      replacements.forEach((entry, i) => {
+        if (!isValueMap(entry)) return;
+        if (typeof entry['path'] === 'string') {
+          for (const { doc } of this.patchDocs(kust, entry['path'], `/replacements/${i}/path`)) {
+            const v = doc.value;
+            if (Array.isArray(v)) list.push(...v.filter(isValueMap));
+            else if (isValueMap(v)) list.push(v);
+          }
+        } else list.push(entry);
+      });
+      try {
+        applyReplacements(resources, list, this.line(kust, 'replacements'));
+      } catch (e) {
+        if (e instanceof ReplacementError) fail(kust.file, e.message);
+        throw e;
+      }
+      applied('ReplacementTransformer');
+    }
+  }
+
+  /**
+   * multiTransformer's AddTransformerAnnotation: after a built-in ran, every resource records it,
+   * as its origin if it has none, else as one more transformation.
+   */
+  private applied(
+    kust: Kustomization,
+    resources: readonly Resource[],
+    kind: string,
+    config?: PluginConfig,
+  ): void {
+    if (this.originRoot === undefined) return;
+    const configuredIn = this.relative(config?.origin.file ?? kust.file);
+    const by = config ? configuredByExtra(config.config) : '';
+    for (const r of resources) {
+      let md = metadata(r.obj);
+      if (!md) {
+        md = {};
+        r.obj['metadata'] = md;
+      }
+      const a = isValueMap(md['annotations']) ? md['annotations'] : {};
+      md['annotations'] = a;
+      if (typeof a[ORIGIN] !== 'string') {
+        a[ORIGIN] =
+          `configuredIn: ${configuredIn}\nconfiguredBy:\n  apiVersion: builtin\n  kind: ${kind}\n${by.replace(/^(?=.)/gm, '  ')}`;
+      } else {
+        const prior = typeof a[TRANSFORMATIONS] === 'string' ? a[TRANSFORMATIONS] : '';
+        a[TRANSFORMATIONS] =
+          `${prior}- configuredIn: ${configuredIn}\n  configuredBy:\n    apiVersion: builtin\n    kind: ${kind}\n${by.replace(/^(?=.)/gm, '    ')}`;
+      }
+    }
+  }
+
+  /** The plugin configurations a `generators:`/`transformers:` list names: files, kustomizations, inline YAML. */
+  private pluginConfigs(kust: Kustomization, field: 'generators' | 'transformers'): PluginConfig[] {
+    const out: PluginConfig[] = [];
+    strings(kust.k[field]).forEach((entry, i) => {
+      if (entry.includes('\n')) {
+        for (const { doc, file } of this.patchDocs(kust, entry, `/${field}/${i}`)) {
+          if (isValueMap(doc.value))
+            out.push({ config: doc.value, origin: { file, line: doc.line }, dir: kust.dir });
+        }
+        return;
+      }
+      const path = resolvePath(kust.dir, entry);
+      if (this.fs.isDir(path)) {
+        for (const r of this.target(path, 'resource'))
+          out.push({ config: r.obj, origin: r.origin, dir: dirname(r.origin.file) });
+        return;
+      }
+      const bad = this.checkPath(kust.dir)(path);
+      if (bad) fail(kust.file, bad);
+      const text = this.fs.readFile(path);
+      if (text === undefined)
+        fail(kust.file, `evalsymlink failure on '${path}' : lstat ${path}: no such file or directory`);
+      for (const r of this.readResources(path, text))
+        out.push({ config: r.obj, origin: r.origin, dir: kust.dir });
+    });
+    return out;
+  }
+
+  private runGeneratorConfig(kust: Kustomization, c: PluginConfig, resources: Resource[]): void {
+    const kind = str(c.config['kind']);
+    if (str(c.config['apiVersion']) === 'builtin' && kind === 'IAMPolicyGenerator') {
+      this.add(resources, makeResource(this.iamPolicyServiceAccount(kust, c.config), c.origin), kust.file);
+      return;
+    }
+    if (
+      str(c.config['apiVersion']) !== 'builtin' ||
+      (kind !== 'ConfigMapGenerator' && kind !== 'SecretGenerator')
+    ) {
+      fail(
+        kust.file,
+        `unable to load generator ${idString(curId(makeResource(c.config, c.origin)))}: only builtin ConfigMapGenerator and SecretGenerator configs are run`,
+      );
+    }
+    const md = metadata(c.config) ?? {};
+    // The generated object's name is the config's `name` (its metadata names the plugin).
+    const args: ValueMap = {
+      ...c.config,
+      name: typeof c.config['name'] === 'string' ? c.config['name'] : (md['name'] ?? ''),
+    };
+    if (typeof c.config['namespace'] !== 'string' && md['namespace'] !== undefined)
+      args['namespace'] = md['namespace'];
+    const ctx = { fs: this.fs, dir: kust.dir, checkPath: this.checkPath(kust.dir) };
+    const g = generate(kind === 'ConfigMapGenerator' ? 'ConfigMap' : 'Secret', args, {}, ctx);
+    if (typeof g === 'string') fail(kust.file, g);
+    this.annotateOrigin(
+      g.obj,
+      `configuredIn: ${this.relative(c.origin.file)}\nconfiguredBy:\n  apiVersion: builtin\n  kind: ${kind}\n${configuredByExtra(c.config).replace(/^(?=.)/gm, '  ')}`,
+    );
+    this.addGenerated(resources, g, c.origin, kust.file);
+  }
+
+  /** IAMPolicyGenerator (api/filters/iampolicygenerator): a GKE workload-identity ServiceAccount. */
+  private iamPolicyServiceAccount(kust: Kustomization, t: ValueMap): ValueMap {
+    const cloud = str(t['cloud']);
+    if (cloud !== 'gke') fail(kust.file, `cloud provider ${cloud} not supported yet`);
+    const ks = isValueMap(t['kubernetesService']) ? t['kubernetesService'] : {};
+    const sa = isValueMap(t['serviceAccount']) ? t['serviceAccount'] : {};
+    const md: ValueMap = {
+      annotations: {
+        'iam.gke.io/gcp-service-account': `${str(sa['name'])}@${str(sa['projectId'])}.iam.gserviceaccount.com`,
+      },
+      name: str(ks['name']),
+    };
+    if (str(ks['namespace']) !== '') md['namespace'] = str(ks['namespace']);
+    return { apiVersion: 'v1', kind: 'ServiceAccount', metadata: md };
+  }
+
+  private runTransformerConfig(kust: Kustomization, c: PluginConfig, resources: Resource[]): void {
+    const t = c.config;
+    const kind = str(t['kind']);
+    if (str(t['apiVersion']) !== 'builtin') {
+      fail(
+        kust.file,
+        `unable to load transformer ${idString(curId(makeResource(t, c.origin)))}: only builtin transformer configs are run`,
+      );
+    }
+    const specs = fieldSpecsOf(t['fieldSpecs']);
+    const src = c.origin;
+    switch (kind) {
+      case 'PrefixSuffixTransformer':
+      case 'PrefixTransformer':
+      case 'SuffixTransformer':
+        addPrefixSuffix(
+          resources,
+          str(t['prefix']),
+          str(t['suffix']),
+          src,
+          specs.length > 0 ? specs : undefined,
+        );
+        return;
+      case 'LabelTransformer':
+        this.check(kust, addMapEntries(resources, stringMap(t['labels']), specs, src));
+        return;
+      case 'AnnotationsTransformer':
+        this.check(kust, addMapEntries(resources, stringMap(t['annotations']), specs, src));
+        return;
+      case 'NamespaceTransformer': {
+        const ns = namespaceOf(t);
+        if (ns !== '') setNamespace(resources, ns, src, specs.length > 0 ? specs : this.cfg.namespace);
+        return;
+      }
+      case 'PatchTransformer':
+        this.patchEntry(kust, resources, t, 0);
+        return;
+      case 'PatchStrategicMergeTransformer':
+        this.transform(
+          {
+            ...kust,
+            k: {
+              patchesStrategicMerge: [
+                ...strings(t['paths']),
+                ...(typeof t['patches'] === 'string' ? [t['patches']] : []),
+              ],
+            },
+          },
+          resources,
+          false,
+        );
+        return;
+      case 'PatchJson6902Transformer':
+        this.patchEntry(
+          kust,
+          resources,
+          {
+            target: t['target'] ?? null,
+            ...(typeof t['jsonOp'] === 'string' ? { patch: t['jsonOp'] } : { path: t['path'] ?? null }),
+          },
+          0,
+          'transformers',
+          true,
+        );
+        return;
+      case 'ImageTagTransformer':
+        this.transform({ ...kust, k: { images: [t['imageTag'] ?? {}] } }, resources, false);
+        return;
+      case 'ReplacementTransformer':
+        this.transform(
+          { ...kust, k: { replacements: Array.isArray(t['replacements']) ? t['replacements'] : [] } },
+          resources,
+          false,
+        );
+        return;
+      case 'ReplicaCountTransformer':
+        this.transform({ ...kust, k: { replicas: [t['replica'] ?? {}] } }, resources, false);
+        return;
+      default:
+        fail(kust.file, `unable to load builtin ${kind}.builtin.[noGrp]`);
+    }
+  }
+
+  /** Runs a step whose errors are VarError/ReplacementError and turns them into build errors. */
+  private guard(kust: Kustomization, step: () => void): void {
+    try {
+      step();
+    } catch (e) {
+      if (e instanceof VarError || e instanceof ReplacementError) fail(kust.file, e.message);
+      throw e;
+    }
+  }
+
+  private check(kust: Kustomization, err: string | undefined): void {
+    if (err) fail(kust.file, err);
+  }
+
+  /** The documents of an inline patch or a patch file. */
+  private patchDocs(
+    kust: Kustomization,
+    p: string,
+    pointer: string,
+  ): { doc: ParsedDocument; file: string }[] {
+    const looksInline = p.includes('\n') || p.trimStart().startsWith('[') || p.trimStart().startsWith('{');
+    const path = resolvePath(kust.dir, p);
+    if (!looksInline) {
+      const bad = this.checkPath(kust.dir)(path);
+      if (bad) fail(kust.file, bad);
+      const text = this.fs.readFile(path);
+      if (text === undefined)
+        fail(kust.file, `evalsymlink failure on '${path}' : lstat ${path}: no such file or directory`);
+      const parsed = parseYamlDocuments(text);
+      if (parsed.error) fail(path, parsed.error.message, parsed.error.line);
+      return parsed.documents.map((doc) => ({ doc, file: path }));
+    }
+    const parsed = parseYamlDocuments(p);
+    if (parsed.error) fail(kust.file, parsed.error.message);
+    const base = kust.doc.lines.get(pointer) ?? kust.doc.line;
+    return parsed.documents.map((doc) => ({
+      doc: { ...doc, lines: shiftLines(doc.lines, base) },
+      file: kust.file,
+    }));
+  }
+
+  /** A patch without a target patches the one resource that has (or had) the patch's id. */
+  private smpByPatchId(
+    resources: Resource[],
+    doc: ParsedDocument,
+    file: string,
+    kust: Kustomization,
+    opts: PatchOptions = {},
+  ): void {
+    const patch = doc.value as ValueMap;
+    const id = { ...gvkOf(patch), name: nameOf(patch), namespace: namespaceOf(patch) };
+    const matches = resources.filter((r) => [...r.prevIds, curId(r)].some((o) => sameId(o, id)));
+    if (matches.length !== 1) {
+      const what = matches.length > 1 ? 'multiple matches' : 'no matches';
+      fail(
+        kust.file,
+        `${what} for Id ${idString(id)}; failed to find unique target for patch ${idString(id)}`,
+      );
+    }
+    for (const r of matches) this.applySmp(resources, r, patch, doc, file, opts);
+  }
+
+  /** Resource.ApplySmPatch: merge, then keep the target's kind and name (unless allowed) and namespace. */
+  private applySmp(
+    resources: Resource[],
+    r: Resource,
+    patch: ValueMap,
+    doc: ParsedDocument,
+    file: string,
+    opts: PatchOptions,
+  ): void {
+    const kind = r.obj['kind'] ?? null;
+    const name = nameOf(r.obj);
+    const namespace = metadata(r.obj)?.['namespace'];
+    if (opts.allowNameChange || opts.allowKindChange) storePreviousId(r);
+    const p = clone(patch);
+    p['apiVersion'] = r.obj['apiVersion'] ?? null;
+    const schema = this.openapi;
+    const g = gvkOf(r.obj);
+    const merged = strategicMerge(r.obj, p, {
+      listStrategy: schema ? (at, field) => schemaListStrategy(schema, g, at, field) : undefined,
+      schema: hasSchema(r),
+      patchLines: doc.lines,
+      patchFile: file,
+      fields: r.fields,
+    });
+    if (merged === undefined || Object.keys(merged).length === 0) {
+      resources.splice(resources.indexOf(r), 1);
+      return;
+    }
+    if (!opts.allowKindChange) merged['kind'] = kind;
+    let md = metadata(merged);
+    if (!md) {
+      md = {};
+      merged['metadata'] = md;
+    }
+    if (!opts.allowNameChange) md['name'] = name;
+    if (namespace === undefined) delete md['namespace'];
+    else md['namespace'] = namespace;
+    r.obj = merged;
+  }
+
+  private patchEntry(
+    kust: Kustomization,
+    resources: Resource[],
+    entry: ValueMap,
+    i: number,
+    key = 'patches',
+    json6902 = false,
+  ): void {
+    const pointer = `/${key}/${i}`;
+    let docs: { doc: ParsedDocument; file: string }[];
+    if (typeof entry['patch'] === 'string')
+      docs = this.patchDocs(
+        kust,
+        entry['patch'].includes('\n') ? entry['patch'] : `${entry['patch']}\n`,
+        `${pointer}/patch`,
+      );
+    else if (typeof entry['path'] === 'string') docs = this.patchDocs(kust, entry['path'], `${pointer}/path`);
+    else fail(kust.file, 'patch must have either path or patch');
+    const target = isValueMap(entry['target']) ? entry['target'] : undefined;
+    const o = entry['options'];
+    const opts: PatchOptions = isValueMap(o)
+      ? { allowNameChange: o['allowNameChange'] === true, allowKindChange: o['allowKindChange'] === true }
+      : {};
+    const first = docs[0];
+    const isJson = json6902 || (first !== undefined && Array.isArray(first.doc.value));
+    if (isJson) {
+      if (!target) fail(kust.file, 'must specify a target for JSON patch');
+      const ops = (first?.doc.value ?? []) as unknown as JsonPatchOp[];
+      for (const r of selectTargets(resources, target)) {
+        storePreviousId(r);
+        const out = applyJsonPatch(r.obj, ops);
+        if (typeof out === 'string') fail(first?.file ?? kust.file, out);
+        r.obj = out;
+        for (const [n, op] of ops.entries()) {
+          if (op && typeof op.path === 'string')
+            r.fields.set(pointerToPath(op.path), {
+              file: first?.file ?? kust.file,
+              line: first?.doc.lines.get(`/${n}`) ?? 1,
+            });
+        }
+      }
+      return;
+    }
+    for (const { doc, file } of docs) {
+      if (!isValueMap(doc.value)) continue;
+      if (!target) {
+        this.smpByPatchId(resources, doc, file, kust, opts);
+        continue;
+      }
+      const patch = doc.value;
+      for (const r of selectTargets(resources, target)) this.applySmp(resources, r, patch, doc, file, opts);
+    }
+  }
+
+  private addHashes(resources: Resource[]): void {
+    for (const r of resources) {
+      if (!r.generated?.hash) continue;
+      const md = metadata(r.obj);
+      if (!md) continue;
+      const h = contentHash(r.obj);
+      storePreviousId(r);
+      md['name'] = `${str(md['name'])}-${h}`;
+    }
+  }
+}
+
+/** Labels and annotations are string maps to kustomize: scalar values come out as strings. */
+function stringifyMetadataMaps(obj: ValueMap): void {
+  const md = metadata(obj);
+  if (!md) return;
+  for (const f of ['labels', 'annotations']) {
+    const m = md[f];
+    if (!isValueMap(m)) continue;
+    for (const k of Object.keys(m)) {
+      const v = m[k];
+      if (typeof v === 'number' || typeof v === 'boolean') m[k] = String(v);
+    }
+  }
+}
+
+// The Kustomization fields; sigs.k8s.io/yaml decodes through encoding/json, which matches
+// field names case-insensitively (an exact match first), so `nameprefix:` is namePrefix.
+const KUSTOMIZATION_FIELDS = [
+  'apiVersion',
+  'kind',
+  'metadata',
+  'openapi',
+  'namePrefix',
+  'nameSuffix',
+  'namespace',
+  'commonLabels',
+  'labels',
+  'commonAnnotations',
+  'patchesStrategicMerge',
+  'patchesJson6902',
+  'patches',
+  'images',
+  'imageTags',
+  'replacements',
+  'replicas',
+  'vars',
+  'sortOptions',
+  'resources',
+  'components',
+  'crds',
+  'bases',
+  'configMapGenerator',
+  'secretGenerator',
+  'helmGlobals',
+  'helmCharts',
+  'helmChartInflationGenerator',
+  'generatorOptions',
+  'configurations',
+  'generators',
+  'transformers',
+  'validators',
+  'buildMetadata',
+];
+
+function canonicalKeys(k: ValueMap): ValueMap {
+  const out: ValueMap = {};
+  for (const key of Object.keys(k)) {
+    if (KUSTOMIZATION_FIELDS.includes(key)) continue;
+    const field = KUSTOMIZATION_FIELDS.find((f) => f.toLowerCase() === key.toLowerCase());
+    out[field ?? key] = k[key] ?? null;
+  }
+  for (const key of Object.keys(k)) if (KUSTOMIZATION_FIELDS.includes(key)) out[key] = k[key] ?? null;
+  // The deprecated `bases` are appended to resources (FixKustomization).
+  const bases = out['bases'];
+  if (Array.isArray(bases))
+    out['resources'] = [...(Array.isArray(out['resources']) ? out['resources'] : []), ...bases];
+  return out;
+}
+
+function hasSchema(r: Resource): boolean {
+  const g = gvkOf(r.obj);
+  return !g.group.includes('.') || g.group.endsWith('.k8s.io');
+}
+
+function shiftLines(lines: ReadonlyMap<string, number>, base: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [k, v] of lines) out.set(k, v + base);
+  return out;
+}
+
+function pointerToPath(p: string): string {
+  return p
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce((acc, s) => (/^\d+$/.test(s) ? `${acc}[${s}]` : acc === '' ? s : `${acc}.${s}`), '');
+}
+
+function strings(v: Value | undefined): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+}
+
+function optStr(v: Value | undefined): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+function stringMap(v: Value | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (isValueMap(v)) for (const k of Object.keys(v)) out[k] = str(v[k]);
+  return out;
+}
+
+function labelSelectorMatches(sel: string, labels: ValueMap): boolean {
+  for (const part of sel
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')) {
+    const ne = part.split('!=');
+    if (ne.length === 2) {
+      if (str(labels[ne[0]?.trim() ?? '']) === (ne[1]?.trim() ?? '')) return false;
+      continue;
+    }
+    const eq = part.split(/==?/);
+    if (eq.length === 2) {
+      if (str(labels[eq[0]?.trim() ?? '']) !== (eq[1]?.trim() ?? '') || !((eq[0]?.trim() ?? '') in labels))
+        return false;
+      continue;
+    }
+    const key = part.startsWith('!') ? part.slice(1) : part;
+    if (part.startsWith('!') === key in labels) return false;
+  }
+  return true;
+}
+
+function regexMatch(pattern: string, value: string): boolean {
+  try {
+    return new RegExp(`^(?:${pattern})$`).test(value);
+  } catch {
+    return pattern === value;
+  }
+}
+
+/** kustomize's target selector: gvk, name and namespace (regexes), label and annotation selectors. */
+export function selectTargets(resources: readonly Resource[], t: ValueMap): Resource[] {
+  return resources.filter((r) => {
+    const id = curId(r);
+    if (
+      !gvkSelected(id, { group: optStr(t['group']), version: optStr(t['version']), kind: optStr(t['kind']) })
+    )
+      return false;
+    const name = optStr(t['name']);
+    if (name && !regexMatch(name, id.name) && !r.prevIds.some((p) => regexMatch(name, p.name))) return false;
+    const ns = optStr(t['namespace']);
+    if (
+      ns &&
+      !regexMatch(ns, id.namespace === '' ? 'default' : id.namespace) &&
+      !regexMatch(ns, id.namespace)
+    )
+      return false;
+    const md = metadata(r.obj) ?? {};
+    const ls = optStr(t['labelSelector']);
+    if (ls && !labelSelectorMatches(ls, isValueMap(md['labels']) ? md['labels'] : {})) return false;
+    const as = optStr(t['annotationSelector']);
+    if (as && !labelSelectorMatches(as, isValueMap(md['annotations']) ? md['annotations'] : {})) return false;
+    return true;
+  });
+}
+
+export { basename, dirname };

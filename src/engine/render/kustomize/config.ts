@@ -1,0 +1,143 @@
+// The transformer configuration of a build (api/internal/plugins/builtinconfig): which fields
+// each built-in transformer touches. It starts as the built-in field specs; `configurations:`
+// files add to it, and a kustomization's configuration includes its bases' (the accumulator
+// merges them upward), so the top-level name-reference and var passes see every addition.
+import type { FieldSpec, NameReference } from './fieldSpecs';
+import {
+  COMMON_ANNOTATION_SPECS,
+  COMMON_LABEL_SPECS,
+  IMAGE_SPECS,
+  NAME_REFERENCES,
+  NAMESPACE_SPECS,
+  REPLICA_SPECS,
+  TEMPLATE_LABEL_SPECS,
+  VAR_REFERENCE_SPECS,
+} from './fieldSpecs';
+import type { Value, ValueMap } from './value';
+import { isValueMap } from './value';
+
+export interface TransformerConfig {
+  commonLabels: FieldSpec[];
+  templateLabels: FieldSpec[];
+  labels: FieldSpec[];
+  commonAnnotations: FieldSpec[];
+  namePrefix: FieldSpec[];
+  nameSuffix: FieldSpec[];
+  namespace: FieldSpec[];
+  images: FieldSpec[];
+  replicas: FieldSpec[];
+  varReference: FieldSpec[];
+  nameReference: NameReference[];
+}
+
+type SpecKey = Exclude<keyof TransformerConfig, 'nameReference'>;
+const SPEC_KEYS: readonly SpecKey[] = [
+  'commonLabels',
+  'templateLabels',
+  'labels',
+  'commonAnnotations',
+  'namePrefix',
+  'nameSuffix',
+  'namespace',
+  'images',
+  'replicas',
+  'varReference',
+];
+
+export function defaultConfig(): TransformerConfig {
+  return {
+    commonLabels: [...COMMON_LABEL_SPECS],
+    templateLabels: [...TEMPLATE_LABEL_SPECS],
+    labels: [],
+    commonAnnotations: [...COMMON_ANNOTATION_SPECS],
+    namePrefix: [{ path: 'metadata/name' }],
+    nameSuffix: [{ path: 'metadata/name' }],
+    namespace: [...NAMESPACE_SPECS],
+    images: [...IMAGE_SPECS],
+    replicas: [...REPLICA_SPECS],
+    varReference: [...VAR_REFERENCE_SPECS],
+    nameReference: NAME_REFERENCES.map((r) => ({ target: r.target, specs: [...r.specs] })),
+  };
+}
+
+export function emptyConfig(): TransformerConfig {
+  return {
+    commonLabels: [],
+    templateLabels: [],
+    labels: [],
+    commonAnnotations: [],
+    namePrefix: [],
+    nameSuffix: [],
+    namespace: [],
+    images: [],
+    replicas: [],
+    varReference: [],
+    nameReference: [],
+  };
+}
+
+const sameSpec = (a: FieldSpec, b: FieldSpec): boolean =>
+  a.path === b.path &&
+  (a.kind ?? '') === (b.kind ?? '') &&
+  (a.group ?? '') === (b.group ?? '') &&
+  (a.version ?? '') === (b.version ?? '');
+
+function mergeSpecs(into: FieldSpec[], from: readonly FieldSpec[]): void {
+  for (const s of from) if (!into.some((x) => sameSpec(x, s))) into.push(s);
+}
+
+/** Merges `from` into `into` (FsSlice.MergeAll; name references merge by target kind). */
+export function mergeConfig(into: TransformerConfig, from: TransformerConfig): void {
+  for (const k of SPEC_KEYS) mergeSpecs(into[k], from[k]);
+  for (const ref of from.nameReference) {
+    const same = into.nameReference.find(
+      (r) =>
+        (r.target.kind ?? '') === (ref.target.kind ?? '') &&
+        (r.target.group ?? '') === (ref.target.group ?? '') &&
+        (r.target.version ?? '') === (ref.target.version ?? ''),
+    );
+    if (same) mergeSpecs(same.specs as FieldSpec[], ref.specs);
+    else into.nameReference.push({ target: ref.target, specs: [...ref.specs] });
+  }
+}
+
+export function readFieldSpecs(v: Value | undefined): FieldSpec[] {
+  if (!Array.isArray(v)) return [];
+  const s = (x: Value | undefined): string | undefined => (typeof x === 'string' && x !== '' ? x : undefined);
+  return v.filter(isValueMap).map((f) => ({
+    path: typeof f['path'] === 'string' ? f['path'] : '',
+    kind: s(f['kind']),
+    group: s(f['group']),
+    version: s(f['version']),
+    create: f['create'] === true,
+  }));
+}
+
+/** A `configurations:` file's content as a config to merge (only what it names). */
+export function readConfig(v: ValueMap): TransformerConfig {
+  const out: TransformerConfig = {
+    commonLabels: readFieldSpecs(v['commonLabels']),
+    templateLabels: readFieldSpecs(v['templateLabels']),
+    labels: readFieldSpecs(v['labels']),
+    commonAnnotations: readFieldSpecs(v['commonAnnotations']),
+    namePrefix: readFieldSpecs(v['namePrefix']),
+    nameSuffix: readFieldSpecs(v['nameSuffix']),
+    namespace: readFieldSpecs(v['namespace']),
+    images: readFieldSpecs(v['images']),
+    replicas: readFieldSpecs(v['replicas']),
+    varReference: readFieldSpecs(v['varReference']),
+    nameReference: [],
+  };
+  const refs = v['nameReference'];
+  if (Array.isArray(refs)) {
+    for (const r of refs.filter(isValueMap)) {
+      const s = (x: Value | undefined): string | undefined =>
+        typeof x === 'string' && x !== '' ? x : undefined;
+      out.nameReference.push({
+        target: { kind: s(r['kind']), group: s(r['group']), version: s(r['version']) },
+        specs: readFieldSpecs(r['fieldSpecs']),
+      });
+    }
+  }
+  return out;
+}

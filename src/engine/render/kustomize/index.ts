@@ -1,0 +1,62 @@
+// Public entry of the kustomize render stage: `buildKustomization(fs, dir, options)` is
+// `kustomize build dir` over a virtual filesystem, returning the built YAML (byte for byte
+// what resmap.AsYaml prints), each resource with its origin and per-field source map, or an
+// error as data. Pure: no Node built-ins, no exceptions escape.
+import type { BuildError, BuildOptions } from './build';
+import { Builder } from './build';
+import { emitYaml } from './emit';
+import type { KustomizeFs } from './fs';
+import type { SourceRef } from './resource';
+import { gvkOf, nameOf, namespaceOf } from './resource';
+
+export type { BuildError, BuildOptions } from './build';
+export type { KustomizeFs } from './fs';
+export { cleanPath, memoryFs } from './fs';
+export type { SourceRef } from './resource';
+export { contentHash, encodeForHash, encodeHash } from './hash';
+
+export interface BuiltResource {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly name: string;
+  readonly namespace: string;
+  /** This resource's YAML document as AsYaml prints it (no `---`). */
+  readonly yaml: string;
+  /** The source document it came from (file, 1-based line), or the generator entry. */
+  readonly origin: SourceRef;
+  /** Fields a patch or transformer set: dotted path (`spec.template.spec.containers[0].image`) → where. */
+  readonly fields: ReadonlyMap<string, SourceRef>;
+}
+
+export type KustomizeBuildResult =
+  | {
+      readonly ok: true;
+      readonly yaml: string;
+      readonly resources: readonly BuiltResource[];
+      /** Info for the user that did not stop the build: remote bases not fetched, helm charts not rendered. */
+      readonly notes: readonly BuildError[];
+    }
+  | { readonly ok: false; readonly error: BuildError };
+
+export function buildKustomization(
+  fs: KustomizeFs,
+  dir: string,
+  options: BuildOptions = {},
+): KustomizeBuildResult {
+  const builder = new Builder(fs, options);
+  const out = builder.run(dir);
+  if (!Array.isArray(out)) return { ok: false, error: out };
+  const resources: BuiltResource[] = out.map((r) => {
+    const g = gvkOf(r.obj);
+    return {
+      apiVersion: typeof r.obj['apiVersion'] === 'string' ? r.obj['apiVersion'] : '',
+      kind: g.kind,
+      name: nameOf(r.obj),
+      namespace: namespaceOf(r.obj),
+      yaml: emitYaml(r.obj),
+      origin: r.origin,
+      fields: r.fields,
+    };
+  });
+  return { ok: true, yaml: resources.map((r) => r.yaml).join('---\n'), resources, notes: builder.notes };
+}

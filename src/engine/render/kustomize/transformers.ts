@@ -1,0 +1,286 @@
+// The built-in transformers a kustomization configures (api/internal/builtins), applied in
+// kusttarget's order by build.ts: namespace, namePrefix/nameSuffix, labels and commonLabels,
+// commonAnnotations, replicas, images. Each records the kustomization line that set a field.
+import type { FieldSpec } from './fieldSpecs';
+import type { TransformerConfig } from './config';
+import { VOLUME_CLAIM_TEMPLATE_LABELS, specApplies, walkFieldSpec } from './fieldSpecs';
+import type { Resource, SourceRef } from './resource';
+import {
+  curId,
+  gvkOf,
+  gvkSelected,
+  isClusterScoped,
+  metadata,
+  orgId,
+  storePreviousId,
+  str,
+} from './resource';
+import type { Value, ValueMap } from './value';
+import { isValueMap } from './value';
+
+function applySpecs(
+  r: Resource,
+  specs: readonly FieldSpec[],
+  visit: (parent: ValueMap, key: string, path: string) => void,
+): string | undefined {
+  const g = gvkOf(r.obj);
+  for (const spec of specs) {
+    if (!specApplies(spec, g)) continue;
+    const err = walkFieldSpec(r.obj, spec, visit);
+    if (err) return err.message;
+  }
+  return undefined;
+}
+
+/** Sets each pair in the map at every spec'd path (labels, annotations, selectors). */
+export function addMapEntries(
+  resources: readonly Resource[],
+  pairs: Readonly<Record<string, string>>,
+  specs: readonly FieldSpec[],
+  source: SourceRef,
+): string | undefined {
+  const keys = Object.keys(pairs);
+  if (keys.length === 0) return undefined;
+  for (const r of resources) {
+    const err = applySpecs(r, specs, (parent, key, path) => {
+      let m = parent[key];
+      if (!isValueMap(m)) {
+        m = {};
+        parent[key] = m;
+      }
+      for (const k of keys) {
+        m[k] = pairs[k] ?? '';
+        r.fields.set(`${path}.${k}`, source);
+      }
+    });
+    if (err) return err;
+  }
+  return undefined;
+}
+
+export interface LabelEntry {
+  pairs: Record<string, string>;
+  includeSelectors: boolean;
+  includeTemplates: boolean;
+  includeVolumeClaimTemplates: boolean;
+  fields: FieldSpec[];
+}
+
+/** The field specs of one `labels` entry (kusttarget's LabelTransformer configurator). */
+export function labelSpecs(l: LabelEntry, cfg: TransformerConfig): FieldSpec[] {
+  if (l.includeSelectors) return [...l.fields, ...cfg.labels, ...cfg.commonLabels];
+  return [
+    ...l.fields,
+    ...cfg.labels,
+    ...(l.includeTemplates ? cfg.templateLabels : []),
+    ...(l.includeVolumeClaimTemplates ? VOLUME_CLAIM_TEMPLATE_LABELS : []),
+    { path: 'metadata/labels', create: true },
+  ];
+}
+
+export function setNamespace(
+  resources: readonly Resource[],
+  ns: string,
+  source: SourceRef,
+  specs: readonly FieldSpec[],
+): void {
+  for (const r of resources) {
+    const g = gvkOf(r.obj);
+    storePreviousId(r);
+    if (!isClusterScoped(g)) {
+      let md = metadata(r.obj);
+      if (!md) {
+        md = {};
+        r.obj['metadata'] = md;
+      }
+      md['namespace'] = ns;
+      r.fields.set('metadata.namespace', source);
+    }
+    if (g.kind === 'RoleBinding' || g.kind === 'ClusterRoleBinding') {
+      const subjects = r.obj['subjects'];
+      if (Array.isArray(subjects)) {
+        subjects.forEach((s, i) => {
+          if (isValueMap(s) && s['name'] === 'default') {
+            s['namespace'] = ns;
+            r.fields.set(`subjects[${i}].namespace`, source);
+          }
+        });
+      }
+    }
+    const apiVersion = str(r.obj['apiVersion']);
+    for (const spec of specs) {
+      if (spec.path === 'metadata/name' && apiVersion !== 'v1') continue;
+      if (!specApplies(spec, g)) continue;
+      walkFieldSpec(r.obj, spec, (parent, key, path) => {
+        parent[key] = ns;
+        r.fields.set(path, source);
+      });
+    }
+  }
+}
+
+const PREFIX_SKIP = [
+  { kind: 'CustomResourceDefinition' },
+  { group: 'apiregistration.k8s.io', kind: 'APIService' },
+  { kind: 'Namespace' },
+];
+
+const NAME_ONLY: readonly FieldSpec[] = [{ path: 'metadata/name' }];
+
+/**
+ * PrefixTransformer/SuffixTransformer: every spec'd field gets the prefix and suffix; a rename
+ * of metadata/name is remembered (previous id, and the prefix/suffix for name references).
+ */
+export function addPrefixSuffix(
+  resources: readonly Resource[],
+  prefix: string,
+  suffix: string,
+  source: SourceRef,
+  specs: readonly FieldSpec[] = NAME_ONLY,
+): void {
+  for (const r of resources) {
+    const id = orgId(r);
+    if (PREFIX_SKIP.some((s) => gvkSelected(id, s))) continue;
+    for (const spec of specs) {
+      if (!gvkSelected(id, spec)) continue;
+      if (spec.path === 'metadata/name') {
+        if (prefix !== '') r.prefixes.push(prefix);
+        if (suffix !== '') r.suffixes.push(suffix);
+        storePreviousId(r);
+      }
+      walkFieldSpec(r.obj, spec, (parent, key, path) => {
+        const v = parent[key];
+        if (typeof v !== 'string') return;
+        parent[key] = `${prefix}${v}${suffix}`;
+        r.fields.set(path, source);
+      });
+    }
+  }
+}
+
+export interface ReplicaEntry {
+  name: string;
+  count: number;
+}
+
+export function setReplicas(
+  resources: readonly Resource[],
+  entries: readonly ReplicaEntry[],
+  source: SourceRef,
+  specs: readonly FieldSpec[],
+): void {
+  for (const e of entries) {
+    for (const r of resources) {
+      const id = orgId(r);
+      if (id.name !== e.name && curId(r).name !== e.name) continue;
+      applySpecs(r, specs, (parent, key, path) => {
+        parent[key] = e.count;
+        r.fields.set(path, source);
+      });
+    }
+  }
+}
+
+export interface ImageEntry {
+  name: string;
+  newName?: string;
+  newTag?: string;
+  digest?: string;
+  tagSuffix?: string;
+}
+
+/** image.Split: the tag colon is searched after the first `/` (a registry port is no tag). */
+export function splitImage(image: string): { name: string; tag: string; digest: string } {
+  let slash = image.indexOf('/');
+  const search = slash > 0 ? image.slice(slash) : image;
+  if (slash <= 0) slash = 0;
+  let id = search.indexOf('@');
+  let ic = search.indexOf(':');
+  if (ic < 0 && id < 0) return { name: image, tag: '', digest: '' };
+  if (id >= 0 && (id < ic || ic < 0)) {
+    id += slash;
+    return { name: image.slice(0, id), tag: '', digest: image.slice(id + 1) };
+  }
+  if (id >= 0 && ic >= 0) {
+    id += slash;
+    ic += slash;
+    return { name: image.slice(0, ic), tag: image.slice(ic + 1, id), digest: image.slice(id + 1) };
+  }
+  ic += slash;
+  return { name: image.slice(0, ic), tag: image.slice(ic + 1), digest: '' };
+}
+
+/** image.IsImageMatched: the entry's name is a regex (unescaped, as upstream) with optional tag and digest. */
+function imageMatches(value: string, name: string): boolean {
+  try {
+    return new RegExp(
+      `^${name}(:[a-zA-Z0-9_.{}-]*)?(@[a-zA-Z0-9]+([.+_-][a-zA-Z0-9]+)*:[a-zA-Z0-9_.{}-]*)?$`,
+    ).test(value);
+  } catch {
+    return false;
+  }
+}
+
+function updatedImage(value: string, img: ImageEntry): string | undefined {
+  if (!imageMatches(value, img.name)) return undefined;
+  let { name, tag, digest } = splitImage(value);
+  if (img.newName) name = img.newName;
+  if (img.newTag && img.digest) {
+    tag = img.newTag;
+    digest = img.digest;
+  } else if (img.newTag) {
+    tag = img.newTag;
+    digest = '';
+  } else if (img.digest) {
+    tag = '';
+    digest = img.digest;
+  } else if (img.tagSuffix) {
+    tag += img.tagSuffix;
+    digest = '';
+  }
+  return `${name}${tag ? `:${tag}` : ''}${digest ? `@${digest}` : ''}`;
+}
+
+/** The legacy image filter: `image` of every element of any `containers`/`initContainers` list. */
+function walkContainers(
+  v: Value,
+  path: string,
+  visit: (parent: ValueMap, key: string, path: string) => void,
+): void {
+  if (Array.isArray(v)) {
+    v.forEach((x, i) => walkContainers(x, `${path}[${i}]`, visit));
+    return;
+  }
+  if (!isValueMap(v)) return;
+  for (const k of Object.keys(v)) {
+    const child = v[k] ?? null;
+    const p = path === '' ? k : `${path}.${k}`;
+    walkContainers(child, p, visit);
+    if ((k === 'containers' || k === 'initContainers') && Array.isArray(child)) {
+      child.forEach((c, i) => {
+        if (isValueMap(c) && 'image' in c) visit(c, 'image', `${p}[${i}].image`);
+      });
+    }
+  }
+}
+
+export function setImages(
+  resources: readonly Resource[],
+  images: readonly ImageEntry[],
+  source: SourceRef,
+  specs: readonly FieldSpec[],
+): void {
+  for (const img of images) {
+    const update = (r: Resource) => (parent: ValueMap, key: string, path: string) => {
+      const cur = parent[key];
+      if (typeof cur !== 'string') return;
+      const next = updatedImage(cur, img);
+      if (next === undefined) return;
+      parent[key] = next;
+      r.fields.set(path, source);
+    };
+    for (const r of resources)
+      if (r.obj['kind'] !== 'CustomResourceDefinition') walkContainers(r.obj, '', update(r));
+    for (const r of resources) applySpecs(r, specs, update(r));
+  }
+}
