@@ -90,8 +90,24 @@ function expectedFor(c: Case, node: string): Expected {
   return e ?? { code: 'Success' };
 }
 
+/**
+ * fitErrorIfOnlyThisPlugin was derived with the source copy's codes. Where a case's recent
+ * code is UnschedulableAndUnresolvable instead (a request above the node's whole
+ * allocatable), preemption skips the node: fiterror.json's note on the control-plane example
+ * says the preemption part then reads "Preemption is not helpful for scheduling".
+ */
+function expectedFitError(c: Case): string {
+  const message = c.fitErrorIfOnlyThisPlugin?.message ?? '';
+  const recent = Object.entries(c.expectedByVersion ?? {}).find(([k]) => k.startsWith('recent'))?.[1];
+  if (recent?.code !== 'UnschedulableAndUnresolvable') return message;
+  return message.replace(
+    /No preemption victims found for incoming pod\.$/,
+    'Preemption is not helpful for scheduling.',
+  );
+}
+
 function runCase(c: Case): void {
-  const plugin = FILTER_PLUGINS.find((p) => p.name === c.plugin) as FilterPlugin<unknown> | undefined;
+  const plugin: FilterPlugin<unknown> | undefined = FILTER_PLUGINS.find((p) => p.name === c.plugin);
   assert.ok(plugin, `no plugin ${c.plugin}`);
   const pod = readSchedPod(c.pod);
   const nodes = nodeInfos(c.nodes);
@@ -115,7 +131,7 @@ function runCase(c: Case): void {
   if (c.fitErrorIfOnlyThisPlugin) {
     const outcome = findNodesThatFit(pod, nodes, args, [plugin]);
     assert.equal(outcome.feasible.length, 0, 'every node fails');
-    assert.equal(fitErrorMessage(outcome.diagnosis), c.fitErrorIfOnlyThisPlugin.message);
+    assert.equal(fitErrorMessage(outcome.diagnosis), expectedFitError(c));
   }
 }
 
@@ -123,11 +139,11 @@ function runCase(c: Case): void {
 function conformance(id: string, body: () => void): void {
   const gap = knownGaps[id];
   if (gap === undefined) {
-    it(id, body);
+    void it(id, body);
     return;
   }
   seenGaps.add(id);
-  it(id, (t) => {
+  void it(id, (t) => {
     let passed = true;
     try {
       body();
@@ -174,16 +190,17 @@ const hostLabels = (name: string): Record<string, string> => ({ 'kubernetes.io/h
 const allocatable = { cpu: '2', memory: '4Gi', pods: '110' };
 
 const scenarios: Record<string, FitErrorScenario> = {
-  '3 replicas of a Deployment with required podAntiAffinity on kubernetes.io/hostname, 3 nodes, 4th replica': {
-    name: 'anti-affinity',
-    pod: antiAffinityPod({ app: 'db' }),
-    nodes: ['n1', 'n2', 'n3'].map((n) => ({
-      name: n,
-      labels: hostLabels(n),
-      allocatable,
-      existingPods: [antiAffinityPod({ app: 'db' })],
-    })),
-  },
+  '3 replicas of a Deployment with required podAntiAffinity on kubernetes.io/hostname, 3 nodes, 4th replica':
+    {
+      name: 'anti-affinity',
+      pod: antiAffinityPod({ app: 'db' }),
+      nodes: ['n1', 'n2', 'n3'].map((n) => ({
+        name: n,
+        labels: hostLabels(n),
+        allocatable,
+        existingPods: [antiAffinityPod({ app: 'db' })],
+      })),
+    },
   'control-plane taint on 1 node, 2 workers without enough cpu': {
     name: 'taint and cpu',
     pod: { spec: cpu('1500m') },
@@ -260,8 +277,15 @@ interface FitErrorExample {
   message: string;
 }
 
-const fitError = JSON.parse(readFileSync(join(dir, 'fiterror.json'), 'utf8')) as { examples: FitErrorExample[] };
-const noArgs: SchedulerArgs = { addedAffinity: null, ignoredResources: [], ignoredResourceGroups: [], featureGates: {} };
+const fitError = JSON.parse(readFileSync(join(dir, 'fiterror.json'), 'utf8')) as {
+  examples: FitErrorExample[];
+};
+const noArgs: SchedulerArgs = {
+  addedAffinity: null,
+  ignoredResources: [],
+  ignoredResourceGroups: [],
+  featureGates: {},
+};
 
 void describe('scheduler conformance: fiterror.json', () => {
   for (const example of fitError.examples) {
@@ -277,7 +301,7 @@ void describe('scheduler conformance: fiterror.json', () => {
 });
 
 void describe('scheduler conformance: known-gaps.json', () => {
-  it('lists only cases that exist', () => {
+  void it('lists only cases that exist', () => {
     assert.deepEqual(
       Object.keys(knownGaps).filter((id) => !seenGaps.has(id)),
       [],

@@ -26,7 +26,8 @@ function filterMessage(diagnosis: Diagnosis): string {
   if (diagnosis.preFilter) return `${message} ${diagnosis.preFilter.reasons.join(', ')}.`;
   const reasons = new Map<string, number>();
   for (const status of diagnosis.nodeStatuses.values()) for (const r of status.reasons) count(reasons, r, 1);
-  if (diagnosis.absent) for (const r of diagnosis.absent.status.reasons) count(reasons, r, diagnosis.absent.count);
+  if (diagnosis.absent)
+    for (const r of diagnosis.absent.status.reasons) count(reasons, r, diagnosis.absent.count);
   if (reasons.size > 0) message += ` ${histogram(reasons)}.`;
   return message;
 }
@@ -35,7 +36,11 @@ function filterMessage(diagnosis: Diagnosis): string {
 function preemptionMessage(diagnosis: Diagnosis): string {
   const reasons = new Map<string, number>();
   const add = (status: Status, n: number): void =>
-    count(reasons, status.code === 'UnschedulableAndUnresolvable' ? PREEMPTION_NOT_HELPFUL : NO_PREEMPTION_VICTIMS, n);
+    count(
+      reasons,
+      status.code === 'UnschedulableAndUnresolvable' ? PREEMPTION_NOT_HELPFUL : NO_PREEMPTION_VICTIMS,
+      n,
+    );
   if (diagnosis.preFilter) add(diagnosis.preFilter, diagnosis.numAllNodes);
   else {
     for (const status of diagnosis.nodeStatuses.values()) add(status, 1);

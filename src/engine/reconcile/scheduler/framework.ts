@@ -21,8 +21,8 @@ export const FILTER_PLUGINS: readonly FilterPlugin<unknown>[] = [
   nodeAffinityPlugin,
   nodePortsPlugin,
   nodeResourcesFitPlugin,
-  podTopologySpreadPlugin as FilterPlugin<unknown>,
-  interPodAffinityPlugin as FilterPlugin<unknown>,
+  podTopologySpreadPlugin,
+  interPodAffinityPlugin,
 ];
 
 export interface Diagnosis {
@@ -47,9 +47,14 @@ export function findNodesThatFit(
   args: SchedulerArgs,
   plugins: readonly FilterPlugin<unknown>[] = FILTER_PLUGINS,
 ): FilterOutcome {
-  const diagnosis: Diagnosis = { preFilter: null, nodeStatuses: new Map(), absent: null, numAllNodes: nodes.length };
+  const diagnosis: Diagnosis = {
+    preFilter: null,
+    nodeStatuses: new Map(),
+    absent: null,
+    numAllNodes: nodes.length,
+  };
   const active: { plugin: FilterPlugin<unknown>; pre: PreFilterResult<unknown> }[] = [];
-  let names: Set<string> | null = null;
+  let names = null as Set<string> | null;
   const narrowing: string[] = [];
   for (const plugin of plugins) {
     const pre = plugin.preFilter(pod, nodes, args);
@@ -61,7 +66,8 @@ export function findNodesThatFit(
     if (pre.nodeNames) {
       narrowing.push(plugin.name);
       const current: Set<string> | null = names;
-      names = current === null ? new Set(pre.nodeNames) : new Set([...pre.nodeNames].filter((n) => current.has(n)));
+      names =
+        current === null ? new Set(pre.nodeNames) : new Set([...pre.nodeNames].filter((n) => current.has(n)));
     }
     active.push({ plugin, pre });
   }

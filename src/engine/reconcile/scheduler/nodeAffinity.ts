@@ -19,9 +19,9 @@ export const nodeAffinityPlugin: FilterPlugin = {
       return skip(NODE_AFFINITY, null);
     }
     if (required === null) return proceed(NODE_AFFINITY, null);
-    let names: Set<string> | null = null;
+    let names = null as Set<string> | null;
     for (const term of required.nodeSelectorTerms) {
-      let termNames: Set<string> | null = null;
+      let termNames = null as Set<string> | null;
       for (const r of term.matchFields) {
         if (r.key !== 'metadata.name' || r.operator !== 'In') continue;
         const values = new Set(r.values);

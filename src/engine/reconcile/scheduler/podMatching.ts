@@ -21,7 +21,8 @@ export function termMatches(term: PodAffinityTerm, owner: SchedPod, pod: SchedPo
     term.namespaces.length === 0 && term.namespaceSelector === null ? [owner.namespace] : term.namespaces;
   const inNamespace =
     namespaces.includes(pod.namespace) ||
-    (term.namespaceSelector !== null && labelSelectorMatches(term.namespaceSelector, namespaceLabels(pod.namespace)));
+    (term.namespaceSelector !== null &&
+      labelSelectorMatches(term.namespaceSelector, namespaceLabels(pod.namespace)));
   return inNamespace && selects(term.labelSelector, pod.labels);
 }
 

@@ -14,7 +14,8 @@ import { failure, SUCCESS } from './types';
 
 export const POD_TOPOLOGY_SPREAD = 'PodTopologySpread';
 export const ERR_REASON_CONSTRAINTS = "node(s) didn't match pod topology spread constraints";
-export const ERR_REASON_MISSING_LABEL = "node(s) didn't match pod topology spread constraints (missing required label)";
+export const ERR_REASON_MISSING_LABEL =
+  "node(s) didn't match pod topology spread constraints (missing required label)";
 const MAX_INT32 = 2147483647;
 
 interface Constraint extends TopologySpreadConstraint {
@@ -37,7 +38,8 @@ function filterConstraints(pod: SchedPod): Constraint[] {
         const extra = c.matchLabelKeys
           .filter((k) => Object.prototype.hasOwnProperty.call(pod.labels, k))
           .map((k) => ({ key: k, operator: 'In' as const, values: [pod.labels[k] ?? ''] }));
-        if (extra.length > 0) selector = { ...selector, matchExpressions: [...selector.matchExpressions, ...extra] };
+        if (extra.length > 0)
+          selector = { ...selector, matchExpressions: [...selector.matchExpressions, ...extra] };
       }
       return { ...c, selector };
     });
@@ -60,11 +62,12 @@ export const podTopologySpreadPlugin: FilterPlugin<State> = {
   name: POD_TOPOLOGY_SPREAD,
   preFilter: (pod, nodes: readonly NodeInfo[], args) => {
     const constraints = filterConstraints(pod);
-    const state: State = { constraints, counts: constraints.map(() => new Map()) };
+    const state: State = { constraints, counts: constraints.map(() => new Map<string, number>()) };
     if (constraints.length === 0) return skip(POD_TOPOLOGY_SPREAD, state);
     const options = { comparisonOperators: args.featureGates['TaintTolerationComparisonOperators'] === true };
     for (const { node, pods } of nodes) {
-      if (!constraints.every((c) => Object.prototype.hasOwnProperty.call(node.labels, c.topologyKey))) continue;
+      if (!constraints.every((c) => Object.prototype.hasOwnProperty.call(node.labels, c.topologyKey)))
+        continue;
       constraints.forEach((c, i) => {
         if (c.nodeAffinityPolicy === 'Honor' && !requiredNodeAffinityMatches(pod, node)) return;
         if (
@@ -87,7 +90,8 @@ export const podTopologySpreadPlugin: FilterPlugin<State> = {
       }
       const counts = state.counts[i] as Map<string, number>;
       const self = selects(c.selector, pod.labels) ? 1 : 0;
-      const skew = (counts.get(node.labels[c.topologyKey] ?? '') ?? 0) + self - minMatch(counts, c.minDomains);
+      const skew =
+        (counts.get(node.labels[c.topologyKey] ?? '') ?? 0) + self - minMatch(counts, c.minDomains);
       if (skew > c.maxSkew) return failure(POD_TOPOLOGY_SPREAD, 'Unschedulable', ERR_REASON_CONSTRAINTS);
     }
     return SUCCESS(POD_TOPOLOGY_SPREAD);

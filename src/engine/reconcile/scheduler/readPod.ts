@@ -50,7 +50,11 @@ function selector(value: unknown): LabelSelector | null {
 function requirements(value: unknown): NodeSelectorRequirement[] {
   return list(value)
     .filter(isPlainObject)
-    .map((r) => ({ key: str(r['key']), operator: str(r['operator']), values: list(r['values']).map(String) }));
+    .map((r) => ({
+      key: str(r['key']),
+      operator: str(r['operator']),
+      values: list(r['values']).map(String),
+    }));
 }
 
 export function readNodeSelector(value: unknown): NodeSelector | null {
@@ -132,7 +136,8 @@ const isSidecar = (c: Record<string, unknown>): boolean => c['restartPolicy'] ==
  * resource; then spec.overhead.
  */
 export function podRequests(spec: unknown): ResourceList {
-  const requests = (c: Record<string, unknown>): ResourceList => resourceList(get(c, 'resources', 'requests'));
+  const requests = (c: Record<string, unknown>): ResourceList =>
+    resourceList(get(c, 'resources', 'requests'));
   const total: ResourceList = new Map();
   for (const c of list(get(spec, 'containers')).filter(isPlainObject)) add(total, requests(c));
   const sidecars: ResourceList = new Map();
@@ -156,9 +161,7 @@ export function podRequests(spec: unknown): ResourceList {
 
 function hostPorts(spec: unknown): HostPort[] {
   const containers = [
-    ...list(get(spec, 'initContainers'))
-      .filter(isPlainObject)
-      .filter(isSidecar),
+    ...list(get(spec, 'initContainers')).filter(isPlainObject).filter(isSidecar),
     ...list(get(spec, 'containers')).filter(isPlainObject),
   ];
   const out: HostPort[] = [];
@@ -196,12 +199,15 @@ export function readSchedPod(pod: unknown, defaultNamespace = ''): SchedPod {
     topologySpreadConstraints: spreadConstraints(get(spec, 'topologySpreadConstraints')),
     requests: podRequests(spec),
     hostPorts: hostPorts(spec),
-    terminating: get(metadata, 'deletionTimestamp') !== undefined && get(metadata, 'deletionTimestamp') !== null,
+    terminating:
+      get(metadata, 'deletionTimestamp') !== undefined && get(metadata, 'deletionTimestamp') !== null,
   };
 }
 
 /** A profile (or fixture) node as the scheduler sees it. */
-export function schedNode(node: Pick<Node, 'name' | 'labels' | 'taints' | 'allocatable' | 'unschedulable'>): SchedNode {
+export function schedNode(
+  node: Pick<Node, 'name' | 'labels' | 'taints' | 'allocatable' | 'unschedulable'>,
+): SchedNode {
   const taints: Taint[] = (node.taints ?? []).map((t) => ({ key: t.key, value: t.value, effect: t.effect }));
   return {
     name: node.name,

@@ -3,6 +3,8 @@
 import type { Taint, Toleration } from './types';
 
 const INT64 = /^[+-]?\d+$/;
+/** strconv's canonical decimal form, which the comparison operators require of a taint's value. */
+const CANONICAL_INT = /^-?(0|[1-9]\d*)$/;
 
 export interface TolerationOptions {
   /** The TaintTolerationComparisonOperators gate: numeric Gt / Lt operators. */
@@ -28,6 +30,17 @@ export function tolerates(t: Toleration, taint: Taint, options: TolerationOption
     default:
       return false;
   }
+}
+
+/**
+ * With the comparison-operators gate, a Gt / Lt toleration that applies to a taint whose
+ * value is not an integer makes the filter fail with the parse error (newest master).
+ */
+export function comparisonError(t: Toleration, taint: Taint, options: TolerationOptions): string | null {
+  if (!options.comparisonOperators || (t.operator !== 'Gt' && t.operator !== 'Lt')) return null;
+  if ((t.effect !== '' && t.effect !== taint.effect) || (t.key !== '' && t.key !== taint.key)) return null;
+  if (CANONICAL_INT.test(taint.value)) return null;
+  return `failed to parse taint value ${JSON.stringify(taint.value)} as int64: must be a valid decimal integer in canonical form`;
 }
 
 /** The first taint (node order) that passes `relevant` and no toleration tolerates. */

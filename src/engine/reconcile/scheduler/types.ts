@@ -15,7 +15,8 @@ export interface Status {
   plugin: string;
 }
 
-export type TaintEffect = 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute' | string;
+/** NoSchedule, PreferNoSchedule or NoExecute (others are carried, and match no filter). */
+export type TaintEffect = string;
 
 export interface Taint {
   key: string;
