@@ -140,7 +140,7 @@ export interface Node {
   podCIDR: string;
   /** spec.taints (absent: none). */
   taints?: NodeTaint[];
-  /** status.allocatable as quantities (absent: not limited, 110 pods as a kubelet's default maxPods). */
+  /** status.allocatable as quantities (absent: resources and pod count are not limited). */
   allocatable?: Record<string, string>;
   /** spec.unschedulable (a cordoned node). */
   unschedulable?: boolean;

@@ -8,8 +8,6 @@ import type { NodeInfo, ResourceList, SchedulerArgs } from './types';
 import { failure, SUCCESS } from './types';
 
 export const NODE_RESOURCES_FIT = 'NodeResourcesFit';
-/** A kubelet's default maxPods, for profile nodes that give no allocatable. */
-export const DEFAULT_MAX_PODS = 110;
 const FIXED = ['cpu', 'memory', 'ephemeral-storage'];
 
 /** v1helper.IsExtendedResourceName: a domain-prefixed name outside kubernetes.io, not a quota name. */
@@ -51,7 +49,9 @@ export function insufficientResources(
 ): InsufficientResource[] {
   const out: InsufficientResource[] = [];
   const allocatable = nodeInfo.node.allocatable;
-  const allowedPods = allocatable ? (allocatable.get('pods') ?? 0) : DEFAULT_MAX_PODS;
+  // A profile node without allocatable limits nothing, not even the pod count.
+  if (!allocatable) return out;
+  const allowedPods = allocatable.get('pods') ?? 0;
   if (nodeInfo.pods.length + 1 > allowedPods) {
     out.push({
       resourceName: 'pods',
@@ -62,8 +62,6 @@ export function insufficientResources(
       unresolvable: false,
     });
   }
-  // Without allocatable the profile does not limit resources.
-  if (!allocatable) return out;
   const used = requested(nodeInfo);
   const check = (name: string, amount: number): void => {
     const capacity = allocatable.get(name) ?? 0;

@@ -104,7 +104,7 @@ export interface SchedNode {
   name: string;
   labels: Labels;
   taints: Taint[];
-  /** null: the profile gives none; resources are then not limited, pods by the kubelet default. */
+  /** null: the profile gives none, and nothing (resources, pod count) is limited. */
   allocatable: ResourceList | null;
   unschedulable: boolean;
 }
