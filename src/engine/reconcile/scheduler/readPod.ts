@@ -5,7 +5,7 @@ import type { Labels, Node } from '../../model';
 import { isPlainObject } from '../../model';
 import type { LabelSelector } from '../labels';
 import { readLabelSelector } from '../labels';
-import { resourceAmount } from './quantity';
+import { resourceAmount } from '../../util/quantity';
 import type {
   HostPort,
   NodeSelector,
