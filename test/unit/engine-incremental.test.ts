@@ -28,7 +28,21 @@ const service = (name: string, selector: string, extra = ''): string =>
 const deployment = (name: string, replicas: number, port = 'http'): string =>
   `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ${name}\nspec:\n  replicas: ${replicas}\n  selector:\n    matchLabels: {app: ${name}}\n  template:\n    metadata:\n      labels: {app: ${name}}\n    spec:\n      containers:\n        - name: c\n          image: nginx:1.${replicas}\n          ports:\n            - name: ${port}\n              containerPort: 8080\n`;
 
+/** A Deployment whose placement depends on other workloads' pods (anti-affinity, host port, cpu). */
+const coupled = (name: string, replicas: number, spec: string): string =>
+  deployment(name, replicas).replace(
+    '    spec:\n      containers:\n',
+    `    spec:\n${spec}      containers:\n`,
+  );
+const antiAffinity =
+  '      affinity:\n        podAntiAffinity:\n          requiredDuringSchedulingIgnoredDuringExecution:\n            - labelSelector: {matchExpressions: [{key: app, operator: In, values: [db, web]}]}\n              topologyKey: kubernetes.io/hostname\n';
+const hostPort =
+  '      hostNetwork: false\n      initContainers:\n        - name: side\n          image: proxy\n          restartPolicy: Always\n          ports: [{containerPort: 9000, hostPort: 9000}]\n          resources: {requests: {cpu: 600m}}\n';
+
 const TEXTS = [
+  coupled('db', 3, antiAffinity),
+  coupled('web', 2, hostPort),
+  coupled('api', 2, hostPort),
   service('web', 'web'),
   service('web', 'wbe', '  type: NodePort\n'),
   service('api', 'api', '  type: LoadBalancer\n'),
@@ -52,6 +66,10 @@ const PROFILES: (WorkspaceFile | null)[] = [
   {
     path: 'cluster/kubepath.cluster.yaml',
     text: 'apiVersion: kubepath.dev/v1alpha1\nkind: ClusterProfile\n',
+  },
+  {
+    path: 'kubepath.cluster.yaml',
+    text: "apiVersion: kubepath.dev/v1alpha1\nkind: ClusterProfile\nnodes:\n  - {name: n1, ip: 172.18.0.2, allocatable: {cpu: '1', pods: 3}}\n  - {name: n2, ip: 172.18.0.3, taints: [{key: k, effect: NoSchedule}]}\n  - {name: n3, ip: 172.18.0.4, unschedulable: true}\n",
   },
 ];
 

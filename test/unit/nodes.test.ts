@@ -88,7 +88,10 @@ nodes:
   assert.equal(bad?.range.line, 6);
 });
 
-void test('taints, allocatable and unschedulable say they are not modelled instead of being ignored silently', () => {
+const deploy = (name: string, replicas: number, spec: string): string =>
+  `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ${name}\nspec:\n  replicas: ${replicas}\n  selector:\n    matchLabels: {app: ${name}}\n  template:\n    metadata:\n      labels: {app: ${name}}\n    spec:\n${spec}      containers:\n        - name: c\n          image: nginx\n`;
+
+void test("taints, allocatable and unschedulable are the scheduler's: pods avoid tainted and cordoned nodes, requests fill allocatable", () => {
   const profile = {
     path: 'kubepath.cluster.yaml',
     text: `apiVersion: kubepath.dev/v1alpha1
@@ -97,16 +100,53 @@ nodes:
   - name: a
     ip: 10.0.0.1
     taints: [{ key: dedicated, value: db, effect: NoSchedule }]
+  - name: b
+    ip: 10.0.0.2
     unschedulable: true
+  - name: c
+    ip: 10.0.0.3
+    allocatable: { cpu: '1', memory: 1Gi }
 `,
   };
-  const a = analyzeWorkspace({ files: [], profile });
-  const notes = a.diagnostics.filter((d) => d.code === 'profile-not-modelled');
+  const web = deploy('web', 3, '').replace(
+    'image: nginx\n',
+    'image: nginx\n          resources: {requests: {cpu: 400m}}\n',
+  );
+  const a = analyzeWorkspace({ files: [{ path: 'web.yaml', text: web }], profile });
   assert.deepEqual(
-    notes.map((d) => [d.severity, d.range.line, d.message.split(':')[0]]),
-    [
-      ['info', 6, 'nodes[0].taints is not modelled yet'],
-      ['info', 7, 'nodes[0].unschedulable is not modelled yet'],
-    ],
+    a.diagnostics.filter((d) => d.code === 'profile-not-modelled'),
+    [],
+  );
+  assert.deepEqual(
+    a.pods.map((p) => p.nodeName),
+    ['c', 'c', ''],
+    'two 400m pods fit c; a is tainted, b cordoned',
+  );
+  const pending = a.diagnostics.filter((d) => d.code === 'pod-unschedulable');
+  assert.equal(pending.length, 1);
+  assert.match(
+    pending[0]?.message ?? '',
+    /^Deployment web: 1 of 3 pods stay Pending; the scheduler's event for web-\S+: 0\/3 nodes are available: 1 Insufficient cpu, 1 node\(s\) had untolerated taint \{dedicated: db\}, 1 node\(s\) were unschedulable\. preemption: 0\/3 nodes are available: 1 No preemption victims found for incoming pod, 2 Preemption is not helpful for scheduling\.$/,
+  );
+  const tolerating = deploy(
+    'db',
+    1,
+    '      tolerations: [{key: dedicated, operator: Equal, value: db, effect: NoSchedule}]\n',
+  );
+  const b = analyzeWorkspace({ files: [{ path: 'db.yaml', text: tolerating }], profile });
+  assert.equal(b.pods[0]?.nodeName !== 'b', true, 'a toleration of the taint does not cover the cordon');
+});
+
+void test('required pod anti-affinity on the hostname with more replicas than nodes: the extra replica stays Pending', () => {
+  const spec =
+    '      affinity:\n        podAntiAffinity:\n          requiredDuringSchedulingIgnoredDuringExecution:\n            - labelSelector: {matchLabels: {app: db}}\n              topologyKey: kubernetes.io/hostname\n';
+  const a = analyzeWorkspace({ files: [{ path: 'db.yaml', text: deploy('db', 4, spec) }] });
+  const nodes = a.pods.map((p) => p.nodeName);
+  assert.deepEqual([...nodes].filter((n) => n !== '').sort(), ['node-1', 'node-2', 'node-3']);
+  assert.equal(a.pods.filter((p) => p.phase === 'Pending').length, 1);
+  const warning = a.diagnostics.find((d) => d.code === 'pod-unschedulable');
+  assert.match(
+    warning?.message ?? '',
+    /: 0\/3 nodes are available: 3 node\(s\) didn't match pod anti-affinity rules\. preemption: 0\/3 nodes are available: 3 No preemption victims found for incoming pod\.$/,
   );
 });

@@ -1,9 +1,18 @@
 // kubepath.cluster.yaml → ClusterProfile, with file:line errors for bad fields.
-import type { ClusterProfile, CloudProvider, Diagnostic, LoadedObject, Node, ProxyMode } from '../model';
+import type {
+  ClusterProfile,
+  CloudProvider,
+  Diagnostic,
+  LoadedObject,
+  Node,
+  NodeTaint,
+  ProxyMode,
+} from '../model';
 import { loadYamlFile } from './yamlDocuments';
 import { keyRangeAt, rangeAt } from '../model';
 import { isPlainObject } from '../model';
 import { addressAt, cidrCovers, formatCIDR, normalizeIP, parseIPv4CIDR } from '../net/ip';
+import { parseQuantity } from '../util/quantity';
 
 export { PROFILE_FILE_NAME } from '../model';
 
@@ -246,14 +255,7 @@ export function loadClusterProfile(file: string, text: string): LoadedProfile {
         message: `${nodes.length} nodes is more than the ${MAX_PROFILE_NODES} a Kubernetes cluster supports; the built-in nodes are used`,
       });
     } else {
-      profile.nodes = readNodes(object, nodes, profile.podCIDR, report, (path, message) =>
-        diagnostics.push({
-          range: keyRangeAt(object, path),
-          severity: 'info',
-          code: 'profile-not-modelled',
-          message,
-        }),
-      );
+      profile.nodes = readNodes(nodes, profile.podCIDR, report);
     }
   } else if (profile.podCIDR !== '10.244.0.0/16') {
     profile.nodes = profile.nodes.map((n, i) => ({ ...n, podCIDR: nodePodCIDR(profile.podCIDR, i + 1) }));
@@ -316,11 +318,9 @@ const KNOWN_TOP_LEVEL = new Set([
 ]);
 
 function readNodes(
-  object: LoadedObject,
   nodes: unknown[],
   podCIDR: string,
   report: (path: (string | number)[], message: string) => void,
-  notModelled: (path: (string | number)[], message: string) => void,
 ): Node[] {
   const out: Node[] = [];
   const seen = new Set<string>();
@@ -378,19 +378,94 @@ function readNodes(
       labels[`failure-domain.beta.kubernetes.io/${field}`] = value;
     }
     if (isPlainObject(entry['labels'])) {
-      for (const [k, v] of Object.entries(entry['labels'])) labels[k] = String(v);
-    } else if (entry['labels'] !== undefined) report(['nodes', i, 'labels'], 'labels must be a mapping');
-    for (const field of ['taints', 'allocatable', 'unschedulable']) {
-      if (entry[field] !== undefined) {
-        notModelled(
-          ['nodes', i, field],
-          `nodes[${i}].${field} is not modelled yet: the scheduler places pods by nodeName and nodeSelector only, so ${name} is treated as if it had no ${field}`,
-        );
+      // defineProperty: a `__proto__` label key stays a key (an assignment would drop it).
+      for (const [k, v] of Object.entries(entry['labels'])) {
+        Object.defineProperty(labels, k, {
+          value: String(v),
+          writable: true,
+          enumerable: true,
+          configurable: true,
+        });
       }
+    } else if (entry['labels'] !== undefined) report(['nodes', i, 'labels'], 'labels must be a mapping');
+    const node: Node = { name, ips, labels, podCIDR: nodeCIDR };
+    const taints = readTaints(entry['taints'], i, report);
+    if (taints) node.taints = taints;
+    const allocatable = readAllocatable(entry['allocatable'], i, report);
+    if (allocatable) node.allocatable = allocatable;
+    if (entry['unschedulable'] !== undefined) {
+      if (typeof entry['unschedulable'] === 'boolean') node.unschedulable = entry['unschedulable'];
+      else report(['nodes', i, 'unschedulable'], 'unschedulable must be true or false');
     }
-    out.push({ name, ips, labels, podCIDR: nodeCIDR });
+    out.push(node);
   });
   return out.length > 0 ? out : defaultClusterProfile().nodes;
+}
+
+const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
+
+/** spec.taints: `{key, value?, effect}` each, effect one of the three the API server accepts. */
+function readTaints(
+  value: unknown,
+  i: number,
+  report: (path: (string | number)[], message: string) => void,
+): NodeTaint[] | null {
+  if (value === undefined) return null;
+  if (!Array.isArray(value)) {
+    report(['nodes', i, 'taints'], 'taints must be a list of {key, value, effect}');
+    return null;
+  }
+  const taints: NodeTaint[] = [];
+  value.forEach((t, j) => {
+    const path = ['nodes', i, 'taints', j];
+    if (!isPlainObject(t) || typeof t['key'] !== 'string' || t['key'] === '') {
+      report(path, 'a taint needs a key');
+      return;
+    }
+    const taintValue = t['value'] ?? '';
+    if (typeof taintValue !== 'string' && typeof taintValue !== 'number') {
+      report([...path, 'value'], 'a taint value must be a string');
+      return;
+    }
+    if (typeof t['effect'] !== 'string' || !TAINT_EFFECTS.includes(t['effect'])) {
+      report(
+        [...path, 'effect'],
+        `effect must be one of ${TAINT_EFFECTS.join(', ')}, got ${JSON.stringify(t['effect'])}`,
+      );
+      return;
+    }
+    taints.push({ key: t['key'], value: String(taintValue), effect: t['effect'] });
+  });
+  return taints;
+}
+
+/** A kubelet's default maxPods: the pod count of a node whose allocatable does not say. */
+const KUBELET_MAX_PODS = '110';
+
+/** status.allocatable: resource name → quantity (cpu `2` or `500m`, memory `8Gi`, pods `110`, …). */
+function readAllocatable(
+  value: unknown,
+  i: number,
+  report: (path: (string | number)[], message: string) => void,
+): Record<string, string> | null {
+  if (value === undefined) return null;
+  if (!isPlainObject(value)) {
+    report(
+      ['nodes', i, 'allocatable'],
+      'allocatable must be a mapping like {cpu: 4, memory: 16Gi, pods: 110}',
+    );
+    return null;
+  }
+  const out: Record<string, string> = {};
+  for (const [name, quantity] of Object.entries(value)) {
+    if ((typeof quantity !== 'string' && typeof quantity !== 'number') || parseQuantity(quantity) === null) {
+      report(['nodes', i, 'allocatable', name], `not a quantity: ${JSON.stringify(quantity)}`);
+      continue;
+    }
+    out[name] = String(quantity);
+  }
+  out['pods'] ??= KUBELET_MAX_PODS;
+  return out;
 }
 
 /** The i-th /24 of the pod CIDR (kube-controller-manager's node IPAM hands out /24s by default). */

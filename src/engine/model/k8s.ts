@@ -138,4 +138,16 @@ export interface Node {
   ips: string[];
   labels: Labels;
   podCIDR: string;
+  /** spec.taints (absent: none). */
+  taints?: NodeTaint[];
+  /** status.allocatable as quantities (absent: resources and pod count are not limited). */
+  allocatable?: Record<string, string>;
+  /** spec.unschedulable (a cordoned node). */
+  unschedulable?: boolean;
+}
+
+export interface NodeTaint {
+  key: string;
+  value: string;
+  effect: string;
 }

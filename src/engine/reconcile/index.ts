@@ -43,8 +43,13 @@ import type { Admission, AdmittedService, AllocationResult, NodePortTrace } from
 import type { NodePortAllocator } from './apiserver/nodePortAllocator';
 import { isWorkloadObject, planWorkloadObject } from './workloads';
 import type { PlannedWorkload } from './workloads';
-import { scheduleWorkload } from './scheduler';
-import type { Placement } from './scheduler';
+import {
+  needsClusterScheduling,
+  scheduleCluster,
+  scheduleWorkload,
+  workloadReadsOtherPods,
+} from './scheduler';
+import type { Placement, WorkloadSchedule } from './scheduler';
 import { NodeAddresses } from './podIPAM';
 import { PodLabelIndex, reconcileEndpointSlices } from './endpointSlices';
 import { mirrorEndpoints, readUserEndpointSlice } from './userEndpoints';
@@ -126,8 +131,13 @@ function cacheFor<K extends object, V>(keep: boolean): WeakMap<K, V> {
 interface WorkloadRecord {
   planned: PlannedWorkload | null;
   planDiagnostics: Diagnostic[];
+  /** The placements in effect: `own`'s, or the cluster-wide scheduler's (see scheduler/index.ts). */
   placements: Placement[];
   scheduleDiagnostics: Diagnostic[];
+  /** The workload scheduled alone: right while no workload's placement depends on others. */
+  own: WorkloadSchedule;
+  /** Whether its pods use a filter that reads other pods (host ports, pod affinity, spread). */
+  readsOtherPods: boolean;
   /** Same order as placements; null until a run placed them. */
   pods: Pod[] | null;
   state: WorkloadState | null;
@@ -578,18 +588,19 @@ export class Reconciler {
     if (rec) return rec;
     const nodes = this.profile.nodes;
     const plan = planWorkloadObject(object, nodes);
-    const scheduleDiagnostics: Diagnostic[] = [];
-    const placements = plan.workload ? scheduleWorkload(plan.workload, nodes, scheduleDiagnostics) : [];
+    const own = plan.workload ? scheduleWorkload(plan.workload, nodes) : { placements: [], diagnostics: [] };
     rec = {
       planned: plan.workload,
       planDiagnostics: plan.diagnostics,
-      placements,
-      scheduleDiagnostics,
+      placements: own.placements,
+      scheduleDiagnostics: own.diagnostics,
+      own,
+      readsOtherPods: plan.workload ? workloadReadsOtherPods(plan.workload) : false,
       pods: null,
       state: null,
       seq: 0,
     };
-    for (const p of placements) this.ownerOf.set(p, rec);
+    for (const p of own.placements) this.ownerOf.set(p, rec);
     this.workloadCache.set(object, rec);
     return rec;
   }
@@ -618,6 +629,13 @@ export class Reconciler {
     this.records = records;
     this.workloadObjects = workloadObjects;
     this.assignSeq(records, prefix, added.length);
+    // Old placements of the removed records, before a record that is also added is rescheduled.
+    const removedPlacements = removed.map((rec) => rec.placements);
+    const addedSet = new Set<WorkloadRecord>(added);
+    const rescheduled =
+      removed.length > 0 || added.length > 0
+        ? this.reschedule(records, addedSet)
+        : new Map<WorkloadRecord, Placement[]>();
     for (const rec of added) {
       if (!rec.planned) continue;
       const ns = rec.planned.namespace;
@@ -635,6 +653,11 @@ export class Reconciler {
       suffix,
       added.map((r) => (r.planDiagnostics.length > 0 ? 1 : 0) | (r.scheduleDiagnostics.length > 0 ? 2 : 0)),
     );
+    for (const rec of rescheduled.keys()) {
+      const at = bySeq(records, rec.seq);
+      this.recordFindings[at] =
+        (rec.planDiagnostics.length > 0 ? 1 : 0) | (rec.scheduleDiagnostics.length > 0 ? 2 : 0);
+    }
     const flags = this.recordFindings;
     for (let i = 0; i < flags.length; i++) {
       if ((flags[i] as number) & 1)
@@ -648,8 +671,8 @@ export class Reconciler {
 
     // Pod IPAM, on the nodes that gained or lost pods.
     const byNode = new Map<string, { removed: Placement[]; added: Placement[] }>();
-    const collect = (rec: WorkloadRecord, which: 'removed' | 'added'): void => {
-      for (const p of rec.placements) {
+    const collect = (placements: readonly Placement[], which: 'removed' | 'added'): void => {
+      for (const p of placements) {
         if (p.nodeName === '' || !this.addresses.has(p.nodeName)) continue;
         let change = byNode.get(p.nodeName);
         if (!change) {
@@ -659,10 +682,22 @@ export class Reconciler {
         change[which].push(p);
       }
     };
-    for (const rec of removed) collect(rec, 'removed');
-    for (const rec of added) collect(rec, 'added');
-    const addedSet = new Set<WorkloadRecord>(added);
+    for (const placements of removedPlacements) collect(placements, 'removed');
+    for (const rec of added) collect(rec.placements, 'added');
     const rebuild = new Set<WorkloadRecord>(added);
+    for (const [rec, before] of rescheduled) {
+      const now = new Set(rec.placements);
+      const kept = new Set(before);
+      collect(
+        before.filter((p) => !now.has(p)),
+        'removed',
+      );
+      collect(
+        rec.placements.filter((p) => !kept.has(p)),
+        'added',
+      );
+      rebuild.add(rec);
+    }
     for (const [name, change] of byNode) {
       for (const book of this.addresses.get(name) ?? []) {
         for (const p of book.update(change.removed, change.added)) {
@@ -713,6 +748,53 @@ export class Reconciler {
       changes.push({ name, old, next });
     }
     return changes;
+  }
+
+  /**
+   * The scheduler over the workload list after a change: each record alone while no
+   * placement depends on another workload's pods, else every pod in order. Records whose
+   * placements change get them (a pod that keeps its node keeps its placement); returns
+   * those not added in this run, with their placements before.
+   */
+  private reschedule(
+    records: WorkloadRecord[],
+    added: Set<WorkloadRecord>,
+  ): Map<WorkloadRecord, Placement[]> {
+    const planned = records.filter((r) => r.planned !== null);
+    const nodes = this.profile.nodes;
+    const cluster = needsClusterScheduling(
+      planned.map((r) => ({ workload: r.planned as PlannedWorkload, readsOtherPods: r.readsOtherPods })),
+      nodes,
+    );
+    const schedules = cluster
+      ? scheduleCluster(
+          planned.map((r) => r.planned as PlannedWorkload),
+          nodes,
+        )
+      : planned.map((r) => r.own);
+    const changed = new Map<WorkloadRecord, Placement[]>();
+    planned.forEach((rec, i) => {
+      const next = schedules[i] as WorkloadSchedule;
+      const before = rec.placements;
+      let same = before.length === next.placements.length;
+      const placements = next.placements.map((p, k) => {
+        const old = before[k];
+        if (old && old.pod === p.pod && old.nodeName === p.nodeName && old.source === p.source) return old;
+        same = false;
+        return p;
+      });
+      const diagnostics = sameMessages(rec.scheduleDiagnostics, next.diagnostics)
+        ? rec.scheduleDiagnostics
+        : next.diagnostics;
+      if (same && diagnostics === rec.scheduleDiagnostics) return;
+      if (!same) {
+        for (const p of placements) this.ownerOf.set(p, rec);
+        rec.placements = placements;
+      }
+      rec.scheduleDiagnostics = diagnostics;
+      if (!added.has(rec)) changed.set(rec, before);
+    });
+    return changed;
   }
 
   /** Gives the record's pods their current addresses; false when nothing changed. */
@@ -1078,6 +1160,10 @@ function bySeq(records: readonly WorkloadRecord[], seq: number): number {
     else hi = mid;
   }
   return lo;
+}
+
+function sameMessages(a: readonly Diagnostic[], b: readonly Diagnostic[]): boolean {
+  return a.length === b.length && a.every((d, i) => d.message === b[i]?.message && d.code === b[i]?.code);
 }
 
 function serviceKey(a: AdmittedService): string {

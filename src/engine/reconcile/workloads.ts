@@ -9,6 +9,10 @@ import type { PodTemplateInfo } from './podTemplate';
 import { readPodTemplate, readStringMap } from './podTemplate';
 import { labelSelectorMatches, readLabelSelector } from './labels';
 import { validateWorkloadMeta } from './apiserver/objectMeta';
+import { requiredNodeAffinityMatches } from './scheduler/nodeSelector';
+import { readSchedPod, schedNode } from './scheduler/readPod';
+import { doNotSchedule, firstUntoleratedTaint } from './scheduler/taints';
+import type { Toleration } from './scheduler/types';
 
 /** A pod the controllers will create, before the scheduler places it. */
 export interface PlannedPod {
@@ -158,7 +162,7 @@ function planWorkload(
     }
   } else if (kind === 'DaemonSet') {
     const revision = templateHash;
-    const eligible = nodes.filter((n) => selectorMatchesNode(template.nodeSelector, n));
+    const eligible = nodes.filter((n) => daemonShouldRun(object.raw, n));
     eligible.forEach((node, i) => {
       workload.pods.push(
         makePod(
@@ -226,6 +230,40 @@ function goMap(labels: Labels): string {
     .map((k) => `${JSON.stringify(k)}:${JSON.stringify(labels[k])}`)
     .join(', ')}}`;
 }
+
+/**
+ * The DaemonSet controller's NodeShouldRunDaemonPod: the template's nodeSelector and required
+ * node affinity match the node, and its NoSchedule / NoExecute taints are tolerated, counting
+ * the tolerations the controller adds to every daemon pod (cordoned, not-ready, unreachable,
+ * pressure; network-unavailable for hostNetwork pods).
+ */
+function daemonShouldRun(raw: Record<string, unknown>, node: Node): boolean {
+  const spec =
+    isPlainObject(raw['spec']) && isPlainObject(raw['spec']['template']) ? raw['spec']['template'] : {};
+  const pod = readSchedPod(spec);
+  const scheduled = schedNode(node);
+  if (!requiredNodeAffinityMatches(pod, scheduled)) return false;
+  const podSpec = isPlainObject(spec['spec']) ? spec['spec'] : {};
+  const added = DAEMON_TOLERATIONS.filter(
+    (t) => t.key !== NETWORK_UNAVAILABLE || podSpec['hostNetwork'] === true,
+  );
+  const tolerations = [...pod.tolerations, ...added];
+  return (
+    firstUntoleratedTaint(scheduled.taints, tolerations, doNotSchedule, { comparisonOperators: false }) ===
+    null
+  );
+}
+
+const NETWORK_UNAVAILABLE = 'node.kubernetes.io/network-unavailable';
+const DAEMON_TOLERATIONS: Toleration[] = [
+  ['node.kubernetes.io/not-ready', 'NoExecute'],
+  ['node.kubernetes.io/unreachable', 'NoExecute'],
+  ['node.kubernetes.io/disk-pressure', 'NoSchedule'],
+  ['node.kubernetes.io/memory-pressure', 'NoSchedule'],
+  ['node.kubernetes.io/pid-pressure', 'NoSchedule'],
+  ['node.kubernetes.io/unschedulable', 'NoSchedule'],
+  [NETWORK_UNAVAILABLE, 'NoSchedule'],
+].map(([key, effect]) => ({ key: key as string, operator: 'Exists', value: '', effect: effect as string }));
 
 export function selectorMatchesNode(selector: Labels, node: Node): boolean {
   return Object.entries(selector).every(([k, v]) => node.labels[k] === v);

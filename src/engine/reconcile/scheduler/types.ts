@@ -1,0 +1,139 @@
+// The scheduler's view of pods and nodes (the v1 fields its filter plugins read) and the
+// framework's status values. Plain data: built by `readPod.ts` from v1 Pod JSON, or by the
+// reconciler from the cluster profile.
+import type { Labels } from '../../model';
+import type { LabelSelector } from '../labels';
+
+/** framework.Code, as the plugins return it. */
+export type StatusCode = 'Success' | 'Unschedulable' | 'UnschedulableAndUnresolvable' | 'Skip' | 'Error';
+
+export interface Status {
+  code: StatusCode;
+  /** The reason strings (the ones a FailedScheduling event aggregates). */
+  reasons: string[];
+  /** The plugin that returned it. */
+  plugin: string;
+}
+
+/** NoSchedule, PreferNoSchedule or NoExecute (others are carried, and match no filter). */
+export type TaintEffect = string;
+
+export interface Taint {
+  key: string;
+  value: string;
+  effect: TaintEffect;
+}
+
+export interface Toleration {
+  key: string;
+  /** '' means Equal. */
+  operator: string;
+  value: string;
+  /** '' matches every effect. */
+  effect: string;
+}
+
+/** v1.NodeSelectorRequirement. */
+export interface NodeSelectorRequirement {
+  key: string;
+  operator: string;
+  values: string[];
+}
+
+export interface NodeSelectorTerm {
+  matchExpressions: NodeSelectorRequirement[];
+  matchFields: NodeSelectorRequirement[];
+}
+
+/** v1.NodeSelector: terms are ORed. */
+export interface NodeSelector {
+  nodeSelectorTerms: NodeSelectorTerm[];
+}
+
+export interface PodAffinityTerm {
+  /** null: the term selects no pods (labels.Nothing). */
+  labelSelector: LabelSelector | null;
+  namespaces: string[];
+  /** null when not set; an empty selector selects every namespace. */
+  namespaceSelector: LabelSelector | null;
+  topologyKey: string;
+}
+
+export interface TopologySpreadConstraint {
+  maxSkew: number;
+  topologyKey: string;
+  whenUnsatisfiable: string;
+  labelSelector: LabelSelector | null;
+  matchLabelKeys: string[];
+  /** null when not set (the scheduler uses 1). */
+  minDomains: number | null;
+  nodeAffinityPolicy: 'Honor' | 'Ignore';
+  nodeTaintsPolicy: 'Honor' | 'Ignore';
+}
+
+export interface HostPort {
+  protocol: string;
+  hostIP: string;
+  hostPort: number;
+}
+
+/** Resource amounts in the scheduler's integer units: cpu in millicores, the rest in units (bytes, counts). */
+export type ResourceList = Map<string, number>;
+
+export interface SchedPod {
+  namespace: string;
+  name: string;
+  labels: Labels;
+  nodeName: string;
+  /** null when spec.nodeSelector is absent. */
+  nodeSelector: Labels | null;
+  /** spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution; null when absent. */
+  requiredNodeAffinity: NodeSelector | null;
+  requiredAffinity: PodAffinityTerm[];
+  requiredAntiAffinity: PodAffinityTerm[];
+  tolerations: Toleration[];
+  topologySpreadConstraints: TopologySpreadConstraint[];
+  /** The pod's effective request (resourcehelper.PodRequests: containers, init containers, sidecars, overhead). */
+  requests: ResourceList;
+  /** Host ports of containers and sidecars (init containers with restartPolicy Always). */
+  hostPorts: HostPort[];
+  terminating: boolean;
+}
+
+export interface SchedNode {
+  name: string;
+  labels: Labels;
+  taints: Taint[];
+  /** null: the profile gives none, and nothing (resources, pod count) is limited. */
+  allocatable: ResourceList | null;
+  unschedulable: boolean;
+}
+
+/** framework.NodeInfo: a node and the pods on it (existing and assumed). */
+export interface NodeInfo {
+  node: SchedNode;
+  pods: SchedPod[];
+}
+
+/** Scheduler profile plugin args that the cases and the cluster profile can set. */
+export interface SchedulerArgs {
+  /** NodeAffinityArgs.addedAffinity.requiredDuringSchedulingIgnoredDuringExecution. */
+  addedAffinity: NodeSelector | null;
+  /** NodeResourcesFitArgs.ignoredResources. */
+  ignoredResources: string[];
+  ignoredResourceGroups: string[];
+  featureGates: Record<string, boolean>;
+}
+
+export const DEFAULT_ARGS: SchedulerArgs = {
+  addedAffinity: null,
+  ignoredResources: [],
+  ignoredResourceGroups: [],
+  featureGates: {},
+};
+
+export const SUCCESS = (plugin: string): Status => ({ code: 'Success', reasons: [], plugin });
+
+export function failure(plugin: string, code: StatusCode, ...reasons: string[]): Status {
+  return { code, reasons, plugin };
+}
