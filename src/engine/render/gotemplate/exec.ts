@@ -65,9 +65,11 @@ export function executeTree(env: ExecEnv, name: string, data: Value): string {
     throw new TemplateExecError(`template: no template ${goQuote(name)} associated with template ${goQuote(name)}`, name, `no template ${goQuote(name)}`, null, '');
   }
   const out: string[] = [];
-  const state = new State(env, tree, out, { steps: 0, output: 0 }, 0, data);
+  // Go's Execute takes dot as interface{}: a nil one is no value at all.
+  const dot = data === null ? undefined : data;
+  const state = new State(env, tree, out, { steps: 0, output: 0 }, 0, dot);
   try {
-    state.walk(data, tree.root);
+    state.walk(dot, tree.root);
   } catch (e) {
     if (e instanceof RangeError && /call stack/i.test(e.message)) {
       state.budgetError('template nesting exceeds the JavaScript stack');
@@ -355,7 +357,8 @@ class State implements FuncContext {
   private evalChainNode(dot: Value, chain: ChainNode, args: readonly ArgNode[], final: Final): Value {
     this.node = chain;
     if (chain.node.type === 'nil') this.errorf(`indirection through explicit nil in ${nodeString(chain)}`);
-    const pipe = this.evalArg(dot, 'interface {}', chain.node);
+    // Go evaluates the head with no target type: a nil result stays "no value".
+    const pipe = this.evalArg(dot, 'reflect.Value', chain.node);
     return this.evalFieldChain(dot, pipe, chain, chain.field, args, final);
   }
 

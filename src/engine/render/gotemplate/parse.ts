@@ -133,10 +133,10 @@ class Parser {
     while (t.type === 'space') t = this.next();
     return t;
   }
+  /** As Go's: skips the spaces for good and leaves the next token unread. */
   private peekNonSpace(): Item {
-    const start = this.tokens.index;
     const t = this.nextNonSpace();
-    this.tokens.index = start;
+    this.backup();
     return t;
   }
 
