@@ -88,7 +88,11 @@ export function typeMaps(v: Value, intMaps: ReadonlySet<string>): Value {
   const out = new Map<string, Value>();
   for (const [k, x] of v as ReadonlyMap<string, Value>) {
     if (intMaps.has(k) && x instanceof Map) out.set(k, new TypedMap(x as ReadonlyMap<string, Value>, 'int'));
-    else if (Array.isArray(x) && k === 'SMSI') out.set(k, (x as Value[]).map((e) => (e instanceof Map ? new TypedMap(e, 'int') : e)));
+    else if (Array.isArray(x) && k === 'SMSI')
+      out.set(
+        k,
+        (x as Value[]).map((e) => (e instanceof Map ? new TypedMap(e, 'int') : e)),
+      );
     else out.set(k, x);
   }
   return out;

@@ -135,7 +135,9 @@ export function nodeString(n: AnyNode, quoteText = false): string {
       return `{{${n.type} ${s(n.pipe)}}}${s(n.list)}${elsePart}{{end}}`;
     }
     case 'template':
-      return n.pipe === null ? `{{template ${goQuote(n.name)}}}` : `{{template ${goQuote(n.name)} ${s(n.pipe)}}}`;
+      return n.pipe === null
+        ? `{{template ${goQuote(n.name)}}}`
+        : `{{template ${goQuote(n.name)} ${s(n.pipe)}}}`;
     case 'break':
     case 'continue':
       return `{{${n.type}}}`;

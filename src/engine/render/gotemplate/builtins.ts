@@ -43,7 +43,14 @@ function eqValues(a: Value, b: Value): boolean {
       const nilA = a === undefined || a === null;
       const nilB = b === undefined || b === null;
       if (nilA || nilB) return nilA === nilB;
-      if (Array.isArray(a) || Array.isArray(b) || a instanceof Map || b instanceof Map || isGoFunc(a) || isGoFunc(b)) {
+      if (
+        Array.isArray(a) ||
+        Array.isArray(b) ||
+        a instanceof Map ||
+        b instanceof Map ||
+        isGoFunc(a) ||
+        isGoFunc(b)
+      ) {
         throw new FuncError(`non-comparable type ${typeName(b)}: ${typeName(b)}`);
       }
       return a === b;
@@ -96,7 +103,8 @@ function le(a: Value, b: Value): boolean {
 function indexArg(index: Value, cap: number): number {
   const k = basicKind(index);
   if (index === undefined || index === null) throw new FuncError('cannot index slice/array with nil');
-  if (k !== 'int' && k !== 'uint') throw new FuncError(`cannot index slice/array with type ${typeName(index)}`);
+  if (k !== 'int' && k !== 'uint')
+    throw new FuncError(`cannot index slice/array with type ${typeName(index)}`);
   const x = intOf(index);
   if (x < 0n || x > BigInt(cap)) throw new FuncError(`index out of range: ${x}`);
   return Number(x);
@@ -115,7 +123,10 @@ function index(args: Value[]): Value {
       const len: number = typeof item === 'string' ? utf8Length(item) : (item as readonly Value[]).length;
       const x = indexArg(ix, len);
       if (x === len) throw new FuncError(`index out of range: ${x}`);
-      item = typeof item === 'string' ? new GoTyped('uint8', BigInt(utf8Bytes(item)[x]!)) : (item as readonly Value[])[x];
+      item =
+        typeof item === 'string'
+          ? new GoTyped('uint8', BigInt(utf8Bytes(item)[x]!))
+          : (item as readonly Value[])[x];
     } else if (item instanceof Map) {
       if (ix === undefined || ix === null) throw new FuncError('value is nil; should be of type string');
       if (typeof ix !== 'string') throw new FuncError(`value has type ${typeName(ix)}; should be string`);
@@ -140,7 +151,8 @@ function slice(args: Value[]): Value {
   const idx = [0, len, len];
   idxs.forEach((ix, i) => (idx[i] = indexArg(ix, len)));
   if (idx[0]! > idx[1]!) throw new FuncError(`invalid slice index: ${idx[0]} > ${idx[1]}`);
-  if (idxs.length === 3 && idx[1]! > idx[2]!) throw new FuncError(`invalid slice index: ${idx[1]} > ${idx[2]}`);
+  if (idxs.length === 3 && idx[1]! > idx[2]!)
+    throw new FuncError(`invalid slice index: ${idx[1]} > ${idx[2]}`);
   if (typeof item === 'string') return new TextDecoder().decode(utf8Bytes(item).slice(idx[0], idx[1]));
   return (item as readonly Value[]).slice(idx[0], idx[1]);
 }
@@ -163,7 +175,17 @@ function evalArgs(args: Value[]): string {
 
 export function htmlEscape(s: string): string {
   return s.replace(/["'&<>\0]/g, (c) =>
-    c === '"' ? '&#34;' : c === "'" ? '&#39;' : c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : '\uFFFD',
+    c === '"'
+      ? '&#34;'
+      : c === "'"
+        ? '&#39;'
+        : c === '&'
+          ? '&amp;'
+          : c === '<'
+            ? '&lt;'
+            : c === '>'
+              ? '&gt;'
+              : '\uFFFD',
   );
 }
 
@@ -228,7 +250,8 @@ function callFn(args: Value[], ctx: Parameters<GoFunc['call']>[1]): Value {
   rest.forEach((a, i) => {
     const t = i < fixed ? fn.params[i]! : fn.variadic!;
     if (t === 'interface {}' || t === 'reflect.Value') return;
-    if ((a === undefined || a === null) && (t === '[]interface {}' || t === 'map[string]interface {}')) return;
+    if ((a === undefined || a === null) && (t === '[]interface {}' || t === 'map[string]interface {}'))
+      return;
     if (typeName(a) !== t) throw new FuncError(`arg ${i}: value has type ${typeName(a)}; should be ${t}`);
   });
   return fn.call(rest, ctx);
@@ -236,8 +259,24 @@ function callFn(args: Value[], ctx: Parameters<GoFunc['call']>[1]): Value {
 
 /** The builtin function map. `and`/`or` are evaluated lazily by the executor (Go 1.18+). */
 export const BUILTINS: ReadonlyMap<string, GoFunc> = new Map<string, GoFunc>([
-  ['and', goFunc(['reflect.Value'], 'reflect.Value', (a) => a.find((v) => !isTrue(v)) ?? a[a.length - 1], 'reflect.Value')],
-  ['or', goFunc(['reflect.Value'], 'reflect.Value', (a) => a.find((v) => isTrue(v)) ?? a[a.length - 1], 'reflect.Value')],
+  [
+    'and',
+    goFunc(
+      ['reflect.Value'],
+      'reflect.Value',
+      (a) => a.find((v) => !isTrue(v)) ?? a[a.length - 1],
+      'reflect.Value',
+    ),
+  ],
+  [
+    'or',
+    goFunc(
+      ['reflect.Value'],
+      'reflect.Value',
+      (a) => a.find((v) => isTrue(v)) ?? a[a.length - 1],
+      'reflect.Value',
+    ),
+  ],
   ['not', goFunc(['reflect.Value'], 'bool', (a) => !isTrue(a[0]))],
   ['call', goFunc(['reflect.Value'], 'reflect.Value', callFn, 'reflect.Value')],
   ['html', goFunc([], 'string', (a) => htmlEscape(evalArgs(a)), 'interface {}')],

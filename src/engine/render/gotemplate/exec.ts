@@ -36,7 +36,11 @@ export interface ExecLimits {
   readonly maxOutput: number;
 }
 
-export const DEFAULT_LIMITS: ExecLimits = { maxDepth: 1000, maxSteps: 10_000_000, maxOutput: 64 * 1024 * 1024 };
+export const DEFAULT_LIMITS: ExecLimits = {
+  maxDepth: 1000,
+  maxSteps: 10_000_000,
+  maxOutput: 64 * 1024 * 1024,
+};
 
 /** What the executor needs from a template set. */
 export interface ExecEnv {
@@ -62,7 +66,13 @@ type Flow = 'normal' | 'break' | 'continue';
 export function executeTree(env: ExecEnv, name: string, data: Value): string {
   const tree = env.trees.get(name);
   if (tree === undefined) {
-    throw new TemplateExecError(`template: no template ${goQuote(name)} associated with template ${goQuote(name)}`, name, `no template ${goQuote(name)}`, null, '');
+    throw new TemplateExecError(
+      `template: no template ${goQuote(name)} associated with template ${goQuote(name)}`,
+      name,
+      `no template ${goQuote(name)}`,
+      null,
+      '',
+    );
   }
   const out: string[] = [];
   // Go's Execute takes dot as interface{}: a nil one is no value at all.
@@ -98,14 +108,21 @@ class State implements FuncContext {
 
   private location(): { loc: string; file: string; line: number; column: number; context: string } {
     const n = this.node;
-    if (n === null) return { loc: this.tree.parseName, file: this.tree.parseName, line: 0, column: 0, context: '' };
+    if (n === null)
+      return { loc: this.tree.parseName, file: this.tree.parseName, line: 0, column: 0, context: '' };
     const before = this.tree.text.slice(0, n.pos);
     const nl = before.lastIndexOf('\n');
     const line = 1 + (before.match(/\n/g)?.length ?? 0);
     const column = nl < 0 ? utf8Length(before) : utf8Length(before.slice(nl + 1));
     let context = nodeString(n);
     if (utf8Length(context) > 20) context = truncateBytes(context, 20) + '...';
-    return { loc: `${this.tree.parseName}:${line}:${column}`, file: this.tree.parseName, line, column, context };
+    return {
+      loc: `${this.tree.parseName}:${line}:${column}`,
+      file: this.tree.parseName,
+      line,
+      column,
+      context,
+    };
   }
 
   errorf(reason: string): never {
@@ -148,9 +165,16 @@ class State implements FuncContext {
   executeTemplate(name: string, data: Value): string {
     const tree = this.env.trees.get(name);
     if (tree === undefined) {
-      throw new TemplateExecError(`template: no template ${goQuote(name)} associated with template ${goQuote(this.tree.name)}`, name, `no template ${goQuote(name)}`, null, '');
+      throw new TemplateExecError(
+        `template: no template ${goQuote(name)} associated with template ${goQuote(this.tree.name)}`,
+        name,
+        `no template ${goQuote(name)}`,
+        null,
+        '',
+      );
     }
-    if (this.depth + 1 >= this.env.limits.maxDepth) this.budgetError(`exceeded maximum template depth (${this.env.limits.maxDepth})`);
+    if (this.depth + 1 >= this.env.limits.maxDepth)
+      this.budgetError(`exceeded maximum template depth (${this.env.limits.maxDepth})`);
     const out: string[] = [];
     new State(this.env, tree, out, this.budget, this.depth + 1, data).walk(data, tree.root);
     return out.join('');
@@ -262,7 +286,8 @@ class State implements FuncContext {
     this.node = t;
     const tree = this.env.trees.get(t.name);
     if (tree === undefined) this.errorf(`template ${goQuote(t.name)} not defined`);
-    if (this.depth + 1 >= this.env.limits.maxDepth) this.budgetError(`exceeded maximum template depth (${this.env.limits.maxDepth})`);
+    if (this.depth + 1 >= this.env.limits.maxDepth)
+      this.budgetError(`exceeded maximum template depth (${this.env.limits.maxDepth})`);
     const newDot = t.pipe === null ? undefined : this.evalPipeline(dot, t.pipe);
     new State(this.env, tree, this.out, this.budget, this.depth + 1, newDot).walk(newDot, tree.root);
   }
@@ -280,7 +305,8 @@ class State implements FuncContext {
   }
 
   private varValue(name: string): Value {
-    for (let i = this.vars.length - 1; i >= 0; i--) if (this.vars[i]!.name === name) return this.vars[i]!.value;
+    for (let i = this.vars.length - 1; i >= 0; i--)
+      if (this.vars[i]!.name === name) return this.vars[i]!.value;
     this.errorf(`undefined variable: ${name}`);
   }
 
@@ -303,7 +329,8 @@ class State implements FuncContext {
   }
 
   private notAFunction(args: readonly ArgNode[], final: Final): void {
-    if (args.length > 1 || final !== MISSING) this.errorf(`can't give argument to non-function ${nodeString(args[0]!)}`);
+    if (args.length > 1 || final !== MISSING)
+      this.errorf(`can't give argument to non-function ${nodeString(args[0]!)}`);
   }
 
   private evalCommand(dot: Value, cmd: CommandNode, final: Final): Value {
@@ -342,7 +369,8 @@ class State implements FuncContext {
   private idealConstant(c: NumberNode): Value {
     this.node = c;
     if (c.isComplex) this.errorf(`complex constant ${c.text} is not supported`);
-    const hexInt = c.text.length > 2 && c.text[0] === '0' && 'xX'.includes(c.text[1]!) && !/[pP]/.test(c.text);
+    const hexInt =
+      c.text.length > 2 && c.text[0] === '0' && 'xX'.includes(c.text[1]!) && !/[pP]/.test(c.text);
     if (c.isFloat && !hexInt && c.text[0] !== "'" && /[.eEpP]/.test(c.text)) return c.float64;
     if (c.isInt) return c.int64;
     if (c.isUint) this.errorf(`${c.text} overflows int`);
@@ -385,7 +413,13 @@ class State implements FuncContext {
     return this.evalField(ident[n - 1]!, node, args, final, receiver);
   }
 
-  private evalField(fieldName: string, node: AnyNode, args: readonly ArgNode[], final: Final, receiver: Value): Value {
+  private evalField(
+    fieldName: string,
+    node: AnyNode,
+    args: readonly ArgNode[],
+    final: Final,
+    receiver: Value,
+  ): Value {
     this.node = node;
     if (receiver === undefined) {
       if (this.env.missingKey === 'error') this.errorf(`nil data; no entry for key ${goQuote(fieldName)}`);
@@ -410,7 +444,13 @@ class State implements FuncContext {
     this.errorf(`can't evaluate field ${fieldName} in type ${typeName(receiver)}`);
   }
 
-  private evalFunction(dot: Value, node: IdentifierNode, cmd: CommandNode, args: readonly ArgNode[], final: Final): Value {
+  private evalFunction(
+    dot: Value,
+    node: IdentifierNode,
+    cmd: CommandNode,
+    args: readonly ArgNode[],
+    final: Final,
+  ): Value {
     this.node = node;
     const name = node.ident;
     const fn = this.env.lookupFunc(name);
@@ -434,7 +474,8 @@ class State implements FuncContext {
     const params = fn.params;
     if (fn.variadic !== undefined) {
       numFixed = params.length;
-      if (numIn < numFixed) this.errorf(`wrong number of args for ${name}: want at least ${numFixed} got ${args.length}`);
+      if (numIn < numFixed)
+        this.errorf(`wrong number of args for ${name}: want at least ${numFixed} got ${args.length}`);
     } else if (numIn !== params.length) {
       this.errorf(`wrong number of args for ${name}: want ${params.length} got ${numIn}`);
     }
@@ -451,7 +492,8 @@ class State implements FuncContext {
     const argv: Value[] = [];
     let i = 0;
     for (; i < numFixed && i < args.length; i++) argv.push(this.evalArg(dot, params[i]!, args[i]!));
-    if (fn.variadic !== undefined) for (; i < args.length; i++) argv.push(this.evalArg(dot, fn.variadic, args[i]!));
+    if (fn.variadic !== undefined)
+      for (; i < args.length; i++) argv.push(this.evalArg(dot, fn.variadic, args[i]!));
     if (final !== MISSING) {
       let t: GoType = params[params.length - 1] ?? fn.variadic!;
       if (fn.variadic !== undefined) t = numIn - 1 < numFixed ? params[numIn - 1]! : fn.variadic;
@@ -495,7 +537,10 @@ class State implements FuncContext {
       case 'pipe':
         return this.validateType(this.evalPipeline(dot, n), t);
       case 'identifier':
-        return this.validateType(this.evalFunction(dot, n, { type: 'command', pos: n.pos, args: [n] }, [n], MISSING), t);
+        return this.validateType(
+          this.evalFunction(dot, n, { type: 'command', pos: n.pos, args: [n] }, [n], MISSING),
+          t,
+        );
       case 'chain':
         return this.validateType(this.evalChainNode(dot, n, [], MISSING), t);
     }
@@ -568,7 +613,9 @@ class State implements FuncContext {
 }
 
 function canBeNil(t: GoType): boolean {
-  return t === 'interface {}' || t === 'reflect.Value' || t === '[]interface {}' || t === 'map[string]interface {}';
+  return (
+    t === 'interface {}' || t === 'reflect.Value' || t === '[]interface {}' || t === 'map[string]interface {}'
+  );
 }
 
 function truncateBytes(s: string, n: number): string {

@@ -94,13 +94,22 @@ function formatValue(v: Value, verb: string, f: Flags): string {
   }
 }
 
+/** strconv.CanBackquote: no backquote, no control characters other than tab. */
+function canBackquote(s: string): boolean {
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    if (ch === '`' || c === 0x7f || c === 0xfeff || (c < 0x20 && c !== 0x09)) return false;
+  }
+  return true;
+}
+
 function formatString(s: string, verb: string, f: Flags): string {
   switch (verb) {
     case 'v':
     case 's':
       return pad(f.prec !== undefined ? [...s].slice(0, f.prec).join('') : s, f);
     case 'q':
-      if (f.sharp && !s.includes('`') && !/[\x00-\x08\x0a-\x1f\x7f]/.test(s)) return pad('`' + s + '`', f);
+      if (f.sharp && canBackquote(s)) return pad('`' + s + '`', f);
       return pad(goQuote(f.prec !== undefined ? [...s].slice(0, f.prec).join('') : s), f);
     case 'x':
     case 'X': {
@@ -137,8 +146,14 @@ function formatInteger(n: bigint, verb: string, f: Flags, original: Value): stri
     case 'q':
       return pad(quoteRune(n), f);
     case 'U': {
-      let s = 'U+' + (n < 0n ? 0xfffdn : n).toString(16).toUpperCase().padStart(f.prec ?? 4, '0');
-      if (f.sharp && n >= 0n && n <= 0x10ffffn && isPrintable(Number(n))) s += ` '${String.fromCodePoint(Number(n))}'`;
+      let s =
+        'U+' +
+        (n < 0n ? 0xfffdn : n)
+          .toString(16)
+          .toUpperCase()
+          .padStart(f.prec ?? 4, '0');
+      if (f.sharp && n >= 0n && n <= 0x10ffffn && isPrintable(Number(n)))
+        s += ` '${String.fromCodePoint(Number(n))}'`;
       return pad(s, f);
     }
     default:
@@ -207,7 +222,13 @@ function formatFloatVerb(x: number, verb: string, f: Flags, original: Value): st
 function fmtFloat(x: number, verb: 'e' | 'E' | 'f' | 'F' | 'g' | 'G', prec: number, f: Flags): string {
   const p = verb === 'g' || verb === 'G' ? (f.prec ?? prec) : prec;
   let num = formatFloat(x, verb, p);
-  if (f.sharp && (verb === 'g' || verb === 'G') && !num.includes('.') && !/[eE]/.test(num) && /\d/.test(num)) {
+  if (
+    f.sharp &&
+    (verb === 'g' || verb === 'G') &&
+    !num.includes('.') &&
+    !/[eE]/.test(num) &&
+    /\d/.test(num)
+  ) {
     num += '.';
   }
   if (num[0] !== '-' && num[0] !== '+') num = '+' + num;
@@ -335,7 +356,9 @@ export function sprintf(format: string, args: readonly Value[]): string {
     out += verb === 'w' ? formatValue(arg, 'v', f) : formatValue(arg, verb, f);
   }
   if (!reordered && argNum < args.length) {
-    const extra = args.slice(argNum).map((a) => (a === null || a === undefined ? '<nil>' : `${typeName(a)}=${formatV(a)}`));
+    const extra = args
+      .slice(argNum)
+      .map((a) => (a === null || a === undefined ? '<nil>' : `${typeName(a)}=${formatV(a)}`));
     out += `%!(EXTRA ${extra.join(', ')})`;
   }
   return out;

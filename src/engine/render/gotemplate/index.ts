@@ -90,6 +90,10 @@ export class TemplateSet {
 }
 
 /** Parses one template text alone (no set), for syntax checks. Throws TemplateParseError. */
-export function parse(name: string, text: string, funcs: ReadonlyMap<string, GoFunc> = new Map()): Map<string, Tree> {
+export function parse(
+  name: string,
+  text: string,
+  funcs: ReadonlyMap<string, GoFunc> = new Map(),
+): Map<string, Tree> {
   return parseTemplate(name, text, (f) => funcs.has(f) || BUILTINS.has(f));
 }

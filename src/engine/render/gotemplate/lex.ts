@@ -450,7 +450,8 @@ class Lexer {
   }
 
   private lexNumber(): (() => unknown) | null {
-    if (!this.scanNumber()) return this.errorf(`bad number syntax: ${goQuote(this.input.slice(this.start, this.pos))}`);
+    if (!this.scanNumber())
+      return this.errorf(`bad number syntax: ${goQuote(this.input.slice(this.start, this.pos))}`);
     const sign = this.peek();
     if (sign === '+' || sign === '-') {
       if (!this.scanNumber() || this.input[this.pos - 1] !== 'i') {

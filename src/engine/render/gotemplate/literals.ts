@@ -37,7 +37,16 @@ export function unquote(q: string): string | null {
 
 function unescape(s: string, at: number, quote: string): { text: string; next: number } | null {
   const c = s[at];
-  const simple: Record<string, string> = { a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\' };
+  const simple: Record<string, string> = {
+    a: '\x07',
+    b: '\b',
+    f: '\f',
+    n: '\n',
+    r: '\r',
+    t: '\t',
+    v: '\v',
+    '\\': '\\',
+  };
   if (c === undefined) return null;
   if (c in simple) return { text: simple[c]!, next: at + 1 };
   if (c === quote) return { text: c, next: at + 1 };
@@ -109,7 +118,9 @@ export function parseGoInteger(text: string, unsigned: boolean): bigint | null {
   if (s.includes('_') && !underscoreOK(s)) return null;
   digits = digits.replaceAll('_', '');
   if (digits === '') return null;
-  const valid = { 2: /^[01]+$/, 8: /^[0-7]+$/, 10: /^[0-9]+$/, 16: /^[0-9a-fA-F]+$/ }[base as 2 | 8 | 10 | 16];
+  const valid = { 2: /^[01]+$/, 8: /^[0-7]+$/, 10: /^[0-9]+$/, 16: /^[0-9a-fA-F]+$/ }[
+    base as 2 | 8 | 10 | 16
+  ];
   if (!valid.test(digits)) return null;
   const prefix = base === 16 ? '0x' : base === 8 ? '0o' : base === 2 ? '0b' : '';
   let v = BigInt(prefix + digits);

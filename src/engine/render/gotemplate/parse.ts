@@ -61,7 +61,11 @@ function isMarker(n: Node | ItemNode): n is ItemNode {
  * trees whose body is empty (whitespace only) are marked so a set does not let them replace
  * a definition (Go's IsEmptyTree).
  */
-export function parseTemplate(name: string, text: string, hasFunction: (name: string) => boolean): Map<string, Tree> {
+export function parseTemplate(
+  name: string,
+  text: string,
+  hasFunction: (name: string) => boolean,
+): Map<string, Tree> {
   const treeSet = new Map<string, Tree>();
   const p = new Parser(name, name, text, hasFunction, treeSet, tokensOf(text, hasFunction));
   p.parseMain();
@@ -143,7 +147,11 @@ class Parser {
   // ---- errors ----
 
   private errorf(message: string): never {
-    throw new TemplateParseError(`template: ${this.parseName}:${this.lastLine}: ${message}`, this.parseName, this.lastLine);
+    throw new TemplateParseError(
+      `template: ${this.parseName}:${this.lastLine}: ${message}`,
+      this.parseName,
+      this.lastLine,
+    );
   }
 
   private unexpected(token: Item, context: string): never {
@@ -173,7 +181,14 @@ class Parser {
         const save = this.tokens.index;
         this.next();
         if (this.nextNonSpace().type === 'define') {
-          const def = new Parser('definition', this.parseName, this.text, this.hasFunction, this.treeSet, this.tokens);
+          const def = new Parser(
+            'definition',
+            this.parseName,
+            this.text,
+            this.hasFunction,
+            this.treeSet,
+            this.tokens,
+          );
           def.parseDefinition();
           continue;
         }
@@ -193,7 +208,8 @@ class Parser {
       this.treeSet.set(this.treeName, tree);
       return;
     }
-    if (!isEmptyTree(root)) this.errorf(`template: multiple definition of template ${goQuote(this.treeName)}`);
+    if (!isEmptyTree(root))
+      this.errorf(`template: multiple definition of template ${goQuote(this.treeName)}`);
   }
 
   parseDefinition(): void {
@@ -260,7 +276,12 @@ class Parser {
     }
     this.backup();
     const t = this.peek();
-    const action: ActionNode = { type: 'action', pos: t.pos, line: t.line, pipe: this.pipeline('command', 'rightDelim') };
+    const action: ActionNode = {
+      type: 'action',
+      pos: t.pos,
+      line: t.line,
+      pipe: this.pipeline('command', 'rightDelim'),
+    };
     return action;
   }
 
@@ -274,7 +295,8 @@ class Parser {
   private elseControl(): ItemNode {
     const peek = this.peekNonSpace();
     // {{else if …}} and {{else with …}} read as {{else}}{{if …}}…{{end}}.
-    if (peek.type === 'if' || peek.type === 'with') return { type: 'else', pos: peek.pos, line: peek.line, marker: true };
+    if (peek.type === 'if' || peek.type === 'with')
+      return { type: 'else', pos: peek.pos, line: peek.line, marker: true };
     const t = this.expect('rightDelim', 'else');
     return { type: 'else', pos: t.pos, line: t.line, marker: true };
   }
@@ -343,7 +365,14 @@ class Parser {
 
   private pipeline(context: string, end: ItemType): PipeNode {
     const token = this.peekNonSpace();
-    const pipe: PipeNode = { type: 'pipe', pos: token.pos, line: token.line, isAssign: false, decl: [], cmds: [] };
+    const pipe: PipeNode = {
+      type: 'pipe',
+      pos: token.pos,
+      line: token.line,
+      isAssign: false,
+      decl: [],
+      cmds: [],
+    };
     decls: for (;;) {
       const v = this.peekNonSpace();
       if (v.type !== 'variable') break;
@@ -507,13 +536,33 @@ class Parser {
       const s = unquote(text);
       if (s === null || [...s].length !== 1) this.errorf(`malformed character constant: ${text}`);
       const cp = BigInt(s.codePointAt(0)!);
-      return { ...base, isInt: true, isUint: true, isFloat: true, isComplex: false, int64: cp, uint64: cp, float64: Number(cp) };
+      return {
+        ...base,
+        isInt: true,
+        isUint: true,
+        isFloat: true,
+        isComplex: false,
+        int64: cp,
+        uint64: cp,
+        float64: Number(cp),
+      };
     }
     if (t.type === 'complex' || text.endsWith('i')) {
       // Complex constants parse (Go accepts them) but this port does not evaluate them.
-      const imag = parseGoFloat(text.endsWith('i') ? text.slice(0, -1).replace(/^.*?(?=[+-][^+-]*$)/, '') : text);
+      const imag = parseGoFloat(
+        text.endsWith('i') ? text.slice(0, -1).replace(/^.*?(?=[+-][^+-]*$)/, '') : text,
+      );
       if (t.type !== 'complex' && imag === null) this.errorf(`illegal number syntax: ${goQuote(text)}`);
-      return { ...base, isInt: false, isUint: false, isFloat: false, isComplex: true, int64: 0n, uint64: 0n, float64: 0 };
+      return {
+        ...base,
+        isInt: false,
+        isUint: false,
+        isFloat: false,
+        isComplex: true,
+        int64: 0n,
+        uint64: 0n,
+        float64: 0,
+      };
     }
     let isInt = false;
     let isUint = false;
