@@ -81,9 +81,9 @@ export function executeTree(env: ExecEnv, name: string, data: Value): string {
   try {
     state.walk(dot, tree.root);
   } catch (e) {
-    if (e instanceof RangeError && /call stack/i.test(e.message)) {
-      state.budgetError('template nesting exceeds the JavaScript stack');
-    }
+    // Depth is bounded by maxDepth, but a chain of includes inside nested blocks can use
+    // up a fixed JavaScript stack first: that ends as a budget error too, never a crash.
+    if (e instanceof RangeError) state.budgetError('template nesting exceeds the JavaScript stack');
     throw e;
   }
   return out.join('');
@@ -183,8 +183,9 @@ class State implements FuncContext {
   // ---- walk ----
 
   walk(dot: Value, node: Node): Flow {
-    this.step();
     this.node = node;
+    // A list only holds other nodes; counting those keeps budget errors on a real node.
+    if (node.type !== 'list') this.step();
     switch (node.type) {
       case 'action': {
         const val = this.evalPipeline(dot, node.pipe);
@@ -245,6 +246,7 @@ class State implements FuncContext {
           if (r.pipe.isAssign) this.setVar(decl[1]!.ident[0]!, elem);
           else this.vars[this.vars.length - 2]!.value = index;
         }
+        this.step();
         try {
           return this.walk(elem, r.list);
         } finally {
@@ -502,8 +504,8 @@ class State implements FuncContext {
     try {
       return fn.call(argv, this);
     } catch (e) {
-      if (e instanceof TemplateBudgetError) throw e;
-      if (e instanceof RangeError && /call stack/i.test(e.message)) throw e;
+      // Budgets and stack exhaustion pass through untouched (no work on an exhausted stack).
+      if (e instanceof TemplateBudgetError || e instanceof RangeError) throw e;
       this.node = node;
       this.errorf(`error calling ${name}: ${e instanceof Error ? e.message : String(e)}`);
     }

@@ -40,8 +40,12 @@ export class TemplateParseError extends Error {
   }
 }
 
-/** Go's maxStackDepth for parenthesized pipelines, and our cap on control nesting (JS stacks are fixed). */
-export const MAX_PAREN_DEPTH = 10000;
+/**
+ * Nesting caps. Go's parser allows 10000 nested parentheses (parse.go maxStackDepth) and no
+ * cap on control nesting, on a growable stack; a JavaScript stack is fixed, so both are
+ * capped at 1000 here, with Go's message for parentheses.
+ */
+export const MAX_PAREN_DEPTH = 1000;
 export const MAX_CONTROL_DEPTH = 1000;
 
 interface ItemNode {
@@ -68,7 +72,18 @@ export function parseTemplate(
 ): Map<string, Tree> {
   const treeSet = new Map<string, Tree>();
   const p = new Parser(name, name, text, hasFunction, treeSet, tokensOf(text, hasFunction));
-  p.parseMain();
+  try {
+    p.parseMain();
+  } catch (e) {
+    if (e instanceof RangeError) {
+      throw new TemplateParseError(
+        `template: ${name}:1: template nesting exceeds the JavaScript stack`,
+        name,
+        1,
+      );
+    }
+    throw e;
+  }
   return treeSet;
 }
 
