@@ -110,17 +110,18 @@ function formatString(s: string, verb: string, f: Flags): string {
       return pad(f.prec !== undefined ? [...s].slice(0, f.prec).join('') : s, f);
     case 'q':
       if (f.sharp && canBackquote(s)) return pad('`' + s + '`', f);
-      return pad(goQuote(f.prec !== undefined ? [...s].slice(0, f.prec).join('') : s), f);
+      return pad(goQuote(f.prec !== undefined ? [...s].slice(0, f.prec).join('') : s, f.plus), f);
     case 'x':
     case 'X': {
-      const bytes = new TextEncoder().encode(f.prec !== undefined ? [...s].slice(0, f.prec).join('') : s);
+      const all = new TextEncoder().encode(s);
+      const bytes = f.prec !== undefined ? all.slice(0, f.prec) : all;
       const digits = verb === 'x' ? '0123456789abcdef' : '0123456789ABCDEF';
+      // With # the 0x prefix leads each byte when spaced (% x), else the whole run once.
+      const prefix = f.sharp ? (verb === 'x' ? '0x' : '0X') : '';
       const parts: string[] = [];
-      for (const b of bytes) {
-        const h = digits[b >> 4]! + digits[b & 15]!;
-        parts.push(f.sharp ? (verb === 'x' ? '0x' : '0X') + h : h);
-      }
-      return pad(f.space ? parts.join(' ') : parts.join(''), f);
+      for (const b of bytes) parts.push(digits[b >> 4]! + digits[b & 15]!);
+      if (parts.length === 0) return pad('', f);
+      return pad(f.space ? parts.map((h) => prefix + h).join(' ') : prefix + parts.join(''), f);
     }
     default:
       return badVerb(verb, s);
@@ -144,16 +145,18 @@ function formatInteger(n: bigint, verb: string, f: Flags, original: Value): stri
     case 'c':
       return pad(runeText(n), f);
     case 'q':
-      return pad(quoteRune(n), f);
+      // Go formats the value as uint64 first: a negative or too large rune is a bad verb.
+      if (n < 0n || n > 0x10ffffn) return badVerb(verb, original);
+      return pad(quoteRune(n, f.plus), f);
     case 'U': {
+      const u = n < 0n ? n + 2n ** 64n : n;
       let s =
         'U+' +
-        (n < 0n ? 0xfffdn : n)
+        u
           .toString(16)
           .toUpperCase()
-          .padStart(f.prec ?? 4, '0');
-      if (f.sharp && n >= 0n && n <= 0x10ffffn && isPrintable(Number(n)))
-        s += ` '${String.fromCodePoint(Number(n))}'`;
+          .padStart(Math.max(f.prec ?? 4, 4), '0');
+      if (f.sharp && u <= 0x10ffffn && isPrintable(Number(u))) s += ` '${String.fromCodePoint(Number(u))}'`;
       return pad(s, f);
     }
     default:
@@ -169,11 +172,11 @@ function runeText(n: bigint): string {
   return validRune(n) ? String.fromCodePoint(Number(n)) : '\ufffd';
 }
 
-function quoteRune(n: bigint): string {
+function quoteRune(n: bigint, ascii: boolean): string {
   const r = validRune(n) ? Number(n) : 0xfffd;
   if (r === 0x27) return "'\\''";
   if (r === 0x22) return `'"'`;
-  const q = goQuote(String.fromCodePoint(r));
+  const q = goQuote(String.fromCodePoint(r), ascii);
   return `'${q.slice(1, -1)}'`;
 }
 
@@ -205,7 +208,7 @@ function fmtInteger(n: bigint, base: number, f: Flags, verb: string, _unsigned: 
 function formatFloatVerb(x: number, verb: string, f: Flags, original: Value): string {
   switch (verb) {
     case 'v':
-      return fmtFloat(x, 'g', -1, f);
+      return fmtFloat(x, 'g', f.prec ?? -1, f);
     case 'g':
     case 'G':
       return fmtFloat(x, verb, f.prec ?? -1, f);
@@ -222,16 +225,8 @@ function formatFloatVerb(x: number, verb: string, f: Flags, original: Value): st
 function fmtFloat(x: number, verb: 'e' | 'E' | 'f' | 'F' | 'g' | 'G', prec: number, f: Flags): string {
   const p = verb === 'g' || verb === 'G' ? (f.prec ?? prec) : prec;
   let num = formatFloat(x, verb, p);
-  if (
-    f.sharp &&
-    (verb === 'g' || verb === 'G') &&
-    !num.includes('.') &&
-    !/[eE]/.test(num) &&
-    /\d/.test(num)
-  ) {
-    num += '.';
-  }
   if (num[0] !== '-' && num[0] !== '+') num = '+' + num;
+  if (f.sharp && num[1] !== 'I' && num[1] !== 'N') num = sharpFloat(num, verb, p);
   if (f.space && num[0] === '+' && !f.plus) num = ' ' + num.slice(1);
   if (num[1] === 'I' || num[1] === 'N') {
     if (num[1] === 'N' && !f.space && !f.plus) num = num.slice(1);
@@ -244,6 +239,33 @@ function fmtFloat(x: number, verb: 'e' | 'E' | 'f' | 'F' | 'g' | 'G', prec: numb
     return pad(num, f);
   }
   return pad(num.slice(1), f);
+}
+
+/**
+ * The # flag on floats: always a decimal point, and for %g the trailing zeros up to the
+ * precision (6 when none is given). `num` carries its sign first.
+ */
+function sharpFloat(num: string, verb: string, prec: number): string {
+  let digits = verb === 'g' || verb === 'G' ? (prec < 0 ? 6 : prec) : 0;
+  let tail = '';
+  const e = num.search(/[eE]/);
+  let body = num;
+  if (e >= 0) {
+    tail = num.slice(e);
+    body = num.slice(0, e);
+  }
+  let sawNonzero = false;
+  for (const c of body.slice(1)) {
+    if (c === '.') continue;
+    if (c !== '0') sawNonzero = true;
+    if (sawNonzero) digits--;
+  }
+  if (!body.includes('.')) {
+    if (body.length === 2 && body[1] === '0') digits--;
+    body += '.';
+  }
+  if (digits > 0) body += '0'.repeat(digits);
+  return body + tail;
 }
 
 /** fmt.Sprintf. */
@@ -317,9 +339,10 @@ export function sprintf(format: string, args: readonly Value[]): string {
       if (m) {
         f.wid = Number(m[0]);
         i += m[0].length;
+        if (f.wid > 1e6) i = end; // Go's tooLarge: no verb
       }
     }
-    if (format[i] === '.') {
+    if (format[i] === '.' && i + 1 < end) {
       i++;
       takeIndex();
       if (format[i] === '*') {
@@ -331,6 +354,7 @@ export function sprintf(format: string, args: readonly Value[]): string {
         const m = /^\d+/.exec(format.slice(i));
         f.prec = m ? Number(m[0]) : 0;
         if (m) i += m[0].length;
+        if (f.prec > 1e6) i = end;
       }
     }
     takeIndex();

@@ -516,8 +516,8 @@ export function isPrintable(cp: number): boolean {
   return /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u.test(String.fromCodePoint(cp));
 }
 
-/** Go's strconv.Quote. */
-export function goQuote(s: string): string {
+/** Go's strconv.Quote (QuoteToASCII with `ascii`). */
+export function goQuote(s: string, ascii = false): string {
   let out = '"';
   for (const ch of s) {
     const cp = ch.codePointAt(0)!;
@@ -550,7 +550,7 @@ export function goQuote(s: string): string {
         out += '\\v';
         continue;
     }
-    if (isPrintable(cp)) out += ch;
+    if (isPrintable(cp) && (!ascii || cp < 0x80)) out += ch;
     else if (cp < 0x80) out += `\\x${cp.toString(16).padStart(2, '0')}`;
     else if (cp === 0xfffd) out += '\\ufffd';
     else if (cp < 0x10000) out += `\\u${cp.toString(16).padStart(4, '0')}`;
