@@ -12,6 +12,7 @@ import {
   TemplateParseError,
   TemplateSet,
   goFunc,
+  positionOf,
 } from '../../src/engine/render/gotemplate';
 
 const map = (o: Record<string, Value>): Map<string, Value> => new Map(Object.entries(o));
@@ -334,5 +335,27 @@ void describe('gotemplate: bounded work on hostile templates', () => {
       parseError('{{if 1}}'.repeat(1001) + '{{end}}'.repeat(1001)).message,
       /max control nesting depth exceeded$/,
     );
+  });
+});
+
+void describe('gotemplate: output origins (for source maps)', () => {
+  void it('reports each piece of output with the node and file that wrote it', () => {
+    const set = new TemplateSet();
+    set.parse('chart/templates/_helpers.tpl', '{{ define "name" }}app-{{ .n }}{{ end }}');
+    set.parse('chart/templates/svc.yaml', 'name: {{ template "name" . }}\nport: {{ .port }}\n');
+    const seen: string[] = [];
+    const out = set.execute('chart/templates/svc.yaml', map({ n: 'web', port: 80n }), (chunk, o) => {
+      const p = positionOf(o.tree, o.pos);
+      seen.push(`${JSON.stringify(chunk)} ${o.kind} ${o.tree.parseName}:${p.line}:${p.column}`);
+    });
+    assert.equal(out, 'name: app-web\nport: 80\n');
+    assert.deepEqual(seen, [
+      '"name: " text chart/templates/svc.yaml:1:0',
+      '"app-" text chart/templates/_helpers.tpl:1:19',
+      '"web" action chart/templates/_helpers.tpl:1:26',
+      '"\\nport: " text chart/templates/svc.yaml:1:29',
+      '"80" action chart/templates/svc.yaml:2:9',
+      '"\\n" text chart/templates/svc.yaml:2:17',
+    ]);
   });
 });

@@ -51,6 +51,19 @@ export interface ExecEnv {
   readonly limits: ExecLimits;
 }
 
+/**
+ * Where a piece of the final output came from: the tree and offset of the text or action
+ * node that wrote it (for source maps). Output produced inside a function (include) is
+ * reported as the action that printed the function's result.
+ */
+export interface OutputOrigin {
+  readonly tree: Tree;
+  readonly pos: number;
+  readonly kind: 'text' | 'action';
+}
+
+export type OnWrite = (chunk: string, origin: OutputOrigin) => void;
+
 /** Shared across nested executions of one run (include/tpl share the budgets). */
 interface Budget {
   steps: number;
@@ -63,7 +76,7 @@ type Final = Value | typeof MISSING;
 type Flow = 'normal' | 'break' | 'continue';
 
 /** Executes template `name` of `env` with `data` as dot; throws TemplateExecError. */
-export function executeTree(env: ExecEnv, name: string, data: Value): string {
+export function executeTree(env: ExecEnv, name: string, data: Value, onWrite?: OnWrite): string {
   const tree = env.trees.get(name);
   if (tree === undefined) {
     throw new TemplateExecError(
@@ -77,7 +90,7 @@ export function executeTree(env: ExecEnv, name: string, data: Value): string {
   const out: string[] = [];
   // Go's Execute takes dot as interface{}: a nil one is no value at all.
   const dot = data === null ? undefined : data;
-  const state = new State(env, tree, out, { steps: 0, output: 0 }, 0, dot);
+  const state = new State(env, tree, out, { steps: 0, output: 0 }, 0, dot, onWrite);
   try {
     state.walk(dot, tree.root);
   } catch (e) {
@@ -100,6 +113,8 @@ class State implements FuncContext {
     private readonly budget: Budget,
     private readonly depth: number,
     dollar: Value,
+    /** Only the states writing the final output report their writes. */
+    private readonly onWrite?: OnWrite,
   ) {
     this.vars = [{ name: '$', value: dollar }];
   }
@@ -158,6 +173,10 @@ class State implements FuncContext {
       this.budgetError(`template output exceeded the limit (${this.env.limits.maxOutput} characters)`);
     }
     this.out.push(s);
+    const n = this.node;
+    if (this.onWrite !== undefined && n !== null) {
+      this.onWrite(s, { tree: this.tree, pos: n.pos, kind: n.type === 'text' ? 'text' : 'action' });
+    }
   }
 
   // ---- FuncContext ----
@@ -291,7 +310,10 @@ class State implements FuncContext {
     if (this.depth + 1 >= this.env.limits.maxDepth)
       this.budgetError(`exceeded maximum template depth (${this.env.limits.maxDepth})`);
     const newDot = t.pipe === null ? undefined : this.evalPipeline(dot, t.pipe);
-    new State(this.env, tree, this.out, this.budget, this.depth + 1, newDot).walk(newDot, tree.root);
+    new State(this.env, tree, this.out, this.budget, this.depth + 1, newDot, this.onWrite).walk(
+      newDot,
+      tree.root,
+    );
   }
 
   // ---- variables ----

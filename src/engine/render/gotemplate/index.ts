@@ -6,17 +6,18 @@
 //   set.parse('mychart/templates/svc.yaml', text);      // throws TemplateParseError
 //   const out = set.execute('mychart/templates/svc.yaml', values); // throws TemplateExecError
 import { BUILTINS } from './builtins';
-import type { ExecLimits, MissingKey } from './exec';
+import type { ExecLimits, MissingKey, OnWrite } from './exec';
 import { DEFAULT_LIMITS, executeTree } from './exec';
 import type { Tree } from './parse';
 import { isEmptyTree, parseTemplate } from './parse';
 import type { GoFunc, Value } from './value';
+import { utf8Length } from './value';
 
 export type { AnyNode, ListNode, Node } from './ast';
 export { nodeString } from './ast';
 export { FuncError, TemplateBudgetError, TemplateExecError } from './errors';
 export type { ExecLocation } from './errors';
-export type { ExecLimits, MissingKey } from './exec';
+export type { ExecLimits, MissingKey, OnWrite, OutputOrigin } from './exec';
 export { DEFAULT_LIMITS } from './exec';
 export { formatV, sprint, sprintf, sprintln } from './fmt';
 export { formatFloat } from './floatFormat';
@@ -73,8 +74,11 @@ export class TemplateSet {
     return this.trees.get(name);
   }
 
-  /** Executes template `name` with `data` as dot. Throws TemplateExecError (or TemplateBudgetError). */
-  execute(name: string, data: Value): string {
+  /**
+   * Executes template `name` with `data` as dot. Throws TemplateExecError (or
+   * TemplateBudgetError). `onWrite` sees every piece of output with the node that wrote it.
+   */
+  execute(name: string, data: Value, onWrite?: OnWrite): string {
     return executeTree(
       {
         trees: this.trees,
@@ -85,8 +89,18 @@ export class TemplateSet {
       },
       name,
       data,
+      onWrite,
     );
   }
+}
+
+/** 1-based line and 0-based UTF-8 byte column of an offset in a tree's text (Go's ErrorContext). */
+export function positionOf(tree: Tree, pos: number): { line: number; column: number } {
+  const before = tree.text.slice(0, pos);
+  const nl = before.lastIndexOf('\n');
+  let line = 1;
+  for (let i = before.indexOf('\n'); i >= 0; i = before.indexOf('\n', i + 1)) line++;
+  return { line, column: utf8Length(nl < 0 ? before : before.slice(nl + 1)) };
 }
 
 /** Parses one template text alone (no set), for syntax checks. Throws TemplateParseError. */
