@@ -82,7 +82,13 @@ function isSpace(c: string | undefined): boolean {
 
 function isAlphaNumeric(c: string | undefined): boolean {
   if (c === undefined) return false;
-  return c === '_' || /^[\p{L}\p{Nd}]$/u.test(c);
+  const code = c.charCodeAt(0);
+  if (code < 0x80) {
+    return (
+      code === 95 || (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122)
+    );
+  }
+  return /^[\p{L}\p{Nd}]$/u.test(c);
 }
 
 function hasLeftTrimMarker(s: string, at: number): boolean {
@@ -138,15 +144,21 @@ class Lexer {
       this.pos = this.input.length + 1; // mark EOF so backup is a no-op
       return undefined;
     }
-    const cp = this.input.codePointAt(this.pos)!;
-    const c = String.fromCodePoint(cp);
+    const c = this.charAt(this.pos);
     this.pos += c.length;
     return c;
   }
 
   private peek(): string | undefined {
     if (this.pos >= this.input.length) return undefined;
-    return String.fromCodePoint(this.input.codePointAt(this.pos)!);
+    return this.charAt(this.pos);
+  }
+
+  /** The code point at an offset as a string (one code unit unless a surrogate pair). */
+  private charAt(pos: number): string {
+    const u = this.input.charCodeAt(pos);
+    if (u < 0xd800 || u > 0xdbff) return this.input[pos]!;
+    return String.fromCodePoint(this.input.codePointAt(pos)!);
   }
 
   private backup(c: string | undefined): void {
@@ -512,7 +524,7 @@ export function formatRune(cp: number): string {
 
 /** An approximation of Go's unicode.IsPrint (letters, marks, numbers, punctuation, symbols, ASCII space). */
 export function isPrintable(cp: number): boolean {
-  if (cp === 0x20) return true;
+  if (cp < 0x80) return cp >= 0x20 && cp < 0x7f;
   return /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u.test(String.fromCodePoint(cp));
 }
 
