@@ -359,3 +359,30 @@ void describe('gotemplate: output origins (for source maps)', () => {
     ]);
   });
 });
+
+void describe('gotemplate: Go details the tables leave implicit', () => {
+  void it('prints a missing value as <no value> at the top level but nil inside print and fmt', () => {
+    const d = map({});
+    assert.equal(
+      render('{{.x}}|{{print .x}}|{{printf "%v" .x}}|{{html .x}}', d),
+      '<no value>|<nil>|<nil>|&lt;no value&gt;',
+    );
+  });
+
+  void it('index gives the element zero value where a field gives no value', () => {
+    const d = map({ m: map({}) });
+    assert.equal(render('{{index .m "k"}}|{{.m.k}}', d), '<no value>|<no value>');
+    assert.equal(render('{{if index .m "k"}}y{{else}}n{{end}}', d), 'n');
+  });
+
+  void it('len of a missing value fails as Go reflect does', () => {
+    assert.match(
+      execError('{{len .x}}', map({})).message,
+      /error calling len: reflect: call of reflect.Value.Type on zero Value$/,
+    );
+  });
+
+  void it('a template invoked without a pipeline gets no dot', () => {
+    assert.equal(render('{{define "d"}}{{.}}{{end}}{{template "d"}}', 'data'), '<no value>');
+  });
+});

@@ -60,7 +60,7 @@ export class TemplateSet {
     const parsed = parseTemplate(name, text, (f) => this.hasFunction(f));
     for (const [n, tree] of parsed) {
       const old = this.trees.get(n);
-      if (old !== undefined && isEmptyTree(tree.root) && n !== name) continue;
+      if (old !== undefined && isEmptyTree(tree.root)) continue;
       this.trees.set(n, tree);
     }
   }
