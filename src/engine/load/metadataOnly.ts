@@ -5,6 +5,8 @@
 // (what `labels: {enabled: yes}` gives). Go reports the first error in the order of the
 // JSON sigs.k8s.io/yaml wrote, whose object keys are sorted.
 
+import { goJsonKind, isPlainObject } from '../model';
+
 export interface MetadataProblem {
   /** Loader field path of the offending value. */
   at: (string | number)[];
@@ -12,33 +14,21 @@ export interface MetadataProblem {
   message: string;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** The JSON kind Go names in UnmarshalTypeError.Value. */
-function jsonKind(value: unknown): string {
-  if (typeof value === 'string') return 'string';
-  if (typeof value === 'number') return 'number';
-  if (typeof value === 'boolean') return 'bool';
-  return Array.isArray(value) ? 'array' : 'object';
-}
-
 const STRING_FIELDS = new Set(['generateName', 'name', 'namespace', 'resourceVersion', 'selfLink', 'uid']);
 const MAP_FIELDS = new Set(['annotations', 'labels']);
 
 function typeError(value: unknown, field: string, type: string): string {
-  return `json: cannot unmarshal ${jsonKind(value)} into Go struct field ObjectMeta.metadata.${field} of type ${type}`;
+  return `json: cannot unmarshal ${goJsonKind(value)} into Go struct field ObjectMeta.metadata.${field} of type ${type}`;
 }
 
 /** The first metadata value kubectl's metadataOnlyObject cannot decode, or null. */
 export function metadataProblem(object: Record<string, unknown>): MetadataProblem | null {
   const metadata = object['metadata'];
   if (metadata === undefined || metadata === null) return null;
-  if (!isObject(metadata)) {
+  if (!isPlainObject(metadata)) {
     return {
       at: ['metadata'],
-      message: `json: cannot unmarshal ${jsonKind(metadata)} into Go struct field metadataOnlyObject.metadata of type v1.ObjectMeta`,
+      message: `json: cannot unmarshal ${goJsonKind(metadata)} into Go struct field metadataOnlyObject.metadata of type v1.ObjectMeta`,
     };
   }
   for (const key of Object.keys(metadata).sort()) {
@@ -48,7 +38,7 @@ export function metadataProblem(object: Record<string, unknown>): MetadataProble
       return { at: ['metadata', key], message: typeError(value, key, 'string') };
     }
     if (MAP_FIELDS.has(key)) {
-      if (!isObject(value))
+      if (!isPlainObject(value))
         return { at: ['metadata', key], message: typeError(value, key, 'map[string]string') };
       for (const entry of Object.keys(value).sort()) {
         const item = value[entry];

@@ -4,7 +4,7 @@ export type * from './profile';
 export type * from './source';
 export { fileStartRange } from './source';
 export { formatFieldPath } from './fieldPath';
-export { isPlainObject, keyRangeAt, rangeAt } from './objects';
+export { goJsonKind, isPlainObject, keyRangeAt, rangeAt } from './objects';
 export { fileRole, POD_TEMPLATE_KINDS, PROFILE_FILE_NAME } from './files';
 export type { FileRole } from './files';
 export { decodeManifestBytes } from './manifestBytes';

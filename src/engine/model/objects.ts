@@ -8,6 +8,14 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** The JSON kind Go's encoding/json names in an UnmarshalTypeError (`cannot unmarshal bool into …`). */
+export function goJsonKind(value: unknown): string {
+  if (typeof value === 'string') return 'string';
+  if (typeof value === 'number') return 'number';
+  if (typeof value === 'boolean') return 'bool';
+  return Array.isArray(value) ? 'array' : 'object';
+}
+
 /** The range of the value at `path`, or of the nearest enclosing value that exists. */
 export function rangeAt(object: LoadedObject, path: readonly (string | number)[]): SourceRange {
   for (let n = path.length; n >= 0; n--) {

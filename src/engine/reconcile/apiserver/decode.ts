@@ -3,6 +3,8 @@
 // strict-decoding errors (kubectl's default --validate=strict). Decoding keeps
 // going after an error so the rest of the object is still modelled.
 
+import { goJsonKind, isPlainObject } from '../../model';
+
 export type Segments = (string | number)[];
 
 export interface V1ServicePort {
@@ -100,19 +102,6 @@ const METADATA_FIELDS = [
   'managedFields',
 ];
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** The JSON kind Go names in UnmarshalTypeError.Value. */
-function jsonKind(value: unknown): string {
-  if (typeof value === 'string') return 'string';
-  if (typeof value === 'number') return 'number';
-  if (typeof value === 'boolean') return 'bool';
-  if (Array.isArray(value)) return 'array';
-  return 'object';
-}
-
 /** A Go struct field: which struct holds it and the dotted JSON path Go reports (no indices). */
 interface GoField {
   struct: string;
@@ -123,7 +112,7 @@ interface GoField {
 class Decoder {
   readonly errors: DecodeError[] = [];
 
-  typeError(at: Segments, value: unknown, field: GoField, kind = jsonKind(value)): void {
+  typeError(at: Segments, value: unknown, field: GoField, kind = goJsonKind(value)): void {
     this.errors.push({
       at,
       message: `json: cannot unmarshal ${kind} into Go struct field ${field.struct}.${field.jsonPath} of type ${field.type}`,
@@ -173,7 +162,7 @@ class Decoder {
 
   stringMap(value: unknown, at: Segments, field: GoField): Record<string, string> | null {
     if (value === undefined || value === null) return null;
-    if (!isObject(value)) {
+    if (!isPlainObject(value)) {
       this.typeError(at, value, field);
       return null;
     }
@@ -191,14 +180,14 @@ class Decoder {
     if (value === undefined || value === null) return 0;
     if (typeof value === 'string') return value;
     if (typeof value === 'number' && Number.isInteger(value) && Math.abs(value) <= 2147483647) return value;
-    const kind = typeof value === 'number' ? `number ${String(value)}` : jsonKind(value);
+    const kind = typeof value === 'number' ? `number ${String(value)}` : goJsonKind(value);
     this.errors.push({ at, message: `json: cannot unmarshal ${kind} into Go value of type int32` });
     return typeof value === 'number' && Number.isFinite(value) ? Math.trunc(value) : 0;
   }
 
   object(value: unknown, at: Segments, field: GoField): Record<string, unknown> | null {
     if (value === undefined || value === null) return null;
-    if (isObject(value)) return value;
+    if (isPlainObject(value)) return value;
     this.typeError(at, value, field);
     return null;
   }

@@ -6,7 +6,7 @@
 // (DNS-1123 subdomain, StatefulSet a DNS-1123 label), label keys and values
 // IsQualifiedName / IsValidLabelValue, with the API server's field paths and messages.
 import type { Diagnostic, LoadedObject } from '../../model';
-import { keyRangeAt, rangeAt } from '../../model';
+import { goJsonKind, isPlainObject, keyRangeAt, rangeAt } from '../../model';
 import {
   isDNS1123Label,
   isDNS1123Subdomain,
@@ -33,17 +33,6 @@ const TEMPLATE_KINDS = new Set(['Deployment', 'ReplicaSet', 'DaemonSet', 'Statef
 
 const CODE = 'workload-invalid';
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function jsonKind(value: unknown): string {
-  if (typeof value === 'string') return 'string';
-  if (typeof value === 'number') return 'number';
-  if (typeof value === 'boolean') return 'bool';
-  return Array.isArray(value) ? 'array' : 'object';
-}
-
 interface DecodeFinding {
   at: Segments;
   message: string;
@@ -63,7 +52,7 @@ function typeError(
 ): DecodeFinding {
   return {
     at,
-    message: `json: cannot unmarshal ${jsonKind(value)} into Go struct field ${struct}.${goJsonPath(jsonPath)} of type ${type}`,
+    message: `json: cannot unmarshal ${goJsonKind(value)} into Go struct field ${struct}.${goJsonPath(jsonPath)} of type ${type}`,
   };
 }
 
@@ -82,7 +71,7 @@ function decodeMeta(
 } {
   const meta = { name: '', generateName: '', namespace: null as string | null, labels: {}, annotations: {} };
   if (raw === undefined || raw === null) return meta;
-  if (!isObject(raw)) {
+  if (!isPlainObject(raw)) {
     errors.push(typeError(at, raw, owner, at, 'v1.ObjectMeta'));
     return meta;
   }
@@ -97,7 +86,7 @@ function decodeMeta(
     const value = raw[key];
     const out: Record<string, string> = {};
     if (value === undefined || value === null) return out;
-    if (!isObject(value)) {
+    if (!isPlainObject(value)) {
       errors.push(typeError([...at, key], value, 'ObjectMeta', [...at, key], 'map[string]string'));
       return out;
     }
@@ -202,8 +191,8 @@ export function validateWorkloadMeta(object: LoadedObject): Diagnostic[] {
   fieldErrors.push(...validateAnnotationKeys(meta.annotations, ['metadata', 'annotations'], onKey));
   if (TEMPLATE_KINDS.has(object.kind)) {
     const spec = object.raw['spec'];
-    const template = isObject(spec) ? spec['template'] : undefined;
-    if (isObject(template)) {
+    const template = isPlainObject(spec) ? spec['template'] : undefined;
+    if (isPlainObject(template)) {
       const at: Segments = ['spec', 'template', 'metadata'];
       const templateMeta = decodeMeta(template['metadata'], at, 'PodTemplateSpec', decodeErrors);
       fieldErrors.push(...validateLabels(templateMeta.labels, [...at, 'labels'], onKey));
