@@ -1,9 +1,10 @@
-// kubepath CLI: analyze, iptables, trace. Commands run in-process for tests via `run`.
+// kubepath CLI: analyze, iptables, trace, render. Commands run in-process for tests via `run`.
 import type { CliIO } from './io';
 import { EXIT_USAGE, UsageError } from './io';
 import { terminalSafe } from './terminal';
 import { ANALYZE_HELP, ANALYZE_USAGE, analyzeCommand } from './commands/analyze';
 import { IPTABLES_HELP, IPTABLES_USAGE, iptablesCommand } from './commands/iptables';
+import { RENDER_HELP, RENDER_USAGE, renderCommand } from './commands/render';
 import { TRACE_HELP, TRACE_USAGE, traceCommand } from './commands/trace';
 import type { CommandHelp } from './help';
 import { formatHelp } from './help';
@@ -15,6 +16,7 @@ const USAGE = `usage:
   ${ANALYZE_USAGE}
   ${IPTABLES_USAGE}
   ${TRACE_USAGE}
+  ${RENDER_USAGE}
   kubepath <command> --help     every option of a command, its default and examples
   kubepath --version
 `;
@@ -23,6 +25,7 @@ const HELP: Record<string, CommandHelp> = {
   analyze: ANALYZE_HELP,
   iptables: IPTABLES_HELP,
   trace: TRACE_HELP,
+  render: RENDER_HELP,
 };
 
 type Command = (argv: string[], io: CliIO) => number | Promise<number>;
@@ -31,6 +34,7 @@ const commands: Record<string, Command> = {
   analyze: analyzeCommand,
   iptables: iptablesCommand,
   trace: traceCommand,
+  render: renderCommand,
 };
 
 export function registerCommand(name: string, command: Command): void {

@@ -45,8 +45,11 @@ function describe(error: unknown): string {
 export function readRegularFile(
   absolute: string,
   maxBytes: number,
-  /** `manifest`: decoded as Kubernetes decodes YAML (decodeManifestBytes); `text`: plain UTF-8. */
-  decoding: 'manifest' | 'text' = 'manifest',
+  /**
+   * `manifest`: decoded as Kubernetes decodes YAML (decodeManifestBytes); `text`: plain
+   * UTF-8; `binary`: one character per byte (what kustomize's generators hash).
+   */
+  decoding: 'manifest' | 'text' | 'binary' = 'manifest',
 ): ReadResult {
   let fd: number;
   try {
@@ -105,7 +108,12 @@ export function readRegularFile(
     // A manifest as Kubernetes decodes it: BOMs, UTF-16, invalid UTF-8 marked for the loader.
     return {
       ok: true,
-      text: decoding === 'manifest' ? decodeManifestBytes(bytes) : new TextDecoder().decode(bytes),
+      text:
+        decoding === 'manifest'
+          ? decodeManifestBytes(bytes)
+          : decoding === 'binary'
+            ? Buffer.from(bytes).toString('latin1')
+            : new TextDecoder().decode(bytes),
     };
   } catch (error) {
     return { ok: false, reason: describe(error), special: false };
