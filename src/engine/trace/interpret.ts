@@ -303,16 +303,13 @@ function runChain(
     }
     if (verdict.kind === 'no') continue;
     if (verdict.kind === 'unsupported') {
-      s.uncertain = true;
-      s.hops.push(
-        ruleHop(
-          walk,
-          'unsupported',
-          tableName,
-          rule,
-          verdict.what.join(', '),
-          `unsupported match ${verdict.what.join(', ')} at line ${rule.line}: assumed not to match; the outcome is uncertain`,
-        ),
+      uncertainHop(
+        walk,
+        tableName,
+        rule,
+        s,
+        verdict.what.join(', '),
+        `unsupported match ${verdict.what.join(', ')} at line ${rule.line}: assumed not to match; the outcome is uncertain`,
       );
       continue;
     }
@@ -370,16 +367,13 @@ function applyTarget(
       ruleHop(walk, 'rule', tableName, rule, name, why(`${prob}${target.goto ? 'goto' : 'jump to'} ${name}`)),
     );
     if (depth >= walk.maxDepth) {
-      s.uncertain = true;
-      s.hops.push(
-        ruleHop(
-          walk,
-          'unsupported',
-          tableName,
-          rule,
-          'jump depth limit',
-          `more than ${walk.maxDepth} nested jumps at line ${rule.line} (a jump loop?); the walk stops here and the outcome is uncertain`,
-        ),
+      uncertainHop(
+        walk,
+        tableName,
+        rule,
+        s,
+        'jump depth limit',
+        `more than ${walk.maxDepth} nested jumps at line ${rule.line} (a jump loop?); the walk stops here and the outcome is uncertain`,
       );
       return [{ state: s, end: 'continue' }];
     }
@@ -472,23 +466,33 @@ function applyTarget(
  */
 function truncate(walk: Walk, tableName: string, rule: IptablesRule, s: State, after: string): ChainResult {
   walk.budget.spent ??= after;
-  s.uncertain = true;
   s.truncated = true;
   s.verdict = TRUNCATED;
   s.notes.push(
     `trace truncated ${walk.budget.spent}: this branch (probability ${s.probability}) was not followed further`,
   );
-  s.hops.push(
-    ruleHop(
-      walk,
-      'unsupported',
-      tableName,
-      rule,
-      'trace truncated',
-      `trace truncated ${walk.budget.spent} at line ${rule.line}: the rest of this branch is not followed; its outcome is unknown`,
-    ),
+  uncertainHop(
+    walk,
+    tableName,
+    rule,
+    s,
+    'trace truncated',
+    `trace truncated ${walk.budget.spent} at line ${rule.line}: the rest of this branch is not followed; its outcome is unknown`,
   );
   return { state: s, end: 'terminal', target: TRUNCATED };
+}
+
+/** A hop the walk could not model: it is shown, and the branch's outcome becomes uncertain. */
+function uncertainHop(
+  walk: Walk,
+  tableName: string,
+  rule: IptablesRule,
+  s: State,
+  name: string,
+  detail: string,
+): void {
+  s.uncertain = true;
+  s.hops.push(ruleHop(walk, 'unsupported', tableName, rule, name, detail));
 }
 
 function unsupportedTarget(
@@ -498,20 +502,17 @@ function unsupportedTarget(
   s: State,
   what: string,
 ): ChainResult[] {
-  s.uncertain = true;
   // Targets are upper-case words (DNAT, CONNMARK); anything else was meant to be a chain.
   const undefinedChain = !/^[A-Z0-9]+$/.test(what) || what.startsWith('KUBE-');
-  s.hops.push(
-    ruleHop(
-      walk,
-      'unsupported',
-      tableName,
-      rule,
-      what,
-      undefinedChain && rule.target?.name === what
-        ? `jump to ${what} at line ${rule.line}, which is not a chain of table ${tableName}; assumed to continue, the outcome is uncertain`
-        : `unsupported target ${what} at line ${rule.line}: assumed to continue; the outcome is uncertain`,
-    ),
+  uncertainHop(
+    walk,
+    tableName,
+    rule,
+    s,
+    what,
+    undefinedChain && rule.target?.name === what
+      ? `jump to ${what} at line ${rule.line}, which is not a chain of table ${tableName}; assumed to continue, the outcome is uncertain`
+      : `unsupported target ${what} at line ${rule.line}: assumed to continue; the outcome is uncertain`,
   );
   return [{ state: s, end: 'continue' }];
 }
