@@ -113,7 +113,7 @@ export { PROFILE_SHAPE_HINT } from './load/profile';
 export { decodeManifestBytes } from './load';
 export { kubeChainLines, sortIPTablesRules, unifiedDiff } from './proxy/iptables';
 export { renderTrace, renderTraceSummary, traceJson } from './report/traceText';
-export { buildKustomization } from './render/kustomize';
+export { buildKustomization, KUSTOMIZATION_FILES } from './render/kustomize';
 export type { BuildError, BuildOptions, KustomizeBuildResult, KustomizeFs } from './render/kustomize';
 export { ORIGIN_WORKLOAD_KINDS, originText, TraceTargetError, traceRequest } from './trace/request';
 export { keyRangeAt, rangeAt } from './model';

@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import type { BuildError, KustomizeFs } from '../../engine';
-import { buildKustomization, DEFAULT_LOAD_LIMITS } from '../../engine';
+import { buildKustomization, DEFAULT_LOAD_LIMITS, KUSTOMIZATION_FILES } from '../../engine';
 import { parseArgs, stringFlag } from '../args';
 import type { CommandHelp } from '../help';
 import type { CliIO } from '../io';
@@ -13,7 +13,6 @@ import { readRegularFile } from '../readFile';
 
 export const RENDER_USAGE = 'kubepath render <dir> [--load-restrictor rootOnly|none]';
 
-const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
 const HELM_ONLY = ['values', 'set', 'release', 'namespace', 'kube-version', 'api-versions'];
 
 export const RENDER_HELP: CommandHelp = {

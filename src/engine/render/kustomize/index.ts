@@ -10,6 +10,7 @@ import type { SourceRef } from './resource';
 import { gvkOf, nameOf, namespaceOf } from './resource';
 
 export type { BuildError, BuildOptions } from './build';
+export { KUSTOMIZATION_FILES } from './build';
 export type { KustomizeFs } from './fs';
 export { cleanPath, memoryFs } from './fs';
 export type { SourceRef } from './resource';
