@@ -12,7 +12,8 @@ const LAYERS = {
   net: ['model'],
   // render parses kustomizations, resources and patches (it prints with its own goyaml.v2 emitter).
   render: ['model', 'util', 'net', 'yaml'],
-  load: ['model', 'util', 'net', 'yaml'],
+  // load also reads what the render stage built (its output, with the source map).
+  load: ['model', 'util', 'net', 'render', 'yaml'],
   reconcile: ['model', 'util', 'net'],
   diagnose: ['model', 'util', 'net', 'reconcile'],
   proxy: ['model', 'util', 'net'],

@@ -1,10 +1,13 @@
 // Reading the user's paths: files and folders, recursively, *.yaml|*.yml|*.json.
 import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
-import { join, relative, resolve, sep } from 'node:path';
-import type { WorkspaceFile } from '../engine';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import type { Analysis, DeployTarget, WorkspaceFile } from '../engine';
 import {
+  analyzeWorkspace,
   DEFAULT_LOAD_LIMITS,
   fileRole,
+  isKustomizationPath,
+  kustomizationReferences,
   loadClusterProfile,
   PROFILE_FILE_NAME,
   PROFILE_SHAPE_HINT,
@@ -42,7 +45,8 @@ export function collectFiles(paths: string[], cwd: string, clusterPath: string |
     seen.add(real);
     return true;
   };
-  const visit = (absolute: string, explicit: boolean): void => {
+  // `referenced`: named by a kustomization (a base, patch or generator input), read whatever its name.
+  const visit = (absolute: string, explicit: boolean, referenced = false): void => {
     let stat;
     try {
       stat = statSync(absolute);
@@ -70,11 +74,11 @@ export function collectFiles(paths: string[], cwd: string, clusterPath: string |
         } catch {
           continue; // dangling symlink
         }
-        if (isDir || fileRole(entry) !== 'other') visit(child, false);
+        if (isDir || fileRole(entry) !== 'other' || isKustomizationPath(entry)) visit(child, false);
       }
       return;
     }
-    if (fileRole(absolute) === 'other') {
+    if (fileRole(absolute) === 'other' && !isKustomizationPath(absolute) && !referenced) {
       if (!explicit) return;
       // The engine analyses manifests by their names; a named file it would drop is bad usage.
       throw new UsageError(`cannot read ${display(cwd, absolute)}: not a *.yaml, *.yml or *.json file`);
@@ -93,6 +97,13 @@ export function collectFiles(paths: string[], cwd: string, clusterPath: string |
     else files.push({ path, text: '', unreadable: read.reason });
   };
   for (const p of paths) visit(resolve(cwd, p), true);
+  // A kustomization's build reads what it names, inside the given paths or not (`../../base`).
+  for (let i = 0; i < files.length; i++) {
+    const file = files[i] as WorkspaceFile;
+    if (!isKustomizationPath(file.path) || file.unreadable !== undefined) continue;
+    const dir = dirname(resolve(cwd, file.path));
+    for (const ref of kustomizationReferences(file.text)) visit(resolve(dir, ref), false, true);
+  }
   const profilePath =
     clusterPath !== undefined ? resolve(cwd, clusterPath) : (foundProfile ?? findProfileUpwards(paths, cwd));
   let profile: WorkspaceFile | null = null;
@@ -107,6 +118,38 @@ export function collectFiles(paths: string[], cwd: string, clusterPath: string |
     throw new UsageError(`no *.yaml, *.yml or *.json files found in ${paths.join(', ')}`);
   }
   return { files, profile };
+}
+
+/**
+ * The analysis of what was collected, for the deploy target `--target` names (a directory,
+ * relative to the working directory). A name that is not a deploy target is bad usage. With
+ * `announce`, a line on stderr says which targets were analysed when some were not.
+ */
+export function analyzeCollected(
+  input: CollectedInput,
+  targetArg: string | undefined,
+  cwd: string,
+  announce?: (line: string) => void,
+): Analysis {
+  const target = targetArg === undefined ? undefined : display(cwd, resolve(cwd, targetArg));
+  const root = cwd.split(sep).join('/');
+  const analysis = analyzeWorkspace(target === undefined ? { ...input, root } : { ...input, target, root });
+  const { all, analysed } = analysis.deployTargets;
+  const name = (t: DeployTarget): string => t.dir || '.';
+  if (target !== undefined && !all.some((t) => t.dir === target)) {
+    throw new UsageError(
+      all.length === 0
+        ? `--target ${targetArg}: the paths hold no kustomization to build`
+        : `--target ${targetArg}: not a deploy target; the deploy targets are ${all.map(name).join(', ')}`,
+    );
+  }
+  if (announce && analysed.length < all.length) {
+    const left = all.filter((t) => !analysed.includes(t));
+    announce(
+      `kubepath: analysing deploy target ${analysed.map(name).join(', ')}; not analysed: ${left.map(name).join(', ')} (each is its own deployment; choose with --target DIR)\n`,
+    );
+  }
+  return analysis;
 }
 
 /** Largest iptables-save dump read (--iptables-save, --diff): a big cluster's is tens of MB. */

@@ -24,6 +24,14 @@ export const CLUSTER_OPTION: OptionHelp = {
     'kubepath.cluster.yaml among the paths or in the working directory, else a built-in 3-node cluster',
 };
 
+export const TARGET_OPTION: OptionHelp = {
+  flag: '--target',
+  value: 'DIR',
+  description:
+    'the kustomize deploy target to analyse, built as `kustomize build DIR` would (a kustomization no other kustomization uses); targets sharing no file with it are analysed beside it',
+  default: 'the first deploy target in path order (the others sharing its files are listed as not analysed)',
+};
+
 export function formatHelp(help: CommandHelp): string {
   const names = help.options.map((o) => (o.value ? `${o.flag} ${o.value}` : o.flag));
   const width = Math.max(...names.map((n) => n.length), 0);

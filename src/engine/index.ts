@@ -7,6 +7,8 @@ import { DEFAULT_LOAD_LIMITS } from './load';
 import { defaultClusterProfile, loadClusterProfile, PROFILE_FILE_NAME } from './load/profile';
 import type { LoadedProfile } from './load/profile';
 import { kustomizePatchFiles, kustomizePatchSkipped } from './load/kustomize';
+import type { BuildCache, DeployTarget, RenderStage } from './deployment';
+import { createBuildCache, hasKustomizations, renderStage } from './deployment';
 import { createReconcileCache, prepareReconcile, reconcile } from './reconcile';
 import type { ReconcileCache } from './reconcile';
 import { Segments } from './reconcile/incremental';
@@ -27,11 +29,17 @@ export interface WorkspaceInput {
   /** `kubepath.cluster.yaml`; null or absent = the built-in 3-node cluster. */
   profile?: WorkspaceFile | null;
   limits?: Partial<LoadLimits>;
+  /** The kustomize deploy target to analyse (its directory); default: the first in path order. */
+  target?: string;
+  /** The absolute POSIX directory the relative paths are relative to (lets a build follow `../base`). */
+  root?: string;
 }
 
 export interface Analysis extends ClusterState {
-  /** Every Kubernetes object read from the files, in file order. */
+  /** Every Kubernetes object read from the files, in file order, then the built ones. */
   objects: LoadedObject[];
+  /** The workspace's kustomize deploy targets, and those analysed (see deployment.ts). */
+  deployTargets: { readonly all: readonly DeployTarget[]; readonly analysed: readonly DeployTarget[] };
 }
 
 export function analyzeWorkspace(input: WorkspaceInput): Analysis {
@@ -47,7 +55,22 @@ export function analyzeWorkspace(input: WorkspaceInput): Analysis {
         : unreadableFile(file.path, file.unreadable),
     );
   }
-  return combine(profile, loaded, null);
+  const byPath = new Map(loaded.map((f) => [f.file, f]));
+  const stage = renderStage({
+    files: renderFiles(files, input.profile?.path),
+    loaded: (p) => byPath.get(p) ?? null,
+    target: input.target,
+    root: input.root,
+    limits,
+  });
+  return combine(profile, loaded, null, stage);
+}
+
+/** The texts the render stage may read: every readable file but the profile. */
+function renderFiles(files: Iterable<WorkspaceFile>, profilePath: string | undefined): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const f of files) if (f.unreadable === undefined && f.path !== profilePath) out.set(f.path, f.text);
+  return out;
 }
 
 /** The profile file, or the built-in cluster with an error saying why the file was not read. */
@@ -72,6 +95,7 @@ function combine(
   loadedProfile: LoadedProfile | null,
   loaded: readonly LoadedFile[],
   cache: ReconcileCache | null,
+  stage: RenderStage,
   defaultProfile: ClusterProfile = defaultClusterProfile(),
 ): Analysis {
   const diagnostics: Diagnostic[] = [];
@@ -83,6 +107,11 @@ function combine(
   const objects: LoadedObject[] = [];
   const patches = kustomizePatchFiles(loaded);
   for (const file of loaded) {
+    if (stage.consumed.has(file.file)) {
+      // Read by a build: analysed as built. What its text itself says (syntax, decoding) stays.
+      if (stage.resourceFiles.has(file.file)) for (const d of file.diagnostics) diagnostics.push(d);
+      continue;
+    }
     const listedIn = patches.get(file.file);
     if (listedIn !== undefined) {
       diagnostics.push(kustomizePatchSkipped(file.file, listedIn));
@@ -91,9 +120,27 @@ function combine(
     for (const o of file.objects) objects.push(o);
     for (const d of file.diagnostics) diagnostics.push(d);
   }
+  for (const o of stage.objects) objects.push(o);
+  for (const d of stage.diagnostics) diagnostics.push(d);
   const { state } = reconcile(objects, profile, cache ?? undefined);
-  for (const d of state.diagnostics) diagnostics.push(d);
-  return { ...state, objects, diagnostics: sortDiagnostics(diagnostics) };
+  for (const d of state.diagnostics) diagnostics.push(viaTarget(d, stage));
+  return {
+    ...state,
+    objects,
+    diagnostics: sortDiagnostics(diagnostics),
+    deployTargets: { all: stage.targets, analysed: stage.active },
+  };
+}
+
+/** A finding on a file a build read names the deploy target it was built for. */
+function viaTarget(d: Diagnostic, stage: RenderStage): Diagnostic {
+  const target = stage.readBy.get(d.range.file);
+  if (!target || d.range.file === target.file) return d;
+  const via = {
+    range: { file: target.file, line: 1, column: 1, endLine: 1, endColumn: 1 },
+    message: `via ${target.file} (kustomize build ${target.dir || '.'})`,
+  };
+  return { ...d, related: [...(d.related ?? []), via] };
 }
 
 export function sortDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {
@@ -114,6 +161,8 @@ export { decodeManifestBytes } from './load';
 export { kubeChainLines, sortIPTablesRules, unifiedDiff } from './proxy/iptables';
 export { renderTrace, renderTraceSummary, traceJson } from './report/traceText';
 export { buildKustomization, KUSTOMIZATION_FILES } from './render/kustomize';
+export { isKustomizationPath, kustomizationReferences } from './render/workspace';
+export type { DeployTarget } from './render/workspace';
 export type { BuildError, BuildOptions, KustomizeBuildResult, KustomizeFs } from './render/kustomize';
 export { ORIGIN_WORKLOAD_KINDS, originText, TraceTargetError, traceRequest } from './trace/request';
 export { keyRangeAt, rangeAt } from './model';
@@ -138,6 +187,8 @@ export interface WorkspaceAnalyzer {
   deleteFile(path: string): void;
   /** `kubepath.cluster.yaml`; null = the built-in 3-node cluster. */
   setProfile(profile: WorkspaceFile | null): void;
+  /** The kustomize deploy target to analyse (its directory); undefined = the first in path order. */
+  setTarget(target: string | undefined): void;
   /** Paths of the files set, sorted. */
   paths(): string[];
   /**
@@ -180,6 +231,10 @@ export function createWorkspaceAnalyzer(options: { limits?: Partial<LoadLimits> 
   /** Objects of files loaded by loadSome, whose per-object reconcile work is still to do. */
   let toPrepare: LoadedObject[] = [];
   let prepared = 0;
+  // The render stage: builds kept while what they read is unchanged; `listing` counts adds and removes.
+  const builds: BuildCache = createBuildCache();
+  let listing = 0;
+  let target: string | undefined;
   const currentProfile = (): ClusterProfile => {
     if (profileFile && !profile) profile = loadProfileFile(profileFile);
     return profile?.profile ?? defaultProfile;
@@ -200,7 +255,10 @@ export function createWorkspaceAnalyzer(options: { limits?: Partial<LoadLimits> 
     setFile(path, text, unreadable) {
       const entry = files.get(path);
       if (entry && entry.text === text && entry.unreadable === unreadable) return;
-      if (!entry) manifests = null;
+      if (!entry) {
+        manifests = null;
+        listing++;
+      }
       files.set(path, { text, unreadable, loaded: null });
       dirty.add(path);
       last = null;
@@ -208,6 +266,7 @@ export function createWorkspaceAnalyzer(options: { limits?: Partial<LoadLimits> 
     deleteFile(path) {
       if (!files.delete(path)) return;
       manifests = null;
+      listing++;
       kustomizations.delete(path);
       last = null;
     },
@@ -226,6 +285,11 @@ export function createWorkspaceAnalyzer(options: { limits?: Partial<LoadLimits> 
       profile = null;
       // Which file is the profile decides which files are manifests.
       if (pathChanged) manifests = null;
+      last = null;
+    },
+    setTarget(next) {
+      if (next === target) return;
+      target = next;
       last = null;
     },
     paths() {
@@ -253,6 +317,28 @@ export function createWorkspaceAnalyzer(options: { limits?: Partial<LoadLimits> 
       toPrepare = [];
       prepared = 0;
       const clusterProfile = currentProfile();
+      if (hasKustomizations(files.keys())) {
+        // With a render stage, the lists are assembled whole (files and builds are still reused).
+        const paths = [...files.keys()]
+          .filter((p) => isManifestPath(p, profileFile?.path))
+          .sort(comparePaths);
+        const loadedFiles = paths.map((p) => load(p));
+        const texts = new Map<string, string>();
+        for (const [p, e] of files)
+          if (e.unreadable === undefined && p !== profileFile?.path) texts.set(p, e.text);
+        const stage = renderStage({
+          files: texts,
+          loaded: (p) => (isManifestPath(p, profileFile?.path) && files.has(p) ? load(p) : null),
+          target,
+          limits,
+          cache: builds,
+          listing,
+        });
+        dirty.clear();
+        manifests = null;
+        last = combine(profile, loadedFiles, cache, stage, defaultProfile);
+        return last;
+      }
       const full = !manifests;
       if (!manifests) {
         manifests = [...files.keys()].filter((p) => isManifestPath(p, profileFile?.path)).sort(comparePaths);
@@ -298,11 +384,13 @@ export function createWorkspaceAnalyzer(options: { limits?: Partial<LoadLimits> 
       const objects = objectSegments.list();
       const { state } = reconcile(objects, clusterProfile, cache);
       for (const d of state.diagnostics) diagnostics.push(d);
-      last = { ...state, objects, diagnostics: sortDiagnostics(diagnostics) };
+      last = { ...state, objects, diagnostics: sortDiagnostics(diagnostics), deployTargets: NO_TARGETS };
       return last;
     },
   };
 }
+
+const NO_TARGETS: Analysis['deployTargets'] = { all: [], analysed: [] };
 
 function hasKustomization(file: LoadedFile): boolean {
   return file.objects.some(

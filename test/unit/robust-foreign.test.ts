@@ -54,24 +54,28 @@ void test('foreign YAML: skipped with info or ignored, never a Kubernetes error'
       ['ansible/playbook.yml', 'template-skipped', 'info'],
       ['helm/web/templates/deployment.yaml', 'template-skipped', 'info'],
       ['helm/web/templates/service.yaml', 'template-skipped', 'info'],
-      ['kustomize/overlays/prod/probe.json6902.yaml', 'kustomize-patch-skipped', 'info'],
-      ['kustomize/overlays/prod/replicas.yaml', 'kustomize-patch-skipped', 'info'],
-      ['kustomize/overlays/prod/resources.yaml', 'kustomize-patch-skipped', 'info'],
-      ['kustomize/overlays/prod/service-nodeport.yaml', 'kustomize-patch-skipped', 'info'],
     ],
   );
-  const patch = a.diagnostics.find((d) => d.code === 'kustomize-patch-skipped');
-  assert.match(patch?.message ?? '', /listed in kustomize\/overlays\/prod\/kustomization\.yaml/);
-  // The kustomize base is analysed as written: the overlay's NodePort and replicas do not leak in.
+  // The kustomize overlay is analysed as built (its base and patches never as written):
+  // the overlay's namespace, NodePort and replicas apply.
   assert.deepEqual(
-    a.services.map((s) => [s.service.metadata.name, s.service.type, s.service.ports[0]?.nodePort]),
-    [['web', 'ClusterIP', 0]],
+    a.deployTargets.analysed.map((t) => t.dir),
+    ['kustomize/overlays/prod'],
   );
   assert.deepEqual(
-    a.workloads.map((w) => [w.kind, w.name, w.pods.length]),
-    [['Deployment', 'web', 2]],
+    a.services.map((s) => [
+      s.service.metadata.namespace,
+      s.service.metadata.name,
+      s.service.type,
+      s.service.ports[0]?.nodePort,
+    ]),
+    [['prod', 'web', 'NodePort', 30080]],
   );
-  assert.equal(a.services[0]?.endpointSlices.flatMap((s) => s.endpoints).length, 2);
+  assert.deepEqual(
+    a.workloads.map((w) => [w.kind, w.namespace, w.name, w.pods.length]),
+    [['Deployment', 'prod', 'web', 5]],
+  );
+  assert.equal(a.services[0]?.endpointSlices.flatMap((s) => s.endpoints).length, 5);
 });
 
 void test('foreign YAML: each file alone loads without errors or warnings', () => {

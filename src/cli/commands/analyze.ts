@@ -1,30 +1,34 @@
 // `kubepath analyze <paths…> [--cluster F] [--json]`
 import type { Analysis } from '../../engine';
-import { analyzeWorkspace, endpointsOf, toAnalyzeJson } from '../../engine';
+import { endpointsOf, toAnalyzeJson } from '../../engine';
 import type { ServiceState, ValueSource } from '../../engine/model';
 import { parseArgs, stringFlag } from '../args';
-import { collectFiles } from '../files';
+import { analyzeCollected, collectFiles } from '../files';
 import type { CliIO } from '../io';
 import { EXIT_FINDINGS, EXIT_OK } from '../io';
 import { formatTable } from '../table';
 import { chainsForJson } from '../chains';
 import type { CommandHelp } from '../help';
-import { CLUSTER_OPTION } from '../help';
+import { CLUSTER_OPTION, TARGET_OPTION } from '../help';
 
-export const ANALYZE_USAGE = 'kubepath analyze <paths…> [--cluster profile.yaml] [--json]';
+export const ANALYZE_USAGE = 'kubepath analyze <paths…> [--cluster profile.yaml] [--target DIR] [--json]';
 
 export const ANALYZE_HELP: CommandHelp = {
   usage: ANALYZE_USAGE,
   summary:
     'Predicts what the cluster does with the YAML in <paths…> (files and folders, *.yaml|*.yml|*.json): each Service with its ClusterIP, NodePorts, load balancer and endpoints, each workload with its pods, and every finding with file:line. Exit 0, or 1 when a finding is an error.',
-  options: [CLUSTER_OPTION, { flag: '--json', description: 'print the analysis as JSON (schemaVersion 1)' }],
+  options: [
+    CLUSTER_OPTION,
+    TARGET_OPTION,
+    { flag: '--json', description: 'print the analysis as JSON (schemaVersion 1)' },
+  ],
   examples: ['kubepath analyze k8s/', 'kubepath analyze k8s/ --cluster prod.cluster.yaml --json'],
 };
 
 export function analyzeCommand(argv: string[], io: CliIO): number {
-  const args = parseArgs(argv, ['cluster'], ['json']);
+  const args = parseArgs(argv, ['cluster', 'target'], ['json']);
   const input = collectFiles(args.positionals, io.cwd, stringFlag(args, 'cluster'));
-  const analysis = analyzeWorkspace(input);
+  const analysis = analyzeCollected(input, stringFlag(args, 'target'), io.cwd);
   if (args.flags.has('json')) {
     io.stdout(
       JSON.stringify(toAnalyzeJson(analysis, { chainsFor: chainsForJson(analysis) }), null, 2) + '\n',

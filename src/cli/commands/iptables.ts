@@ -1,14 +1,14 @@
 // `kubepath iptables <paths…> [--cluster F] [--node NAME | --all-nodes] [--restore-input] [--sorted] [--diff FILE]`
-import { analyzeWorkspace, kubeChainLines, rules, sortIPTablesRules, unifiedDiff } from '../../engine';
+import { kubeChainLines, rules, sortIPTablesRules, unifiedDiff } from '../../engine';
 import { parseArgs, stringFlag } from '../args';
-import { collectFiles, readFlagFile } from '../files';
+import { analyzeCollected, collectFiles, readFlagFile } from '../files';
 import type { CliIO } from '../io';
 import { EXIT_FINDINGS, EXIT_OK, UsageError } from '../io';
 import type { CommandHelp } from '../help';
-import { CLUSTER_OPTION } from '../help';
+import { CLUSTER_OPTION, TARGET_OPTION } from '../help';
 
 export const IPTABLES_USAGE =
-  'kubepath iptables <paths…> [--cluster F] [--node NAME | --all-nodes] [--restore-input] [--sorted] [--diff FILE]';
+  'kubepath iptables <paths…> [--cluster F] [--target DIR] [--node NAME | --all-nodes] [--restore-input] [--sorted] [--diff FILE]';
 
 export const IPTABLES_HELP: CommandHelp = {
   usage: IPTABLES_USAGE,
@@ -16,6 +16,7 @@ export const IPTABLES_HELP: CommandHelp = {
     "Prints the rules kube-proxy (iptables mode) writes on a node for the Services and endpoints in <paths…>: by default what `iptables-save` on that node shows (the filter and nat tables, built-in chains with kube-proxy's jumps, then the KUBE-* chains). Exit 0; with --diff, 1 when the node's rules differ.",
   options: [
     CLUSTER_OPTION,
+    TARGET_OPTION,
     {
       flag: '--node',
       value: 'NAME',
@@ -47,7 +48,11 @@ export function iptablesCommand(argv: string[], io: CliIO): Promise<number> {
 }
 
 function runIptables(argv: string[], io: CliIO): number {
-  const args = parseArgs(argv, ['cluster', 'node', 'diff'], ['all-nodes', 'restore-input', 'sorted']);
+  const args = parseArgs(
+    argv,
+    ['cluster', 'node', 'diff', 'target'],
+    ['all-nodes', 'restore-input', 'sorted'],
+  );
   const nodeName = stringFlag(args, 'node');
   const allNodes = args.flags.has('all-nodes');
   const diffFile = stringFlag(args, 'diff');
@@ -56,7 +61,7 @@ function runIptables(argv: string[], io: CliIO): number {
   if (diffFile !== undefined && allNodes) throw new UsageError('--diff compares one node: use --node NAME');
 
   const input = collectFiles(args.positionals, io.cwd, stringFlag(args, 'cluster'));
-  const analysis = analyzeWorkspace(input);
+  const analysis = analyzeCollected(input, stringFlag(args, 'target'), io.cwd, (line) => io.stderr(line));
   const profile = analysis.profile;
   if (profile.nodes.length === 0) throw new UsageError('the cluster profile has no nodes');
   const names = allNodes ? profile.nodes.map((n) => n.name) : [nodeName ?? profile.nodes[0]?.name ?? ''];

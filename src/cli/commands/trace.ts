@@ -1,5 +1,4 @@
 // `kubepath trace <target> <paths…> [--from …] [--node N] [--protocol P] [--iptables-save FILE] [--json]`
-import { analyzeWorkspace } from '../../engine';
 import type { Protocol } from '../../engine/model';
 import {
   ORIGIN_WORKLOAD_KINDS,
@@ -11,14 +10,14 @@ import {
 } from '../../engine';
 import type { RequestOrigin, RequestTrace } from '../../engine';
 import { parseArgs, stringFlag } from '../args';
-import { collectFiles, readFlagFile } from '../files';
+import { analyzeCollected, collectFiles, readFlagFile } from '../files';
 import type { CliIO } from '../io';
 import { EXIT_FINDINGS, EXIT_OK, UsageError } from '../io';
 import type { CommandHelp } from '../help';
-import { CLUSTER_OPTION } from '../help';
+import { CLUSTER_OPTION, TARGET_OPTION } from '../help';
 
 export const TRACE_USAGE =
-  'kubepath trace <target> <paths…> [--cluster F] [--from internet|node:NAME|pod:NS/NAME|pod:NS/deployment/NAME|ip:ADDR] [--node NAME] [--protocol TCP|UDP|SCTP] [--iptables-save FILE] [--verbose] [--json]';
+  'kubepath trace <target> <paths…> [--cluster F] [--target DIR] [--from internet|node:NAME|pod:NS/NAME|pod:NS/deployment/NAME|ip:ADDR] [--node NAME] [--protocol TCP|UDP|SCTP] [--iptables-save FILE] [--verbose] [--json]';
 
 export const TRACE_HELP: CommandHelp = {
   usage: TRACE_USAGE,
@@ -26,6 +25,7 @@ export const TRACE_HELP: CommandHelp = {
     'Traces one new connection to <target> through the cluster predicted from <paths…>: DNS, the cloud load balancer, the node and its kube-proxy rules, to the pod (one branch per endpoint, with its probability). <target> is SERVICE[.NAMESPACE][:PORT], a pod DNS name, IP:PORT or http(s)://host[:port]. Exit 0 when the request reaches a pod, 1 when it does not or the name does not resolve.',
   options: [
     CLUSTER_OPTION,
+    TARGET_OPTION,
     {
       flag: '--from',
       value: 'ORIGIN',
@@ -81,7 +81,11 @@ export function parseOrigin(text: string): RequestOrigin {
 }
 
 export function traceCommand(argv: string[], io: CliIO): number {
-  const args = parseArgs(argv, ['cluster', 'from', 'node', 'protocol', 'iptables-save'], ['json', 'verbose']);
+  const args = parseArgs(
+    argv,
+    ['cluster', 'from', 'node', 'protocol', 'iptables-save', 'target'],
+    ['json', 'verbose'],
+  );
   const [target, ...paths] = args.positionals;
   if (!target) throw new UsageError(`missing target\nusage: ${TRACE_USAGE}`);
   const protocolFlag = stringFlag(args, 'protocol')?.toUpperCase();
@@ -96,7 +100,7 @@ export function traceCommand(argv: string[], io: CliIO): number {
     iptablesSave = { file: dumpPath, text: readFlagFile(dumpPath, io.cwd) };
   }
   const input = collectFiles(paths.length > 0 ? paths : ['.'], io.cwd, stringFlag(args, 'cluster'));
-  const analysis = analyzeWorkspace(input);
+  const analysis = analyzeCollected(input, stringFlag(args, 'target'), io.cwd, (line) => io.stderr(line));
   if (node !== undefined && !analysis.profile.nodes.some((n) => n.name === node)) {
     throw new UsageError(
       `--node ${node}: no such node (nodes: ${analysis.profile.nodes.map((n) => n.name).join(', ')})`,

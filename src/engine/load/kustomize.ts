@@ -30,7 +30,7 @@ export function kustomizePatchSkipped(file: string, kustomization: string): Diag
     range: fileStartRange(file),
     severity: 'info',
     code: 'kustomize-patch-skipped',
-    message: `skipped: a kustomize patch listed in ${kustomization}; kubepath analyses the resources as written, not the overlay (run kustomize build to analyse the result)`,
+    message: `skipped: a kustomize patch listed in ${kustomization}, whose build did not read it (see the build's error there); a patch is not a manifest of its own`,
   };
 }
 

@@ -1,0 +1,213 @@
+// Which objects a workspace deploys (DESIGN.md, CLI: "deploy targets"): its kustomizations
+// that no other kustomization uses are built, and what they read (bases, patches, generator
+// inputs, the kustomization files) is never analysed as written. Several targets that share
+// a file (overlays/dev and overlays/prod on one base) are alternative deployments of the
+// same thing: one of them is analysed — the one asked for, else the first in path order —
+// together with every target that shares nothing with it; the others get a note saying so.
+// Plain manifests that no build reads are analysed as they are, beside the builds.
+import type { Diagnostic, LoadedFile, LoadedObject, SourceRange } from './model';
+import type { LoadLimits } from './load/yamlDocuments';
+import { loadBuild } from './load/rendered';
+import type { SourceFile } from './load/rendered';
+import type { DeployTarget, TargetBuild } from './render/workspace';
+import { buildTarget, findDeployTargets, isKustomizationPath } from './render/workspace';
+
+export type { DeployTarget } from './render/workspace';
+
+export interface RenderStage {
+  /** Every deploy target, in path order. */
+  readonly targets: readonly DeployTarget[];
+  /** The targets analysed, in path order. */
+  readonly active: readonly DeployTarget[];
+  /** Workspace paths a build read: never analysed as written. */
+  readonly consumed: ReadonlySet<string>;
+  /** Consumed files that hold resources of an analysed build: their own decoding diagnostics stay. */
+  readonly resourceFiles: ReadonlySet<string>;
+  /** The built objects of the analysed targets, with ranges in the source files. */
+  readonly objects: readonly LoadedObject[];
+  /** Build errors, notes, and a note on each target not analysed. */
+  readonly diagnostics: readonly Diagnostic[];
+  /** Each file an analysed build read → that build's target. */
+  readonly readBy: ReadonlyMap<string, DeployTarget>;
+}
+
+/** Builds kept between analyses: valid while every file a build read has the same text. */
+export interface BuildCache {
+  readonly entries: Map<string, CacheEntry>;
+}
+
+interface CacheEntry {
+  readonly build: TargetBuild;
+  readonly texts: Map<string, string>;
+  readonly listing: number;
+  /** The build's objects, mapped with these loads of its resource files. */
+  objects?: { readonly loads: Map<string, LoadedFile | null>; readonly list: readonly LoadedObject[] };
+}
+
+export function createBuildCache(): BuildCache {
+  return { entries: new Map() };
+}
+
+export interface RenderStageInput {
+  /** Every workspace file's text (manifests and the other files a build may read). */
+  readonly files: ReadonlyMap<string, string>;
+  /** What a manifest file loaded as written (for the positions of base resources). */
+  readonly loaded: (path: string) => LoadedFile | null;
+  /** The deploy target asked for (workspace path of its directory). */
+  readonly target?: string | undefined;
+  /** The absolute POSIX directory relative paths are relative to, if known (see workspacePaths). */
+  readonly root?: string | undefined;
+  readonly limits: LoadLimits;
+  readonly cache?: BuildCache | undefined;
+  /** Changes whenever a file is added or removed (directory listings); with `cache`. */
+  readonly listing?: number;
+}
+
+const EMPTY: RenderStage = {
+  targets: [],
+  active: [],
+  consumed: new Set(),
+  resourceFiles: new Set(),
+  objects: [],
+  diagnostics: [],
+  readBy: new Map(),
+};
+
+/** Whether any file is a kustomization (the render stage has nothing to do otherwise). */
+export function hasKustomizations(paths: Iterable<string>): boolean {
+  for (const p of paths) if (isKustomizationPath(p)) return true;
+  return false;
+}
+
+export function renderStage(input: RenderStageInput): RenderStage {
+  if (!hasKustomizations(input.files.keys())) return EMPTY;
+  const targets = findDeployTargets(input.files, input.root);
+  const builds = targets.map((t) => cachedBuild(input, t));
+  const consumed = new Set<string>();
+  for (const b of builds) for (const p of b.reads) consumed.add(p);
+  const diagnostics: Diagnostic[] = [];
+  const source = (path: string): SourceFile | undefined => {
+    const text = input.files.get(path);
+    return text === undefined ? undefined : { text, loaded: input.loaded(path) };
+  };
+  for (const b of builds) {
+    const r = b.result;
+    if (!r.ok) {
+      diagnostics.push({
+        range: lineRange(source, r.error.file, r.error.line ?? 1),
+        severity: 'error',
+        code: 'kustomize-build-error',
+        message: `kustomize build ${b.target.dir || '.'}: ${r.error.message}`,
+      });
+      continue;
+    }
+    for (const n of r.notes) {
+      diagnostics.push({
+        range: lineRange(source, n.file, n.line ?? 1),
+        severity: 'info',
+        code: 'kustomize-build-note',
+        message: n.message,
+      });
+    }
+  }
+  // The target asked for (else the first), then every target sharing no file with those taken.
+  const asked = input.target === undefined ? -1 : builds.findIndex((b) => b.target.dir === input.target);
+  const order = asked >= 0 ? [builds[asked] as TargetBuild, ...builds.filter((_, i) => i !== asked)] : builds;
+  const taken: TargetBuild[] = [];
+  const takenReads = new Map<string, TargetBuild>();
+  for (const b of order) {
+    const shared = [...b.reads].find((p) => takenReads.has(p));
+    if (shared === undefined) {
+      taken.push(b);
+      for (const p of b.reads) takenReads.set(p, b);
+      continue;
+    }
+    const other = takenReads.get(shared) as TargetBuild;
+    diagnostics.push({
+      range: lineRange(source, b.target.file, 1),
+      severity: 'info',
+      code: 'kustomize-target-not-analysed',
+      message:
+        `not analysed: deploy target ${b.target.dir || '.'} shares ${shared} with ${other.target.dir || '.'}, ` +
+        `which is analysed; each is its own deployment (analyse this one with --target ${b.target.dir || '.'})`,
+    });
+  }
+  if (input.target !== undefined && asked < 0) {
+    const first = targets[0];
+    if (first)
+      diagnostics.push({
+        range: lineRange(source, first.file, 1),
+        severity: 'warning',
+        code: 'kustomize-target-unknown',
+        message: `no deploy target ${input.target}; the targets are ${targets.map((t) => t.dir || '.').join(', ')}`,
+      });
+  }
+  taken.sort((a, b) => (a.target.file < b.target.file ? -1 : a.target.file > b.target.file ? 1 : 0));
+  const objects: LoadedObject[] = [];
+  const resourceFiles = new Set<string>();
+  const readBy = new Map<string, DeployTarget>();
+  for (const b of taken) {
+    for (const o of builtObjects(input, b, source)) objects.push(o);
+    if (b.result.ok) for (const r of b.result.resources) resourceFiles.add(r.origin.file);
+    for (const p of b.reads) readBy.set(p, b.target);
+  }
+  return {
+    readBy,
+    targets,
+    active: taken.map((b) => b.target),
+    consumed,
+    resourceFiles,
+    objects,
+    diagnostics,
+  };
+}
+
+/** The build's objects: the same instances while the build and its resource files' loads are. */
+function builtObjects(
+  input: RenderStageInput,
+  b: TargetBuild,
+  source: (path: string) => SourceFile | undefined,
+): readonly LoadedObject[] {
+  const entry = input.cache?.entries.get(b.target.file);
+  const files = b.result.ok ? new Set(b.result.resources.map((r) => r.origin.file)) : new Set<string>();
+  if (entry?.build === b && entry.objects) {
+    const loads = entry.objects.loads;
+    if ([...files].every((f) => loads.get(f) === input.loaded(f))) return entry.objects.list;
+  }
+  const list = loadBuild(b, source, input.limits);
+  if (entry?.build === b)
+    entry.objects = { loads: new Map([...files].map((f) => [f, input.loaded(f)])), list };
+  return list;
+}
+
+function cachedBuild(input: RenderStageInput, target: DeployTarget): TargetBuild {
+  const listing = input.listing ?? -1;
+  const hit = input.cache?.entries.get(target.file);
+  if (hit && hit.listing === listing && listing >= 0 && hit.build.target.dir === target.dir) {
+    let same = true;
+    for (const [p, t] of hit.texts) {
+      if (input.files.get(p) !== t) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return hit.build;
+  }
+  const build = buildTarget(input.files, target, input.root);
+  if (input.cache) {
+    const texts = new Map<string, string>();
+    for (const p of build.reads) texts.set(p, input.files.get(p) ?? '');
+    input.cache.entries.set(target.file, { build, texts, listing });
+  }
+  return build;
+}
+
+function lineRange(
+  source: (path: string) => SourceFile | undefined,
+  file: string,
+  line: number,
+): SourceRange {
+  const text = source(file)?.text.split(/\r?\n/)[line - 1] ?? '';
+  const column = text.length - text.trimStart().length + 1;
+  return { file, line, column, endLine: line, endColumn: text.length + 1 };
+}

@@ -1,0 +1,117 @@
+// Loading what the render stage built: each built resource becomes a LoadedObject whose
+// ranges point at the source, not at the rendered text. A field a patch or transformer set
+// (the build's per-field source map) lands on that line of the patch or kustomization; any
+// other field on the same field of the base resource as written; what neither has, on the
+// nearest enclosing field that has a place, and finally on the resource's document.
+import type { LoadedFile, LoadedObject, SourceRange } from '../model';
+import { formatFieldPath } from '../model';
+import type { BuiltResource, SourceRef } from '../render/kustomize';
+import type { TargetBuild } from '../render/workspace';
+import type { LoadLimits } from './yamlDocuments';
+import { DEFAULT_LOAD_LIMITS, loadYamlFile } from './yamlDocuments';
+
+/** What the loader knows of a source file: its text and, when it is a manifest, what it loaded. */
+export interface SourceFile {
+  readonly text: string;
+  readonly loaded: LoadedFile | null;
+}
+
+export function loadBuild(
+  build: TargetBuild,
+  source: (path: string) => SourceFile | undefined,
+  limits: LoadLimits = DEFAULT_LOAD_LIMITS,
+): LoadedObject[] {
+  if (!build.result.ok) return [];
+  const objects: LoadedObject[] = [];
+  const lines = new LineRanges(source);
+  build.result.resources.forEach((r, i) => {
+    // The rendered text is parsed like any manifest; its positions are then replaced.
+    const parsed = loadYamlFile(`${build.target.file}#${i}`, r.yaml, limits);
+    for (const o of parsed.objects) objects.push(mapObject(o, r, source, lines));
+  });
+  return objects;
+}
+
+/** The LoadedObject of the base resource a built one came from, if the source file loaded it. */
+function originObject(
+  r: BuiltResource,
+  source: (path: string) => SourceFile | undefined,
+): LoadedObject | null {
+  const loaded = source(r.origin.file)?.loaded;
+  if (!loaded) return null;
+  const sameKind = loaded.objects.filter((o) => o.kind === r.kind);
+  // The document the build read starts at origin.line; a List holds several (then by name).
+  const atLine = sameKind.filter((o) => o.range.line <= r.origin.line && r.origin.line <= o.range.endLine);
+  const startsAt = sameKind.filter((o) => o.range.line === r.origin.line);
+  const candidates = startsAt.length > 0 ? startsAt : atLine;
+  if (candidates.length <= 1) return candidates[0] ?? null;
+  return candidates.find((o) => o.name !== '' && r.name.includes(o.name)) ?? candidates[0] ?? null;
+}
+
+function mapObject(
+  o: LoadedObject,
+  r: BuiltResource,
+  source: (path: string) => SourceFile | undefined,
+  lines: LineRanges,
+): LoadedObject {
+  const origin = originObject(r, source);
+  const whole = origin?.range ?? lines.at(r.origin);
+  const ranges = new Map<string, SourceRange>();
+  const keyRanges = new Map<string, SourceRange>();
+  // Walks the built object: `segments` is the field path, `set` the deepest patch or
+  // transformer entry at or above it, `base` the deepest range the base resource has.
+  const walk = (
+    value: unknown,
+    segments: (string | number)[],
+    set: SourceRef | undefined,
+    base: SourceRange,
+    baseKey: SourceRange,
+  ): void => {
+    const path = formatFieldPath(segments);
+    const ref = r.fields.get(kustomizePath(segments)) ?? set;
+    const ownBase = origin?.ranges.get(path);
+    const ownBaseKey = origin?.keyRanges.get(path);
+    const value_ = ref ? lines.at(ref) : (ownBase ?? base);
+    const key = ref ? lines.at(ref) : (ownBaseKey ?? ownBase ?? baseKey);
+    if (o.ranges.has(path)) ranges.set(path, value_);
+    if (o.keyRanges.has(path)) keyRanges.set(path, key);
+    if (Array.isArray(value)) {
+      value.forEach((v, i) => walk(v, [...segments, i], ref, value_, key));
+    } else if (value !== null && typeof value === 'object') {
+      for (const [k, v] of Object.entries(value)) walk(v, [...segments, k], ref, value_, key);
+    }
+  };
+  walk(o.raw, [], undefined, whole, whole);
+  return {
+    ...o,
+    file: origin?.file ?? r.origin.file,
+    docIndex: origin?.docIndex ?? 0,
+    range: whole,
+    ranges,
+    keyRanges,
+  };
+}
+
+/** The render stage's field-path spelling (segments joined with `.`, indices as `[i]`). */
+function kustomizePath(segments: readonly (string | number)[]): string {
+  let out = '';
+  for (const s of segments) out += typeof s === 'number' ? `[${s}]` : out === '' ? s : `.${s}`;
+  return out;
+}
+
+/** The range of a whole source line (from its first non-blank character), cached per file. */
+class LineRanges {
+  private readonly starts = new Map<string, string[]>();
+  constructor(private readonly source: (path: string) => SourceFile | undefined) {}
+
+  at(ref: SourceRef): SourceRange {
+    let lines = this.starts.get(ref.file);
+    if (!lines) {
+      lines = (this.source(ref.file)?.text ?? '').split(/\r?\n/);
+      this.starts.set(ref.file, lines);
+    }
+    const text = lines[ref.line - 1] ?? '';
+    const column = text.length - text.trimStart().length + 1;
+    return { file: ref.file, line: ref.line, column, endLine: ref.line, endColumn: text.length + 1 };
+  }
+}

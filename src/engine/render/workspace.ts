@@ -1,0 +1,237 @@
+// The render stage over a workspace: which kustomizations are deploy targets (no other
+// kustomization in the tree uses them), building each one over the workspace's files, and
+// which files each build read (those are never analysed as written). Pure: the files are
+// given as text, keyed by workspace path ('/'-separated, relative to the workspace root,
+// possibly starting with `..` or `/`).
+import { parse } from 'yaml';
+import { isPlainObject } from '../model';
+import type { BuildError, KustomizeBuildResult, KustomizeFs } from './kustomize';
+import { buildKustomization, KUSTOMIZATION_FILES } from './kustomize';
+import { basename, cleanPath, dirname, resolvePath } from './kustomize/fs';
+
+/** A kustomization directory that no other kustomization in the workspace uses. */
+export interface DeployTarget {
+  /** Workspace path of the directory ('' for the workspace root). */
+  readonly dir: string;
+  /** Workspace path of its kustomization file. */
+  readonly file: string;
+}
+
+export interface TargetBuild {
+  readonly target: DeployTarget;
+  readonly result: KustomizeBuildResult;
+  /** Workspace paths of every file the build read (successful or not). */
+  readonly reads: ReadonlySet<string>;
+}
+
+/** Workspace paths ↔ the absolute paths the kustomize build sees. */
+export interface WorkspacePaths {
+  toFs(path: string): string;
+  /** The workspace path of an fs path; fs paths outside the workspace's files are kept as they are. */
+  toWorkspace(fsPath: string): string;
+}
+
+/**
+ * `root`: the absolute POSIX path relative paths are relative to, when the front end knows it
+ * (the CLI's working directory, so that `../base` and `/abs/base` name the same files).
+ */
+export function workspacePaths(paths: Iterable<string>, root?: string): WorkspacePaths {
+  if (root === undefined) {
+    // A root deep enough that `..` in any given path stays below it.
+    let depth = 0;
+    for (const p of paths) {
+      let up = 0;
+      for (const part of p.split('/')) {
+        if (part === '..') up++;
+        else if (part !== '' && part !== '.') break;
+      }
+      depth = Math.max(depth, up);
+    }
+    root = `/${Array.from({ length: depth + 1 }, (_, i) => `w${i}`).join('/')}`;
+  } else root = cleanPath(root);
+  const back = new Map<string, string>();
+  const toFs = (path: string): string => (path.startsWith('/') ? cleanPath(path) : resolvePath(root, path));
+  for (const p of paths) back.set(toFs(p), p);
+  return {
+    toFs,
+    toWorkspace: (fsPath) => {
+      const known = back.get(fsPath);
+      if (known !== undefined) return known;
+      if (fsPath === root) return '';
+      if (root === '/') return fsPath.slice(1);
+      if (fsPath.startsWith(`${root}/`)) return fsPath.slice(root.length + 1);
+      return fsPath;
+    },
+  };
+}
+
+/** Whether a workspace path names a kustomization file. */
+export function isKustomizationPath(path: string): boolean {
+  return (KUSTOMIZATION_FILES as readonly string[]).includes(basename(`/${path}`));
+}
+
+/**
+ * The deploy targets among the workspace's kustomizations, in path order: those that no
+ * other kustomization lists under resources, bases or components. Read statically from each
+ * kustomization file (an unparsable one uses nothing and is a target, so its build reports
+ * the error).
+ */
+export function findDeployTargets(files: ReadonlyMap<string, string>, root?: string): DeployTarget[] {
+  const paths = workspacePaths(files.keys(), root);
+  // Directory (fs path) → its kustomization file (workspace path); kustomize reads the first name found.
+  const kustomizations = new Map<string, string>();
+  for (const name of KUSTOMIZATION_FILES) {
+    for (const path of files.keys()) {
+      if (basename(`/${path}`) !== name) continue;
+      const dir = dirname(paths.toFs(path));
+      if (!kustomizations.has(dir)) kustomizations.set(dir, path);
+    }
+  }
+  const used = new Set<string>();
+  for (const [dir, file] of kustomizations) {
+    for (const entry of referencedEntries(files.get(file) ?? '')) {
+      const target = resolvePath(dir, entry);
+      if (target !== dir && kustomizations.has(target)) used.add(target);
+    }
+  }
+  const targets: DeployTarget[] = [];
+  for (const [dir, file] of kustomizations) {
+    if (used.has(dir)) continue;
+    targets.push({ dir: paths.toWorkspace(dir), file });
+  }
+  return targets.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+}
+
+function parseKustomization(text: string): Record<string, unknown> | null {
+  let doc: unknown;
+  try {
+    doc = parse(text, { uniqueKeys: false, maxAliasCount: 100 });
+  } catch {
+    return null;
+  }
+  return isPlainObject(doc) ? doc : null;
+}
+
+const isRemote = (entry: string): boolean =>
+  /^[a-z][a-z0-9+.-]*:\/\//i.test(entry) || entry.startsWith('git@');
+
+/**
+ * Every local path a kustomization file names (relative to its directory, as written):
+ * resources, bases, components, patch files, generator inputs, replacement sources, crds,
+ * plugin configs. A front end that reads files by name uses it to give a build what it reads.
+ */
+export function kustomizationReferences(text: string): string[] {
+  const doc = parseKustomization(text);
+  if (!doc) return [];
+  const out: string[] = [];
+  const add = (v: unknown): void => {
+    if (typeof v === 'string' && v.trim() !== '' && !v.includes('\n') && !isRemote(v.trim()))
+      out.push(v.trim());
+  };
+  const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+  for (const key of ['resources', 'bases', 'components', 'crds', 'generators', 'transformers', 'validators'])
+    for (const e of list(doc[key])) add(e);
+  for (const e of list(doc['patchesStrategicMerge'])) add(e);
+  for (const key of ['patches', 'patchesJson6902', 'replacements'])
+    for (const e of list(doc[key])) if (isPlainObject(e)) add(e['path']);
+  for (const key of ['configMapGenerator', 'secretGenerator']) {
+    for (const g of list(doc[key])) {
+      if (!isPlainObject(g)) continue;
+      for (const f of list(g['files']))
+        if (typeof f === 'string') add(f.includes('=') ? f.slice(f.indexOf('=') + 1) : f);
+      for (const f of list(g['envs'])) add(f);
+      add(g['env']);
+    }
+  }
+  const openapi = doc['openapi'];
+  if (isPlainObject(openapi)) add(openapi['path']);
+  return out;
+}
+
+function referencedEntries(text: string): string[] {
+  const doc = parseKustomization(text);
+  if (!doc) return [];
+  const out: string[] = [];
+  for (const key of ['resources', 'bases', 'components']) {
+    const list = doc[key];
+    if (!Array.isArray(list)) continue;
+    for (const entry of list) {
+      if (typeof entry !== 'string' || isRemote(entry.trim())) continue;
+      out.push(entry.trim());
+    }
+  }
+  return out;
+}
+
+/** A KustomizeFs over the workspace's files that records which files were read. */
+function trackingFs(
+  files: ReadonlyMap<string, string>,
+  paths: WorkspacePaths,
+): { fs: KustomizeFs; reads: Set<string> } {
+  const byFs = new Map<string, string>();
+  const dirs = new Map<string, Set<string>>();
+  for (const [path, text] of files) {
+    const fsPath = paths.toFs(path);
+    byFs.set(fsPath, text);
+    let child = fsPath;
+    for (let d = dirname(fsPath); ; d = dirname(d)) {
+      let names = dirs.get(d);
+      const fresh = !names;
+      if (!names) dirs.set(d, (names = new Set()));
+      names.add(basename(child));
+      if (!fresh || d === '/') break;
+      child = d;
+    }
+  }
+  const reads = new Set<string>();
+  const read = (p: string): string | undefined => {
+    const clean = cleanPath(p);
+    const text = byFs.get(clean);
+    if (text !== undefined) reads.add(paths.toWorkspace(clean));
+    return text;
+  };
+  const fs: KustomizeFs = {
+    readFile: read,
+    readBinary: (p) => {
+      const text = read(p);
+      return text === undefined ? undefined : utf8Binary(text);
+    },
+    listDir: (p) => [...(dirs.get(cleanPath(p)) ?? [])].sort(),
+    exists: (p) => byFs.has(cleanPath(p)) || dirs.has(cleanPath(p)),
+    isDir: (p) => dirs.has(cleanPath(p)),
+  };
+  return { fs, reads };
+}
+
+function utf8Binary(s: string): string {
+  return Array.from(new TextEncoder().encode(s), (b) => String.fromCharCode(b)).join('');
+}
+
+/**
+ * `kustomize build <target>` over the workspace's files (legacy output order, as the CLI;
+ * rootOnly unless told otherwise), with the files it read.
+ */
+export function buildTarget(
+  files: ReadonlyMap<string, string>,
+  target: DeployTarget,
+  root?: string,
+  loadRestrictions: 'rootOnly' | 'none' = 'rootOnly',
+): TargetBuild {
+  const paths = workspacePaths(files.keys(), root);
+  const { fs, reads } = trackingFs(files, paths);
+  const raw = buildKustomization(fs, paths.toFs(target.dir), { loadRestrictions, reorder: 'unspecified' });
+  reads.add(target.file);
+  const toWs = (e: BuildError): BuildError => ({ ...e, file: paths.toWorkspace(e.file) });
+  const result: KustomizeBuildResult = raw.ok
+    ? {
+        ...raw,
+        notes: raw.notes.map(toWs),
+        resources: raw.resources.map((r) => ({
+          ...r,
+          origin: { ...r.origin, file: paths.toWorkspace(r.origin.file) },
+          fields: new Map([...r.fields].map(([k, v]) => [k, { ...v, file: paths.toWorkspace(v.file) }])),
+        })),
+      }
+    : { ok: false, error: toWs(raw.error) };
+  return { target, result, reads };
+}

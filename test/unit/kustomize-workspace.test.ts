@@ -1,0 +1,218 @@
+// Kustomize overlays analysed as they deploy: a workspace's deploy targets are built by the
+// render stage, what a build reads is never analysed as written, targets sharing a base are
+// alternative deployments (one analysed, the others noted), findings land on the line that
+// set the field (the patch, the base), and the editor's incremental analysis equals the
+// one-shot one.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Analysis, WorkspaceFile } from '../../src/engine';
+import { analyzeWorkspace, createWorkspaceAnalyzer } from '../../src/engine';
+
+const BASE_DEPLOY = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 1
+  template:
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27
+          ports:
+            - containerPort: 8080
+`;
+const BASE_SVC = `apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  ports:
+    - port: 80
+      targetPort: 8080
+`;
+const LABELS = `labels:
+  - pairs:
+      app: web
+    includeSelectors: true
+`;
+
+function workspace(extra: Record<string, string> = {}): WorkspaceFile[] {
+  const files: Record<string, string> = {
+    'base/kustomization.yaml': 'resources:\n  - deploy.yaml\n  - svc.yaml\n',
+    'base/deploy.yaml': BASE_DEPLOY,
+    'base/svc.yaml': BASE_SVC,
+    'overlays/dev/kustomization.yaml': `namePrefix: dev-\n${LABELS}resources:\n  - ../../base\n`,
+    'overlays/prod/kustomization.yaml': `namespace: prod\n${LABELS}resources:\n  - ../../base\npatches:\n  - path: svc.yaml\n  - path: replicas.yaml\n`,
+    'overlays/prod/svc.yaml':
+      'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  ports:\n    - port: 80\n      targetPort: 7070\n',
+    'overlays/prod/replicas.yaml':
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 3\n',
+    ...extra,
+  };
+  return Object.entries(files).map(([path, text]) => ({ path, text }));
+}
+
+const names = (a: Analysis): string[][] =>
+  a.services.map((s) => [s.service.metadata.namespace, s.service.metadata.name]);
+
+void test('render stage: the first deploy target is analysed as built; one sharing its base is noted, never mixed in', () => {
+  const a = analyzeWorkspace({ files: workspace() });
+  assert.deepEqual(
+    a.deployTargets.all.map((t) => t.dir),
+    ['overlays/dev', 'overlays/prod'],
+  );
+  assert.deepEqual(
+    a.deployTargets.analysed.map((t) => t.dir),
+    ['overlays/dev'],
+  );
+  assert.deepEqual(names(a), [['default', 'dev-web']]);
+  // The selector kustomize's labels supply: no false "selector required" error, 1 endpoint.
+  assert.equal(a.diagnostics.filter((d) => d.severity === 'error').length, 0, JSON.stringify(a.diagnostics));
+  assert.equal(a.services[0]?.endpointSlices.flatMap((s) => s.endpoints).length, 1);
+  const note = a.diagnostics.find((d) => d.code === 'kustomize-target-not-analysed');
+  assert.equal(note?.range.file, 'overlays/prod/kustomization.yaml');
+  assert.match(
+    note?.message ?? '',
+    /shares base\/kustomization\.yaml with overlays\/dev.*--target overlays\/prod/,
+  );
+  // Nothing from the base or the patches as written.
+  assert.ok(
+    a.objects.every((o) => o.name.startsWith('dev-')),
+    a.objects.map((o) => o.name).join(),
+  );
+});
+
+void test('render stage: --target picks the deployment; the finding on an overlay lands on the patch line, via the kustomization', () => {
+  const a = analyzeWorkspace({ files: workspace(), target: 'overlays/prod' });
+  assert.deepEqual(names(a), [['prod', 'web']]);
+  assert.equal(a.workloads[0]?.pods.length, 3);
+  const finding = a.diagnostics.find((d) => d.code === 'service-target-port-not-found');
+  assert.ok(finding, JSON.stringify(a.diagnostics.map((d) => d.code)));
+  assert.equal(finding.range.file, 'overlays/prod/svc.yaml');
+  assert.equal(finding.range.line, 8); // `targetPort: 7070` in the patch
+  assert.ok(
+    finding.related?.some((r) => r.message.includes('via overlays/prod/kustomization.yaml')),
+    JSON.stringify(finding.related),
+  );
+  // A field no patch set points at the base resource as written.
+  const svc = a.services[0];
+  assert.equal(svc?.source.file, 'base/svc.yaml');
+  const dev = a.diagnostics.find((d) => d.code === 'kustomize-target-not-analysed');
+  assert.equal(dev?.range.file, 'overlays/dev/kustomization.yaml');
+});
+
+void test('render stage: targets that share no file are analysed together; plain manifests beside them as written', () => {
+  const files: WorkspaceFile[] = [
+    { path: 'apps/a/kustomization.yaml', text: 'namePrefix: a-\nresources:\n  - svc.yaml\n' },
+    { path: 'apps/a/svc.yaml', text: BASE_SVC },
+    { path: 'apps/b/kustomization.yaml', text: 'namePrefix: b-\nresources:\n  - svc.yaml\n' },
+    { path: 'apps/b/svc.yaml', text: BASE_SVC },
+    { path: 'plain/svc.yaml', text: BASE_SVC.replace('name: web', 'name: plain') },
+  ];
+  const a = analyzeWorkspace({ files });
+  assert.deepEqual(
+    a.deployTargets.analysed.map((t) => t.dir),
+    ['apps/a', 'apps/b'],
+  );
+  assert.deepEqual(names(a).sort(), [
+    ['default', 'a-web'],
+    ['default', 'b-web'],
+    ['default', 'plain'],
+  ]);
+  assert.ok(!a.diagnostics.some((d) => d.code === 'object-duplicate'));
+});
+
+void test('render stage: a build error is one error on the kustomization line; the rest is analysed', () => {
+  const files: WorkspaceFile[] = [
+    { path: 'app/kustomization.yaml', text: 'resources:\n  - svc.yaml\n  - missing.yaml\n' },
+    { path: 'app/svc.yaml', text: BASE_SVC },
+    { path: 'plain/svc.yaml', text: BASE_SVC.replace('name: web', 'name: plain') },
+  ];
+  const a = analyzeWorkspace({ files });
+  const errors = a.diagnostics.filter((d) => d.severity === 'error');
+  assert.equal(errors.length, 1, JSON.stringify(errors));
+  assert.equal(errors[0]?.code, 'kustomize-build-error');
+  assert.equal(errors[0]?.range.file, 'app/kustomization.yaml');
+  assert.match(errors[0]?.message ?? '', /missing\.yaml/);
+  assert.deepEqual(names(a), [['default', 'plain']]);
+});
+
+void test('render stage: a base that does not exist in the workspace fails the build with its path', () => {
+  const files: WorkspaceFile[] = [{ path: 'o/kustomization.yaml', text: 'resources:\n  - ../nowhere\n' }];
+  const a = analyzeWorkspace({ files });
+  assert.deepEqual(
+    a.diagnostics.map((d) => [d.code, d.range.file]),
+    [['kustomize-build-error', 'o/kustomization.yaml']],
+  );
+  assert.match(a.diagnostics[0]?.message ?? '', /nowhere/);
+});
+
+void test('render stage: relative paths outside the workspace root resolve against the given root', () => {
+  // As the CLI run inside overlays/prod gives them: `../../base/...` or absolute.
+  const files = workspace().map((f) =>
+    f.path.startsWith('overlays/prod/')
+      ? { ...f, path: f.path.slice('overlays/prod/'.length) }
+      : f.path.startsWith('base/')
+        ? { ...f, path: `/repo/${f.path}` }
+        : null,
+  );
+  const a = analyzeWorkspace({
+    files: files.filter((f): f is WorkspaceFile => f !== null),
+    root: '/repo/overlays/prod',
+  });
+  assert.deepEqual(names(a), [['prod', 'web']]);
+  assert.equal(a.services[0]?.source.file, '/repo/base/svc.yaml');
+});
+
+void test('render stage: the incremental analyzer equals the one-shot analysis through edits, and reuses unchanged builds', () => {
+  const analyzer = createWorkspaceAnalyzer();
+  let files = workspace({ 'plain/svc.yaml': BASE_SVC.replace('name: web', 'name: plain') });
+  for (const f of files) analyzer.setFile(f.path, f.text);
+  const same = (target?: string): Analysis => {
+    const inc = analyzer.analyze();
+    const one = analyzeWorkspace(target === undefined ? { files } : { files, target });
+    assert.deepEqual(JSON.parse(JSON.stringify(inc)), JSON.parse(JSON.stringify(one)));
+    return inc;
+  };
+  const first = same();
+  const built = first.objects.find((o) => o.name === 'dev-web' && o.kind === 'Deployment');
+  // An edit to a plain manifest: the build and its objects are reused as they are.
+  const edit = (path: string, text: string): void => {
+    files = files.map((f) => (f.path === path ? { path, text } : f));
+    analyzer.setFile(path, text);
+  };
+  edit('plain/svc.yaml', BASE_SVC.replace('name: web', 'name: plain2'));
+  const second = same();
+  assert.equal(
+    second.objects.find((o) => o.name === 'dev-web' && o.kind === 'Deployment'),
+    built,
+  );
+  // An edit to the base rebuilds.
+  edit('base/deploy.yaml', BASE_DEPLOY.replace('replicas: 1', 'replicas: 4'));
+  assert.equal(same().workloads.find((w) => w.name === 'dev-web')?.pods.length, 4);
+  // Switching the target, then adding and removing a file.
+  analyzer.setTarget('overlays/prod');
+  assert.deepEqual(names(same('overlays/prod')).sort(), [
+    ['default', 'plain2'],
+    ['prod', 'web'],
+  ]);
+  files = [
+    ...files,
+    { path: 'overlays/prod/extra.yaml', text: BASE_SVC.replace('name: web', 'name: extra') },
+  ];
+  analyzer.setFile('overlays/prod/extra.yaml', files[files.length - 1]?.text ?? '');
+  same('overlays/prod');
+  edit(
+    'overlays/prod/kustomization.yaml',
+    `namespace: prod\n${LABELS}resources:\n  - ../../base\n  - extra.yaml\npatches:\n  - path: svc.yaml\n  - path: replicas.yaml\n`,
+  );
+  assert.deepEqual(names(same('overlays/prod')).sort(), [
+    ['default', 'plain2'],
+    ['prod', 'extra'],
+    ['prod', 'web'],
+  ]);
+  files = files.filter((f) => f.path !== 'overlays/prod/extra.yaml');
+  analyzer.deleteFile('overlays/prod/extra.yaml');
+  assert.ok(same('overlays/prod').diagnostics.some((d) => d.code === 'kustomize-build-error'));
+});
