@@ -7,6 +7,7 @@ import {
   DEFAULT_LOAD_LIMITS,
   fileRole,
   isKustomizationPath,
+  KUSTOMIZATION_FILES,
   kustomizationReferences,
   loadClusterProfile,
   PROFILE_FILE_NAME,
@@ -20,6 +21,8 @@ const SKIP_DIRS = new Set(['node_modules', '.git', 'dist', 'out', '.vscode-test'
 export interface CollectedInput {
   files: WorkspaceFile[];
   profile: WorkspaceFile | null;
+  /** The one path given, when it is a kustomization directory (it is then the deploy target). */
+  kustomizationDirs: string[];
 }
 
 function display(cwd: string, absolute: string): string {
@@ -96,13 +99,26 @@ export function collectFiles(paths: string[], cwd: string, clusterPath: string |
     else if (explicit && read.special) throw new UsageError(`cannot read ${path}: ${read.reason}`);
     else files.push({ path, text: '', unreadable: read.reason });
   };
+  // A directory a kustomization names is a kustomization: the build reads its kustomization
+  // file (then what that names), not the rest of the directory.
+  const visitReference = (absolute: string): void => {
+    let isDir = false;
+    try {
+      isDir = statSync(absolute).isDirectory();
+    } catch {
+      return; // missing: the build reports it
+    }
+    if (!isDir) return visit(absolute, false, true);
+    const name = KUSTOMIZATION_FILES.find((n) => existsSync(join(absolute, n)));
+    if (name !== undefined) visit(join(absolute, name), false, true);
+  };
   for (const p of paths) visit(resolve(cwd, p), true);
   // A kustomization's build reads what it names, inside the given paths or not (`../../base`).
   for (let i = 0; i < files.length; i++) {
     const file = files[i] as WorkspaceFile;
     if (!isKustomizationPath(file.path) || file.unreadable !== undefined) continue;
     const dir = dirname(resolve(cwd, file.path));
-    for (const ref of kustomizationReferences(file.text)) visit(resolve(dir, ref), false, true);
+    for (const ref of kustomizationReferences(file.text)) visitReference(resolve(dir, ref));
   }
   const profilePath =
     clusterPath !== undefined ? resolve(cwd, clusterPath) : (foundProfile ?? findProfileUpwards(paths, cwd));
@@ -117,7 +133,11 @@ export function collectFiles(paths: string[], cwd: string, clusterPath: string |
   if (files.length === 0 && profile === null) {
     throw new UsageError(`no *.yaml, *.yml or *.json files found in ${paths.join(', ')}`);
   }
-  return { files, profile };
+  const kustomizationDirs =
+    paths.length === 1
+      ? paths.filter((p) => KUSTOMIZATION_FILES.some((n) => existsSync(join(resolve(cwd, p), n))))
+      : [];
+  return { files, profile, kustomizationDirs };
 }
 
 /**
@@ -131,12 +151,14 @@ export function analyzeCollected(
   cwd: string,
   announce?: (line: string) => void,
 ): Analysis {
-  const target = targetArg === undefined ? undefined : display(cwd, resolve(cwd, targetArg));
+  // Without --target, a kustomization directory named on the command line is the one to analyse.
+  const named = targetArg ?? input.kustomizationDirs[0];
+  const target = named === undefined ? undefined : display(cwd, resolve(cwd, named));
   const root = cwd.split(sep).join('/');
   const analysis = analyzeWorkspace(target === undefined ? { ...input, root } : { ...input, target, root });
   const { all, analysed } = analysis.deployTargets;
   const name = (t: DeployTarget): string => t.dir || '.';
-  if (target !== undefined && !all.some((t) => t.dir === target)) {
+  if (targetArg !== undefined && target !== undefined && !all.some((t) => t.dir === target)) {
     throw new UsageError(
       all.length === 0
         ? `--target ${targetArg}: the paths hold no kustomization to build`

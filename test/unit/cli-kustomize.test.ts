@@ -98,3 +98,20 @@ void test('trace and iptables on a repo with two targets say on stderr which one
   assert.match(i.stdout, /dev\/web/);
   assert.match(i.stderr, /analysing deploy target overlays\/dev; not analysed: overlays\/prod/);
 });
+
+void test('analyze <overlay>: a base directory is read as a kustomization, not walked (its other kustomizations stay out)', async () => {
+  const dir = workspace();
+  mkdirSync(join(dir, 'base', 'unused'), { recursive: true });
+  writeFileSync(join(dir, 'base', 'unused', 'kustomization.yaml'), 'resources:\n- svc.yaml\n');
+  writeFileSync(
+    join(dir, 'base', 'unused', 'svc.yaml'),
+    'apiVersion: v1\nkind: Service\nmetadata: {name: stray}\nspec: {ports: [{port: 80}]}\n',
+  );
+  const r = await cli(['analyze', 'overlays/prod', '--json'], dir);
+  const json = JSON.parse(r.stdout) as Json;
+  assert.deepEqual(
+    json.services.map((s) => [s.namespace, s.name]),
+    [['shop', 'prod-web']],
+  );
+  assert.ok(!json.diagnostics.some((d) => d.code.startsWith('kustomize-')), JSON.stringify(json.diagnostics));
+});

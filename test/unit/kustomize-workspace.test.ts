@@ -6,7 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Analysis, WorkspaceFile } from '../../src/engine';
-import { analyzeWorkspace, createWorkspaceAnalyzer } from '../../src/engine';
+import { analyzeWorkspace, buildKustomization, createWorkspaceAnalyzer } from '../../src/engine';
+import { memoryFs } from '../../src/engine/render/kustomize';
 
 const BASE_DEPLOY = `apiVersion: apps/v1
 kind: Deployment
@@ -215,4 +216,19 @@ void test('render stage: the incremental analyzer equals the one-shot analysis t
   files = files.filter((f) => f.path !== 'overlays/prod/extra.yaml');
   analyzer.deleteFile('overlays/prod/extra.yaml');
   assert.ok(same('overlays/prod').diagnostics.some((d) => d.code === 'kustomize-build-error'));
+});
+
+void test('kustomize build as kyaml reads: a YAML 1.1 octal is an int, an empty or null annotations field is dropped', () => {
+  const fs = memoryFs({
+    '/k/kustomization.yaml': 'resources:\n  - cm.yaml\n',
+    '/k/cm.yaml':
+      'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations:\nspec:\n  volumes:\n    - name: v\n      secret: {secretName: s, defaultMode: 0755}\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: s\n  annotations: {}\n  labels: {}\nspec: {ports: [{port: 0100}]}\n',
+  });
+  const r = buildKustomization(fs, '/k');
+  assert.ok(r.ok, JSON.stringify(r));
+  assert.match(r.yaml, /defaultMode: 493\n/);
+  assert.match(r.yaml, /port: 64\n/);
+  assert.doesNotMatch(r.yaml, /annotations/);
+  // labels are not touched by reading.
+  assert.match(r.yaml, /labels: \{\}\n/);
 });

@@ -412,6 +412,13 @@ export class Builder {
       }
       if (!v['kind']) fail(file, `missing kind in object`, doc.line);
       stringifyMetadataMaps(v);
+      // Reading sets and then removes kyaml's internal annotations (SetAnnotations with an
+      // empty map clears the field): an empty or null `annotations:` does not survive.
+      const md = v['metadata'];
+      if (isValueMap(md) && 'annotations' in md) {
+        const a = md['annotations'];
+        if (a === null || (isValueMap(a) && Object.keys(a).length === 0)) delete md['annotations'];
+      }
       out.push(makeResource(v, { file, line: doc.line }));
     }
     return out;

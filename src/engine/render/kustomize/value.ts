@@ -2,7 +2,24 @@
 // (resource.AsYAML goes through JSON, so key order, comments and scalar styles of the input do
 // not survive), parsed from YAML text with the line of every node kept for source maps.
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments } from 'yaml';
-import type { Node as YamlNode } from 'yaml';
+import type { Node as YamlNode, ScalarTag, Tags } from 'yaml';
+
+/**
+ * kyaml decodes with yaml.v3, which still reads a YAML 1.1 octal (`0755`, Go's
+ * strconv.ParseInt with base 0) as an int: `defaultMode: 0755` builds as 493, where
+ * YAML 1.2's core schema would read 755.
+ */
+const LEGACY_OCTAL: ScalarTag = {
+  tag: 'tag:yaml.org,2002:int',
+  default: true,
+  test: /^[-+]?0[0-7]+$/,
+  resolve: (s: string) => {
+    const negative = s.startsWith('-');
+    const n = parseInt(s.replace(/^[-+]/, ''), 8);
+    return negative ? -n : n;
+  },
+};
+const kyamlTags = (tags: Tags): Tags => [LEGACY_OCTAL, ...tags];
 
 export type Value = null | boolean | number | string | Value[] | ValueMap;
 export interface ValueMap {
@@ -61,7 +78,13 @@ export function parseYamlDocuments(text: string, uniqueKeys = true): ParseResult
   const lineCounter = new LineCounter();
   let docs;
   try {
-    docs = parseAllDocuments(text, { lineCounter, merge: true, uniqueKeys, prettyErrors: false });
+    docs = parseAllDocuments(text, {
+      lineCounter,
+      merge: true,
+      uniqueKeys,
+      prettyErrors: false,
+      customTags: kyamlTags,
+    });
   } catch (e) {
     return { documents: [], error: { message: String(e) } };
   }
