@@ -34,6 +34,8 @@ export interface Resource {
   suffixes: string[];
   /** Field path ("spec.replicas", "spec.template.spec.containers[0].image") → what set it last. */
   fields: Map<string, SourceRef>;
+  /** curId's last answer and what it was computed from. */
+  idCache?: { obj: ValueMap; apiVersion: Value; kind: Value; name: string; ns: string; id: ResId };
   generated?: GeneratedInfo;
   /** Names of the vars whose objref names this resource. */
   refVarNames?: string[];
@@ -73,8 +75,28 @@ export function namespaceOf(obj: ValueMap): string {
   return str(metadata(obj)?.['namespace']);
 }
 
+/**
+ * The resource's current id. Builds ask for ids in loops over every resource; the last one
+ * is kept on the resource with what it was computed from, as it changes only when they do.
+ */
 export function curId(r: Resource): ResId {
-  return { ...gvkOf(r.obj), name: nameOf(r.obj), namespace: namespaceOf(r.obj) };
+  const apiVersion = r.obj['apiVersion'] ?? null;
+  const kind = r.obj['kind'] ?? null;
+  const name = nameOf(r.obj);
+  const ns = namespaceOf(r.obj);
+  const hit = r.idCache;
+  if (
+    hit &&
+    hit.obj === r.obj &&
+    hit.apiVersion === apiVersion &&
+    hit.kind === kind &&
+    hit.name === name &&
+    hit.ns === ns
+  )
+    return hit.id;
+  const id: ResId = { ...gvkOf(r.obj), name, namespace: ns };
+  r.idCache = { obj: r.obj, apiVersion, kind, name, ns, id };
+  return id;
 }
 
 export function orgId(r: Resource): ResId {

@@ -270,17 +270,19 @@ export function setImages(
   source: SourceRef,
   specs: readonly FieldSpec[],
 ): void {
-  for (const img of images) {
-    const update = (r: Resource) => (parent: ValueMap, key: string, path: string) => {
+  // Each image field gets the entries in order (as one pass over the resources per entry
+  // would give it), walking each resource once instead of once per entry.
+  const update = (r: Resource) => (parent: ValueMap, key: string, path: string) => {
+    for (const img of images) {
       const cur = parent[key];
       if (typeof cur !== 'string') return;
       const next = updatedImage(cur, img);
-      if (next === undefined) return;
+      if (next === undefined) continue;
       parent[key] = next;
       r.fields.set(path, source);
-    };
-    for (const r of resources)
-      if (r.obj['kind'] !== 'CustomResourceDefinition') walkContainers(r.obj, '', update(r));
-    for (const r of resources) applySpecs(r, specs, update(r));
-  }
+    }
+  };
+  for (const r of resources)
+    if (r.obj['kind'] !== 'CustomResourceDefinition') walkContainers(r.obj, '', update(r));
+  for (const r of resources) applySpecs(r, specs, update(r));
 }
