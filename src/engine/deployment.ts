@@ -8,9 +8,10 @@
 import type { Diagnostic, LoadedFile, LoadedObject, SourceRange } from './model';
 import type { LoadLimits } from './load/yamlDocuments';
 import { loadBuild } from './load/rendered';
-import type { SourceFile } from './load/rendered';
+import type { LoadedBuildMemo, SourceFile } from './load/rendered';
+import { ParseCache } from './render/kustomize';
 import type { DeployTarget, TargetBuild } from './render/workspace';
-import { buildTarget, findDeployTargets, isKustomizationPath } from './render/workspace';
+import { buildTarget, findDeployTargets, isKustomizationPath, referencedEntries } from './render/workspace';
 
 export type { DeployTarget } from './render/workspace';
 
@@ -34,6 +35,12 @@ export interface RenderStage {
 /** Builds kept between analyses: valid while every file a build read has the same text. */
 export interface BuildCache {
   readonly entries: Map<string, CacheEntry>;
+  /** The files builds parsed, so that a rebuild parses only what changed. */
+  readonly parsed: ParseCache;
+  /** Per target: its built resources as loaded last time (see LoadedBuildMemo). */
+  readonly loaded: Map<string, LoadedBuildMemo>;
+  /** Kustomization text → the bases and components it lists (last analysis's texts only). */
+  references: Map<string, readonly string[]>;
 }
 
 interface CacheEntry {
@@ -45,7 +52,7 @@ interface CacheEntry {
 }
 
 export function createBuildCache(): BuildCache {
-  return { entries: new Map() };
+  return { entries: new Map(), parsed: new ParseCache(), loaded: new Map(), references: new Map() };
 }
 
 export interface RenderStageInput {
@@ -81,8 +88,22 @@ export function hasKustomizations(paths: Iterable<string>): boolean {
 
 export function renderStage(input: RenderStageInput): RenderStage {
   if (!hasKustomizations(input.files.keys())) return EMPTY;
-  const targets = findDeployTargets(input.files, input.root);
+  const cache = input.cache;
+  let references: ((text: string) => readonly string[]) | undefined;
+  if (cache) {
+    const before = cache.references;
+    const now = new Map<string, readonly string[]>();
+    references = (text) => {
+      const refs = now.get(text) ?? before.get(text) ?? referencedEntries(text);
+      now.set(text, refs);
+      return refs;
+    };
+    cache.references = now;
+  }
+  const targets = findDeployTargets(input.files, input.root, references);
   const builds = targets.map((t) => cachedBuild(input, t));
+  // What no build of this analysis parsed (old texts of edited files) is dropped.
+  input.cache?.parsed.sweep();
   const consumed = new Set<string>();
   for (const b of builds) for (const p of b.reads) consumed.add(p);
   const diagnostics: Diagnostic[] = [];
@@ -162,7 +183,10 @@ export function renderStage(input: RenderStageInput): RenderStage {
   };
 }
 
-/** The build's objects: the same instances while the build and its resource files' loads are. */
+/**
+ * The build's objects: the same instances while the build and its resource files' loads
+ * are, and, after a rebuild, for each resource that built the same as before.
+ */
 function builtObjects(
   input: RenderStageInput,
   b: TargetBuild,
@@ -174,10 +198,12 @@ function builtObjects(
     const loads = entry.objects.loads;
     if ([...files].every((f) => loads.get(f) === input.loaded(f))) return entry.objects.list;
   }
-  const list = loadBuild(b, source, input.limits);
+  const previous = input.cache?.loaded.get(b.target.file);
+  const { objects, memo } = loadBuild(b, source, input.limits, previous);
+  if (input.cache) input.cache.loaded.set(b.target.file, memo);
   if (entry?.build === b)
-    entry.objects = { loads: new Map([...files].map((f) => [f, input.loaded(f)])), list };
-  return list;
+    entry.objects = { loads: new Map([...files].map((f) => [f, input.loaded(f)])), list: objects };
+  return objects;
 }
 
 function cachedBuild(input: RenderStageInput, target: DeployTarget): TargetBuild {
@@ -193,7 +219,7 @@ function cachedBuild(input: RenderStageInput, target: DeployTarget): TargetBuild
     }
     if (same) return hit.build;
   }
-  const build = buildTarget(input.files, target, input.root);
+  const build = buildTarget(input.files, target, input.root, input.cache?.parsed);
   if (input.cache) {
     const texts = new Map<string, string>();
     for (const p of build.reads) texts.set(p, input.files.get(p) ?? '');

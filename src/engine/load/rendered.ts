@@ -16,20 +16,43 @@ export interface SourceFile {
   readonly loaded: LoadedFile | null;
 }
 
+/**
+ * Built resources loaded by an earlier build of the same target: a resource built to the same
+ * text, from the same place, with the same field sources and an unchanged source file, is
+ * the same objects (so later stages reuse their per-object work).
+ */
+export type LoadedBuildMemo = Map<
+  string,
+  { readonly origin: LoadedFile | null; readonly objects: LoadedObject[] }
+>;
+
 export function loadBuild(
   build: TargetBuild,
   source: (path: string) => SourceFile | undefined,
   limits: LoadLimits = DEFAULT_LOAD_LIMITS,
-): LoadedObject[] {
-  if (!build.result.ok) return [];
+  previous?: LoadedBuildMemo,
+): { objects: LoadedObject[]; memo: LoadedBuildMemo } {
+  const memo: LoadedBuildMemo = new Map();
+  if (!build.result.ok) return { objects: [], memo };
   const objects: LoadedObject[] = [];
   const lines = new LineRanges(source);
   build.result.resources.forEach((r, i) => {
+    const origin = source(r.origin.file)?.loaded ?? null;
+    const fields = [...r.fields].map(([k, v]) => `${k}=${v.file}:${v.line}`).join('\n');
+    const key = `${r.origin.file}:${r.origin.line}\n${fields}\n\n${r.yaml}`;
+    const hit = previous?.get(key);
+    if (hit && hit.origin === origin && !memo.has(key)) {
+      memo.set(key, hit);
+      for (const o of hit.objects) objects.push(o);
+      return;
+    }
     // The rendered text is parsed like any manifest; its positions are then replaced.
     const parsed = loadYamlFile(`${build.target.file}#${i}`, r.yaml, limits);
-    for (const o of parsed.objects) objects.push(mapObject(o, r, source, lines));
+    const mapped = parsed.objects.map((o) => mapObject(o, r, source, lines));
+    if (!memo.has(key)) memo.set(key, { origin, objects: mapped });
+    for (const o of mapped) objects.push(o);
   });
-  return objects;
+  return { objects, memo };
 }
 
 /** The LoadedObject of the base resource a built one came from, if the source file loaded it. */

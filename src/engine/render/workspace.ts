@@ -5,7 +5,7 @@
 // possibly starting with `..` or `/`).
 import { parse } from 'yaml';
 import { isPlainObject } from '../model';
-import type { BuildError, KustomizeBuildResult, KustomizeFs } from './kustomize';
+import type { BuildError, KustomizeBuildResult, KustomizeFs, ParseCache } from './kustomize';
 import { buildKustomization, KUSTOMIZATION_FILES } from './kustomize';
 import { basename, cleanPath, dirname, resolvePath } from './kustomize/fs';
 
@@ -76,7 +76,11 @@ export function isKustomizationPath(path: string): boolean {
  * kustomization file (an unparsable one uses nothing and is a target, so its build reports
  * the error).
  */
-export function findDeployTargets(files: ReadonlyMap<string, string>, root?: string): DeployTarget[] {
+export function findDeployTargets(
+  files: ReadonlyMap<string, string>,
+  root?: string,
+  references: (text: string) => readonly string[] = referencedEntries,
+): DeployTarget[] {
   const paths = workspacePaths(files.keys(), root);
   // Directory (fs path) → its kustomization file (workspace path); kustomize reads the first name found.
   const kustomizations = new Map<string, string>();
@@ -89,7 +93,7 @@ export function findDeployTargets(files: ReadonlyMap<string, string>, root?: str
   }
   const used = new Set<string>();
   for (const [dir, file] of kustomizations) {
-    for (const entry of referencedEntries(files.get(file) ?? '')) {
+    for (const entry of references(files.get(file) ?? '')) {
       const target = resolvePath(dir, entry);
       if (target !== dir && kustomizations.has(target)) used.add(target);
     }
@@ -148,7 +152,8 @@ export function kustomizationReferences(text: string): string[] {
   return out;
 }
 
-function referencedEntries(text: string): string[] {
+/** The bases and components a kustomization file lists (what makes another directory used). */
+export function referencedEntries(text: string): string[] {
   const doc = parseKustomization(text);
   if (!doc) return [];
   const out: string[] = [];
@@ -215,11 +220,16 @@ export function buildTarget(
   files: ReadonlyMap<string, string>,
   target: DeployTarget,
   root?: string,
+  parseCache?: ParseCache,
   loadRestrictions: 'rootOnly' | 'none' = 'rootOnly',
 ): TargetBuild {
   const paths = workspacePaths(files.keys(), root);
   const { fs, reads } = trackingFs(files, paths);
-  const raw = buildKustomization(fs, paths.toFs(target.dir), { loadRestrictions, reorder: 'unspecified' });
+  const raw = buildKustomization(fs, paths.toFs(target.dir), {
+    loadRestrictions,
+    reorder: 'unspecified',
+    ...(parseCache ? { parseCache } : {}),
+  });
   reads.add(target.file);
   const toWs = (e: BuildError): BuildError => ({ ...e, file: paths.toWorkspace(e.file) });
   const result: KustomizeBuildResult = raw.ok

@@ -46,6 +46,7 @@ import {
 } from './transformers';
 import type { ParsedDocument, Value, ValueMap } from './value';
 import { clone, isValueMap, parseYamlDocuments } from './value';
+import type { ParseCache, ParseResult } from './value';
 
 interface PluginConfig {
   readonly config: ValueMap;
@@ -86,6 +87,8 @@ export interface BuildOptions {
   readonly addManagedByLabel?: boolean;
   /** The version in the managed-by label (provenance's semver; upstream's tests build with "(test)"). */
   readonly kustomizeVersion?: string;
+  /** Parsed files kept between builds (see ParseCache). */
+  readonly parseCache?: ParseCache;
 }
 
 export interface BuildError {
@@ -134,6 +137,11 @@ export class Builder {
     private readonly fs: KustomizeFs,
     private readonly options: BuildOptions,
   ) {}
+
+  private parse(text: string, uniqueKeys = true): ParseResult {
+    const cache = this.options.parseCache;
+    return cache ? cache.parse(text, uniqueKeys) : parseYamlDocuments(text, uniqueKeys);
+  }
 
   run(dir: string): Resource[] | BuildError {
     try {
@@ -199,7 +207,7 @@ export class Builder {
     const path = resolvePath(kust.dir, o['path']);
     const text = this.fs.readFile(path);
     if (text === undefined) fail(kust.file, `'${path}' doesn't exist`);
-    const doc = parseYamlDocuments(text).documents[0]?.value;
+    const doc = this.parse(text).documents[0]?.value;
     const defs = isValueMap(doc) ? doc['definitions'] : undefined;
     this.openapi = { definitions: isValueMap(defs) ? defs : {} };
   }
@@ -243,7 +251,7 @@ export class Builder {
     const file = resolvePath(dir, found[0] ?? '');
     const text = this.fs.readFile(file) ?? '';
     // Kustomization files are read as sigs.k8s.io/yaml reads them: a repeated key, the last wins.
-    const parsed = parseYamlDocuments(text, false);
+    const parsed = this.parse(text, false);
     if (parsed.error) fail(file, parsed.error.message, parsed.error.line);
     const doc = parsed.documents[0] ?? { value: {}, line: 1, lines: new Map() };
     const raw = isValueMap(doc.value)
@@ -397,7 +405,7 @@ export class Builder {
   }
 
   readResources(file: string, text: string): Resource[] {
-    const parsed = parseYamlDocuments(text);
+    const parsed = this.parse(text);
     if (parsed.error) fail(file, parsed.error.message, parsed.error.line);
     const out: Resource[] = [];
     for (const doc of parsed.documents) {
@@ -871,11 +879,11 @@ export class Builder {
       const text = this.fs.readFile(path);
       if (text === undefined)
         fail(kust.file, `evalsymlink failure on '${path}' : lstat ${path}: no such file or directory`);
-      const parsed = parseYamlDocuments(text);
+      const parsed = this.parse(text);
       if (parsed.error) fail(path, parsed.error.message, parsed.error.line);
       return parsed.documents.map((doc) => ({ doc, file: path }));
     }
-    const parsed = parseYamlDocuments(p);
+    const parsed = this.parse(p);
     if (parsed.error) fail(kust.file, parsed.error.message);
     const base = kust.doc.lines.get(pointer) ?? kust.doc.line;
     return parsed.documents.map((doc) => ({

@@ -15,6 +15,7 @@ export type { KustomizeFs } from './fs';
 export { cleanPath, memoryFs } from './fs';
 export type { SourceRef } from './resource';
 export { contentHash, encodeForHash, encodeHash } from './hash';
+export { ParseCache } from './value';
 
 export interface BuiltResource {
   readonly apiVersion: string;

@@ -59,11 +59,23 @@ function roleBindingNamespaces(r: Resource): Set<string> {
   return out;
 }
 
-/** resWrangler.SubsetThatCouldBeReferencedByResource. */
-function visibleFrom(referrer: Resource, all: readonly Resource[]): Resource[] {
+/**
+ * resWrangler.SubsetThatCouldBeReferencedByResource, computed when first asked for (most
+ * referrers have no field a reference names); a RoleBinding's invalid subjects fail at once.
+ */
+function visibleFrom(referrer: Resource, all: readonly Resource[]): () => Resource[] {
   const refId = curId(referrer);
-  if (isClusterScoped(refId)) return [...all];
+  if (isClusterScoped(refId)) return () => [...all];
   const rbNs = roleBindingNamespaces(referrer);
+  let visible: Resource[] | undefined;
+  return () => (visible ??= subset(refId, rbNs, all));
+}
+
+function subset(
+  refId: ReturnType<typeof curId>,
+  rbNs: ReadonlySet<string>,
+  all: readonly Resource[],
+): Resource[] {
   return all.filter((t) => {
     const id = curId(t);
     return (
@@ -143,14 +155,14 @@ export function fixNameReferences(
         for (const spec of specs) {
           const roleRef = roleRefGvk(referrer, spec);
           const scalar = (v: string): string => {
-            const found = selectReferral(v, visible, referrer, ref.target, roleRef, namesSame);
+            const found = selectReferral(v, visible(), referrer, ref.target, roleRef, namesSame);
             return found ? nameOf(found.obj) : v;
           };
           const mapping = (m: ValueMap): void => {
             if (!('name' in m)) throw new ReferenceError("path config error; no 'name' field in node");
             const found = selectReferral(
               str(m['name']),
-              mapCandidates(m, visible),
+              mapCandidates(m, visible()),
               referrer,
               ref.target,
               roleRef,

@@ -210,19 +210,28 @@ export function splitImage(image: string): { name: string; tag: string; digest: 
   return { name: image.slice(0, ic), tag: image.slice(ic + 1), digest: '' };
 }
 
-/** image.IsImageMatched: the entry's name is a regex (unescaped, as upstream) with optional tag and digest. */
-function imageMatches(value: string, name: string): boolean {
+/**
+ * image.IsImageMatched: the entry's name is a regex (unescaped, as upstream) with optional
+ * tag and digest. Compiled once per entry name (a build tests every image field against
+ * every entry); an invalid pattern matches nothing.
+ */
+function imageMatcher(name: string): (value: string) => boolean {
   try {
-    return new RegExp(
+    const re = new RegExp(
       `^${name}(:[a-zA-Z0-9_.{}-]*)?(@[a-zA-Z0-9]+([.+_-][a-zA-Z0-9]+)*:[a-zA-Z0-9_.{}-]*)?$`,
-    ).test(value);
+    );
+    return (value) => re.test(value);
   } catch {
-    return false;
+    return () => false;
   }
 }
 
-function updatedImage(value: string, img: ImageEntry): string | undefined {
-  if (!imageMatches(value, img.name)) return undefined;
+function updatedImage(
+  value: string,
+  img: ImageEntry,
+  matches: (value: string) => boolean,
+): string | undefined {
+  if (!matches(value)) return undefined;
   let { name, tag, digest } = splitImage(value);
   if (img.newName) name = img.newName;
   if (img.newTag && img.digest) {
@@ -272,11 +281,12 @@ export function setImages(
 ): void {
   // Each image field gets the entries in order (as one pass over the resources per entry
   // would give it), walking each resource once instead of once per entry.
+  const matchers = images.map((img) => imageMatcher(img.name));
   const update = (r: Resource) => (parent: ValueMap, key: string, path: string) => {
-    for (const img of images) {
+    for (let i = 0; i < images.length; i++) {
       const cur = parent[key];
       if (typeof cur !== 'string') return;
-      const next = updatedImage(cur, img);
+      const next = updatedImage(cur, images[i] as ImageEntry, matchers[i] as (value: string) => boolean);
       if (next === undefined) continue;
       parent[key] = next;
       r.fields.set(path, source);

@@ -65,6 +65,33 @@ export interface ParseResult {
   readonly error?: { message: string; line?: number };
 }
 
+/**
+ * Parsed files kept between builds (the render stage owns one per workspace): a rebuild
+ * after a one-line edit parses only the edited file. Builds mutate what they parse, so each
+ * use gets a copy. `sweep()` drops what was not asked for since the last sweep.
+ */
+export class ParseCache {
+  private readonly entries = new Map<string, ParseResult>();
+  private used = new Set<string>();
+
+  parse(text: string, uniqueKeys: boolean): ParseResult {
+    const key = `${uniqueKeys ? 'u' : 'd'}${text}`;
+    this.used.add(key);
+    let hit = this.entries.get(key);
+    if (!hit) {
+      hit = parseYamlDocuments(text, uniqueKeys);
+      this.entries.set(key, hit);
+    }
+    const documents = hit.documents.map((d) => ({ ...d, value: clone(d.value) }));
+    return hit.error ? { documents, error: hit.error } : { documents };
+  }
+
+  sweep(): void {
+    for (const key of this.entries.keys()) if (!this.used.has(key)) this.entries.delete(key);
+    this.used = new Set();
+  }
+}
+
 /** Bounds on YAML input: aliases (billion laughs) and nesting. */
 const MAX_ALIAS_COUNT = 100;
 const MAX_DEPTH = 256;
