@@ -15,6 +15,25 @@ import { buildTarget, findDeployTargets, isKustomizationPath, referencedEntries 
 
 export type { DeployTarget } from './render/workspace';
 
+/** One resource a deploy target built, named by what it became and where it came from. */
+export interface BuiltFrom {
+  readonly kind: string;
+  readonly namespace: string;
+  readonly name: string;
+  /** The source document (workspace path, 1-based line) or the generator entry. */
+  readonly origin: { readonly file: string; readonly line: number };
+  /** Fields the target's own layers set (patches, transformers, kustomization lines), and where. */
+  readonly changes: readonly { readonly field: string; readonly file: string; readonly line: number }[];
+}
+
+/** What one deploy target builds, analysed or not (a hover on a base shows every target's result). */
+export interface TargetOutcome {
+  readonly target: DeployTarget;
+  readonly analysed: boolean;
+  readonly error?: { readonly file: string; readonly line: number; readonly message: string };
+  readonly resources: readonly BuiltFrom[];
+}
+
 export interface RenderStage {
   /** Every deploy target, in path order. */
   readonly targets: readonly DeployTarget[];
@@ -30,6 +49,8 @@ export interface RenderStage {
   readonly diagnostics: readonly Diagnostic[];
   /** Each file an analysed build read → that build's target. */
   readonly readBy: ReadonlyMap<string, DeployTarget>;
+  /** Every target's build, in path order. */
+  readonly outcomes: readonly TargetOutcome[];
 }
 
 /** Builds kept between analyses: valid while every file a build read has the same text. */
@@ -78,6 +99,7 @@ const EMPTY: RenderStage = {
   objects: [],
   diagnostics: [],
   readBy: new Map(),
+  outcomes: [],
 };
 
 /** Whether any file is a kustomization (the render stage has nothing to do otherwise). */
@@ -172,8 +194,10 @@ export function renderStage(input: RenderStageInput): RenderStage {
     if (b.result.ok) for (const r of b.result.resources) resourceFiles.add(r.origin.file);
     for (const p of b.reads) readBy.set(p, b.target);
   }
+  const analysed = new Set(taken);
   return {
     readBy,
+    outcomes: builds.map((b) => outcomeOf(b, analysed.has(b))),
     targets,
     active: taken.map((b) => b.target),
     consumed,
@@ -204,6 +228,30 @@ function builtObjects(
   if (entry?.build === b)
     entry.objects = { loads: new Map([...files].map((f) => [f, input.loaded(f)])), list: objects };
   return objects;
+}
+
+function outcomeOf(b: TargetBuild, analysed: boolean): TargetOutcome {
+  const r = b.result;
+  if (!r.ok)
+    return {
+      target: b.target,
+      analysed,
+      error: { file: r.error.file, line: r.error.line ?? 1, message: r.error.message },
+      resources: [],
+    };
+  return {
+    target: b.target,
+    analysed,
+    resources: r.resources.map((res) => ({
+      kind: res.kind,
+      namespace: res.namespace,
+      name: res.name,
+      origin: { file: res.origin.file, line: res.origin.line },
+      changes: [...res.fields]
+        .filter(([, at]) => at.file !== res.origin.file)
+        .map(([field, at]) => ({ field, file: at.file, line: at.line })),
+    })),
+  };
 }
 
 function cachedBuild(input: RenderStageInput, target: DeployTarget): TargetBuild {

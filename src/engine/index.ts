@@ -7,7 +7,7 @@ import { DEFAULT_LOAD_LIMITS } from './load';
 import { defaultClusterProfile, loadClusterProfile, PROFILE_FILE_NAME } from './load/profile';
 import type { LoadedProfile } from './load/profile';
 import { kustomizePatchFiles, kustomizePatchSkipped } from './load/kustomize';
-import type { BuildCache, DeployTarget, RenderStage } from './deployment';
+import type { BuildCache, DeployTarget, RenderStage, TargetOutcome } from './deployment';
 import { createBuildCache, hasKustomizations, renderStage } from './deployment';
 import { createReconcileCache, prepareReconcile, reconcile } from './reconcile';
 import type { ReconcileCache } from './reconcile';
@@ -39,7 +39,12 @@ export interface Analysis extends ClusterState {
   /** Every Kubernetes object read from the files, in file order, then the built ones. */
   objects: LoadedObject[];
   /** The workspace's kustomize deploy targets, and those analysed (see deployment.ts). */
-  deployTargets: { readonly all: readonly DeployTarget[]; readonly analysed: readonly DeployTarget[] };
+  deployTargets: {
+    readonly all: readonly DeployTarget[];
+    readonly analysed: readonly DeployTarget[];
+    /** Every target's build: what it made of each source document (analysed or not). */
+    readonly outcomes: readonly TargetOutcome[];
+  };
 }
 
 export function analyzeWorkspace(input: WorkspaceInput): Analysis {
@@ -128,7 +133,7 @@ function combine(
     ...state,
     objects,
     diagnostics: sortDiagnostics(diagnostics),
-    deployTargets: { all: stage.targets, analysed: stage.active },
+    deployTargets: { all: stage.targets, analysed: stage.active, outcomes: stage.outcomes },
   };
 }
 
@@ -390,7 +395,7 @@ export function createWorkspaceAnalyzer(options: { limits?: Partial<LoadLimits> 
   };
 }
 
-const NO_TARGETS: Analysis['deployTargets'] = { all: [], analysed: [] };
+const NO_TARGETS: Analysis['deployTargets'] = { all: [], analysed: [], outcomes: [] };
 
 function hasKustomization(file: LoadedFile): boolean {
   return file.objects.some(
@@ -401,6 +406,7 @@ function hasKustomization(file: LoadedFile): boolean {
 }
 
 export {
+  builtFrom,
   defaultEntry,
   entryPoints,
   podLabelsOf,
@@ -414,4 +420,12 @@ export {
   servicesSelecting,
   workloadOf,
 } from './queries';
-export type { IptablesForm, IptablesRules, PortTarget, RequestPathQuery, ServiceSelection } from './queries';
+export type {
+  BuiltFromTarget,
+  IptablesForm,
+  IptablesRules,
+  PortTarget,
+  RequestPathQuery,
+  ServiceSelection,
+} from './queries';
+export type { BuiltFrom, TargetOutcome } from './deployment';

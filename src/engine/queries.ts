@@ -1,5 +1,6 @@
 // The questions a front end asks of an analysis, answered from the engine's own models and
 // memoised per analysis (an analysis is an immutable snapshot: an answer never goes stale).
+import type { BuiltFrom, DeployTarget, TargetOutcome } from './deployment';
 import type { ClusterState, RequestPath, ServiceState } from './model';
 import { chainsOfNode } from './proxy/iptables';
 import { servicePortKey as proxyPortKey } from './proxy/servicePort';
@@ -55,4 +56,33 @@ export function portChains(
   if (!port) return [];
   const { namespace, name } = service.service.metadata;
   return chainsOfNode(analysis, node).get(proxyPortKey(namespace, name, port.name, port.protocol)) ?? [];
+}
+
+/** A deploy target's result for one source document (see `builtFrom`). */
+export interface BuiltFromTarget {
+  readonly target: DeployTarget;
+  readonly analysed: boolean;
+  readonly resource: BuiltFrom;
+}
+
+/**
+ * What each kustomize deploy target makes of the source document at `file:line` (a base
+ * resource or a generator entry): per target, the resource it built from the nearest
+ * document starting at or above the line. Targets that do not build the file are left out.
+ */
+export function builtFrom(
+  analysis: { readonly deployTargets: { readonly outcomes: readonly TargetOutcome[] } },
+  file: string,
+  line: number,
+): BuiltFromTarget[] {
+  const out: BuiltFromTarget[] = [];
+  for (const outcome of analysis.deployTargets.outcomes) {
+    let best: BuiltFrom | undefined;
+    for (const r of outcome.resources) {
+      if (r.origin.file !== file || r.origin.line > line) continue;
+      if (!best || r.origin.line > best.origin.line) best = r;
+    }
+    if (best) out.push({ target: outcome.target, analysed: outcome.analysed, resource: best });
+  }
+  return out;
 }

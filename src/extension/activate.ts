@@ -8,6 +8,7 @@ import { DiagnosticsPublisher, FixProvider } from './diagnostics';
 import { IPTABLES_SCHEME, IptablesDocumentProvider, showIptables } from './iptablesDocument';
 import { KUBERNETES_SELECTOR, registerLanguageFeatures } from './language';
 import { selectClusterProfile } from './profileCommand';
+import { registerDeployTarget, SELECT_TARGET_COMMAND, selectDeployTarget } from './deployTarget';
 import { runTraceCommand } from './traceCommand';
 import type { ShowInPanel } from './traceCommand';
 import { WorkspaceModel } from './workspaceModel';
@@ -17,6 +18,7 @@ export const COMMANDS = {
   showIptables: 'kubepath.showIptables',
   selectClusterProfile: 'kubepath.selectClusterProfile',
   refresh: 'kubepath.refresh',
+  selectDeployTarget: SELECT_TARGET_COMMAND,
 } as const;
 
 /** What the node and browser entry points differ in (nothing yet: both read through workspace.fs). */
@@ -39,6 +41,7 @@ export function activateKubepath(context: vscode.ExtensionContext, host: HostKin
   context.subscriptions.push(model);
   new DiagnosticsPublisher(model, context);
   registerLanguageFeatures(context, model);
+  registerDeployTarget(context, model);
   context.subscriptions.push(
     vscode.languages.registerCodeActionsProvider(
       KUBERNETES_SELECTOR,
@@ -102,6 +105,7 @@ export function activateKubepath(context: vscode.ExtensionContext, host: HostKin
     command(COMMANDS.showIptables, (arg) => showIptables(model, typeof arg === 'string' ? arg : undefined)),
     command(COMMANDS.selectClusterProfile, () => selectClusterProfile(model)),
     command(COMMANDS.refresh, () => model.reload()),
+    command(COMMANDS.selectDeployTarget, () => selectDeployTarget(model)),
   );
   log().info(activationMessage(activateStart, performance.now()));
 }

@@ -38,6 +38,7 @@ export function createFolderAnalyzer(): Analyzer {
       for (const path of incremental.paths()) if (!wanted.has(path)) incremental.deleteFile(path);
       for (const file of input.files) incremental.setFile(file.path, file.text, file.unreadable);
       incremental.setProfile(input.profile ?? null);
+      incremental.setTarget(input.target);
     },
     loadSome: (stop) => incremental.loadSome(stop),
     analyze: () => incremental.analyze(),

@@ -1,6 +1,6 @@
 // Markdown for hovers and titles for CodeLenses, built from engine results. Pure (no
 // vscode) so the exact wording is unit-tested; the adapter only wraps it in MarkdownString.
-import type { Analysis } from '../engine';
+import type { Analysis, BuiltFromTarget } from '../engine';
 import type {
   ContainerPort,
   LoadedObject,
@@ -214,4 +214,34 @@ export function serviceLensTitle(state: ServiceState): string {
   const lb = lbAddress(state);
   if (lb) parts.push(`LB ${mark(lb, state.loadBalancer?.ingressSource)}`);
   return `${parts.join(' · ')}${predicted ? ' · * predicted' : ''}`;
+}
+
+export const SELECT_TARGET_COMMAND = 'kubepath.selectDeployTarget';
+
+/** How many fields a target's layers set are listed per target in a hover. */
+const CHANGES_SHOWN = 6;
+
+/**
+ * What each kustomize deploy target makes of the document under the cursor (a base
+ * resource or a generator entry): the object it becomes, whether it is the one analysed,
+ * and the fields the target's own layers set, with where.
+ */
+export function deployTargetsHover(entries: readonly BuiltFromTarget[]): string {
+  if (entries.length === 0) return '';
+  const lines = [
+    `**Kustomize** · what ${entries.length === 1 ? 'the deploy target' : `each of ${entries.length} deploy targets`} builds from this document`,
+    '',
+  ];
+  for (const { target, analysed, resource } of entries) {
+    const name = resource.namespace ? `${resource.namespace}/${resource.name}` : resource.name;
+    const status = analysed
+      ? '*(analysed)*'
+      : `*(not analysed: [select it](command:${SELECT_TARGET_COMMAND}))*`;
+    lines.push(`- ${code(target.dir || '.')} ${status}: ${escape(resource.kind)} ${code(name)}`);
+    const changes = resource.changes.slice(0, CHANGES_SHOWN);
+    for (const c of changes) lines.push(`  - ${code(c.field)} ← ${code(`${c.file}:${c.line}`)}`);
+    if (resource.changes.length > changes.length)
+      lines.push(`  - ${resource.changes.length - changes.length} more fields set by this target`);
+  }
+  return lines.join('\n');
 }

@@ -5,6 +5,8 @@ import { completionSite } from './completionContext';
 import { toLocation, toPosition1 } from './convert';
 import {
   containerPortHover,
+  deployTargetsHover,
+  SELECT_TARGET_COMMAND,
   serviceHover,
   serviceLensTitle,
   TRACE_COMMAND,
@@ -56,10 +58,13 @@ export class KubepathHoverProvider implements vscode.HoverProvider {
       if (!r) return undefined;
       const pos = toPosition1(position);
       const target = targetAt(r.analysis, r.path, pos);
-      if (!target) return undefined;
-      let markdown: string;
+      const built = deployTargetsHover(engine().builtFrom(r.analysis, r.path, pos.line));
+      let markdown = '';
       let commands = false;
-      switch (target.kind) {
+      switch (target?.kind) {
+        case undefined:
+          if (!built) return undefined;
+          break;
         case 'service':
         case 'targetPort':
         case 'selectorLabel':
@@ -79,8 +84,10 @@ export class KubepathHoverProvider implements vscode.HoverProvider {
           break;
         }
       }
+      if (built) markdown = markdown ? `${markdown}\n\n---\n\n${built}` : built;
       const content = new vscode.MarkdownString(markdown);
-      if (commands) content.isTrusted = { enabledCommands: [TRACE_COMMAND] };
+      const enabled = [...(commands ? [TRACE_COMMAND] : []), ...(built ? [SELECT_TARGET_COMMAND] : [])];
+      if (enabled.length > 0) content.isTrusted = { enabledCommands: enabled };
       const range = document.getWordRangeAtPosition(position, /[\w./-]+/);
       return new vscode.Hover(content, range);
     });

@@ -12,6 +12,8 @@ export interface KubepathSettings {
   diagnosticsEnabled: boolean;
   /** Loader limits (resource-attack guards) the user set; the engine's defaults for the rest. */
   limits: Partial<LoadLimits>;
+  /** The kustomize deploy target to analyse (folder-relative directory, '' the folder); undefined = the first. */
+  deployTarget: string | undefined;
 }
 
 export const DEFAULT_INCLUDE = ['**/*.yaml', '**/*.yml', '**/*.json'];
@@ -33,6 +35,16 @@ function stringArray(value: unknown, fallback: string[]): string[] {
   return Array.isArray(value) && value.every((v) => typeof v === 'string') ? value : fallback;
 }
 
+/** `overlays/prod`, `./overlays/prod/` → `overlays/prod`; `.` → '' (the folder); empty → undefined. */
+function targetSetting(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value.trim() === '') return undefined;
+  const dir = value
+    .trim()
+    .replace(/^(\.\/)+/, '')
+    .replace(/\/+$/, '');
+  return dir === '.' ? '' : dir;
+}
+
 export function readSettings(scope?: vscode.ConfigurationScope): KubepathSettings {
   const config = vscode.workspace.getConfiguration('kubepath', scope);
   const mode = config.get<string>('kubeProxyMode', 'fromProfile');
@@ -43,5 +55,6 @@ export function readSettings(scope?: vscode.ConfigurationScope): KubepathSetting
     exclude: stringArray(config.get('exclude'), DEFAULT_EXCLUDE),
     diagnosticsEnabled: config.get<boolean>('diagnostics.enabled', true),
     limits: limitsOf(config),
+    deployTarget: targetSetting(config.get<unknown>('deployTarget')),
   };
 }

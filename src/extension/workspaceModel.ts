@@ -4,7 +4,8 @@ import type { Analysis, WorkspaceFile, WorkspaceInput } from '../engine';
 import { decodeManifestBytes } from '../engine/model';
 import { engine } from './engine';
 import { PROFILE_FILE_NAME, isAnalysisInput } from './detect';
-import { isIncluded, joinGlobs } from './glob';
+import { isIncluded, joinGlobs, matchesAny } from './glob';
+import { isKustomization, kustomizationFilesIn, referencedPaths } from './kustomizeFiles';
 import { analyzeInSlices } from './analyzeInSlices';
 import { background, guard, guardAsync, log } from './log';
 import { readSettings, type KubepathSettings } from './settings';
@@ -47,6 +48,15 @@ export class FolderCluster {
   analyzer: Analyzer | undefined;
   /** The analysis in progress (it parses in slices), if any. */
   running: Promise<void> | undefined;
+  /**
+   * Files read because a kustomization names them (generator inputs, bases by directory):
+   * `kubepath.include` need not match them.
+   */
+  readonly referenced = new Set<string>();
+  /** Named paths that are not files (directories looked into, missing names); cleared on create/delete. */
+  readonly notFiles = new Set<string>();
+  /** The kustomize deploy target chosen for this folder; undefined: the setting, else the first. */
+  target: string | undefined;
 
   constructor(readonly folder: vscode.WorkspaceFolder) {}
 
@@ -71,6 +81,8 @@ export class WorkspaceModel implements vscode.Disposable {
   /** Fires after a folder's cluster state was recomputed. */
   readonly onDidChange = this.changed.event;
   private started: Promise<void> | undefined;
+  /** Deploy targets chosen with the picker, per folder URI (kept across reloads). */
+  private readonly chosenTargets = new Map<string, string>();
 
   constructor(private readonly createAnalyzer: () => Analyzer) {}
 
@@ -121,10 +133,11 @@ export class WorkspaceModel implements vscode.Disposable {
   }
 
   private async startNow(): Promise<void> {
-    const watcher = vscode.workspace.createFileSystemWatcher('**/*.{yaml,yml,json}');
+    // Every file: a kustomization may name any file (a generator's `.env` or `.properties`).
+    const watcher = vscode.workspace.createFileSystemWatcher('**/*');
     this.disposables.push(
       watcher,
-      watcher.onDidCreate((uri) => this.onDiskChange(uri)),
+      watcher.onDidCreate((uri) => this.onDiskChange(uri, true)),
       watcher.onDidChange((uri) => this.onDiskChange(uri)),
       watcher.onDidDelete((uri) => this.onDiskDelete(uri)),
       vscode.workspace.onDidOpenTextDocument((doc) => this.onEditorText(doc)),
@@ -150,6 +163,7 @@ export class WorkspaceModel implements vscode.Disposable {
   private async loadFolders(folders: readonly vscode.WorkspaceFolder[]): Promise<void> {
     for (const folder of folders) {
       const cluster = new FolderCluster(folder);
+      cluster.target = this.chosenTargets.get(folder.uri.toString());
       this.folders.set(folder.uri.toString(), cluster);
       await this.loadFolder(cluster);
       this.runAnalysis(cluster);
@@ -190,6 +204,7 @@ export class WorkspaceModel implements vscode.Disposable {
     } else {
       await read(() => undefined);
     }
+    await this.readReferenced(cluster, settings);
     for (const doc of vscode.workspace.textDocuments) this.applyEditorText(cluster, doc, settings);
     log().info(`${cluster.folder.name}: read ${cluster.disk.size} files in ${Date.now() - started} ms`);
   }
@@ -202,7 +217,7 @@ export class WorkspaceModel implements vscode.Disposable {
     if (vscode.workspace.getWorkspaceFolder(doc.uri)?.uri.toString() !== cluster.folder.uri.toString())
       return false;
     const path = relativePath(cluster.folder, doc.uri);
-    if (!isAnalysisInput(path) || !isIncluded(path, settings.include, settings.exclude)) return false;
+    if (!isRead(cluster, path, settings)) return false;
     const text = doc.getText();
     if (cluster.editors.get(path) === text) return false;
     cluster.editors.set(path, text);
@@ -225,7 +240,7 @@ export class WorkspaceModel implements vscode.Disposable {
     });
   }
 
-  private onDiskChange(uri: vscode.Uri): void {
+  private onDiskChange(uri: vscode.Uri, created = false): void {
     background(
       'file watcher',
       (async () => {
@@ -233,7 +248,10 @@ export class WorkspaceModel implements vscode.Disposable {
         if (!found) return;
         const settings = readSettings(found.cluster.folder.uri);
         const isProfile = found.path === profileRelativePath(settings);
-        if (!isProfile && !isIncluded(found.path, settings.include, settings.exclude)) return;
+        // A name a kustomization gave that was missing (or a directory without a kustomization
+        // file) may now be there: the next analysis looks again.
+        if (created && forgetNotFiles(found.cluster, found.path)) this.schedule(found.cluster);
+        if (!isProfile && !isRead(found.cluster, found.path, settings)) return;
         const read = await readWorkspaceFile(uri, settings);
         if (
           'text' in read
@@ -251,6 +269,8 @@ export class WorkspaceModel implements vscode.Disposable {
     guard('file watcher delete', undefined, () => {
       const found = this.forUri(uri);
       if (!found) return;
+      forgetNotFiles(found.cluster, found.path);
+      found.cluster.referenced.delete(found.path);
       const deleted = found.cluster.disk.delete(found.path);
       if (found.cluster.unreadable.delete(found.path) || deleted) this.schedule(found.cluster);
     });
@@ -280,6 +300,8 @@ export class WorkspaceModel implements vscode.Disposable {
   private async analyzeFolder(cluster: FolderCluster): Promise<void> {
     const generation = cluster.generation;
     const settings = readSettings(cluster.folder.uri);
+    await this.readReferenced(cluster, settings);
+    if (generation !== cluster.generation) return;
     const profilePath = profileRelativePath(settings);
     const profileText = cluster.textOf(profilePath);
     const profileUnreadable = profileText === undefined ? cluster.unreadable.get(profilePath) : undefined;
@@ -299,6 +321,7 @@ export class WorkspaceModel implements vscode.Disposable {
       {
         files,
         limits: settings.limits,
+        ...targetOf(cluster, settings),
         profile:
           profileText !== undefined
             ? { path: profilePath, text: profileText }
@@ -325,6 +348,81 @@ export class WorkspaceModel implements vscode.Disposable {
     );
     this.changed.fire(cluster);
   }
+
+  /**
+   * Reads what the folder's kustomizations name and the model does not hold yet: files
+   * (whatever their name) and, for a name that is a directory, its kustomization file; then
+   * what those name in turn. Excluded paths stay unread (the build then says what is missing).
+   */
+  private async readReferenced(cluster: FolderCluster, settings: KubepathSettings): Promise<void> {
+    const known = (p: string): boolean => cluster.disk.has(p) || cluster.unreadable.has(p);
+    const queue = [...new Set([...cluster.disk.keys(), ...cluster.editors.keys()])].filter(isKustomization);
+    const visited = new Set(queue);
+    const readOne = async (path: string): Promise<boolean> => {
+      if (known(path)) return true;
+      if (cluster.notFiles.has(path) || matchesAny(path, settings.exclude)) return false;
+      let stat: vscode.FileStat;
+      try {
+        stat = await vscode.workspace.fs.stat(cluster.uriOf(path));
+      } catch {
+        cluster.notFiles.add(path);
+        return false;
+      }
+      if ((stat.type & vscode.FileType.Directory) !== 0) {
+        cluster.notFiles.add(path);
+        for (const file of kustomizationFilesIn(path)) if (await readOne(file)) return true;
+        return false;
+      }
+      setRead(cluster, path, await readWorkspaceFile(cluster.uriOf(path), settings));
+      cluster.referenced.add(path);
+      if (isKustomization(path) && !visited.has(path)) {
+        visited.add(path);
+        queue.push(path);
+      }
+      return true;
+    };
+    while (queue.length > 0) {
+      const path = queue.pop() as string;
+      const text = cluster.textOf(path);
+      if (text === undefined) continue;
+      for (const ref of referencedPaths(path, text)) {
+        if (known(ref)) continue;
+        await readOne(ref);
+      }
+    }
+  }
+
+  /** Sets the folder's deploy target (undefined: the setting, else the first) and re-analyses. */
+  setTarget(cluster: FolderCluster, target: string | undefined): void {
+    if (cluster.target === target) return;
+    cluster.target = target;
+    if (target === undefined) this.chosenTargets.delete(cluster.folder.uri.toString());
+    else this.chosenTargets.set(cluster.folder.uri.toString(), target);
+    this.schedule(cluster);
+  }
+}
+
+/** The deploy target asked for: the folder's choice, else the `kubepath.deployTarget` setting. */
+function targetOf(cluster: FolderCluster, settings: KubepathSettings): { target?: string } {
+  const target = cluster.target ?? settings.deployTarget;
+  return target !== undefined ? { target } : {};
+}
+
+/** Forgets that `path` and its directories were not files; true when any was recorded. */
+function forgetNotFiles(cluster: FolderCluster, path: string): boolean {
+  let forgot = false;
+  for (let p = path; p !== ''; p = p.includes('/') ? p.slice(0, p.lastIndexOf('/')) : '')
+    forgot = cluster.notFiles.delete(p) || forgot;
+  return forgot;
+}
+
+/** Whether the model reads `path`: an included manifest, a kustomization, or a file one names. */
+function isRead(cluster: FolderCluster, path: string, settings: KubepathSettings): boolean {
+  if (cluster.referenced.has(path)) return true;
+  if (matchesAny(path, settings.exclude)) return false;
+  return (
+    (isAnalysisInput(path) && isIncluded(path, settings.include, settings.exclude)) || isKustomization(path)
+  );
 }
 
 type ReadResult = { text: string } | { unreadable: string };
@@ -390,6 +488,14 @@ async function findManifestFiles(
     );
     for (const uri of found) seen.set(uri.toString(), uri);
   }
+  // kustomize's third file name, which no manifest glob matches.
+  const excludePattern =
+    excludeGlob === undefined ? undefined : new vscode.RelativePattern(folder, excludeGlob);
+  for (const uri of await vscode.workspace.findFiles(
+    new vscode.RelativePattern(folder, '**/Kustomization'),
+    excludePattern,
+  ))
+    seen.set(uri.toString(), uri);
   const profile = vscode.Uri.joinPath(folder.uri, ...profileRelativePath(settings).split('/'));
   try {
     await vscode.workspace.fs.stat(profile);
@@ -399,6 +505,10 @@ async function findManifestFiles(
   }
   return [...seen.values()].filter((uri) => {
     const path = relativePath(folder, uri);
-    return uri.toString() === profile.toString() || isIncluded(path, settings.include, settings.exclude);
+    return (
+      uri.toString() === profile.toString() ||
+      isIncluded(path, settings.include, settings.exclude) ||
+      (isKustomization(path) && !matchesAny(path, settings.exclude))
+    );
   });
 }

@@ -135,6 +135,7 @@ export const steps = [
         'Kubepath: Show iptables Rules for Node',
         'Kubepath: Select Cluster Profile',
         'Kubepath: Refresh',
+        'Kubepath: Select Deploy Target',
       ];
       const missing = want.filter((w) => !rows.some((r) => r.includes(w)));
       if (missing.length > 0) throw new Error(`missing ${missing.join(', ')}; rows: ${rows.join(' / ')}`);
@@ -465,6 +466,42 @@ export const steps = [
         throw new Error('nginx/service.yaml changed on disk');
       await shot('f2-after-undo');
       return `REJECT drawn ${rejectMs} ms after the keystroke (bound 5000 ms); undo restored 3 pods in ${restoreMs} ms; file on disk untouched`;
+    },
+  },
+  {
+    id: 'kustomize',
+    name: 'kustomize overlays: the status bar names the analysed target, a base hover shows every target, the picker switches',
+    async run({ page, dirs, shot }) {
+      await hidePanel(page);
+      if (!workspaceHas(dirs, 'kustomize/base/service.yaml'))
+        throw new Error('examples/kustomize/base/service.yaml missing');
+      await openFile(page, 'kustomize/base/service.yaml');
+      const status = (text) => page.locator('.statusbar-item', { hasText: text }).first();
+      await status('kustomize/overlays/prod').waitFor({ timeout: 45_000 });
+      const prod = await hoverToken(page, 'name: shop', 'shop', 'deploy targets builds', 45_000);
+      await shot('k1-kustomize-base-hover');
+      for (const want of [
+        /kustomize\/overlays\/prod \(analysed\): Service prod\/shop/,
+        /kustomize\/overlays\/staging \(not analysed: select it\): Service staging\/shop/,
+        /spec\.type ← kustomize\/overlays\/prod\/service\.yaml:6/,
+        /\b3 endpoints\b/,
+      ])
+        if (!want.test(prod)) throw new Error(`base hover lacks ${want}: ${prod.slice(0, 600)}`);
+      await page.mouse.move(0, 0);
+      await page.keyboard.press('Escape');
+      await status('kustomize/overlays/prod').click();
+      await pickQuickItem(page, 'kustomize/overlays/staging');
+      await status('kustomize/overlays/staging').waitFor({ timeout: 30_000 });
+      const staging = await hoverToken(page, 'name: shop', 'shop', 'staging/shop', 30_000);
+      await shot('k2-kustomize-staging-selected');
+      if (!/kustomize\/overlays\/staging \(analysed\)/.test(staging) || !/\b1 endpoints?\b/.test(staging))
+        throw new Error(`after picking staging the hover says: ${staging.slice(0, 600)}`);
+      await page.mouse.move(0, 0);
+      await page.keyboard.press('Escape');
+      await runCommand(page, 'Kubepath: Select Deploy Target');
+      await pickQuickItem(page, 'Default');
+      await status('kustomize/overlays/prod').waitFor({ timeout: 30_000 });
+      return 'status bar overlays/prod → picked staging (1 endpoint) → back to the default';
     },
   },
   {

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Analysis, WorkspaceFile } from '../../src/engine';
-import { analyzeWorkspace, buildKustomization, createWorkspaceAnalyzer } from '../../src/engine';
+import { analyzeWorkspace, buildKustomization, builtFrom, createWorkspaceAnalyzer } from '../../src/engine';
 import { memoryFs } from '../../src/engine/render/kustomize';
 
 const BASE_DEPLOY = `apiVersion: apps/v1
@@ -231,4 +231,54 @@ void test('kustomize build as kyaml reads: a YAML 1.1 octal is an int, an empty 
   assert.doesNotMatch(r.yaml, /annotations/);
   // labels are not touched by reading.
   assert.match(r.yaml, /labels: \{\}\n/);
+});
+
+void test('builtFrom: a base document shows what every deploy target builds from it, analysed or not, with the fields each set', () => {
+  const a = analyzeWorkspace({ files: workspace() });
+  const svc = builtFrom(a, 'base/svc.yaml', 3);
+  assert.deepEqual(
+    svc.map((e) => [e.target.dir, e.analysed, e.resource.kind, e.resource.namespace, e.resource.name]),
+    [
+      ['overlays/dev', true, 'Service', '', 'dev-web'],
+      ['overlays/prod', false, 'Service', 'prod', 'web'],
+    ],
+  );
+  const prod = svc[1]?.resource.changes ?? [];
+  // prod's patch set targetPort on its own line 8; namespace from its kustomization line 1.
+  assert.ok(
+    prod.some(
+      (c) => c.field === 'spec.ports[0].targetPort' && c.file === 'overlays/prod/svc.yaml' && c.line === 8,
+    ),
+    JSON.stringify(prod),
+  );
+  assert.ok(
+    prod.some((c) => c.field === 'metadata.namespace' && c.file === 'overlays/prod/kustomization.yaml'),
+  );
+  // No base field is listed as a change.
+  assert.ok(prod.every((c) => c.file !== 'base/svc.yaml'));
+  // The picker's choice flips which one is analysed.
+  const chosen = analyzeWorkspace({ files: workspace(), target: 'overlays/prod' });
+  assert.deepEqual(
+    builtFrom(chosen, 'base/deploy.yaml', 10).map((e) => [e.target.dir, e.analysed, e.resource.name]),
+    [
+      ['overlays/dev', false, 'dev-web'],
+      ['overlays/prod', true, 'web'],
+    ],
+  );
+  // A file no build reads, or a line above every document, gives nothing.
+  assert.deepEqual(builtFrom(a, 'overlays/prod/replicas.yaml', 3), []);
+  assert.deepEqual(builtFrom(a, 'base/nope.yaml', 1), []);
+});
+
+void test('builtFrom: a failed build lists the error and nothing built', () => {
+  const a = analyzeWorkspace({
+    files: workspace({ 'overlays/dev/kustomization.yaml': 'resources:\n  - ../../base\n  - missing.yaml\n' }),
+  });
+  const dev = a.deployTargets.outcomes.find((o) => o.target.dir === 'overlays/dev');
+  assert.equal(dev?.resources.length, 0);
+  assert.equal(dev?.error?.file, 'overlays/dev/kustomization.yaml');
+  assert.deepEqual(
+    builtFrom(a, 'base/svc.yaml', 1).map((e) => e.target.dir),
+    ['overlays/prod'],
+  );
 });

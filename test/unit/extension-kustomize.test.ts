@@ -1,0 +1,110 @@
+// The extension's kustomize side without VS Code: which files a kustomization makes the
+// model read, the hover on a base (what each deploy target builds from it), and the status
+// bar and picker wording, on real analyses.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { WorkspaceFile } from '../../src/engine';
+import { analyzeWorkspace, builtFrom } from '../../src/engine';
+import { targetPicks, targetStatus } from '../../src/extension/deployTargetText';
+import { deployTargetsHover } from '../../src/extension/hoverText';
+import { kustomizationFilesIn, normalise, referencedPaths } from '../../src/extension/kustomizeFiles';
+
+const files = (record: Record<string, string>): WorkspaceFile[] =>
+  Object.entries(record).map(([path, text]) => ({ path, text }));
+
+const BASE = {
+  'base/kustomization.yaml': 'resources:\n  - svc.yaml\n',
+  'base/svc.yaml':
+    'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector:\n    app: web\n  ports:\n    - port: 80\n',
+  'overlays/dev/kustomization.yaml': 'namePrefix: dev-\nresources:\n  - ../../base\n',
+  'overlays/prod/kustomization.yaml':
+    'namespace: prod\nresources:\n  - ../../base\nconfigMapGenerator:\n  - name: cfg\n    envs:\n      - cfg.env\n',
+  'overlays/prod/cfg.env': 'A=1\n',
+};
+
+void test('referencedPaths: every name a kustomization gives, folder-relative, never above the folder', () => {
+  assert.deepEqual(
+    referencedPaths(
+      'apps/prod/kustomization.yaml',
+      [
+        'resources:',
+        '  - ../base',
+        '  - https://github.com/x/y//z',
+        '  - /etc/abs.yaml',
+        '  - ../../../outside',
+        'configMapGenerator:',
+        '  - name: c',
+        '    files:',
+        '      - key=conf/app.properties',
+        '    envs: [./x.env]',
+        'patches:',
+        '  - path: ./p.yaml',
+        '',
+      ].join('\n'),
+    ),
+    ['apps/base', 'apps/prod/p.yaml', 'apps/prod/conf/app.properties', 'apps/prod/x.env'],
+  );
+  assert.deepEqual(referencedPaths('kustomization.yaml', 'resources: [a, ../b]\n'), ['a']);
+  assert.equal(normalise('a/./b/../c'), 'a/c');
+  assert.equal(normalise('../a'), undefined);
+  assert.deepEqual(kustomizationFilesIn('base'), [
+    'base/kustomization.yaml',
+    'base/kustomization.yml',
+    'base/Kustomization',
+  ]);
+});
+
+void test('hover on a base: each deploy target, the one analysed, and what its layers set', () => {
+  const a = analyzeWorkspace({ files: files(BASE) });
+  const md = deployTargetsHover(builtFrom(a, 'base/svc.yaml', 5));
+  assert.match(md, /what each of 2 deploy targets builds from this document/);
+  assert.match(md, /- `overlays\/dev` \*\(analysed\)\*: Service `dev-web`/);
+  assert.match(
+    md,
+    /- `overlays\/prod` \*\(not analysed: \[select it\]\(command:kubepath\.selectDeployTarget\)\)\*: Service `prod\/web`/,
+  );
+  assert.match(md, /`metadata\.namespace` ← `overlays\/prod\/kustomization\.yaml:1`/);
+  assert.match(md, /`metadata\.name` ← `overlays\/dev\/kustomization\.yaml:1`/);
+  assert.equal(deployTargetsHover([]), '');
+});
+
+void test('status bar and picker: the analysed target first, the others offered with why they are not analysed', () => {
+  const a = analyzeWorkspace({ files: files(BASE) });
+  assert.deepEqual(targetStatus(a.deployTargets, undefined), {
+    text: '$(layers) overlays/dev',
+    tooltip:
+      'Kubepath analyses the kustomize deploy target overlays/dev.\n' +
+      '1 other target shares files with it: each is its own deployment. Click to choose.',
+  });
+  const picks = targetPicks(a.deployTargets, 'overlays/prod');
+  assert.deepEqual(
+    picks.map((p) => [p.label, p.description, p.dir, p.picked ?? false]),
+    [
+      ['overlays/dev', 'analysed', 'overlays/dev', false],
+      ['overlays/prod', 'not analysed (shares files with an analysed target)', 'overlays/prod', true],
+      ['Default', 'the kubepath.deployTarget setting, else the first target in path order', undefined, false],
+    ],
+  );
+  // Targets sharing nothing are all analysed: "+1".
+  const apart = analyzeWorkspace({
+    files: files({
+      'a/kustomization.yaml': 'resources: [svc.yaml]\n',
+      'a/svc.yaml': BASE['base/svc.yaml'],
+      'b/kustomization.yaml': 'namePrefix: b-\nresources: [svc.yaml]\n',
+      'b/svc.yaml': BASE['base/svc.yaml'],
+    }),
+  });
+  assert.equal(targetStatus(apart.deployTargets, 'repo')?.text, '$(layers) a +1');
+  assert.match(
+    targetStatus(apart.deployTargets, 'repo')?.tooltip ?? '',
+    /targets a, b in repo\.\nClick to choose another\./,
+  );
+  // No kustomization: no item.
+  assert.equal(
+    targetStatus(
+      analyzeWorkspace({ files: files({ 'svc.yaml': BASE['base/svc.yaml'] }) }).deployTargets,
+      undefined,
+    ),
+    undefined,
+  );
+});
