@@ -493,6 +493,11 @@ export const steps = [
       await pickQuickItem(page, 'kustomize/overlays/staging');
       await status('kustomize/overlays/staging').waitFor({ timeout: 30_000 });
       const staging = await hoverToken(page, 'name: shop', 'shop', 'staging/shop', 30_000);
+      // The CodeLens above the base follows the target too.
+      await page
+        .locator('.editor-group-container.active .codelens-decoration', { hasText: '1 endpoint ·' })
+        .first()
+        .waitFor({ timeout: 30_000 });
       await shot('k2-kustomize-staging-selected');
       if (!/kustomize\/overlays\/staging \(analysed\)/.test(staging) || !/\b1 endpoints?\b/.test(staging))
         throw new Error(`after picking staging the hover says: ${staging.slice(0, 600)}`);

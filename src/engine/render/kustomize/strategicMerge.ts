@@ -139,8 +139,10 @@ function mergeMap(
       out[key] = mergeList(Array.isArray(tv) ? tv : undefined, pv, ctx, at, key, p, ptr);
       continue;
     }
+    // A patch restating a value (its identity: kind, metadata.name; a merge key) leaves the
+    // field where it came from: only what it changes is the patch's.
+    if (tv !== pv) record(ctx, p, ptr);
     out[key] = pv;
-    record(ctx, p, ptr);
   }
   return out;
 }
