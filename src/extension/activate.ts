@@ -8,7 +8,7 @@ import { DiagnosticsPublisher, FixProvider } from './diagnostics';
 import { IPTABLES_SCHEME, IptablesDocumentProvider, showIptables } from './iptablesDocument';
 import { KUBERNETES_SELECTOR, registerLanguageFeatures } from './language';
 import { selectClusterProfile } from './profileCommand';
-import { registerDeployTarget, SELECT_TARGET_COMMAND, selectDeployTarget } from './deployTarget';
+import { registerStatusItems, SELECT_TARGET_COMMAND, selectDeployTarget } from './deployTarget';
 import { runTraceCommand } from './traceCommand';
 import type { ShowInPanel } from './traceCommand';
 import { WorkspaceModel } from './workspaceModel';
@@ -41,7 +41,7 @@ export function activateKubepath(context: vscode.ExtensionContext, host: HostKin
   context.subscriptions.push(model);
   new DiagnosticsPublisher(model, context);
   registerLanguageFeatures(context, model);
-  registerDeployTarget(context, model);
+  registerStatusItems(context, model, COMMANDS.selectClusterProfile);
   context.subscriptions.push(
     vscode.languages.registerCodeActionsProvider(
       KUBERNETES_SELECTOR,

@@ -2,14 +2,60 @@
 // whose overlays share a base (overlays/dev and overlays/prod) deploys one of them at a time:
 // the item shows which one the analysis models, and a click picks another for the folder.
 import * as vscode from 'vscode';
-import { targetPicks, targetStatus } from './deployTargetText';
+import { clusterStatus, targetPicks, targetStatus } from './deployTargetText';
+import { readSettings } from './settings';
 import { SELECT_TARGET_COMMAND } from './hoverText';
 import type { FolderCluster, WorkspaceModel } from './workspaceModel';
 
 export { SELECT_TARGET_COMMAND };
 
-/** Keeps the status bar item in step with the active editor's folder. */
-export function registerDeployTarget(context: vscode.ExtensionContext, model: WorkspaceModel): void {
+/**
+ * Keeps the status bar items in step with the active editor's folder: the cluster (profile,
+ * nodes, proxy mode, findings; click selects the profile) and, where the folder has
+ * kustomize deploy targets, the one analysed (click picks another).
+ */
+export function registerStatusItems(
+  context: vscode.ExtensionContext,
+  model: WorkspaceModel,
+  selectProfileCommand: string,
+): void {
+  const clusterItem = vscode.window.createStatusBarItem(
+    'kubepath.cluster',
+    vscode.StatusBarAlignment.Left,
+    51,
+  );
+  clusterItem.name = 'Kubepath Cluster';
+  clusterItem.command = selectProfileCommand;
+  const updateCluster = (): void => {
+    const cluster = clusterOfActiveEditor(model);
+    // Before the workspace analysis wakes (ordinary YAML only), kubepath shows nothing.
+    if (!cluster || (cluster.state === undefined && cluster.running === undefined)) {
+      clusterItem.hide();
+      return;
+    }
+    const status = clusterStatus({
+      state: cluster.state,
+      // Updated when an analysis lands (its run is still finishing then): pending means an
+      // edit waits for the next one.
+      analysing: cluster.timer !== undefined,
+      profilePath: cluster.profilePath,
+      modeSetting: readSettings(cluster.folder.uri).kubeProxyMode,
+      folderName: multiRoot(model) ? cluster.folder.name : undefined,
+    });
+    clusterItem.text = status.text;
+    clusterItem.tooltip = status.tooltip;
+    clusterItem.show();
+  };
+  context.subscriptions.push(
+    clusterItem,
+    model.onDidChange(updateCluster),
+    vscode.window.onDidChangeActiveTextEditor(updateCluster),
+  );
+  updateCluster();
+  registerDeployTarget(context, model);
+}
+
+function registerDeployTarget(context: vscode.ExtensionContext, model: WorkspaceModel): void {
   const item = vscode.window.createStatusBarItem('kubepath.deployTarget', vscode.StatusBarAlignment.Left, 50);
   item.name = 'Kubepath Deploy Target';
   item.command = SELECT_TARGET_COMMAND;

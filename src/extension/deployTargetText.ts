@@ -1,6 +1,8 @@
-// Status bar text and picker entries for the kustomize deploy target (see deployTarget.ts).
+// Status bar texts (the cluster, the kustomize deploy target) and the deploy target picker's
+// entries (see deployTarget.ts).
 // Pure (no vscode) so the wording is unit-tested.
 import type { Analysis } from '../engine';
+import type { ProxyMode } from '../engine/model';
 
 type Targets = Analysis['deployTargets'];
 
@@ -50,4 +52,44 @@ export function targetPicks(targets: Targets, chosen: string | undefined): Targe
     dir: undefined,
   });
   return picks;
+}
+
+/** What the cluster status item says of a folder's last analysis. Pure. */
+export function clusterStatus(input: {
+  readonly state: Analysis | undefined;
+  readonly analysing: boolean;
+  /** The profile file used, '' for the built-in cluster. */
+  readonly profilePath: string;
+  /** The kubepath.kubeProxyMode setting, null = the profile's mode. */
+  readonly modeSetting: ProxyMode | null;
+  readonly folderName: string | undefined;
+}): { text: string; tooltip: string } {
+  const { state } = input;
+  if (!state) return { text: '$(sync~spin) Kubepath', tooltip: 'Kubepath: analysing the workspace…' };
+  const mode = input.modeSetting ?? state.profile.kubeProxy.mode;
+  const nodes = state.profile.nodes.length;
+  const errors = state.diagnostics.filter((d) => d.severity === 'error').length;
+  const warnings = state.diagnostics.filter((d) => d.severity === 'warning').length;
+  const icon = input.analysing ? '$(sync~spin)' : errors > 0 ? '$(error)' : '$(server-environment)';
+  const profile = input.profilePath || `the built-in cluster (no ${'kubepath.cluster.yaml'})`;
+  const modeNote =
+    mode === 'iptables'
+      ? ''
+      : ` Mode ${mode} is not simulated yet: rules and traces are those of iptables mode.`;
+  return {
+    text: `${icon} ${nodes} node${nodes === 1 ? '' : 's'} · ${mode}`,
+    tooltip: [
+      `Kubepath${input.folderName ? ` (${input.folderName})` : ''}: cluster profile ${profile}, ` +
+        `${nodes} node${nodes === 1 ? '' : 's'}, service CIDR ${state.profile.serviceCIDR}, kube-proxy ${mode} mode` +
+        `${input.modeSetting ? ' (kubepath.kubeProxyMode)' : ''}.${modeNote}`,
+      `${count(state.services.length, 'service')}, ${count(state.pods.length, 'pod')}, ` +
+        `${count(errors, 'error')}, ${count(warnings, 'warning')}` +
+        (input.analysing ? '; re-analysing…' : '.'),
+      'Click to select the cluster profile.',
+    ].join('\n'),
+  };
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }

@@ -107,6 +107,8 @@ export const steps = [
       if (!hasProfile && /workspace analysis started/.test(text)) {
         throw new Error('ordinary YAML woke the workspace analysis');
       }
+      if ((await page.locator('.statusbar-item', { hasText: /\d+ nodes? · / }).count()) > 0)
+        throw new Error('the cluster status item shows before any Kubernetes YAML was opened');
       return `activated in ${match[1]} ms (${match[2]}); ordinary YAML did not start analysis`;
     },
   },
@@ -121,6 +123,8 @@ export const steps = [
         KUBEPATH_LOG,
         /analysed (\d+) files in (\d+) ms: (\d+) services/,
       );
+      const item = page.locator('.statusbar-item', { hasText: '3 nodes · iptables' }).first();
+      await item.waitFor({ timeout: 30_000 });
       await shot('01-smoke-yaml');
       return `analysed ${match[1]} files in ${match[2]} ms, ${match[3]} services`;
     },

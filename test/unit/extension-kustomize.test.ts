@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { WorkspaceFile } from '../../src/engine';
 import { analyzeWorkspace, builtFrom } from '../../src/engine';
-import { targetPicks, targetStatus } from '../../src/extension/deployTargetText';
+import { clusterStatus, targetPicks, targetStatus } from '../../src/extension/deployTargetText';
 import { deployTargetsHover } from '../../src/extension/hoverText';
 import { kustomizationFilesIn, normalise, referencedPaths } from '../../src/extension/kustomizeFiles';
 
@@ -106,5 +106,58 @@ void test('status bar and picker: the analysed target first, the others offered 
       undefined,
     ),
     undefined,
+  );
+});
+
+void test('cluster status item: nodes and proxy mode, findings in the tooltip, a mode not simulated says so', () => {
+  const a = analyzeWorkspace({ files: files(BASE) });
+  const s = clusterStatus({
+    state: a,
+    analysing: false,
+    profilePath: '',
+    modeSetting: null,
+    folderName: undefined,
+  });
+  assert.equal(s.text, '$(server-environment) 3 nodes · iptables');
+  assert.match(
+    s.tooltip,
+    /cluster profile the built-in cluster \(no kubepath\.cluster\.yaml\), 3 nodes, service CIDR 10\.96\.0\.0\/16, kube-proxy iptables mode\./,
+  );
+  assert.match(s.tooltip, /1 service, 0 pods, 0 errors, 1 warning\./);
+  const nft = clusterStatus({
+    state: a,
+    analysing: true,
+    profilePath: 'k/kubepath.cluster.yaml',
+    modeSetting: 'nftables',
+    folderName: 'repo',
+  });
+  assert.equal(nft.text, '$(sync~spin) 3 nodes · nftables');
+  assert.match(nft.tooltip, /Kubepath \(repo\): cluster profile k\/kubepath\.cluster\.yaml/);
+  assert.match(
+    nft.tooltip,
+    /kube-proxy nftables mode \(kubepath\.kubeProxyMode\)\. Mode nftables is not simulated yet/,
+  );
+  const broken = analyzeWorkspace({
+    files: files({ 'x.yaml': 'apiVersion: v1\nkind: Service\nmetadata:\n  name: Bad_Name\n' }),
+  });
+  assert.match(
+    clusterStatus({
+      state: broken,
+      analysing: false,
+      profilePath: '',
+      modeSetting: null,
+      folderName: undefined,
+    }).text,
+    /^\$\(error\) /,
+  );
+  assert.equal(
+    clusterStatus({
+      state: undefined,
+      analysing: true,
+      profilePath: '',
+      modeSetting: null,
+      folderName: undefined,
+    }).text,
+    '$(sync~spin) Kubepath',
   );
 });
