@@ -19,12 +19,15 @@
 // Maps are Go maps: `set`, `unset`, `merge` and `mergeOverwrite` change the map they are
 // given in place (as in Helm, where `set .Values …` changes the values).
 import type { GoFunc } from '../gotemplate';
+import { dateFunctions } from './dates';
 import { defaultFunctions } from './defaults';
 import { dictFunctions } from './dicts';
 import { encodingFunctions } from './encoding';
 import { listFunctions } from './lists';
 import { mathFunctions } from './math';
 import { pathFunctions } from './paths';
+import type { Random } from './random';
+import { randomFunctions, seededRandom } from './random';
 import { regexFunctions } from './regex';
 import { semverFunctions } from './semver';
 import { stringFunctions } from './strings';
@@ -32,7 +35,7 @@ import { stringFunctions } from './strings';
 export interface SprigOptions {
   /** Seed for the functions that are random by nature (randAlphaNum, uuidv4, genCA…). */
   readonly seed?: string;
-  /** The fixed clock `now`, `date` and `ago` read, in milliseconds since the epoch. */
+  /** The fixed clock `now`, `date` and `ago` read, in milliseconds since the epoch (default 0). */
   readonly nowMs?: number;
 }
 
@@ -53,9 +56,17 @@ export function sprigFunctions(options: SprigOptions = {}): Map<string, GoFunc> 
 }
 
 /** Sprig's function map with the record of random and clock use (see the file comment). */
-export function sprigContext(_options: SprigOptions = {}): SprigContext {
+export function sprigContext(options: SprigOptions = {}): SprigContext {
   const usedRandom = new Set<string>();
   const usedClock = new Set<string>();
+  let seed = options.seed ?? '';
+  const calls = new Map<string, number>();
+  const stream = (name: string): Random => {
+    usedRandom.add(name);
+    const n = calls.get(name) ?? 0;
+    calls.set(name, n + 1);
+    return seededRandom(`${seed}\u0000${name}\u0000${n}`);
+  };
   const funcs = new Map<string, GoFunc>([
     ...stringFunctions(),
     ...listFunctions(),
@@ -66,12 +77,16 @@ export function sprigContext(_options: SprigOptions = {}): SprigContext {
     ...semverFunctions(),
     ...encodingFunctions(),
     ...pathFunctions(),
+    ...dateFunctions(options.nowMs ?? 0, (name) => usedClock.add(name)),
+    ...randomFunctions(stream),
   ]);
   return {
     funcs,
     usedRandom,
     usedClock,
-    reseed(): void {
+    reseed(next: string): void {
+      seed = next;
+      calls.clear();
       usedRandom.clear();
       usedClock.clear();
     },
