@@ -4,7 +4,7 @@
 import { formatFloat } from './floatFormat';
 import { goQuote, isPrintable } from './lex';
 import type { Value } from './value';
-import { GoTyped, basicKind, floatOf, intOf, isGoFunc, sortedKeys, typeName } from './value';
+import { GoObject, GoTyped, basicKind, floatOf, intOf, isGoFunc, sortedKeys, typeName } from './value';
 
 interface Flags {
   plus: boolean;
@@ -79,6 +79,8 @@ function formatValue(v: Value, verb: string, f: Flags): string {
     return `map[${parts.join(' ')}]`;
   }
   if (isGoFunc(v)) return verb === 'v' || verb === 'p' ? pad('0xc000000000', f) : badVerb(verb, v);
+  // A named type prints through its String method, as fmt does for a Stringer.
+  if (v instanceof GoObject) return formatString(v.text, verb, f);
   switch (basicKind(v)) {
     case 'bool':
       return verb === 'v' || verb === 't' ? pad(v ? 'true' : 'false', f) : badVerb(verb, v);
