@@ -2,7 +2,8 @@
 // function: service port map + endpoints map + this node → the restore input
 // kube-proxy hands to `iptables-restore`, line for line in upstream's order, and the
 // same rules as `iptables-save` prints them back (either or both: SyncOptions.output).
-import type { EndpointSlice, KubeProxyNode, Service } from '../../model';
+import type { KubeProxyNode } from '../../model';
+import type { ProxyInput } from '../input';
 import { cidrHolds, nodePortAddresses, normalizeIPv4 } from '../addresses';
 import { parseIPv4CIDR } from '../../net/ip';
 import type { EndpointInfo } from '../endpoints';
@@ -51,10 +52,7 @@ export const largeClusterEndpointsThreshold = 1000;
 const ctStateInvalidDroppedCounter = 'ct_state_invalid_dropped_pkts';
 const localhostNodePortAcceptedCounter = 'localhost_nps_accepted_pkts';
 
-export interface ProxyInput {
-  services: readonly Service[];
-  endpointSlices: readonly EndpointSlice[];
-}
+export type { ProxyInput };
 
 /**
  * Which texts a sync renders: both forms, the restore input, the iptables-save form, or

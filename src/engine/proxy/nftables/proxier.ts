@@ -7,7 +7,8 @@
 // ports or endpoints changed get their chains rewritten; set and map elements are added and
 // removed one by one; chains no longer used are flushed and deleted on a later sync, once they
 // have been stale for more than a second (kernels before 6.2 notice a dropped map reference late).
-import type { EndpointSlice, KubeProxyNode, Service } from '../../model';
+import type { KubeProxyNode } from '../../model';
+import type { ProxyInput } from '../input';
 import { cidrHolds, nodePortAddresses, normalizeIPv4 } from '../addresses';
 import { parseIPv4CIDR } from '../../net/ip';
 import type { EndpointInfo } from '../endpoints';
@@ -33,7 +34,18 @@ import {
   servicePortEndpointChainNameBase,
 } from './chainNames';
 import type { NftChain, NftElement, NftSet, NftTable } from './table';
-import { cloneTable, joinElementKey } from './table';
+import {
+  chainLine,
+  chainVerbLine,
+  cloneTable,
+  deleteElementLine,
+  elementLine,
+  joinElementKey,
+  ruleLine,
+  setLine,
+  setVerbLine,
+  tableLine,
+} from './table';
 
 export const kubeProxyTable = 'kube-proxy';
 
@@ -68,10 +80,7 @@ export interface NftablesNode extends KubeProxyNode {
   serviceCIDRs: readonly string[];
 }
 
-export interface NftablesInput {
-  services: readonly Service[];
-  endpointSlices: readonly EndpointSlice[];
-}
+export type NftablesInput = ProxyInput;
 
 /** What a node holds between syncs: the table, and what the proxier remembers about it. */
 export interface NftablesState {
@@ -102,7 +111,9 @@ export interface NftServicePortOnNode {
 
 export interface NftablesSync {
   state: NftablesState;
-  /** Operations in the sync's transaction (upstream's LastTransaction.NumOperations()). */
+  /** The sync's transaction as kube-proxy hands it to `nft -f` (each statement ends with "\n"). */
+  transaction: string;
+  /** Operations in it (upstream's LastTransaction.NumOperations()). */
   operations: number;
   /** Stale chains deleted, in a transaction of their own, before the sync. */
   deletedStaleChains: string[];
@@ -163,60 +174,83 @@ function minorVersion(version: string): number {
 /** The transaction being built, applied to a copy of the table as it goes. */
 class Transaction {
   operations = 0;
+  /** The statements, as knftables writes them for `nft -f`. */
+  readonly lines: string[] = [];
   constructor(readonly table: NftTable) {}
+
+  private record(line: string): void {
+    this.operations += 1;
+    this.lines.push(line);
+  }
+
+  addTable(): void {
+    this.record(tableLine(this.table));
+  }
+
+  /** `add chain`: creates the chain, or leaves an existing one (and its rules) as it is. */
+  addChain(chain: Omit<NftChain, 'rules'>): void {
+    const full: NftChain = { ...chain, rules: this.table.chains.get(chain.name)?.rules ?? [] };
+    this.record(chainLine(this.table, full));
+    this.table.chains.set(chain.name, full);
+  }
 
   /** `add chain` + `flush chain`: the chain exists and is empty. */
   addAndFlushChain(chain: Omit<NftChain, 'rules'>): void {
-    this.operations += 2;
-    this.table.chains.set(chain.name, { ...chain, rules: [] });
+    this.addChain(chain);
+    this.flushChain(chain.name);
   }
 
   flushChain(name: string): void {
-    this.operations += 1;
+    this.record(chainVerbLine(this.table, 'flush', name));
     const chain = this.table.chains.get(name);
     if (chain) chain.rules = [];
   }
 
   deleteChain(name: string): void {
-    this.operations += 1;
+    this.record(chainVerbLine(this.table, 'delete', name));
     this.table.chains.delete(name);
   }
 
   rule(chain: string, rule: string, comment?: string): void {
-    this.operations += 1;
     const target = this.table.chains.get(chain);
     if (!target) throw new Error(`nftables: rule for missing chain ${chain}`);
-    target.rules.push(comment === undefined ? rule : `${rule} comment "${comment}"`);
+    const text = comment === undefined ? rule : `${rule} comment "${comment}"`;
+    this.record(ruleLine(this.table, chain, text));
+    target.rules.push(text);
   }
 
   /** `add set|map`: creates it, or leaves an existing one (and its elements) as it is. */
   addSet(set: Omit<NftSet, 'elements'>): void {
-    this.operations += 1;
     const existing = this.table.sets.get(set.name);
-    this.table.sets.set(set.name, {
-      ...set,
-      elements: existing ? existing.elements : new Map<string, NftElement>(),
-    });
+    const full: NftSet = { ...set, elements: existing ? existing.elements : new Map<string, NftElement>() };
+    this.record(setLine(this.table, full));
+    this.table.sets.set(set.name, full);
   }
 
   flushSet(name: string): void {
-    this.operations += 1;
-    this.table.sets.get(name)?.elements.clear();
+    const set = this.table.sets.get(name);
+    if (!set) return;
+    this.record(setVerbLine(this.table, 'flush', set.kind, name));
+    set.elements.clear();
   }
 
   deleteSet(name: string): void {
-    this.operations += 1;
+    const set = this.table.sets.get(name);
+    if (!set) return;
+    this.record(setVerbLine(this.table, 'delete', set.kind, name));
     this.table.sets.delete(name);
   }
 
-  addElement(set: string, element: NftElement): void {
-    this.operations += 1;
-    this.table.sets.get(set)?.elements.set(joinElementKey(element.key), element);
+  addElement(name: string, element: NftElement): void {
+    const set = this.table.sets.get(name);
+    if (!set) throw new Error(`nftables: element for missing set ${name}`);
+    this.record(elementLine(this.table, set, element));
+    set.elements.set(joinElementKey(element.key), element);
   }
 
-  deleteElement(set: string, key: string): void {
-    this.operations += 1;
-    this.table.sets.get(set)?.elements.delete(key);
+  deleteElement(name: string, key: string): void {
+    this.record(deleteElementLine(this.table, name, key));
+    this.table.sets.get(name)?.elements.delete(key);
   }
 }
 
@@ -261,16 +295,25 @@ function emptyTable(): NftTable {
 }
 
 /** setupNFTables: the fixed chains, sets and maps with their rules; element containers emptied. */
-function setupNFTables(tx: Transaction, node: NftablesNode, npa: 'all' | string[]): void {
+function setupNFTables(tx: Transaction, node: NftablesNode, npa: 'all' | string[], fresh: boolean): void {
   const ipX = 'ip';
   const addrType = 'ipv4_addr';
   const noLocalhost = 'ip daddr != 127.0.0.0/8';
   const created = new Set<string>();
-  const ensure = (name: string, comment?: string) => {
+  const ensure = (name: string) => {
     if (created.has(name)) return;
     created.add(name);
-    tx.addAndFlushChain(comment === undefined ? { name } : { name, comment });
+    tx.addAndFlushChain({ name });
   };
+  tx.addTable();
+  // Once per proxier: add + delete, so base chains left with other properties (an older
+  // layout's priority) are recreated instead of failing the transaction.
+  if (fresh) {
+    for (const bc of baseChains) {
+      tx.addChain({ name: bc.name });
+      tx.deleteChain(bc.name);
+    }
+  }
   for (const bc of baseChains)
     tx.addAndFlushChain({ name: bc.name, base: { type: bc.type, hook: bc.hook, priority: bc.priority } });
   for (const [dst, src, extra] of jumpChains) {
@@ -427,7 +470,7 @@ export function syncNftables(
   const tx = new Transaction(table);
   const tryPartialSync = previous !== undefined;
   const npa = nodePortAddresses(node.nodePortAddresses, node.ips);
-  if (!tryPartialSync) setupNFTables(tx, node, npa);
+  if (!tryPartialSync) setupNFTables(tx, node, npa, true);
   const storage = new Map(elementContainers.map((c) => [c, new ElementStorage(tx, c)]));
   const elements = (name: (typeof elementContainers)[number]) => storage.get(name) as ElementStorage;
 
@@ -681,6 +724,7 @@ export function syncNftables(
 
   return {
     state: { table, staleChains, synced },
+    transaction: tx.lines.map((l) => `${l}\n`).join(''),
     operations: tx.operations,
     deletedStaleChains,
     servicePorts,

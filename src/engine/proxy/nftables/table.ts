@@ -154,3 +154,23 @@ function compareLines(li: string, wi: readonly string[], lj: string, wj: readonl
   if (ti === 'rule') return 0;
   return compareStrings(li, lj);
 }
+
+/** `flush|delete chain ip kube-proxy NAME`. */
+export function chainVerbLine(table: NftTable, verb: 'flush' | 'delete', chain: string): string {
+  return `${verb} chain ${prefix(table)} ${chain}`;
+}
+
+/** `flush|delete set|map ip kube-proxy NAME`. */
+export function setVerbLine(
+  table: NftTable,
+  verb: 'flush' | 'delete',
+  kind: NftSet['kind'],
+  set: string,
+): string {
+  return `${verb} ${kind} ${prefix(table)} ${set}`;
+}
+
+/** `delete element ip kube-proxy NAME { KEY }`: the key alone names the element. */
+export function deleteElementLine(table: NftTable, set: string, key: string): string {
+  return `delete element ${prefix(table)} ${set} { ${key} }`;
+}
