@@ -8,9 +8,10 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { describe, it } from 'node:test';
-import type { NftablesNode, NftablesState } from '../../src/engine/proxy/nftables';
+import type { NftTable, NftablesNode, NftablesState } from '../../src/engine/proxy/nftables';
 import {
   dumpTable,
+  listTable,
   servicePortChainNameBase,
   servicePortEndpointChainNameBase,
   sortNFTablesTransaction,
@@ -93,6 +94,25 @@ function compareDump(actual: string, expected: string): Outcome {
   return `table differs from upstream:\n${detail}`;
 }
 
+/** The same table as if every chain, set and map had been created in Fake.Dump() order. */
+function inNameOrder(table: NftTable): NftTable {
+  const byName = <T>(m: Map<string, T>) => new Map([...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  // Dump() writes the sets before the maps.
+  const sets = byName(table.sets);
+  const kinds = [...sets]
+    .filter(([, v]) => v.kind === 'set')
+    .concat([...sets].filter(([, v]) => v.kind === 'map'));
+  return { ...table, chains: byName(table.chains), sets: new Map(kinds) };
+}
+
+function firstDifference(got: string, want: string): string {
+  const g = got.split('\n');
+  const w = want.split('\n');
+  const i = g.findIndex((line, k) => line !== w[k]);
+  const at = i === -1 ? Math.min(g.length, w.length) : i;
+  return `line ${at + 1}: got ${JSON.stringify(g[at])}, want ${JSON.stringify(w[at])}`;
+}
+
 void describe('conformance: nftables corpus files', () => {
   void it('every fixture file is covered by this suite', () => {
     const covered = [
@@ -150,12 +170,19 @@ void describe('conformance: nftables chain names (hashAndTruncate)', () => {
 });
 
 void describe('conformance: TestOverallNFTablesRules (full dump)', () => {
-  const f = loadNftablesFixture<Base & { expectedTransaction: string; expectedTransactionSorted: string }>(
-    'TestOverallNFTablesRules',
-  );
+  const f = loadNftablesFixture<
+    Base & { expectedTransaction: string; expectedTransactionSorted: string; expectedNftList: string }
+  >('TestOverallNFTablesRules');
   conformanceCase('TestOverallNFTablesRules', () => {
     const sync = syncNftables(input(f.services, f.endpointSlices), fakeNode(f.fakeProxier));
     return compareDump(dumpTable(sync.state.table), f.expectedTransaction);
+  });
+  conformanceCase('TestOverallNFTablesRules/nft list', () => {
+    // expectedNftList is nft's listing after loading the Dump order, which creates every
+    // object in name order: list the same table created in that order.
+    const table = syncNftables(input(f.services, f.endpointSlices), fakeNode(f.fakeProxier)).state.table;
+    const got = listTable(inNameOrder(table));
+    return got === f.expectedNftList ? null : `listing differs:\n${firstDifference(got, f.expectedNftList)}`;
   });
   void it('the fixture sorted by our sortNFTablesTransaction is its expectedTransactionSorted', () => {
     assert.equal(sortNFTablesTransaction(f.expectedTransaction), f.expectedTransactionSorted.trim());

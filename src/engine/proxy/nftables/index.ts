@@ -74,3 +74,4 @@ export {
 } from './chainNames';
 export { dumpTable, sortNFTablesTransaction, joinElementKey } from './table';
 export type { NftChain, NftElement, NftFamily, NftSet, NftTable } from './table';
+export { listTable, listRule } from './list';
