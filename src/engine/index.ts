@@ -409,9 +409,19 @@ export {
   portChains,
   requestPath,
   rules,
+  nftablesRules,
+  nftablesLayoutMinVersion,
   selection,
   portKey,
   servicesSelecting,
   workloadOf,
 } from './queries';
-export type { IptablesForm, IptablesRules, PortTarget, RequestPathQuery, ServiceSelection } from './queries';
+export type {
+  IptablesForm,
+  IptablesRules,
+  NftablesForm,
+  NftablesRules,
+  PortTarget,
+  RequestPathQuery,
+  ServiceSelection,
+} from './queries';

@@ -6,13 +6,15 @@ import { proxyInputFromState } from '../input';
 import { kubeProxyNodeFor } from '../node';
 import type { NftablesNode, NftServicePortOnNode } from './proxier';
 import { syncNftables } from './proxier';
+import { listTable } from './list';
 import { dumpTable, sortNFTablesTransaction } from './table';
 
 /**
- * `transaction`: what kube-proxy's first sync on the node hands to `nft -f`;
+ * `list`: what `nft list table ip kube-proxy` shows on the node after kube-proxy's first sync;
+ * `transaction`: what that sync hands to `nft -f`;
  * `sorted`: the table it leaves, as upstream's tests compare it (Fake.Dump() through sortNFTablesTransaction).
  */
-export type NftablesForm = 'transaction' | 'sorted';
+export type NftablesForm = 'list' | 'transaction' | 'sorted';
 
 export interface NftablesRules {
   form: NftablesForm;
@@ -43,7 +45,11 @@ export function nftablesRulesOfNode(
   return memo(state, `nftables:rules:${form}:${nodeName}`, () => {
     const sync = syncNftables(proxyInputFromState(state), nftablesNodeFor(state.profile, nodeName));
     const text =
-      form === 'transaction' ? sync.transaction : `${sortNFTablesTransaction(dumpTable(sync.state.table))}\n`;
+      form === 'transaction'
+        ? sync.transaction
+        : form === 'list'
+          ? listTable(sync.state.table)
+          : `${sortNFTablesTransaction(dumpTable(sync.state.table))}\n`;
     return { form, text, servicePorts: sync.servicePorts };
   });
 }
