@@ -1,9 +1,10 @@
-// kubepath CLI: analyze, iptables, trace, render. Commands run in-process for tests via `run`.
+// kubepath CLI: analyze, iptables, nftables, trace, render. Commands run in-process for tests via `run`.
 import type { CliIO } from './io';
 import { EXIT_USAGE, UsageError } from './io';
 import { terminalSafe } from './terminal';
 import { ANALYZE_HELP, ANALYZE_USAGE, analyzeCommand } from './commands/analyze';
 import { IPTABLES_HELP, IPTABLES_USAGE, iptablesCommand } from './commands/iptables';
+import { NFTABLES_HELP, NFTABLES_USAGE, nftablesCommand } from './commands/nftables';
 import { RENDER_HELP, RENDER_USAGE, renderCommand } from './commands/render';
 import { TRACE_HELP, TRACE_USAGE, traceCommand } from './commands/trace';
 import type { CommandHelp } from './help';
@@ -15,6 +16,7 @@ declare const __KUBEPATH_VERSION__: string;
 const USAGE = `usage:
   ${ANALYZE_USAGE}
   ${IPTABLES_USAGE}
+  ${NFTABLES_USAGE}
   ${TRACE_USAGE}
   ${RENDER_USAGE}
   kubepath <command> --help     every option of a command, its default and examples
@@ -24,6 +26,7 @@ const USAGE = `usage:
 const HELP: Record<string, CommandHelp> = {
   analyze: ANALYZE_HELP,
   iptables: IPTABLES_HELP,
+  nftables: NFTABLES_HELP,
   trace: TRACE_HELP,
   render: RENDER_HELP,
 };
@@ -33,6 +36,7 @@ type Command = (argv: string[], io: CliIO) => number | Promise<number>;
 const commands: Record<string, Command> = {
   analyze: analyzeCommand,
   iptables: iptablesCommand,
+  nftables: nftablesCommand,
   trace: traceCommand,
   render: renderCommand,
 };

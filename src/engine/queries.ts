@@ -45,6 +45,10 @@ export type { PortTarget, ServiceSelection } from './selection';
 export { rulesOfNode as rules } from './proxy/iptables';
 export type { IptablesForm, IptablesRules } from './proxy/iptables';
 
+/** A node's predicted nftables table in one form (`nft list`, the transaction, or upstream's sorted dump). */
+export { nftablesRulesOfNode as nftablesRules, nftablesLayoutMinVersion } from './proxy/nftables';
+export type { NftablesForm, NftablesRules } from './proxy/nftables';
+
 /** The KUBE-* chains that carry one Service port on a node (iptables mode). */
 export function portChains(
   analysis: ClusterState,

@@ -19,7 +19,7 @@ void test('--version prints the package version, exit 0', async () => {
   assert.deepEqual(await runCli(['--version']), { code: 0, stdout: `kubepath ${pkg.version}\n`, stderr: '' });
 });
 
-for (const command of ['analyze', 'iptables', 'trace', 'render']) {
+for (const command of ['analyze', 'iptables', 'nftables', 'trace', 'render']) {
   void test(`${command} --help: usage, every option with its default, examples; exit 0`, async () => {
     for (const flag of ['--help', '-h']) {
       const out = await runCli([command, flag]);

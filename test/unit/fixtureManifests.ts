@@ -9,6 +9,8 @@ export interface NodeOverrides {
   /** '' = no local-traffic detector. */
   clusterCIDR?: string;
   masqueradeAll?: boolean;
+  mode?: 'iptables' | 'nftables' | 'ipvs';
+  kubernetesVersion?: string;
 }
 
 /**
@@ -98,7 +100,7 @@ export function profileYaml(fake: FakeProxier, overrides: NodeOverrides = {}): s
     'nodes:',
     `  - { name: ${fake.nodeName}, ips: [${ips.join(', ')}] }`,
     'kubeProxy:',
-    '  mode: iptables',
+    `  mode: ${overrides.mode ?? 'iptables'}`,
     `  clusterCIDR: "${overrides.clusterCIDR ?? fake.localDetector.cidr}"`,
     `  masqueradeAll: ${overrides.masqueradeAll ?? fake.masqueradeAll}`,
     // The fake proxier writes the literal mark 0x4000 (kube-proxy itself renders 1<<14 as 0x00004000).
@@ -107,7 +109,7 @@ export function profileYaml(fake: FakeProxier, overrides: NodeOverrides = {}): s
     `  nodePortAddresses: [${(overrides.nodePortAddresses ?? []).join(', ')}]`,
     `  randomFully: ${fake.hasRandomFully}`,
     `  conntrackTCPBeLiberal: ${fake.conntrackTCPLiberal}`,
-    'kubernetesVersion: "1.33"',
+    `kubernetesVersion: "${overrides.kubernetesVersion ?? '1.33'}"`,
     'cloud: { provider: generic, loadBalancerIPPool: 203.0.113.0/24 }',
     '',
   ].join('\n');

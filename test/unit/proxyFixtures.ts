@@ -154,3 +154,21 @@ export function chainRules(restoreInput: string, table: string, chain: string): 
   }
   return out.join('');
 }
+
+export const nftablesFixtureDir = join(repoRoot(), 'test', 'fixtures', 'conformance', 'nftables');
+
+export function loadNftablesFixture<T = Record<string, unknown>>(name: string): T {
+  return JSON.parse(readFileSync(join(nftablesFixtureDir, `${name}.json`), 'utf8')) as T;
+}
+
+/** NewFakeProxier of pkg/proxy/nftables (its fixture fields). */
+export interface NftablesFakeProxier {
+  nodeName: string;
+  nodeIPs: string[];
+  localDetector: { cidr: string };
+  serviceCIDRs: string;
+  masqueradeMark: string;
+  masqueradeAll: boolean;
+  nodePortAddresses: string[];
+  nodeLabels?: Record<string, string>;
+}

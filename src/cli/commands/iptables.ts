@@ -63,6 +63,15 @@ function runIptables(argv: string[], io: CliIO): number {
   const input = collectFiles(args.positionals, io.cwd, stringFlag(args, 'cluster'));
   const analysis = analyzeCollected(input, stringFlag(args, 'target'), io.cwd, (line) => io.stderr(line));
   const profile = analysis.profile;
+  const mode = profile.kubeProxy.mode;
+  if (mode === 'ipvs')
+    throw new UsageError(
+      'the cluster profile runs kube-proxy in ipvs mode, which kubepath does not model (it is deprecated upstream): no rules printed; set kubeProxy.mode to iptables or nftables to see what those modes program',
+    );
+  if (mode === 'nftables')
+    io.stderr(
+      'kubepath iptables: note: the cluster profile runs kube-proxy in nftables mode (kubeProxy.mode), so its nodes hold no KUBE-* iptables chains; printing what iptables mode would program (`kubepath nftables` shows what the nodes run)\n',
+    );
   if (profile.nodes.length === 0) throw new UsageError('the cluster profile has no nodes');
   const names = allNodes ? profile.nodes.map((n) => n.name) : [nodeName ?? profile.nodes[0]?.name ?? ''];
   for (const name of names) {

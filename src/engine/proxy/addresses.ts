@@ -2,7 +2,7 @@
 // IPv4 octets with leading zeros are read as decimal, CIDRs are masked to their
 // network, anything unparsable is dropped. IPv6 is recognised but not modelled yet.
 import type { CIDR, IPFamily } from '../net/ip';
-import { cidrContains, normalizeIP, parseIP } from '../net/ip';
+import { cidrContains, normalizeIP, parseIP, parseIPv4CIDR } from '../net/ip';
 
 export function familyOf(text: string): IPFamily | null {
   const t = text.trim();
@@ -47,4 +47,31 @@ function isCanonicalIPv4(text: string): boolean {
     if (digits > 1 && text.charCodeAt(start) === 48) return false;
   }
   return i === n;
+}
+
+/**
+ * proxyutil.NodePortAddresses for IPv4: `all` when no IPv4 CIDR is given or one is 0.0.0.0/0,
+ * else the node's addresses (loopback included, as GetNodeIPs reads every interface) inside them.
+ * `primary` selects the node's primary IP.
+ */
+export function nodePortAddresses(cidrs: readonly string[], nodeIPs: readonly string[]): 'all' | string[] {
+  const nets = [];
+  for (const text of cidrs) {
+    if (text === 'primary') {
+      const primary = nodeIPs.map((ip) => parseIPv4CIDR(`${ip}/32`)).find((net) => net !== null);
+      if (primary) nets.push(primary);
+      continue;
+    }
+    const net = parseIPv4CIDR(text);
+    if (!net) continue;
+    if (net.prefix === 0) return 'all';
+    nets.push(net);
+  }
+  if (nets.length === 0) return 'all';
+  const candidates = ['127.0.0.1', ...nodeIPs.flatMap((ip) => normalizeIPv4(ip) ?? [])];
+  const out: string[] = [];
+  for (const net of nets) {
+    for (const ip of candidates) if (cidrHolds(net, ip) && !out.includes(ip)) out.push(ip);
+  }
+  return out;
 }

@@ -4,7 +4,8 @@ import type { ProxyInput, ServicePortOnNode, SyncOptions } from './proxier';
 import { syncProxyRules } from './proxier';
 import { servicePortKey } from '../servicePort';
 import { iptablesSaveView } from './save';
-import { kubeProxyNodeFor } from './node';
+import { kubeProxyNodeFor } from '../node';
+import { proxyInputFromState } from '../input';
 import { memo } from '../../util/memo';
 
 export interface IptablesOutput {
@@ -82,7 +83,7 @@ export function chainsOfNode(state: ClusterState, nodeName: string): ReadonlyMap
   );
 }
 
-export { kubeProxyNodeFor, masqueradeMarkFor } from './node';
+export { kubeProxyNodeFor, masqueradeMarkFor } from '../node';
 export { sortIPTablesRules, parseIptablesDump, formatIptablesDump, sortDumpTables } from './dump';
 export type { DumpTable, DumpChain, DumpRule } from './dump';
 export { iptablesSaveView, saveRule, isKubeProxyChain } from './save';
@@ -100,17 +101,4 @@ export type {
 } from './proxier';
 export { diffLines, unifiedDiff, kubeChainLines } from './diff';
 
-/**
- * What kube-proxy watches, taken from the reconciled cluster: each Service with the
- * load-balancer status the cloud controller wrote, and every EndpointSlice.
- */
-export function proxyInputFromState(state: Pick<ClusterState, 'services' | 'endpointSlices'>): ProxyInput {
-  return {
-    services: state.services.map((s) =>
-      s.loadBalancer && s.loadBalancer.ingress.length > 0
-        ? { ...s.service, status: { loadBalancer: { ingress: s.loadBalancer.ingress } } }
-        : s.service,
-    ),
-    endpointSlices: state.endpointSlices,
-  };
-}
+export { proxyInputFromState } from '../input';

@@ -2,8 +2,9 @@
 // function: service port map + endpoints map + this node → the restore input
 // kube-proxy hands to `iptables-restore`, line for line in upstream's order, and the
 // same rules as `iptables-save` prints them back (either or both: SyncOptions.output).
-import type { EndpointSlice, KubeProxyNode, Service } from '../../model';
-import { cidrHolds, normalizeIPv4 } from '../addresses';
+import type { KubeProxyNode } from '../../model';
+import type { ProxyInput } from '../input';
+import { cidrHolds, nodePortAddresses, normalizeIPv4 } from '../addresses';
 import { parseIPv4CIDR } from '../../net/ip';
 import type { EndpointInfo } from '../endpoints';
 import { buildEndpointsMap } from '../endpoints';
@@ -51,10 +52,7 @@ export const largeClusterEndpointsThreshold = 1000;
 const ctStateInvalidDroppedCounter = 'ct_state_invalid_dropped_pkts';
 const localhostNodePortAcceptedCounter = 'localhost_nps_accepted_pkts';
 
-export interface ProxyInput {
-  services: readonly Service[];
-  endpointSlices: readonly EndpointSlice[];
-}
+export type { ProxyInput };
 
 /**
  * Which texts a sync renders: both forms, the restore input, the iptables-save form, or
@@ -875,31 +873,5 @@ function nodePortsJumpRules(node: KubeProxyNode): string[] {
   return rules;
 }
 
-/**
- * proxyutil.NodePortAddresses for IPv4: `all` when no IPv4 CIDR is given or one is 0.0.0.0/0,
- * else the node's addresses (loopback included, as GetNodeIPs reads every interface) inside them.
- * `primary` selects the node's primary IP.
- */
-export function nodePortAddresses(cidrs: readonly string[], nodeIPs: readonly string[]): 'all' | string[] {
-  const nets = [];
-  for (const text of cidrs) {
-    if (text === 'primary') {
-      const primary = nodeIPs.map((ip) => parseIPv4CIDR(`${ip}/32`)).find((net) => net !== null);
-      if (primary) nets.push(primary);
-      continue;
-    }
-    const net = parseIPv4CIDR(text);
-    if (!net) continue;
-    if (net.prefix === 0) return 'all';
-    nets.push(net);
-  }
-  if (nets.length === 0) return 'all';
-  const candidates = ['127.0.0.1', ...nodeIPs.flatMap((ip) => normalizeIPv4(ip) ?? [])];
-  const out: string[] = [];
-  for (const net of nets) {
-    for (const ip of candidates) if (cidrHolds(net, ip) && !out.includes(ip)) out.push(ip);
-  }
-  return out;
-}
-
+export { nodePortAddresses };
 export type { ServicePortChains };

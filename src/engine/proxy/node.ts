@@ -1,7 +1,7 @@
-// What kube-proxy on one node of the profile knows about itself (NewProxier's inputs).
-import type { ClusterProfile, KubeProxyNode } from '../../model';
-import { parseIPv4CIDR } from '../../net/ip';
-import { cidrHolds } from '../addresses';
+// What kube-proxy on one node of the profile knows about itself (NewProxier's inputs), for either backend.
+import type { ClusterProfile, KubeProxyNode } from '../model';
+import { parseIPv4CIDR } from '../net/ip';
+import { cidrHolds } from './addresses';
 
 /** `fmt.Sprintf("%#08x", 1<<bit)`: Go zero-pads the digits to 8, so bit 14 is `0x00004000`. */
 export function masqueradeMarkFor(bit: number): string {

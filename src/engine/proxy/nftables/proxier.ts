@@ -1,0 +1,750 @@
+// One kube-proxy sync in nftables mode (pkg/proxy/nftables/proxier.go syncProxyRules, in the
+// v1.34+ layout of upstream's proxier_test.go) as a pure function: the table the node had
+// before (none on a fresh node), the Services and EndpointSlices, and this node → the table
+// after the sync, with the size of the transaction that got it there.
+//
+// Partial syncs are modelled as upstream does them: after the first sync, only Services whose
+// ports or endpoints changed get their chains rewritten; set and map elements are added and
+// removed one by one; chains no longer used are flushed and deleted on a later sync, once they
+// have been stale for more than a second (kernels before 6.2 notice a dropped map reference late).
+import type { KubeProxyNode } from '../../model';
+import type { ProxyInput } from '../input';
+import { cidrHolds, nodePortAddresses, normalizeIPv4 } from '../addresses';
+import { parseIPv4CIDR } from '../../net/ip';
+import type { EndpointInfo } from '../endpoints';
+import { buildEndpointsMap } from '../endpoints';
+import type { ServicePortInfo } from '../servicePort';
+import {
+  buildServicePortMap,
+  externallyAccessible,
+  usesClusterEndpoints,
+  usesLocalEndpoints,
+} from '../servicePort';
+import { categorizeEndpoints } from '../topology';
+import {
+  endpointAffinityPrefix,
+  endpointChainPrefix,
+  isAffinitySetName,
+  isServiceChainName,
+  serviceExternalPrefix,
+  serviceFirewallPrefix,
+  servicePolicyClusterPrefix,
+  servicePolicyLocalPrefix,
+  servicePortChainNameBase,
+  servicePortEndpointChainNameBase,
+} from './chainNames';
+import type { NftChain, NftElement, NftSet, NftTable } from './table';
+import {
+  chainLine,
+  chainVerbLine,
+  cloneTable,
+  deleteElementLine,
+  elementLine,
+  joinElementKey,
+  ruleLine,
+  setLine,
+  setVerbLine,
+  tableLine,
+} from './table';
+
+export const kubeProxyTable = 'kube-proxy';
+
+// Fixed chains, sets and maps.
+export const filterPreroutingPreDNATChain = 'filter-prerouting-pre-dnat';
+export const filterOutputPreDNATChain = 'filter-output-pre-dnat';
+export const filterInputChain = 'filter-input';
+export const filterForwardChain = 'filter-forward';
+export const filterOutputChain = 'filter-output';
+export const natPreroutingChain = 'nat-prerouting';
+export const natOutputChain = 'nat-output';
+export const natPostroutingChain = 'nat-postrouting';
+export const servicesChain = 'services';
+export const serviceIPsMap = 'service-ips';
+export const serviceNodePortsMap = 'service-nodeports';
+export const nodePortIPsSet = 'nodeport-ips';
+export const clusterIPsSet = 'cluster-ips';
+export const serviceEndpointsCheckChain = 'service-endpoints-check';
+export const nodePortEndpointsCheckChain = 'nodeport-endpoints-check';
+export const noEndpointServicesMap = 'no-endpoint-services';
+export const noEndpointNodePortsMap = 'no-endpoint-nodeports';
+export const rejectChain = 'reject-chain';
+export const clusterIPsCheckChain = 'cluster-ips-check';
+export const firewallIPsMap = 'firewall-ips';
+export const firewallCheckChain = 'firewall-check';
+export const markMasqChain = 'mark-for-masquerade';
+export const masqueradingChain = 'masquerading';
+
+/** What kube-proxy on the node knows besides its KubeProxyNode settings. */
+export interface NftablesNode extends KubeProxyNode {
+  /** The cluster's ServiceCIDRs of this family (OnServiceCIDRsChanged); unallocated IPs in them are dropped. */
+  serviceCIDRs: readonly string[];
+}
+
+export type NftablesInput = ProxyInput;
+
+/** What a node holds between syncs: the table, and what the proxier remembers about it. */
+export interface NftablesState {
+  table: NftTable;
+  /** Flushed service chains, with the time (ms) they were found stale. */
+  staleChains: ReadonlyMap<string, number>;
+  /** Per Service (`ns/name`): its ports and endpoints as last synced, to find what changed. */
+  synced: ReadonlyMap<string, string>;
+}
+
+export interface NftablesSyncOptions {
+  /** The node's state after its previous sync; absent = a fresh node (a full sync). */
+  previous?: NftablesState;
+  /** Clock (ms) for stale-chain ageing; default 0. */
+  now?: number;
+  /** LoadBalancerIPMode (GA since 1.32; default true): ingress with ipMode Proxy is not a VIP. */
+  loadBalancerIPMode?: boolean;
+}
+
+export interface NftServicePortOnNode {
+  namespace: string;
+  name: string;
+  portName: string;
+  protocol: ServicePortInfo['protocol'];
+  /** The chains that carry this port's traffic on the node. */
+  chains: string[];
+}
+
+export interface NftablesSync {
+  state: NftablesState;
+  /** The sync's transaction as kube-proxy hands it to `nft -f` (each statement ends with "\n"). */
+  transaction: string;
+  /** Operations in it (upstream's LastTransaction.NumOperations()). */
+  operations: number;
+  /** Stale chains deleted, in a transaction of their own, before the sync. */
+  deletedStaleChains: string[];
+  servicePorts: NftServicePortOnNode[];
+}
+
+interface BaseChainSpec {
+  name: string;
+  type: 'filter' | 'nat';
+  hook: string;
+  priority: number;
+}
+
+// Filtering on pre-DNAT destinations (firewall-check) runs just before DNAT; the checks for
+// services without endpoints and for invalid ClusterIP ports run at filter priority, after it.
+const baseChains: readonly BaseChainSpec[] = [
+  { name: filterPreroutingPreDNATChain, type: 'filter', hook: 'prerouting', priority: -110 },
+  { name: filterOutputPreDNATChain, type: 'filter', hook: 'output', priority: -110 },
+  { name: filterForwardChain, type: 'filter', hook: 'forward', priority: 0 },
+  { name: filterInputChain, type: 'filter', hook: 'input', priority: 0 },
+  { name: filterOutputChain, type: 'filter', hook: 'output', priority: 0 },
+  { name: natPreroutingChain, type: 'nat', hook: 'prerouting', priority: -100 },
+  { name: natOutputChain, type: 'nat', hook: 'output', priority: -100 },
+  { name: natPostroutingChain, type: 'nat', hook: 'postrouting', priority: 100 },
+];
+
+/** [destination, source, extra match]: the jumps from the base chains, in upstream's order. */
+const jumpChains: readonly (readonly [string, string, string])[] = [
+  [firewallCheckChain, filterPreroutingPreDNATChain, 'ct state new'],
+  [firewallCheckChain, filterOutputPreDNATChain, 'ct state new'],
+  // reject is only valid in input, forward and output hooks on kernels before 5.9.
+  [serviceEndpointsCheckChain, filterForwardChain, 'ct state new'],
+  [clusterIPsCheckChain, filterForwardChain, 'ct state new'],
+  [nodePortEndpointsCheckChain, filterInputChain, 'ct state new'],
+  [serviceEndpointsCheckChain, filterInputChain, 'ct state new'],
+  [serviceEndpointsCheckChain, filterOutputChain, 'ct state new'],
+  [clusterIPsCheckChain, filterOutputChain, 'ct state new'],
+  [servicesChain, natOutputChain, ''],
+  [servicesChain, natPreroutingChain, ''],
+  [masqueradingChain, natPostroutingChain, ''],
+];
+
+/** The element containers the sync fills (and empties) one element at a time. */
+const elementContainers = [
+  clusterIPsSet,
+  serviceIPsMap,
+  firewallIPsMap,
+  noEndpointServicesMap,
+  noEndpointNodePortsMap,
+  serviceNodePortsMap,
+] as const;
+
+function minorVersion(version: string): number {
+  const m = /^v?(\d+)\.(\d+)/.exec(version);
+  return m ? Number(m[1]) * 1000 + Number(m[2]) : 1034;
+}
+
+/** The transaction being built, applied to a copy of the table as it goes. */
+class Transaction {
+  operations = 0;
+  /** The statements, as knftables writes them for `nft -f`. */
+  readonly lines: string[] = [];
+  constructor(readonly table: NftTable) {}
+
+  private record(line: string): void {
+    this.operations += 1;
+    this.lines.push(line);
+  }
+
+  addTable(): void {
+    this.record(tableLine(this.table));
+  }
+
+  /** `add chain`: creates the chain, or leaves an existing one (and its rules) as it is. */
+  addChain(chain: Omit<NftChain, 'rules'>): void {
+    const full: NftChain = { ...chain, rules: this.table.chains.get(chain.name)?.rules ?? [] };
+    this.record(chainLine(this.table, full));
+    this.table.chains.set(chain.name, full);
+  }
+
+  /** `add chain` + `flush chain`: the chain exists and is empty. */
+  addAndFlushChain(chain: Omit<NftChain, 'rules'>): void {
+    this.addChain(chain);
+    this.flushChain(chain.name);
+  }
+
+  flushChain(name: string): void {
+    this.record(chainVerbLine(this.table, 'flush', name));
+    const chain = this.table.chains.get(name);
+    if (chain) chain.rules = [];
+  }
+
+  deleteChain(name: string): void {
+    this.record(chainVerbLine(this.table, 'delete', name));
+    this.table.chains.delete(name);
+  }
+
+  rule(chain: string, rule: string, comment?: string): void {
+    const target = this.table.chains.get(chain);
+    if (!target) throw new Error(`nftables: rule for missing chain ${chain}`);
+    const text = comment === undefined ? rule : `${rule} comment "${comment}"`;
+    this.record(ruleLine(this.table, chain, text));
+    target.rules.push(text);
+  }
+
+  /** `add set|map`: creates it, or leaves an existing one (and its elements) as it is. */
+  addSet(set: Omit<NftSet, 'elements'>): void {
+    const existing = this.table.sets.get(set.name);
+    const full: NftSet = { ...set, elements: existing ? existing.elements : new Map<string, NftElement>() };
+    this.record(setLine(this.table, full));
+    this.table.sets.set(set.name, full);
+  }
+
+  flushSet(name: string): void {
+    const set = this.table.sets.get(name);
+    if (!set) return;
+    this.record(setVerbLine(this.table, 'flush', set.kind, name));
+    set.elements.clear();
+  }
+
+  deleteSet(name: string): void {
+    const set = this.table.sets.get(name);
+    if (!set) return;
+    this.record(setVerbLine(this.table, 'delete', set.kind, name));
+    this.table.sets.delete(name);
+  }
+
+  addElement(name: string, element: NftElement): void {
+    const set = this.table.sets.get(name);
+    if (!set) throw new Error(`nftables: element for missing set ${name}`);
+    this.record(elementLine(this.table, set, element));
+    set.elements.set(joinElementKey(element.key), element);
+  }
+
+  deleteElement(name: string, key: string): void {
+    this.record(deleteElementLine(this.table, name, key));
+    this.table.sets.get(name)?.elements.delete(key);
+  }
+}
+
+/** nftElementStorage: elements are added, replaced or removed only where they changed. */
+class ElementStorage {
+  private readonly leftover: Set<string>;
+  constructor(
+    private readonly tx: Transaction,
+    private readonly name: string,
+  ) {
+    this.leftover = new Set(tx.table.sets.get(name)?.elements.keys() ?? []);
+  }
+
+  ensure(element: NftElement): void {
+    const key = joinElementKey(element.key);
+    const existing = this.tx.table.sets.get(this.name)?.elements.get(key);
+    if (existing) {
+      if (joinElementKey(existing.value ?? []) !== joinElementKey(element.value ?? [])) {
+        this.tx.deleteElement(this.name, key);
+        this.tx.addElement(this.name, element);
+      }
+      this.leftover.delete(key);
+    } else {
+      this.tx.addElement(this.name, element);
+    }
+  }
+
+  cleanupLeftovers(): void {
+    for (const key of this.leftover) this.tx.deleteElement(this.name, key);
+    this.leftover.clear();
+  }
+}
+
+function emptyTable(): NftTable {
+  return {
+    family: 'ip',
+    name: kubeProxyTable,
+    comment: 'rules for kube-proxy',
+    chains: new Map(),
+    sets: new Map(),
+  };
+}
+
+/** setupNFTables: the fixed chains, sets and maps with their rules; element containers emptied. */
+function setupNFTables(tx: Transaction, node: NftablesNode, npa: 'all' | string[], fresh: boolean): void {
+  const ipX = 'ip';
+  const addrType = 'ipv4_addr';
+  const noLocalhost = 'ip daddr != 127.0.0.0/8';
+  const created = new Set<string>();
+  const ensure = (name: string) => {
+    if (created.has(name)) return;
+    created.add(name);
+    tx.addAndFlushChain({ name });
+  };
+  tx.addTable();
+  // Once per proxier: add + delete, so base chains left with other properties (an older
+  // layout's priority) are recreated instead of failing the transaction.
+  if (fresh) {
+    for (const bc of baseChains) {
+      tx.addChain({ name: bc.name });
+      tx.deleteChain(bc.name);
+    }
+  }
+  for (const bc of baseChains)
+    tx.addAndFlushChain({ name: bc.name, base: { type: bc.type, hook: bc.hook, priority: bc.priority } });
+  for (const [dst, src, extra] of jumpChains) {
+    ensure(dst);
+    tx.rule(src, extra === '' ? `jump ${dst}` : `${extra} jump ${dst}`);
+  }
+  for (const c of [servicesChain, clusterIPsCheckChain, masqueradingChain, markMasqChain]) ensure(c);
+
+  const mark = node.masqueradeMark;
+  tx.rule(markMasqChain, `mark set mark or ${mark}`);
+  tx.rule(masqueradingChain, `mark and ${mark} == 0 return`);
+  tx.rule(masqueradingChain, `mark set mark xor ${mark}`);
+  tx.rule(masqueradingChain, 'masquerade fully-random');
+
+  tx.addSet({ kind: 'set', name: clusterIPsSet, type: addrType, comment: 'Active ClusterIPs' });
+  tx.rule(
+    clusterIPsCheckChain,
+    `${ipX} daddr @${clusterIPsSet} reject`,
+    'Reject traffic to invalid ports of ClusterIPs',
+  );
+  if (node.serviceCIDRs.length > 0)
+    tx.rule(
+      clusterIPsCheckChain,
+      `${ipX} daddr { ${node.serviceCIDRs.join(',')} } drop`,
+      'Drop traffic to unallocated ClusterIPs',
+    );
+
+  tx.addSet({
+    kind: 'set',
+    name: nodePortIPsSet,
+    type: addrType,
+    comment: 'IPs that accept NodePort traffic',
+  });
+  if (npa === 'all') {
+    tx.deleteSet(nodePortIPsSet);
+  } else {
+    tx.flushSet(nodePortIPsSet);
+    // Localhost NodePorts are not supported in nftables mode.
+    for (const ip of npa) if (!ip.startsWith('127.')) tx.addElement(nodePortIPsSet, { key: [ip] });
+  }
+
+  tx.addSet({
+    kind: 'map',
+    name: noEndpointServicesMap,
+    type: `${addrType} . inet_proto . inet_service : verdict`,
+    comment: 'vmap to drop or reject packets to services with no endpoints',
+  });
+  tx.addSet({
+    kind: 'map',
+    name: noEndpointNodePortsMap,
+    type: 'inet_proto . inet_service : verdict',
+    comment: 'vmap to drop or reject packets to service nodeports with no endpoints',
+  });
+  tx.addAndFlushChain({
+    name: rejectChain,
+    comment: 'helper for @no-endpoint-services / @no-endpoint-nodeports',
+  });
+  tx.rule(rejectChain, 'reject');
+  tx.rule(
+    serviceEndpointsCheckChain,
+    `${ipX} daddr . meta l4proto . th dport vmap @${noEndpointServicesMap}`,
+  );
+  tx.rule(
+    nodePortEndpointsCheckChain,
+    npa === 'all'
+      ? `${noLocalhost} meta l4proto . th dport vmap @${noEndpointNodePortsMap}`
+      : `${ipX} daddr @${nodePortIPsSet} meta l4proto . th dport vmap @${noEndpointNodePortsMap}`,
+  );
+
+  tx.addSet({
+    kind: 'map',
+    name: firewallIPsMap,
+    type: `${addrType} . inet_proto . inet_service : verdict`,
+    comment: 'destinations that are subject to LoadBalancerSourceRanges',
+  });
+  ensure(firewallCheckChain);
+  tx.rule(firewallCheckChain, `${ipX} daddr . meta l4proto . th dport vmap @${firewallIPsMap}`);
+
+  tx.addSet({
+    kind: 'map',
+    name: serviceIPsMap,
+    type: `${addrType} . inet_proto . inet_service : verdict`,
+    comment: 'ClusterIP, ExternalIP and LoadBalancer IP traffic',
+  });
+  tx.addSet({
+    kind: 'map',
+    name: serviceNodePortsMap,
+    type: 'inet_proto . inet_service : verdict',
+    comment: 'NodePort traffic',
+  });
+  tx.rule(servicesChain, `${ipX} daddr . meta l4proto . th dport vmap @${serviceIPsMap}`);
+  tx.rule(
+    servicesChain,
+    npa === 'all'
+      ? `fib daddr type local ${noLocalhost} meta l4proto . th dport vmap @${serviceNodePortsMap}`
+      : `${ipX} daddr @${nodePortIPsSet} meta l4proto . th dport vmap @${serviceNodePortsMap}`,
+  );
+  for (const c of elementContainers) tx.flushSet(c);
+}
+
+/** What a Service's chains are written from: compared between syncs to find what changed. */
+function serviceFingerprints(
+  svcPortMap: readonly ServicePortInfo[],
+  endpointsMap: ReadonlyMap<string, readonly EndpointInfo[]>,
+): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const svc of svcPortMap) {
+    const id = `${svc.namespace}/${svc.serviceName}`;
+    const eps = (endpointsMap.get(svc.key) ?? []).map(
+      (ep) =>
+        `${ep.endpoint} ${ep.ready} ${ep.serving} ${ep.terminating} ${ep.isLocal} ${[...ep.zoneHints].join(',')} ${[...ep.nodeHints].join(',')}`,
+    );
+    out.set(id, `${out.get(id) ?? ''}${JSON.stringify(svc)}${JSON.stringify(eps)}\n`);
+  }
+  return out;
+}
+
+export function syncNftables(
+  input: NftablesInput,
+  node: NftablesNode,
+  options: NftablesSyncOptions = {},
+): NftablesSync {
+  const now = options.now ?? 0;
+  const previous = options.previous;
+  const preferSameTrafficDistribution = minorVersion(node.kubernetesVersion) >= 1034;
+  const svcPortMap = buildServicePortMap(input.services, {
+    family: 'IPv4',
+    loadBalancerIPMode: options.loadBalancerIPMode ?? true,
+  });
+  const endpointsMap = buildEndpointsMap(input.endpointSlices, {
+    family: 'IPv4',
+    nodeName: node.name,
+    preferSameTrafficDistribution,
+  });
+  const synced = serviceFingerprints(svcPortMap, endpointsMap);
+
+  const table = previous ? cloneTable(previous.table) : emptyTable();
+  const staleChains = new Map(previous?.staleChains ?? []);
+
+  // Chains stale for more than a second go first, in a transaction of their own.
+  const deletedStaleChains: string[] = [];
+  for (const [chain, since] of staleChains) {
+    if (since < now - 1000) {
+      table.chains.delete(chain);
+      staleChains.delete(chain);
+      deletedStaleChains.push(chain);
+    }
+  }
+  deletedStaleChains.sort();
+  // What List("chains") and List("sets") return: the table before this sync's transaction.
+  const existingChains = [...table.chains.keys()];
+  const existingSets = [...table.sets.keys()];
+
+  const tx = new Transaction(table);
+  const tryPartialSync = previous !== undefined;
+  const npa = nodePortAddresses(node.nodePortAddresses, node.ips);
+  if (!tryPartialSync) setupNFTables(tx, node, npa, true);
+  const storage = new Map(elementContainers.map((c) => [c, new ElementStorage(tx, c)]));
+  const elements = (name: (typeof elementContainers)[number]) => storage.get(name) as ElementStorage;
+
+  const ipX = 'ip';
+  const detector = node.localDetectorCIDR === '' ? null : node.localDetectorCIDR;
+  const activeChains = new Set<string>();
+  const activeAffinitySets = new Set<string>();
+  const servicePorts: NftServicePortOnNode[] = [];
+
+  for (const svc of svcPortMap) {
+    const protocol = svc.protocol.toLowerCase();
+    const name = svc.nameString;
+    const id = `${svc.namespace}/${svc.serviceName}`;
+    const base = servicePortChainNameBase(svc.namespace, svc.serviceName, svc.portName, protocol);
+    const clusterPolicyChain = servicePolicyClusterPrefix + base;
+    const localPolicyChain = servicePolicyLocalPrefix + base;
+    const externalTrafficChain = serviceExternalPrefix + base;
+    const fwChain = serviceFirewallPrefix + base;
+
+    const { clusterEndpoints, localEndpoints, allReachableEndpoints, hasAnyEndpoints } = categorizeEndpoints(
+      endpointsMap.get(svc.key) ?? [],
+      svc,
+      node.name,
+      node.labels,
+      preferSameTrafficDistribution,
+    );
+    const hasEndpoints = hasAnyEndpoints;
+    const skipServiceUpdate = tryPartialSync && previous.synced.get(id) === synced.get(id);
+    const carried: string[] = [];
+    const ensureChain = (chain: string) => {
+      carried.push(chain);
+      if (activeChains.has(chain)) return;
+      activeChains.add(chain);
+      if (!skipServiceUpdate) tx.addAndFlushChain({ name: chain });
+    };
+
+    const epBase = (ep: EndpointInfo) =>
+      servicePortEndpointChainNameBase(svc.namespace, svc.serviceName, svc.portName, protocol, ep.endpoint);
+    const endpointChains = new Map<EndpointInfo, { chain: string; affinitySet: string }>();
+    for (const ep of allReachableEndpoints) {
+      const b = epBase(ep);
+      endpointChains.set(ep, { chain: endpointChainPrefix + b, affinitySet: endpointAffinityPrefix + b });
+    }
+    const chainsOf = (ep: EndpointInfo) => {
+      const known = endpointChains.get(ep);
+      if (known) return known;
+      const b = epBase(ep);
+      return { chain: endpointChainPrefix + b, affinitySet: endpointAffinityPrefix + b };
+    };
+    for (const ep of allReachableEndpoints) {
+      ensureChain(chainsOf(ep).chain);
+      if (svc.sessionAffinityClientIP) activeAffinitySets.add(chainsOf(ep).affinitySet);
+    }
+
+    const usesClusterPolicyChain = clusterEndpoints.length > 0 && usesClusterEndpoints(svc);
+    if (usesClusterPolicyChain) ensureChain(clusterPolicyChain);
+    const usesLocalPolicyChain = localEndpoints.length > 0 && usesLocalEndpoints(svc);
+    if (usesLocalPolicyChain) ensureChain(localPolicyChain);
+
+    let internalTrafficChain = clusterPolicyChain;
+    let hasInternalEndpoints = hasEndpoints;
+    if (svc.internalPolicyLocal) {
+      internalTrafficChain = localPolicyChain;
+      if (localEndpoints.length === 0) hasInternalEndpoints = false;
+    }
+    let externalPolicyChain = clusterPolicyChain;
+    let hasExternalEndpoints = hasEndpoints;
+    if (svc.externalPolicyLocal) {
+      externalPolicyChain = localPolicyChain;
+      if (localEndpoints.length === 0) hasExternalEndpoints = false;
+    }
+    // The short-circuit rules for local sources are needed even with no external endpoints.
+    const usesExternalTrafficChain = hasEndpoints && externallyAccessible(svc);
+    if (usesExternalTrafficChain) ensureChain(externalTrafficChain);
+
+    let internalVerdict = '';
+    let externalVerdict = '';
+    if (!hasEndpoints) {
+      internalVerdict = externalVerdict = `goto ${rejectChain}`;
+    } else {
+      if (!hasInternalEndpoints) internalVerdict = 'drop';
+      if (!hasExternalEndpoints) externalVerdict = 'drop';
+    }
+
+    const port = String(svc.port);
+    elements(clusterIPsSet).ensure({ key: [svc.clusterIP] });
+    if (hasInternalEndpoints) {
+      elements(serviceIPsMap).ensure({
+        key: [svc.clusterIP, protocol, port],
+        value: [`goto ${internalTrafficChain}`],
+      });
+    } else {
+      elements(noEndpointServicesMap).ensure({
+        key: [svc.clusterIP, protocol, port],
+        value: [internalVerdict],
+        comment: name,
+      });
+    }
+
+    for (const externalIP of svc.externalIPs) {
+      if (hasEndpoints)
+        elements(serviceIPsMap).ensure({
+          key: [externalIP, protocol, port],
+          value: [`goto ${externalTrafficChain}`],
+        });
+      if (!hasExternalEndpoints)
+        elements(noEndpointServicesMap).ensure({
+          key: [externalIP, protocol, port],
+          value: [externalVerdict],
+          comment: name,
+        });
+    }
+
+    const usesFWChain = svc.loadBalancerVIPs.length > 0 && svc.loadBalancerSourceRanges.length > 0;
+    if (usesFWChain) ensureChain(fwChain);
+    for (const lbip of svc.loadBalancerVIPs) {
+      if (hasEndpoints)
+        elements(serviceIPsMap).ensure({
+          key: [lbip, protocol, port],
+          value: [`goto ${externalTrafficChain}`],
+        });
+      if (usesFWChain)
+        elements(firewallIPsMap).ensure({ key: [lbip, protocol, port], value: [`goto ${fwChain}`] });
+    }
+    if (!hasExternalEndpoints) {
+      for (const lbip of svc.loadBalancerVIPs)
+        elements(noEndpointServicesMap).ensure({
+          key: [lbip, protocol, port],
+          value: [externalVerdict],
+          comment: name,
+        });
+    }
+
+    if (svc.nodePort !== 0) {
+      const nodePort = String(svc.nodePort);
+      // NodePorts are not subject to loadBalancerSourceRanges (kept that way for compatibility).
+      if (hasEndpoints)
+        elements(serviceNodePortsMap).ensure({
+          key: [protocol, nodePort],
+          value: [`goto ${externalTrafficChain}`],
+        });
+      if (!hasExternalEndpoints)
+        elements(noEndpointNodePortsMap).ensure({
+          key: [protocol, nodePort],
+          value: [externalVerdict],
+          comment: name,
+        });
+    }
+
+    servicePorts.push({
+      namespace: svc.namespace,
+      name: svc.serviceName,
+      portName: svc.portName,
+      protocol: svc.protocol,
+      chains: carried,
+    });
+    if (skipServiceUpdate) continue;
+
+    if (hasInternalEndpoints) {
+      // Off-cluster traffic to a ClusterIP (a static route to a node) may bounce to another node.
+      if (node.masqueradeAll)
+        tx.rule(internalTrafficChain, `${ipX} daddr ${svc.clusterIP} jump ${markMasqChain}`);
+      else if (detector !== null)
+        tx.rule(
+          internalTrafficChain,
+          `${ipX} daddr ${svc.clusterIP} ${ipX} saddr != ${detector} jump ${markMasqChain}`,
+        );
+    }
+
+    if (usesExternalTrafficChain) {
+      if (!svc.externalPolicyLocal) {
+        // Endpoints may be on other nodes: masquerade so replies come back through this one.
+        tx.rule(externalTrafficChain, `jump ${markMasqChain}`);
+      } else {
+        // Pods reaching an external address are treated as if they went out to the LB and back.
+        if (detector !== null)
+          tx.rule(
+            externalTrafficChain,
+            `${ipX} saddr ${detector} goto ${clusterPolicyChain}`,
+            'short-circuit pod traffic',
+          );
+        // The node itself picks the (local) external IP as source: it must be masqueraded.
+        tx.rule(
+          externalTrafficChain,
+          `fib saddr type local jump ${markMasqChain}`,
+          'masquerade local traffic',
+        );
+        tx.rule(
+          externalTrafficChain,
+          `fib saddr type local goto ${clusterPolicyChain}`,
+          'short-circuit local traffic',
+        );
+      }
+      if (hasExternalEndpoints) tx.rule(externalTrafficChain, `goto ${externalPolicyChain}`);
+    }
+
+    if (usesFWChain) {
+      const sources = [...svc.loadBalancerSourceRanges];
+      const nodeIP = node.ips.find((ip) => normalizeIPv4(ip) !== null) ?? '';
+      // A node reaching a VIP it hosts loops back with the VIP as source.
+      const allowFromNode =
+        nodeIP !== '' &&
+        sources.some((cidr) => {
+          const net = parseIPv4CIDR(cidr);
+          return net !== null && cidrHolds(net, nodeIP);
+        });
+      if (allowFromNode) sources.push(...svc.loadBalancerVIPs);
+      tx.rule(fwChain, `${ipX} saddr != { ${sources.join(' , ')} } drop`);
+    }
+
+    if (svc.sessionAffinityClientIP) {
+      for (const ep of allReachableEndpoints)
+        tx.addSet({
+          kind: 'set',
+          name: chainsOf(ep).affinitySet,
+          type: 'ipv4_addr',
+          flags: ['dynamic', 'timeout'],
+          timeoutSeconds: svc.stickyMaxAgeSeconds,
+        });
+    }
+
+    if (usesClusterPolicyChain)
+      writeServiceToEndpointRules(tx, svc, clusterPolicyChain, clusterEndpoints, chainsOf);
+    if (usesLocalPolicyChain)
+      writeServiceToEndpointRules(tx, svc, localPolicyChain, localEndpoints, chainsOf);
+
+    for (const ep of allReachableEndpoints) {
+      const { chain, affinitySet } = chainsOf(ep);
+      // Hairpin: a pod reaching itself through the Service must be masqueraded.
+      tx.rule(chain, `${ipX} saddr ${ep.ip} jump ${markMasqChain}`);
+      if (svc.sessionAffinityClientIP) tx.rule(chain, `update @${affinitySet} { ${ipX} saddr }`);
+      tx.rule(chain, `meta l4proto ${protocol} dnat to ${ep.endpoint}`);
+    }
+  }
+
+  // Chains no longer used are flushed now and deleted on a later sync: a kernel before 6.2
+  // notices only a little later that a deleted map element no longer references them.
+  for (const chain of existingChains) {
+    if (!isServiceChainName(chain)) continue;
+    if (!activeChains.has(chain)) {
+      tx.flushChain(chain);
+      staleChains.set(chain, now);
+    } else {
+      staleChains.delete(chain);
+    }
+  }
+  // Affinity sets are not referenced by map elements: they go at once.
+  for (const set of existingSets)
+    if (isAffinitySetName(set) && !activeAffinitySets.has(set)) tx.deleteSet(set);
+  for (const c of elementContainers) elements(c).cleanupLeftovers();
+
+  return {
+    state: { table, staleChains, synced },
+    transaction: tx.lines.map((l) => `${l}\n`).join(''),
+    operations: tx.operations,
+    deletedStaleChains,
+    servicePorts,
+  };
+}
+
+/** Affinity checks, then one `numgen` verdict map over the endpoints. */
+function writeServiceToEndpointRules(
+  tx: Transaction,
+  svc: ServicePortInfo,
+  svcChain: string,
+  endpoints: readonly EndpointInfo[],
+  chainsOf: (ep: EndpointInfo) => { chain: string; affinitySet: string },
+): void {
+  if (svc.sessionAffinityClientIP) {
+    for (const ep of endpoints) {
+      const { chain, affinitySet } = chainsOf(ep);
+      tx.rule(svcChain, `ip saddr @${affinitySet} goto ${chain}`);
+    }
+  }
+  const entries = endpoints.map((ep, i) => `${i} : goto ${chainsOf(ep).chain}`);
+  tx.rule(svcChain, `numgen random mod ${endpoints.length} vmap { ${entries.join(' , ')} }`);
+}

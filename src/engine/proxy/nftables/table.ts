@@ -1,0 +1,176 @@
+// The `kube-proxy` nftables table as data, and the two text forms upstream's tests use:
+// knftables Fake.Dump() (table, chains, sets, maps, then rules chain by chain, then
+// elements; loadable with `nft -f`) and sortNFTablesTransaction (helpers_test.go).
+import { compareStrings } from '../endpoints';
+
+export type NftFamily = 'ip' | 'ip6';
+
+export interface NftChain {
+  name: string;
+  /** Base chains only: `type filter hook prerouting priority -110`. */
+  base?: { type: 'filter' | 'nat'; hook: string; priority: number };
+  comment?: string;
+  /** Rule text as written after the chain name (a trailing `comment "…"` included). */
+  rules: string[];
+}
+
+export interface NftElement {
+  key: readonly string[];
+  /** Maps only: the verdict (`goto service-…`, `drop`). */
+  value?: readonly string[];
+  comment?: string;
+}
+
+export interface NftSet {
+  kind: 'set' | 'map';
+  name: string;
+  /** Sets: the key type; maps: `key : value` types. */
+  type: string;
+  flags?: readonly string[];
+  timeoutSeconds?: number;
+  comment?: string;
+  /** Keyed by the joined key (`a . b . c`), in the order they were added. */
+  elements: Map<string, NftElement>;
+}
+
+export interface NftTable {
+  family: NftFamily;
+  name: string;
+  comment: string;
+  chains: Map<string, NftChain>;
+  /** Sets and maps share one namespace in nftables. */
+  sets: Map<string, NftSet>;
+}
+
+export function joinElementKey(key: readonly string[]): string {
+  return key.join(' . ');
+}
+
+export function cloneTable(table: NftTable): NftTable {
+  const chains = new Map<string, NftChain>();
+  for (const [name, c] of table.chains) chains.set(name, { ...c, rules: [...c.rules] });
+  const sets = new Map<string, NftSet>();
+  for (const [name, s] of table.sets) sets.set(name, { ...s, elements: new Map(s.elements) });
+  return { ...table, chains, sets };
+}
+
+function quote(text: string): string {
+  return `"${text}"`;
+}
+
+function prefix(table: NftTable): string {
+  return `${table.family} ${table.name}`;
+}
+
+export function tableLine(table: NftTable): string {
+  return `add table ${prefix(table)} { comment ${quote(table.comment)} ; }`;
+}
+
+export function chainLine(table: NftTable, chain: NftChain): string {
+  const props: string[] = [];
+  if (chain.base)
+    props.push(`type ${chain.base.type} hook ${chain.base.hook} priority ${chain.base.priority}`);
+  if (chain.comment !== undefined) props.push(`comment ${quote(chain.comment)}`);
+  const tail = props.length > 0 ? ` { ${props.map((p) => `${p} ; `).join('')}}` : '';
+  return `add chain ${prefix(table)} ${chain.name}${tail}`;
+}
+
+export function ruleLine(table: NftTable, chain: string, rule: string): string {
+  return `add rule ${prefix(table)} ${chain} ${rule}`;
+}
+
+export function setLine(table: NftTable, set: NftSet): string {
+  const props = [`type ${set.type}`];
+  if (set.flags && set.flags.length > 0) props.push(`flags ${set.flags.join(',')}`);
+  if (set.timeoutSeconds !== undefined) props.push(`timeout ${set.timeoutSeconds}s`);
+  if (set.comment !== undefined) props.push(`comment ${quote(set.comment)}`);
+  return `add ${set.kind} ${prefix(table)} ${set.name} { ${props.map((p) => `${p} ; `).join('')}}`;
+}
+
+export function elementLine(table: NftTable, set: NftSet, element: NftElement): string {
+  let body = joinElementKey(element.key);
+  if (element.comment !== undefined) body += ` comment ${quote(element.comment)}`;
+  if (element.value !== undefined) body += ` : ${joinElementKey(element.value)}`;
+  return `add element ${prefix(table)} ${set.name} { ${body} }`;
+}
+
+function byName<T extends { name: string }>(items: Iterable<T>): T[] {
+  return [...items].sort((a, b) => compareStrings(a.name, b.name));
+}
+
+/**
+ * The table as knftables Fake.Dump() prints it: every statement after the objects it
+ * names, so `nft -f` loads it (each line ends with "\n").
+ */
+export function dumpTable(table: NftTable): string {
+  const chains = byName(table.chains.values());
+  const sets = byName(table.sets.values());
+  const lines = [tableLine(table)];
+  for (const c of chains) lines.push(chainLine(table, c));
+  for (const s of sets) if (s.kind === 'set') lines.push(setLine(table, s));
+  for (const s of sets) if (s.kind === 'map') lines.push(setLine(table, s));
+  for (const c of chains) for (const r of c.rules) lines.push(ruleLine(table, c.name, r));
+  for (const s of sets)
+    if (s.kind === 'set') for (const e of s.elements.values()) lines.push(elementLine(table, s, e));
+  for (const s of sets)
+    if (s.kind === 'map') for (const e of s.elements.values()) lines.push(elementLine(table, s, e));
+  return lines.map((l) => `${l}\n`).join('');
+}
+
+/** helpers_test.go objectOrder: higher sorts first. */
+const objectOrder: Readonly<Record<string, number>> = {
+  table: 10,
+  chain: 9,
+  rule: 8,
+  set: 7,
+  map: 6,
+  element: 5,
+};
+
+/**
+ * Upstream's sortNFTablesTransaction: blank and `#` lines dropped, then a stable sort by
+ * object type (table, chain, rule, set, map, element), object name (the 5th word), and the
+ * whole line, except that rules keep their order within a chain. Lines joined by "\n".
+ */
+export function sortNFTablesTransaction(text: string): string {
+  const lines = text.split('\n').filter((l) => l !== '' && !l.startsWith('#'));
+  const keyed = lines.map((line, index) => ({ line, index, words: line.split(' ') }));
+  keyed.sort((a, b) => {
+    const c = compareLines(a.line, a.words, b.line, b.words);
+    return c !== 0 ? c : a.index - b.index;
+  });
+  return keyed.map((k) => k.line).join('\n');
+}
+
+function compareLines(li: string, wi: readonly string[], lj: string, wj: readonly string[]): number {
+  // Upstream treats a line with fewer than 5 words as equal to everything (every real line has 5).
+  if (wi.length < 5 || wj.length < 5) return 0;
+  const ti = wi[1] ?? '';
+  const tj = wj[1] ?? '';
+  if (ti !== tj) return (objectOrder[tj] ?? 0) - (objectOrder[ti] ?? 0);
+  const ni = wi[4] ?? '';
+  const nj = wj[4] ?? '';
+  if (ni !== nj) return compareStrings(ni, nj);
+  if (ti === 'rule') return 0;
+  return compareStrings(li, lj);
+}
+
+/** `flush|delete chain ip kube-proxy NAME`. */
+export function chainVerbLine(table: NftTable, verb: 'flush' | 'delete', chain: string): string {
+  return `${verb} chain ${prefix(table)} ${chain}`;
+}
+
+/** `flush|delete set|map ip kube-proxy NAME`. */
+export function setVerbLine(
+  table: NftTable,
+  verb: 'flush' | 'delete',
+  kind: NftSet['kind'],
+  set: string,
+): string {
+  return `${verb} ${kind} ${prefix(table)} ${set}`;
+}
+
+/** `delete element ip kube-proxy NAME { KEY }`: the key alone names the element. */
+export function deleteElementLine(table: NftTable, set: string, key: string): string {
+  return `delete element ${prefix(table)} ${set} { ${key} }`;
+}
