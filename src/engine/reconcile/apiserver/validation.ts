@@ -278,9 +278,14 @@ function validateExternalTrafficPolicy(service: V1Service): FieldError[] {
         ),
       );
     }
+  } else if (spec.healthCheckNodePort !== 0) {
+    // With a health check the allocator fills healthCheckNodePort before validation runs, so
+    // Required never fires on create; a requested value is refused by the allocator first
+    // when outside the node-port range, and by validation when not a port at all.
+    for (const msg of isValidPortNum(spec.healthCheckNodePort)) {
+      errs.push(invalid(hcnpAt, goInt(spec.healthCheckNodePort), msg));
+    }
   }
-  // With a health check the allocator fills healthCheckNodePort before validation runs,
-  // so Required never fires on create; a requested value is range-checked by the allocator.
   return errs;
 }
 
