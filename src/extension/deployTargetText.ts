@@ -75,7 +75,9 @@ export function clusterStatus(input: {
   const modeNote =
     mode === 'iptables'
       ? ''
-      : ` Mode ${mode} is not simulated yet: rules and traces are those of iptables mode.`;
+      : mode === 'nftables'
+        ? ' Rules are nftables mode’s; traces still walk the rules iptables mode would write (the nftables tracer is not built yet).'
+        : ` Mode ${mode} is not modelled: no rules are shown, and traces walk the rules iptables mode would write.`;
   return {
     text: `${icon} ${nodes} node${nodes === 1 ? '' : 's'} · ${mode}`,
     tooltip: [

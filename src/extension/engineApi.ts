@@ -15,6 +15,8 @@ export {
   originText,
   podLabelsOf,
   POD_TEMPLATE_KINDS,
+  nftablesLayoutMinVersion,
+  nftablesRules,
   portChains,
   rangeAt,
   renderTrace,

@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
+import { engine } from './engine';
 import { guard, log } from './log';
-import { iptablesFor } from './proxyView';
+import type { Analysis } from '../engine';
+import { iptablesFor, nftablesFor } from './proxyView';
 import { readSettings } from './settings';
 import type { WorkspaceModel } from './workspaceModel';
 
@@ -36,12 +38,13 @@ export class IptablesDocumentProvider implements vscode.TextDocumentContentProvi
         const analysis = cluster?.state;
         if (!cluster || !analysis) return '# kubepath: the workspace has not been analysed yet\n';
         const mode = readSettings(cluster.folder.uri).kubeProxyMode ?? analysis.profile.kubeProxy.mode;
-        if (mode !== 'iptables') {
-          return `# kubepath: kube-proxy mode "${mode}" is not simulated yet; only iptables mode is.\n`;
+        if (mode !== 'iptables' && mode !== 'nftables') {
+          return `# kubepath: kube-proxy mode "${mode}" is not simulated; iptables and nftables modes are.\n`;
         }
         if (!analysis.profile.nodes.some((n) => n.name === node)) {
           return `# kubepath: no node "${node}" in the cluster profile\n`;
         }
+        if (mode === 'nftables') return nftablesDocument(analysis, node, cluster.profilePath);
         const started = Date.now();
         const out = iptablesFor(analysis, node);
         log().info(
@@ -84,4 +87,36 @@ export async function showIptables(model: WorkspaceModel, nodeArg?: string): Pro
   const doc = await vscode.workspace.openTextDocument(iptablesUri(cluster.folder.uri, node));
   await vscode.languages.setTextDocumentLanguage(doc, 'iptables');
   await vscode.window.showTextDocument(doc, { preview: false });
+}
+
+/** nftables mode: what `nft list table ip kube-proxy` shows on the node. */
+function nftablesDocument(analysis: Analysis, node: string, profilePath: string): string {
+  const started = Date.now();
+  const out = nftablesFor(analysis, node);
+  log().info(`nftables for ${node}: ${out.text.split('\n').length} lines in ${Date.now() - started} ms`);
+  const version = analysis.profile.kubernetesVersion;
+  const layout =
+    compareVersions(version, engineLayoutVersion()) < 0
+      ? `; kube-proxy before ${engineLayoutVersion()} uses another chain layout, which is not modelled: this is the ${engineLayoutVersion()} layout`
+      : '';
+  return (
+    `# kubepath: predicted \`nft list table ip kube-proxy\` of node ${node} (kube-proxy nftables mode, Kubernetes ` +
+    `${version}, ${profilePath || 'built-in default profile'}${layout}); regenerated as the YAML changes\n` +
+    out.text
+  );
+}
+
+function engineLayoutVersion(): string {
+  return engine().nftablesLayoutMinVersion;
+}
+
+/** `1.33` vs `1.34` (major.minor; a missing part counts as 0). */
+function compareVersions(a: string, b: string): number {
+  const pa = a.replace(/^v/, '').split('.').map(Number);
+  const pb = b.replace(/^v/, '').split('.').map(Number);
+  for (let i = 0; i < 2; i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
 }

@@ -17,6 +17,7 @@ import { engine } from './engine';
 import { guardAsync } from './log';
 import { containerPortAt, serviceFor, targetAt, templatePathOf } from './lookup';
 import { chainsForFirstNode } from './proxyView';
+import { readSettings } from './settings';
 import type { FolderCluster, WorkspaceModel } from './workspaceModel';
 
 export const KUBERNETES_SELECTOR: vscode.DocumentSelector = [
@@ -70,7 +71,10 @@ export class KubepathHoverProvider implements vscode.HoverProvider {
         case 'selectorLabel':
           markdown = serviceHover(target.service, target.kind === 'selectorLabel' ? null : target.portIndex, {
             folder: r.cluster.folder.uri.toString(),
-            chainsFor: chainsForFirstNode(r.analysis),
+            chainsFor: chainsForFirstNode(
+              r.analysis,
+              readSettings(r.cluster.folder.uri).kubeProxyMode ?? r.analysis.profile.kubeProxy.mode,
+            ),
           });
           commands = true;
           break;

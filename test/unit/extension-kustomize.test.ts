@@ -8,6 +8,7 @@ import { analyzeWorkspace, builtFrom } from '../../src/engine';
 import { clusterStatus, targetPicks, targetStatus } from '../../src/extension/deployTargetText';
 import { deployTargetsHover } from '../../src/extension/hoverText';
 import { kustomizationFilesIn, normalise, referencedPaths } from '../../src/extension/kustomizeFiles';
+import { chainsForFirstNode, nftablesFor } from '../../src/extension/proxyView';
 
 const files = (record: Record<string, string>): WorkspaceFile[] =>
   Object.entries(record).map(([path, text]) => ({ path, text }));
@@ -135,7 +136,7 @@ void test('cluster status item: nodes and proxy mode, findings in the tooltip, a
   assert.match(nft.tooltip, /Kubepath \(repo\): cluster profile k\/kubepath\.cluster\.yaml/);
   assert.match(
     nft.tooltip,
-    /kube-proxy nftables mode \(kubepath\.kubeProxyMode\)\. Mode nftables is not simulated yet/,
+    /kube-proxy nftables mode \(kubepath\.kubeProxyMode\)\. Rules are nftables mode’s; traces still walk the rules iptables mode would write/,
   );
   const broken = analyzeWorkspace({
     files: files({ 'x.yaml': 'apiVersion: v1\nkind: Service\nmetadata:\n  name: Bad_Name\n' }),
@@ -160,4 +161,48 @@ void test('cluster status item: nodes and proxy mode, findings in the tooltip, a
     }).text,
     '$(sync~spin) Kubepath',
   );
+});
+
+void test('hover chain names follow the kube-proxy mode: KUBE-SVC-… in iptables mode, service-…/endpoint-… in nftables mode, none in ipvs', () => {
+  const a = analyzeWorkspace({
+    files: files({
+      'web.yaml': [
+        'apiVersion: apps/v1',
+        'kind: Deployment',
+        'metadata: {name: web}',
+        'spec:',
+        '  replicas: 2',
+        '  selector: {matchLabels: {app: web}}',
+        '  template:',
+        '    metadata: {labels: {app: web}}',
+        '    spec: {containers: [{name: web, image: nginx, ports: [{containerPort: 80}]}]}',
+        '---',
+        'apiVersion: v1',
+        'kind: Service',
+        'metadata: {name: web}',
+        'spec: {selector: {app: web}, ports: [{port: 80}]}',
+        '',
+      ].join('\n'),
+    }),
+  });
+  const svc = a.services[0];
+  assert.ok(svc);
+  const ipt = chainsForFirstNode(a, 'iptables')(svc, 0)['node-1'] ?? [];
+  assert.ok(
+    ipt.some((c) => c.startsWith('KUBE-SVC-')),
+    ipt.join(' '),
+  );
+  const nft = chainsForFirstNode(a, 'nftables')(svc, 0)['node-1'] ?? [];
+  assert.ok(
+    nft.some((c) => /^service-[A-Z0-9]{8}-default\/web\/tcp\/$/.test(c)),
+    nft.join(' '),
+  );
+  assert.ok(
+    nft.some((c) => c.startsWith('endpoint-')),
+    nft.join(' '),
+  );
+  // Every name is a chain of that node's nftables listing.
+  const listing = nftablesFor(a, 'node-1').text;
+  for (const c of nft) assert.ok(listing.includes(`chain ${c} {`), c);
+  assert.deepEqual(chainsForFirstNode(a, 'ipvs')(svc, 0), {});
 });
