@@ -22,7 +22,7 @@ import { formatV } from './fmt';
 import { goQuote } from './lex';
 import type { Tree } from './parse';
 import type { FuncContext, GoFunc, GoType, Value } from './value';
-import { GoTyped, isGoFunc, isTrue, mapElemZero, sortedKeys, typeName, utf8Length } from './value';
+import { GoObject, GoTyped, isGoFunc, isTrue, mapElemZero, sortedKeys, typeName, utf8Length } from './value';
 
 /** Go's Option("missingkey=…"): default and invalid print `<no value>`; zero gives the element zero (nil); error fails. */
 export type MissingKey = 'default' | 'invalid' | 'zero' | 'error';
@@ -433,11 +433,12 @@ class State implements FuncContext {
     final: Final,
   ): Value {
     const n = ident.length;
-    for (let i = 0; i < n - 1; i++) receiver = this.evalField(ident[i]!, node, [], MISSING, receiver);
-    return this.evalField(ident[n - 1]!, node, args, final, receiver);
+    for (let i = 0; i < n - 1; i++) receiver = this.evalField(dot, ident[i]!, node, [], MISSING, receiver);
+    return this.evalField(dot, ident[n - 1]!, node, args, final, receiver);
   }
 
   private evalField(
+    dot: Value,
     fieldName: string,
     node: AnyNode,
     args: readonly ArgNode[],
@@ -451,6 +452,16 @@ class State implements FuncContext {
     }
     if (receiver === null) this.errorf(`nil pointer evaluating interface {}.${fieldName}`);
     const hasArgs = args.length > 1 || final !== MISSING;
+    if (receiver instanceof GoObject) {
+      const method = receiver.methods.get(fieldName);
+      if (method !== undefined) return this.evalCall(dot, method, false, node, fieldName, args, final);
+      if (receiver.isStruct) {
+        if (!receiver.has(fieldName))
+          this.errorf(`can't evaluate field ${fieldName} in type ${receiver.goType}`);
+        if (hasArgs) this.errorf(`${fieldName} has arguments but cannot be invoked as function`);
+        return receiver.get(fieldName);
+      }
+    }
     if (receiver instanceof Map) {
       if (hasArgs) this.errorf(`${fieldName} is not a method but has arguments`);
       const m = receiver as ReadonlyMap<string, Value>;

@@ -24,7 +24,7 @@ export { formatFloat } from './floatFormat';
 export { TemplateParseError } from './parse';
 export type { Tree } from './parse';
 export type { FuncContext, GoFunc, GoType, NumericKind, Value } from './value';
-export { GoTyped, TypedMap, goFunc, isTrue, typeName } from './value';
+export { GoObject, GoTyped, TypedMap, goFunc, isTrue, typeName } from './value';
 
 export interface TemplateSetOptions {
   /** Functions besides the builtins; a name here shadows a builtin, as in Go. */
