@@ -3,6 +3,7 @@
 // keys sorted by v2's keyList order, 2-space indent, sequences not indented under their key,
 // strings quoted only where v2's resolver would read them as another type, and long scalars
 // folded at libyaml's default width of 80 columns.
+import { formatFloat } from '../gotemplate/floatFormat';
 import type { Value, ValueMap } from './value';
 import { isValueMap } from './value';
 
@@ -263,12 +264,13 @@ function scalarStyle(s: string, simpleKey: boolean): Style {
 }
 
 function formatNumber(n: number): string {
-  if (Number.isInteger(n) && Math.abs(n) < 1e21) return String(n);
+  // JSON carries integral numbers as digits (Go's encoding/json 'f' below 1e21), which
+  // goyaml.v2 reads back as an int while int64/uint64 hold it; any other number is a float,
+  // written as strconv.FormatFloat(f, 'g', -1, 64) (1.5, 1e+21, 1.2345675e+06).
+  if (Number.isInteger(n) && n >= -(2 ** 63) && n < 2 ** 64) return BigInt(n).toString();
   if (Number.isNaN(n)) return '.nan';
   if (!Number.isFinite(n)) return n > 0 ? '.inf' : '-.inf';
-  // Go strconv.FormatFloat(f, 'g', -1, 64): exponent form below 1e-4 or from 1e21.
-  const s = String(n);
-  return s.replace(/e([+-])(\d)$/, 'e$10$2');
+  return formatFloat(n, 'g', -1);
 }
 
 class Emitter {
