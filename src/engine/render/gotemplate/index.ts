@@ -65,6 +65,16 @@ export class TemplateSet {
     }
   }
 
+  /**
+   * A copy sharing the parsed trees and options (Go's Clone), with other functions if given:
+   * Helm's tpl parses its text into a clone whose include sees the clone's definitions.
+   */
+  clone(funcs?: ReadonlyMap<string, GoFunc>): TemplateSet {
+    const copy = new TemplateSet({ funcs: funcs ?? this.funcs, missingKey: this.missingKey, limits: this.limits });
+    for (const [n, tree] of this.trees) copy.trees.set(n, tree);
+    return copy;
+  }
+
   /** The template names defined so far. */
   names(): string[] {
     return [...this.trees.keys()];
