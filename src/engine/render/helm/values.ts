@@ -36,6 +36,7 @@ function v2Message(code: string, message: string): string {
   switch (code) {
     case 'IMPLICIT_KEY':
     case 'MISSING_CHAR':
+    case 'MULTILINE_IMPLICIT_KEY':
       return "could not find expected ':'";
     case 'BAD_INDENT':
       return 'did not find expected key';
@@ -74,7 +75,9 @@ export function readYaml(text: string): YamlReadResult {
   if (doc === undefined) return { value: null };
   const err = doc.errors[0];
   if (err !== undefined) {
-    const line = lc.linePos(err.pos[0]).line;
+    let line = lc.linePos(err.pos[0]).line;
+    if (['IMPLICIT_KEY', 'MISSING_CHAR', 'MULTILINE_IMPLICIT_KEY'].includes(err.code))
+      line = staleKeyLine(text, err.pos[0]);
     return { value: null, error: `yaml: line ${line}: ${v2Message(err.code, err.message)}` };
   }
   if (tooDeep(doc.contents, 0)) return { value: null, error: `yaml: exceeded max depth of ${MAX_DEPTH}` };
@@ -85,6 +88,31 @@ export function readYaml(text: string): YamlReadResult {
     return { value: null, error: `yaml: ${e instanceof Error ? e.message : String(e)}` };
   }
   return { value: fromYamlJs(js) };
+}
+
+/**
+ * The line libyaml names for a simple key without ':' — where its scanner noticed: the next
+ * token after the key's line (comments skipped), or the end of the stream, which libyaml
+ * moves to a new line when the text does not end with one.
+ */
+function staleKeyLine(text: string, keyPos: number): number {
+  let i = text.indexOf('\n', keyPos);
+  if (i >= 0) {
+    for (; i < text.length; i++) {
+      const c = text[i];
+      if (c === ' ' || c === '\t' || c === '\n' || c === '\r') continue;
+      if (c === '#') {
+        const nl = text.indexOf('\n', i);
+        if (nl < 0) break;
+        i = nl;
+        continue;
+      }
+      return text.slice(0, i).split('\n').length;
+    }
+  }
+  let line = text.split('\n').length - 1;
+  if (!text.endsWith('\n')) line++;
+  return line + 1;
 }
 
 function tooDeep(node: unknown, depth: number): boolean {
