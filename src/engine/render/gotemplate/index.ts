@@ -70,7 +70,11 @@ export class TemplateSet {
    * Helm's tpl parses its text into a clone whose include sees the clone's definitions.
    */
   clone(funcs?: ReadonlyMap<string, GoFunc>): TemplateSet {
-    const copy = new TemplateSet({ funcs: funcs ?? this.funcs, missingKey: this.missingKey, limits: this.limits });
+    const copy = new TemplateSet({
+      funcs: funcs ?? this.funcs,
+      missingKey: this.missingKey,
+      limits: this.limits,
+    });
     for (const [n, tree] of this.trees) copy.trees.set(n, tree);
     return copy;
   }
