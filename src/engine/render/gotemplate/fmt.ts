@@ -4,7 +4,17 @@
 import { formatFloat } from './floatFormat';
 import { goQuote, isPrintable } from './lex';
 import type { Value } from './value';
-import { GoObject, GoTyped, basicKind, floatOf, intOf, isGoFunc, sortedKeys, typeName } from './value';
+import {
+  GoObject,
+  GoStruct,
+  GoTyped,
+  basicKind,
+  floatOf,
+  intOf,
+  isGoFunc,
+  sortedKeys,
+  typeName,
+} from './value';
 
 interface Flags {
   plus: boolean;
@@ -73,7 +83,7 @@ function formatValue(v: Value, verb: string, f: Flags): string {
     const items = (v as readonly Value[]).map((e) => formatValue(e, verb, f));
     return `[${items.join(' ')}]`;
   }
-  if (v instanceof GoObject) {
+  if (v instanceof GoStruct) {
     if (v.stringer !== undefined) return formatString(v.stringer(), verb, f);
     if (v.isStruct) return `{${[...v.values()].map((e) => formatValue(e, verb, f)).join(' ')}}`;
   }
@@ -83,6 +93,8 @@ function formatValue(v: Value, verb: string, f: Flags): string {
     return `map[${parts.join(' ')}]`;
   }
   if (isGoFunc(v)) return verb === 'v' || verb === 'p' ? pad('0xc000000000', f) : badVerb(verb, v);
+  // A named type prints through its String method, as fmt does for a Stringer.
+  if (v instanceof GoObject) return formatString(v.text, verb, f);
   switch (basicKind(v)) {
     case 'bool':
       return verb === 'v' || verb === 't' ? pad(v ? 'true' : 'false', f) : badVerb(verb, v);

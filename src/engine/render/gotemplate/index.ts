@@ -21,10 +21,22 @@ export type { ExecLimits, MissingKey, OnWrite, OutputOrigin } from './exec';
 export { DEFAULT_LIMITS } from './exec';
 export { formatV, sprint, sprintf, sprintln } from './fmt';
 export { formatFloat } from './floatFormat';
+export { goQuote } from './lex';
 export { TemplateParseError } from './parse';
 export type { Tree } from './parse';
-export type { FuncContext, GoFunc, GoType, NumericKind, Value } from './value';
-export { GoObject, GoTyped, TypedMap, goFunc, isTrue, typeName } from './value';
+export type { FuncContext, GoFunc, GoNamedType, GoType, NumericKind, Value } from './value';
+export {
+  GoObject,
+  GoStruct,
+  GoTyped,
+  TypedMap,
+  compareGoStrings,
+  goFunc,
+  isTrue,
+  sortedKeys,
+  typeName,
+  utf8Length,
+} from './value';
 
 export interface TemplateSetOptions {
   /** Functions besides the builtins; a name here shadows a builtin, as in Go. */

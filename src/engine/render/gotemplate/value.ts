@@ -11,6 +11,8 @@
 //   readonly Value[]   []interface{}
 //   ReadonlyMap        map[string]interface{} (iterated in sorted key order, as Go's fmtsort)
 //   GoFunc             a function value (for `call`)
+//   GoObject           a struct or pointer of a named Go type a function returns (time.Time,
+//                      *semver.Version): printed as its String(), methods callable as fields
 
 /** A Go value as the executor sees it. */
 export type Value =
@@ -23,7 +25,8 @@ export type Value =
   | GoTyped
   | readonly Value[]
   | ReadonlyMap<string, Value>
-  | GoFunc;
+  | GoFunc
+  | GoObject;
 
 /**
  * A map whose element type is not interface{} (Go data such as map[string]int): a missing
@@ -39,12 +42,13 @@ export class TypedMap extends Map<string, Value> {
 }
 
 /**
- * A Go struct, or a named type with methods (Helm's .Chart, .Capabilities, .Files): its
+ * A Go struct with fields, or a named map type with methods (Helm's .Chart, .Capabilities,
+ * .Files), where GoObject (below) is an opaque named value: its
  * fields are the map's entries, so functions that take a map still see them. The executor
  * gives it Go's struct semantics: a method is called with the arguments that follow it, and
  * a missing field is an error (`can't evaluate field X in type T`) when `isStruct`.
  */
-export class GoObject extends Map<string, Value> {
+export class GoStruct extends Map<string, Value> {
   constructor(
     /** The type name Go prints (`chart.Metadata`, `chartutil.Capabilities`). */
     readonly goType: string,
@@ -82,6 +86,27 @@ export class GoTyped {
 }
 
 /**
+ * A value of a named Go struct or pointer type (time.Time, *semver.Version). `text` is what
+ * fmt prints (its String method), `methods` what a template calls as `.Name` (Go's methods
+ * with their signatures), `json` what encoding/json marshals it as, `payload` the data the
+ * functions that take it read back.
+ */
+export class GoObject<P = unknown> {
+  constructor(
+    /** Go's %T, e.g. `time.Time`, `*semver.Version`. */
+    readonly type: GoNamedType,
+    readonly goKind: 'struct' | 'ptr',
+    readonly text: string,
+    readonly methods: ReadonlyMap<string, GoFunc>,
+    readonly payload: P,
+    readonly json: Value = text,
+  ) {}
+}
+
+/** A package-qualified Go type name (`time.Time`, `*semver.Version`). */
+export type GoNamedType = `${string}.${string}`;
+
+/**
  * A Go parameter or result type, spelled as Go prints it in error messages. 'reflect.Value'
  * marks a builtin that receives its argument untouched (Go's and/or/not/eq take reflect.Value).
  */
@@ -94,7 +119,8 @@ export type GoType =
   | 'float64'
   | NumericKind
   | '[]interface {}'
-  | 'map[string]interface {}';
+  | 'map[string]interface {}'
+  | GoNamedType;
 
 /** What a template function may do besides returning a value (include and tpl need these). */
 export interface FuncContext {
@@ -152,8 +178,9 @@ export function typeName(v: Value): string {
       return 'float64';
   }
   if (v instanceof GoTyped) return v.kind;
+  if (v instanceof GoObject) return v.type;
   if (Array.isArray(v)) return '[]interface {}';
-  if (v instanceof GoObject) return v.goType;
+  if (v instanceof GoStruct) return v.goType;
   if (v instanceof TypedMap) return `map[string]${v.elem}`;
   if (v instanceof Map) return 'map[string]interface {}';
   return funcTypeName(v as GoFunc);
@@ -218,9 +245,9 @@ export function isTrue(v: Value): boolean {
   }
   if (v instanceof GoTyped) return v.value !== 0 && v.value !== 0n;
   if (Array.isArray(v)) return v.length > 0;
-  if (v instanceof GoObject && v.isStruct) return true;
+  if (v instanceof GoStruct && v.isStruct) return true;
   if (v instanceof Map) return v.size > 0;
-  return true; // a non-nil func
+  return true; // a non-nil func, struct or pointer
 }
 
 /** The zero value of a map's element type (nil for map[string]interface{}). */
@@ -246,8 +273,19 @@ export function zeroOf(t: GoType): Value {
     case '[]interface {}':
     case 'map[string]interface {}':
       return null;
-    default:
+    case 'int8':
+    case 'int16':
+    case 'int32':
+    case 'int64':
+    case 'uint':
+    case 'uint8':
+    case 'uint16':
+    case 'uint32':
+    case 'uint64':
+    case 'uintptr':
       return new GoTyped(t, 0n);
+    default:
+      return null; // a named struct or pointer type: no zero value modelled
   }
 }
 

@@ -2,7 +2,7 @@
 // (toJson: sorted keys, HTML-safe escapes, Go's float format), sigs.k8s.io/yaml (toYaml: JSON
 // then goyaml.v2, printed by the render layer's goyaml.v2 emitter), BurntSushi/toml (toToml),
 // and the readers back (fromJson, fromYaml) with their error texts.
-import { formatFloat, GoTyped } from '../gotemplate';
+import { formatFloat, GoObject, GoTyped } from '../gotemplate';
 import { sortedKeys } from '../gotemplate/value';
 import type { Value } from '../gotemplate';
 import { emitYaml } from '../kustomize/emit';
@@ -91,6 +91,7 @@ function toPlain(v: Value, depth = 0): PlainValue {
     return v;
   }
   if (v instanceof GoTyped) return Number(v.value);
+  if (v instanceof GoObject) return toPlain(v.json, depth + 1);
   if (Array.isArray(v)) return (v as readonly Value[]).map((x) => toPlain(x, depth + 1));
   if (v instanceof Map) {
     const out: ValueMap = Object.create(null) as ValueMap;

@@ -6,7 +6,7 @@
 import type { GoFunc, OutputOrigin, Tree, Value } from '../gotemplate';
 import {
   FuncError,
-  GoObject,
+  GoStruct,
   goFunc,
   TemplateExecError,
   TemplateParseError,
@@ -76,7 +76,7 @@ export interface EngineOptions {
 
 // ---- built-in objects ----
 
-function files(list: readonly ChartFile[]): GoObject {
+function files(list: readonly ChartFile[]): GoStruct {
   const m = new Map<string, Uint8Array>();
   for (const f of list) m.set(f.name, f.data);
   return filesObject(m);
@@ -94,7 +94,7 @@ function baseName(p: string): string {
 }
 
 /** engine.files: map[string][]byte with Get, GetBytes, Glob, Lines, AsConfig, AsSecrets. */
-function filesObject(m: ReadonlyMap<string, Uint8Array>): GoObject {
+function filesObject(m: ReadonlyMap<string, Uint8Array>): GoStruct {
   const bytes = (name: string): Uint8Array => m.get(name) ?? new Uint8Array();
   const asMap = (encode: (d: Uint8Array) => string): string => {
     const out = new Map<string, Value>();
@@ -131,19 +131,19 @@ function filesObject(m: ReadonlyMap<string, Uint8Array>): GoObject {
   ]);
   // The entries are the files' bytes as Go would index them; templates use the methods.
   const fields: [string, Value][] = [...m].map(([k, v]) => [k, Array.from(v, (b) => BigInt(b))]);
-  return new GoObject('engine.files', fields, methods, false);
+  return new GoStruct('engine.files', fields, methods, false);
 }
 
-function maintainerObject(m: Maintainer): GoObject {
-  return new GoObject('*chart.Maintainer', [
+function maintainerObject(m: Maintainer): GoStruct {
+  return new GoStruct('*chart.Maintainer', [
     ['Name', m.name],
     ['Email', m.email],
     ['URL', m.url],
   ]);
 }
 
-function dependencyObject(d: Dependency): GoObject {
-  return new GoObject('*chart.Dependency', [
+function dependencyObject(d: Dependency): GoStruct {
+  return new GoStruct('*chart.Dependency', [
     ['Name', d.name],
     ['Version', d.version],
     ['Repository', d.repository],
@@ -156,8 +156,8 @@ function dependencyObject(d: Dependency): GoObject {
 }
 
 /** `.Chart`: struct { chart.Metadata; IsRoot bool }, fields as Go names them. */
-export function chartObject(md: Metadata, root: boolean): GoObject {
-  return new GoObject('struct { chart.Metadata; IsRoot bool }', [
+export function chartObject(md: Metadata, root: boolean): GoStruct {
+  return new GoStruct('struct { chart.Metadata; IsRoot bool }', [
     ['Name', md.name],
     ['Home', md.home],
     ['Sources', md.sources],
@@ -186,8 +186,8 @@ export interface KubeVersionInfo {
 }
 
 /** `.Capabilities`: KubeVersion (String, GitVersion), APIVersions (Has), HelmVersion. */
-export function capabilitiesObject(kube: KubeVersionInfo, apiVersions: readonly string[]): GoObject {
-  const kv = new GoObject(
+export function capabilitiesObject(kube: KubeVersionInfo, apiVersions: readonly string[]): GoStruct {
+  const kv = new GoStruct(
     'chartutil.KubeVersion',
     [
       ['Version', kube.version],
@@ -202,20 +202,20 @@ export function capabilitiesObject(kube: KubeVersionInfo, apiVersions: readonly 
     () => kube.version,
   );
   const set = new Set(apiVersions);
-  const versions = new GoObject(
+  const versions = new GoStruct(
     'chartutil.VersionSet',
     [],
     new Map([['Has', goFunc(['string'], 'bool', ([v]) => set.has(v as string))]]),
     true,
     () => `[${apiVersions.join(' ')}]`,
   );
-  const helm = new GoObject('version.BuildInfo', [
+  const helm = new GoStruct('version.BuildInfo', [
     ['Version', 'v3.21'],
     ['GitCommit', ''],
     ['GitTreeState', ''],
     ['GoVersion', ''],
   ]);
-  return new GoObject('*chartutil.Capabilities', [
+  return new GoStruct('*chartutil.Capabilities', [
     ['KubeVersion', kv],
     ['APIVersions', versions],
     ['HelmVersion', helm],
@@ -457,7 +457,7 @@ function cleanupExecError(filename: string, e: TemplateExecError): HelmRenderErr
 /** The top-level render values (chartutil.ToRenderValues' map, before .Values is set). */
 export interface TopValues {
   readonly release: ReadonlyMap<string, Value>;
-  readonly capabilities: GoObject;
+  readonly capabilities: GoStruct;
   readonly values: MutableValues;
 }
 

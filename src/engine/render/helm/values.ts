@@ -4,7 +4,7 @@
 // what the user gave (null deletes a key; `merge` keeps nulls, as install's dependency pass).
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments } from 'yaml';
 import type { Tags } from 'yaml';
-import { formatV, GoObject, typeName } from '../gotemplate';
+import { formatV, GoStruct, typeName } from '../gotemplate';
 import type { Value } from '../gotemplate';
 import type { MutableValues } from './strvals';
 
@@ -185,7 +185,7 @@ export function jsonKind(v: Value): string {
 
 /** A plain values table (map[string]interface{}); Helm's struct objects are not tables. */
 export function isTable(v: Value): v is ReadonlyMap<string, Value> {
-  return v instanceof Map && !(v instanceof GoObject);
+  return v instanceof Map && !(v instanceof GoStruct);
 }
 
 /** copystructure.Copy of values: maps and slices copied, scalars shared. */
