@@ -117,6 +117,21 @@ export function toYaml(v: Value): string {
   }
 }
 
+/**
+ * Helm's toYamlPretty: goyaml.v3's encoder with indent 2, which indents sequences under
+ * their key. (v3 marshals the value directly, not through JSON; for JSON-like values the
+ * text differs from toYaml only in that indentation.)
+ */
+export function toYamlPretty(v: Value): string {
+  try {
+    const s = emitYaml(toPlain(v), { indentSequences: true });
+    return s.endsWith('\n') ? s.slice(0, -1) : s;
+  } catch (e) {
+    if (e instanceof EncodeError) return '';
+    throw e;
+  }
+}
+
 /** Helm's toJson: "" when marshalling fails. */
 export function toJson(v: Value): string {
   try {

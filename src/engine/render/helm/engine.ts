@@ -25,6 +25,7 @@ import {
   toJson,
   toToml,
   toYaml,
+  toYamlPretty,
 } from './encoding';
 import { globRegExp } from './glob';
 import type { MutableValues } from './values';
@@ -251,10 +252,9 @@ function helmFuncs(holder: Holder, shared: Shared): Map<string, GoFunc> {
     'toYaml',
     goFunc(['interface {}'], 'string', ([v]) => toYaml(v)),
   );
-  // goyaml.v3's encoder with indent 2 indents sequences under their key; printed here as toYaml does.
   f.set(
     'toYamlPretty',
-    goFunc(['interface {}'], 'string', ([v]) => toYaml(v)),
+    goFunc(['interface {}'], 'string', ([v]) => toYamlPretty(v)),
   );
   f.set(
     'fromYaml',
@@ -461,16 +461,12 @@ export interface TopValues {
   readonly values: MutableValues;
 }
 
-/** Engine.Render: the rendered text of every non-partial template. Throws HelmRenderError. */
-export function renderTemplates(chart: Chart, top: TopValues, options: EngineOptions = {}): RenderedFile[] {
-  const vals = new Map<string, Value>([
-    ['Chart', chartObject(chart.metadata, true)],
-    ['Capabilities', top.capabilities],
-    ['Release', top.release],
-    ['Values', top.values],
-  ]);
-  const tpls = new Map<string, Renderable>();
-  recAllTpls(chart, tpls, vals);
+/**
+ * An empty template set with Helm's function map bound to it (Sprig without env/expandenv,
+ * plus include, tpl, required, fail, lookup, toYaml...), missingkey=zero, as Engine.render
+ * builds `template.New("gotpl")`.
+ */
+export function helmTemplateSet(options: EngineOptions = {}): TemplateSet {
   const shared: Shared = {
     includedNames: new Map(),
     tplDepth: 0,
@@ -485,6 +481,20 @@ export function renderTemplates(chart: Chart, top: TopValues, options: EngineOpt
     limits: { maxDepth: RECURSION_MAX + 100 },
   });
   holder.set = set;
+  return set;
+}
+
+/** Engine.Render: the rendered text of every non-partial template. Throws HelmRenderError. */
+export function renderTemplates(chart: Chart, top: TopValues, options: EngineOptions = {}): RenderedFile[] {
+  const vals = new Map<string, Value>([
+    ['Chart', chartObject(chart.metadata, true)],
+    ['Capabilities', top.capabilities],
+    ['Release', top.release],
+    ['Values', top.values],
+  ]);
+  const tpls = new Map<string, Renderable>();
+  recAllTpls(chart, tpls, vals);
+  const set = helmTemplateSet(options);
   const keys = sortTemplates(tpls.keys());
   for (const filename of keys) {
     try {

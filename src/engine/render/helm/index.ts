@@ -32,6 +32,8 @@ export { toYaml, toJson, fromYaml, fromJson, toToml, goJsonMarshal } from './enc
 export { sortManifests, splitManifests, INSTALL_ORDER } from './manifests';
 export { isCompatibleRange, parseSemver } from './semver';
 export { DEFAULT_API_VERSIONS, DEFAULT_KUBE_VERSION } from './capabilities';
+export { helmTemplateSet, capabilitiesObject, chartObject } from './engine';
+export { parseIgnoreRules } from './ignore';
 
 export interface HelmValuesFile {
   /** As given on the command line (used in error messages). */

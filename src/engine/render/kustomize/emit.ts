@@ -11,15 +11,15 @@ const BEST_WIDTH = 80;
 const INDENT = 2;
 
 /** The YAML text of one resource (no document marker). */
-export function emitYaml(v: Value): string {
-  const out = new Emitter();
+export function emitYaml(v: Value, options: { indentSequences?: boolean } = {}): string {
+  const out = new Emitter(options.indentSequences ?? false);
   out.node(v, 0, 'root');
   return out.text.endsWith('\n') ? out.text : `${out.text}\n`;
 }
 
 /** Joins resources as resmap.AsYaml does: `---\n` between documents. */
 export function emitStream(values: readonly Value[]): string {
-  return values.map(emitYaml).join('---\n');
+  return values.map((v) => emitYaml(v)).join('---\n');
 }
 
 const isLetter = (c: string): boolean => /\p{L}/u.test(c);
@@ -274,6 +274,9 @@ function formatNumber(n: number): string {
 }
 
 class Emitter {
+  /** goyaml.v3's encoder indents a sequence under its mapping key (Helm's toYamlPretty). */
+  constructor(private readonly indentSequences: boolean) {}
+
   text = '';
   column = 0;
   /** Whether the last thing written was whitespace (libyaml's emitter.whitespace). */
@@ -317,7 +320,7 @@ class Emitter {
     if (Array.isArray(v)) {
       if (v.length === 0) return this.flowEmpty('[]');
       // Sequences in a mapping are indentless; in a sequence or at the root they are indented.
-      const itemIndent = ctx === 'mapValue' ? indent - INDENT : indent;
+      const itemIndent = ctx === 'mapValue' && !this.indentSequences ? indent - INDENT : indent;
       for (const item of v) {
         this.writeIndent(Math.max(itemIndent, 0));
         this.indicator('-', true);
