@@ -2,7 +2,10 @@ import { UsageError } from './io';
 
 export interface ParsedArgs {
   positionals: string[];
+  /** The last value of each flag. */
   flags: Map<string, string | true>;
+  /** Every value of each value flag, in order (for repeatable flags such as --set). */
+  lists: Map<string, string[]>;
 }
 
 /** Parses `--flag`, `--flag value` and `--flag=value`; `valueFlags` take a value. */
@@ -13,6 +16,7 @@ export function parseArgs(
 ): ParsedArgs {
   const positionals: string[] = [];
   const flags = new Map<string, string | true>();
+  const lists = new Map<string, string[]>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
     if (arg === '--') {
@@ -29,6 +33,7 @@ export function parseArgs(
       const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
       if (value === undefined || value === '') throw new UsageError(`--${name} needs a value`);
       flags.set(name, value);
+      lists.set(name, [...(lists.get(name) ?? []), value]);
     } else if (boolFlags.includes(name)) {
       if (eq >= 0) throw new UsageError(`--${name} takes no value`);
       flags.set(name, true);
@@ -36,10 +41,15 @@ export function parseArgs(
       throw new UsageError(`unknown option --${name}`);
     }
   }
-  return { positionals, flags };
+  return { positionals, flags, lists };
 }
 
 export function stringFlag(args: ParsedArgs, name: string): string | undefined {
   const v = args.flags.get(name);
   return typeof v === 'string' ? v : undefined;
+}
+
+/** Every value a repeatable flag was given, in order. */
+export function listFlag(args: ParsedArgs, name: string): string[] {
+  return args.lists.get(name) ?? [];
 }

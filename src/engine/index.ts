@@ -169,6 +169,15 @@ export { buildKustomization, KUSTOMIZATION_FILES } from './render/kustomize';
 export { isKustomizationPath, kustomizationReferences } from './render/workspace';
 export type { DeployTarget } from './render/workspace';
 export type { BuildError, BuildOptions, KustomizeBuildResult, KustomizeFs } from './render/kustomize';
+export { formatHelmTemplate, renderChart } from './render/helm';
+export type {
+  HelmManifest,
+  HelmRenderOptions,
+  HelmRenderResult,
+  HelmTemplateFormat,
+  HelmTemplateOutput,
+  TemplatePosition,
+} from './render/helm';
 export { ORIGIN_WORKLOAD_KINDS, originText, TraceTargetError, traceRequest } from './trace/request';
 export { keyRangeAt, rangeAt } from './model';
 export type { RequestOptions, RequestOrigin, RequestTrace } from './trace/request';

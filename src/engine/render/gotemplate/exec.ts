@@ -22,7 +22,17 @@ import { formatV } from './fmt';
 import { goQuote } from './lex';
 import type { Tree } from './parse';
 import type { FuncContext, GoFunc, GoType, Value } from './value';
-import { GoObject, GoTyped, isGoFunc, isTrue, mapElemZero, sortedKeys, typeName, utf8Length } from './value';
+import {
+  GoObject,
+  GoStruct,
+  GoTyped,
+  isGoFunc,
+  isTrue,
+  mapElemZero,
+  sortedKeys,
+  typeName,
+  utf8Length,
+} from './value';
 
 /** Go's Option("missingkey=…"): default and invalid print `<no value>`; zero gives the element zero (nil); error fails. */
 export type MissingKey = 'default' | 'invalid' | 'zero' | 'error';
@@ -452,6 +462,16 @@ class State implements FuncContext {
     }
     if (receiver === null) this.errorf(`nil pointer evaluating interface {}.${fieldName}`);
     const hasArgs = args.length > 1 || final !== MISSING;
+    if (receiver instanceof GoStruct) {
+      const method = receiver.methods.get(fieldName);
+      if (method !== undefined) return this.evalCall(dot, method, false, node, fieldName, args, final);
+      if (receiver.isStruct) {
+        if (!receiver.has(fieldName))
+          this.errorf(`can't evaluate field ${fieldName} in type ${receiver.goType}`);
+        if (hasArgs) this.errorf(`${fieldName} has arguments but cannot be invoked as function`);
+        return receiver.get(fieldName);
+      }
+    }
     if (receiver instanceof Map) {
       if (hasArgs) this.errorf(`${fieldName} is not a method but has arguments`);
       const m = receiver as ReadonlyMap<string, Value>;

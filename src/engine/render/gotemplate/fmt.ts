@@ -4,7 +4,17 @@
 import { formatFloat } from './floatFormat';
 import { goQuote, isPrintable } from './lex';
 import type { Value } from './value';
-import { GoObject, GoTyped, basicKind, floatOf, intOf, isGoFunc, sortedKeys, typeName } from './value';
+import {
+  GoObject,
+  GoStruct,
+  GoTyped,
+  basicKind,
+  floatOf,
+  intOf,
+  isGoFunc,
+  sortedKeys,
+  typeName,
+} from './value';
 
 interface Flags {
   plus: boolean;
@@ -72,6 +82,10 @@ function formatValue(v: Value, verb: string, f: Flags): string {
   if (Array.isArray(v)) {
     const items = (v as readonly Value[]).map((e) => formatValue(e, verb, f));
     return `[${items.join(' ')}]`;
+  }
+  if (v instanceof GoStruct) {
+    if (v.stringer !== undefined) return formatString(v.stringer(), verb, f);
+    if (v.isStruct) return `{${[...v.values()].map((e) => formatValue(e, verb, f)).join(' ')}}`;
   }
   if (v instanceof Map) {
     const m = v as ReadonlyMap<string, Value>;

@@ -27,6 +27,7 @@ export type { Tree } from './parse';
 export type { FuncContext, GoFunc, GoNamedType, GoType, NumericKind, Value } from './value';
 export {
   GoObject,
+  GoStruct,
   GoTyped,
   TypedMap,
   compareGoStrings,
@@ -74,6 +75,20 @@ export class TemplateSet {
       if (old !== undefined && isEmptyTree(tree.root)) continue;
       this.trees.set(n, tree);
     }
+  }
+
+  /**
+   * A copy sharing the parsed trees and options (Go's Clone), with other functions if given:
+   * Helm's tpl parses its text into a clone whose include sees the clone's definitions.
+   */
+  clone(funcs?: ReadonlyMap<string, GoFunc>): TemplateSet {
+    const copy = new TemplateSet({
+      funcs: funcs ?? this.funcs,
+      missingKey: this.missingKey,
+      limits: this.limits,
+    });
+    for (const [n, tree] of this.trees) copy.trees.set(n, tree);
+    return copy;
   }
 
   /** The template names defined so far. */

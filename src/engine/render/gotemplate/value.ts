@@ -41,6 +41,28 @@ export class TypedMap extends Map<string, Value> {
   }
 }
 
+/**
+ * A Go struct with fields, or a named map type with methods (Helm's .Chart, .Capabilities,
+ * .Files), where GoObject (below) is an opaque named value: its
+ * fields are the map's entries, so functions that take a map still see them. The executor
+ * gives it Go's struct semantics: a method is called with the arguments that follow it, and
+ * a missing field is an error (`can't evaluate field X in type T`) when `isStruct`.
+ */
+export class GoStruct extends Map<string, Value> {
+  constructor(
+    /** The type name Go prints (`chart.Metadata`, `chartutil.Capabilities`). */
+    readonly goType: string,
+    fields: Iterable<readonly [string, Value]>,
+    readonly methods: ReadonlyMap<string, GoFunc> = new Map(),
+    /** Whether fields are a struct's (missing is an error) rather than a map's. */
+    readonly isStruct = true,
+    /** fmt's String() method, if the type has one. */
+    readonly stringer?: () => string,
+  ) {
+    super(fields);
+  }
+}
+
 /** Numeric kinds other than int and float64. */
 export type NumericKind =
   | 'int8'
@@ -158,6 +180,7 @@ export function typeName(v: Value): string {
   if (v instanceof GoTyped) return v.kind;
   if (v instanceof GoObject) return v.type;
   if (Array.isArray(v)) return '[]interface {}';
+  if (v instanceof GoStruct) return v.goType;
   if (v instanceof TypedMap) return `map[string]${v.elem}`;
   if (v instanceof Map) return 'map[string]interface {}';
   return funcTypeName(v as GoFunc);
@@ -222,6 +245,7 @@ export function isTrue(v: Value): boolean {
   }
   if (v instanceof GoTyped) return v.value !== 0 && v.value !== 0n;
   if (Array.isArray(v)) return v.length > 0;
+  if (v instanceof GoStruct && v.isStruct) return true;
   if (v instanceof Map) return v.size > 0;
   return true; // a non-nil func, struct or pointer
 }

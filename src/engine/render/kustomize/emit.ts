@@ -3,6 +3,7 @@
 // keys sorted by v2's keyList order, 2-space indent, sequences not indented under their key,
 // strings quoted only where v2's resolver would read them as another type, and long scalars
 // folded at libyaml's default width of 80 columns.
+import { formatFloat } from '../gotemplate/floatFormat';
 import type { Value, ValueMap } from './value';
 import { isValueMap } from './value';
 
@@ -10,15 +11,15 @@ const BEST_WIDTH = 80;
 const INDENT = 2;
 
 /** The YAML text of one resource (no document marker). */
-export function emitYaml(v: Value): string {
-  const out = new Emitter();
+export function emitYaml(v: Value, options: { indentSequences?: boolean } = {}): string {
+  const out = new Emitter(options.indentSequences ?? false);
   out.node(v, 0, 'root');
   return out.text.endsWith('\n') ? out.text : `${out.text}\n`;
 }
 
 /** Joins resources as resmap.AsYaml does: `---\n` between documents. */
 export function emitStream(values: readonly Value[]): string {
-  return values.map(emitYaml).join('---\n');
+  return values.map((v) => emitYaml(v)).join('---\n');
 }
 
 const isLetter = (c: string): boolean => /\p{L}/u.test(c);
@@ -263,15 +264,19 @@ function scalarStyle(s: string, simpleKey: boolean): Style {
 }
 
 function formatNumber(n: number): string {
-  if (Number.isInteger(n) && Math.abs(n) < 1e21) return String(n);
+  // JSON carries integral numbers as digits (Go's encoding/json 'f' below 1e21), which
+  // goyaml.v2 reads back as an int while int64/uint64 hold it; any other number is a float,
+  // written as strconv.FormatFloat(f, 'g', -1, 64) (1.5, 1e+21, 1.2345675e+06).
+  if (Number.isInteger(n) && n >= -(2 ** 63) && n < 2 ** 64) return BigInt(n).toString();
   if (Number.isNaN(n)) return '.nan';
   if (!Number.isFinite(n)) return n > 0 ? '.inf' : '-.inf';
-  // Go strconv.FormatFloat(f, 'g', -1, 64): exponent form below 1e-4 or from 1e21.
-  const s = String(n);
-  return s.replace(/e([+-])(\d)$/, 'e$10$2');
+  return formatFloat(n, 'g', -1);
 }
 
 class Emitter {
+  /** goyaml.v3's encoder indents a sequence under its mapping key (Helm's toYamlPretty). */
+  constructor(private readonly indentSequences: boolean) {}
+
   text = '';
   column = 0;
   /** Whether the last thing written was whitespace (libyaml's emitter.whitespace). */
@@ -315,7 +320,7 @@ class Emitter {
     if (Array.isArray(v)) {
       if (v.length === 0) return this.flowEmpty('[]');
       // Sequences in a mapping are indentless; in a sequence or at the root they are indented.
-      const itemIndent = ctx === 'mapValue' ? indent - INDENT : indent;
+      const itemIndent = ctx === 'mapValue' && !this.indentSequences ? indent - INDENT : indent;
       for (const item of v) {
         this.writeIndent(Math.max(itemIndent, 0));
         this.indicator('-', true);
