@@ -1,11 +1,12 @@
 // Reading the user's paths: files and folders, recursively, *.yaml|*.yml|*.json.
 import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import type { Analysis, DeployTarget, WorkspaceFile } from '../engine';
+import type { Analysis, DeployTarget, HelmTargetOptions, WorkspaceFile } from '../engine';
 import {
   analyzeWorkspace,
   DEFAULT_LOAD_LIMITS,
   fileRole,
+  isBinaryPath,
   isKustomizationPath,
   KUSTOMIZATION_FILES,
   kustomizationReferences,
@@ -13,6 +14,8 @@ import {
   PROFILE_FILE_NAME,
   PROFILE_SHAPE_HINT,
 } from '../engine';
+import type { ParsedArgs } from './args';
+import { listFlag, stringFlag } from './args';
 import { readRegularFile } from './readFile';
 import { UsageError } from './io';
 
@@ -21,7 +24,7 @@ const SKIP_DIRS = new Set(['node_modules', '.git', 'dist', 'out', '.vscode-test'
 export interface CollectedInput {
   files: WorkspaceFile[];
   profile: WorkspaceFile | null;
-  /** The one path given, when it is a kustomization directory (it is then the deploy target). */
+  /** The one path given, when it is a kustomization or chart directory (it is then the deploy target). */
   kustomizationDirs: string[];
 }
 
@@ -49,6 +52,8 @@ export function collectFiles(paths: string[], cwd: string, clusterPath: string |
     return true;
   };
   // `referenced`: named by a kustomization (a base, patch or generator input), read whatever its name.
+  // `inChart`: below a Chart.yaml, where Helm loads every file (templates/_helpers.tpl, files
+  // for .Files.Get, values.schema.json); `referenced` covers them too.
   const visit = (absolute: string, explicit: boolean, referenced = false): void => {
     let stat;
     try {
@@ -68,6 +73,7 @@ export function collectFiles(paths: string[], cwd: string, clusterPath: string |
       } catch (err) {
         throw new UsageError(`cannot read directory ${display(cwd, absolute)}: ${(err as Error).message}`);
       }
+      const chart = referenced || entries.includes('Chart.yaml');
       for (const entry of entries) {
         if (SKIP_DIRS.has(entry)) continue;
         const child = join(absolute, entry);
@@ -77,7 +83,8 @@ export function collectFiles(paths: string[], cwd: string, clusterPath: string |
         } catch {
           continue; // dangling symlink
         }
-        if (isDir || fileRole(entry) !== 'other' || isKustomizationPath(entry)) visit(child, false);
+        if (isDir || chart || fileRole(entry) !== 'other' || isKustomizationPath(entry))
+          visit(child, false, chart);
       }
       return;
     }
@@ -92,7 +99,11 @@ export function collectFiles(paths: string[], cwd: string, clusterPath: string |
     }
     if (!firstVisit(absolute)) return;
     const path = display(cwd, absolute);
-    const read = readRegularFile(absolute, DEFAULT_LOAD_LIMITS.maxFileBytes);
+    const read = readRegularFile(
+      absolute,
+      DEFAULT_LOAD_LIMITS.maxFileBytes,
+      isBinaryPath(path) ? 'binary' : 'manifest',
+    );
     if (read.ok) files.push({ path, text: read.text });
     // Naming a device or FIFO is bad usage; any file a walk found, or one that cannot be
     // read, is a finding on that file and the others are analysed (exit 1).
@@ -135,7 +146,9 @@ export function collectFiles(paths: string[], cwd: string, clusterPath: string |
   }
   const kustomizationDirs =
     paths.length === 1
-      ? paths.filter((p) => KUSTOMIZATION_FILES.some((n) => existsSync(join(resolve(cwd, p), n))))
+      ? paths.filter((p) =>
+          [...KUSTOMIZATION_FILES, 'Chart.yaml'].some((n) => existsSync(join(resolve(cwd, p), n))),
+        )
       : [];
   return { files, profile, kustomizationDirs };
 }
@@ -147,21 +160,28 @@ export function collectFiles(paths: string[], cwd: string, clusterPath: string |
  */
 export function analyzeCollected(
   input: CollectedInput,
-  targetArg: string | undefined,
+  args: ParsedArgs,
   cwd: string,
   announce?: (line: string) => void,
 ): Analysis {
-  // Without --target, a kustomization directory named on the command line is the one to analyse.
+  const targetArg = stringFlag(args, 'target');
+  // Without --target, a kustomization or chart directory named on the command line is the one to analyse.
   const named = targetArg ?? input.kustomizationDirs[0];
   const target = named === undefined ? undefined : display(cwd, resolve(cwd, named));
   const root = cwd.split(sep).join('/');
-  const analysis = analyzeWorkspace(target === undefined ? { ...input, root } : { ...input, target, root });
+  const helm = helmOptions(input, args, cwd);
+  const analysis = analyzeWorkspace({
+    ...input,
+    root,
+    ...(target === undefined ? {} : { target }),
+    ...(helm ? { helm } : {}),
+  });
   const { all, analysed } = analysis.deployTargets;
   const name = (t: DeployTarget): string => t.dir || '.';
   if (targetArg !== undefined && target !== undefined && !all.some((t) => t.dir === target)) {
     throw new UsageError(
       all.length === 0
-        ? `--target ${targetArg}: the paths hold no kustomization to build`
+        ? `--target ${targetArg}: the paths hold no kustomization or chart to render`
         : `--target ${targetArg}: not a deploy target; the deploy targets are ${all.map(name).join(', ')}`,
     );
   }
@@ -209,4 +229,42 @@ function checkProfile(profile: WorkspaceFile): void {
   throw new UsageError(
     `invalid cluster profile ${first.range.file}:${first.range.line}:${first.range.column}: ${first.message}${more}${hint}`,
   );
+}
+
+/**
+ * The Helm flags given (see HELM_OPTIONS), undefined when none is. Values files are read
+ * like any input file (a missing one is bad usage, as helm says of it) and named by their
+ * workspace path.
+ */
+function helmOptions(input: CollectedInput, args: ParsedArgs, cwd: string): HelmTargetOptions | undefined {
+  const valuesFiles: string[] = [];
+  for (const v of listFlag(args, 'values')) {
+    const absolute = resolve(cwd, v);
+    const path = display(cwd, absolute);
+    if (!input.files.some((f) => f.path === path && f.unreadable === undefined)) {
+      const read = readRegularFile(absolute, DEFAULT_LOAD_LIMITS.maxFileBytes);
+      if (!read.ok) throw new UsageError(`--values ${v}: ${read.reason}`);
+      input.files.push({ path, text: read.text });
+    }
+    valuesFiles.push(path);
+  }
+  const options: HelmTargetOptions = {
+    ...(valuesFiles.length > 0 ? { valuesFiles } : {}),
+    ...list('set', listFlag(args, 'set')),
+    ...list('setString', listFlag(args, 'set-string')),
+    ...list('setJson', listFlag(args, 'set-json')),
+    ...list('apiVersions', listFlag(args, 'api-versions')),
+    ...one('releaseName', stringFlag(args, 'release')),
+    ...one('namespace', stringFlag(args, 'namespace')),
+    ...one('kubeVersion', stringFlag(args, 'kube-version')),
+  };
+  return Object.keys(options).length > 0 ? options : undefined;
+}
+
+function list<K extends string>(key: K, values: string[]): Partial<Record<K, string[]>> {
+  return values.length > 0 ? ({ [key]: values } as Record<K, string[]>) : {};
+}
+
+function one<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {
+  return value !== undefined ? ({ [key]: value } as Record<K, string>) : {};
 }

@@ -10,10 +10,16 @@ import type { LoadLimits } from './load/yamlDocuments';
 import { loadBuild } from './load/rendered';
 import type { LoadedBuildMemo, SourceFile } from './load/rendered';
 import { ParseCache } from './render/kustomize';
-import type { DeployTarget, TargetBuild } from './render/workspace';
-import { buildTarget, findDeployTargets, isKustomizationPath, referencedEntries } from './render/workspace';
+import type { DeployTarget, HelmTargetOptions, TargetBuild } from './render/workspace';
+import {
+  buildTarget,
+  findDeployTargets,
+  isChartPath,
+  isKustomizationPath,
+  referencedEntries,
+} from './render/workspace';
 
-export type { DeployTarget } from './render/workspace';
+export type { DeployTarget, HelmTargetOptions } from './render/workspace';
 
 /** One resource a deploy target built, named by what it became and where it came from. */
 export interface BuiltFrom {
@@ -68,6 +74,8 @@ interface CacheEntry {
   readonly build: TargetBuild;
   readonly texts: Map<string, string>;
   readonly listing: number;
+  /** The Helm options it was rendered with (JSON). */
+  readonly helm: string;
   /** The build's objects, mapped with these loads of its resource files. */
   objects?: { readonly loads: Map<string, LoadedFile | null>; readonly list: readonly LoadedObject[] };
 }
@@ -89,6 +97,8 @@ export interface RenderStageInput {
   readonly cache?: BuildCache | undefined;
   /** Changes whenever a file is added or removed (directory listings); with `cache`. */
   readonly listing?: number;
+  /** How charts are rendered (release, namespace, values files, --set…). */
+  readonly helm?: HelmTargetOptions;
 }
 
 const EMPTY: RenderStage = {
@@ -102,9 +112,9 @@ const EMPTY: RenderStage = {
   outcomes: [],
 };
 
-/** Whether any file is a kustomization (the render stage has nothing to do otherwise). */
+/** Whether any file is a kustomization or a chart (the render stage has nothing to do otherwise). */
 export function hasKustomizations(paths: Iterable<string>): boolean {
-  for (const p of paths) if (isKustomizationPath(p)) return true;
+  for (const p of paths) if (isKustomizationPath(p) || isChartPath(p)) return true;
   return false;
 }
 
@@ -135,12 +145,13 @@ export function renderStage(input: RenderStageInput): RenderStage {
   };
   for (const b of builds) {
     const r = b.result;
+    const helm = b.target.kind === 'helm';
     if (!r.ok) {
       diagnostics.push({
         range: lineRange(source, r.error.file, r.error.line ?? 1),
         severity: 'error',
-        code: 'kustomize-build-error',
-        message: `kustomize build ${b.target.dir || '.'}: ${r.error.message}`,
+        code: helm ? 'helm-render-error' : 'kustomize-build-error',
+        message: `${helm ? 'helm template' : 'kustomize build'} ${b.target.dir || '.'}: ${r.error.message}`,
       });
       continue;
     }
@@ -148,10 +159,18 @@ export function renderStage(input: RenderStageInput): RenderStage {
       diagnostics.push({
         range: lineRange(source, n.file, n.line ?? 1),
         severity: 'info',
-        code: 'kustomize-build-note',
+        code: helm ? 'helm-render-note' : 'kustomize-build-note',
         message: n.message,
       });
     }
+    const tests = r.resources.filter((x) => x.hook?.split(',').includes('test')).length;
+    if (tests > 0)
+      diagnostics.push({
+        range: lineRange(source, b.target.file, 1),
+        severity: 'info',
+        code: 'helm-test-hooks-not-analysed',
+        message: `helm template ${b.target.dir || '.'}: ${tests} test hook${tests === 1 ? '' : 's'} (helm.sh/hook: test) rendered but not analysed: they run only with \`helm test\``,
+      });
   }
   // The target asked for (else the first), then every target sharing no file with those taken.
   const asked = input.target === undefined ? -1 : builds.findIndex((b) => b.target.dir === input.target);
@@ -191,7 +210,9 @@ export function renderStage(input: RenderStageInput): RenderStage {
   const readBy = new Map<string, DeployTarget>();
   for (const b of taken) {
     for (const o of builtObjects(input, b, source)) objects.push(o);
-    if (b.result.ok) for (const r of b.result.resources) resourceFiles.add(r.origin.file);
+    // A kustomization's resource files are YAML as written (their decoding findings stay); a chart's templates are not.
+    if (b.result.ok && b.target.kind === 'kustomize')
+      for (const r of b.result.resources) resourceFiles.add(r.origin.file);
     for (const p of b.reads) readBy.set(p, b.target);
   }
   const analysed = new Set(taken);
@@ -257,7 +278,14 @@ function outcomeOf(b: TargetBuild, analysed: boolean): TargetOutcome {
 function cachedBuild(input: RenderStageInput, target: DeployTarget): TargetBuild {
   const listing = input.listing ?? -1;
   const hit = input.cache?.entries.get(target.file);
-  if (hit && hit.listing === listing && listing >= 0 && hit.build.target.dir === target.dir) {
+  const helm = target.kind === 'helm' ? JSON.stringify(input.helm ?? {}) : '';
+  if (
+    hit &&
+    hit.listing === listing &&
+    listing >= 0 &&
+    hit.build.target.dir === target.dir &&
+    hit.helm === helm
+  ) {
     let same = true;
     for (const [p, t] of hit.texts) {
       if (input.files.get(p) !== t) {
@@ -267,11 +295,11 @@ function cachedBuild(input: RenderStageInput, target: DeployTarget): TargetBuild
     }
     if (same) return hit.build;
   }
-  const build = buildTarget(input.files, target, input.root, input.cache?.parsed);
+  const build = buildTarget(input.files, target, input.root, input.cache?.parsed, 'rootOnly', input.helm);
   if (input.cache) {
     const texts = new Map<string, string>();
     for (const p of build.reads) texts.set(p, input.files.get(p) ?? '');
-    input.cache.entries.set(target.file, { build, texts, listing });
+    input.cache.entries.set(target.file, { build, texts, listing, helm });
   }
   return build;
 }

@@ -7,7 +7,7 @@ import { DEFAULT_LOAD_LIMITS } from './load';
 import { defaultClusterProfile, loadClusterProfile, PROFILE_FILE_NAME } from './load/profile';
 import type { LoadedProfile } from './load/profile';
 import { kustomizePatchFiles, kustomizePatchSkipped } from './load/kustomize';
-import type { BuildCache, DeployTarget, RenderStage, TargetOutcome } from './deployment';
+import type { BuildCache, DeployTarget, HelmTargetOptions, RenderStage, TargetOutcome } from './deployment';
 import { createBuildCache, hasKustomizations, renderStage } from './deployment';
 import { createReconcileCache, prepareReconcile, reconcile } from './reconcile';
 import type { ReconcileCache } from './reconcile';
@@ -16,6 +16,7 @@ import { Segments } from './reconcile/incremental';
 export interface WorkspaceFile {
   /** Path relative to the workspace root, '/'-separated; used in diagnostics. */
   path: string;
+  /** The file's text; for a path isBinaryPath names (a packaged chart), its bytes, one character per byte. */
   text: string;
   /**
    * Set when the front end could not read the file (not a regular file, over the size
@@ -29,8 +30,10 @@ export interface WorkspaceInput {
   /** `kubepath.cluster.yaml`; null or absent = the built-in 3-node cluster. */
   profile?: WorkspaceFile | null;
   limits?: Partial<LoadLimits>;
-  /** The kustomize deploy target to analyse (its directory); default: the first in path order. */
+  /** The deploy target to analyse (its directory); default: the first in path order. */
   target?: string;
+  /** How charts are rendered (`helm template`'s flags); default release-name / default / values.yaml. */
+  helm?: HelmTargetOptions;
   /** The absolute POSIX directory the relative paths are relative to (lets a build follow `../base`). */
   root?: string;
 }
@@ -67,6 +70,7 @@ export function analyzeWorkspace(input: WorkspaceInput): Analysis {
     target: input.target,
     root: input.root,
     limits,
+    ...(input.helm ? { helm: input.helm } : {}),
   });
   return combine(profile, loaded, null, stage);
 }
@@ -166,8 +170,8 @@ export { decodeManifestBytes } from './load';
 export { kubeChainLines, sortIPTablesRules, unifiedDiff } from './proxy/iptables';
 export { renderTrace, renderTraceSummary, traceJson } from './report/traceText';
 export { buildKustomization, KUSTOMIZATION_FILES } from './render/kustomize';
-export { isKustomizationPath, kustomizationReferences } from './render/workspace';
-export type { DeployTarget } from './render/workspace';
+export { isBinaryPath, isChartPath, isKustomizationPath, kustomizationReferences } from './render/workspace';
+export type { DeployTarget, HelmTargetOptions } from './render/workspace';
 export type { BuildError, BuildOptions, KustomizeBuildResult, KustomizeFs } from './render/kustomize';
 export { formatHelmTemplate, renderChart } from './render/helm';
 export type {
@@ -201,8 +205,10 @@ export interface WorkspaceAnalyzer {
   deleteFile(path: string): void;
   /** `kubepath.cluster.yaml`; null = the built-in 3-node cluster. */
   setProfile(profile: WorkspaceFile | null): void;
-  /** The kustomize deploy target to analyse (its directory); undefined = the first in path order. */
+  /** The deploy target to analyse (its directory); undefined = the first in path order. */
   setTarget(target: string | undefined): void;
+  /** How charts are rendered (see WorkspaceInput.helm). */
+  setHelm(options: HelmTargetOptions | undefined): void;
   /** Paths of the files set, sorted. */
   paths(): string[];
   /**
@@ -249,6 +255,7 @@ export function createWorkspaceAnalyzer(options: { limits?: Partial<LoadLimits> 
   const builds: BuildCache = createBuildCache();
   let listing = 0;
   let target: string | undefined;
+  let helm: HelmTargetOptions | undefined;
   const currentProfile = (): ClusterProfile => {
     if (profileFile && !profile) profile = loadProfileFile(profileFile);
     return profile?.profile ?? defaultProfile;
@@ -306,6 +313,11 @@ export function createWorkspaceAnalyzer(options: { limits?: Partial<LoadLimits> 
       target = next;
       last = null;
     },
+    setHelm(next) {
+      if (JSON.stringify(next ?? {}) === JSON.stringify(helm ?? {})) return;
+      helm = next;
+      last = null;
+    },
     paths() {
       return [...files.keys()].sort(comparePaths);
     },
@@ -347,6 +359,7 @@ export function createWorkspaceAnalyzer(options: { limits?: Partial<LoadLimits> 
           limits,
           cache: builds,
           listing,
+          ...(helm ? { helm } : {}),
         });
         dirty.clear();
         manifests = null;

@@ -53,6 +53,8 @@ export class FolderCluster {
    * `kubepath.include` need not match them.
    */
   readonly referenced = new Set<string>();
+  /** Helm chart directories ('' = the folder) whose every file is read (Helm loads a chart whole). */
+  readonly charts = new Set<string>();
   /** Named paths that are not files (directories looked into, missing names); cleared on create/delete. */
   readonly notFiles = new Set<string>();
   /** The kustomize deploy target chosen for this folder; undefined: the setting, else the first. */
@@ -390,6 +392,25 @@ export class WorkspaceModel implements vscode.Disposable {
         await readOne(ref);
       }
     }
+    // A chart is loaded whole: `_helpers.tpl`, `files/…` for .Files.Get, packaged subcharts.
+    const charts = [...cluster.disk.keys(), ...cluster.editors.keys()]
+      .filter((p) => p === 'Chart.yaml' || p.endsWith('/Chart.yaml'))
+      .map((p) => p.slice(0, Math.max(0, p.length - '/Chart.yaml'.length)));
+    for (const dir of charts) {
+      if (cluster.charts.has(dir)) continue;
+      cluster.charts.add(dir);
+      const excludeGlob = joinGlobs(settings.exclude);
+      const found = await vscode.workspace.findFiles(
+        new vscode.RelativePattern(cluster.folder, dir === '' ? '**' : `${dir}/**`),
+        excludeGlob === undefined ? undefined : new vscode.RelativePattern(cluster.folder, excludeGlob),
+      );
+      for (const uri of found) {
+        const path = relativePath(cluster.folder, uri);
+        if (known(path)) continue;
+        setRead(cluster, path, await readWorkspaceFile(uri, settings));
+        cluster.referenced.add(path);
+      }
+    }
   }
 
   /** Sets the folder's deploy target (undefined: the setting, else the first) and re-analyses. */
@@ -420,6 +441,7 @@ function forgetNotFiles(cluster: FolderCluster, path: string): boolean {
 function isRead(cluster: FolderCluster, path: string, settings: KubepathSettings): boolean {
   if (cluster.referenced.has(path)) return true;
   if (matchesAny(path, settings.exclude)) return false;
+  for (const dir of cluster.charts) if (dir === '' || path.startsWith(`${dir}/`)) return true;
   return (
     (isAnalysisInput(path) && isIncluded(path, settings.include, settings.exclude)) || isKustomization(path)
   );
@@ -442,11 +464,21 @@ async function readWorkspaceFile(uri: vscode.Uri, settings: KubepathSettings): P
         unreadable: `${stat.size} bytes is more than the ${maxBytes}-byte limit (setting kubepath.maxFileBytes)`,
       };
     }
-    return { text: decodeManifestBytes(await vscode.workspace.fs.readFile(uri)) };
+    const bytes = await vscode.workspace.fs.readFile(uri);
+    // A packaged chart goes to the engine as its bytes, one character per byte (isBinaryPath).
+    if (/\.tgz$/i.test(uri.path)) return { text: binaryString(bytes) };
+    return { text: decodeManifestBytes(bytes) };
   } catch (error) {
     log().warn(`cannot read ${uri.toString()}: ${String(error)}`);
     return { unreadable: error instanceof vscode.FileSystemError ? error.code : String(error) };
   }
+}
+
+function binaryString(bytes: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i += 8192)
+    out += String.fromCharCode(...bytes.subarray(i, Math.min(bytes.length, i + 8192)));
+  return out;
 }
 
 function setRead(cluster: FolderCluster, path: string, read: ReadResult): void {

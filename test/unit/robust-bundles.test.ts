@@ -90,6 +90,9 @@ async function bundle(b: Bundle): Promise<{ inputs: string[]; imported: Set<stri
   for (const m of text.matchAll(
     /\brequire\(\s*["'`]([^"'`]+)["'`]\s*\)|\bimport\(\s*["'`]([^"'`]+)["'`]\s*\)/g,
   )) {
+    // A JSDoc type (` * @param {import('./index.js').RE2JS}`) is a comment, not a load.
+    const lineStart = text.lastIndexOf('\n', m.index) + 1;
+    if (/^\s*\*/.test(text.slice(lineStart, m.index))) continue;
     imported.add(m[1] ?? m[2] ?? '');
   }
   return { inputs: Object.keys(output.inputs), imported, text };

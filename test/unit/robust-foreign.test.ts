@@ -1,7 +1,7 @@
 // Templated and foreign YAML next to the manifests (test/fixtures/hostile/foreign).
-// The rule: YAML that looks like Kubernetes but cannot be analysed as written (Helm
-// templates, Jinja-templated k8s tasks, kustomize patches) is skipped with an info
-// diagnostic saying why; YAML that is not Kubernetes at all (no apiVersion + kind:
+// The rule: a Helm chart and a kustomize overlay are analysed as they render; YAML that
+// looks like Kubernetes but cannot be analysed as written (Jinja-templated k8s tasks) is
+// skipped with an info diagnostic saying why; YAML that is not Kubernetes at all (no apiVersion + kind:
 // CloudFormation, GitHub Actions, docker-compose, Ansible, Chart.yaml, values.yaml)
 // is ignored silently, so an editor never clutters unrelated files. Neither is ever
 // reported as a Kubernetes error.
@@ -16,9 +16,16 @@ import { run } from '../../src/cli/main';
 
 const root = join(__dirname, '..', '..', '..', 'test', 'fixtures', 'hostile', 'foreign');
 
-function walk(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? walk(join(dir, e.name)) : /\.(ya?ml|json)$/.test(e.name) ? [join(dir, e.name)] : [],
+/** Manifests by name, and every file of a chart (Helm loads a chart whole: `_helpers.tpl`), as the front ends read them. */
+function walk(dir: string, inChart = false): string[] {
+  const entries = readdirSync(dir, { withFileTypes: true });
+  const chart = inChart || entries.some((e) => e.name === 'Chart.yaml');
+  return entries.flatMap((e) =>
+    e.isDirectory()
+      ? walk(join(dir, e.name), chart)
+      : chart || /\.(ya?ml|json)$/.test(e.name)
+        ? [join(dir, e.name)]
+        : [],
   );
 }
 
@@ -52,15 +59,15 @@ void test('foreign YAML: skipped with info or ignored, never a Kubernetes error'
     a.diagnostics.map((d) => [d.range.file, d.code, d.severity]),
     [
       ['ansible/playbook.yml', 'template-skipped', 'info'],
-      ['helm/web/templates/deployment.yaml', 'template-skipped', 'info'],
-      ['helm/web/templates/service.yaml', 'template-skipped', 'info'],
+      // The chart renders as helm template renders it; its OCI dependency is not fetched.
+      ['helm/web/Chart.yaml', 'helm-render-note', 'info'],
     ],
   );
   // The kustomize overlay is analysed as built (its base and patches never as written):
-  // the overlay's namespace, NodePort and replicas apply.
+  // the overlay's namespace, NodePort and replicas apply; the chart beside it too.
   assert.deepEqual(
     a.deployTargets.analysed.map((t) => t.dir),
-    ['kustomize/overlays/prod'],
+    ['helm/web', 'kustomize/overlays/prod'],
   );
   assert.deepEqual(
     a.services.map((s) => [
@@ -69,13 +76,19 @@ void test('foreign YAML: skipped with info or ignored, never a Kubernetes error'
       s.service.type,
       s.service.ports[0]?.nodePort,
     ]),
-    [['prod', 'web', 'NodePort', 30080]],
+    [
+      ['default', 'release-name', 'ClusterIP', 0],
+      ['prod', 'web', 'NodePort', 30080],
+    ],
   );
   assert.deepEqual(
     a.workloads.map((w) => [w.kind, w.namespace, w.name, w.pods.length]),
-    [['Deployment', 'prod', 'web', 5]],
+    [
+      ['Deployment', 'default', 'release-name', 2],
+      ['Deployment', 'prod', 'web', 5],
+    ],
   );
-  assert.equal(a.services[0]?.endpointSlices.flatMap((s) => s.endpoints).length, 5);
+  assert.equal(a.services[1]?.endpointSlices.flatMap((s) => s.endpoints).length, 5);
 });
 
 void test('foreign YAML: each file alone loads without errors or warnings', () => {

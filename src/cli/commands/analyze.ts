@@ -9,7 +9,7 @@ import { EXIT_FINDINGS, EXIT_OK } from '../io';
 import { formatTable } from '../table';
 import { chainsForJson } from '../chains';
 import type { CommandHelp } from '../help';
-import { CLUSTER_OPTION, TARGET_OPTION } from '../help';
+import { CLUSTER_OPTION, HELM_FLAGS, HELM_OPTIONS, TARGET_OPTION } from '../help';
 
 export const ANALYZE_USAGE = 'kubepath analyze <paths…> [--cluster profile.yaml] [--target DIR] [--json]';
 
@@ -20,15 +20,16 @@ export const ANALYZE_HELP: CommandHelp = {
   options: [
     CLUSTER_OPTION,
     TARGET_OPTION,
+    ...HELM_OPTIONS,
     { flag: '--json', description: 'print the analysis as JSON (schemaVersion 1)' },
   ],
   examples: ['kubepath analyze k8s/', 'kubepath analyze k8s/ --cluster prod.cluster.yaml --json'],
 };
 
 export function analyzeCommand(argv: string[], io: CliIO): number {
-  const args = parseArgs(argv, ['cluster', 'target'], ['json']);
+  const args = parseArgs(argv, ['cluster', 'target', ...HELM_FLAGS], ['json']);
   const input = collectFiles(args.positionals, io.cwd, stringFlag(args, 'cluster'));
-  const analysis = analyzeCollected(input, stringFlag(args, 'target'), io.cwd);
+  const analysis = analyzeCollected(input, args, io.cwd);
   if (args.flags.has('json')) {
     io.stdout(
       JSON.stringify(toAnalyzeJson(analysis, { chainsFor: chainsForJson(analysis) }), null, 2) + '\n',

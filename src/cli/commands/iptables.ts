@@ -5,7 +5,7 @@ import { analyzeCollected, collectFiles, readFlagFile } from '../files';
 import type { CliIO } from '../io';
 import { EXIT_FINDINGS, EXIT_OK, UsageError } from '../io';
 import type { CommandHelp } from '../help';
-import { CLUSTER_OPTION, TARGET_OPTION } from '../help';
+import { CLUSTER_OPTION, HELM_FLAGS, HELM_OPTIONS, TARGET_OPTION } from '../help';
 
 export const IPTABLES_USAGE =
   'kubepath iptables <paths…> [--cluster F] [--target DIR] [--node NAME | --all-nodes] [--restore-input] [--sorted] [--diff FILE]';
@@ -17,6 +17,7 @@ export const IPTABLES_HELP: CommandHelp = {
   options: [
     CLUSTER_OPTION,
     TARGET_OPTION,
+    ...HELM_OPTIONS,
     {
       flag: '--node',
       value: 'NAME',
@@ -50,7 +51,7 @@ export function iptablesCommand(argv: string[], io: CliIO): Promise<number> {
 function runIptables(argv: string[], io: CliIO): number {
   const args = parseArgs(
     argv,
-    ['cluster', 'node', 'diff', 'target'],
+    ['cluster', 'node', 'diff', 'target', ...HELM_FLAGS],
     ['all-nodes', 'restore-input', 'sorted'],
   );
   const nodeName = stringFlag(args, 'node');
@@ -61,7 +62,7 @@ function runIptables(argv: string[], io: CliIO): number {
   if (diffFile !== undefined && allNodes) throw new UsageError('--diff compares one node: use --node NAME');
 
   const input = collectFiles(args.positionals, io.cwd, stringFlag(args, 'cluster'));
-  const analysis = analyzeCollected(input, stringFlag(args, 'target'), io.cwd, (line) => io.stderr(line));
+  const analysis = analyzeCollected(input, args, io.cwd, (line) => io.stderr(line));
   const profile = analysis.profile;
   const mode = profile.kubeProxy.mode;
   if (mode === 'ipvs')

@@ -6,7 +6,7 @@ import { analyzeCollected, collectFiles } from '../files';
 import type { CliIO } from '../io';
 import { EXIT_OK, UsageError } from '../io';
 import type { CommandHelp } from '../help';
-import { CLUSTER_OPTION, TARGET_OPTION } from '../help';
+import { CLUSTER_OPTION, HELM_FLAGS, HELM_OPTIONS, TARGET_OPTION } from '../help';
 
 export const NFTABLES_USAGE =
   'kubepath nftables <paths…> [--cluster F] [--target DIR] [--node NAME | --all-nodes] [--transaction] [--sorted]';
@@ -18,6 +18,7 @@ export const NFTABLES_HELP: CommandHelp = {
   options: [
     CLUSTER_OPTION,
     TARGET_OPTION,
+    ...HELM_OPTIONS,
     {
       flag: '--node',
       value: 'NAME',
@@ -74,7 +75,11 @@ function checkMode(analysis: Analysis, io: CliIO): void {
 }
 
 function runNftables(argv: string[], io: CliIO): number {
-  const args = parseArgs(argv, ['cluster', 'node', 'target'], ['all-nodes', 'transaction', 'sorted']);
+  const args = parseArgs(
+    argv,
+    ['cluster', 'node', 'target', ...HELM_FLAGS],
+    ['all-nodes', 'transaction', 'sorted'],
+  );
   const nodeName = stringFlag(args, 'node');
   const allNodes = args.flags.has('all-nodes');
   if (nodeName !== undefined && allNodes)
@@ -83,7 +88,7 @@ function runNftables(argv: string[], io: CliIO): number {
     throw new UsageError('--transaction and --sorted are two different forms: choose one');
 
   const input = collectFiles(args.positionals, io.cwd, stringFlag(args, 'cluster'));
-  const analysis = analyzeCollected(input, stringFlag(args, 'target'), io.cwd, (line) => io.stderr(line));
+  const analysis = analyzeCollected(input, args, io.cwd, (line) => io.stderr(line));
   const profile = analysis.profile;
   checkMode(analysis, io);
   if (profile.nodes.length === 0) throw new UsageError('the cluster profile has no nodes');

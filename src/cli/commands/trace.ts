@@ -14,7 +14,7 @@ import { analyzeCollected, collectFiles, readFlagFile } from '../files';
 import type { CliIO } from '../io';
 import { EXIT_FINDINGS, EXIT_OK, UsageError } from '../io';
 import type { CommandHelp } from '../help';
-import { CLUSTER_OPTION, TARGET_OPTION } from '../help';
+import { CLUSTER_OPTION, HELM_FLAGS, HELM_OPTIONS, TARGET_OPTION } from '../help';
 
 export const TRACE_USAGE =
   'kubepath trace <target> <paths…> [--cluster F] [--target DIR] [--from internet|node:NAME|pod:NS/NAME|pod:NS/deployment/NAME|ip:ADDR] [--node NAME] [--protocol TCP|UDP|SCTP] [--iptables-save FILE] [--verbose] [--json]';
@@ -26,6 +26,7 @@ export const TRACE_HELP: CommandHelp = {
   options: [
     CLUSTER_OPTION,
     TARGET_OPTION,
+    ...HELM_OPTIONS,
     {
       flag: '--from',
       value: 'ORIGIN',
@@ -83,7 +84,7 @@ export function parseOrigin(text: string): RequestOrigin {
 export function traceCommand(argv: string[], io: CliIO): number {
   const args = parseArgs(
     argv,
-    ['cluster', 'from', 'node', 'protocol', 'iptables-save', 'target'],
+    ['cluster', 'from', 'node', 'protocol', 'iptables-save', 'target', ...HELM_FLAGS],
     ['json', 'verbose'],
   );
   const [target, ...paths] = args.positionals;
@@ -100,7 +101,7 @@ export function traceCommand(argv: string[], io: CliIO): number {
     iptablesSave = { file: dumpPath, text: readFlagFile(dumpPath, io.cwd) };
   }
   const input = collectFiles(paths.length > 0 ? paths : ['.'], io.cwd, stringFlag(args, 'cluster'));
-  const analysis = analyzeCollected(input, stringFlag(args, 'target'), io.cwd, (line) => io.stderr(line));
+  const analysis = analyzeCollected(input, args, io.cwd, (line) => io.stderr(line));
   if (node !== undefined && !analysis.profile.nodes.some((n) => n.name === node)) {
     throw new UsageError(
       `--node ${node}: no such node (nodes: ${analysis.profile.nodes.map((n) => n.name).join(', ')})`,

@@ -6,7 +6,7 @@
 import type { LoadedFile, LoadedObject, SourceRange } from '../model';
 import { formatFieldPath } from '../model';
 import type { BuiltResource, SourceRef } from '../render/kustomize';
-import type { TargetBuild } from '../render/workspace';
+import type { TargetBuild, TargetResource } from '../render/workspace';
 import type { LoadLimits } from './yamlDocuments';
 import { DEFAULT_LOAD_LIMITS, loadYamlFile } from './yamlDocuments';
 
@@ -37,6 +37,8 @@ export function loadBuild(
   const objects: LoadedObject[] = [];
   const lines = new LineRanges(source);
   build.result.resources.forEach((r, i) => {
+    // Helm test hooks run only with `helm test`: rendered, not part of what is deployed.
+    if (r.hook?.split(',').includes('test')) return;
     const origin = source(r.origin.file)?.loaded ?? null;
     const fields = [...r.fields].map(([k, v]) => `${k}=${v.file}:${v.line}`).join('\n');
     const key = `${r.origin.file}:${r.origin.line}\n${fields}\n\n${r.yaml}`;
@@ -48,7 +50,9 @@ export function loadBuild(
     }
     // The rendered text is parsed like any manifest; its positions are then replaced.
     const parsed = loadYamlFile(`${build.target.file}#${i}`, r.yaml, limits);
-    const mapped = parsed.objects.map((o) => mapObject(o, r, source, lines));
+    const mapped = parsed.objects.map((o) =>
+      r.lineMap ? mapTemplateObject(o, r, r.lineMap, lines) : mapObject(o, r, source, lines),
+    );
     if (!memo.has(key)) memo.set(key, { origin, objects: mapped });
     for (const o of mapped) objects.push(o);
   });
@@ -113,6 +117,39 @@ function mapObject(
     ranges,
     keyRanges,
   };
+}
+
+/**
+ * A Helm manifest's object: every range is the template line that wrote that line of the
+ * rendered text (a value from `{{ .Values.x }}` lands on the template line holding the
+ * action); objects without a namespace get the release namespace, as `helm install` does.
+ */
+function mapTemplateObject(
+  o: LoadedObject,
+  r: TargetResource,
+  lineMap: readonly (SourceRef | undefined)[],
+  lines: LineRanges,
+): LoadedObject {
+  const fallback = lines.at(r.origin);
+  const at = (range: SourceRange): SourceRange => {
+    const ref = lineMap[range.line - 1];
+    return ref ? lines.at(ref) : fallback;
+  };
+  const ranges = new Map<string, SourceRange>();
+  const keyRanges = new Map<string, SourceRange>();
+  for (const [k, v] of o.ranges) ranges.set(k, at(v));
+  for (const [k, v] of o.keyRanges) keyRanges.set(k, at(v));
+  const ns = r.releaseNamespace;
+  let raw = o.raw;
+  let namespace = o.namespace;
+  const md = raw['metadata'];
+  const written = md !== null && typeof md === 'object' && 'namespace' in md && md.namespace;
+  // Cluster-scoped kinds load with namespace '' and keep it.
+  if (ns !== undefined && ns !== 'default' && o.namespace === 'default' && !written) {
+    raw = { ...raw, metadata: { ...(md !== null && typeof md === 'object' ? md : {}), namespace: ns } };
+    namespace = ns;
+  }
+  return { ...o, raw, namespace, file: fallback.file, docIndex: 0, range: at(o.range), ranges, keyRanges };
 }
 
 /** The render stage's field-path spelling (segments joined with `.`, indices as `[i]`). */

@@ -5,23 +5,69 @@
 // possibly starting with `..` or `/`).
 import { parse } from 'yaml';
 import { isPlainObject } from '../model';
-import type { BuildError, KustomizeBuildResult, KustomizeFs, ParseCache } from './kustomize';
+import type { BuildError, BuiltResource, KustomizeFs, ParseCache, SourceRef } from './kustomize';
+import type { HelmRenderOptions, HelmRenderResult } from './helm';
+import { renderChart } from './helm';
 import { buildKustomization, KUSTOMIZATION_FILES } from './kustomize';
 import { basename, cleanPath, dirname, resolvePath } from './kustomize/fs';
 
-/** A kustomization directory that no other kustomization in the workspace uses. */
+/**
+ * What a workspace deploys: a kustomization directory that no other kustomization uses
+ * (`kustomize build`), or a Helm chart that is not another chart's subchart (`helm template`).
+ */
 export interface DeployTarget {
+  readonly kind: 'kustomize' | 'helm';
   /** Workspace path of the directory ('' for the workspace root). */
   readonly dir: string;
-  /** Workspace path of its kustomization file. */
+  /** Workspace path of its kustomization file or Chart.yaml. */
   readonly file: string;
 }
 
+/** A built resource; a Helm manifest also maps each line of its text to the template line that wrote it. */
+export interface TargetResource extends BuiltResource {
+  /** Helm: per line of `yaml` (index 0 = line 1), the template position (workspace path) it came from. */
+  readonly lineMap?: readonly (SourceRef | undefined)[];
+  /** Helm: the namespace objects without one are installed into (the release namespace). */
+  readonly releaseNamespace?: string;
+  /** Helm: the hook events, when the manifest is a hook (rendered, not part of the release). */
+  readonly hook?: string;
+}
+
+export type TargetResult =
+  | {
+      readonly ok: true;
+      readonly resources: readonly TargetResource[];
+      readonly notes: readonly BuildError[];
+    }
+  | { readonly ok: false; readonly error: BuildError };
+
 export interface TargetBuild {
   readonly target: DeployTarget;
-  readonly result: KustomizeBuildResult;
+  readonly result: TargetResult;
   /** Workspace paths of every file the build read (successful or not). */
   readonly reads: ReadonlySet<string>;
+}
+
+/** How the workspace's charts are rendered (`helm template`'s flags; defaults as helm template's). */
+export type HelmTargetOptions = Pick<
+  HelmRenderOptions,
+  'releaseName' | 'namespace' | 'set' | 'setString' | 'setJson' | 'kubeVersion' | 'apiVersions'
+> & {
+  /** Values files (workspace paths), after the chart's own values.yaml, in order. */
+  readonly valuesFiles?: readonly string[];
+};
+
+/**
+ * Files front ends give as bytes (one character per byte) rather than text: packaged charts
+ * in a chart's `charts/` directory.
+ */
+export function isBinaryPath(path: string): boolean {
+  return /\.tgz$/i.test(path);
+}
+
+/** Whether a workspace path names a Helm chart's Chart.yaml. */
+export function isChartPath(path: string): boolean {
+  return basename(`/${path}`) === 'Chart.yaml';
 }
 
 /** Workspace paths ↔ the absolute paths the kustomize build sees. */
@@ -101,9 +147,26 @@ export function findDeployTargets(
   const targets: DeployTarget[] = [];
   for (const [dir, file] of kustomizations) {
     if (used.has(dir)) continue;
-    targets.push({ dir: paths.toWorkspace(dir), file });
+    targets.push({ kind: 'kustomize', dir: paths.toWorkspace(dir), file });
   }
+  for (const t of chartTargets(files.keys(), paths)) targets.push(t);
   return targets.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+}
+
+/** Charts (directories with a Chart.yaml) that are not inside another chart's `charts/`. */
+function chartTargets(paths: Iterable<string>, ws: WorkspacePaths): DeployTarget[] {
+  const charts = new Map<string, string>();
+  for (const path of paths) if (isChartPath(path)) charts.set(dirname(ws.toFs(path)), path);
+  const out: DeployTarget[] = [];
+  for (const [dir, file] of charts) {
+    let nested = false;
+    for (let d = dirname(dir); d !== '/' && !nested; d = dirname(d))
+      if (basename(d) === 'charts' && charts.has(dirname(d))) nested = true;
+    if (dir !== '/' && basename(dirname(dir)) === 'charts' && charts.has(dirname(dirname(dir))))
+      nested = true;
+    if (!nested) out.push({ kind: 'helm', dir: ws.toWorkspace(dir), file });
+  }
+  return out;
 }
 
 function parseKustomization(text: string): Record<string, unknown> | null {
@@ -197,9 +260,10 @@ function trackingFs(
   };
   const fs: KustomizeFs = {
     readFile: read,
+    // A packaged chart (`.tgz`) is given by the front end as its bytes, one character per byte.
     readBinary: (p) => {
       const text = read(p);
-      return text === undefined ? undefined : utf8Binary(text);
+      return text === undefined ? undefined : isBinaryPath(p) ? text : utf8Binary(text);
     },
     listDir: (p) => [...(dirs.get(cleanPath(p)) ?? [])].sort(),
     exists: (p) => byFs.has(cleanPath(p)) || dirs.has(cleanPath(p)),
@@ -222,9 +286,11 @@ export function buildTarget(
   root?: string,
   parseCache?: ParseCache,
   loadRestrictions: 'rootOnly' | 'none' = 'rootOnly',
+  helm: HelmTargetOptions = {},
 ): TargetBuild {
   const paths = workspacePaths(files.keys(), root);
   const { fs, reads } = trackingFs(files, paths);
+  if (target.kind === 'helm') return chartBuild(files, target, paths, fs, reads, helm);
   const raw = buildKustomization(fs, paths.toFs(target.dir), {
     loadRestrictions,
     reorder: 'unspecified',
@@ -232,9 +298,9 @@ export function buildTarget(
   });
   reads.add(target.file);
   const toWs = (e: BuildError): BuildError => ({ ...e, file: paths.toWorkspace(e.file) });
-  const result: KustomizeBuildResult = raw.ok
+  const result: TargetResult = raw.ok
     ? {
-        ...raw,
+        ok: true,
         notes: raw.notes.map(toWs),
         resources: raw.resources.map((r) => ({
           ...r,
@@ -244,4 +310,97 @@ export function buildTarget(
       }
     : { ok: false, error: toWs(raw.error) };
   return { target, result, reads };
+}
+
+/**
+ * `helm template <chart>` over the workspace's files: every file of the chart is read (as
+ * Helm loads a chart whole), each manifest keeps the template line of each of its lines.
+ */
+function chartBuild(
+  files: ReadonlyMap<string, string>,
+  target: DeployTarget,
+  paths: WorkspacePaths,
+  fs: KustomizeFs,
+  reads: Set<string>,
+  options: HelmTargetOptions,
+): TargetBuild {
+  const valuesFiles: { name: string; text: string }[] = [];
+  for (const v of options.valuesFiles ?? []) {
+    const text = files.get(v);
+    if (text === undefined)
+      return {
+        target,
+        reads,
+        result: { ok: false, error: { file: target.file, message: `open ${v}: no such file or directory` } },
+      };
+    reads.add(v);
+    valuesFiles.push({ name: v, text });
+  }
+  const { valuesFiles: _paths, ...rest } = options;
+  // Dependencies are often not vendored in a repository (charts/*.tgz ignored): as remote
+  // kustomize bases, they are named in a note and the rest renders.
+  const rendered = renderChart(fs, paths.toFs(target.dir), {
+    ...rest,
+    valuesFiles,
+    missingDependencies: 'note',
+  });
+  reads.add(target.file);
+  // A chart is loaded whole: a change to any file of it may change what it renders.
+  const prefix = target.dir === '' ? '' : `${target.dir}/`;
+  for (const p of files.keys()) if (p.startsWith(prefix)) reads.add(p);
+  return {
+    target,
+    reads,
+    result: helmResult(rendered, target, paths, files, options.namespace ?? 'default'),
+  };
+}
+
+function helmResult(
+  r: HelmRenderResult,
+  target: DeployTarget,
+  paths: WorkspacePaths,
+  files: ReadonlyMap<string, string>,
+  releaseNamespace: string,
+): TargetResult {
+  const where = (file: string | undefined): string =>
+    file === undefined ? target.file : paths.toWorkspace(file);
+  if (r.error) {
+    const e = r.error;
+    // A template error names the template; others are about the chart (its Chart.yaml).
+    const named = e.file !== undefined ? templateFile(e.file, target, paths) : undefined;
+    const file = named !== undefined && files.has(named) ? named : target.file;
+    return {
+      ok: false,
+      error: { file, message: e.message, ...(e.line !== undefined ? { line: e.line } : {}) },
+    };
+  }
+  const resources: TargetResource[] = r.manifests.map((m) => {
+    const lineMap = m.sourceMap.map((p) => (p ? { file: where(p.file), line: p.line } : undefined));
+    const first = lineMap.find((p) => p !== undefined);
+    return {
+      apiVersion: m.apiVersion,
+      kind: m.kind,
+      name: m.name,
+      namespace: '',
+      yaml: m.content,
+      origin: first ?? { file: target.file, line: 1 },
+      fields: new Map(),
+      lineMap,
+      releaseNamespace,
+      ...(m.hook !== undefined ? { hook: m.hook } : {}),
+    };
+  });
+  return {
+    ok: true,
+    resources,
+    notes: r.notes.map((message) => ({ file: target.file, line: 1, message })),
+  };
+}
+
+/** A template named in an error (`chart/templates/x.yaml` or an fs path) → its workspace path. */
+function templateFile(name: string, target: DeployTarget, paths: WorkspacePaths): string {
+  if (name.startsWith('/')) return paths.toWorkspace(name);
+  // `<chart name>/templates/x.yaml`: the first segment is the chart's name, not its directory.
+  const rest = name.includes('/') ? name.slice(name.indexOf('/') + 1) : name;
+  return target.dir === '' ? rest : `${target.dir}/${rest}`;
 }

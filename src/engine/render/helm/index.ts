@@ -60,6 +60,11 @@ export interface HelmRenderOptions {
   /** `--api-versions`, added to the default set. */
   readonly apiVersions?: readonly string[];
   readonly isUpgrade?: boolean;
+  /**
+   * Dependencies declared in Chart.yaml but missing from charts/: `error` as helm template
+   * (the default), or `note`: render without them and say so in `notes`.
+   */
+  readonly missingDependencies?: 'error' | 'note';
   readonly limits?: ArchiveLimits;
 }
 
@@ -279,7 +284,13 @@ export function renderChart(fs: ChartFs, dir: string, options: HelmRenderOptions
     if (reqs !== null) {
       const have = new Set(chart.dependencies.map((d) => d.metadata.name));
       const missing = reqs.filter((r) => !have.has(r.name)).map((r) => r.name);
-      if (missing.length > 0) {
+      if (missing.length > 0 && options.missingDependencies === 'note') {
+        // An editor preview: what can render without them does, and a note says what is left out.
+        for (const r of reqs.filter((d) => !have.has(d.name)))
+          notes.push(
+            `dependency ${r.name}${r.repository ? ` (${r.repository})` : ''} is not in charts/ and is not fetched (run \`helm dependency build\`); rendered without it`,
+          );
+      } else if (missing.length > 0) {
         throw stageError(
           'load',
           `An error occurred while checking for chart dependencies. You may need to run \`helm dependency build\` to fetch missing dependencies: found in Chart.yaml, but missing in charts/ directory: ${missing.join(', ')}`,

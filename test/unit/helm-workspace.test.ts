@@ -1,0 +1,175 @@
+// Helm charts analysed as they deploy: a chart (Chart.yaml, not inside another chart's
+// charts/) is a deploy target rendered as `helm template` renders it; its templates are never
+// analysed as written; findings on rendered objects land on the template line; values files,
+// --set, release name and namespace apply; a render error is one diagnostic on the template
+// line and the rest is analysed; the editor's incremental analysis equals the one-shot one.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Analysis, WorkspaceFile } from '../../src/engine';
+import { analyzeWorkspace, createWorkspaceAnalyzer } from '../../src/engine';
+
+const CHART: Record<string, string> = {
+  'shop/Chart.yaml': 'apiVersion: v2\nname: shop\nversion: 0.1.0\n',
+  'shop/values.yaml': 'replicas: 2\nport: 8080\nimage: nginx:1.27\nselectorTypo: false\n',
+  'shop/templates/_helpers.tpl': '{{- define "shop.labels" -}}\napp: {{ .Chart.Name }}\n{{- end }}\n',
+  'shop/templates/deployment.yaml': [
+    'apiVersion: apps/v1',
+    'kind: Deployment',
+    'metadata:',
+    '  name: {{ .Release.Name }}-shop',
+    'spec:',
+    '  replicas: {{ .Values.replicas }}',
+    '  selector:',
+    '    matchLabels:',
+    '      {{- include "shop.labels" . | nindent 6 }}',
+    '  template:',
+    '    metadata:',
+    '      labels:',
+    '        {{- include "shop.labels" . | nindent 8 }}',
+    '    spec:',
+    '      containers:',
+    '        - name: shop',
+    '          image: {{ .Values.image }}',
+    '          ports:',
+    '            - containerPort: {{ .Values.port }}',
+    '',
+  ].join('\n'),
+  'shop/templates/service.yaml': [
+    'apiVersion: v1',
+    'kind: Service',
+    'metadata:',
+    '  name: {{ .Release.Name }}-shop',
+    'spec:',
+    '  selector:',
+    '    app: {{ if .Values.selectorTypo }}shpo{{ else }}{{ .Chart.Name }}{{ end }}',
+    '  ports:',
+    '    - port: 80',
+    '      targetPort: {{ .Values.port }}',
+    '',
+  ].join('\n'),
+  'shop/templates/tests/test-connection.yaml': [
+    'apiVersion: v1',
+    'kind: Pod',
+    'metadata:',
+    '  name: {{ .Release.Name }}-test',
+    '  annotations:',
+    '    helm.sh/hook: test',
+    'spec:',
+    '  containers: [{name: wget, image: busybox}]',
+    '',
+  ].join('\n'),
+  'shop/templates/NOTES.txt': 'Visit {{ .Release.Name }}\n',
+  'shop/charts/cache/Chart.yaml': 'apiVersion: v2\nname: cache\nversion: 0.1.0\n',
+  'shop/charts/cache/templates/svc.yaml':
+    'apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ .Release.Name }}-cache\nspec:\n  ports: [{port: 6379}]\n',
+  'shop/values-prod.yaml': 'replicas: 4\n',
+  'plain/svc.yaml': 'apiVersion: v1\nkind: Service\nmetadata:\n  name: plain\nspec:\n  ports: [{port: 80}]\n',
+};
+
+const files = (extra: Record<string, string> = {}): WorkspaceFile[] =>
+  Object.entries({ ...CHART, ...extra }).map(([path, text]) => ({ path, text }));
+
+const services = (a: Analysis): string[] =>
+  a.services.map((s) => `${s.service.metadata.namespace}/${s.service.metadata.name}`).sort();
+
+void test('a chart is a deploy target rendered as helm template renders it; templates are never analysed raw', () => {
+  const a = analyzeWorkspace({ files: files() });
+  assert.deepEqual(
+    a.deployTargets.all.map((t) => [t.kind, t.dir]),
+    [['helm', 'shop']],
+    'the subchart is not a target of its own',
+  );
+  assert.deepEqual(services(a), ['default/plain', 'default/release-name-cache', 'default/release-name-shop']);
+  const shop = a.workloads.find((w) => w.name === 'release-name-shop');
+  assert.equal(shop?.pods.length, 2);
+  // No template-skipped note, no raw-template finding, the test hook left out with a note.
+  assert.deepEqual(
+    a.diagnostics.filter((d) => d.severity !== 'info' || d.code === 'template-skipped').map((d) => d.code),
+    [],
+    JSON.stringify(a.diagnostics.map((d) => [d.code, d.range.file])),
+  );
+  assert.ok(a.diagnostics.some((d) => d.code === 'helm-test-hooks-not-analysed'));
+  assert.ok(!a.objects.some((o) => o.kind === 'Pod'), 'the test hook pod is not analysed');
+  // The objects point at the templates.
+  const svc = a.objects.find((o) => o.kind === 'Service' && o.name === 'release-name-shop');
+  assert.equal(svc?.file, 'shop/templates/service.yaml');
+  assert.equal(svc?.ranges.get('spec.ports[0].targetPort')?.line, 10);
+  const dep = a.objects.find((o) => o.kind === 'Deployment');
+  assert.equal(dep?.ranges.get('spec.replicas')?.line, 6);
+  assert.equal(dep?.ranges.get('spec.template.spec.containers[0].image')?.line, 17);
+});
+
+void test('a finding on a rendered object lands on the template line that wrote it', () => {
+  const a = analyzeWorkspace({
+    files: files({ 'shop/values.yaml': 'replicas: 2\nport: 8080\nimage: x\nselectorTypo: true\n' }),
+  });
+  const miss = a.diagnostics.find(
+    (d) => d.code === 'service-selector-no-match' && d.range.file.startsWith('shop/'),
+  );
+  assert.ok(miss, JSON.stringify(a.diagnostics.map((d) => d.code)));
+  assert.equal(miss.range.file, 'shop/templates/service.yaml');
+  assert.equal(miss.range.line, 7);
+});
+
+void test('values files, --set, release name and namespace apply as helm template applies them', () => {
+  const a = analyzeWorkspace({
+    files: files(),
+    helm: {
+      valuesFiles: ['shop/values-prod.yaml'],
+      set: ['port=9090'],
+      releaseName: 'web',
+      namespace: 'prod',
+    },
+  });
+  assert.deepEqual(services(a), ['default/plain', 'prod/web-cache', 'prod/web-shop']);
+  const shop = a.workloads.find((w) => w.name === 'web-shop');
+  assert.equal(shop?.pods.length, 4);
+  const svc = a.services.find((s) => s.service.metadata.name === 'web-shop');
+  assert.equal(svc?.service.ports[0]?.targetPort, 9090);
+  const missing = analyzeWorkspace({ files: files(), helm: { valuesFiles: ['shop/nope.yaml'] } });
+  assert.ok(missing.diagnostics.some((d) => d.code === 'helm-render-error' && /nope\.yaml/.test(d.message)));
+});
+
+void test('a render error is one diagnostic on the template line in Helm wording; the rest is analysed', () => {
+  const a = analyzeWorkspace({
+    files: files({
+      'shop/templates/service.yaml':
+        'apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ .Release.Name | nosuchfunc }}\n',
+    }),
+  });
+  const errors = a.diagnostics.filter((d) => d.severity === 'error');
+  assert.equal(errors.length, 1, JSON.stringify(errors));
+  assert.equal(errors[0]?.code, 'helm-render-error');
+  assert.equal(errors[0]?.range.file, 'shop/templates/service.yaml');
+  assert.equal(errors[0]?.range.line, 4);
+  assert.match(errors[0]?.message ?? '', /^helm template shop: .*function "nosuchfunc" not defined/);
+  assert.deepEqual(services(a), ['default/plain']);
+});
+
+void test('the incremental analyzer equals the one-shot analysis after edits to values, templates and options', () => {
+  const analyzer = createWorkspaceAnalyzer();
+  for (const f of files()) analyzer.setFile(f.path, f.text);
+  const same = (input: Parameters<typeof analyzeWorkspace>[0]): void => {
+    const one = analyzeWorkspace(input);
+    const inc = analyzer.analyze();
+    assert.deepEqual(services(inc), services(one));
+    assert.deepEqual(
+      inc.diagnostics.map((d) => [d.code, d.range.file, d.range.line]),
+      one.diagnostics.map((d) => [d.code, d.range.file, d.range.line]),
+    );
+    assert.deepEqual(
+      inc.pods.map((p) => p.metadata.name),
+      one.pods.map((p) => p.metadata.name),
+    );
+  };
+  same({ files: files() });
+  analyzer.setFile('shop/values.yaml', 'replicas: 3\nport: 8080\nimage: nginx\nselectorTypo: false\n');
+  same({
+    files: files({ 'shop/values.yaml': 'replicas: 3\nport: 8080\nimage: nginx\nselectorTypo: false\n' }),
+  });
+  analyzer.setHelm({ releaseName: 'r2' });
+  same({
+    files: files({ 'shop/values.yaml': 'replicas: 3\nport: 8080\nimage: nginx\nselectorTypo: false\n' }),
+    helm: { releaseName: 'r2' },
+  });
+});
