@@ -92,7 +92,7 @@ function planWorkload(
       range: rangeAt(object, ['metadata']),
       severity: 'error',
       code: 'workload-invalid',
-      message: `${kind}: metadata.name: Required value: name or generateName is required`,
+      message: `The ${kind} "" is invalid: metadata.name: Required value: name or generateName is required`,
     });
     return null;
   }
