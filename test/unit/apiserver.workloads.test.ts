@@ -129,3 +129,21 @@ void test('a selector term is validated: operator, values, keys', () => {
     found.join('\n'),
   );
 });
+
+void test('a DaemonSet without a selector: no Required (ValidateDaemonSetSpec has none), the template match fails', () => {
+  const text = `apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent}
+spec:
+  template:
+    metadata: {labels: {app: agent}}
+    spec: {containers: [{name: c, image: i}]}
+`;
+  assert.deepEqual(errors(text), [
+    'The DaemonSet "agent" is invalid: spec.template.metadata.labels: Invalid value: map[string]string{"app":"agent"}: `selector` does not match template `labels`',
+  ]);
+  const empty = text.replace('spec:\n  template', 'spec:\n  selector: {}\n  template');
+  assert.deepEqual(errors(empty), [
+    'The DaemonSet "agent" is invalid: spec.selector: Invalid value: &LabelSelector{MatchLabels:map[string]string{},MatchExpressions:[]LabelSelectorRequirement{},}: empty selector is invalid for daemonset',
+  ]);
+});

@@ -34,11 +34,12 @@ const PROTOCOLS = ['SCTP', 'TCP', 'UDP'];
 const TEMPLATE_KINDS = new Set(['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet']);
 /** Kinds whose template goes through core ValidatePodTemplateSpec (StatefulSet's does not). */
 const POD_TEMPLATE_SPEC_KINDS = new Set(['Deployment', 'ReplicaSet', 'DaemonSet']);
-/** The empty-selector message of each kind that has one (ReplicaSet reuses Deployment's). */
+/** The empty-selector message of each kind (ReplicaSet reuses Deployment's). */
 const EMPTY_SELECTOR: Record<string, string> = {
   Deployment: 'empty selector is invalid for deployment',
   ReplicaSet: 'empty selector is invalid for deployment',
-  StatefulSet: 'empty selector is not valid for statefulset.',
+  StatefulSet: 'empty selector is invalid for statefulset',
+  DaemonSet: 'empty selector is invalid for daemonset',
 };
 const MUST_BE_NONNEGATIVE = 'must be greater than or equal to 0';
 const PERCENT_FMT = '[0-9]+%';
@@ -371,14 +372,17 @@ function validateSpec(object: LoadedObject): {
   if (kind !== 'DaemonSet') {
     errs.push(...nonNegative(spec['replicas'], ['spec', 'replicas']));
   }
-  if (kind === 'ReplicaSet') errs.push(...nonNegative(spec['minReadySeconds'], ['spec', 'minReadySeconds']));
+  if (kind === 'ReplicaSet' || kind === 'StatefulSet') {
+    errs.push(...nonNegative(spec['minReadySeconds'], ['spec', 'minReadySeconds']));
+  }
 
-  // Selector: required in apps/v1 (no defaulting from the template).
+  // Selector: required in apps/v1 (no defaulting from the template); ValidateDaemonSetSpec has
+  // no Required check, only the template match below.
   const rawSelector = spec['selector'];
   const selectorObject = obj(rawSelector);
   let matches: ((labels: Record<string, string>) => boolean) | null;
   if (rawSelector === undefined || rawSelector === null) {
-    errs.push(required(['spec', 'selector']));
+    if (kind !== 'DaemonSet') errs.push(required(['spec', 'selector']));
     // LabelSelectorAsSelector(nil) is labels.Nothing(): not empty, matches no labels.
     matches = () => false;
   } else if (selectorObject !== null) {
@@ -443,6 +447,10 @@ function validateSpec(object: LoadedObject): {
     }
   }
 
+  if (kind === 'DaemonSet') {
+    errs.push(...nonNegative(spec['minReadySeconds'], ['spec', 'minReadySeconds']));
+    errs.push(...nonNegative(spec['revisionHistoryLimit'], ['spec', 'revisionHistoryLimit']));
+  }
   if (kind === 'Deployment') {
     errs.push(...validateDeploymentStrategy(spec));
     const minReady = typeof spec['minReadySeconds'] === 'number' ? spec['minReadySeconds'] : 0;
