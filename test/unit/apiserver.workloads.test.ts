@@ -147,3 +147,18 @@ spec:
     'The DaemonSet "agent" is invalid: spec.selector: Invalid value: &LabelSelector{MatchLabels:map[string]string{},MatchExpressions:[]LabelSelectorRequirement{},}: empty selector is invalid for daemonset',
   ]);
 });
+
+void test('a StatefulSet is accepted with a bad container port; the pods its controller creates are refused', () => {
+  const text = `apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec: {containers: [{name: c, image: i, ports: [{containerPort: 70000}]}]}
+`;
+  assert.deepEqual(errors(text), [
+    'create Pod db-0 in StatefulSet db failed error: Pod "db-0" is invalid: spec.containers[0].ports[0].containerPort: Invalid value: 70000: must be between 1 and 65535, inclusive',
+  ]);
+});
