@@ -88,11 +88,20 @@ void test('a Deployment without spec.selector is reported and still yields its p
   const diagnostics: Diagnostic[] = [];
   const text = deployment('web', 2).replace('  selector:\n    matchLabels: {app: web}\n', '');
   assert.equal(pods(text, diagnostics).length, 2);
+  // As ValidateDeploymentSpec answers: Required, and a nil selector (labels.Nothing()) matches
+  // no template labels.
   assert.deepEqual(
     diagnostics.map((d) => [d.code, d.severity]),
-    [['workload-invalid', 'error']],
+    [
+      ['workload-invalid', 'error'],
+      ['workload-invalid', 'error'],
+    ],
   );
   assert.match(diagnostics[0]?.message ?? '', /spec\.selector: Required value/);
+  assert.match(
+    diagnostics[1]?.message ?? '',
+    /spec\.template\.metadata\.labels: Invalid value: .*`selector` does not match template `labels`/,
+  );
 });
 
 void test('huge replica counts are capped with an info diagnostic', () => {

@@ -87,9 +87,21 @@ function inside(d: Diagnostic, object: LoadedObject): boolean {
   );
 }
 
+const LEAD_IN = /^The [A-Za-z]+ "[^"]*" is invalid: /;
+
+/**
+ * Whether a diagnostic's message is the API server's text: after the `The <Kind> "x" is invalid: `
+ * lead-in (absent for errors the API server words otherwise, e.g. `Internal error occurred: …`),
+ * the text itself, followed at most by kubepath's hint (` (…)` or `. …`).
+ */
+function states(message: string, text: string): boolean {
+  const body = message.replace(LEAD_IN, '');
+  return body === text || body.startsWith(`${text} (`) || body.startsWith(`${text}. `);
+}
+
 /**
  * null when the errors are exactly the expected ones: each expected text is in its own error
- * diagnostic (after the `The <Kind> "x" is invalid: ` lead-in), every error lies on the case's
+ * diagnostic (see `states`), every error lies on the case's
  * object, and there is no other error. Otherwise what differs.
  */
 export function compareErrors(
@@ -101,7 +113,7 @@ export function compareErrors(
   const unmatched = [...errors];
   const missing: string[] = [];
   for (const want of expected) {
-    const i = unmatched.findIndex((d) => d.message.includes(want));
+    const i = unmatched.findIndex((d) => states(d.message, want));
     if (i < 0) missing.push(want);
     else unmatched.splice(i, 1);
   }

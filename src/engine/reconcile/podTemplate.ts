@@ -1,7 +1,6 @@
 // Reads a pod template (or a Pod) out of a loaded object, tolerating wrong types.
-import type { Container, ContainerPort, Diagnostic, Labels, LoadedObject, SourceRange } from '../model';
+import type { Container, ContainerPort, Labels, LoadedObject, SourceRange } from '../model';
 import { isPlainObject, rangeAt } from '../model';
-import { formatFieldPath } from '../model';
 
 export interface PodTemplateInfo {
   labels: Labels;
@@ -33,11 +32,7 @@ function get(value: unknown, key: string): unknown {
   return isPlainObject(value) ? value[key] : undefined;
 }
 
-export function readPodTemplate(
-  object: LoadedObject,
-  path: (string | number)[],
-  diagnostics: Diagnostic[],
-): PodTemplateInfo {
+export function readPodTemplate(object: LoadedObject, path: (string | number)[]): PodTemplateInfo {
   let template: unknown = object.raw;
   for (const segment of path) template = typeof segment === 'string' ? get(template, segment) : undefined;
   const metadata = get(template, 'metadata');
@@ -59,15 +54,9 @@ export function readPodTemplate(
           const portPath = [...cPath, 'ports', pi];
           const number =
             typeof p['containerPort'] === 'number' ? p['containerPort'] : Number(p['containerPort']);
-          if (!Number.isInteger(number) || number < 1 || number > 65535) {
-            diagnostics.push({
-              range: rangeAt(object, [...portPath, 'containerPort']),
-              severity: 'error',
-              code: 'workload-invalid',
-              message: `${formatFieldPath([...portPath, 'containerPort'])}: Invalid value: ${JSON.stringify(p['containerPort'] ?? null)}: must be between 1 and 65535, inclusive`,
-            });
-            return;
-          }
+          // The API server's answer to a bad port is validation's (apiserver/workloadValidation.ts);
+          // a port that is not one is not modelled.
+          if (!Number.isInteger(number) || number < 1 || number > 65535) return;
           const protocol = p['protocol'];
           ports.push({
             name: typeof p['name'] === 'string' ? p['name'] : '',

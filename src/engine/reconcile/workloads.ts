@@ -2,13 +2,12 @@
 // (names and run-time labels as the real controllers make them; placement and IPs
 // come later from the scheduler and pod IPAM).
 import type { Diagnostic, Labels, LoadedObject, Node } from '../model';
-import { formatFieldPath } from '../model';
-import { isPlainObject, rangeAt } from '../model';
+import { goJsonKind, isPlainObject, rangeAt } from '../model';
 import { canonicalJsonHash, generatedSuffix, safeEncodeString } from '../util/hash';
 import type { PodTemplateInfo } from './podTemplate';
 import { readPodTemplate, readStringMap } from './podTemplate';
-import { labelSelectorMatches, readLabelSelector } from './labels';
 import { validateWorkloadMeta } from './apiserver/objectMeta';
+import { validateWorkloadSpec } from './apiserver/workloadValidation';
 import { requiredNodeAffinityMatches } from './scheduler/nodeSelector';
 import { readSchedPod, schedNode } from './scheduler/readPod';
 import { doNotSchedule, firstUntoleratedTaint } from './scheduler/taints';
@@ -93,16 +92,18 @@ function planWorkload(
       range: rangeAt(object, ['metadata']),
       severity: 'error',
       code: 'workload-invalid',
-      message: `${kind}: metadata.name: Required value: name or generateName is required`,
+      message: `The ${kind} "" is invalid: metadata.name: Required value: name or generateName is required`,
     });
     return null;
   }
-  // The API server's decoding and ObjectMeta validation; the object is still modelled.
+  // The API server's decoding and validation (metadata, then the spec's fields on a Service's
+  // path); the object is still modelled.
   for (const d of validateWorkloadMeta(object)) diagnostics.push(d);
+  for (const d of validateWorkloadSpec(object)) diagnostics.push(d);
   const workload: PlannedWorkload = { kind, namespace, name, object, pods: [] };
   const key = `${kind}/${namespace}/${name}`;
   if (kind === 'Pod') {
-    const template = readPodTemplate(object, [], diagnostics);
+    const template = readPodTemplate(object, []);
     workload.pods.push({
       namespace,
       name,
@@ -115,8 +116,7 @@ function planWorkload(
     });
     return workload;
   }
-  const template = readPodTemplate(object, ['spec', 'template'], diagnostics);
-  checkSelector(object, template, diagnostics);
+  const template = readPodTemplate(object, ['spec', 'template']);
   const spec = isPlainObject(object.raw['spec']) ? object.raw['spec'] : {};
   const replicas = kind === 'DaemonSet' ? 0 : readReplicas(object, spec['replicas'], diagnostics);
   // The template hash is what makes pod names change on a rollout, as in a real cluster.
@@ -179,12 +179,17 @@ function planWorkload(
 
 function readReplicas(object: LoadedObject, value: unknown, diagnostics: Diagnostic[]): number {
   if (value === undefined || value === null) return 1;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+  // A negative count is validation's to report (workloadValidation.ts); modelled as 1.
+  if (typeof value === 'number' && Number.isInteger(value) && value < 0) return 1;
+  if (typeof value !== 'number' || !Number.isInteger(value)) {
+    // The decoder refuses a count that is not an int32 before validation runs.
+    const kind = typeof value === 'number' ? `number ${String(value)}` : goJsonKind(value);
+    const version = object.apiVersion.slice(object.apiVersion.indexOf('/') + 1);
     diagnostics.push({
       range: rangeAt(object, ['spec', 'replicas']),
       severity: 'error',
       code: 'workload-invalid',
-      message: `spec.replicas: Invalid value: ${JSON.stringify(value)}: must be greater than or equal to 0`,
+      message: `${object.kind} in version ${JSON.stringify(version)} cannot be handled as a ${object.kind}: json: cannot unmarshal ${kind} into Go struct field ${object.kind}Spec.spec.replicas of type int32`,
     });
     return 1;
   }
@@ -198,37 +203,6 @@ function readReplicas(object: LoadedObject, value: unknown, diagnostics: Diagnos
     return MAX_PODS_PER_WORKLOAD;
   }
   return value;
-}
-
-/** apps/v1 requires spec.selector and that it selects the template's labels. */
-function checkSelector(object: LoadedObject, template: PodTemplateInfo, diagnostics: Diagnostic[]): void {
-  const spec = isPlainObject(object.raw['spec']) ? object.raw['spec'] : {};
-  if (spec['selector'] === undefined) {
-    diagnostics.push({
-      range: rangeAt(object, ['spec']),
-      severity: 'error',
-      code: 'workload-invalid',
-      message: `The ${object.kind} "${object.name}" is invalid: spec.selector: Required value (its pods are still modelled from the template)`,
-    });
-    return;
-  }
-  const selector = readLabelSelector(spec['selector']);
-  if (!selector) return;
-  if (!labelSelectorMatches(selector, template.labels)) {
-    diagnostics.push({
-      range: rangeAt(object, ['spec', 'template', 'metadata', 'labels']),
-      severity: 'error',
-      code: 'workload-invalid',
-      message: `The ${object.kind} "${object.name}" is invalid: ${formatFieldPath(['spec', 'template', 'metadata', 'labels'])}: Invalid value: ${goMap(template.labels)}: \`selector\` does not match template \`labels\``,
-    });
-  }
-}
-
-function goMap(labels: Labels): string {
-  return `map[string]string{${Object.keys(labels)
-    .sort()
-    .map((k) => `${JSON.stringify(k)}:${JSON.stringify(labels[k])}`)
-    .join(', ')}}`;
 }
 
 /**

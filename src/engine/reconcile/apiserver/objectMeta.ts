@@ -111,16 +111,23 @@ function decodeMeta(
 /** Errors reported on a map key (the label key, not its value) for the diagnostic range. */
 type KeyErrors = Set<FieldError>;
 
-function validateLabels(labels: Record<string, string>, at: Segments, onKey: KeyErrors): FieldError[] {
+/** `field` is the path the API server prints when it is not where the map sits. */
+function validateLabels(
+  labels: Record<string, string>,
+  at: Segments,
+  onKey: KeyErrors,
+  field?: string,
+): FieldError[] {
   const errs: FieldError[] = [];
+  const printed = (e: FieldError): FieldError => (field === undefined ? e : { ...e, field });
   for (const [key, value] of Object.entries(labels)) {
     for (const msg of isQualifiedName(key)) {
-      const e = { ...invalid(at, goString(key), msg), at: [...at, key] };
+      const e = { ...printed(invalid(at, goString(key), msg)), at: [...at, key] };
       onKey.add(e);
       errs.push(e);
     }
     for (const msg of isValidLabelValue(value))
-      errs.push({ ...invalid(at, goString(value), msg), at: [...at, key] });
+      errs.push({ ...printed(invalid(at, goString(value), msg)), at: [...at, key] });
   }
   return errs;
 }
@@ -129,11 +136,13 @@ function validateAnnotationKeys(
   annotations: Record<string, string>,
   at: Segments,
   onKey: KeyErrors,
+  field?: string,
 ): FieldError[] {
   const errs: FieldError[] = [];
   for (const key of Object.keys(annotations)) {
     for (const msg of isQualifiedName(key.toLowerCase())) {
-      const e = { ...invalid(at, goString(key), msg), at: [...at, key] };
+      const error = invalid(at, goString(key), msg);
+      const e = { ...(field === undefined ? error : { ...error, field }), at: [...at, key] };
       onKey.add(e);
       errs.push(e);
     }
@@ -195,8 +204,18 @@ export function validateWorkloadMeta(object: LoadedObject): Diagnostic[] {
     if (isPlainObject(template)) {
       const at: Segments = ['spec', 'template', 'metadata'];
       const templateMeta = decodeMeta(template['metadata'], at, 'PodTemplateSpec', decodeErrors);
-      fieldErrors.push(...validateLabels(templateMeta.labels, [...at, 'labels'], onKey));
-      fieldErrors.push(...validateAnnotationKeys(templateMeta.annotations, [...at, 'annotations'], onKey));
+      // ValidatePodTemplateSpec checks them at fldPath.Child("labels"): `spec.template.labels`.
+      fieldErrors.push(
+        ...validateLabels(templateMeta.labels, [...at, 'labels'], onKey, 'spec.template.labels'),
+      );
+      fieldErrors.push(
+        ...validateAnnotationKeys(
+          templateMeta.annotations,
+          [...at, 'annotations'],
+          onKey,
+          'spec.template.annotations',
+        ),
+      );
     }
   }
   const version = object.apiVersion.slice(object.apiVersion.indexOf('/') + 1);
