@@ -458,8 +458,10 @@ function sectionPackage(): void {
     row(
       '(g) .vsix size (npm run package)',
       typeof vsix === 'number' ? `${(vsix / 1024).toFixed(0)} KB` : `not built: ${vsix}`,
-      '< 1 MB',
-      typeof vsix === 'number' ? vsix < MB : false,
+      // The render stage (Go templates, Sprig with RE2 semantics, Helm) is in both the desktop
+      // engine and the web bundle.
+      '< 1.5 MB',
+      typeof vsix === 'number' ? vsix < 1.5 * MB : false,
     );
     const activation = e2eSetup() ?? measureActivation(quick ? 1 : 3, dir);
     results['activation'] = activation;

@@ -228,8 +228,12 @@ const CHANGES_SHOWN = 6;
  */
 export function deployTargetsHover(entries: readonly BuiltFromTarget[]): string {
   if (entries.length === 0) return '';
+  const helm = entries.every((e) => e.target.kind === 'helm');
+  const what = entries.length === 1 ? 'the deploy target' : `each of ${entries.length} deploy targets`;
   const lines = [
-    `**Kustomize** · what ${entries.length === 1 ? 'the deploy target' : `each of ${entries.length} deploy targets`} builds from this document`,
+    helm
+      ? `**Helm** · what ${entries.length === 1 ? 'the chart' : `each of ${entries.length} charts`} renders from this template`
+      : `**Kustomize** · what ${what} builds from this document`,
     '',
   ];
   for (const { target, analysed, resource } of entries) {

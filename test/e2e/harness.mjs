@@ -140,7 +140,9 @@ export async function buildAndPackage(dirs) {
   const vsce = path.join(REPO, 'node_modules/.bin/vsce');
   run(vsce, ['package', '--no-dependencies', '--allow-missing-repository', '-o', vsix]);
   const size = fs.statSync(vsix).size;
-  if (size > 1024 * 1024) throw new Error(`the .vsix is ${size} bytes (limit 1 MB)`);
+  // 1.5 MB: the render stage (Go templates, Sprig with RE2 semantics, Helm, chart archives) ships
+  // in both the desktop engine and the web bundle.
+  if (size > 1.5 * 1024 * 1024) throw new Error(`the .vsix is ${size} bytes (limit 1.5 MB)`);
   return { vsix, size };
 }
 

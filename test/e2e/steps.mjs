@@ -514,6 +514,25 @@ export const steps = [
     },
   },
   {
+    id: 'helm',
+    name: 'a Helm chart: the Service template hovers with the rendered Service, its endpoints and the template line of its port',
+    async run({ page, dirs, shot }) {
+      await hidePanel(page);
+      if (!workspaceHas(dirs, 'helm/templates/service.yaml'))
+        throw new Error('examples/helm/templates/service.yaml missing');
+      await openFile(page, 'helm/templates/service.yaml');
+      const text = await hoverToken(page, 'port: {{', 'port', 'release-name-web', 45_000);
+      await shot('h1-helm-template-hover');
+      for (const want of [/Service default\/release-name-web/, /\b2 endpoints\b/, /NodePort \d+/])
+        if (!want.test(text)) throw new Error(`template hover lacks ${want}: ${text.slice(0, 500)}`);
+      const lens = page
+        .locator('.editor-group-container.active .codelens-decoration', { hasText: 'Trace request' })
+        .first();
+      await lens.waitFor({ timeout: 30_000 });
+      return `hover on the template's port line: ${text.split('\n')[0]}; lens "${(await lens.innerText()).trim()}"`;
+    },
+  },
+  {
     id: 'exthost-log',
     name: 'the extension host log has no uncaught error from kubepath',
     always: true,

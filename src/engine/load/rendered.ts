@@ -135,6 +135,20 @@ function mapTemplateObject(
     const ref = lineMap[range.line - 1];
     return ref ? lines.at(ref) : fallback;
   };
+  // The whole object: the template lines its rendered lines came from, in the file of its
+  // first line (lines an `include` wrote are in the partial's file and are left out).
+  const spanOf = (range: SourceRange): SourceRange => {
+    const first = lineMap[range.line - 1];
+    if (!first) return fallback;
+    let last = first.line;
+    for (let l = range.line; l <= range.endLine; l++) {
+      const ref = lineMap[l - 1];
+      if (ref && ref.file === first.file && ref.line > last) last = ref.line;
+    }
+    const start = lines.at(first);
+    const end = lines.at({ file: first.file, line: last });
+    return { ...start, endLine: end.endLine, endColumn: end.endColumn };
+  };
   const ranges = new Map<string, SourceRange>();
   const keyRanges = new Map<string, SourceRange>();
   for (const [k, v] of o.ranges) ranges.set(k, at(v));
@@ -149,7 +163,16 @@ function mapTemplateObject(
     raw = { ...raw, metadata: { ...(md !== null && typeof md === 'object' ? md : {}), namespace: ns } };
     namespace = ns;
   }
-  return { ...o, raw, namespace, file: fallback.file, docIndex: 0, range: at(o.range), ranges, keyRanges };
+  return {
+    ...o,
+    raw,
+    namespace,
+    file: fallback.file,
+    docIndex: 0,
+    range: spanOf(o.range),
+    ranges,
+    keyRanges,
+  };
 }
 
 /** The render stage's field-path spelling (segments joined with `.`, indices as `[i]`). */
