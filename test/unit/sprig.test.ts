@@ -381,6 +381,24 @@ void describe('sprig digests against node:crypto', () => {
   });
 });
 
+void describe('sprig derivePassword (crypto_test.go TestDerivePassword)', () => {
+  const expectations: [string, string][] = [
+    ['{{derivePassword 1 "long" "password" "user" "example.com"}}', 'ZedaFaxcZaso9*'],
+    ['{{derivePassword 2 "long" "password" "user" "example.com"}}', 'Fovi2@JifpTupx'],
+    ['{{derivePassword 1 "maximum" "password" "user" "example.com"}}', 'pf4zS1LjCg&LjhsZ7T2~'],
+    ['{{derivePassword 1 "medium" "password" "user" "example.com"}}', 'ZedJuz8$'],
+    ['{{derivePassword 1 "basic" "password" "user" "example.com"}}', 'pIS54PLs'],
+    ['{{derivePassword 1 "short" "password" "user" "example.com"}}', 'Zed5'],
+    ['{{derivePassword 1 "pin" "password" "user" "example.com"}}', '6685'],
+  ];
+  void it('derives the upstream passwords', () => {
+    for (const [template, want] of expectations) assert.equal(render(template), want, template);
+  });
+  void it('an unknown template type is reported in the result', () => {
+    assert.equal(render('{{derivePassword 1 "nope" "p" "u" "s"}}'), 'cannot find password template nope');
+  });
+});
+
 void describe('sprig AES: encryptAES/decryptAES', () => {
   void it('AES-256 block matches FIPS-197 C.3', () => {
     const key = Uint8Array.from({ length: 32 }, (_, i) => i);
@@ -424,6 +442,11 @@ void describe('sprig: error wording (Go and Sprig messages)', () => {
       /error calling mustRegexFind: error parsing regexp: missing closing \): `a\(`$/,
     ],
     ['{{ regexMatch "[" "x" }}', /^no error: false$/],
+    [
+      '{{ getHostByName "example.com" }}',
+      /error calling getHostByName: getHostByName "example.com": DNS lookups are not modelled/,
+    ],
+    ['{{ hello }}', /^no error: Hello!$/],
     ['{{ div 1 0 }}', /error calling div: runtime error: integer divide by zero$/],
     ['{{ fail "boom" }}', /error calling fail: boom$/],
     [
