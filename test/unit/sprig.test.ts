@@ -468,6 +468,10 @@ void describe('sprig: error wording (Go and Sprig messages)', () => {
     ['{{ upper 3 }}', /expected string; found 3/],
     ['{{ set nil "a" 1 }}', /error calling set: assignment to entry in nil map$/],
     [
+      '{{ genSelfSignedCert "x" (splitList "," "1.2.3.4") nil 3 }}',
+      /wrong type for value; expected \[\]interface \{\}; got \[\]string$/,
+    ],
+    [
       '{{ urlParse "http://a b.com/%zz" }}',
       /error calling urlParse: unable to parse url: parse "http:\/\/a b.com\/%zz": invalid URL escape "%zz"$/,
     ],
@@ -544,6 +548,19 @@ void describe('sprig: semantics worth pinning', () => {
     ],
     ['{{ urlJoin (dict "scheme" "https" "host" "h" "path" "a b" "query" "x=1") }}', 'https://h/a%20b?x=1'],
     ['{{ adler32sum "Wikipedia" }}', '300286872'],
+    // Go types of results: []string and []int where Sprig returns them, []interface {} elsewhere.
+    [
+      '{{ typeOf (splitList "," "a") }} {{ typeOf (until 2) }} {{ typeOf (keys (dict)) }} {{ typeOf (regexFindAll "a" "a" -1) }} {{ typeOf (sortAlpha (list 1)) }}',
+      '[]string []int []string []string []string',
+    ],
+    [
+      '{{ typeOf (list) }} {{ typeOf (rest (splitList "," "a,b")) }} {{ typeOf (slice (splitList "," "a,b") 1) }} {{ kindOf (until 2) }}',
+      '[]interface {} []interface {} []string slice',
+    ],
+    [
+      '{{ deepEqual (splitList "," "a") (list "a") }} {{ deepEqual (splitList "," "a") (toStrings (list "a")) }}',
+      'false true',
+    ],
   ];
   for (const [template, want, data] of cases) {
     void it(template, () => assert.equal(render(template, data ?? new Map()), want));

@@ -29,11 +29,13 @@ export {
   GoObject,
   GoTyped,
   TypedMap,
+  TypedSlice,
   compareGoStrings,
   goFunc,
   isTrue,
   sortedKeys,
   typeName,
+  typedSlice,
   utf8Length,
 } from './value';
 

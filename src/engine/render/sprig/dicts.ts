@@ -3,7 +3,7 @@
 // merge shares the source's nested values with the destination as mergo does. Go iterates
 // maps in random order; `keys` and `values` here follow the sorted key order (deterministic).
 import type { GoFunc, Value } from '../gotemplate';
-import { FuncError, GoTyped, sortedKeys, typeName } from '../gotemplate';
+import { FuncError, GoTyped, sortedKeys, typeName, typedSlice } from '../gotemplate';
 import { fn, strval } from './convert';
 
 const I = 'interface {}';
@@ -114,9 +114,9 @@ function dig(ps: Value[]): Value {
 }
 
 function keysOf(dicts: Value[]): Value {
-  const out: Value[] = [];
+  const out: string[] = [];
   for (const d of dicts) if (d instanceof Map) out.push(...sortedKeys(d as Dict));
-  return out;
+  return typedSlice('string', out);
 }
 
 export function dictFunctions(): Map<string, GoFunc> {

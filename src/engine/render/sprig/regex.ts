@@ -5,7 +5,7 @@
 // pattern as MustCompile does; the must* ones return regexp.Compile's error.
 import { RE2JS } from 're2js';
 import type { GoFunc, Value } from '../gotemplate';
-import { FuncError } from '../gotemplate';
+import { FuncError, typedSlice } from '../gotemplate';
 import { fn, num } from './convert';
 import { isDigit, isLetter } from './unicode';
 
@@ -265,7 +265,11 @@ const ops: Readonly<
   regexFindAll: {
     params: [S, S, 'int'],
     result: '[]interface {}',
-    run: (c, a) => allMatches(c, a[1] as string, num(a[2])).map((m) => (a[1] as string).slice(m[0], m[1])),
+    run: (c, a) =>
+      typedSlice(
+        'string',
+        allMatches(c, a[1] as string, num(a[2])).map((m) => (a[1] as string).slice(m[0], m[1])),
+      ),
   },
   regexFind: {
     params: [S, S],
