@@ -65,7 +65,7 @@ function renameDuplicateGroups(expr: string): { pattern: string; renamed: Map<st
 }
 
 /** regexp.Compile: the error text is regexp/syntax's (`error parsing regexp: …`). */
-function compile(expr: string): Compiled {
+function compileRegexp(expr: string): Compiled {
   let re: RE2JS;
   let renamed = new Map<string, string>();
   try {
@@ -94,15 +94,6 @@ function quoteExpr(s: string): string {
     if (ch === '`' || c === 0x7f || c === 0xfeff || (c < 0x20 && c !== 0x09)) return JSON.stringify(s);
   }
   return '`' + s + '`';
-}
-
-/** regexp.MustCompile. */
-function mustCompile(expr: string): Compiled {
-  try {
-    return compile(expr);
-  } catch (e) {
-    throw new FuncError(`regexp: Compile(${quoteExpr(expr)}): ${(e as Error).message}`);
-  }
 }
 
 /** The match at or after `pos` as Go's []int of group bounds (-1 for unset groups), or null. */
@@ -297,6 +288,24 @@ const ops: Readonly<
 };
 
 export function regexFunctions(): Map<string, GoFunc> {
+  // Patterns compiled once per function map (a chart's templates repeat the same few).
+  const compiled = new Map<string, Compiled>();
+  const compile = (expr: string): Compiled => {
+    let c = compiled.get(expr);
+    if (c === undefined) {
+      c = compileRegexp(expr);
+      if (compiled.size >= 512) compiled.clear();
+      compiled.set(expr, c);
+    }
+    return c;
+  };
+  const mustCompile = (expr: string): Compiled => {
+    try {
+      return compile(expr);
+    } catch (e) {
+      throw new FuncError(`regexp: Compile(${quoteExpr(expr)}): ${(e as Error).message}`);
+    }
+  };
   const out = new Map<string, GoFunc>();
   for (const [name, op] of Object.entries(ops)) {
     out.set(
