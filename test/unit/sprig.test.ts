@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import type { Value } from '../../src/engine/render/gotemplate';
-import { GoTyped, TemplateSet } from '../../src/engine/render/gotemplate';
+import { GoTyped, TemplateSet, typedSlice } from '../../src/engine/render/gotemplate';
 import { sprigContext, sprigFunctions } from '../../src/engine/render/sprig';
 import { aes256EncryptBlock } from '../../src/engine/render/sprig/aes';
 import { parseTime, timeValue } from '../../src/engine/render/sprig/dates';
@@ -135,6 +135,120 @@ void describe('sprig: upstream cases the corpus mis-paired (sprig *_test.go)', (
     assert.match(
       renderError('{{must_date_modify "1f" .Time}}', dot({ Time: tm() })),
       /time: unknown unit "f" in duration "1f"$/,
+    );
+  });
+});
+
+void describe('sprig: upstream tests the corpus could not extract (Go values or assert.Equal)', () => {
+  const cases: [string, string, Value?][] = [
+    ['{{if contains "cat" "fair catch"}}1{{end}}', '1'],
+    ['{{if hasPrefix "cat" "catch"}}1{{end}}', '1'],
+    ['{{if hasSuffix "cat" "ducat"}}1{{end}}', '1'],
+    ['{{trim "   5.00   "}}', '5.00'],
+    ['{{trimAll "$" "$5.00$"}}', '5.00'],
+    ['{{trimPrefix "$" "$5.00"}}', '5.00'],
+    ['{{trimSuffix "$" "5.00$"}}', '5.00'],
+    ['{{ toString .Value | kindOf }}', 'string', dot({ Value: 1n })],
+    ['{{.Input | fromJson}}', 'map[foo:55]', dot({ Input: '{"foo": 55}' })],
+    ['{{(.Input | fromJson).foo}}', '55', dot({ Input: '{"foo": 55}' })],
+    [
+      '{{.Top | toJson}}',
+      '{"bool":true,"number":42,"string":"test"}',
+      dot({ Top: dot({ bool: true, string: 'test', number: 42n }) }),
+    ],
+    [
+      '{{.Top | toPrettyJson}}',
+      '{\n  "bool": true,\n  "number": 42,\n  "string": "test"\n}',
+      dot({ Top: dot({ bool: true, string: 'test', number: 42n }) }),
+    ],
+    [
+      '{{.Top | toRawJson}}',
+      '{"bool":true,"html":"<HEAD>","number":42,"string":"test"}',
+      dot({ Top: dot({ bool: true, string: 'test', number: 42n, html: '<HEAD>' }) }),
+    ],
+    // numeric_test.go: toFloat64 / toInt64 / toInt over Go kinds, and ceil/floor/round.
+    [
+      '{{ float64 .a }} {{ float64 .b }} {{ float64 .c }} {{ float64 "102" }} {{ float64 "frankie" }} {{ float64 102.1234 }} {{ float64 true }}',
+      '102 102 102 102 0 102.1234 1',
+      dot({ a: new GoTyped('int8', 102n), b: new GoTyped('uint16', 102n), c: new GoTyped('uint64', 102n) }),
+    ],
+    [
+      '{{ int64 .a }} {{ int64 .b }} {{ int64 "102" }} {{ int64 "frankie" }} {{ int64 102.1234 }} {{ int64 true }}',
+      '102 102 102 0 102 1',
+      dot({ a: new GoTyped('int16', 102n), b: new GoTyped('uint64', 102n) }),
+    ],
+    [
+      '{{ int .a }} {{ int "102" }} {{ int "frankie" }} {{ int 102.1234 }} {{ int true }}',
+      '102 102 0 102 1',
+      dot({ a: new GoTyped('int32', 102n) }),
+    ],
+    ['{{ toDecimal "777" }} {{ toDecimal 777 }} {{ toDecimal 770 }} {{ toDecimal 755 }}', '511 511 504 493'],
+    ['{{ ceil 123 }} {{ ceil "123" }} {{ ceil 123.01 }} {{ ceil "123.01" }}', '123 123 124 124'],
+    ['{{ floor 123 }} {{ floor "123" }} {{ floor 123.9999 }} {{ floor "123.9999" }}', '123 123 123 123'],
+    [
+      '{{ round 123.5555 3 }} {{ round "123.55555" 3 }} {{ round 123.500001 0 }} {{ round 123.49999999 0 }}',
+      '123.556 123.556 124 123',
+    ],
+    ['{{ round 123.2329999 2 .3 }} {{ round 123.233 2 .3 }}', '123.23 123.24'],
+  ];
+  for (const [template, want, data] of cases) {
+    void it(template, () => assert.equal(render(template, data ?? new Map()), want));
+  }
+  void it('randInt stays in [min, max) (TestRandomInt)', () => {
+    for (const [min, max] of [
+      [10, 11],
+      [10, 13],
+      [0, 1],
+      [5, 50],
+    ] as const) {
+      for (let i = 0; i < 20; i++) {
+        const r = Number(render(`{{ randInt ${min} ${max} }}`, new Map(), sprigFunctions({ seed: `r${i}` })));
+        assert.ok(r >= min && r < max, `${r} in [${min}, ${max})`);
+      }
+    }
+  });
+  /** dict_test.go's TestMerge / TestMergeOverwrite data. */
+  const mergeData = (): Map<string, Value> =>
+    new Map<string, Value>([
+      ['src2', dot({ h: 10n, i: 'i', j: 'j' })],
+      [
+        'src1',
+        dot({
+          a: 1n,
+          b: 2n,
+          d: dot({ e: 'four' }),
+          g: typedSlice('int', [6n, 7n]),
+          i: 'aye',
+          j: 'jay',
+          k: dot({ l: false }),
+        }),
+      ],
+      [
+        'dst',
+        dot({
+          a: 'one',
+          c: 3n,
+          d: dot({ f: 5n }),
+          g: typedSlice('int', [8n, 9n]),
+          i: 'eye',
+          k: dot({ l: true }),
+        }),
+      ],
+    ]);
+  void it('merge keeps the destination, deep (TestMerge)', () => {
+    const data = mergeData();
+    render('{{ $_ := merge .dst .src1 .src2 }}', data);
+    assert.equal(
+      render('{{ toJson . }}', data.get('dst')),
+      '{"a":"one","b":2,"c":3,"d":{"e":"four","f":5},"g":[8,9],"h":10,"i":"eye","j":"jay","k":{"l":true}}',
+    );
+  });
+  void it('mergeOverwrite lets the sources win, deep (TestMergeOverwrite)', () => {
+    const data = mergeData();
+    render('{{ $_ := mergeOverwrite .dst .src1 .src2 }}', data);
+    assert.equal(
+      render('{{ toJson . }}', data.get('dst')),
+      '{"a":1,"b":2,"c":3,"d":{"e":"four","f":5},"g":[6,7],"h":10,"i":"i","j":"j","k":{"l":false}}',
     );
   });
 });

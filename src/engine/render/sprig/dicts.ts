@@ -54,8 +54,10 @@ function deepMerge(dst: Map<string, Value>, src: Dict, overwrite: boolean): void
       if (overwrite) dst.set(key, null);
       continue;
     }
-    // Nested maps merge into the destination's map (a slice is replaced or kept whole).
+    // Nested maps merge into the destination's map; a slice replaces the destination's
+    // when overwriting (mergo sets it before the non-empty check below skips the key).
     if (s instanceof Map && d instanceof Map) deepMerge(mutable(d as Dict), s as Dict, overwrite);
+    else if (Array.isArray(s) && (overwrite || dst.size === 0)) dst.set(key, s);
     if (has && !isEmptyValue(d)) {
       if (Array.isArray(s)) continue;
       if (s instanceof Map && d instanceof Map) continue;
