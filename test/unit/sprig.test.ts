@@ -194,6 +194,89 @@ void describe('sprig: upstream tests the corpus could not extract (Go values or 
   for (const [template, want, data] of cases) {
     void it(template, () => assert.equal(render(template, data ?? new Map()), want));
   }
+  void it('urlParse over url_test.go urlTests', () => {
+    const urlTests: Record<string, Record<string, string>> = {
+      'proto://auth@host:80/path?query#fragment': {
+        fragment: 'fragment',
+        host: 'host:80',
+        hostname: 'host',
+        opaque: '',
+        path: '/path',
+        query: 'query',
+        scheme: 'proto',
+        userinfo: 'auth',
+      },
+      'proto://host:80/path': {
+        fragment: '',
+        host: 'host:80',
+        hostname: 'host',
+        opaque: '',
+        path: '/path',
+        query: '',
+        scheme: 'proto',
+        userinfo: '',
+      },
+      something: {
+        fragment: '',
+        host: '',
+        hostname: '',
+        opaque: '',
+        path: 'something',
+        query: '',
+        scheme: '',
+        userinfo: '',
+      },
+      'proto://user:passwor%20d@host:80/path': {
+        fragment: '',
+        host: 'host:80',
+        hostname: 'host',
+        opaque: '',
+        path: '/path',
+        query: '',
+        scheme: 'proto',
+        userinfo: 'user:passwor%20d',
+      },
+      'proto://host:80/pa%20th?key=val%20ue': {
+        fragment: '',
+        host: 'host:80',
+        hostname: 'host',
+        opaque: '',
+        path: '/pa th',
+        query: 'key=val%20ue',
+        scheme: 'proto',
+        userinfo: '',
+      },
+    };
+    for (const [url, want] of Object.entries(urlTests)) {
+      const sorted = Object.fromEntries(Object.entries(want).sort(([a], [b]) => (a < b ? -1 : 1)));
+      assert.equal(
+        call('urlParse', [url]).replace(/^map\[|\]$/g, ''),
+        Object.entries(sorted)
+          .map(([k, v]) => `${k}:${v}`)
+          .join(' '),
+        url,
+      );
+    }
+  });
+  void it("typeOf / kindOf / typeIs / typeIsLike / kindIs (reflect_test.go, with this model's values)", () => {
+    assert.equal(render('{{ kindOf . }}', typedSlice('string', ['hello'])), 'slice');
+    assert.equal(
+      render('{{if typeIs "*semver.Version" .}}t{{else}}f{{end}}', timeValue(parseTime('2006', '2001'))),
+      'f',
+    );
+    assert.equal(render('{{if typeIs "string" .}}t{{else}}f{{end}}', 'hello'), 't');
+    assert.equal(render('{{if typeIsLike "string" .}}t{{else}}f{{end}}', 'foo'), 't');
+    assert.equal(
+      render(
+        '{{if kindIs "ptr" (semver "1.0.0")}}t{{else}}f{{end}} {{if kindIs "ptr" "hello"}}t{{else}}f{{end}}',
+      ),
+      't f',
+    );
+    assert.equal(
+      render('{{ kindOf (now) }} {{ typeOf (now) }} {{ kindOf nil }} {{ typeOf nil }}'),
+      'struct time.Time invalid <nil>',
+    );
+  });
   void it('randInt stays in [min, max) (TestRandomInt)', () => {
     for (const [min, max] of [
       [10, 11],
