@@ -9,6 +9,7 @@ import type { Value } from '../../src/engine/render/gotemplate';
 import { GoTyped, TemplateSet, typedSlice } from '../../src/engine/render/gotemplate';
 import { sprigContext, sprigFunctions } from '../../src/engine/render/sprig';
 import { aes256EncryptBlock } from '../../src/engine/render/sprig/aes';
+import { bcryptHash, blowfishInit, saltOf } from '../../src/engine/render/sprig/bcrypt';
 import { parseTime, timeValue } from '../../src/engine/render/sprig/dates';
 import { readFixture } from './gotemplateFixtures';
 
@@ -593,6 +594,33 @@ void describe('sprig derivePassword (crypto_test.go TestDerivePassword)', () => 
   });
   void it('an unknown template type is reported in the result', () => {
     assert.equal(render('{{derivePassword 1 "nope" "p" "u" "s"}}'), 'cannot find password template nope');
+  });
+});
+
+void describe('sprig bcrypt: golang.org/x/crypto/bcrypt with a seeded salt', () => {
+  // crypt_blowfish's test vectors (the ones within Go's 72-byte limit).
+  const vectors: [string, string][] = [
+    ['U*U', '$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW'],
+    ['U*U*', '$2a$05$CCCCCCCCCCCCCCCCCCCCC.VGOzA784oUp/Z0DY336zx7pLYAy0lwK'],
+    ['U*U*U', '$2a$05$XXXXXXXXXXXXXXXXXXXXXOAcXxm9kjPGEMsLznoKqmqw7tc8WCx4a'],
+    ['', '$2a$05$CCCCCCCCCCCCCCCCCCCCC.7uG0VCzI2bS7j6ymqJi9CdcdxiRTWNy'],
+  ];
+  void it('matches the crypt_blowfish vectors', () => {
+    const init = blowfishInit();
+    for (const [pw, want] of vectors)
+      assert.equal(bcryptHash(Buffer.from(pw), 5, saltOf(want), init), want, pw);
+  });
+  void it('bcrypt and htpasswd give cost-10 $2a$ hashes that verify against the password', () => {
+    const out = render('{{ bcrypt "secret" }}|{{ htpasswd "admin" "secret" "bcrypt" }}').split('|');
+    assert.match(out[0]!, /^\$2a\$10\$[./A-Za-z0-9]{53}$/);
+    assert.match(out[1]!, /^admin:\$2a\$10\$[./A-Za-z0-9]{53}$/);
+    const init = blowfishInit();
+    for (const h of [out[0]!, out[1]!.slice('admin:'.length)])
+      assert.equal(bcryptHash(Buffer.from('secret'), 10, saltOf(h), init), h);
+    assert.equal(
+      render('{{ bcrypt (repeat 73 "x") }}'),
+      'failed to encrypt string with bcrypt: bcrypt: password length exceeds 72 bytes',
+    );
   });
 });
 

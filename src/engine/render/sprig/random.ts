@@ -2,15 +2,17 @@
 // (sfc32 seeded through a string hash) keyed by the seed, the function's name and how many
 // times that function ran before, so a render is stable. The shapes are Sprig's (alphabets,
 // lengths, UUID version bits, PEM framing); the crypto functions that would need real key
-// generation (genPrivateKey, genCA, genSelfSignedCert, genSignedCert, bcrypt) produce clearly
-// labelled placeholders: PEM blocks whose content starts "kubepath placeholder", a bcrypt-shaped
-// string that does not verify. encryptAES/decryptAES are real AES-256-CBC (seeded IV).
+// generation (genPrivateKey, genCA, genSelfSignedCert, genSignedCert) produce clearly labelled
+// placeholders: PEM blocks whose content starts "kubepath placeholder". bcrypt (and htpasswd's
+// default) is real bcrypt with a seeded salt, encryptAES/decryptAES real AES-256-CBC with a
+// seeded IV, so their output verifies / decrypts as Helm's would.
 import type { GoFunc, Value } from '../gotemplate';
 import { FuncError, GoObject } from '../gotemplate';
 import { fn, num, utf8, fromUtf8, strval } from './convert';
 import { sha1 } from './digest';
 import { base64Decode, base64Encode } from './encoding';
 import { aesCbcDecrypt, aesCbcEncrypt } from './aes';
+import { bcryptHash, blowfishInit } from './bcrypt';
 
 /** A stream of 32-bit values. */
 export type Random = () => number;
@@ -157,13 +159,19 @@ function checkDns(names: Value): void {
       throw new FuncError(`error processing alternate dns name: ${strval(n)} is not a string`);
 }
 
-function bcryptPlaceholder(r: Random): string {
-  const alphabet = './ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-  return '$2a$10$' + randomString(r, 53, alphabet);
-}
-
 export function randomFunctions(stream: (name: string) => Random): Map<string, GoFunc> {
   const S = 'string';
+  // Blowfish's π table, computed on the first bcrypt of this function map.
+  let blowfish: Uint32Array | undefined;
+  /** Sprig's bcrypt: bcrypt.GenerateFromPassword(input, DefaultCost = 10), errors as text. */
+  const bcrypt = (r: Random, input: string): string => {
+    blowfish ??= blowfishInit();
+    try {
+      return bcryptHash(utf8(input), 10, bytes(r, 16), blowfish);
+    } catch (e) {
+      return `failed to encrypt string with bcrypt: ${(e as Error).message}`;
+    }
+  };
   const L = '[]interface {}';
   const keyPem = (r: Random, typ: string): string => {
     const t = KEY_TYPES[typ];
@@ -198,14 +206,14 @@ export function randomFunctions(stream: (name: string) => Random): Map<string, G
     ],
     ['uuidv4', fn([], S, () => uuid(stream('uuidv4')))],
     ['shuffle', fn([S], S, (a) => shuffle(stream('shuffle'), a[0] as string))],
-    ['bcrypt', fn([S], S, () => bcryptPlaceholder(stream('bcrypt')))],
+    ['bcrypt', fn([S], S, (a) => bcrypt(stream('bcrypt'), a[0] as string))],
     [
       'htpasswd',
       fn([S, S, S], S, (a) => {
         const [user, password, algo] = a as [string, string, string];
         if (user.includes(':')) return `invalid username: ${user}`;
         if (algo === 'sha') return `${user}:{SHA}${base64Encode(sha1(utf8(password)))}`;
-        return `${user}:${bcryptPlaceholder(stream('htpasswd'))}`;
+        return `${user}:${bcrypt(stream('htpasswd'), password)}`;
       }),
     ],
     ['genPrivateKey', fn([S], S, (a) => keyPem(stream('genPrivateKey'), a[0] as string))],
