@@ -3,7 +3,7 @@
 // Masterminds/semver's constraint tables, Go time layouts and durations against the fixed
 // clock, seeded random stability, AES, and Go/Sprig's error wording.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, createPrivateKey } from 'node:crypto';
 import { describe, it } from 'node:test';
 import type { Value } from '../../src/engine/render/gotemplate';
 import { GoTyped, TemplateSet, typedSlice } from '../../src/engine/render/gotemplate';
@@ -545,6 +545,9 @@ void describe('sprig random: seeded, stable, recorded', () => {
       /error calling genSelfSignedCert: error parsing ip: nope$/,
     );
     assert.equal(render('{{ genPrivateKey "foo" }}'), 'Unknown type foo');
+    // An ed25519 key is real PKCS#8 (node:crypto reads it).
+    const ed = createPrivateKey({ key: render('{{ genPrivateKey "ed25519" }}'), format: 'pem' });
+    assert.equal(ed.asymmetricKeyType, 'ed25519');
   });
   void it('htpasswd sha is deterministic ({SHA} base64 sha1); a colon in the user is refused', () => {
     const digest = createHash('sha1').update('myPassword').digest('base64');

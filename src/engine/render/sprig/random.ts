@@ -2,8 +2,9 @@
 // (sfc32 seeded through a string hash) keyed by the seed, the function's name and how many
 // times that function ran before, so a render is stable. The shapes are Sprig's (alphabets,
 // lengths, UUID version bits, PEM framing); the crypto functions that would need real key
-// generation (genPrivateKey, genCA, genSelfSignedCert, genSignedCert) produce clearly labelled
-// placeholders: PEM blocks whose content starts "kubepath placeholder". bcrypt (and htpasswd's
+// generation (genPrivateKey rsa/dsa/ecdsa, genCA, genSelfSignedCert, genSignedCert) produce
+// clearly labelled placeholders: PEM blocks whose content starts "kubepath placeholder"
+// (an ed25519 key is real: it is only its random seed). bcrypt (and htpasswd's
 // default) is real bcrypt with a seeded salt, encryptAES/decryptAES real AES-256-CBC with a
 // seeded IV, so their output verifies / decrypts as Helm's would.
 import type { GoFunc, Value } from '../gotemplate';
@@ -120,6 +121,11 @@ const KEY_TYPES: Readonly<Record<string, [string, number]>> = {
   ed25519: ['PRIVATE KEY', 48],
 };
 
+/** PKCS#8 PrivateKeyInfo for Ed25519 up to the seed (RFC 8410). */
+const ED25519_PKCS8_PREFIX = [
+  0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
+];
+
 const CERT = 'sprig.certificate';
 
 function certificate(cert: string, key: string): GoObject<{ cert: string; key: string }> {
@@ -176,6 +182,9 @@ export function randomFunctions(stream: (name: string) => Random): Map<string, G
   const keyPem = (r: Random, typ: string): string => {
     const t = KEY_TYPES[typ];
     if (t === undefined) return 'Unknown type ' + typ;
+    // An Ed25519 key is its 32-byte seed: a real PKCS#8 key, as x509.MarshalPKCS8PrivateKey writes it.
+    if (typ === 'ed25519')
+      return pem('PRIVATE KEY', Uint8Array.from([...ED25519_PKCS8_PREFIX, ...bytes(r, 32)]));
     return placeholderPem(r, t[0], `${typ === '' ? 'rsa' : typ} private key`, t[1]);
   };
   const caKey = (r: Random): string => placeholderPem(r, 'RSA PRIVATE KEY', 'rsa private key', 1190);
