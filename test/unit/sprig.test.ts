@@ -3,7 +3,7 @@
 // Masterminds/semver's constraint tables, Go time layouts and durations against the fixed
 // clock, seeded random stability, AES, and Go/Sprig's error wording.
 import assert from 'node:assert/strict';
-import { createHash, createPrivateKey } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
 import { describe, it } from 'node:test';
 import type { Value } from '../../src/engine/render/gotemplate';
 import { GoTyped, TemplateSet, typedSlice } from '../../src/engine/render/gotemplate';
@@ -528,14 +528,14 @@ void describe('sprig random: seeded, stable, recorded', () => {
   void it('certificates and keys are labelled placeholders in PEM framing', () => {
     const ctx = sprigContext({ seed: 'c' });
     const out = render(
-      '{{ $ca := genCA "my-ca" 365 }}{{ $c := genSignedCert "svc" (list "10.0.0.1") (list "svc.local") 365 $ca }}{{ $c.Cert }}{{ $ca.Key }}{{ genPrivateKey "ecdsa" }}',
+      '{{ $ca := genCA "my-ca" 365 }}{{ $c := genSignedCert "svc" (list "10.0.0.1") (list "svc.local") 365 $ca }}{{ $c.Cert }}{{ $ca.Key }}{{ genPrivateKey "dsa" }}',
       new Map(),
       ctx.funcs,
     );
     const blocks = [...out.matchAll(/-----BEGIN ([A-Z ]+)-----\n([A-Za-z0-9+/=\n]+)-----END \1-----\n/g)];
     assert.deepEqual(
       blocks.map((b) => b[1]),
-      ['CERTIFICATE', 'RSA PRIVATE KEY', 'EC PRIVATE KEY'],
+      ['CERTIFICATE', 'RSA PRIVATE KEY', 'DSA PRIVATE KEY'],
     );
     for (const b of blocks)
       assert.match(Buffer.from(b[2]!, 'base64').toString('latin1'), /^kubepath placeholder /);
@@ -548,6 +548,14 @@ void describe('sprig random: seeded, stable, recorded', () => {
     // An ed25519 key is real PKCS#8 (node:crypto reads it).
     const ed = createPrivateKey({ key: render('{{ genPrivateKey "ed25519" }}'), format: 'pem' });
     assert.equal(ed.asymmetricKeyType, 'ed25519');
+    // An ecdsa key is a real SEC 1 P-256 key: OpenSSL derives the same public point from it.
+    const ecPem = render('{{ genPrivateKey "ecdsa" }}');
+    const ec = createPrivateKey({ key: ecPem, format: 'pem' });
+    assert.equal(ec.asymmetricKeyDetails?.namedCurve, 'prime256v1');
+    const der = Buffer.from(ecPem.replace(/-----[A-Z ]+-----|\n/g, ''), 'base64');
+    const jwk = createPublicKey(ec).export({ format: 'jwk' });
+    assert.equal(der.subarray(der.length - 64, der.length - 32).toString('base64url'), jwk.x);
+    assert.equal(der.subarray(der.length - 32).toString('base64url'), jwk.y);
   });
   void it('htpasswd sha is deterministic ({SHA} base64 sha1); a colon in the user is refused', () => {
     const digest = createHash('sha1').update('myPassword').digest('base64');

@@ -2,9 +2,9 @@
 // (sfc32 seeded through a string hash) keyed by the seed, the function's name and how many
 // times that function ran before, so a render is stable. The shapes are Sprig's (alphabets,
 // lengths, UUID version bits, PEM framing); the crypto functions that would need real key
-// generation (genPrivateKey rsa/dsa/ecdsa, genCA, genSelfSignedCert, genSignedCert) produce
-// clearly labelled placeholders: PEM blocks whose content starts "kubepath placeholder"
-// (an ed25519 key is real: it is only its random seed). bcrypt (and htpasswd's
+// generation (genPrivateKey rsa/dsa, genCA, genSelfSignedCert, genSignedCert) produce clearly
+// labelled placeholders: PEM blocks whose content starts "kubepath placeholder" (ed25519 and
+// ecdsa P-256 keys are real: a seeded secret and, for P-256, its computed public point). bcrypt (and htpasswd's
 // default) is real bcrypt with a seeded salt, encryptAES/decryptAES real AES-256-CBC with a
 // seeded IV, so their output verifies / decrypts as Helm's would.
 import type { GoFunc, Value } from '../gotemplate';
@@ -14,6 +14,7 @@ import { sha1 } from './digest';
 import { base64Decode, base64Encode } from './encoding';
 import { aesCbcDecrypt, aesCbcEncrypt } from './aes';
 import { bcryptHash, blowfishInit } from './bcrypt';
+import { p256PrivateKeyDer } from './p256';
 
 /** A stream of 32-bit values. */
 export type Random = () => number;
@@ -185,6 +186,7 @@ export function randomFunctions(stream: (name: string) => Random): Map<string, G
     // An Ed25519 key is its 32-byte seed: a real PKCS#8 key, as x509.MarshalPKCS8PrivateKey writes it.
     if (typ === 'ed25519')
       return pem('PRIVATE KEY', Uint8Array.from([...ED25519_PKCS8_PREFIX, ...bytes(r, 32)]));
+    if (typ === 'ecdsa') return pem('EC PRIVATE KEY', p256PrivateKeyDer(bytes(r, 40)));
     return placeholderPem(r, t[0], `${typ === '' ? 'rsa' : typ} private key`, t[1]);
   };
   const caKey = (r: Random): string => placeholderPem(r, 'RSA PRIVATE KEY', 'rsa private key', 1190);
