@@ -25,12 +25,15 @@ import { dictFunctions } from './dicts';
 import { encodingFunctions } from './encoding';
 import { listFunctions } from './lists';
 import { mathFunctions } from './math';
+import { passwordFunctions } from './password';
 import { pathFunctions } from './paths';
 import type { Random } from './random';
 import { randomFunctions, seededRandom } from './random';
 import { regexFunctions } from './regex';
 import { semverFunctions } from './semver';
 import { stringFunctions } from './strings';
+
+export { RANDOM_FUNCTIONS } from './random';
 
 export interface SprigOptions {
   /** Seed for the functions that are random by nature (randAlphaNum, uuidv4, genCA…). */
@@ -79,6 +82,7 @@ export function sprigContext(options: SprigOptions = {}): SprigContext {
     ...pathFunctions(),
     ...dateFunctions(options.nowMs ?? 0, (name) => usedClock.add(name)),
     ...randomFunctions(stream),
+    ...passwordFunctions(),
   ]);
   return {
     funcs,
