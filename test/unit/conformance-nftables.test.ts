@@ -369,6 +369,7 @@ for (const file of [
     }
     for (const sub of f.subtests ?? []) {
       const node = fakeNode(f.fakeProxier, {
+        ...(sub.ipFamily === 'IPv6' ? { ipFamily: 'IPv6' as const } : {}),
         ...(sub.podCIDR !== undefined ? { localDetectorCIDR: sub.podCIDR } : {}),
         ...(sub.serviceCIDRs !== undefined ? { serviceCIDRs: sub.serviceCIDRs.split(',') } : {}),
         ...(sub.nodePortAddresses !== undefined ? { nodePortAddresses: sub.nodePortAddresses } : {}),

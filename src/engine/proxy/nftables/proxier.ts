@@ -9,8 +9,8 @@
 // have been stale for more than a second (kernels before 6.2 notice a dropped map reference late).
 import type { KubeProxyNode } from '../../model';
 import type { ProxyInput } from '../input';
-import { cidrHolds, nodePortAddresses, normalizeIPv4 } from '../addresses';
-import { parseIPv4CIDR } from '../../net/ip';
+import type { IPFamily } from '../../net/ip';
+import { cidrHolds, nodePortAddressesFor, normalizeFor, parseCIDRFor } from '../addresses';
 import type { EndpointInfo } from '../endpoints';
 import { buildEndpointsMap } from '../endpoints';
 import type { ServicePortInfo } from '../servicePort';
@@ -78,6 +78,23 @@ export const masqueradingChain = 'masquerading';
 export interface NftablesNode extends KubeProxyNode {
   /** The cluster's ServiceCIDRs of this family (OnServiceCIDRsChanged); unallocated IPs in them are dropped. */
   serviceCIDRs: readonly string[];
+  /** The proxier's family: `ip kube-proxy` (default) or `ip6 kube-proxy`. */
+  ipFamily?: IPFamily;
+}
+
+/** The words that differ between the two families' tables. */
+interface FamilyWords {
+  family: IPFamily;
+  /** `ip` / `ip6`: the table family and the address match prefix. */
+  ipX: 'ip' | 'ip6';
+  addrType: 'ipv4_addr' | 'ipv6_addr';
+  noLocalhost: string;
+}
+
+function familyWords(family: IPFamily): FamilyWords {
+  return family === 'IPv4'
+    ? { family, ipX: 'ip', addrType: 'ipv4_addr', noLocalhost: 'ip daddr != 127.0.0.0/8' }
+    : { family, ipX: 'ip6', addrType: 'ipv6_addr', noLocalhost: 'ip6 daddr != ::1' };
 }
 
 export type NftablesInput = ProxyInput;
@@ -165,6 +182,10 @@ const elementContainers = [
   noEndpointNodePortsMap,
   serviceNodePortsMap,
 ] as const;
+
+function isLoopback(ip: string): boolean {
+  return ip.startsWith('127.') || ip === '::1';
+}
 
 function minorVersion(version: string): number {
   const m = /^v?(\d+)\.(\d+)/.exec(version);
@@ -284,9 +305,9 @@ class ElementStorage {
   }
 }
 
-function emptyTable(): NftTable {
+function emptyTable(words: FamilyWords): NftTable {
   return {
-    family: 'ip',
+    family: words.ipX,
     name: kubeProxyTable,
     comment: 'rules for kube-proxy',
     chains: new Map(),
@@ -295,10 +316,14 @@ function emptyTable(): NftTable {
 }
 
 /** setupNFTables: the fixed chains, sets and maps with their rules; element containers emptied. */
-function setupNFTables(tx: Transaction, node: NftablesNode, npa: 'all' | string[], fresh: boolean): void {
-  const ipX = 'ip';
-  const addrType = 'ipv4_addr';
-  const noLocalhost = 'ip daddr != 127.0.0.0/8';
+function setupNFTables(
+  tx: Transaction,
+  node: NftablesNode,
+  words: FamilyWords,
+  npa: 'all' | string[],
+  fresh: boolean,
+): void {
+  const { ipX, addrType, noLocalhost } = words;
   const created = new Set<string>();
   const ensure = (name: string) => {
     if (created.has(name)) return;
@@ -352,7 +377,7 @@ function setupNFTables(tx: Transaction, node: NftablesNode, npa: 'all' | string[
   } else {
     tx.flushSet(nodePortIPsSet);
     // Localhost NodePorts are not supported in nftables mode.
-    for (const ip of npa) if (!ip.startsWith('127.')) tx.addElement(nodePortIPsSet, { key: [ip] });
+    for (const ip of npa) if (!isLoopback(ip)) tx.addElement(nodePortIPsSet, { key: [ip] });
   }
 
   tx.addSet({
@@ -439,18 +464,20 @@ export function syncNftables(
   const now = options.now ?? 0;
   const previous = options.previous;
   const preferSameTrafficDistribution = minorVersion(node.kubernetesVersion) >= 1034;
+  const words = familyWords(node.ipFamily ?? 'IPv4');
+  const family = words.family;
   const svcPortMap = buildServicePortMap(input.services, {
-    family: 'IPv4',
+    family,
     loadBalancerIPMode: options.loadBalancerIPMode ?? true,
   });
   const endpointsMap = buildEndpointsMap(input.endpointSlices, {
-    family: 'IPv4',
+    family,
     nodeName: node.name,
     preferSameTrafficDistribution,
   });
   const synced = serviceFingerprints(svcPortMap, endpointsMap);
 
-  const table = previous ? cloneTable(previous.table) : emptyTable();
+  const table = previous ? cloneTable(previous.table) : emptyTable(words);
   const staleChains = new Map(previous?.staleChains ?? []);
 
   // Chains stale for more than a second go first, in a transaction of their own.
@@ -469,12 +496,12 @@ export function syncNftables(
 
   const tx = new Transaction(table);
   const tryPartialSync = previous !== undefined;
-  const npa = nodePortAddresses(node.nodePortAddresses, node.ips);
-  if (!tryPartialSync) setupNFTables(tx, node, npa, true);
+  const npa = nodePortAddressesFor(family, node.nodePortAddresses, node.ips);
+  if (!tryPartialSync) setupNFTables(tx, node, words, npa, true);
   const storage = new Map(elementContainers.map((c) => [c, new ElementStorage(tx, c)]));
   const elements = (name: (typeof elementContainers)[number]) => storage.get(name) as ElementStorage;
 
-  const ipX = 'ip';
+  const ipX = words.ipX;
   const detector = node.localDetectorCIDR === '' ? null : node.localDetectorCIDR;
   const activeChains = new Set<string>();
   const activeAffinitySets = new Set<string>();
@@ -669,12 +696,12 @@ export function syncNftables(
 
     if (usesFWChain) {
       const sources = [...svc.loadBalancerSourceRanges];
-      const nodeIP = node.ips.find((ip) => normalizeIPv4(ip) !== null) ?? '';
+      const nodeIP = node.ips.find((ip) => normalizeFor(family, ip) !== null) ?? '';
       // A node reaching a VIP it hosts loops back with the VIP as source.
       const allowFromNode =
         nodeIP !== '' &&
         sources.some((cidr) => {
-          const net = parseIPv4CIDR(cidr);
+          const net = parseCIDRFor(family, cidr);
           return net !== null && cidrHolds(net, nodeIP);
         });
       if (allowFromNode) sources.push(...svc.loadBalancerVIPs);
@@ -686,16 +713,16 @@ export function syncNftables(
         tx.addSet({
           kind: 'set',
           name: chainsOf(ep).affinitySet,
-          type: 'ipv4_addr',
+          type: words.addrType,
           flags: ['dynamic', 'timeout'],
           timeoutSeconds: svc.stickyMaxAgeSeconds,
         });
     }
 
     if (usesClusterPolicyChain)
-      writeServiceToEndpointRules(tx, svc, clusterPolicyChain, clusterEndpoints, chainsOf);
+      writeServiceToEndpointRules(tx, ipX, svc, clusterPolicyChain, clusterEndpoints, chainsOf);
     if (usesLocalPolicyChain)
-      writeServiceToEndpointRules(tx, svc, localPolicyChain, localEndpoints, chainsOf);
+      writeServiceToEndpointRules(tx, ipX, svc, localPolicyChain, localEndpoints, chainsOf);
 
     for (const ep of allReachableEndpoints) {
       const { chain, affinitySet } = chainsOf(ep);
@@ -734,6 +761,7 @@ export function syncNftables(
 /** Affinity checks, then one `numgen` verdict map over the endpoints. */
 function writeServiceToEndpointRules(
   tx: Transaction,
+  ipX: FamilyWords['ipX'],
   svc: ServicePortInfo,
   svcChain: string,
   endpoints: readonly EndpointInfo[],
@@ -742,7 +770,7 @@ function writeServiceToEndpointRules(
   if (svc.sessionAffinityClientIP) {
     for (const ep of endpoints) {
       const { chain, affinitySet } = chainsOf(ep);
-      tx.rule(svcChain, `ip saddr @${affinitySet} goto ${chain}`);
+      tx.rule(svcChain, `${ipX} saddr @${affinitySet} goto ${chain}`);
     }
   }
   const entries = endpoints.map((ep, i) => `${i} : goto ${chainsOf(ep).chain}`);
