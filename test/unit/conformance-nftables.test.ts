@@ -125,6 +125,7 @@ void describe('conformance: nftables corpus files', () => {
       'TestExternalTrafficPolicyCluster',
       'TestExternalTrafficPolicyLocal',
       'TestInternalTrafficPolicy',
+      'TestInternalExternalMasquerade',
       'TestLoadBalancer',
       'TestNoEndpointsReject',
       'TestNodePorts',
@@ -396,6 +397,35 @@ for (const file of [
     }
   });
 }
+
+void describe('conformance: TestInternalExternalMasquerade (packet flows, four proxier variants)', () => {
+  interface Variant {
+    name: string;
+    masqueradeAll: boolean;
+    localDetector: boolean;
+    overrides: Record<string, { output?: string; masq?: boolean }>;
+  }
+  const f = loadNftablesFixture<FlowFixture & { packetFlows: PacketFlow[]; variants: Variant[] }>(
+    'TestInternalExternalMasquerade',
+  );
+  for (const v of f.variants) {
+    const node = fakeNode(f.fakeProxier, {
+      masqueradeAll: v.masqueradeAll,
+      ...(v.localDetector ? {} : { localDetectorCIDR: '' }),
+    });
+    let table: NftTable | undefined;
+    const tableOf = () => (table ??= syncNftables(input(f.services, f.endpointSlices), node).state.table);
+    void it(`${v.name}: every override names a flow`, () => {
+      for (const name of Object.keys(v.overrides))
+        assert.ok(
+          f.packetFlows.some((fl) => fl.name === name),
+          name,
+        );
+    });
+    const flows = f.packetFlows.map((fl) => ({ ...fl, ...v.overrides[fl.name] }));
+    flowCases(`${f.upstreamTest}/${v.name}`, tableOf, f.fakeProxier.nodeIPs, flows);
+  }
+});
 
 void describe('conformance: nftables-known-gaps.json', () => {
   void it('lists only cases that exist, each with a reason', () => {
