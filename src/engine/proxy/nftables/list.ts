@@ -130,21 +130,23 @@ function keyBytes(types: readonly string[], key: readonly string[]): number[] {
   return out;
 }
 
-function compareElements(set: NftSet): (a: NftElement, b: NftElement) => number {
+/** The elements in nft's order: a concatenation compares as one little-endian value, a single address as big-endian. */
+function sortedElements(set: NftSet): NftElement[] {
   const types = (set.type.split(' : ')[0] ?? '').split(' . ');
-  // A concatenation is one host-endian (little-endian) value; a single address is big-endian.
   const concat = types.length > 1;
-  return (a, b) => {
-    const x = keyBytes(types, a.key);
-    const y = keyBytes(types, b.key);
-    const n = Math.max(x.length, y.length);
+  const keyed = [...set.elements.values()].map((e) => {
+    const bytes = keyBytes(types, e.key);
+    return { e, bytes: concat ? bytes.reverse() : bytes };
+  });
+  keyed.sort((a, b) => {
+    const n = Math.max(a.bytes.length, b.bytes.length);
     for (let i = 0; i < n; i++) {
-      const j = concat ? n - 1 - i : i;
-      const d = (x[j] ?? 0) - (y[j] ?? 0);
+      const d = (a.bytes[i] ?? 0) - (b.bytes[i] ?? 0);
       if (d !== 0) return d;
     }
     return 0;
-  };
+  });
+  return keyed.map((k) => k.e);
 }
 
 function elementText(e: NftElement): string {
@@ -156,7 +158,7 @@ function elementText(e: NftElement): string {
 
 /** nft's delimiters: IPv4 addresses two to a line, integer-like types five, anything else (maps, concatenations, IPv6) one. */
 function elementsText(set: NftSet): string {
-  const elements = [...set.elements.values()].sort(compareElements(set));
+  const elements = sortedElements(set);
   const perLine =
     set.kind === 'map'
       ? 1

@@ -21,6 +21,7 @@ import {
   usesLocalEndpoints,
 } from '../servicePort';
 import { categorizeEndpoints } from '../topology';
+import { memo } from '../../util/memo';
 import {
   endpointAffinityPrefix,
   endpointChainPrefix,
@@ -104,8 +105,9 @@ export interface NftablesState {
   table: NftTable;
   /** Flushed service chains, with the time (ms) they were found stale. */
   staleChains: ReadonlyMap<string, number>;
-  /** Per Service (`ns/name`): its ports and endpoints as last synced, to find what changed. */
-  synced: ReadonlyMap<string, string>;
+  /** The service and endpoint maps last synced: the next sync compares with them to find what changed. */
+  svcPortMap: readonly ServicePortInfo[];
+  endpointsMap: ReadonlyMap<string, readonly EndpointInfo[]>;
 }
 
 export interface NftablesSyncOptions {
@@ -115,6 +117,8 @@ export interface NftablesSyncOptions {
   now?: number;
   /** LoadBalancerIPMode (GA since 1.32; default true): ingress with ipMode Proxy is not a VIP. */
   loadBalancerIPMode?: boolean;
+  /** Whether to render the transaction's text (default true; the table and counts come either way). */
+  transaction?: boolean;
 }
 
 export interface NftServicePortOnNode {
@@ -128,7 +132,7 @@ export interface NftServicePortOnNode {
 
 export interface NftablesSync {
   state: NftablesState;
-  /** The sync's transaction as kube-proxy hands it to `nft -f` (each statement ends with "\n"). */
+  /** The sync's transaction as kube-proxy hands it to `nft -f` (each statement ends with "\n"); '' when not rendered. */
   transaction: string;
   /** Operations in it (upstream's LastTransaction.NumOperations()). */
   operations: number;
@@ -195,23 +199,29 @@ function minorVersion(version: string): number {
 /** The transaction being built, applied to a copy of the table as it goes. */
 class Transaction {
   operations = 0;
-  /** The statements, as knftables writes them for `nft -f`. */
-  readonly lines: string[] = [];
-  constructor(readonly table: NftTable) {}
+  /** The statements, as knftables writes them for `nft -f`; null when the text is not wanted. */
+  readonly lines: string[] | null;
+  constructor(
+    readonly table: NftTable,
+    record: boolean,
+  ) {
+    this.lines = record ? [] : null;
+  }
 
-  private record(line: string): void {
+  /** Counts an operation; `line` renders its statement, only when the text is wanted. */
+  private record(line: () => string): void {
     this.operations += 1;
-    this.lines.push(line);
+    this.lines?.push(line());
   }
 
   addTable(): void {
-    this.record(tableLine(this.table));
+    this.record(() => tableLine(this.table));
   }
 
   /** `add chain`: creates the chain, or leaves an existing one (and its rules) as it is. */
   addChain(chain: Omit<NftChain, 'rules'>): void {
     const full: NftChain = { ...chain, rules: this.table.chains.get(chain.name)?.rules ?? [] };
-    this.record(chainLine(this.table, full));
+    this.record(() => chainLine(this.table, full));
     this.table.chains.set(chain.name, full);
   }
 
@@ -222,13 +232,13 @@ class Transaction {
   }
 
   flushChain(name: string): void {
-    this.record(chainVerbLine(this.table, 'flush', name));
+    this.record(() => chainVerbLine(this.table, 'flush', name));
     const chain = this.table.chains.get(name);
     if (chain) chain.rules = [];
   }
 
   deleteChain(name: string): void {
-    this.record(chainVerbLine(this.table, 'delete', name));
+    this.record(() => chainVerbLine(this.table, 'delete', name));
     this.table.chains.delete(name);
   }
 
@@ -236,7 +246,7 @@ class Transaction {
     const target = this.table.chains.get(chain);
     if (!target) throw new Error(`nftables: rule for missing chain ${chain}`);
     const text = comment === undefined ? rule : `${rule} comment "${comment}"`;
-    this.record(ruleLine(this.table, chain, text));
+    this.record(() => ruleLine(this.table, chain, text));
     target.rules.push(text);
   }
 
@@ -244,33 +254,33 @@ class Transaction {
   addSet(set: Omit<NftSet, 'elements'>): void {
     const existing = this.table.sets.get(set.name);
     const full: NftSet = { ...set, elements: existing ? existing.elements : new Map<string, NftElement>() };
-    this.record(setLine(this.table, full));
+    this.record(() => setLine(this.table, full));
     this.table.sets.set(set.name, full);
   }
 
   flushSet(name: string): void {
     const set = this.table.sets.get(name);
     if (!set) return;
-    this.record(setVerbLine(this.table, 'flush', set.kind, name));
+    this.record(() => setVerbLine(this.table, 'flush', set.kind, name));
     set.elements.clear();
   }
 
   deleteSet(name: string): void {
     const set = this.table.sets.get(name);
     if (!set) return;
-    this.record(setVerbLine(this.table, 'delete', set.kind, name));
+    this.record(() => setVerbLine(this.table, 'delete', set.kind, name));
     this.table.sets.delete(name);
   }
 
   addElement(name: string, element: NftElement): void {
     const set = this.table.sets.get(name);
     if (!set) throw new Error(`nftables: element for missing set ${name}`);
-    this.record(elementLine(this.table, set, element));
+    this.record(() => elementLine(this.table, set, element));
     set.elements.set(joinElementKey(element.key), element);
   }
 
   deleteElement(name: string, key: string): void {
-    this.record(deleteElementLine(this.table, name, key));
+    this.record(() => deleteElementLine(this.table, name, key));
     this.table.sets.get(name)?.elements.delete(key);
   }
 }
@@ -439,7 +449,16 @@ function setupNFTables(
   for (const c of elementContainers) tx.flushSet(c);
 }
 
-/** What a Service's chains are written from: compared between syncs to find what changed. */
+/** Per Service (`ns/name`), what its chains are written from: compared between syncs to find what changed. */
+function fingerprintsOf(
+  state: Pick<NftablesState, 'svcPortMap' | 'endpointsMap'>,
+): ReadonlyMap<string, string> {
+  // The service port map is built once per sync and never changed: it owns the cache.
+  return memo(state.svcPortMap, 'nftables:fingerprints', () =>
+    serviceFingerprints(state.svcPortMap, state.endpointsMap),
+  );
+}
+
 function serviceFingerprints(
   svcPortMap: readonly ServicePortInfo[],
   endpointsMap: ReadonlyMap<string, readonly EndpointInfo[]>,
@@ -475,7 +494,9 @@ export function syncNftables(
     nodeName: node.name,
     preferSameTrafficDistribution,
   });
-  const synced = serviceFingerprints(svcPortMap, endpointsMap);
+  const state: Pick<NftablesState, 'svcPortMap' | 'endpointsMap'> = { svcPortMap, endpointsMap };
+  const before = previous ? fingerprintsOf(previous) : undefined;
+  const current = before ? fingerprintsOf(state) : undefined;
 
   const table = previous ? cloneTable(previous.table) : emptyTable(words);
   const staleChains = new Map(previous?.staleChains ?? []);
@@ -494,7 +515,7 @@ export function syncNftables(
   const existingChains = [...table.chains.keys()];
   const existingSets = [...table.sets.keys()];
 
-  const tx = new Transaction(table);
+  const tx = new Transaction(table, options.transaction ?? true);
   const tryPartialSync = previous !== undefined;
   const npa = nodePortAddressesFor(family, node.nodePortAddresses, node.ips);
   if (!tryPartialSync) setupNFTables(tx, node, words, npa, true);
@@ -525,7 +546,7 @@ export function syncNftables(
       preferSameTrafficDistribution,
     );
     const hasEndpoints = hasAnyEndpoints;
-    const skipServiceUpdate = tryPartialSync && previous.synced.get(id) === synced.get(id);
+    const skipServiceUpdate = before !== undefined && before.get(id) === current?.get(id);
     const carried: string[] = [];
     const ensureChain = (chain: string) => {
       carried.push(chain);
@@ -750,8 +771,8 @@ export function syncNftables(
   for (const c of elementContainers) elements(c).cleanupLeftovers();
 
   return {
-    state: { table, staleChains, synced },
-    transaction: tx.lines.map((l) => `${l}\n`).join(''),
+    state: { table, staleChains, svcPortMap, endpointsMap },
+    transaction: (tx.lines ?? []).map((l) => `${l}\n`).join(''),
     operations: tx.operations,
     deletedStaleChains,
     servicePorts,
