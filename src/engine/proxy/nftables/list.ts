@@ -175,11 +175,10 @@ function elementsText(set: NftSet): string {
   return `${out} }`;
 }
 
-function setBlock(set: NftSet): string {
+function setBlock(set: NftSet, updated: ReadonlySet<string>): string {
   const lines = [`\t${set.kind} ${set.name} {`, `\t\ttype ${set.type}`];
-  const dynamic = set.flags?.includes('dynamic') ?? false;
-  // nft gives a dynamic set the kernel's default size.
-  if (dynamic) lines.push('\t\tsize 65535');
+  // A set an `update` statement writes to gets the kernel's default size when nft creates it.
+  if (updated.has(set.name)) lines.push('\t\tsize 65535');
   if (set.flags && set.flags.length > 0) lines.push(`\t\tflags ${set.flags.join(',')}`);
   if (set.timeoutSeconds !== undefined) lines.push(`\t\ttimeout ${durationText(set.timeoutSeconds)}`);
   if (set.comment !== undefined) lines.push(`\t\tcomment "${set.comment}"`);
@@ -202,6 +201,13 @@ function chainBlock(chain: NftChain): string {
 
 /** `nft list table <family> <name>` for a table created in the order its Maps hold. */
 export function listTable(table: NftTable): string {
-  const blocks = [...[...table.sets.values()].map(setBlock), ...[...table.chains.values()].map(chainBlock)];
+  const updated = new Set<string>();
+  for (const chain of table.chains.values())
+    for (const rule of chain.rules)
+      for (const m of rule.matchAll(/\bupdate @(\S+) /g)) updated.add(m[1] ?? '');
+  const blocks = [
+    ...[...table.sets.values()].map((s) => setBlock(s, updated)),
+    ...[...table.chains.values()].map(chainBlock),
+  ];
   return `table ${table.family} ${table.name} {\n\tcomment "${table.comment}"\n${blocks.join('\n\n')}\n}\n`;
 }
