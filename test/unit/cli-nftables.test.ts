@@ -173,6 +173,14 @@ void describe('kube-proxy mode of the profile', () => {
     }
   });
 
+  void it('trace on an nftables-mode profile says it walks the iptables-mode rules', async () => {
+    const out = await kubepath(['trace', '172.30.0.41:80', '--from', 'pod:ns1/x']);
+    assert.match(
+      out.stderr,
+      /runs kube-proxy in nftables mode .* the trace walks the rules iptables mode would write/,
+    );
+  });
+
   void it('a profile before 1.34 gets the 1.34 layout with a note that its own layout is not modelled', async () => {
     const out = await kubepath(['nftables', '--sorted'], { kubernetesVersion: '1.33' });
     assert.equal(out.code, 0);

@@ -19,6 +19,7 @@ import {
 } from '../../src/engine/proxy/nftables';
 import type { FixtureService, FixtureSlice, NftablesFakeProxier } from './proxyFixtures';
 import { loadNftablesFixture, nftablesFixtureDir, toService, toSlice } from './proxyFixtures';
+import { tracePacket } from './nftablesTracer';
 
 const knownGaps = JSON.parse(
   readFileSync(join(nftablesFixtureDir, '..', '..', '..', 'unit', 'nftables-known-gaps.json'), 'utf8'),
@@ -124,6 +125,7 @@ void describe('conformance: nftables corpus files', () => {
       'TestExternalTrafficPolicyCluster',
       'TestExternalTrafficPolicyLocal',
       'TestInternalTrafficPolicy',
+      'TestInternalExternalMasquerade',
       'TestLoadBalancer',
       'TestNoEndpointsReject',
       'TestNodePorts',
@@ -292,6 +294,136 @@ void describe('conformance: TestSyncProxyRulesRepeated (partial syncs, stale cha
         r === undefined || r.operations === want ? null : `${r.operations} operations, want ${want}`,
       );
     }
+  }
+});
+
+interface PacketFlow {
+  name: string;
+  sourceIP: string;
+  protocol: string;
+  destIP: string;
+  destPort: number;
+  output: string;
+  masq: boolean;
+}
+
+interface FlowSubtest {
+  name: string;
+  ipFamily?: string;
+  podCIDR?: string;
+  serviceCIDRs?: string;
+  nodePortAddresses?: string[];
+  services?: FixtureService[];
+  endpointSlices?: FixtureSlice[];
+  packetFlows: PacketFlow[];
+  afterSliceDeletedPacketFlows?: PacketFlow[];
+}
+
+interface FlowFixture extends Base {
+  upstreamTest: string;
+  packetFlows?: PacketFlow[];
+  subtests?: FlowSubtest[];
+}
+
+/** runPacketFlowTests: each flow traced through the table, output and masquerade compared. */
+function flowCases(
+  prefix: string,
+  table: () => NftTable,
+  nodeIPs: readonly string[],
+  flows: readonly PacketFlow[],
+) {
+  const seen = new Map<string, number>();
+  for (const flow of flows) {
+    const n = (seen.get(flow.name) ?? 0) + 1;
+    seen.set(flow.name, n);
+    const name = `${prefix}/${flow.name}${n > 1 ? ` (${n})` : ''}`;
+    conformanceCase(name, () => {
+      const r = tracePacket(table(), nodeIPs, flow.sourceIP, flow.protocol, flow.destIP, flow.destPort);
+      const errors: string[] = [];
+      if (r.output !== flow.output)
+        errors.push(`output ${JSON.stringify(r.output)}, want ${JSON.stringify(flow.output)}`);
+      if (r.masq !== flow.masq) errors.push(`masq ${r.masq}, want ${flow.masq}`);
+      return errors.length === 0 ? null : `${errors.join('; ')}\nmatched:\n${r.matches.join('\n')}`;
+    });
+  }
+}
+
+for (const file of [
+  'TestClusterIPGeneral',
+  'TestExternalTrafficPolicyCluster',
+  'TestExternalTrafficPolicyLocal',
+  'TestInternalTrafficPolicy',
+  'TestLoadBalancer',
+  'TestNoEndpointsReject',
+  'TestNodePorts',
+  'TestTerminatingEndpointsTrafficPolicyCluster',
+  'TestTerminatingEndpointsTrafficPolicyLocal',
+]) {
+  void describe(`conformance: ${file} (packet flows)`, () => {
+    const f = loadNftablesFixture<FlowFixture>(file);
+    const nodeIPs = f.fakeProxier.nodeIPs;
+    if (f.packetFlows) {
+      const node = fakeNode(f.fakeProxier);
+      let table: NftTable | undefined;
+      const tableOf = () => (table ??= syncNftables(input(f.services, f.endpointSlices), node).state.table);
+      flowCases(f.upstreamTest, tableOf, nodeIPs, f.packetFlows);
+    }
+    for (const sub of f.subtests ?? []) {
+      const node = fakeNode(f.fakeProxier, {
+        ...(sub.ipFamily === 'IPv6' ? { ipFamily: 'IPv6' as const } : {}),
+        ...(sub.podCIDR !== undefined ? { localDetectorCIDR: sub.podCIDR } : {}),
+        ...(sub.serviceCIDRs !== undefined ? { serviceCIDRs: sub.serviceCIDRs.split(',') } : {}),
+        ...(sub.nodePortAddresses !== undefined ? { nodePortAddresses: sub.nodePortAddresses } : {}),
+      });
+      const services = sub.services ?? f.services ?? [];
+      const slices = sub.endpointSlices ?? [];
+      // One proxier per subtest: the flows, then the slice deleted and a (partial) sync, then the rest.
+      let synced: { before: NftTable; after: NftTable } | undefined;
+      const tables = () => {
+        if (!synced) {
+          const first = syncNftables(input(services, slices), node, { now: 0 });
+          const second = syncNftables(input(services, []), node, { previous: first.state, now: 0 });
+          synced = { before: first.state.table, after: second.state.table };
+        }
+        return synced;
+      };
+      flowCases(`${f.upstreamTest}/${sub.name}`, () => tables().before, nodeIPs, sub.packetFlows);
+      flowCases(
+        `${f.upstreamTest}/${sub.name}`,
+        () => tables().after,
+        nodeIPs,
+        sub.afterSliceDeletedPacketFlows ?? [],
+      );
+    }
+  });
+}
+
+void describe('conformance: TestInternalExternalMasquerade (packet flows, four proxier variants)', () => {
+  interface Variant {
+    name: string;
+    masqueradeAll: boolean;
+    localDetector: boolean;
+    overrides: Record<string, { output?: string; masq?: boolean }>;
+  }
+  const f = loadNftablesFixture<FlowFixture & { packetFlows: PacketFlow[]; variants: Variant[] }>(
+    'TestInternalExternalMasquerade',
+  );
+  for (const v of f.variants) {
+    const node = fakeNode(f.fakeProxier, {
+      masqueradeAll: v.masqueradeAll,
+      ...(v.localDetector ? {} : { localDetectorCIDR: '' }),
+    });
+    let table: NftTable | undefined;
+    const tableOf = () => (table ??= syncNftables(input(f.services, f.endpointSlices), node).state.table);
+    void it(`${v.name}: every override names a flow`, () => {
+      for (const name of Object.keys(v.overrides))
+        assert.ok(
+          f.packetFlows.some((fl) => fl.name === name),
+          name,
+        );
+    });
+    const flows = f.packetFlows.map((fl) => ({ ...fl, ...v.overrides[fl.name] }));
+    flowCases(`${f.upstreamTest}/${v.name}`, tableOf, f.fakeProxier.nodeIPs, flows);
   }
 });
 

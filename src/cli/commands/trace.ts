@@ -107,6 +107,11 @@ export function traceCommand(argv: string[], io: CliIO): number {
       `--node ${node}: no such node (nodes: ${analysis.profile.nodes.map((n) => n.name).join(', ')})`,
     );
   }
+  const mode = analysis.profile.kubeProxy.mode;
+  if (mode !== 'iptables')
+    io.stderr(
+      `kubepath trace: note: the cluster profile runs kube-proxy in ${mode} mode (kubeProxy.mode), which the tracer does not model yet: the trace walks the rules iptables mode would write${mode === 'nftables' ? ' (`kubepath nftables` prints the nftables table)' : ''}\n`,
+    );
   let trace: RequestTrace;
   try {
     trace = traceRequest(analysis, target, {

@@ -1,8 +1,9 @@
 // Address parsing as kube-proxy does it (netutils.ParseIPSloppy / ParseCIDRSloppy):
 // IPv4 octets with leading zeros are read as decimal, CIDRs are masked to their
-// network, anything unparsable is dropped. IPv6 is recognised but not modelled yet.
-import type { CIDR, IPFamily } from '../net/ip';
-import { cidrContains, normalizeIP, parseIP, parseIPv4CIDR } from '../net/ip';
+// network, anything unparsable is dropped. IPv6 addresses are written RFC 5952-compressed.
+import type { IPFamily } from '../net/ip';
+import type { CIDR } from '../net/ip';
+import { cidrContains, normalizeIP, parseCIDR, parseIP, parseIPv4CIDR } from '../net/ip';
 
 export function familyOf(text: string): IPFamily | null {
   const t = text.trim();
@@ -14,6 +15,23 @@ export function familyOf(text: string): IPFamily | null {
 export function normalizeIPv4(text: string): string | null {
   if (isCanonicalIPv4(text)) return text;
   return normalizeIP(text, { family: 'IPv4' });
+}
+
+/** Canonical text of an address of `family`, or null when `text` is not one. */
+export function normalizeFor(family: IPFamily, text: string): string | null {
+  return family === 'IPv4'
+    ? normalizeIPv4(text)
+    : normalizeIP(text, { family: 'IPv6', maxOctetDigits: Infinity });
+}
+
+/** A CIDR of `family` (surrounding spaces ignored), or null. */
+export function parseCIDRFor(family: IPFamily, text: string): CIDR | null {
+  return family === 'IPv4' ? parseIPv4CIDR(text) : parseCIDR(text.trim(), { family: 'IPv6' });
+}
+
+/** net.JoinHostPort: `ip:port`, `[ip]:port` for IPv6. */
+export function joinHostPort(ip: string, port: number): string {
+  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
 }
 
 /** Whether the address text lies in the CIDR (an unparsable address does not). */
@@ -73,5 +91,35 @@ export function nodePortAddresses(cidrs: readonly string[], nodeIPs: readonly st
   for (const net of nets) {
     for (const ip of candidates) if (cidrHolds(net, ip) && !out.includes(ip)) out.push(ip);
   }
+  return out;
+}
+
+/**
+ * nodePortAddresses for either family: `all` when no CIDR of the family is given or one is
+ * the zero CIDR, else the node's addresses of the family (and its loopback) inside them.
+ */
+export function nodePortAddressesFor(
+  family: IPFamily,
+  cidrs: readonly string[],
+  nodeIPs: readonly string[],
+): 'all' | string[] {
+  if (family === 'IPv4') return nodePortAddresses(cidrs, nodeIPs);
+  const ips = nodeIPs.flatMap((ip) => normalizeFor('IPv6', ip) ?? []);
+  const nets: CIDR[] = [];
+  for (const text of cidrs) {
+    if (text === 'primary') {
+      const primary = ips[0] === undefined ? null : parseCIDRFor('IPv6', `${ips[0]}/128`);
+      if (primary) nets.push(primary);
+      continue;
+    }
+    const net = parseCIDRFor('IPv6', text);
+    if (!net) continue;
+    if (net.prefix === 0) return 'all';
+    nets.push(net);
+  }
+  if (nets.length === 0) return 'all';
+  const out: string[] = [];
+  for (const net of nets)
+    for (const ip of ['::1', ...ips]) if (cidrHolds(net, ip) && !out.includes(ip)) out.push(ip);
   return out;
 }

@@ -2,7 +2,7 @@
 // per ServicePortName, one entry per unique `ip:port`, sorted by that string.
 import type { EndpointSlice } from '../model';
 import type { IPFamily } from '../net/ip';
-import { normalizeIPv4 } from './addresses';
+import { joinHostPort, normalizeFor } from './addresses';
 import { servicePortKey } from './servicePort';
 
 export interface EndpointInfo {
@@ -50,7 +50,7 @@ export function buildEndpointsMap(
       for (const ep of slice.endpoints) {
         const first = ep.addresses[0];
         if (first === undefined) continue;
-        const ip = options.family === 'IPv4' ? normalizeIPv4(first) : null;
+        const ip = normalizeFor(options.family, first);
         if (ip === null) continue;
         const ready = ep.conditions.ready ?? true;
         const serving = ep.conditions.serving ?? true;
@@ -58,7 +58,7 @@ export function buildEndpointsMap(
         const info: EndpointInfo = {
           ip,
           port: port.port,
-          endpoint: `${ip}:${port.port}`,
+          endpoint: joinHostPort(ip, port.port),
           isLocal: options.nodeName !== '' && ep.nodeName === options.nodeName,
           ready,
           serving,

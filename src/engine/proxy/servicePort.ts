@@ -3,8 +3,8 @@
 // proxier's IP family, with addresses filtered and normalised the way kube-proxy does.
 import type { Protocol, Service } from '../model';
 import type { IPFamily } from '../net/ip';
-import { formatCIDR, parseIPv4CIDR } from '../net/ip';
-import { familyOf, normalizeIPv4 } from './addresses';
+import { formatCIDR } from '../net/ip';
+import { familyOf, normalizeFor, parseCIDRFor } from './addresses';
 
 export interface ServicePortInfo {
   namespace: string;
@@ -86,21 +86,22 @@ export function buildServicePortMap(
   for (const service of services) {
     if (shouldSkipService(service)) continue;
     const rawClusterIP = clusterIPForFamily(service, options.family);
-    if (rawClusterIP === '' || options.family !== 'IPv4') continue;
-    const clusterIP = normalizeIPv4(rawClusterIP);
+    if (rawClusterIP === '') continue;
+    const family = options.family;
+    const clusterIP = normalizeFor(family, rawClusterIP);
     if (clusterIP === null) continue;
     const { namespace, name } = service.metadata;
     const externalPolicyLocal =
       (service.type === 'NodePort' || service.type === 'LoadBalancer') &&
       service.externalTrafficPolicy === 'Local';
     const internalPolicyLocal = service.internalTrafficPolicy === 'Local';
-    const externalIPs = service.externalIPs.flatMap((ip) => normalizeIPv4(ip) ?? []);
-    const ranges = service.loadBalancerSourceRanges.flatMap((r) => parseIPv4CIDR(r) ?? []);
+    const externalIPs = service.externalIPs.flatMap((ip) => normalizeFor(family, ip) ?? []);
+    const ranges = service.loadBalancerSourceRanges.flatMap((r) => parseCIDRFor(family, r) ?? []);
     const loadBalancerSourceRanges = ranges.some((r) => r.prefix === 0) ? [] : ranges.map(formatCIDR);
     const loadBalancerVIPs = service.status.loadBalancer.ingress.flatMap((ing) => {
       if (!ing.ip) return [];
       if (options.loadBalancerIPMode && ing.ipMode === 'Proxy') return [];
-      return normalizeIPv4(ing.ip) ?? [];
+      return normalizeFor(family, ing.ip) ?? [];
     });
     const needsHealthCheck = service.type === 'LoadBalancer' && externalPolicyLocal;
     for (const port of service.ports) {

@@ -43,7 +43,9 @@ export function nftablesRulesOfNode(
   form: NftablesForm,
 ): NftablesRules {
   return memo(state, `nftables:rules:${form}:${nodeName}`, () => {
-    const sync = syncNftables(proxyInputFromState(state), nftablesNodeFor(state.profile, nodeName));
+    const sync = syncNftables(proxyInputFromState(state), nftablesNodeFor(state.profile, nodeName), {
+      transaction: form === 'transaction',
+    });
     const text =
       form === 'transaction'
         ? sync.transaction

@@ -6,7 +6,7 @@
 // its register bytes read as one little-endian number, a single address by value), two
 // addresses to a line in a set, one element to a line in a map.
 import type { CIDR } from '../../net/ip';
-import { formatCIDR, parseIPv4CIDR } from '../../net/ip';
+import { bitsOf, formatCIDR, formatIP, parseCIDR, parseIP } from '../../net/ip';
 import type { NftChain, NftElement, NftSet, NftTable } from './table';
 
 /** nft's standard priorities, and the hooks (for the ip family) each name is printed for. */
@@ -50,16 +50,41 @@ function markText(mark: string): string {
   return Number.isNaN(value) ? mark : `0x${value.toString(16).padStart(8, '0')}`;
 }
 
-/** An anonymous set's elements as nft prints them: addresses in order, a /32 as the address. */
+/** An address range as nft prints it: a prefix when it is one (a bare address for one address), else `a-b`. */
+function rangeText(family: CIDR['family'], first: bigint, last: bigint): string {
+  const size = last - first + 1n;
+  const bits = bitsOf(family);
+  let prefix = bits;
+  while (prefix > 0 && 1n << BigInt(bits - prefix) < size) prefix--;
+  const aligned = 1n << BigInt(bits - prefix) === size && first % size === 0n;
+  if (!aligned) return `${formatIP({ family, value: first })}-${formatIP({ family, value: last })}`;
+  return prefix === bits
+    ? formatIP({ family, value: first })
+    : formatCIDR({ family, network: first, prefix });
+}
+
+/**
+ * An anonymous set's elements as nft prints them: one element given is printed bare; several are
+ * an interval set, overlapping and adjacent ranges merged, in address order.
+ */
 function anonymousSetText(body: string): string {
   const items = body.split(',').map((s) => s.trim());
-  const cidrs = items.map((text) => parseIPv4CIDR(text.includes('/') ? text : `${text}/32`));
-  let texts = items;
-  if (cidrs.every((c): c is CIDR => c !== null)) {
-    cidrs.sort((a, b) => (a.network < b.network ? -1 : a.network > b.network ? 1 : 0));
-    texts = cidrs.map((c) => (c.prefix === 32 ? formatCIDR(c).replace(/\/32$/, '') : formatCIDR(c)));
+  const cidrs = items.map((text) => parseCIDR(text, { bareAddress: true }));
+  if (!cidrs.every((c): c is CIDR => c !== null))
+    return items.length === 1 ? (items[0] ?? '') : `{ ${items.join(', ')} }`;
+  const family = cidrs[0]?.family ?? 'IPv4';
+  const ranges = cidrs
+    .map((c) => ({ first: c.network, last: c.network + (1n << BigInt(bitsOf(c.family) - c.prefix)) - 1n }))
+    .sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : 0));
+  if (ranges.length === 1) return rangeText(family, ranges[0]?.first ?? 0n, ranges[0]?.last ?? 0n);
+  const merged: { first: bigint; last: bigint }[] = [];
+  for (const r of ranges) {
+    const prev = merged[merged.length - 1];
+    if (prev && r.first <= prev.last + 1n) {
+      if (r.last > prev.last) prev.last = r.last;
+    } else merged.push({ ...r });
   }
-  return texts.length === 1 ? (texts[0] ?? '') : `{ ${texts.join(', ')} }`;
+  return `{ ${merged.map((r) => rangeText(family, r.first, r.last)).join(', ')} }`;
 }
 
 /** One rule in nft's listing syntax (the rule shapes proxier.ts writes). */
@@ -88,10 +113,11 @@ function keyBytes(types: readonly string[], key: readonly string[]): number[] {
   const out: number[] = [];
   types.forEach((type, i) => {
     const part = key[i] ?? '';
-    if (type === 'ipv4_addr') {
-      const cidr = parseIPv4CIDR(`${part}/32`);
-      const v = cidr ? Number(cidr.network) : 0;
-      out.push((v >>> 24) & 255, (v >>> 16) & 255, (v >>> 8) & 255, v & 255);
+    if (type === 'ipv4_addr' || type === 'ipv6_addr') {
+      const ip = parseIP(part);
+      const bytes = type === 'ipv4_addr' ? 4 : 16;
+      const v = ip ? ip.value : 0n;
+      for (let b = bytes - 1; b >= 0; b--) out.push(Number((v >> BigInt(8 * b)) & 255n));
     } else if (type === 'inet_proto') {
       out.push(protocolNumbers[part] ?? Number(part), 0, 0, 0);
     } else if (type === 'inet_service') {
@@ -104,21 +130,23 @@ function keyBytes(types: readonly string[], key: readonly string[]): number[] {
   return out;
 }
 
-function compareElements(set: NftSet): (a: NftElement, b: NftElement) => number {
+/** The elements in nft's order: a concatenation compares as one little-endian value, a single address as big-endian. */
+function sortedElements(set: NftSet): NftElement[] {
   const types = (set.type.split(' : ')[0] ?? '').split(' . ');
-  // A concatenation is one host-endian (little-endian) value; a single address is big-endian.
   const concat = types.length > 1;
-  return (a, b) => {
-    const x = keyBytes(types, a.key);
-    const y = keyBytes(types, b.key);
-    const n = Math.max(x.length, y.length);
+  const keyed = [...set.elements.values()].map((e) => {
+    const bytes = keyBytes(types, e.key);
+    return { e, bytes: concat ? bytes.reverse() : bytes };
+  });
+  keyed.sort((a, b) => {
+    const n = Math.max(a.bytes.length, b.bytes.length);
     for (let i = 0; i < n; i++) {
-      const j = concat ? n - 1 - i : i;
-      const d = (x[j] ?? 0) - (y[j] ?? 0);
+      const d = (a.bytes[i] ?? 0) - (b.bytes[i] ?? 0);
       if (d !== 0) return d;
     }
     return 0;
-  };
+  });
+  return keyed.map((k) => k.e);
 }
 
 function elementText(e: NftElement): string {
@@ -128,15 +156,17 @@ function elementText(e: NftElement): string {
   return text;
 }
 
-/** nft's delimiters: addresses two to a line, other single types five, maps and concatenations one. */
+/** nft's delimiters: IPv4 addresses two to a line, integer-like types five, anything else (maps, concatenations, IPv6) one. */
 function elementsText(set: NftSet): string {
-  const elements = [...set.elements.values()].sort(compareElements(set));
+  const elements = sortedElements(set);
   const perLine =
-    set.kind === 'map' || set.type.includes(' . ')
+    set.kind === 'map'
       ? 1
-      : set.type === 'ipv4_addr' || set.type === 'ipv6_addr'
+      : set.type === 'ipv4_addr'
         ? 2
-        : 5;
+        : ['inet_proto', 'inet_service', 'mark'].includes(set.type)
+          ? 5
+          : 1;
   let out = '{ ';
   elements.forEach((e, i) => {
     if (i > 0) out += i % perLine === 0 ? ',\n\t\t\t     ' : ', ';
@@ -145,11 +175,10 @@ function elementsText(set: NftSet): string {
   return `${out} }`;
 }
 
-function setBlock(set: NftSet): string {
+function setBlock(set: NftSet, updated: ReadonlySet<string>): string {
   const lines = [`\t${set.kind} ${set.name} {`, `\t\ttype ${set.type}`];
-  const dynamic = set.flags?.includes('dynamic') ?? false;
-  // nft gives a dynamic set the kernel's default size.
-  if (dynamic) lines.push('\t\tsize 65535');
+  // A set an `update` statement writes to gets the kernel's default size when nft creates it.
+  if (updated.has(set.name)) lines.push('\t\tsize 65535');
   if (set.flags && set.flags.length > 0) lines.push(`\t\tflags ${set.flags.join(',')}`);
   if (set.timeoutSeconds !== undefined) lines.push(`\t\ttimeout ${durationText(set.timeoutSeconds)}`);
   if (set.comment !== undefined) lines.push(`\t\tcomment "${set.comment}"`);
@@ -172,6 +201,13 @@ function chainBlock(chain: NftChain): string {
 
 /** `nft list table <family> <name>` for a table created in the order its Maps hold. */
 export function listTable(table: NftTable): string {
-  const blocks = [...[...table.sets.values()].map(setBlock), ...[...table.chains.values()].map(chainBlock)];
+  const updated = new Set<string>();
+  for (const chain of table.chains.values())
+    for (const rule of chain.rules)
+      for (const m of rule.matchAll(/\bupdate @(\S+) /g)) updated.add(m[1] ?? '');
+  const blocks = [
+    ...[...table.sets.values()].map((s) => setBlock(s, updated)),
+    ...[...table.chains.values()].map(chainBlock),
+  ];
   return `table ${table.family} ${table.name} {\n\tcomment "${table.comment}"\n${blocks.join('\n\n')}\n}\n`;
 }

@@ -9,8 +9,8 @@
 // have been stale for more than a second (kernels before 6.2 notice a dropped map reference late).
 import type { KubeProxyNode } from '../../model';
 import type { ProxyInput } from '../input';
-import { cidrHolds, nodePortAddresses, normalizeIPv4 } from '../addresses';
-import { parseIPv4CIDR } from '../../net/ip';
+import type { IPFamily } from '../../net/ip';
+import { cidrHolds, nodePortAddressesFor, normalizeFor, parseCIDRFor } from '../addresses';
 import type { EndpointInfo } from '../endpoints';
 import { buildEndpointsMap } from '../endpoints';
 import type { ServicePortInfo } from '../servicePort';
@@ -21,6 +21,7 @@ import {
   usesLocalEndpoints,
 } from '../servicePort';
 import { categorizeEndpoints } from '../topology';
+import { memo } from '../../util/memo';
 import {
   endpointAffinityPrefix,
   endpointChainPrefix,
@@ -78,6 +79,23 @@ export const masqueradingChain = 'masquerading';
 export interface NftablesNode extends KubeProxyNode {
   /** The cluster's ServiceCIDRs of this family (OnServiceCIDRsChanged); unallocated IPs in them are dropped. */
   serviceCIDRs: readonly string[];
+  /** The proxier's family: `ip kube-proxy` (default) or `ip6 kube-proxy`. */
+  ipFamily?: IPFamily;
+}
+
+/** The words that differ between the two families' tables. */
+interface FamilyWords {
+  family: IPFamily;
+  /** `ip` / `ip6`: the table family and the address match prefix. */
+  ipX: 'ip' | 'ip6';
+  addrType: 'ipv4_addr' | 'ipv6_addr';
+  noLocalhost: string;
+}
+
+function familyWords(family: IPFamily): FamilyWords {
+  return family === 'IPv4'
+    ? { family, ipX: 'ip', addrType: 'ipv4_addr', noLocalhost: 'ip daddr != 127.0.0.0/8' }
+    : { family, ipX: 'ip6', addrType: 'ipv6_addr', noLocalhost: 'ip6 daddr != ::1' };
 }
 
 export type NftablesInput = ProxyInput;
@@ -87,8 +105,9 @@ export interface NftablesState {
   table: NftTable;
   /** Flushed service chains, with the time (ms) they were found stale. */
   staleChains: ReadonlyMap<string, number>;
-  /** Per Service (`ns/name`): its ports and endpoints as last synced, to find what changed. */
-  synced: ReadonlyMap<string, string>;
+  /** The service and endpoint maps last synced: the next sync compares with them to find what changed. */
+  svcPortMap: readonly ServicePortInfo[];
+  endpointsMap: ReadonlyMap<string, readonly EndpointInfo[]>;
 }
 
 export interface NftablesSyncOptions {
@@ -98,6 +117,8 @@ export interface NftablesSyncOptions {
   now?: number;
   /** LoadBalancerIPMode (GA since 1.32; default true): ingress with ipMode Proxy is not a VIP. */
   loadBalancerIPMode?: boolean;
+  /** Whether to render the transaction's text (default true; the table and counts come either way). */
+  transaction?: boolean;
 }
 
 export interface NftServicePortOnNode {
@@ -111,7 +132,7 @@ export interface NftServicePortOnNode {
 
 export interface NftablesSync {
   state: NftablesState;
-  /** The sync's transaction as kube-proxy hands it to `nft -f` (each statement ends with "\n"). */
+  /** The sync's transaction as kube-proxy hands it to `nft -f` (each statement ends with "\n"); '' when not rendered. */
   transaction: string;
   /** Operations in it (upstream's LastTransaction.NumOperations()). */
   operations: number;
@@ -166,6 +187,10 @@ const elementContainers = [
   serviceNodePortsMap,
 ] as const;
 
+function isLoopback(ip: string): boolean {
+  return ip.startsWith('127.') || ip === '::1';
+}
+
 function minorVersion(version: string): number {
   const m = /^v?(\d+)\.(\d+)/.exec(version);
   return m ? Number(m[1]) * 1000 + Number(m[2]) : 1034;
@@ -174,23 +199,29 @@ function minorVersion(version: string): number {
 /** The transaction being built, applied to a copy of the table as it goes. */
 class Transaction {
   operations = 0;
-  /** The statements, as knftables writes them for `nft -f`. */
-  readonly lines: string[] = [];
-  constructor(readonly table: NftTable) {}
+  /** The statements, as knftables writes them for `nft -f`; null when the text is not wanted. */
+  readonly lines: string[] | null;
+  constructor(
+    readonly table: NftTable,
+    record: boolean,
+  ) {
+    this.lines = record ? [] : null;
+  }
 
-  private record(line: string): void {
+  /** Counts an operation; `line` renders its statement, only when the text is wanted. */
+  private record(line: () => string): void {
     this.operations += 1;
-    this.lines.push(line);
+    this.lines?.push(line());
   }
 
   addTable(): void {
-    this.record(tableLine(this.table));
+    this.record(() => tableLine(this.table));
   }
 
   /** `add chain`: creates the chain, or leaves an existing one (and its rules) as it is. */
   addChain(chain: Omit<NftChain, 'rules'>): void {
     const full: NftChain = { ...chain, rules: this.table.chains.get(chain.name)?.rules ?? [] };
-    this.record(chainLine(this.table, full));
+    this.record(() => chainLine(this.table, full));
     this.table.chains.set(chain.name, full);
   }
 
@@ -201,13 +232,13 @@ class Transaction {
   }
 
   flushChain(name: string): void {
-    this.record(chainVerbLine(this.table, 'flush', name));
+    this.record(() => chainVerbLine(this.table, 'flush', name));
     const chain = this.table.chains.get(name);
     if (chain) chain.rules = [];
   }
 
   deleteChain(name: string): void {
-    this.record(chainVerbLine(this.table, 'delete', name));
+    this.record(() => chainVerbLine(this.table, 'delete', name));
     this.table.chains.delete(name);
   }
 
@@ -215,7 +246,7 @@ class Transaction {
     const target = this.table.chains.get(chain);
     if (!target) throw new Error(`nftables: rule for missing chain ${chain}`);
     const text = comment === undefined ? rule : `${rule} comment "${comment}"`;
-    this.record(ruleLine(this.table, chain, text));
+    this.record(() => ruleLine(this.table, chain, text));
     target.rules.push(text);
   }
 
@@ -223,33 +254,33 @@ class Transaction {
   addSet(set: Omit<NftSet, 'elements'>): void {
     const existing = this.table.sets.get(set.name);
     const full: NftSet = { ...set, elements: existing ? existing.elements : new Map<string, NftElement>() };
-    this.record(setLine(this.table, full));
+    this.record(() => setLine(this.table, full));
     this.table.sets.set(set.name, full);
   }
 
   flushSet(name: string): void {
     const set = this.table.sets.get(name);
     if (!set) return;
-    this.record(setVerbLine(this.table, 'flush', set.kind, name));
+    this.record(() => setVerbLine(this.table, 'flush', set.kind, name));
     set.elements.clear();
   }
 
   deleteSet(name: string): void {
     const set = this.table.sets.get(name);
     if (!set) return;
-    this.record(setVerbLine(this.table, 'delete', set.kind, name));
+    this.record(() => setVerbLine(this.table, 'delete', set.kind, name));
     this.table.sets.delete(name);
   }
 
   addElement(name: string, element: NftElement): void {
     const set = this.table.sets.get(name);
     if (!set) throw new Error(`nftables: element for missing set ${name}`);
-    this.record(elementLine(this.table, set, element));
+    this.record(() => elementLine(this.table, set, element));
     set.elements.set(joinElementKey(element.key), element);
   }
 
   deleteElement(name: string, key: string): void {
-    this.record(deleteElementLine(this.table, name, key));
+    this.record(() => deleteElementLine(this.table, name, key));
     this.table.sets.get(name)?.elements.delete(key);
   }
 }
@@ -284,9 +315,9 @@ class ElementStorage {
   }
 }
 
-function emptyTable(): NftTable {
+function emptyTable(words: FamilyWords): NftTable {
   return {
-    family: 'ip',
+    family: words.ipX,
     name: kubeProxyTable,
     comment: 'rules for kube-proxy',
     chains: new Map(),
@@ -295,10 +326,14 @@ function emptyTable(): NftTable {
 }
 
 /** setupNFTables: the fixed chains, sets and maps with their rules; element containers emptied. */
-function setupNFTables(tx: Transaction, node: NftablesNode, npa: 'all' | string[], fresh: boolean): void {
-  const ipX = 'ip';
-  const addrType = 'ipv4_addr';
-  const noLocalhost = 'ip daddr != 127.0.0.0/8';
+function setupNFTables(
+  tx: Transaction,
+  node: NftablesNode,
+  words: FamilyWords,
+  npa: 'all' | string[],
+  fresh: boolean,
+): void {
+  const { ipX, addrType, noLocalhost } = words;
   const created = new Set<string>();
   const ensure = (name: string) => {
     if (created.has(name)) return;
@@ -352,7 +387,7 @@ function setupNFTables(tx: Transaction, node: NftablesNode, npa: 'all' | string[
   } else {
     tx.flushSet(nodePortIPsSet);
     // Localhost NodePorts are not supported in nftables mode.
-    for (const ip of npa) if (!ip.startsWith('127.')) tx.addElement(nodePortIPsSet, { key: [ip] });
+    for (const ip of npa) if (!isLoopback(ip)) tx.addElement(nodePortIPsSet, { key: [ip] });
   }
 
   tx.addSet({
@@ -414,7 +449,16 @@ function setupNFTables(tx: Transaction, node: NftablesNode, npa: 'all' | string[
   for (const c of elementContainers) tx.flushSet(c);
 }
 
-/** What a Service's chains are written from: compared between syncs to find what changed. */
+/** Per Service (`ns/name`), what its chains are written from: compared between syncs to find what changed. */
+function fingerprintsOf(
+  state: Pick<NftablesState, 'svcPortMap' | 'endpointsMap'>,
+): ReadonlyMap<string, string> {
+  // The service port map is built once per sync and never changed: it owns the cache.
+  return memo(state.svcPortMap, 'nftables:fingerprints', () =>
+    serviceFingerprints(state.svcPortMap, state.endpointsMap),
+  );
+}
+
 function serviceFingerprints(
   svcPortMap: readonly ServicePortInfo[],
   endpointsMap: ReadonlyMap<string, readonly EndpointInfo[]>,
@@ -439,18 +483,22 @@ export function syncNftables(
   const now = options.now ?? 0;
   const previous = options.previous;
   const preferSameTrafficDistribution = minorVersion(node.kubernetesVersion) >= 1034;
+  const words = familyWords(node.ipFamily ?? 'IPv4');
+  const family = words.family;
   const svcPortMap = buildServicePortMap(input.services, {
-    family: 'IPv4',
+    family,
     loadBalancerIPMode: options.loadBalancerIPMode ?? true,
   });
   const endpointsMap = buildEndpointsMap(input.endpointSlices, {
-    family: 'IPv4',
+    family,
     nodeName: node.name,
     preferSameTrafficDistribution,
   });
-  const synced = serviceFingerprints(svcPortMap, endpointsMap);
+  const state: Pick<NftablesState, 'svcPortMap' | 'endpointsMap'> = { svcPortMap, endpointsMap };
+  const before = previous ? fingerprintsOf(previous) : undefined;
+  const current = before ? fingerprintsOf(state) : undefined;
 
-  const table = previous ? cloneTable(previous.table) : emptyTable();
+  const table = previous ? cloneTable(previous.table) : emptyTable(words);
   const staleChains = new Map(previous?.staleChains ?? []);
 
   // Chains stale for more than a second go first, in a transaction of their own.
@@ -467,14 +515,14 @@ export function syncNftables(
   const existingChains = [...table.chains.keys()];
   const existingSets = [...table.sets.keys()];
 
-  const tx = new Transaction(table);
+  const tx = new Transaction(table, options.transaction ?? true);
   const tryPartialSync = previous !== undefined;
-  const npa = nodePortAddresses(node.nodePortAddresses, node.ips);
-  if (!tryPartialSync) setupNFTables(tx, node, npa, true);
+  const npa = nodePortAddressesFor(family, node.nodePortAddresses, node.ips);
+  if (!tryPartialSync) setupNFTables(tx, node, words, npa, true);
   const storage = new Map(elementContainers.map((c) => [c, new ElementStorage(tx, c)]));
   const elements = (name: (typeof elementContainers)[number]) => storage.get(name) as ElementStorage;
 
-  const ipX = 'ip';
+  const ipX = words.ipX;
   const detector = node.localDetectorCIDR === '' ? null : node.localDetectorCIDR;
   const activeChains = new Set<string>();
   const activeAffinitySets = new Set<string>();
@@ -498,7 +546,7 @@ export function syncNftables(
       preferSameTrafficDistribution,
     );
     const hasEndpoints = hasAnyEndpoints;
-    const skipServiceUpdate = tryPartialSync && previous.synced.get(id) === synced.get(id);
+    const skipServiceUpdate = before !== undefined && before.get(id) === current?.get(id);
     const carried: string[] = [];
     const ensureChain = (chain: string) => {
       carried.push(chain);
@@ -669,12 +717,12 @@ export function syncNftables(
 
     if (usesFWChain) {
       const sources = [...svc.loadBalancerSourceRanges];
-      const nodeIP = node.ips.find((ip) => normalizeIPv4(ip) !== null) ?? '';
+      const nodeIP = node.ips.find((ip) => normalizeFor(family, ip) !== null) ?? '';
       // A node reaching a VIP it hosts loops back with the VIP as source.
       const allowFromNode =
         nodeIP !== '' &&
         sources.some((cidr) => {
-          const net = parseIPv4CIDR(cidr);
+          const net = parseCIDRFor(family, cidr);
           return net !== null && cidrHolds(net, nodeIP);
         });
       if (allowFromNode) sources.push(...svc.loadBalancerVIPs);
@@ -686,16 +734,16 @@ export function syncNftables(
         tx.addSet({
           kind: 'set',
           name: chainsOf(ep).affinitySet,
-          type: 'ipv4_addr',
+          type: words.addrType,
           flags: ['dynamic', 'timeout'],
           timeoutSeconds: svc.stickyMaxAgeSeconds,
         });
     }
 
     if (usesClusterPolicyChain)
-      writeServiceToEndpointRules(tx, svc, clusterPolicyChain, clusterEndpoints, chainsOf);
+      writeServiceToEndpointRules(tx, ipX, svc, clusterPolicyChain, clusterEndpoints, chainsOf);
     if (usesLocalPolicyChain)
-      writeServiceToEndpointRules(tx, svc, localPolicyChain, localEndpoints, chainsOf);
+      writeServiceToEndpointRules(tx, ipX, svc, localPolicyChain, localEndpoints, chainsOf);
 
     for (const ep of allReachableEndpoints) {
       const { chain, affinitySet } = chainsOf(ep);
@@ -723,8 +771,8 @@ export function syncNftables(
   for (const c of elementContainers) elements(c).cleanupLeftovers();
 
   return {
-    state: { table, staleChains, synced },
-    transaction: tx.lines.map((l) => `${l}\n`).join(''),
+    state: { table, staleChains, svcPortMap, endpointsMap },
+    transaction: (tx.lines ?? []).map((l) => `${l}\n`).join(''),
     operations: tx.operations,
     deletedStaleChains,
     servicePorts,
@@ -734,6 +782,7 @@ export function syncNftables(
 /** Affinity checks, then one `numgen` verdict map over the endpoints. */
 function writeServiceToEndpointRules(
   tx: Transaction,
+  ipX: FamilyWords['ipX'],
   svc: ServicePortInfo,
   svcChain: string,
   endpoints: readonly EndpointInfo[],
@@ -742,7 +791,7 @@ function writeServiceToEndpointRules(
   if (svc.sessionAffinityClientIP) {
     for (const ep of endpoints) {
       const { chain, affinitySet } = chainsOf(ep);
-      tx.rule(svcChain, `ip saddr @${affinitySet} goto ${chain}`);
+      tx.rule(svcChain, `${ipX} saddr @${affinitySet} goto ${chain}`);
     }
   }
   const entries = endpoints.map((ep, i) => `${i} : goto ${chainsOf(ep).chain}`);

@@ -134,25 +134,39 @@ const objectOrder: Readonly<Record<string, number>> = {
  */
 export function sortNFTablesTransaction(text: string): string {
   const lines = text.split('\n').filter((l) => l !== '' && !l.startsWith('#'));
-  const keyed = lines.map((line, index) => ({ line, index, words: line.split(' ') }));
+  const keyed = lines.map((line, index) => ({ line, index, ...sortWords(line) }));
   keyed.sort((a, b) => {
-    const c = compareLines(a.line, a.words, b.line, b.words);
+    const c = compareLines(a, b);
     return c !== 0 ? c : a.index - b.index;
   });
   return keyed.map((k) => k.line).join('\n');
 }
 
-function compareLines(li: string, wi: readonly string[], lj: string, wj: readonly string[]): number {
+/** The 2nd and 5th space-separated words (object type and name); short = fewer than 5 words. */
+function sortWords(line: string): { type: string; name: string; short: boolean } {
+  const s1 = line.indexOf(' ');
+  const s2 = s1 < 0 ? -1 : line.indexOf(' ', s1 + 1);
+  const s3 = s2 < 0 ? -1 : line.indexOf(' ', s2 + 1);
+  const s4 = s3 < 0 ? -1 : line.indexOf(' ', s3 + 1);
+  if (s4 < 0) return { type: '', name: '', short: true };
+  const s5 = line.indexOf(' ', s4 + 1);
+  return { type: line.slice(s1 + 1, s2), name: line.slice(s4 + 1, s5 < 0 ? line.length : s5), short: false };
+}
+
+interface SortKey {
+  line: string;
+  type: string;
+  name: string;
+  short: boolean;
+}
+
+function compareLines(a: SortKey, b: SortKey): number {
   // Upstream treats a line with fewer than 5 words as equal to everything (every real line has 5).
-  if (wi.length < 5 || wj.length < 5) return 0;
-  const ti = wi[1] ?? '';
-  const tj = wj[1] ?? '';
-  if (ti !== tj) return (objectOrder[tj] ?? 0) - (objectOrder[ti] ?? 0);
-  const ni = wi[4] ?? '';
-  const nj = wj[4] ?? '';
-  if (ni !== nj) return compareStrings(ni, nj);
-  if (ti === 'rule') return 0;
-  return compareStrings(li, lj);
+  if (a.short || b.short) return 0;
+  if (a.type !== b.type) return (objectOrder[b.type] ?? 0) - (objectOrder[a.type] ?? 0);
+  if (a.name !== b.name) return compareStrings(a.name, b.name);
+  if (a.type === 'rule') return 0;
+  return compareStrings(a.line, b.line);
 }
 
 /** `flush|delete chain ip kube-proxy NAME`. */
