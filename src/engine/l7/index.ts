@@ -176,7 +176,19 @@ export function chooseFrontDoor(
       if (named) return ingressChoice(c);
     }
   }
-  return best?.choice ?? null;
+  if (best) return best.choice;
+  if (request.port === 80 || request.port === 443) {
+    // A class whose Ingresses have rules without a host, or a defaultBackend, answers any host.
+    for (const c of l7.ingress.classes) {
+      const any = l7.ingress.assignments.some(
+        (a) =>
+          a.className === c &&
+          (a.ingress.paths.some((p) => p.host === null) || a.ingress.defaultBackend !== null),
+      );
+      if (any) return ingressChoice(c);
+    }
+  }
+  return null;
 }
 
 export type L7Decision =

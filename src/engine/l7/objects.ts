@@ -328,7 +328,8 @@ function readReferenceGrant(o: LoadedObject): ReferenceGrantObject {
 
 function readIngressBackend(o: LoadedObject, path: (string | number)[]): IngressBackend | null {
   let value: unknown = o.raw;
-  for (const key of path) value = obj(value)[key];
+  for (const key of path)
+    value = Array.isArray(value) && typeof key === 'number' ? value[key] : obj(value)[key];
   if (!isPlainObject(value)) return null;
   const service = isPlainObject(value['service']) ? value['service'] : null;
   const port = obj(service?.['port']);
