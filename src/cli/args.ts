@@ -3,16 +3,23 @@ import { UsageError } from './io';
 export interface ParsedArgs {
   positionals: string[];
   flags: Map<string, string | true>;
+  /** Every value of a repeatable flag, in order. */
+  lists: Map<string, string[]>;
 }
 
-/** Parses `--flag`, `--flag value` and `--flag=value`; `valueFlags` take a value. */
+/**
+ * Parses `--flag`, `--flag value` and `--flag=value`; `valueFlags` take a value, and so do
+ * `listFlags`, which may be repeated (`--header 'A: 1' --header 'B: 2'`).
+ */
 export function parseArgs(
   argv: string[],
   valueFlags: readonly string[],
   boolFlags: readonly string[],
+  listFlags: readonly string[] = [],
 ): ParsedArgs {
   const positionals: string[] = [];
   const flags = new Map<string, string | true>();
+  const lists = new Map<string, string[]>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
     if (arg === '--') {
@@ -25,7 +32,11 @@ export function parseArgs(
     }
     const eq = arg.indexOf('=');
     const name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
-    if (valueFlags.includes(name)) {
+    if (listFlags.includes(name)) {
+      const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
+      if (value === undefined || value === '') throw new UsageError(`--${name} needs a value`);
+      lists.set(name, [...(lists.get(name) ?? []), value]);
+    } else if (valueFlags.includes(name)) {
       const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
       if (value === undefined || value === '') throw new UsageError(`--${name} needs a value`);
       flags.set(name, value);
@@ -36,7 +47,7 @@ export function parseArgs(
       throw new UsageError(`unknown option --${name}`);
     }
   }
-  return { positionals, flags };
+  return { positionals, flags, lists };
 }
 
 export function stringFlag(args: ParsedArgs, name: string): string | undefined {

@@ -158,6 +158,8 @@ export function chooseFrontDoor(
   for (const c of l7.ingress.classes) {
     if (l7.addresses.get(ingressKey(c))?.address === host) return ingressChoice(c);
   }
+  // An address names its front door only by being its address.
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.startsWith('[')) return null;
   let best: { fit: number; choice: FrontDoorChoice } | null = null;
   for (const g of l7.gateways.gateways) {
     const fit = gatewayFit(l7, g, host, request.port, request.scheme);
