@@ -165,6 +165,34 @@ void describe('trace through an ingress controller (examples/ingress)', () => {
   });
 });
 
+void describe('an ingress controller told to use the Service (service-upstream)', () => {
+  void it("follows the ClusterIP: kube-proxy's rules pick the endpoint", () => {
+    const dir = join(ROOT, 'examples/ingress');
+    const ingress = readFileSync(join(dir, 'ingress.yaml'), 'utf8').replace(
+      '  name: api\n  namespace: shop\n',
+      '  name: api\n  namespace: shop\n  annotations:\n    nginx.ingress.kubernetes.io/service-upstream: "true"\n',
+    );
+    const analysis = analyzeWorkspace({
+      files: [
+        { path: 'apps.yaml', text: readFileSync(join(dir, 'apps.yaml'), 'utf8') },
+        { path: 'ingress.yaml', text: ingress },
+      ],
+    });
+    const viaService = traceRequest(analysis, 'http://shop.example.com/api/orders');
+    assert.equal(viaService.outcome, 'reached');
+    const api = analysis.services.find((s) => s.service.metadata.name === 'api');
+    for (const b of viaService.branches) {
+      assert.ok(b.hops.some((h) => h.kind === 'rule' && h.name.startsWith('KUBE-SVC-')));
+      assert.ok(b.hops.some((h) => h.kind === 'dnat'));
+    }
+    assert.match(viaService.notes.join('\n'), /ClusterIP \(service-upstream\)/);
+    // Without the annotation the controller picks the endpoint itself.
+    const direct = traceRequest(analysis, 'http://shop.example.com/');
+    assert.ok(direct.branches.every((b) => !b.hops.some((h) => h.kind === 'dnat')));
+    assert.ok(api && api.service.clusterIP !== '');
+  });
+});
+
 const SHOP = readFileSync(join(ROOT, 'examples/gateway/apps.yaml'), 'utf8');
 const GATEWAY = readFileSync(join(ROOT, 'examples/gateway/gateway.yaml'), 'utf8');
 
