@@ -10,7 +10,7 @@ import type { TestContext } from 'node:test';
 import { describe, it } from 'node:test';
 import type { Analysis } from '../../src/engine';
 import { analyzeWorkspace } from '../../src/engine';
-import { chooseFrontDoor, decideRequest, routeConditions } from '../../src/engine/l7';
+import { chooseFrontDoor, decideRequest, l7Analysis, routeConditions } from '../../src/engine/l7';
 import type { L7Decision } from '../../src/engine/l7';
 
 const DIR = join(__dirname, '..', '..', '..', 'test', 'fixtures', 'l7', 'gateway-api');
@@ -40,11 +40,19 @@ interface ConformanceCondition {
   reason: string;
 }
 
+/** GatewayStatusMustHaveListeners' AttachedRoutes; listener null: GatewayMustHaveZeroRoutes (all of them). */
+interface ConformanceListener {
+  gateway: string;
+  listener: string | null;
+  attachedRoutes: number;
+}
+
 interface ConformanceTest {
   name: string;
   manifest: string;
   requests: ConformanceRequest[];
   conditions: ConformanceCondition[];
+  listeners: ConformanceListener[];
 }
 
 const cases = JSON.parse(readFileSync(join(DIR, 'cases.json'), 'utf8')) as { tests: ConformanceTest[] };
@@ -173,6 +181,18 @@ function runCondition(test: ConformanceTest, c: ConformanceCondition): string | 
   return null;
 }
 
+function runListener(test: ConformanceTest, l: ConformanceListener): string | null {
+  const [ns = '', name = ''] = l.gateway.split('/');
+  const status = l7Analysis(analysisFor(test)).gateways.gateways.find(
+    (g) => g.gateway.namespace === ns && g.gateway.name === name,
+  );
+  if (!status) return `no Gateway ${l.gateway}`;
+  const listeners = status.listeners.filter((x) => l.listener === null || x.listener.name === l.listener);
+  if (listeners.length === 0) return `no listener ${l.listener ?? ''}`;
+  const attached = listeners.reduce((sum, x) => sum + x.attachedRoutes, 0);
+  return attached === l.attachedRoutes ? null : `${attached} attached routes, want ${l.attachedRoutes}`;
+}
+
 function check(t: TestContext, name: string, outcome: string | null): void {
   const gap = knownGaps[name];
   if (gap !== undefined) {
@@ -183,13 +203,16 @@ function check(t: TestContext, name: string, outcome: string | null): void {
   assert.equal(outcome, null, outcome ?? '');
 }
 
-function caseNames(test: ConformanceTest): { requests: string[]; conditions: string[] } {
+function caseNames(test: ConformanceTest): { requests: string[]; conditions: string[]; listeners: string[] } {
   return {
     requests: test.requests.map(
       (r, i) =>
         `${test.name} #${i + 1} ${r.scheme === 'https' ? `https sni=${r.sni ?? ''} ` : ''}${r.method ?? 'GET'} ${r.host ?? ''}${r.path}`,
     ),
     conditions: test.conditions.map((c, i) => `${test.name} condition #${i + 1} ${c.route} ${c.type}`),
+    listeners: test.listeners.map(
+      (l, i) => `${test.name} listener #${i + 1} ${l.gateway} ${l.listener ?? '(all)'} attachedRoutes`,
+    ),
   };
 }
 
@@ -216,6 +239,15 @@ for (const test of cases.tests) {
         check(t, name, outcome);
       });
     });
+    test.listeners.forEach((l, i) => {
+      const name = names.listeners[i] ?? '';
+      void it(name, (t) => {
+        const outcome = runListener(test, l);
+        total++;
+        if (outcome === null) passed++;
+        check(t, name, outcome);
+      });
+    });
   });
 }
 
@@ -228,7 +260,9 @@ void describe('conformance: known-gaps.json', () => {
     }
   });
   void it('reports the pass count', (t) => {
-    t.diagnostic(`Gateway API conformance (v1.6.1 HTTPRoute): ${passed}/${total} expectations pass`);
+    t.diagnostic(
+      `Gateway API conformance (v1.6.1, HTTPRoute routing and status): ${passed}/${total} expectations pass`,
+    );
     assert.ok(total > 0);
   });
 });
