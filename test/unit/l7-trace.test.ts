@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { run } from '../../src/cli/main';
 import { analyzeWorkspace, traceRequest } from '../../src/engine';
+import { gatewayConditions } from '../../src/engine/l7';
 
 const ROOT = join(__dirname, '..', '..', '..');
 
@@ -220,6 +221,32 @@ void describe('trace an HTTPS request whose server name another listener serves'
 });
 
 void describe('L7 findings and statuses through the analysis', () => {
+  void it('a Gateway is Accepted and Programmed with an address; without a cloud controller, AddressNotAssigned', () => {
+    const files = [
+      { path: 'apps.yaml', text: SHOP },
+      { path: 'gateway.yaml', text: GATEWAY },
+    ];
+    const web = { namespace: 'shop', name: 'web' };
+    assert.deepEqual(gatewayConditions(analyzeWorkspace({ files }), web), [
+      { type: 'Accepted', status: 'True', reason: 'Accepted' },
+      { type: 'Programmed', status: 'True', reason: 'Programmed' },
+    ]);
+    const profile = {
+      path: 'kubepath.cluster.yaml',
+      text: 'apiVersion: kubepath.dev/v1alpha1\nkind: ClusterProfile\ncloud:\n  provider: none\n',
+    };
+    const pending = analyzeWorkspace({ files, profile });
+    assert.deepEqual(gatewayConditions(pending, web)[1], {
+      type: 'Programmed',
+      status: 'False',
+      reason: 'AddressNotAssigned',
+    });
+    assert.ok(pending.diagnostics.some((d) => d.code === 'gateway-not-programmed' && d.severity === 'info'));
+    const trace = traceRequest(pending, 'http://shop.example.com/');
+    assert.equal(trace.outcome, 'no-route');
+    assert.match(trace.notes.join('\n'), /no cloud controller/);
+  });
+
   void it('route status becomes diagnostics on the parentRef and backendRef lines', () => {
     const route = `apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute

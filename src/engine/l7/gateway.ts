@@ -40,6 +40,8 @@ export interface GatewayStatus {
   gateway: GatewayObject;
   gatewayClass: GatewayClassObject | null;
   listeners: ListenerStatus[];
+  /** Accepted here; Programmed once the data plane's address is known (index.ts). */
+  conditions: Condition[];
 }
 
 export interface ResolvedBackend {
@@ -313,7 +315,23 @@ export function gatewayModel(objects: L7Objects, services: ReadonlyMap<string, S
     gateway,
     gatewayClass: classes.get(gateway.className) ?? null,
     listeners: gateway.listeners.map((l) => listenerStatus(l, gateway.listeners)),
+    conditions: [],
   }));
+  for (const g of gateways) {
+    const invalid = g.listeners.filter((l) =>
+      l.conditions.some((c) => c.status === (c.type === 'Conflicted' ? 'True' : 'False')),
+    );
+    g.conditions.push(
+      invalid.length === 0
+        ? condition('Accepted', true, 'Accepted')
+        : condition(
+            'Accepted',
+            invalid.length < g.listeners.length,
+            'ListenersNotValid',
+            `listeners ${invalid.map((l) => l.listener.name).join(', ')} are not valid`,
+          ),
+    );
+  }
   const byName = new Map(gateways.map((g) => [`${g.gateway.namespace}/${g.gateway.name}`, g]));
   const routes = objects.routes.map((route): RouteStatus => {
     const parents = route.parentRefs

@@ -73,7 +73,26 @@ export function l7Analysis(state: L7State): L7Analysis {
         };
       }),
     ];
-    const addresses = doors.length === 0 ? new Map() : frontDoorAddresses(state, doors);
+    const addresses =
+      doors.length === 0 ? new Map<string, FrontDoorAddress>() : frontDoorAddresses(state, doors);
+    for (const g of gateways.gateways) {
+      const address = addresses.get(gatewayKey(g.gateway.namespace, g.gateway.name));
+      g.conditions.push(
+        address?.address
+          ? {
+              type: 'Programmed',
+              status: 'True',
+              reason: 'Programmed',
+              message: `address ${address.address}`,
+            }
+          : {
+              type: 'Programmed',
+              status: 'False',
+              reason: 'AddressNotAssigned',
+              message: address?.pendingReason || 'no address',
+            },
+      );
+    }
     return { objects, gateways, ingress, addresses, services };
   });
 }
@@ -226,6 +245,17 @@ export function routeConditions(
     .map((c) => ({ type: c.type, status: c.status, reason: c.reason }));
 }
 
+/** A Gateway's own conditions (Accepted, Programmed), as its status would list them. */
+export function gatewayConditions(
+  state: L7State,
+  gateway: { namespace: string; name: string },
+): { type: string; status: string; reason: string }[] {
+  const status = l7Analysis(state).gateways.gateways.find(
+    (g) => g.gateway.namespace === gateway.namespace && g.gateway.name === gateway.name,
+  );
+  return (status?.conditions ?? []).map((c) => ({ type: c.type, status: c.status, reason: c.reason }));
+}
+
 const REASON_CODES: Readonly<Record<string, [string, Severity]>> = {
   NoMatchingParent: ['httproute-no-matching-parent', 'error'],
   NotAllowedByListeners: ['httproute-not-allowed-by-listeners', 'error'],
@@ -271,14 +301,14 @@ export function l7Diagnostics(state: L7State): Diagnostic[] {
         );
       }
     }
-    const address = l7.addresses.get(gatewayKey(g.gateway.namespace, g.gateway.name));
-    if (address && address.address === null) {
+    const programmed = g.conditions.find((c) => c.type === 'Programmed');
+    if (programmed?.status === 'False') {
       out.push(
         diagnostic(
           g.gateway.source,
           'gateway-not-programmed',
           'info',
-          `Gateway ${g.gateway.namespace}/${g.gateway.name} gets no address (Programmed False, AddressNotAssigned): ${address.pendingReason}`,
+          `Gateway ${g.gateway.namespace}/${g.gateway.name} gets no address (Programmed False, ${programmed.reason}): ${programmed.message}`,
         ),
       );
     }
