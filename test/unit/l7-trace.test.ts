@@ -85,6 +85,7 @@ void describe('trace through a Gateway (examples/gateway)', () => {
     const routes = 'examples/gateway/routes.yaml';
     const cartRule = lineOf(routes, '- matches:', lineOf(routes, 'value: "true"'));
     assert.deepEqual(lines, [
+      `data plane examples/gateway/gateway.yaml:${lineOf('examples/gateway/gateway.yaml', 'name: web')}`,
       `listener http examples/gateway/gateway.yaml:${lineOf('examples/gateway/gateway.yaml', '- name: http')}`,
       `HTTPRoute shop/storefront ${routes}:${lineOf(routes, 'name: storefront')}`,
       `rule 1 ${routes}:${cartRule}`,

@@ -1221,7 +1221,15 @@ function l7Trace(
     hop(
       'node',
       nodes.join(', ') || '-',
-      `the node port of that Service leads (kube-proxy) to a pod of ${door}'s data plane, which ends the connection${scheme === 'https' ? ' and TLS' : ''} and decides at L7`,
+      `the load balancer forwards to a node port of that Service; kube-proxy sends the connection to one of ${door}'s data-plane pods`,
+    ),
+  );
+  hops.push(
+    hop(
+      'l7',
+      'data plane',
+      `a proxy pod of ${door} (created by ${choice.kind === 'gateway' ? "the Gateway's implementation" : 'the controller'}, not in the files) ends the connection${scheme === 'https' ? ' and TLS' : ''} and decides at L7`,
+      { source: doorSource },
     ),
   );
   const request: HttpRequest = {
