@@ -36,7 +36,11 @@ const cases: [file: string, code: string, allowed: boolean][] = [
   ['src/engine/trace/probe.ts', "import { analyzeWorkspace } from '..';", false],
   ['src/engine/trace/probe.ts', "import { reconcile } from '../reconcile';", false],
   ['src/engine/report/probe.ts', "import { traceRequest } from '../trace/request';", true],
-  ['src/engine/l7/probe.ts', "import { provisionLoadBalancers } from '../reconcile/cloudLoadBalancer';", true],
+  [
+    'src/engine/l7/probe.ts',
+    "import { provisionLoadBalancers } from '../reconcile/cloudLoadBalancer';",
+    true,
+  ],
   ['src/engine/l7/probe.ts', "import { rulesOfNode } from '../proxy/iptables';", false],
   ['src/engine/l7/probe.ts', "import { traceRequest } from '../trace/request';", false],
   ['src/engine/l7/probe.ts', "import { parse } from 'yaml';", false],
