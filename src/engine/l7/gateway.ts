@@ -467,6 +467,10 @@ function matchRequest(m: RouteMatch, request: HttpRequest, unsupported: Set<stri
   return true;
 }
 
+function prefixLength(m: RouteMatch): number {
+  return m.path.type === 'PathPrefix' ? m.path.value.replace(/\/+$/, '').length : m.path.value.length;
+}
+
 /** HTTPRouteRule's precedence: negative when `a` wins. */
 function comparePrecedence(a: Candidate, b: Candidate): number {
   const [ak, al] = hostSpecificity(a.hostname);
@@ -475,7 +479,8 @@ function comparePrecedence(a: Candidate, b: Candidate): number {
   if (al !== bl) return bl - al;
   const exact = Number(b.match.path.type === 'Exact') - Number(a.match.path.type === 'Exact');
   if (exact !== 0) return exact;
-  const length = b.match.path.value.length - a.match.path.value.length;
+  // A PathPrefix's trailing `/` is ignored, in matching and in counting its characters.
+  const length = prefixLength(b.match) - prefixLength(a.match);
   if (length !== 0) return length;
   const method = Number(b.match.method !== null) - Number(a.match.method !== null);
   if (method !== 0) return method;
