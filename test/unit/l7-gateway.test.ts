@@ -70,7 +70,7 @@ function backendFor(
   return d.kind === 'gateway' && d.httpStatus !== 404 ? (d.backends[0]?.backend.ref.name ?? null) : null;
 }
 
-const CROSS_NAMESPACE_GRANT = `---
+const ZZZ_NAMESPACE = `---
 apiVersion: v1
 kind: Namespace
 metadata: {name: zzz}
@@ -98,7 +98,7 @@ void describe('HTTPRoute precedence', () => {
     const a = route('a', '{path: {type: PathPrefix, value: /}}', 'two', '', 'zzz');
     const c = route('c', '{path: {type: PathPrefix, value: /}}', 'three');
     // apps/b < apps/c < zzz/a
-    assert.equal(backendFor([CROSS_NAMESPACE_GRANT, c, a, b], { path: '/x' }), 'one');
+    assert.equal(backendFor([ZZZ_NAMESPACE, c, a, b], { path: '/x' }), 'one');
   });
 
   void it("a PathPrefix's trailing / is ignored: /foo/ matches /foo and counts as /foo", () => {
