@@ -17,9 +17,12 @@ const LAYERS = {
   reconcile: ['model', 'util', 'net'],
   diagnose: ['model', 'util', 'net', 'reconcile'],
   proxy: ['model', 'util', 'net'],
-  trace: ['model', 'util', 'net', 'proxy'],
+  // l7 is the Gateway API and Ingress controllers: it reads the reconciled state and predicts its
+  // data plane's load balancer as the cloud controller does.
+  l7: ['model', 'util', 'net', 'reconcile'],
+  trace: ['model', 'util', 'net', 'proxy', 'l7'],
   simulate: ['model', 'util', 'net', 'proxy'],
-  report: ['model', 'util', 'net', 'load', 'reconcile', 'diagnose', 'proxy', 'trace', 'simulate'],
+  report: ['model', 'util', 'net', 'load', 'reconcile', 'diagnose', 'proxy', 'l7', 'trace', 'simulate'],
 };
 const FOLDERS = Object.keys(LAYERS);
 

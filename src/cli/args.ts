@@ -4,15 +4,19 @@ export interface ParsedArgs {
   positionals: string[];
   /** The last value of each flag. */
   flags: Map<string, string | true>;
-  /** Every value of each value flag, in order (for repeatable flags such as --set). */
+  /** Every value of each value flag, in order (for repeatable flags such as --set, --header). */
   lists: Map<string, string[]>;
 }
 
-/** Parses `--flag`, `--flag value` and `--flag=value`; `valueFlags` take a value. */
+/**
+ * Parses `--flag`, `--flag value` and `--flag=value`; `valueFlags` take a value, and so do
+ * `listFlags`, which may be repeated (`--header 'A: 1' --header 'B: 2'`).
+ */
 export function parseArgs(
   argv: string[],
   valueFlags: readonly string[],
   boolFlags: readonly string[],
+  listFlags: readonly string[] = [],
 ): ParsedArgs {
   const positionals: string[] = [];
   const flags = new Map<string, string | true>();
@@ -29,7 +33,11 @@ export function parseArgs(
     }
     const eq = arg.indexOf('=');
     const name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
-    if (valueFlags.includes(name)) {
+    if (listFlags.includes(name)) {
+      const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
+      if (value === undefined || value === '') throw new UsageError(`--${name} needs a value`);
+      lists.set(name, [...(lists.get(name) ?? []), value]);
+    } else if (valueFlags.includes(name)) {
       const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
       if (value === undefined || value === '') throw new UsageError(`--${name} needs a value`);
       flags.set(name, value);

@@ -12,6 +12,7 @@ import { createBuildCache, hasKustomizations, renderStage } from './deployment';
 import { createReconcileCache, prepareReconcile, reconcile } from './reconcile';
 import type { ReconcileCache } from './reconcile';
 import { Segments } from './reconcile/incremental';
+import { l7Diagnostics } from './l7';
 
 export interface WorkspaceFile {
   /** Path relative to the workspace root, '/'-separated; used in diagnostics. */
@@ -133,12 +134,15 @@ function combine(
   for (const d of stage.diagnostics) diagnostics.push(d);
   const { state } = reconcile(objects, profile, cache ?? undefined);
   for (const d of state.diagnostics) diagnostics.push(viaTarget(d, stage));
-  return {
+  const analysis: Analysis = {
     ...state,
     objects,
-    diagnostics: sortDiagnostics(diagnostics),
+    diagnostics,
     deployTargets: { all: stage.targets, analysed: stage.active, outcomes: stage.outcomes },
   };
+  for (const d of l7Diagnostics(analysis)) diagnostics.push(viaTarget(d, stage));
+  analysis.diagnostics = sortDiagnostics(diagnostics);
+  return analysis;
 }
 
 /** A finding on a file a build read names the deploy target it was built for. */
@@ -411,7 +415,11 @@ export function createWorkspaceAnalyzer(options: { limits?: Partial<LoadLimits> 
       const objects = objectSegments.list();
       const { state } = reconcile(objects, clusterProfile, cache);
       for (const d of state.diagnostics) diagnostics.push(d);
-      last = { ...state, objects, diagnostics: sortDiagnostics(diagnostics), deployTargets: NO_TARGETS };
+      const analysis: Analysis = { ...state, objects, diagnostics, deployTargets: NO_TARGETS };
+      // The Gateway API and Ingress controllers' findings, beside the Services' (issue 19).
+      for (const d of l7Diagnostics(analysis)) diagnostics.push(d);
+      analysis.diagnostics = sortDiagnostics(diagnostics);
+      last = analysis;
       return last;
     },
   };

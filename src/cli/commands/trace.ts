@@ -1,4 +1,4 @@
-// `kubepath trace <target> <paths…> [--from …] [--node N] [--protocol P] [--iptables-save FILE] [--json]`
+// `kubepath trace <target> <paths…> [--from …] [--node N] [--protocol P] [--method M] [--header 'K: V']… [--gateway NS/NAME] [--sni NAME] [--iptables-save FILE] [--json]`
 import type { Protocol } from '../../engine/model';
 import {
   ORIGIN_WORKLOAD_KINDS,
@@ -17,12 +17,12 @@ import type { CommandHelp } from '../help';
 import { CLUSTER_OPTION, HELM_FLAGS, HELM_OPTIONS, TARGET_OPTION } from '../help';
 
 export const TRACE_USAGE =
-  'kubepath trace <target> <paths…> [--cluster F] [--target DIR] [--from internet|node:NAME|pod:NS/NAME|pod:NS/deployment/NAME|ip:ADDR] [--node NAME] [--protocol TCP|UDP|SCTP] [--iptables-save FILE] [--verbose] [--json]';
+  "kubepath trace <target> <paths…> [--cluster F] [--target DIR] [--from internet|node:NAME|pod:NS/NAME|pod:NS/deployment/NAME|ip:ADDR] [--node NAME] [--protocol TCP|UDP|SCTP] [--method M] [--header 'K: V']… [--gateway NS/NAME] [--sni NAME] [--iptables-save FILE] [--verbose] [--json]";
 
 export const TRACE_HELP: CommandHelp = {
   usage: TRACE_USAGE,
   summary:
-    'Traces one new connection to <target> through the cluster predicted from <paths…>: DNS, the cloud load balancer, the node and its kube-proxy rules, to the pod (one branch per endpoint, with its probability). <target> is SERVICE[.NAMESPACE][:PORT], a pod DNS name, IP:PORT or http(s)://host[:port]. Exit 0 when the request reaches a pod, 1 when it does not or the name does not resolve.',
+    'Traces one new connection to <target> through the cluster predicted from <paths…>: DNS, the cloud load balancer, the node and its kube-proxy rules, to the pod (one branch per endpoint, with its probability). <target> is SERVICE[.NAMESPACE][:PORT], a pod DNS name, IP:PORT or http(s)://host[:port][/path][?query]; an http(s) target whose host a Gateway (Gateway API HTTPRoutes) or an Ingress serves goes through that front door first: its load balancer, the L7 decision (listener, route, rule, match, weighted backends), then the endpoints of the backend Service. Exit 0 when the request reaches a pod, 1 when it does not or the name does not resolve.',
   options: [
     CLUSTER_OPTION,
     TARGET_OPTION,
@@ -42,6 +42,26 @@ export const TRACE_HELP: CommandHelp = {
       default: 'the first node of the profile (from the internet: the nodes the load balancer picks)',
     },
     { flag: '--protocol', value: 'TCP|UDP|SCTP', description: 'the transport protocol', default: 'TCP' },
+    { flag: '--method', value: 'M', description: 'http(s) targets: the request method', default: 'GET' },
+    {
+      flag: '--header',
+      value: "'K: V'",
+      description: 'http(s) targets: a request header (repeat for more), matched by HTTPRoute header matches',
+      default: 'none',
+    },
+    {
+      flag: '--gateway',
+      value: 'NS/NAME',
+      description: 'http(s) targets: send the request to this Gateway',
+      default: 'the Gateway or Ingress class whose listeners, routes or rules name the host',
+    },
+    {
+      flag: '--sni',
+      value: 'NAME',
+      description:
+        'https targets: the TLS server name (a Host another HTTPS listener serves is answered 421)',
+      default: 'the host',
+    },
     {
       flag: '--iptables-save',
       value: 'FILE',
@@ -58,6 +78,7 @@ export const TRACE_HELP: CommandHelp = {
     'kubepath trace web:80 k8s/',
     'kubepath trace web.shop:8080 k8s/ --from internet',
     'kubepath trace 10.96.0.10:53 k8s/ --from pod:default/deployment/client --protocol UDP',
+    'kubepath trace http://shop.example.com/cart k8s/ --header X-Canary:true',
   ],
 };
 
@@ -84,9 +105,29 @@ export function parseOrigin(text: string): RequestOrigin {
 export function traceCommand(argv: string[], io: CliIO): number {
   const args = parseArgs(
     argv,
-    ['cluster', 'from', 'node', 'protocol', 'iptables-save', 'target', ...HELM_FLAGS],
+    [
+      'cluster',
+      'from',
+      'node',
+      'protocol',
+      'iptables-save',
+      'target',
+      'method',
+      'gateway',
+      'sni',
+      ...HELM_FLAGS,
+    ],
     ['json', 'verbose'],
+    ['header'],
   );
+  const headers = (args.lists.get('header') ?? []).map((h): [string, string] => {
+    const colon = h.indexOf(':');
+    if (colon <= 0) throw new UsageError(`--header ${h}: expected 'NAME: VALUE'`);
+    return [h.slice(0, colon).trim(), h.slice(colon + 1).trim()];
+  });
+  const method = stringFlag(args, 'method');
+  const gateway = stringFlag(args, 'gateway');
+  const sni = stringFlag(args, 'sni');
   const [target, ...paths] = args.positionals;
   if (!target) throw new UsageError(`missing target\nusage: ${TRACE_USAGE}`);
   const protocolFlag = stringFlag(args, 'protocol')?.toUpperCase();
@@ -119,6 +160,10 @@ export function traceCommand(argv: string[], io: CliIO): number {
       ...(node !== undefined ? { node } : {}),
       ...(protocolFlag !== undefined ? { protocol: protocolFlag as Protocol } : {}),
       ...(iptablesSave ? { iptablesSave } : {}),
+      ...(method !== undefined ? { method } : {}),
+      ...(headers.length > 0 ? { headers } : {}),
+      ...(gateway !== undefined ? { gateway } : {}),
+      ...(sni !== undefined ? { sni } : {}),
     });
   } catch (err) {
     if (err instanceof TraceTargetError) throw new UsageError(err.message);

@@ -19,7 +19,18 @@ export interface TracePacket {
 export type TraceEntry = 'prerouting' | 'output';
 
 export type TraceHopKind =
-  'dns' | 'loadbalancer' | 'node' | 'chain' | 'rule' | 'dnat' | 'pod' | 'drop' | 'reject' | 'unsupported';
+  | 'dns'
+  | 'loadbalancer'
+  | 'node'
+  /** A Gateway's or ingress controller's decision: listener, route, rule, match, backend, endpoint. */
+  | 'l7'
+  | 'chain'
+  | 'rule'
+  | 'dnat'
+  | 'pod'
+  | 'drop'
+  | 'reject'
+  | 'unsupported';
 
 export interface TraceHop {
   kind: TraceHopKind;

@@ -37,8 +37,30 @@ export function traceJson(t: RequestTrace): Record<string, unknown> {
       hops: b.hops.map(hopJson),
     })),
     outcome: t.outcome,
+    ...(t.l7 ? { l7: t.l7 } : {}),
     ...(t.notes.length > 0 ? { notes: t.notes } : {}),
   };
+}
+
+/** The L7 decision in a few lines, before the Service path. */
+function l7Section(t: RequestTrace): string[] {
+  const l7 = t.l7;
+  if (!l7) return [];
+  const via =
+    l7.kind === 'gateway'
+      ? `Gateway ${l7.gateway ?? ''}${l7.listener !== null ? ` listener ${l7.listener}` : ''}`
+      : `IngressClass ${l7.ingressClass ?? ''}`;
+  const route =
+    l7.route !== null
+      ? ` → ${l7.kind === 'gateway' ? 'HTTPRoute' : 'Ingress'} ${l7.route}${l7.rule !== null ? ` rule ${l7.rule}` : ''}${l7.match !== null ? ` ${l7.kind === 'gateway' ? 'match' : 'path'} ${l7.match}` : ''}`
+      : '';
+  const out = [`\nL7: ${via}${route} → HTTP ${l7.httpStatus}\n`];
+  const total = l7.backends.reduce((sum, b) => sum + b.weight, 0);
+  for (const b of l7.backends) {
+    const share = total > 0 ? `${((b.weight / total) * 100).toFixed(1)}%` : '0%';
+    out.push(`  ${share.padStart(6)}  ${b.service.namespace}/${b.service.name}:${b.port ?? ''}\n`);
+  }
+  return out;
 }
 
 function hopLine(h: TraceHop): string {
@@ -124,11 +146,12 @@ function chainPath(b: RequestBranch): string[] {
  */
 export function renderTraceSummary(t: RequestTrace): string {
   const out = header(t);
+  out.push(...l7Section(t));
   out.push(`\n${outcomeLine(t)}`);
   const groups = new Map<string, RequestBranch[]>();
   for (const b of t.branches) {
     const via = b.hops.find((h) => h.kind === 'node');
-    const key = `via ${via?.name ?? b.node ?? '-'}: ${chainPath(b).join(' → ') || '(no kube-proxy chain)'}${b.masquerade ? '  (source masqueraded to the node IP)' : ''}${b.uncertain ? '  (uncertain)' : ''}`;
+    const key = `via ${via?.name ?? b.node ?? '-'}: ${chainPath(b).join(' → ') || (t.l7 ? '(endpoint picked by the L7 data plane)' : '(no kube-proxy chain)')}${b.masquerade ? '  (source masqueraded to the node IP)' : ''}${b.uncertain ? '  (uncertain)' : ''}`;
     const group = groups.get(key);
     if (group) group.push(b);
     else groups.set(key, [b]);
@@ -153,6 +176,7 @@ export function renderTraceSummary(t: RequestTrace): string {
 /** The trace with every hop of every branch (`trace --verbose`, the editor's output channel). */
 export function renderTrace(t: RequestTrace): string {
   const out = header(t);
+  out.push(...l7Section(t));
   const p = t.packet;
   t.branches.slice(0, PRINTED_BRANCHES).forEach((b, i) => {
     // Without a DNAT the packet keeps its destination (a pod addressed directly).

@@ -20,6 +20,8 @@ import { parseIptablesSave } from './parse';
 import type { IptablesDump } from './dump';
 import { editDistance, isLikelyTypo } from '../util/editDistance';
 import { memo, memoized } from '../util/memo';
+import { chooseFrontDoor, decideRequest } from '../l7';
+import type { FrontDoorChoice, HttpRequest, L7Decision } from '../l7';
 
 /** The reconciled cluster, plus the loaded objects when available (for YAML line numbers). */
 export type TraceableState = ClusterState & { objects?: readonly LoadedObject[] };
@@ -38,6 +40,28 @@ export interface RequestOptions {
   protocol?: Protocol;
   /** A real node's `iptables-save`, used instead of the predicted rules for `node`. */
   iptablesSave?: { file: string; text: string };
+  /** HTTP(S) targets: the request method (default GET). */
+  method?: string;
+  /** HTTP(S) targets: request headers, in order. */
+  headers?: readonly (readonly [string, string])[];
+  /** HTTP(S) targets: the Gateway (NS/NAME) the request is sent to, instead of the one its host picks. */
+  gateway?: string;
+  /** HTTPS targets: the TLS server name, when it differs from the host. */
+  sni?: string;
+}
+
+/** The L7 hop of an HTTP(S) request through a Gateway or an ingress controller (`trace --json` `l7`). */
+export interface L7Summary {
+  kind: 'gateway' | 'ingress';
+  gateway: string | null;
+  ingressClass: string | null;
+  listener: string | null;
+  route: string | null;
+  rule: number | null;
+  match: number | null;
+  httpStatus: 200 | 404 | 421 | 500 | 503;
+  backend: { service: { namespace: string; name: string }; port: number } | null;
+  backends: { service: { namespace: string; name: string }; port: number | null; weight: number }[];
 }
 
 export interface RequestBranch {
@@ -66,6 +90,8 @@ export interface RequestTrace {
   outcome: TraceOutcome;
   /** Why the request went nowhere, or notes worth showing. */
   notes: string[];
+  /** HTTP(S) targets through a Gateway or Ingress: the L7 decision. */
+  l7?: L7Summary;
 }
 
 /**
@@ -104,15 +130,21 @@ interface ParsedTarget {
   host: string;
   port: number | null;
   scheme: string | null;
+  /** URL targets: the path ('/' when none) and the query without `?`. */
+  path: string;
+  query: string;
 }
 
 export function parseTarget(text: string): ParsedTarget {
-  const url = /^([a-z][a-z0-9+.-]*):\/\/([^/:?#]+|\[[^\]]+\])(?::(\d+))?(?:[/?#].*)?$/i.exec(text);
+  const url = /^([a-z][a-z0-9+.-]*):\/\/([^/:?#]+|\[[^\]]+\])(?::(\d+))?([/?#].*)?$/i.exec(text);
   if (url) {
     const scheme = (url[1] ?? '').toLowerCase();
     const port =
       url[3] !== undefined ? Number(url[3]) : scheme === 'https' ? 443 : scheme === 'http' ? 80 : null;
-    return { host: url[2] ?? '', port, scheme };
+    const rest = (url[4] ?? '').replace(/#.*$/, '');
+    const q = rest.indexOf('?');
+    const path = (q < 0 ? rest : rest.slice(0, q)) || '/';
+    return { host: url[2] ?? '', port, scheme, path, query: q < 0 ? '' : rest.slice(q + 1) };
   }
   const hostPort = /^([^:/\s]+)(?::(\d+))?$/.exec(text);
   if (hostPort)
@@ -120,6 +152,8 @@ export function parseTarget(text: string): ParsedTarget {
       host: hostPort[1] ?? '',
       port: hostPort[2] !== undefined ? Number(hostPort[2]) : null,
       scheme: null,
+      path: '/',
+      query: '',
     };
   throw new TraceTargetError(
     `cannot read trace target "${text}": expected http(s)://host[:port][/path], IP:PORT or SERVICE[.NAMESPACE][:PORT]`,
@@ -351,6 +385,12 @@ function traceFrom(state: ClusterState, targetText: string, options: RequestOpti
   }
   if (requested?.kind === 'node' && !state.profile.nodes.some((n) => n.name === requested.node)) {
     throw new TraceTargetError(`--from node:${requested.node}: no such node in the cluster profile`);
+  }
+
+  // 0. An HTTP(S) request a Gateway or an ingress controller answers (issue 19).
+  if (target.scheme === 'http' || target.scheme === 'https') {
+    const viaL7 = l7Trace(state, targetText, target, options, origin);
+    if (viaL7) return viaL7;
   }
 
   // 1. DNS
@@ -1107,4 +1147,395 @@ function headlessTrace(
   return finish(target, from, null, hops, branches, [
     'headless Service: DNS returns pod IPs directly; kube-proxy is not involved',
   ]);
+}
+
+// ---- HTTP(S) through a Gateway or an ingress controller ----
+
+/**
+ * The request's path through the L7 front door the host picks (or `--gateway`): DNS to the
+ * front door's load balancer, the data plane, the L7 decision (listener, route, rule, match,
+ * weighted backends, each with its line), then the backend Service's endpoints. Null when
+ * no Gateway or Ingress in the files serves the target (it is traced as before).
+ */
+function l7Trace(
+  state: TraceableState,
+  targetText: string,
+  target: ParsedTarget,
+  options: RequestOptions,
+  origin: RequestOrigin | undefined,
+): TraceBody | null {
+  const scheme = target.scheme === 'https' ? 'https' : 'http';
+  const port = target.port ?? (scheme === 'https' ? 443 : 80);
+  const host = target.host.replace(/\.$/, '');
+  // A Service's own name (in-cluster DNS) keeps its Service trace unless --gateway says otherwise.
+  if (options.gateway === undefined && !isIPv4(host) && resolveName(state, host, 'default')) return null;
+  const choice = chooseFrontDoor(state, { scheme, host, port }, options.gateway);
+  if (choice === null) return null;
+  if ('error' in choice) throw new TraceTargetError(choice.error);
+  const hops: TraceHop[] = [];
+  const notes: string[] = [];
+  const from = originText(origin ?? { kind: 'internet' });
+  if (origin !== undefined && origin.kind !== 'internet') {
+    notes.push(
+      `sent from ${from}: the request meets the front door's Service as a client on the internet would; shown from its load balancer`,
+    );
+  }
+  const door =
+    choice.kind === 'gateway'
+      ? `Gateway ${choice.gateway.gateway.namespace}/${choice.gateway.gateway.name}`
+      : `the ${choice.className} ingress controller`;
+  const doorSource =
+    choice.kind === 'gateway' ? choice.gateway.gateway.source : firstIngressSource(state, choice.className);
+  const address = choice.address?.address ?? null;
+  const dataPlane =
+    choice.kind === 'gateway'
+      ? `the LoadBalancer Service the Gateway's implementation creates for its proxies (not in the files; ${choice.address?.origin === 'explicit' ? 'spec.addresses' : 'address predicted'})`
+      : `the ${choice.className} controller's LoadBalancer Service (not in the files; ${choice.address?.origin === 'explicit' ? 'the Ingress status' : 'address predicted'})`;
+  if (address === null) {
+    const reason = choice.address?.pendingReason || 'load balancer pending';
+    hops.push(hop('loadbalancer', door, `${dataPlane}: ${reason}`, { source: doorSource }));
+    return finish(targetText, from, null, hops, [], [...notes, reason]);
+  }
+  if (host !== address) {
+    hops.push(
+      hop(
+        'dns',
+        host,
+        `public DNS → ${address}, the load balancer of ${door} (a record published for its address)`,
+        {
+          source: doorSource,
+        },
+      ),
+    );
+  }
+  const nodes = choice.address?.nodes ?? [];
+  hops.push(
+    hop(
+      'loadbalancer',
+      `${address}:${port}`,
+      `${dataPlane}; the cloud load balancer (${state.profile.cloud.provider}) spreads connections over ${nodes.length} node(s)`,
+      { source: doorSource },
+    ),
+  );
+  hops.push(
+    hop(
+      'node',
+      nodes.join(', ') || '-',
+      `the load balancer forwards to a node port of that Service; kube-proxy sends the connection to one of ${door}'s data-plane pods`,
+    ),
+  );
+  hops.push(
+    hop(
+      'l7',
+      'data plane',
+      `a proxy pod of ${door} (created by ${choice.kind === 'gateway' ? "the Gateway's implementation" : 'the controller'}, not in the files) ends the connection${scheme === 'https' ? ' and TLS' : ''} and decides at L7`,
+      { source: doorSource },
+    ),
+  );
+  const request: HttpRequest = {
+    scheme,
+    host: target.port !== null ? `${host}:${target.port}` : host,
+    port,
+    path: target.path,
+    query: target.query,
+    method: (options.method ?? 'GET').toUpperCase(),
+    headers: options.headers ?? [],
+    sni: options.sni ?? null,
+  };
+  const decision = decideRequest(state, choice, request);
+  const { summary, backends } = l7Hops(choice, decision, hops);
+  for (const n of decision.notes) notes.push(n);
+  if (decision.httpStatus !== 200) {
+    hops.push(hop('drop', `HTTP ${decision.httpStatus}`, decision.reason));
+    notes.push(decision.reason);
+  }
+  const packet = {
+    sourceIP: INTERNET_CLIENT_IP,
+    destinationIP: address,
+    destinationPort: port,
+    protocol: 'TCP' as Protocol,
+  };
+  const branches: RequestBranch[] = [];
+  const scopeNotes = new Set<string>();
+  for (const b of decision.httpStatus === 200 ? backends : []) {
+    if (b.share === 0 || !b.service || !b.servicePort) continue;
+    if (b.viaClusterIP && b.service.service.clusterIP !== 'None') {
+      // The implementation sends to the Service's ClusterIP: kube-proxy picks the endpoint.
+      const nodeName = nodes[0] ?? state.profile.nodes[0]?.name ?? '';
+      const inner = {
+        sourceIP: clientPodIP(state, nodeName),
+        destinationIP: b.service.service.clusterIP,
+        destinationPort: b.servicePort.port,
+        protocol: b.servicePort.protocol,
+      };
+      for (const branch of nodeRules(state, nodeName, inner, 'prerouting', options, b.share, scopeNotes)) {
+        branches.push(branch);
+      }
+      continue;
+    }
+    branches.push(...endpointBranches(state, b.service, b.servicePort, b.share));
+  }
+  if (decision.httpStatus === 200) {
+    notes.push(
+      backends.some((b) => b.viaClusterIP)
+        ? 'the controller sends to the Service ClusterIP (service-upstream): kube-proxy picks the endpoint'
+        : `${door}'s data plane sends to the backend Service's endpoints (EndpointSlices) directly, not through its ClusterIP: kube-proxy is not on this hop`,
+    );
+  }
+  for (const n of scopeNotes) notes.push(n);
+  return { ...finish(targetText, from, packet, hops, branches, notes), l7: summary };
+}
+
+function firstIngressSource(state: TraceableState, className: string): SourceRange | null {
+  const o = (state.objects ?? []).find(
+    (x) =>
+      x.kind === 'Ingress' &&
+      (x.raw['spec'] as { ingressClassName?: unknown } | undefined)?.ingressClassName === className,
+  );
+  return o ? rangeAt(o, ['metadata', 'name']) : null;
+}
+
+interface ChosenBackend {
+  service: ServiceState | null;
+  servicePort: ServiceState['service']['ports'][number] | null;
+  share: number;
+  viaClusterIP: boolean;
+}
+
+/** The L7 hops (listener, route, rule, match, backends) and the `l7` summary of a decision. */
+function l7Hops(
+  choice: FrontDoorChoice,
+  decision: L7Decision,
+  hops: TraceHop[],
+): { summary: L7Summary; backends: ChosenBackend[] } {
+  const l7 = (name: string, detail: string, source: SourceRange | null): void => {
+    hops.push(hop('l7', name, detail, { source }));
+  };
+  if (decision.kind === 'gateway') {
+    const g = decision.gateway.gateway;
+    if (decision.listener) {
+      const l = decision.listener;
+      l7(
+        `listener ${l.name}`,
+        `Gateway ${g.namespace}/${g.name} (class ${g.className}${decision.gateway.gatewayClass ? '' : ', not in the files: assumed accepted by its controller'}) listener ${l.name}: ${l.protocol} port ${l.port}, hostname ${l.hostname ?? '(any)'}`,
+        l.source,
+      );
+    }
+    if (decision.route) {
+      const r = decision.route;
+      l7(
+        `HTTPRoute ${r.namespace}/${r.name}`,
+        `hostnames ${r.hostnames.join(', ') || '(any)'}${decision.hostname ? `; matched ${decision.hostname}` : ''}`,
+        r.source,
+      );
+    }
+    if (decision.rule) {
+      l7(
+        `rule ${decision.rule.index}${decision.rule.name ? ` (${decision.rule.name})` : ''}`,
+        `the rule whose match takes precedence (Exact, longest PathPrefix, method, headers, query parameters, then the oldest route and namespace/name)`,
+        decision.rule.source,
+      );
+    }
+    if (decision.match) {
+      const m = decision.match;
+      const parts = [
+        `${m.path.type} ${m.path.value}`,
+        ...(m.method ? [`method ${m.method}`] : []),
+        ...m.headers.map((h) => `header ${h.name}: ${h.value}`),
+        ...m.queryParams.map((q) => `query ${q.name}=${q.value}`),
+      ];
+      l7(m.index === null ? 'match (implied)' : `match ${m.index}`, parts.join(', '), m.source);
+    }
+    for (const b of decision.backends) {
+      const ref = b.backend.ref;
+      l7(
+        `backend ${ref.namespace}/${ref.name}:${ref.port ?? ''}`,
+        `weight ${ref.weight} (${(b.share * 100).toFixed(1)}%)${b.backend.problem ? `: ${b.backend.problem.reason}, ${b.backend.problem.message}; these requests get 500` : ''}`,
+        ref.source,
+      );
+    }
+    const valid = decision.backends
+      .filter((b) => b.backend.problem === null && b.backend.servicePort !== null)
+      .sort((a, b) => b.share - a.share);
+    const top = valid[0];
+    return {
+      summary: {
+        kind: 'gateway',
+        gateway: `${g.namespace}/${g.name}`,
+        ingressClass: null,
+        listener: decision.listener?.name ?? null,
+        route: decision.route ? `${decision.route.namespace}/${decision.route.name}` : null,
+        rule: decision.rule?.index ?? null,
+        match: decision.match ? (decision.match.index ?? 0) : null,
+        httpStatus: decision.httpStatus,
+        backend:
+          decision.httpStatus === 200 && top?.backend.servicePort
+            ? {
+                service: { namespace: top.backend.ref.namespace, name: top.backend.ref.name },
+                port: top.backend.servicePort.port,
+              }
+            : null,
+        backends: decision.backends.map((b) => ({
+          service: { namespace: b.backend.ref.namespace, name: b.backend.ref.name },
+          port: b.backend.ref.port ?? b.backend.servicePort?.port ?? null,
+          weight: b.backend.ref.weight,
+        })),
+      },
+      backends: decision.backends.map((b) => ({
+        service: b.backend.problem === null ? b.backend.service : null,
+        servicePort: b.backend.problem === null ? b.backend.servicePort : null,
+        share: b.share,
+        viaClusterIP: false,
+      })),
+    };
+  }
+  const className = choice.kind === 'ingress' ? choice.className : decision.className;
+  l7(
+    `IngressClass ${className}`,
+    `the ${className} controller serves the Ingresses of its class, their rules merged by host`,
+    null,
+  );
+  const entry = decision.entry;
+  const owner = entry?.ingress ?? decision.defaultOf;
+  if (entry) {
+    const p = entry.path;
+    l7(
+      `Ingress ${entry.ingress.namespace}/${entry.ingress.name}`,
+      `rule ${p.rule} host ${p.host ?? '(any)'}, path ${p.path} (${p.pathType}${p.pathType === 'ImplementationSpecific' ? ', matched as Prefix' : ''})`,
+      p.source,
+    );
+  } else if (decision.defaultOf) {
+    l7(
+      `Ingress ${decision.defaultOf.namespace}/${decision.defaultOf.name}`,
+      'no rule matches: its spec.defaultBackend',
+      decision.defaultOf.defaultBackend?.source ?? null,
+    );
+  }
+  const resolved = decision.backend;
+  if (resolved?.backend.service) {
+    l7(
+      `backend ${resolved.ingress.namespace}/${resolved.backend.service.name}:${resolved.backend.service.port ?? ''}`,
+      resolved.problem ? resolved.problem.message : `Service port ${resolved.servicePort?.port ?? ''}`,
+      resolved.backend.source,
+    );
+  }
+  const serviceUpstream =
+    owner !== null &&
+    (owner.object.raw['metadata'] as { annotations?: Record<string, unknown> } | undefined)?.annotations?.[
+      'nginx.ingress.kubernetes.io/service-upstream'
+    ] === 'true';
+  const backendRef = resolved?.backend.service
+    ? { namespace: resolved.ingress.namespace, name: resolved.backend.service.name }
+    : null;
+  return {
+    summary: {
+      kind: 'ingress',
+      gateway: null,
+      ingressClass: className,
+      listener: null,
+      route: owner ? `${owner.namespace}/${owner.name}` : null,
+      rule: entry?.path.rule ?? null,
+      match: entry?.path.index ?? null,
+      httpStatus: decision.httpStatus,
+      backend:
+        decision.httpStatus === 200 && backendRef && resolved?.servicePort
+          ? { service: backendRef, port: resolved.servicePort.port }
+          : null,
+      backends: backendRef
+        ? [
+            {
+              service: backendRef,
+              port:
+                resolved?.servicePort?.port ??
+                (typeof resolved?.backend.service?.port === 'number' ? resolved.backend.service.port : null),
+              weight: 1,
+            },
+          ]
+        : [],
+    },
+    backends: resolved
+      ? [
+          {
+            service: resolved.problem === null ? resolved.service : null,
+            servicePort: resolved.problem === null ? resolved.servicePort : null,
+            share: 1,
+            viaClusterIP: serviceUpstream,
+          },
+        ]
+      : [],
+  };
+}
+
+/** One branch per ready endpoint of the Service port, as a proxy picks among EndpointSlices. */
+function endpointBranches(
+  state: ClusterState,
+  service: ServiceState,
+  servicePort: ServiceState['service']['ports'][number],
+  share: number,
+): RequestBranch[] {
+  const targets: { ip: string; port: number; nodeName: string | null }[] = [];
+  for (const slice of service.endpointSlices) {
+    const sp = slice.ports.find((p) => p.name === servicePort.name && p.protocol === servicePort.protocol);
+    if (!sp || sp.port === null) continue;
+    for (const e of slice.endpoints) {
+      if (e.conditions.ready === false) continue;
+      for (const ip of e.addresses.slice(0, 1)) targets.push({ ip, port: sp.port, nodeName: e.nodeName });
+    }
+  }
+  const label = serviceLabel(service);
+  if (targets.length === 0) {
+    return [
+      {
+        probability: share,
+        pod: null,
+        namespace: null,
+        ip: null,
+        port: null,
+        node: null,
+        masquerade: false,
+        outcome: 'no-route',
+        verdict: '',
+        uncertain: false,
+        hops: [
+          hop(
+            'drop',
+            label,
+            `Service ${label} has no ready endpoints for port ${servicePort.port}: the proxy answers 503`,
+          ),
+        ],
+      },
+    ];
+  }
+  return targets.map((t) => {
+    const pod = indexOf(state).podByIP.get(t.ip);
+    return {
+      probability: share / targets.length,
+      pod: pod?.metadata.name ?? null,
+      namespace: pod?.metadata.namespace ?? null,
+      ip: t.ip,
+      port: t.port,
+      node: pod?.nodeName ?? t.nodeName,
+      masquerade: false,
+      outcome: 'reached' as const,
+      verdict: '',
+      uncertain: false,
+      hops: [
+        hop(
+          'l7',
+          `endpoint ${t.ip}:${t.port}`,
+          `an endpoint of Service ${label} port ${servicePort.port} (EndpointSlice)`,
+          {
+            source: service.source,
+          },
+        ),
+        pod
+          ? podHop(pod, t.port, servicePort.protocol)
+          : hop(
+              'pod',
+              t.ip,
+              `endpoint ${t.ip}:${t.port} is not a pod in the analysed files (user-managed endpoint)`,
+            ),
+      ],
+    };
+  });
 }
