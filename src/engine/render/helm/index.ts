@@ -11,7 +11,7 @@ import type { ArchiveLimits } from './archive';
 import { DEFAULT_ARCHIVE_LIMITS } from './archive';
 import { DEFAULT_API_VERSIONS, DEFAULT_KUBE_VERSION, parseKubeVersion } from './capabilities';
 import type { Chart, ChartFs } from './chart';
-import { ChartLoadError, chartFullPath, crdObjects, fileText, loadChartDir } from './chart';
+import { ChartLoadError, chartFullPath, crdObjects, fileText, joinPath, loadChartDir } from './chart';
 import { processDependencies } from './dependencies';
 import type { RenderedFile, Segment } from './engine';
 import { capabilitiesObject, HelmRenderError, renderTemplates } from './engine';
@@ -187,7 +187,7 @@ function releaseNameOf(o: HelmRenderOptions): string {
 /** Where the templates of each chart live on the file system, by template name. */
 function templateFiles(c: Chart, out: Map<string, string>): void {
   const base = chartFullPath(c);
-  for (const t of c.templates) out.set(`${base}/${t.name}`, `${c.origin}/${t.name}`);
+  for (const t of c.templates) out.set(`${base}/${t.name}`, joinPath(c.origin, t.name));
   for (const d of c.dependencies) templateFiles(d, out);
 }
 
