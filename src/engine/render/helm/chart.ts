@@ -400,7 +400,12 @@ export function loadFiles(
             `error unpacking subchart tar in ${md.name}: expected ${n}, got ${file?.name ?? ''}`,
           );
         }
-        sc = loadFiles(loadArchiveFiles(file.data, limits), joinPath(origin, `charts/${n}`), limits, depth + 1);
+        sc = loadFiles(
+          loadArchiveFiles(file.data, limits),
+          joinPath(origin, `charts/${n}`),
+          limits,
+          depth + 1,
+        );
       } else {
         const buff: ChartFile[] = [];
         for (const f of list) {
