@@ -86,8 +86,10 @@ async function bundle(b: Bundle): Promise<{ inputs: string[]; imported: Set<stri
   assert.ok(output, 'bundle output');
   const imported = new Set(output.imports.map((i) => i.path));
   const text = result.outputFiles.find((f) => f.path.endsWith('.js'))?.text ?? '';
-  // Also what the text asks for at run time, however it got there.
-  for (const m of text.matchAll(
+  // Also what the text asks for at run time, however it got there (block comments, where
+  // bundled libraries write JSDoc types such as `import('./index.js').RE2JS`, ask for nothing).
+  const code = text.replace(/\/\*[\s\S]*?\*\//g, '');
+  for (const m of code.matchAll(
     /\brequire\(\s*["'`]([^"'`]+)["'`]\s*\)|\bimport\(\s*["'`]([^"'`]+)["'`]\s*\)/g,
   )) {
     imported.add(m[1] ?? m[2] ?? '');

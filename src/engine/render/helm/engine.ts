@@ -11,6 +11,7 @@ import {
   TemplateExecError,
   TemplateParseError,
   TemplateSet,
+  TypedMap,
 } from '../gotemplate';
 import { sprigFunctions } from '../sprig';
 import type { Chart, Dependency, Maintainer, Metadata } from './chart';
@@ -28,6 +29,7 @@ import {
   toYamlPretty,
 } from './encoding';
 import { globRegExp } from './glob';
+import { parseToml, TomlError } from './toml';
 import type { MutableValues } from './values';
 import { table } from './values';
 
@@ -172,7 +174,7 @@ export function chartObject(md: Metadata, root: boolean): GoStruct {
     ['Tags', md.tags],
     ['AppVersion', md.appVersion],
     ['Deprecated', md.deprecated],
-    ['Annotations', new Map<string, Value>(md.annotations)],
+    ['Annotations', new TypedMap(md.annotations, 'string')],
     ['KubeVersion', md.kubeVersion],
     ['Dependencies', (md.dependencies ?? []).map(dependencyObject)],
     ['Type', md.type],
@@ -278,12 +280,16 @@ function helmFuncs(holder: Holder, shared: Shared): Map<string, GoFunc> {
   );
   f.set(
     'fromToml',
-    goFunc(
-      ['string'],
-      'map[string]interface {}',
-      () => new Map([['Error', 'fromToml is not modelled by kubepath']]),
-    ),
+    goFunc(['string'], 'map[string]interface {}', ([s]) => {
+      try {
+        return parseToml(s as string);
+      } catch (e) {
+        if (e instanceof TomlError) return new Map([['Error', e.message]]);
+        throw e;
+      }
+    }),
   );
+
   f.set(
     'include',
     goFunc(['string', 'interface {}'], 'string', ([n, data], ctx) => {

@@ -7,6 +7,7 @@
 import type { Tree, Value } from '../gotemplate';
 import { TemplateExecError, TemplateParseError, TemplateSet } from '../gotemplate';
 import { sprigFunctions } from '../sprig';
+import { memoryFs } from '../kustomize/fs';
 import type { ArchiveLimits } from './archive';
 import { DEFAULT_ARCHIVE_LIMITS } from './archive';
 import { DEFAULT_API_VERSIONS, DEFAULT_KUBE_VERSION, parseKubeVersion } from './capabilities';
@@ -257,6 +258,28 @@ function emptyResult(
   notes: string[] = [],
 ): HelmRenderResult {
   return { chart, releaseName, manifests: [], crds: [], releaseNotes: '', notes, error };
+}
+
+/**
+ * `helm template` of a chart given as a file map: chart-relative paths (`Chart.yaml`,
+ * `templates/svc.yaml`, `charts/dep-1.0.0.tgz`) to text or bytes.
+ */
+export function renderChartFiles(
+  files: Readonly<Record<string, string | Uint8Array>>,
+  options: HelmRenderOptions = {},
+): HelmRenderResult {
+  const texts: Record<string, string> = {};
+  const binaries: Record<string, string> = {};
+  for (const [p, data] of Object.entries(files)) {
+    const path = `/chart/${p.replace(/^\/+/, '')}`;
+    if (typeof data === 'string') texts[path] = data;
+    else {
+      let bin = '';
+      for (const b of data) bin += String.fromCharCode(b);
+      binaries[path] = bin;
+    }
+  }
+  return renderChart(memoryFs(texts, binaries), '/chart', options);
 }
 
 /** `helm template <dir>` over `fs`. Never throws. */
