@@ -1,6 +1,6 @@
-// The engine's one SHA-256, for short strings: kube-proxy's chain names (proxy/iptables/chainNames.ts)
-// and kustomize's generated-name hash (render/kustomize/hash.ts). For chain names: kube-proxy hashes
-// every service port and endpoint on every sync, so 10k Services mean ~40k hashes;
+// The engine's one SHA-256, for short strings: kube-proxy's chain names (proxy/iptables/chainNames.ts),
+// kustomize's generated-name hash (render/kustomize/hash.ts) and Sprig's sha256sum, HMAC and scrypt.
+// For chain names: kube-proxy hashes every service port and endpoint on every sync, so 10k Services mean ~40k hashes;
 // this avoids per-call allocations (a reusable block buffer, ASCII fast path, no
 // intermediate strings).
 const K = new Int32Array([
@@ -39,6 +39,23 @@ function encode(text: string): number {
   buffer.fill(0, length, total);
   if (bytes) buffer.set(bytes);
   else for (let i = 0; i < length; i++) buffer[i] = text.charCodeAt(i);
+  buffer[length] = 0x80;
+  const bits = length * 8;
+  view.setUint32(total - 4, bits >>> 0);
+  view.setUint32(total - 8, Math.floor(bits / 2 ** 32));
+  return total;
+}
+
+/** Writes raw bytes padded to whole 64-byte blocks into `buffer`; returns their length. */
+function encodeBytes(bytes: Uint8Array): number {
+  const length = bytes.length;
+  const total = Math.ceil((length + 9) / 64) * 64;
+  if (buffer.length < total) {
+    buffer = new Uint8Array(total);
+    view = new DataView(buffer.buffer);
+  }
+  buffer.fill(0, length, total);
+  buffer.set(bytes);
   buffer[length] = 0x80;
   const bits = length * 8;
   view.setUint32(total - 4, bits >>> 0);
@@ -152,5 +169,14 @@ export function sha256Hex(text: string): string {
   compress(encode(text));
   let out = '';
   for (let i = 0; i < 8; i++) out += ((H[i] ?? 0) >>> 0).toString(16).padStart(8, '0');
+  return out;
+}
+
+/** The 32-byte digest of raw bytes (Sprig's HMAC and scrypt for derivePassword). */
+export function sha256Bytes(data: Uint8Array): Uint8Array {
+  compress(encodeBytes(data));
+  const out = new Uint8Array(32);
+  const v = new DataView(out.buffer);
+  for (let i = 0; i < 8; i++) v.setInt32(i * 4, H[i] ?? 0);
   return out;
 }

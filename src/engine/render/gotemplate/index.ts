@@ -30,11 +30,13 @@ export {
   GoStruct,
   GoTyped,
   TypedMap,
+  TypedSlice,
   compareGoStrings,
   goFunc,
   isTrue,
   sortedKeys,
   typeName,
+  typedSlice,
   utf8Length,
 } from './value';
 

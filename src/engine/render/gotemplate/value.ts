@@ -63,6 +63,26 @@ export class GoStruct extends Map<string, Value> {
   }
 }
 
+/**
+ * A slice whose element type is not interface{} ([]string, []int: what Sprig's splitList,
+ * keys, until return). It reads as any slice; only its Go type name differs, and arrays
+ * derived from it (slice, map, filter) are plain []interface{} again.
+ */
+export class TypedSlice extends Array<Value> {
+  static override get [Symbol.species](): ArrayConstructor {
+    return Array;
+  }
+  elem: GoType = 'interface {}';
+}
+
+/** Builds a typed slice. */
+export function typedSlice(elem: GoType, items: Iterable<Value>): TypedSlice {
+  const s = new TypedSlice();
+  for (const v of items) s.push(v);
+  s.elem = elem;
+  return s;
+}
+
 /** Numeric kinds other than int and float64. */
 export type NumericKind =
   | 'int8'
@@ -179,6 +199,7 @@ export function typeName(v: Value): string {
   }
   if (v instanceof GoTyped) return v.kind;
   if (v instanceof GoObject) return v.type;
+  if (v instanceof TypedSlice) return `[]${v.elem}`;
   if (Array.isArray(v)) return '[]interface {}';
   if (v instanceof GoStruct) return v.goType;
   if (v instanceof TypedMap) return `map[string]${v.elem}`;

@@ -66,6 +66,15 @@ export function defaultFunctions(): Map<string, GoFunc> {
     ['kindOf', fn([I], S, (a) => kindOf(a[0]))],
     ['kindIs', fn([S, I], 'bool', (a) => a[0] === kindOf(a[1]))],
     ['deepEqual', fn([I, I], 'bool', (a) => deepEqual(a[0], a[1]))],
+    ['hello', fn([], S, () => 'Hello!')],
+    [
+      'getHostByName',
+      fn([S], S, (a) => {
+        throw new FuncError(
+          `getHostByName ${JSON.stringify(a[0])}: DNS lookups are not modelled (kubepath renders offline)`,
+        );
+      }),
+    ],
     [
       'fail',
       fn([S], S, (a) => {

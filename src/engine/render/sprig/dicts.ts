@@ -3,7 +3,7 @@
 // merge shares the source's nested values with the destination as mergo does. Go iterates
 // maps in random order; `keys` and `values` here follow the sorted key order (deterministic).
 import type { GoFunc, Value } from '../gotemplate';
-import { FuncError, GoTyped, sortedKeys, typeName } from '../gotemplate';
+import { FuncError, GoTyped, sortedKeys, typeName, typedSlice } from '../gotemplate';
 import { fn, strval } from './convert';
 
 const I = 'interface {}';
@@ -54,8 +54,10 @@ function deepMerge(dst: Map<string, Value>, src: Dict, overwrite: boolean): void
       if (overwrite) dst.set(key, null);
       continue;
     }
-    // Nested maps merge into the destination's map (a slice is replaced or kept whole).
+    // Nested maps merge into the destination's map; a slice replaces the destination's
+    // when overwriting (mergo sets it before the non-empty check below skips the key).
     if (s instanceof Map && d instanceof Map) deepMerge(mutable(d as Dict), s as Dict, overwrite);
+    else if (Array.isArray(s) && (overwrite || dst.size === 0)) dst.set(key, s);
     if (has && !isEmptyValue(d)) {
       if (Array.isArray(s)) continue;
       if (s instanceof Map && d instanceof Map) continue;
@@ -114,9 +116,9 @@ function dig(ps: Value[]): Value {
 }
 
 function keysOf(dicts: Value[]): Value {
-  const out: Value[] = [];
+  const out: string[] = [];
   for (const d of dicts) if (d instanceof Map) out.push(...sortedKeys(d as Dict));
-  return out;
+  return typedSlice('string', out);
 }
 
 export function dictFunctions(): Map<string, GoFunc> {

@@ -25,6 +25,7 @@ import { dictFunctions } from './dicts';
 import { encodingFunctions } from './encoding';
 import { listFunctions } from './lists';
 import { mathFunctions } from './math';
+import { passwordFunctions } from './password';
 import { pathFunctions } from './paths';
 import type { Random } from './random';
 import { randomFunctions, seededRandom } from './random';
@@ -79,6 +80,7 @@ export function sprigContext(options: SprigOptions = {}): SprigContext {
     ...pathFunctions(),
     ...dateFunctions(options.nowMs ?? 0, (name) => usedClock.add(name)),
     ...randomFunctions(stream),
+    ...passwordFunctions(),
   ]);
   return {
     funcs,

@@ -3,9 +3,9 @@
 // must* variants return the same errors the plain ones panic with (text/template reports both
 // as `error calling NAME: …`).
 import type { GoFunc, Value } from '../gotemplate';
-import { FuncError, compareGoStrings } from '../gotemplate';
+import { FuncError, TypedSlice, compareGoStrings, typedSlice } from '../gotemplate';
 import { NIL_DEREF, deepEqual, empty, fn, kindOf, num, sliceItems, strval, toInt64 } from './convert';
-import { strslice } from './strings';
+import { stringSlice, strslice } from './strings';
 
 const I = 'interface {}';
 const L = '[]interface {}';
@@ -88,7 +88,8 @@ function slice(args: Value[]): Value {
   const start = indices.length > 0 ? Number(toInt64(indices[0])) : 0;
   const end = indices.length < 2 ? l.length : Number(toInt64(indices[1]));
   if (start < 0 || end < start || end > l.length) throw new FuncError('reflect: slice index out of range');
-  return l.slice(start, end);
+  // reflect's Slice keeps the slice's type.
+  return list instanceof TypedSlice ? typedSlice(list.elem, l.slice(start, end)) : l.slice(start, end);
 }
 
 function concat(lists: Value[]): Value {
@@ -102,8 +103,8 @@ function concat(lists: Value[]): Value {
 }
 
 function sortAlpha(list: Value): Value {
-  if (!Array.isArray(list)) return [strval(list)];
-  return strslice(list).sort(compareGoStrings);
+  if (!Array.isArray(list)) return stringSlice([strval(list)]);
+  return stringSlice(strslice(list).sort(compareGoStrings));
 }
 
 /** Sprig's untilStep: []int from start towards stop. */
@@ -206,7 +207,7 @@ export function listFunctions(): Map<string, GoFunc> {
       'until',
       fn(['int'], L, (a) => {
         const count = a[0] as bigint;
-        return untilStep(0n, count, count < 0n ? -1n : 1n);
+        return typedSlice('int', untilStep(0n, count, count < 0n ? -1n : 1n));
       }),
     ],
     [

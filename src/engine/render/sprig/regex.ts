@@ -5,7 +5,7 @@
 // pattern as MustCompile does; the must* ones return regexp.Compile's error.
 import { RE2JS } from 're2js';
 import type { GoFunc, Value } from '../gotemplate';
-import { FuncError } from '../gotemplate';
+import { FuncError, typedSlice } from '../gotemplate';
 import { fn, num } from './convert';
 import { isDigit, isLetter } from './unicode';
 
@@ -18,17 +18,72 @@ interface Compiled {
   readonly groups: number;
 }
 
+/**
+ * Go accepts a capture name used twice (`(?P<x>a)|(?P<x>b)`), RE2/re2js do not: later uses
+ * are renamed for re2js and mapped back. Escapes and character classes are skipped.
+ */
+function renameDuplicateGroups(expr: string): { pattern: string; renamed: Map<string, string> } {
+  const seen = new Set<string>();
+  const renamed = new Map<string, string>();
+  let out = '';
+  let inClass = false;
+  for (let i = 0; i < expr.length; i++) {
+    const c = expr[i]!;
+    if (c === '\\') {
+      out += expr.slice(i, i + 2);
+      i++;
+      continue;
+    }
+    if (inClass) {
+      if (c === ']') inClass = false;
+      out += c;
+      continue;
+    }
+    if (c === '[') {
+      inClass = true;
+      out += c;
+      if (expr[i + 1] === '^') out += expr[++i];
+      if (expr[i + 1] === ']') out += expr[++i];
+      continue;
+    }
+    const m = /^\(\?P?<([A-Za-z0-9_]+)>/.exec(expr.slice(i));
+    if (m !== null) {
+      let name = m[1]!;
+      if (seen.has(name)) {
+        const alias = `${name}__dup${renamed.size}`;
+        renamed.set(alias, name);
+        name = alias;
+      }
+      seen.add(name);
+      out += m[0].replace(m[1]!, name);
+      i += m[0].length - 1;
+      continue;
+    }
+    out += c;
+  }
+  return { pattern: out, renamed };
+}
+
 /** regexp.Compile: the error text is regexp/syntax's (`error parsing regexp: …`). */
-function compile(expr: string): Compiled {
+function compileRegexp(expr: string): Compiled {
   let re: RE2JS;
+  let renamed = new Map<string, string>();
   try {
     re = RE2JS.compile(expr);
   } catch (e) {
-    throw new FuncError(e instanceof Error ? e.message : String(e));
+    const message = e instanceof Error ? e.message : String(e);
+    if (!message.includes('duplicate capture group name')) throw new FuncError(message);
+    const fixed = renameDuplicateGroups(expr);
+    renamed = fixed.renamed;
+    try {
+      re = RE2JS.compile(fixed.pattern);
+    } catch {
+      throw new FuncError(message);
+    }
   }
   const groups = re.groupCount();
   const names: string[] = new Array<string>(groups + 1).fill('');
-  for (const [name, idx] of Object.entries(re.namedGroups())) names[idx] = name;
+  for (const [name, idx] of Object.entries(re.namedGroups())) names[idx] = renamed.get(name) ?? name;
   return { re, names, groups };
 }
 
@@ -39,15 +94,6 @@ function quoteExpr(s: string): string {
     if (ch === '`' || c === 0x7f || c === 0xfeff || (c < 0x20 && c !== 0x09)) return JSON.stringify(s);
   }
   return '`' + s + '`';
-}
-
-/** regexp.MustCompile. */
-function mustCompile(expr: string): Compiled {
-  try {
-    return compile(expr);
-  } catch (e) {
-    throw new FuncError(`regexp: Compile(${quoteExpr(expr)}): ${(e as Error).message}`);
-  }
 }
 
 /** The match at or after `pos` as Go's []int of group bounds (-1 for unset groups), or null. */
@@ -169,8 +215,9 @@ export function expand(c: Compiled, template: string, src: string, m: readonly n
       if (2 * ref.num + 1 < m.length && m[2 * ref.num]! >= 0)
         out += src.slice(m[2 * ref.num], m[2 * ref.num + 1]);
     } else {
-      const i = c.names.indexOf(ref.name);
-      if (i > 0 && m[2 * i]! >= 0) out += src.slice(m[2 * i], m[2 * i + 1]);
+      // The first group of that name that took part in the match (names may repeat).
+      const i = c.names.findIndex((n, k) => n === ref.name && m[2 * k]! >= 0);
+      if (i > 0) out += src.slice(m[2 * i], m[2 * i + 1]);
     }
   }
   return out + t;
@@ -209,7 +256,11 @@ const ops: Readonly<
   regexFindAll: {
     params: [S, S, 'int'],
     result: '[]interface {}',
-    run: (c, a) => allMatches(c, a[1] as string, num(a[2])).map((m) => (a[1] as string).slice(m[0], m[1])),
+    run: (c, a) =>
+      typedSlice(
+        'string',
+        allMatches(c, a[1] as string, num(a[2])).map((m) => (a[1] as string).slice(m[0], m[1])),
+      ),
   },
   regexFind: {
     params: [S, S],
@@ -237,6 +288,24 @@ const ops: Readonly<
 };
 
 export function regexFunctions(): Map<string, GoFunc> {
+  // Patterns compiled once per function map (a chart's templates repeat the same few).
+  const compiled = new Map<string, Compiled>();
+  const compile = (expr: string): Compiled => {
+    let c = compiled.get(expr);
+    if (c === undefined) {
+      c = compileRegexp(expr);
+      if (compiled.size >= 512) compiled.clear();
+      compiled.set(expr, c);
+    }
+    return c;
+  };
+  const mustCompile = (expr: string): Compiled => {
+    try {
+      return compile(expr);
+    } catch (e) {
+      throw new FuncError(`regexp: Compile(${quoteExpr(expr)}): ${(e as Error).message}`);
+    }
+  };
   const out = new Map<string, GoFunc>();
   for (const [name, op] of Object.entries(ops)) {
     out.set(

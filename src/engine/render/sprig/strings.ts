@@ -1,8 +1,8 @@
 // Sprig's string functions (strings.go and the strings entries of functions.go), with Go's
 // byte-oriented slicing where Sprig slices bytes (trunc, substr, abbrev) and goutils' byte
 // loops (nospace, initials, wrap) reproduced on UTF-8 bytes.
-import type { GoFunc, Value, TypedMap } from '../gotemplate';
-import { FuncError, formatV, sprintf } from '../gotemplate';
+import type { GoFunc, TypedMap, TypedSlice, Value } from '../gotemplate';
+import { FuncError, formatV, sprintf, typedSlice } from '../gotemplate';
 import { swapCase, title, toKebabCase, toPascalCase, toSnakeCase, uncapitalize } from './casing';
 import { byteSlice, fn, fromUtf8, goInt, num, repeat, stringMap, strval, utf8 } from './convert';
 import { isSpace, lowerString, trimCutset, trimSpace, upperString } from './unicode';
@@ -14,6 +14,9 @@ export function strslice(v: Value): string[] {
   if (v === null || v === undefined) return [];
   return [strval(v)];
 }
+
+/** A Go []string result. */
+export const stringSlice = (items: Iterable<string>): TypedSlice => typedSlice('string', items);
 
 /** goutils.AbbreviateFull over bytes. */
 function abbreviateFull(str: string, offset: number, maxWidth: number): string {
@@ -232,14 +235,14 @@ export function stringFunctions(): Map<string, GoFunc> {
       'split',
       fn([S, S], 'map[string]interface {}', (a) => indexedMap(goSplit(a[1] as string, a[0] as string))),
     ],
-    ['splitList', fn([S, S], '[]interface {}', (a) => goSplit(a[1] as string, a[0] as string))],
+    ['splitList', fn([S, S], '[]interface {}', (a) => stringSlice(goSplit(a[1] as string, a[0] as string)))],
     [
       'splitn',
       fn([S, 'int', S], 'map[string]interface {}', (a) =>
         indexedMap(goSplit(a[2] as string, a[0] as string, num(a[1]))),
       ),
     ],
-    ['toStrings', fn(['interface {}'], '[]interface {}', (a) => strslice(a[0]))],
+    ['toStrings', fn(['interface {}'], '[]interface {}', (a) => stringSlice(strslice(a[0])))],
     ['join', fn([S, 'interface {}'], S, (a) => strslice(a[1]).join(a[0] as string))],
   ]);
 }
