@@ -18,6 +18,7 @@ import {
   parseSet,
   readTar,
   renderChart,
+  renderChartFiles,
   sortManifests,
   splitManifests,
   toJson,
@@ -329,6 +330,22 @@ void describe('helm: built-in objects and chart rules', () => {
     );
     assert.equal(lib.error?.message, 'library charts are not installable');
     assert.equal(formatHelmTemplate(lib).error, 'Error: library charts are not installable\n');
+  });
+
+  void it('renders a chart given as a file map (text and bytes), the same as from a directory', () => {
+    const chart = {
+      'Chart.yaml': 'apiVersion: v2\nname: c\nversion: 1.0.0\nkeywords: [a, b]\n',
+      'templates/x.yaml':
+        "kind: ConfigMap\ndata:\n  k: '{{ typeOf .Chart.Keywords }} {{ .Chart.Keywords }}'\n",
+    };
+    const fromMap = renderChartFiles({
+      ...chart,
+      'templates/y.yaml': new TextEncoder().encode('kind: Secret\n'),
+    });
+    const fromDir = renderChart(mem({ ...chart, 'templates/y.yaml': 'kind: Secret\n' }), '/c');
+    assert.equal(fromMap.error, undefined);
+    assert.deepEqual(formatHelmTemplate(fromMap), formatHelmTemplate(fromDir));
+    assert.match(fromMap.manifests[1]?.content ?? '', /k: '\[\]string \[a b\]'/);
   });
 
   void it('values.schema.json is checked with the chart named', () => {

@@ -12,6 +12,7 @@ import {
   TemplateParseError,
   TemplateSet,
   TypedMap,
+  typedSlice,
 } from '../gotemplate';
 import { sprigFunctions } from '../sprig';
 import type { Chart, Dependency, Maintainer, Metadata } from './chart';
@@ -128,7 +129,7 @@ function filesObject(m: ReadonlyMap<string, Uint8Array>): GoStruct {
         if (d === undefined || d.length === 0) return [];
         let s = fileText(d);
         if (s.endsWith('\n')) s = s.slice(0, -1);
-        return s.split('\n');
+        return typedSlice('string', s.split('\n'));
       }),
     ],
   ]);
@@ -151,7 +152,7 @@ function dependencyObject(d: Dependency): GoStruct {
     ['Version', d.version],
     ['Repository', d.repository],
     ['Condition', d.condition],
-    ['Tags', d.tags],
+    ['Tags', typedSlice('string', d.tags)],
     ['Enabled', d.enabled],
     ['ImportValues', d.importValues],
     ['Alias', d.alias],
@@ -163,10 +164,10 @@ export function chartObject(md: Metadata, root: boolean): GoStruct {
   return new GoStruct('struct { chart.Metadata; IsRoot bool }', [
     ['Name', md.name],
     ['Home', md.home],
-    ['Sources', md.sources],
+    ['Sources', typedSlice('string', md.sources)],
     ['Version', md.version],
     ['Description', md.description],
-    ['Keywords', md.keywords],
+    ['Keywords', typedSlice('string', md.keywords)],
     ['Maintainers', md.maintainers.map(maintainerObject)],
     ['Icon', md.icon],
     ['APIVersion', md.apiVersion],
