@@ -395,6 +395,14 @@ void describe('helm: source map', () => {
     assert.equal(pos?.template, 'subchart/templates/service.yaml');
     assert.equal(template[(pos?.line ?? 0) - 1], '  type: {{ .Values.service.type }}');
     assert.equal(pos?.column, 3);
+    // The value on that line is its own piece, from the action `{{ .Values.service.type }}`.
+    const spans = svc.sourceSpans[at] ?? [];
+    const value = spans.find((p) => p.column === out[at]!.indexOf('ClusterIP') + 1);
+    assert.equal(value?.origin.kind, 'action');
+    assert.equal(value?.origin.line, pos?.line);
+    // An action is placed at its pipeline's first token, as Go's parser places ActionNodes.
+    const tline = template[(pos?.line ?? 0) - 1]!;
+    assert.ok(tline.slice((value?.origin.column ?? 1) - 1).startsWith('.Values.service.type }}'));
     // Every line maps to a template line whose literal text, where it is text, is the output's.
     svc.sourceMap.forEach((p, i) => {
       assert.ok(p, `line ${i + 1} has no origin`);

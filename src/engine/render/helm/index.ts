@@ -88,6 +88,17 @@ export interface HelmManifest {
   readonly hook?: string;
   /** Per line of `content` (index 0 = line 1): where that line's first character came from. */
   readonly sourceMap: readonly (TemplatePosition | undefined)[];
+  /**
+   * Per line of `content`: every piece of the line with its 1-based start column and origin
+   * (a value printed by `{{ .Values.port }}` is its own piece after the literal `port: `).
+   */
+  readonly sourceSpans: readonly (readonly SourceSpan[])[];
+}
+
+export interface SourceSpan {
+  /** 1-based column in the manifest line where this piece starts. */
+  readonly column: number;
+  readonly origin: TemplatePosition;
 }
 
 export interface HelmCrd {
@@ -245,6 +256,29 @@ class SourceMapper {
       const indent = /^[ \t]*/.exec(line)?.[0].length ?? 0;
       const first = indent < line.length ? indent : 0;
       out.push(this.position(file.segments, offset + at + first));
+      at += line.length + 1;
+    }
+    return out;
+  }
+
+  spans(file: RenderedFile, offset: number, content: string): SourceSpan[][] {
+    const segs = file.segments;
+    const out: SourceSpan[][] = [];
+    let at = 0;
+    for (const line of content.split('\n')) {
+      const start = offset + at;
+      const end = start + line.length;
+      const pieces: SourceSpan[] = [];
+      const first = this.position(segs, start);
+      if (first !== undefined && line.length > 0) pieces.push({ column: 1, origin: first });
+      let i = lastAtOrBefore(segs, (g) => g.at, start) + 1;
+      for (; i < segs.length && (segs[i]?.at ?? end) < end; i++) {
+        const seg = segs[i];
+        if (seg === undefined) continue;
+        const origin = this.position(segs, seg.at);
+        if (origin !== undefined) pieces.push({ column: seg.at - start + 1, origin });
+      }
+      out.push(pieces);
       at += line.length + 1;
     }
     return out;
@@ -444,6 +478,7 @@ function assemble(
       apiVersion: m.head.apiVersion,
       name: m.head.name,
       sourceMap: file === undefined ? [] : mapper.lines(file, m.offset, m.content),
+      sourceSpans: file === undefined ? [] : mapper.spans(file, m.offset, m.content),
     };
     return m.hook === undefined ? base : { ...base, hook: m.hook.join(',') };
   };
