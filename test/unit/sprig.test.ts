@@ -3,12 +3,13 @@
 // Masterminds/semver's constraint tables, Go time layouts and durations against the fixed
 // clock, seeded random stability, AES, and Go/Sprig's error wording.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
 import { describe, it } from 'node:test';
 import type { Value } from '../../src/engine/render/gotemplate';
 import { GoTyped, TemplateSet, typedSlice } from '../../src/engine/render/gotemplate';
 import { sprigContext, sprigFunctions } from '../../src/engine/render/sprig';
 import { aes256EncryptBlock } from '../../src/engine/render/sprig/aes';
+import { bcryptHash, blowfishInit, saltOf } from '../../src/engine/render/sprig/bcrypt';
 import { parseTime, timeValue } from '../../src/engine/render/sprig/dates';
 import { readFixture } from './gotemplateFixtures';
 
@@ -194,6 +195,89 @@ void describe('sprig: upstream tests the corpus could not extract (Go values or 
   for (const [template, want, data] of cases) {
     void it(template, () => assert.equal(render(template, data ?? new Map()), want));
   }
+  void it('urlParse over url_test.go urlTests', () => {
+    const urlTests: Record<string, Record<string, string>> = {
+      'proto://auth@host:80/path?query#fragment': {
+        fragment: 'fragment',
+        host: 'host:80',
+        hostname: 'host',
+        opaque: '',
+        path: '/path',
+        query: 'query',
+        scheme: 'proto',
+        userinfo: 'auth',
+      },
+      'proto://host:80/path': {
+        fragment: '',
+        host: 'host:80',
+        hostname: 'host',
+        opaque: '',
+        path: '/path',
+        query: '',
+        scheme: 'proto',
+        userinfo: '',
+      },
+      something: {
+        fragment: '',
+        host: '',
+        hostname: '',
+        opaque: '',
+        path: 'something',
+        query: '',
+        scheme: '',
+        userinfo: '',
+      },
+      'proto://user:passwor%20d@host:80/path': {
+        fragment: '',
+        host: 'host:80',
+        hostname: 'host',
+        opaque: '',
+        path: '/path',
+        query: '',
+        scheme: 'proto',
+        userinfo: 'user:passwor%20d',
+      },
+      'proto://host:80/pa%20th?key=val%20ue': {
+        fragment: '',
+        host: 'host:80',
+        hostname: 'host',
+        opaque: '',
+        path: '/pa th',
+        query: 'key=val%20ue',
+        scheme: 'proto',
+        userinfo: '',
+      },
+    };
+    for (const [url, want] of Object.entries(urlTests)) {
+      const sorted = Object.fromEntries(Object.entries(want).sort(([a], [b]) => (a < b ? -1 : 1)));
+      assert.equal(
+        call('urlParse', [url]).replace(/^map\[|\]$/g, ''),
+        Object.entries(sorted)
+          .map(([k, v]) => `${k}:${v}`)
+          .join(' '),
+        url,
+      );
+    }
+  });
+  void it("typeOf / kindOf / typeIs / typeIsLike / kindIs (reflect_test.go, with this model's values)", () => {
+    assert.equal(render('{{ kindOf . }}', typedSlice('string', ['hello'])), 'slice');
+    assert.equal(
+      render('{{if typeIs "*semver.Version" .}}t{{else}}f{{end}}', timeValue(parseTime('2006', '2001'))),
+      'f',
+    );
+    assert.equal(render('{{if typeIs "string" .}}t{{else}}f{{end}}', 'hello'), 't');
+    assert.equal(render('{{if typeIsLike "string" .}}t{{else}}f{{end}}', 'foo'), 't');
+    assert.equal(
+      render(
+        '{{if kindIs "ptr" (semver "1.0.0")}}t{{else}}f{{end}} {{if kindIs "ptr" "hello"}}t{{else}}f{{end}}',
+      ),
+      't f',
+    );
+    assert.equal(
+      render('{{ kindOf (now) }} {{ typeOf (now) }} {{ kindOf nil }} {{ typeOf nil }}'),
+      'struct time.Time invalid <nil>',
+    );
+  });
   void it('randInt stays in [min, max) (TestRandomInt)', () => {
     for (const [min, max] of [
       [10, 11],
@@ -444,14 +528,14 @@ void describe('sprig random: seeded, stable, recorded', () => {
   void it('certificates and keys are labelled placeholders in PEM framing', () => {
     const ctx = sprigContext({ seed: 'c' });
     const out = render(
-      '{{ $ca := genCA "my-ca" 365 }}{{ $c := genSignedCert "svc" (list "10.0.0.1") (list "svc.local") 365 $ca }}{{ $c.Cert }}{{ $ca.Key }}{{ genPrivateKey "ecdsa" }}',
+      '{{ $ca := genCA "my-ca" 365 }}{{ $c := genSignedCert "svc" (list "10.0.0.1") (list "svc.local") 365 $ca }}{{ $c.Cert }}{{ $ca.Key }}{{ genPrivateKey "dsa" }}',
       new Map(),
       ctx.funcs,
     );
     const blocks = [...out.matchAll(/-----BEGIN ([A-Z ]+)-----\n([A-Za-z0-9+/=\n]+)-----END \1-----\n/g)];
     assert.deepEqual(
       blocks.map((b) => b[1]),
-      ['CERTIFICATE', 'RSA PRIVATE KEY', 'EC PRIVATE KEY'],
+      ['CERTIFICATE', 'RSA PRIVATE KEY', 'DSA PRIVATE KEY'],
     );
     for (const b of blocks)
       assert.match(Buffer.from(b[2]!, 'base64').toString('latin1'), /^kubepath placeholder /);
@@ -461,6 +545,17 @@ void describe('sprig random: seeded, stable, recorded', () => {
       /error calling genSelfSignedCert: error parsing ip: nope$/,
     );
     assert.equal(render('{{ genPrivateKey "foo" }}'), 'Unknown type foo');
+    // An ed25519 key is real PKCS#8 (node:crypto reads it).
+    const ed = createPrivateKey({ key: render('{{ genPrivateKey "ed25519" }}'), format: 'pem' });
+    assert.equal(ed.asymmetricKeyType, 'ed25519');
+    // An ecdsa key is a real SEC 1 P-256 key: OpenSSL derives the same public point from it.
+    const ecPem = render('{{ genPrivateKey "ecdsa" }}');
+    const ec = createPrivateKey({ key: ecPem, format: 'pem' });
+    assert.equal(ec.asymmetricKeyDetails?.namedCurve, 'prime256v1');
+    const der = Buffer.from(ecPem.replace(/-----[A-Z ]+-----|\n/g, ''), 'base64');
+    const jwk = createPublicKey(ec).export({ format: 'jwk' });
+    assert.equal(der.subarray(der.length - 64, der.length - 32).toString('base64url'), jwk.x);
+    assert.equal(der.subarray(der.length - 32).toString('base64url'), jwk.y);
   });
   void it('htpasswd sha is deterministic ({SHA} base64 sha1); a colon in the user is refused', () => {
     const digest = createHash('sha1').update('myPassword').digest('base64');
@@ -510,6 +605,33 @@ void describe('sprig derivePassword (crypto_test.go TestDerivePassword)', () => 
   });
   void it('an unknown template type is reported in the result', () => {
     assert.equal(render('{{derivePassword 1 "nope" "p" "u" "s"}}'), 'cannot find password template nope');
+  });
+});
+
+void describe('sprig bcrypt: golang.org/x/crypto/bcrypt with a seeded salt', () => {
+  // crypt_blowfish's test vectors (the ones within Go's 72-byte limit).
+  const vectors: [string, string][] = [
+    ['U*U', '$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW'],
+    ['U*U*', '$2a$05$CCCCCCCCCCCCCCCCCCCCC.VGOzA784oUp/Z0DY336zx7pLYAy0lwK'],
+    ['U*U*U', '$2a$05$XXXXXXXXXXXXXXXXXXXXXOAcXxm9kjPGEMsLznoKqmqw7tc8WCx4a'],
+    ['', '$2a$05$CCCCCCCCCCCCCCCCCCCCC.7uG0VCzI2bS7j6ymqJi9CdcdxiRTWNy'],
+  ];
+  void it('matches the crypt_blowfish vectors', () => {
+    const init = blowfishInit();
+    for (const [pw, want] of vectors)
+      assert.equal(bcryptHash(Buffer.from(pw), 5, saltOf(want), init), want, pw);
+  });
+  void it('bcrypt and htpasswd give cost-10 $2a$ hashes that verify against the password', () => {
+    const out = render('{{ bcrypt "secret" }}|{{ htpasswd "admin" "secret" "bcrypt" }}').split('|');
+    assert.match(out[0]!, /^\$2a\$10\$[./A-Za-z0-9]{53}$/);
+    assert.match(out[1]!, /^admin:\$2a\$10\$[./A-Za-z0-9]{53}$/);
+    const init = blowfishInit();
+    for (const h of [out[0]!, out[1]!.slice('admin:'.length)])
+      assert.equal(bcryptHash(Buffer.from('secret'), 10, saltOf(h), init), h);
+    assert.equal(
+      render('{{ bcrypt (repeat 73 "x") }}'),
+      'failed to encrypt string with bcrypt: bcrypt: password length exceeds 72 bytes',
+    );
   });
 });
 

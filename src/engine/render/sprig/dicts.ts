@@ -3,7 +3,7 @@
 // merge shares the source's nested values with the destination as mergo does. Go iterates
 // maps in random order; `keys` and `values` here follow the sorted key order (deterministic).
 import type { GoFunc, Value } from '../gotemplate';
-import { FuncError, GoTyped, sortedKeys, typeName, typedSlice } from '../gotemplate';
+import { FuncError, GoTyped, TypedSlice, sortedKeys, typeName, typedSlice } from '../gotemplate';
 import { fn, strval } from './convert';
 
 const I = 'interface {}';
@@ -79,6 +79,7 @@ function merge(args: Value[], overwrite: boolean): Value {
 
 /** copystructure.Copy: maps and slices copied all the way down. */
 export function deepCopy(v: Value): Value {
+  if (v instanceof TypedSlice) return typedSlice(v.elem, v.map(deepCopy));
   if (Array.isArray(v)) return (v as readonly Value[]).map(deepCopy);
   if (v instanceof Map) {
     const m = v as Dict;

@@ -33,6 +33,8 @@ import { regexFunctions } from './regex';
 import { semverFunctions } from './semver';
 import { stringFunctions } from './strings';
 
+export { RANDOM_FUNCTIONS } from './random';
+
 export interface SprigOptions {
   /** Seed for the functions that are random by nature (randAlphaNum, uuidv4, genCA…). */
   readonly seed?: string;

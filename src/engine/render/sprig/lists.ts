@@ -18,7 +18,7 @@ function prepend(list: Value, v: Value): Value[] {
   return [v, ...sliceItems(list, (k) => `Cannot prepend on type ${k}`)];
 }
 
-function chunk(size: number, list: Value): Value[] {
+function chunk(size: number, list: Value): Value {
   const l = sliceItems(list, (k) => `Cannot chunk type ${k}`);
   const cs = Math.floor((l.length - 1) / size) + 1;
   if (!Number.isFinite(cs)) throw new FuncError('runtime error: makeslice: len out of range');
@@ -31,7 +31,7 @@ function chunk(size: number, list: Value): Value[] {
     }
     out.push(l.slice(i * size, i * size + clen));
   }
-  return out;
+  return typedSlice('[]interface {}', out);
 }
 
 function first(list: Value): Value {

@@ -2,15 +2,19 @@
 // (sfc32 seeded through a string hash) keyed by the seed, the function's name and how many
 // times that function ran before, so a render is stable. The shapes are Sprig's (alphabets,
 // lengths, UUID version bits, PEM framing); the crypto functions that would need real key
-// generation (genPrivateKey, genCA, genSelfSignedCert, genSignedCert, bcrypt) produce clearly
-// labelled placeholders: PEM blocks whose content starts "kubepath placeholder", a bcrypt-shaped
-// string that does not verify. encryptAES/decryptAES are real AES-256-CBC (seeded IV).
+// generation (genPrivateKey rsa/dsa, genCA, genSelfSignedCert, genSignedCert) produce clearly
+// labelled placeholders: PEM blocks whose content starts "kubepath placeholder" (ed25519 and
+// ecdsa P-256 keys are real: a seeded secret and, for P-256, its computed public point). bcrypt (and htpasswd's
+// default) is real bcrypt with a seeded salt, encryptAES/decryptAES real AES-256-CBC with a
+// seeded IV, so their output verifies / decrypts as Helm's would.
 import type { GoFunc, Value } from '../gotemplate';
 import { FuncError, GoObject } from '../gotemplate';
 import { fn, num, utf8, fromUtf8, strval } from './convert';
 import { sha1 } from './digest';
 import { base64Decode, base64Encode } from './encoding';
 import { aesCbcDecrypt, aesCbcEncrypt } from './aes';
+import { bcryptHash, blowfishInit } from './bcrypt';
+import { p256PrivateKeyDer } from './p256';
 
 /** A stream of 32-bit values. */
 export type Random = () => number;
@@ -118,6 +122,11 @@ const KEY_TYPES: Readonly<Record<string, [string, number]>> = {
   ed25519: ['PRIVATE KEY', 48],
 };
 
+/** PKCS#8 PrivateKeyInfo for Ed25519 up to the seed (RFC 8410). */
+const ED25519_PKCS8_PREFIX = [
+  0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
+];
+
 const CERT = 'sprig.certificate';
 
 function certificate(cert: string, key: string): GoObject<{ cert: string; key: string }> {
@@ -157,17 +166,27 @@ function checkDns(names: Value): void {
       throw new FuncError(`error processing alternate dns name: ${strval(n)} is not a string`);
 }
 
-function bcryptPlaceholder(r: Random): string {
-  const alphabet = './ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-  return '$2a$10$' + randomString(r, 53, alphabet);
-}
-
 export function randomFunctions(stream: (name: string) => Random): Map<string, GoFunc> {
   const S = 'string';
+  // Blowfish's π table, computed on the first bcrypt of this function map.
+  let blowfish: Uint32Array | undefined;
+  /** Sprig's bcrypt: bcrypt.GenerateFromPassword(input, DefaultCost = 10), errors as text. */
+  const bcrypt = (r: Random, input: string): string => {
+    blowfish ??= blowfishInit();
+    try {
+      return bcryptHash(utf8(input), 10, bytes(r, 16), blowfish);
+    } catch (e) {
+      return `failed to encrypt string with bcrypt: ${(e as Error).message}`;
+    }
+  };
   const L = '[]interface {}';
   const keyPem = (r: Random, typ: string): string => {
     const t = KEY_TYPES[typ];
     if (t === undefined) return 'Unknown type ' + typ;
+    // An Ed25519 key is its 32-byte seed: a real PKCS#8 key, as x509.MarshalPKCS8PrivateKey writes it.
+    if (typ === 'ed25519')
+      return pem('PRIVATE KEY', Uint8Array.from([...ED25519_PKCS8_PREFIX, ...bytes(r, 32)]));
+    if (typ === 'ecdsa') return pem('EC PRIVATE KEY', p256PrivateKeyDer(bytes(r, 40)));
     return placeholderPem(r, t[0], `${typ === '' ? 'rsa' : typ} private key`, t[1]);
   };
   const caKey = (r: Random): string => placeholderPem(r, 'RSA PRIVATE KEY', 'rsa private key', 1190);
@@ -198,14 +217,14 @@ export function randomFunctions(stream: (name: string) => Random): Map<string, G
     ],
     ['uuidv4', fn([], S, () => uuid(stream('uuidv4')))],
     ['shuffle', fn([S], S, (a) => shuffle(stream('shuffle'), a[0] as string))],
-    ['bcrypt', fn([S], S, () => bcryptPlaceholder(stream('bcrypt')))],
+    ['bcrypt', fn([S], S, (a) => bcrypt(stream('bcrypt'), a[0] as string))],
     [
       'htpasswd',
       fn([S, S, S], S, (a) => {
         const [user, password, algo] = a as [string, string, string];
         if (user.includes(':')) return `invalid username: ${user}`;
         if (algo === 'sha') return `${user}:{SHA}${base64Encode(sha1(utf8(password)))}`;
-        return `${user}:${bcryptPlaceholder(stream('htpasswd'))}`;
+        return `${user}:${bcrypt(stream('htpasswd'), password)}`;
       }),
     ],
     ['genPrivateKey', fn([S], S, (a) => keyPem(stream('genPrivateKey'), a[0] as string))],
