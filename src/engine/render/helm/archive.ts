@@ -1,6 +1,7 @@
 // Packaged charts (`.tgz`): gunzip with fflate and a small tar reader, with the bounds and
 // the checks of Helm's loader.LoadArchiveFiles (pkg/chart/loader/archive.go): the leading
 // directory of every entry is dropped, absolute and parent paths are refused, sizes are capped.
+// fflate's browser build: pure JavaScript, no worker_threads or module (the engine runs in web workers too).
 import { Gunzip } from 'fflate/browser';
 
 /** Helm's loader.MaxDecompressedChartSize and MaxDecompressedFileSize. */

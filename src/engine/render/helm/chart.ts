@@ -70,6 +70,11 @@ export class ChartLoadError extends Error {
   override readonly name = 'ChartLoadError';
 }
 
+/** `dir` + `/` + `rel`, without doubling the root's slash. */
+export function joinPath(dir: string, rel: string): string {
+  return dir.endsWith('/') ? `${dir}${rel}` : `${dir}/${rel}`;
+}
+
 export function chartName(c: Chart): string {
   return c.metadata.name;
 }
@@ -395,7 +400,12 @@ export function loadFiles(
             `error unpacking subchart tar in ${md.name}: expected ${n}, got ${file?.name ?? ''}`,
           );
         }
-        sc = loadFiles(loadArchiveFiles(file.data, limits), `${origin}/charts/${n}`, limits, depth + 1);
+        sc = loadFiles(
+          loadArchiveFiles(file.data, limits),
+          joinPath(origin, `charts/${n}`),
+          limits,
+          depth + 1,
+        );
       } else {
         const buff: ChartFile[] = [];
         for (const f of list) {
@@ -403,7 +413,7 @@ export function loadFiles(
           if (slash < 0) continue;
           buff.push({ name: f.name.slice(slash + 1), data: f.data });
         }
-        sc = loadFiles(buff, `${origin}/charts/${n}`, limits, depth + 1);
+        sc = loadFiles(buff, joinPath(origin, `charts/${n}`), limits, depth + 1);
       }
     } catch (e) {
       if (e instanceof ChartLoadError && e.message.startsWith('error unpacking subchart tar')) throw e;

@@ -11,6 +11,8 @@ import {
   TemplateExecError,
   TemplateParseError,
   TemplateSet,
+  TypedMap,
+  typedSlice,
 } from '../gotemplate';
 import { sprigFunctions } from '../sprig';
 import type { Chart, Dependency, Maintainer, Metadata } from './chart';
@@ -28,6 +30,7 @@ import {
   toYamlPretty,
 } from './encoding';
 import { globRegExp } from './glob';
+import { parseToml, TomlError } from './toml';
 import type { MutableValues } from './values';
 import { table } from './values';
 
@@ -126,7 +129,7 @@ function filesObject(m: ReadonlyMap<string, Uint8Array>): GoStruct {
         if (d === undefined || d.length === 0) return [];
         let s = fileText(d);
         if (s.endsWith('\n')) s = s.slice(0, -1);
-        return s.split('\n');
+        return typedSlice('string', s.split('\n'));
       }),
     ],
   ]);
@@ -149,7 +152,7 @@ function dependencyObject(d: Dependency): GoStruct {
     ['Version', d.version],
     ['Repository', d.repository],
     ['Condition', d.condition],
-    ['Tags', d.tags],
+    ['Tags', typedSlice('string', d.tags)],
     ['Enabled', d.enabled],
     ['ImportValues', d.importValues],
     ['Alias', d.alias],
@@ -161,10 +164,10 @@ export function chartObject(md: Metadata, root: boolean): GoStruct {
   return new GoStruct('struct { chart.Metadata; IsRoot bool }', [
     ['Name', md.name],
     ['Home', md.home],
-    ['Sources', md.sources],
+    ['Sources', typedSlice('string', md.sources)],
     ['Version', md.version],
     ['Description', md.description],
-    ['Keywords', md.keywords],
+    ['Keywords', typedSlice('string', md.keywords)],
     ['Maintainers', md.maintainers.map(maintainerObject)],
     ['Icon', md.icon],
     ['APIVersion', md.apiVersion],
@@ -172,7 +175,7 @@ export function chartObject(md: Metadata, root: boolean): GoStruct {
     ['Tags', md.tags],
     ['AppVersion', md.appVersion],
     ['Deprecated', md.deprecated],
-    ['Annotations', new Map<string, Value>(md.annotations)],
+    ['Annotations', new TypedMap(md.annotations, 'string')],
     ['KubeVersion', md.kubeVersion],
     ['Dependencies', (md.dependencies ?? []).map(dependencyObject)],
     ['Type', md.type],
@@ -278,12 +281,16 @@ function helmFuncs(holder: Holder, shared: Shared): Map<string, GoFunc> {
   );
   f.set(
     'fromToml',
-    goFunc(
-      ['string'],
-      'map[string]interface {}',
-      () => new Map([['Error', 'fromToml is not modelled by kubepath']]),
-    ),
+    goFunc(['string'], 'map[string]interface {}', ([s]) => {
+      try {
+        return parseToml(s as string);
+      } catch (e) {
+        if (e instanceof TomlError) return new Map([['Error', e.message]]);
+        throw e;
+      }
+    }),
   );
+
   f.set(
     'include',
     goFunc(['string', 'interface {}'], 'string', ([n, data], ctx) => {

@@ -7,11 +7,12 @@
 import type { Tree, Value } from '../gotemplate';
 import { TemplateExecError, TemplateParseError, TemplateSet } from '../gotemplate';
 import { sprigFunctions } from '../sprig';
+import { memoryFs } from '../kustomize/fs';
 import type { ArchiveLimits } from './archive';
 import { DEFAULT_ARCHIVE_LIMITS } from './archive';
 import { DEFAULT_API_VERSIONS, DEFAULT_KUBE_VERSION, parseKubeVersion } from './capabilities';
 import type { Chart, ChartFs } from './chart';
-import { ChartLoadError, chartFullPath, crdObjects, fileText, loadChartDir } from './chart';
+import { ChartLoadError, chartFullPath, crdObjects, fileText, joinPath, loadChartDir } from './chart';
 import { processDependencies } from './dependencies';
 import type { RenderedFile, Segment } from './engine';
 import { capabilitiesObject, HelmRenderError, renderTemplates } from './engine';
@@ -92,6 +93,17 @@ export interface HelmManifest {
   readonly hook?: string;
   /** Per line of `content` (index 0 = line 1): where that line's first character came from. */
   readonly sourceMap: readonly (TemplatePosition | undefined)[];
+  /**
+   * Per line of `content`: every piece of the line with its 1-based start column and origin
+   * (a value printed by `{{ .Values.port }}` is its own piece after the literal `port: `).
+   */
+  readonly sourceSpans: readonly (readonly SourceSpan[])[];
+}
+
+export interface SourceSpan {
+  /** 1-based column in the manifest line where this piece starts. */
+  readonly column: number;
+  readonly origin: TemplatePosition;
 }
 
 export interface HelmCrd {
@@ -192,7 +204,7 @@ function releaseNameOf(o: HelmRenderOptions): string {
 /** Where the templates of each chart live on the file system, by template name. */
 function templateFiles(c: Chart, out: Map<string, string>): void {
   const base = chartFullPath(c);
-  for (const t of c.templates) out.set(`${base}/${t.name}`, `${c.origin}/${t.name}`);
+  for (const t of c.templates) out.set(`${base}/${t.name}`, joinPath(c.origin, t.name));
   for (const d of c.dependencies) templateFiles(d, out);
 }
 
@@ -253,6 +265,29 @@ class SourceMapper {
     }
     return out;
   }
+
+  spans(file: RenderedFile, offset: number, content: string): SourceSpan[][] {
+    const segs = file.segments;
+    const out: SourceSpan[][] = [];
+    let at = 0;
+    for (const line of content.split('\n')) {
+      const start = offset + at;
+      const end = start + line.length;
+      const pieces: SourceSpan[] = [];
+      const first = this.position(segs, start);
+      if (first !== undefined && line.length > 0) pieces.push({ column: 1, origin: first });
+      let i = lastAtOrBefore(segs, (g) => g.at, start) + 1;
+      for (; i < segs.length && (segs[i]?.at ?? end) < end; i++) {
+        const seg = segs[i];
+        if (seg === undefined) continue;
+        const origin = this.position(segs, seg.at);
+        if (origin !== undefined) pieces.push({ column: seg.at - start + 1, origin });
+      }
+      out.push(pieces);
+      at += line.length + 1;
+    }
+    return out;
+  }
 }
 
 function emptyResult(
@@ -262,6 +297,28 @@ function emptyResult(
   notes: string[] = [],
 ): HelmRenderResult {
   return { chart, releaseName, manifests: [], crds: [], releaseNotes: '', notes, error };
+}
+
+/**
+ * `helm template` of a chart given as a file map: chart-relative paths (`Chart.yaml`,
+ * `templates/svc.yaml`, `charts/dep-1.0.0.tgz`) to text or bytes.
+ */
+export function renderChartFiles(
+  files: Readonly<Record<string, string | Uint8Array>>,
+  options: HelmRenderOptions = {},
+): HelmRenderResult {
+  const texts: Record<string, string> = {};
+  const binaries: Record<string, string> = {};
+  for (const [p, data] of Object.entries(files)) {
+    const path = `/chart/${p.replace(/^\/+/, '')}`;
+    if (typeof data === 'string') texts[path] = data;
+    else {
+      let bin = '';
+      for (const b of data) bin += String.fromCharCode(b);
+      binaries[path] = bin;
+    }
+  }
+  return renderChart(memoryFs(texts, binaries), '/chart', options);
 }
 
 /** `helm template <dir>` over `fs`. Never throws. */
@@ -432,6 +489,7 @@ function assemble(
       apiVersion: m.head.apiVersion,
       name: m.head.name,
       sourceMap: file === undefined ? [] : mapper.lines(file, m.offset, m.content),
+      sourceSpans: file === undefined ? [] : mapper.spans(file, m.offset, m.content),
     };
     return m.hook === undefined ? base : { ...base, hook: m.hook.join(',') };
   };
