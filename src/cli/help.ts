@@ -60,7 +60,8 @@ export const HELM_OPTIONS: readonly OptionHelp[] = [
     flag: '--kube-version',
     value: 'X.Y',
     description: '.Capabilities.KubeVersion for the charts',
-    default: 'v1.20.0 (as helm template)',
+    default:
+      "the cluster profile's kubernetesVersion (1.33 in the built-in cluster; kubepath render: v1.20.0, as helm template)",
   },
   {
     flag: '--api-versions',

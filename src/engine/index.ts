@@ -71,9 +71,14 @@ export function analyzeWorkspace(input: WorkspaceInput): Analysis {
     target: input.target,
     root: input.root,
     limits,
-    ...(input.helm ? { helm: input.helm } : {}),
+    helm: helmOptions(input.helm, profile?.profile ?? defaultClusterProfile()),
   });
   return combine(profile, loaded, null, stage);
+}
+
+/** Charts see the profile's Kubernetes version as .Capabilities.KubeVersion unless told otherwise. */
+function helmOptions(options: HelmTargetOptions | undefined, profile: ClusterProfile): HelmTargetOptions {
+  return { kubeVersion: profile.kubernetesVersion, ...options };
 }
 
 /** The texts the render stage may read: every readable file but the profile. */
@@ -363,7 +368,7 @@ export function createWorkspaceAnalyzer(options: { limits?: Partial<LoadLimits> 
           limits,
           cache: builds,
           listing,
-          ...(helm ? { helm } : {}),
+          helm: helmOptions(helm, clusterProfile),
         });
         dirty.clear();
         manifests = null;

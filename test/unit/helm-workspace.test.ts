@@ -173,3 +173,16 @@ void test('the incremental analyzer equals the one-shot analysis after edits to 
     helm: { releaseName: 'r2' },
   });
 });
+
+void test('charts see the cluster profile’s Kubernetes version unless --kube-version says otherwise', () => {
+  const gate = {
+    'shop/templates/gate.yaml':
+      '{{- if semverCompare ">=1.30-0" .Capabilities.KubeVersion.Version }}\napiVersion: v1\nkind: Service\nmetadata:\n  name: new-enough\nspec:\n  ports: [{port: 80}]\n{{- end }}\n',
+  };
+  assert.ok(services(analyzeWorkspace({ files: files(gate) })).includes('default/new-enough'));
+  assert.ok(
+    !services(analyzeWorkspace({ files: files(gate), helm: { kubeVersion: '1.20.0' } })).includes(
+      'default/new-enough',
+    ),
+  );
+});
