@@ -298,7 +298,7 @@ function cachedBuild(input: RenderStageInput, target: DeployTarget): TargetBuild
   const build = buildTarget(input.files, target, input.root, input.cache?.parsed, 'rootOnly', input.helm);
   if (input.cache) {
     const texts = new Map<string, string>();
-    for (const p of build.reads) texts.set(p, input.files.get(p) ?? '');
+    for (const p of [...build.reads, ...(build.optionReads ?? [])]) texts.set(p, input.files.get(p) ?? '');
     input.cache.entries.set(target.file, { build, texts, listing, helm });
   }
   return build;

@@ -8,6 +8,7 @@ import { DiagnosticsPublisher, FixProvider } from './diagnostics';
 import { IPTABLES_SCHEME, IptablesDocumentProvider, showIptables } from './iptablesDocument';
 import { KUBERNETES_SELECTOR, registerLanguageFeatures } from './language';
 import { selectClusterProfile } from './profileCommand';
+import { selectHelmValues } from './helmValues';
 import { registerStatusItems, SELECT_TARGET_COMMAND, selectDeployTarget } from './deployTarget';
 import { runTraceCommand } from './traceCommand';
 import type { ShowInPanel } from './traceCommand';
@@ -19,6 +20,7 @@ export const COMMANDS = {
   selectClusterProfile: 'kubepath.selectClusterProfile',
   refresh: 'kubepath.refresh',
   selectDeployTarget: SELECT_TARGET_COMMAND,
+  selectHelmValues: 'kubepath.selectHelmValues',
 } as const;
 
 /** What the node and browser entry points differ in (nothing yet: both read through workspace.fs). */
@@ -106,6 +108,7 @@ export function activateKubepath(context: vscode.ExtensionContext, host: HostKin
     command(COMMANDS.selectClusterProfile, () => selectClusterProfile(model)),
     command(COMMANDS.refresh, () => model.reload()),
     command(COMMANDS.selectDeployTarget, () => selectDeployTarget(model)),
+    command(COMMANDS.selectHelmValues, () => selectHelmValues(model)),
   );
   log().info(activationMessage(activateStart, performance.now()));
 }

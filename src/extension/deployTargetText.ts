@@ -95,3 +95,16 @@ export function clusterStatus(input: {
 function count(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
+
+/** The values files the Helm values picker offers: YAML named `*values*` outside templates, but each chart's own values.yaml (always applied). Pure. */
+export function valuesCandidates(paths: Iterable<string>, chartDirs: Iterable<string>): string[] {
+  const charts = [...chartDirs];
+  const own = new Set(charts.map((d) => (d === '' ? 'values.yaml' : `${d}/values.yaml`)));
+  const out: string[] = [];
+  for (const p of paths) {
+    if (own.has(p) || !/\.ya?ml$/i.test(p)) continue;
+    const name = p.slice(p.lastIndexOf('/') + 1);
+    if (/values/i.test(name) && !p.includes('/templates/')) out.push(p);
+  }
+  return out.sort();
+}

@@ -39,6 +39,7 @@ export function createFolderAnalyzer(): Analyzer {
       for (const file of input.files) incremental.setFile(file.path, file.text, file.unreadable);
       incremental.setProfile(input.profile ?? null);
       incremental.setTarget(input.target);
+      incremental.setHelm(input.helm);
     },
     loadSome: (stop) => incremental.loadSome(stop),
     analyze: () => incremental.analyze(),

@@ -14,6 +14,16 @@ export interface KubepathSettings {
   limits: Partial<LoadLimits>;
   /** The kustomize deploy target to analyse (folder-relative directory, '' the folder); undefined = the first. */
   deployTarget: string | undefined;
+  /** How the folder's Helm charts are rendered (release, namespace, values files, --set). */
+  helm: HelmSettings;
+}
+
+export interface HelmSettings {
+  releaseName?: string;
+  namespace?: string;
+  /** Folder-relative values files, after each chart's values.yaml. */
+  valuesFiles?: string[];
+  set?: string[];
 }
 
 export const DEFAULT_INCLUDE = ['**/*.yaml', '**/*.yml', '**/*.json'];
@@ -45,6 +55,19 @@ function targetSetting(value: unknown): string | undefined {
   return dir === '.' ? '' : dir;
 }
 
+function helmSettings(config: vscode.WorkspaceConfiguration): HelmSettings {
+  const out: HelmSettings = {};
+  const release = config.get<unknown>('helm.releaseName');
+  if (typeof release === 'string' && release.trim() !== '') out.releaseName = release.trim();
+  const namespace = config.get<unknown>('helm.namespace');
+  if (typeof namespace === 'string' && namespace.trim() !== '') out.namespace = namespace.trim();
+  const values = stringArray(config.get('helm.valuesFiles'), []).map((v) => v.replace(/^(\.\/)+/, ''));
+  if (values.length > 0) out.valuesFiles = values;
+  const set = stringArray(config.get('helm.set'), []);
+  if (set.length > 0) out.set = set;
+  return out;
+}
+
 export function readSettings(scope?: vscode.ConfigurationScope): KubepathSettings {
   const config = vscode.workspace.getConfiguration('kubepath', scope);
   const mode = config.get<string>('kubeProxyMode', 'fromProfile');
@@ -56,5 +79,6 @@ export function readSettings(scope?: vscode.ConfigurationScope): KubepathSetting
     diagnosticsEnabled: config.get<boolean>('diagnostics.enabled', true),
     limits: limitsOf(config),
     deployTarget: targetSetting(config.get<unknown>('deployTarget')),
+    helm: helmSettings(config),
   };
 }

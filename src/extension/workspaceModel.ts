@@ -324,6 +324,7 @@ export class WorkspaceModel implements vscode.Disposable {
         files,
         limits: settings.limits,
         ...targetOf(cluster, settings),
+        ...(Object.keys(settings.helm).length > 0 ? { helm: settings.helm } : {}),
         profile:
           profileText !== undefined
             ? { path: profilePath, text: profileText }

@@ -140,6 +140,7 @@ export const steps = [
         'Kubepath: Select Cluster Profile',
         'Kubepath: Refresh',
         'Kubepath: Select Deploy Target',
+        'Kubepath: Select Helm Values Files',
       ];
       const missing = want.filter((w) => !rows.some((r) => r.includes(w)));
       if (missing.length > 0) throw new Error(`missing ${missing.join(', ')}; rows: ${rows.join(' / ')}`);
@@ -529,7 +530,20 @@ export const steps = [
         .locator('.editor-group-container.active .codelens-decoration', { hasText: 'Trace request' })
         .first();
       await lens.waitFor({ timeout: 30_000 });
-      return `hover on the template's port line: ${text.split('\n')[0]}; lens "${(await lens.innerText()).trim()}"`;
+      const before = (await lens.innerText()).trim();
+      if (!/^▶ Trace request · 2 endpoints/.test(before)) throw new Error(`lens says "${before}"`);
+      // values-prod.yaml (replicaCount: 5) through the picker: the chart renders again.
+      await page.mouse.move(0, 0);
+      await page.keyboard.press('Escape');
+      await runCommand(page, 'Kubepath: Select Helm Values Files');
+      await pickQuickItem(page, 'helm/values-prod.yaml');
+      await page.keyboard.press('Enter');
+      const after = page
+        .locator('.editor-group-container.active .codelens-decoration', { hasText: '5 endpoints' })
+        .first();
+      await after.waitFor({ timeout: 45_000 });
+      await shot('h2-helm-values-prod');
+      return `hover on the template's port line: ${text.split('\n')[0]}; lens "${before}" → with values-prod.yaml "${(await after.innerText()).trim()}"`;
     },
   },
   {

@@ -5,7 +5,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { WorkspaceFile } from '../../src/engine';
 import { analyzeWorkspace, builtFrom } from '../../src/engine';
-import { clusterStatus, targetPicks, targetStatus } from '../../src/extension/deployTargetText';
+import {
+  clusterStatus,
+  targetPicks,
+  targetStatus,
+  valuesCandidates,
+} from '../../src/extension/deployTargetText';
 import { deployTargetsHover } from '../../src/extension/hoverText';
 import { kustomizationFilesIn, normalise, referencedPaths } from '../../src/extension/kustomizeFiles';
 import { chainsForFirstNode, nftablesFor } from '../../src/extension/proxyView';
@@ -205,4 +210,22 @@ void test('hover chain names follow the kube-proxy mode: KUBE-SVC-… in iptable
   const listing = nftablesFor(a, 'node-1').text;
   for (const c of nft) assert.ok(listing.includes(`chain ${c} {`), c);
   assert.deepEqual(chainsForFirstNode(a, 'ipvs')(svc, 0), {});
+});
+
+void test('Helm values picker: values files besides each chart’s own values.yaml, never templates', () => {
+  assert.deepEqual(
+    valuesCandidates(
+      [
+        'shop/values.yaml',
+        'shop/values-prod.yaml',
+        'shop/ci/lint-values.yaml',
+        'shop/templates/values-note.yaml',
+        'env/prod-values.yml',
+        'shop/Chart.yaml',
+        'values.json',
+      ],
+      ['shop'],
+    ),
+    ['env/prod-values.yml', 'shop/ci/lint-values.yaml', 'shop/values-prod.yaml'],
+  );
 });

@@ -186,3 +186,21 @@ void test('charts see the cluster profile’s Kubernetes version unless --kube-v
     ),
   );
 });
+
+void test('a values file inside a chart applies to that chart only; one outside applies to every chart', () => {
+  const other = {
+    'api/Chart.yaml': 'apiVersion: v2\nname: api\nversion: 0.1.0\n',
+    'api/values.yaml': 'replicas: 1\n',
+    'api/templates/d.yaml':
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  replicas: {{ .Values.replicas }}\n  selector: {matchLabels: {app: api}}\n  template:\n    metadata: {labels: {app: api}}\n    spec: {containers: [{name: api, image: api}]}\n',
+    'env/all.yaml': 'replicas: 6\n',
+  };
+  const pods = (a: Analysis, name: string): number | undefined =>
+    a.workloads.find((w) => w.name === name)?.pods.length;
+  const own = analyzeWorkspace({ files: files(other), helm: { valuesFiles: ['shop/values-prod.yaml'] } });
+  assert.equal(pods(own, 'release-name-shop'), 4);
+  assert.equal(pods(own, 'api'), 1);
+  const all = analyzeWorkspace({ files: files(other), helm: { valuesFiles: ['env/all.yaml'] } });
+  assert.equal(pods(all, 'release-name-shop'), 6);
+  assert.equal(pods(all, 'api'), 6);
+});

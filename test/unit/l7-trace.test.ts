@@ -156,13 +156,13 @@ void describe('trace through an ingress controller (examples/ingress)', () => {
     assert.equal(api.code, 0);
     assert.equal(api.json.l7?.kind, 'ingress');
     assert.equal(api.json.l7?.ingressClass, 'nginx');
-    assert.equal(api.json.l7?.route, 'shop/api');
-    assert.deepEqual(api.json.l7?.backend, { service: { namespace: 'shop', name: 'api' }, port: 8080 });
+    assert.equal(api.json.l7?.route, 'store/api');
+    assert.deepEqual(api.json.l7?.backend, { service: { namespace: 'store', name: 'api' }, port: 8080 });
     const health = await traceJson('http://shop.example.com/api/healthz', 'examples/ingress');
     assert.equal(health.json.l7?.match, 1);
     const web = await traceJson('http://shop.example.com/account', 'examples/ingress');
-    assert.equal(web.json.l7?.route, 'shop/storefront');
-    assert.deepEqual(web.json.l7?.backend, { service: { namespace: 'shop', name: 'web' }, port: 80 });
+    assert.equal(web.json.l7?.route, 'store/storefront');
+    assert.deepEqual(web.json.l7?.backend, { service: { namespace: 'store', name: 'web' }, port: 80 });
     assert.ok(Math.abs(share(web.json, 'web-') - 1) < 1e-9);
   });
 });
@@ -171,8 +171,8 @@ void describe('an ingress controller told to use the Service (service-upstream)'
   void it("follows the ClusterIP: kube-proxy's rules pick the endpoint", () => {
     const dir = join(ROOT, 'examples/ingress');
     const ingress = readFileSync(join(dir, 'ingress.yaml'), 'utf8').replace(
-      '  name: api\n  namespace: shop\n',
-      '  name: api\n  namespace: shop\n  annotations:\n    nginx.ingress.kubernetes.io/service-upstream: "true"\n',
+      '  name: api\n  namespace: store\n',
+      '  name: api\n  namespace: store\n  annotations:\n    nginx.ingress.kubernetes.io/service-upstream: "true"\n',
     );
     const analysis = analyzeWorkspace({
       files: [

@@ -46,6 +46,11 @@ export interface TargetBuild {
   readonly result: TargetResult;
   /** Workspace paths of every file the build read (successful or not). */
   readonly reads: ReadonlySet<string>;
+  /**
+   * Files read as options rather than as part of the target (values files given to every
+   * chart): two targets reading one are not alternative deployments of the same thing.
+   */
+  readonly optionReads?: ReadonlySet<string>;
 }
 
 /** How the workspace's charts are rendered (`helm template`'s flags; defaults as helm template's). */
@@ -325,7 +330,18 @@ function chartBuild(
   options: HelmTargetOptions,
 ): TargetBuild {
   const valuesFiles: { name: string; text: string }[] = [];
+  const optionReads = new Set<string>();
+  // A values file inside another chart's directory is that chart's (values-prod.yaml beside its Chart.yaml).
+  const owner = (v: string): string | undefined => {
+    for (let d = v.includes('/') ? v.slice(0, v.lastIndexOf('/')) : ''; ;) {
+      if (files.has(d === '' ? 'Chart.yaml' : `${d}/Chart.yaml`)) return d;
+      if (d === '') return undefined;
+      d = d.includes('/') ? d.slice(0, d.lastIndexOf('/')) : '';
+    }
+  };
   for (const v of options.valuesFiles ?? []) {
+    const chart = owner(v);
+    if (chart !== undefined && chart !== target.dir) continue;
     const text = files.get(v);
     if (text === undefined)
       return {
@@ -333,7 +349,8 @@ function chartBuild(
         reads,
         result: { ok: false, error: { file: target.file, message: `open ${v}: no such file or directory` } },
       };
-    reads.add(v);
+    if (chart === undefined) optionReads.add(v);
+    else reads.add(v);
     valuesFiles.push({ name: v, text });
   }
   const { valuesFiles: _paths, ...rest } = options;
@@ -351,6 +368,7 @@ function chartBuild(
   return {
     target,
     reads,
+    optionReads,
     result: helmResult(rendered, target, paths, files, options.namespace ?? 'default'),
   };
 }
