@@ -179,7 +179,13 @@ export { decodeManifestBytes } from './load';
 export { kubeChainLines, sortIPTablesRules, unifiedDiff } from './proxy/iptables';
 export { renderTrace, renderTraceSummary, traceJson } from './report/traceText';
 export { buildKustomization, KUSTOMIZATION_FILES } from './render/kustomize';
-export { isBinaryPath, isChartPath, isKustomizationPath, kustomizationReferences } from './render/workspace';
+export {
+  isBinaryPath,
+  isChartPath,
+  isKustomizationPath,
+  kustomizationReferences,
+  renderedText,
+} from './render/workspace';
 export type { DeployTarget, HelmTargetOptions } from './render/workspace';
 export type { BuildError, BuildOptions, KustomizeBuildResult, KustomizeFs } from './render/kustomize';
 export { formatHelmTemplate, renderChart } from './render/helm';

@@ -9,6 +9,7 @@ import { IPTABLES_SCHEME, IptablesDocumentProvider, showIptables } from './iptab
 import { KUBERNETES_SELECTOR, registerLanguageFeatures } from './language';
 import { selectClusterProfile } from './profileCommand';
 import { selectHelmValues } from './helmValues';
+import { RENDERED_SCHEME, RenderedDocumentProvider, showRendered } from './renderedDocument';
 import { registerStatusItems, SELECT_TARGET_COMMAND, selectDeployTarget } from './deployTarget';
 import { runTraceCommand } from './traceCommand';
 import type { ShowInPanel } from './traceCommand';
@@ -21,6 +22,7 @@ export const COMMANDS = {
   refresh: 'kubepath.refresh',
   selectDeployTarget: SELECT_TARGET_COMMAND,
   selectHelmValues: 'kubepath.selectHelmValues',
+  showRendered: 'kubepath.showRendered',
 } as const;
 
 /** What the node and browser entry points differ in (nothing yet: both read through workspace.fs). */
@@ -53,6 +55,10 @@ export function activateKubepath(context: vscode.ExtensionContext, host: HostKin
     vscode.workspace.registerTextDocumentContentProvider(
       IPTABLES_SCHEME,
       new IptablesDocumentProvider(model),
+    ),
+    vscode.workspace.registerTextDocumentContentProvider(
+      RENDERED_SCHEME,
+      new RenderedDocumentProvider(model),
     ),
   );
 
@@ -109,6 +115,7 @@ export function activateKubepath(context: vscode.ExtensionContext, host: HostKin
     command(COMMANDS.refresh, () => model.reload()),
     command(COMMANDS.selectDeployTarget, () => selectDeployTarget(model)),
     command(COMMANDS.selectHelmValues, () => selectHelmValues(model)),
+    command(COMMANDS.showRendered, () => showRendered(model)),
   );
   log().info(activationMessage(activateStart, performance.now()));
 }

@@ -61,9 +61,11 @@ function registerDeployTarget(context: vscode.ExtensionContext, model: Workspace
   item.command = SELECT_TARGET_COMMAND;
   const update = (): void => {
     const cluster = clusterOfActiveEditor(model);
+    const active = vscode.window.activeTextEditor?.document.uri;
+    const path = active && cluster ? model.forUri(active)?.path : undefined;
     const status =
       cluster?.state &&
-      targetStatus(cluster.state.deployTargets, multiRoot(model) ? cluster.folder.name : undefined);
+      targetStatus(cluster.state.deployTargets, multiRoot(model) ? cluster.folder.name : undefined, path);
     if (!status) {
       item.hide();
       return;

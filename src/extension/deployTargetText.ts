@@ -10,9 +10,13 @@ type Targets = Analysis['deployTargets'];
 export function targetStatus(
   targets: Targets,
   folderName: string | undefined,
+  /** The active editor's folder-relative path: the analysed target that built it is named first. */
+  activePath?: string,
 ): { text: string; tooltip: string } | undefined {
   if (targets.all.length === 0) return undefined;
-  const shown = targets.analysed.map((t) => t.dir || '.');
+  const mine = activePath === undefined ? undefined : targetOfPath(targets, activePath);
+  const ordered = mine ? [mine, ...targets.analysed.filter((t) => t !== mine)] : targets.analysed;
+  const shown = ordered.map((t) => t.dir || '.');
   const first = shown[0] ?? 'none';
   const more = shown.length > 1 ? ` +${shown.length - 1}` : '';
   const others = targets.all.length - targets.analysed.length;
@@ -107,4 +111,15 @@ export function valuesCandidates(paths: Iterable<string>, chartDirs: Iterable<st
     if (/values/i.test(name) && !p.includes('/templates/')) out.push(p);
   }
   return out.sort();
+}
+
+/** The analysed target that built from `path` (a base, a template), else the deepest analysed one holding it. */
+function targetOfPath(targets: Targets, path: string): Targets['analysed'][number] | undefined {
+  const analysed = new Set(targets.analysed);
+  for (const o of targets.outcomes)
+    if (analysed.has(o.target) && o.resources.some((r) => r.origin.file === path)) return o.target;
+  let best: Targets['analysed'][number] | undefined;
+  for (const t of targets.analysed)
+    if ((t.dir === '' || path.startsWith(`${t.dir}/`)) && (!best || t.dir.length > best.dir.length)) best = t;
+  return best;
 }

@@ -19,6 +19,7 @@ export {
   nftablesRules,
   portChains,
   rangeAt,
+  renderedText,
   renderTrace,
   requestPath,
   rules,

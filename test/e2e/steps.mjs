@@ -141,6 +141,7 @@ export const steps = [
         'Kubepath: Refresh',
         'Kubepath: Select Deploy Target',
         'Kubepath: Select Helm Values Files',
+        'Kubepath: Show Rendered Manifest',
       ];
       const missing = want.filter((w) => !rows.some((r) => r.includes(w)));
       if (missing.length > 0) throw new Error(`missing ${missing.join(', ')}; rows: ${rows.join(' / ')}`);
@@ -522,6 +523,11 @@ export const steps = [
       if (!workspaceHas(dirs, 'helm/templates/service.yaml'))
         throw new Error('examples/helm/templates/service.yaml missing');
       await openFile(page, 'helm/templates/service.yaml');
+      // The lens shows once the chart is analysed and the editor has laid out its lines.
+      await page
+        .locator('.editor-group-container.active .codelens-decoration', { hasText: 'Trace request' })
+        .first()
+        .waitFor({ timeout: 45_000 });
       const text = await hoverToken(page, 'port: {{', 'port', 'release-name-web', 45_000);
       await shot('h1-helm-template-hover');
       for (const want of [/Service default\/release-name-web/, /\b2 endpoints\b/, /NodePort \d+/])
@@ -536,14 +542,36 @@ export const steps = [
       await page.mouse.move(0, 0);
       await page.keyboard.press('Escape');
       await runCommand(page, 'Kubepath: Select Helm Values Files');
-      await pickQuickItem(page, 'helm/values-prod.yaml');
+      // Multi-select: tick values-prod.yaml unless a first attempt of this step already did.
+      const row = page
+        .locator(`${QUICK_INPUT} .monaco-list-row`, { hasText: 'helm/values-prod.yaml' })
+        .first();
+      await row.waitFor();
+      if ((await row.getAttribute('aria-checked')) !== 'true') await row.click();
       await page.keyboard.press('Enter');
       const after = page
         .locator('.editor-group-container.active .codelens-decoration', { hasText: '5 endpoints' })
         .first();
       await after.waitFor({ timeout: 45_000 });
       await shot('h2-helm-values-prod');
-      return `hover on the template's port line: ${text.split('\n')[0]}; lens "${before}" → with values-prod.yaml "${(await after.innerText()).trim()}"`;
+      const afterText = (await after.innerText()).trim();
+      await runCommand(page, 'Kubepath: Show Rendered Manifest');
+      await page
+        .locator('.tabs-container .tab', { hasText: 'rendered.yaml' })
+        .first()
+        .waitFor({ timeout: 30_000 });
+      await page
+        .locator('.monaco-editor .view-lines .view-line', {
+          hasText: '# Source: web/templates/deployment.yaml',
+        })
+        .first()
+        .waitFor({ timeout: 30_000 });
+      await page
+        .locator('.monaco-editor .view-lines .view-line', { hasText: 'replicas: 5' })
+        .first()
+        .waitFor();
+      await shot('h3-helm-rendered-manifest');
+      return `hover on the template's port line: ${text.split('\n')[0]}; lens "${before}" → with values-prod.yaml "${afterText}"; Show Rendered Manifest: # Source lines, replicas: 5`;
     },
   },
   {

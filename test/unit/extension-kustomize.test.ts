@@ -229,3 +229,20 @@ void test('Helm values picker: values files besides each chart’s own values.ya
     ['env/prod-values.yml', 'shop/ci/lint-values.yaml', 'shop/values-prod.yaml'],
   );
 });
+
+void test('status bar: the analysed target that built the active file is named first', () => {
+  const a = analyzeWorkspace({
+    files: files({
+      ...BASE,
+      'chart/Chart.yaml': 'apiVersion: v2\nname: chart\nversion: 0.1.0\n',
+      'chart/templates/svc.yaml':
+        'apiVersion: v1\nkind: Service\nmetadata:\n  name: c\nspec:\n  ports: [{port: 80}]\n',
+    }),
+  });
+  assert.equal(targetStatus(a.deployTargets, undefined)?.text, '$(layers) chart +1');
+  assert.equal(targetStatus(a.deployTargets, undefined, 'base/svc.yaml')?.text, '$(layers) overlays/dev +1');
+  assert.equal(
+    targetStatus(a.deployTargets, undefined, 'chart/templates/svc.yaml')?.text,
+    '$(layers) chart +1',
+  );
+});

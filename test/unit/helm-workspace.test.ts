@@ -6,7 +6,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Analysis, WorkspaceFile } from '../../src/engine';
-import { analyzeWorkspace, createWorkspaceAnalyzer } from '../../src/engine';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { run } from '../../src/cli/main';
+import { analyzeWorkspace, createWorkspaceAnalyzer, renderedText } from '../../src/engine';
 
 const CHART: Record<string, string> = {
   'shop/Chart.yaml': 'apiVersion: v2\nname: shop\nversion: 0.1.0\n',
@@ -203,4 +206,46 @@ void test('a values file inside a chart applies to that chart only; one outside 
   const all = analyzeWorkspace({ files: files(other), helm: { valuesFiles: ['env/all.yaml'] } });
   assert.equal(pods(all, 'release-name-shop'), 6);
   assert.equal(pods(all, 'api'), 6);
+});
+
+void test('renderedText: the editor preview prints what kubepath render prints, for a chart and a kustomization', async () => {
+  const read = (dir: string, prefix: string, out: Map<string, string>): Map<string, string> => {
+    for (const e of readdirSync(dir)) {
+      const p = join(dir, e);
+      if (statSync(p).isDirectory()) read(p, `${prefix}${e}/`, out);
+      else out.set(`${prefix}${e}`, readFileSync(p, 'utf8'));
+    }
+    return out;
+  };
+  const cli = async (argv: string[]): Promise<string> => {
+    let stdout = '';
+    await run(argv, { stdout: (t) => (stdout += t), stderr: () => undefined, cwd: process.cwd() });
+    return stdout;
+  };
+  const chart = read('examples/helm', 'helm/', new Map());
+  const helm = renderedText(
+    chart,
+    { kind: 'helm', dir: 'helm', file: 'helm/Chart.yaml' },
+    { valuesFiles: ['helm/values-prod.yaml'] },
+  );
+  assert.equal(helm.error, undefined);
+  assert.equal(
+    helm.text,
+    await cli(['render', 'examples/helm', '--values', 'examples/helm/values-prod.yaml']),
+  );
+  assert.match(helm.text, /replicas: 5/);
+  const k = read('examples/kustomize', 'k/', new Map());
+  const built = renderedText(k, {
+    kind: 'kustomize',
+    dir: 'k/overlays/prod',
+    file: 'k/overlays/prod/kustomization.yaml',
+  });
+  assert.equal(built.error, undefined);
+  assert.equal(built.text, await cli(['render', 'examples/kustomize/overlays/prod']));
+  const broken = renderedText(new Map([['x/kustomization.yaml', 'resources: [nope.yaml]\n']]), {
+    kind: 'kustomize',
+    dir: 'x',
+    file: 'x/kustomization.yaml',
+  });
+  assert.match(broken.error ?? '', /^Error: x\/kustomization\.yaml: accumulating resources/);
 });

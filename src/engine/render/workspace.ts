@@ -7,7 +7,7 @@ import { parse } from 'yaml';
 import { isPlainObject } from '../model';
 import type { BuildError, BuiltResource, KustomizeFs, ParseCache, SourceRef } from './kustomize';
 import type { HelmRenderOptions, HelmRenderResult } from './helm';
-import { renderChart } from './helm';
+import { formatHelmTemplate, renderChart } from './helm';
 import { buildKustomization, KUSTOMIZATION_FILES } from './kustomize';
 import { basename, cleanPath, dirname, resolvePath } from './kustomize/fs';
 
@@ -421,4 +421,42 @@ function templateFile(name: string, target: DeployTarget, paths: WorkspacePaths)
   // `<chart name>/templates/x.yaml`: the first segment is the chart's name, not its directory.
   const rest = name.includes('/') ? name.slice(name.indexOf('/') + 1) : name;
   return target.dir === '' ? rest : `${target.dir}/${rest}`;
+}
+
+/**
+ * What a deploy target renders, as the tool prints it: `helm template` for a chart (with the
+ * workspace's Helm options; missing dependencies noted, not fatal), `kustomize build` for a
+ * kustomization. For the editor's rendered-manifest preview.
+ */
+export function renderedText(
+  files: ReadonlyMap<string, string>,
+  target: DeployTarget,
+  helm: HelmTargetOptions = {},
+  root?: string,
+): { text: string; error?: string } {
+  const paths = workspacePaths(files.keys(), root);
+  const { fs } = trackingFs(files, paths);
+  if (target.kind === 'helm') {
+    const valuesFiles: { name: string; text: string }[] = [];
+    for (const v of helm.valuesFiles ?? []) {
+      const text = files.get(v);
+      if (text === undefined) return { text: '', error: `Error: open ${v}: no such file or directory` };
+      valuesFiles.push({ name: v, text });
+    }
+    const { valuesFiles: _given, ...rest } = helm;
+    const out = formatHelmTemplate(
+      renderChart(fs, paths.toFs(target.dir), { ...rest, valuesFiles, missingDependencies: 'note' }),
+    );
+    return out.error === undefined ? { text: out.stdout } : { text: out.stdout, error: out.error.trim() };
+  }
+  // As the kustomize CLI: its default (legacy) order, rootOnly.
+  const r = buildKustomization(fs, paths.toFs(target.dir), {
+    reorder: 'unspecified',
+    loadRestrictions: 'rootOnly',
+  });
+  if (!r.ok) {
+    const where = `${paths.toWorkspace(r.error.file)}${r.error.line !== undefined ? `:${r.error.line}` : ''}`;
+    return { text: '', error: `Error: ${where}: ${r.error.message}` };
+  }
+  return { text: r.yaml };
 }

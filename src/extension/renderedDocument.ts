@@ -1,0 +1,105 @@
+// Kubepath: Show Rendered Manifest — what the deploy target of the active file renders
+// (`helm template` for a chart, `kustomize build` for a kustomization), as a read-only
+// document beside the editor, regenerated as the files change.
+import * as vscode from 'vscode';
+import type { DeployTarget } from '../engine';
+import { engine } from './engine';
+import { guard } from './log';
+import { readSettings } from './settings';
+import type { FolderCluster, WorkspaceModel } from './workspaceModel';
+
+export const RENDERED_SCHEME = 'kubepath-rendered';
+
+/** `kubepath-rendered:/<target dir>/rendered.yaml?<folder uri>` */
+function renderedUri(folder: vscode.Uri, target: DeployTarget): vscode.Uri {
+  const dir = target.dir === '' ? '.' : target.dir;
+  return vscode.Uri.from({
+    scheme: RENDERED_SCHEME,
+    path: `/${dir}/rendered.yaml`,
+    query: folder.toString(),
+  });
+}
+
+export class RenderedDocumentProvider implements vscode.TextDocumentContentProvider {
+  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+  readonly onDidChange = this.changed.event;
+  private readonly open = new Set<string>();
+
+  constructor(private readonly model: WorkspaceModel) {
+    model.onDidChange((cluster) => {
+      for (const key of this.open) {
+        const uri = vscode.Uri.parse(key);
+        if (uri.query === cluster.folder.uri.toString()) this.changed.fire(uri);
+      }
+    });
+  }
+
+  provideTextDocumentContent(uri: vscode.Uri): string {
+    return guard(
+      'rendered manifest',
+      '# kubepath: could not render; see the "kubepath" output channel\n',
+      () => {
+        this.open.add(uri.toString());
+        const cluster = this.model.all().find((c) => c.folder.uri.toString() === uri.query);
+        const dir = uri.path.replace(/^\//, '').replace(/\/rendered\.yaml$/, '');
+        const target = cluster?.state?.deployTargets.all.find((t) => (t.dir === '' ? '.' : t.dir) === dir);
+        if (!cluster || !target) return `# kubepath: no deploy target ${dir} in this folder (any more)\n`;
+        const files = new Map<string, string>();
+        for (const path of new Set([...cluster.disk.keys(), ...cluster.editors.keys()])) {
+          const text = cluster.textOf(path);
+          if (text !== undefined) files.set(path, text);
+        }
+        const helm = readSettings(cluster.folder.uri).helm;
+        const out = engine().renderedText(files, target, helm);
+        const tool = target.kind === 'helm' ? 'helm template' : 'kustomize build';
+        const head = `# kubepath: what \`${tool} ${target.dir || '.'}\` prints, rendered by kubepath (read-only; regenerated as the files change)\n`;
+        return out.error === undefined
+          ? head + out.text
+          : `${head}# ${out.error.split('\n').join('\n# ')}\n${out.text}`;
+      },
+    );
+  }
+}
+
+/** The deploy target the active file belongs to (the deepest target directory holding it), or a pick. */
+export async function showRendered(model: WorkspaceModel): Promise<void> {
+  await model.settled();
+  const active = vscode.window.activeTextEditor?.document.uri;
+  const found = active ? model.forUri(active) : undefined;
+  const clusters = model.all().filter((c) => (c.state?.deployTargets.all.length ?? 0) > 0);
+  const cluster: FolderCluster | undefined =
+    found && clusters.includes(found.cluster) ? found.cluster : clusters[0];
+  const targets = cluster?.state?.deployTargets.all ?? [];
+  if (!cluster || targets.length === 0) {
+    void vscode.window.showInformationMessage(
+      'Kubepath: no Helm chart or kustomization to render in this workspace.',
+    );
+    return;
+  }
+  const path = found?.cluster === cluster ? found.path : undefined;
+  let target = path === undefined ? undefined : deepestHolding(targets, path);
+  if (!target) {
+    const pick = await vscode.window.showQuickPick(
+      targets.map((t) => ({
+        label: t.dir || '.',
+        description: t.kind === 'helm' ? 'Helm chart' : 'kustomization',
+        t,
+      })),
+      { placeHolder: 'Deploy target to render' },
+    );
+    if (!pick) return;
+    target = pick.t;
+  }
+  const doc = await vscode.workspace.openTextDocument(renderedUri(cluster.folder.uri, target));
+  await vscode.languages.setTextDocumentLanguage(doc, 'yaml');
+  await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: true });
+}
+
+function deepestHolding(targets: readonly DeployTarget[], path: string): DeployTarget | undefined {
+  let best: DeployTarget | undefined;
+  for (const t of targets) {
+    if (t.dir !== '' && path !== t.dir && !path.startsWith(`${t.dir}/`)) continue;
+    if (!best || t.dir.length > best.dir.length) best = t;
+  }
+  return best;
+}
