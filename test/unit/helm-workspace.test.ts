@@ -249,3 +249,18 @@ void test('renderedText: the editor preview prints what kubepath render prints, 
   });
   assert.match(broken.error ?? '', /^Error: x\/kustomization\.yaml: accumulating resources/);
 });
+
+void test('analyze text: endpoint rows stay aligned when pod names are longer than the column', async () => {
+  let stdout = '';
+  await run(['analyze', 'examples/helm'], {
+    stdout: (t) => (stdout += t),
+    stderr: () => undefined,
+    cwd: process.cwd(),
+  });
+  const rows = stdout.split('\n').filter((l) => /^ {2}release-name-web-/.test(l));
+  assert.equal(rows.length, 2);
+  const ipColumn = rows.map((l) => l.search(/10\.244\./));
+  assert.equal(new Set(ipColumn).size, 1, rows.join('\n'));
+  assert.ok(rows.every((l) => /^ {2}\S+ {1,}10\.244\./.test(l)));
+  assert.ok((ipColumn[0] ?? 0) > 'release-name-web-79cdfcd875-crf5q'.length + 2);
+});

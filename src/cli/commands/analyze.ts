@@ -101,11 +101,15 @@ export function renderAnalysis(a: Analysis, fileCount: number, profilePath: stri
         `\n${s.service.metadata.namespace}/${s.service.metadata.name} (${s.source.file}:${s.source.line}) → ${s.dns}\n`,
       );
       if (s.loadBalancer?.pendingReason) out.push(`  load balancer: ${s.loadBalancer.pendingReason}\n`);
+      // Columns as wide as the longest pod and node name of the Service (a chart's
+      // `release-name-web-79cdfcd875-crf5q` keeps the addresses aligned).
+      const podWidth = Math.max(32, ...eps.map((e) => (e.pod ?? '-').length));
+      const nodeWidth = Math.max(10, ...eps.map((e) => (e.node ?? '-').length));
       for (const e of eps) {
         const ports = e.ports.map((x) => `${x.port ?? '*'}${x.name ? ` (${x.name})` : ''}`).join(', ');
         const state = e.ready ? 'ready' : e.serving ? 'serving, terminating' : 'not ready';
         out.push(
-          `  ${(e.pod ?? '-').padEnd(32)} ${e.ip.padEnd(15)} ${(e.node ?? '-').padEnd(10)} ports ${ports || '-'}  ${state}\n`,
+          `  ${(e.pod ?? '-').padEnd(podWidth)} ${e.ip.padEnd(15)} ${(e.node ?? '-').padEnd(nodeWidth)} ports ${ports || '-'}  ${state}\n`,
         );
       }
     }
