@@ -1,7 +1,7 @@
 // Status bar texts (the cluster, the kustomize deploy target) and the deploy target picker's
 // entries (see deployTarget.ts).
 // Pure (no vscode) so the wording is unit-tested.
-import type { Analysis } from '../engine';
+import type { Analysis, DeployTarget } from '../engine';
 import type { ProxyMode } from '../engine/model';
 
 type Targets = Analysis['deployTargets'];
@@ -118,8 +118,15 @@ function targetOfPath(targets: Targets, path: string): Targets['analysed'][numbe
   const analysed = new Set(targets.analysed);
   for (const o of targets.outcomes)
     if (analysed.has(o.target) && o.resources.some((r) => r.origin.file === path)) return o.target;
-  let best: Targets['analysed'][number] | undefined;
-  for (const t of targets.analysed)
-    if ((t.dir === '' || path.startsWith(`${t.dir}/`)) && (!best || t.dir.length > best.dir.length)) best = t;
+  return deepestHolding(targets.analysed, path);
+}
+
+/** The target whose directory holds `path` most closely (a file of the chart or overlay). Pure. */
+export function deepestHolding(targets: readonly DeployTarget[], path: string): DeployTarget | undefined {
+  let best: DeployTarget | undefined;
+  for (const t of targets) {
+    if (t.dir !== '' && path !== t.dir && !path.startsWith(`${t.dir}/`)) continue;
+    if (!best || t.dir.length > best.dir.length) best = t;
+  }
   return best;
 }

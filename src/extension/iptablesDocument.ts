@@ -1,10 +1,11 @@
 import * as vscode from 'vscode';
 import { engine } from './engine';
-import { guard, log } from './log';
+import { FolderDocumentProvider } from './folderDocument';
+import { log } from './log';
 import type { Analysis } from '../engine';
 import { iptablesFor, nftablesFor } from './proxyView';
 import { readSettings } from './settings';
-import type { WorkspaceModel } from './workspaceModel';
+import type { FolderCluster, WorkspaceModel } from './workspaceModel';
 
 export const IPTABLES_SCHEME = 'kubepath-iptables';
 
@@ -13,50 +14,35 @@ export function iptablesUri(folder: vscode.Uri, node: string): vscode.Uri {
   return vscode.Uri.from({ scheme: IPTABLES_SCHEME, path: `/${node}.iptables`, query: folder.toString() });
 }
 
-export class IptablesDocumentProvider implements vscode.TextDocumentContentProvider {
-  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
-  readonly onDidChange = this.changed.event;
-  private readonly open = new Set<string>();
-
-  constructor(private readonly model: WorkspaceModel) {
-    model.onDidChange((cluster) => {
-      for (const key of this.open) {
-        const uri = vscode.Uri.parse(key);
-        if (uri.query === cluster.folder.uri.toString()) this.changed.fire(uri);
-      }
-    });
-  }
-
-  provideTextDocumentContent(uri: vscode.Uri): string {
-    return guard(
+export class IptablesDocumentProvider extends FolderDocumentProvider {
+  constructor(model: WorkspaceModel) {
+    super(
+      model,
       'iptables document',
       '# kubepath: could not generate the rules; see the "kubepath" output channel\n',
-      () => {
-        this.open.add(uri.toString());
-        const node = decodeURIComponent(uri.path.replace(/^\//, '').replace(/\.iptables$/, ''));
-        const cluster = this.model.all().find((c) => c.folder.uri.toString() === uri.query);
-        const analysis = cluster?.state;
-        if (!cluster || !analysis) return '# kubepath: the workspace has not been analysed yet\n';
-        const mode = readSettings(cluster.folder.uri).kubeProxyMode ?? analysis.profile.kubeProxy.mode;
-        if (mode !== 'iptables' && mode !== 'nftables') {
-          return `# kubepath: kube-proxy mode "${mode}" is not simulated; iptables and nftables modes are.\n`;
-        }
-        if (!analysis.profile.nodes.some((n) => n.name === node)) {
-          return `# kubepath: no node "${node}" in the cluster profile\n`;
-        }
-        if (mode === 'nftables') return nftablesDocument(analysis, node, cluster.profilePath);
-        const started = Date.now();
-        const out = iptablesFor(analysis, node);
-        log().info(
-          `iptables for ${node}: ${out.text.split('\n').length} lines in ${Date.now() - started} ms`,
-        );
-        const profile = cluster.profilePath || 'built-in default profile';
-        return (
-          `# kubepath: predicted iptables-save of node ${node} (kube-proxy iptables mode, Kubernetes ` +
-          `${analysis.profile.kubernetesVersion}, ${profile}); regenerated as the YAML changes\n` +
-          out.text
-        );
-      },
+    );
+  }
+
+  protected content(uri: vscode.Uri, cluster: FolderCluster | undefined): string {
+    const node = decodeURIComponent(uri.path.replace(/^\//, '').replace(/\.iptables$/, ''));
+    const analysis = cluster?.state;
+    if (!cluster || !analysis) return '# kubepath: the workspace has not been analysed yet\n';
+    const mode = readSettings(cluster.folder.uri).kubeProxyMode ?? analysis.profile.kubeProxy.mode;
+    if (mode !== 'iptables' && mode !== 'nftables') {
+      return `# kubepath: kube-proxy mode "${mode}" is not simulated; iptables and nftables modes are.\n`;
+    }
+    if (!analysis.profile.nodes.some((n) => n.name === node)) {
+      return `# kubepath: no node "${node}" in the cluster profile\n`;
+    }
+    if (mode === 'nftables') return nftablesDocument(analysis, node, cluster.profilePath);
+    const started = Date.now();
+    const out = iptablesFor(analysis, node);
+    log().info(`iptables for ${node}: ${out.text.split('\n').length} lines in ${Date.now() - started} ms`);
+    const profile = cluster.profilePath || 'built-in default profile';
+    return (
+      `# kubepath: predicted iptables-save of node ${node} (kube-proxy iptables mode, Kubernetes ` +
+      `${analysis.profile.kubernetesVersion}, ${profile}); regenerated as the YAML changes\n` +
+      out.text
     );
   }
 }

@@ -4,7 +4,8 @@
 import * as vscode from 'vscode';
 import type { DeployTarget } from '../engine';
 import { engine } from './engine';
-import { guard } from './log';
+import { deepestHolding } from './deployTargetText';
+import { FolderDocumentProvider } from './folderDocument';
 import { readSettings } from './settings';
 import type { FolderCluster, WorkspaceModel } from './workspaceModel';
 
@@ -20,44 +21,27 @@ function renderedUri(folder: vscode.Uri, target: DeployTarget): vscode.Uri {
   });
 }
 
-export class RenderedDocumentProvider implements vscode.TextDocumentContentProvider {
-  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
-  readonly onDidChange = this.changed.event;
-  private readonly open = new Set<string>();
-
-  constructor(private readonly model: WorkspaceModel) {
-    model.onDidChange((cluster) => {
-      for (const key of this.open) {
-        const uri = vscode.Uri.parse(key);
-        if (uri.query === cluster.folder.uri.toString()) this.changed.fire(uri);
-      }
-    });
+export class RenderedDocumentProvider extends FolderDocumentProvider {
+  constructor(model: WorkspaceModel) {
+    super(model, 'rendered manifest', '# kubepath: could not render; see the "kubepath" output channel\n');
   }
 
-  provideTextDocumentContent(uri: vscode.Uri): string {
-    return guard(
-      'rendered manifest',
-      '# kubepath: could not render; see the "kubepath" output channel\n',
-      () => {
-        this.open.add(uri.toString());
-        const cluster = this.model.all().find((c) => c.folder.uri.toString() === uri.query);
-        const dir = uri.path.replace(/^\//, '').replace(/\/rendered\.yaml$/, '');
-        const target = cluster?.state?.deployTargets.all.find((t) => (t.dir === '' ? '.' : t.dir) === dir);
-        if (!cluster || !target) return `# kubepath: no deploy target ${dir} in this folder (any more)\n`;
-        const files = new Map<string, string>();
-        for (const path of new Set([...cluster.disk.keys(), ...cluster.editors.keys()])) {
-          const text = cluster.textOf(path);
-          if (text !== undefined) files.set(path, text);
-        }
-        const helm = readSettings(cluster.folder.uri).helm;
-        const out = engine().renderedText(files, target, helm);
-        const tool = target.kind === 'helm' ? 'helm template' : 'kustomize build';
-        const head = `# kubepath: what \`${tool} ${target.dir || '.'}\` prints, rendered by kubepath (read-only; regenerated as the files change)\n`;
-        return out.error === undefined
-          ? head + out.text
-          : `${head}# ${out.error.split('\n').join('\n# ')}\n${out.text}`;
-      },
-    );
+  protected content(uri: vscode.Uri, cluster: FolderCluster | undefined): string {
+    const dir = uri.path.replace(/^\//, '').replace(/\/rendered\.yaml$/, '');
+    const target = cluster?.state?.deployTargets.all.find((t) => (t.dir === '' ? '.' : t.dir) === dir);
+    if (!cluster || !target) return `# kubepath: no deploy target ${dir} in this folder (any more)\n`;
+    const files = new Map<string, string>();
+    for (const path of new Set([...cluster.disk.keys(), ...cluster.editors.keys()])) {
+      const text = cluster.textOf(path);
+      if (text !== undefined) files.set(path, text);
+    }
+    const helm = readSettings(cluster.folder.uri).helm;
+    const out = engine().renderedText(files, target, helm);
+    const tool = target.kind === 'helm' ? 'helm template' : 'kustomize build';
+    const head = `# kubepath: what \`${tool} ${target.dir || '.'}\` prints, rendered by kubepath (read-only; regenerated as the files change)\n`;
+    return out.error === undefined
+      ? head + out.text
+      : `${head}# ${out.error.split('\n').join('\n# ')}\n${out.text}`;
   }
 }
 
@@ -93,13 +77,4 @@ export async function showRendered(model: WorkspaceModel): Promise<void> {
   const doc = await vscode.workspace.openTextDocument(renderedUri(cluster.folder.uri, target));
   await vscode.languages.setTextDocumentLanguage(doc, 'yaml');
   await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: true });
-}
-
-function deepestHolding(targets: readonly DeployTarget[], path: string): DeployTarget | undefined {
-  let best: DeployTarget | undefined;
-  for (const t of targets) {
-    if (t.dir !== '' && path !== t.dir && !path.startsWith(`${t.dir}/`)) continue;
-    if (!best || t.dir.length > best.dir.length) best = t;
-  }
-  return best;
 }
