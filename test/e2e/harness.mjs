@@ -72,6 +72,8 @@ export function makeSandbox() {
         'window.restoreWindows': 'none',
         'files.autoSave': 'off',
         'problems.autoReveal': true,
+        // E2E_THEME="Default Dark Modern" runs the suite (and its screenshots) in another theme.
+        ...(process.env.E2E_THEME ? { 'workbench.colorTheme': process.env.E2E_THEME } : {}),
       },
       null,
       2,
