@@ -12,18 +12,9 @@ const tests = process.argv.includes('--tests');
 const loadClock = 'var __kubepathLoadStart = performance.now();';
 const loadEnd = 'var __kubepathLoadEnd = performance.now();';
 
-// The desktop extension loads the engine on first use (src/extension/engine.ts): its
-// `require('./engineApi')` stays a require of the sibling file dist/engine.js, built below,
-// so activation evaluates only the extension's own code. The web bundle inlines the engine.
-/** @type {import('esbuild').Plugin} */
-const lazyEngine = {
-  name: 'lazy-engine',
-  setup(build) {
-    build.onResolve({ filter: /^\.\/engineApi$/ }, (args) =>
-      args.kind === 'require-call' ? { path: './engine.js', external: true } : undefined,
-    );
-  },
-};
+// The extension bundles hold no engine: the analysis runs in a worker (dist/worker.js on the
+// desktop, dist/web/worker.js on the web), so activation evaluates only the extension's own
+// code and the host's thread never runs an analysis.
 
 /** @type {import('esbuild').BuildOptions[]} */
 const bundles = [
@@ -45,11 +36,10 @@ const bundles = [
     external: ['vscode'],
     banner: { js: loadClock },
     footer: { js: loadEnd },
-    plugins: [lazyEngine],
   },
   {
-    entryPoints: ['src/extension/engineApi.ts'],
-    outfile: 'dist/engine.js',
+    entryPoints: ['src/extension/service/worker.ts'],
+    outfile: 'dist/worker.js',
     platform: 'node',
     format: 'cjs',
     target: 'node20',
@@ -63,6 +53,13 @@ const bundles = [
     external: ['vscode'],
     banner: { js: loadClock },
     footer: { js: loadEnd },
+  },
+  {
+    entryPoints: ['src/extension/service/webWorker.ts'],
+    outfile: 'dist/web/worker.js',
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
   },
   {
     entryPoints: ['webview/main.ts'],

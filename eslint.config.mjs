@@ -132,7 +132,7 @@ export default tseslint.config(
               regex: '^(\\.\\./)+engine(/(?!model$).*)?$',
               allowTypeImports: true,
               message:
-                'src/extension calls the engine through engine() (./engine.ts), which loads engineApi.ts on first use; only types, and the dependency-free model, are imported directly.',
+                'src/extension calls the engine through engine() (./engineLoader.ts, used only by the analysis worker modules), which loads engineApi.ts on first use; only types, and the dependency-free model, are imported directly.',
             },
           ],
         },

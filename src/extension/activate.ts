@@ -1,8 +1,9 @@
 import * as vscode from 'vscode';
 import { looksLikeKubernetes, PROFILE_FILE_NAME } from './detect';
-import { createFolderAnalyzer, engine } from './engine';
+import { WorkerClient } from './analysisClient';
+import type { WorkerPort } from './analysisClient';
 import { background, createLog, guard, guardAsync, log } from './log';
-import { serviceId } from './panelSnapshot';
+import { serviceIdOf } from './service/protocol';
 import { REQUEST_PATH_VIEW_ID, RequestPathView, workspaceModelSources } from './requestPathView';
 import { DiagnosticsPublisher, FixProvider } from './diagnostics';
 import { IPTABLES_SCHEME, IptablesDocumentProvider, showIptables } from './iptablesDocument';
@@ -25,9 +26,11 @@ export const COMMANDS = {
   showRendered: 'kubepath.showRendered',
 } as const;
 
-/** What the node and browser entry points differ in (nothing yet: both read through workspace.fs). */
+/** What the node and browser entry points differ in: how the analysis worker is started (both read through workspace.fs). */
 export interface HostKind {
   kind: 'node' | 'web';
+  /** Starts the analysis worker (worker_threads on the desktop, a Web Worker on the web). */
+  startWorker: () => WorkerPort;
 }
 
 /**
@@ -41,10 +44,14 @@ export function activateKubepath(context: vscode.ExtensionContext, host: HostKin
   const manifest = context.extension.packageJSON as { version?: string };
   log().info(`kubepath ${manifest.version ?? '?'} activating (${host.kind} host)`);
 
-  const model = new WorkspaceModel(createFolderAnalyzer);
+  // Every analysis runs in the worker; the host's thread only reads files and draws answers.
+  const client = new WorkerClient(host.startWorker, (why) =>
+    log().error(`the analysis worker stopped (${why}); the next analysis starts a new one`),
+  );
+  const model = new WorkspaceModel(client);
   context.subscriptions.push(model);
   new DiagnosticsPublisher(model, context);
-  registerLanguageFeatures(context, model);
+  registerLanguageFeatures(context, model, client);
   registerStatusItems(context, model, COMMANDS.selectClusterProfile);
   context.subscriptions.push(
     vscode.languages.registerCodeActionsProvider(
@@ -54,11 +61,11 @@ export function activateKubepath(context: vscode.ExtensionContext, host: HostKin
     ),
     vscode.workspace.registerTextDocumentContentProvider(
       IPTABLES_SCHEME,
-      new IptablesDocumentProvider(model),
+      new IptablesDocumentProvider(model, client),
     ),
     vscode.workspace.registerTextDocumentContentProvider(
       RENDERED_SCHEME,
-      new RenderedDocumentProvider(model),
+      new RenderedDocumentProvider(model, client),
     ),
   );
 
@@ -71,7 +78,7 @@ export function activateKubepath(context: vscode.ExtensionContext, host: HostKin
   };
   const requestPath = new RequestPathView(
     context.extensionUri,
-    workspaceModelSources(model, { onViewOpened: () => wake('request path view opened') }),
+    workspaceModelSources(model, client, { onViewOpened: () => wake('request path view opened') }),
   );
   context.subscriptions.push(
     requestPath,
@@ -99,17 +106,17 @@ export function activateKubepath(context: vscode.ExtensionContext, host: HostKin
       wake(`command ${id}`);
       return guardAsync(id, undefined, () => run(...args));
     });
-  const showInPanel: ShowInPanel = (cluster, service, port, entry, node) => {
+  const showInPanel: ShowInPanel = (cluster, service, portKey, entry, node) => {
     const multiRoot = model.all().length > 1;
     return requestPath.show({
-      serviceId: serviceId(multiRoot ? cluster.folder.name : '', service),
-      portKey: engine().portKey(port),
+      serviceId: serviceIdOf(multiRoot ? cluster.folder.name : '', service.namespace, service.name),
+      portKey,
       entry,
       node,
     });
   };
   context.subscriptions.push(
-    command(COMMANDS.traceRequest, (arg) => runTraceCommand(model, arg, showInPanel)),
+    command(COMMANDS.traceRequest, (arg) => runTraceCommand(model, client, arg, showInPanel)),
     command(COMMANDS.showIptables, (arg) => showIptables(model, typeof arg === 'string' ? arg : undefined)),
     command(COMMANDS.selectClusterProfile, () => selectClusterProfile(model)),
     command(COMMANDS.refresh, () => model.reload()),

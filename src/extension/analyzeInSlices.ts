@@ -1,5 +1,17 @@
 import type { Analysis, WorkspaceInput } from '../engine';
-import type { Analyzer } from './workspaceModel';
+
+/**
+ * One folder's analyzer (the engine's incremental analyzer behind the model's input),
+ * injected so tests and benches can wrap it.
+ */
+export interface Analyzer {
+  /** Takes the folder's files, profile and limits; parses nothing yet. */
+  update(input: WorkspaceInput): void;
+  /** Parses changed files until `stop()` says so (at least one); true when none is left. */
+  loadSome(stop: () => boolean): boolean;
+  /** The analysis of the last input (parses what is left first). */
+  analyze(): Analysis;
+}
 
 export interface SliceOptions {
   /** How long one slice of parsing may hold the thread (default 25 ms). */

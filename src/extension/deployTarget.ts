@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import { clusterStatus, targetPicks, targetStatus } from './deployTargetText';
 import { readSettings } from './settings';
-import { SELECT_TARGET_COMMAND } from './hoverText';
+import { SELECT_TARGET_COMMAND } from './commands';
 import type { FolderCluster, WorkspaceModel } from './workspaceModel';
 
 export { SELECT_TARGET_COMMAND };
@@ -29,12 +29,12 @@ export function registerStatusItems(
   const updateCluster = (): void => {
     const cluster = clusterOfActiveEditor(model);
     // Before the workspace analysis wakes (ordinary YAML only), kubepath shows nothing.
-    if (!cluster || (cluster.state === undefined && cluster.running === undefined)) {
+    if (!cluster || (cluster.summary === undefined && cluster.running === undefined)) {
       clusterItem.hide();
       return;
     }
     const status = clusterStatus({
-      state: cluster.state,
+      summary: cluster.summary,
       // Updated when an analysis lands (its run is still finishing then): pending means an
       // edit waits for the next one.
       analysing: cluster.timer !== undefined,
@@ -64,8 +64,8 @@ function registerDeployTarget(context: vscode.ExtensionContext, model: Workspace
     const active = vscode.window.activeTextEditor?.document.uri;
     const path = active && cluster ? model.forUri(active)?.path : undefined;
     const status =
-      cluster?.state &&
-      targetStatus(cluster.state.deployTargets, multiRoot(model) ? cluster.folder.name : undefined, path);
+      cluster?.summary &&
+      targetStatus(cluster.summary.deployTargets, multiRoot(model) ? cluster.folder.name : undefined, path);
     if (!status) {
       item.hide();
       return;
@@ -85,7 +85,7 @@ function registerDeployTarget(context: vscode.ExtensionContext, model: Workspace
 /** The Select Deploy Target command: a folder (if several have targets), then a target. */
 export async function selectDeployTarget(model: WorkspaceModel): Promise<void> {
   await model.settled();
-  const withTargets = model.all().filter((c) => (c.state?.deployTargets.all.length ?? 0) > 0);
+  const withTargets = model.all().filter((c) => (c.summary?.deployTargets.all.length ?? 0) > 0);
   if (withTargets.length === 0) {
     void vscode.window.showInformationMessage('Kubepath: no kustomize deploy targets in this workspace.');
     return;
@@ -100,7 +100,7 @@ export async function selectDeployTarget(model: WorkspaceModel): Promise<void> {
     if (!folder) return;
     cluster = folder.cluster;
   }
-  const targets = cluster?.state?.deployTargets;
+  const targets = cluster?.summary?.deployTargets;
   if (!cluster || !targets) return;
   const pick = await vscode.window.showQuickPick(targetPicks(targets, cluster.target), {
     placeHolder: 'Kustomize deploy target to analyse',

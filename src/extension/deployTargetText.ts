@@ -1,10 +1,11 @@
 // Status bar texts (the cluster, the kustomize deploy target) and the deploy target picker's
 // entries (see deployTarget.ts).
 // Pure (no vscode) so the wording is unit-tested.
-import type { Analysis, DeployTarget } from '../engine';
+import type { DeployTarget } from '../engine';
 import type { ProxyMode } from '../engine/model';
+import type { FolderSummary } from './service/protocol';
 
-type Targets = Analysis['deployTargets'];
+type Targets = FolderSummary['deployTargets'];
 
 /** Status bar text and tooltip for a folder's targets; undefined when it has none. Pure. */
 export function targetStatus(
@@ -60,7 +61,7 @@ export function targetPicks(targets: Targets, chosen: string | undefined): Targe
 
 /** What the cluster status item says of a folder's last analysis. Pure. */
 export function clusterStatus(input: {
-  readonly state: Analysis | undefined;
+  readonly summary: FolderSummary | undefined;
   readonly analysing: boolean;
   /** The profile file used, '' for the built-in cluster. */
   readonly profilePath: string;
@@ -68,12 +69,11 @@ export function clusterStatus(input: {
   readonly modeSetting: ProxyMode | null;
   readonly folderName: string | undefined;
 }): { text: string; tooltip: string } {
-  const { state } = input;
+  const state = input.summary;
   if (!state) return { text: '$(sync~spin) Kubepath', tooltip: 'Kubepath: analysing the workspace…' };
-  const mode = input.modeSetting ?? state.profile.kubeProxy.mode;
+  const mode = input.modeSetting ?? state.profile.kubeProxyMode;
   const nodes = state.profile.nodes.length;
-  const errors = state.diagnostics.filter((d) => d.severity === 'error').length;
-  const warnings = state.diagnostics.filter((d) => d.severity === 'warning').length;
+  const { errors, warnings } = state.counts;
   const icon = input.analysing ? '$(sync~spin)' : errors > 0 ? '$(error)' : '$(server-environment)';
   const profile = input.profilePath || `the built-in cluster (no ${'kubepath.cluster.yaml'})`;
   const modeNote =
@@ -88,7 +88,7 @@ export function clusterStatus(input: {
       `Kubepath${input.folderName ? ` (${input.folderName})` : ''}: cluster profile ${profile}, ` +
         `${nodes} node${nodes === 1 ? '' : 's'}, service CIDR ${state.profile.serviceCIDR}, kube-proxy ${mode} mode` +
         `${input.modeSetting ? ' (kubepath.kubeProxyMode)' : ''}.${modeNote}`,
-      `${count(state.services.length, 'service')}, ${count(state.pods.length, 'pod')}, ` +
+      `${count(state.serviceCount, 'service')}, ${count(state.podCount, 'pod')}, ` +
         `${count(errors, 'error')}, ${count(warnings, 'warning')}` +
         (input.analysing ? '; re-analysing…' : '.'),
       'Click to select the cluster profile.',

@@ -8,8 +8,8 @@ import type { FolderCluster, WorkspaceModel } from './workspaceModel';
 /** Publishes each folder's engine diagnostics to the Problems panel. */
 export class DiagnosticsPublisher implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection(DIAGNOSTIC_SOURCE);
-  /** Folder URI → URIs it published to, so a fixed file gets cleared. */
-  private readonly published = new Map<string, vscode.Uri[]>();
+  /** Folder URI → files it published to (folder-relative), so a fixed file gets cleared. */
+  private readonly published = new Map<string, Set<string>>();
 
   constructor(model: WorkspaceModel, context: vscode.ExtensionContext) {
     context.subscriptions.push(
@@ -18,24 +18,29 @@ export class DiagnosticsPublisher implements vscode.Disposable {
     );
   }
 
+  /** Publishes the files whose diagnostics changed since the last publish (all after a reload). */
   publish(cluster: FolderCluster): void {
     const key = cluster.folder.uri.toString();
-    for (const uri of this.published.get(key) ?? []) this.collection.delete(uri);
-    const byFile = new Map<string, vscode.Diagnostic[]>();
-    if (readSettings(cluster.folder.uri).diagnosticsEnabled && cluster.state) {
-      for (const d of cluster.state.diagnostics) {
-        const list = byFile.get(d.range.file) ?? [];
-        list.push(toDiagnostic(d, (file) => cluster.uriOf(file)));
-        byFile.set(d.range.file, list);
+    const changed = cluster.changedDiagnostics;
+    cluster.changedDiagnostics = [];
+    let published = this.published.get(key);
+    if (!published) this.published.set(key, (published = new Set()));
+    const enabled = readSettings(cluster.folder.uri).diagnosticsEnabled;
+    const files =
+      changed === 'all' ? new Set([...published, ...cluster.diagnostics.keys()]) : new Set(changed);
+    const uriOf = (file: string): vscode.Uri => cluster.uriOf(file);
+    for (const file of files) {
+      const list = enabled ? cluster.diagnostics.get(file) : undefined;
+      if (list && list.length > 0) {
+        this.collection.set(
+          uriOf(file),
+          list.map((d) => toDiagnostic(d, uriOf)),
+        );
+        published.add(file);
+      } else if (published.delete(file)) {
+        this.collection.delete(uriOf(file));
       }
     }
-    const uris: vscode.Uri[] = [];
-    for (const [file, list] of byFile) {
-      const uri = cluster.uriOf(file);
-      this.collection.set(uri, list);
-      uris.push(uri);
-    }
-    this.published.set(key, uris);
   }
 
   dispose(): void {
@@ -50,9 +55,8 @@ function engineDiagnosticsFor(
   diagnostic: vscode.Diagnostic,
 ): Diagnostic[] {
   const code = typeof diagnostic.code === 'object' ? diagnostic.code.value : diagnostic.code;
-  return (cluster.state?.diagnostics ?? []).filter(
+  return (cluster.diagnostics.get(path) ?? []).filter(
     (d) =>
-      d.range.file === path &&
       d.code === code &&
       d.range.line - 1 === diagnostic.range.start.line &&
       d.range.column - 1 === diagnostic.range.start.character,
@@ -87,7 +91,7 @@ export class FixProvider implements vscode.CodeActionProvider {
       if (ours.length === 0) return [];
       await this.model.settled();
       const found = this.model.forUri(document.uri);
-      if (!found?.cluster.state) return [];
+      if (!found?.cluster.summary) return [];
       // Fix ranges are only valid for the text they were computed from.
       if (found.cluster.analysedText.get(found.path) !== document.getText()) return [];
       const actions: vscode.CodeAction[] = [];

@@ -1,6 +1,5 @@
-// Every engine function the extension calls, in one module. The desktop bundle ships it as
-// dist/engine.js and engine.ts loads it on first use, so activation evaluates neither the
-// engine nor the YAML parser (issue 9: activation < 50 ms).
+// Every engine function the extension's analysis modules call, in one module (see
+// engineLoader.ts). They run in the analysis worker (dist/worker.js, dist/web/worker.js).
 export {
   builtFrom,
   createWorkspaceAnalyzer,

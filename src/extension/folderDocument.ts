@@ -2,7 +2,8 @@
 // target's rendered manifest): the folder's URI is the document URI's query, and every open
 // document of a folder is regenerated when that folder's cluster changes.
 import * as vscode from 'vscode';
-import { guard } from './log';
+import type { AnalysisClient } from './analysisClient';
+import { guardAsync } from './log';
 import type { FolderCluster, WorkspaceModel } from './workspaceModel';
 
 export abstract class FolderDocumentProvider implements vscode.TextDocumentContentProvider {
@@ -12,6 +13,7 @@ export abstract class FolderDocumentProvider implements vscode.TextDocumentConte
 
   constructor(
     protected readonly model: WorkspaceModel,
+    protected readonly client: AnalysisClient,
     /** What the guard logs when generating fails, and the text shown then. */
     private readonly what: string,
     private readonly fallback: string,
@@ -24,8 +26,8 @@ export abstract class FolderDocumentProvider implements vscode.TextDocumentConte
     });
   }
 
-  provideTextDocumentContent(uri: vscode.Uri): string {
-    return guard(this.what, this.fallback, () => {
+  provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
+    return guardAsync(this.what, this.fallback, async () => {
       this.open.add(uri.toString());
       const cluster = this.model.all().find((c) => c.folder.uri.toString() === uri.query);
       return this.content(uri, cluster);
@@ -33,5 +35,5 @@ export abstract class FolderDocumentProvider implements vscode.TextDocumentConte
   }
 
   /** The document's text; `cluster` is the folder the URI names, if it is still open. */
-  protected abstract content(uri: vscode.Uri, cluster: FolderCluster | undefined): string;
+  protected abstract content(uri: vscode.Uri, cluster: FolderCluster | undefined): Promise<string>;
 }

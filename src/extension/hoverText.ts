@@ -9,19 +9,13 @@ import type {
   ValueSource,
   WorkloadState,
 } from '../engine/model';
-import { engine } from './engine';
+import { engine } from './engineLoader';
 
-export const TRACE_COMMAND = 'kubepath.traceRequest';
+import { SELECT_TARGET_COMMAND, TRACE_COMMAND } from './commands';
+import type { TraceRequestArgs } from './commands';
 
-/** Arguments of `kubepath.traceRequest` when a hover or CodeLens names the service and port. */
-export interface TraceRequestArgs {
-  /** Workspace folder URI (string), so multi-root workspaces trace in the right cluster. */
-  folder?: string;
-  namespace: string;
-  name: string;
-  port?: number;
-  protocol?: string;
-}
+export { SELECT_TARGET_COMMAND, TRACE_COMMAND } from './commands';
+export type { TraceRequestArgs } from './commands';
 
 /** Chain names carrying a Service port, per node (from the kube-proxy model). */
 export type ChainsFor = (service: ServiceState, portIndex: number) => Record<string, string[]>;
@@ -215,8 +209,6 @@ export function serviceLensTitle(state: ServiceState): string {
   if (lb) parts.push(`LB ${mark(lb, state.loadBalancer?.ingressSource)}`);
   return `${parts.join(' · ')}${predicted ? ' · * predicted' : ''}`;
 }
-
-export const SELECT_TARGET_COMMAND = 'kubepath.selectDeployTarget';
 
 /** How many fields a target's layers set are listed per target in a hover. */
 const CHANGES_SHOWN = 6;

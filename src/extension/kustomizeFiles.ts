@@ -1,24 +1,9 @@
 // Which workspace files a kustomization names besides manifests: generator inputs (`.env`,
 // `.properties`, any file), bases named by directory, and `Kustomization` files. The model
 // reads them even where `kubepath.include` does not match, so that builds see what
-// `kustomize build` reads. Pure (no vscode) for tests.
-import { engine } from './engine';
-
-/**
- * The folder-relative paths `text` (the kustomization at `path`) names, normalised; names
- * that leave the folder (`../..` above it, absolute paths) are left out: the extension reads
- * only its own workspace folder.
- */
-export function referencedPaths(path: string, text: string): string[] {
-  const dir = path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '';
-  const out: string[] = [];
-  for (const ref of engine().kustomizationReferences(text)) {
-    if (ref.startsWith('/')) continue;
-    const joined = normalise(dir ? `${dir}/${ref}` : ref);
-    if (joined !== undefined && joined !== '') out.push(joined);
-  }
-  return out;
-}
+// `kustomize build` reads (the names are read by the analysis worker: service/
+// kustomizeReferences.ts). Pure (no vscode, no engine) for tests.
+import { isKustomizationPath, KUSTOMIZATION_FILES } from '../engine/model';
 
 /** `a/./b/../c` → `a/c`; undefined when `..` climbs above the folder. */
 export function normalise(path: string): string | undefined {
@@ -35,9 +20,9 @@ export function normalise(path: string): string | undefined {
 
 /** The kustomization files a directory may hold, in the order kustomize looks for them. */
 export function kustomizationFilesIn(dir: string): string[] {
-  return engine().KUSTOMIZATION_FILES.map((f) => (dir ? `${dir}/${f}` : f));
+  return KUSTOMIZATION_FILES.map((f) => (dir ? `${dir}/${f}` : f));
 }
 
 export function isKustomization(path: string): boolean {
-  return engine().isKustomizationPath(path);
+  return isKustomizationPath(path);
 }

@@ -4,7 +4,7 @@
 // No vscode: positions are 1-based like the engine's SourceRange.
 import type { Analysis } from '../engine';
 import type { ContainerPort, LoadedObject, ServiceState, SourceRange, WorkloadState } from '../engine/model';
-import { engine } from './engine';
+import { engine } from './engineLoader';
 
 export interface Position1 {
   line: number;

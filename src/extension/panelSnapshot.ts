@@ -5,7 +5,8 @@
 import type { Analysis } from '../engine';
 import type { ServiceState } from '../engine/model';
 import type { PortSummary, Selection, ServiceSummary, Snapshot } from '../../webview/protocol';
-import { engine } from './engine';
+import { engine } from './engineLoader';
+import { serviceIdOf } from './service/protocol';
 
 /** The analysed cluster of one workspace folder. */
 export interface FolderAnalysis {
@@ -21,7 +22,7 @@ export interface SnapshotInput {
 }
 
 export function serviceId(folder: string, service: ServiceState): string {
-  return `${folder}|${service.service.metadata.namespace}/${service.service.metadata.name}`;
+  return serviceIdOf(folder, service.service.metadata.namespace, service.service.metadata.name);
 }
 
 function summarize(folder: string, s: ServiceState): ServiceSummary {

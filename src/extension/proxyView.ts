@@ -2,7 +2,7 @@
 // (generated once per analysis, in the engine). No vscode.
 import type { Analysis, IptablesRules, NftablesRules } from '../engine';
 import type { ProxyMode } from '../engine/model';
-import { engine } from './engine';
+import { engine } from './engineLoader';
 import type { ChainsFor } from './hoverText';
 
 /** The node's iptables-save view (what the rules document shows). */

@@ -3,7 +3,7 @@
 // document beside the editor, regenerated as the files change.
 import * as vscode from 'vscode';
 import type { DeployTarget } from '../engine';
-import { engine } from './engine';
+import type { AnalysisClient } from './analysisClient';
 import { deepestHolding } from './deployTargetText';
 import { FolderDocumentProvider } from './folderDocument';
 import { readSettings } from './settings';
@@ -22,21 +22,28 @@ function renderedUri(folder: vscode.Uri, target: DeployTarget): vscode.Uri {
 }
 
 export class RenderedDocumentProvider extends FolderDocumentProvider {
-  constructor(model: WorkspaceModel) {
-    super(model, 'rendered manifest', '# kubepath: could not render; see the "kubepath" output channel\n');
+  constructor(model: WorkspaceModel, client: AnalysisClient) {
+    super(
+      model,
+      client,
+      'rendered manifest',
+      '# kubepath: could not render; see the "kubepath" output channel\n',
+    );
   }
 
-  protected content(uri: vscode.Uri, cluster: FolderCluster | undefined): string {
+  protected async content(uri: vscode.Uri, cluster: FolderCluster | undefined): Promise<string> {
     const dir = uri.path.replace(/^\//, '').replace(/\/rendered\.yaml$/, '');
-    const target = cluster?.state?.deployTargets.all.find((t) => (t.dir === '' ? '.' : t.dir) === dir);
+    const target = cluster?.summary?.deployTargets.all.find((t) => (t.dir === '' ? '.' : t.dir) === dir);
     if (!cluster || !target) return `# kubepath: no deploy target ${dir} in this folder (any more)\n`;
-    const files = new Map<string, string>();
-    for (const path of new Set([...cluster.disk.keys(), ...cluster.editors.keys()])) {
-      const text = cluster.textOf(path);
-      if (text !== undefined) files.set(path, text);
-    }
     const helm = readSettings(cluster.folder.uri).helm;
-    const out = engine().renderedText(files, target, helm);
+    // The worker renders over the files it analysed (open editors' text included).
+    const out = await this.client.request({
+      op: 'rendered',
+      folder: cluster.folder.uri.toString(),
+      dir,
+      helm,
+    });
+    if (!out) return `# kubepath: no deploy target ${dir} in this folder (any more)\n`;
     const tool = target.kind === 'helm' ? 'helm template' : 'kustomize build';
     const head = `# kubepath: what \`${tool} ${target.dir || '.'}\` prints, rendered by kubepath (read-only; regenerated as the files change)\n`;
     return out.error === undefined
@@ -50,10 +57,10 @@ export async function showRendered(model: WorkspaceModel): Promise<void> {
   await model.settled();
   const active = vscode.window.activeTextEditor?.document.uri;
   const found = active ? model.forUri(active) : undefined;
-  const clusters = model.all().filter((c) => (c.state?.deployTargets.all.length ?? 0) > 0);
+  const clusters = model.all().filter((c) => (c.summary?.deployTargets.all.length ?? 0) > 0);
   const cluster: FolderCluster | undefined =
     found && clusters.includes(found.cluster) ? found.cluster : clusters[0];
-  const targets = cluster?.state?.deployTargets.all ?? [];
+  const targets = cluster?.summary?.deployTargets.all ?? [];
   if (!cluster || targets.length === 0) {
     void vscode.window.showInformationMessage(
       'Kubepath: no Helm chart or kustomization to render in this workspace.',

@@ -1,10 +1,9 @@
 import * as vscode from 'vscode';
-import type { HostToWebview, Selection, SourceLocation } from '../../webview/protocol';
+import type { HostToWebview, Selection, Snapshot, SourceLocation } from '../../webview/protocol';
 import { parseWebviewMessage } from '../../webview/protocol';
 import { background, guard, log } from './log';
 import { createNonce, requestPathHtml } from './requestPathHtml';
-import type { FolderAnalysis } from './panelSnapshot';
-import { buildSnapshot } from './panelSnapshot';
+import type { AnalysisClient } from './analysisClient';
 import type { WorkspaceModel } from './workspaceModel';
 
 export const REQUEST_PATH_VIEW_ID = 'kubepath.requestPath';
@@ -14,8 +13,8 @@ export const REQUEST_PATH_VIEW_ID = 'kubepath.requestPath';
  * care how the workspace is analysed or traced.
  */
 export interface RequestPathSources {
-  /** The analysed workspace folders, now. */
-  folders(): FolderAnalysis[];
+  /** What the webview draws for `selection` (the analysis worker builds it). */
+  snapshot(selection: Selection | null, status: string): Promise<Snapshot>;
   /** Fires after any folder was re-analysed. */
   onDidChange?: vscode.Event<unknown>;
   /** The file a snapshot's SourceLocation names; undefined for unknown files (never trust the webview). */
@@ -34,6 +33,8 @@ export class RequestPathView implements vscode.WebviewViewProvider, vscode.Dispo
   private folder = '';
   private ready = false;
   private stale = false;
+  /** Bumped per refresh: an older snapshot arriving late is dropped. */
+  private sequence = 0;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
@@ -76,18 +77,20 @@ export class RequestPathView implements vscode.WebviewViewProvider, vscode.Dispo
 
   /** Sends a fresh snapshot if the webview is listening; otherwise sends one when it becomes visible. */
   refresh(): void {
+    background('request path snapshot', this.refreshNow());
+  }
+
+  private async refreshNow(): Promise<void> {
+    const view = this.view;
+    if (!view || !this.ready || !view.visible) {
+      this.stale = true;
+      return;
+    }
+    this.stale = false;
+    const sequence = ++this.sequence;
+    const snapshot = await this.sources.snapshot(this.selection, this.sources.status?.() ?? '');
+    if (sequence !== this.sequence || this.view !== view) return;
     guard('request path snapshot', undefined, () => {
-      const view = this.view;
-      if (!view || !this.ready || !view.visible) {
-        this.stale = true;
-        return;
-      }
-      this.stale = false;
-      const snapshot = buildSnapshot({
-        folders: this.sources.folders(),
-        selection: this.selection,
-        status: this.sources.status?.() ?? '',
-      });
       this.selection = snapshot.selection;
       this.folder = snapshot.services.find((s) => s.id === snapshot.selection.serviceId)?.folder ?? '';
       const message: HostToWebview = { type: 'snapshot', snapshot };
@@ -143,16 +146,22 @@ export class RequestPathView implements vscode.WebviewViewProvider, vscode.Dispo
  */
 export function workspaceModelSources(
   model: WorkspaceModel,
+  client: AnalysisClient,
   options: { onViewOpened?: () => void } = {},
 ): RequestPathSources {
   const clusters = () => model.all();
   const nameOf = (name: string, count: number): string => (count > 1 ? name : '');
   return {
-    folders() {
+    snapshot(selection, status) {
       const all = clusters();
-      return all.flatMap((c) =>
-        c.state ? [{ folder: nameOf(c.folder.name, all.length), state: c.state }] : [],
-      );
+      return client.request({
+        op: 'panel',
+        folders: all
+          .filter((c) => c.summary)
+          .map((c) => ({ folder: c.folder.uri.toString(), name: nameOf(c.folder.name, all.length) })),
+        selection,
+        status,
+      });
     },
     onDidChange: model.onDidChange,
     resolve(folder, file) {
@@ -168,8 +177,8 @@ export function workspaceModelSources(
       if (all.length === 0) return 'Open a Kubernetes YAML file to start the analysis.';
       return all
         .map((c) => {
-          const s = c.state;
-          const what = s ? `${s.services.length} services, ${s.pods.length} pods` : 'analysing…';
+          const s = c.summary;
+          const what = s ? `${s.serviceCount} services, ${s.podCount} pods` : 'analysing…';
           return `${c.folder.name}: ${c.disk.size} files, ${what}`;
         })
         .join(' · ');

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { LoadLimits } from '../engine/load/limits';
+import type { LoadLimits } from '../engine/model/limits';
 import type { ProxyMode } from '../engine/model';
 
 export interface KubepathSettings {

@@ -1,18 +1,16 @@
 import * as vscode from 'vscode';
-import type { ServicePort, ServiceState } from '../engine/model';
-import { engine, traceFor } from './engine';
-import type { TraceRequestArgs } from './hoverText';
+import type { AnalysisClient } from './analysisClient';
+import type { TraceRequestArgs } from './commands';
 import { log } from './log';
-import type { RequestTrace } from '../engine/trace/request';
-import { entryPointsFor } from './traceText';
+import type { ServiceBrief } from './service/protocol';
 import type { EntryPoint, TraceRequest } from './traceText';
 import type { FolderCluster, WorkspaceModel } from './workspaceModel';
 
 /** Shows a traced service/port/entry in the side panel (the request path view). */
 export type ShowInPanel = (
   cluster: FolderCluster,
-  service: ServiceState,
-  port: ServicePort,
+  service: ServiceBrief,
+  portKey: string,
   entry: EntryPoint['entry'],
   node: string | null,
 ) => Promise<void>;
@@ -24,13 +22,17 @@ function isTraceArgs(value: unknown): value is TraceRequestArgs {
 }
 
 async function pickService(
+  client: AnalysisClient,
   clusters: FolderCluster[],
-): Promise<{ cluster: FolderCluster; service: ServiceState } | undefined> {
-  const items = clusters.flatMap((cluster) =>
-    (cluster.state?.services ?? []).map((service) => ({
-      label: `${service.service.metadata.namespace}/${service.service.metadata.name}`,
-      description: `${service.service.type} ${service.service.clusterIP}`,
-      detail: clusters.length > 1 ? cluster.folder.name : service.source.file,
+): Promise<{ cluster: FolderCluster; service: ServiceBrief } | undefined> {
+  const lists = await Promise.all(
+    clusters.map((c) => client.request({ op: 'services', folder: c.folder.uri.toString() })),
+  );
+  const items = clusters.flatMap((cluster, i) =>
+    (lists[i] ?? []).map((service) => ({
+      label: `${service.namespace}/${service.name}`,
+      description: `${service.type} ${service.clusterIP}`,
+      detail: clusters.length > 1 ? cluster.folder.name : service.file,
       cluster,
       service,
     })),
@@ -49,32 +51,37 @@ async function pickService(
 /**
  * "Kubepath: Trace Request": from a CodeLens/hover (args name the service and port) or the
  * palette (quick picks: service, port, entry point). Shows the path in the side panel and
- * the full hop list in the output channel.
+ * the full hop list in the output channel. The trace itself runs in the analysis worker.
  */
 export async function runTraceCommand(
   model: WorkspaceModel,
+  client: AnalysisClient,
   arg: unknown,
   showInPanel?: ShowInPanel,
 ): Promise<void> {
   await model.start();
   await model.settled();
   let cluster: FolderCluster | undefined;
-  let service: ServiceState | undefined;
+  let service: ServiceBrief | undefined;
   const args = isTraceArgs(arg) ? arg : undefined;
   if (args) {
     cluster = model.all().find((c) => c.folder.uri.toString() === args.folder) ?? model.all()[0];
-    service = cluster?.state?.services.find(
-      (s) => s.service.metadata.namespace === args.namespace && s.service.metadata.name === args.name,
-    );
+    service =
+      cluster?.summary &&
+      (await client.request({ op: 'services', folder: cluster.folder.uri.toString() })).find(
+        (s) => s.namespace === args.namespace && s.name === args.name,
+      );
   }
   if (!cluster || !service) {
-    const picked = await pickService(model.all().filter((c) => c.state));
+    const picked = await pickService(
+      client,
+      model.all().filter((c) => c.summary),
+    );
     if (!picked) return;
     ({ cluster, service } = picked);
   }
-  const analysis = cluster.state;
-  if (!analysis) return;
-  const ports = service.service.ports;
+  const folder = cluster.folder.uri.toString();
+  const ports = service.ports;
   let port = ports.find((p) => p.port === args?.port && (!args.protocol || p.protocol === args.protocol));
   if (!port && ports.length === 1) port = ports[0];
   if (!port) {
@@ -84,26 +91,32 @@ export async function runTraceCommand(
         description: `${p.name} → ${p.targetPort}`,
         port: p,
       })),
-      { title: `Kubepath: port of ${service.service.metadata.name}`, placeHolder: 'port' },
+      { title: `Kubepath: port of ${service.name}`, placeHolder: 'port' },
     );
     port = picked?.port;
   }
   if (!port) {
-    if (ports.length === 0)
-      await vscode.window.showWarningMessage(`Kubepath: ${service.service.metadata.name} has no ports.`);
+    if (ports.length === 0) await vscode.window.showWarningMessage(`Kubepath: ${service.name} has no ports.`);
     return;
   }
-  const entries = entryPointsFor(analysis, service, port);
+  const entries = await client.request({
+    op: 'entryPoints',
+    folder,
+    namespace: service.namespace,
+    name: service.name,
+    portKey: port.key,
+  });
   const entry = await vscode.window.showQuickPick<vscode.QuickPickItem & { entry: EntryPoint }>(
     entries.map((e) => ({ label: e.label, description: e.description, entry: e })),
-    { title: `Kubepath: where does the request to ${service.service.metadata.name}:${port.port} come from?` },
+    { title: `Kubepath: where does the request to ${service.name}:${port.port} come from?` },
   );
   if (!entry) return;
   let request: TraceRequest = entry.entry.request;
   if (!request.from) {
+    const pods = await client.request({ op: 'pods', folder });
     const pod = await vscode.window.showQuickPick(
-      analysis.pods.map((p) => ({
-        label: `${p.metadata.namespace}/${p.metadata.name}`,
+      pods.map((p) => ({
+        label: `${p.namespace}/${p.name}`,
         description: `${p.podIP} on ${p.nodeName}`,
         pod: p,
       })),
@@ -112,24 +125,21 @@ export async function runTraceCommand(
     if (!pod) return;
     request = {
       ...request,
-      from: { kind: 'pod', namespace: pod.pod.metadata.namespace, name: pod.pod.metadata.name },
+      from: { kind: 'pod', namespace: pod.pod.namespace, name: pod.pod.name },
       node: pod.pod.nodeName,
     };
   }
   const started = Date.now();
-  let trace: RequestTrace;
-  try {
-    trace = traceFor(analysis, request);
-  } catch (error) {
-    // TraceTargetError: a bad target/origin, worded for the user.
-    const message = `Kubepath: cannot trace ${request.target}: ${error instanceof Error ? error.message : String(error)}`;
+  const trace = await client.request({ op: 'trace', folder, request });
+  if (!trace.ok) {
+    // A bad target/origin, worded for the user.
+    const message = `Kubepath: cannot trace ${request.target}: ${trace.message}`;
     log().warn(message);
     await vscode.window.showWarningMessage(message);
     return;
   }
-  const text = engine().renderTrace(trace);
-  log().info(`trace ${request.target} from ${trace.from} in ${Date.now() - started} ms\n${text}`);
+  log().info(`trace ${request.target} from ${trace.from} in ${Date.now() - started} ms\n${trace.text}`);
   log().show(true);
   const node = request.from?.kind === 'pod' ? (request.node ?? null) : entry.entry.node;
-  if (showInPanel) await showInPanel(cluster, service, port, entry.entry.entry, node);
+  if (showInPanel) await showInPanel(cluster, service, port.key, entry.entry.entry, node);
 }

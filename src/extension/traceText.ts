@@ -3,7 +3,7 @@
 import type { Analysis } from '../engine';
 import type { Protocol, ServicePort, ServiceState } from '../engine/model';
 import type { RequestOrigin } from '../engine/trace/request';
-import { engine } from './engine';
+import { engine } from './engineLoader';
 
 /** A request to trace, in the terms of the engine's traceRequest (DESIGN.md `kubepath trace`). */
 export interface TraceRequest {

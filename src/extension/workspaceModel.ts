@@ -1,27 +1,17 @@
 import * as vscode from 'vscode';
-import type { Analysis, WorkspaceFile, WorkspaceInput } from '../engine';
+import type { WorkspaceFile } from '../engine';
 // Dependency-free: decodes as Kubernetes does (BOMs, UTF-16, invalid UTF-8 marked for the loader).
-import { decodeManifestBytes } from '../engine/model';
-import { engine } from './engine';
+import { decodeManifestBytes, DEFAULT_LOAD_LIMITS } from '../engine/model';
+import type { Diagnostic } from '../engine/model';
+import type { AnalysisClient } from './analysisClient';
+import type { FolderSummary } from './service/protocol';
+import { applyDiagnostics, sendFiles } from './hostSync';
+import type { HeldDiagnostics, SentFiles } from './hostSync';
 import { PROFILE_FILE_NAME, isAnalysisInput } from './detect';
 import { isIncluded, joinGlobs, matchesAny } from './glob';
-import { isKustomization, kustomizationFilesIn, referencedPaths } from './kustomizeFiles';
-import { analyzeInSlices } from './analyzeInSlices';
+import { isKustomization, kustomizationFilesIn } from './kustomizeFiles';
 import { background, guard, guardAsync, log } from './log';
 import { readSettings, type KubepathSettings } from './settings';
-
-/**
- * One folder's analyzer (the engine's incremental analyzer behind the model's input),
- * injected so tests and benches can wrap it.
- */
-export interface Analyzer {
-  /** Takes the folder's files, profile and limits; parses nothing yet. */
-  update(input: WorkspaceInput): void;
-  /** Parses changed files until `stop()` says so (at least one); true when none is left. */
-  loadSome(stop: () => boolean): boolean;
-  /** The analysis of the last input (parses what is left first). */
-  analyze(): Analysis;
-}
 
 /** Files above this many are loaded behind a progress notification. */
 const PROGRESS_THRESHOLD = 200;
@@ -29,24 +19,31 @@ const READ_CONCURRENCY = 16;
 const DEBOUNCE_MS = 300;
 
 /** The simulated cluster of one workspace folder and the text it was computed from. */
-export class FolderCluster {
+export class FolderCluster implements HeldDiagnostics {
   /** Workspace-relative path → text on disk. */
   readonly disk = new Map<string, string>();
   /** Workspace-relative path → why it was not read (not a regular file, too large, gone). */
   readonly unreadable = new Map<string, string>();
   /** Workspace-relative path → text of an open editor (possibly unsaved). */
   readonly editors = new Map<string, string>();
-  state: Analysis | undefined;
-  /** The text each file had when `state` was computed (fixes are only offered against it). */
+  /** What the host keeps of the folder's last analysis (the analysis itself is the worker's). */
+  summary: FolderSummary | undefined;
+  /** The last analysis' diagnostics, per file (summaries carry only the files that changed). */
+  readonly diagnostics = new Map<string, Diagnostic[]>();
+  /** The files whose diagnostics the last summary changed ('all': publish everything again). */
+  changedDiagnostics: string[] | 'all' = 'all';
+  /** The text each file had when `summary` was computed (fixes are only offered against it). */
   analysedText = new Map<string, string>();
   /** Bumped on every input change; an analysis result is kept only if it is still current. */
   generation = 0;
   /** The profile path actually used, relative to the folder ('' = built-in default). */
   profilePath = '';
   timer: ReturnType<typeof setTimeout> | undefined;
-  /** This folder's analyzer (keeps per-file work between runs). */
-  analyzer: Analyzer | undefined;
-  /** The analysis in progress (it parses in slices), if any. */
+  /** What the analysis worker holds of this folder (path → text, or the unreadable reason). */
+  readonly sent: SentFiles = new Map();
+  /** The worker `sent` describes (a new worker holds nothing). */
+  sentEpoch = 0;
+  /** The analysis in progress in the worker, if any. */
   running: Promise<void> | undefined;
   /**
    * Files read because a kustomization names them (generator inputs, bases by directory):
@@ -86,7 +83,7 @@ export class WorkspaceModel implements vscode.Disposable {
   /** Deploy targets chosen with the picker, per folder URI (kept across reloads). */
   private readonly chosenTargets = new Map<string, string>();
 
-  constructor(private readonly createAnalyzer: () => Analyzer) {}
+  constructor(private readonly client: AnalysisClient) {}
 
   /** Loads every folder once; later calls return the same promise. */
   start(): Promise<void> {
@@ -130,6 +127,7 @@ export class WorkspaceModel implements vscode.Disposable {
 
   dispose(): void {
     for (const cluster of this.folders.values()) retire(cluster);
+    this.client.dispose();
     for (const d of this.disposables) d.dispose();
     this.changed.dispose();
   }
@@ -152,6 +150,7 @@ export class WorkspaceModel implements vscode.Disposable {
           const cluster = this.folders.get(removed.uri.toString());
           if (cluster) retire(cluster);
           this.folders.delete(removed.uri.toString());
+          background('forget folder', this.client.request({ op: 'forget', folder: removed.uri.toString() }));
         }
         background('load added folders', this.loadFolders(e.added));
       }),
@@ -317,37 +316,56 @@ export class WorkspaceModel implements vscode.Disposable {
       else if (unreadable !== undefined) files.push({ path, text: '', unreadable });
     }
     const started = Date.now();
-    cluster.analyzer ??= this.createAnalyzer();
-    const state = await analyzeInSlices(
-      cluster.analyzer,
-      {
-        files,
-        limits: settings.limits,
-        ...targetOf(cluster, settings),
-        ...(Object.keys(settings.helm).length > 0 ? { helm: settings.helm } : {}),
-        profile:
-          profileText !== undefined
-            ? { path: profilePath, text: profileText }
-            : profileUnreadable !== undefined
-              ? { path: profilePath, text: '', unreadable: profileUnreadable }
-              : null,
-      },
-      {
-        pause: () => new Promise((resolve) => setTimeout(resolve, 0)),
-        cancelled: () => generation !== cluster.generation,
-      },
+    // Only what changed since the worker last heard of this folder travels.
+    const full = cluster.sentEpoch !== this.client.epoch || cluster.sent.size === 0;
+    const folder = cluster.folder.uri.toString();
+    cluster.sentEpoch = this.client.epoch;
+    const sentCount = await sendFiles(this.client, folder, cluster.sent, files, full, (error) =>
+      log().warn(`sending files to the analysis worker: ${String(error)}`),
     );
+    if (full) {
+      cluster.diagnostics.clear();
+      cluster.changedDiagnostics = 'all';
+    }
+    const answer = this.client.request({
+      op: 'analyze',
+      folder,
+      full: cluster.diagnostics.size === 0,
+      limits: settings.limits,
+      ...targetOf(cluster, settings),
+      ...(Object.keys(settings.helm).length > 0 ? { helm: settings.helm } : {}),
+      profile:
+        profileText !== undefined
+          ? { path: profilePath, text: profileText }
+          : profileUnreadable !== undefined
+            ? { path: profilePath, text: '', unreadable: profileUnreadable }
+            : null,
+    });
+    let result: Awaited<typeof answer>;
+    try {
+      result = await answer;
+    } catch (error) {
+      // The worker stopped: the next run starts a new one and sends every file again.
+      cluster.sent.clear();
+      throw error;
+    }
+    if ('cancelled' in result) return;
+    // The worker now counts these diagnostics as the host's: hold them even if this result
+    // is not published.
+    const summary = result.summary;
+    applyDiagnostics(cluster, summary.diagnostics);
     // A newer edit arrived while this ran (its own run will publish), or the folder was
     // reloaded or removed meanwhile.
-    if (state === undefined || generation !== cluster.generation) return;
+    if (generation !== cluster.generation) return;
     if (this.folders.get(cluster.folder.uri.toString()) !== cluster) return;
-    cluster.state = state;
+    cluster.summary = summary;
     cluster.analysedText = new Map(files.map((f) => [f.path, f.text]));
     if (profileText !== undefined) cluster.analysedText.set(profilePath, profileText);
     cluster.profilePath = profileText === undefined ? '' : profilePath;
     log().info(
-      `${cluster.folder.name}: analysed ${files.length} files in ${Date.now() - started} ms: ` +
-        `${state.services.length} services, ${state.pods.length} pods, ${state.diagnostics.length} diagnostics`,
+      `${cluster.folder.name}: analysed ${files.length} files in ${Date.now() - started} ms ` +
+        `(${Math.round(result.ms)} ms in the analysis worker, ${sentCount} sent): ` +
+        `${summary.serviceCount} services, ${summary.podCount} pods, ${summary.counts.diagnostics} diagnostics`,
     );
     this.changed.fire(cluster);
   }
@@ -388,7 +406,7 @@ export class WorkspaceModel implements vscode.Disposable {
       const path = queue.pop() as string;
       const text = cluster.textOf(path);
       if (text === undefined) continue;
-      for (const ref of referencedPaths(path, text)) {
+      for (const ref of await this.client.request({ op: 'references', path, text })) {
         if (known(ref)) continue;
         await readOne(ref);
       }
@@ -456,7 +474,7 @@ type ReadResult = { text: string } | { unreadable: string };
  * hold the folder's first analysis forever).
  */
 async function readWorkspaceFile(uri: vscode.Uri, settings: KubepathSettings): Promise<ReadResult> {
-  const maxBytes = settings.limits.maxFileBytes ?? engine().DEFAULT_LOAD_LIMITS.maxFileBytes;
+  const maxBytes = settings.limits.maxFileBytes ?? DEFAULT_LOAD_LIMITS.maxFileBytes;
   try {
     const stat = await vscode.workspace.fs.stat(uri);
     if ((stat.type & vscode.FileType.File) === 0) return { unreadable: 'not a regular file' };

@@ -4,8 +4,8 @@ import { readFileSync } from 'node:fs';
 import { analyzeWorkspace } from '../../src/engine';
 import type { WorkspaceInput } from '../../src/engine';
 import { analyzeInSlices } from '../../src/extension/analyzeInSlices';
-import { createFolderAnalyzer } from '../../src/extension/engine';
-import type { Analyzer } from '../../src/extension/workspaceModel';
+import { createFolderAnalyzer } from '../../src/extension/engineLoader';
+import type { Analyzer } from '../../src/extension/analyzeInSlices';
 
 /** update + analyze in one go. */
 function folderAnalyzer(): (input: WorkspaceInput) => ReturnType<Analyzer['analyze']> {

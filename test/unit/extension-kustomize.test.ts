@@ -12,7 +12,9 @@ import {
   valuesCandidates,
 } from '../../src/extension/deployTargetText';
 import { deployTargetsHover } from '../../src/extension/hoverText';
-import { kustomizationFilesIn, normalise, referencedPaths } from '../../src/extension/kustomizeFiles';
+import { summarize } from '../../src/extension/service/analysisService';
+import { kustomizationFilesIn, normalise } from '../../src/extension/kustomizeFiles';
+import { referencedPaths } from '../../src/extension/service/kustomizeReferences';
 import { chainsForFirstNode, nftablesFor } from '../../src/extension/proxyView';
 
 const files = (record: Record<string, string>): WorkspaceFile[] =>
@@ -118,7 +120,7 @@ void test('status bar and picker: the analysed target first, the others offered 
 void test('cluster status item: nodes and proxy mode, findings in the tooltip, a mode not simulated says so', () => {
   const a = analyzeWorkspace({ files: files(BASE) });
   const s = clusterStatus({
-    state: a,
+    summary: summarize(a),
     analysing: false,
     profilePath: '',
     modeSetting: null,
@@ -131,7 +133,7 @@ void test('cluster status item: nodes and proxy mode, findings in the tooltip, a
   );
   assert.match(s.tooltip, /1 service, 0 pods, 0 errors, 1 warning\./);
   const nft = clusterStatus({
-    state: a,
+    summary: summarize(a),
     analysing: true,
     profilePath: 'k/kubepath.cluster.yaml',
     modeSetting: 'nftables',
@@ -148,7 +150,7 @@ void test('cluster status item: nodes and proxy mode, findings in the tooltip, a
   });
   assert.match(
     clusterStatus({
-      state: broken,
+      summary: summarize(broken),
       analysing: false,
       profilePath: '',
       modeSetting: null,
@@ -158,7 +160,7 @@ void test('cluster status item: nodes and proxy mode, findings in the tooltip, a
   );
   assert.equal(
     clusterStatus({
-      state: undefined,
+      summary: undefined,
       analysing: true,
       profilePath: '',
       modeSetting: null,

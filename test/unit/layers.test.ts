@@ -52,7 +52,7 @@ const cases: [file: string, code: string, allowed: boolean][] = [
   ['src/extension/probe.ts', "import { analyzeWorkspace } from '../engine';", false],
   ['src/extension/probe.ts', "import { loadYamlFile } from '../engine/load';", false],
   ['src/extension/probe.ts', "import type { Analysis } from '../engine';", true],
-  ['src/extension/probe.ts', "import { engine } from './engine';", true],
+  ['src/extension/probe.ts', "import { engine } from './engineLoader';", true],
   ['src/extension/probe.ts', "import { fileRole } from '../engine/model';", true],
   ['src/extension/probe.ts', "import { rangeAt } from '../engine/model/objects';", false],
   ['src/extension/engineApi.ts', "export { tracePacket } from '../engine/trace/interpret';", false],

@@ -28,7 +28,8 @@ const FORBIDDEN = [
   'vm',
   'worker_threads',
 ];
-const isForbidden = (m: string): boolean => FORBIDDEN.includes(m.replace(/^node:/, '').split('/')[0] ?? '');
+const isForbidden = (m: string, allowed: readonly string[] = []): boolean =>
+  !allowed.includes(m) && FORBIDDEN.includes(m.replace(/^node:/, '').split('/')[0] ?? '');
 const isBuiltin = (m: string): boolean =>
   m.startsWith('node:') || builtinModules.includes(m.split('/')[0] ?? '');
 
@@ -41,11 +42,13 @@ interface Bundle {
 }
 
 const BUNDLES: Bundle[] = [
-  // The desktop extension loads dist/engine.js on first use (src/extension/engine.ts).
-  { outfile: 'dist/extension.js', external: ['vscode', './engine.js'], allowedBuiltins: [] },
-  // yaml imports `process` (emitWarning, silenced) and `buffer` (!!binary).
-  { outfile: 'dist/engine.js', external: [], allowedBuiltins: ['process', 'buffer'] },
+  // The desktop extension starts the analysis worker, its own dist/worker.js (the one
+  // worker_threads use: checked below), and nothing else.
+  { outfile: 'dist/extension.js', external: ['vscode'], allowedBuiltins: ['node:worker_threads'] },
+  // The analysis worker. yaml imports `process` (emitWarning, silenced) and `buffer` (!!binary).
+  { outfile: 'dist/worker.js', external: [], allowedBuiltins: ['process', 'buffer', 'node:worker_threads'] },
   { outfile: 'dist/web/extension.js', external: ['vscode'], allowedBuiltins: [] },
+  { outfile: 'dist/web/worker.js', external: [], allowedBuiltins: [] },
   { outfile: 'dist/webview.js', external: [], allowedBuiltins: [] },
   // The CLI reads the user's files: fs and path, nothing that runs or connects.
   {
@@ -101,7 +104,7 @@ async function bundle(b: Bundle): Promise<{ inputs: string[]; imported: Set<stri
 for (const b of BUNDLES) {
   void test(`bundle ${b.outfile}: no child_process, net, http(s), dgram, tls, worker_threads, vm…`, async () => {
     const { imported, text } = await bundle(b);
-    const forbidden = [...imported].filter(isForbidden);
+    const forbidden = [...imported].filter((m) => isForbidden(m, b.allowedBuiltins));
     assert.deepEqual(forbidden, [], `${b.outfile} imports ${forbidden.join(', ')}`);
     const builtins = [...imported].filter((m) => isBuiltin(m) && !b.allowedBuiltins.includes(m));
     assert.deepEqual(builtins, [], `${b.outfile}: unexpected Node built-ins`);
@@ -120,17 +123,30 @@ for (const b of BUNDLES) {
   });
 }
 
-void test('dist/extension.js holds neither the engine nor the YAML parser: activation stays small', async () => {
+for (const outfile of ['dist/extension.js', 'dist/web/extension.js']) {
+  void test(`${outfile} holds neither the engine nor the YAML parser: the analysis is the worker's`, async () => {
+    const extension = BUNDLES.find((b) => b.outfile === outfile);
+    assert.ok(extension);
+    const { inputs } = await bundle(extension);
+    const heavy = inputs.filter(
+      (i) =>
+        i.includes('node_modules/yaml/') ||
+        /^src\/engine\/(?!model\/)/.test(i) ||
+        /^src\/extension\/(engineLoader|engineApi|service\/analysisService)\.ts$/.test(i),
+    );
+    assert.deepEqual(heavy, []);
+  });
+}
+
+void test('dist/extension.js starts only its own dist/worker.js as a worker thread', async () => {
   const extension = BUNDLES.find((b) => b.outfile === 'dist/extension.js');
   assert.ok(extension);
-  const { inputs, imported } = await bundle(extension);
-  assert.ok(imported.has('./engine.js'), 'the engine is required from dist/engine.js');
-  const heavy = inputs.filter(
-    (i) =>
-      i.includes('node_modules/yaml/') ||
-      /^src\/engine\/(load\/yamlDocuments\.ts|(reconcile|trace|proxy)\/)/.test(i),
+  const { text } = await bundle(extension);
+  const starts = [...text.matchAll(/new (?:import_node_worker_threads\.)?Worker\(([^)]*)\)/g)].map(
+    (m) => m[1],
   );
-  assert.deepEqual(heavy, []);
+  assert.deepEqual(starts, ['script'], 'one Worker, started from the path main.ts gives');
+  assert.match(text, /joinPath\(context\.extensionUri, "dist", "worker\.js"\)/);
 });
 
 function engineSources(dir: string): string[] {

@@ -10,8 +10,8 @@ import { loadJsonStream } from './jsonFiles';
 import { toGoJson } from './goJson';
 import { goJsonKey, goYamlV2Tags } from './goYamlScalars';
 import { templateMarker } from './templates';
-import { DEFAULT_LOAD_LIMITS } from './limits';
-import type { LoadLimits } from './limits';
+import { DEFAULT_LOAD_LIMITS } from '../model/limits';
+import type { LoadLimits } from '../model/limits';
 
 export { DEFAULT_LOAD_LIMITS };
 export type { LoadLimits };

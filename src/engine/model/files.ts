@@ -25,3 +25,12 @@ export const POD_TEMPLATE_KINDS: ReadonlySet<string> = new Set([
   'Pod',
   'ReplicationController',
 ]);
+
+/** The names a kustomization file may have, in the order kustomize looks for them in a directory. */
+export const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'] as const;
+
+/** Whether a workspace path names a kustomization file. */
+export function isKustomizationPath(path: string): boolean {
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  return (KUSTOMIZATION_FILES as readonly string[]).includes(name);
+}

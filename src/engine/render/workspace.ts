@@ -3,6 +3,7 @@
 // which files each build read (those are never analysed as written). Pure: the files are
 // given as text, keyed by workspace path ('/'-separated, relative to the workspace root,
 // possibly starting with `..` or `/`).
+import { isKustomizationPath } from '../model/files';
 import { parse } from 'yaml';
 import { isPlainObject } from '../model';
 import type { BuildError, BuiltResource, KustomizeFs, ParseCache, SourceRef } from './kustomize';
@@ -116,10 +117,7 @@ export function workspacePaths(paths: Iterable<string>, root?: string): Workspac
   };
 }
 
-/** Whether a workspace path names a kustomization file. */
-export function isKustomizationPath(path: string): boolean {
-  return (KUSTOMIZATION_FILES as readonly string[]).includes(basename(`/${path}`));
-}
+export { isKustomizationPath };
 
 /**
  * The deploy targets among the workspace's kustomizations, in path order: those that no

@@ -2,6 +2,7 @@
 // accumulate its resources (files, directories with their own kustomization), run generators,
 // components, then the built-in transformers in kusttarget's order; at the top, add content
 // hashes to generated names and fix name references. Errors come back as data.
+import { KUSTOMIZATION_FILES } from '../../model/files';
 import type { KustomizeFs } from './fs';
 import { basename, cleanPath, dirname, isWithin, resolvePath } from './fs';
 import type { FieldSpec } from './fieldSpecs';
@@ -97,7 +98,7 @@ export interface BuildError {
   readonly message: string;
 }
 
-export const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'] as const;
+export { KUSTOMIZATION_FILES };
 const MAX_DEPTH = 64;
 const ORIGIN = 'config.kubernetes.io/origin';
 const TRANSFORMATIONS = 'alpha.config.kubernetes.io/transformations';

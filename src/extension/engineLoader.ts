@@ -2,15 +2,17 @@ import type { Analysis } from '../engine';
 import type * as EngineApi from './engineApi';
 import type { RequestTrace } from '../engine/trace/request';
 import type { TraceRequest } from './traceText';
-import type { Analyzer } from './workspaceModel';
+import type { Analyzer } from './analyzeInSlices';
 
-// The one place the extension binds to engine entry points.
+// The one place the extension's analysis modules bind to engine entry points. They run in
+// the analysis worker (service/), never on the extension host's thread: the host bundles
+// hold no engine (a bundle test checks it).
 
 let loaded: typeof EngineApi | undefined;
 
 /**
- * The engine, loaded on first use. esbuild.js makes `./engineApi` a separate file of the
- * desktop bundle (dist/engine.js); the web bundle inlines it, evaluated on this first call.
+ * The engine, loaded on first use (the worker bundles inline engineApi.ts; evaluated on this
+ * first call).
  */
 export function engine(): typeof EngineApi {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred on purpose: see above

@@ -1,0 +1,184 @@
+// The one protocol between the extension host and the analysis worker. The worker owns the
+// analyzers and every Analysis; the host sends file changes and questions, and receives
+// plain data (structured-clone safe: no functions, no class instances). No vscode here.
+import type { Analysis, DeployTarget, HelmTargetOptions, WorkspaceFile, WorkspaceInput } from '../../engine';
+import type { Diagnostic, ProxyMode, SourceRange } from '../../engine/model';
+import type { Selection, Snapshot } from '../../../webview/protocol';
+import type { TraceRequestArgs } from '../commands';
+import type { EntryPoint, TraceRequest } from '../traceText';
+
+/**
+ * Files of a folder changed: only what differs from what the worker already holds. The host
+ * sends a large change as several of these (the host's thread never serialises megabytes
+ * at once), then an AnalyzeRequest.
+ */
+export interface FilesRequest {
+  op: 'files';
+  /** The workspace folder's URI (string): the worker keeps one analyzer per folder. */
+  folder: string;
+  /** True: the worker forgets the files it held first (a new worker, a reloaded folder). */
+  full: boolean;
+  set: WorkspaceFile[];
+  delete: string[];
+}
+
+/** Analyse the folder's files as the worker now holds them. */
+export interface AnalyzeRequest {
+  op: 'analyze';
+  folder: string;
+  /** True: the host holds none of the folder's diagnostics (send them all, not a difference). */
+  full: boolean;
+  profile: WorkspaceFile | null;
+  limits: NonNullable<WorkspaceInput['limits']>;
+  target?: string;
+  helm?: HelmTargetOptions;
+}
+
+/** A 1-based position in a folder-relative file. */
+export interface FilePosition {
+  folder: string;
+  path: string;
+  line: number;
+  column: number;
+}
+
+/** Pod labels and port names offered while typing a selector or a targetPort. */
+export interface CompletionSiteArg {
+  kind: 'selectorKey' | 'selectorValue' | 'targetPort';
+  key?: string;
+}
+
+export type ServiceRequest =
+  | FilesRequest
+  | AnalyzeRequest
+  | { op: 'services'; folder: string }
+  | { op: 'forget'; folder: string }
+  | ({ op: 'hover'; kubeProxyMode: ProxyMode | null } & FilePosition)
+  | { op: 'lenses'; folder: string; path: string }
+  | ({ op: 'locations' } & FilePosition)
+  | { op: 'completions'; folder: string; site: CompletionSiteArg; namespace: string }
+  | {
+      op: 'panel';
+      /** Folder URI → the name the panel shows ('' when there is one folder). */
+      folders: { folder: string; name: string }[];
+      selection: Selection | null;
+      status: string;
+    }
+  | {
+      op: 'rules';
+      folder: string;
+      node: string;
+      mode: ProxyMode;
+      /** How the header names the profile (its path, or the built-in one). */
+      profileLabel: string;
+    }
+  | { op: 'rendered'; folder: string; dir: string; helm: HelmTargetOptions }
+  | { op: 'entryPoints'; folder: string; namespace: string; name: string; portKey: string }
+  | { op: 'pods'; folder: string }
+  | { op: 'trace'; folder: string; request: TraceRequest }
+  | { op: 'references'; path: string; text: string };
+
+/** A Service as pickers and commands on the host need it. */
+export interface ServiceBrief {
+  namespace: string;
+  name: string;
+  type: string;
+  clusterIP: string;
+  file: string;
+  ports: { key: string; name: string; protocol: string; port: number; targetPort: string }[];
+}
+
+/** What the host keeps of a folder's analysis: small, plain, enough for every synchronous need. */
+export interface FolderSummary {
+  /**
+   * The diagnostics of each file whose findings changed since the last summary (an empty
+   * list: none any more); every file with findings when `full`.
+   */
+  diagnostics: { full: boolean; files: [file: string, diagnostics: Diagnostic[]][] };
+  counts: { errors: number; warnings: number; diagnostics: number };
+  serviceCount: number;
+  podCount: number;
+  profile: {
+    nodes: { name: string; ips: string[] }[];
+    kubeProxyMode: ProxyMode;
+    serviceCIDR: string;
+    kubernetesVersion: string;
+  };
+  deployTargets: Analysis['deployTargets'];
+}
+
+export interface HoverAnswer {
+  markdown: string;
+  /** Which command links the markdown carries (the host trusts only these). */
+  commands: string[];
+}
+
+export interface LensAnswer {
+  /** 0-based line. */
+  line: number;
+  title: string;
+  args: TraceRequestArgs;
+}
+
+export interface CompletionAnswer {
+  label: string;
+  detail: string;
+  insert?: string;
+}
+
+export interface PodBrief {
+  namespace: string;
+  name: string;
+  podIP: string;
+  nodeName: string;
+}
+
+export type TraceAnswer = { ok: true; text: string; from: string } | { ok: false; message: string };
+
+export interface RulesAnswer {
+  /** The document text, header included. */
+  text: string;
+  lines: number;
+  ms: number;
+}
+
+/** Each request's answer. */
+export interface ServiceAnswers {
+  files: null;
+  services: ServiceBrief[];
+  analyze: { summary: FolderSummary; ms: number } | { cancelled: true };
+  forget: null;
+  hover: HoverAnswer | null;
+  lenses: LensAnswer[];
+  locations: SourceRange[];
+  completions: CompletionAnswer[];
+  panel: Snapshot;
+  rules: RulesAnswer;
+  rendered: { text: string; error?: string } | null;
+  entryPoints: EntryPoint[];
+  pods: PodBrief[];
+  trace: TraceAnswer;
+  references: string[];
+}
+
+export type AnswerOf<R extends ServiceRequest> = ServiceAnswers[R['op']];
+
+/** Host → worker. */
+export interface RequestMessage {
+  id: number;
+  request: ServiceRequest;
+}
+
+/** Worker → host. */
+export type ResponseMessage =
+  { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string };
+
+/** How the side panel names a Service: `<folder name>|<namespace>/<name>`. */
+export function serviceIdOf(folder: string, namespace: string, name: string): string {
+  return `${folder}|${namespace}/${name}`;
+}
+
+/** A deploy target's folder-relative directory as documents name it ('.' for the folder). */
+export function targetDirName(target: DeployTarget): string {
+  return target.dir === '' ? '.' : target.dir;
+}
