@@ -363,9 +363,9 @@ export class WorkspaceModel implements vscode.Disposable {
     if (profileText !== undefined) cluster.analysedText.set(profilePath, profileText);
     cluster.profilePath = profileText === undefined ? '' : profilePath;
     log().info(
-      `${cluster.folder.name}: analysed ${files.length} files in ${Date.now() - started} ms ` +
-        `(${Math.round(result.ms)} ms in the analysis worker, ${sentCount} sent): ` +
-        `${summary.serviceCount} services, ${summary.podCount} pods, ${summary.counts.diagnostics} diagnostics`,
+      `${cluster.folder.name}: analysed ${files.length} files in ${Date.now() - started} ms: ` +
+        `${summary.serviceCount} services, ${summary.podCount} pods, ${summary.counts.diagnostics} diagnostics ` +
+        `(${Math.round(result.ms)} ms in the analysis worker; ${sentCount} files sent to it)`,
     );
     this.changed.fire(cluster);
   }
