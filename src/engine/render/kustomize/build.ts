@@ -11,9 +11,10 @@ import { contentHash } from './hash';
 import type { JsonPatchOp } from './jsonPatch';
 import { applyJsonPatch } from './jsonPatch';
 import { fixNameReferences } from './nameReference';
-import type { Resource, SourceRef } from './resource';
+import type { ResId, Resource, SourceRef } from './resource';
 import {
   curId,
+  idKey,
   storePreviousId,
   gvkOf,
   gvkSelected,
@@ -131,6 +132,8 @@ export class Builder {
   private openapi: OpenApiSchema | undefined;
   /** The accumulator's transformer configuration while a kustomization builds. */
   private cfg: TransformerConfig = defaultConfig();
+  /** See withId. */
+  private idIndex: { list: Resource[]; length: number; byId: Map<string, Resource[]> } | undefined;
   /** The configuration of the target built last (merged into its parent's). */
   private lastConfig: TransformerConfig = defaultConfig();
   constructor(
@@ -305,7 +308,9 @@ export class Builder {
     try {
       const k = kust.k;
       const resources: Resource[] = into ?? [];
-      strings(k['resources']).forEach((entry, i) => this.accumulate(kust, entry, resources, i));
+      // The ids added so far: no accumulated resource changes its id while resources are added.
+      const ids = new Set(resources.map((r) => idKey(curId(r))));
+      strings(k['resources']).forEach((entry, i) => this.accumulate(kust, entry, resources, ids, i));
       if (Array.isArray(k['helmCharts']) && k['helmCharts'].length > 0) {
         this.notes.push({
           file: kust.file,
@@ -354,7 +359,13 @@ export class Builder {
     }
   }
 
-  private accumulate(kust: Kustomization, entry: string, resources: Resource[], index = 0): void {
+  private accumulate(
+    kust: Kustomization,
+    entry: string,
+    resources: Resource[],
+    ids: Set<string>,
+    index = 0,
+  ): void {
     if (
       /^[a-z][a-z0-9+.-]*:\/\//i.test(entry) ||
       entry.startsWith('git@') ||
@@ -382,7 +393,7 @@ export class Builder {
         );
       }
       mergeConfig(this.cfg, this.lastConfig);
-      for (const r of sub) this.add(resources, r, kust.file);
+      for (const r of sub) this.add(resources, r, kust.file, ids);
       return;
     }
     const text = this.fs.readFile(path);
@@ -400,7 +411,7 @@ export class Builder {
       );
     for (const r of this.readResources(path, text)) {
       this.annotateOrigin(r.obj, `path: ${this.relative(path)}\n`);
-      this.add(resources, r, kust.file);
+      this.add(resources, r, kust.file, ids);
     }
   }
 
@@ -432,10 +443,12 @@ export class Builder {
     return out;
   }
 
-  private add(resources: Resource[], r: Resource, file: string): void {
+  /** `ids`: the idKeys of `resources`, when the caller keeps them (else they are compared one by one). */
+  private add(resources: Resource[], r: Resource, file: string, ids?: Set<string>): void {
     const id = curId(r);
-    const dup = resources.find((o) => sameId(curId(o), id));
+    const dup = ids ? ids.has(idKey(id)) : resources.some((o) => sameId(curId(o), id));
     if (dup) fail(file, `may not add resource with an already registered id: ${idString(id)}`);
+    ids?.add(idKey(id));
     resources.push(r);
   }
 
@@ -515,6 +528,7 @@ export class Builder {
 
   /** `record`: note each configured built-in in buildMetadata annotations (not for plugin configs). */
   private transform(kust: Kustomization, resources: Resource[], record = true): void {
+    this.idIndex = undefined;
     const k = kust.k;
     const applied = (kind: string): void => {
       if (record) this.applied(kust, resources, kind);
@@ -892,6 +906,29 @@ export class Builder {
     }));
   }
 
+  /**
+   * The resources that have or had `id`, in order. Looked up in an index of every id each
+   * resource has or had, kept while patches leave ids alone (transform() drops it, as does
+   * every patch that may rename, re-kind or delete); candidates are checked with sameId.
+   */
+  private withId(resources: Resource[], id: ResId): Resource[] {
+    let index = this.idIndex;
+    if (!index || index.list !== resources || index.length !== resources.length) {
+      const byId = new Map<string, Resource[]>();
+      for (const r of resources) {
+        for (const key of new Set([...r.prevIds, curId(r)].map(idKey))) {
+          const list = byId.get(key);
+          if (list) list.push(r);
+          else byId.set(key, [r]);
+        }
+      }
+      index = this.idIndex = { list: resources, length: resources.length, byId };
+    }
+    return (index.byId.get(idKey(id)) ?? []).filter((r) =>
+      [...r.prevIds, curId(r)].some((o) => sameId(o, id)),
+    );
+  }
+
   /** A patch without a target patches the one resource that has (or had) the patch's id. */
   private smpByPatchId(
     resources: Resource[],
@@ -902,7 +939,7 @@ export class Builder {
   ): void {
     const patch = doc.value as ValueMap;
     const id = { ...gvkOf(patch), name: nameOf(patch), namespace: namespaceOf(patch) };
-    const matches = resources.filter((r) => [...r.prevIds, curId(r)].some((o) => sameId(o, id)));
+    const matches = this.withId(resources, id);
     if (matches.length !== 1) {
       const what = matches.length > 1 ? 'multiple matches' : 'no matches';
       fail(
@@ -925,7 +962,10 @@ export class Builder {
     const kind = r.obj['kind'] ?? null;
     const name = nameOf(r.obj);
     const namespace = metadata(r.obj)?.['namespace'];
-    if (opts.allowNameChange || opts.allowKindChange) storePreviousId(r);
+    if (opts.allowNameChange || opts.allowKindChange) {
+      storePreviousId(r);
+      this.idIndex = undefined;
+    }
     const p = clone(patch);
     p['apiVersion'] = r.obj['apiVersion'] ?? null;
     const schema = this.openapi;
@@ -938,6 +978,7 @@ export class Builder {
       fields: r.fields,
     });
     if (merged === undefined || Object.keys(merged).length === 0) {
+      this.idIndex = undefined;
       resources.splice(resources.indexOf(r), 1);
       return;
     }
@@ -981,6 +1022,7 @@ export class Builder {
     if (isJson) {
       if (!target) fail(kust.file, 'must specify a target for JSON patch');
       const ops = (first?.doc.value ?? []) as unknown as JsonPatchOp[];
+      this.idIndex = undefined;
       for (const r of selectTargets(resources, target)) {
         storePreviousId(r);
         const out = applyJsonPatch(r.obj, ops);

@@ -76,14 +76,19 @@ export function emptyConfig(): TransformerConfig {
   };
 }
 
-const sameSpec = (a: FieldSpec, b: FieldSpec): boolean =>
-  a.path === b.path &&
-  (a.kind ?? '') === (b.kind ?? '') &&
-  (a.group ?? '') === (b.group ?? '') &&
-  (a.version ?? '') === (b.version ?? '');
+/** Equal for two specs with the same path, kind, group and version (the same spec to a merge). */
+const specKey = (a: FieldSpec): string => `${a.path}\0${a.kind ?? ''}\0${a.group ?? ''}\0${a.version ?? ''}`;
 
 function mergeSpecs(into: FieldSpec[], from: readonly FieldSpec[]): void {
-  for (const s of from) if (!into.some((x) => sameSpec(x, s))) into.push(s);
+  if (from.length === 0) return;
+  // A set, as every base merges its configuration into its parent's.
+  const have = new Set(into.map(specKey));
+  for (const s of from) {
+    const key = specKey(s);
+    if (have.has(key)) continue;
+    have.add(key);
+    into.push(s);
+  }
 }
 
 /** Merges `from` into `into` (FsSlice.MergeAll; name references merge by target kind). */

@@ -60,30 +60,24 @@ function roleBindingNamespaces(r: Resource): Set<string> {
 }
 
 /**
- * resWrangler.SubsetThatCouldBeReferencedByResource, computed when first asked for (most
- * referrers have no field a reference names); a RoleBinding's invalid subjects fail at once.
+ * resWrangler.SubsetThatCouldBeReferencedByResource, as a test of one resource and as the
+ * list (computed when first asked for: most referrers have no field a reference names); a
+ * RoleBinding's invalid subjects fail at once.
  */
-function visibleFrom(referrer: Resource, all: readonly Resource[]): () => Resource[] {
-  const refId = curId(referrer);
-  if (isClusterScoped(refId)) return () => [...all];
-  const rbNs = roleBindingNamespaces(referrer);
-  let visible: Resource[] | undefined;
-  return () => (visible ??= subset(refId, rbNs, all));
-}
-
-function subset(
-  refId: ReturnType<typeof curId>,
-  rbNs: ReadonlySet<string>,
+function visibleFrom(
+  referrer: Resource,
   all: readonly Resource[],
-): Resource[] {
-  return all.filter((t) => {
+): { list: () => Resource[]; sees: (t: Resource) => boolean } {
+  const refId = curId(referrer);
+  if (isClusterScoped(refId)) return { list: () => [...all], sees: () => true };
+  const rbNs = roleBindingNamespaces(referrer);
+  const ns = effectiveNamespace(refId);
+  const sees = (t: Resource): boolean => {
     const id = curId(t);
-    return (
-      isClusterScoped(id) ||
-      effectiveNamespace(id) === effectiveNamespace(refId) ||
-      rbNs.has(namespaceOf(t.obj))
-    );
-  });
+    return isClusterScoped(id) || effectiveNamespace(id) === ns || rbNs.has(namespaceOf(t.obj));
+  };
+  let visible: Resource[] | undefined;
+  return { list: () => (visible ??= all.filter(sees)), sees };
 }
 
 function selectReferral(
@@ -145,6 +139,16 @@ export function fixNameReferences(
   resources: readonly Resource[],
   refs: readonly NameReference[],
 ): string | undefined {
+  // Candidates once had the referenced name: resources by every name they had (fix-ups
+  // change references, never the names or ids of what they point to).
+  const byPreviousName = new Map<string, Resource[]>();
+  for (const r of resources) {
+    for (const name of new Set(r.prevIds.map((id) => id.name))) {
+      const list = byPreviousName.get(name);
+      if (list) list.push(r);
+      else byPreviousName.set(name, [r]);
+    }
+  }
   try {
     for (const ref of refs) {
       for (const referrer of resources) {
@@ -152,17 +156,19 @@ export function fixNameReferences(
         const specs = ref.specs.filter((s) => specApplies(s, g));
         if (specs.length === 0) continue;
         const visible = visibleFrom(referrer, resources);
+        const named = (name: string): Resource[] => (byPreviousName.get(name) ?? []).filter(visible.sees);
         for (const spec of specs) {
           const roleRef = roleRefGvk(referrer, spec);
           const scalar = (v: string): string => {
-            const found = selectReferral(v, visible(), referrer, ref.target, roleRef, namesSame);
+            const found = selectReferral(v, named(v), referrer, ref.target, roleRef, namesSame);
             return found ? nameOf(found.obj) : v;
           };
           const mapping = (m: ValueMap): void => {
             if (!('name' in m)) throw new ReferenceError("path config error; no 'name' field in node");
+            const name = str(m['name']);
             const found = selectReferral(
-              str(m['name']),
-              mapCandidates(m, visible()),
+              name,
+              'namespace' in m ? mapCandidates(m, visible.list()) : named(name),
               referrer,
               ref.target,
               roleRef,

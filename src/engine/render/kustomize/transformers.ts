@@ -169,8 +169,11 @@ export function setReplicas(
   source: SourceRef,
   specs: readonly FieldSpec[],
 ): void {
+  // Each entry sets the resources named so, in order; names do not change on the way unless
+  // a (custom) spec points into metadata, when every resource is tested for every entry.
+  const named = specs.some((s) => s.path.startsWith('metadata')) ? undefined : byName(resources);
   for (const e of entries) {
-    for (const r of resources) {
+    for (const r of named ? (named.get(e.name) ?? []) : resources) {
       const id = orgId(r);
       if (id.name !== e.name && curId(r).name !== e.name) continue;
       applySpecs(r, specs, (parent, key, path) => {
@@ -179,6 +182,20 @@ export function setReplicas(
       });
     }
   }
+}
+
+/** Resources by their original and current names, each list in resource order. */
+function byName(resources: readonly Resource[]): Map<string, Resource[]> {
+  const out = new Map<string, Resource[]>();
+  for (const r of resources) {
+    const names = new Set([orgId(r).name, curId(r).name]);
+    for (const n of names) {
+      const list = out.get(n);
+      if (list) list.push(r);
+      else out.set(n, [r]);
+    }
+  }
+  return out;
 }
 
 export interface ImageEntry {
