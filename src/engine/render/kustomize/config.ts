@@ -81,12 +81,17 @@ const specKey = (a: FieldSpec): string => `${a.path}\0${a.kind ?? ''}\0${a.group
 
 function mergeSpecs(into: FieldSpec[], from: readonly FieldSpec[]): void {
   if (from.length === 0) return;
-  // A set, as every base merges its configuration into its parent's.
-  const have = new Set(into.map(specKey));
+  // Every base merges its configuration into its parent's, mostly the built-in specs both
+  // hold: those are found by identity; the rest by key (built once, when first needed).
+  const held = new Set(into);
+  let keys: Set<string> | undefined;
   for (const s of from) {
+    if (held.has(s)) continue;
+    keys ??= new Set(into.map(specKey));
     const key = specKey(s);
-    if (have.has(key)) continue;
-    have.add(key);
+    if (keys.has(key)) continue;
+    keys.add(key);
+    held.add(s);
     into.push(s);
   }
 }
