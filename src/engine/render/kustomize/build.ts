@@ -48,6 +48,8 @@ import {
 import type { ParsedDocument, Value, ValueMap } from './value';
 import { clone, isValueMap, parseYamlDocuments } from './value';
 import type { ParseCache, ParseResult } from './value';
+import type { BuildReuse, FsQuery, RecordingFs } from './reuse';
+import { copyResource, recordingFs } from './reuse';
 
 interface PluginConfig {
   readonly config: ValueMap;
@@ -90,6 +92,8 @@ export interface BuildOptions {
   readonly kustomizeVersion?: string;
   /** Parsed files kept between builds (see ParseCache). */
   readonly parseCache?: ParseCache;
+  /** Builds of bases and printed resources kept between builds (see BuildReuse). */
+  readonly reuse?: BuildReuse;
 }
 
 export interface BuildError {
@@ -136,10 +140,18 @@ export class Builder {
   private idIndex: { list: Resource[]; length: number; byId: Map<string, Resource[]> } | undefined;
   /** The configuration of the target built last (merged into its parent's). */
   private lastConfig: TransformerConfig = defaultConfig();
+  private readonly fs: KustomizeFs;
+  /** With options.reuse: the filesystem, logging what each kept build asks of it. */
+  private readonly recorder: RecordingFs | undefined;
+  /** The resource builds being recorded for reuse, innermost last (see resourceTarget). */
+  private readonly recording: { visited: string[]; base: number; depth: number }[] = [];
   constructor(
-    private readonly fs: KustomizeFs,
+    fs: KustomizeFs,
     private readonly options: BuildOptions,
-  ) {}
+  ) {
+    this.recorder = options.reuse ? recordingFs(fs) : undefined;
+    this.fs = this.recorder ?? fs;
+  }
 
   private parse(text: string, uniqueKeys = true): ParseResult {
     const cache = this.options.parseCache;
@@ -302,6 +314,10 @@ export class Builder {
     }
     this.loadOpenApi(kust);
     this.visiting.push(dir);
+    for (const r of this.recording) {
+      r.visited.push(dir);
+      r.depth = Math.max(r.depth, this.visiting.length - r.base);
+    }
     const parentCfg = this.cfg;
     const own = role === 'component' ? parentCfg : defaultConfig();
     this.cfg = own;
@@ -383,7 +399,7 @@ export class Builder {
     if (this.fs.isDir(path)) {
       let sub: Resource[];
       try {
-        sub = this.target(path, 'resource');
+        sub = this.resourceTarget(path);
       } catch (e) {
         if (!(e instanceof Failure)) throw e;
         fail(
@@ -413,6 +429,59 @@ export class Builder {
       this.annotateOrigin(r.obj, `path: ${this.relative(path)}\n`);
       this.add(resources, r, kust.file, ids);
     }
+  }
+
+  /**
+   * A kustomization used as a resource: its kept build (options.reuse) when everything that
+   * build asked the filesystem has the same answer, else built and kept. Builds that set or
+   * see state beyond their directory (vars, a custom openapi schema) are not kept, nor
+   * failed ones; a kept build whose use would meet a cycle or the depth limit is built again
+   * (to fail as kustomize does).
+   */
+  private resourceTarget(path: string): Resource[] {
+    const reuse = this.options.reuse;
+    const recorder = this.recorder;
+    if (!reuse || !recorder || this.openapi !== undefined) return this.target(path, 'resource');
+    const key = `${path}\0${this.options.loadRestrictions ?? 'rootOnly'}\0${this.originRoot ?? ''}`;
+    const kept = reuse.builds.get(key);
+    if (
+      kept &&
+      this.visiting.length + kept.depth <= MAX_DEPTH &&
+      !kept.visited.some((d) => this.visiting.includes(d)) &&
+      recorder.sameAnswers(kept.queries)
+    ) {
+      for (const r of this.recording) {
+        for (const d of kept.visited) r.visited.push(d);
+        r.depth = Math.max(r.depth, this.visiting.length - r.base + kept.depth);
+      }
+      for (const n of kept.notes) this.notes.push(n);
+      this.lastConfig = kept.config;
+      return kept.resources.map(copyResource);
+    }
+    const log: FsQuery[] = [];
+    const recording = { visited: [] as string[], base: this.visiting.length, depth: 0 };
+    const notes = this.notes.length;
+    const vars = this.vars.size;
+    recorder.logs.push(log);
+    this.recording.push(recording);
+    let built: Resource[];
+    try {
+      built = this.target(path, 'resource');
+    } finally {
+      recorder.logs.splice(recorder.logs.indexOf(log), 1);
+      this.recording.pop();
+    }
+    if (this.vars.size === vars && this.openapi === undefined) {
+      reuse.builds.set(key, {
+        queries: log,
+        resources: built.map(copyResource),
+        config: this.lastConfig,
+        notes: this.notes.slice(notes),
+        visited: recording.visited,
+        depth: recording.depth,
+      });
+    } else reuse.builds.delete(key);
+    return built;
   }
 
   readResources(file: string, text: string): Resource[] {
