@@ -222,7 +222,8 @@ const CONFIG: readonly [string, string][] = [
   ['argocd-secret', 'Secret'],
 ];
 
-export function kustomizeTree(apps: number): WorkspaceFile[] {
+/** `crdFields`: the size of each CRD's schema (tests take small ones). */
+export function kustomizeTree(apps: number, crdFields = 120): WorkspaceFile[] {
   const files: WorkspaceFile[] = [];
   const all = appsOf(apps);
   for (const app of all) {
@@ -271,7 +272,7 @@ export function kustomizeTree(apps: number): WorkspaceFile[] {
     ['ApplicationSet', 'applicationsets'],
   ];
   for (const [kind, plural] of crds)
-    files.push({ path: `crds/${kind.toLowerCase()}-crd.yaml`, text: crd(kind, plural, 120) });
+    files.push({ path: `crds/${kind.toLowerCase()}-crd.yaml`, text: crd(kind, plural, crdFields) });
   files.push({
     path: 'crds/kustomization.yaml',
     text: `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n${list(crds.map(([k]) => `${k.toLowerCase()}-crd.yaml`))}`,
