@@ -9,7 +9,7 @@ import type { Diagnostic, LoadedFile, LoadedObject, SourceRange } from './model'
 import type { LoadLimits } from './load/yamlDocuments';
 import { loadBuild } from './load/rendered';
 import type { LoadedBuildMemo, SourceFile } from './load/rendered';
-import { ParseCache } from './render/kustomize';
+import { BuildReuse, ParseCache } from './render/kustomize';
 import type { DeployTarget, HelmTargetOptions, TargetBuild } from './render/workspace';
 import {
   buildTarget,
@@ -64,6 +64,8 @@ export interface BuildCache {
   readonly entries: Map<string, CacheEntry>;
   /** The files builds parsed, so that a rebuild parses only what changed. */
   readonly parsed: ParseCache;
+  /** The builds of bases and the printed resources, so that a rebuild redoes only what changed. */
+  readonly reuse: BuildReuse;
   /** Per target: its built resources as loaded last time (see LoadedBuildMemo). */
   readonly loaded: Map<string, LoadedBuildMemo>;
   /** Kustomization text → the bases and components it lists (last analysis's texts only). */
@@ -81,7 +83,13 @@ interface CacheEntry {
 }
 
 export function createBuildCache(): BuildCache {
-  return { entries: new Map(), parsed: new ParseCache(), loaded: new Map(), references: new Map() };
+  return {
+    entries: new Map(),
+    parsed: new ParseCache(),
+    reuse: new BuildReuse(),
+    loaded: new Map(),
+    references: new Map(),
+  };
 }
 
 export interface RenderStageInput {
@@ -295,7 +303,15 @@ function cachedBuild(input: RenderStageInput, target: DeployTarget): TargetBuild
     }
     if (same) return hit.build;
   }
-  const build = buildTarget(input.files, target, input.root, input.cache?.parsed, 'rootOnly', input.helm);
+  const build = buildTarget(
+    input.files,
+    target,
+    input.root,
+    input.cache?.parsed,
+    'rootOnly',
+    input.helm,
+    input.cache?.reuse,
+  );
   if (input.cache) {
     const texts = new Map<string, string>();
     for (const p of [...build.reads, ...(build.optionReads ?? [])]) texts.set(p, input.files.get(p) ?? '');

@@ -6,7 +6,7 @@
 import { isKustomizationPath } from '../model/files';
 import { parse } from 'yaml';
 import { isPlainObject } from '../model';
-import type { BuildError, BuiltResource, KustomizeFs, ParseCache, SourceRef } from './kustomize';
+import type { BuildError, BuildReuse, BuiltResource, KustomizeFs, ParseCache, SourceRef } from './kustomize';
 import type { HelmRenderOptions, HelmRenderResult } from './helm';
 import { formatHelmTemplate, renderChart } from './helm';
 import { buildKustomization, KUSTOMIZATION_FILES } from './kustomize';
@@ -290,6 +290,7 @@ export function buildTarget(
   parseCache?: ParseCache,
   loadRestrictions: 'rootOnly' | 'none' = 'rootOnly',
   helm: HelmTargetOptions = {},
+  reuse?: BuildReuse,
 ): TargetBuild {
   const paths = workspacePaths(files.keys(), root);
   const { fs, reads } = trackingFs(files, paths);
@@ -298,6 +299,7 @@ export function buildTarget(
     loadRestrictions,
     reorder: 'unspecified',
     ...(parseCache ? { parseCache } : {}),
+    ...(reuse ? { reuse } : {}),
   });
   reads.add(target.file);
   const toWs = (e: BuildError): BuildError => ({ ...e, file: paths.toWorkspace(e.file) });

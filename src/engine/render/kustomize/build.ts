@@ -12,9 +12,10 @@ import { contentHash } from './hash';
 import type { JsonPatchOp } from './jsonPatch';
 import { applyJsonPatch } from './jsonPatch';
 import { fixNameReferences } from './nameReference';
-import type { Resource, SourceRef } from './resource';
+import type { ResId, Resource, SourceRef } from './resource';
 import {
   curId,
+  idKey,
   storePreviousId,
   gvkOf,
   gvkSelected,
@@ -48,6 +49,8 @@ import {
 import type { ParsedDocument, Value, ValueMap } from './value';
 import { clone, isValueMap, parseYamlDocuments } from './value';
 import type { ParseCache, ParseResult } from './value';
+import type { BuildReuse, FsQuery, RecordingFs } from './reuse';
+import { copyResource, recordingFs } from './reuse';
 
 interface PluginConfig {
   readonly config: ValueMap;
@@ -90,6 +93,8 @@ export interface BuildOptions {
   readonly kustomizeVersion?: string;
   /** Parsed files kept between builds (see ParseCache). */
   readonly parseCache?: ParseCache;
+  /** Builds of bases and printed resources kept between builds (see BuildReuse). */
+  readonly reuse?: BuildReuse;
 }
 
 export interface BuildError {
@@ -132,12 +137,22 @@ export class Builder {
   private openapi: OpenApiSchema | undefined;
   /** The accumulator's transformer configuration while a kustomization builds. */
   private cfg: TransformerConfig = defaultConfig();
+  /** See withId. */
+  private idIndex: { list: Resource[]; length: number; byId: Map<string, Resource[]> } | undefined;
   /** The configuration of the target built last (merged into its parent's). */
   private lastConfig: TransformerConfig = defaultConfig();
+  private readonly fs: KustomizeFs;
+  /** With options.reuse: the filesystem, logging what each kept build asks of it. */
+  private readonly recorder: RecordingFs | undefined;
+  /** The resource builds being recorded for reuse, innermost last (see resourceTarget). */
+  private readonly recording: { visited: string[]; base: number; depth: number }[] = [];
   constructor(
-    private readonly fs: KustomizeFs,
+    fs: KustomizeFs,
     private readonly options: BuildOptions,
-  ) {}
+  ) {
+    this.recorder = options.reuse ? recordingFs(fs) : undefined;
+    this.fs = this.recorder ?? fs;
+  }
 
   private parse(text: string, uniqueKeys = true): ParseResult {
     const cache = this.options.parseCache;
@@ -300,13 +315,19 @@ export class Builder {
     }
     this.loadOpenApi(kust);
     this.visiting.push(dir);
+    for (const r of this.recording) {
+      r.visited.push(dir);
+      r.depth = Math.max(r.depth, this.visiting.length - r.base);
+    }
     const parentCfg = this.cfg;
     const own = role === 'component' ? parentCfg : defaultConfig();
     this.cfg = own;
     try {
       const k = kust.k;
       const resources: Resource[] = into ?? [];
-      strings(k['resources']).forEach((entry, i) => this.accumulate(kust, entry, resources, i));
+      // The ids added so far: no accumulated resource changes its id while resources are added.
+      const ids = new Set(resources.map((r) => idKey(curId(r))));
+      strings(k['resources']).forEach((entry, i) => this.accumulate(kust, entry, resources, ids, i));
       if (Array.isArray(k['helmCharts']) && k['helmCharts'].length > 0) {
         this.notes.push({
           file: kust.file,
@@ -355,7 +376,13 @@ export class Builder {
     }
   }
 
-  private accumulate(kust: Kustomization, entry: string, resources: Resource[], index = 0): void {
+  private accumulate(
+    kust: Kustomization,
+    entry: string,
+    resources: Resource[],
+    ids: Set<string>,
+    index = 0,
+  ): void {
     if (
       /^[a-z][a-z0-9+.-]*:\/\//i.test(entry) ||
       entry.startsWith('git@') ||
@@ -373,7 +400,7 @@ export class Builder {
     if (this.fs.isDir(path)) {
       let sub: Resource[];
       try {
-        sub = this.target(path, 'resource');
+        sub = this.resourceTarget(path);
       } catch (e) {
         if (!(e instanceof Failure)) throw e;
         fail(
@@ -383,7 +410,7 @@ export class Builder {
         );
       }
       mergeConfig(this.cfg, this.lastConfig);
-      for (const r of sub) this.add(resources, r, kust.file);
+      for (const r of sub) this.add(resources, r, kust.file, ids);
       return;
     }
     const text = this.fs.readFile(path);
@@ -401,8 +428,61 @@ export class Builder {
       );
     for (const r of this.readResources(path, text)) {
       this.annotateOrigin(r.obj, `path: ${this.relative(path)}\n`);
-      this.add(resources, r, kust.file);
+      this.add(resources, r, kust.file, ids);
     }
+  }
+
+  /**
+   * A kustomization used as a resource: its kept build (options.reuse) when everything that
+   * build asked the filesystem has the same answer, else built and kept. Builds that set or
+   * see state beyond their directory (vars, a custom openapi schema) are not kept, nor
+   * failed ones; a kept build whose use would meet a cycle or the depth limit is built again
+   * (to fail as kustomize does).
+   */
+  private resourceTarget(path: string): Resource[] {
+    const reuse = this.options.reuse;
+    const recorder = this.recorder;
+    if (!reuse || !recorder || this.openapi !== undefined) return this.target(path, 'resource');
+    const key = `${path}\0${this.options.loadRestrictions ?? 'rootOnly'}\0${this.originRoot ?? ''}`;
+    const kept = reuse.builds.get(key);
+    if (
+      kept &&
+      this.visiting.length + kept.depth <= MAX_DEPTH &&
+      !kept.visited.some((d) => this.visiting.includes(d)) &&
+      recorder.sameAnswers(kept.queries)
+    ) {
+      for (const r of this.recording) {
+        for (const d of kept.visited) r.visited.push(d);
+        r.depth = Math.max(r.depth, this.visiting.length - r.base + kept.depth);
+      }
+      for (const n of kept.notes) this.notes.push(n);
+      this.lastConfig = kept.config;
+      return kept.resources.map(copyResource);
+    }
+    const log: FsQuery[] = [];
+    const recording = { visited: [] as string[], base: this.visiting.length, depth: 0 };
+    const notes = this.notes.length;
+    const vars = this.vars.size;
+    recorder.logs.push(log);
+    this.recording.push(recording);
+    let built: Resource[];
+    try {
+      built = this.target(path, 'resource');
+    } finally {
+      recorder.logs.splice(recorder.logs.indexOf(log), 1);
+      this.recording.pop();
+    }
+    if (this.vars.size === vars && this.openapi === undefined) {
+      reuse.builds.set(key, {
+        queries: log,
+        resources: built.map(copyResource),
+        config: this.lastConfig,
+        notes: this.notes.slice(notes),
+        visited: recording.visited,
+        depth: recording.depth,
+      });
+    } else reuse.builds.delete(key);
+    return built;
   }
 
   readResources(file: string, text: string): Resource[] {
@@ -433,10 +513,12 @@ export class Builder {
     return out;
   }
 
-  private add(resources: Resource[], r: Resource, file: string): void {
+  /** `ids`: the idKeys of `resources`, when the caller keeps them (else they are compared one by one). */
+  private add(resources: Resource[], r: Resource, file: string, ids?: Set<string>): void {
     const id = curId(r);
-    const dup = resources.find((o) => sameId(curId(o), id));
+    const dup = ids ? ids.has(idKey(id)) : resources.some((o) => sameId(curId(o), id));
     if (dup) fail(file, `may not add resource with an already registered id: ${idString(id)}`);
+    ids?.add(idKey(id));
     resources.push(r);
   }
 
@@ -516,6 +598,7 @@ export class Builder {
 
   /** `record`: note each configured built-in in buildMetadata annotations (not for plugin configs). */
   private transform(kust: Kustomization, resources: Resource[], record = true): void {
+    this.idIndex = undefined;
     const k = kust.k;
     const applied = (kind: string): void => {
       if (record) this.applied(kust, resources, kind);
@@ -893,6 +976,29 @@ export class Builder {
     }));
   }
 
+  /**
+   * The resources that have or had `id`, in order. Looked up in an index of every id each
+   * resource has or had, kept while patches leave ids alone (transform() drops it, as does
+   * every patch that may rename, re-kind or delete); candidates are checked with sameId.
+   */
+  private withId(resources: Resource[], id: ResId): Resource[] {
+    let index = this.idIndex;
+    if (!index || index.list !== resources || index.length !== resources.length) {
+      const byId = new Map<string, Resource[]>();
+      for (const r of resources) {
+        for (const key of new Set([...r.prevIds, curId(r)].map(idKey))) {
+          const list = byId.get(key);
+          if (list) list.push(r);
+          else byId.set(key, [r]);
+        }
+      }
+      index = this.idIndex = { list: resources, length: resources.length, byId };
+    }
+    return (index.byId.get(idKey(id)) ?? []).filter((r) =>
+      [...r.prevIds, curId(r)].some((o) => sameId(o, id)),
+    );
+  }
+
   /** A patch without a target patches the one resource that has (or had) the patch's id. */
   private smpByPatchId(
     resources: Resource[],
@@ -903,7 +1009,7 @@ export class Builder {
   ): void {
     const patch = doc.value as ValueMap;
     const id = { ...gvkOf(patch), name: nameOf(patch), namespace: namespaceOf(patch) };
-    const matches = resources.filter((r) => [...r.prevIds, curId(r)].some((o) => sameId(o, id)));
+    const matches = this.withId(resources, id);
     if (matches.length !== 1) {
       const what = matches.length > 1 ? 'multiple matches' : 'no matches';
       fail(
@@ -926,7 +1032,10 @@ export class Builder {
     const kind = r.obj['kind'] ?? null;
     const name = nameOf(r.obj);
     const namespace = metadata(r.obj)?.['namespace'];
-    if (opts.allowNameChange || opts.allowKindChange) storePreviousId(r);
+    if (opts.allowNameChange || opts.allowKindChange) {
+      storePreviousId(r);
+      this.idIndex = undefined;
+    }
     const p = clone(patch);
     p['apiVersion'] = r.obj['apiVersion'] ?? null;
     const schema = this.openapi;
@@ -939,6 +1048,7 @@ export class Builder {
       fields: r.fields,
     });
     if (merged === undefined || Object.keys(merged).length === 0) {
+      this.idIndex = undefined;
       resources.splice(resources.indexOf(r), 1);
       return;
     }
@@ -982,6 +1092,7 @@ export class Builder {
     if (isJson) {
       if (!target) fail(kust.file, 'must specify a target for JSON patch');
       const ops = (first?.doc.value ?? []) as unknown as JsonPatchOp[];
+      this.idIndex = undefined;
       for (const r of selectTargets(resources, target)) {
         storePreviousId(r);
         const out = applyJsonPatch(r.obj, ops);

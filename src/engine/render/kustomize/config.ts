@@ -76,14 +76,24 @@ export function emptyConfig(): TransformerConfig {
   };
 }
 
-const sameSpec = (a: FieldSpec, b: FieldSpec): boolean =>
-  a.path === b.path &&
-  (a.kind ?? '') === (b.kind ?? '') &&
-  (a.group ?? '') === (b.group ?? '') &&
-  (a.version ?? '') === (b.version ?? '');
+/** Equal for two specs with the same path, kind, group and version (the same spec to a merge). */
+const specKey = (a: FieldSpec): string => `${a.path}\0${a.kind ?? ''}\0${a.group ?? ''}\0${a.version ?? ''}`;
 
 function mergeSpecs(into: FieldSpec[], from: readonly FieldSpec[]): void {
-  for (const s of from) if (!into.some((x) => sameSpec(x, s))) into.push(s);
+  if (from.length === 0) return;
+  // Every base merges its configuration into its parent's, mostly the built-in specs both
+  // hold: those are found by identity; the rest by key (built once, when first needed).
+  const held = new Set(into);
+  let keys: Set<string> | undefined;
+  for (const s of from) {
+    if (held.has(s)) continue;
+    keys ??= new Set(into.map(specKey));
+    const key = specKey(s);
+    if (keys.has(key)) continue;
+    keys.add(key);
+    held.add(s);
+    into.push(s);
+  }
 }
 
 /** Merges `from` into `into` (FsSlice.MergeAll; name references merge by target kind). */

@@ -6,6 +6,7 @@ import type { Gvk } from './resource';
 import { gvkSelected } from './resource';
 import type { Value, ValueMap } from './value';
 import { isValueMap } from './value';
+import { memoized } from '../../util/memo';
 
 export interface FieldSpec {
   readonly path: string;
@@ -308,40 +309,53 @@ export interface WalkError {
  * Returns an error message where kustomize's filter fails (a scalar where a map is expected).
  */
 export function walkFieldSpec(obj: ValueMap, spec: FieldSpec, visit: FieldVisitor): WalkError | undefined {
-  return walk(obj, splitPath(spec.path), spec.create === true, visit, '');
+  return walk(obj, segmentsOf(spec), 0, spec.create === true, visit, '');
+}
+
+/** A spec's path split once (transformers walk every spec over every resource). */
+const segmentsOf = memoized((spec: FieldSpec): readonly Segment[] =>
+  splitPath(spec.path).map((head) => {
+    const seq = head.endsWith('[]');
+    return { name: seq ? head.slice(0, -2) : head, seq };
+  }),
+);
+
+interface Segment {
+  readonly name: string;
+  /** Written `name[]`: the field must exist (create never adds it). */
+  readonly seq: boolean;
 }
 
 function walk(
   node: Value,
-  segs: string[],
+  segs: readonly Segment[],
+  at: number,
   create: boolean,
   visit: FieldVisitor,
-  at: string,
+  path: string,
 ): WalkError | undefined {
   if (node === null) return undefined;
   if (Array.isArray(node)) {
     for (let i = 0; i < node.length; i++) {
-      const e = walk(node[i] ?? null, segs, create, visit, `${at}[${i}]`);
+      const e = walk(node[i] ?? null, segs, at, create, visit, `${path}[${i}]`);
       if (e) return e;
     }
     return undefined;
   }
   if (!isValueMap(node)) return { message: 'expected sequence or mapping node' };
-  const [head = '', ...rest] = segs;
-  const isSeq = head.endsWith('[]');
-  const name = isSeq ? head.slice(0, -2) : head;
-  const path = at === '' ? name : `${at}.${name}`;
-  if (rest.length === 0) {
+  const { name, seq } = segs[at] ?? { name: '', seq: false };
+  const here = path === '' ? name : `${path}.${name}`;
+  if (at + 1 >= segs.length) {
     if (!(name in node) && !create) return undefined;
-    if (isSeq && !(name in node)) return undefined;
-    visit(node, name, path);
+    if (seq && !(name in node)) return undefined;
+    visit(node, name, here);
     return undefined;
   }
   if (!(name in node) || node[name] === null) {
-    if (!create || isSeq) return undefined;
+    if (!create || seq) return undefined;
     node[name] = {};
   }
-  return walk(node[name] ?? null, rest, create, visit, path);
+  return walk(node[name] ?? null, segs, at + 1, create, visit, here);
 }
 
 const VAR_POD_SUFFIXES = [

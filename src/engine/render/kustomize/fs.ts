@@ -13,6 +13,8 @@ export interface KustomizeFs {
 
 /** Cleans an absolute path: resolves `.`, `..` and repeated slashes. */
 export function cleanPath(path: string): string {
+  // Most paths a build asks about are clean already (no `.`, `..`, empty or trailing part).
+  if (path.startsWith('/') && !/\/(\.{1,2})?(\/|$)/.test(path)) return path;
   const out: string[] = [];
   for (const part of path.split('/')) {
     if (part === '' || part === '.') continue;

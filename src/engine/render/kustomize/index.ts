@@ -7,7 +7,9 @@ import { Builder } from './build';
 import { emitYaml } from './emit';
 import type { KustomizeFs } from './fs';
 import type { SourceRef } from './resource';
-import { gvkOf, nameOf, namespaceOf } from './resource';
+import { curId, gvkOf, idString, nameOf, namespaceOf } from './resource';
+import type { ValueMap } from './value';
+import { deepEqual } from './value';
 
 export type { BuildError, BuildOptions } from './build';
 export { KUSTOMIZATION_FILES } from './build';
@@ -16,6 +18,7 @@ export { cleanPath, memoryFs } from './fs';
 export type { SourceRef } from './resource';
 export { contentHash, encodeForHash, encodeHash } from './hash';
 export { ParseCache } from './value';
+export { BuildReuse } from './reuse';
 
 export interface BuiltResource {
   readonly apiVersion: string;
@@ -48,17 +51,25 @@ export function buildKustomization(
   const builder = new Builder(fs, options);
   const out = builder.run(dir);
   if (!Array.isArray(out)) return { ok: false, error: out };
+  // With options.reuse, a resource equal to one the last build of `dir` printed is not printed again.
+  const before = options.reuse?.printed.get(dir);
+  const printed = new Map<string, { obj: ValueMap; yaml: string }>();
   const resources: BuiltResource[] = out.map((r) => {
     const g = gvkOf(r.obj);
+    const key = `${idString(curId(r))}\0${r.origin.file}:${r.origin.line}`;
+    const last = before?.get(key);
+    const yaml = last && deepEqual(last.obj, r.obj) ? last.yaml : emitYaml(r.obj);
+    printed.set(key, { obj: r.obj, yaml });
     return {
       apiVersion: typeof r.obj['apiVersion'] === 'string' ? r.obj['apiVersion'] : '',
       kind: g.kind,
       name: nameOf(r.obj),
       namespace: namespaceOf(r.obj),
-      yaml: emitYaml(r.obj),
+      yaml,
       origin: r.origin,
       fields: r.fields,
     };
   });
+  options.reuse?.printed.set(dir, printed);
   return { ok: true, yaml: resources.map((r) => r.yaml).join('---\n'), resources, notes: builder.notes };
 }

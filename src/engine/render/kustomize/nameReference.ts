@@ -60,30 +60,20 @@ function roleBindingNamespaces(r: Resource): Set<string> {
 }
 
 /**
- * resWrangler.SubsetThatCouldBeReferencedByResource, computed when first asked for (most
- * referrers have no field a reference names); a RoleBinding's invalid subjects fail at once.
+ * resWrangler.SubsetThatCouldBeReferencedByResource, as a test of one resource; a
+ * RoleBinding's invalid subjects fail at once.
  */
-function visibleFrom(referrer: Resource, all: readonly Resource[]): () => Resource[] {
+function visibleFrom(referrer: Resource): { sees: (t: Resource) => boolean } {
   const refId = curId(referrer);
-  if (isClusterScoped(refId)) return () => [...all];
+  if (isClusterScoped(refId)) return { sees: () => true };
   const rbNs = roleBindingNamespaces(referrer);
-  let visible: Resource[] | undefined;
-  return () => (visible ??= subset(refId, rbNs, all));
-}
-
-function subset(
-  refId: ReturnType<typeof curId>,
-  rbNs: ReadonlySet<string>,
-  all: readonly Resource[],
-): Resource[] {
-  return all.filter((t) => {
-    const id = curId(t);
-    return (
-      isClusterScoped(id) ||
-      effectiveNamespace(id) === effectiveNamespace(refId) ||
-      rbNs.has(namespaceOf(t.obj))
-    );
-  });
+  const ns = effectiveNamespace(refId);
+  return {
+    sees: (t) => {
+      const id = curId(t);
+      return isClusterScoped(id) || effectiveNamespace(id) === ns || rbNs.has(namespaceOf(t.obj));
+    },
+  };
 }
 
 function selectReferral(
@@ -132,37 +122,60 @@ function roleRefGvk(referrer: Resource, spec: FieldSpec): Partial<Gvk> | undefin
   return { group: str(rr['apiGroup']), kind: str(rr['kind']) };
 }
 
-function mapCandidates(node: ValueMap, visible: readonly Resource[]): Resource[] {
-  if (!('namespace' in node)) return [...visible];
-  const ns = str(node['namespace']);
-  const byOriginal = visible.filter((r) => !isClusterScoped(curId(r)) && effectiveNamespace(orgId(r)) === ns);
-  if (byOriginal.length > 0) return byOriginal;
-  return visible.filter((r) => !isClusterScoped(curId(r)) && effectiveNamespace(curId(r)) === ns);
-}
-
 /** Fixes every name reference; returns kustomize's error message if one is ambiguous. */
 export function fixNameReferences(
   resources: readonly Resource[],
   refs: readonly NameReference[],
 ): string | undefined {
+  // Candidates once had the referenced name: resources by every name they had (fix-ups
+  // change references, never the names or ids of what they point to).
+  const byPreviousName = new Map<string, Resource[]>();
+  for (const r of resources) {
+    for (const name of new Set(r.prevIds.map((id) => id.name))) {
+      const list = byPreviousName.get(name);
+      if (list) list.push(r);
+      else byPreviousName.set(name, [r]);
+    }
+  }
+  // Namespaced resources by the effective namespace of their original id (a map node's
+  // candidates are those of its namespace by original id, when the referrer sees any).
+  const byOriginalNamespace = new Map<string, Resource[]>();
+  for (const r of resources) {
+    if (isClusterScoped(curId(r))) continue;
+    const ns = effectiveNamespace(orgId(r));
+    const list = byOriginalNamespace.get(ns);
+    if (list) list.push(r);
+    else byOriginalNamespace.set(ns, [r]);
+  }
   try {
     for (const ref of refs) {
       for (const referrer of resources) {
         const g = curId(referrer);
         const specs = ref.specs.filter((s) => specApplies(s, g));
         if (specs.length === 0) continue;
-        const visible = visibleFrom(referrer, resources);
+        const visible = visibleFrom(referrer);
+        const named = (name: string): Resource[] => (byPreviousName.get(name) ?? []).filter(visible.sees);
+        // The visible resources in the node's namespace (by original id if any is, else by current).
+        const mapCandidates = (m: ValueMap, name: string): Resource[] => {
+          if (!('namespace' in m)) return named(name);
+          const ns = str(m['namespace']);
+          const original = (byOriginalNamespace.get(ns) ?? []).some(visible.sees);
+          return named(name).filter(
+            (r) => !isClusterScoped(curId(r)) && effectiveNamespace(original ? orgId(r) : curId(r)) === ns,
+          );
+        };
         for (const spec of specs) {
           const roleRef = roleRefGvk(referrer, spec);
           const scalar = (v: string): string => {
-            const found = selectReferral(v, visible(), referrer, ref.target, roleRef, namesSame);
+            const found = selectReferral(v, named(v), referrer, ref.target, roleRef, namesSame);
             return found ? nameOf(found.obj) : v;
           };
           const mapping = (m: ValueMap): void => {
             if (!('name' in m)) throw new ReferenceError("path config error; no 'name' field in node");
+            const name = str(m['name']);
             const found = selectReferral(
-              str(m['name']),
-              mapCandidates(m, visible()),
+              name,
+              mapCandidates(m, name),
               referrer,
               ref.target,
               roleRef,

@@ -163,6 +163,11 @@ export function effectiveNamespace(id: ResId): string {
   return id.namespace === '' ? 'default' : id.namespace;
 }
 
+/** A key equal for two ids exactly when sameId holds (for indexes of resources by id). */
+export function idKey(id: ResId): string {
+  return `${id.group}\0${id.version}\0${id.kind}\0${id.name}\0${effectiveNamespace(id)}`;
+}
+
 /** Resource.StorePreviousId: the id before a rename, with its effective namespace ("" → default). */
 export function storePreviousId(r: Resource): void {
   const id = curId(r);

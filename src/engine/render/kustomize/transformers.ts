@@ -169,8 +169,11 @@ export function setReplicas(
   source: SourceRef,
   specs: readonly FieldSpec[],
 ): void {
+  // Each entry sets the resources named so, in order; names do not change on the way unless
+  // a (custom) spec points into metadata, when every resource is tested for every entry.
+  const named = specs.some((s) => s.path.startsWith('metadata')) ? undefined : byName(resources);
   for (const e of entries) {
-    for (const r of resources) {
+    for (const r of named ? (named.get(e.name) ?? []) : resources) {
       const id = orgId(r);
       if (id.name !== e.name && curId(r).name !== e.name) continue;
       applySpecs(r, specs, (parent, key, path) => {
@@ -179,6 +182,20 @@ export function setReplicas(
       });
     }
   }
+}
+
+/** Resources by their original and current names, each list in resource order. */
+function byName(resources: readonly Resource[]): Map<string, Resource[]> {
+  const out = new Map<string, Resource[]>();
+  for (const r of resources) {
+    const names = new Set([orgId(r).name, curId(r).name]);
+    for (const n of names) {
+      const list = out.get(n);
+      if (list) list.push(r);
+      else out.set(n, [r]);
+    }
+  }
+  return out;
 }
 
 export interface ImageEntry {
@@ -224,6 +241,54 @@ function imageMatcher(name: string): (value: string) => boolean {
   } catch {
     return () => false;
   }
+}
+
+/**
+ * The first entry from `from` on whose name could match `value`, or -1: a superset of the
+ * entries imageMatcher accepts. A name without regex syntax but `.` (any character) matches
+ * exactly the values that start with it, character for character but at its dots, followed
+ * by the end, a `:tag` or an `@digest`; such names are kept by length, and only lengths where
+ * the value ends or has `:` or `@` are looked at. Other names are always tested.
+ */
+function imageCandidates(images: readonly ImageEntry[]): (value: string, from: number) => number {
+  const byLength = new Map<number, number[]>();
+  const always: number[] = [];
+  images.forEach((img, i) => {
+    if (/[\\^$|?*+()[\]{}]/.test(img.name)) always.push(i);
+    else {
+      const list = byLength.get(img.name.length);
+      if (list) list.push(i);
+      else byLength.set(img.name.length, [i]);
+    }
+  });
+  const fits = (name: string, value: string): boolean => {
+    for (let c = 0; c < name.length; c++)
+      if (name.charCodeAt(c) !== value.charCodeAt(c) && name.charAt(c) !== '.') return false;
+    return true;
+  };
+  return (value, from) => {
+    let best = -1;
+    const consider = (i: number): void => {
+      if (i >= from && (best < 0 || i < best)) best = i;
+    };
+    for (const i of always) {
+      if (i >= from) {
+        consider(i);
+        break;
+      }
+    }
+    for (let end = 0; end <= value.length; end++) {
+      if (end < value.length && value[end] !== ':' && value[end] !== '@') continue;
+      for (const i of byLength.get(end) ?? []) {
+        if (i < from || (best >= 0 && i >= best)) continue;
+        if (fits((images[i] as ImageEntry).name, value)) {
+          consider(i);
+          break;
+        }
+      }
+    }
+    return best;
+  };
 }
 
 function updatedImage(
@@ -280,12 +345,16 @@ export function setImages(
   specs: readonly FieldSpec[],
 ): void {
   // Each image field gets the entries in order (as one pass over the resources per entry
-  // would give it), walking each resource once instead of once per entry.
+  // would give it), walking each resource once instead of once per entry, and testing only
+  // the entries whose name could match the field's value (see imageCandidates).
   const matchers = images.map((img) => imageMatcher(img.name));
+  const candidates = imageCandidates(images);
   const update = (r: Resource) => (parent: ValueMap, key: string, path: string) => {
-    for (let i = 0; i < images.length; i++) {
+    for (let i = 0; ; i++) {
       const cur = parent[key];
       if (typeof cur !== 'string') return;
+      i = candidates(cur, i);
+      if (i < 0) return;
       const next = updatedImage(cur, images[i] as ImageEntry, matchers[i] as (value: string) => boolean);
       if (next === undefined) continue;
       parent[key] = next;
