@@ -59,6 +59,18 @@ export interface PodAffinityTerm {
   topologyKey: string;
 }
 
+/** v1.PreferredSchedulingTerm. */
+export interface PreferredSchedulingTerm {
+  weight: number;
+  preference: NodeSelectorTerm;
+}
+
+/** v1.WeightedPodAffinityTerm. */
+export interface WeightedPodAffinityTerm {
+  weight: number;
+  term: PodAffinityTerm;
+}
+
 export interface TopologySpreadConstraint {
   maxSkew: number;
   topologyKey: string;
@@ -91,10 +103,16 @@ export interface SchedPod {
   requiredNodeAffinity: NodeSelector | null;
   requiredAffinity: PodAffinityTerm[];
   requiredAntiAffinity: PodAffinityTerm[];
+  /** spec.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution (weight 0 dropped). */
+  preferredNodeAffinity: PreferredSchedulingTerm[];
+  preferredAffinity: WeightedPodAffinityTerm[];
+  preferredAntiAffinity: WeightedPodAffinityTerm[];
   tolerations: Toleration[];
   topologySpreadConstraints: TopologySpreadConstraint[];
   /** The pod's effective request (resourcehelper.PodRequests: containers, init containers, sidecars, overhead). */
   requests: ResourceList;
+  /** The same with 100m cpu / 200Mi memory for each container that requests none (what scoring counts). */
+  nonZeroRequests: ResourceList;
   /** Host ports of containers and sidecars (init containers with restartPolicy Always). */
   hostPorts: HostPort[];
   terminating: boolean;
