@@ -98,7 +98,7 @@ function weightedAffinityTerms(value: unknown): WeightedPodAffinityTerm[] {
 }
 
 /** nodeaffinity.NewPreferredSchedulingTerms: terms of weight 0 are dropped. */
-function preferredSchedulingTerms(value: unknown): PreferredSchedulingTerm[] {
+export function preferredSchedulingTerms(value: unknown): PreferredSchedulingTerm[] {
   return list(value)
     .filter(isPlainObject)
     .map((t) => {

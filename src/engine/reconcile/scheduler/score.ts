@@ -10,7 +10,14 @@ import { termMatches, selects } from './podMatching';
 import type { Constraint } from './podTopologySpread';
 import { filterConstraints } from './podTopologySpread';
 import { doNotSchedule, firstUntoleratedTaint, tolerates } from './taints';
-import type { NodeInfo, ResourceList, SchedPod, SchedulerArgs, WeightedPodAffinityTerm } from './types';
+import type {
+  NodeInfo,
+  ResourceList,
+  ResourceSpec,
+  SchedPod,
+  SchedulerArgs,
+  WeightedPodAffinityTerm,
+} from './types';
 
 export const MAX_NODE_SCORE = 100;
 
@@ -66,10 +73,10 @@ export function defaultNormalizeScore(maxPriority: number, reverse: boolean, sco
 // --- NodeResourcesFit (LeastAllocated) and NodeResourcesBalancedAllocation -----------------
 
 /** scoringStrategy.resources / NodeResourcesBalancedAllocationArgs.resources defaults. */
-const RESOURCES = [
+const DEFAULT_RESOURCES: readonly ResourceSpec[] = [
   { name: 'cpu', weight: 1 },
   { name: 'memory', weight: 1 },
-] as const;
+];
 
 function sumRequests(nodeInfo: NodeInfo, nonZero: boolean): ResourceList {
   const total: ResourceList = new Map();
@@ -80,24 +87,31 @@ function sumRequests(nodeInfo: NodeInfo, nonZero: boolean): ResourceList {
 }
 
 /**
- * resourceAllocationScorer.score: per resource the node's allocatable and the requests on it
- * plus the pod's (non-zero requests unless `useRequested`); a resource the node has none of
- * is left out. Null when the profile gives the node no allocatable (nothing is limited).
+ * resourceAllocationScorer.score's inputs: per resource the node's allocatable and the
+ * requests on it plus the pod's. cpu and memory count non-zero requests unless
+ * `useRequested`; a scalar resource the pod does not request, or one the node has none
+ * of, is left out (0, 0). Null when the profile gives the node no allocatable.
  */
 function allocation(
   pod: SchedPod,
   nodeInfo: NodeInfo,
+  resources: readonly ResourceSpec[],
   useRequested: boolean,
 ): { requested: number[]; allocatable: number[] } | null {
   const allocatableList = nodeInfo.node.allocatable;
   if (!allocatableList) return null;
-  const used = sumRequests(nodeInfo, !useRequested);
-  const podRequests = useRequested ? pod.requests : pod.nonZeroRequests;
+  const nonZero = sumRequests(nodeInfo, true);
+  const requestedOnNode = sumRequests(nodeInfo, false);
   const requested: number[] = [];
   const allocatable: number[] = [];
-  for (const r of RESOURCES) {
-    const alloc = allocatableList.get(r.name) ?? 0;
-    requested.push(alloc === 0 ? 0 : (used.get(r.name) ?? 0) + (podRequests.get(r.name) ?? 0));
+  for (const { name } of resources) {
+    const cpuOrMemory = name === 'cpu' || name === 'memory';
+    const podRequest = (cpuOrMemory && !useRequested ? pod.nonZeroRequests : pod.requests).get(name) ?? 0;
+    const used = (cpuOrMemory && !useRequested ? nonZero : requestedOnNode).get(name) ?? 0;
+    let alloc = 0;
+    if (cpuOrMemory || name === 'ephemeral-storage') alloc = allocatableList.get(name) ?? 0;
+    else if (podRequest !== 0 && allocatableList.has(name)) alloc = allocatableList.get(name) ?? 0;
+    requested.push(alloc === 0 ? 0 : used + podRequest);
     allocatable.push(alloc);
   }
   return { requested, allocatable };
@@ -109,13 +123,17 @@ function leastRequestedScore(requested: number, capacity: number): number {
 }
 
 /** leastResourceScorer: the weighted mean of each resource's free share. */
-export function leastResourceScorer(requested: readonly number[], allocatable: readonly number[]): number {
+export function leastResourceScorer(
+  resources: readonly ResourceSpec[],
+  requested: readonly number[],
+  allocatable: readonly number[],
+): number {
   let nodeScore = 0;
   let weightSum = 0;
   requested.forEach((req, i) => {
     const alloc = allocatable[i] ?? 0;
     if (alloc === 0) return;
-    const weight = RESOURCES[i]?.weight ?? 1;
+    const weight = resources[i]?.weight ?? 1;
     nodeScore += leastRequestedScore(req, alloc) * weight;
     weightSum += weight;
   });
@@ -152,9 +170,10 @@ export const leastAllocatedPlugin: ScorePlugin<null> = {
   name: NODE_RESOURCES_FIT,
   weight: 1,
   preScore: () => null,
-  score: (_state, pod, nodeInfo) => {
-    const a = allocation(pod, nodeInfo, false);
-    return a ? leastResourceScorer(a.requested, a.allocatable) : MAX_NODE_SCORE;
+  score: (_state, pod, nodeInfo, args) => {
+    const resources = args.scoringResources ?? DEFAULT_RESOURCES;
+    const a = allocation(pod, nodeInfo, resources, false);
+    return a ? leastResourceScorer(resources, a.requested, a.allocatable) : MAX_NODE_SCORE;
   },
 };
 
@@ -162,9 +181,12 @@ export const leastAllocatedPlugin: ScorePlugin<null> = {
 export const balancedAllocationPlugin: ScorePlugin<true> = {
   name: BALANCED_ALLOCATION,
   weight: 1,
-  preScore: (pod) => (RESOURCES.every((r) => (pod.requests.get(r.name) ?? 0) === 0) ? SKIP : true),
-  score: (_state, pod, nodeInfo) => {
-    const a = allocation(pod, nodeInfo, true);
+  preScore: (pod, _feasible, _all, _ctx, args) =>
+    (args.balancedResources ?? DEFAULT_RESOURCES).every((r) => (pod.requests.get(r.name) ?? 0) === 0)
+      ? SKIP
+      : true,
+  score: (_state, pod, nodeInfo, args) => {
+    const a = allocation(pod, nodeInfo, args.balancedResources ?? DEFAULT_RESOURCES, true);
     return a ? balancedResourceScorer(a.requested, a.allocatable) : MAX_NODE_SCORE;
   },
 };
@@ -197,7 +219,10 @@ export const taintTolerationScorePlugin: ScorePlugin<SchedPod['tolerations']> = 
 export const nodeAffinityScorePlugin: ScorePlugin<SchedPod['preferredNodeAffinity']> = {
   name: NODE_AFFINITY,
   weight: 2,
-  preScore: (pod) => (pod.preferredNodeAffinity.length === 0 ? SKIP : pod.preferredNodeAffinity),
+  preScore: (pod, _feasible, _all, _ctx, args) => {
+    const terms = [...(args.addedPreferredAffinity ?? []), ...pod.preferredNodeAffinity];
+    return terms.length === 0 ? SKIP : terms;
+  },
   score: (terms, _pod, { node }) => {
     let count = 0;
     for (const t of terms) if (nodeSelectorTermMatches(t.preference, node)) count += t.weight;

@@ -141,6 +141,18 @@ export interface SchedulerArgs {
   ignoredResources: string[];
   ignoredResourceGroups: string[];
   featureGates: Record<string, boolean>;
+  /** NodeAffinityArgs.addedAffinity.preferredDuringSchedulingIgnoredDuringExecution (none when absent). */
+  addedPreferredAffinity?: PreferredSchedulingTerm[];
+  /** NodeResourcesFitArgs.scoringStrategy.resources (default cpu and memory, weight 1). */
+  scoringResources?: ResourceSpec[];
+  /** NodeResourcesBalancedAllocationArgs.resources (default cpu and memory, weight 1). */
+  balancedResources?: ResourceSpec[];
+}
+
+/** config.ResourceSpec. */
+export interface ResourceSpec {
+  name: string;
+  weight: number;
 }
 
 export const DEFAULT_ARGS: SchedulerArgs = {
