@@ -47,9 +47,10 @@ import {
   needsClusterScheduling,
   scheduleCluster,
   scheduleWorkload,
+  spreadServices,
   workloadReadsOtherPods,
 } from './scheduler';
-import type { Placement, WorkloadSchedule } from './scheduler';
+import type { Placement, SpreadService, WorkloadSchedule } from './scheduler';
 import { NodeAddresses } from './podIPAM';
 import { PodLabelIndex, reconcileEndpointSlices } from './endpointSlices';
 import { mirrorEndpoints, readUserEndpointSlice } from './userEndpoints';
@@ -238,6 +239,8 @@ export class Reconciler {
   private readonly admittedCache: WeakMap<Admission, { result: AllocationResult; admitted: AdmittedService }>;
 
   private workloadObjects: LoadedObject[] = [];
+  /** The Services' selectors, which default topology spreading reads (replaced when they change). */
+  private spreadServices: readonly SpreadService[] = [];
   private records: WorkloadRecord[] = [];
   /** Bit 1: plan findings, bit 2: scheduling findings; same order as records. */
   private recordFindings: number[] = [];
@@ -314,7 +317,10 @@ export class Reconciler {
     this.classify(objects);
 
     const admitted = this.admitServices(this.lists.get(SERVICE) ?? [], diagnostics);
-    const changedNamespaces = this.runWorkloads(this.lists.get(WORKLOAD) ?? [], diagnostics);
+    const spread = spreadServices(admitted, this.spreadServices);
+    const spreadChanged = spread !== this.spreadServices;
+    this.spreadServices = spread;
+    const changedNamespaces = this.runWorkloads(this.lists.get(WORKLOAD) ?? [], diagnostics, spreadChanged);
     const userSlicesChanged = this.readUserSlices(
       this.lists.get(USER_ENDPOINTS) ?? [],
       admitted,
@@ -610,7 +616,11 @@ export class Reconciler {
    * the nodes whose pods changed; a pod keeps its instance while its address does.
    * Returns the namespaces whose pods changed.
    */
-  private runWorkloads(workloadObjects: LoadedObject[], diagnostics: Diagnostic[]): NamespaceChange[] {
+  private runWorkloads(
+    workloadObjects: LoadedObject[],
+    diagnostics: Diagnostic[],
+    servicesChanged: boolean,
+  ): NamespaceChange[] {
     const prevObjects = this.workloadObjects;
     const [prefix, suffix] = commonEnds(prevObjects, workloadObjects);
     const removed = this.records.slice(prefix, prevObjects.length - suffix);
@@ -633,7 +643,7 @@ export class Reconciler {
     const removedPlacements = removed.map((rec) => rec.placements);
     const addedSet = new Set<WorkloadRecord>(added);
     const rescheduled =
-      removed.length > 0 || added.length > 0
+      removed.length > 0 || added.length > 0 || servicesChanged
         ? this.reschedule(records, addedSet)
         : new Map<WorkloadRecord, Placement[]>();
     for (const rec of added) {
@@ -770,6 +780,7 @@ export class Reconciler {
       ? scheduleCluster(
           planned.map((r) => r.planned as PlannedWorkload),
           nodes,
+          this.spreadServices,
         )
       : planned.map((r) => r.own);
     const changed = new Map<WorkloadRecord, Placement[]>();

@@ -1,27 +1,34 @@
 // kube-scheduler over the workspace's pods: each pod that names no node goes through the
 // default filter plugins (framework.ts); a pod that fits nowhere stays Pending with the
-// FitError message as a warning on its workload.
-//
-// Among the feasible nodes kubepath does not score (SPEC-NOTES §4): it keeps the stable
-// spread of a hash of the workload's key, `(hash + ordinal) mod feasible`, so a pod does not
-// move when unrelated files change. Pods are scheduled in workload (file) order, replicas by
-// ordinal; pods bound by name (DaemonSet pods, a Pod's spec.nodeName) are on their nodes first.
+// FitError message as a warning on its workload. Among two or more feasible nodes the
+// default score plugins decide (score.ts: prioritizeNodes); selectHost's random pick among
+// equal top scores is the one step kept deterministic: the first top-scoring node at or
+// after `(hash(workload) + ordinal) mod feasible`, so plain replicas keep the stable spread
+// they had and a pod does not move when unrelated files change. Pods are scheduled in
+// workload (file) order, replicas by ordinal; pods bound by name (DaemonSet pods, a Pod's
+// spec.nodeName) are on their nodes first.
 //
 // Two modes give the same placements. While no pod uses what couples workloads (host
-// ports, pod affinity or anti-affinity, DoNotSchedule spread) and no node has allocatable
-// (which limits resources and the pod count), a pod's feasible nodes depend only on
-// the pod and the nodes: `scheduleWorkload` places one workload alone (and the reconciler
-// keeps it while its object is unchanged). Otherwise `scheduleCluster` places every pod in
-// order, each seeing the pods placed before it, as the scheduler's assumed pods.
-import type { Diagnostic, Node } from '../../model';
+// ports, pod affinity or anti-affinity of any kind, topology spread constraints, default
+// spreading over selectors other than a Deployment's own ReplicaSet) and no node has
+// allocatable (which limits resources and the pod count, and makes resource scores differ),
+// a pod's placement depends only on its own workload's pods and the nodes:
+// `scheduleWorkload` places one workload alone (and the reconciler keeps it while its object
+// is unchanged). Otherwise `scheduleCluster` places every pod in order, each seeing the pods
+// placed before it, as the scheduler's assumed pods.
+import type { Diagnostic, Labels, Node } from '../../model';
 import { isPlainObject } from '../../model';
 import { fnv32a } from '../../util/hash';
 import { memo } from '../../util/memo';
+import type { LabelRequirement, LabelSelector } from '../labels';
+import { readLabelSelector, serviceSelectorMatches } from '../labels';
 import type { PlannedPod, PlannedWorkload } from '../workloads';
 import { fitErrorMessage } from './fitError';
 import type { Diagnosis } from './framework';
 import { findNodesThatFit } from './framework';
 import { readSchedPod, schedNode } from './readPod';
+import type { NodeScore, ScoreContext } from './score';
+import { hasAffinity, prioritizeNodes, selectHost } from './score';
 import type { NodeInfo, SchedNode, SchedPod } from './types';
 import { DEFAULT_ARGS } from './types';
 
@@ -30,6 +37,37 @@ export interface Placement {
   /** '' when the pod stays Pending. */
   nodeName: string;
   source: 'explicit' | 'predicted';
+  /** The winning node's total score and how many nodes shared it; null when not scored (bound, Pending, one feasible node). */
+  score: { total: number; tied: number } | null;
+}
+
+/** A Service as default spreading reads it (GetPodServices): its namespace and non-empty selector. */
+export interface SpreadService {
+  namespace: string;
+  selector: Labels;
+}
+
+/** The Services with a selector; `previous` itself when nothing in it changed (so callers can tell). */
+export function spreadServices(
+  services: readonly { service: { metadata: { namespace: string }; selector: Labels | null } }[],
+  previous: readonly SpreadService[],
+): readonly SpreadService[] {
+  const next: SpreadService[] = [];
+  for (const { service } of services) {
+    if (service.selector && Object.keys(service.selector).length > 0)
+      next.push({ namespace: service.metadata.namespace, selector: service.selector });
+  }
+  const same =
+    next.length === previous.length &&
+    next.every((s, i) => {
+      const p = previous[i] as SpreadService;
+      if (p.namespace !== s.namespace) return false;
+      const keys = Object.keys(s.selector);
+      return (
+        keys.length === Object.keys(p.selector).length && keys.every((k) => p.selector[k] === s.selector[k])
+      );
+    });
+  return same ? previous : next;
 }
 
 export interface WorkloadSchedule {
@@ -52,19 +90,56 @@ function schedNodeOf(node: Node): SchedNode {
   return memo(node, 'scheduler:node', () => schedNode(node));
 }
 
-/** Whether the pod uses a filter that reads other pods (see the comment at the top). */
+/** Whether the pod uses a filter or a score that reads other workloads' pods (see the comment at the top). */
 export function readsOtherPods(pod: SchedPod): boolean {
-  return (
-    pod.hostPorts.length > 0 ||
-    pod.requiredAffinity.length > 0 ||
-    pod.requiredAntiAffinity.length > 0 ||
-    pod.topologySpreadConstraints.some((c) => c.whenUnsatisfiable === 'DoNotSchedule')
-  );
+  return pod.hostPorts.length > 0 || hasAffinity(pod) || pod.topologySpreadConstraints.length > 0;
 }
 
-/** Whether a workload's pods use a filter that reads other pods. */
+/** Whether a workload's pods read other workloads' pods. */
 export function workloadReadsOtherPods(workload: PlannedWorkload): boolean {
+  // Default spreading counts the pods that the Services selecting the pod and its controller
+  // select: for a Deployment that is its ReplicaSet's (pod-template-hash) alone.
+  const scheduled = workload.pods.some((p) => p.nodeName === '');
+  if (scheduled && workload.kind !== 'Deployment') return true;
   return workload.pods.some((p) => readsOtherPods(schedPodOf(workload, p)));
+}
+
+/** The pod's controller's selector as helper.DefaultSelector adds it; null for none. */
+function ownerSelector(workload: PlannedWorkload, pod: PlannedPod): LabelSelector | null {
+  if (workload.kind !== 'Deployment' && workload.kind !== 'ReplicaSet' && workload.kind !== 'StatefulSet')
+    return null;
+  const spec = workload.object.raw['spec'];
+  const selector = readLabelSelector(isPlainObject(spec) ? spec['selector'] : undefined);
+  if (workload.kind !== 'Deployment') return selector;
+  // The Deployment controller adds pod-template-hash to its ReplicaSet's selector.
+  const hash = pod.labels['pod-template-hash'] ?? '';
+  const base = selector ?? { matchLabels: {}, matchExpressions: [] };
+  return { ...base, matchLabels: { ...base.matchLabels, 'pod-template-hash': hash } };
+}
+
+/**
+ * helper.DefaultSelector: the selectors of the Services selecting the pod, merged, and the
+ * requirements of its ReplicaSet's or StatefulSet's selector; null when empty.
+ */
+export function defaultSpreadSelector(
+  workload: PlannedWorkload,
+  pod: PlannedPod,
+  services: readonly SpreadService[],
+): LabelSelector | null {
+  const matchLabels: Labels = {};
+  for (const s of services) {
+    if (s.namespace === pod.namespace && serviceSelectorMatches(s.selector, pod.labels))
+      Object.assign(matchLabels, s.selector);
+  }
+  const owner = ownerSelector(workload, pod);
+  const matchExpressions: LabelRequirement[] = [];
+  if (owner) {
+    for (const [key, value] of Object.entries(owner.matchLabels))
+      matchExpressions.push({ key, operator: 'In', values: [value] });
+    for (const r of owner.matchExpressions) matchExpressions.push(r);
+  }
+  if (Object.keys(matchLabels).length === 0 && matchExpressions.length === 0) return null;
+  return { matchLabels, matchExpressions };
 }
 
 /** Whether placements depend on other workloads: then only `scheduleCluster` is right. */
@@ -76,10 +151,26 @@ export function needsClusterScheduling(
   return workloads.some((w) => w.readsOtherPods);
 }
 
-/** The node among the feasible ones: the workload's stable spread. */
-function pick(pod: PlannedPod, feasible: readonly NodeInfo[]): NodeInfo | undefined {
-  const start = fnv32a(pod.workloadKey) % feasible.length;
-  return feasible[(start + pod.ordinal) % feasible.length];
+interface Choice {
+  node: NodeInfo;
+  score: Placement['score'];
+}
+
+/** schedulePod after filtering: one feasible node is taken as is; else the best score, ties by the stable spread. */
+function pick(
+  pod: PlannedPod,
+  schedPod: SchedPod,
+  feasible: readonly NodeInfo[],
+  all: readonly NodeInfo[],
+  ctx: ScoreContext,
+): Choice | undefined {
+  if (feasible.length === 0) return undefined;
+  if (feasible.length === 1) return { node: feasible[0] as NodeInfo, score: null };
+  const scores = prioritizeNodes(schedPod, feasible, all, ctx, DEFAULT_ARGS);
+  const start = (fnv32a(pod.workloadKey) + pod.ordinal) % feasible.length;
+  const best = selectHost(scores, start) as NodeScore;
+  const tied = scores.filter((s) => s.total === best.total).length;
+  return { node: best.nodeInfo, score: { total: best.total, tied } };
 }
 
 function pendingWarning(
@@ -115,12 +206,17 @@ function boundPlacement(
       message: `nodeName "${pod.nodeName}" is not a node of the cluster profile; the pod stays Pending`,
     });
   }
-  return { pod, nodeName: known ? pod.nodeName : '', source: 'explicit' };
+  return { pod, nodeName: known ? pod.nodeName : '', source: 'explicit', score: null };
 }
 
 /** Places one workload's pods as if no other pod existed (valid while `needsClusterScheduling` is false). */
 export function scheduleWorkload(workload: PlannedWorkload, nodes: readonly Node[]): WorkloadSchedule {
-  const infos = nodes.map((n) => ({ node: schedNodeOf(n), pods: [] }));
+  const infos: NodeInfo[] = nodes.map((n) => ({ node: schedNodeOf(n), pods: [] }));
+  let current: PlannedPod | null = null;
+  const ctx: ScoreContext = {
+    defaultSpreadSelector: () => (current ? defaultSpreadSelector(workload, current, []) : null),
+    podsWithAffinity: false,
+  };
   const diagnostics: Diagnostic[] = [];
   const placements: Placement[] = [];
   let firstPending: { pod: PlannedPod; diagnosis: Diagnosis } | null = null;
@@ -130,13 +226,22 @@ export function scheduleWorkload(workload: PlannedWorkload, nodes: readonly Node
       placements.push(boundPlacement(workload, pod, nodes, diagnostics));
       continue;
     }
-    const { feasible, diagnosis } = findNodesThatFit(schedPodOf(workload, pod), infos, DEFAULT_ARGS);
-    const node = feasible.length > 0 ? pick(pod, feasible) : undefined;
-    if (!node) {
+    current = pod;
+    const schedPod = schedPodOf(workload, pod);
+    const { feasible, diagnosis } = findNodesThatFit(schedPod, infos, DEFAULT_ARGS);
+    const choice = pick(pod, schedPod, feasible, infos, ctx);
+    // Alone, the workload's pods are the only ones: they count for its own spreading.
+    if (choice) choice.node.pods.push(schedPod);
+    else {
       pending++;
       firstPending ??= { pod, diagnosis };
     }
-    placements.push({ pod, nodeName: node?.node.name ?? '', source: 'predicted' });
+    placements.push({
+      pod,
+      nodeName: choice?.node.node.name ?? '',
+      source: 'predicted',
+      score: choice?.score ?? null,
+    });
   }
   if (firstPending)
     diagnostics.push(pendingWarning(workload, firstPending.pod, pending, firstPending.diagnosis));
@@ -147,17 +252,41 @@ export function scheduleWorkload(workload: PlannedWorkload, nodes: readonly Node
 export function scheduleCluster(
   workloads: readonly PlannedWorkload[],
   nodes: readonly Node[],
+  services: readonly SpreadService[] = [],
 ): WorkloadSchedule[] {
   const infos: NodeInfo[] = nodes.map((n) => ({ node: schedNodeOf(n), pods: [] }));
   const byName = new Map<string, NodeInfo>();
   for (const info of infos) if (!byName.has(info.node.name)) byName.set(info.node.name, info);
   const out: WorkloadSchedule[] = workloads.map(() => ({ placements: [], diagnostics: [] }));
+  const servicesByNamespace = new Map<string, SpreadService[]>();
+  for (const s of services) {
+    const list = servicesByNamespace.get(s.namespace);
+    if (list) list.push(s);
+    else servicesByNamespace.set(s.namespace, [s]);
+  }
+  let current: { workload: PlannedWorkload; pod: PlannedPod } | null = null;
+  const ctx: ScoreContext = {
+    defaultSpreadSelector: () =>
+      current
+        ? defaultSpreadSelector(
+            current.workload,
+            current.pod,
+            servicesByNamespace.get(current.pod.namespace) ?? [],
+          )
+        : null,
+    podsWithAffinity: false,
+  };
   // Pods bound by name are on their nodes before the scheduler places any other.
   const bound = workloads.map((w, i) =>
     w.pods.map((pod) => {
       if (pod.nodeName === '') return null;
       const placement = boundPlacement(w, pod, nodes, (out[i] as WorkloadSchedule).diagnostics);
-      byName.get(placement.nodeName)?.pods.push(schedPodOf(w, pod));
+      const schedPod = schedPodOf(w, pod);
+      const info = byName.get(placement.nodeName);
+      if (info) {
+        info.pods.push(schedPod);
+        if (hasAffinity(schedPod)) ctx.podsWithAffinity = true;
+      }
       return placement;
     }),
   );
@@ -172,14 +301,22 @@ export function scheduleCluster(
         return;
       }
       const schedPod = schedPodOf(workload, pod);
+      current = { workload, pod };
       const { feasible, diagnosis } = findNodesThatFit(schedPod, infos, DEFAULT_ARGS);
-      const node = feasible.length > 0 ? pick(pod, feasible) : undefined;
-      if (node) node.pods.push(schedPod);
-      else {
+      const choice = pick(pod, schedPod, feasible, infos, ctx);
+      if (choice) {
+        choice.node.pods.push(schedPod);
+        if (hasAffinity(schedPod)) ctx.podsWithAffinity = true;
+      } else {
         pending++;
         firstPending ??= { pod, diagnosis };
       }
-      schedule.placements.push({ pod, nodeName: node?.node.name ?? '', source: 'predicted' });
+      schedule.placements.push({
+        pod,
+        nodeName: choice?.node.node.name ?? '',
+        source: 'predicted',
+        score: choice?.score ?? null,
+      });
     });
     if (firstPending) {
       const { pod, diagnosis } = firstPending;
@@ -194,13 +331,14 @@ export function schedule(
   workloads: PlannedWorkload[],
   nodes: Node[],
   diagnostics: Diagnostic[],
+  services: readonly SpreadService[] = [],
 ): Placement[] {
   const cluster = needsClusterScheduling(
     workloads.map((workload) => ({ workload, readsOtherPods: workloadReadsOtherPods(workload) })),
     nodes,
   );
   const schedules = cluster
-    ? scheduleCluster(workloads, nodes)
+    ? scheduleCluster(workloads, nodes, services)
     : workloads.map((w) => scheduleWorkload(w, nodes));
   const out: Placement[] = [];
   for (const s of schedules) {

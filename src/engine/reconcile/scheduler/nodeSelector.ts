@@ -77,7 +77,8 @@ function fieldMatches(r: NodeSelectorRequirement, fields: Labels): boolean {
   return r.operator === 'In' ? value === r.values[0] : value !== r.values[0];
 }
 
-function termMatches(term: NodeSelectorTerm, node: SchedNode): boolean {
+/** nodeSelectorTerm.match: an empty or unparsable term matches nothing. */
+export function nodeSelectorTermMatches(term: NodeSelectorTerm, node: SchedNode): boolean {
   if (term.matchExpressions.length === 0 && term.matchFields.length === 0) return false;
   if (!term.matchExpressions.every(validExpression) || !term.matchFields.every(validField)) return false;
   if (!term.matchExpressions.every((r) => expressionMatches(r, node.labels))) return false;
@@ -88,7 +89,7 @@ function termMatches(term: NodeSelectorTerm, node: SchedNode): boolean {
 }
 
 export function nodeSelectorMatches(selector: NodeSelector, node: SchedNode): boolean {
-  return selector.nodeSelectorTerms.some((t) => termMatches(t, node));
+  return selector.nodeSelectorTerms.some((t) => nodeSelectorTermMatches(t, node));
 }
 
 /** nodeaffinity.GetRequiredNodeAffinity(pod).Match: spec.nodeSelector and the required terms. */

@@ -18,7 +18,7 @@ export const ERR_REASON_MISSING_LABEL =
   "node(s) didn't match pod topology spread constraints (missing required label)";
 const MAX_INT32 = 2147483647;
 
-interface Constraint extends TopologySpreadConstraint {
+export interface Constraint extends TopologySpreadConstraint {
   selector: LabelSelector | null;
 }
 
@@ -28,10 +28,10 @@ interface State {
   counts: Map<string, number>[];
 }
 
-/** The DoNotSchedule constraints, with matchLabelKeys folded into the selector. */
-function filterConstraints(pod: SchedPod): Constraint[] {
+/** The pod's constraints of one kind (DoNotSchedule or ScheduleAnyway), with matchLabelKeys folded into the selector. */
+export function filterConstraints(pod: SchedPod, action = 'DoNotSchedule'): Constraint[] {
   return pod.topologySpreadConstraints
-    .filter((c) => c.whenUnsatisfiable === 'DoNotSchedule')
+    .filter((c) => c.whenUnsatisfiable === action)
     .map((c) => {
       let selector = c.labelSelector;
       if (selector) {

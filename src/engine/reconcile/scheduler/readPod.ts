@@ -11,12 +11,14 @@ import type {
   NodeSelector,
   NodeSelectorRequirement,
   PodAffinityTerm,
+  PreferredSchedulingTerm,
   ResourceList,
   SchedNode,
   SchedPod,
   Taint,
   Toleration,
   TopologySpreadConstraint,
+  WeightedPodAffinityTerm,
 } from './types';
 
 function get(value: unknown, ...path: string[]): unknown {
@@ -69,15 +71,47 @@ export function readNodeSelector(value: unknown): NodeSelector | null {
   };
 }
 
+function affinityTerm(t: Record<string, unknown>): PodAffinityTerm {
+  return {
+    labelSelector: selector(t['labelSelector']),
+    namespaces: list(t['namespaces']).map(String),
+    namespaceSelector: selector(t['namespaceSelector']),
+    topologyKey: str(t['topologyKey']),
+  };
+}
+
 function affinityTerms(value: unknown): PodAffinityTerm[] {
+  return list(value).filter(isPlainObject).map(affinityTerm);
+}
+
+function weight(value: unknown): number {
+  return typeof value === 'number' && Number.isInteger(value) ? value : 0;
+}
+
+function weightedAffinityTerms(value: unknown): WeightedPodAffinityTerm[] {
   return list(value)
     .filter(isPlainObject)
     .map((t) => ({
-      labelSelector: selector(t['labelSelector']),
-      namespaces: list(t['namespaces']).map(String),
-      namespaceSelector: selector(t['namespaceSelector']),
-      topologyKey: str(t['topologyKey']),
+      weight: weight(t['weight']),
+      term: affinityTerm(isPlainObject(t['podAffinityTerm']) ? t['podAffinityTerm'] : {}),
     }));
+}
+
+/** nodeaffinity.NewPreferredSchedulingTerms: terms of weight 0 are dropped. */
+export function preferredSchedulingTerms(value: unknown): PreferredSchedulingTerm[] {
+  return list(value)
+    .filter(isPlainObject)
+    .map((t) => {
+      const preference = isPlainObject(t['preference']) ? t['preference'] : {};
+      return {
+        weight: weight(t['weight']),
+        preference: {
+          matchExpressions: requirements(preference['matchExpressions']),
+          matchFields: requirements(preference['matchFields']),
+        },
+      };
+    })
+    .filter((t) => t.weight !== 0);
 }
 
 function policy(value: unknown, fallback: 'Honor' | 'Ignore'): 'Honor' | 'Ignore' {
@@ -135,9 +169,13 @@ const isSidecar = (c: Record<string, unknown>): boolean => c['restartPolicy'] ==
  * needs its own request plus the sidecars started before it; the larger wins, per
  * resource; then spec.overhead.
  */
-export function podRequests(spec: unknown): ResourceList {
-  const requests = (c: Record<string, unknown>): ResourceList =>
-    resourceList(get(c, 'resources', 'requests'));
+export function podRequests(spec: unknown, nonMissing?: ResourceList): ResourceList {
+  const requests = (c: Record<string, unknown>): ResourceList => {
+    const own = resourceList(get(c, 'resources', 'requests'));
+    // PodResourcesOptions.NonMissingContainerRequests: a default for each resource a container leaves out.
+    if (nonMissing) for (const [k, v] of nonMissing) if (!own.has(k)) own.set(k, v);
+    return own;
+  };
   const total: ResourceList = new Map();
   for (const c of list(get(spec, 'containers')).filter(isPlainObject)) add(total, requests(c));
   const sidecars: ResourceList = new Map();
@@ -158,6 +196,12 @@ export function podRequests(spec: unknown): ResourceList {
   add(total, resourceList(get(spec, 'overhead')));
   return total;
 }
+
+/** schedutil.DefaultMilliCPURequest and DefaultMemoryRequest. */
+const NON_ZERO_DEFAULTS: ResourceList = new Map([
+  ['cpu', 100],
+  ['memory', 200 * 1024 * 1024],
+]);
 
 function hostPorts(spec: unknown): HostPort[] {
   const containers = [
@@ -195,9 +239,19 @@ export function readSchedPod(pod: unknown, defaultNamespace = ''): SchedPod {
     requiredAntiAffinity: affinityTerms(
       get(spec, 'affinity', 'podAntiAffinity', 'requiredDuringSchedulingIgnoredDuringExecution'),
     ),
+    preferredNodeAffinity: preferredSchedulingTerms(
+      get(spec, 'affinity', 'nodeAffinity', 'preferredDuringSchedulingIgnoredDuringExecution'),
+    ),
+    preferredAffinity: weightedAffinityTerms(
+      get(spec, 'affinity', 'podAffinity', 'preferredDuringSchedulingIgnoredDuringExecution'),
+    ),
+    preferredAntiAffinity: weightedAffinityTerms(
+      get(spec, 'affinity', 'podAntiAffinity', 'preferredDuringSchedulingIgnoredDuringExecution'),
+    ),
     tolerations: readTolerations(get(spec, 'tolerations')),
     topologySpreadConstraints: spreadConstraints(get(spec, 'topologySpreadConstraints')),
     requests: podRequests(spec),
+    nonZeroRequests: podRequests(spec, NON_ZERO_DEFAULTS),
     hostPorts: hostPorts(spec),
     terminating:
       get(metadata, 'deletionTimestamp') !== undefined && get(metadata, 'deletionTimestamp') !== null,

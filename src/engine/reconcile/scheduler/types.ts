@@ -59,6 +59,18 @@ export interface PodAffinityTerm {
   topologyKey: string;
 }
 
+/** v1.PreferredSchedulingTerm. */
+export interface PreferredSchedulingTerm {
+  weight: number;
+  preference: NodeSelectorTerm;
+}
+
+/** v1.WeightedPodAffinityTerm. */
+export interface WeightedPodAffinityTerm {
+  weight: number;
+  term: PodAffinityTerm;
+}
+
 export interface TopologySpreadConstraint {
   maxSkew: number;
   topologyKey: string;
@@ -91,10 +103,16 @@ export interface SchedPod {
   requiredNodeAffinity: NodeSelector | null;
   requiredAffinity: PodAffinityTerm[];
   requiredAntiAffinity: PodAffinityTerm[];
+  /** spec.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution (weight 0 dropped). */
+  preferredNodeAffinity: PreferredSchedulingTerm[];
+  preferredAffinity: WeightedPodAffinityTerm[];
+  preferredAntiAffinity: WeightedPodAffinityTerm[];
   tolerations: Toleration[];
   topologySpreadConstraints: TopologySpreadConstraint[];
   /** The pod's effective request (resourcehelper.PodRequests: containers, init containers, sidecars, overhead). */
   requests: ResourceList;
+  /** The same with 100m cpu / 200Mi memory for each container that requests none (what scoring counts). */
+  nonZeroRequests: ResourceList;
   /** Host ports of containers and sidecars (init containers with restartPolicy Always). */
   hostPorts: HostPort[];
   terminating: boolean;
@@ -123,6 +141,18 @@ export interface SchedulerArgs {
   ignoredResources: string[];
   ignoredResourceGroups: string[];
   featureGates: Record<string, boolean>;
+  /** NodeAffinityArgs.addedAffinity.preferredDuringSchedulingIgnoredDuringExecution (none when absent). */
+  addedPreferredAffinity?: PreferredSchedulingTerm[];
+  /** NodeResourcesFitArgs.scoringStrategy.resources (default cpu and memory, weight 1). */
+  scoringResources?: ResourceSpec[];
+  /** NodeResourcesBalancedAllocationArgs.resources (default cpu and memory, weight 1). */
+  balancedResources?: ResourceSpec[];
+}
+
+/** config.ResourceSpec. */
+export interface ResourceSpec {
+  name: string;
+  weight: number;
 }
 
 export const DEFAULT_ARGS: SchedulerArgs = {
