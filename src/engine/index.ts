@@ -12,6 +12,7 @@ import { createBuildCache, hasKustomizations, renderStage } from './deployment';
 import { createReconcileCache, prepareReconcile, reconcile } from './reconcile';
 import type { ReconcileCache } from './reconcile';
 import { Segments } from './reconcile/incremental';
+import { serviceFindings } from './diagnose/serviceFindings';
 import { l7Diagnostics } from './l7';
 
 export interface WorkspaceFile {
@@ -137,7 +138,7 @@ function combine(
   }
   for (const o of stage.objects) objects.push(o);
   for (const d of stage.diagnostics) diagnostics.push(d);
-  const { state } = reconcile(objects, profile, cache ?? undefined);
+  const state = reconcileAndDiagnose(objects, profile, cache ?? undefined);
   for (const d of state.diagnostics) diagnostics.push(viaTarget(d, stage));
   const analysis: Analysis = {
     ...state,
@@ -148,6 +149,23 @@ function combine(
   for (const d of l7Diagnostics(analysis)) diagnostics.push(viaTarget(d, stage));
   analysis.diagnostics = sortDiagnostics(diagnostics);
   return analysis;
+}
+
+/**
+ * The control plane over the objects, then the findings over what it exported (each Service's
+ * selection): the cluster state with both the controllers' and the findings' diagnostics.
+ */
+function reconcileAndDiagnose(
+  objects: readonly LoadedObject[],
+  profile: ClusterProfile,
+  cache: ReconcileCache | undefined,
+): ClusterState {
+  const { state, selections, podsByNamespace } = reconcile(objects, profile, cache);
+  const findings = serviceFindings({ selections, podsByNamespace, pods: state.pods });
+  if (findings.length === 0) return state;
+  const diagnostics = state.diagnostics.slice();
+  for (const d of findings) diagnostics.push(d);
+  return { ...state, diagnostics };
 }
 
 /** A finding on a file a build read names the deploy target it was built for. */
@@ -424,7 +442,7 @@ export function createWorkspaceAnalyzer(options: { limits?: Partial<LoadLimits> 
       const diagnostics: Diagnostic[] = profile ? [...profile.diagnostics] : [];
       for (const d of diagnosticSegments.list()) diagnostics.push(d);
       const objects = objectSegments.list();
-      const { state } = reconcile(objects, clusterProfile, cache);
+      const state = reconcileAndDiagnose(objects, clusterProfile, cache);
       for (const d of state.diagnostics) diagnostics.push(d);
       const analysis: Analysis = { ...state, objects, diagnostics, deployTargets: NO_TARGETS };
       // The Gateway API and Ingress controllers' findings, beside the Services' (issue 19).

@@ -6,13 +6,28 @@ import type {
   EndpointPort,
   EndpointSlice,
   Labels,
+  LoadedObject,
   Node,
   Pod,
   Service,
   ServicePort,
+  ServiceState,
 } from '../model';
 import { generatedSuffix } from '../util/hash';
 import { serviceSelectorMatches } from './labels';
+
+/**
+ * The EndpointSlice controller's answer for one Service, as reconcile exports it: the pods its
+ * selector selects in its namespace (none for a selector-less or ExternalName Service), with the
+ * Service's state and the object it was admitted from. Findings (diagnose) read it after
+ * reconcile; an incremental run keeps the instance while its parts are the same instances.
+ */
+export interface EndpointSelection {
+  readonly service: ServiceState;
+  readonly object: LoadedObject;
+  /** In pod order, as the controller lists them. */
+  readonly pods: readonly Pod[];
+}
 
 export const ENDPOINTSLICE_CONTROLLER = 'endpointslice-controller.k8s.io';
 export const MAX_ENDPOINTS_PER_SLICE = 100;

@@ -1,6 +1,7 @@
 // The control plane, in the order a real cluster runs it: API server admission
 // and allocation, workload controllers, scheduler, pod IPAM, EndpointSlice
-// controller, cloud load balancers, DNS. Then the findings over the result.
+// controller, cloud load balancers, DNS. Findings run after it (diagnose/), over what it
+// exports: each Service's selection and the pods of each namespace.
 //
 // One-shot and incremental analysis run the same code. A `Reconciler` keeps each step's
 // results from its previous run, keyed by the instances they were computed from (the
@@ -53,23 +54,22 @@ import {
 import type { Placement, SpreadService, WorkloadSchedule } from './scheduler';
 import { NodeAddresses } from './podIPAM';
 import { PodLabelIndex, reconcileEndpointSlices } from './endpointSlices';
+import type { EndpointSelection } from './endpointSlices';
 import { mirrorEndpoints, readUserEndpointSlice } from './userEndpoints';
 import { provisionLoadBalancers } from './cloudLoadBalancer';
 import { applyAutoscalers } from './hpa';
 import type { LoadBalancerResult } from './cloudLoadBalancer';
 import { dnsRecords, serviceDnsName } from './dns';
-// The one import against the layers (DESIGN.md): until findings run after reconcile (issue 17
-// item 4), the reconciler computes each Service's findings with its incremental records.
-// eslint-disable-next-line no-restricted-imports -- see above
-import { diagnoseService, indexTemplates, matchingTemplates, templateViews } from '../diagnose/serviceRules';
-// eslint-disable-next-line no-restricted-imports -- see above
-import type { TemplateIndex, TemplateView } from '../diagnose/serviceRules';
 import { commonEnds, sameItems, Segments, splice } from './incremental';
 
 export interface ReconcileResult {
   state: ClusterState;
   /** Admitted Services with the objects they came from, same order as state.services. */
   admitted: AdmittedService[];
+  /** The EndpointSlice controller's answer per Service, same order as state.services. */
+  selections: EndpointSelection[];
+  /** Each namespace's pods, in pod order; a list keeps its instance while the namespace's pods do. */
+  podsByNamespace: ReadonlyMap<string, readonly Pod[]>;
 }
 
 /** What an incremental analyzer keeps between runs: the reconciler of its current profile. */
@@ -151,8 +151,6 @@ interface NamespacePods {
   pods: Pod[];
   index: PodLabelIndex | null;
   stale: boolean;
-  views: TemplateView[] | null;
-  viewIndex: TemplateIndex | null;
 }
 
 interface NamespaceChange {
@@ -179,16 +177,8 @@ interface ServiceRecord {
   slices: EndpointSlice[];
   state: ServiceState | null;
   dns: DnsRecord[];
-  findings: Diagnostic[];
-  findingsFor: {
-    slices: EndpointSlice[];
-    selected: Pod[];
-    pods: NamespacePods | null;
-    /** null when not computed (the Service selected pods). */
-    elsewhere: TemplateView[] | null;
-  } | null;
-  /** The last run that visited it (templates elsewhere are checked against the changes since). */
-  visited: number;
+  /** What diagnose reads: a new instance when the state or the selected pods changed. */
+  selection: EndpointSelection | null;
 }
 
 const NO_PODS: Pod[] = [];
@@ -261,13 +251,12 @@ export class Reconciler {
   private readonly servicesByNamespace = new Map<string, Set<ServiceRecord>>();
   private readonly loadBalancerServices = new Set<ServiceRecord>();
   private readonly selectorlessServices = new Set<ServiceRecord>();
-  private readonly noMatchServices = new Set<ServiceRecord>();
   /** Owners in the service segments (the sorted list of the last full sort). */
   private sortedOwners = 0;
   private readonly stateSegments = new Segments<ServiceState>();
   private readonly sliceSegments = new Segments<EndpointSlice>();
   private readonly dnsSegments = new Segments<DnsRecord>();
-  private readonly findingSegments = new Segments<Diagnostic>();
+  private readonly selectionSegments = new Segments<EndpointSelection>();
   private userSlices: EndpointSlice[] = NO_SLICES;
   private readonly userSliceCache: WeakMap<
     LoadedObject,
@@ -310,7 +299,7 @@ export class Reconciler {
   }
 
   run(allObjects: readonly LoadedObject[]): ReconcileResult {
-    const run = ++this.runs;
+    ++this.runs;
     const diagnostics: Diagnostic[] = [];
     // The HPA controller acts before the workload controllers read replicas.
     const objects = this.dropDuplicates(applyAutoscalers(allObjects, diagnostics), diagnostics);
@@ -332,7 +321,6 @@ export class Reconciler {
     for (const change of changedNamespaces) {
       for (const rec of this.servicesByNamespace.get(change.name) ?? []) visit.add(rec);
     }
-    for (const rec of this.noMatchServices) visit.add(rec);
     if (userSlicesChanged) for (const rec of this.selectorlessServices) visit.add(rec);
 
     const userSlicesByService = new Map<string, EndpointSlice[]>();
@@ -342,14 +330,11 @@ export class Reconciler {
       if (list) list.push(slice);
       else userSlicesByService.set(key, [slice]);
     }
-    let podOrder: Map<Pod, number> | null = null;
-    const order = (): Map<Pod, number> => (podOrder ??= new Map(this.pods.map((p, i) => [p, i])));
     for (const rec of visit) {
-      const { state, slices, dns, findings } = rec;
+      const { state, slices, dns, selection } = rec;
       this.serviceSlices(rec, userSlicesByService);
       this.serviceState(rec);
-      this.serviceFindings(rec, run, changedNamespaces, order);
-      rec.visited = run;
+      this.serviceSelection(rec);
       if (sort.full) continue;
       // A record that took another's place writes its outputs even if they did not change
       // (it may come back from an earlier run with outputs computed then).
@@ -357,7 +342,8 @@ export class Reconciler {
       if (placed || rec.state !== state) this.stateSegments.set(rec.position, [rec.state as ServiceState]);
       if (placed || rec.slices !== slices) this.sliceSegments.set(rec.position, rec.slices);
       if (placed || rec.dns !== dns) this.dnsSegments.set(rec.position, rec.dns);
-      if (placed || rec.findings !== findings) this.findingSegments.set(rec.position, rec.findings);
+      if (placed || rec.selection !== selection)
+        this.selectionSegments.set(rec.position, [rec.selection as EndpointSelection]);
     }
     if (sort.full) {
       const owners = this.sortedOwners;
@@ -376,10 +362,10 @@ export class Reconciler {
         owners,
         this.sorted.map((rec) => rec.dns),
       );
-      this.findingSegments.splice(
+      this.selectionSegments.splice(
         0,
         owners,
-        this.sorted.map((rec) => rec.findings),
+        this.sorted.map((rec) => [rec.selection as EndpointSelection]),
       );
       this.sortedOwners = this.sorted.length;
     }
@@ -391,8 +377,9 @@ export class Reconciler {
       allSlices = [...endpointSlices];
       for (const s of this.userSlices) if (!claimed.has(s)) allSlices.push(s);
     }
-    for (const d of this.findingSegments.list()) diagnostics.push(d);
     const sorted = this.sorted;
+    const podsByNamespace = new Map<string, readonly Pod[]>();
+    for (const [name, entry] of this.namespaces) podsByNamespace.set(name, entry.pods);
     return {
       state: {
         profile: this.profile,
@@ -406,6 +393,8 @@ export class Reconciler {
       get admitted(): AdmittedService[] {
         return sorted.map((rec) => rec.admitted);
       },
+      selections: this.selectionSegments.list(),
+      podsByNamespace,
     };
   }
 
@@ -748,7 +737,7 @@ export class Reconciler {
       if (old && sameItems(old.pods, list)) continue;
       let next: NamespacePods | undefined;
       if (list.length > 0) {
-        next = { pods: list, index: new PodLabelIndex(list), stale: false, views: null, viewIndex: null };
+        next = { pods: list, index: new PodLabelIndex(list), stale: false };
         this.namespaces.set(name, next);
       } else {
         this.namespaces.delete(name);
@@ -983,9 +972,7 @@ export class Reconciler {
       slices: NO_SLICES,
       state: null,
       dns: [],
-      findings: [],
-      findingsFor: null,
-      visited: 0,
+      selection: null,
     };
     this.serviceCache.set(admitted, rec);
     return rec;
@@ -1011,7 +998,6 @@ export class Reconciler {
     if (peers?.size === 0) this.servicesByNamespace.delete(rec.namespace);
     this.loadBalancerServices.delete(rec);
     this.selectorlessServices.delete(rec);
-    this.noMatchServices.delete(rec);
   }
 
   /**
@@ -1068,7 +1054,7 @@ export class Reconciler {
   private namespacePods(name: string): NamespacePods {
     let entry = this.namespaces.get(name);
     if (!entry) {
-      entry = { pods: NO_PODS, index: null, stale: false, views: null, viewIndex: null };
+      entry = { pods: NO_PODS, index: null, stale: false };
       this.namespaces.set(name, entry);
     }
     return entry;
@@ -1090,74 +1076,12 @@ export class Reconciler {
     rec.dns = dnsRecords(service, slices, this.profile.clusterDomain);
   }
 
-  /** One Service's findings, recomputed only when what they are computed from changed. */
-  private serviceFindings(
-    rec: ServiceRecord,
-    run: number,
-    changedNamespaces: readonly NamespaceChange[],
-    podOrder: () => Map<Pod, number>,
-  ): void {
-    const { service, object } = rec.admitted;
-    const { slices, selected } = rec;
-    const userManaged = service.type === 'ExternalName' || service.selector === null;
-    const noMatch = !userManaged && selected.length === 0;
-    if (noMatch) this.noMatchServices.add(rec);
-    else this.noMatchServices.delete(rec);
-    const was = rec.findingsFor;
-    const pods = noMatch ? rec.pods : null;
-    let elsewhere: TemplateView[] | null = null;
-    if (noMatch) {
-      const selector = service.selector ?? {};
-      // Templates elsewhere change only with the namespaces that changed since the last visit.
-      const unchanged =
-        was?.elsewhere != null &&
-        rec.visited === run - 1 &&
-        changedNamespaces.every(
-          (c) =>
-            c.name === rec.namespace ||
-            ((!c.old || matchingTemplates(viewIndexOf(c.old), selector).length === 0) &&
-              (!c.next || matchingTemplates(viewIndexOf(c.next), selector).length === 0)),
-        );
-      elsewhere =
-        unchanged && was?.elsewhere
-          ? was.elsewhere
-          : this.templatesElsewhere(rec.namespace, selector, podOrder);
-    }
-    if (
-      was &&
-      was.slices === slices &&
-      (userManaged ||
-        (was.selected === selected &&
-          (!noMatch ||
-            (was.pods === pods && was.elsewhere !== null && sameItems(was.elsewhere, elsewhere ?? [])))))
-    ) {
-      if (elsewhere) was.elsewhere = elsewhere;
-      return;
-    }
-    const inNamespace = pods ? viewsOf(pods) : [];
-    rec.findings = diagnoseService({ service, object, slices }, selected, () => ({
-      inNamespace,
-      elsewhere: elsewhere ?? [],
-    }));
-    rec.findingsFor = { slices, selected, pods, elsewhere };
-  }
-
-  /** Templates in other namespaces a selector matches, in the order of their first pods. */
-  private templatesElsewhere(
-    namespace: string,
-    selector: Record<string, string>,
-    podOrder: () => Map<Pod, number>,
-  ): TemplateView[] {
-    const found: TemplateView[][] = [];
-    for (const [name, entry] of this.namespaces) {
-      if (name === namespace || entry.pods.length === 0) continue;
-      const matching = matchingTemplates(viewIndexOf(entry), selector);
-      if (matching.length > 0) found.push(matching);
-    }
-    if (found.length <= 1) return found[0] ?? [];
-    const order = podOrder();
-    const position = (v: TemplateView): number => order.get(v.pods[0] as Pod) ?? 0;
-    return found.flat().sort((x, y) => position(x) - position(y));
+  /** The selection diagnose reads, kept while the state and the selected pods are the same. */
+  private serviceSelection(rec: ServiceRecord): void {
+    const state = rec.state as ServiceState;
+    const was = rec.selection;
+    if (was && was.service === state && was.pods === rec.selected) return;
+    rec.selection = { service: state, object: rec.admitted.object, pods: rec.selected };
   }
 }
 
@@ -1179,16 +1103,6 @@ function sameMessages(a: readonly Diagnostic[], b: readonly Diagnostic[]): boole
 
 function serviceKey(a: AdmittedService): string {
   return `${a.service.metadata.namespace}/${a.service.metadata.name}`;
-}
-
-function viewsOf(entry: NamespacePods): TemplateView[] {
-  entry.views ??= templateViews(entry.pods);
-  return entry.views;
-}
-
-function viewIndexOf(entry: NamespacePods): TemplateIndex {
-  entry.viewIndex ??= indexTemplates(viewsOf(entry));
-  return entry.viewIndex;
 }
 
 function toPod(placement: Placement, ip: string): Pod {
