@@ -324,12 +324,14 @@ class Parser {
     const priorityAt = words.indexOf('priority');
     if (hookAt < 0 || priorityAt < 0) {
       this.errorAt(start, `base chain ${chain.name}: expected "type T hook H priority P"`);
+      this.recover();
       return;
     }
     const priorityWords = words.slice(priorityAt + 1);
     const priority = priorityValue(priorityWords);
     if (priority === null) {
       this.errorAt(start, `base chain ${chain.name}: unknown priority "${priorityWords.join(' ')}"`);
+      this.recover();
       return;
     }
     const base: NftBaseChain = {
