@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { PacketTrace, TracePacket } from '../../src/engine/model';
 import { parseNftRuleset, traceNftPacket } from '../../src/engine/trace';
+import type { NftBaseChain } from '../../src/engine/trace';
 import { loadNftablesFixture } from './proxyFixtures';
 
 const overall = loadNftablesFixture<{
@@ -52,7 +53,7 @@ void describe('nft ruleset parser', () => {
     for (const l of lines) {
       const m = /^add chain ip kube-proxy (\S+) \{ type (\w+) hook (\w+) priority (-?\d+) ; \}/.exec(l);
       if (!m) continue;
-      const base = table.chains.get(m[1] ?? '')?.base;
+      const base: NftBaseChain | null | undefined = table.chains.get(m[1] ?? '')?.base;
       assert.deepEqual([base?.type, base?.hook, base?.priority], [m[2], m[3], Number(m[4])], l);
     }
     // A rule keeps its line and text; element keys are split on ` . `, with comments and values.

@@ -378,13 +378,7 @@ export function traceRequest(
   options: RequestOptions = {},
 ): RequestTrace {
   const body = traceFrom(state, targetText, options);
-  return {
-    target: body.target,
-    from: body.from,
-    proxyMode: traceProxyMode(state, options),
-    ...body,
-    fromDefault: options.from === undefined,
-  };
+  return { ...body, proxyMode: traceProxyMode(state, options), fromDefault: options.from === undefined };
 }
 
 function traceFrom(state: ClusterState, targetText: string, options: RequestOptions): TraceBody {
