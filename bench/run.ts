@@ -19,6 +19,7 @@ import type { HeldDiagnostics, SentFiles } from '../src/extension/hostSync';
 import { nodeWorkerPort } from '../src/extension/nodeWorkerPort';
 import type { AnalyzeRequest } from '../src/extension/service/protocol';
 import { measureIptables } from './iptables';
+import { measureNftables } from './nftables';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -503,6 +504,30 @@ function sectionKustomize(): void {
   );
 }
 
+// (n): kube-proxy's nftables table (sync + `nft list` form) for 1k and 10k Services × 3 endpoints on one node.
+function sectionNftables(): void {
+  const small = measureNftables(1000, quick ? 3 : 7);
+  const large = measureNftables(10000, quick ? 2 : 5);
+  const ratio = large.ms / small.ms;
+  results['nftables'] = { small, large, ratio };
+  row(
+    '(n) nftables sync + nft list, 1k services × 3 endpoints',
+    `${ms(small.ms)} (CPU ${ms(small.cpuMs)}), ${small.lines} lines, heap ${mb(small.heapMB)}`,
+  );
+  row(
+    '(n) nftables sync + nft list, 10k services × 3 endpoints',
+    `${ms(large.ms)} (CPU ${ms(large.cpuMs)}), ${large.lines} lines, heap ${mb(large.heapMB)}`,
+    '< 1 s',
+    large.ms < 1000,
+  );
+  row(
+    '(n) growth 10k / 1k',
+    `${ratio.toFixed(2)}× (CPU ${(large.cpuMs / small.cpuMs).toFixed(2)}×)`,
+    '≤ 11× (linear)',
+    ratio <= 11,
+  );
+}
+
 // (d): kube-proxy rules for 1k and 10k Services × 3 endpoints on one node.
 function sectionIptables(): void {
   const small = measureIptables(1000, quick ? 3 : 7);
@@ -682,6 +707,7 @@ async function main(): Promise<void> {
   if (wanted('b')) await sectionExtensionHost();
   if (wanted('c')) sectionIncremental();
   if (wanted('d')) sectionIptables();
+  if (wanted('n')) sectionNftables();
   if (wanted('k')) sectionKustomize();
   if (wanted('g')) sectionPackage();
   results['rows'] = rows;

@@ -76,12 +76,14 @@ export function clusterStatus(input: {
   const { errors, warnings } = state.counts;
   const icon = input.analysing ? '$(sync~spin)' : errors > 0 ? '$(error)' : '$(server-environment)';
   const profile = input.profilePath || `the built-in cluster (no ${'kubepath.cluster.yaml'})`;
+  // Traces walk the rules of the profile's mode (kubeProxy.mode); the setting changes what is shown.
+  const traceMode = state.profile.kubeProxy.mode === 'nftables' ? 'nftables' : 'iptables';
   const modeNote =
-    mode === 'iptables'
-      ? ''
-      : mode === 'nftables'
-        ? ' Rules are nftables mode’s; traces still walk the rules iptables mode would write (the nftables tracer is not built yet).'
-        : ` Mode ${mode} is not modelled: no rules are shown, and traces walk the rules iptables mode would write.`;
+    mode === 'ipvs'
+      ? ` Mode ${mode} is not modelled: no rules are shown, and traces walk the rules iptables mode would write.`
+      : mode === traceMode
+        ? ''
+        : ` Rules are ${mode} mode’s; traces walk the rules of the profile’s kube-proxy mode (${traceMode}).`;
   return {
     text: `${icon} ${nodes} node${nodes === 1 ? '' : 's'} · ${mode}`,
     tooltip: [

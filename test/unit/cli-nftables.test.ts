@@ -173,12 +173,80 @@ void describe('kube-proxy mode of the profile', () => {
     }
   });
 
-  void it('trace on an nftables-mode profile says it walks the iptables-mode rules', async () => {
-    const out = await kubepath(['trace', '172.30.0.41:80', '--from', 'pod:ns1/x']);
-    assert.match(
-      out.stderr,
-      /runs kube-proxy in nftables mode .* the trace walks the rules iptables mode would write/,
+  void it('trace on an nftables-mode profile walks the node’s nftables table, and --json says so', async () => {
+    const out = await kubepath(['trace', '172.30.0.41:80', '--from', 'ip:10.0.0.2', '--json']);
+    assert.equal(out.code, 0, out.stderr);
+    assert.doesNotMatch(out.stderr, /iptables mode would write/);
+    const trace = JSON.parse(out.stdout) as {
+      proxyMode: string;
+      outcome: string;
+      branches: {
+        ip: string;
+        port: number;
+        hops: { chain: string | null; rule: string | null; line?: number }[];
+      }[];
+    };
+    assert.equal(trace.proxyMode, 'nftables');
+    assert.equal(trace.outcome, 'reached');
+    assert.deepEqual(
+      trace.branches.map((b) => `${b.ip}:${b.port}`),
+      ['10.180.0.1:80'],
     );
+    // Every rule hop's line is that rule's line in what `kubepath nftables` prints for the node.
+    const listing = (await kubepath(['nftables'])).stdout.split('\n');
+    const hops = trace.branches.flatMap((b) => b.hops).filter((h) => h.rule !== null);
+    assert.ok(hops.some((h) => h.chain === 'ip kube-proxy services'));
+    for (const h of hops) assert.equal(listing[(h.line ?? 0) - 1]?.trim(), h.rule, `line ${h.line}`);
+  });
+
+  void it('trace --nft-ruleset walks a pasted `nft list ruleset`, whatever the profile’s mode', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kubepath-ruleset-'));
+    try {
+      const file = join(dir, 'ruleset.nft');
+      // upstream's table as real nft 1.0.6 listed it, with an extra iptables-nft table around it
+      writeFileSync(
+        file,
+        `table ip filter {\n\tchain INPUT {\n\t\ttype filter hook input priority filter; policy accept;\n\t\tcounter packets 3 bytes 180 # handle 2\n\t}\n}\n${f.expectedNftList}`,
+      );
+      const out = await kubepath(
+        ['trace', '172.30.0.44:80', '--from', 'ip:10.0.0.2', '--nft-ruleset', file, '--json'],
+        {
+          mode: 'iptables',
+        },
+      );
+      assert.match(
+        out.stderr,
+        /runs kube-proxy in iptables mode .* walks the nftables ruleset given with --nft-ruleset/,
+      );
+      const trace = JSON.parse(out.stdout) as {
+        proxyMode: string;
+        branches: {
+          ip: string;
+          probability: number;
+          hops: { source: { file: string; line: number } | null }[];
+        }[];
+      };
+      assert.equal(trace.proxyMode, 'nftables');
+      assert.deepEqual(
+        trace.branches.map((b) => [b.ip, b.probability]),
+        [
+          ['10.180.0.4', 0.5],
+          ['10.180.0.5', 0.5],
+        ],
+      );
+      const both = await kubepath([
+        'trace',
+        '172.30.0.41:80',
+        '--nft-ruleset',
+        file,
+        '--iptables-save',
+        file,
+      ]);
+      assert.equal(both.code, 2);
+      assert.match(both.stderr, /choose one/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   void it('a profile before 1.34 gets the 1.34 layout with a note that its own layout is not modelled', async () => {

@@ -1,6 +1,7 @@
 // Upstream pkg/proxy/nftables/proxier_test.go cases (test/fixtures/conformance/nftables)
 // through src/engine/proxy/nftables: the table as knftables' fake dumps it, compared after
-// upstream's sortNFTablesTransaction, byte for byte. Every case is a subtest; a case listed
+// upstream's sortNFTablesTransaction, byte for byte; the packet flows through the engine's
+// nftables tracer (src/engine/trace/nft) over the table as nft lists it. Every case is a subtest; a case listed
 // in nftables-known-gaps.json runs too, is skipped with its reason, and fails the suite if it
 // now passes (so the list only shrinks).
 import assert from 'node:assert/strict';
@@ -19,7 +20,9 @@ import {
 } from '../../src/engine/proxy/nftables';
 import type { FixtureService, FixtureSlice, NftablesFakeProxier } from './proxyFixtures';
 import { loadNftablesFixture, nftablesFixtureDir, toService, toSlice } from './proxyFixtures';
-import { tracePacket } from './nftablesTracer';
+import { parseNftRuleset, traceNftPacket } from '../../src/engine/trace';
+import type { NftRuleset } from '../../src/engine/trace';
+import type { PacketTrace, Protocol } from '../../src/engine/model';
 
 const knownGaps = JSON.parse(
   readFileSync(join(nftablesFixtureDir, '..', '..', '..', 'unit', 'nftables-known-gaps.json'), 'utf8'),
@@ -325,7 +328,44 @@ interface FlowFixture extends Base {
   subtests?: FlowSubtest[];
 }
 
-/** runPacketFlowTests: each flow traced through the table, output and masquerade compared. */
+/**
+ * upstream's tracePacket result from the engine's trace: every DNAT target the `numgen` map
+ * can reach (in map order, `[ip6]:port`), or DROP / REJECT, or '' when nothing matched; masq
+ * = some branch was masqueraded.
+ */
+function upstreamOutput(trace: PacketTrace): { output: string; masq: boolean } {
+  const masq = trace.branches.some((b) => b.masquerade);
+  const stopped = trace.branches.find((b) => b.outcome === 'dropped' || b.outcome === 'rejected');
+  if (stopped) return { output: stopped.outcome === 'dropped' ? 'DROP' : 'REJECT', masq };
+  const targets = trace.branches
+    .filter((b) => b.ip !== null)
+    .map((b) => (b.ip?.includes(':') ? `[${b.ip}]:${b.port}` : `${b.ip}:${b.port}`));
+  return { output: targets.join(', '), masq };
+}
+
+function hopsText(trace: PacketTrace): string {
+  return [...trace.hops, ...trace.branches.flatMap((b) => b.hops)]
+    .map((h) => `${h.kind} ${h.chain ?? ''} line ${h.line ?? '-'}: ${h.rule ?? h.detail}`)
+    .join('\n');
+}
+
+/** The table as `nft list table` shows it, parsed: what the engine's tracer walks on a node. */
+const listed = new WeakMap<NftTable, NftRuleset>();
+function rulesetOf(table: NftTable): NftRuleset {
+  let r = listed.get(table);
+  if (r === undefined) {
+    r = parseNftRuleset(listTable(table), 'nft list table');
+    listed.set(table, r);
+  }
+  return r;
+}
+
+/**
+ * runPacketFlowTests through the engine's nftables tracer (src/engine/trace/nft) over the
+ * table as nft lists it: output and masquerade compared, and no hop may be uncertain. A flow
+ * from a node address enters at the output hook, as the kernel sends it (upstream's tracer
+ * runs every flow through prerouting; the verdicts agree).
+ */
 function flowCases(
   prefix: string,
   table: () => NftTable,
@@ -338,12 +378,27 @@ function flowCases(
     seen.set(flow.name, n);
     const name = `${prefix}/${flow.name}${n > 1 ? ` (${n})` : ''}`;
     conformanceCase(name, () => {
-      const r = tracePacket(table(), nodeIPs, flow.sourceIP, flow.protocol, flow.destIP, flow.destPort);
+      const ruleset = rulesetOf(table());
+      if (ruleset.errors.length > 0) return `listing does not parse: ${ruleset.errors[0]?.message ?? ''}`;
+      const packet = {
+        sourceIP: flow.sourceIP,
+        destinationIP: flow.destIP,
+        destinationPort: flow.destPort,
+        protocol: (flow.protocol === '' ? 'TCP' : flow.protocol.toUpperCase()) as Protocol,
+      };
+      const trace = traceNftPacket(
+        ruleset,
+        packet,
+        nodeIPs.includes(flow.sourceIP) ? 'output' : 'prerouting',
+        { localAddresses: [...nodeIPs] },
+      );
+      const r = upstreamOutput(trace);
       const errors: string[] = [];
       if (r.output !== flow.output)
         errors.push(`output ${JSON.stringify(r.output)}, want ${JSON.stringify(flow.output)}`);
       if (r.masq !== flow.masq) errors.push(`masq ${r.masq}, want ${flow.masq}`);
-      return errors.length === 0 ? null : `${errors.join('; ')}\nmatched:\n${r.matches.join('\n')}`;
+      if (trace.uncertain) errors.push('uncertain trace');
+      return errors.length === 0 ? null : `${errors.join('; ')}\nhops:\n${hopsText(trace)}`;
     });
   }
 }

@@ -143,7 +143,7 @@ void test('cluster status item: nodes and proxy mode, findings in the tooltip, a
   assert.match(nft.tooltip, /Kubepath \(repo\): cluster profile k\/kubepath\.cluster\.yaml/);
   assert.match(
     nft.tooltip,
-    /kube-proxy nftables mode \(kubepath\.kubeProxyMode\)\. Rules are nftables mode’s; traces still walk the rules iptables mode would write/,
+    /kube-proxy nftables mode \(kubepath\.kubeProxyMode\)\. Rules are nftables mode’s; traces walk the rules of the profile’s kube-proxy mode \(iptables\)/,
   );
   const broken = analyzeWorkspace({
     files: files({ 'x.yaml': 'apiVersion: v1\nkind: Service\nmetadata:\n  name: Bad_Name\n' }),

@@ -1,4 +1,4 @@
-// `kubepath trace <target> <paths…> [--from …] [--node N] [--protocol P] [--method M] [--header 'K: V']… [--gateway NS/NAME] [--sni NAME] [--iptables-save FILE] [--json]`
+// `kubepath trace <target> <paths…> [--from …] [--node N] [--protocol P] [--method M] [--header 'K: V']… [--gateway NS/NAME] [--sni NAME] [--iptables-save FILE | --nft-ruleset FILE] [--json]`
 import type { Protocol } from '../../engine/model';
 import {
   ORIGIN_WORKLOAD_KINDS,
@@ -17,12 +17,12 @@ import type { CommandHelp } from '../help';
 import { CLUSTER_OPTION, HELM_FLAGS, HELM_OPTIONS, TARGET_OPTION } from '../help';
 
 export const TRACE_USAGE =
-  "kubepath trace <target> <paths…> [--cluster F] [--target DIR] [--from internet|node:NAME|pod:NS/NAME|pod:NS/deployment/NAME|ip:ADDR] [--node NAME] [--protocol TCP|UDP|SCTP] [--method M] [--header 'K: V']… [--gateway NS/NAME] [--sni NAME] [--iptables-save FILE] [--verbose] [--json]";
+  "kubepath trace <target> <paths…> [--cluster F] [--target DIR] [--from internet|node:NAME|pod:NS/NAME|pod:NS/deployment/NAME|ip:ADDR] [--node NAME] [--protocol TCP|UDP|SCTP] [--method M] [--header 'K: V']… [--gateway NS/NAME] [--sni NAME] [--iptables-save FILE | --nft-ruleset FILE] [--verbose] [--json]";
 
 export const TRACE_HELP: CommandHelp = {
   usage: TRACE_USAGE,
   summary:
-    'Traces one new connection to <target> through the cluster predicted from <paths…>: DNS, the cloud load balancer, the node and its kube-proxy rules, to the pod (one branch per endpoint, with its probability). <target> is SERVICE[.NAMESPACE][:PORT], a pod DNS name, IP:PORT or http(s)://host[:port][/path][?query]; an http(s) target whose host a Gateway (Gateway API HTTPRoutes) or an Ingress serves goes through that front door first: its load balancer, the L7 decision (listener, route, rule, match, weighted backends), then the endpoints of the backend Service. Exit 0 when the request reaches a pod, 1 when it does not or the name does not resolve.',
+    'Traces one new connection to <target> through the cluster predicted from <paths…>: DNS, the cloud load balancer, the node and its kube-proxy rules (in the profile’s kubeProxy.mode: iptables or nftables), to the pod (one branch per endpoint, with its probability). <target> is SERVICE[.NAMESPACE][:PORT], a pod DNS name, IP:PORT or http(s)://host[:port][/path][?query]; an http(s) target whose host a Gateway (Gateway API HTTPRoutes) or an Ingress serves goes through that front door first: its load balancer, the L7 decision (listener, route, rule, match, weighted backends), then the endpoints of the backend Service. Exit 0 when the request reaches a pod, 1 when it does not or the name does not resolve.',
   options: [
     CLUSTER_OPTION,
     TARGET_OPTION,
@@ -68,6 +68,12 @@ export const TRACE_HELP: CommandHelp = {
       description: "walk a real node's iptables-save output instead of the predicted rules",
     },
     {
+      flag: '--nft-ruleset',
+      value: 'FILE',
+      description:
+        "walk a real node's `nft list ruleset` output instead of the predicted rules (nftables mode)",
+    },
+    {
       flag: '--verbose',
       description: 'every hop of every branch (rule, chain, line in the node’s rules, source line)',
       default: 'a summary: the outcome, then the branches grouped by node and chains, one line each',
@@ -111,6 +117,7 @@ export function traceCommand(argv: string[], io: CliIO): number {
       'node',
       'protocol',
       'iptables-save',
+      'nft-ruleset',
       'target',
       'method',
       'gateway',
@@ -137,9 +144,17 @@ export function traceCommand(argv: string[], io: CliIO): number {
   const fromFlag = stringFlag(args, 'from');
   const node = stringFlag(args, 'node');
   const dumpPath = stringFlag(args, 'iptables-save');
+  const rulesetPath = stringFlag(args, 'nft-ruleset');
+  if (dumpPath !== undefined && rulesetPath !== undefined) {
+    throw new UsageError('--iptables-save and --nft-ruleset: choose one (a node runs one kube-proxy mode)');
+  }
   let iptablesSave: { file: string; text: string } | undefined;
   if (dumpPath !== undefined) {
     iptablesSave = { file: dumpPath, text: readFlagFile(dumpPath, io.cwd) };
+  }
+  let nftRuleset: { file: string; text: string } | undefined;
+  if (rulesetPath !== undefined) {
+    nftRuleset = { file: rulesetPath, text: readFlagFile(rulesetPath, io.cwd) };
   }
   const input = collectFiles(paths.length > 0 ? paths : ['.'], io.cwd, stringFlag(args, 'cluster'));
   const analysis = analyzeCollected(input, args, io.cwd, (line) => io.stderr(line));
@@ -149,9 +164,17 @@ export function traceCommand(argv: string[], io: CliIO): number {
     );
   }
   const mode = analysis.profile.kubeProxy.mode;
-  if (mode !== 'iptables')
+  if (mode === 'ipvs' && !nftRuleset)
     io.stderr(
-      `kubepath trace: note: the cluster profile runs kube-proxy in ${mode} mode (kubeProxy.mode), which the tracer does not model yet: the trace walks the rules iptables mode would write${mode === 'nftables' ? ' (`kubepath nftables` prints the nftables table)' : ''}\n`,
+      `kubepath trace: note: the cluster profile runs kube-proxy in ipvs mode (kubeProxy.mode), which is deprecated upstream and not modelled: the trace walks the rules iptables mode would write\n`,
+    );
+  else if (iptablesSave && mode === 'nftables')
+    io.stderr(
+      `kubepath trace: note: the cluster profile runs kube-proxy in nftables mode (kubeProxy.mode); the trace walks the iptables-save dump given with --iptables-save\n`,
+    );
+  else if (nftRuleset && mode === 'iptables')
+    io.stderr(
+      `kubepath trace: note: the cluster profile runs kube-proxy in iptables mode (kubeProxy.mode); the trace walks the nftables ruleset given with --nft-ruleset\n`,
     );
   let trace: RequestTrace;
   try {
@@ -160,6 +183,7 @@ export function traceCommand(argv: string[], io: CliIO): number {
       ...(node !== undefined ? { node } : {}),
       ...(protocolFlag !== undefined ? { protocol: protocolFlag as Protocol } : {}),
       ...(iptablesSave ? { iptablesSave } : {}),
+      ...(nftRuleset ? { nftRuleset } : {}),
       ...(method !== undefined ? { method } : {}),
       ...(headers.length > 0 ? { headers } : {}),
       ...(gateway !== undefined ? { gateway } : {}),

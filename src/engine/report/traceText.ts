@@ -21,6 +21,7 @@ export function traceJson(t: RequestTrace): Record<string, unknown> {
     target: t.target,
     from: t.from,
     fromDefault: t.fromDefault,
+    proxyMode: t.proxyMode,
     ...(t.packet ? { packet: t.packet } : {}),
     hops: t.hops.map(hopJson),
     branches: t.branches.map((b) => ({
@@ -63,9 +64,14 @@ function l7Section(t: RequestTrace): string[] {
   return out;
 }
 
+/** nftables hops name their table (`ip kube-proxy`); iptables hops name `nat` or `filter`. */
+function isNftHop(h: TraceHop): boolean {
+  return h.table !== undefined && h.table.includes(' ');
+}
+
 function hopLine(h: TraceHop): string {
   const places = [
-    h.line !== undefined ? `${h.node ? `${h.node} ` : ''}iptables:${h.line}` : '',
+    h.line !== undefined ? `${h.node ? `${h.node} ` : ''}${isNftHop(h) ? 'nft' : 'iptables'}:${h.line}` : '',
     h.source ? `${h.source.file}:${h.source.line}` : '',
   ]
     .filter(Boolean)
@@ -130,6 +136,12 @@ function chainPath(b: RequestBranch): string[] {
   const path: string[] = [];
   for (const h of b.hops) {
     if (h.kind === 'dnat' || h.kind === 'reject' || h.kind === 'drop') break;
+    if (h.kind === 'rule' && isNftHop(h)) {
+      // nftables: the dispatch chain and the per-Service chains (the per-endpoint chains left out).
+      const m = /^(?:jump|goto) ((?:services|service-|external-|local-|firewall-)\S*)$/.exec(h.name);
+      if (m?.[1] !== undefined && path.at(-1) !== m[1]) path.push(m[1]);
+      continue;
+    }
     if (h.kind !== 'rule' || !h.name.startsWith('KUBE-') || h.name.startsWith('KUBE-SEP-')) continue;
     // Chain names repeat across tables (nat and filter both have KUBE-SERVICES): name the table unless nat.
     const name = h.table && h.table !== 'nat' ? `${h.table} ${h.name}` : h.name;

@@ -11,3 +11,15 @@ export type {
   AddressField,
 } from './dump';
 export { findTable, findChain } from './dump';
+export { parseNftRuleset } from './nft/parse';
+export { traceNftPacket } from './nft/interpret';
+export type { NftTraceOptions } from './nft/interpret';
+export type {
+  NftRuleset,
+  NftRulesetTable,
+  NftRulesetChain,
+  NftRulesetRule,
+  NftRulesetSet,
+  NftRulesetElement,
+  NftBaseChain,
+} from './nft/ruleset';

@@ -1,6 +1,7 @@
 // The front door of a request: resolve the target through predicted DNS, pass the
-// cloud load balancer, then run the node's iptables rules (generated, or a dump
-// the user pasted) and land on a pod. The result is the `trace --json` contract.
+// cloud load balancer, then run the node's kube-proxy rules in the profile's mode
+// (iptables or nftables; generated, or a dump the user pasted) and land on a pod. The
+// result is the `trace --json` contract.
 import type {
   ClusterState,
   EndpointSlice,
@@ -18,6 +19,11 @@ import { rangeAt } from '../model';
 import { tracePacket } from './interpret';
 import { parseIptablesSave } from './parse';
 import type { IptablesDump } from './dump';
+import { nftablesNodeFor, nftablesRulesOfNode, listTable, syncNftables } from '../proxy/nftables';
+import { parseNftRuleset } from './nft/parse';
+import { traceNftPacket } from './nft/interpret';
+import type { NftRuleset } from './nft/ruleset';
+import type { PacketTrace } from '../model';
 import { editDistance, isLikelyTypo } from '../util/editDistance';
 import { memo, memoized } from '../util/memo';
 import { chooseFrontDoor, decideRequest } from '../l7';
@@ -40,6 +46,8 @@ export interface RequestOptions {
   protocol?: Protocol;
   /** A real node's `iptables-save`, used instead of the predicted rules for `node`. */
   iptablesSave?: { file: string; text: string };
+  /** A real node's `nft list ruleset`, used instead of the predicted rules for `node`. */
+  nftRuleset?: { file: string; text: string };
   /** HTTP(S) targets: the request method (default GET). */
   method?: string;
   /** HTTP(S) targets: request headers, in order. */
@@ -79,9 +87,24 @@ export interface RequestBranch {
   hops: TraceHop[];
 }
 
+/** Whose rules a trace walks: kube-proxy's iptables mode or its nftables mode. */
+export type TraceProxyMode = 'iptables' | 'nftables';
+
+/**
+ * The mode a trace walks: that of a pasted dump, else the profile's `kubeProxy.mode`
+ * (ipvs is not modelled: its traces walk iptables mode's rules, and front ends say so).
+ */
+export function traceProxyMode(state: ClusterState, options: RequestOptions = {}): TraceProxyMode {
+  if (options.nftRuleset) return 'nftables';
+  if (options.iptablesSave) return 'iptables';
+  return state.profile.kubeProxy.mode === 'nftables' ? 'nftables' : 'iptables';
+}
+
 export interface RequestTrace {
   target: string;
   from: string;
+  /** The kube-proxy mode whose rules the trace walked. */
+  proxyMode: TraceProxyMode;
   /** True when the caller gave no origin and `from` is the default for this target. */
   fromDefault: boolean;
   packet: { sourceIP: string; destinationIP: string; destinationPort: number; protocol: Protocol } | null;
@@ -119,7 +142,7 @@ function suggestService(state: ClusterState, host: string, searchNamespace: stri
 }
 
 /** A trace before traceRequest adds whether its origin was the default. */
-type TraceBody = Omit<RequestTrace, 'fromDefault'>;
+type TraceBody = Omit<RequestTrace, 'fromDefault' | 'proxyMode'>;
 
 /** A client on the internet (TEST-NET-2), outside every cluster range. */
 export const INTERNET_CLIENT_IP = '198.51.100.23';
@@ -354,7 +377,8 @@ export function traceRequest(
   targetText: string,
   options: RequestOptions = {},
 ): RequestTrace {
-  return { ...traceFrom(state, targetText, options), fromDefault: options.from === undefined };
+  const body = traceFrom(state, targetText, options);
+  return { ...body, proxyMode: traceProxyMode(state, options), fromDefault: options.from === undefined };
 }
 
 function traceFrom(state: ClusterState, targetText: string, options: RequestOptions): TraceBody {
@@ -857,6 +881,71 @@ function generatedDump(
   };
 }
 
+/** A node's nftables ruleset to trace: the predicted table as `nft list table` shows it, or a pasted ruleset. */
+interface NodeRuleset {
+  ruleset: NftRuleset;
+  localAddresses: string[];
+  scopedTo: number | null;
+}
+
+function rulesetFor(
+  state: ClusterState,
+  nodeName: string,
+  options: RequestOptions,
+  packet: NonNullable<RequestTrace['packet']>,
+): NodeRuleset {
+  const localAddresses = [...kubeProxyNodeFor(state.profile, nodeName).ips];
+  if (options.nftRuleset) {
+    return {
+      ruleset: parseNftRuleset(options.nftRuleset.text, options.nftRuleset.file),
+      localAddresses,
+      scopedTo: null,
+    };
+  }
+  const file = `nft list table ip kube-proxy (${nodeName}, predicted)`;
+  if (state.services.length <= TRACE_SCOPE_THRESHOLD) {
+    // What `kubepath nftables --node N` prints: hop lines are lines of that listing.
+    return memo(state, `trace:nft:${nodeName}`, () => ({
+      ruleset: parseNftRuleset(nftablesRulesOfNode(state, nodeName, 'list').text, file),
+      localAddresses,
+      scopedTo: null,
+    }));
+  }
+  const local = localAddresses.includes(packet.destinationIP) || packet.destinationIP.startsWith('127.');
+  const services = servicesMatching(state, packet.destinationIP, packet.destinationPort, local);
+  const key = `${nodeName}|${services.map((s) => `${s.service.metadata.namespace}/${s.service.metadata.name}`).join(',')}`;
+  return memo(state, `trace:nft:${key}`, () => {
+    const index = indexOf(state);
+    const names = new Set(services.map((s) => `${s.service.metadata.namespace}/${s.service.metadata.name}`));
+    const slices = [...names]
+      .flatMap((name) => index.slicesByService.get(name) ?? [])
+      .sort((a, b) => (index.slicePosition.get(a) ?? 0) - (index.slicePosition.get(b) ?? 0));
+    const table = syncNftables(
+      proxyInputFromState({ services, endpointSlices: slices }),
+      nftablesNodeFor(state.profile, nodeName),
+    ).state.table;
+    return { ruleset: parseNftRuleset(listTable(table), file), localAddresses, scopedTo: services.length };
+  });
+}
+
+/** Traces the packet through the node's rules in the trace's mode. */
+function traceNode(
+  state: ClusterState,
+  nodeName: string,
+  packet: NonNullable<RequestTrace['packet']>,
+  entry: 'prerouting' | 'output',
+  options: RequestOptions,
+): { result: PacketTrace; file: string; localAddresses: string[]; scopedTo: number | null } {
+  if (traceProxyMode(state, options) === 'nftables') {
+    const { ruleset, localAddresses, scopedTo } = rulesetFor(state, nodeName, options, packet);
+    const result = traceNftPacket(ruleset, packet, entry, { localAddresses, node: nodeName });
+    return { result, file: ruleset.file ?? '', localAddresses, scopedTo };
+  }
+  const { dump, localAddresses, scopedTo } = dumpFor(state, nodeName, options, packet);
+  const result = tracePacket(dump, packet, entry, { localAddresses, node: nodeName });
+  return { result, file: dump.file ?? '', localAddresses, scopedTo };
+}
+
 /** Runs one node's rules and turns each branch into a request branch ending at a pod. */
 function nodeRules(
   state: ClusterState,
@@ -867,19 +956,22 @@ function nodeRules(
   weight: number,
   notes?: Set<string>,
 ): RequestBranch[] {
-  const { dump, localAddresses, scopedTo } = dumpFor(state, nodeName, options, packet);
-  const result = tracePacket(dump, packet, entry, { localAddresses, node: nodeName });
+  const { result, file, localAddresses, scopedTo } = traceNode(state, nodeName, packet, entry, options);
   if (result.truncated !== null) {
     notes?.add(
       `${nodeName}: the walk of the rules stopped ${result.truncated} (the rules branch more than can be followed); branches ending in TRUNCATED were not followed to a verdict`,
     );
   }
+  const parseErrors = result.diagnostics.filter((d) => d.code === 'nft-parse');
+  for (const d of parseErrors.slice(0, 5)) notes?.add(`${file}: ${d.message}`);
+  if (parseErrors.length > 5) notes?.add(`${file}: ${parseErrors.length - 5} more parse errors`);
   if (scopedTo !== null) {
+    const command = traceProxyMode(state, options) === 'nftables' ? 'kubepath nftables' : 'kubepath iptables';
     notes?.add(
-      `${state.services.length} Services: the rules traced are those of the ${scopedTo} that can match this packet; \`kubepath iptables\` shows the node's full dump, whose line numbers differ`,
+      `${state.services.length} Services: the rules traced are those of the ${scopedTo} that can match this packet; \`${command}\` shows the node's full ${command === 'kubepath nftables' ? 'table' : 'dump'}, whose line numbers differ`,
     );
   }
-  const attach = serviceSourceFinder(state, dump.file ?? '');
+  const attach = serviceSourceFinder(state, file);
   const shared = result.hops.map(attach);
   return result.branches.map((b) => {
     const hops = [...shared, ...b.hops.map(attach)];
@@ -953,13 +1045,18 @@ function serviceSourceFinder(state: TraceableState, dumpFile: string): (h: Trace
     if (h.source && h.source.file !== dumpFile) return h;
     const bare: TraceHop = { ...h, source: null };
     if (!h.rule) return bare;
-    let source = sources.get(h.rule);
+    // nftables rules name the Service port in their chain names (`service-HASH-ns/name/tcp/port`), not in comments.
+    const key = h.rule.startsWith('-A ') ? h.rule : `${h.chain ?? ''} ${h.name} ${h.rule}`;
+    let source = sources.get(key);
     if (source === undefined) {
       source = null;
-      const m =
-        /--comment "?(?:[a-z ]*for )?([a-z0-9][a-z0-9.-]*)\/([a-z0-9][a-z0-9.-]*)(?::([a-z0-9-]+))?/.exec(
-          h.rule,
-        );
+      const m = h.rule.startsWith('-A ')
+        ? /--comment "?(?:[a-z ]*for )?([a-z0-9][a-z0-9.-]*)\/([a-z0-9][a-z0-9.-]*)(?::([a-z0-9-]+))?/.exec(
+            h.rule,
+          )
+        : /(?:service|external|endpoint|firewall|local)-[A-Z2-7]{8}-([a-z0-9][a-z0-9.-]*)\/([a-z0-9][a-z0-9.-]*)\/[a-z]+\/([a-z0-9-]*)/.exec(
+            `${h.chain ?? ''} ${h.name}`,
+          );
       const key = m ? `${m[1]}/${m[2]}` : '';
       const service = m ? byName.get(key) : undefined;
       if (m && service) {
@@ -967,7 +1064,7 @@ function serviceSourceFinder(state: TraceableState, dumpFile: string): (h: Trace
         const portIndex = service.service.ports.findIndex((p) => p.name === (m[3] ?? ''));
         source = object && portIndex >= 0 ? rangeAt(object, ['spec', 'ports', portIndex]) : service.source;
       }
-      sources.set(h.rule, source);
+      sources.set(key, source);
     }
     return source === null ? bare : { ...h, source };
   };

@@ -135,8 +135,9 @@ export function requestPath(state: TraceableState, query: RequestPathQuery): Req
       seen.add(note);
     }
   }
-  if (traced.length > 0)
-    notes.push('Traced through the predicted iptables rules of each node (kube-proxy iptables mode).');
+  const mode = traced[0]?.trace.proxyMode;
+  if (mode !== undefined)
+    notes.push(`Traced through the predicted ${mode} rules of each node (kube-proxy ${mode} mode).`);
   const portIndex = svc.ports.indexOf(port);
   const source = service.source;
   const clusterIP: Valued = { value: svc.clusterIP, origin: service.clusterIPSource };
