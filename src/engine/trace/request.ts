@@ -13,6 +13,7 @@ import type {
   TraceOutcome,
 } from '../model';
 import { iptablesRules, kubeProxyNodeFor, proxyInputFromState, rulesOfNode } from '../proxy/iptables';
+import { joinHostPort } from '../proxy/addresses';
 import type { IPFamily } from '../net/ip';
 import { addressAt, formatIP, ipInCIDR, normalizeIP, parseCIDR } from '../net/ip';
 import { podIPsOf, rangeAt } from '../model';
@@ -951,13 +952,13 @@ function nodeRules(
     let outcome = b.outcome;
     if (b.outcome === 'reached' && b.ip) {
       pod = indexOf(state).podByIP.get(b.ip);
-      if (pod) hops.push(podHop(pod, b.port, packet.protocol));
+      if (pod) hops.push(podHop(pod, b.port, packet.protocol, b.ip));
       else
         hops.push(
           hop(
             'pod',
             b.ip,
-            `endpoint ${b.ip}:${b.port ?? packet.destinationPort} is not a pod in the analysed files (user-managed endpoint)`,
+            `endpoint ${joinHostPort(b.ip, b.port ?? packet.destinationPort)} is not a pod in the analysed files (user-managed endpoint)`,
           ),
         );
     } else if (b.outcome === 'accepted') {
@@ -965,7 +966,7 @@ function nodeRules(
       if (dest) {
         pod = dest;
         outcome = 'reached';
-        hops.push(podHop(dest, packet.destinationPort, packet.protocol));
+        hops.push(podHop(dest, packet.destinationPort, packet.protocol, packet.destinationIP));
       } else if (!localAddresses.includes(packet.destinationIP)) {
         outcome = 'no-route';
         hops.push(
@@ -1037,7 +1038,8 @@ function serviceSourceFinder(state: TraceableState, dumpFile: string): (h: Trace
   };
 }
 
-function podHop(pod: Pod, port: number | null, protocol: Protocol): TraceHop {
+/** `ip`: the pod address the packet reached (one of a dual-stack pod's; default its primary). */
+function podHop(pod: Pod, port: number | null, protocol: Protocol, ip: string = pod.podIP): TraceHop {
   const container = pod.containers.find((c) =>
     c.ports.some((p) => p.containerPort === port && p.protocol === protocol),
   );
@@ -1050,7 +1052,7 @@ function podHop(pod: Pod, port: number | null, protocol: Protocol): TraceHop {
       : `container ports are not declared; a process must listen on ${port}`;
   return hop(
     'pod',
-    `pod ${pod.metadata.name}  ${pod.podIP}:${port ?? ''}`,
+    `pod ${pod.metadata.name}  ${joinHostPort(ip, port ?? '')}`,
     `${pod.metadata.namespace}/${pod.metadata.name} on ${pod.nodeName}: ${detail}`,
     {
       node: pod.nodeName,
@@ -1586,7 +1588,7 @@ function endpointBranches(
       hops: [
         hop(
           'l7',
-          `endpoint ${t.ip}:${t.port}`,
+          `endpoint ${joinHostPort(t.ip, t.port)}`,
           `an endpoint of Service ${label} port ${servicePort.port} (EndpointSlice)`,
           {
             source: service.source,
@@ -1597,7 +1599,7 @@ function endpointBranches(
           : hop(
               'pod',
               t.ip,
-              `endpoint ${t.ip}:${t.port} is not a pod in the analysed files (user-managed endpoint)`,
+              `endpoint ${joinHostPort(t.ip, t.port)} is not a pod in the analysed files (user-managed endpoint)`,
             ),
       ],
     };
