@@ -492,3 +492,5 @@ export type {
   ServiceSelection,
 } from './queries';
 export type { BuiltFrom, TargetOutcome } from './deployment';
+export { normalizeIP } from './net/ip';
+export { proxyFamilies } from './proxy/node';

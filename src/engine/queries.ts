@@ -2,7 +2,7 @@
 // memoised per analysis (an analysis is an immutable snapshot: an answer never goes stale).
 import type { BuiltFrom, DeployTarget, TargetOutcome } from './deployment';
 import type { ClusterState, RequestPath, ServiceState } from './model';
-import { chainsOfNode } from './proxy/iptables';
+import { chainsOfNode, proxyFamilies } from './proxy/iptables';
 import { servicePortKey as proxyPortKey } from './proxy/servicePort';
 import type { TraceableState } from './trace/request';
 import { requestPath as traceRequestPath } from './trace/requestPath';
@@ -49,7 +49,7 @@ export type { IptablesForm, IptablesRules } from './proxy/iptables';
 export { nftablesRulesOfNode as nftablesRules, nftablesLayoutMinVersion } from './proxy/nftables';
 export type { NftablesForm, NftablesRules } from './proxy/nftables';
 
-/** The KUBE-* chains that carry one Service port on a node (iptables mode). */
+/** The KUBE-* chains that carry one Service port on a node (iptables mode; on a dual-stack cluster both proxiers' chains, primary family first). */
 export function portChains(
   analysis: ClusterState,
   service: ServiceState,
@@ -59,7 +59,15 @@ export function portChains(
   const port = service.service.ports[portIndex];
   if (!port) return [];
   const { namespace, name } = service.service.metadata;
-  return chainsOfNode(analysis, node).get(proxyPortKey(namespace, name, port.name, port.protocol)) ?? [];
+  const key = proxyPortKey(namespace, name, port.name, port.protocol);
+  const families = proxyFamilies(analysis.profile);
+  if (families.length === 1 && families[0] === 'IPv4') return chainsOfNode(analysis, node).get(key) ?? [];
+  // The SVC/EXT/FW chains are named after the port alone, so both families share them; SEP chains differ.
+  const out: string[] = [];
+  for (const family of families)
+    for (const chain of chainsOfNode(analysis, node, family).get(key) ?? [])
+      if (!out.includes(chain)) out.push(chain);
+  return out;
 }
 
 /** A deploy target's result for one source document (see `builtFrom`). */

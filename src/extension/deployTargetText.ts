@@ -77,7 +77,7 @@ export function clusterStatus(input: {
   const icon = input.analysing ? '$(sync~spin)' : errors > 0 ? '$(error)' : '$(server-environment)';
   const profile = input.profilePath || `the built-in cluster (no ${'kubepath.cluster.yaml'})`;
   // Traces walk the rules of the profile's mode (kubeProxy.mode); the setting changes what is shown.
-  const traceMode = state.profile.kubeProxy.mode === 'nftables' ? 'nftables' : 'iptables';
+  const traceMode = state.profile.kubeProxyMode === 'nftables' ? 'nftables' : 'iptables';
   const modeNote =
     mode === 'ipvs'
       ? ` Mode ${mode} is not modelled: no rules are shown, and traces walk the rules iptables mode would write.`

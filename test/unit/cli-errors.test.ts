@@ -73,7 +73,7 @@ const cases: ErrorCase[] = [
     name: 'invalid cluster profile: file:line:column and the expected shape',
     argv: ['analyze', 'svc.yaml', '--cluster', 'bad-profile.yaml'],
     stderr:
-      /^kubepath analyze: invalid cluster profile bad-profile\.yaml:3:14: serviceCIDR must be an IPv4 CIDR such as 10\.96\.0\.0\/16, got "10\.96\.0\.0\/33" \(and 1 more\); expected: apiVersion: kubepath\.dev\/v1alpha1, kind: ClusterProfile, .*nodes: \[\{name, ip\}\]/,
+      /^kubepath analyze: invalid cluster profile bad-profile\.yaml:3:14: serviceCIDR must be a CIDR such as 10\.96\.0\.0\/16, or one CIDR of each family for dual-stack \(10\.96\.0\.0\/16,fd00:10:96::\/112\), got "10\.96\.0\.0\/33" \(and 1 more\); expected: apiVersion: kubepath\.dev\/v1alpha1, kind: ClusterProfile, .*nodes: \[\{name, ip\}\]/,
   },
   {
     name: 'cluster profile that is not YAML',

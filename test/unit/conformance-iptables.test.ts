@@ -286,17 +286,15 @@ void describe('conformance: TestNodePorts (KUBE-FIREWALL chain)', () => {
     }
   >('TestNodePorts');
   for (const t of f.subtests) {
-    if (t.ipFamily !== 'IPv4') {
-      void it.skip(`${t.name} (IPv6 proxier not modelled yet: kubepath generates the IPv4 tables only)`, () => {});
-      continue;
-    }
     void it(t.name, () => {
       const node = fakeNode(f.fakeProxier, {
         localhostNodePorts: t.localhostNodePorts,
         nodePortAddresses: t.nodePortAddresses ?? [],
         localDetectorCIDR: t.podCIDR,
       });
-      const out = syncProxyRules(input(t.services, t.endpointSlices), node);
+      const ipFamily = t.ipFamily === 'IPv6' ? 'IPv6' : 'IPv4';
+      const out = syncProxyRules(input(t.services, t.endpointSlices), node, { ipFamily });
+      assert.equal(out.ipFamily, ipFamily);
       assert.equal(
         chainRules(out.restoreInput, t.expectedChain.table, t.expectedChain.chain),
         t.expectedChain.rules,

@@ -11,6 +11,8 @@ export interface NodeOverrides {
   masqueradeAll?: boolean;
   mode?: 'iptables' | 'nftables' | 'ipvs';
   kubernetesVersion?: string;
+  /** A dual-stack cluster (IPv6 service and pod ranges, the fake's IPv6 node IPs), for the IPv6 sub-cases. */
+  dualStack?: boolean;
 }
 
 /**
@@ -89,12 +91,14 @@ export function sliceManifest(s: FixtureSlice): object {
 }
 
 export function profileYaml(fake: FakeProxier, overrides: NodeOverrides = {}): string {
-  const ips = fake.nodeIPs.filter((ip) => !ip.includes(':'));
+  const dual = overrides.dualStack === true;
+  const ips = dual ? fake.nodeIPs : fake.nodeIPs.filter((ip) => !ip.includes(':'));
   return [
     'apiVersion: kubepath.dev/v1alpha1',
     'kind: ClusterProfile',
-    'serviceCIDR: 172.30.0.0/16',
-    'podCIDR: 10.0.0.0/8',
+    // Upstream's IPv6 conventions: ClusterIPs fd00:172:30::/112-ish, pod IPs fd00:10::/… (testPodCIDRv6).
+    dual ? 'serviceCIDR: "172.30.0.0/16,fd00:172:30::/112"' : 'serviceCIDR: 172.30.0.0/16',
+    dual ? 'podCIDR: "10.0.0.0/8,fd00:10::/48"' : 'podCIDR: 10.0.0.0/8',
     // The fixtures use nodePorts like 3001 (the fake has no allocator).
     'nodePortRange: 3000-32767',
     'nodes:',

@@ -21,7 +21,10 @@ const examples = readdirSync('examples').filter((e) => !e.includes('.'));
 
 for (const example of examples) {
   void test(`analyze --json examples/${example} matches its golden file`, async () => {
-    const { code, stdout, stderr } = await cli(['analyze', `examples/${example}`, '--json']);
+    // An example with its own cluster profile is analysed on that cluster (as from inside its folder).
+    const profile = join('examples', example, 'kubepath.cluster.yaml');
+    const cluster = existsSync(profile) ? ['--cluster', profile] : [];
+    const { code, stdout, stderr } = await cli(['analyze', `examples/${example}`, '--json', ...cluster]);
     assert.equal(stderr, '');
     assert.equal(code, 0, 'the examples hold warnings at most');
     const golden = join('test/fixtures/golden', `${example}.json`);

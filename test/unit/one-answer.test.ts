@@ -30,7 +30,7 @@ function readWorkspace(name: string, dir: string): Workspace {
   for (const f of readdirSync(dir).sort()) {
     if (!/\.(ya?ml|json)$/.test(f)) continue;
     const file = { path: f, text: readFileSync(join(dir, f), 'utf8') };
-    if (f === 'profile.yaml') profile = file;
+    if (f === 'profile.yaml' || f === 'kubepath.cluster.yaml') profile = file;
     else files.push(file);
   }
   return { name, dir, files, profile };

@@ -105,11 +105,12 @@ export function renderAnalysis(a: Analysis, fileCount: number, profilePath: stri
       // `release-name-web-79cdfcd875-crf5q` keeps the addresses aligned).
       const podWidth = Math.max(32, ...eps.map((e) => (e.pod ?? '-').length));
       const nodeWidth = Math.max(10, ...eps.map((e) => (e.node ?? '-').length));
+      const ipWidth = Math.max(15, ...eps.map((e) => e.ip.length));
       for (const e of eps) {
         const ports = e.ports.map((x) => `${x.port ?? '*'}${x.name ? ` (${x.name})` : ''}`).join(', ');
         const state = e.ready ? 'ready' : e.serving ? 'serving, terminating' : 'not ready';
         out.push(
-          `  ${(e.pod ?? '-').padEnd(podWidth)} ${e.ip.padEnd(15)} ${(e.node ?? '-').padEnd(nodeWidth)} ports ${ports || '-'}  ${state}\n`,
+          `  ${(e.pod ?? '-').padEnd(podWidth)} ${e.ip.padEnd(ipWidth)} ${(e.node ?? '-').padEnd(nodeWidth)} ports ${ports || '-'}  ${state}\n`,
         );
       }
     }

@@ -1,5 +1,6 @@
-// `kubepath iptables <paths…> [--cluster F] [--node NAME | --all-nodes] [--restore-input] [--sorted] [--diff FILE]`
-import { kubeChainLines, rules, sortIPTablesRules, unifiedDiff } from '../../engine';
+// `kubepath iptables <paths…> [--cluster F] [--node NAME | --all-nodes] [--family ipv4|ipv6] [--restore-input] [--sorted] [--diff FILE]`
+import type { IPFamily } from '../../engine/model';
+import { kubeChainLines, proxyFamilies, rules, sortIPTablesRules, unifiedDiff } from '../../engine';
 import { parseArgs, stringFlag } from '../args';
 import { analyzeCollected, collectFiles, readFlagFile } from '../files';
 import type { CliIO } from '../io';
@@ -8,12 +9,12 @@ import type { CommandHelp } from '../help';
 import { CLUSTER_OPTION, HELM_FLAGS, HELM_OPTIONS, TARGET_OPTION } from '../help';
 
 export const IPTABLES_USAGE =
-  'kubepath iptables <paths…> [--cluster F] [--target DIR] [--node NAME | --all-nodes] [--restore-input] [--sorted] [--diff FILE]';
+  'kubepath iptables <paths…> [--cluster F] [--target DIR] [--node NAME | --all-nodes] [--family ipv4|ipv6] [--restore-input] [--sorted] [--diff FILE]';
 
 export const IPTABLES_HELP: CommandHelp = {
   usage: IPTABLES_USAGE,
   summary:
-    "Prints the rules kube-proxy (iptables mode) writes on a node for the Services and endpoints in <paths…>: by default what `iptables-save` on that node shows (the filter and nat tables, built-in chains with kube-proxy's jumps, then the KUBE-* chains). Exit 0; with --diff, 1 when the node's rules differ.",
+    "Prints the rules kube-proxy (iptables mode) writes on a node for the Services and endpoints in <paths…>: by default what `iptables-save` on that node shows (the filter and nat tables, built-in chains with kube-proxy's jumps, then the KUBE-* chains). On a dual-stack cluster (a service CIDR of each family) kube-proxy runs one proxier per family: the IPv4 rules come first under a `# iptables-save (IPv4)` header, then the IPv6 rules under `# ip6tables-save (IPv6)` (what `ip6tables-save` shows); --family prints one of them alone. Exit 0; with --diff, 1 when the node's rules differ.",
   options: [
     CLUSTER_OPTION,
     TARGET_OPTION,
@@ -25,6 +26,12 @@ export const IPTABLES_HELP: CommandHelp = {
       default: 'the first node of the profile',
     },
     { flag: '--all-nodes', description: 'every node, one after the other' },
+    {
+      flag: '--family',
+      value: 'ipv4|ipv6',
+      description: "only that family's proxier: iptables-save (ipv4) or ip6tables-save (ipv6) form",
+      default: "every family of the cluster's service CIDRs, primary first (--diff: the primary one)",
+    },
     { flag: '--restore-input', description: 'exactly the payload kube-proxy hands to iptables-restore' },
     { flag: '--sorted', description: "upstream's canonical rule order (for diffing)" },
     {
@@ -37,6 +44,7 @@ export const IPTABLES_HELP: CommandHelp = {
     'kubepath iptables k8s/',
     'kubepath iptables k8s/ --node node-2 --sorted',
     'kubepath iptables k8s/ --node node-1 --diff node-1.iptables-save.txt',
+    'kubepath iptables k8s/ --cluster dual-stack.yaml --family ipv6',
   ],
 };
 
@@ -51,7 +59,7 @@ export function iptablesCommand(argv: string[], io: CliIO): Promise<number> {
 function runIptables(argv: string[], io: CliIO): number {
   const args = parseArgs(
     argv,
-    ['cluster', 'node', 'diff', 'target', ...HELM_FLAGS],
+    ['cluster', 'node', 'diff', 'target', 'family', ...HELM_FLAGS],
     ['all-nodes', 'restore-input', 'sorted'],
   );
   const nodeName = stringFlag(args, 'node');
@@ -84,11 +92,19 @@ function runIptables(argv: string[], io: CliIO): number {
   }
   // Only the form printed is generated (the other would double the work).
   const form = args.flags.has('restore-input') ? 'restore-input' : 'iptables-save';
+  const clusterFamilies = proxyFamilies(profile);
+  const familyFlag = stringFlag(args, 'family');
+  const families = familyFlag === undefined ? clusterFamilies : [parseFamily(familyFlag)];
+  const family = families[0] ?? 'IPv4';
+  if (familyFlag !== undefined && !clusterFamilies.includes(family))
+    io.stderr(
+      `kubepath iptables: note: the cluster has no ${family} service CIDR (serviceCIDR ${profile.serviceCIDR}), so no Service has ${family} rules; printing the empty ${family} proxier\n`,
+    );
 
   if (diffFile !== undefined) {
     const node = names[0] ?? '';
     const real = readFlagFile(diffFile, io.cwd);
-    const ours = kubeChainLines(rules(analysis, node, form).text);
+    const ours = kubeChainLines(rules(analysis, node, form, family).text);
     let theirs: string[];
     try {
       theirs = kubeChainLines(real);
@@ -103,11 +119,22 @@ function runIptables(argv: string[], io: CliIO): number {
   }
 
   for (const node of names) {
-    let text = rules(analysis, node, form).text;
-    if (args.flags.has('sorted')) text = sortIPTablesRules(text);
     // A comment line keeps the concatenation loadable by iptables-restore.
     if (allNodes) io.stdout(`# node: ${node}\n`);
-    io.stdout(text);
+    for (const f of families) {
+      let text = rules(analysis, node, form, f).text;
+      if (args.flags.has('sorted')) text = sortIPTablesRules(text);
+      if (families.length > 1) io.stdout(`# ${f === 'IPv6' ? 'ip6tables' : 'iptables'}-save (${f})\n`);
+      io.stdout(text);
+    }
   }
   return EXIT_OK;
+}
+
+/** `--family ipv4|ipv6` (any case). */
+export function parseFamily(text: string): IPFamily {
+  const t = text.toLowerCase();
+  if (t === 'ipv4' || t === '4') return 'IPv4';
+  if (t === 'ipv6' || t === '6') return 'IPv6';
+  throw new UsageError(`--family ${text}: expected ipv4 or ipv6`);
 }

@@ -1,6 +1,7 @@
-// `kubepath nftables <paths…> [--cluster F] [--node NAME | --all-nodes] [--transaction] [--sorted]`
+// `kubepath nftables <paths…> [--cluster F] [--node NAME | --all-nodes] [--family ipv4|ipv6] [--transaction] [--sorted]`
 import type { Analysis, NftablesForm } from '../../engine';
-import { nftablesLayoutMinVersion, nftablesRules } from '../../engine';
+import { nftablesLayoutMinVersion, nftablesRules, proxyFamilies } from '../../engine';
+import { parseFamily } from './iptables';
 import { parseArgs, stringFlag } from '../args';
 import { analyzeCollected, collectFiles } from '../files';
 import type { CliIO } from '../io';
@@ -9,12 +10,12 @@ import type { CommandHelp } from '../help';
 import { CLUSTER_OPTION, HELM_FLAGS, HELM_OPTIONS, TARGET_OPTION } from '../help';
 
 export const NFTABLES_USAGE =
-  'kubepath nftables <paths…> [--cluster F] [--target DIR] [--node NAME | --all-nodes] [--transaction] [--sorted]';
+  'kubepath nftables <paths…> [--cluster F] [--target DIR] [--node NAME | --all-nodes] [--family ipv4|ipv6] [--transaction] [--sorted]';
 
 export const NFTABLES_HELP: CommandHelp = {
   usage: NFTABLES_USAGE,
   summary:
-    "Prints the `ip kube-proxy` table kube-proxy (nftables mode, the layout of Kubernetes 1.34 and later) programs on a node for the Services and endpoints in <paths…>: by default what `nft list table ip kube-proxy` shows on that node after kube-proxy's first sync. Exit 0.",
+    "Prints the `ip kube-proxy` table kube-proxy (nftables mode, the layout of Kubernetes 1.34 and later) programs on a node for the Services and endpoints in <paths…>: by default what `nft list table ip kube-proxy` shows on that node after kube-proxy's first sync. On a dual-stack cluster (a service CIDR of each family) the `ip6 kube-proxy` table follows (as `nft list ruleset` shows both; each block names its table, and the transactions load together with `nft -f`); --family prints one alone. Exit 0.",
   options: [
     CLUSTER_OPTION,
     TARGET_OPTION,
@@ -26,6 +27,12 @@ export const NFTABLES_HELP: CommandHelp = {
       default: 'the first node of the profile',
     },
     { flag: '--all-nodes', description: 'every node, one after the other' },
+    {
+      flag: '--family',
+      value: 'ipv4|ipv6',
+      description: 'only that table: `ip kube-proxy` (ipv4) or `ip6 kube-proxy` (ipv6)',
+      default: "every family of the cluster's service CIDRs, primary first",
+    },
     {
       flag: '--transaction',
       description: 'the transaction kube-proxy hands to `nft -f` on its first sync (loadable with `nft -f`)',
@@ -40,6 +47,7 @@ export const NFTABLES_HELP: CommandHelp = {
     'kubepath nftables k8s/',
     'kubepath nftables k8s/ --node node-2 --transaction',
     'kubepath nftables k8s/ --all-nodes --sorted',
+    'kubepath nftables k8s/ --cluster dual-stack.yaml --family ipv6',
   ],
 };
 
@@ -77,7 +85,7 @@ function checkMode(analysis: Analysis, io: CliIO): void {
 function runNftables(argv: string[], io: CliIO): number {
   const args = parseArgs(
     argv,
-    ['cluster', 'node', 'target', ...HELM_FLAGS],
+    ['cluster', 'node', 'target', 'family', ...HELM_FLAGS],
     ['all-nodes', 'transaction', 'sorted'],
   );
   const nodeName = stringFlag(args, 'node');
@@ -105,10 +113,15 @@ function runNftables(argv: string[], io: CliIO): number {
     : args.flags.has('sorted')
       ? 'sorted'
       : 'list';
+  const familyFlag = stringFlag(args, 'family');
+  const families = familyFlag === undefined ? proxyFamilies(profile) : [parseFamily(familyFlag)];
   for (const node of names) {
     // `#` lines are comments to nft -f and are dropped by upstream's sort, so the output stays usable.
     if (allNodes) io.stdout(`# node: ${node}\n`);
-    io.stdout(nftablesRules(analysis, node, form).text);
+    families.forEach((family, i) => {
+      if (i > 0) io.stdout('\n');
+      io.stdout(nftablesRules(analysis, node, form, family).text);
+    });
   }
   return EXIT_OK;
 }

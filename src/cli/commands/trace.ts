@@ -2,6 +2,7 @@
 import type { Protocol } from '../../engine/model';
 import {
   ORIGIN_WORKLOAD_KINDS,
+  normalizeIP,
   renderTrace,
   renderTraceSummary,
   traceJson,
@@ -22,7 +23,7 @@ export const TRACE_USAGE =
 export const TRACE_HELP: CommandHelp = {
   usage: TRACE_USAGE,
   summary:
-    'Traces one new connection to <target> through the cluster predicted from <paths…>: DNS, the cloud load balancer, the node and its kube-proxy rules (in the profile’s kubeProxy.mode: iptables or nftables), to the pod (one branch per endpoint, with its probability). <target> is SERVICE[.NAMESPACE][:PORT], a pod DNS name, IP:PORT or http(s)://host[:port][/path][?query]; an http(s) target whose host a Gateway (Gateway API HTTPRoutes) or an Ingress serves goes through that front door first: its load balancer, the L7 decision (listener, route, rule, match, weighted backends), then the endpoints of the backend Service. Exit 0 when the request reaches a pod, 1 when it does not or the name does not resolve.',
+    'Traces one new connection to <target> through the cluster predicted from <paths…>: DNS, the cloud load balancer, the node and its kube-proxy rules (in the profile’s kubeProxy.mode: iptables or nftables), to the pod (one branch per endpoint, with its probability). <target> is SERVICE[.NAMESPACE][:PORT], a pod DNS name, IP:PORT ([IPv6]:PORT, traced through the ip6tables rules) or http(s)://host[:port][/path][?query]; an http(s) target whose host a Gateway (Gateway API HTTPRoutes) or an Ingress serves goes through that front door first: its load balancer, the L7 decision (listener, route, rule, match, weighted backends), then the endpoints of the backend Service. Exit 0 when the request reaches a pod, 1 when it does not or the name does not resolve.',
   options: [
     CLUSTER_OPTION,
     TARGET_OPTION,
@@ -84,6 +85,7 @@ export const TRACE_HELP: CommandHelp = {
     'kubepath trace web:80 k8s/',
     'kubepath trace web.shop:8080 k8s/ --from internet',
     'kubepath trace 10.96.0.10:53 k8s/ --from pod:default/deployment/client --protocol UDP',
+    'kubepath trace [fd00:10:96::a]:80 k8s/ --cluster dual-stack.yaml --from pod:default/deployment/client',
     'kubepath trace http://shop.example.com/cart k8s/ --header X-Canary:true',
   ],
 };
@@ -93,6 +95,9 @@ export function parseOrigin(text: string): RequestOrigin {
   const [kind, value = ''] = [text.slice(0, text.indexOf(':')), text.slice(text.indexOf(':') + 1)];
   if (kind === 'node' && value) return { kind: 'node', node: value };
   if (kind === 'ip' && /^\d{1,3}(\.\d{1,3}){3}$/.test(value)) return { kind: 'ip', ip: value };
+  // ip:fd00:10::2 (everything after the first colon is the address).
+  const v6 = kind === 'ip' ? normalizeIP(value.replace(/^\[(.*)\]$/, '$1'), { family: 'IPv6' }) : null;
+  if (v6 !== null) return { kind: 'ip', ip: v6 };
   if (kind === 'pod') {
     // pod:NAME, pod:NS/NAME, pod:KIND/NAME (default namespace) or pod:NS/KIND/NAME.
     const parts = value.split('/');

@@ -11,7 +11,8 @@ import type {
 import { loadYamlFile } from './yamlDocuments';
 import { keyRangeAt, rangeAt } from '../model';
 import { isPlainObject } from '../model';
-import { addressAt, cidrCovers, formatCIDR, normalizeIP, parseIPv4CIDR } from '../net/ip';
+import type { CIDR } from '../net/ip';
+import { addressAt, bitsOf, cidrCovers, formatCIDR, normalizeIP, parseCIDR, parseIPv4CIDR } from '../net/ip';
 import { parseQuantity } from '../util/quantity';
 
 export { PROFILE_FILE_NAME } from '../model';
@@ -150,6 +151,21 @@ export function loadClusterProfile(file: string, text: string): LoadedProfile {
     }
     return value.trim();
   };
+  // A dual-stack range is written as the components' flags take it: `10.96.0.0/16,fd00:10:96::/112`
+  // (kube-apiserver --service-cluster-ip-range, kube-controller-manager and kube-proxy --cluster-cidr).
+  const cidrList = (path: (string | number)[], fallback: string): string => {
+    const value = getPath(raw, path);
+    if (value === undefined) return fallback;
+    const list = typeof value === 'string' ? dualStackCIDRs(value) : null;
+    if (list === null) {
+      report(
+        path,
+        `${path.join('.')} must be a CIDR such as 10.96.0.0/16, or one CIDR of each family for dual-stack (10.96.0.0/16,fd00:10:96::/112), got ${JSON.stringify(value)}`,
+      );
+      return fallback;
+    }
+    return list.join(',');
+  };
   const bool = (path: (string | number)[], fallback: boolean): boolean => {
     const value = getPath(raw, path);
     if (value === undefined) return fallback;
@@ -168,8 +184,8 @@ export function loadClusterProfile(file: string, text: string): LoadedProfile {
     }
     return String(value);
   };
-  profile.serviceCIDR = cidr(['serviceCIDR'], profile.serviceCIDR);
-  profile.podCIDR = cidr(['podCIDR'], profile.podCIDR);
+  profile.serviceCIDR = cidrList(['serviceCIDR'], profile.serviceCIDR);
+  profile.podCIDR = cidrList(['podCIDR'], profile.podCIDR);
   profile.clusterDomain = str(['clusterDomain'], profile.clusterDomain);
   profile.kubernetesVersion = str(['kubernetesVersion'], profile.kubernetesVersion);
   const range = getPath(raw, ['nodePortRange']);
@@ -194,7 +210,7 @@ export function loadClusterProfile(file: string, text: string): LoadedProfile {
   profile.kubeProxy.clusterCIDR =
     getPath(raw, ['kubeProxy', 'clusterCIDR']) === ''
       ? ''
-      : cidr(['kubeProxy', 'clusterCIDR'], profile.podCIDR);
+      : cidrList(['kubeProxy', 'clusterCIDR'], profile.podCIDR);
   profile.kubeProxy.masqueradeAll = bool(['kubeProxy', 'masqueradeAll'], false);
   profile.kubeProxy.localhostNodePorts = bool(['kubeProxy', 'localhostNodePorts'], true);
   profile.kubeProxy.randomFully = bool(['kubeProxy', 'randomFully'], true);
@@ -258,7 +274,7 @@ export function loadClusterProfile(file: string, text: string): LoadedProfile {
       profile.nodes = readNodes(nodes, profile.podCIDR, report);
     }
   } else if (profile.podCIDR !== '10.244.0.0/16') {
-    profile.nodes = profile.nodes.map((n, i) => ({ ...n, podCIDR: nodePodCIDR(profile.podCIDR, i + 1) }));
+    profile.nodes = profile.nodes.map((n, i) => withPodCIDRs(n, nodePodCIDRs(profile.podCIDR, i + 1)));
   }
   for (const d of overlappingRanges(object, profile)) diagnostics.push(d);
   return { profile, diagnostics };
@@ -287,9 +303,10 @@ function overlappingRanges(object: LoadedObject, profile: ClusterProfile): Diagn
     for (let j = i + 1; j < ranges.length; j++) {
       const a = ranges[i] as { path: string[]; cidr: string };
       const b = ranges[j] as { path: string[]; cidr: string };
-      const pa = parseIPv4CIDR(a.cidr);
-      const pb = parseIPv4CIDR(b.cidr);
-      if (!pa || !pb || !(cidrCovers(pa, pb) || cidrCovers(pb, pa))) continue;
+      const pas = a.cidr.split(',').flatMap((c) => parseCIDR(c.trim()) ?? []);
+      const pbs = b.cidr.split(',').flatMap((c) => parseCIDR(c.trim()) ?? []);
+      const overlap = pas.some((pa) => pbs.some((pb) => cidrCovers(pa, pb) || cidrCovers(pb, pa)));
+      if (!overlap) continue;
       const [here, other] = line(a.path) > line(b.path) ? [a, b] : [b, a];
       const otherLine = line(other.path);
       out.push({
@@ -346,9 +363,9 @@ function readNodes(
     else
       ipValues.forEach((ip, j) => {
         const v4 = typeof ip === 'string' ? normalizeIP(ip, { family: 'IPv4' }) : null;
+        const v6 = typeof ip === 'string' ? normalizeIP(ip, { family: 'IPv6' }) : null;
         if (v4 !== null) ips.push(v4);
-        else if (typeof ip === 'string' && ip.includes(':'))
-          ips.push(ip.trim()); // IPv6: carried, not yet modelled
+        else if (v6 !== null) ips.push(v6);
         else
           report(
             entry['ips'] !== undefined ? ['nodes', i, 'ips', j] : ['nodes', i, 'ip'],
@@ -356,11 +373,19 @@ function readNodes(
           );
       });
     if (ips.length === 0) report(['nodes', i], `node "${name}" needs an ip (or ips)`);
-    let nodeCIDR = nodePodCIDR(podCIDR, i + 1);
-    if (entry['podCIDR'] !== undefined) {
-      if (typeof entry['podCIDR'] === 'string' && covers(podCIDR, entry['podCIDR'])) {
-        nodeCIDR = entry['podCIDR'].trim();
-      } else report(['nodes', i, 'podCIDR'], `podCIDR must be a CIDR inside the cluster podCIDR ${podCIDR}`);
+    let nodeCIDRs = nodePodCIDRs(podCIDR, i + 1);
+    // spec.podCIDRs (one per family, primary first), or podCIDR written the same way.
+    const written = entry['podCIDRs'] !== undefined ? entry['podCIDRs'] : entry['podCIDR'];
+    if (written !== undefined) {
+      const field = entry['podCIDRs'] !== undefined ? 'podCIDRs' : 'podCIDR';
+      const text = Array.isArray(written) ? written.join(',') : written;
+      const list = typeof text === 'string' ? dualStackCIDRs(text) : null;
+      if (list !== null && list.every((c) => covers(podCIDR, c))) nodeCIDRs = list;
+      else
+        report(
+          ['nodes', i, field],
+          `${field} must be CIDRs inside the cluster podCIDR ${podCIDR} (one per family)`,
+        );
     }
     const labels = kubeletLabels(name);
     for (const field of ['zone', 'region'] as const) {
@@ -388,7 +413,7 @@ function readNodes(
         });
       }
     } else if (entry['labels'] !== undefined) report(['nodes', i, 'labels'], 'labels must be a mapping');
-    const node: Node = { name, ips, labels, podCIDR: nodeCIDR };
+    const node: Node = withPodCIDRs({ name, ips, labels, podCIDR: '' }, nodeCIDRs);
     const taints = readTaints(entry['taints'], i, report);
     if (taints) node.taints = taints;
     const allocatable = readAllocatable(entry['allocatable'], i, report);
@@ -468,8 +493,49 @@ function readAllocatable(
   return out;
 }
 
-/** The i-th /24 of the pod CIDR (kube-controller-manager's node IPAM hands out /24s by default). */
+/**
+ * `a` or `a,b` with at most one CIDR of each family, canonical (masked), primary first; null
+ * when anything is not a CIDR or a family is given twice.
+ */
+export function dualStackCIDRs(text: string): string[] | null {
+  const parts = text.split(',').map((t) => t.trim());
+  if (parts.length === 0 || parts.length > 2) return null;
+  const cidrs: CIDR[] = [];
+  for (const part of parts) {
+    const c = parseCIDR(part);
+    if (c === null || cidrs.some((o) => o.family === c.family)) return null;
+    cidrs.push(c);
+  }
+  return cidrs.map(formatCIDR);
+}
+
+/** The node with its pod CIDRs: podCIDR the primary one, podCIDRs all of them (dual-stack only). */
+function withPodCIDRs(node: Node, cidrs: readonly string[]): Node {
+  const out: Node = { ...node, podCIDR: cidrs[0] ?? '' };
+  if (cidrs.length > 1) out.podCIDRs = [...cidrs];
+  else delete out.podCIDRs;
+  return out;
+}
+
+/** The i-th node's pod CIDR of each family of the cluster pod CIDR (a /24 for IPv4, a /64 for IPv6). */
+export function nodePodCIDRs(podCIDR: string, index: number): string[] {
+  return podCIDR.split(',').map((c) => nodePodCIDR(c.trim(), index));
+}
+
+/**
+ * The i-th /24 of the pod CIDR (kube-controller-manager's node IPAM hands out /24s by default,
+ * /64s for IPv6: --node-cidr-mask-size-ipv4 and -ipv6).
+ */
 export function nodePodCIDR(podCIDR: string, index: number): string {
+  const v6 = parseCIDR(podCIDR.trim(), { family: 'IPv6' });
+  if (v6) {
+    const prefix = Math.max(v6.prefix, 64);
+    return formatCIDR({
+      family: 'IPv6',
+      network: addressAt(v6, BigInt(index) << BigInt(bitsOf('IPv6') - prefix)).value,
+      prefix,
+    });
+  }
   const parsed = parseIPv4CIDR(podCIDR);
   if (!parsed) return podCIDR;
   const prefix = Math.max(parsed.prefix, 24);
@@ -477,11 +543,16 @@ export function nodePodCIDR(podCIDR: string, index: number): string {
   return formatCIDR({ family: 'IPv4', network: base.value & 0xffffffffn, prefix });
 }
 
-/** Whether the IPv4 CIDR `inner` lies inside `outer`. */
+/** Whether the CIDR `inner` lies inside `outer` (one of the comma-separated CIDRs of each family). */
 function covers(outer: string, inner: string): boolean {
-  const o = parseIPv4CIDR(outer);
-  const i = parseIPv4CIDR(inner);
-  return o !== null && i !== null && cidrCovers(o, i);
+  const i = parseCIDR(inner.trim());
+  return (
+    i !== null &&
+    outer.split(',').some((text) => {
+      const o = parseCIDR(text.trim());
+      return o !== null && cidrCovers(o, i);
+    })
+  );
 }
 
 function getPath(value: unknown, path: readonly (string | number)[]): unknown {

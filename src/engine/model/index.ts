@@ -1,4 +1,5 @@
 export type * from './k8s';
+export { podIPsOf } from './k8s';
 export type * from './loaded';
 export type * from './profile';
 export type * from './source';

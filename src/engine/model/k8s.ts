@@ -122,7 +122,10 @@ export interface Pod {
   hostname: string;
   subdomain: string;
   containers: Container[];
+  /** The primary address (status.podIP); '' = none yet. */
   podIP: string;
+  /** status.podIPs of a dual-stack pod, primary first (absent: just podIP). */
+  podIPs?: string[];
   podIPSource: ValueSource;
   phase: 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown';
   ready: boolean;
@@ -137,7 +140,10 @@ export interface Node {
   name: string;
   ips: string[];
   labels: Labels;
+  /** The primary pod CIDR (spec.podCIDR). */
   podCIDR: string;
+  /** spec.podCIDRs of a dual-stack node, primary first (absent: just podCIDR). */
+  podCIDRs?: string[];
   /** spec.taints (absent: none). */
   taints?: NodeTaint[];
   /** status.allocatable as quantities (absent: resources and pod count are not limited). */
@@ -150,4 +156,10 @@ export interface NodeTaint {
   key: string;
   value: string;
   effect: string;
+}
+
+/** The pod's addresses of one family (status.podIPs in order; all of them without `family`). */
+export function podIPsOf(pod: Pick<Pod, 'podIP' | 'podIPs'>, family?: IPFamily): string[] {
+  const all = pod.podIPs ?? (pod.podIP === '' ? [] : [pod.podIP]);
+  return family === undefined ? all : all.filter((ip) => ip.includes(':') === (family === 'IPv6'));
 }

@@ -30,7 +30,7 @@ export function parseCIDRFor(family: IPFamily, text: string): CIDR | null {
 }
 
 /** net.JoinHostPort: `ip:port`, `[ip]:port` for IPv6. */
-export function joinHostPort(ip: string, port: number): string {
+export function joinHostPort(ip: string, port: number | string): string {
   return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
 }
 

@@ -5,6 +5,7 @@ import type {
   Endpoint,
   EndpointPort,
   EndpointSlice,
+  IPFamily,
   Labels,
   LoadedObject,
   Node,
@@ -13,6 +14,7 @@ import type {
   ServicePort,
   ServiceState,
 } from '../model';
+import { podIPsOf } from '../model';
 import { generatedSuffix } from '../util/hash';
 import { serviceSelectorMatches } from './labels';
 
@@ -105,6 +107,17 @@ export class PodLabelIndex {
   }
 }
 
+/**
+ * getAddressTypesForService: the Service's ipFamilies; without them the family of its
+ * cluster IP; a headless Service with neither gets both.
+ */
+export function addressTypesOf(service: Service): IPFamily[] {
+  if (service.ipFamilies.length > 0) return [...new Set(service.ipFamilies)];
+  if (service.clusterIP !== '' && service.clusterIP !== 'None')
+    return [service.clusterIP.includes(':') ? 'IPv6' : 'IPv4'];
+  return ['IPv4', 'IPv6'];
+}
+
 export function reconcileEndpointSlices(
   service: Service,
   pods: readonly Pod[] | PodLabelIndex,
@@ -113,11 +126,62 @@ export function reconcileEndpointSlices(
   if (service.selector === null || service.type === 'ExternalName') return [];
   const headless = service.clusterIP === 'None';
   const zoneOf = new Map(nodes.map((n) => [n.name, n.labels['topology.kubernetes.io/zone'] ?? null]));
-  const groups = new Map<string, { ports: EndpointPort[]; endpoints: Endpoint[] }>();
   const candidates = selectedPods(service, pods)
     .filter(podEligible)
     .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+  const slices: EndpointSlice[] = [];
+  // fromEntries: user keys become own properties whatever they are called (`__proto__`).
+  const labels: Record<string, string> = Object.fromEntries(Object.entries(service.metadata.labels));
+  labels['kubernetes.io/service-name'] = service.metadata.name;
+  labels['endpointslice.kubernetes.io/managed-by'] = ENDPOINTSLICE_CONTROLLER;
+  if (headless) labels['service.kubernetes.io/headless'] = '';
+  let index = 0;
+  // The controller reconciles each address type on its own: its slices, or its placeholder.
+  for (const addressType of addressTypesOf(service)) {
+    const groups = endpointGroups(service, candidates, addressType, headless, zoneOf);
+    const emit = (ports: EndpointPort[], endpoints: Endpoint[]): void => {
+      slices.push({
+        metadata: {
+          namespace: service.metadata.namespace,
+          name: `${service.metadata.name}-${generatedSuffix(`${service.metadata.namespace}/${service.metadata.name}/${index++}`)}`,
+          labels,
+          annotations: {},
+        },
+        serviceName: service.metadata.name,
+        addressType,
+        ports,
+        endpoints,
+        managedBy: ENDPOINTSLICE_CONTROLLER,
+        source: service.source,
+      });
+    };
+    const before = slices.length;
+    for (const group of [...groups.values()].sort((a, b) =>
+      JSON.stringify(a.ports).localeCompare(JSON.stringify(b.ports)),
+    )) {
+      for (let i = 0; i < group.endpoints.length; i += MAX_ENDPOINTS_PER_SLICE) {
+        emit(group.ports, group.endpoints.slice(i, i + MAX_ENDPOINTS_PER_SLICE));
+      }
+    }
+    // The controller keeps one empty slice for a selector Service without endpoints ("placeholder").
+    if (slices.length === before) emit([], []);
+  }
+  return slices;
+}
+
+/** The endpoints of one address type, grouped by their port list. */
+function endpointGroups(
+  service: Service,
+  candidates: readonly Pod[],
+  addressType: IPFamily,
+  headless: boolean,
+  zoneOf: ReadonlyMap<string, string | null>,
+): Map<string, { ports: EndpointPort[]; endpoints: Endpoint[] }> {
+  const groups = new Map<string, { ports: EndpointPort[]; endpoints: Endpoint[] }>();
   for (const pod of candidates) {
+    // getEndpointAddresses: the pod's addresses of the slice's family.
+    const addresses = podIPsOf(pod, addressType);
+    if (addresses.length === 0) continue;
     const ports: EndpointPort[] = [];
     if (!(headless && service.ports.length === 0)) {
       for (const sp of service.ports) {
@@ -135,7 +199,7 @@ export function reconcileEndpointSlices(
     const group = groups.get(key) ?? { ports, endpoints: [] };
     const serving = pod.ready;
     group.endpoints.push({
-      addresses: [pod.podIP],
+      addresses,
       conditions: {
         ready: service.publishNotReadyAddresses || (serving && !pod.terminating),
         serving,
@@ -150,39 +214,5 @@ export function reconcileEndpointSlices(
     });
     groups.set(key, group);
   }
-  const slices: EndpointSlice[] = [];
-  // fromEntries: user keys become own properties whatever they are called (`__proto__`).
-  const labels: Record<string, string> = Object.fromEntries(Object.entries(service.metadata.labels));
-  labels['kubernetes.io/service-name'] = service.metadata.name;
-  labels['endpointslice.kubernetes.io/managed-by'] = ENDPOINTSLICE_CONTROLLER;
-  if (headless) labels['service.kubernetes.io/headless'] = '';
-  const emit = (ports: EndpointPort[], endpoints: Endpoint[], index: number): void => {
-    slices.push({
-      metadata: {
-        namespace: service.metadata.namespace,
-        name: `${service.metadata.name}-${generatedSuffix(`${service.metadata.namespace}/${service.metadata.name}/${index}`)}`,
-        labels,
-        annotations: {},
-      },
-      serviceName: service.metadata.name,
-      addressType: 'IPv4',
-      ports,
-      endpoints,
-      managedBy: ENDPOINTSLICE_CONTROLLER,
-      source: service.source,
-    });
-  };
-  let index = 0;
-  for (const group of [...groups.values()].sort((a, b) =>
-    JSON.stringify(a.ports).localeCompare(JSON.stringify(b.ports)),
-  )) {
-    for (let i = 0; i < group.endpoints.length; i += MAX_ENDPOINTS_PER_SLICE) {
-      emit(group.ports, group.endpoints.slice(i, i + MAX_ENDPOINTS_PER_SLICE), index++);
-    }
-  }
-  // The controller keeps one empty slice for a selector Service without endpoints ("placeholder").
-  if (slices.length === 0) {
-    emit([], [], 0);
-  }
-  return slices;
+  return groups;
 }

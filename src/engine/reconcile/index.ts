@@ -52,7 +52,7 @@ import {
   workloadReadsOtherPods,
 } from './scheduler';
 import type { Placement, SpreadService, WorkloadSchedule } from './scheduler';
-import { NodeAddresses } from './podIPAM';
+import { NodeAddresses, podCIDRsOf } from './podIPAM';
 import { PodLabelIndex, reconcileEndpointSlices } from './endpointSlices';
 import type { EndpointSelection } from './endpointSlices';
 import { mirrorEndpoints, readUserEndpointSlice } from './userEndpoints';
@@ -286,7 +286,7 @@ export class Reconciler {
     };
     for (const node of profile.nodes) {
       const books = this.addresses.get(node.name) ?? [];
-      books.push(new NodeAddresses(node.podCIDR, tieOrder));
+      books.push(new NodeAddresses(podCIDRsOf(node), tieOrder));
       this.addresses.set(node.name, books);
     }
   }
@@ -802,9 +802,9 @@ export class Reconciler {
     if (!rec.planned) return false;
     const before = rec.pods;
     const pods = rec.placements.map((p, i) => {
-      const ip = this.ipOf(p);
+      const ips = this.ipOf(p);
       const old = before?.[i];
-      return old && old.podIP === ip ? old : toPod(p, ip);
+      return old && sameIPs(old, ips) ? old : toPod(p, ips);
     });
     if (before && rec.state && sameItems(before, pods)) return false;
     rec.pods = pods;
@@ -813,15 +813,15 @@ export class Reconciler {
     return true;
   }
 
-  /** The address of the last node of that name that gave one (as the one-shot IPAM merges them). */
-  private ipOf(p: Placement): string {
-    if (p.nodeName === '') return '';
+  /** The addresses from the last node of that name that gave some (as the one-shot IPAM merges them). */
+  private ipOf(p: Placement): readonly string[] {
+    if (p.nodeName === '') return [];
     const books = this.addresses.get(p.nodeName) ?? [];
     for (let i = books.length - 1; i >= 0; i--) {
-      const ip = books[i]?.ips.get(p);
-      if (ip !== undefined) return ip;
+      const ips = books[i]?.ips.get(p);
+      if (ips !== undefined) return ips;
     }
-    return '';
+    return [];
   }
 
   /** Order keys for records [start, start + count), between their neighbours'. */
@@ -1105,8 +1105,16 @@ function serviceKey(a: AdmittedService): string {
   return `${a.service.metadata.namespace}/${a.service.metadata.name}`;
 }
 
-function toPod(placement: Placement, ip: string): Pod {
+/** Whether the pod already has exactly these addresses. */
+function sameIPs(pod: Pod, ips: readonly string[]): boolean {
+  if (pod.podIP !== (ips[0] ?? '')) return false;
+  const all = pod.podIPs ?? (pod.podIP === '' ? [] : [pod.podIP]);
+  return all.length === ips.length && all.every((ip, i) => ip === ips[i]);
+}
+
+function toPod(placement: Placement, ips: readonly string[]): Pod {
   const { pod: p } = placement;
+  const ip = ips[0] ?? '';
   return {
     metadata: {
       namespace: p.namespace,
@@ -1121,6 +1129,7 @@ function toPod(placement: Placement, ip: string): Pod {
     subdomain: p.template.subdomain,
     containers: p.template.containers,
     podIP: ip,
+    ...(ips.length > 1 ? { podIPs: [...ips] } : {}),
     podIPSource: 'predicted',
     phase: ip === '' ? 'Pending' : 'Running',
     ready: ip !== '',

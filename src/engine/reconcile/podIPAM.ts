@@ -1,15 +1,38 @@
 // Pod IPAM (host-local style): each node hands out addresses from its pod CIDR.
 // The address is chosen from a hash of the pod's namespace/name with linear
-// probing, so it is stable while unrelated pods come and go.
+// probing, so it is stable while unrelated pods come and go. A dual-stack node
+// (two podCIDRs) gives each pod one address of each family, at the same offset
+// in both ranges, primary first.
 import type { Node } from '../model';
+import type { CIDR } from '../net/ip';
 import { fnv32a } from '../util/hash';
-import { cidrSizeNumber, ipv4TextAt, parseIPv4CIDR } from '../net/ip';
+import { addressAt, cidrSizeNumber, formatIP, ipv4TextAt, parseCIDR } from '../net/ip';
+
+/** The node's pod CIDRs, primary first. */
+export function podCIDRsOf(node: Node): string[] {
+  return node.podCIDRs ?? [node.podCIDR];
+}
+
+function textAt(cidr: CIDR, offset: number): string {
+  return cidr.family === 'IPv4' ? ipv4TextAt(cidr, offset) : formatIP(addressAt(cidr, offset));
+}
+
+/** The address `2 + offset` of each range that holds it (a smaller secondary range may not). */
+function addressesAt(cidrs: readonly CIDR[], offset: number): string[] {
+  const out: string[] = [];
+  for (const c of cidrs) {
+    // IPv4 keeps its broadcast address out; IPv6 has none.
+    const end = cidrSizeNumber(c) - (c.family === 'IPv4' ? 1 : 0);
+    if (2 + offset < end) out.push(textAt(c, 2 + offset));
+  }
+  return out;
+}
 import type { Placement } from './scheduler';
 
 export function assignPodIPs(placements: Placement[], nodes: Node[]): Map<Placement, string> {
   const result = new Map<Placement, string>();
   for (const [node, list] of placementsByNode(placements, nodes)) {
-    for (const [p, ip] of assignNodePodIPs(list, node.podCIDR)) result.set(p, ip);
+    for (const [p, ips] of assignNodePodIPs(list, podCIDRsOf(node))) result.set(p, ips[0] ?? '');
   }
   return result;
 }
@@ -34,13 +57,16 @@ export function placementsByNode(
   return out;
 }
 
-/** One node's addresses: depends only on the pods placed there, so other nodes keep theirs. */
-export function assignNodePodIPs(list: readonly Placement[], podCIDR: string): Map<Placement, string> {
-  const result = new Map<Placement, string>();
-  const cidr = parseIPv4CIDR(podCIDR);
+/** One node's addresses (each pod's, primary first): depends only on the pods placed there, so other nodes keep theirs. */
+export function assignNodePodIPs(
+  list: readonly Placement[],
+  podCIDRs: readonly string[],
+): Map<Placement, string[]> {
+  const result = new Map<Placement, string[]>();
+  const cidrs = parseRanges(podCIDRs);
+  const cidr = cidrs[0];
   if (!cidr) return result;
-  // .0 is the network, .1 the bridge/gateway, the last the broadcast.
-  const first = 2;
+  // .0 is the network, .1 the bridge/gateway, the last the broadcast (addressesAt starts at .2).
   const usable = Math.max(0, cidrSizeNumber(cidr) - 3);
   const taken = new Set<number>();
   const keyed = list.map((p) => ({ p, key: key(p) }));
@@ -50,9 +76,19 @@ export function assignNodePodIPs(list: readonly Placement[], podCIDR: string): M
     let offset = fnv32a(k) % usable;
     while (taken.has(offset)) offset = (offset + 1) % usable;
     taken.add(offset);
-    result.set(p, ipv4TextAt(cidr, first + offset));
+    result.set(p, addressesAt(cidrs, offset));
   }
   return result;
+}
+
+function parseRanges(podCIDRs: readonly string[]): CIDR[] {
+  const out: CIDR[] = [];
+  for (const text of podCIDRs) {
+    const c = parseCIDR(text.trim());
+    if (c === null) return out; // a range after an unreadable one is not used either
+    out.push(c);
+  }
+  return out;
 }
 
 function key(p: Placement): string {
@@ -66,21 +102,22 @@ function key(p: Placement): string {
  * Gives what `assignNodePodIPs` gives for the same pods.
  */
 export class NodeAddresses {
-  readonly ips = new Map<Placement, string>();
+  /** Each pod's addresses, primary first. */
+  readonly ips = new Map<Placement, string[]>();
   private placements: Placement[] = [];
   private keys: string[] = [];
   private hashes: number[] = [];
   /** Offset handed out last time, -1 none, -2 not yet run. */
   private offsets: number[] = [];
-  private readonly cidr: ReturnType<typeof parseIPv4CIDR>;
+  private readonly cidrs: CIDR[];
   private bitmap: Uint8Array | null = null;
 
   constructor(
-    podCIDR: string,
+    podCIDRs: readonly string[],
     /** Placement order, for pods with equal names (the order a stable sort keeps). */
     private readonly tieOrder: (a: Placement, b: Placement) => number,
   ) {
-    this.cidr = parseIPv4CIDR(podCIDR);
+    this.cidrs = parseRanges(podCIDRs);
   }
 
   /** Takes pods off and on the node; returns the pods whose address changed (new ones included). */
@@ -157,7 +194,7 @@ export class NodeAddresses {
 
   private assign(): Placement[] {
     const changed: Placement[] = [];
-    const cidr = this.cidr;
+    const cidr = this.cidrs[0];
     // .0 is the network, .1 the bridge/gateway, the last the broadcast.
     const usable = cidr ? Math.max(0, cidrSizeNumber(cidr) - 3) : 0;
     // Offsets taken: a bitmap kept between runs (cleared after use) for ranges up to a /12.
@@ -178,7 +215,7 @@ export class NodeAddresses {
       this.offsets[i] = offset;
       const p = this.placements[i] as Placement;
       if (offset < 0 || !cidr) this.ips.delete(p);
-      else this.ips.set(p, ipv4TextAt(cidr, 2 + offset));
+      else this.ips.set(p, addressesAt(this.cidrs, offset));
       changed.push(p);
     }
     if (bitmap) for (const o of this.offsets) if (o >= 0) bitmap[o] = 0;

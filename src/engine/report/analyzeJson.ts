@@ -41,6 +41,10 @@ export interface ServiceJson {
   type: string;
   clusterIP: string | null;
   clusterIPSource: ValueSource | null;
+  /** Every cluster IP, primary first: only on a Service that is not IPv4 single-stack. */
+  clusterIPs?: string[];
+  /** spec.ipFamilies: only on a Service that is not IPv4 single-stack. */
+  ipFamilies?: string[];
   dns: string;
   externalName?: string;
   externalTrafficPolicy: string | null;
@@ -73,7 +77,8 @@ export interface AnalyzeJson {
     kind: string;
     namespace: string;
     name: string;
-    pods: { name: string; ip: string; node: string }[];
+    /** `ips`: every address of a dual-stack pod, primary first (absent: just `ip`). */
+    pods: { name: string; ip: string; ips?: string[]; node: string }[];
     source: SourceJson;
   }[];
   diagnostics: DiagnosticJson[];
@@ -158,7 +163,12 @@ export function toAnalyzeJson(state: ClusterState, options: AnalyzeJsonOptions =
       kind: w.kind,
       namespace: w.namespace,
       name: w.name,
-      pods: w.pods.map((p) => ({ name: p.metadata.name, ip: p.podIP, node: p.nodeName })),
+      pods: w.pods.map((p) => ({
+        name: p.metadata.name,
+        ip: p.podIP,
+        ...(p.podIPs && p.podIPs.length > 1 ? { ips: [...p.podIPs] } : {}),
+        node: p.nodeName,
+      })),
       source: sourceJson(w.source),
     })),
     diagnostics: state.diagnostics.map(diagnosticJson),
@@ -174,6 +184,12 @@ function serviceJson(state: ServiceState, options: AnalyzeJsonOptions): ServiceJ
     type: s.type,
     clusterIP: s.type === 'ExternalName' ? null : s.clusterIP,
     clusterIPSource: s.type === 'ExternalName' ? null : state.clusterIPSource,
+    // IPv6 and dual-stack Services (IPv4 single-stack ones keep the schema's original shape).
+    ...(s.type !== 'ExternalName' &&
+    s.ipFamilies.length > 0 &&
+    !(s.ipFamilies.length === 1 && s.ipFamilies[0] === 'IPv4')
+      ? { clusterIPs: [...s.clusterIPs], ipFamilies: [...s.ipFamilies] }
+      : {}),
     dns: state.dns,
     ...(s.type === 'ExternalName' ? { externalName: s.externalName } : {}),
     externalTrafficPolicy: external ? s.externalTrafficPolicy : null,

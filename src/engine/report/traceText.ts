@@ -3,6 +3,11 @@
 import type { TraceHop } from '../model';
 import type { RequestBranch, RequestTrace } from '../trace/request';
 
+/** net.JoinHostPort: `ip:port`, `[ip]:port` for IPv6. */
+function hostPort(ip: string, port: number | string): string {
+  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
+}
+
 function hopJson(h: TraceHop): Record<string, unknown> {
   return {
     kind: h.kind,
@@ -102,7 +107,7 @@ function header(t: RequestTrace): string[] {
   const out: string[] = [];
   const p = t.packet;
   out.push(
-    `trace ${t.target} from ${t.from}${p ? ` (${p.protocol} ${p.sourceIP} → ${p.destinationIP}:${p.destinationPort})` : ''}\n`,
+    `trace ${t.target} from ${t.from}${p ? ` (${p.protocol} ${p.sourceIP} → ${hostPort(p.destinationIP, p.destinationPort)})` : ''}\n`,
   );
   if (t.fromDefault) {
     out.push(
@@ -123,7 +128,7 @@ function outcomeLine(t: RequestTrace): string {
 function branchEnd(t: RequestTrace, b: RequestBranch): string {
   const p = t.packet;
   const address =
-    b.ip !== null ? `${b.ip}:${b.port ?? ''}` : p ? `${p.destinationIP}:${p.destinationPort}` : '';
+    b.ip !== null ? hostPort(b.ip, b.port ?? '') : p ? hostPort(p.destinationIP, p.destinationPort) : '';
   if (b.outcome === 'reached') return `${b.pod ? `pod ${b.pod}` : 'endpoint'}  ${address}`;
   const last = [...b.hops]
     .reverse()
@@ -193,7 +198,7 @@ export function renderTrace(t: RequestTrace): string {
   t.branches.slice(0, PRINTED_BRANCHES).forEach((b, i) => {
     // Without a DNAT the packet keeps its destination (a pod addressed directly).
     const address =
-      b.ip !== null ? `${b.ip}:${b.port ?? ''}` : p ? `${p.destinationIP}:${p.destinationPort}` : '';
+      b.ip !== null ? hostPort(b.ip, b.port ?? '') : p ? hostPort(p.destinationIP, p.destinationPort) : '';
     const end = b.outcome === 'reached' ? `${b.pod ? `pod ${b.pod}` : 'endpoint'} ${address}` : b.outcome;
     out.push(
       `\nbranch ${i + 1}/${t.branches.length}  ${(b.probability * 100).toFixed(1)}%  via ${b.node ?? '-'} → ${end}${b.masquerade ? '  (source masqueraded to the node IP)' : ''}${b.uncertain ? '  (uncertain: unsupported rule on the way)' : ''}\n`,

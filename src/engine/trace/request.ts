@@ -14,8 +14,10 @@ import type {
   TraceOutcome,
 } from '../model';
 import { iptablesRules, kubeProxyNodeFor, proxyInputFromState, rulesOfNode } from '../proxy/iptables';
-import { ipInCIDR } from '../net/ip';
-import { rangeAt } from '../model';
+import { joinHostPort } from '../proxy/addresses';
+import type { IPFamily } from '../net/ip';
+import { addressAt, formatIP, ipInCIDR, normalizeIP, parseCIDR } from '../net/ip';
+import { podIPsOf, rangeAt } from '../model';
 import { tracePacket } from './interpret';
 import { parseIptablesSave } from './parse';
 import type { IptablesDump } from './dump';
@@ -146,6 +148,17 @@ type TraceBody = Omit<RequestTrace, 'fromDefault' | 'proxyMode'>;
 
 /** A client on the internet (TEST-NET-2), outside every cluster range. */
 export const INTERNET_CLIENT_IP = '198.51.100.23';
+/** The same client over IPv6 (documentation prefix, outside the usual cluster ranges). */
+export const INTERNET_CLIENT_IPV6 = '2001:db8:51::23';
+
+function familyOfAddress(ip: string): IPFamily {
+  return ip.includes(':') ? 'IPv6' : 'IPv4';
+}
+
+/** The node's first address of `family` (its primary address when it has none of that family). */
+function nodeAddressOf(node: { ips: readonly string[] } | undefined, family: IPFamily): string | undefined {
+  return node?.ips.find((ip) => familyOfAddress(ip) === family) ?? node?.ips[0];
+}
 
 export class TraceTargetError extends Error {}
 
@@ -169,6 +182,18 @@ export function parseTarget(text: string): ParsedTarget {
     const path = (q < 0 ? rest : rest.slice(0, q)) || '/';
     return { host: url[2] ?? '', port, scheme, path, query: q < 0 ? '' : rest.slice(q + 1) };
   }
+  // IPv6: `[addr]:port` (as net.JoinHostPort writes it) or a bare address.
+  const bracketed = /^\[([0-9A-Fa-f:.]+)\](?::(\d+))?$/.exec(text);
+  const bare = bracketed ? null : /^[0-9A-Fa-f]*:[0-9A-Fa-f:.]*$/.exec(text);
+  const v6 = normalizeIP(bracketed?.[1] ?? bare?.[0] ?? '', { family: 'IPv6' });
+  if (v6 !== null)
+    return {
+      host: v6,
+      port: bracketed?.[2] !== undefined ? Number(bracketed[2]) : null,
+      scheme: null,
+      path: '/',
+      query: '',
+    };
   const hostPort = /^([^:/\s]+)(?::(\d+))?$/.exec(text);
   if (hostPort)
     return {
@@ -185,6 +210,11 @@ export function parseTarget(text: string): ParsedTarget {
 
 function isIPv4(text: string): boolean {
   return /^\d{1,3}(\.\d{1,3}){3}$/.test(text);
+}
+
+/** An address target (either family) skips DNS. */
+function isAddress(text: string): boolean {
+  return isIPv4(text) || (text.includes(':') && normalizeIP(text, { family: 'IPv6' }) !== null);
 }
 
 function serviceLabel(s: ServiceState): string {
@@ -252,6 +282,8 @@ function buildIndex(state: ClusterState): StateIndex {
     const { name, namespace } = svc.metadata;
     index.position.set(s, i);
     add(index.byClusterIP, svc.clusterIP, s);
+    // A dual-stack Service answers on its cluster IP of each family.
+    for (const ip of svc.clusterIPs) if (ip !== svc.clusterIP) add(index.byClusterIP, ip, s);
     for (const ingress of s.loadBalancer?.ingress ?? []) {
       if (ingress.ip !== undefined) add(index.byIngressIP, ingress.ip, s);
       if (ingress.hostname !== undefined) add(index.byIngressHostname, ingress.hostname, s);
@@ -268,7 +300,7 @@ function buildIndex(state: ClusterState): StateIndex {
     index.byLabel.set(serviceLabel(s), s);
   }
   for (const pod of state.pods) {
-    if (!index.podByIP.has(pod.podIP)) index.podByIP.set(pod.podIP, pod);
+    for (const ip of pod.podIPs ?? [pod.podIP]) if (!index.podByIP.has(ip)) index.podByIP.set(ip, pod);
     const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
     if (!index.podByName.has(key)) index.podByName.set(key, pod);
   }
@@ -422,8 +454,8 @@ function traceFrom(state: ClusterState, targetText: string, options: RequestOpti
   let port = target.port;
   let viaService: ServiceState | null = null;
   const searchNamespace = originPod?.metadata.namespace ?? 'default';
-  const resolved = isIPv4(target.host) ? null : resolveName(state, target.host, searchNamespace);
-  if (!isIPv4(target.host) && !resolved) {
+  const resolved = isAddress(target.host) ? null : resolveName(state, target.host, searchNamespace);
+  if (!isAddress(target.host) && !resolved) {
     // A pod's own name: the A record CoreDNS serves for it (no Service, no kube-proxy rules).
     const found = resolvePodName(state, target.host, searchNamespace);
     if (!found) {
@@ -581,13 +613,15 @@ function traceFrom(state: ClusterState, targetText: string, options: RequestOpti
       `${destinationIP} is not an address of this cluster (no Service, node or pod has it)`,
     );
   }
-  // The packet's source and the node whose rules see it.
+  // The packet's source and the node whose rules see it (the destination's family: the other
+  // family's proxier never sees it).
+  const family = familyOfAddress(destinationIP);
   let sourceIP: string;
   let nodeName: string;
   let entry: 'prerouting' | 'output';
   switch (origin.kind) {
     case 'internet': {
-      sourceIP = INTERNET_CLIENT_IP;
+      sourceIP = family === 'IPv6' ? INTERNET_CLIENT_IPV6 : INTERNET_CLIENT_IP;
       nodeName = dest.kind === 'node' ? dest.node : firstNode;
       entry = 'prerouting';
       const n = state.profile.nodes.find((x) => x.name === nodeName);
@@ -595,7 +629,7 @@ function traceFrom(state: ClusterState, targetText: string, options: RequestOpti
         hop(
           'node',
           nodeName,
-          `arrives at ${nodeName} (${n?.ips[0] ?? '?'}) from the internet client ${sourceIP}`,
+          `arrives at ${nodeName} (${nodeAddressOf(n, family) ?? '?'}) from the internet client ${sourceIP}`,
           { node: nodeName },
         ),
       );
@@ -606,7 +640,12 @@ function traceFrom(state: ClusterState, targetText: string, options: RequestOpti
       // The kernel picks the source by route: loopback for 127.0.0.0/8, else the node address.
       sourceIP = destinationIP.startsWith('127.')
         ? '127.0.0.1'
-        : (state.profile.nodes.find((n) => n.name === nodeName)?.ips[0] ?? '');
+        : destinationIP === '::1'
+          ? '::1'
+          : (nodeAddressOf(
+              state.profile.nodes.find((n) => n.name === nodeName),
+              family,
+            ) ?? '');
       entry = 'output';
       hops.push(hop('node', nodeName, `sent by ${nodeName} itself (${sourceIP})`, { node: nodeName }));
       break;
@@ -614,7 +653,15 @@ function traceFrom(state: ClusterState, targetText: string, options: RequestOpti
     case 'pod': {
       if (originPod) {
         nodeName = originPod.nodeName || firstNode;
-        sourceIP = originPod.podIP;
+        sourceIP = podIPsOf(originPod, family)[0] ?? '';
+        if (sourceIP === '') {
+          return fail(
+            'no-route',
+            'drop',
+            destinationIP,
+            `pod ${originPod.metadata.namespace}/${originPod.metadata.name} has no ${family} address: it cannot reach ${destinationIP}`,
+          );
+        }
         hops.push(
           hop(
             'node',
@@ -628,7 +675,7 @@ function traceFrom(state: ClusterState, targetText: string, options: RequestOpti
         );
       } else {
         nodeName = firstNode;
-        sourceIP = clientPodIP(state, nodeName);
+        sourceIP = clientPodIP(state, nodeName, family);
         origin = { kind: 'ip', ip: sourceIP };
         hops.push(
           hop('node', nodeName, `sent by a client pod (${sourceIP}) on ${nodeName}`, { node: nodeName }),
@@ -641,7 +688,10 @@ function traceFrom(state: ClusterState, targetText: string, options: RequestOpti
       nodeName = firstNode;
       sourceIP = origin.ip;
       const n = state.profile.nodes.find((x) => x.name === nodeName);
-      entry = n?.ips.includes(sourceIP) || sourceIP.startsWith('127.') ? 'output' : 'prerouting';
+      entry =
+        n?.ips.includes(sourceIP) || sourceIP.startsWith('127.') || sourceIP === '::1'
+          ? 'output'
+          : 'prerouting';
       hops.push(
         hop(
           'node',
@@ -771,9 +821,17 @@ function originPodOf(state: ClusterState, namespace: string, name: string): Pod 
   );
 }
 
-function clientPodIP(state: ClusterState, nodeName: string): string {
+function clientPodIP(state: ClusterState, nodeName: string, family: IPFamily = 'IPv4'): string {
   const node = state.profile.nodes.find((n) => n.name === nodeName);
-  const base = node?.podCIDR.split('/')[0] ?? '10.244.1.0';
+  if (family === 'IPv6') {
+    // The node's IPv6 pod range, `::fa` in it (the IPv4 client is .250).
+    const v6 = (node?.podCIDRs ?? [node?.podCIDR ?? ''])
+      .map((c) => parseCIDR(c.trim()))
+      .find((c) => c?.family === 'IPv6');
+    return v6 ? formatIP(addressAt(v6, 250)) : '';
+  }
+  const base =
+    (node?.podCIDRs ?? [node?.podCIDR ?? '']).find((c) => !c.includes(':'))?.split('/')[0] ?? '10.244.1.0';
   const parts = base.split('.');
   return `${parts[0]}.${parts[1]}.${parts[2]}.250`;
 }
@@ -825,7 +883,8 @@ function dumpFor(
   options: RequestOptions,
   packet: NonNullable<RequestTrace['packet']>,
 ): NodeDump {
-  const node = kubeProxyNodeFor(state.profile, nodeName);
+  const family = familyOfAddress(packet.destinationIP);
+  const node = kubeProxyNodeFor(state.profile, nodeName, family);
   const localAddresses = [...node.ips];
   // kube-proxy's rules for external IPs and LB IPs do not make them LOCAL; only node addresses are.
   if (options.iptablesSave) {
@@ -836,15 +895,18 @@ function dumpFor(
     };
   }
   let services = state.services;
-  let key = nodeName;
+  let key = `${family}|${nodeName}`;
   if (state.services.length > TRACE_SCOPE_THRESHOLD) {
-    const local = localAddresses.includes(packet.destinationIP) || packet.destinationIP.startsWith('127.');
+    const local =
+      localAddresses.includes(packet.destinationIP) ||
+      packet.destinationIP.startsWith('127.') ||
+      packet.destinationIP === '::1';
     services = servicesMatching(state, packet.destinationIP, packet.destinationPort, local);
-    key = `${nodeName}|${services.map((s) => `${s.service.metadata.namespace}/${s.service.metadata.name}`).join(',')}`;
+    key = `${family}|${nodeName}|${services.map((s) => `${s.service.metadata.namespace}/${s.service.metadata.name}`).join(',')}`;
   }
   // Generated once per analysis and node (and scope): repeated traces do not regenerate them.
   return memo(state, `trace:dump:${key}`, () =>
-    generatedDump(state, nodeName, node, services, localAddresses),
+    generatedDump(state, nodeName, node, services, localAddresses, family),
   );
 }
 
@@ -854,13 +916,14 @@ function generatedDump(
   node: ReturnType<typeof kubeProxyNodeFor>,
   services: ServiceState[],
   localAddresses: string[],
+  family: IPFamily,
 ): NodeDump {
   // The tracer reads the node's iptables-save view (the restore input is not needed): the
   // node's own rules (what `kubepath iptables` prints and the editor shows), or those of the
   // Services that can match the packet.
   let text: string;
   if (services === state.services) {
-    text = rulesOfNode(state, nodeName, 'iptables-save').text;
+    text = rulesOfNode(state, nodeName, 'iptables-save', family).text;
   } else {
     // The slices named after these Services, in analysis order.
     const index = indexOf(state);
@@ -872,10 +935,12 @@ function generatedDump(
       proxyInputFromState({ services, endpointSlices: slices }),
       node,
       'iptables-save',
+      family === 'IPv4' ? {} : { ipFamily: family },
     ).text;
   }
+  const save = family === 'IPv6' ? 'ip6tables-save' : 'iptables-save';
   return {
-    dump: parseIptablesSave(text, `iptables-save (${nodeName}, predicted)`),
+    dump: parseIptablesSave(text, `${save} (${nodeName}, predicted)`),
     localAddresses,
     scopedTo: services === state.services ? null : services.length,
   };
@@ -979,13 +1044,13 @@ function nodeRules(
     let outcome = b.outcome;
     if (b.outcome === 'reached' && b.ip) {
       pod = indexOf(state).podByIP.get(b.ip);
-      if (pod) hops.push(podHop(pod, b.port, packet.protocol));
+      if (pod) hops.push(podHop(pod, b.port, packet.protocol, b.ip));
       else
         hops.push(
           hop(
             'pod',
             b.ip,
-            `endpoint ${b.ip}:${b.port ?? packet.destinationPort} is not a pod in the analysed files (user-managed endpoint)`,
+            `endpoint ${joinHostPort(b.ip, b.port ?? packet.destinationPort)} is not a pod in the analysed files (user-managed endpoint)`,
           ),
         );
     } else if (b.outcome === 'accepted') {
@@ -993,7 +1058,7 @@ function nodeRules(
       if (dest) {
         pod = dest;
         outcome = 'reached';
-        hops.push(podHop(dest, packet.destinationPort, packet.protocol));
+        hops.push(podHop(dest, packet.destinationPort, packet.protocol, packet.destinationIP));
       } else if (!localAddresses.includes(packet.destinationIP)) {
         outcome = 'no-route';
         hops.push(
@@ -1070,7 +1135,8 @@ function serviceSourceFinder(state: TraceableState, dumpFile: string): (h: Trace
   };
 }
 
-function podHop(pod: Pod, port: number | null, protocol: Protocol): TraceHop {
+/** `ip`: the pod address the packet reached (one of a dual-stack pod's; default its primary). */
+function podHop(pod: Pod, port: number | null, protocol: Protocol, ip: string = pod.podIP): TraceHop {
   const container = pod.containers.find((c) =>
     c.ports.some((p) => p.containerPort === port && p.protocol === protocol),
   );
@@ -1083,7 +1149,7 @@ function podHop(pod: Pod, port: number | null, protocol: Protocol): TraceHop {
       : `container ports are not declared; a process must listen on ${port}`;
   return hop(
     'pod',
-    `pod ${pod.metadata.name}  ${pod.podIP}:${port ?? ''}`,
+    `pod ${pod.metadata.name}  ${joinHostPort(ip, port ?? '')}`,
     `${pod.metadata.namespace}/${pod.metadata.name} on ${pod.nodeName}: ${detail}`,
     {
       node: pod.nodeName,
@@ -1619,7 +1685,7 @@ function endpointBranches(
       hops: [
         hop(
           'l7',
-          `endpoint ${t.ip}:${t.port}`,
+          `endpoint ${joinHostPort(t.ip, t.port)}`,
           `an endpoint of Service ${label} port ${servicePort.port} (EndpointSlice)`,
           {
             source: service.source,
@@ -1630,7 +1696,7 @@ function endpointBranches(
           : hop(
               'pod',
               t.ip,
-              `endpoint ${t.ip}:${t.port} is not a pod in the analysed files (user-managed endpoint)`,
+              `endpoint ${joinHostPort(t.ip, t.port)} is not a pod in the analysed files (user-managed endpoint)`,
             ),
       ],
     };

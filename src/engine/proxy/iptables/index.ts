@@ -1,5 +1,5 @@
 // kube-proxy, iptables mode: cluster state + node → the rules that node runs.
-import type { ClusterState, KubeProxyNode } from '../../model';
+import type { ClusterState, IPFamily, KubeProxyNode } from '../../model';
 import type { ProxyInput, ServicePortOnNode, SyncOptions } from './proxier';
 import { syncProxyRules } from './proxier';
 import { servicePortKey } from '../servicePort';
@@ -62,28 +62,50 @@ export function iptablesRules(
  * Chains that carry each Service port on `node` (SVC/SVL/EXT/FW and the SEP chains),
  * keyed by servicePortKey (the port name may be empty).
  */
-export function serviceChainNames(input: ProxyInput, node: KubeProxyNode): Map<string, string[]> {
+export function serviceChainNames(
+  input: ProxyInput,
+  node: KubeProxyNode,
+  options: SyncOptions = {},
+): Map<string, string[]> {
   const out = new Map<string, string[]>();
-  for (const p of syncProxyRules(input, node, { output: 'none' }).servicePorts)
+  for (const p of syncProxyRules(input, node, { ...options, output: 'none' }).servicePorts)
     out.set(servicePortKey(p.namespace, p.name, p.portName, p.protocol), p.chains);
   return out;
 }
 
-/** One node's rules in one form for an analysed cluster, generated once per analysis. */
-export function rulesOfNode(state: ClusterState, nodeName: string, form: IptablesForm): IptablesRules {
-  return memo(state, `iptables:rules:${form}:${nodeName}`, () =>
-    iptablesRules(proxyInputFromState(state), kubeProxyNodeFor(state.profile, nodeName), form),
+/** One node's rules in one form for an analysed cluster (the `family` proxier's), generated once per analysis. */
+export function rulesOfNode(
+  state: ClusterState,
+  nodeName: string,
+  form: IptablesForm,
+  family: IPFamily = 'IPv4',
+): IptablesRules {
+  return memo(state, `iptables:rules:${form}:${family}:${nodeName}`, () =>
+    iptablesRules(
+      proxyInputFromState(state),
+      kubeProxyNodeFor(state.profile, nodeName, family),
+      form,
+      family === 'IPv4' ? {} : { ipFamily: family },
+    ),
   );
 }
 
 /** The chains of each Service port on one node of an analysed cluster, once per analysis. */
-export function chainsOfNode(state: ClusterState, nodeName: string): ReadonlyMap<string, readonly string[]> {
-  return memo(state, `iptables:chains:${nodeName}`, () =>
-    serviceChainNames(proxyInputFromState(state), kubeProxyNodeFor(state.profile, nodeName)),
+export function chainsOfNode(
+  state: ClusterState,
+  nodeName: string,
+  family: IPFamily = 'IPv4',
+): ReadonlyMap<string, readonly string[]> {
+  return memo(state, `iptables:chains:${family}:${nodeName}`, () =>
+    serviceChainNames(
+      proxyInputFromState(state),
+      kubeProxyNodeFor(state.profile, nodeName, family),
+      family === 'IPv4' ? {} : { ipFamily: family },
+    ),
   );
 }
 
-export { kubeProxyNodeFor, masqueradeMarkFor } from '../node';
+export { kubeProxyNodeFor, masqueradeMarkFor, proxyFamilies, cidrOfFamily } from '../node';
 export { sortIPTablesRules, parseIptablesDump, formatIptablesDump, sortDumpTables } from './dump';
 export type { DumpTable, DumpChain, DumpRule } from './dump';
 export { iptablesSaveView, saveRule, isKubeProxyChain } from './save';

@@ -2,10 +2,9 @@
 // function: service port map + endpoints map + this node → the restore input
 // kube-proxy hands to `iptables-restore`, line for line in upstream's order, and the
 // same rules as `iptables-save` prints them back (either or both: SyncOptions.output).
-import type { KubeProxyNode } from '../../model';
+import type { IPFamily, KubeProxyNode } from '../../model';
 import type { ProxyInput } from '../input';
-import { cidrHolds, nodePortAddresses, normalizeIPv4 } from '../addresses';
-import { parseIPv4CIDR } from '../../net/ip';
+import { cidrHolds, familyOf, nodePortAddresses, nodePortAddressesFor, parseCIDRFor } from '../addresses';
 import type { EndpointInfo } from '../endpoints';
 import { buildEndpointsMap } from '../endpoints';
 import type { ServicePortInfo } from '../servicePort';
@@ -77,6 +76,11 @@ export interface SyncOptions {
   loadBalancerIPMode?: boolean;
   /** Default 'both'. */
   output?: SyncOutput;
+  /**
+   * The proxier's family (default IPv4): the IPv6 proxier writes the ip6tables rules from the
+   * Services' IPv6 cluster IPs and the IPv6 EndpointSlices, and never serves localhost NodePorts.
+   */
+  ipFamily?: IPFamily;
 }
 
 export interface ServicePortOnNode {
@@ -98,6 +102,8 @@ export interface SyncResult {
   activeNatChains: Set<string>;
   largeClusterMode: boolean;
   servicePorts: ServicePortOnNode[];
+  /** The proxier's family: which of iptables-save / ip6tables-save prints these rules. */
+  ipFamily: IPFamily;
   /**
    * The same rules as `iptables-save` prints them (see saveFormat.ts), per table and chain
    * in restore order: the save view is rendered from these instead of re-parsing restoreInput.
@@ -219,6 +225,7 @@ interface RuleContext {
   detector: string | null;
   detectorSave: string;
   nodeIP: string;
+  family: IPFamily;
   largeClusterMode: boolean;
 }
 
@@ -244,20 +251,25 @@ export function syncProxyRules(
     localhostNodePortsAccepted: true,
   };
   const preferSameTrafficDistribution = minorVersion(node.kubernetesVersion) >= 1034;
+  const family = options.ipFamily ?? 'IPv4';
+  // NewDualStackProxier creates the IPv6 proxier with localhostNodePorts off (no route_localnet for IPv6).
+  if (family === 'IPv6' && node.localhostNodePorts) node = { ...node, localhostNodePorts: false };
   const svcPortMap = buildServicePortMap(input.services, {
-    family: 'IPv4',
+    family,
     loadBalancerIPMode: options.loadBalancerIPMode ?? true,
   });
   const endpointsMap = buildEndpointsMap(input.endpointSlices, {
-    family: 'IPv4',
+    family,
     nodeName: node.name,
     preferSameTrafficDistribution,
   });
   const mark = node.masqueradeMark;
   const detector = node.localDetectorCIDR === '' ? null : node.localDetectorCIDR;
   const output = options.output ?? 'both';
+  // The direct save form is written for IPv4 only; IPv6 rules are saved from their restore text.
   const wantSave =
     (output === 'both' || output === 'iptables-save') &&
+    family === 'IPv4' &&
     isPlainSync(svcPortMap, endpointsMap, mark, detector);
   const wantRestore =
     output === 'both' || output === 'restore-input' || (output === 'iptables-save' && !wantSave);
@@ -269,7 +281,8 @@ export function syncProxyRules(
     masqueradeAll: node.masqueradeAll,
     detector,
     detectorSave: detector === null ? '' : saveAddress(detector),
-    nodeIP: node.ips.find((ip) => normalizeIPv4(ip) !== null) ?? '',
+    nodeIP: node.ips.find((ip) => familyOf(ip) === family) ?? '',
+    family,
     largeClusterMode,
   };
 
@@ -653,7 +666,7 @@ export function syncProxyRules(
     }
   }
 
-  for (const rule of nodePortsJumpRules(node)) fixedRule(natRules, natSave, kubeServicesChain, rule);
+  for (const rule of nodePortsJumpRules(node, family)) fixedRule(natRules, natSave, kubeServicesChain, rule);
 
   if (!node.conntrackTCPBeLiberal) {
     // INVALID packets would otherwise reset connections (issues 74839, 117924).
@@ -695,6 +708,7 @@ export function syncProxyRules(
     activeNatChains,
     largeClusterMode,
     servicePorts,
+    ipFamily: family,
     ...(wantSave ? { saveChains: { filter: filterSave, nat: natSave } } : {}),
   };
 }
@@ -759,7 +773,7 @@ function writeFirewallChain(ctx: RuleContext, p: PortPlan, save: boolean, out: L
         ? `-A ${chain} -s ${cidr} -m comment --comment ${comment} -j ${chains.external}`
         : `${base} -s ${cidr} -j ${chains.external}`,
     );
-    const net = parseIPv4CIDR(cidr);
+    const net = parseCIDRFor(ctx.family, cidr);
     if (net && ctx.nodeIP !== '' && cidrHolds(net, ctx.nodeIP)) allowFromNode = true;
   }
   // A node talking to a VIP it hosts loops back with the VIP as source.
@@ -856,18 +870,20 @@ function sepNamesOf(
 }
 
 /** The tail of nat KUBE-SERVICES: which destinations count as "this node" for NodePorts. */
-function nodePortsJumpRules(node: KubeProxyNode): string[] {
+function nodePortsJumpRules(node: KubeProxyNode, family: IPFamily): string[] {
   const comment = `-m comment --comment ${quoted('kubernetes service nodeports; NOTE: this must be the last rule in this chain')}`;
-  const addresses = nodePortAddresses(node.nodePortAddresses, node.ips);
+  const addresses = nodePortAddressesFor(family, node.nodePortAddresses, node.ips);
   if (addresses === 'all') {
-    const localhost = node.localhostNodePorts ? '' : ' ! -d 127.0.0.0/8';
+    // Localhost NodePorts never work over IPv6, and over IPv4 only with route_localnet.
+    const localhost =
+      family === 'IPv6' ? ' ! -d ::1/128' : node.localhostNodePorts ? '' : ' ! -d 127.0.0.0/8';
     return [
       `-A ${kubeServicesChain} ${comment} -m addrtype --dst-type LOCAL${localhost} -j ${kubeNodePortsChain}`,
     ];
   }
   const rules: string[] = [];
   for (const ip of addresses) {
-    if (ip.startsWith('127.') && !node.localhostNodePorts) continue;
+    if (ip === '::1' || (ip.startsWith('127.') && !node.localhostNodePorts)) continue;
     rules.push(`-A ${kubeServicesChain} ${comment} -d ${ip} -j ${kubeNodePortsChain}`);
   }
   return rules;

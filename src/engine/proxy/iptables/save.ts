@@ -3,6 +3,7 @@
 // then every chain in kernel order (built-ins, then user chains by name), each
 // rule re-rendered the way libxtables saves it (`-d 10.96.0.1/32 -p tcp -m comment
 // --comment "…" -m tcp --dport 80`, `--set-xmark 0x4000/0x4000`, 11-digit probabilities).
+import type { IPFamily } from '../../model';
 import type { DumpChain, DumpTable } from './dump';
 import { parseIptablesDump, ruleComment } from './dump';
 import {
@@ -140,9 +141,11 @@ function jumpRule(j: JumpChain): string {
  * Given the sync itself, the rules it already has in save form are used
  * (SyncResult.saveChains) instead of re-parsing its restore input.
  */
-export function iptablesSaveView(restoreInput: string | SyncResult): string {
+export function iptablesSaveView(restoreInput: string | SyncResult, ipFamily: IPFamily = 'IPv4'): string {
+  let family = ipFamily;
   if (typeof restoreInput !== 'string') {
-    if (restoreInput.saveChains !== undefined) return renderSaveView(restoreInput.saveChains);
+    family = restoreInput.ipFamily;
+    if (restoreInput.saveChains !== undefined) return renderSaveView(restoreInput.saveChains, family);
     if (restoreInput.restoreInput === '')
       throw new Error('iptablesSaveView: the sync rendered neither form (see SyncOptions.output)');
     restoreInput = restoreInput.restoreInput;
@@ -155,30 +158,35 @@ export function iptablesSaveView(restoreInput: string | SyncResult): string {
     for (const c of source?.chains ?? []) {
       if (c.deleted) continue;
       const rules = new LineBuffer();
-      for (const r of c.rules) rules.push(saveRule(r.raw));
+      for (const r of c.rules) rules.push(saveRule(r.raw, family));
       chains.set(c.name, rules);
     }
     tables[tableName] = { chains, portChains: new ChainTexts(), deleted: new Set() };
   }
-  return renderSaveView(tables);
+  return renderSaveView(tables, family);
 }
 
 const tableNames = ['filter', 'nat'] as const;
 
 type SaveTables = Partial<Record<(typeof tableNames)[number], SavedTable>>;
 
+/** The kubelet's jumps: its KUBE-FIREWALL (martian localhost protection) exists for IPv4 only. */
+function kubeletJumpChainsOf(family: IPFamily): readonly JumpChain[] {
+  return family === 'IPv4' ? kubeletJumpChains : [];
+}
+
 /** Built-in chains' rules per table (kube-proxy's and kubelet's jumps), in save form. */
-function builtinRulesOf(tableName: string): Map<string, string[]> {
-  return memo(builtinChains, `save:builtinRules:${tableName}`, () => {
+function builtinRulesOf(tableName: string, family: IPFamily): Map<string, string[]> {
+  return memo(builtinChains, `save:builtinRules:${tableName}:${family}`, () => {
     const raw = new Map<string, string[]>((builtinChains[tableName] ?? []).map((b) => [b, []]));
     for (const j of iptablesJumpChains) if (j.table === tableName) raw.get(j.src)?.unshift(jumpRule(j));
-    for (const j of kubeletJumpChains) if (j.table === tableName) raw.get(j.src)?.push(jumpRule(j));
-    return new Map([...raw].map(([chain, list]) => [chain, list.map(saveRule)]));
+    for (const j of kubeletJumpChainsOf(family)) if (j.table === tableName) raw.get(j.src)?.push(jumpRule(j));
+    return new Map([...raw].map(([chain, list]) => [chain, list.map((r) => saveRule(r, family))]));
   });
 }
 
 /** The tables' user chains (with the canary and jump-target chains) in name order, then their rules. */
-function renderSaveView(tables: SaveTables): string {
+function renderSaveView(tables: SaveTables, family: IPFamily): string {
   const out: string[] = [];
   for (const tableName of tableNames) {
     const table = tables[tableName];
@@ -189,7 +197,7 @@ function renderSaveView(tables: SaveTables): string {
     const names = shared.map(([name]) => name).concat(portNames);
     for (const c of canaryChains) names.push(c);
     for (const j of iptablesJumpChains) if (j.table === tableName) names.push(j.dst);
-    for (const j of kubeletJumpChains) if (j.table === tableName) names.push(j.dst);
+    for (const j of kubeletJumpChainsOf(family)) if (j.table === tableName) names.push(j.dst);
     // Stable: a name listed twice (a chain two ports wrote, or a jump target the sync also
     // declared) comes out as adjacent entries, in the order above; it is declared once.
     const order = sortedOrder(names);
@@ -199,7 +207,7 @@ function renderSaveView(tables: SaveTables): string {
       return !(k > 0 && names[order[k - 1] ?? 0] === name) && !(deleted.size > 0 && deleted.has(name));
     };
     const builtins = builtinChains[tableName] ?? [];
-    const builtinRules = builtinRulesOf(tableName);
+    const builtinRules = builtinRulesOf(tableName, family);
     out.push(`*${tableName}`);
     for (const b of builtins) out.push(`:${b} ACCEPT [0:0]`);
     const declarations = new LineBuffer();

@@ -1,7 +1,8 @@
 // One rule as libxtables saves it back (`iptables-save`): base options first
 // (-s, -d, -i, -o, -p), then each match with its options in save order, then the target.
+import type { IPFamily } from '../../net/ip';
 import { formatCIDR, parseIPv4CIDR } from '../../net/ip';
-import { normalizeIPv4 } from '../addresses';
+import { normalizeFor, normalizeIPv4, parseCIDRFor } from '../addresses';
 import { tokenize } from './tokenize';
 
 interface Option {
@@ -76,6 +77,15 @@ export function saveString(value: string): string {
 }
 
 export function saveAddress(value: string): string {
+  if (value.includes(':')) {
+    // ip6tables: an address saves as addr/128, a CIDR as its network, both RFC 5952-compressed.
+    if (value.includes('/')) {
+      const net = parseCIDRFor('IPv6', value);
+      return net ? formatCIDR(net) : value;
+    }
+    const ip = normalizeFor('IPv6', value);
+    return ip === null ? value : `${ip}/128`;
+  }
   if (value.includes('/')) {
     const net = parseIPv4CIDR(value);
     return net ? formatCIDR(net) : value;
@@ -118,7 +128,13 @@ function ordered(options: Option[], order: string[]): Option[] {
   return [...options].sort((a, b) => rank(a) - rank(b));
 }
 
-function saveMatch(module: string, options: Option[]): string {
+/** libxt_recent's default --mask: the whole address of the table's family. */
+const fullMask: Record<IPFamily, string> = {
+  IPv4: '255.255.255.255',
+  IPv6: 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff',
+};
+
+function saveMatch(module: string, options: Option[], family: IPFamily): string {
   let text = ` -m ${module}`;
   switch (module) {
     case 'comment':
@@ -167,7 +183,7 @@ function saveMatch(module: string, options: Option[]): string {
       if (value('--hitcount') !== undefined) text += ` --hitcount ${value('--hitcount')}`;
       if (has('--rttl')) text += ' --rttl';
       text += ` --name ${value('--name') ?? 'DEFAULT'}`;
-      text += ` --mask ${value('--mask') ?? '255.255.255.255'}`;
+      text += ` --mask ${value('--mask') ?? fullMask[family]}`;
       text += has('--rdest') ? ' --rdest' : ' --rsource';
       return text;
     }
@@ -181,7 +197,7 @@ function saveMatch(module: string, options: Option[]): string {
   }
 }
 
-function saveTarget(name: string, options: Option[]): string {
+function saveTarget(name: string, options: Option[], family: IPFamily): string {
   const value = (n: string) => options.find((o) => o.name === n)?.values[0];
   switch (name) {
     case 'MARK': {
@@ -196,14 +212,17 @@ function saveTarget(name: string, options: Option[]): string {
       break;
     }
     case 'REJECT':
-      if (options.length === 0) return ' -j REJECT --reject-with icmp-port-unreachable';
+      if (options.length === 0)
+        return family === 'IPv6'
+          ? ' -j REJECT --reject-with icmp6-port-unreachable'
+          : ' -j REJECT --reject-with icmp-port-unreachable';
       break;
   }
   return ` -j ${name}${options.map((o) => renderOption(o)).join('')}`;
 }
 
-/** One restore-input rule as iptables-save prints it back. */
-export function saveRule(rule: string): string {
+/** One restore-input rule as iptables-save (ip6tables-save for `IPv6`) prints it back. */
+export function saveRule(rule: string, family: IPFamily = 'IPv4'): string {
   const r = parseRule(rule);
   let text = `-A ${r.chain}`;
   for (const key of ['-s', '-d', '-i', '-o', '-p']) {
@@ -212,7 +231,7 @@ export function saveRule(rule: string): string {
     const value = key === '-s' || key === '-d' ? saveAddress(b.value) : b.value;
     text += `${b.negated ? ' !' : ''} ${key} ${value}`;
   }
-  for (const m of r.matches) text += saveMatch(m.module, m.options);
-  if (r.target) text += saveTarget(r.target.name, r.target.options);
+  for (const m of r.matches) text += saveMatch(m.module, m.options, family);
+  if (r.target) text += saveTarget(r.target.name, r.target.options, family);
   return text;
 }

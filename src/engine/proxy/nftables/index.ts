@@ -1,6 +1,6 @@
 // kube-proxy, nftables mode: cluster state + node → the `ip kube-proxy` table that node holds.
-import type { ClusterProfile, ClusterState } from '../../model';
-import { parseIPv4CIDR } from '../../net/ip';
+import type { ClusterProfile, ClusterState, IPFamily } from '../../model';
+import { parseCIDR } from '../../net/ip';
 import { memo } from '../../util/memo';
 import { proxyInputFromState } from '../input';
 import { kubeProxyNodeFor } from '../node';
@@ -25,14 +25,19 @@ export interface NftablesRules {
 /** The modelled rule layout is the one kube-proxy has written since v1.34. */
 export const nftablesLayoutMinVersion = '1.34';
 
-/** kube-proxy's view of one node of the profile, with the cluster's IPv4 ServiceCIDRs. */
-export function nftablesNodeFor(profile: ClusterProfile, nodeName: string): NftablesNode {
+/** kube-proxy's view of one node of the profile as the `family` proxier, with the cluster's ServiceCIDRs of that family. */
+export function nftablesNodeFor(
+  profile: ClusterProfile,
+  nodeName: string,
+  family: IPFamily = 'IPv4',
+): NftablesNode {
   return {
-    ...kubeProxyNodeFor(profile, nodeName),
+    ...kubeProxyNodeFor(profile, nodeName, family),
     serviceCIDRs: profile.serviceCIDR
       .split(',')
       .map((c) => c.trim())
-      .filter((c) => parseIPv4CIDR(c) !== null),
+      .filter((c) => parseCIDR(c)?.family === family),
+    ...(family === 'IPv6' ? { ipFamily: family } : {}),
   };
 }
 
@@ -41,9 +46,11 @@ export function nftablesRulesOfNode(
   state: ClusterState,
   nodeName: string,
   form: NftablesForm,
+  family: IPFamily = 'IPv4',
 ): NftablesRules {
-  return memo(state, `nftables:rules:${form}:${nodeName}`, () => {
-    const sync = syncNftables(proxyInputFromState(state), nftablesNodeFor(state.profile, nodeName), {
+  return memo(state, `nftables:rules:${form}:${family}:${nodeName}`, () => {
+    const node = nftablesNodeFor(state.profile, nodeName, family);
+    const sync = syncNftables(proxyInputFromState(state), node, {
       transaction: form === 'transaction',
     });
     const text =
