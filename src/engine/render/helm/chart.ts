@@ -56,6 +56,8 @@ export interface Metadata {
 export interface Chart {
   metadata: Metadata;
   values: MutableValues;
+  /** The text of values.yaml, for the values lines of rendered values (source maps). */
+  valuesText?: string;
   schema?: Uint8Array;
   templates: ChartFile[];
   /** Files that are neither templates, values nor Chart.yaml (crds/, README, config files). */
@@ -359,9 +361,11 @@ export function loadFiles(
         if (md.apiVersion === 'v1') chart.files.push(f);
       }
     } else if (n === 'values.yaml') {
-      const r = readValues(fileText(f.data));
+      const text = fileText(f.data);
+      const r = readValues(text);
       if (r.error !== undefined) throw new ChartLoadError(`cannot load values.yaml: ${r.error}`);
       chart.values = r.values;
+      chart.valuesText = text;
     } else if (n === 'values.schema.json') {
       chart.schema = f.data;
     } else if (n === 'requirements.yaml') {

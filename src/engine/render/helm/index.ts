@@ -18,6 +18,8 @@ import type { RenderedFile, Segment } from './engine';
 import { capabilitiesObject, HelmRenderError, renderTemplates } from './engine';
 import { goMatchRegExp } from './ignore';
 import { ManifestError, sortManifests, splitManifests } from './manifests';
+import type { HelmValueOrigin } from './provenance';
+import { valuesProvenance } from './provenance';
 import { validateAgainstSchema } from './schema';
 import { isCompatibleRange } from './semver';
 import { parseFileInto, parseJsonInto, parseSetInto, StrvalsError } from './strvals';
@@ -35,6 +37,7 @@ export { isCompatibleRange, parseSemver } from './semver';
 export { DEFAULT_API_VERSIONS, DEFAULT_KUBE_VERSION } from './capabilities';
 export { helmTemplateSet, capabilitiesObject, chartObject } from './engine';
 export { parseIgnoreRules } from './ignore';
+export type { HelmValueOrigin } from './provenance';
 
 export interface HelmValuesFile {
   /** As given on the command line (used in error messages). */
@@ -80,6 +83,8 @@ export interface TemplatePosition {
   readonly column: number;
   /** Literal template text, or the output of an action (`{{ … }}`). */
   readonly kind: 'text' | 'action';
+  /** For an action that printed values: where they were set (values file line, --set flag). */
+  readonly values?: readonly HelmValueOrigin[];
 }
 
 export interface HelmManifest {
@@ -245,13 +250,15 @@ class SourceMapper {
     }
     const li = lastAtOrBefore(starts, (s) => s, pos);
     const template = seg.tree.parseName;
-    return {
+    const at = {
       template,
       file: this.files.get(template) ?? template,
       line: li + 1,
       column: pos - (starts[li] ?? 0) + 1,
       kind: seg.kind,
     };
+    if (seg.values === undefined) return at;
+    return { ...at, values: seg.values as readonly HelmValueOrigin[] };
   }
 
   lines(file: RenderedFile, offset: number, content: string): (TemplatePosition | undefined)[] {
@@ -405,10 +412,18 @@ export function renderChart(fs: ChartFs, dir: string, options: HelmRenderOptions
     }
     let rendered: RenderedFile[];
     try {
+      const originOf = valuesProvenance({
+        chart,
+        values,
+        valuesFiles: options.valuesFiles ?? [],
+        set: options.set ?? [],
+        setString: options.setString ?? [],
+        setJson: options.setJson ?? [],
+      });
       rendered = renderTemplates(
         chart,
         { release, capabilities: caps, values },
-        { note: (m) => notes.includes(m) || notes.push(m) },
+        { note: (m) => notes.includes(m) || notes.push(m), originOf },
       );
     } catch (e) {
       if (e instanceof HelmRenderError)
