@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import type { WorkspaceFile } from '../../src/engine';
+import { analyzeWorkspace, templateValueAt, valueRefText } from '../../src/engine';
 import type { HelmManifest, HelmRenderOptions, HelmValueOrigin } from '../../src/engine/render/helm';
 import { renderChart, renderChartFiles } from '../../src/engine/render/helm';
 import { memoryFs } from '../../src/engine/render/kustomize';
@@ -266,5 +268,111 @@ void describe('helm values source map: template constructs', () => {
     assert.equal(region?.file, '/chart/values.yaml');
     assert.equal(region?.path, 'global.region');
     assert.equal(valuesAt(m, '  tier: low')[0]?.file, '/chart/charts/db/values.yaml');
+  });
+});
+
+void describe('helm values source map: findings and the template hover', () => {
+  const CHART: Record<string, string> = {
+    'shop/Chart.yaml': 'apiVersion: v2\nname: shop\nversion: 0.1.0\n',
+    'shop/values.yaml': '# shop\nreplicas: 2\nservice:\n  targetPort: 8080\ncontainerPort: 8080\n',
+    'shop/values-prod.yaml': 'service:\n  targetPort: 9999\n',
+    'shop/templates/_helpers.tpl': '{{- define "shop.labels" -}}\napp: {{ .Chart.Name }}\n{{- end }}\n',
+    'shop/templates/deployment.yaml': [
+      'apiVersion: apps/v1',
+      'kind: Deployment',
+      'metadata:',
+      '  name: {{ .Release.Name }}-shop',
+      'spec:',
+      '  replicas: {{ .Values.replicas }}',
+      '  selector:',
+      '    matchLabels:',
+      '      {{- include "shop.labels" . | nindent 6 }}',
+      '  template:',
+      '    metadata:',
+      '      labels:',
+      '        {{- include "shop.labels" . | nindent 8 }}',
+      '    spec:',
+      '      containers:',
+      '        - name: shop',
+      '          image: nginx',
+      '          ports:',
+      '            - containerPort: {{ .Values.containerPort }}',
+      '',
+    ].join('\n'),
+    'shop/templates/service.yaml': [
+      'apiVersion: v1',
+      'kind: Service',
+      'metadata:',
+      '  name: {{ .Release.Name }}-shop',
+      'spec:',
+      '  selector:',
+      '    {{- include "shop.labels" . | nindent 4 }}',
+      '  ports:',
+      '    - port: 80',
+      '      targetPort: {{ .Values.service.targetPort }}',
+      '',
+    ].join('\n'),
+  };
+  const files = (): WorkspaceFile[] => Object.entries(CHART).map(([path, text]) => ({ path, text }));
+  const targetPortLine =
+    CHART['shop/templates/service.yaml']!.split('\n').indexOf(
+      '      targetPort: {{ .Values.service.targetPort }}',
+    ) + 1;
+
+  void it('a finding on a template line names the values line that set the value', () => {
+    const a = analyzeWorkspace({ files: files(), helm: { valuesFiles: ['shop/values-prod.yaml'] } });
+    const d = a.diagnostics.find((x) => x.code === 'service-target-port-not-found');
+    assert.ok(d, JSON.stringify(a.diagnostics.map((x) => x.code)));
+    assert.equal(d.range.file, 'shop/templates/service.yaml');
+    assert.equal(d.range.line, targetPortLine);
+    const prodLine = lineOf(CHART['shop/values-prod.yaml']!, /targetPort/);
+    assert.deepEqual(
+      d.related?.filter((r) => r.message.startsWith('value from')),
+      [
+        {
+          range: {
+            file: 'shop/values-prod.yaml',
+            line: prodLine,
+            column: 3,
+            endLine: prodLine,
+            endColumn: 13,
+          },
+          message: `value from shop/values-prod.yaml:${prodLine} (service.targetPort)`,
+        },
+      ],
+    );
+    // The same finding from --set names the flag, at the finding's place.
+    const s = analyzeWorkspace({ files: files(), helm: { set: ['service.targetPort=7777'] } });
+    const f = s.diagnostics.find((x) => x.code === 'service-target-port-not-found');
+    assert.deepEqual(
+      f?.related
+        ?.filter((r) => r.message.startsWith('value from'))
+        .map((r) => [r.message, r.range.file, r.range.line]),
+      [['value from --set service.targetPort=7777', 'shop/templates/service.yaml', targetPortLine]],
+    );
+    // A value that matches has no finding at all.
+    assert.ok(
+      !analyzeWorkspace({ files: files() }).diagnostics.some(
+        (x) => x.code === 'service-target-port-not-found',
+      ),
+    );
+  });
+
+  void it('templateValueAt: what an action printed and where its value was set', () => {
+    const a = analyzeWorkspace({ files: files() });
+    const col = '      targetPort: {{ .Values.service.targetPort }}'.indexOf('.Values') + 5;
+    const [v, ...rest] = templateValueAt(a, 'shop/templates/service.yaml', targetPortLine, col);
+    assert.equal(rest.length, 0);
+    assert.equal(v?.rendered, '8080');
+    assert.deepEqual(v?.resource, { kind: 'Service', namespace: '', name: 'release-name-shop' });
+    assert.equal(v?.analysed, true);
+    const valuesLine = lineOf(CHART['shop/values.yaml']!, /targetPort/);
+    assert.deepEqual(v?.values, [
+      { path: 'service.targetPort', file: 'shop/values.yaml', line: valuesLine, column: 3 },
+    ]);
+    assert.equal(valueRefText(v.values[0]!), `shop/values.yaml:${valuesLine} (service.targetPort)`);
+    // Text outside any action that printed values answers nothing.
+    assert.deepEqual(templateValueAt(a, 'shop/templates/service.yaml', targetPortLine, 3), []);
+    assert.deepEqual(templateValueAt(a, 'shop/templates/service.yaml', 4, 12), []);
   });
 });

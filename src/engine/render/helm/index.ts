@@ -111,6 +111,45 @@ export interface SourceSpan {
   readonly origin: TemplatePosition;
 }
 
+/** A piece of a manifest an action printed from values, with where those values were set. */
+export interface HelmValueSpan {
+  /** 1-based line of the manifest content, and the columns of the piece (end exclusive). */
+  readonly line: number;
+  readonly column: number;
+  readonly endColumn: number;
+  /** What the action printed there (this line's part of it). */
+  readonly text: string;
+  /** The action in the template. */
+  readonly origin: TemplatePosition;
+  readonly values: readonly HelmValueOrigin[];
+}
+
+/** The pieces of a manifest printed from values (from its sourceSpans). */
+export function valueSpans(m: HelmManifest): HelmValueSpan[] {
+  const out: HelmValueSpan[] = [];
+  const lines = m.content.split('\n');
+  m.sourceSpans.forEach((spans, i) => {
+    const text = lines[i] ?? '';
+    spans.forEach((s, j) => {
+      const values = s.origin.values;
+      if (values === undefined || values.length === 0) return;
+      const end = spans[j + 1]?.column ?? text.length + 1;
+      // A line that starts inside an action's output begins with its indentation.
+      const column = j === 0 ? Math.max(s.column, text.length - text.trimStart().length + 1) : s.column;
+      if (end <= column) return;
+      out.push({
+        line: i + 1,
+        column,
+        endColumn: end,
+        text: text.slice(column - 1, end - 1),
+        origin: s.origin,
+        values,
+      });
+    });
+  });
+  return out;
+}
+
 export interface HelmCrd {
   /** `<chart path>/crds/x.yaml` */
   readonly source: string;
