@@ -26,6 +26,7 @@ export {
   selection,
   portKey,
   servicesSelecting,
+  templateValueAt,
   traceRequest,
   workloadOf,
 } from '../engine';

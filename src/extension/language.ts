@@ -5,10 +5,10 @@ import { completionSite } from './completionContext';
 import { toLocation, toPosition1 } from './convert';
 import {
   containerPortHover,
-  deployTargetsHover,
   SELECT_TARGET_COMMAND,
   serviceHover,
   serviceLensTitle,
+  templateHover,
   TRACE_COMMAND,
   workloadHover,
 } from './hoverText';
@@ -59,7 +59,7 @@ export class KubepathHoverProvider implements vscode.HoverProvider {
       if (!r) return undefined;
       const pos = toPosition1(position);
       const target = targetAt(r.analysis, r.path, pos);
-      const built = deployTargetsHover(engine().builtFrom(r.analysis, r.path, pos.line));
+      const built = templateHover(r.analysis, r.path, pos);
       let markdown = '';
       let commands = false;
       switch (target?.kind) {

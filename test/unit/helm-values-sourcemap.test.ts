@@ -8,10 +8,11 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { WorkspaceFile } from '../../src/engine';
-import { analyzeWorkspace, templateValueAt, valueRefText } from '../../src/engine';
+import { analyzeWorkspace, renderedText, templateValueAt, valueRefText } from '../../src/engine';
 import type { HelmManifest, HelmRenderOptions, HelmValueOrigin } from '../../src/engine/render/helm';
 import { renderChart, renderChartFiles } from '../../src/engine/render/helm';
 import { memoryFs } from '../../src/engine/render/kustomize';
+import { templateValuesHover } from '../../src/extension/hoverText';
 import { helmFixtureDir } from './gotemplateFixtures';
 
 const testdata = join(helmFixtureDir, 'helm-testdata');
@@ -23,11 +24,11 @@ interface Case {
   readonly wantError?: boolean;
 }
 
-function files(dir: string, rel = ''): string[] {
+function files_(dir: string, rel = ''): string[] {
   const out: string[] = [];
   for (const name of readdirSync(join(dir, rel))) {
     const r = rel === '' ? name : `${rel}/${name}`;
-    if (statSync(join(dir, r)).isDirectory()) out.push(...files(dir, r));
+    if (statSync(join(dir, r)).isDirectory()) out.push(...files_(dir, r));
     else out.push(r);
   }
   return out;
@@ -52,7 +53,7 @@ void describe('helm values source map: the goldens of helm template', () => {
   const index = JSON.parse(readFileSync(join(testdata, 'index.json'), 'utf8')) as { cases: Case[] };
   const chartDir = join(testdata, 'testcharts', 'subchart');
   const texts: Record<string, string> = {};
-  for (const f of files(chartDir)) texts[`/subchart/${f}`] = readFileSync(join(chartDir, f), 'utf8');
+  for (const f of files_(chartDir)) texts[`/subchart/${f}`] = readFileSync(join(chartDir, f), 'utf8');
   const chartValues = texts['/subchart/values.yaml']!;
 
   /** The golden's arguments as render options (the flags these cases use). */
@@ -371,8 +372,31 @@ void describe('helm values source map: findings and the template hover', () => {
       { path: 'service.targetPort', file: 'shop/values.yaml', line: valuesLine, column: 3 },
     ]);
     assert.equal(valueRefText(v.values[0]!), `shop/values.yaml:${valuesLine} (service.targetPort)`);
+    // The hover names the rendered value and its values line.
+    assert.equal(
+      templateValuesHover([v]),
+      `**Helm** · what this action renders\n\n- \`8080\` in Service \`release-name-shop\`\n  - \`service.targetPort\` from \`shop/values.yaml:${valuesLine}\``,
+    );
+    assert.equal(templateValuesHover([]), '');
     // Text outside any action that printed values answers nothing.
     assert.deepEqual(templateValueAt(a, 'shop/templates/service.yaml', targetPortLine, 3), []);
     assert.deepEqual(templateValueAt(a, 'shop/templates/service.yaml', 4, 12), []);
+  });
+});
+
+void describe('helm: the rendered manifest of one template', () => {
+  void it('renderedText with --show-only prints that template alone, as helm template does', () => {
+    const dir = join(testdata, 'testcharts', 'subchart');
+    const files = new Map<string, string>();
+    for (const f of files_(dir)) files.set(`subchart/${f}`, readFileSync(join(dir, f), 'utf8'));
+    const target = { kind: 'helm' as const, dir: 'subchart', file: 'subchart/Chart.yaml' };
+    const golden = readFileSync(join(testdata, 'output', 'template-show-only-one.txt'), 'utf8');
+    const one = renderedText(files, target, {}, undefined, { showOnly: ['templates/service.yaml'] });
+    assert.equal(one.error, undefined);
+    assert.equal(one.text, golden);
+    const whole = renderedText(files, target);
+    assert.ok(whole.text.length > one.text.length);
+    const none = renderedText(files, target, {}, undefined, { showOnly: ['templates/nope.yaml'] });
+    assert.equal(none.error, 'Error: could not find template templates/nope.yaml in chart');
   });
 });

@@ -6,7 +6,7 @@
 import { parse } from 'yaml';
 import { isPlainObject } from '../model';
 import type { BuildError, BuiltResource, KustomizeFs, ParseCache, SourceRef } from './kustomize';
-import type { HelmRenderOptions, HelmRenderResult, HelmValueOrigin } from './helm';
+import type { HelmRenderOptions, HelmRenderResult, HelmTemplateFormat, HelmValueOrigin } from './helm';
 import { formatHelmTemplate, renderChart, valueSpans } from './helm';
 import { buildKustomization, KUSTOMIZATION_FILES } from './kustomize';
 import { basename, cleanPath, dirname, resolvePath } from './kustomize/fs';
@@ -474,6 +474,8 @@ export function renderedText(
   target: DeployTarget,
   helm: HelmTargetOptions = {},
   root?: string,
+  /** For a chart: helm template's output flags (`--show-only templates/x.yaml`). */
+  format: HelmTemplateFormat = {},
 ): { text: string; error?: string } {
   const paths = workspacePaths(files.keys(), root);
   const { fs } = trackingFs(files, paths);
@@ -487,6 +489,7 @@ export function renderedText(
     const { valuesFiles: _given, ...rest } = helm;
     const out = formatHelmTemplate(
       renderChart(fs, paths.toFs(target.dir), { ...rest, valuesFiles, missingDependencies: 'note' }),
+      format,
     );
     return out.error === undefined ? { text: out.stdout } : { text: out.stdout, error: out.error.trim() };
   }
