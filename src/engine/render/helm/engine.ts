@@ -238,15 +238,21 @@ interface Holder {
 
 interface Shared {
   readonly includedNames: Map<string, number>;
+  /** Sprig's map without env/expandenv, built once per render (each tpl call copies it). */
+  sprig?: ReadonlyMap<string, GoFunc>;
   tplDepth: number;
   readonly strict: boolean;
   readonly note: (message: string) => void;
 }
 
 function helmFuncs(holder: Holder, shared: Shared): Map<string, GoFunc> {
-  const f = sprigFunctions({});
-  f.delete('env');
-  f.delete('expandenv');
+  if (shared.sprig === undefined) {
+    const sprig = sprigFunctions({});
+    sprig.delete('env');
+    sprig.delete('expandenv');
+    shared.sprig = sprig;
+  }
+  const f = new Map(shared.sprig);
   const set = (): TemplateSet => {
     if (holder.set === undefined) throw new Error('internal: template set not ready');
     return holder.set;

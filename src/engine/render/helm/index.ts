@@ -23,7 +23,7 @@ import { valuesProvenance } from './provenance';
 import { validateAgainstSchema } from './schema';
 import { isCompatibleRange } from './semver';
 import { parseFileInto, parseJsonInto, parseSetInto, StrvalsError } from './strvals';
-import type { MutableValues } from './values';
+import type { MutableValues, ParsedYaml } from './values';
 import { coalesceValues, mergeMaps, readValues } from './values';
 
 export type { ChartFs } from './chart';
@@ -185,12 +185,16 @@ export interface HelmRenderResult {
 const RELEASE_NAME_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /** cli/values Options.MergeValues. Throws HelmError-shaped errors. */
-function mergeUserValues(o: HelmRenderOptions): MutableValues {
+function mergeUserValues(
+  o: HelmRenderOptions,
+  parsedFiles: { name: string; parsed?: ParsedYaml }[] = [],
+): MutableValues {
   let base: MutableValues = new Map();
   for (const f of o.valuesFiles ?? []) {
     const r = readValues(f.text);
     if (r.error !== undefined) throw stageError('values', `failed to parse ${f.name}: ${r.error}`);
     base = mergeMaps(base, r.values);
+    parsedFiles.push(r.parsed === undefined ? { name: f.name } : { name: f.name, parsed: r.parsed });
   }
   for (const v of o.setJson ?? []) {
     try {
@@ -374,7 +378,8 @@ export function renderChart(fs: ChartFs, dir: string, options: HelmRenderOptions
   let chart: Chart | undefined;
   try {
     releaseName = releaseNameOf(options);
-    const vals = mergeUserValues(options);
+    const parsedFiles: { name: string; parsed?: ParsedYaml }[] = [];
+    const vals = mergeUserValues(options, parsedFiles);
     try {
       chart = loadChartDir(fs, dir, options.limits ?? DEFAULT_ARCHIVE_LIMITS);
     } catch (e) {
@@ -454,7 +459,7 @@ export function renderChart(fs: ChartFs, dir: string, options: HelmRenderOptions
       const originOf = valuesProvenance({
         chart,
         values,
-        valuesFiles: options.valuesFiles ?? [],
+        valuesFiles: parsedFiles,
         set: options.set ?? [],
         setString: options.setString ?? [],
         setJson: options.setJson ?? [],

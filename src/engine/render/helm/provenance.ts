@@ -4,14 +4,14 @@
 // files (the last first), the root chart's values.yaml, then each subchart's own values.yaml
 // (a parent's `sub.x` wins over the subchart's `x`; a parent's `global.x` over its own). The
 // executor reports these with each action's output, so a finding can point at the values line.
-import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import { isMap, isScalar, isSeq } from 'yaml';
 import type { Node as YamlNode } from 'yaml';
 import type { OriginOf, Value, ValueOrigin } from '../gotemplate';
 import { GoStruct } from '../gotemplate';
 import type { Chart } from './chart';
 import { joinPath } from './chart';
 import { parseJsonInto, parseSetInto } from './strvals';
-import type { MutableValues } from './values';
+import type { MutableValues, ParsedYaml } from './values';
 
 /** Where a value the templates read was set. */
 export interface HelmValueOrigin {
@@ -47,16 +47,14 @@ function formatPath(path: Path): string {
 }
 
 /** Key positions of a values file, built on first use (only when a template reads a value). */
-function fileSource(text: string, origin: Omit<HelmValueOrigin, 'path' | 'line' | 'column'>): Source {
+function fileSource(
+  parsed: ParsedYaml | undefined,
+  origin: Omit<HelmValueOrigin, 'path' | 'line' | 'column'>,
+): Source {
   let root: PosNode | null | undefined;
   const build = (): PosNode | null => {
-    const lc = new LineCounter();
-    let doc;
-    try {
-      doc = parseDocument(text, { lineCounter: lc, uniqueKeys: false, prettyErrors: false });
-    } catch {
-      return null;
-    }
+    if (parsed === undefined) return null;
+    const { doc, lineCounter: lc } = parsed;
     const at = (offset: number): { line: number; column: number } => {
       const p = lc.linePos(offset);
       return { line: p.line, column: p.col };
@@ -122,7 +120,8 @@ export interface ProvenanceInput {
   readonly chart: Chart;
   /** The coalesced values the templates read. */
   readonly values: ReadonlyMap<string, Value>;
-  readonly valuesFiles: readonly { readonly name: string; readonly text: string }[];
+  /** The values files given, as parsed when they were merged. */
+  readonly valuesFiles: readonly { readonly name: string; readonly parsed?: ParsedYaml }[];
   readonly set: readonly string[];
   readonly setString: readonly string[];
   readonly setJson: readonly string[];
@@ -150,15 +149,15 @@ export function valuesProvenance(input: ProvenanceInput): OriginOf {
     flags.push(flagSource(`--set-string ${s}`, (d) => parseSetInto(s, d, true)));
   user.push(...flags.reverse());
   for (const f of [...input.valuesFiles].reverse())
-    user.push(fileSource(f.text, { source: 'file', file: f.name }));
+    user.push(fileSource(f.parsed, { source: 'file', file: f.name }));
   const chartSources = new Map<Chart, Source | null>();
   const chartSource = (c: Chart): Source | null => {
     let s = chartSources.get(c);
     if (s === undefined) {
       s =
-        c.valuesText === undefined
+        c.valuesParsed === undefined
           ? null
-          : fileSource(c.valuesText, { source: 'chart', file: joinPath(c.origin, 'values.yaml') });
+          : fileSource(c.valuesParsed, { source: 'chart', file: joinPath(c.origin, 'values.yaml') });
       chartSources.set(c, s);
     }
     return s;
