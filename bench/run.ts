@@ -13,6 +13,9 @@ import { traceRequest } from '../src/engine/trace/request';
 import { editOneLine, generateLargeFile, generateWorkspace, prng } from './generate';
 import type { GeneratedWorkspace } from './generate';
 import { editBaseLine, isBaseResourceFile, kustomizeTree } from './kustomize';
+import { helmChart } from './helm';
+import { formatHelmTemplate, renderChart } from '../src/engine/render/helm';
+import { memoryFs } from '../src/engine/render/kustomize';
 import { WorkerClient } from '../src/extension/analysisClient';
 import { applyDiagnostics, sendFiles } from '../src/extension/hostSync';
 import type { HeldDiagnostics, SentFiles } from '../src/extension/hostSync';
@@ -528,6 +531,76 @@ function sectionNftables(): void {
   );
 }
 
+// (h): a large chart (a hundred templates, subcharts, helpers) rendered as helm template
+// renders it, against the yaml parse floor of what it prints; then a one-line edit in
+// values.yaml re-rendered and re-analysed by the incremental analyzer.
+function sectionHelm(): void {
+  const files = helmChart();
+  const fsFiles = Object.fromEntries(files.map((f) => [`/ws/${f.path}`, f.text]));
+  const fs_ = memoryFs(fsFiles);
+  const render = (): ReturnType<typeof renderChart> => renderChart(fs_, '/ws/platform');
+  const first = render();
+  if (first.error) throw new Error(`helm bench: ${first.error.message}`);
+  const output = formatHelmTemplate(first).stdout;
+  const templates = files.filter((f) => /\/templates\/(?:.*\/)?[^_/][^/]*\.yaml$/.test(f.path)).length;
+  const measured = timeAgainst(
+    quick ? 5 : 15,
+    () => parseAllDocuments(output).length,
+    () => render(),
+  );
+  sink = null;
+  const analyzer = createWorkspaceAnalyzer();
+  for (const f of files) analyzer.setFile(f.path, f.text);
+  const firstAnalysis = time(quick ? 2 : 5, () => keep(analyzeWorkspace({ files })));
+  const built = analyzer.analyze();
+  if (built.services.length !== first.manifests.filter((m) => m.kind === 'Service').length)
+    throw new Error(`helm bench: ${built.services.length} services analysed`);
+  const values = files.find((f) => f.path === 'platform/values.yaml')!.text;
+  const edits = quick ? 10 : 40;
+  const times: number[] = [];
+  for (let k = 0; k < edits; k++) {
+    // One line: the replicas of one component.
+    let n = 0;
+    const text = values.replace(/replicas: \d+/g, (m) => (n++ === k % 18 ? `replicas: ${(k % 5) + 1}` : m));
+    const t0 = performance.now();
+    analyzer.setFile('platform/values.yaml', text);
+    keep(analyzer.analyze());
+    times.push(performance.now() - t0);
+  }
+  const p95 = percentile(times, 95);
+  results['helm'] = {
+    templates,
+    files: files.length,
+    manifests: first.manifests.length,
+    outputBytes: output.length,
+    floor: measured.base,
+    render: measured.fn,
+    ratio: measured.ratio,
+    cpuRatio: measured.cpuRatio,
+    firstAnalysisMs: firstAnalysis.medianMs,
+    edits,
+    editP50: percentile(times, 50),
+    editP95: p95,
+  };
+  row(
+    `(h) yaml parseAllDocuments of the rendered chart (${first.manifests.length} manifests, ${(output.length / 1024).toFixed(0)} KB)`,
+    ms(measured.base.medianMs),
+  );
+  row(
+    `(h) helm template of a chart with ${templates} templates and subcharts`,
+    `${ms(measured.fn.medianMs)} = ${measured.ratio.toFixed(2)}× the parse floor (CPU ${measured.cpuRatio.toFixed(2)}×)`,
+    '≤ 2× (h)',
+    measured.ratio <= 2,
+  );
+  row(`(h) helm chart: render and analyse`, ms(firstAnalysis.medianMs));
+  row(
+    `(h) helm chart: re-render and re-analysis after a one-line edit in values.yaml, p95 of ${edits}`,
+    ms(p95),
+    '< 50 ms',
+    p95 < 50,
+  );
+}
+
 // (d): kube-proxy rules for 1k and 10k Services × 3 endpoints on one node.
 function sectionIptables(): void {
   const small = measureIptables(1000, quick ? 3 : 7);
@@ -709,6 +782,7 @@ async function main(): Promise<void> {
   if (wanted('d')) sectionIptables();
   if (wanted('n')) sectionNftables();
   if (wanted('k')) sectionKustomize();
+  if (wanted('h')) sectionHelm();
   if (wanted('g')) sectionPackage();
   results['rows'] = rows;
   fs.writeFileSync(path.join(root, 'bench', 'results.json'), JSON.stringify(results, null, 2) + '\n');

@@ -10,7 +10,7 @@ import type { LoadLimits } from './load/yamlDocuments';
 import { loadBuild } from './load/rendered';
 import type { LoadedBuildMemo, SourceFile } from './load/rendered';
 import { BuildReuse, ParseCache } from './render/kustomize';
-import type { DeployTarget, HelmTargetOptions, TargetBuild } from './render/workspace';
+import type { DeployTarget, HelmTargetOptions, TargetBuild, TemplateValueSpan } from './render/workspace';
 import {
   buildTarget,
   findDeployTargets,
@@ -30,6 +30,8 @@ export interface BuiltFrom {
   readonly origin: { readonly file: string; readonly line: number };
   /** Fields the target's own layers set (patches, transformers, kustomization lines), and where. */
   readonly changes: readonly { readonly field: string; readonly file: string; readonly line: number }[];
+  /** Helm: the pieces of its text printed from values, and where those values were set. */
+  readonly values?: readonly TemplateValueSpan[];
 }
 
 /** What one deploy target builds, analysed or not (a hover on a base shows every target's result). */
@@ -279,6 +281,7 @@ function outcomeOf(b: TargetBuild, analysed: boolean): TargetOutcome {
       changes: [...res.fields]
         .filter(([, at]) => at.file !== res.origin.file)
         .map(([field, at]) => ({ field, file: at.file, line: at.line })),
+      ...(res.valueSpans !== undefined ? { values: res.valueSpans } : {}),
     })),
   };
 }

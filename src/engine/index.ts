@@ -14,6 +14,7 @@ import type { ReconcileCache } from './reconcile';
 import { Segments } from './reconcile/incremental';
 import { serviceFindings } from './diagnose/serviceFindings';
 import { l7Diagnostics } from './l7';
+import { valuesRelated } from './queries';
 
 export interface WorkspaceFile {
   /** Path relative to the workspace root, '/'-separated; used in diagnostics. */
@@ -147,7 +148,7 @@ function combine(
     deployTargets: { all: stage.targets, analysed: stage.active, outcomes: stage.outcomes },
   };
   for (const d of l7Diagnostics(analysis)) diagnostics.push(viaTarget(d, stage));
-  analysis.diagnostics = sortDiagnostics(diagnostics);
+  analysis.diagnostics = sortDiagnostics(diagnostics.map((d) => viaValues(d, analysis)));
   return analysis;
 }
 
@@ -177,6 +178,12 @@ function viaTarget(d: Diagnostic, stage: RenderStage): Diagnostic {
     message: `via ${target.file} (kustomize build ${target.dir || '.'})`,
   };
   return { ...d, related: [...(d.related ?? []), via] };
+}
+
+/** A finding on a Helm template line names the values lines (or --set flags) printed there. */
+function viaValues(d: Diagnostic, analysis: Analysis): Diagnostic {
+  const related = valuesRelated(analysis, d.range);
+  return related.length === 0 ? d : { ...d, related: [...(d.related ?? []), ...related] };
 }
 
 export function sortDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {
@@ -213,6 +220,7 @@ export type {
   HelmRenderResult,
   HelmTemplateFormat,
   HelmTemplateOutput,
+  HelmValueOrigin,
   TemplatePosition,
 } from './render/helm';
 export { ORIGIN_WORKLOAD_KINDS, originText, TraceTargetError, traceRequest } from './trace/request';
@@ -479,6 +487,8 @@ export {
   selection,
   portKey,
   servicesSelecting,
+  templateValueAt,
+  valueRefText,
   workloadOf,
 } from './queries';
 export type {
@@ -490,7 +500,9 @@ export type {
   PortTarget,
   RequestPathQuery,
   ServiceSelection,
+  TemplateValue,
 } from './queries';
+export type { TemplateValueSpan, ValueRef } from './render/workspace';
 export type { BuiltFrom, TargetOutcome } from './deployment';
 export { normalizeIP } from './net/ip';
 export { proxyFamilies } from './proxy/node';

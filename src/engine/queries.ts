@@ -1,7 +1,8 @@
 // The questions a front end asks of an analysis, answered from the engine's own models and
 // memoised per analysis (an analysis is an immutable snapshot: an answer never goes stale).
 import type { BuiltFrom, DeployTarget, TargetOutcome } from './deployment';
-import type { ClusterState, RequestPath, ServiceState } from './model';
+import type { ClusterState, RelatedInformation, RequestPath, ServiceState, SourceRange } from './model';
+import type { TemplateValueSpan, ValueRef } from './render/workspace';
 import { chainsOfNode, proxyFamilies } from './proxy/iptables';
 import { servicePortKey as proxyPortKey } from './proxy/servicePort';
 import type { TraceableState } from './trace/request';
@@ -97,4 +98,127 @@ export function builtFrom(
     if (best) out.push({ target: outcome.target, analysed: outcome.analysed, resource: best });
   }
   return out;
+}
+
+type WithOutcomes = { readonly deployTargets: { readonly outcomes: readonly TargetOutcome[] } };
+
+interface IndexedValueSpan {
+  readonly span: TemplateValueSpan;
+  readonly resource: BuiltFrom;
+  readonly outcome: TargetOutcome;
+}
+
+/** Every Helm value span of every target's build, by template `file:line` of its action. */
+function templateValueIndex(analysis: WithOutcomes): ReadonlyMap<string, readonly IndexedValueSpan[]> {
+  return memo(analysis, 'templateValueIndex', () => {
+    const index = new Map<string, IndexedValueSpan[]>();
+    // Analysed targets first, so their answers lead.
+    const outcomes = [...analysis.deployTargets.outcomes].sort(
+      (a, b) => Number(b.analysed) - Number(a.analysed),
+    );
+    for (const outcome of outcomes)
+      for (const resource of outcome.resources)
+        for (const span of resource.values ?? []) {
+          const key = `${span.template.file}:${span.template.line}`;
+          let list = index.get(key);
+          if (!list) index.set(key, (list = []));
+          list.push({ span, resource, outcome });
+        }
+    return index;
+  });
+}
+
+/** One rendering of a template action that printed values. */
+export interface TemplateValue {
+  /** The chart whose build printed it, and whether that build is analysed. */
+  readonly target: DeployTarget;
+  readonly analysed: boolean;
+  /** The manifest it is in (kind, namespace, name) and its line there. */
+  readonly resource: { readonly kind: string; readonly namespace: string; readonly name: string };
+  readonly manifestLine: number;
+  /** What the action printed (on that manifest line). */
+  readonly rendered: string;
+  /** The action: template file (workspace path), 1-based line and column of its pipeline. */
+  readonly template: { readonly file: string; readonly line: number; readonly column: number };
+  /** Where the values it printed were set: values file lines, or --set flags. */
+  readonly values: readonly ValueRef[];
+}
+
+/**
+ * The values a template action at `file:line:column` (1-based) printed: every rendering of
+ * the action under the cursor (a range prints it once per item), analysed charts first. The
+ * action is the nearest one starting at or before the column (the cursor may sit on `{{`).
+ */
+export function templateValueAt(
+  analysis: WithOutcomes,
+  file: string,
+  line: number,
+  column: number,
+): TemplateValue[] {
+  const spans = templateValueIndex(analysis).get(`${file}:${line}`) ?? [];
+  let start = -1;
+  for (const { span } of spans) {
+    const c = span.template.column;
+    // `{{- ` before the pipeline's first token belongs to the action too.
+    if (c <= column + 4 && c > start) start = c;
+  }
+  if (start < 0) return [];
+  const out: TemplateValue[] = [];
+  const seen = new Set<string>();
+  for (const { span, resource, outcome } of spans) {
+    if (span.template.column !== start) continue;
+    const key = `${outcome.target.file}\n${resource.kind}/${resource.namespace}/${resource.name}\n${span.line}:${span.column}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({
+      target: outcome.target,
+      analysed: outcome.analysed,
+      resource: { kind: resource.kind, namespace: resource.namespace, name: resource.name },
+      manifestLine: span.line,
+      rendered: span.text,
+      template: span.template,
+      values: span.values,
+    });
+  }
+  return out;
+}
+
+/** How a values origin reads in a message: `values-prod.yaml:4 (service.port)`, `--set a=1`. */
+export function valueRefText(v: ValueRef): string {
+  if (v.flag !== undefined) return v.flag;
+  return `${v.file ?? 'values'}${v.line !== undefined ? `:${v.line}` : ''} (${v.path})`;
+}
+
+/**
+ * Related information for a finding on a Helm template line: where the values printed on
+ * that line (by the analysed charts) were set — a values file line, or the --set flag (then
+ * at the finding's own place).
+ */
+export function valuesRelated(analysis: WithOutcomes, range: SourceRange): RelatedInformation[] {
+  const spans = templateValueIndex(analysis).get(`${range.file}:${range.line}`);
+  if (spans === undefined) return [];
+  const out: RelatedInformation[] = [];
+  const seen = new Set<string>();
+  for (const { span, outcome } of spans) {
+    if (!outcome.analysed) continue;
+    for (const v of span.values) {
+      const text = valueRefText(v);
+      if (seen.has(text)) continue;
+      seen.add(text);
+      const key = v.path.slice(Math.max(v.path.lastIndexOf('.'), v.path.lastIndexOf(']')) + 1);
+      const at: SourceRange =
+        v.file !== undefined && v.line !== undefined
+          ? {
+              file: v.file,
+              line: v.line,
+              column: v.column ?? 1,
+              endLine: v.line,
+              endColumn: (v.column ?? 1) + Math.max(1, key.length),
+            }
+          : range;
+      out.push({ range: at, message: `value from ${text}` });
+    }
+  }
+  // A line printed once per item of a long list names the first few.
+  return out.slice(0, 5);
 }

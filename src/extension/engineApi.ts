@@ -25,6 +25,7 @@ export {
   selection,
   portKey,
   servicesSelecting,
+  templateValueAt,
   traceRequest,
   workloadOf,
 } from '../engine';

@@ -1,6 +1,6 @@
 // Markdown for hovers and titles for CodeLenses, built from engine results. Pure (no
 // vscode) so the exact wording is unit-tested; the adapter only wraps it in MarkdownString.
-import type { Analysis, BuiltFromTarget } from '../engine';
+import type { Analysis, BuiltFromTarget, TemplateValue, ValueRef } from '../engine';
 import type {
   ContainerPort,
   LoadedObject,
@@ -240,4 +240,44 @@ export function deployTargetsHover(entries: readonly BuiltFromTarget[]): string 
       lines.push(`  - ${resource.changes.length - changes.length} more fields set by this target`);
   }
   return lines.join('\n');
+}
+
+/** How many renderings of one action a hover lists (a range prints it once per item). */
+const VALUES_SHOWN = 5;
+
+function valueRefLabel(v: ValueRef): string {
+  if (v.flag !== undefined) return code(v.flag);
+  return `${code(v.path)} from ${code(`${v.file ?? 'values'}${v.line !== undefined ? `:${v.line}` : ''}`)}`;
+}
+
+/**
+ * What the Helm template action under the cursor printed, per rendering, and where the
+ * values it printed were set (a values file line, a --set flag): the engine's templateValueAt.
+ */
+export function templateValuesHover(values: readonly TemplateValue[]): string {
+  if (values.length === 0) return '';
+  const lines = ['**Helm** · what this action renders', ''];
+  for (const v of values.slice(0, VALUES_SHOWN)) {
+    const name = v.resource.namespace ? `${v.resource.namespace}/${v.resource.name}` : v.resource.name;
+    const where = v.analysed ? '' : ` *(chart ${code(v.target.dir || '.')}, not analysed)*`;
+    lines.push(
+      `- ${code(v.rendered.trim() || v.rendered)} in ${escape(v.resource.kind)} ${code(name)}${where}`,
+    );
+    for (const ref of v.values) lines.push(`  - ${valueRefLabel(ref)}`);
+  }
+  if (values.length > VALUES_SHOWN) lines.push(`- ${values.length - VALUES_SHOWN} more renderings`);
+  return lines.join('\n');
+}
+
+/** The Helm/kustomize part of a hover in a template or base: values printed here, then what each target builds. */
+export function templateHover(
+  analysis: Analysis,
+  path: string,
+  pos: { line: number; column: number },
+): string {
+  const parts = [
+    templateValuesHover(engine().templateValueAt(analysis, path, pos.line, pos.column)),
+    deployTargetsHover(engine().builtFrom(analysis, path, pos.line)),
+  ];
+  return parts.filter((p) => p !== '').join('\n\n---\n\n');
 }

@@ -1,6 +1,7 @@
 // Kubepath: Show Rendered Manifest — what the deploy target of the active file renders
 // (`helm template` for a chart, `kustomize build` for a kustomization), as a read-only
-// document beside the editor, regenerated as the files change.
+// document beside the editor, regenerated as the files change. In a chart's template the
+// command offers that template alone (`helm template --show-only templates/x.yaml`).
 import * as vscode from 'vscode';
 import type { DeployTarget } from '../engine';
 import type { AnalysisClient } from './analysisClient';
@@ -11,14 +12,30 @@ import type { FolderCluster, WorkspaceModel } from './workspaceModel';
 
 export const RENDERED_SCHEME = 'kubepath-rendered';
 
-/** `kubepath-rendered:/<target dir>/rendered.yaml?<folder uri>` */
-function renderedUri(folder: vscode.Uri, target: DeployTarget): vscode.Uri {
+const ONLY = '/rendered-only/';
+
+/**
+ * `kubepath-rendered:/<target dir>/rendered.yaml?<folder uri>`, or for one template of a
+ * chart `kubepath-rendered:/<target dir>/rendered-only/templates/x.yaml?<folder uri>`.
+ */
+function renderedUri(folder: vscode.Uri, target: DeployTarget, template?: string): vscode.Uri {
   const dir = target.dir === '' ? '.' : target.dir;
   return vscode.Uri.from({
     scheme: RENDERED_SCHEME,
-    path: `/${dir}/rendered.yaml`,
+    path: template === undefined ? `/${dir}/rendered.yaml` : `/${dir}${ONLY}${template}`,
     query: folder.toString(),
   });
+}
+
+/** The chart-relative path of a template file helm template prints (not a partial, not NOTES.txt). */
+export function renderableTemplate(target: DeployTarget, path: string): string | undefined {
+  if (target.kind !== 'helm') return undefined;
+  const prefix = target.dir === '' ? '' : `${target.dir}/`;
+  if (!path.startsWith(`${prefix}templates/`)) return undefined;
+  const rel = path.slice(prefix.length);
+  const base = rel.slice(rel.lastIndexOf('/') + 1);
+  if (base.startsWith('_') || base === 'NOTES.txt') return undefined;
+  return rel;
 }
 
 export class RenderedDocumentProvider extends FolderDocumentProvider {
@@ -32,7 +49,10 @@ export class RenderedDocumentProvider extends FolderDocumentProvider {
   }
 
   protected async content(uri: vscode.Uri, cluster: FolderCluster | undefined): Promise<string> {
-    const dir = uri.path.replace(/^\//, '').replace(/\/rendered\.yaml$/, '');
+    const only = uri.path.indexOf(ONLY);
+    const template = only < 0 ? undefined : uri.path.slice(only + ONLY.length);
+    const dir =
+      only < 0 ? uri.path.replace(/^\//, '').replace(/\/rendered\.yaml$/, '') : uri.path.slice(1, only);
     const target = cluster?.summary?.deployTargets.all.find((t) => (t.dir === '' ? '.' : t.dir) === dir);
     if (!cluster || !target) return `# kubepath: no deploy target ${dir} in this folder (any more)\n`;
     const helm = readSettings(cluster.folder.uri).helm;
@@ -42,10 +62,12 @@ export class RenderedDocumentProvider extends FolderDocumentProvider {
       folder: cluster.folder.uri.toString(),
       dir,
       helm,
+      ...(template === undefined ? {} : { showOnly: template }),
     });
     if (!out) return `# kubepath: no deploy target ${dir} in this folder (any more)\n`;
     const tool = target.kind === 'helm' ? 'helm template' : 'kustomize build';
-    const head = `# kubepath: what \`${tool} ${target.dir || '.'}\` prints, rendered by kubepath (read-only; regenerated as the files change)\n`;
+    const showOnlyFlag = template === undefined ? '' : ` --show-only ${template}`;
+    const head = `# kubepath: what \`${tool} ${target.dir || '.'}${showOnlyFlag}\` prints, rendered by kubepath (read-only; regenerated as the files change)\n`;
     return out.error === undefined
       ? head + out.text
       : `${head}# ${out.error.split('\n').join('\n# ')}\n${out.text}`;
@@ -81,7 +103,21 @@ export async function showRendered(model: WorkspaceModel): Promise<void> {
     if (!pick) return;
     target = pick.t;
   }
-  const doc = await vscode.workspace.openTextDocument(renderedUri(cluster.folder.uri, target));
+  // In a template of the chart: that template alone, or the whole chart.
+  const template = path === undefined ? undefined : renderableTemplate(target, path);
+  let only: string | undefined;
+  if (template !== undefined) {
+    const pick = await vscode.window.showQuickPick(
+      [
+        { label: target.dir || '.', description: 'the whole chart', only: undefined },
+        { label: template, description: 'this template alone (helm template --show-only)', only: template },
+      ],
+      { placeHolder: 'Render this template or the whole chart' },
+    );
+    if (!pick) return;
+    only = pick.only;
+  }
+  const doc = await vscode.workspace.openTextDocument(renderedUri(cluster.folder.uri, target, only));
   await vscode.languages.setTextDocumentLanguage(doc, 'yaml');
   await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: true });
 }

@@ -556,6 +556,10 @@ export const steps = [
       await shot('h2-helm-values-prod');
       const afterText = (await after.innerText()).trim();
       await runCommand(page, 'Kubepath: Show Rendered Manifest');
+      // From a template: the whole chart (first) or that template alone.
+      const whole = page.locator(`${QUICK_INPUT} .monaco-list-row`, { hasText: 'the whole chart' }).first();
+      await whole.waitFor({ timeout: 30_000 });
+      await whole.click();
       await page
         .locator('.tabs-container .tab', { hasText: 'rendered.yaml' })
         .first()

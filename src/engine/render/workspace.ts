@@ -7,8 +7,8 @@ import { isKustomizationPath } from '../model/files';
 import { parse } from 'yaml';
 import { isPlainObject } from '../model';
 import type { BuildError, BuildReuse, BuiltResource, KustomizeFs, ParseCache, SourceRef } from './kustomize';
-import type { HelmRenderOptions, HelmRenderResult } from './helm';
-import { formatHelmTemplate, renderChart } from './helm';
+import type { HelmRenderOptions, HelmRenderResult, HelmTemplateFormat, HelmValueOrigin } from './helm';
+import { formatHelmTemplate, renderChart, valueSpans } from './helm';
 import { buildKustomization, KUSTOMIZATION_FILES } from './kustomize';
 import { basename, cleanPath, dirname, resolvePath } from './kustomize/fs';
 
@@ -32,6 +32,31 @@ export interface TargetResource extends BuiltResource {
   readonly releaseNamespace?: string;
   /** Helm: the hook events, when the manifest is a hook (rendered, not part of the release). */
   readonly hook?: string;
+  /** Helm: the pieces of `yaml` printed from values, with the template action and values lines. */
+  readonly valueSpans?: readonly TemplateValueSpan[];
+}
+
+/** Where a rendered value was set: a values file line (workspace path), or a --set flag. */
+export interface ValueRef {
+  /** The path in that source (`service.port`, `hosts[0]`). */
+  readonly path: string;
+  readonly file?: string;
+  readonly line?: number;
+  readonly column?: number;
+  /** `--set service.port=8080` */
+  readonly flag?: string;
+}
+
+/** A piece of a Helm manifest an action printed from values (see render/helm valueSpans). */
+export interface TemplateValueSpan {
+  /** 1-based line of the manifest and the piece's columns there (end exclusive). */
+  readonly line: number;
+  readonly column: number;
+  readonly endColumn: number;
+  readonly text: string;
+  /** The action: workspace path of the template, 1-based line and column of its pipeline. */
+  readonly template: SourceRef & { readonly column: number };
+  readonly values: readonly ValueRef[];
 }
 
 export type TargetResult =
@@ -392,9 +417,24 @@ function helmResult(
       error: { file, message: e.message, ...(e.line !== undefined ? { line: e.line } : {}) },
     };
   }
+  // A values file in a packaged subchart is no workspace file: it is named, without a line.
+  const ref = (v: HelmValueOrigin): ValueRef => {
+    if (v.flag !== undefined) return { path: v.path, flag: v.flag };
+    const file = v.source === 'chart' ? where(v.file) : (v.file ?? target.file);
+    if (!files.has(file) || v.line === undefined) return { path: v.path, file };
+    return { path: v.path, file, line: v.line, column: v.column ?? 1 };
+  };
   const resources: TargetResource[] = r.manifests.map((m) => {
     const lineMap = m.sourceMap.map((p) => (p ? { file: where(p.file), line: p.line } : undefined));
     const first = lineMap.find((p) => p !== undefined);
+    const spans = valueSpans(m).map((v) => ({
+      line: v.line,
+      column: v.column,
+      endColumn: v.endColumn,
+      text: v.text,
+      template: { file: where(v.origin.file), line: v.origin.line, column: v.origin.column },
+      values: v.values.map(ref),
+    }));
     return {
       apiVersion: m.apiVersion,
       kind: m.kind,
@@ -406,6 +446,7 @@ function helmResult(
       lineMap,
       releaseNamespace,
       ...(m.hook !== undefined ? { hook: m.hook } : {}),
+      ...(spans.length > 0 ? { valueSpans: spans } : {}),
     };
   });
   return {
@@ -433,6 +474,8 @@ export function renderedText(
   target: DeployTarget,
   helm: HelmTargetOptions = {},
   root?: string,
+  /** For a chart: helm template's output flags (`--show-only templates/x.yaml`). */
+  format: HelmTemplateFormat = {},
 ): { text: string; error?: string } {
   const paths = workspacePaths(files.keys(), root);
   const { fs } = trackingFs(files, paths);
@@ -446,6 +489,7 @@ export function renderedText(
     const { valuesFiles: _given, ...rest } = helm;
     const out = formatHelmTemplate(
       renderChart(fs, paths.toFs(target.dir), { ...rest, valuesFiles, missingDependencies: 'note' }),
+      format,
     );
     return out.error === undefined ? { text: out.stdout } : { text: out.stdout, error: out.error.trim() };
   }

@@ -11,10 +11,10 @@ import { analyzeInSlices } from '../analyzeInSlices';
 import { createFolderAnalyzer, engine, traceFor } from '../engineLoader';
 import {
   containerPortHover,
-  deployTargetsHover,
   SELECT_TARGET_COMMAND,
   serviceHover,
   serviceLensTitle,
+  templateHover,
   TRACE_COMMAND,
   workloadHover,
 } from '../hoverText';
@@ -108,7 +108,13 @@ export class AnalysisService {
         if (!folder || !target) return null;
         const files = new Map<string, string>();
         for (const [path, f] of folder.files) if (f.unreadable === undefined) files.set(path, f.text);
-        return engine().renderedText(files, target, r.helm);
+        return engine().renderedText(
+          files,
+          target,
+          r.helm,
+          undefined,
+          r.showOnly === undefined ? {} : { showOnly: [r.showOnly] },
+        );
       }
       case 'entryPoints': {
         const analysis = this.analysis(r.folder);
@@ -192,7 +198,8 @@ export class AnalysisService {
     if (!analysis) return null;
     const pos = { line: p.line, column: p.column };
     const target = targetAt(analysis, p.path, pos);
-    const built = deployTargetsHover(engine().builtFrom(analysis, p.path, pos.line));
+    // A template's values (where each was set) and what the deploy targets build from the line.
+    const built = templateHover(analysis, p.path, pos);
     let markdown = '';
     let commands = false;
     switch (target?.kind) {

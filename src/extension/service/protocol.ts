@@ -72,7 +72,14 @@ export type ServiceRequest =
       /** How the header names the profile (its path, or the built-in one). */
       profileLabel: string;
     }
-  | { op: 'rendered'; folder: string; dir: string; helm: HelmTargetOptions }
+  | {
+      op: 'rendered';
+      folder: string;
+      dir: string;
+      helm: HelmTargetOptions;
+      /** One template of a chart alone (`helm template --show-only`). */
+      showOnly?: string;
+    }
   | { op: 'entryPoints'; folder: string; namespace: string; name: string; portKey: string }
   | { op: 'pods'; folder: string }
   | { op: 'trace'; folder: string; request: TraceRequest }

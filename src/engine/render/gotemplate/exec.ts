@@ -21,7 +21,7 @@ import { TemplateBudgetError, TemplateExecError } from './errors';
 import { formatV } from './fmt';
 import { goQuote } from './lex';
 import type { Tree } from './parse';
-import type { FuncContext, GoFunc, GoType, Value } from './value';
+import type { FuncContext, GoFunc, GoType, OriginOf, Value, ValueOrigin } from './value';
 import {
   GoObject,
   GoStruct,
@@ -59,6 +59,8 @@ export interface ExecEnv {
   isBuiltin(name: string, fn: GoFunc): boolean;
   readonly missingKey: MissingKey;
   readonly limits: ExecLimits;
+  /** Where values read from maps and slices came from; absent: origins are not tracked. */
+  readonly originOf?: OriginOf;
 }
 
 /**
@@ -70,6 +72,11 @@ export interface OutputOrigin {
   readonly tree: Tree;
   readonly pos: number;
   readonly kind: 'text' | 'action';
+  /**
+   * For an action, where the values it printed came from (ExecEnv.originOf of the fields,
+   * variables, dot and range elements it read, through includes and pipelines).
+   */
+  readonly values?: readonly ValueOrigin[];
 }
 
 export type OnWrite = (chunk: string, origin: OutputOrigin) => void;
@@ -78,7 +85,18 @@ export type OnWrite = (chunk: string, origin: OutputOrigin) => void;
 interface Budget {
   steps: number;
   output: number;
+  /** The origins read by the action being printed (null outside one, or untracked). */
+  collect: ValueOrigin[] | null;
 }
+
+interface Var {
+  readonly name: string;
+  value: Value;
+  /** Where its value came from (the origins its declaration read). */
+  origins?: readonly ValueOrigin[];
+}
+
+const NO_ORIGINS: readonly ValueOrigin[] = [];
 
 const MISSING = Symbol('missing');
 type Final = Value | typeof MISSING;
@@ -100,7 +118,7 @@ export function executeTree(env: ExecEnv, name: string, data: Value, onWrite?: O
   const out: string[] = [];
   // Go's Execute takes dot as interface{}: a nil one is no value at all.
   const dot = data === null ? undefined : data;
-  const state = new State(env, tree, out, { steps: 0, output: 0 }, 0, dot, onWrite);
+  const state = new State(env, tree, out, { steps: 0, output: 0, collect: null }, 0, dot, onWrite);
   try {
     state.walk(dot, tree.root);
   } catch (e) {
@@ -113,8 +131,11 @@ export function executeTree(env: ExecEnv, name: string, data: Value, onWrite?: O
 }
 
 class State implements FuncContext {
-  private vars: { name: string; value: Value }[];
+  private vars: Var[];
   private node: AnyNode | null = null;
+  /** Where dot came from (a `with` pipeline's reads, a range element). */
+  private dotOrigins: readonly ValueOrigin[] = NO_ORIGINS;
+  private readonly tracking: boolean;
 
   constructor(
     private readonly env: ExecEnv,
@@ -127,6 +148,7 @@ class State implements FuncContext {
     private readonly onWrite?: OnWrite,
   ) {
     this.vars = [{ name: '$', value: dollar }];
+    this.tracking = env.originOf !== undefined;
   }
 
   // ---- errors ----
@@ -177,7 +199,7 @@ class State implements FuncContext {
     }
   }
 
-  private write(s: string): void {
+  private write(s: string, values?: readonly ValueOrigin[]): void {
     this.budget.output += s.length;
     if (this.budget.output > this.env.limits.maxOutput) {
       this.budgetError(`template output exceeded the limit (${this.env.limits.maxOutput} characters)`);
@@ -185,7 +207,13 @@ class State implements FuncContext {
     this.out.push(s);
     const n = this.node;
     if (this.onWrite !== undefined && n !== null) {
-      this.onWrite(s, { tree: this.tree, pos: n.pos, kind: n.type === 'text' ? 'text' : 'action' });
+      const kind = n.type === 'text' ? 'text' : 'action';
+      this.onWrite(
+        s,
+        values !== undefined && values.length > 0
+          ? { tree: this.tree, pos: n.pos, kind, values }
+          : { tree: this.tree, pos: n.pos, kind },
+      );
     }
   }
 
@@ -209,6 +237,39 @@ class State implements FuncContext {
     return out.join('');
   }
 
+  addValueOrigins(origins: readonly ValueOrigin[]): void {
+    const c = this.budget.collect;
+    if (c !== null) for (const o of origins) c.push(o);
+  }
+
+  // ---- origins ----
+
+  /** Notes the origin of `container[key]` for the action being printed. */
+  private noteRead(container: object, key: string | number, v: Value): void {
+    const c = this.budget.collect;
+    if (c === null || v === '' || v === null || v === undefined) return;
+    const o = this.env.originOf?.(container, key);
+    if (o !== undefined) c.push(o);
+  }
+
+  private noteOrigins(origins: readonly ValueOrigin[] | undefined): void {
+    const c = this.budget.collect;
+    if (c !== null && origins !== undefined) for (const o of origins) c.push(o);
+  }
+
+  /** Evaluates a pipeline collecting what it reads on its own (a declaration, a with/range head). */
+  private evalCollecting(dot: Value, pipe: PipeNode): { val: Value; origins: readonly ValueOrigin[] } {
+    const b = this.budget;
+    const save = b.collect;
+    b.collect = [];
+    try {
+      const val = this.evalPipeline(dot, pipe);
+      return { val, origins: b.collect };
+    } finally {
+      b.collect = save;
+    }
+  }
+
   // ---- walk ----
 
   walk(dot: Value, node: Node): Flow {
@@ -217,8 +278,32 @@ class State implements FuncContext {
     if (node.type !== 'list') this.step();
     switch (node.type) {
       case 'action': {
-        const val = this.evalPipeline(dot, node.pipe);
-        if (node.pipe.decl.length === 0) this.printValue(node, val);
+        if (!this.tracking) {
+          const val = this.evalPipeline(dot, node.pipe);
+          if (node.pipe.decl.length === 0) this.printValue(node, val);
+          return 'normal';
+        }
+        if (node.pipe.decl.length > 0) {
+          this.evalCollecting(dot, node.pipe);
+          return 'normal';
+        }
+        // Inside an include an action's reads belong to the outer action that prints the result.
+        const b = this.budget;
+        const outer = b.collect;
+        if (outer !== null) {
+          this.printValue(node, this.evalPipeline(dot, node.pipe));
+          return 'normal';
+        }
+        b.collect = [];
+        let val: Value;
+        let origins: ValueOrigin[];
+        try {
+          val = this.evalPipeline(dot, node.pipe);
+        } finally {
+          origins = b.collect;
+          b.collect = null;
+        }
+        this.printValue(node, val, unique(origins));
         return 'normal';
       }
       case 'comment':
@@ -249,30 +334,58 @@ class State implements FuncContext {
 
   private walkIfOrWith(dot: Value, node: IfNode): Flow {
     const mark = this.vars.length;
+    const dotOrigins = this.dotOrigins;
     try {
-      const val = this.evalPipeline(dot, node.pipe);
+      let val: Value;
+      if (this.tracking) {
+        const r = this.evalCollecting(dot, node.pipe);
+        val = r.val;
+        if (node.type === 'with' && isTrue(val)) this.dotOrigins = r.origins;
+      } else val = this.evalPipeline(dot, node.pipe);
       if (isTrue(val)) return this.walk(node.type === 'with' ? val : dot, node.list);
+      this.dotOrigins = dotOrigins;
       if (node.elseList !== null) return this.walk(dot, node.elseList);
       return 'normal';
     } finally {
       this.vars.length = mark;
+      this.dotOrigins = dotOrigins;
     }
   }
 
   private walkRange(dot: Value, r: IfNode): Flow {
     this.node = r;
     const mark = this.vars.length;
+    const dotOrigins = this.dotOrigins;
     try {
-      const val = this.evalPipeline(dot, r.pipe);
+      const val = this.tracking ? this.evalCollecting(dot, r.pipe).val : this.evalPipeline(dot, r.pipe);
       const inner = this.vars.length;
       const decl = r.pipe.decl;
+      const container = typeof val === 'object' && val !== null ? val : undefined;
       const one = (index: Value, elem: Value): Flow => {
+        let origins: readonly ValueOrigin[] | undefined;
+        if (this.tracking && container !== undefined) {
+          const o = this.env.originOf?.(
+            container,
+            typeof index === 'bigint' ? Number(index) : (index as string),
+          );
+          origins = o === undefined ? NO_ORIGINS : [o];
+          this.dotOrigins = origins;
+        }
         if (decl.length > 0) {
-          if (r.pipe.isAssign) this.setVar(decl[0]!.ident[0]!, decl.length > 1 ? index : elem);
-          else this.vars[this.vars.length - 1]!.value = elem;
+          if (r.pipe.isAssign)
+            this.setVar(
+              decl[0]!.ident[0]!,
+              decl.length > 1 ? index : elem,
+              decl.length > 1 ? undefined : origins,
+            );
+          else {
+            const v = this.vars[this.vars.length - 1]!;
+            v.value = elem;
+            v.origins = origins;
+          }
         }
         if (decl.length > 1) {
-          if (r.pipe.isAssign) this.setVar(decl[1]!.ident[0]!, elem);
+          if (r.pipe.isAssign) this.setVar(decl[1]!.ident[0]!, elem, origins);
           else this.vars[this.vars.length - 2]!.value = index;
         }
         this.step();
@@ -306,10 +419,12 @@ class State implements FuncContext {
       } else if (val !== undefined && val !== null) {
         this.errorf(`range can't iterate over ${formatV(val)}`);
       }
+      this.dotOrigins = dotOrigins;
       if (!ran && r.elseList !== null) return this.walk(dot, r.elseList);
       return 'normal';
     } finally {
       this.vars.length = mark;
+      this.dotOrigins = dotOrigins;
     }
   }
 
@@ -319,19 +434,22 @@ class State implements FuncContext {
     if (tree === undefined) this.errorf(`template ${goQuote(t.name)} not defined`);
     if (this.depth + 1 >= this.env.limits.maxDepth)
       this.budgetError(`exceeded maximum template depth (${this.env.limits.maxDepth})`);
-    const newDot = t.pipe === null ? undefined : this.evalPipeline(dot, t.pipe);
-    new State(this.env, tree, this.out, this.budget, this.depth + 1, newDot, this.onWrite).walk(
-      newDot,
-      tree.root,
-    );
+    let newDot: Value = undefined;
+    let origins: readonly ValueOrigin[] = NO_ORIGINS;
+    if (t.pipe !== null && this.tracking) ({ val: newDot, origins } = this.evalCollecting(dot, t.pipe));
+    else if (t.pipe !== null) newDot = this.evalPipeline(dot, t.pipe);
+    const nested = new State(this.env, tree, this.out, this.budget, this.depth + 1, newDot, this.onWrite);
+    nested.dotOrigins = origins;
+    nested.walk(newDot, tree.root);
   }
 
   // ---- variables ----
 
-  private setVar(name: string, value: Value): void {
+  private setVar(name: string, value: Value, origins?: readonly ValueOrigin[]): void {
     for (let i = this.vars.length - 1; i >= 0; i--) {
       if (this.vars[i]!.name === name) {
         this.vars[i]!.value = value;
+        this.vars[i]!.origins = origins;
         return;
       }
     }
@@ -342,6 +460,12 @@ class State implements FuncContext {
     for (let i = this.vars.length - 1; i >= 0; i--)
       if (this.vars[i]!.name === name) return this.vars[i]!.value;
     this.errorf(`undefined variable: ${name}`);
+  }
+
+  private varOrigins(name: string): readonly ValueOrigin[] | undefined {
+    for (let i = this.vars.length - 1; i >= 0; i--)
+      if (this.vars[i]!.name === name) return this.vars[i]!.origins;
+    return undefined;
   }
 
   // ---- evaluation ----
@@ -355,9 +479,11 @@ class State implements FuncContext {
       if (value === null) value = undefined;
     }
     const v = value === MISSING ? undefined : value;
+    // A declaration's pipeline is evaluated collecting on its own (evalCollecting).
+    const origins = this.tracking && pipe.decl.length > 0 ? unique(this.budget.collect ?? []) : undefined;
     for (const variable of pipe.decl) {
-      if (pipe.isAssign) this.setVar(variable.ident[0]!, v);
-      else this.vars.push({ name: variable.ident[0]!, value: v });
+      if (pipe.isAssign) this.setVar(variable.ident[0]!, v, origins);
+      else this.vars.push({ name: variable.ident[0]!, value: v, origins });
     }
     return v;
   }
@@ -389,6 +515,7 @@ class State implements FuncContext {
       case 'bool':
         return first.value;
       case 'dot':
+        if (this.tracking) this.noteOrigins(this.dotOrigins);
         return dot;
       case 'nil':
         this.errorf('nil is not a command');
@@ -429,6 +556,7 @@ class State implements FuncContext {
     const value = this.varValue(v.ident[0]!);
     if (v.ident.length === 1) {
       this.notAFunction(args, final);
+      if (this.tracking) this.noteOrigins(this.varOrigins(v.ident[0]!));
       return value;
     }
     return this.evalFieldChain(dot, value, v, v.ident.slice(1), args, final);
@@ -443,8 +571,9 @@ class State implements FuncContext {
     final: Final,
   ): Value {
     const n = ident.length;
-    for (let i = 0; i < n - 1; i++) receiver = this.evalField(dot, ident[i]!, node, [], MISSING, receiver);
-    return this.evalField(dot, ident[n - 1]!, node, args, final, receiver);
+    for (let i = 0; i < n - 1; i++)
+      receiver = this.evalField(dot, ident[i]!, node, [], MISSING, receiver, false);
+    return this.evalField(dot, ident[n - 1]!, node, args, final, receiver, this.tracking);
   }
 
   private evalField(
@@ -454,6 +583,7 @@ class State implements FuncContext {
     args: readonly ArgNode[],
     final: Final,
     receiver: Value,
+    note: boolean,
   ): Value {
     this.node = node;
     if (receiver === undefined) {
@@ -475,7 +605,11 @@ class State implements FuncContext {
     if (receiver instanceof Map) {
       if (hasArgs) this.errorf(`${fieldName} is not a method but has arguments`);
       const m = receiver as ReadonlyMap<string, Value>;
-      if (m.has(fieldName)) return m.get(fieldName);
+      if (m.has(fieldName)) {
+        const v = m.get(fieldName);
+        if (note) this.noteRead(m, fieldName, v);
+        return v;
+      }
       switch (this.env.missingKey) {
         case 'zero':
           return mapElemZero(m);
@@ -574,6 +708,7 @@ class State implements FuncContext {
     this.node = n;
     switch (n.type) {
       case 'dot':
+        if (this.tracking) this.noteOrigins(this.dotOrigins);
         return this.validateType(dot, t);
       case 'nil':
         if (canBeNil(t)) return t === 'reflect.Value' ? undefined : null;
@@ -650,15 +785,20 @@ class State implements FuncContext {
     }
   }
 
-  private printValue(n: Node, v: Value): void {
+  private printValue(n: Node, v: Value, origins?: readonly ValueOrigin[]): void {
     this.node = n;
     if (v === undefined || v === null) {
       this.write('<no value>');
       return;
     }
     if (isGoFunc(v)) this.errorf(`can't print ${nodeString(n)} of type ${typeName(v)}`);
-    this.write(formatV(v));
+    this.write(formatV(v), origins);
   }
+}
+
+function unique(list: readonly ValueOrigin[]): readonly ValueOrigin[] {
+  if (list.length < 2) return list;
+  return [...new Set(list)];
 }
 
 function canBeNil(t: GoType): boolean {

@@ -10,7 +10,7 @@ import type { ExecLimits, MissingKey, OnWrite } from './exec';
 import { DEFAULT_LIMITS, executeTree } from './exec';
 import type { Tree } from './parse';
 import { isEmptyTree, parseTemplate } from './parse';
-import type { GoFunc, Value } from './value';
+import type { GoFunc, OriginOf, Value } from './value';
 import { utf8Length } from './value';
 
 export type { AnyNode, ListNode, Node } from './ast';
@@ -24,7 +24,16 @@ export { formatFloat } from './floatFormat';
 export { goQuote } from './lex';
 export { TemplateParseError } from './parse';
 export type { Tree } from './parse';
-export type { FuncContext, GoFunc, GoNamedType, GoType, NumericKind, Value } from './value';
+export type {
+  FuncContext,
+  GoFunc,
+  GoNamedType,
+  GoType,
+  NumericKind,
+  OriginOf,
+  Value,
+  ValueOrigin,
+} from './value';
 export {
   GoObject,
   GoStruct,
@@ -46,6 +55,8 @@ export interface TemplateSetOptions {
   /** Go's missingkey option; Helm uses `zero` (and `error` with --strict). Default: `default`. */
   readonly missingKey?: MissingKey;
   readonly limits?: Partial<ExecLimits>;
+  /** Where values read from maps and slices came from (reported with each action's write). */
+  readonly originOf?: OriginOf;
 }
 
 export class TemplateSet {
@@ -53,9 +64,11 @@ export class TemplateSet {
   private readonly funcs: ReadonlyMap<string, GoFunc>;
   readonly missingKey: MissingKey;
   readonly limits: ExecLimits;
+  readonly originOf: OriginOf | undefined;
 
   constructor(options: TemplateSetOptions = {}) {
     this.funcs = options.funcs ?? new Map();
+    this.originOf = options.originOf;
     this.missingKey = options.missingKey ?? 'default';
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
   }
@@ -88,6 +101,7 @@ export class TemplateSet {
       funcs: funcs ?? this.funcs,
       missingKey: this.missingKey,
       limits: this.limits,
+      ...(this.originOf !== undefined ? { originOf: this.originOf } : {}),
     });
     for (const [n, tree] of this.trees) copy.trees.set(n, tree);
     return copy;
@@ -114,6 +128,7 @@ export class TemplateSet {
         isBuiltin: (f, fn) => BUILTINS.get(f) === fn,
         missingKey: this.missingKey,
         limits: this.limits,
+        ...(this.originOf !== undefined ? { originOf: this.originOf } : {}),
       },
       name,
       data,

@@ -146,7 +146,21 @@ export type GoType =
 export interface FuncContext {
   /** Executes a named template of the same set with the running budgets and depth. */
   executeTemplate(name: string, data: Value): string;
+  /**
+   * Adds where the values a function printed came from to the action being written (tpl
+   * reports what its own execution read). Does nothing when origins are not tracked.
+   */
+  addValueOrigins?(origins: readonly ValueOrigin[]): void;
 }
+
+/**
+ * Where a value read from a map or slice came from (a values file line, a --set flag): an
+ * opaque token the embedder gives (ExecEnv.originOf) and gets back with each write.
+ */
+export type ValueOrigin = object;
+
+/** The origin of `container[key]`, if the embedder tracks it. */
+export type OriginOf = (container: object, key: string | number) => ValueOrigin | undefined;
 
 /** A function value: its Go signature (for argument checking) and its implementation. */
 export interface GoFunc {

@@ -9,7 +9,7 @@ import type { ArchiveLimits, ChartFile } from './archive';
 import { ArchiveError, DEFAULT_ARCHIVE_LIMITS, loadArchiveFiles, trimBom } from './archive';
 import { parseIgnoreRules } from './ignore';
 import { isValidSemver } from './semver';
-import type { MutableValues } from './values';
+import type { MutableValues, ParsedYaml } from './values';
 import { isTable, jsonKind, readValues, readYaml } from './values';
 
 /** The file-system interface the render layer reads (the CLI supplies the real one). */
@@ -56,6 +56,8 @@ export interface Metadata {
 export interface Chart {
   metadata: Metadata;
   values: MutableValues;
+  /** values.yaml as parsed, for the values lines of rendered values (source maps). */
+  valuesParsed?: ParsedYaml;
   schema?: Uint8Array;
   templates: ChartFile[];
   /** Files that are neither templates, values nor Chart.yaml (crds/, README, config files). */
@@ -362,6 +364,7 @@ export function loadFiles(
       const r = readValues(fileText(f.data));
       if (r.error !== undefined) throw new ChartLoadError(`cannot load values.yaml: ${r.error}`);
       chart.values = r.values;
+      if (r.parsed !== undefined) chart.valuesParsed = r.parsed;
     } else if (n === 'values.schema.json') {
       chart.schema = f.data;
     } else if (n === 'requirements.yaml') {

@@ -3,7 +3,7 @@
 // wins), then each non-partial executed with its chart's scope (.Values, .Chart, .Files,
 // .Release, .Capabilities, .Template, .Subcharts), missingkey=zero and "<no value>" removed.
 // Errors are cleaned up as cleanupParseError / cleanupExecError word them.
-import type { GoFunc, OutputOrigin, Tree, Value } from '../gotemplate';
+import type { GoFunc, OriginOf, OutputOrigin, Tree, Value, ValueOrigin } from '../gotemplate';
 import {
   FuncError,
   GoStruct,
@@ -40,6 +40,8 @@ export interface Segment {
   readonly tree: Tree;
   readonly pos: number;
   readonly kind: OutputOrigin['kind'];
+  /** Where the values an action printed came from (the render's originOf tokens). */
+  readonly values?: readonly ValueOrigin[];
 }
 
 export interface RenderedFile {
@@ -76,6 +78,8 @@ export interface EngineOptions {
   readonly strict?: boolean;
   /** Info notes (lookup returning nothing, coalescing warnings). */
   readonly note?: (message: string) => void;
+  /** Where values read by templates came from (source maps to values lines). */
+  readonly originOf?: OriginOf;
 }
 
 // ---- built-in objects ----
@@ -234,15 +238,21 @@ interface Holder {
 
 interface Shared {
   readonly includedNames: Map<string, number>;
+  /** Sprig's map without env/expandenv, built once per render (each tpl call copies it). */
+  sprig?: ReadonlyMap<string, GoFunc>;
   tplDepth: number;
   readonly strict: boolean;
   readonly note: (message: string) => void;
 }
 
 function helmFuncs(holder: Holder, shared: Shared): Map<string, GoFunc> {
-  const f = sprigFunctions({});
-  f.delete('env');
-  f.delete('expandenv');
+  if (shared.sprig === undefined) {
+    const sprig = sprigFunctions({});
+    sprig.delete('env');
+    sprig.delete('expandenv');
+    shared.sprig = sprig;
+  }
+  const f = new Map(shared.sprig);
   const set = (): TemplateSet => {
     if (holder.set === undefined) throw new Error('internal: template set not ready');
     return holder.set;
@@ -312,7 +322,7 @@ function helmFuncs(holder: Holder, shared: Shared): Map<string, GoFunc> {
   );
   f.set(
     'tpl',
-    goFunc(['string', 'interface {}'], 'string', ([text, vals]) => {
+    goFunc(['string', 'interface {}'], 'string', ([text, vals], ctx) => {
       if (shared.tplDepth >= TPL_MAX_DEPTH)
         throw new FuncError(`tpl nested deeper than ${TPL_MAX_DEPTH} calls`);
       const child: Holder = {};
@@ -328,10 +338,17 @@ function helmFuncs(holder: Holder, shared: Shared): Map<string, GoFunc> {
       }
       shared.tplDepth++;
       try {
-        return clone
-          .execute('gotpl', vals ?? null)
-          .split('<no value>')
-          .join('');
+        // What the tpl'd text printed from values belongs to the action printing tpl's result.
+        const read: ValueOrigin[] = [];
+        const onWrite =
+          ctx.addValueOrigins === undefined || clone.originOf === undefined
+            ? undefined
+            : (_: string, o: OutputOrigin): void => {
+                if (o.values !== undefined) read.push(...o.values);
+              };
+        const out = clone.execute('gotpl', vals ?? null, onWrite);
+        if (read.length > 0) ctx.addValueOrigins?.(read);
+        return out.split('<no value>').join('');
       } catch (e) {
         if (e instanceof TemplateExecError && !(e.name === 'TemplateBudgetError'))
           throw new FuncError(`error during tpl function execution for "${goQuoted(src)}": ${e.message}`);
@@ -486,6 +503,7 @@ export function helmTemplateSet(options: EngineOptions = {}): TemplateSet {
     missingKey: shared.strict ? 'error' : 'zero',
     // Helm's include recursion limit (1000 nested) must be met before the executor's depth limit.
     limits: { maxDepth: RECURSION_MAX + 100 },
+    ...(options.originOf !== undefined ? { originOf: options.originOf } : {}),
   });
   holder.set = set;
   return set;
@@ -528,7 +546,11 @@ export function renderTemplates(chart: Chart, top: TopValues, options: EngineOpt
     let text: string;
     try {
       text = set.execute(filename, r.vals, (chunk, origin) => {
-        raw.push({ at, tree: origin.tree, pos: origin.pos, kind: origin.kind });
+        raw.push(
+          origin.values === undefined
+            ? { at, tree: origin.tree, pos: origin.pos, kind: origin.kind }
+            : { at, tree: origin.tree, pos: origin.pos, kind: origin.kind, values: origin.values },
+        );
         at += chunk.length;
       });
     } catch (e) {

@@ -18,10 +18,12 @@ import type { RenderedFile, Segment } from './engine';
 import { capabilitiesObject, HelmRenderError, renderTemplates } from './engine';
 import { goMatchRegExp } from './ignore';
 import { ManifestError, sortManifests, splitManifests } from './manifests';
+import type { HelmValueOrigin } from './provenance';
+import { valuesProvenance } from './provenance';
 import { validateAgainstSchema } from './schema';
 import { isCompatibleRange } from './semver';
 import { parseFileInto, parseJsonInto, parseSetInto, StrvalsError } from './strvals';
-import type { MutableValues } from './values';
+import type { MutableValues, ParsedYaml } from './values';
 import { coalesceValues, mergeMaps, readValues } from './values';
 
 export type { ChartFs } from './chart';
@@ -35,6 +37,7 @@ export { isCompatibleRange, parseSemver } from './semver';
 export { DEFAULT_API_VERSIONS, DEFAULT_KUBE_VERSION } from './capabilities';
 export { helmTemplateSet, capabilitiesObject, chartObject } from './engine';
 export { parseIgnoreRules } from './ignore';
+export type { HelmValueOrigin } from './provenance';
 
 export interface HelmValuesFile {
   /** As given on the command line (used in error messages). */
@@ -80,6 +83,8 @@ export interface TemplatePosition {
   readonly column: number;
   /** Literal template text, or the output of an action (`{{ … }}`). */
   readonly kind: 'text' | 'action';
+  /** For an action that printed values: where they were set (values file line, --set flag). */
+  readonly values?: readonly HelmValueOrigin[];
 }
 
 export interface HelmManifest {
@@ -104,6 +109,45 @@ export interface SourceSpan {
   /** 1-based column in the manifest line where this piece starts. */
   readonly column: number;
   readonly origin: TemplatePosition;
+}
+
+/** A piece of a manifest an action printed from values, with where those values were set. */
+export interface HelmValueSpan {
+  /** 1-based line of the manifest content, and the columns of the piece (end exclusive). */
+  readonly line: number;
+  readonly column: number;
+  readonly endColumn: number;
+  /** What the action printed there (this line's part of it). */
+  readonly text: string;
+  /** The action in the template. */
+  readonly origin: TemplatePosition;
+  readonly values: readonly HelmValueOrigin[];
+}
+
+/** The pieces of a manifest printed from values (from its sourceSpans). */
+export function valueSpans(m: HelmManifest): HelmValueSpan[] {
+  const out: HelmValueSpan[] = [];
+  const lines = m.content.split('\n');
+  m.sourceSpans.forEach((spans, i) => {
+    const text = lines[i] ?? '';
+    spans.forEach((s, j) => {
+      const values = s.origin.values;
+      if (values === undefined || values.length === 0) return;
+      const end = spans[j + 1]?.column ?? text.length + 1;
+      // A line that starts inside an action's output begins with its indentation.
+      const column = j === 0 ? Math.max(s.column, text.length - text.trimStart().length + 1) : s.column;
+      if (end <= column) return;
+      out.push({
+        line: i + 1,
+        column,
+        endColumn: end,
+        text: text.slice(column - 1, end - 1),
+        origin: s.origin,
+        values,
+      });
+    });
+  });
+  return out;
 }
 
 export interface HelmCrd {
@@ -141,12 +185,16 @@ export interface HelmRenderResult {
 const RELEASE_NAME_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /** cli/values Options.MergeValues. Throws HelmError-shaped errors. */
-function mergeUserValues(o: HelmRenderOptions): MutableValues {
+function mergeUserValues(
+  o: HelmRenderOptions,
+  parsedFiles: { name: string; parsed?: ParsedYaml }[] = [],
+): MutableValues {
   let base: MutableValues = new Map();
   for (const f of o.valuesFiles ?? []) {
     const r = readValues(f.text);
     if (r.error !== undefined) throw stageError('values', `failed to parse ${f.name}: ${r.error}`);
     base = mergeMaps(base, r.values);
+    parsedFiles.push(r.parsed === undefined ? { name: f.name } : { name: f.name, parsed: r.parsed });
   }
   for (const v of o.setJson ?? []) {
     try {
@@ -245,13 +293,15 @@ class SourceMapper {
     }
     const li = lastAtOrBefore(starts, (s) => s, pos);
     const template = seg.tree.parseName;
-    return {
+    const at = {
       template,
       file: this.files.get(template) ?? template,
       line: li + 1,
       column: pos - (starts[li] ?? 0) + 1,
       kind: seg.kind,
     };
+    if (seg.values === undefined) return at;
+    return { ...at, values: seg.values as readonly HelmValueOrigin[] };
   }
 
   lines(file: RenderedFile, offset: number, content: string): (TemplatePosition | undefined)[] {
@@ -328,7 +378,8 @@ export function renderChart(fs: ChartFs, dir: string, options: HelmRenderOptions
   let chart: Chart | undefined;
   try {
     releaseName = releaseNameOf(options);
-    const vals = mergeUserValues(options);
+    const parsedFiles: { name: string; parsed?: ParsedYaml }[] = [];
+    const vals = mergeUserValues(options, parsedFiles);
     try {
       chart = loadChartDir(fs, dir, options.limits ?? DEFAULT_ARCHIVE_LIMITS);
     } catch (e) {
@@ -405,10 +456,18 @@ export function renderChart(fs: ChartFs, dir: string, options: HelmRenderOptions
     }
     let rendered: RenderedFile[];
     try {
+      const originOf = valuesProvenance({
+        chart,
+        values,
+        valuesFiles: parsedFiles,
+        set: options.set ?? [],
+        setString: options.setString ?? [],
+        setJson: options.setJson ?? [],
+      });
       rendered = renderTemplates(
         chart,
         { release, capabilities: caps, values },
-        { note: (m) => notes.includes(m) || notes.push(m) },
+        { note: (m) => notes.includes(m) || notes.push(m), originOf },
       );
     } catch (e) {
       if (e instanceof HelmRenderError)

@@ -3,7 +3,7 @@
 // dotted path, and the coalescing of a chart's defaults, its subcharts' and the globals with
 // what the user gave (null deletes a key; `merge` keeps nulls, as install's dependency pass).
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments } from 'yaml';
-import type { Tags } from 'yaml';
+import type { Document, Tags } from 'yaml';
 import { formatV, GoStruct, typeName } from '../gotemplate';
 import type { Value } from '../gotemplate';
 import type { MutableValues } from './strvals';
@@ -25,8 +25,16 @@ const v2Tags = (tags: Tags): Tags =>
     return tag.format !== 'TIME' && tag.tag !== 'tag:yaml.org,2002:timestamp';
   });
 
+/** A parsed YAML document and its line counter (for positions of keys). */
+export interface ParsedYaml {
+  readonly doc: Document.Parsed;
+  readonly lineCounter: LineCounter;
+}
+
 export interface YamlReadResult {
   readonly value: Value;
+  /** The document read, when there was one (values' source map reuses it). */
+  readonly parsed?: ParsedYaml;
   /** goyaml.v2's style message (`yaml: line 3: …`), if the text is not valid YAML. */
   readonly error?: string;
 }
@@ -87,7 +95,7 @@ export function readYaml(text: string): YamlReadResult {
   } catch (e) {
     return { value: null, error: `yaml: ${e instanceof Error ? e.message : String(e)}` };
   }
-  return { value: fromYamlJs(js) };
+  return { value: fromYamlJs(js), parsed: { doc, lineCounter: lc } };
 }
 
 /**
@@ -161,7 +169,7 @@ function fromYamlJs(v: unknown): Value {
 }
 
 /** chartutil.ReadValues: a map (an empty or null document is an empty map). */
-export function readValues(text: string): { values: MutableValues; error?: string } {
+export function readValues(text: string): { values: MutableValues; error?: string; parsed?: ParsedYaml } {
   const r = readYaml(text);
   if (r.error !== undefined) return { values: new Map(), error: `error converting YAML to JSON: ${r.error}` };
   if (r.value === null) return { values: new Map() };
@@ -171,7 +179,9 @@ export function readValues(text: string): { values: MutableValues; error?: strin
       error: `error unmarshaling JSON: while decoding JSON: json: cannot unmarshal ${jsonKind(r.value)} into Go value of type map[string]interface {}`,
     };
   }
-  return { values: r.value as MutableValues };
+  return r.parsed === undefined
+    ? { values: r.value as MutableValues }
+    : { values: r.value as MutableValues, parsed: r.parsed };
 }
 
 export function jsonKind(v: Value): string {
