@@ -460,6 +460,7 @@ export {
   nftablesLayoutMinVersion,
   selection,
   portKey,
+  serviceFindings,
   servicesSelecting,
   workloadOf,
 } from './queries';

@@ -1,7 +1,7 @@
 // The questions a front end asks of an analysis, answered from the engine's own models and
 // memoised per analysis (an analysis is an immutable snapshot: an answer never goes stale).
 import type { BuiltFrom, DeployTarget, TargetOutcome } from './deployment';
-import type { ClusterState, RequestPath, ServiceState } from './model';
+import type { ClusterState, Diagnostic, RequestPath, ServiceState } from './model';
 import { chainsOfNode } from './proxy/iptables';
 import { servicePortKey as proxyPortKey } from './proxy/servicePort';
 import type { TraceableState } from './trace/request';
@@ -89,4 +89,19 @@ export function builtFrom(
     if (best) out.push({ target: outcome.target, analysed: outcome.analysed, resource: best });
   }
   return out;
+}
+
+/**
+ * The findings that lie in one Service's document (selector matching no pods, a targetPort no
+ * container declares…): what the panel shows beside a REJECT or DROP to explain it.
+ */
+export function serviceFindings(analysis: ClusterState, service: ServiceState): Diagnostic[] {
+  const s = service.source;
+  const before = (l: number, c: number, l2: number, c2: number): boolean => l < l2 || (l === l2 && c <= c2);
+  return analysis.diagnostics.filter(
+    (d) =>
+      d.range.file === s.file &&
+      before(s.line, s.column, d.range.line, d.range.column) &&
+      before(d.range.endLine, d.range.endColumn, s.endLine, s.endColumn),
+  );
 }

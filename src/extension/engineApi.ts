@@ -25,6 +25,7 @@ export {
   rules,
   selection,
   portKey,
+  serviceFindings,
   servicesSelecting,
   traceRequest,
   workloadOf,
