@@ -486,6 +486,7 @@ export {
   nftablesLayoutMinVersion,
   selection,
   portKey,
+  serviceFindings,
   servicesSelecting,
   templateValueAt,
   valueRefText,

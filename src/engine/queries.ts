@@ -1,7 +1,14 @@
 // The questions a front end asks of an analysis, answered from the engine's own models and
 // memoised per analysis (an analysis is an immutable snapshot: an answer never goes stale).
 import type { BuiltFrom, DeployTarget, TargetOutcome } from './deployment';
-import type { ClusterState, RelatedInformation, RequestPath, ServiceState, SourceRange } from './model';
+import type {
+  ClusterState,
+  Diagnostic,
+  RelatedInformation,
+  RequestPath,
+  ServiceState,
+  SourceRange,
+} from './model';
 import type { TemplateValueSpan, ValueRef } from './render/workspace';
 import { chainsOfNode, proxyFamilies } from './proxy/iptables';
 import { servicePortKey as proxyPortKey } from './proxy/servicePort';
@@ -221,4 +228,19 @@ export function valuesRelated(analysis: WithOutcomes, range: SourceRange): Relat
   }
   // A line printed once per item of a long list names the first few.
   return out.slice(0, 5);
+}
+
+/**
+ * The findings that lie in one Service's document (selector matching no pods, a targetPort no
+ * container declares…): what the panel shows beside a REJECT or DROP to explain it.
+ */
+export function serviceFindings(analysis: ClusterState, service: ServiceState): Diagnostic[] {
+  const s = service.source;
+  const before = (l: number, c: number, l2: number, c2: number): boolean => l < l2 || (l === l2 && c <= c2);
+  return analysis.diagnostics.filter(
+    (d) =>
+      d.range.file === s.file &&
+      before(s.line, s.column, d.range.line, d.range.column) &&
+      before(d.range.endLine, d.range.endColumn, s.endLine, s.endColumn),
+  );
 }

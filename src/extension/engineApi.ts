@@ -24,6 +24,7 @@ export {
   rules,
   selection,
   portKey,
+  serviceFindings,
   servicesSelecting,
   templateValueAt,
   traceRequest,
