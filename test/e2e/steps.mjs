@@ -87,6 +87,17 @@ async function cursorPosition(page) {
   return { line: Number(m[1]), column: Number(m[2]), text };
 }
 
+/** Whether a file of that name is anywhere in the workspace (node_modules left out, as the extension does). */
+function workspaceHasAnywhere(dirs, name) {
+  const walk = (dir) =>
+    fs
+      .readdirSync(dir, { withFileTypes: true })
+      .some((e) =>
+        e.isDirectory() ? e.name !== 'node_modules' && walk(path.join(dir, e.name)) : e.name === name,
+      );
+  return walk(dirs.workspace);
+}
+
 function workspaceHas(dirs, relativePath) {
   return fs.existsSync(path.join(dirs.workspace, relativePath));
 }
@@ -103,7 +114,8 @@ export const steps = [
         KUBEPATH_LOG,
         /kubepath activated in ([\d.]+) ms \(([^)]*)\)/,
       );
-      const hasProfile = workspaceHas(dirs, 'kubepath.cluster.yaml');
+      // A kubepath.cluster.yaml anywhere in the workspace wakes the analysis (examples/dual-stack has one).
+      const hasProfile = workspaceHasAnywhere(dirs, 'kubepath.cluster.yaml');
       if (!hasProfile && /workspace analysis started/.test(text)) {
         throw new Error('ordinary YAML woke the workspace analysis');
       }
