@@ -121,7 +121,7 @@ export const steps = [
       }
       if ((await page.locator('.statusbar-item', { hasText: /\d+ nodes? · / }).count()) > 0)
         throw new Error('the cluster status item shows before any Kubernetes YAML was opened');
-      return `activated in ${match[1]} ms (${match[2]}); ordinary YAML did not start analysis`;
+      return `activated in ${match[1]} ms (${match[2]}); ${hasProfile ? 'the workspace has a kubepath.cluster.yaml, which wakes the analysis' : 'ordinary YAML did not start analysis'}`;
     },
   },
   {
