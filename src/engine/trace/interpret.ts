@@ -789,7 +789,8 @@ export function tracePacket(
   };
 }
 
-function commonPrefix(lists: TraceHop[][]): TraceHop[] {
+/** The hops every branch shares from the start (both tracers split a trace this way). */
+export function commonPrefix(lists: TraceHop[][]): TraceHop[] {
   const first = lists[0];
   if (first === undefined) return [];
   let n = first.length;

@@ -17,6 +17,7 @@ import type {
 import type { CIDR, IP } from '../../net/ip';
 import { cidrContains, formatIP, parseCIDR, parseIP } from '../../net/ip';
 import { memoized } from '../../util/memo';
+import { commonPrefix } from '../interpret';
 import type { NftExpr, NftOperand, NftStatement, NftVerdict } from './compile';
 import { compileRule, parseNumber, verdictOf, verdictText } from './compile';
 import { parseNftRuleset } from './parse';
@@ -929,16 +930,4 @@ export function traceNftPacket(
     truncated: walk.budget.spent,
     diagnostics,
   };
-}
-
-function commonPrefix(lists: TraceHop[][]): TraceHop[] {
-  const first = lists[0];
-  if (first === undefined) return [];
-  let n = first.length;
-  for (const l of lists) {
-    let i = 0;
-    while (i < n && i < l.length && l[i] === first[i]) i++;
-    n = i;
-  }
-  return first.slice(0, n);
 }
