@@ -10,6 +10,7 @@ import { loadJsonStream } from './jsonFiles';
 import { toGoJson } from './goJson';
 import { goJsonKey, goYamlV2Tags } from './goYamlScalars';
 import { templateMarker } from './templates';
+import { parseWithGoYamlQuotes } from './quotedScalars';
 import { DEFAULT_LOAD_LIMITS } from '../model/limits';
 import type { LoadLimits } from '../model/limits';
 
@@ -100,14 +101,18 @@ export function loadYamlFile(
     }
     return at + lo;
   };
+  // The text yaml parsed, and its offsets mapped to `text`'s: they differ only when
+  // quoted scalars were re-indented to read them as go-yaml does (quotedScalars.ts).
+  let parsedSource = text;
+  let toText = (at: number): number => at;
   const toRange = (from: number, end: number): SourceRange => {
     // yaml reports errors at end of input one character past the text: clamp (found by fuzzing).
-    const start = Math.min(Math.max(from, 0), text.length);
+    const start = Math.min(Math.max(from, 0), parsedSource.length);
     // Block collections end where the next content starts; stop at their last character.
-    let last = Math.min(Math.max(start, end), text.length);
-    while (last > start && /\s/.test(text.charAt(last - 1))) last--;
-    const s = lineCounter.linePos(unstrip(start));
-    const e = lineCounter.linePos(last === start ? unstrip(start) : unstrip(last - 1) + 1);
+    let last = Math.min(Math.max(start, end), parsedSource.length);
+    while (last > start && /\s/.test(parsedSource.charAt(last - 1))) last--;
+    const s = lineCounter.linePos(unstrip(toText(start)));
+    const e = lineCounter.linePos(last === start ? unstrip(toText(start)) : unstrip(toText(last - 1)) + 1);
     return { file, line: s.line, column: s.col, endLine: e.line, endColumn: e.col };
   };
   const templated = findTemplateMarker(text);
@@ -165,7 +170,15 @@ export function loadYamlFile(
         documentCount++;
         if (documentCount === limits.maxDocuments + 1) parsedText = text.slice(0, m.index);
       }
-      units = parse(parsedText).map((doc) => ({ doc, base: 0 }));
+      let docs = parse(parsedText);
+      const lenient = parseWithGoYamlQuotes(parsedText, docs, parse);
+      if (lenient) {
+        docs = lenient.docs;
+        parsedText = lenient.text;
+        parsedSource = lenient.text;
+        toText = lenient.toOriginal;
+      }
+      units = docs.map((doc) => ({ doc, base: 0 }));
       for (const bad of invalidSeparators(parsedText)) {
         result.diagnostics.push({
           range: toRange(bad.at, bad.end),
@@ -201,13 +214,13 @@ export function loadYamlFile(
   const hasAnchors = parsedText.includes('&');
   // Characters go-yaml refuses (NUL, C0/C1 controls, invalid UTF-8 marks): the document
   // that holds one does not decode. Usually none: one regex scan of the text.
-  let forbidden = findForbiddenCharacter(text, 0);
+  let forbidden = findForbiddenCharacter(parsedText, 0);
   units.forEach(({ doc, base }, docIndex) => {
     const at =
       base === 0 ? toRange : (from: number, end: number): SourceRange => toRange(from + base, end + base);
     const docStart = base + (doc.range[0] ?? 0);
     const docEnd = base + (doc.range[2] ?? doc.range[1] ?? 0);
-    while (forbidden && forbidden.index < docStart) forbidden = findForbiddenCharacter(text, docStart);
+    while (forbidden && forbidden.index < docStart) forbidden = findForbiddenCharacter(parsedText, docStart);
     if (forbidden && forbidden.index < docEnd) {
       result.diagnostics.push({
         range: toRange(forbidden.index, forbidden.index + 1),
@@ -215,7 +228,7 @@ export function loadYamlFile(
         code: 'yaml-syntax',
         message: `error converting YAML to JSON: ${forbidden.message}`,
       });
-      forbidden = findForbiddenCharacter(text, docEnd);
+      forbidden = findForbiddenCharacter(parsedText, docEnd);
       return;
     }
     if (firstDocumentOnly && docIndex > 0) {
