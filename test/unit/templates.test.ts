@@ -75,3 +75,53 @@ void test('Helm templates stay skipped at the marker that makes them templates',
     assert.equal(a.objects.length, 0, text);
   }
 });
+
+void test('template text in the containers’ commands, arguments, environment and volumes is data', () => {
+  // The shape of Online Boutique's otel-collector Deployment (kustomize/components/google-cloud-operations):
+  // an init container that substitutes {{PROJECT_ID}} with sed.
+  const text = `apiVersion: apps/v1
+kind: Deployment
+metadata: { name: collector }
+spec:
+  selector: { matchLabels: { app: collector } }
+  template:
+    metadata: { labels: { app: collector } }
+    spec:
+      initContainers:
+        - name: init
+          command:
+            - /bin/sh
+            - -c
+            - |
+              sed "s/{{PROJECT_ID}}/$(cat /id)/" /template/config.yaml >> /conf/config.yaml
+      containers:
+        - name: collector
+          args: ["--config={{ .Config }}"]
+          env: [{ name: A, value: "{{ not a template }}" }]
+          ports: [{ containerPort: 4317 }]
+      volumes:
+        - name: conf
+          configMap: { name: "{{ data }}" }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: collector }
+spec: { selector: { app: collector }, ports: [{ port: 4317 }] }
+`;
+  const a = analyzeWorkspace({ files: [{ path: 'collector.yaml', text }] });
+  assert.deepEqual(
+    a.diagnostics.map((d) => d.code),
+    [],
+  );
+  assert.equal(a.services[0]?.endpointSlices.flatMap((s) => s.endpoints).length, 1);
+  // The same marker in a field kubepath reads (a container port's name) still makes a template.
+  const templated = text.replace(
+    'ports: [{ containerPort: 4317 }]',
+    'ports: [{ name: "{{ .Values.port }}", containerPort: 4317 }]',
+  );
+  const t = analyzeWorkspace({ files: [{ path: 'collector.yaml', text: templated }] });
+  assert.deepEqual(
+    t.diagnostics.map((d) => [d.code, d.range.line]),
+    [['template-skipped', 20]],
+  );
+});

@@ -2,7 +2,8 @@
 // template text as data (Grafana dashboards and Prometheus rules in a ConfigMap, alert
 // annotations). It is a template where the markers are YAML syntax (an unquoted `{{` opens
 // a flow collection), where they break the parse, or where they sit in a value kubepath
-// models (a Service's or workload's fields other than annotations).
+// models (a Service's or workload's fields other than annotations and the containers'
+// commands, arguments, environment, probes' commands and volumes).
 import { isMap, isScalar, isSeq } from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
 import { POD_TEMPLATE_KINDS } from '../model';
@@ -15,6 +16,31 @@ const MODELLED_KINDS = new Set([
   'Endpoints',
   'HorizontalPodAutoscaler',
 ]);
+
+/** Container fields kubepath never reads: template text there is data (a `sed 's/{{X}}/…/'` command). */
+const CONTAINER_DATA_KEYS = new Set([
+  'command',
+  'args',
+  'env',
+  'envFrom',
+  'workingDir',
+  'lifecycle',
+  'livenessProbe',
+  'startupProbe',
+  'volumeMounts',
+  'terminationMessagePath',
+]);
+const CONTAINER_LISTS = new Set(['containers', 'initContainers', 'ephemeralContainers']);
+
+/** Whether `path` (inside a modelled object) is a field kubepath does not read. */
+function unmodelledField(path: readonly string[]): boolean {
+  if (path[0] === 'metadata' && path[1] === 'annotations') return true;
+  for (let i = 0; i + 2 < path.length; i++) {
+    if (CONTAINER_LISTS.has(path[i] as string) && CONTAINER_DATA_KEYS.has(path[i + 2] as string)) return true;
+  }
+  for (let i = 1; i < path.length; i++) if (path[i] === 'volumes' && path[i - 1] === 'spec') return true;
+  return false;
+}
 
 /** Offsets of every `{{` in the text (linear). */
 function markers(text: string): number[] {
@@ -31,8 +57,7 @@ function dataScalars(doc: Document.Parsed): [number, number][] {
   const walk = (node: YamlNode | null | undefined, modelled: boolean, path: readonly string[]): void => {
     if (!node) return;
     if (isScalar(node)) {
-      const inAnnotations = path[0] === 'metadata' && path[1] === 'annotations';
-      if (typeof node.value === 'string' && node.range && (!modelled || inAnnotations)) {
+      if (typeof node.value === 'string' && node.range && (!modelled || unmodelledField(path))) {
         out.push([node.range[0], node.range[1]]);
       }
       return;
