@@ -7,6 +7,7 @@ import { DEFAULT_LOAD_LIMITS } from './load';
 import { defaultClusterProfile, loadClusterProfile, PROFILE_FILE_NAME } from './load/profile';
 import type { LoadedProfile } from './load/profile';
 import { kustomizePatchFiles, kustomizePatchSkipped } from './load/kustomize';
+import type { KustomizeListing } from './load/kustomize';
 import type { BuildCache, DeployTarget, HelmTargetOptions, RenderStage, TargetOutcome } from './deployment';
 import { createBuildCache, hasKustomizations, renderStage } from './deployment';
 import { createReconcileCache, prepareReconcile, reconcile } from './reconcile';
@@ -286,7 +287,7 @@ export function createWorkspaceAnalyzer(options: { limits?: Partial<LoadLimits> 
   /** Files changed since the last analysis (all of them after a file was added or removed). */
   const dirty = new Set<string>();
   /** Patch files of the last analysis, with the kustomization listing each. */
-  let patches = new Map<string, string>();
+  let patches = new Map<string, KustomizeListing>();
   /** Files (loaded) that hold a kustomization. */
   const kustomizations = new Set<string>();
   /** Objects of files loaded by loadSome, whose per-object reconcile work is still to do. */
@@ -417,7 +418,7 @@ export function createWorkspaceAnalyzer(options: { limits?: Partial<LoadLimits> 
       // Kustomize patch files are skipped; a changed kustomization can skip or restore any file.
       const nextPatches =
         kustomizations.size === 0
-          ? new Map<string, string>()
+          ? new Map<string, KustomizeListing>()
           : kustomizePatchFiles(
               [...kustomizations]
                 .filter((p) => position.has(p))

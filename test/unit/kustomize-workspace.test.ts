@@ -282,3 +282,38 @@ void test('builtFrom: a failed build lists the error and nothing built', () => {
     ['overlays/prod'],
   );
 });
+
+void test('render stage: a Component is no deploy target; unused, its resources and patches are skipped, not analysed as written', () => {
+  // The shape of Online Boutique's kustomize/components: optional Components that the root
+  // kustomization lists only in comments, each patching base objects or adding its own.
+  const component = (extra: string): string =>
+    `apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n${extra}`;
+  const unused = {
+    'components/extra/kustomization.yaml': component(
+      'resources:\n  - extra.yaml\npatches:\n  - path: patch.yaml\n',
+    ),
+    'components/extra/extra.yaml': BASE_SVC.replace('name: web', 'name: extra'),
+    'components/extra/patch.yaml':
+      'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  type: NodePort\n',
+  };
+  const a = analyzeWorkspace({ files: workspace(unused) });
+  const targets = a.deployTargets.all.map((t) => t.dir);
+  assert.ok(!targets.includes('components/extra'), JSON.stringify(targets));
+  assert.ok(!a.diagnostics.some((d) => d.severity === 'error'), JSON.stringify(a.diagnostics));
+  // Analysed: the first target (overlays/dev); the Component's Service is nowhere as written.
+  assert.ok(!names(a).some(([, n]) => n === 'extra'), JSON.stringify(names(a)));
+  const skipped = a.diagnostics.filter((d) => d.code === 'kustomize-patch-skipped').map((d) => d.range.file);
+  assert.deepEqual(skipped.sort(), ['components/extra/extra.yaml', 'components/extra/patch.yaml']);
+  // An overlay that uses it builds it in: its Service, and the patch applied to the base's.
+  const files = workspace({
+    ...unused,
+    'overlays/with-extra/kustomization.yaml': `namespace: extra\n${LABELS}resources:\n  - ../../base\ncomponents:\n  - ../../components/extra\n`,
+  });
+  const b = analyzeWorkspace({ files, target: 'overlays/with-extra' });
+  assert.deepEqual(names(b).sort(), [
+    ['extra', 'extra'],
+    ['extra', 'web'],
+  ]);
+  assert.equal(b.services.find((s) => s.service.metadata.name === 'web')?.service.type, 'NodePort');
+  assert.ok(!b.diagnostics.some((d) => d.code === 'kustomize-patch-skipped'), JSON.stringify(b.diagnostics));
+});

@@ -9,29 +9,56 @@ import { isPlainObject } from '../model';
 
 const KUSTOMIZE_KINDS = new Set(['Kustomization', 'Component']);
 
-/** Patch file path → the kustomization that lists it. Paths are '/'-separated, as given. */
-export function kustomizePatchFiles(files: readonly LoadedFile[]): Map<string, string> {
-  const patches = new Map<string, string>();
+/** Why a file is no manifest of its own: a kustomization lists it as a patch, or a Component as a resource. */
+export interface KustomizeListing {
+  /** The kustomization (or Component) file that lists it. */
+  readonly by: string;
+  readonly as: 'patch' | 'component-resource';
+}
+
+/**
+ * Patch files, and the resource files of Components, by path (paths '/'-separated, as
+ * given). Both enter a deployment only through a build: a patch is a partial object, and a
+ * Component's resources deploy only with the kustomizations that list the Component.
+ */
+export function kustomizePatchFiles(files: readonly LoadedFile[]): Map<string, KustomizeListing> {
+  const patches = new Map<string, KustomizeListing>();
   for (const file of files) {
     for (const o of file.objects) {
       if (!KUSTOMIZE_KINDS.has(o.kind) || !o.apiVersion.startsWith('kustomize.config.k8s.io/')) continue;
       const dir = o.file.includes('/') ? o.file.slice(0, o.file.lastIndexOf('/')) : '';
-      for (const relative of patchPaths(o.raw)) {
+      const add = (relative: string, as: KustomizeListing['as']): void => {
         const path = joinPath(dir, relative);
-        if (!patches.has(path)) patches.set(path, o.file);
-      }
+        if (!patches.has(path)) patches.set(path, { by: o.file, as });
+      };
+      for (const relative of patchPaths(o.raw)) add(relative, 'patch');
+      if (o.kind === 'Component')
+        for (const relative of resourceFilePaths(o.raw)) add(relative, 'component-resource');
     }
   }
   return patches;
 }
 
-export function kustomizePatchSkipped(file: string, kustomization: string): Diagnostic {
+export function kustomizePatchSkipped(file: string, listing: KustomizeListing): Diagnostic {
   return {
     range: fileStartRange(file),
     severity: 'info',
     code: 'kustomize-patch-skipped',
-    message: `skipped: a kustomize patch listed in ${kustomization}, whose build did not read it (see the build's error there); a patch is not a manifest of its own`,
+    message:
+      listing.as === 'patch'
+        ? `skipped: a kustomize patch listed in ${listing.by}, whose build did not read it (see the build's error there, or no analysed kustomization uses it); a patch is not a manifest of its own`
+        : `skipped: a resource of the kustomize Component ${listing.by}, which no analysed kustomization lists under components; a Component's resources deploy only with the kustomizations that use it`,
   };
+}
+
+/** A Component's `resources` entries that name files (directories are kustomizations of their own). */
+function resourceFilePaths(raw: Record<string, unknown>): string[] {
+  const list = raw['resources'];
+  if (!Array.isArray(list)) return [];
+  return list
+    .filter((e): e is string => typeof e === 'string')
+    .map((e) => e.trim())
+    .filter((e) => /\.(ya?ml|json)$/i.test(e) && !/^[a-z][a-z0-9+.-]*:\/\//i.test(e));
 }
 
 function patchPaths(raw: Record<string, unknown>): string[] {

@@ -144,9 +144,13 @@ export function workspacePaths(paths: Iterable<string>, root?: string): Workspac
 
 export { isKustomizationPath };
 
+/** A kustomization file of kind Component (a top-level `kind: Component`). */
+const COMPONENT_KIND = /^kind:[ \t]*(["']?)Component\1[ \t]*(#.*)?$/m;
+
 /**
  * The deploy targets among the workspace's kustomizations, in path order: those that no
- * other kustomization lists under resources, bases or components. Read statically from each
+ * other kustomization lists under resources, bases or components, and that are no
+ * Component. Read statically from each
  * kustomization file (an unparsable one uses nothing and is a target, so its build reports
  * the error).
  */
@@ -174,7 +178,8 @@ export function findDeployTargets(
   }
   const targets: DeployTarget[] = [];
   for (const [dir, file] of kustomizations) {
-    if (used.has(dir)) continue;
+    // A Component is built only into the kustomizations that list it, never deployed alone.
+    if (used.has(dir) || COMPONENT_KIND.test(files.get(file) ?? '')) continue;
     targets.push({ kind: 'kustomize', dir: paths.toWorkspace(dir), file });
   }
   for (const t of chartTargets(files.keys(), paths)) targets.push(t);
