@@ -6,7 +6,7 @@ import type { Diagnostic, LoadedObject } from '../model';
 import { isPlainObject, keyRangeAt, rangeAt } from '../model';
 import { memoized } from '../util/memo';
 
-const SCALABLE = new Set(['Deployment', 'ReplicaSet', 'StatefulSet']);
+const SCALABLE = new Set(['Deployment', 'ReplicaSet', 'ReplicationController', 'StatefulSet']);
 
 function isAutoscaler(o: LoadedObject): boolean {
   return o.kind === 'HorizontalPodAutoscaler' && /^autoscaling\/v(1|2|2beta1|2beta2)$/.test(o.apiVersion);

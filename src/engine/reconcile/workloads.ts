@@ -1,4 +1,4 @@
-// The Deployment, ReplicaSet, StatefulSet and DaemonSet controllers: workloads → pods
+// The Deployment, ReplicaSet, ReplicationController, StatefulSet and DaemonSet controllers: workloads → pods
 // (names and run-time labels as the real controllers make them; placement and IPs
 // come later from the scheduler and pod IPAM).
 import type { Diagnostic, Labels, LoadedObject, Node } from '../model';
@@ -35,7 +35,14 @@ export interface PlannedWorkload {
   pods: PlannedPod[];
 }
 
-export const WORKLOAD_KINDS = new Set(['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'Pod']);
+export const WORKLOAD_KINDS = new Set([
+  'Deployment',
+  'ReplicaSet',
+  'ReplicationController',
+  'StatefulSet',
+  'DaemonSet',
+  'Pod',
+]);
 
 /** Pods per workload that kubepath models; more is reported and capped to keep memory bounded. */
 export const MAX_PODS_PER_WORKLOAD = 1000;
@@ -66,10 +73,12 @@ export function planWorkloads(
   return out;
 }
 
-/** A Pod or an apps/* workload: the objects the workload controllers act on. */
+/** A Pod, a ReplicationController or an apps/* workload: the objects the workload controllers act on. */
 export function isWorkloadObject(object: LoadedObject): boolean {
   if (!WORKLOAD_KINDS.has(object.kind)) return false;
-  return object.kind === 'Pod' ? object.apiVersion === 'v1' : object.apiVersion.startsWith('apps/');
+  return object.kind === 'Pod' || object.kind === 'ReplicationController'
+    ? object.apiVersion === 'v1'
+    : object.apiVersion.startsWith('apps/');
 }
 
 /** One workload's plan and findings: depends only on the object and the nodes. */
@@ -134,7 +143,12 @@ function planWorkload(
     workloadKey: key,
     ordinal,
   });
-  if (kind === 'Deployment' || kind === 'ReplicaSet') {
+  if (kind === 'ReplicationController') {
+    // The replication manager names pods with generateName `<rc>-`; their labels are the template's.
+    for (let i = 0; i < replicas; i++) {
+      workload.pods.push(makePod(`${name}-${generatedSuffix(`${name}/${i}`)}`, template.labels, i, ''));
+    }
+  } else if (kind === 'Deployment' || kind === 'ReplicaSet') {
     const rsName = kind === 'Deployment' ? `${name}-${templateHash}` : name;
     const labels =
       kind === 'Deployment' ? { ...template.labels, 'pod-template-hash': templateHash } : template.labels;

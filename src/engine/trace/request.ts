@@ -781,6 +781,7 @@ export const ORIGIN_WORKLOAD_KINDS: Readonly<Record<string, string>> = {
   statefulset: 'StatefulSet',
   daemonset: 'DaemonSet',
   replicaset: 'ReplicaSet',
+  replicationcontroller: 'ReplicationController',
   pod: 'Pod',
 };
 

@@ -25,11 +25,18 @@ const NAME_RULES: Record<string, NameRule> = {
   Deployment: isDNS1123Subdomain,
   ReplicaSet: isDNS1123Subdomain,
   DaemonSet: isDNS1123Subdomain,
+  ReplicationController: isDNS1123Subdomain,
   StatefulSet: isDNS1123Label,
 };
 
 /** Kinds with a pod template at spec.template (Pods carry their own metadata). */
-const TEMPLATE_KINDS = new Set(['Deployment', 'ReplicaSet', 'DaemonSet', 'StatefulSet']);
+const TEMPLATE_KINDS = new Set([
+  'Deployment',
+  'ReplicaSet',
+  'DaemonSet',
+  'StatefulSet',
+  'ReplicationController',
+]);
 
 const CODE = 'workload-invalid';
 

@@ -31,9 +31,15 @@ import { goQuote } from './goFormat';
 
 const CODE = 'workload-invalid';
 const PROTOCOLS = ['SCTP', 'TCP', 'UDP'];
-const TEMPLATE_KINDS = new Set(['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet']);
+const TEMPLATE_KINDS = new Set([
+  'Deployment',
+  'ReplicaSet',
+  'StatefulSet',
+  'DaemonSet',
+  'ReplicationController',
+]);
 /** Kinds whose template goes through core ValidatePodTemplateSpec (StatefulSet's does not). */
-const POD_TEMPLATE_SPEC_KINDS = new Set(['Deployment', 'ReplicaSet', 'DaemonSet']);
+const POD_TEMPLATE_SPEC_KINDS = new Set(['Deployment', 'ReplicaSet', 'DaemonSet', 'ReplicationController']);
 /** The empty-selector message of each kind (ReplicaSet reuses Deployment's). */
 const EMPTY_SELECTOR: Record<string, string> = {
   Deployment: 'empty selector is invalid for deployment',
@@ -347,8 +353,19 @@ function validateDeploymentStrategy(spec: Raw): Located[] {
   return errs;
 }
 
+/** A ReplicationController's selector after v1 defaulting: the written map, or the template's labels when empty. */
+export function replicationControllerSelector(spec: Record<string, unknown>): Record<string, string> {
+  const strings = (value: unknown): Record<string, string> =>
+    Object.fromEntries(
+      Object.entries(obj(value) ?? {}).filter((e): e is [string, string] => typeof e[1] === 'string'),
+    );
+  const written = strings(spec['selector']);
+  if (Object.keys(written).length > 0) return written;
+  return strings(obj(obj(spec['template'])?.['metadata'])?.['labels']);
+}
+
 /**
- * ValidateDeploymentSpec / ValidateReplicaSetSpec / ValidateStatefulSetSpec / ValidateDaemonSetSpec,
+ * ValidateDeploymentSpec / ValidateReplicaSetSpec / ValidateReplicationControllerSpec / ValidateStatefulSetSpec / ValidateDaemonSetSpec,
  * the parts on a Service's path, on the v1-defaulted object; then the pod spec's ports. For a Pod,
  * the ports only.
  */
@@ -375,7 +392,7 @@ function validateSpec(object: LoadedObject): {
   if (kind !== 'DaemonSet') {
     errs.push(...nonNegative(spec['replicas'], ['spec', 'replicas']));
   }
-  if (kind === 'ReplicaSet' || kind === 'StatefulSet') {
+  if (kind === 'ReplicaSet' || kind === 'StatefulSet' || kind === 'ReplicationController') {
     errs.push(...nonNegative(spec['minReadySeconds'], ['spec', 'minReadySeconds']));
   }
 
@@ -384,7 +401,16 @@ function validateSpec(object: LoadedObject): {
   const rawSelector = spec['selector'];
   const selectorObject = obj(rawSelector);
   let matches: ((labels: Record<string, string>) => boolean) | null;
-  if (rawSelector === undefined || rawSelector === null) {
+  if (kind === 'ReplicationController') {
+    // ValidateReplicationControllerSpec on the v1-defaulted object: a map selector, and
+    // SetDefaults_ReplicationController makes an empty one the template's labels.
+    const selector = replicationControllerSelector(spec);
+    if (Object.keys(selector).length === 0) errs.push(required(['spec', 'selector']));
+    matches =
+      Object.keys(selector).length === 0
+        ? null
+        : (labels) => Object.entries(selector).every(([k, v]) => labels[k] === v);
+  } else if (rawSelector === undefined || rawSelector === null) {
     if (kind !== 'DaemonSet') errs.push(required(['spec', 'selector']));
     // LabelSelectorAsSelector(nil) is labels.Nothing(): not empty, matches no labels.
     matches = () => false;

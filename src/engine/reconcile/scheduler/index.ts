@@ -16,6 +16,7 @@
 // `scheduleWorkload` places one workload alone (and the reconciler keeps it while its object
 // is unchanged). Otherwise `scheduleCluster` places every pod in order, each seeing the pods
 // placed before it, as the scheduler's assumed pods.
+import { replicationControllerSelector } from '../apiserver/workloadValidation';
 import type { Diagnostic, Labels, Node } from '../../model';
 import { isPlainObject } from '../../model';
 import { fnv32a } from '../../util/hash';
@@ -106,9 +107,14 @@ export function workloadReadsOtherPods(workload: PlannedWorkload): boolean {
 
 /** The pod's controller's selector as helper.DefaultSelector adds it; null for none. */
 function ownerSelector(workload: PlannedWorkload, pod: PlannedPod): LabelSelector | null {
+  const spec = workload.object.raw['spec'];
+  if (workload.kind === 'ReplicationController') {
+    // A ReplicationController's map selector (defaulted from the template's labels).
+    const matchLabels = replicationControllerSelector(isPlainObject(spec) ? spec : {});
+    return Object.keys(matchLabels).length === 0 ? null : { matchLabels, matchExpressions: [] };
+  }
   if (workload.kind !== 'Deployment' && workload.kind !== 'ReplicaSet' && workload.kind !== 'StatefulSet')
     return null;
-  const spec = workload.object.raw['spec'];
   const selector = readLabelSelector(isPlainObject(spec) ? spec['selector'] : undefined);
   if (workload.kind !== 'Deployment') return selector;
   // The Deployment controller adds pod-template-hash to its ReplicaSet's selector.
