@@ -375,6 +375,12 @@ void describe('helm: built-in objects and chart rules', () => {
     assert.ok(rules.ignore('docs', true));
     assert.ok(!rules.ignore('docs', false));
     assert.ok(rules.ignore('templates/.hidden', false));
+    // A `-` outside a class is a plain character (kube-prometheus-stack's `kube-prometheus-*.tgz`).
+    const dashed = parseIgnoreRules('kube-prometheus-*.tgz\n[a-c]-x\n');
+    assert.ok(dashed.ignore('kube-prometheus-1.0.tgz', false));
+    assert.ok(!dashed.ignore('kube-prometheus.tgz', false));
+    assert.ok(dashed.ignore('b-x', false));
+    assert.ok(!dashed.ignore('d-x', false));
   });
 });
 

@@ -15,7 +15,7 @@ export function goMatchRegExp(pattern: string): RegExp | undefined {
     else if (c === '\\') {
       i++;
       if (i >= pattern.length) return undefined;
-      re += escapeRe(pattern[i] ?? '');
+      re += escapeOutsideClass(pattern[i] ?? '');
     } else if (c === '[') {
       let j = i + 1;
       let cls = '';
@@ -42,7 +42,7 @@ export function goMatchRegExp(pattern: string): RegExp | undefined {
       if (cls === '' || cls === '^') return undefined;
       re += cls.startsWith('^') ? `[^${cls.slice(1)}]` : `[${cls}]`;
       i = j;
-    } else re += escapeRe(c);
+    } else re += escapeOutsideClass(c);
   }
   try {
     return new RegExp(`${re}$`, 'su');
@@ -51,8 +51,14 @@ export function goMatchRegExp(pattern: string): RegExp | undefined {
   }
 }
 
+/** A character class member: `-` is escaped too (the `u` flag allows `\\-` only inside a class). */
 function escapeRe(c: string): string {
   return /[\\^$.*+?()[\]{}|/-]/.test(c) ? `\\${c}` : c;
+}
+
+/** A literal outside a class: only RegExp syntax characters are escaped (`kube-prometheus-*.tgz`). */
+function escapeOutsideClass(c: string): string {
+  return /[\\^$.*+?()[\]{}|/]/.test(c) ? `\\${c}` : c;
 }
 
 interface Pattern {
