@@ -26,7 +26,9 @@ function eqValues(a: Value, b: Value): boolean {
   const k2 = basicKind(b);
   if (k1 !== k2) {
     if ((k1 === 'int' && k2 === 'uint') || (k1 === 'uint' && k2 === 'int')) return intOf(a) === intOf(b);
-    if (a !== undefined && b !== undefined) throw new FuncError(errBadComparison);
+    // Go's eq: values of different kinds compare unequal when either is invalid (a nil
+    // interface, such as a missing map key or a YAML null, after indirectInterface).
+    if (a !== undefined && a !== null && b !== undefined && b !== null) throw new FuncError(errBadComparison);
     return false;
   }
   switch (k1) {
