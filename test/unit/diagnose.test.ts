@@ -156,3 +156,22 @@ spec:
   );
   assert.equal(a.services[0]?.endpointSlices.flatMap((s) => s.endpoints).length, 1);
 });
+
+void test('a kube-system Service selecting the cluster’s own pods gets an info, not a warning', () => {
+  // kube-prometheus-stack's exporters select CoreDNS, kube-proxy and the control plane's static pods.
+  for (const [selector, what] of [
+    ['{k8s-app: kube-dns}', 'CoreDNS'],
+    ['{k8s-app: kube-proxy}', 'kube-proxy'],
+    ['{component: etcd}', 'etcd'],
+    ['{component: kube-scheduler}', 'kube-scheduler'],
+  ] as const) {
+    const [d, ...rest] = diagnose(service('kube-system', selector, '[{port: 9153}]'));
+    assert.equal(rest.length, 0);
+    assert.equal(d?.code, 'service-selects-cluster-component', selector);
+    assert.equal(d?.severity, 'info');
+    assert.match(d?.message ?? '', new RegExp(what));
+  }
+  // The same selector elsewhere, or another selector in kube-system, keeps the warning.
+  assert.equal(diagnose(service('shop', '{k8s-app: kube-dns}', '[{port: 53}]'))[0]?.severity, 'warning');
+  assert.equal(diagnose(service('kube-system', '{app: web}', '[{port: 80}]'))[0]?.severity, 'warning');
+});

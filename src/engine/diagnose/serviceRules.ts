@@ -150,6 +150,25 @@ export function diagnoseService(
   return out;
 }
 
+/**
+ * The kube-system pods every kubeadm-style cluster runs, by the labels their manifests carry:
+ * CoreDNS (`k8s-app: kube-dns`), kube-proxy's DaemonSet, and the control plane's static pods
+ * (`component: …`, `tier: control-plane`).
+ */
+const CLUSTER_COMPONENTS: readonly [string, string, string][] = [
+  ['k8s-app', 'kube-dns', 'the cluster DNS pods (CoreDNS)'],
+  ['k8s-app', 'kube-proxy', "kube-proxy's pods on every node"],
+  ['component', 'kube-apiserver', 'the control plane’s kube-apiserver pods'],
+  ['component', 'kube-controller-manager', 'the control plane’s kube-controller-manager pods'],
+  ['component', 'kube-scheduler', 'the control plane’s kube-scheduler pods'],
+  ['component', 'etcd', 'the control plane’s etcd pods'],
+];
+
+function clusterComponent(selector: Readonly<Record<string, string>>): string | null {
+  for (const [key, value, what] of CLUSTER_COMPONENTS) if (selector[key] === value) return what;
+  return null;
+}
+
 function selectorNoMatch(f: ServiceFacts, context: NoMatchContext): Diagnostic {
   const { service, object } = f;
   const selector = service.selector ?? {};
@@ -169,6 +188,15 @@ function selectorNoMatch(f: ServiceFacts, context: NoMatchContext): Diagnostic {
         range: e.source,
         message: `${ownerLabel(e)} in namespace ${e.namespace}`,
       })),
+    };
+  }
+  const component = ns === 'kube-system' ? clusterComponent(selector) : null;
+  if (component) {
+    return {
+      range: rangeAt(object, ['spec', 'selector']),
+      severity: 'info',
+      code: 'service-selects-cluster-component',
+      message: `selector ${text} selects ${component}, which the cluster itself runs (not defined in your files); kubepath does not model the cluster's own pods, so this Service's endpoints are not predicted`,
     };
   }
   // The nearest template in the namespace: fewest differing pairs, then smallest edit distance.
