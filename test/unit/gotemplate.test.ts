@@ -386,3 +386,17 @@ void describe('gotemplate: Go details the tables leave implicit', () => {
     assert.equal(render('{{define "d"}}{{.}}{{end}}{{template "d"}}', 'data'), '<no value>');
   });
 });
+
+void describe('eq with a nil interface', () => {
+  void it('compares unequal, without an error, where Go indirects it to an invalid value', () => {
+    // bitnami/common's `common.secrets.passwords.manage`: `(eq .failOnNew false)` on a dict without the key.
+    assert.equal(render('{{ eq .failOnNew false }}', map({})), 'false');
+    assert.equal(render('{{ eq .v "x" }}', map({ v: null })), 'false');
+    assert.equal(render('{{ eq .v .w }}', map({ v: null })), 'true');
+    // Two valid values of different kinds still fail as Go's eq does.
+    assert.match(
+      execError('{{ eq .v false }}', map({ v: 'x' })).message,
+      /incompatible types for comparison/,
+    );
+  });
+});
