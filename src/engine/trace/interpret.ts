@@ -1,16 +1,7 @@
 // Walks one new connection's first packet through a node's nat and filter
 // tables the way netfilter does, splitting on `-m statistic` into weighted
 // branches. Pure: the dump, packet and options are the whole input.
-import type {
-  Diagnostic,
-  PacketTrace,
-  TraceBranch,
-  TraceEntry,
-  TraceHop,
-  TraceHopKind,
-  TraceOutcome,
-  TracePacket,
-} from '../model';
+import type { Diagnostic, PacketTrace, TraceEntry, TraceHop, TraceHopKind, TracePacket } from '../model';
 import type { IptablesChain, IptablesDump, IptablesRule, RuleMatch } from './dump';
 import { findChain, findTable } from './dump';
 import type { CIDR, IP } from '../net/ip';
@@ -20,6 +11,18 @@ import { BUILTIN_CHAINS, parseIptablesSave } from './parse';
 import { compileRule, parseMarkValue } from './ruleSpec';
 import { tokenize } from '../proxy/iptables/tokenize';
 import { memoized } from '../util/memo';
+import type { BranchState } from './assemble';
+import {
+  assembleTrace,
+  commonPrefix,
+  DEFAULT_MAX_BRANCHES,
+  DEFAULT_MAX_DEPTH,
+  DEFAULT_MAX_STEPS,
+  TRUNCATED,
+  truncateBranch,
+  unbracketed,
+  unwalkedTrace,
+} from './assemble';
 
 export interface TraceOptions {
   /**
@@ -40,39 +43,17 @@ export interface TraceOptions {
   maxSteps?: number;
 }
 
-const DEFAULT_MAX_DEPTH = 64;
-const DEFAULT_MAX_BRANCHES = 10_000;
-const DEFAULT_MAX_STEPS = 1_000_000;
 /**
  * Hops all branches may hold together (each split copies the path so far): bounds memory
  * when every branch is long. 10,000 branches of 25 hops fit; a loop of 64 nested splits
  * stops after about 4,000 branches.
  */
 const MAX_BRANCH_HOPS = 250_000;
-/** The target of a branch the walk did not follow to its end (budget spent). */
-const TRUNCATED = 'TRUNCATED';
 /** Targets that only observe the packet; the walk continues after them. */
 const OBSERVING_TARGETS = new Set(['LOG', 'NFLOG', 'TRACE', 'ULOG']);
 
-interface State {
-  src: IP;
-  dst: IP;
-  dport: number;
-  protocol: string;
-  mark: number;
+interface State extends BranchState {
   ctstates: Set<string>;
-  dnat: { ip: string; port: number | null } | null;
-  masquerade: boolean;
-  probability: number;
-  hops: TraceHop[];
-  notes: string[];
-  uncertain: boolean;
-  /** Set once a DROP/REJECT (rule or policy) ended the branch. */
-  stopped: 'dropped' | 'rejected' | null;
-  verdict: string;
-  accepted: boolean;
-  /** Set when the walk's budget ran out on this branch: its fate is not known. */
-  truncated: boolean;
 }
 
 /** How the packet leaves a rule or chain: next rule, back to the caller, or decided. */
@@ -215,17 +196,12 @@ function matchOne(walk: Walk, m: RuleMatch, s: State): boolean | number | 'unsup
   }
 }
 
-/** Parsed `-s`/`-d` values, once per rule of a dump (traces of one dump share them). */
-/** `[2001:db8::1]` as written in a DNAT target or a packet, without its brackets. */
-function unbracketed(text: string): string {
-  return text.startsWith('[') && text.endsWith(']') ? text.slice(1, -1) : text;
-}
-
 /** An address or CIDR as iptables reads it after -s/-d: a bare address is a /32 or /128, a dotted mask is allowed. */
 function iptablesAddress(text: string): CIDR | null {
   return parseCIDR(unbracketed(text), { bareAddress: true, dottedMask: true });
 }
 
+/** Parsed `-s`/`-d` values, once per rule of a dump (traces of one dump share them). */
 const cidrOf = memoized((m: RuleMatch & { kind: 'address' }): CIDR | null => iptablesAddress(m.value));
 
 function chainIn(walk: Walk, tableName: string, name: string): IptablesChain | undefined {
@@ -465,20 +441,8 @@ function applyTarget(
  * uncertain, and the trace says after how much work it stopped.
  */
 function truncate(walk: Walk, tableName: string, rule: IptablesRule, s: State, after: string): ChainResult {
-  walk.budget.spent ??= after;
-  s.truncated = true;
-  s.verdict = TRUNCATED;
-  s.notes.push(
-    `trace truncated ${walk.budget.spent}: this branch (probability ${s.probability}) was not followed further`,
-  );
-  uncertainHop(
-    walk,
-    tableName,
-    rule,
-    s,
-    'trace truncated',
-    `trace truncated ${walk.budget.spent} at line ${rule.line}: the rest of this branch is not followed; its outcome is unknown`,
-  );
+  const { name, detail } = truncateBranch(s, walk.budget, after, rule.line);
+  uncertainHop(walk, tableName, rule, s, name, detail);
   return { state: s, end: 'terminal', target: TRUNCATED };
 }
 
@@ -642,8 +606,6 @@ const preparedOf = memoized((dump: IptablesDump) => {
   return { chains, emulated, emulatedTables };
 });
 
-const OUTCOME_PRIORITY: TraceOutcome[] = ['reached', 'rejected', 'dropped', 'accepted', 'no-route'];
-
 /**
  * Traces the first packet of a new connection through the nat and filter tables of a
  * dump (iptables-save output of a node, or kube-proxy's restore input, whose missing
@@ -657,6 +619,7 @@ export function tracePacket(
 ): PacketTrace {
   const dump = typeof dumpOrText === 'string' ? parseIptablesSave(dumpOrText) : dumpOrText;
   const diagnostics: Diagnostic[] = [...dump.errors];
+  const head = { packet, entry, node: options.node ?? null, diagnostics };
   const range = { file: dump.file ?? '', line: 1, column: 1, endLine: 1, endColumn: 1 };
   const local = [...options.localAddresses, '127.0.0.0/8', '::1/128']
     .map((a) => iptablesAddress(a))
@@ -695,29 +658,7 @@ export function tracePacket(
       code: 'trace-bad-packet',
       message: `not an IP address: ${src === null ? packet.sourceIP : packet.destinationIP}`,
     });
-    return {
-      packet,
-      entry,
-      node: options.node ?? null,
-      hops: [],
-      branches: [
-        {
-          probability: 1,
-          ip: null,
-          port: null,
-          masquerade: false,
-          hops: [],
-          outcome: 'no-route',
-          verdict: '',
-          uncertain: true,
-          notes: [],
-        },
-      ],
-      outcome: 'no-route',
-      uncertain: true,
-      truncated: null,
-      diagnostics,
-    };
+    return unwalkedTrace(head);
   }
   const initial: State = {
     src,
@@ -754,50 +695,7 @@ export function tracePacket(
     }
   }
 
-  const branches: TraceBranch[] = finals.map((s) => {
-    // A truncated branch was not followed to a verdict: it reaches nothing the trace can name.
-    const outcome: TraceOutcome = s.truncated
-      ? 'no-route'
-      : (s.stopped ?? (s.dnat !== null ? 'reached' : 'accepted'));
-    const verdict =
-      s.truncated || s.stopped !== null ? s.verdict : s.dnat !== null ? 'DNAT' : s.accepted ? 'ACCEPT' : '';
-    return {
-      probability: s.probability,
-      ip: s.dnat?.ip ?? null,
-      port: s.dnat?.port ?? null,
-      masquerade: s.masquerade,
-      hops: s.hops,
-      outcome,
-      verdict,
-      uncertain: s.uncertain,
-      notes: [...new Set(s.notes)],
-    };
-  });
-  const shared = commonPrefix(branches.map((b) => b.hops));
-  for (const b of branches) b.hops = b.hops.slice(shared.length);
-  const outcome = OUTCOME_PRIORITY.find((o) => branches.some((b) => b.outcome === o)) ?? 'no-route';
-  return {
-    packet,
-    entry,
-    node: options.node ?? null,
-    hops: shared,
-    branches,
-    outcome,
-    uncertain: branches.some((b) => b.uncertain),
-    truncated: walk.budget.spent,
-    diagnostics,
-  };
+  return assembleTrace(head, finals, walk.budget.spent);
 }
 
-/** The hops every branch shares from the start (both tracers split a trace this way). */
-export function commonPrefix(lists: TraceHop[][]): TraceHop[] {
-  const first = lists[0];
-  if (first === undefined) return [];
-  let n = first.length;
-  for (const l of lists) {
-    let i = 0;
-    while (i < n && i < l.length && l[i] === first[i]) i++;
-    n = i;
-  }
-  return first.slice(0, n);
-}
+export { commonPrefix };

@@ -4,20 +4,21 @@
 // splits the walk into one branch per element with its share of the modulus. Pure: the
 // ruleset, packet and options are the whole input. Same result shape as the iptables
 // interpreter (`PacketTrace`).
-import type {
-  Diagnostic,
-  PacketTrace,
-  TraceBranch,
-  TraceEntry,
-  TraceHop,
-  TraceHopKind,
-  TraceOutcome,
-  TracePacket,
-} from '../../model';
+import type { Diagnostic, PacketTrace, TraceEntry, TraceHop, TraceHopKind, TracePacket } from '../../model';
 import type { CIDR, IP } from '../../net/ip';
 import { cidrContains, formatIP, parseCIDR, parseIP } from '../../net/ip';
 import { memoized } from '../../util/memo';
-import { commonPrefix } from '../interpret';
+import type { BranchState } from '../assemble';
+import {
+  assembleTrace,
+  DEFAULT_MAX_BRANCHES,
+  DEFAULT_MAX_DEPTH,
+  DEFAULT_MAX_STEPS,
+  TRUNCATED,
+  truncateBranch,
+  unbracketed,
+  unwalkedTrace,
+} from '../assemble';
 import type { NftExpr, NftOperand, NftStatement, NftVerdict } from './compile';
 import { compileRule, parseNumber, verdictOf, verdictText } from './compile';
 import { parseNftRuleset } from './parse';
@@ -44,11 +45,6 @@ export interface NftTraceOptions {
   maxSteps?: number;
 }
 
-const DEFAULT_MAX_DEPTH = 64;
-const DEFAULT_MAX_BRANCHES = 10_000;
-const DEFAULT_MAX_STEPS = 1_000_000;
-const TRUNCATED = 'TRUNCATED';
-
 const PROTOCOL_NUMBERS: Readonly<Record<string, number>> = {
   icmp: 1,
   tcp: 6,
@@ -57,23 +53,8 @@ const PROTOCOL_NUMBERS: Readonly<Record<string, number>> = {
   sctp: 132,
 };
 
-interface State {
+interface State extends BranchState {
   family: 'IPv4' | 'IPv6';
-  src: IP;
-  dst: IP;
-  dport: number;
-  protocol: string;
-  mark: number;
-  dnat: { ip: string; port: number | null } | null;
-  masquerade: boolean;
-  probability: number;
-  hops: TraceHop[];
-  notes: string[];
-  uncertain: boolean;
-  stopped: 'dropped' | 'rejected' | null;
-  verdict: string;
-  accepted: boolean;
-  truncated: boolean;
 }
 
 type ChainResult =
@@ -706,20 +687,8 @@ function truncate(
   s: State,
   after: string,
 ): ChainResult {
-  walk.budget.spent ??= after;
-  s.truncated = true;
-  s.verdict = TRUNCATED;
-  s.notes.push(
-    `trace truncated ${walk.budget.spent}: this branch (probability ${s.probability}) was not followed further`,
-  );
-  uncertain(
-    walk,
-    table,
-    rule,
-    s,
-    'trace truncated',
-    `trace truncated ${walk.budget.spent} at line ${rule.line}: the rest of this branch is not followed; its outcome is unknown`,
-  );
+  const { name, detail } = truncateBranch(s, walk.budget, after, rule.line);
+  uncertain(walk, table, rule, s, name, detail);
   return { state: s, end: 'terminal', target: TRUNCATED };
 }
 
@@ -809,8 +778,6 @@ function runHook(walk: Walk, hook: string, states: State[]): State[] {
   return current;
 }
 
-const OUTCOME_PRIORITY: TraceOutcome[] = ['reached', 'rejected', 'dropped', 'accepted', 'no-route'];
-
 /**
  * Traces the first packet of a new connection through an nftables ruleset (`nft list
  * ruleset` text or its parse). One branch per way the packet can go, in rule order.
@@ -823,6 +790,7 @@ export function traceNftPacket(
 ): PacketTrace {
   const ruleset = typeof rulesetOrText === 'string' ? parseNftRuleset(rulesetOrText) : rulesetOrText;
   const diagnostics: Diagnostic[] = [...ruleset.errors];
+  const head = { packet, entry, node: options.node ?? null, diagnostics };
   const local = [...options.localAddresses, '127.0.0.0/8', '::1/128']
     .map((a) => parseCIDR(a, { bareAddress: true }))
     .filter((c): c is CIDR => c !== null);
@@ -839,9 +807,8 @@ export function traceNftPacket(
       spent: null,
     },
   };
-  const unbracket = (t: string) => (t.startsWith('[') && t.endsWith(']') ? t.slice(1, -1) : t);
-  const src = parseIP(unbracket(packet.sourceIP));
-  const dst = parseIP(unbracket(packet.destinationIP));
+  const src = parseIP(unbracketed(packet.sourceIP));
+  const dst = parseIP(unbracketed(packet.destinationIP));
   if (src === null || dst === null || src.family !== dst.family) {
     diagnostics.push({
       range: { file: ruleset.file ?? '', line: 1, column: 1, endLine: 1, endColumn: 1 },
@@ -852,28 +819,7 @@ export function traceNftPacket(
           ? `not an IP address: ${src === null ? packet.sourceIP : packet.destinationIP}`
           : `source ${packet.sourceIP} and destination ${packet.destinationIP} are of different families`,
     });
-    const branch: TraceBranch = {
-      probability: 1,
-      ip: null,
-      port: null,
-      masquerade: false,
-      hops: [],
-      outcome: 'no-route',
-      verdict: '',
-      uncertain: true,
-      notes: [],
-    };
-    return {
-      packet,
-      entry,
-      node: options.node ?? null,
-      hops: [],
-      branches: [branch],
-      outcome: 'no-route',
-      uncertain: true,
-      truncated: null,
-      diagnostics,
-    };
+    return unwalkedTrace(head);
   }
   const initial: State = {
     family: src.family,
@@ -905,29 +851,5 @@ export function traceNftPacket(
       finals.push(...(isLocal(walk, o.dst) ? runHook(walk, 'input', [o]) : [o]));
     }
   }
-  const branches: TraceBranch[] = finals.map((s) => ({
-    probability: s.probability,
-    ip: s.dnat?.ip ?? null,
-    port: s.dnat?.port ?? null,
-    masquerade: s.masquerade,
-    hops: s.hops,
-    outcome: s.truncated ? 'no-route' : (s.stopped ?? (s.dnat !== null ? 'reached' : 'accepted')),
-    verdict:
-      s.truncated || s.stopped !== null ? s.verdict : s.dnat !== null ? 'DNAT' : s.accepted ? 'ACCEPT' : '',
-    uncertain: s.uncertain,
-    notes: [...new Set(s.notes)],
-  }));
-  const shared = commonPrefix(branches.map((b) => b.hops));
-  for (const b of branches) b.hops = b.hops.slice(shared.length);
-  return {
-    packet,
-    entry,
-    node: options.node ?? null,
-    hops: shared,
-    branches,
-    outcome: OUTCOME_PRIORITY.find((o) => branches.some((b) => b.outcome === o)) ?? 'no-route',
-    uncertain: branches.some((b) => b.uncertain),
-    truncated: walk.budget.spent,
-    diagnostics,
-  };
+  return assembleTrace(head, finals, walk.budget.spent);
 }
