@@ -15,6 +15,7 @@ import { fitErrorMessage } from '../../src/engine/reconcile/scheduler/fitError';
 import { readNodeSelector, readSchedPod, schedNode } from '../../src/engine/reconcile/scheduler/readPod';
 import type { NodeInfo, SchedulerArgs } from '../../src/engine/reconcile/scheduler/types';
 import type { NodeTaint } from '../../src/engine/model';
+import { knownGaps } from './knownGaps';
 
 function repoRoot(): string {
   let dir = __dirname;
@@ -51,8 +52,7 @@ interface Case {
   fitErrorIfOnlyThisPlugin?: { message: string };
 }
 
-const knownGaps = JSON.parse(readFileSync(join(dir, 'known-gaps.json'), 'utf8')) as Record<string, string>;
-const seenGaps = new Set<string>();
+const { conformance, checkListed } = knownGaps(join(dir, 'known-gaps.json'));
 
 function nodeInfos(nodes: FixtureNode[]): NodeInfo[] {
   return nodes.map((n) => ({
@@ -133,26 +133,6 @@ function runCase(c: Case): void {
     assert.equal(outcome.feasible.length, 0, 'every node fails');
     assert.equal(fitErrorMessage(outcome.diagnosis), expectedFitError(c));
   }
-}
-
-/** Runs `body` as a subtest; a known gap is skipped with its reason, and fails once it passes. */
-function conformance(id: string, body: () => void): void {
-  const gap = knownGaps[id];
-  if (gap === undefined) {
-    void it(id, body);
-    return;
-  }
-  seenGaps.add(id);
-  void it(id, (t) => {
-    let passed = true;
-    try {
-      body();
-    } catch {
-      passed = false;
-    }
-    assert.equal(passed, false, `${id} is listed in known-gaps.json but passes now: remove it`);
-    t.skip(gap);
-  });
 }
 
 const caseFiles = readdirSync(join(dir, 'cases'))
@@ -300,11 +280,4 @@ void describe('scheduler conformance: fiterror.json', () => {
   }
 });
 
-void describe('scheduler conformance: known-gaps.json', () => {
-  void it('lists only cases that exist', () => {
-    assert.deepEqual(
-      Object.keys(knownGaps).filter((id) => !seenGaps.has(id)),
-      [],
-    );
-  });
-});
+checkListed('scheduler conformance');

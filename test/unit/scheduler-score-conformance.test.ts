@@ -26,6 +26,7 @@ import {
 } from '../../src/engine/reconcile/scheduler/score';
 import type { NodeInfo, ResourceSpec, SchedulerArgs } from '../../src/engine/reconcile/scheduler/types';
 import { DEFAULT_ARGS } from '../../src/engine/reconcile/scheduler/types';
+import { knownGaps } from './knownGaps';
 
 function repoRoot(): string {
   let dir = __dirname;
@@ -60,9 +61,7 @@ interface Case {
   ownerSelector?: unknown;
 }
 
-const knownGaps = JSON.parse(readFileSync(join(dir, 'known-gaps.json'), 'utf8')) as Record<string, string>;
-const seenGaps = new Set<string>();
-const allIds = new Set<string>();
+const { conformance, checkListed } = knownGaps(join(dir, 'known-gaps.json'));
 
 function nodeInfos(nodes: FixtureNode[]): NodeInfo[] {
   return nodes.map((n) => ({
@@ -132,27 +131,6 @@ function runCase(c: Case): void {
   assert.deepEqual(actual, c.expected);
 }
 
-/** Runs `body` as a subtest; a known gap is skipped with its reason, and fails once it passes. */
-function conformance(id: string, body: () => void): void {
-  allIds.add(id);
-  const gap = knownGaps[id];
-  if (gap === undefined) {
-    void it(id, body);
-    return;
-  }
-  seenGaps.add(id);
-  void it(id, (t) => {
-    let passed = true;
-    try {
-      body();
-    } catch {
-      passed = false;
-    }
-    assert.equal(passed, false, `${id} is listed in known-gaps.json but passes now: remove it`);
-    t.skip(gap);
-  });
-}
-
 const caseFiles = readdirSync(dir)
   .filter((f) => f.endsWith('.json') && f !== 'known-gaps.json')
   .sort();
@@ -172,12 +150,7 @@ for (const file of caseFiles) {
   });
 }
 
-void describe('scheduler score conformance: known gaps', () => {
-  void it('lists only existing cases', () => {
-    for (const id of Object.keys(knownGaps)) assert.ok(allIds.has(id), `known gap ${id} is no case`);
-    assert.deepEqual([...seenGaps].sort(), Object.keys(knownGaps).sort());
-  });
-});
+checkListed('scheduler score conformance');
 
 void describe('scheduler framework scoring', () => {
   void it('DefaultNormalizeScore scales to the best node with Go integer division, reversed or not', () => {
