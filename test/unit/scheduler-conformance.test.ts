@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { describe, it } from 'node:test';
+import { describe } from 'node:test';
 import type { FilterPlugin } from '../../src/engine/reconcile/scheduler/plugin';
 import { FILTER_PLUGINS, findNodesThatFit } from '../../src/engine/reconcile/scheduler/framework';
 import { fitErrorMessage } from '../../src/engine/reconcile/scheduler/fitError';
