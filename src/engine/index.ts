@@ -466,6 +466,7 @@ export function createWorkspaceAnalyzer(options: { limits?: Partial<LoadLimits> 
 const NO_TARGETS: Analysis['deployTargets'] = { all: [], analysed: [], outcomes: [] };
 
 function hasKustomization(file: LoadedFile): boolean {
+  if (file.kustomization) return true;
   return file.objects.some(
     (o) =>
       (o.kind === 'Kustomization' || o.kind === 'Component') &&

@@ -317,3 +317,46 @@ void test('render stage: a Component is no deploy target; unused, its resources 
   assert.equal(b.services.find((s) => s.service.metadata.name === 'web')?.service.type, 'NodePort');
   assert.ok(!b.diagnostics.some((d) => d.code === 'kustomize-patch-skipped'), JSON.stringify(b.diagnostics));
 });
+
+void test('render stage: files a kustomization without apiVersion/kind lists as patches or transformer configs are never analysed as written', () => {
+  // emojivoto's kustomize/statefulset (kustomize v1's `patches: [file]`, refused by v5) and
+  // podinfo's overlays (a LabelTransformer config under `transformers:`).
+  const files: WorkspaceFile[] = [
+    { path: 'base/kustomization.yml', text: 'resources:\n  - deploy.yaml\n' },
+    {
+      path: 'base/deploy.yaml',
+      text: BASE_DEPLOY.replace(
+        '  replicas: 1\n',
+        '  replicas: 1\n  selector: { matchLabels: { app: web } }\n',
+      ).replace('  template:\n', '  template:\n    metadata: { labels: { app: web } }\n'),
+    },
+    { path: 'old/kustomization.yml', text: 'bases:\n- ../base\npatches:\n- patch.yml\n' },
+    {
+      path: 'old/patch.yml',
+      text: 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  serviceName: web\n',
+    },
+    { path: 'labels/kustomization.yaml', text: 'resources:\n  - ../base\ntransformers:\n  - labels.yaml\n' },
+    {
+      path: 'labels/labels.yaml',
+      text: 'apiVersion: builtin\nkind: LabelTransformer\nmetadata:\n  name: labels\nlabels:\n  env: dev\nfieldSpecs:\n  - path: metadata/labels\n    create: true\n',
+    },
+  ];
+  const a = analyzeWorkspace({ files, target: 'old' });
+  const build = a.diagnostics.find((d) => d.code === 'kustomize-build-error');
+  assert.equal(build?.range.file, 'old/kustomization.yml');
+  assert.equal(build?.range.line, 4);
+  assert.match(
+    build?.message ?? '',
+    /json: cannot unmarshal string into Go struct field Kustomization\.patches of type types\.Patch$/,
+  );
+  const skipped = a.diagnostics.filter((d) => d.code === 'kustomize-patch-skipped').map((d) => d.range.file);
+  assert.ok(skipped.includes('old/patch.yml'), JSON.stringify(a.diagnostics));
+  assert.ok(!a.diagnostics.some((d) => d.code === 'workload-invalid' || d.code === 'object-duplicate'));
+  const b = analyzeWorkspace({ files, target: 'labels' });
+  // Every target's build error is reported; nothing else is.
+  assert.deepEqual(
+    b.diagnostics.filter((d) => d.severity !== 'info').map((d) => [d.code, d.range.file]),
+    [['kustomize-build-error', 'old/kustomization.yml']],
+  );
+  assert.ok(!b.objects.some((o) => o.kind === 'LabelTransformer'));
+});

@@ -13,27 +13,32 @@ const KUSTOMIZE_KINDS = new Set(['Kustomization', 'Component']);
 export interface KustomizeListing {
   /** The kustomization (or Component) file that lists it. */
   readonly by: string;
-  readonly as: 'patch' | 'component-resource';
+  readonly as: 'patch' | 'config' | 'component-resource';
 }
 
 /**
- * Patch files, and the resource files of Components, by path (paths '/'-separated, as
+ * Patch files, transformer/generator configs, and the resource files of Components, by path (paths '/'-separated, as
  * given). Both enter a deployment only through a build: a patch is a partial object, and a
  * Component's resources deploy only with the kustomizations that list the Component.
  */
 export function kustomizePatchFiles(files: readonly LoadedFile[]): Map<string, KustomizeListing> {
   const patches = new Map<string, KustomizeListing>();
   for (const file of files) {
-    for (const o of file.objects) {
-      if (!KUSTOMIZE_KINDS.has(o.kind) || !o.apiVersion.startsWith('kustomize.config.k8s.io/')) continue;
-      const dir = o.file.includes('/') ? o.file.slice(0, o.file.lastIndexOf('/')) : '';
+    const listings = file.objects
+      .filter((o) => KUSTOMIZE_KINDS.has(o.kind) && o.apiVersion.startsWith('kustomize.config.k8s.io/'))
+      .map((o) => ({ raw: o.raw, component: o.kind === 'Component' }));
+    // A kustomization file without apiVersion and kind is a Kustomization.
+    if (listings.length === 0 && file.kustomization)
+      listings.push({ raw: file.kustomization, component: false });
+    const dir = file.file.includes('/') ? file.file.slice(0, file.file.lastIndexOf('/')) : '';
+    for (const { raw, component } of listings) {
       const add = (relative: string, as: KustomizeListing['as']): void => {
         const path = joinPath(dir, relative);
-        if (!patches.has(path)) patches.set(path, { by: o.file, as });
+        if (!patches.has(path)) patches.set(path, { by: file.file, as });
       };
-      for (const relative of patchPaths(o.raw)) add(relative, 'patch');
-      if (o.kind === 'Component')
-        for (const relative of resourceFilePaths(o.raw)) add(relative, 'component-resource');
+      for (const relative of patchPaths(raw)) add(relative, 'patch');
+      for (const relative of configPaths(raw)) add(relative, 'config');
+      if (component) for (const relative of resourceFilePaths(raw)) add(relative, 'component-resource');
     }
   }
   return patches;
@@ -47,7 +52,9 @@ export function kustomizePatchSkipped(file: string, listing: KustomizeListing): 
     message:
       listing.as === 'patch'
         ? `skipped: a kustomize patch listed in ${listing.by}, whose build did not read it (see the build's error there, or no analysed kustomization uses it); a patch is not a manifest of its own`
-        : `skipped: a resource of the kustomize Component ${listing.by}, which no analysed kustomization lists under components; a Component's resources deploy only with the kustomizations that use it`,
+        : listing.as === 'config'
+          ? `skipped: a transformer, generator or replacement config listed in ${listing.by}, whose build did not read it (see the build's error there, or no analysed kustomization uses it); it configures kustomize and is not a manifest of its own`
+          : `skipped: a resource of the kustomize Component ${listing.by}, which no analysed kustomization lists under components; a Component's resources deploy only with the kustomizations that use it`,
   };
 }
 
@@ -61,6 +68,23 @@ function resourceFilePaths(raw: Record<string, unknown>): string[] {
     .filter((e) => /\.(ya?ml|json)$/i.test(e) && !/^[a-z][a-z0-9+.-]*:\/\//i.test(e));
 }
 
+/** Transformer, generator and validator configs, replacement and field-spec files: inputs of the build. */
+function configPaths(raw: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  for (const key of ['transformers', 'generators', 'validators', 'configurations', 'crds']) {
+    const list = raw[key];
+    if (!Array.isArray(list)) continue;
+    for (const entry of list) {
+      if (typeof entry !== 'string' || entry.includes('\n')) continue;
+      if (/\.(ya?ml|json)$/i.test(entry.trim())) out.push(entry.trim());
+    }
+  }
+  const replacements = raw['replacements'];
+  if (Array.isArray(replacements))
+    for (const r of replacements) if (isPlainObject(r) && typeof r['path'] === 'string') out.push(r['path']);
+  return out.filter((p) => p !== '' && !/^[a-z][a-z0-9+.-]*:\/\//i.test(p));
+}
+
 function patchPaths(raw: Record<string, unknown>): string[] {
   const out: string[] = [];
   const fromEntries = (value: unknown): void => {
@@ -70,6 +94,11 @@ function patchPaths(raw: Record<string, unknown>): string[] {
     }
   };
   fromEntries(raw['patches']);
+  // kustomize v1's `patches: [file.yaml]` (v5 refuses it, but the file is still a patch).
+  if (Array.isArray(raw['patches']))
+    for (const entry of raw['patches'])
+      if (typeof entry === 'string' && !entry.includes('\n')) out.push(entry.trim());
+
   fromEntries(raw['patchesJson6902']);
   const strategic = raw['patchesStrategicMerge'];
   if (Array.isArray(strategic)) {

@@ -2,7 +2,7 @@
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, visit } from 'yaml';
 import type { Document, Pair, Node as YamlNode } from 'yaml';
 import type { Diagnostic, LoadedFile, LoadedObject, SourceRange } from '../model';
-import { formatFieldPath, isPlainObject, rangeAt } from '../model';
+import { formatFieldPath, isKustomizationPath, isPlainObject, rangeAt } from '../model';
 import { metadataProblem } from './metadataOnly';
 import { findExcessiveNesting } from './nesting';
 import { findForbiddenCharacter, recoverMisreadUtf16, stripLineStartBoms } from './encoding';
@@ -296,6 +296,7 @@ export function loadYamlFile(
       return;
     }
     if (!isPlainObject(value)) return;
+    if (docIndex === 0 && isKustomizationPath(file)) result.kustomization = value;
     // The objects keep the range tree, not the YAML nodes.
     collectObjects(value, new RangeTree(doc.contents), 0, file, docIndex, at, result);
   });

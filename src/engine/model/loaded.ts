@@ -29,4 +29,9 @@ export interface LoadedFile {
   objects: LoadedObject[];
   /** yaml-syntax errors, skipped-template notes. */
   diagnostics: Diagnostic[];
+  /**
+   * A kustomization file's content (its first document), also when it names no apiVersion
+   * or kind, as kustomize allows: what it lists is no manifest of its own.
+   */
+  kustomization?: Record<string, unknown>;
 }

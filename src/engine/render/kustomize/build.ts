@@ -3,6 +3,7 @@
 // components, then the built-in transformers in kusttarget's order; at the top, add content
 // hashes to generated names and fix name references. Errors come back as data.
 import { KUSTOMIZATION_FILES } from '../../model/files';
+import { goJsonKind } from '../../model/objects';
 import type { KustomizeFs } from './fs';
 import { basename, cleanPath, dirname, isWithin, resolvePath } from './fs';
 import type { FieldSpec } from './fieldSpecs';
@@ -626,7 +627,16 @@ export class Builder {
     const patches = k['patches'];
     if (Array.isArray(patches)) {
       patches.forEach((entry, i) => {
-        if (!isValueMap(entry)) return;
+        if (entry === null) return;
+        if (!isValueMap(entry)) {
+          // kustomize v1's `patches: [file.yaml]`: v5 decodes each entry as a Patch object and refuses.
+          const line = kust.doc.lines.get(`/patches/${i}`) ?? kust.doc.line;
+          fail(
+            kust.file,
+            `error unmarshaling JSON: while decoding JSON: json: cannot unmarshal ${goJsonKind(entry)} into Go struct field Kustomization.patches of type types.Patch`,
+            line,
+          );
+        }
         this.patchEntry(kust, resources, entry, i);
         applied('PatchTransformer');
       });
