@@ -5,6 +5,7 @@
 // same thing: one of them is analysed — the one asked for, else the first in path order —
 // together with every target that shares nothing with it; the others get a note saying so.
 // Plain manifests that no build reads are analysed as they are, beside the builds.
+import { isTestHook } from './model/helmHooks';
 import type { Diagnostic, LoadedFile, LoadedObject, SourceRange } from './model';
 import type { LoadLimits } from './load/yamlDocuments';
 import { loadBuild } from './load/rendered';
@@ -173,7 +174,7 @@ export function renderStage(input: RenderStageInput): RenderStage {
         message: n.message,
       });
     }
-    const tests = r.resources.filter((x) => x.hook?.split(',').includes('test')).length;
+    const tests = r.resources.filter((x) => isTestHook(x.hook)).length;
     if (tests > 0)
       diagnostics.push({
         range: lineRange(source, b.target.file, 1),

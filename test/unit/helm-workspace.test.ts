@@ -264,3 +264,17 @@ void test('analyze text: endpoint rows stay aligned when pod names are longer th
   assert.ok(rows.every((l) => /^ {2}\S+ {1,}10\.244\./.test(l)));
   assert.ok((ipColumn[0] ?? 0) > 'release-name-web-79cdfcd875-crf5q'.length + 2);
 });
+
+void test('Helm 2 test hooks (helm.sh/hook: test-success) are rendered but not analysed, like test hooks', () => {
+  // podinfo's chart: its tests/ pods carry `helm.sh/hook: test-success`.
+  const files = [
+    { path: 'c/Chart.yaml', text: 'apiVersion: v2\nname: c\nversion: 0.1.0\n' },
+    {
+      path: 'c/templates/pod.yaml',
+      text: 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: t\n  labels: { app: web }\n  annotations:\n    "helm.sh/hook": " Test-Success "\nspec:\n  containers: [{ name: t, image: busybox }]\n',
+    },
+  ];
+  const a = analyzeWorkspace({ files });
+  assert.ok(!a.objects.some((o) => o.kind === 'Pod'));
+  assert.ok(a.diagnostics.some((d) => d.code === 'helm-test-hooks-not-analysed'));
+});

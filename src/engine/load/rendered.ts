@@ -3,6 +3,7 @@
 // (the build's per-field source map) lands on that line of the patch or kustomization; any
 // other field on the same field of the base resource as written; what neither has, on the
 // nearest enclosing field that has a place, and finally on the resource's document.
+import { isTestHook } from '../model/helmHooks';
 import type { LoadedFile, LoadedObject, SourceRange } from '../model';
 import { formatFieldPath } from '../model';
 import type { BuiltResource, SourceRef } from '../render/kustomize';
@@ -38,7 +39,7 @@ export function loadBuild(
   const lines = new LineRanges(source);
   build.result.resources.forEach((r, i) => {
     // Helm test hooks run only with `helm test`: rendered, not part of what is deployed.
-    if (r.hook?.split(',').includes('test')) return;
+    if (isTestHook(r.hook)) return;
     const origin = source(r.origin.file)?.loaded ?? null;
     const fields = [...r.fields].map(([k, v]) => `${k}=${v.file}:${v.line}`).join('\n');
     const key = `${r.origin.file}:${r.origin.line}\n${fields}\n\n${r.yaml}`;

@@ -17,7 +17,7 @@ import { processDependencies } from './dependencies';
 import type { RenderedFile, Segment } from './engine';
 import { capabilitiesObject, HelmRenderError, renderTemplates } from './engine';
 import { goMatchRegExp } from './ignore';
-import { ManifestError, sortManifests, splitManifests } from './manifests';
+import { ManifestError, isTestHook, sortManifests, splitManifests } from './manifests';
 import type { HelmValueOrigin } from './provenance';
 import { valuesProvenance } from './provenance';
 import { validateAgainstSchema } from './schema';
@@ -32,7 +32,7 @@ export { loadArchiveFiles, readTar, gunzipBounded } from './archive';
 export { parseSet, parseSetInto, parseJsonInto, typedVal } from './strvals';
 export { coalesceValues, coalesceTables, mergeTables, readValues, readYaml } from './values';
 export { toYaml, toJson, fromYaml, fromJson, toToml, goJsonMarshal } from './encoding';
-export { sortManifests, splitManifests, INSTALL_ORDER } from './manifests';
+export { isTestHook, sortManifests, splitManifests, INSTALL_ORDER } from './manifests';
 export { isCompatibleRange, parseSemver } from './semver';
 export { DEFAULT_API_VERSIONS, DEFAULT_KUBE_VERSION } from './capabilities';
 export { helmTemplateSet, capabilitiesObject, chartObject } from './engine';
@@ -597,7 +597,7 @@ export function formatHelmTemplate(
   let out = `${manifest.trim()}\n`;
   for (const m of result.manifests) {
     if (m.hook === undefined) continue;
-    if (format.skipTests && m.hook.split(',').includes('test')) continue;
+    if (format.skipTests && isTestHook(m.hook)) continue;
     out += `---\n# Source: ${m.source}\n${m.content}\n`;
   }
   const show = format.showOnly ?? [];

@@ -45,6 +45,8 @@ export const INSTALL_ORDER: readonly string[] = [
   'APIService',
 ];
 
+export { isTestHook } from '../../model/helmHooks';
+
 const HOOK_EVENTS = new Set([
   'pre-install',
   'post-install',
