@@ -211,3 +211,28 @@ void test('an edit of one base reuses the other bases: their built objects are t
   );
   assert.equal(same.length, before.objects.length - 1);
 });
+
+void test('a line added above a patch or a kustomization field moves the field sources of unchanged built objects', () => {
+  // The built YAML stays the same; only the lines the fields came from move. The loaded
+  // objects kept from the last analysis must not keep the old lines.
+  const analyzer = createWorkspaceAnalyzer();
+  const files = new Map(ORIGINAL);
+  for (const [p, t] of files) analyzer.setFile(p, t);
+  const before = analyzer.analyze();
+  for (const path of [PATCHES[0] ?? '', 'overlays/prod/kustomization.yaml']) {
+    const text = `# a comment\n${files.get(path) ?? ''}`;
+    files.set(path, text);
+    analyzer.setFile(path, text);
+    const incremental = analyzer.analyze();
+    const fresh = analyzeWorkspace({
+      files: [...files].map(([p, t]): WorkspaceFile => ({ path: p, text: t })),
+    });
+    assert.equal(snapshot(incremental), snapshot(fresh));
+  }
+  // The edits did move field sources (else this test would prove nothing).
+  assert.notEqual(snapshot(analyzer.analyze()), snapshot(before));
+  assert.deepEqual(
+    analyzer.analyze().objects.map((o) => o.raw),
+    before.objects.map((o) => o.raw),
+  );
+});

@@ -24,8 +24,23 @@ export interface SourceFile {
  */
 export type LoadedBuildMemo = Map<
   string,
-  { readonly origin: LoadedFile | null; readonly objects: LoadedObject[] }
+  {
+    readonly origin: LoadedFile | null;
+    readonly fields: ReadonlyMap<string, SourceRef>;
+    readonly objects: LoadedObject[];
+  }
 >;
+
+/** Whether two field source maps name the same file and line for the same fields. */
+function sameFields(a: ReadonlyMap<string, SourceRef>, b: ReadonlyMap<string, SourceRef>): boolean {
+  if (a === b) return true;
+  if (a.size !== b.size) return false;
+  for (const [k, v] of a) {
+    const w = b.get(k);
+    if (w === undefined || w.file !== v.file || w.line !== v.line) return false;
+  }
+  return true;
+}
 
 export function loadBuild(
   build: TargetBuild,
@@ -41,10 +56,11 @@ export function loadBuild(
     // Helm test hooks run only with `helm test`: rendered, not part of what is deployed.
     if (isTestHook(r.hook)) return;
     const origin = source(r.origin.file)?.loaded ?? null;
-    const fields = [...r.fields].map(([k, v]) => `${k}=${v.file}:${v.line}`).join('\n');
-    const key = `${r.origin.file}:${r.origin.line}\n${fields}\n\n${r.yaml}`;
+    // The field sources are compared, not put in the key: building and hashing a string of
+    // every field of every resource was a measurable part of an edit's re-analysis.
+    const key = `${r.origin.file}:${r.origin.line}\n${r.yaml}`;
     const hit = previous?.get(key);
-    if (hit && hit.origin === origin && !memo.has(key)) {
+    if (hit && hit.origin === origin && !memo.has(key) && sameFields(hit.fields, r.fields)) {
       memo.set(key, hit);
       for (const o of hit.objects) objects.push(o);
       return;
@@ -54,7 +70,7 @@ export function loadBuild(
     const mapped = parsed.objects.map((o) =>
       r.lineMap ? mapTemplateObject(o, r, r.lineMap, lines) : mapObject(o, r, source, lines),
     );
-    if (!memo.has(key)) memo.set(key, { origin, objects: mapped });
+    if (!memo.has(key)) memo.set(key, { origin, fields: r.fields, objects: mapped });
     for (const o of mapped) objects.push(o);
   });
   return { objects, memo };
