@@ -27,7 +27,7 @@ import type {
   ServiceState,
   WorkloadState,
 } from '../model';
-import { isPlainObject, keyRangeAt } from '../model';
+import { isPlainObject } from '../model';
 import {
   admissionDiagnostics,
   admitService,
@@ -42,7 +42,7 @@ import {
 } from './apiserver';
 import type { Admission, AdmittedService, AllocationResult, NodePortTrace } from './apiserver';
 import type { NodePortAllocator } from './apiserver/nodePortAllocator';
-import { isWorkloadObject, planWorkloadObject } from './workloads';
+import { planWorkloadObject } from './workloads';
 import type { PlannedWorkload } from './workloads';
 import {
   needsClusterScheduling,
@@ -57,10 +57,10 @@ import { PodLabelIndex, reconcileEndpointSlices } from './endpointSlices';
 import type { EndpointSelection } from './endpointSlices';
 import { mirrorEndpoints, readUserEndpointSlice } from './userEndpoints';
 import { provisionLoadBalancers } from './cloudLoadBalancer';
-import { applyAutoscalers } from './hpa';
+import { category, ObjectInputs, SERVICE, WORKLOAD } from './inputs';
 import type { LoadBalancerResult } from './cloudLoadBalancer';
 import { dnsRecords, serviceDnsName } from './dns';
-import { commonEnds, sameItems, Segments, splice } from './incremental';
+import { cacheFor, commonEnds, sameItems, Segments, splice } from './incremental';
 
 export interface ReconcileResult {
   state: ClusterState;
@@ -107,25 +107,6 @@ export function prepareReconcile(object: LoadedObject, profile: ClusterProfile, 
     cache.reconciler = reconciler;
   }
   reconciler.prepare(object);
-}
-
-/** A WeakMap that remembers nothing: a one-shot run has no later run to reuse its work. */
-class Forgetful<K extends object, V> extends WeakMap<K, V> {
-  override get(): V | undefined {
-    return undefined;
-  }
-
-  override set(): this {
-    return this;
-  }
-
-  override has(): boolean {
-    return false;
-  }
-}
-
-function cacheFor<K extends object, V>(keep: boolean): WeakMap<K, V> {
-  return keep ? new WeakMap<K, V>() : new Forgetful<K, V>();
 }
 
 /** A workload object and everything derived from it alone. */
@@ -183,38 +164,12 @@ interface ServiceRecord {
 
 const NO_PODS: Pod[] = [];
 const NO_SLICES: EndpointSlice[] = [];
-const SERVICE = 1;
-const WORKLOAD = 2;
-const USER_ENDPOINTS = 3;
-
-function category(o: LoadedObject): number {
-  if (o.kind === 'Service' && o.apiVersion === 'v1') return SERVICE;
-  if (isWorkloadObject(o)) return WORKLOAD;
-  if (
-    (o.kind === 'EndpointSlice' && o.apiVersion === 'discovery.k8s.io/v1') ||
-    (o.kind === 'Endpoints' && o.apiVersion === 'v1')
-  ) {
-    return USER_ENDPOINTS;
-  }
-  return 0;
-}
 
 /** Reconciles a changing list of objects under one profile; see the comment at the top. */
 export class Reconciler {
   private runs = 0;
   private readonly families;
-
-  private rawObjects: LoadedObject[] = [];
-  private readonly duplicateKeys: WeakMap<LoadedObject, string>;
-  private readonly keyCounts = new Map<string, number>();
-  private duplicatedKeys = 0;
-  private objects: LoadedObject[] = [];
-  private categories: number[] = [];
-  private readonly lists = new Map<number, LoadedObject[]>([
-    [SERVICE, []],
-    [WORKLOAD, []],
-    [USER_ENDPOINTS, []],
-  ]);
+  private readonly inputs: ObjectInputs;
 
   private serviceObjects: LoadedObject[] = [];
   private admissions: Admission[] = [];
@@ -269,7 +224,7 @@ export class Reconciler {
     /** False for a one-shot run: nothing is kept for a later run. */
     keep = true,
   ) {
-    this.duplicateKeys = cacheFor(keep);
+    this.inputs = new ObjectInputs(keep);
     this.admissionCache = cacheFor(keep);
     this.lastResults = cacheFor(keep);
     this.admittedCache = cacheFor(keep);
@@ -301,20 +256,13 @@ export class Reconciler {
   run(allObjects: readonly LoadedObject[]): ReconcileResult {
     ++this.runs;
     const diagnostics: Diagnostic[] = [];
-    // The HPA controller acts before the workload controllers read replicas.
-    const objects = this.dropDuplicates(applyAutoscalers(allObjects, diagnostics), diagnostics);
-    this.classify(objects);
-
-    const admitted = this.admitServices(this.lists.get(SERVICE) ?? [], diagnostics);
+    const inputs = this.inputs.read(allObjects, diagnostics);
+    const admitted = this.admitServices(inputs.services, diagnostics);
     const spread = spreadServices(admitted, this.spreadServices);
     const spreadChanged = spread !== this.spreadServices;
     this.spreadServices = spread;
-    const changedNamespaces = this.runWorkloads(this.lists.get(WORKLOAD) ?? [], diagnostics, spreadChanged);
-    const userSlicesChanged = this.readUserSlices(
-      this.lists.get(USER_ENDPOINTS) ?? [],
-      admitted,
-      diagnostics,
-    );
+    const changedNamespaces = this.runWorkloads(inputs.workloads, diagnostics, spreadChanged);
+    const userSlicesChanged = this.readUserSlices(inputs.userEndpoints, admitted, diagnostics);
     const sort = this.sortServices(admitted);
     const visit = new Set<ServiceRecord>(sort.visit);
     if (sort.loadBalancers) for (const rec of this.provisionLoadBalancers()) visit.add(rec);
@@ -396,55 +344,6 @@ export class Reconciler {
       selections: this.selectionSegments.list(),
       podsByNamespace,
     };
-  }
-
-  /** Two definitions of one object: like `kubectl apply`, the last one wins. Counts kept across runs. */
-  private dropDuplicates(allObjects: readonly LoadedObject[], diagnostics: Diagnostic[]): LoadedObject[] {
-    const objects = allObjects.slice();
-    const prev = this.rawObjects;
-    const [prefix, suffix] = commonEnds(prev, objects);
-    for (let i = prefix; i < prev.length - suffix; i++) this.count(prev[i] as LoadedObject, -1);
-    for (let i = prefix; i < objects.length - suffix; i++) this.count(objects[i] as LoadedObject, 1);
-    this.rawObjects = objects;
-    if (this.duplicatedKeys === 0) return objects;
-    return dropDuplicates(objects, diagnostics, (o) => this.keyOf(o));
-  }
-
-  private keyOf(o: LoadedObject): string {
-    let key = this.duplicateKeys.get(o);
-    if (key === undefined) {
-      key = `${o.apiVersion.split('/')[0]}/${o.kind}/${o.namespace}/${o.name}`;
-      this.duplicateKeys.set(o, key);
-    }
-    return key;
-  }
-
-  private count(o: LoadedObject, delta: 1 | -1): void {
-    if (o.name === '') return;
-    const key = this.keyOf(o);
-    const before = this.keyCounts.get(key) ?? 0;
-    const after = before + delta;
-    if (after === 0) this.keyCounts.delete(key);
-    else this.keyCounts.set(key, after);
-    if (before <= 1 && after > 1) this.duplicatedKeys++;
-    if (before > 1 && after <= 1) this.duplicatedKeys--;
-  }
-
-  /** The objects each controller acts on, in object order; only the changed part is looked at. */
-  private classify(objects: LoadedObject[]): void {
-    const prev = this.objects;
-    const [prefix, suffix] = commonEnds(prev, objects);
-    const middle = objects.slice(prefix, objects.length - suffix).map(category);
-    for (const [kind, list] of this.lists) {
-      let before = 0;
-      for (let i = 0; i < prefix; i++) if (this.categories[i] === kind) before++;
-      let after = 0;
-      for (let i = prev.length - suffix; i < prev.length; i++) if (this.categories[i] === kind) after++;
-      const added = objects.slice(prefix, objects.length - suffix).filter((_, i) => middle[i] === kind);
-      this.lists.set(kind, splice(list, before, after, added));
-    }
-    this.categories = splice(this.categories, prefix, suffix, middle);
-    this.objects = objects;
   }
 
   /** API-server admission and allocation; the allocators run again only when a request changed. */
@@ -1150,31 +1049,5 @@ function reportedIngress(raw: Record<string, unknown>): LoadBalancerIngress[] {
     if (!ip && !hostname) return [];
     const ipMode = i['ipMode'] === 'Proxy' || i['ipMode'] === 'VIP' ? i['ipMode'] : undefined;
     return [{ ...(ip ? { ip } : {}), ...(hostname ? { hostname } : {}), ...(ipMode ? { ipMode } : {}) }];
-  });
-}
-
-/** Two definitions of one object: like `kubectl apply`, the last one wins. */
-function dropDuplicates(
-  objects: readonly LoadedObject[],
-  diagnostics: Diagnostic[],
-  keyOf: (o: LoadedObject) => string,
-): LoadedObject[] {
-  const last = new Map<string, LoadedObject>();
-  for (const o of objects) {
-    if (o.name === '') continue;
-    last.set(keyOf(o), o);
-  }
-  return objects.filter((o) => {
-    if (o.name === '') return true;
-    const winner = last.get(keyOf(o));
-    if (winner === o || !winner) return true;
-    diagnostics.push({
-      range: keyRangeAt(o, ['metadata', 'name']),
-      severity: 'warning',
-      code: 'object-duplicate',
-      message: `${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name} is defined again at ${winner.file}:${winner.range.line}; the later definition wins`,
-      related: [{ range: winner.range, message: 'the definition that wins' }],
-    });
-    return false;
   });
 }
