@@ -28,20 +28,8 @@ import type {
   WorkloadState,
 } from '../model';
 import { isPlainObject } from '../model';
-import {
-  admissionDiagnostics,
-  admitService,
-  admittedService,
-  allocateAll,
-  allocationSignature,
-  createAllocators,
-  explicitAllocationSignature,
-  hasAdmissionFindings,
-  reallocateNodePorts,
-  sameAllocation,
-} from './apiserver';
-import type { Admission, AdmittedService, AllocationResult, NodePortTrace } from './apiserver';
-import type { NodePortAllocator } from './apiserver/nodePortAllocator';
+import type { AdmittedService } from './apiserver';
+import { ServiceAdmission } from './admission';
 import { planWorkloadObject } from './workloads';
 import type { PlannedWorkload } from './workloads';
 import {
@@ -168,20 +156,8 @@ const NO_SLICES: EndpointSlice[] = [];
 /** Reconciles a changing list of objects under one profile; see the comment at the top. */
 export class Reconciler {
   private runs = 0;
-  private readonly families;
+  private readonly admission: ServiceAdmission;
   private readonly inputs: ObjectInputs;
-
-  private serviceObjects: LoadedObject[] = [];
-  private admissions: Admission[] = [];
-  private signatures: string[] = [];
-  private results: AllocationResult[] = [];
-  private flagged: boolean[] = [];
-  private admittedList: AdmittedService[] = [];
-  private nodePortsAfterAllocation: NodePortAllocator | null = null;
-  private portTrace: NodePortTrace | null = null;
-  private readonly admissionCache: WeakMap<LoadedObject, { admission: Admission; signature: string }>;
-  private readonly lastResults: WeakMap<Admission, AllocationResult>;
-  private readonly admittedCache: WeakMap<Admission, { result: AllocationResult; admitted: AdmittedService }>;
 
   private workloadObjects: LoadedObject[] = [];
   /** The Services' selectors, which default topology spreading reads (replaced when they change). */
@@ -199,6 +175,8 @@ export class Reconciler {
   private readonly namespaces = new Map<string, NamespacePods>();
   private pods: Pod[] = [];
 
+  /** The admitted Services of the previous sort. */
+  private admittedList: AdmittedService[] = [];
   private sorted: ServiceRecord[] = [];
   private sortedKeys: string[] = [];
   private sortedTies = false;
@@ -225,15 +203,12 @@ export class Reconciler {
     keep = true,
   ) {
     this.inputs = new ObjectInputs(keep);
-    this.admissionCache = cacheFor(keep);
-    this.lastResults = cacheFor(keep);
-    this.admittedCache = cacheFor(keep);
+    this.admission = new ServiceAdmission(profile, keep);
     this.workloadCache = cacheFor(keep);
     this.serviceCache = cacheFor(keep);
     this.userSliceCache = cacheFor(keep);
     this.mirroredCache = cacheFor(keep);
 
-    this.families = createAllocators(profile.serviceCIDR, profile.nodePortRange).families;
     const tieOrder = (a: Placement, b: Placement): number => {
       const ra = this.ownerOf.get(a) as WorkloadRecord;
       const rb = this.ownerOf.get(b) as WorkloadRecord;
@@ -249,7 +224,7 @@ export class Reconciler {
   /** See `prepareReconcile`. */
   prepare(object: LoadedObject): void {
     const kind = category(object);
-    if (kind === SERVICE) this.admission(object);
+    if (kind === SERVICE) this.admission.prepare(object);
     else if (kind === WORKLOAD) this.workloadRecord(object);
   }
 
@@ -257,7 +232,7 @@ export class Reconciler {
     ++this.runs;
     const diagnostics: Diagnostic[] = [];
     const inputs = this.inputs.read(allObjects, diagnostics);
-    const admitted = this.admitServices(inputs.services, diagnostics);
+    const admitted = this.admission.admit(inputs.services, diagnostics);
     const spread = spreadServices(admitted, this.spreadServices);
     const spreadChanged = spread !== this.spreadServices;
     this.spreadServices = spread;
@@ -344,137 +319,6 @@ export class Reconciler {
       selections: this.selectionSegments.list(),
       podsByNamespace,
     };
-  }
-
-  /** API-server admission and allocation; the allocators run again only when a request changed. */
-  private admitServices(serviceObjects: LoadedObject[], diagnostics: Diagnostic[]): AdmittedService[] {
-    const prevObjects = this.serviceObjects;
-    const [prefix, suffix] = commonEnds(prevObjects, serviceObjects);
-    const middle = serviceObjects
-      .slice(prefix, serviceObjects.length - suffix)
-      .map((object) => this.admission(object));
-    const admissions = splice(
-      this.admissions,
-      prefix,
-      suffix,
-      middle.map((m) => m.admission),
-    );
-    const signatures = splice(
-      this.signatures,
-      prefix,
-      suffix,
-      middle.map((m) => m.signature),
-    );
-    const sameLength = this.runs > 1 && prevObjects.length - prefix - suffix === middle.length;
-    const differing = sameLength
-      ? middle.flatMap((m, i) => (m.signature === this.signatures[prefix + i] ? [] : [i]))
-      : [];
-    let reallocated: Map<number, AllocationResult> | null = null;
-    if (sameLength && differing.length === 1 && this.portTrace && this.nodePortsAfterAllocation) {
-      // One Service changed only the port numbers its node ports are hashed from.
-      const x = prefix + (differing[0] as number);
-      const now = admissions[x] as Admission;
-      const before = this.admissions[x] as Admission;
-      if (explicitAllocationSignature(now.request) === explicitAllocationSignature(before.request)) {
-        reallocated = reallocateNodePorts(
-          this.portTrace,
-          this.nodePortsAfterAllocation,
-          x,
-          now.request,
-          this.results,
-        );
-        if (reallocated) {
-          this.results = this.results.slice();
-          for (const [r, result] of reallocated) {
-            this.results[r] = result;
-            this.lastResults.set(admissions[r] as Admission, result);
-          }
-        }
-      }
-    }
-    let results: AllocationResult[];
-    let admitted: AdmittedService[];
-    let flagged: boolean[];
-    let nodePorts: () => NodePortAllocator;
-    if (sameLength && (differing.length === 0 || reallocated)) {
-      // Every Service asks the allocators what it asked before (or one got new node ports
-      // that no other pick depends on): the other answers stay, at the same positions.
-      results = this.results;
-      const after = this.nodePortsAfterAllocation as NodePortAllocator;
-      let copy: NodePortAllocator | null = null;
-      nodePorts = () => (copy ??= after.clone());
-      const own = middle.map((m, i) => this.admitted(m.admission, results[prefix + i] as AllocationResult));
-      admitted = splice(this.admittedList, prefix, suffix, own);
-      flagged = splice(
-        this.flagged,
-        prefix,
-        suffix,
-        middle.map((m, i) => hasAdmissionFindings(m.admission, results[prefix + i] as AllocationResult)),
-      );
-      // Node ports replayed for Services outside the changed part.
-      for (const r of reallocated?.keys() ?? []) {
-        const admission = admissions[r] as Admission;
-        const result = results[r] as AllocationResult;
-        admitted[r] = this.admitted(admission, result);
-        flagged[r] = hasAdmissionFindings(admission, result);
-      }
-    } else {
-      const allocators = createAllocators(this.profile.serviceCIDR, this.profile.nodePortRange);
-      const trace: NodePortTrace = {
-        rank: [],
-        picks: [],
-        owner: new Map(),
-        blockedBy: new Map(),
-        reusable: false,
-      };
-      this.portTrace = trace;
-      results = allocateAll(
-        admissions.map((a) => a.request),
-        allocators,
-        trace,
-      ).map((result, i) => {
-        const admission = admissions[i] as Admission;
-        const previous = this.lastResults.get(admission);
-        if (previous && sameAllocation(previous, result)) return previous;
-        this.lastResults.set(admission, result);
-        return result;
-      });
-      this.nodePortsAfterAllocation = allocators.nodePorts.clone();
-      nodePorts = () => allocators.nodePorts;
-      admitted = admissions.map((a, i) => this.admitted(a, results[i] as AllocationResult));
-      flagged = admissions.map((a, i) => hasAdmissionFindings(a, results[i] as AllocationResult));
-    }
-    const indexes: number[] = [];
-    flagged.forEach((f, i) => {
-      if (f) indexes.push(i);
-    });
-    if (indexes.length > 0) {
-      for (const d of admissionDiagnostics(admissions, results, nodePorts, indexes)) diagnostics.push(d);
-    }
-    this.serviceObjects = serviceObjects;
-    this.admissions = admissions;
-    this.signatures = signatures;
-    this.results = results;
-    this.flagged = flagged;
-    return admitted;
-  }
-
-  private admission(object: LoadedObject): { admission: Admission; signature: string } {
-    let cached = this.admissionCache.get(object);
-    if (!cached) {
-      const admission = admitService(object, this.families);
-      cached = { admission, signature: allocationSignature(admission.request) };
-      this.admissionCache.set(object, cached);
-    }
-    return cached;
-  }
-
-  private admitted(admission: Admission, result: AllocationResult): AdmittedService {
-    const cached = this.admittedCache.get(admission);
-    if (cached && cached.result === result) return cached.admitted;
-    const admitted = admittedService(admission, result);
-    this.admittedCache.set(admission, { result, admitted });
-    return admitted;
   }
 
   private workloadRecord(object: LoadedObject): WorkloadRecord {
