@@ -178,3 +178,8 @@ export class ServiceAdmission {
     return admitted;
   }
 }
+
+/** A Service's namespace/name: the key Services are sorted, matched and named by. */
+export function serviceKey(a: AdmittedService): string {
+  return `${a.service.metadata.namespace}/${a.service.metadata.name}`;
+}

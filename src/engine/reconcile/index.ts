@@ -29,7 +29,8 @@ import type {
 } from '../model';
 import { isPlainObject } from '../model';
 import type { AdmittedService } from './apiserver';
-import { ServiceAdmission } from './admission';
+import { ServiceAdmission, serviceKey } from './admission';
+import { UserSlices } from './userSlices';
 import { planWorkloadObject } from './workloads';
 import type { PlannedWorkload } from './workloads';
 import {
@@ -43,7 +44,6 @@ import type { Placement, SpreadService, WorkloadSchedule } from './scheduler';
 import { NodeAddresses, podCIDRsOf } from './podIPAM';
 import { PodLabelIndex, reconcileEndpointSlices } from './endpointSlices';
 import type { EndpointSelection } from './endpointSlices';
-import { mirrorEndpoints, readUserEndpointSlice } from './userEndpoints';
 import { provisionLoadBalancers } from './cloudLoadBalancer';
 import { category, ObjectInputs, SERVICE, WORKLOAD } from './inputs';
 import type { LoadBalancerResult } from './cloudLoadBalancer';
@@ -157,6 +157,7 @@ const NO_SLICES: EndpointSlice[] = [];
 export class Reconciler {
   private runs = 0;
   private readonly admission: ServiceAdmission;
+  private readonly userSlices: UserSlices;
   private readonly inputs: ObjectInputs;
 
   private workloadObjects: LoadedObject[] = [];
@@ -190,12 +191,6 @@ export class Reconciler {
   private readonly sliceSegments = new Segments<EndpointSlice>();
   private readonly dnsSegments = new Segments<DnsRecord>();
   private readonly selectionSegments = new Segments<EndpointSelection>();
-  private userSlices: EndpointSlice[] = NO_SLICES;
-  private readonly userSliceCache: WeakMap<
-    LoadedObject,
-    { slice: EndpointSlice | null; diagnostics: Diagnostic[] }
-  >;
-  private readonly mirroredCache: WeakMap<LoadedObject, EndpointSlice[]>;
 
   constructor(
     readonly profile: ClusterProfile,
@@ -206,8 +201,7 @@ export class Reconciler {
     this.admission = new ServiceAdmission(profile, keep);
     this.workloadCache = cacheFor(keep);
     this.serviceCache = cacheFor(keep);
-    this.userSliceCache = cacheFor(keep);
-    this.mirroredCache = cacheFor(keep);
+    this.userSlices = new UserSlices(keep);
 
     const tieOrder = (a: Placement, b: Placement): number => {
       const ra = this.ownerOf.get(a) as WorkloadRecord;
@@ -237,7 +231,7 @@ export class Reconciler {
     const spreadChanged = spread !== this.spreadServices;
     this.spreadServices = spread;
     const changedNamespaces = this.runWorkloads(inputs.workloads, diagnostics, spreadChanged);
-    const userSlicesChanged = this.readUserSlices(inputs.userEndpoints, admitted, diagnostics);
+    const userSlicesChanged = this.userSlices.read(inputs.userEndpoints, admitted, diagnostics);
     const sort = this.sortServices(admitted);
     const visit = new Set<ServiceRecord>(sort.visit);
     if (sort.loadBalancers) for (const rec of this.provisionLoadBalancers()) visit.add(rec);
@@ -246,13 +240,7 @@ export class Reconciler {
     }
     if (userSlicesChanged) for (const rec of this.selectorlessServices) visit.add(rec);
 
-    const userSlicesByService = new Map<string, EndpointSlice[]>();
-    for (const slice of this.userSlices) {
-      const key = `${slice.metadata.namespace}/${slice.serviceName}`;
-      const list = userSlicesByService.get(key);
-      if (list) list.push(slice);
-      else userSlicesByService.set(key, [slice]);
-    }
+    const userSlicesByService = this.userSlices.byService();
     for (const rec of visit) {
       const { state, slices, dns, selection } = rec;
       this.serviceSlices(rec, userSlicesByService);
@@ -294,11 +282,12 @@ export class Reconciler {
     }
     const endpointSlices = this.sliceSegments.list();
     let allSlices = endpointSlices;
-    if (this.userSlices.length > 0) {
+    const userSlices = this.userSlices.slices;
+    if (userSlices.length > 0) {
       // Slices for Services not in the files still reach kube-proxy.
       const claimed = new Set(endpointSlices);
       allSlices = [...endpointSlices];
-      for (const s of this.userSlices) if (!claimed.has(s)) allSlices.push(s);
+      for (const s of userSlices) if (!claimed.has(s)) allSlices.push(s);
     }
     const sorted = this.sorted;
     const podsByNamespace = new Map<string, readonly Pod[]>();
@@ -581,42 +570,6 @@ export class Reconciler {
     for (let k = 0; k < count; k++) (records[start + k] as WorkloadRecord).seq = lo + step * (k + 1);
   }
 
-  /** User-managed EndpointSlices and mirrored Endpoints; true when they were read again. */
-  private readUserSlices(
-    userObjects: LoadedObject[],
-    admitted: AdmittedService[],
-    diagnostics: Diagnostic[],
-  ): boolean {
-    if (userObjects.length === 0 && this.userSlices.length === 0) return false;
-    const userSlices: EndpointSlice[] = [];
-    for (const o of userObjects) {
-      if (o.kind !== 'EndpointSlice') continue;
-      let read = this.userSliceCache.get(o);
-      if (!read) {
-        const found: Diagnostic[] = [];
-        read = { slice: readUserEndpointSlice(o, found), diagnostics: found };
-        this.userSliceCache.set(o, read);
-      }
-      for (const d of read.diagnostics) diagnostics.push(d);
-      if (read.slice) userSlices.push(read.slice);
-    }
-    let selectorServices: Set<string> | null = null;
-    for (const o of userObjects) {
-      if (o.kind !== 'Endpoints') continue;
-      selectorServices ??= new Set(admitted.filter((a) => a.service.selector !== null).map(serviceKey));
-      // Endpoints of selector Services are written by the endpoints controller, not mirrored.
-      if (selectorServices.has(`${o.namespace}/${o.name}`)) continue;
-      let mirrored = this.mirroredCache.get(o);
-      if (!mirrored) {
-        mirrored = mirrorEndpoints(o);
-        this.mirroredCache.set(o, mirrored);
-      }
-      for (const slice of mirrored) userSlices.push(slice);
-    }
-    this.userSlices = userSlices;
-    return true;
-  }
-
   /**
    * Services listed by namespace/name, whatever the file order. While the Services keep
    * their names, a changed one takes the place of the one it replaces. Returns the
@@ -842,10 +795,6 @@ function bySeq(records: readonly WorkloadRecord[], seq: number): number {
 
 function sameMessages(a: readonly Diagnostic[], b: readonly Diagnostic[]): boolean {
   return a.length === b.length && a.every((d, i) => d.message === b[i]?.message && d.code === b[i]?.code);
-}
-
-function serviceKey(a: AdmittedService): string {
-  return `${a.service.metadata.namespace}/${a.service.metadata.name}`;
 }
 
 /** Whether the pod already has exactly these addresses. */
