@@ -28,6 +28,12 @@ const service = (name: string, selector: string, extra = ''): string =>
 const deployment = (name: string, replicas: number, port = 'http'): string =>
   `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ${name}\nspec:\n  replicas: ${replicas}\n  selector:\n    matchLabels: {app: ${name}}\n  template:\n    metadata:\n      labels: {app: ${name}}\n    spec:\n      containers:\n        - name: c\n          image: nginx:1.${replicas}\n          ports:\n            - name: ${port}\n              containerPort: 8080\n`;
 
+const hpa = (target: string, minReplicas: number): string =>
+  `apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: ${target}\nspec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: ${target}}\n  minReplicas: ${minReplicas}\n  maxReplicas: 5\n`;
+/** An EndpointSlice of the selector-less Service ext (in a file of its own: its edit alone). */
+const userSlice = (ip: string, port: number): string =>
+  `apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n  name: ext-1\n  labels: {kubernetes.io/service-name: ext}\naddressType: IPv4\nports: [{name: http, port: ${port}}]\nendpoints:\n  - addresses: [${ip}]\n`;
+
 /** A Deployment whose placement depends on other workloads' pods (anti-affinity, host port, cpu). */
 const coupled = (name: string, replicas: number, spec: string): string =>
   deployment(name, replicas).replace(
@@ -55,6 +61,21 @@ const TEXTS = [
   'apiVersion: v1\nkind: Service\nmetadata: {name: broken\nspec: [\n',
   'kind: ConfigMap\n',
   '',
+  // Each names a dependency edge between steps: a Service's selector that default topology
+  // spreading reads (reschedules the coupled workloads), an HPA's replica count (the
+  // workload's pods), two Services asking for the same node port (allocation order), a user
+  // EndpointSlice edited (the selector-less Service's slices).
+  service('spread', 'db'),
+  service('spread', 'web'),
+  service('spread', 'api'),
+  hpa('web', 3),
+  hpa('web', 1),
+  hpa('db', 4),
+  service('clash', 'web', '  type: NodePort\n  ports:\n    - port: 82\n      nodePort: 30080\n'),
+  service('clash', 'api', '  type: NodePort\n  ports:\n    - port: 83\n      nodePort: 30081\n'),
+  service('ext', 'x').replace('  selector:\n    app: x\n', ''),
+  userSlice('192.0.2.20', 5432),
+  userSlice('192.0.2.21', 5433),
 ];
 const PATHS = ['a.yaml', 'b/web.yaml', 'b/api.yaml', 'c.yaml', 'kubepath.cluster.yaml'];
 const PROFILES: (WorkspaceFile | null)[] = [
@@ -139,6 +160,53 @@ void test('createWorkspaceAnalyzer equals analyzeWorkspace after any sequence of
       assert.deepEqual(analyzer.paths(), [...files.keys()].sort());
     }),
     { numRuns: 200, seed: 9 },
+  );
+});
+
+/** Few texts, each on one dependency edge between reconcile's steps, so edits meet each other. */
+const EDGE_TEXTS = [
+  coupled('db', 3, antiAffinity),
+  coupled('web', 2, hostPort),
+  deployment('api', 1),
+  deployment('web', 3),
+  deployment('db', 2),
+  service('spread', 'db'),
+  service('spread', 'web'),
+  service('spread', 'api'),
+  hpa('web', 3),
+  hpa('web', 1),
+  hpa('db', 4),
+  service('clash', 'web', '  type: NodePort\n  ports:\n    - port: 82\n      nodePort: 30080\n'),
+  service('clash', 'api', '  type: NodePort\n  ports:\n    - port: 83\n      nodePort: 30081\n'),
+  service('api', 'api', '  type: NodePort\n  ports:\n    - port: 81\n      nodePort: 30080\n'),
+  service('ext', 'x').replace('  selector:\n    app: x\n', ''),
+  userSlice('192.0.2.20', 5432),
+  userSlice('192.0.2.21', 5433),
+  '',
+];
+
+void test("the incremental analyzer equals analyzeWorkspace after each edit on reconcile's dependency edges", () => {
+  // Selector change -> reschedule (default spreading), HPA edit -> the workload's pods, two
+  // Services on one node port -> allocation order, user EndpointSlice edit -> its Service.
+  const paths = ['a.yaml', 'b.yaml', 'c.yaml', 'd.yaml'];
+  const profile = PROFILES[1] ?? null;
+  const step = fc.record({ path: fc.constantFrom(...paths), text: fc.constantFrom(...EDGE_TEXTS) });
+  fc.assert(
+    fc.property(fc.array(step, { minLength: 1, maxLength: 12 }), (edits) => {
+      const analyzer = createWorkspaceAnalyzer();
+      analyzer.setProfile(profile);
+      const files = new Map<string, string>();
+      for (const e of edits) {
+        analyzer.setFile(e.path, e.text);
+        files.set(e.path, e.text);
+        const oneShot = analyzeWorkspace({
+          files: [...files].map(([path, text]) => ({ path, text })),
+          profile,
+        });
+        assert.equal(snapshot(analyzer.analyze()), snapshot(oneShot));
+      }
+    }),
+    { numRuns: 150, seed: 17 },
   );
 });
 

@@ -86,3 +86,22 @@ export class Segments<T> {
     return offset;
   }
 }
+
+/** A WeakMap that remembers nothing: a one-shot run has no later run to reuse its work. */
+class Forgetful<K extends object, V> extends WeakMap<K, V> {
+  override get(): V | undefined {
+    return undefined;
+  }
+
+  override set(): this {
+    return this;
+  }
+
+  override has(): boolean {
+    return false;
+  }
+}
+
+export function cacheFor<K extends object, V>(keep: boolean): WeakMap<K, V> {
+  return keep ? new WeakMap<K, V>() : new Forgetful<K, V>();
+}

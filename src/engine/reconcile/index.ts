@@ -25,42 +25,20 @@ import type {
   Pod,
   Service,
   ServiceState,
-  WorkloadState,
 } from '../model';
-import { isPlainObject, keyRangeAt } from '../model';
-import {
-  admissionDiagnostics,
-  admitService,
-  admittedService,
-  allocateAll,
-  allocationSignature,
-  createAllocators,
-  explicitAllocationSignature,
-  hasAdmissionFindings,
-  reallocateNodePorts,
-  sameAllocation,
-} from './apiserver';
-import type { Admission, AdmittedService, AllocationResult, NodePortTrace } from './apiserver';
-import type { NodePortAllocator } from './apiserver/nodePortAllocator';
-import { isWorkloadObject, planWorkloadObject } from './workloads';
-import type { PlannedWorkload } from './workloads';
-import {
-  needsClusterScheduling,
-  scheduleCluster,
-  scheduleWorkload,
-  spreadServices,
-  workloadReadsOtherPods,
-} from './scheduler';
-import type { Placement, SpreadService, WorkloadSchedule } from './scheduler';
-import { NodeAddresses, podCIDRsOf } from './podIPAM';
-import { PodLabelIndex, reconcileEndpointSlices } from './endpointSlices';
+import { isPlainObject } from '../model';
+import type { AdmittedService } from './apiserver';
+import { ServiceAdmission, serviceKey } from './admission';
+import { WorkloadPods } from './workloadPods';
+import type { NamespacePods } from './workloadPods';
+import { UserSlices } from './userSlices';
+import { reconcileEndpointSlices } from './endpointSlices';
 import type { EndpointSelection } from './endpointSlices';
-import { mirrorEndpoints, readUserEndpointSlice } from './userEndpoints';
 import { provisionLoadBalancers } from './cloudLoadBalancer';
-import { applyAutoscalers } from './hpa';
+import { category, ObjectInputs, SERVICE, WORKLOAD } from './inputs';
 import type { LoadBalancerResult } from './cloudLoadBalancer';
 import { dnsRecords, serviceDnsName } from './dns';
-import { commonEnds, sameItems, Segments, splice } from './incremental';
+import { cacheFor, commonEnds, sameItems, Segments } from './incremental';
 
 export interface ReconcileResult {
   state: ClusterState;
@@ -109,56 +87,6 @@ export function prepareReconcile(object: LoadedObject, profile: ClusterProfile, 
   reconciler.prepare(object);
 }
 
-/** A WeakMap that remembers nothing: a one-shot run has no later run to reuse its work. */
-class Forgetful<K extends object, V> extends WeakMap<K, V> {
-  override get(): V | undefined {
-    return undefined;
-  }
-
-  override set(): this {
-    return this;
-  }
-
-  override has(): boolean {
-    return false;
-  }
-}
-
-function cacheFor<K extends object, V>(keep: boolean): WeakMap<K, V> {
-  return keep ? new WeakMap<K, V>() : new Forgetful<K, V>();
-}
-
-/** A workload object and everything derived from it alone. */
-interface WorkloadRecord {
-  planned: PlannedWorkload | null;
-  planDiagnostics: Diagnostic[];
-  /** The placements in effect: `own`'s, or the cluster-wide scheduler's (see scheduler/index.ts). */
-  placements: Placement[];
-  scheduleDiagnostics: Diagnostic[];
-  /** The workload scheduled alone: right while no workload's placement depends on others. */
-  own: WorkloadSchedule;
-  /** Whether its pods use a filter that reads other pods (host ports, pod affinity, spread). */
-  readsOtherPods: boolean;
-  /** Same order as placements; null until a run placed them. */
-  pods: Pod[] | null;
-  state: WorkloadState | null;
-  /** Orders records as the workload list does (renumbered when gaps run out). */
-  seq: number;
-}
-
-/** A namespace's pods with their label index; replaced (and marked stale) when they change. */
-interface NamespacePods {
-  pods: Pod[];
-  index: PodLabelIndex | null;
-  stale: boolean;
-}
-
-interface NamespaceChange {
-  name: string;
-  old: NamespacePods | undefined;
-  next: NamespacePods | undefined;
-}
-
 /** One admitted Service and everything derived from it, with what each part was computed from. */
 interface ServiceRecord {
   admitted: AdmittedService;
@@ -183,67 +111,17 @@ interface ServiceRecord {
 
 const NO_PODS: Pod[] = [];
 const NO_SLICES: EndpointSlice[] = [];
-const SERVICE = 1;
-const WORKLOAD = 2;
-const USER_ENDPOINTS = 3;
-
-function category(o: LoadedObject): number {
-  if (o.kind === 'Service' && o.apiVersion === 'v1') return SERVICE;
-  if (isWorkloadObject(o)) return WORKLOAD;
-  if (
-    (o.kind === 'EndpointSlice' && o.apiVersion === 'discovery.k8s.io/v1') ||
-    (o.kind === 'Endpoints' && o.apiVersion === 'v1')
-  ) {
-    return USER_ENDPOINTS;
-  }
-  return 0;
-}
 
 /** Reconciles a changing list of objects under one profile; see the comment at the top. */
 export class Reconciler {
   private runs = 0;
-  private readonly families;
+  private readonly admission: ServiceAdmission;
+  private readonly workloads: WorkloadPods;
+  private readonly userSlices: UserSlices;
+  private readonly inputs: ObjectInputs;
 
-  private rawObjects: LoadedObject[] = [];
-  private readonly duplicateKeys: WeakMap<LoadedObject, string>;
-  private readonly keyCounts = new Map<string, number>();
-  private duplicatedKeys = 0;
-  private objects: LoadedObject[] = [];
-  private categories: number[] = [];
-  private readonly lists = new Map<number, LoadedObject[]>([
-    [SERVICE, []],
-    [WORKLOAD, []],
-    [USER_ENDPOINTS, []],
-  ]);
-
-  private serviceObjects: LoadedObject[] = [];
-  private admissions: Admission[] = [];
-  private signatures: string[] = [];
-  private results: AllocationResult[] = [];
-  private flagged: boolean[] = [];
+  /** The admitted Services of the previous sort. */
   private admittedList: AdmittedService[] = [];
-  private nodePortsAfterAllocation: NodePortAllocator | null = null;
-  private portTrace: NodePortTrace | null = null;
-  private readonly admissionCache: WeakMap<LoadedObject, { admission: Admission; signature: string }>;
-  private readonly lastResults: WeakMap<Admission, AllocationResult>;
-  private readonly admittedCache: WeakMap<Admission, { result: AllocationResult; admitted: AdmittedService }>;
-
-  private workloadObjects: LoadedObject[] = [];
-  /** The Services' selectors, which default topology spreading reads (replaced when they change). */
-  private spreadServices: readonly SpreadService[] = [];
-  private records: WorkloadRecord[] = [];
-  /** Bit 1: plan findings, bit 2: scheduling findings; same order as records. */
-  private recordFindings: number[] = [];
-  private readonly podSegments = new Segments<Pod>();
-  private readonly workloadSegments = new Segments<WorkloadState>();
-  private readonly workloadCache: WeakMap<LoadedObject, WorkloadRecord>;
-  private readonly ownerOf = new WeakMap<Placement, WorkloadRecord>();
-  /** Per node name, one address book per node of that name (normally one). */
-  private readonly addresses = new Map<string, NodeAddresses[]>();
-  private readonly namespaceRecords = new Map<string, WorkloadRecord[]>();
-  private readonly namespaces = new Map<string, NamespacePods>();
-  private pods: Pod[] = [];
-
   private sorted: ServiceRecord[] = [];
   private sortedKeys: string[] = [];
   private sortedTies = false;
@@ -257,64 +135,33 @@ export class Reconciler {
   private readonly sliceSegments = new Segments<EndpointSlice>();
   private readonly dnsSegments = new Segments<DnsRecord>();
   private readonly selectionSegments = new Segments<EndpointSelection>();
-  private userSlices: EndpointSlice[] = NO_SLICES;
-  private readonly userSliceCache: WeakMap<
-    LoadedObject,
-    { slice: EndpointSlice | null; diagnostics: Diagnostic[] }
-  >;
-  private readonly mirroredCache: WeakMap<LoadedObject, EndpointSlice[]>;
 
   constructor(
     readonly profile: ClusterProfile,
     /** False for a one-shot run: nothing is kept for a later run. */
     keep = true,
   ) {
-    this.duplicateKeys = cacheFor(keep);
-    this.admissionCache = cacheFor(keep);
-    this.lastResults = cacheFor(keep);
-    this.admittedCache = cacheFor(keep);
-    this.workloadCache = cacheFor(keep);
+    this.inputs = new ObjectInputs(keep);
+    this.admission = new ServiceAdmission(profile, keep);
+    this.workloads = new WorkloadPods(profile, keep);
     this.serviceCache = cacheFor(keep);
-    this.userSliceCache = cacheFor(keep);
-    this.mirroredCache = cacheFor(keep);
-
-    this.families = createAllocators(profile.serviceCIDR, profile.nodePortRange).families;
-    const tieOrder = (a: Placement, b: Placement): number => {
-      const ra = this.ownerOf.get(a) as WorkloadRecord;
-      const rb = this.ownerOf.get(b) as WorkloadRecord;
-      return ra === rb ? ra.placements.indexOf(a) - ra.placements.indexOf(b) : ra.seq - rb.seq;
-    };
-    for (const node of profile.nodes) {
-      const books = this.addresses.get(node.name) ?? [];
-      books.push(new NodeAddresses(podCIDRsOf(node), tieOrder));
-      this.addresses.set(node.name, books);
-    }
+    this.userSlices = new UserSlices(keep);
   }
 
   /** See `prepareReconcile`. */
   prepare(object: LoadedObject): void {
     const kind = category(object);
-    if (kind === SERVICE) this.admission(object);
-    else if (kind === WORKLOAD) this.workloadRecord(object);
+    if (kind === SERVICE) this.admission.prepare(object);
+    else if (kind === WORKLOAD) this.workloads.prepare(object);
   }
 
   run(allObjects: readonly LoadedObject[]): ReconcileResult {
     ++this.runs;
     const diagnostics: Diagnostic[] = [];
-    // The HPA controller acts before the workload controllers read replicas.
-    const objects = this.dropDuplicates(applyAutoscalers(allObjects, diagnostics), diagnostics);
-    this.classify(objects);
-
-    const admitted = this.admitServices(this.lists.get(SERVICE) ?? [], diagnostics);
-    const spread = spreadServices(admitted, this.spreadServices);
-    const spreadChanged = spread !== this.spreadServices;
-    this.spreadServices = spread;
-    const changedNamespaces = this.runWorkloads(this.lists.get(WORKLOAD) ?? [], diagnostics, spreadChanged);
-    const userSlicesChanged = this.readUserSlices(
-      this.lists.get(USER_ENDPOINTS) ?? [],
-      admitted,
-      diagnostics,
-    );
+    const inputs = this.inputs.read(allObjects, diagnostics);
+    const admitted = this.admission.admit(inputs.services, diagnostics);
+    const changedNamespaces = this.workloads.run(inputs.workloads, admitted, diagnostics);
+    const userSlicesChanged = this.userSlices.read(inputs.userEndpoints, admitted, diagnostics);
     const sort = this.sortServices(admitted);
     const visit = new Set<ServiceRecord>(sort.visit);
     if (sort.loadBalancers) for (const rec of this.provisionLoadBalancers()) visit.add(rec);
@@ -323,13 +170,7 @@ export class Reconciler {
     }
     if (userSlicesChanged) for (const rec of this.selectorlessServices) visit.add(rec);
 
-    const userSlicesByService = new Map<string, EndpointSlice[]>();
-    for (const slice of this.userSlices) {
-      const key = `${slice.metadata.namespace}/${slice.serviceName}`;
-      const list = userSlicesByService.get(key);
-      if (list) list.push(slice);
-      else userSlicesByService.set(key, [slice]);
-    }
+    const userSlicesByService = this.userSlices.byService();
     for (const rec of visit) {
       const { state, slices, dns, selection } = rec;
       this.serviceSlices(rec, userSlicesByService);
@@ -371,21 +212,22 @@ export class Reconciler {
     }
     const endpointSlices = this.sliceSegments.list();
     let allSlices = endpointSlices;
-    if (this.userSlices.length > 0) {
+    const userSlices = this.userSlices.slices;
+    if (userSlices.length > 0) {
       // Slices for Services not in the files still reach kube-proxy.
       const claimed = new Set(endpointSlices);
       allSlices = [...endpointSlices];
-      for (const s of this.userSlices) if (!claimed.has(s)) allSlices.push(s);
+      for (const s of userSlices) if (!claimed.has(s)) allSlices.push(s);
     }
     const sorted = this.sorted;
     const podsByNamespace = new Map<string, readonly Pod[]>();
-    for (const [name, entry] of this.namespaces) podsByNamespace.set(name, entry.pods);
+    for (const [name, entry] of this.workloads.namespaces) podsByNamespace.set(name, entry.pods);
     return {
       state: {
         profile: this.profile,
         services: this.stateSegments.list(),
-        workloads: this.workloadSegments.list(),
-        pods: this.pods,
+        workloads: this.workloads.states(),
+        pods: this.workloads.pods,
         endpointSlices: allSlices,
         dns: this.dnsSegments.list(),
         diagnostics,
@@ -396,482 +238,6 @@ export class Reconciler {
       selections: this.selectionSegments.list(),
       podsByNamespace,
     };
-  }
-
-  /** Two definitions of one object: like `kubectl apply`, the last one wins. Counts kept across runs. */
-  private dropDuplicates(allObjects: readonly LoadedObject[], diagnostics: Diagnostic[]): LoadedObject[] {
-    const objects = allObjects.slice();
-    const prev = this.rawObjects;
-    const [prefix, suffix] = commonEnds(prev, objects);
-    for (let i = prefix; i < prev.length - suffix; i++) this.count(prev[i] as LoadedObject, -1);
-    for (let i = prefix; i < objects.length - suffix; i++) this.count(objects[i] as LoadedObject, 1);
-    this.rawObjects = objects;
-    if (this.duplicatedKeys === 0) return objects;
-    return dropDuplicates(objects, diagnostics, (o) => this.keyOf(o));
-  }
-
-  private keyOf(o: LoadedObject): string {
-    let key = this.duplicateKeys.get(o);
-    if (key === undefined) {
-      key = `${o.apiVersion.split('/')[0]}/${o.kind}/${o.namespace}/${o.name}`;
-      this.duplicateKeys.set(o, key);
-    }
-    return key;
-  }
-
-  private count(o: LoadedObject, delta: 1 | -1): void {
-    if (o.name === '') return;
-    const key = this.keyOf(o);
-    const before = this.keyCounts.get(key) ?? 0;
-    const after = before + delta;
-    if (after === 0) this.keyCounts.delete(key);
-    else this.keyCounts.set(key, after);
-    if (before <= 1 && after > 1) this.duplicatedKeys++;
-    if (before > 1 && after <= 1) this.duplicatedKeys--;
-  }
-
-  /** The objects each controller acts on, in object order; only the changed part is looked at. */
-  private classify(objects: LoadedObject[]): void {
-    const prev = this.objects;
-    const [prefix, suffix] = commonEnds(prev, objects);
-    const middle = objects.slice(prefix, objects.length - suffix).map(category);
-    for (const [kind, list] of this.lists) {
-      let before = 0;
-      for (let i = 0; i < prefix; i++) if (this.categories[i] === kind) before++;
-      let after = 0;
-      for (let i = prev.length - suffix; i < prev.length; i++) if (this.categories[i] === kind) after++;
-      const added = objects.slice(prefix, objects.length - suffix).filter((_, i) => middle[i] === kind);
-      this.lists.set(kind, splice(list, before, after, added));
-    }
-    this.categories = splice(this.categories, prefix, suffix, middle);
-    this.objects = objects;
-  }
-
-  /** API-server admission and allocation; the allocators run again only when a request changed. */
-  private admitServices(serviceObjects: LoadedObject[], diagnostics: Diagnostic[]): AdmittedService[] {
-    const prevObjects = this.serviceObjects;
-    const [prefix, suffix] = commonEnds(prevObjects, serviceObjects);
-    const middle = serviceObjects
-      .slice(prefix, serviceObjects.length - suffix)
-      .map((object) => this.admission(object));
-    const admissions = splice(
-      this.admissions,
-      prefix,
-      suffix,
-      middle.map((m) => m.admission),
-    );
-    const signatures = splice(
-      this.signatures,
-      prefix,
-      suffix,
-      middle.map((m) => m.signature),
-    );
-    const sameLength = this.runs > 1 && prevObjects.length - prefix - suffix === middle.length;
-    const differing = sameLength
-      ? middle.flatMap((m, i) => (m.signature === this.signatures[prefix + i] ? [] : [i]))
-      : [];
-    let reallocated: Map<number, AllocationResult> | null = null;
-    if (sameLength && differing.length === 1 && this.portTrace && this.nodePortsAfterAllocation) {
-      // One Service changed only the port numbers its node ports are hashed from.
-      const x = prefix + (differing[0] as number);
-      const now = admissions[x] as Admission;
-      const before = this.admissions[x] as Admission;
-      if (explicitAllocationSignature(now.request) === explicitAllocationSignature(before.request)) {
-        reallocated = reallocateNodePorts(
-          this.portTrace,
-          this.nodePortsAfterAllocation,
-          x,
-          now.request,
-          this.results,
-        );
-        if (reallocated) {
-          this.results = this.results.slice();
-          for (const [r, result] of reallocated) {
-            this.results[r] = result;
-            this.lastResults.set(admissions[r] as Admission, result);
-          }
-        }
-      }
-    }
-    let results: AllocationResult[];
-    let admitted: AdmittedService[];
-    let flagged: boolean[];
-    let nodePorts: () => NodePortAllocator;
-    if (sameLength && (differing.length === 0 || reallocated)) {
-      // Every Service asks the allocators what it asked before (or one got new node ports
-      // that no other pick depends on): the other answers stay, at the same positions.
-      results = this.results;
-      const after = this.nodePortsAfterAllocation as NodePortAllocator;
-      let copy: NodePortAllocator | null = null;
-      nodePorts = () => (copy ??= after.clone());
-      const own = middle.map((m, i) => this.admitted(m.admission, results[prefix + i] as AllocationResult));
-      admitted = splice(this.admittedList, prefix, suffix, own);
-      flagged = splice(
-        this.flagged,
-        prefix,
-        suffix,
-        middle.map((m, i) => hasAdmissionFindings(m.admission, results[prefix + i] as AllocationResult)),
-      );
-      // Node ports replayed for Services outside the changed part.
-      for (const r of reallocated?.keys() ?? []) {
-        const admission = admissions[r] as Admission;
-        const result = results[r] as AllocationResult;
-        admitted[r] = this.admitted(admission, result);
-        flagged[r] = hasAdmissionFindings(admission, result);
-      }
-    } else {
-      const allocators = createAllocators(this.profile.serviceCIDR, this.profile.nodePortRange);
-      const trace: NodePortTrace = {
-        rank: [],
-        picks: [],
-        owner: new Map(),
-        blockedBy: new Map(),
-        reusable: false,
-      };
-      this.portTrace = trace;
-      results = allocateAll(
-        admissions.map((a) => a.request),
-        allocators,
-        trace,
-      ).map((result, i) => {
-        const admission = admissions[i] as Admission;
-        const previous = this.lastResults.get(admission);
-        if (previous && sameAllocation(previous, result)) return previous;
-        this.lastResults.set(admission, result);
-        return result;
-      });
-      this.nodePortsAfterAllocation = allocators.nodePorts.clone();
-      nodePorts = () => allocators.nodePorts;
-      admitted = admissions.map((a, i) => this.admitted(a, results[i] as AllocationResult));
-      flagged = admissions.map((a, i) => hasAdmissionFindings(a, results[i] as AllocationResult));
-    }
-    const indexes: number[] = [];
-    flagged.forEach((f, i) => {
-      if (f) indexes.push(i);
-    });
-    if (indexes.length > 0) {
-      for (const d of admissionDiagnostics(admissions, results, nodePorts, indexes)) diagnostics.push(d);
-    }
-    this.serviceObjects = serviceObjects;
-    this.admissions = admissions;
-    this.signatures = signatures;
-    this.results = results;
-    this.flagged = flagged;
-    return admitted;
-  }
-
-  private admission(object: LoadedObject): { admission: Admission; signature: string } {
-    let cached = this.admissionCache.get(object);
-    if (!cached) {
-      const admission = admitService(object, this.families);
-      cached = { admission, signature: allocationSignature(admission.request) };
-      this.admissionCache.set(object, cached);
-    }
-    return cached;
-  }
-
-  private admitted(admission: Admission, result: AllocationResult): AdmittedService {
-    const cached = this.admittedCache.get(admission);
-    if (cached && cached.result === result) return cached.admitted;
-    const admitted = admittedService(admission, result);
-    this.admittedCache.set(admission, { result, admitted });
-    return admitted;
-  }
-
-  private workloadRecord(object: LoadedObject): WorkloadRecord {
-    let rec = this.workloadCache.get(object);
-    if (rec) return rec;
-    const nodes = this.profile.nodes;
-    const plan = planWorkloadObject(object, nodes);
-    const own = plan.workload ? scheduleWorkload(plan.workload, nodes) : { placements: [], diagnostics: [] };
-    rec = {
-      planned: plan.workload,
-      planDiagnostics: plan.diagnostics,
-      placements: own.placements,
-      scheduleDiagnostics: own.diagnostics,
-      own,
-      readsOtherPods: plan.workload ? workloadReadsOtherPods(plan.workload) : false,
-      pods: null,
-      state: null,
-      seq: 0,
-    };
-    for (const p of own.placements) this.ownerOf.set(p, rec);
-    this.workloadCache.set(object, rec);
-    return rec;
-  }
-
-  /**
-   * Workload controllers, scheduler and pod IPAM. Addresses are handed out again only on
-   * the nodes whose pods changed; a pod keeps its instance while its address does.
-   * Returns the namespaces whose pods changed.
-   */
-  private runWorkloads(
-    workloadObjects: LoadedObject[],
-    diagnostics: Diagnostic[],
-    servicesChanged: boolean,
-  ): NamespaceChange[] {
-    const prevObjects = this.workloadObjects;
-    const [prefix, suffix] = commonEnds(prevObjects, workloadObjects);
-    const removed = this.records.slice(prefix, prevObjects.length - suffix);
-    const added = workloadObjects
-      .slice(prefix, workloadObjects.length - suffix)
-      .map((o) => this.workloadRecord(o));
-    const dirtyNamespaces = new Set<string>();
-    for (const rec of removed) {
-      if (!rec.planned) continue;
-      const list = this.namespaceRecords.get(rec.planned.namespace) ?? [];
-      const at = bySeq(list, rec.seq);
-      if (list[at] === rec) list.splice(at, 1);
-      dirtyNamespaces.add(rec.planned.namespace);
-    }
-    const records = splice(this.records, prefix, suffix, added);
-    this.records = records;
-    this.workloadObjects = workloadObjects;
-    this.assignSeq(records, prefix, added.length);
-    // Old placements of the removed records, before a record that is also added is rescheduled.
-    const removedPlacements = removed.map((rec) => rec.placements);
-    const addedSet = new Set<WorkloadRecord>(added);
-    const rescheduled =
-      removed.length > 0 || added.length > 0 || servicesChanged
-        ? this.reschedule(records, addedSet)
-        : new Map<WorkloadRecord, Placement[]>();
-    for (const rec of added) {
-      if (!rec.planned) continue;
-      const ns = rec.planned.namespace;
-      let list = this.namespaceRecords.get(ns);
-      if (!list) {
-        list = [];
-        this.namespaceRecords.set(ns, list);
-      }
-      list.splice(bySeq(list, rec.seq), 0, rec);
-      dirtyNamespaces.add(ns);
-    }
-    this.recordFindings = splice(
-      this.recordFindings,
-      prefix,
-      suffix,
-      added.map((r) => (r.planDiagnostics.length > 0 ? 1 : 0) | (r.scheduleDiagnostics.length > 0 ? 2 : 0)),
-    );
-    for (const rec of rescheduled.keys()) {
-      const at = bySeq(records, rec.seq);
-      this.recordFindings[at] =
-        (rec.planDiagnostics.length > 0 ? 1 : 0) | (rec.scheduleDiagnostics.length > 0 ? 2 : 0);
-    }
-    const flags = this.recordFindings;
-    for (let i = 0; i < flags.length; i++) {
-      if ((flags[i] as number) & 1)
-        for (const d of (records[i] as WorkloadRecord).planDiagnostics) diagnostics.push(d);
-    }
-    for (let i = 0; i < flags.length; i++) {
-      if ((flags[i] as number) & 2) {
-        for (const d of (records[i] as WorkloadRecord).scheduleDiagnostics) diagnostics.push(d);
-      }
-    }
-
-    // Pod IPAM, on the nodes that gained or lost pods.
-    const byNode = new Map<string, { removed: Placement[]; added: Placement[] }>();
-    const collect = (placements: readonly Placement[], which: 'removed' | 'added'): void => {
-      for (const p of placements) {
-        if (p.nodeName === '' || !this.addresses.has(p.nodeName)) continue;
-        let change = byNode.get(p.nodeName);
-        if (!change) {
-          change = { removed: [], added: [] };
-          byNode.set(p.nodeName, change);
-        }
-        change[which].push(p);
-      }
-    };
-    for (const placements of removedPlacements) collect(placements, 'removed');
-    for (const rec of added) collect(rec.placements, 'added');
-    const rebuild = new Set<WorkloadRecord>(added);
-    for (const [rec, before] of rescheduled) {
-      const now = new Set(rec.placements);
-      const kept = new Set(before);
-      collect(
-        before.filter((p) => !now.has(p)),
-        'removed',
-      );
-      collect(
-        rec.placements.filter((p) => !kept.has(p)),
-        'added',
-      );
-      rebuild.add(rec);
-    }
-    for (const [name, change] of byNode) {
-      for (const book of this.addresses.get(name) ?? []) {
-        for (const p of book.update(change.removed, change.added)) {
-          const owner = this.ownerOf.get(p);
-          if (owner) rebuild.add(owner);
-        }
-      }
-    }
-    const addedPods: Pod[][] = [];
-    const addedStates: WorkloadState[][] = [];
-    const outside: WorkloadRecord[] = [];
-    for (const rec of rebuild) {
-      const before = rec.pods?.length ?? 0;
-      if (!this.placePods(rec)) continue;
-      if (rec.planned && before + (rec.pods?.length ?? 0) > 0) dirtyNamespaces.add(rec.planned.namespace);
-      if (!addedSet.has(rec)) outside.push(rec);
-    }
-    for (const rec of added) {
-      addedPods.push(rec.pods ?? NO_PODS);
-      addedStates.push(rec.state ? [rec.state] : []);
-    }
-    const prevCount = prevObjects.length - prefix - suffix;
-    this.podSegments.splice(prefix, prevCount, addedPods);
-    this.workloadSegments.splice(prefix, prevCount, addedStates);
-    for (const rec of outside) {
-      const at = bySeq(records, rec.seq);
-      this.podSegments.set(at, rec.pods ?? NO_PODS);
-      this.workloadSegments.set(at, rec.state ? [rec.state] : []);
-    }
-    this.pods = this.podSegments.list();
-
-    const changes: NamespaceChange[] = [];
-    for (const name of dirtyNamespaces) {
-      const list: Pod[] = [];
-      for (const rec of this.namespaceRecords.get(name) ?? [])
-        for (const pod of rec.pods ?? NO_PODS) list.push(pod);
-      const old = this.namespaces.get(name);
-      if (old && sameItems(old.pods, list)) continue;
-      let next: NamespacePods | undefined;
-      if (list.length > 0) {
-        next = { pods: list, index: new PodLabelIndex(list), stale: false };
-        this.namespaces.set(name, next);
-      } else {
-        this.namespaces.delete(name);
-        if (this.namespaceRecords.get(name)?.length === 0) this.namespaceRecords.delete(name);
-      }
-      if (old) old.stale = true;
-      changes.push({ name, old, next });
-    }
-    return changes;
-  }
-
-  /**
-   * The scheduler over the workload list after a change: each record alone while no
-   * placement depends on another workload's pods, else every pod in order. Records whose
-   * placements change get them (a pod that keeps its node keeps its placement); returns
-   * those not added in this run, with their placements before.
-   */
-  private reschedule(
-    records: WorkloadRecord[],
-    added: Set<WorkloadRecord>,
-  ): Map<WorkloadRecord, Placement[]> {
-    const planned = records.filter((r) => r.planned !== null);
-    const nodes = this.profile.nodes;
-    const cluster = needsClusterScheduling(
-      planned.map((r) => ({ workload: r.planned as PlannedWorkload, readsOtherPods: r.readsOtherPods })),
-      nodes,
-    );
-    const schedules = cluster
-      ? scheduleCluster(
-          planned.map((r) => r.planned as PlannedWorkload),
-          nodes,
-          this.spreadServices,
-        )
-      : planned.map((r) => r.own);
-    const changed = new Map<WorkloadRecord, Placement[]>();
-    planned.forEach((rec, i) => {
-      const next = schedules[i] as WorkloadSchedule;
-      const before = rec.placements;
-      let same = before.length === next.placements.length;
-      const placements = next.placements.map((p, k) => {
-        const old = before[k];
-        if (old && old.pod === p.pod && old.nodeName === p.nodeName && old.source === p.source) return old;
-        same = false;
-        return p;
-      });
-      const diagnostics = sameMessages(rec.scheduleDiagnostics, next.diagnostics)
-        ? rec.scheduleDiagnostics
-        : next.diagnostics;
-      if (same && diagnostics === rec.scheduleDiagnostics) return;
-      if (!same) {
-        for (const p of placements) this.ownerOf.set(p, rec);
-        rec.placements = placements;
-      }
-      rec.scheduleDiagnostics = diagnostics;
-      if (!added.has(rec)) changed.set(rec, before);
-    });
-    return changed;
-  }
-
-  /** Gives the record's pods their current addresses; false when nothing changed. */
-  private placePods(rec: WorkloadRecord): boolean {
-    if (!rec.planned) return false;
-    const before = rec.pods;
-    const pods = rec.placements.map((p, i) => {
-      const ips = this.ipOf(p);
-      const old = before?.[i];
-      return old && sameIPs(old, ips) ? old : toPod(p, ips);
-    });
-    if (before && rec.state && sameItems(before, pods)) return false;
-    rec.pods = pods;
-    const w = rec.planned;
-    rec.state = { kind: w.kind, namespace: w.namespace, name: w.name, pods, source: w.object.range };
-    return true;
-  }
-
-  /** The addresses from the last node of that name that gave some (as the one-shot IPAM merges them). */
-  private ipOf(p: Placement): readonly string[] {
-    if (p.nodeName === '') return [];
-    const books = this.addresses.get(p.nodeName) ?? [];
-    for (let i = books.length - 1; i >= 0; i--) {
-      const ips = books[i]?.ips.get(p);
-      if (ips !== undefined) return ips;
-    }
-    return [];
-  }
-
-  /** Order keys for records [start, start + count), between their neighbours'. */
-  private assignSeq(records: WorkloadRecord[], start: number, count: number): void {
-    if (count === 0) return;
-    const lo = start > 0 ? (records[start - 1] as WorkloadRecord).seq : 0;
-    const next = records[start + count];
-    const hi = next ? next.seq : lo + (count + 1) * 1024;
-    const step = (hi - lo) / (count + 1);
-    if (!(step > 0) || lo + step * count >= hi || lo + step === lo) {
-      records.forEach((r, i) => (r.seq = (i + 1) * 1024));
-      return;
-    }
-    for (let k = 0; k < count; k++) (records[start + k] as WorkloadRecord).seq = lo + step * (k + 1);
-  }
-
-  /** User-managed EndpointSlices and mirrored Endpoints; true when they were read again. */
-  private readUserSlices(
-    userObjects: LoadedObject[],
-    admitted: AdmittedService[],
-    diagnostics: Diagnostic[],
-  ): boolean {
-    if (userObjects.length === 0 && this.userSlices.length === 0) return false;
-    const userSlices: EndpointSlice[] = [];
-    for (const o of userObjects) {
-      if (o.kind !== 'EndpointSlice') continue;
-      let read = this.userSliceCache.get(o);
-      if (!read) {
-        const found: Diagnostic[] = [];
-        read = { slice: readUserEndpointSlice(o, found), diagnostics: found };
-        this.userSliceCache.set(o, read);
-      }
-      for (const d of read.diagnostics) diagnostics.push(d);
-      if (read.slice) userSlices.push(read.slice);
-    }
-    let selectorServices: Set<string> | null = null;
-    for (const o of userObjects) {
-      if (o.kind !== 'Endpoints') continue;
-      selectorServices ??= new Set(admitted.filter((a) => a.service.selector !== null).map(serviceKey));
-      // Endpoints of selector Services are written by the endpoints controller, not mirrored.
-      if (selectorServices.has(`${o.namespace}/${o.name}`)) continue;
-      let mirrored = this.mirroredCache.get(o);
-      if (!mirrored) {
-        mirrored = mirrorEndpoints(o);
-        this.mirroredCache.set(o, mirrored);
-      }
-      for (const slice of mirrored) userSlices.push(slice);
-    }
-    this.userSlices = userSlices;
-    return true;
   }
 
   /**
@@ -1037,7 +403,7 @@ export class Reconciler {
       return;
     }
     let pods = rec.pods;
-    if (!pods || pods.stale) pods = this.namespacePods(rec.namespace);
+    if (!pods || pods.stale) pods = this.workloads.namespacePods(rec.namespace);
     if (rec.slicesFor === service && rec.pods === pods) return;
     const selected =
       service.type === 'ExternalName' || !pods.index
@@ -1048,16 +414,6 @@ export class Reconciler {
     if (!sameItems(rec.selected, selected)) rec.selected = selected;
     rec.slices = reconcileEndpointSlices(service, selected, this.profile.nodes);
     rec.slicesFor = service;
-  }
-
-  /** A namespace's pods (an empty entry, replaced when pods appear, if it has none). */
-  private namespacePods(name: string): NamespacePods {
-    let entry = this.namespaces.get(name);
-    if (!entry) {
-      entry = { pods: NO_PODS, index: null, stale: false };
-      this.namespaces.set(name, entry);
-    }
-    return entry;
   }
 
   private serviceState(rec: ServiceRecord): void {
@@ -1086,59 +442,6 @@ export class Reconciler {
 }
 
 /** Position of the first record whose order key is not below `seq`. */
-function bySeq(records: readonly WorkloadRecord[], seq: number): number {
-  let lo = 0;
-  let hi = records.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((records[mid] as WorkloadRecord).seq < seq) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-function sameMessages(a: readonly Diagnostic[], b: readonly Diagnostic[]): boolean {
-  return a.length === b.length && a.every((d, i) => d.message === b[i]?.message && d.code === b[i]?.code);
-}
-
-function serviceKey(a: AdmittedService): string {
-  return `${a.service.metadata.namespace}/${a.service.metadata.name}`;
-}
-
-/** Whether the pod already has exactly these addresses. */
-function sameIPs(pod: Pod, ips: readonly string[]): boolean {
-  if (pod.podIP !== (ips[0] ?? '')) return false;
-  const all = pod.podIPs ?? (pod.podIP === '' ? [] : [pod.podIP]);
-  return all.length === ips.length && all.every((ip, i) => ip === ips[i]);
-}
-
-function toPod(placement: Placement, ips: readonly string[]): Pod {
-  const { pod: p } = placement;
-  const ip = ips[0] ?? '';
-  return {
-    metadata: {
-      namespace: p.namespace,
-      name: p.name,
-      labels: p.labels,
-      annotations: p.template.annotations,
-    },
-    nodeName: placement.nodeName,
-    nodeNameSource: placement.source,
-    nodeSelector: p.template.nodeSelector,
-    hostname: p.template.hostname,
-    subdomain: p.template.subdomain,
-    containers: p.template.containers,
-    podIP: ip,
-    ...(ips.length > 1 ? { podIPs: [...ips] } : {}),
-    podIPSource: 'predicted',
-    phase: ip === '' ? 'Pending' : 'Running',
-    ready: ip !== '',
-    terminating: false,
-    owner: p.owner,
-    source: p.template.source,
-  };
-}
-
 function reportedIngress(raw: Record<string, unknown>): LoadBalancerIngress[] {
   const status = raw['status'];
   const lb = isPlainObject(status) ? status['loadBalancer'] : undefined;
@@ -1150,31 +453,5 @@ function reportedIngress(raw: Record<string, unknown>): LoadBalancerIngress[] {
     if (!ip && !hostname) return [];
     const ipMode = i['ipMode'] === 'Proxy' || i['ipMode'] === 'VIP' ? i['ipMode'] : undefined;
     return [{ ...(ip ? { ip } : {}), ...(hostname ? { hostname } : {}), ...(ipMode ? { ipMode } : {}) }];
-  });
-}
-
-/** Two definitions of one object: like `kubectl apply`, the last one wins. */
-function dropDuplicates(
-  objects: readonly LoadedObject[],
-  diagnostics: Diagnostic[],
-  keyOf: (o: LoadedObject) => string,
-): LoadedObject[] {
-  const last = new Map<string, LoadedObject>();
-  for (const o of objects) {
-    if (o.name === '') continue;
-    last.set(keyOf(o), o);
-  }
-  return objects.filter((o) => {
-    if (o.name === '') return true;
-    const winner = last.get(keyOf(o));
-    if (winner === o || !winner) return true;
-    diagnostics.push({
-      range: keyRangeAt(o, ['metadata', 'name']),
-      severity: 'warning',
-      code: 'object-duplicate',
-      message: `${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name} is defined again at ${winner.file}:${winner.range.line}; the later definition wins`,
-      related: [{ range: winner.range, message: 'the definition that wins' }],
-    });
-    return false;
   });
 }
