@@ -89,6 +89,8 @@ function anonymousSetText(body: string): string {
 
 /** One rule in nft's listing syntax (the rule shapes proxier.ts writes). */
 export function listRule(rule: string): string {
+  // Most rules (jumps, dnat, numgen maps) need only the delimiter change: skip the patterns they cannot hold.
+  if (!rule.startsWith('mark ') && !/addr (?:!= )?\{/.test(rule)) return rule.replaceAll(' , ', ', ');
   let r = rule;
   r = r.replace(
     /^mark set mark (or|xor) (\S+)$/,
@@ -204,10 +206,10 @@ export function listTable(table: NftTable): string {
   const updated = new Set<string>();
   for (const chain of table.chains.values())
     for (const rule of chain.rules)
-      for (const m of rule.matchAll(/\bupdate @(\S+) /g)) updated.add(m[1] ?? '');
-  const blocks = [
-    ...[...table.sets.values()].map((s) => setBlock(s, updated)),
-    ...[...table.chains.values()].map(chainBlock),
-  ];
+      if (rule.includes('update @'))
+        for (const m of rule.matchAll(/\bupdate @(\S+) /g)) updated.add(m[1] ?? '');
+  const blocks: string[] = [];
+  for (const s of table.sets.values()) blocks.push(setBlock(s, updated));
+  for (const c of table.chains.values()) blocks.push(chainBlock(c));
   return `table ${table.family} ${table.name} {\n\tcomment "${table.comment}"\n${blocks.join('\n\n')}\n}\n`;
 }
