@@ -196,16 +196,38 @@ function minorVersion(version: string): number {
   return m ? Number(m[1]) * 1000 + Number(m[2]) : 1034;
 }
 
+/**
+ * The transaction's text, built in chunks: each statement string dies young (joined into a
+ * chunk every few hundred lines) instead of all of them surviving until the end.
+ */
+class TextSink {
+  private readonly chunks: string[] = [];
+  private pending: string[] = [];
+  push(line: string): void {
+    this.pending.push(line);
+    if (this.pending.length >= 256) this.flush();
+  }
+  private flush(): void {
+    if (this.pending.length === 0) return;
+    this.chunks.push(`${this.pending.join('\n')}\n`);
+    this.pending = [];
+  }
+  text(): string {
+    this.flush();
+    return this.chunks.join('');
+  }
+}
+
 /** The transaction being built, applied to a copy of the table as it goes. */
 class Transaction {
   operations = 0;
   /** The statements, as knftables writes them for `nft -f`; null when the text is not wanted. */
-  readonly lines: string[] | null;
+  readonly lines: TextSink | null;
   constructor(
     readonly table: NftTable,
     record: boolean,
   ) {
-    this.lines = record ? [] : null;
+    this.lines = record ? new TextSink() : null;
   }
 
   // Each operation counts itself and renders its statement only when the text is wanted
@@ -223,7 +245,7 @@ class Transaction {
     if (chain.base !== undefined) full.base = chain.base;
     if (chain.comment !== undefined) full.comment = chain.comment;
     this.operations += 1;
-    if (this.lines) this.lines.push(chainLine(this.table, full));
+    this.lines?.push(chainLine(this.table, full));
     this.table.chains.set(chain.name, full);
     return full;
   }
@@ -232,20 +254,20 @@ class Transaction {
   addAndFlushChain(chain: Omit<NftChain, 'rules'>): void {
     const full = this.addChain(chain);
     this.operations += 1;
-    if (this.lines) this.lines.push(chainVerbLine(this.table, 'flush', chain.name));
+    this.lines?.push(chainVerbLine(this.table, 'flush', chain.name));
     if (full.rules.length > 0) full.rules = [];
   }
 
   flushChain(name: string): void {
     this.operations += 1;
-    if (this.lines) this.lines.push(chainVerbLine(this.table, 'flush', name));
+    this.lines?.push(chainVerbLine(this.table, 'flush', name));
     const chain = this.table.chains.get(name);
     if (chain) chain.rules = [];
   }
 
   deleteChain(name: string): void {
     this.operations += 1;
-    if (this.lines) this.lines.push(chainVerbLine(this.table, 'delete', name));
+    this.lines?.push(chainVerbLine(this.table, 'delete', name));
     this.table.chains.delete(name);
   }
 
@@ -254,7 +276,7 @@ class Transaction {
     if (!target) throw new Error(`nftables: rule for missing chain ${chain}`);
     const text = comment === undefined ? rule : `${rule} comment "${comment}"`;
     this.operations += 1;
-    if (this.lines) this.lines.push(ruleLine(this.table, chain, text));
+    this.lines?.push(ruleLine(this.table, chain, text));
     target.rules.push(text);
   }
 
@@ -263,7 +285,7 @@ class Transaction {
     const existing = this.table.sets.get(set.name);
     const full: NftSet = { ...set, elements: existing ? existing.elements : new Map<string, NftElement>() };
     this.operations += 1;
-    if (this.lines) this.lines.push(setLine(this.table, full));
+    this.lines?.push(setLine(this.table, full));
     this.table.sets.set(set.name, full);
   }
 
@@ -271,7 +293,7 @@ class Transaction {
     const set = this.table.sets.get(name);
     if (!set) return;
     this.operations += 1;
-    if (this.lines) this.lines.push(setVerbLine(this.table, 'flush', set.kind, name));
+    this.lines?.push(setVerbLine(this.table, 'flush', set.kind, name));
     set.elements.clear();
   }
 
@@ -279,7 +301,7 @@ class Transaction {
     const set = this.table.sets.get(name);
     if (!set) return;
     this.operations += 1;
-    if (this.lines) this.lines.push(setVerbLine(this.table, 'delete', set.kind, name));
+    this.lines?.push(setVerbLine(this.table, 'delete', set.kind, name));
     this.table.sets.delete(name);
   }
 
@@ -287,13 +309,13 @@ class Transaction {
     const set = this.table.sets.get(name);
     if (!set) throw new Error(`nftables: element for missing set ${name}`);
     this.operations += 1;
-    if (this.lines) this.lines.push(elementLine(this.table, set, element));
+    this.lines?.push(elementLine(this.table, set, element));
     set.elements.set(key, element);
   }
 
   deleteElement(name: string, key: string): void {
     this.operations += 1;
-    if (this.lines) this.lines.push(deleteElementLine(this.table, name, key));
+    this.lines?.push(deleteElementLine(this.table, name, key));
     this.table.sets.get(name)?.elements.delete(key);
   }
 }
@@ -785,7 +807,7 @@ export function syncNftables(
 
   return {
     state: { table, staleChains, svcPortMap, endpointsMap },
-    transaction: tx.lines && tx.lines.length > 0 ? `${tx.lines.join('\n')}\n` : '',
+    transaction: tx.lines?.text() ?? '',
     operations: tx.operations,
     deletedStaleChains,
     servicePorts,
