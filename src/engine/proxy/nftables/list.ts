@@ -110,12 +110,38 @@ export function listRule(rule: string): string {
 
 const protocolNumbers: Readonly<Record<string, number>> = { tcp: 6, udp: 17, sctp: 132 };
 
+/** A plain dotted-quad IPv4 address's value (no leading zeros), or null: then the general parser decides. */
+function ipv4Value(text: string): number | null {
+  let value = 0;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || octet > 255) return null;
+      value = value * 256 + octet;
+      octet = 0;
+      digits = 0;
+      dots += 1;
+    } else if (c >= 48 && c <= 57 && digits < 3 && !(digits === 1 && octet === 0)) {
+      octet = octet * 10 + (c - 48);
+      digits += 1;
+    } else return null;
+  }
+  if (dots !== 3 || digits === 0 || octet > 255) return null;
+  return value * 256 + octet;
+}
+
 /** The key's bytes as the kernel registers hold them (each part padded to 4 bytes). */
 function keyBytes(types: readonly string[], key: readonly string[]): number[] {
   const out: number[] = [];
   types.forEach((type, i) => {
     const part = key[i] ?? '';
-    if (type === 'ipv4_addr' || type === 'ipv6_addr') {
+    if (type === 'ipv4_addr' && ipv4Value(part) !== null) {
+      const v = ipv4Value(part) ?? 0;
+      out.push(Math.floor(v / 2 ** 24) & 255, (v >>> 16) & 255, (v >>> 8) & 255, v & 255);
+    } else if (type === 'ipv4_addr' || type === 'ipv6_addr') {
       const ip = parseIP(part);
       const bytes = type === 'ipv4_addr' ? 4 : 16;
       const v = ip ? ip.value : 0n;
@@ -132,23 +158,27 @@ function keyBytes(types: readonly string[], key: readonly string[]): number[] {
   return out;
 }
 
-/** The elements in nft's order: a concatenation compares as one little-endian value, a single address as big-endian. */
+/**
+ * The elements in nft's order: a concatenation compares as one little-endian value, a single
+ * address as big-endian. Each key becomes a string of its bytes (padded with zero bytes to
+ * one length, as a missing byte compares as 0), so the sort compares strings.
+ */
 function sortedElements(set: NftSet): NftElement[] {
   const types = (set.type.split(' : ')[0] ?? '').split(' . ');
   const concat = types.length > 1;
+  let width = 0;
   const keyed = [...set.elements.values()].map((e) => {
     const bytes = keyBytes(types, e.key);
-    return { e, bytes: concat ? bytes.reverse() : bytes };
+    if (concat) bytes.reverse();
+    width = Math.max(width, bytes.length);
+    return { e, bytes };
   });
-  keyed.sort((a, b) => {
-    const n = Math.max(a.bytes.length, b.bytes.length);
-    for (let i = 0; i < n; i++) {
-      const d = (a.bytes[i] ?? 0) - (b.bytes[i] ?? 0);
-      if (d !== 0) return d;
-    }
-    return 0;
+  const sortable = keyed.map(({ e, bytes }) => {
+    while (bytes.length < width) bytes.push(0);
+    return { e, key: String.fromCharCode(...bytes) };
   });
-  return keyed.map((k) => k.e);
+  sortable.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return sortable.map((k) => k.e);
 }
 
 function elementText(e: NftElement): string {
@@ -208,8 +238,18 @@ export function listTable(table: NftTable): string {
     for (const rule of chain.rules)
       if (rule.includes('update @'))
         for (const m of rule.matchAll(/\bupdate @(\S+) /g)) updated.add(m[1] ?? '');
-  const blocks: string[] = [];
-  for (const s of table.sets.values()) blocks.push(setBlock(s, updated));
-  for (const c of table.chains.values()) blocks.push(chainBlock(c));
-  return `table ${table.family} ${table.name} {\n\tcomment "${table.comment}"\n${blocks.join('\n\n')}\n}\n`;
+  // Blocks are joined a few dozen at a time, so each block's string dies young.
+  const chunks: string[] = [];
+  let pending: string[] = [];
+  const add = (block: string) => {
+    pending.push(block);
+    if (pending.length >= 64) {
+      chunks.push(pending.join('\n\n'));
+      pending = [];
+    }
+  };
+  for (const s of table.sets.values()) add(setBlock(s, updated));
+  for (const c of table.chains.values()) add(chainBlock(c));
+  if (pending.length > 0) chunks.push(pending.join('\n\n'));
+  return `table ${table.family} ${table.name} {\n\tcomment "${table.comment}"\n${chunks.join('\n\n')}\n}\n`;
 }
