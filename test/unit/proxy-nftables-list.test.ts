@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { NftTable } from '../../src/engine/proxy/nftables';
 import { listRule, listTable } from '../../src/engine/proxy/nftables';
+import fc from 'fast-check';
 
 void describe('nft list: rules', () => {
   const cases: [string, string][] = [
@@ -131,5 +132,83 @@ void describe('nft list: tables', () => {
         '',
       ].join('\n'),
     );
+  });
+});
+
+// The element order, against its definition: a single address by value (big-endian), a
+// concatenation by its register bytes read as one little-endian number. Random addresses,
+// so the fast IPv4 reader and the general parser are held to the same order.
+void describe('nft list: element order (property)', () => {
+  const ipv4 = fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255));
+  const dotted = (o: readonly number[]) => o.join('.');
+  const listedKeys = (text: string) =>
+    [...text.matchAll(/(?:\{ |,\s+)([0-9.]+(?: \. [a-z]+ \. \d+)?)(?= :|,| \})/g)].map((m) => m[1]);
+  const tableWith = (set: NftTable['sets'] extends Map<string, infer S> ? S : never): NftTable => ({
+    family: 'ip',
+    name: 't',
+    comment: 'c',
+    chains: new Map(),
+    sets: new Map([[set.name, set]]),
+  });
+
+  void it('an ipv4_addr set lists its addresses in numeric order', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(ipv4, { minLength: 1, maxLength: 30, selector: dotted }), (addrs) => {
+        const text = listTable(
+          tableWith({
+            kind: 'set',
+            name: 's',
+            type: 'ipv4_addr',
+            elements: new Map(addrs.map((a) => [dotted(a), { key: [dotted(a)] }])),
+          }),
+        );
+        const value = (o: readonly number[]) =>
+          (o[0] ?? 0) * 2 ** 24 + (o[1] ?? 0) * 2 ** 16 + (o[2] ?? 0) * 256 + (o[3] ?? 0);
+        const expected = [...addrs].sort((a, b) => value(a) - value(b)).map(dotted);
+        assert.deepEqual(listedKeys(text), expected);
+      }),
+    );
+  });
+
+  void it('an address . proto . port map lists its keys in little-endian byte order', () => {
+    const element = fc.tuple(ipv4, fc.constantFrom('tcp', 'udp'), fc.integer({ min: 1, max: 65535 }));
+    const keyOf = ([a, p, port]: readonly [readonly number[], string, number]) =>
+      `${dotted(a)} . ${p} . ${port}`;
+    fc.assert(
+      fc.property(fc.uniqueArray(element, { minLength: 1, maxLength: 30, selector: keyOf }), (elements) => {
+        const text = listTable(
+          tableWith({
+            kind: 'map',
+            name: 'm',
+            type: 'ipv4_addr . inet_proto . inet_service : verdict',
+            elements: new Map(
+              elements.map((e) => [keyOf(e), { key: [dotted(e[0]), e[1], String(e[2])], value: ['drop'] }]),
+            ),
+          }),
+        );
+        // Register bytes: address (4, network order), proto (1 + 3 padding), port (2, network order, + 2 padding).
+        const bytes = ([a, p, port]: readonly [readonly number[], string, number]) =>
+          [...a, p === 'tcp' ? 6 : 17, 0, 0, 0, port >> 8, port & 255, 0, 0].reverse();
+        const compare = (x: number[], y: number[]) => {
+          for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return (x[i] ?? 0) - (y[i] ?? 0);
+          return 0;
+        };
+        const expected = [...elements].sort((x, y) => compare(bytes(x), bytes(y))).map(keyOf);
+        assert.deepEqual(listedKeys(text), expected);
+      }),
+    );
+  });
+
+  void it('many chains: every block once, in creation order, one blank line apart', () => {
+    const names = Array.from({ length: 203 }, (_, i) => `c${i}`);
+    const text = listTable({
+      family: 'ip',
+      name: 't',
+      comment: 'c',
+      chains: new Map(names.map((n) => [n, { name: n, rules: [`jump ${n}x`] }])),
+      sets: new Map(),
+    });
+    const blocks = names.map((n) => `\tchain ${n} {\n\t\tjump ${n}x\n\t}`);
+    assert.equal(text, `table ip t {\n\tcomment "c"\n${blocks.join('\n\n')}\n}\n`);
   });
 });
