@@ -11,6 +11,7 @@ import type { LoadLimits } from './load/yamlDocuments';
 import { loadBuild } from './load/rendered';
 import type { LoadedBuildMemo, SourceFile } from './load/rendered';
 import { BuildReuse, ParseCache } from './render/kustomize';
+import { HelmRenderCache } from './render/helm';
 import type { DeployTarget, HelmTargetOptions, TargetBuild, TemplateValueSpan } from './render/workspace';
 import {
   buildTarget,
@@ -69,6 +70,8 @@ export interface BuildCache {
   readonly parsed: ParseCache;
   /** The builds of bases and the printed resources, so that a rebuild redoes only what changed. */
   readonly reuse: BuildReuse;
+  /** Template parse trees and manifest heads of chart renders, so that a re-render parses only what changed. */
+  readonly helm: HelmRenderCache;
   /** Per target: its built resources as loaded last time (see LoadedBuildMemo). */
   readonly loaded: Map<string, LoadedBuildMemo>;
   /** Kustomization text → the bases and components it lists (last analysis's texts only). */
@@ -90,6 +93,7 @@ export function createBuildCache(): BuildCache {
     entries: new Map(),
     parsed: new ParseCache(),
     reuse: new BuildReuse(),
+    helm: new HelmRenderCache(),
     loaded: new Map(),
     references: new Map(),
   };
@@ -147,6 +151,7 @@ export function renderStage(input: RenderStageInput): RenderStage {
   const builds = targets.map((t) => cachedBuild(input, t));
   // What no build of this analysis parsed (old texts of edited files) is dropped.
   input.cache?.parsed.sweep();
+  input.cache?.helm.sweep();
   const consumed = new Set<string>();
   for (const b of builds) for (const p of b.reads) consumed.add(p);
   const diagnostics: Diagnostic[] = [];
@@ -315,6 +320,7 @@ function cachedBuild(input: RenderStageInput, target: DeployTarget): TargetBuild
     'rootOnly',
     input.helm,
     input.cache?.reuse,
+    input.cache?.helm,
   );
   if (input.cache) {
     const texts = new Map<string, string>();

@@ -7,7 +7,13 @@ import { isKustomizationPath } from '../model/files';
 import { parse } from 'yaml';
 import { isPlainObject } from '../model';
 import type { BuildError, BuildReuse, BuiltResource, KustomizeFs, ParseCache, SourceRef } from './kustomize';
-import type { HelmRenderOptions, HelmRenderResult, HelmTemplateFormat, HelmValueOrigin } from './helm';
+import type {
+  HelmRenderCache,
+  HelmRenderOptions,
+  HelmRenderResult,
+  HelmTemplateFormat,
+  HelmValueOrigin,
+} from './helm';
 import { formatHelmTemplate, renderChart, valueSpans } from './helm';
 import { buildKustomization, KUSTOMIZATION_FILES } from './kustomize';
 import { basename, cleanPath, dirname, resolvePath } from './kustomize/fs';
@@ -321,10 +327,11 @@ export function buildTarget(
   loadRestrictions: 'rootOnly' | 'none' = 'rootOnly',
   helm: HelmTargetOptions = {},
   reuse?: BuildReuse,
+  helmCache?: HelmRenderCache,
 ): TargetBuild {
   const paths = workspacePaths(files.keys(), root);
   const { fs, reads } = trackingFs(files, paths);
-  if (target.kind === 'helm') return chartBuild(files, target, paths, fs, reads, helm);
+  if (target.kind === 'helm') return chartBuild(files, target, paths, fs, reads, helm, helmCache);
   const raw = buildKustomization(fs, paths.toFs(target.dir), {
     loadRestrictions,
     reorder: 'unspecified',
@@ -358,6 +365,7 @@ function chartBuild(
   fs: KustomizeFs,
   reads: Set<string>,
   options: HelmTargetOptions,
+  cache: HelmRenderCache | undefined,
 ): TargetBuild {
   const valuesFiles: { name: string; text: string }[] = [];
   const optionReads = new Set<string>();
@@ -390,6 +398,7 @@ function chartBuild(
     ...rest,
     valuesFiles,
     missingDependencies: 'note',
+    ...(cache ? { cache } : {}),
   });
   reads.add(target.file);
   // A chart is loaded whole: a change to any file of it may change what it renders.

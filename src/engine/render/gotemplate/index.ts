@@ -57,6 +57,15 @@ export interface TemplateSetOptions {
   readonly limits?: Partial<ExecLimits>;
   /** Where values read from maps and slices came from (reported with each action's write). */
   readonly originOf?: OriginOf;
+  /**
+   * Parse trees kept between sets with the same functions: `parse()` returns the trees of
+   * `name` and `text` (calling `parse` when it has none). Trees are never changed once parsed.
+   */
+  readonly parsed?: (
+    name: string,
+    text: string,
+    parse: () => ReadonlyMap<string, Tree>,
+  ) => ReadonlyMap<string, Tree>;
 }
 
 export class TemplateSet {
@@ -65,10 +74,12 @@ export class TemplateSet {
   readonly missingKey: MissingKey;
   readonly limits: ExecLimits;
   readonly originOf: OriginOf | undefined;
+  private readonly parsed: TemplateSetOptions['parsed'];
 
   constructor(options: TemplateSetOptions = {}) {
     this.funcs = options.funcs ?? new Map();
     this.originOf = options.originOf;
+    this.parsed = options.parsed;
     this.missingKey = options.missingKey ?? 'default';
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
   }
@@ -84,7 +95,8 @@ export class TemplateSet {
    * empty body never replaces a non-empty one. Throws TemplateParseError.
    */
   parse(name: string, text: string): void {
-    const parsed = parseTemplate(name, text, (f) => this.hasFunction(f));
+    const parse = () => parseTemplate(name, text, (f) => this.hasFunction(f));
+    const parsed = this.parsed ? this.parsed(name, text, parse) : parse();
     for (const [n, tree] of parsed) {
       const old = this.trees.get(n);
       if (old !== undefined && isEmptyTree(tree.root)) continue;

@@ -10,7 +10,8 @@ import { ArchiveError, DEFAULT_ARCHIVE_LIMITS, loadArchiveFiles, trimBom } from 
 import { parseIgnoreRules } from './ignore';
 import { isValidSemver } from './semver';
 import type { MutableValues, ParsedYaml } from './values';
-import { isTable, jsonKind, readValues, readYaml } from './values';
+import type { HelmRenderCache } from './cache';
+import { copyValues, isTable, jsonKind, readValues, readYaml } from './values';
 
 /** The file-system interface the render layer reads (the CLI supplies the real one). */
 export type ChartFs = KustomizeFs;
@@ -329,6 +330,7 @@ export function loadFiles(
   origin: string,
   limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS,
   depth = 0,
+  cache?: HelmRenderCache,
 ): Chart {
   if (depth > 50) throw new ChartLoadError('subcharts nested deeper than 50 levels');
   let md: Metadata | undefined;
@@ -361,9 +363,11 @@ export function loadFiles(
         if (md.apiVersion === 'v1') chart.files.push(f);
       }
     } else if (n === 'values.yaml') {
-      const r = readValues(fileText(f.data));
+      const text = fileText(f.data);
+      const r = cache ? cache.values(text, () => readValues(text)) : readValues(text);
       if (r.error !== undefined) throw new ChartLoadError(`cannot load values.yaml: ${r.error}`);
-      chart.values = r.values;
+      // Coalescing changes a chart's values in place: a shared (cached) table is copied.
+      chart.values = cache ? copyValues(r.values) : r.values;
       if (r.parsed !== undefined) chart.valuesParsed = r.parsed;
     } else if (n === 'values.schema.json') {
       chart.schema = f.data;
@@ -408,6 +412,7 @@ export function loadFiles(
           joinPath(origin, `charts/${n}`),
           limits,
           depth + 1,
+          cache,
         );
       } else {
         const buff: ChartFile[] = [];
@@ -416,7 +421,7 @@ export function loadFiles(
           if (slash < 0) continue;
           buff.push({ name: f.name.slice(slash + 1), data: f.data });
         }
-        sc = loadFiles(buff, joinPath(origin, `charts/${n}`), limits, depth + 1);
+        sc = loadFiles(buff, joinPath(origin, `charts/${n}`), limits, depth + 1, cache);
       }
     } catch (e) {
       if (e instanceof ChartLoadError && e.message.startsWith('error unpacking subchart tar')) throw e;
@@ -434,6 +439,7 @@ export function loadChartDir(
   fs: ChartFs,
   dir: string,
   limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS,
+  cache?: HelmRenderCache,
 ): Chart {
   const top = dir.replace(/\/+$/, '') || '/';
   const ignoreText = fs.readFile(`${top}/.helmignore`);
@@ -465,7 +471,7 @@ export function loadChartDir(
     }
   };
   walk(top, '', 0);
-  return loadFiles(files, top, limits);
+  return loadFiles(files, top, limits, 0, cache);
 }
 
 /** loader.LoadArchive for a packaged chart given as bytes. */

@@ -3,6 +3,7 @@
 // wins), then each non-partial executed with its chart's scope (.Values, .Chart, .Files,
 // .Release, .Capabilities, .Template, .Subcharts), missingkey=zero and "<no value>" removed.
 // Errors are cleaned up as cleanupParseError / cleanupExecError word them.
+import type { HelmRenderCache } from './cache';
 import type { GoFunc, OriginOf, OutputOrigin, Tree, Value, ValueOrigin } from '../gotemplate';
 import {
   FuncError,
@@ -80,6 +81,8 @@ export interface EngineOptions {
   readonly note?: (message: string) => void;
   /** Where values read by templates came from (source maps to values lines). */
   readonly originOf?: OriginOf;
+  /** Parse trees kept from earlier renders. */
+  readonly cache?: HelmRenderCache;
 }
 
 // ---- built-in objects ----
@@ -504,6 +507,7 @@ export function helmTemplateSet(options: EngineOptions = {}): TemplateSet {
     // Helm's include recursion limit (1000 nested) must be met before the executor's depth limit.
     limits: { maxDepth: RECURSION_MAX + 100 },
     ...(options.originOf !== undefined ? { originOf: options.originOf } : {}),
+    ...(options.cache !== undefined ? { parsed: options.cache.parsed.bind(options.cache) } : {}),
   });
   holder.set = set;
   return set;

@@ -4,6 +4,7 @@
 // against values.schema.json, templates rendered, manifests split, sorted and split into
 // hooks; each manifest keeps a source map back to template lines. `formatHelmTemplate` prints
 // the result exactly as `helm template` does. Pure: no Node built-ins, no exceptions escape.
+import type { HelmRenderCache } from './cache';
 import type { Tree, Value } from '../gotemplate';
 import { TemplateExecError, TemplateParseError, TemplateSet } from '../gotemplate';
 import { sprigFunctions } from '../sprig';
@@ -24,7 +25,7 @@ import { validateAgainstSchema } from './schema';
 import { isCompatibleRange } from './semver';
 import { parseFileInto, parseJsonInto, parseSetInto, StrvalsError } from './strvals';
 import type { MutableValues, ParsedYaml } from './values';
-import { coalesceValues, mergeMaps, readValues } from './values';
+import { coalesceValues, copyValues, mergeMaps, readValues } from './values';
 
 export type { ChartFs } from './chart';
 export { loadChartDir, loadChartArchive, ChartLoadError } from './chart';
@@ -33,6 +34,7 @@ export { parseSet, parseSetInto, parseJsonInto, typedVal } from './strvals';
 export { coalesceValues, coalesceTables, mergeTables, readValues, readYaml } from './values';
 export { toYaml, toJson, fromYaml, fromJson, toToml, goJsonMarshal } from './encoding';
 export { isTestHook, sortManifests, splitManifests, INSTALL_ORDER } from './manifests';
+export { HelmRenderCache } from './cache';
 export { isCompatibleRange, parseSemver } from './semver';
 export { DEFAULT_API_VERSIONS, DEFAULT_KUBE_VERSION } from './capabilities';
 export { helmTemplateSet, capabilitiesObject, chartObject } from './engine';
@@ -70,6 +72,8 @@ export interface HelmRenderOptions {
    */
   readonly missingDependencies?: 'error' | 'note';
   readonly limits?: ArchiveLimits;
+  /** What earlier renders of this workspace parsed (template trees, manifest heads); see HelmRenderCache. */
+  readonly cache?: HelmRenderCache;
 }
 
 /** A template position: the chart-relative template name and where that is on disk. */
@@ -191,9 +195,9 @@ function mergeUserValues(
 ): MutableValues {
   let base: MutableValues = new Map();
   for (const f of o.valuesFiles ?? []) {
-    const r = readValues(f.text);
+    const r = o.cache ? o.cache.values(f.text, () => readValues(f.text)) : readValues(f.text);
     if (r.error !== undefined) throw stageError('values', `failed to parse ${f.name}: ${r.error}`);
-    base = mergeMaps(base, r.values);
+    base = mergeMaps(base, o.cache ? copyValues(r.values) : r.values);
     parsedFiles.push(r.parsed === undefined ? { name: f.name } : { name: f.name, parsed: r.parsed });
   }
   for (const v of o.setJson ?? []) {
@@ -381,7 +385,7 @@ export function renderChart(fs: ChartFs, dir: string, options: HelmRenderOptions
     const parsedFiles: { name: string; parsed?: ParsedYaml }[] = [];
     const vals = mergeUserValues(options, parsedFiles);
     try {
-      chart = loadChartDir(fs, dir, options.limits ?? DEFAULT_ARCHIVE_LIMITS);
+      chart = loadChartDir(fs, dir, options.limits ?? DEFAULT_ARCHIVE_LIMITS, options.cache);
     } catch (e) {
       if (e instanceof ChartLoadError) throw stageError('load', e.message);
       throw e;
@@ -467,14 +471,18 @@ export function renderChart(fs: ChartFs, dir: string, options: HelmRenderOptions
       rendered = renderTemplates(
         chart,
         { release, capabilities: caps, values },
-        { note: (m) => notes.includes(m) || notes.push(m), originOf },
+        {
+          note: (m) => notes.includes(m) || notes.push(m),
+          originOf,
+          ...(options.cache ? { cache: options.cache } : {}),
+        },
       );
     } catch (e) {
       if (e instanceof HelmRenderError)
         throw stageError('render', e.message, { file: e.file, line: e.line, column: e.column });
       throw e;
     }
-    return assemble(chart, rendered, releaseName, notes);
+    return assemble(chart, rendered, releaseName, notes, options.cache);
   } catch (e) {
     if (e instanceof StageError) return emptyResult(releaseName, e.error, chart?.metadata.name, notes);
     const message = e instanceof Error ? e.message : String(e);
@@ -500,6 +508,7 @@ function assemble(
   rendered: readonly RenderedFile[],
   releaseName: string,
   notes: string[],
+  cache?: HelmRenderCache,
 ): HelmRenderResult {
   const rootNotes = `${chart.metadata.name}/templates/NOTES.txt`;
   let releaseNotes = '';
@@ -516,7 +525,7 @@ function assemble(
   const crds = crdObjects(chart).map((c) => ({ source: c.filename, content: fileText(c.data) }));
   let sorted;
   try {
-    sorted = sortManifests(files);
+    sorted = sortManifests(files, cache);
   } catch (e) {
     if (!(e instanceof ManifestError)) throw e;
     let blob = '';

@@ -2,6 +2,7 @@
 // read (apiVersion, kind, metadata.name, annotations), hooks separated (helm.sh/hook), and
 // the install order (SortManifests with InstallOrder: files by path, documents in file
 // order, then a stable sort by kind; unknown kinds last, alphabetically).
+import type { CachedHead, HelmRenderCache } from './cache';
 import type { Value } from '../gotemplate';
 import { readYaml, isTable, jsonKind } from './values';
 
@@ -157,6 +158,15 @@ export function readHead(doc: string): Head {
   };
 }
 
+function tryReadHead(content: string): CachedHead<Head> {
+  try {
+    return { head: readHead(content) };
+  } catch (e) {
+    if (e instanceof ManifestError) return { error: e.message };
+    throw e;
+  }
+}
+
 export interface SortedManifest {
   /** The file it came from (`chart/templates/x.yaml`). */
   readonly name: string;
@@ -198,7 +208,7 @@ function stableSortByKind(list: SortedManifest[]): SortedManifest[] {
 }
 
 /** releaseutil.SortManifests(files, nil, InstallOrder). Throws ManifestError naming the file. */
-export function sortManifests(files: ReadonlyMap<string, string>): SortResult {
+export function sortManifests(files: ReadonlyMap<string, string>, cache?: HelmRenderCache): SortResult {
   const manifests: SortedManifest[] = [];
   const hooks: SortedManifest[] = [];
   const skipped: string[] = [];
@@ -208,13 +218,9 @@ export function sortManifests(files: ReadonlyMap<string, string>): SortResult {
     if (base.startsWith('_')) continue;
     if (content.trim() === '') continue;
     for (const doc of splitManifests(content)) {
-      let head: Head;
-      try {
-        head = readHead(doc.content);
-      } catch (e) {
-        if (e instanceof ManifestError) throw new ManifestError(`YAML parse error on ${path}: ${e.message}`);
-        throw e;
-      }
+      const read = cache ? cache.head(doc.content, () => tryReadHead(doc.content)) : tryReadHead(doc.content);
+      if ('error' in read) throw new ManifestError(`YAML parse error on ${path}: ${read.error}`);
+      const head = read.head;
       const entry = { name: path, content: doc.content, offset: doc.offset, head };
       const hookTypes = head.annotations?.get('helm.sh/hook');
       if (hookTypes === undefined) {

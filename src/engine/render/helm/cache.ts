@@ -1,0 +1,47 @@
+// What a chart render keeps for the next render of the same workspace (the render stage owns
+// one, beside kustomize's ParseCache): a values edit re-renders the chart, but most template
+// texts, values files and rendered manifests are the same as last time. Every entry is a pure
+// function of its key (a template's name and text, a values file's text, a manifest's text),
+// so it is never stale; what no render asked for since the last `sweep()` is dropped, so old
+// texts do not pile up. Entries are shared, never changed: a caller that changes what it gets
+// (values are coalesced in place) copies it.
+import type { Tree } from '../gotemplate';
+
+/** A manifest head as `readHead` answers it, or its error message. */
+export type CachedHead<H> = { readonly head: H } | { readonly error: string };
+
+type Kind = 'tree' | 'head' | 'values';
+
+export class HelmRenderCache {
+  private kept = new Map<string, unknown>();
+  private used = new Map<string, unknown>();
+
+  private entry<T>(kind: Kind, key: string, compute: () => T): T {
+    const k = `${kind}\u0000${key}`;
+    let hit = (this.used.get(k) ?? this.kept.get(k)) as T | undefined;
+    if (hit === undefined) hit = compute();
+    this.used.set(k, hit);
+    return hit;
+  }
+
+  /** The parse trees of template `name` with text `text`. */
+  parsed(name: string, text: string, parse: () => ReadonlyMap<string, Tree>): ReadonlyMap<string, Tree> {
+    return this.entry('tree', `${name}\u0000${text}`, parse);
+  }
+
+  /** The head of one rendered manifest. */
+  head<H>(content: string, read: () => CachedHead<H>): CachedHead<H> {
+    return this.entry('head', content, read);
+  }
+
+  /** A values file as read (the caller copies the values before changing them). */
+  values<V>(text: string, read: () => V): V {
+    return this.entry('values', text, read);
+  }
+
+  /** Keeps only what was asked for since the last sweep. */
+  sweep(): void {
+    this.kept = this.used;
+    this.used = new Map();
+  }
+}
