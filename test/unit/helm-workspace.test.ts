@@ -8,6 +8,8 @@ import { test } from 'node:test';
 import type { Analysis, WorkspaceFile } from '../../src/engine';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
+import { utf8Binary } from '../../src/engine/render/workspace';
 import { run } from '../../src/cli/main';
 import { analyzeWorkspace, createWorkspaceAnalyzer, renderedText } from '../../src/engine';
 
@@ -277,4 +279,16 @@ void test('Helm 2 test hooks (helm.sh/hook: test-success) are rendered but not a
   const a = analyzeWorkspace({ files });
   assert.ok(!a.objects.some((o) => o.kind === 'Pod'));
   assert.ok(a.diagnostics.some((d) => d.code === 'helm-test-hooks-not-analysed'));
+});
+
+void test('utf8Binary: one character per UTF-8 byte, ASCII and not, long and short', () => {
+  const naive = (s: string) =>
+    Array.from(new TextEncoder().encode(s), (b) => String.fromCharCode(b)).join('');
+  fc.assert(
+    fc.property(
+      fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.string({ minLength: 9000, maxLength: 20000 })),
+      (s) => assert.equal(utf8Binary(s), naive(s)),
+    ),
+  );
+  assert.equal(utf8Binary('é'.repeat(10000)), naive('é'.repeat(10000)));
 });

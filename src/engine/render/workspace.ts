@@ -311,8 +311,15 @@ function trackingFs(
   return { fs, reads };
 }
 
-function utf8Binary(s: string): string {
-  return Array.from(new TextEncoder().encode(s), (b) => String.fromCharCode(b)).join('');
+/** The UTF-8 bytes of `s`, one character per byte (ASCII text is its own encoding). */
+export function utf8Binary(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (/^[\x00-\x7f]*$/.test(s)) return s;
+  const bytes = new TextEncoder().encode(s);
+  let out = '';
+  for (let i = 0; i < bytes.length; i += 8192)
+    out += String.fromCharCode(...bytes.subarray(i, Math.min(i + 8192, bytes.length)));
+  return out;
 }
 
 /**
