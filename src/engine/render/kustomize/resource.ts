@@ -40,6 +40,8 @@ export interface Resource {
   /** Names of the vars whose objref names this resource. */
   refVarNames?: string[];
   /** Set by namespace transformers and generators (a generated object's id uses it). */
+  /** Kept for later builds and shared with them: never mutated (see reuse.ts snapshot, thaw). */
+  snapshot?: true;
 }
 
 export function makeResource(obj: ValueMap, origin: SourceRef): Resource {
