@@ -16,6 +16,7 @@ import { fixNameReferences } from './nameReference';
 import type { ResId, Resource, SourceRef } from './resource';
 import {
   curId,
+  curIdKey,
   idKey,
   storePreviousId,
   gvkOf,
@@ -330,7 +331,7 @@ export class Builder {
       const k = kust.k;
       const resources: Resource[] = into ?? [];
       // The ids added so far: no accumulated resource changes its id while resources are added.
-      const ids = new Set(resources.map((r) => idKey(curId(r))));
+      const ids = new Set(resources.map(curIdKey));
       strings(k['resources']).forEach((entry, i) => this.accumulate(kust, entry, resources, ids, i));
       if (Array.isArray(k['helmCharts']) && k['helmCharts'].length > 0) {
         this.notes.push({
@@ -732,9 +733,10 @@ export class Builder {
   /** `ids`: the idKeys of `resources`, when the caller keeps them (else they are compared one by one). */
   private add(resources: Resource[], r: Resource, file: string, ids?: Set<string>): void {
     const id = curId(r);
-    const dup = ids ? ids.has(idKey(id)) : resources.some((o) => sameId(curId(o), id));
+    const key = ids ? curIdKey(r) : '';
+    const dup = ids ? ids.has(key) : resources.some((o) => sameId(curId(o), id));
     if (dup) fail(file, `may not add resource with an already registered id: ${idString(id)}`);
-    ids?.add(idKey(id));
+    ids?.add(key);
     resources.push(r);
   }
 
