@@ -12,13 +12,20 @@ import { loadBuild } from './load/rendered';
 import type { LoadedBuildMemo, SourceFile } from './load/rendered';
 import { BuildReuse, ParseCache } from './render/kustomize';
 import { HelmRenderCache } from './render/helm';
-import type { DeployTarget, HelmTargetOptions, TargetBuild, TemplateValueSpan } from './render/workspace';
+import type {
+  DeployTarget,
+  HelmTargetOptions,
+  TargetBuild,
+  TemplateValueSpan,
+  WorkspaceLayout,
+} from './render/workspace';
 import {
   buildTarget,
   findDeployTargets,
   isChartPath,
   isKustomizationPath,
   referencedEntries,
+  workspaceLayout,
 } from './render/workspace';
 
 export type { DeployTarget, HelmTargetOptions } from './render/workspace';
@@ -76,6 +83,12 @@ export interface BuildCache {
   readonly loaded: Map<string, LoadedBuildMemo>;
   /** Kustomization text → the bases and components it lists (last analysis's texts only). */
   references: Map<string, readonly string[]>;
+  /** The files' layout, for these paths (in this order) and root. */
+  layout?: {
+    readonly keys: readonly string[];
+    readonly root: string | undefined;
+    readonly layout: WorkspaceLayout;
+  };
 }
 
 interface CacheEntry {
@@ -147,8 +160,9 @@ export function renderStage(input: RenderStageInput): RenderStage {
     };
     cache.references = now;
   }
-  const targets = findDeployTargets(input.files, input.root, references);
-  const builds = targets.map((t) => cachedBuild(input, t));
+  const layout = layoutOf(input);
+  const targets = findDeployTargets(input.files, input.root, references, layout.paths);
+  const builds = targets.map((t) => cachedBuild(input, t, layout));
   // What no build of this analysis parsed (old texts of edited files) is dropped.
   input.cache?.parsed.sweep();
   input.cache?.helm.sweep();
@@ -292,7 +306,27 @@ function outcomeOf(b: TargetBuild, analysed: boolean): TargetOutcome {
   };
 }
 
-function cachedBuild(input: RenderStageInput, target: DeployTarget): TargetBuild {
+/** The files' layout: the one kept while the paths (and their order) and the root are. */
+function layoutOf(input: RenderStageInput): WorkspaceLayout {
+  const cache = input.cache;
+  const kept = cache?.layout;
+  if (kept && kept.root === input.root && kept.keys.length === input.files.size) {
+    let i = 0;
+    let same = true;
+    for (const p of input.files.keys()) {
+      if (kept.keys[i++] !== p) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return kept.layout;
+  }
+  const layout = workspaceLayout(input.files.keys(), input.root);
+  if (cache) cache.layout = { keys: [...input.files.keys()], root: input.root, layout };
+  return layout;
+}
+
+function cachedBuild(input: RenderStageInput, target: DeployTarget, layout: WorkspaceLayout): TargetBuild {
   const listing = input.listing ?? -1;
   const hit = input.cache?.entries.get(target.file);
   const helm = target.kind === 'helm' ? JSON.stringify(input.helm ?? {}) : '';
@@ -320,6 +354,7 @@ function cachedBuild(input: RenderStageInput, target: DeployTarget): TargetBuild
     'rootOnly',
     input.helm,
     input.cache?.reuse,
+    layout,
     input.cache?.helm,
   );
   if (input.cache) {

@@ -14,7 +14,7 @@ import {
   spreadServices,
   workloadReadsOtherPods,
 } from './scheduler';
-import type { Placement, SpreadService, WorkloadSchedule } from './scheduler';
+import type { ClusterSchedule, Placement, SpreadService, WorkloadSchedule } from './scheduler';
 import { NodeAddresses, podCIDRsOf } from './podIPAM';
 import { PodLabelIndex } from './endpointSlices';
 import { cacheFor, commonEnds, sameItems, Segments, splice } from './incremental';
@@ -69,6 +69,8 @@ export class WorkloadPods {
   private readonly namespaceRecords = new Map<string, WorkloadRecord[]>();
   readonly namespaces = new Map<string, NamespacePods>();
   private current: Pod[] = [];
+  /** The last cluster-wide scheduling run (the next one starts after the workloads it placed alike). */
+  private lastCluster: ClusterSchedule | undefined;
 
   constructor(
     private readonly profile: ClusterProfile,
@@ -296,13 +298,15 @@ export class WorkloadPods {
       planned.map((r) => ({ workload: r.planned as PlannedWorkload, readsOtherPods: r.readsOtherPods })),
       nodes,
     );
-    const schedules = cluster
-      ? scheduleCluster(
-          planned.map((r) => r.planned as PlannedWorkload),
-          nodes,
-          this.spreadServices,
-        )
-      : planned.map((r) => r.own);
+    let schedules: readonly WorkloadSchedule[];
+    if (cluster) {
+      const workloads = planned.map((r) => r.planned as PlannedWorkload);
+      schedules = scheduleCluster(workloads, nodes, this.spreadServices, this.lastCluster);
+      this.lastCluster = { workloads, nodes, services: this.spreadServices, schedules };
+    } else {
+      schedules = planned.map((r) => r.own);
+      this.lastCluster = undefined;
+    }
     const changed = new Map<WorkloadRecord, Placement[]>();
     planned.forEach((rec, i) => {
       const next = schedules[i] as WorkloadSchedule;

@@ -164,8 +164,8 @@ export function findDeployTargets(
   files: ReadonlyMap<string, string>,
   root?: string,
   references: (text: string) => readonly string[] = referencedEntries,
+  paths: WorkspacePaths = workspacePaths(files.keys(), root),
 ): DeployTarget[] {
-  const paths = workspacePaths(files.keys(), root);
   // Directory (fs path) → its kustomization file (workspace path); kustomize reads the first name found.
   const kustomizations = new Map<string, string>();
   for (const name of KUSTOMIZATION_FILES) {
@@ -270,16 +270,25 @@ export function referencedEntries(text: string): string[] {
   return out;
 }
 
-/** A KustomizeFs over the workspace's files that records which files were read. */
-function trackingFs(
-  files: ReadonlyMap<string, string>,
-  paths: WorkspacePaths,
-): { fs: KustomizeFs; reads: Set<string> } {
+/**
+ * The workspace's files as the builds see them: their paths, each fs path's workspace path,
+ * and each directory's entries. Depends on the paths alone: a front end keeps it while no
+ * file is added or removed.
+ */
+export interface WorkspaceLayout {
+  readonly paths: WorkspacePaths;
+  readonly byFs: ReadonlyMap<string, string>;
+  readonly dirs: ReadonlyMap<string, ReadonlySet<string>>;
+}
+
+export function workspaceLayout(files: Iterable<string>, root?: string): WorkspaceLayout {
+  const list = [...files];
+  const paths = workspacePaths(list, root);
   const byFs = new Map<string, string>();
   const dirs = new Map<string, Set<string>>();
-  for (const [path, text] of files) {
+  for (const path of list) {
     const fsPath = paths.toFs(path);
-    byFs.set(fsPath, text);
+    byFs.set(fsPath, path);
     let child = fsPath;
     for (let d = dirname(fsPath); ; d = dirname(d)) {
       let names = dirs.get(d);
@@ -290,11 +299,20 @@ function trackingFs(
       child = d;
     }
   }
+  return { paths, byFs, dirs };
+}
+
+/** A KustomizeFs over the workspace's files that records which files were read. */
+function trackingFs(
+  files: ReadonlyMap<string, string>,
+  layout: WorkspaceLayout,
+): { fs: KustomizeFs; reads: Set<string> } {
+  const { byFs, dirs } = layout;
   const reads = new Set<string>();
   const read = (p: string): string | undefined => {
-    const clean = cleanPath(p);
-    const text = byFs.get(clean);
-    if (text !== undefined) reads.add(paths.toWorkspace(clean));
+    const path = byFs.get(cleanPath(p));
+    const text = path === undefined ? undefined : files.get(path);
+    if (path !== undefined && text !== undefined) reads.add(path);
     return text;
   };
   const fs: KustomizeFs = {
@@ -334,10 +352,12 @@ export function buildTarget(
   loadRestrictions: 'rootOnly' | 'none' = 'rootOnly',
   helm: HelmTargetOptions = {},
   reuse?: BuildReuse,
+  /** The layout of `files` (see WorkspaceLayout), when the caller keeps it. */
+  layout: WorkspaceLayout = workspaceLayout(files.keys(), root),
   helmCache?: HelmRenderCache,
 ): TargetBuild {
-  const paths = workspacePaths(files.keys(), root);
-  const { fs, reads } = trackingFs(files, paths);
+  const paths = layout.paths;
+  const { fs, reads } = trackingFs(files, layout);
   if (target.kind === 'helm') return chartBuild(files, target, paths, fs, reads, helm, helmCache);
   const raw = buildKustomization(fs, paths.toFs(target.dir), {
     loadRestrictions,
@@ -498,8 +518,9 @@ export function renderedText(
   /** For a chart: helm template's output flags (`--show-only templates/x.yaml`). */
   format: HelmTemplateFormat = {},
 ): { text: string; error?: string } {
-  const paths = workspacePaths(files.keys(), root);
-  const { fs } = trackingFs(files, paths);
+  const layout = workspaceLayout(files.keys(), root);
+  const paths = layout.paths;
+  const { fs } = trackingFs(files, layout);
   if (target.kind === 'helm') {
     const valuesFiles: { name: string; text: string }[] = [];
     for (const v of helm.valuesFiles ?? []) {

@@ -254,12 +254,49 @@ export function scheduleWorkload(workload: PlannedWorkload, nodes: readonly Node
   return { placements, diagnostics };
 }
 
-/** Places every workload's pods in order, each pod seeing those placed before it. */
+/** A run of scheduleCluster: what it was given and what it gave. */
+export interface ClusterSchedule {
+  readonly workloads: readonly PlannedWorkload[];
+  readonly nodes: readonly Node[];
+  readonly services: readonly SpreadService[];
+  readonly schedules: readonly WorkloadSchedule[];
+}
+
+/**
+ * How many leading workloads of a run are placed as `previous` placed them: those it was
+ * given too, in the same order, with the same nodes and Services, when no later workload
+ * has pods bound by name (bound pods are on their nodes before any pod is placed). Each pod
+ * sees only the pods placed before it, so these see the same ones and land where they did.
+ */
+function replayable(
+  workloads: readonly PlannedWorkload[],
+  nodes: readonly Node[],
+  services: readonly SpreadService[],
+  previous: ClusterSchedule | undefined,
+): number {
+  if (!previous || previous.nodes !== nodes || previous.services !== services) return 0;
+  // A placement names its node: names must say which node.
+  if (new Set(nodes.map((n) => n.name)).size !== nodes.length) return 0;
+  const before = previous.workloads;
+  let p = 0;
+  while (p < workloads.length && p < before.length && workloads[p] === before[p]) p++;
+  const bound = (w: PlannedWorkload): boolean => w.pods.some((pod) => pod.nodeName !== '');
+  if (workloads.slice(p).some(bound) || before.slice(p).some(bound)) return 0;
+  return p;
+}
+
+/**
+ * Places every workload's pods in order, each pod seeing those placed before it. With
+ * `previous` (the last run), the leading workloads it placed alike are not scored again
+ * (see replayable): their pods are put where they were, and scoring starts after them.
+ */
 export function scheduleCluster(
   workloads: readonly PlannedWorkload[],
   nodes: readonly Node[],
   services: readonly SpreadService[] = [],
+  previous?: ClusterSchedule,
 ): WorkloadSchedule[] {
+  const replay = replayable(workloads, nodes, services, previous);
   const infos: NodeInfo[] = nodes.map((n) => ({ node: schedNodeOf(n), pods: [] }));
   const byName = new Map<string, NodeInfo>();
   for (const info of infos) if (!byName.has(info.node.name)) byName.set(info.node.name, info);
@@ -297,6 +334,18 @@ export function scheduleCluster(
     }),
   );
   workloads.forEach((workload, i) => {
+    if (i < replay) {
+      const last = previous?.schedules[i] as WorkloadSchedule;
+      out[i] = { placements: last.placements.slice(), diagnostics: last.diagnostics.slice() };
+      workload.pods.forEach((pod, k) => {
+        const placed = last.placements[k];
+        if (pod.nodeName !== '' || !placed || placed.nodeName === '') return;
+        const schedPod = schedPodOf(workload, pod);
+        (byName.get(placed.nodeName) as NodeInfo).pods.push(schedPod);
+        if (hasAffinity(schedPod)) ctx.podsWithAffinity = true;
+      });
+      return;
+    }
     const schedule = out[i] as WorkloadSchedule;
     let firstPending: { pod: PlannedPod; diagnosis: Diagnosis } | null = null;
     let pending = 0;

@@ -267,13 +267,36 @@ const hasLabel = (labels: Record<string, string>, key: string): boolean =>
 const isEmptySelector = (s: LabelSelector): boolean =>
   Object.keys(s.matchLabels).length === 0 && s.matchExpressions.length === 0;
 
+/**
+ * The node's pods in namespace `ns` with label `key`=`value`, in order. Every pod scored
+ * counts, on every node, the pods its spread selectors match: an index of the pods by label
+ * pair, extended as pods are assumed, makes that count look at the candidates only.
+ */
+function podsWithLabel(info: NodeInfo, ns: string, key: string, value: string): readonly SchedPod[] {
+  let index = info.labelIndex;
+  if (!index || index.pods !== info.pods || index.size > info.pods.length) {
+    index = { pods: info.pods, size: 0, byPair: new Map() };
+    info.labelIndex = index;
+  }
+  for (; index.size < info.pods.length; index.size++) {
+    const p = info.pods[index.size] as SchedPod;
+    for (const k of Object.keys(p.labels)) {
+      const pair = `${p.namespace}\0${k}\0${p.labels[k] ?? ''}`;
+      const list = index.byPair.get(pair);
+      if (list) list.push(p);
+      else index.byPair.set(pair, [p]);
+    }
+  }
+  return index.byPair.get(`${ns}\0${key}\0${value}`) ?? [];
+}
+
 /** countPodsMatchSelector: an empty selector counts nothing; terminating pods are not counted. */
-function countPodsMatchSelector(
-  pods: readonly SchedPod[],
-  selector: LabelSelector | null,
-  ns: string,
-): number {
+function countPodsMatchSelector(info: NodeInfo, selector: LabelSelector | null, ns: string): number {
   if (selector === null || isEmptySelector(selector)) return 0;
+  // A pod the selector matches has each of its matchLabels pairs: the candidates have the first.
+  const first = Object.keys(selector.matchLabels)[0];
+  const pods =
+    first === undefined ? info.pods : podsWithLabel(info, ns, first, selector.matchLabels[first] ?? '');
   let n = 0;
   for (const p of pods) if (!p.terminating && p.namespace === ns && selects(selector, p.labels)) n++;
   return n;
@@ -335,7 +358,8 @@ export const podTopologySpreadScorePlugin: ScorePlugin<SpreadState> = {
       Math.log((c.topologyKey === HOSTNAME ? feasible.length - state.ignored.size : (sizes[i] ?? 0)) + 2),
     );
     const options = { comparisonOperators: args.featureGates['TaintTolerationComparisonOperators'] === true };
-    for (const { node, pods } of all) {
+    for (const info of all) {
+      const { node } = info;
       if (requireAll && !allKeys(node.labels)) continue;
       constraints.forEach((c, i) => {
         // matchNodeInclusionPolicies (NodeInclusionPolicyInPodTopologySpread, GA).
@@ -350,7 +374,7 @@ export const podTopologySpreadScorePlugin: ScorePlugin<SpreadState> = {
         const value = node.labels[c.topologyKey] ?? '';
         const current = counts.get(value);
         if (current === undefined) return;
-        counts.set(value, current + countPodsMatchSelector(pods, c.selector, pod.namespace));
+        counts.set(value, current + countPodsMatchSelector(info, c.selector, pod.namespace));
       });
     }
     return state;
@@ -363,7 +387,7 @@ export const podTopologySpreadScorePlugin: ScorePlugin<SpreadState> = {
       if (!hasLabel(labels, c.topologyKey)) return;
       const count =
         c.topologyKey === HOSTNAME
-          ? countPodsMatchSelector(nodeInfo.pods, c.selector, pod.namespace)
+          ? countPodsMatchSelector(nodeInfo, c.selector, pod.namespace)
           : ((state.counts[i] as Map<string, number>).get(labels[c.topologyKey] ?? '') ?? 0);
       // scoreForCount: maxSkew − 1 waters down small differences.
       score += count * (state.weights[i] as number) + (c.maxSkew - 1);

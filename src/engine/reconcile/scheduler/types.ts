@@ -130,7 +130,10 @@ export interface SchedNode {
 /** framework.NodeInfo: a node and the pods on it (existing and assumed). */
 export interface NodeInfo {
   node: SchedNode;
+  /** Only ever appended to (the scheduler assumes pods one by one). */
   pods: SchedPod[];
+  /** The pods by namespace and label pair, for `pods` up to `size` (see score.ts podsWithLabel). */
+  labelIndex?: { pods: readonly SchedPod[]; size: number; byPair: Map<string, SchedPod[]> };
 }
 
 /** Scheduler profile plugin args that the cases and the cluster profile can set. */

@@ -16,6 +16,7 @@ import { fixNameReferences } from './nameReference';
 import type { ResId, Resource, SourceRef } from './resource';
 import {
   curId,
+  curIdKey,
   idKey,
   storePreviousId,
   gvkOf,
@@ -50,8 +51,8 @@ import {
 import type { ParsedDocument, Value, ValueMap } from './value';
 import { clone, isValueMap, parseYamlDocuments } from './value';
 import type { ParseCache, ParseResult } from './value';
-import type { BuildReuse, FsQuery, RecordingFs } from './reuse';
-import { copyResource, recordingFs } from './reuse';
+import type { BuildReuse, FsQuery, KeptBuild, RecordingFs } from './reuse';
+import { copyResource, recordingFs, sameIdentity, sameResource, snapshot, thaw } from './reuse';
 
 interface PluginConfig {
   readonly config: ValueMap;
@@ -123,6 +124,7 @@ function fail(file: string, message: string, line?: number): never {
 interface Kustomization {
   readonly dir: string;
   readonly file: string;
+  readonly text: string;
   readonly doc: ParsedDocument;
   readonly k: ValueMap;
   readonly isComponent: boolean;
@@ -147,6 +149,13 @@ export class Builder {
   private readonly recorder: RecordingFs | undefined;
   /** The resource builds being recorded for reuse, innermost last (see resourceTarget). */
   private readonly recording: { visited: string[]; base: number; depth: number }[] = [];
+  /**
+   * While steps run on only the resources that changed (see steps): a patch's target may be
+   * among those left out, so an id-matched patch without a match here is no error.
+   */
+  private subset = false;
+  /** Set when a step did what makes steps depend on more than each resource (see steps). */
+  private nonLocal = false;
   constructor(
     fs: KustomizeFs,
     private readonly options: BuildOptions,
@@ -170,11 +179,7 @@ export class Builder {
       if (Array.isArray(meta) && meta.length > 0) this.originRoot = root;
       const resources = this.target(root, 'top');
       const kust = this.load(root);
-      this.addHashes(resources);
-      const cfg = this.lastConfig;
-      const err = fixNameReferences(resources, cfg.nameReference);
-      if (err) fail(kust.file, err);
-      this.guard(kust, () => resolveVars(this.vars, resources, cfg.varReference));
+      this.finish(kust, resources, this.lastConfig);
       // IgnoreLocal: local-config resources take part in the build but are not output.
       for (let i = resources.length - 1; i >= 0; i--) {
         const a = metadata(resources[i]?.obj ?? {})?.['annotations'];
@@ -195,6 +200,7 @@ export class Builder {
         this.options.addManagedByLabel === true ||
         (Array.isArray(meta) && meta.includes('managedByLabel'))
       ) {
+        thaw(resources);
         const version = this.options.kustomizeVersion ?? 'v5.8.1';
         addMapEntries(
           resources,
@@ -203,9 +209,7 @@ export class Builder {
           { file: top.file, line: top.doc.line },
         );
       }
-      const sorted = applySortOrder(resources, kust.k['sortOptions'], this.options.reorder ?? 'none');
-      if (typeof sorted === 'string') fail(kust.file, sorted);
-      return sorted;
+      return this.sort(kust, resources);
     } catch (e) {
       if (e instanceof Failure) return e.error;
       return { file: dir, message: e instanceof Error ? e.message : String(e) };
@@ -278,7 +282,7 @@ export class Builder {
         : fail(file, 'kustomization is not a map');
     const k = canonicalKeys(raw);
     const kind = str(k['kind']);
-    return { dir, file, doc, k, isComponent: kind === 'Component' };
+    return { dir, file, text, doc, k, isComponent: kind === 'Component' };
   }
 
   private checkPath(root: string): (path: string) => string | undefined {
@@ -327,7 +331,7 @@ export class Builder {
       const k = kust.k;
       const resources: Resource[] = into ?? [];
       // The ids added so far: no accumulated resource changes its id while resources are added.
-      const ids = new Set(resources.map((r) => idKey(curId(r))));
+      const ids = new Set(resources.map(curIdKey));
       strings(k['resources']).forEach((entry, i) => this.accumulate(kust, entry, resources, ids, i));
       if (Array.isArray(k['helmCharts']) && k['helmCharts'].length > 0) {
         this.notes.push({
@@ -353,6 +357,7 @@ export class Builder {
       }
       this.generators(kust, resources);
       for (const c of this.pluginConfigs(kust, 'generators')) this.runGeneratorConfig(kust, c, resources);
+      if (strings(k['components']).length > 0) thaw(resources);
       for (const c of strings(k['components'])) {
         const path = resolvePath(dir, c);
         if (!this.fs.isDir(path)) {
@@ -363,12 +368,10 @@ export class Builder {
         }
         this.target(path, 'component', resources);
       }
-      this.transform(kust, resources);
-      for (const c of this.pluginConfigs(kust, 'transformers')) {
-        this.runTransformerConfig(kust, c, resources);
-        this.applied(kust, resources, str(c.config['kind']), c);
-      }
-      this.guard(kust, () => mergeVars(this.vars, readVars(k['vars']), resources));
+      this.steps(kust, role, resources);
+      const vars = readVars(k['vars']);
+      if (vars.length > 0) thaw(resources);
+      this.guard(kust, () => mergeVars(this.vars, vars, resources));
       return resources;
     } finally {
       this.visiting.pop();
@@ -458,7 +461,8 @@ export class Builder {
       }
       for (const n of kept.notes) this.notes.push(n);
       this.lastConfig = kept.config;
-      return kept.resources.map(copyResource);
+      // Shared, not copied: a build copies a snapshot before it changes it (thaw).
+      return kept.resources.slice();
     }
     const log: FsQuery[] = [];
     const recording = { visited: [] as string[], base: this.visiting.length, depth: 0 };
@@ -476,14 +480,226 @@ export class Builder {
     if (this.vars.size === vars && this.openapi === undefined) {
       reuse.builds.set(key, {
         queries: log,
-        resources: built.map(copyResource),
+        resources: (built = this.snapshots(built, kept)),
         config: this.lastConfig,
         notes: this.notes.slice(notes),
         visited: recording.visited,
         depth: recording.depth,
       });
-    } else reuse.builds.delete(key);
+      return built.slice();
+    }
+    reuse.builds.delete(key);
     return built;
+  }
+
+  /**
+   * A build's resources as snapshots to keep: where one equals the resource at its position in
+   * the build kept before, that one (so that the steps above see the same instance, unchanged).
+   */
+  private snapshots(built: readonly Resource[], before: KeptBuild | undefined): Resource[] {
+    const check = this.options.reuse?.checkSnapshots ?? false;
+    return built.map((r, i) => {
+      const prev = before?.resources[i];
+      return prev && sameResource(r, prev) ? prev : snapshot(r, check);
+    });
+  }
+
+  /**
+   * kusttarget's transform phase: the kustomization's patches and built-in transformers (in
+   * kusttarget's order), then its transformer configs. With options.reuse, a kustomization
+   * whose steps act on each resource alone — no replacements or transformer configs, no patch
+   * that renames, re-kinds or deletes — runs them only on the resources that differ from its
+   * last build's, when everything else is the same: its text and configuration, the patch
+   * files, the number of resources and every id. An id-matched patch then has the one match
+   * it had (the ids are those it matched among), each other step decides per resource, so
+   * the others come out as they did: their kept outputs.
+   */
+  private steps(kust: Kustomization, role: 'top' | 'resource' | 'component', resources: Resource[]): void {
+    const k = kust.k;
+    if (!STEP_FIELDS.some((f) => k[f] !== undefined && k[f] !== null)) return;
+    const reuse = this.options.reuse;
+    const recorder = this.recorder;
+    if (
+      !reuse ||
+      !recorder ||
+      role === 'component' ||
+      this.originRoot !== undefined ||
+      this.openapi !== undefined ||
+      strings(k['transformers']).length > 0 ||
+      (Array.isArray(k['replacements']) && k['replacements'].length > 0)
+    ) {
+      thaw(resources);
+      this.runSteps(kust, resources);
+      return;
+    }
+    const check = reuse.checkSnapshots;
+    const key = `${kust.text}\0${JSON.stringify(this.cfg)}\0${this.options.loadRestrictions ?? 'rootOnly'}`;
+    const slot = `${kust.dir}\0${role}`;
+    const inputs = resources.map((r) => snapshot(r, check));
+    const kept = reuse.steps.get(slot);
+    if (kept && kept.key === key && kept.inputs.length === inputs.length) {
+      const changed = this.changedInputs(inputs, kept.inputs);
+      if (changed && recorder.sameAnswers(kept.queries)) {
+        const subset = changed.map((i) => copyResource(inputs[i] as Resource));
+        if (this.runSubset(kust, subset, changed, kept.outputs, (part) => this.runSteps(kust, part))) {
+          const outputs = kept.outputs.slice();
+          changed.forEach((i, n) => (outputs[i] = snapshot(subset[n] as Resource, check)));
+          reuse.steps.set(slot, { key, queries: kept.queries, inputs, outputs });
+          resources.length = 0;
+          for (const r of outputs) resources.push(r);
+          return;
+        }
+      }
+    }
+    const log: FsQuery[] = [];
+    recorder.logs.push(log);
+    this.nonLocal = false;
+    thaw(resources);
+    try {
+      this.runSteps(kust, resources);
+    } finally {
+      recorder.logs.splice(recorder.logs.indexOf(log), 1);
+    }
+    if (!this.nonLocal && resources.length === inputs.length)
+      reuse.steps.set(slot, {
+        key,
+        queries: log,
+        inputs,
+        outputs: resources.map((r) => snapshot(r, check)),
+      });
+    else reuse.steps.delete(slot);
+  }
+
+  private runSteps(kust: Kustomization, resources: Resource[]): void {
+    this.transform(kust, resources);
+    for (const c of this.pluginConfigs(kust, 'transformers')) {
+      this.runTransformerConfig(kust, c, resources);
+      this.applied(kust, resources, str(c.config['kind']), c);
+    }
+  }
+
+  /**
+   * The positions where `inputs` differ from the kept inputs, or undefined when one differs
+   * in its ids (then the steps' matches may differ, and all run again). Equal ones become
+   * the kept instances.
+   */
+  private changedInputs(inputs: Resource[], keptInputs: readonly Resource[]): number[] | undefined {
+    const changed: number[] = [];
+    for (let i = 0; i < inputs.length; i++) {
+      const a = inputs[i] as Resource;
+      const b = keptInputs[i] as Resource;
+      if (a === b) continue;
+      if (!sameIdentity(a, b)) return undefined;
+      if (sameResource(a, b)) inputs[i] = b;
+      else changed.push(i);
+    }
+    return changed;
+  }
+
+  /**
+   * Runs `run` on copies of the changed resources alone; true when that is what a run on
+   * all of them gives them: nothing it did depended on more than each resource, none was
+   * removed, each has the ids its kept output has, and no step failed (a failure is
+   * reported by the run on all, as kustomize reports it).
+   */
+  private runSubset(
+    kust: Kustomization,
+    subset: Resource[],
+    changed: readonly number[],
+    keptOutputs: readonly Resource[],
+    run: (part: Resource[]) => void,
+  ): boolean {
+    this.subset = true;
+    this.nonLocal = false;
+    try {
+      run(subset);
+    } catch (e) {
+      if (e instanceof Failure) return false;
+      throw e;
+    } finally {
+      this.subset = false;
+    }
+    return (
+      !this.nonLocal &&
+      subset.length === changed.length &&
+      changed.every((i, n) => sameIdentity(subset[n] as Resource, keptOutputs[i] as Resource))
+    );
+  }
+
+  /**
+   * After the top kustomization's steps: content hashes on generated names, name-reference
+   * fix-ups and vars. With options.reuse and no vars, as steps(): only the resources that
+   * differ from the last build's are hashed and fixed up (among all), when every id is the
+   * same before and after hashing (a fix-up depends on the referrer and on the ids, names,
+   * prefixes and suffixes of all).
+   */
+  private finish(kust: Kustomization, resources: Resource[], cfg: TransformerConfig): void {
+    const all = (list: Resource[]): void => {
+      this.addHashes(list);
+      const err = fixNameReferences(list, cfg.nameReference);
+      if (err) fail(kust.file, err);
+      this.guard(kust, () => resolveVars(this.vars, list, cfg.varReference));
+    };
+    const reuse = this.options.reuse;
+    if (!reuse || this.vars.size > 0 || this.originRoot !== undefined) {
+      thaw(resources);
+      all(resources);
+      return;
+    }
+    const check = reuse.checkSnapshots;
+    const key = JSON.stringify(cfg.nameReference);
+    const slot = `${kust.dir}\0finish`;
+    const inputs = resources.map((r) => snapshot(r, check));
+    const kept = reuse.steps.get(slot);
+    if (kept && kept.key === key && kept.inputs.length === inputs.length) {
+      const changed = this.changedInputs(inputs, kept.inputs);
+      if (changed) {
+        const subset = changed.map((i) => copyResource(inputs[i] as Resource));
+        const universe = kept.outputs.slice();
+        const fixed = this.runSubset(kust, subset, changed, kept.outputs, (part) => {
+          this.addHashes(part);
+          // Only then are all ids known: the referrers are the changed ones, the candidates all.
+          changed.forEach((i, n) => (universe[i] = part[n] as Resource));
+          if (!changed.every((i, n) => sameIdentity(part[n] as Resource, kept.outputs[i] as Resource)))
+            return;
+          const err = fixNameReferences(universe, cfg.nameReference, new Set(part));
+          if (err) fail(kust.file, err);
+        });
+        if (fixed) {
+          const outputs = universe.map((r) => snapshot(r, check));
+          reuse.steps.set(slot, { key, queries: [], inputs, outputs });
+          resources.length = 0;
+          for (const r of outputs) resources.push(r);
+          return;
+        }
+      }
+    }
+    thaw(resources);
+    all(resources);
+    reuse.steps.set(slot, { key, queries: [], inputs, outputs: resources.map((r) => snapshot(r, check)) });
+  }
+
+  /** The output order (sortOptions, or the legacy order when asked); with options.reuse, kept while the ids are. */
+  private sort(kust: Kustomization, resources: Resource[]): Resource[] {
+    const reorder = this.options.reorder ?? 'none';
+    const reuse = this.options.reuse;
+    const key = `${JSON.stringify(kust.k['sortOptions'] ?? null)}\0${reorder}`;
+    const ids = reuse
+      ? resources.map((r) => {
+          const id = curId(r);
+          return `${id.group}\0${id.version}\0${id.kind}\0${id.namespace}\0${id.name}`;
+        })
+      : [];
+    const kept = reuse?.orders.get(kust.dir);
+    if (kept && kept.key === key && kept.ids.length === ids.length && kept.ids.every((x, i) => x === ids[i]))
+      return kept.order.map((i) => resources[i] as Resource);
+    const sorted = applySortOrder(resources, kust.k['sortOptions'], reorder);
+    if (typeof sorted === 'string') fail(kust.file, sorted);
+    if (reuse) {
+      const at = new Map(resources.map((r, i) => [r, i]));
+      reuse.orders.set(kust.dir, { key, ids, order: sorted.map((r) => at.get(r) as number) });
+    }
+    return sorted;
   }
 
   readResources(file: string, text: string): Resource[] {
@@ -517,9 +733,10 @@ export class Builder {
   /** `ids`: the idKeys of `resources`, when the caller keeps them (else they are compared one by one). */
   private add(resources: Resource[], r: Resource, file: string, ids?: Set<string>): void {
     const id = curId(r);
-    const dup = ids ? ids.has(idKey(id)) : resources.some((o) => sameId(curId(o), id));
+    const key = ids ? curIdKey(r) : '';
+    const dup = ids ? ids.has(key) : resources.some((o) => sameId(curId(o), id));
     if (dup) fail(file, `may not add resource with an already registered id: ${idString(id)}`);
-    ids?.add(idKey(id));
+    ids?.add(key);
     resources.push(r);
   }
 
@@ -553,7 +770,7 @@ export class Builder {
     // resWrangler.appendReplaceOrMerge: the resource that has (or had) the generated id.
     const matches = resources.filter((o) => [...o.prevIds, curId(o)].some((x) => sameId(x, id)));
     if (matches.length > 1) fail(file, `found multiple objects that could accept merge of ${idString(id)}`);
-    const old = matches[0];
+    let old = matches[0];
     if (!old) {
       if (g.info.behavior !== 'create')
         fail(file, `id ${JSON.stringify(idString(id))} does not exist; cannot merge or replace`);
@@ -565,6 +782,11 @@ export class Builder {
         file,
         `id ${JSON.stringify(idString(id))} exists; can not use behavior: 'create', behavior must be merge or replace`,
       );
+    }
+    if (old.snapshot) {
+      const at = resources.indexOf(old);
+      old = copyResource(old);
+      resources[at] = old;
     }
     // CopyMergeMetaDataFieldsFrom: labels and annotations merge (the new win), name and
     // namespace stay the old ones, a hash suffix only if both asked for one.
@@ -1020,6 +1242,8 @@ export class Builder {
     const patch = doc.value as ValueMap;
     const id = { ...gvkOf(patch), name: nameOf(patch), namespace: namespaceOf(patch) };
     const matches = this.withId(resources, id);
+    // Steps on a subset (see steps): the target is among the resources left out.
+    if (matches.length === 0 && this.subset) return;
     if (matches.length !== 1) {
       const what = matches.length > 1 ? 'multiple matches' : 'no matches';
       fail(
@@ -1043,6 +1267,7 @@ export class Builder {
     const name = nameOf(r.obj);
     const namespace = metadata(r.obj)?.['namespace'];
     if (opts.allowNameChange || opts.allowKindChange) {
+      this.nonLocal = true;
       storePreviousId(r);
       this.idIndex = undefined;
     }
@@ -1058,6 +1283,7 @@ export class Builder {
       fields: r.fields,
     });
     if (merged === undefined || Object.keys(merged).length === 0) {
+      this.nonLocal = true;
       this.idIndex = undefined;
       resources.splice(resources.indexOf(r), 1);
       return;
@@ -1102,6 +1328,7 @@ export class Builder {
     if (isJson) {
       if (!target) fail(kust.file, 'must specify a target for JSON patch');
       const ops = (first?.doc.value ?? []) as unknown as JsonPatchOp[];
+      if (!Array.isArray(ops) || ops.some(touchesId)) this.nonLocal = true;
       this.idIndex = undefined;
       for (const r of selectTargets(resources, target)) {
         storePreviousId(r);
@@ -1139,6 +1366,40 @@ export class Builder {
       md['name'] = `${str(md['name'])}-${h}`;
     }
   }
+}
+
+/** The kustomization fields of kusttarget's transform phase (see Builder.steps). */
+const STEP_FIELDS = [
+  'patchesStrategicMerge',
+  'patches',
+  'namespace',
+  'namePrefix',
+  'nameSuffix',
+  'labels',
+  'commonLabels',
+  'commonAnnotations',
+  'patchesJson6902',
+  'replicas',
+  'images',
+  'replacements',
+  'transformers',
+] as const;
+
+/** A JSON patch op that may change the apiVersion, kind, name or namespace (a resource's id). */
+function touchesId(op: JsonPatchOp | null | undefined): boolean {
+  if (!op || typeof op !== 'object') return true;
+  const touches = (p: unknown): boolean => {
+    if (typeof p !== 'string') return false;
+    return (
+      p === '' ||
+      p === '/' ||
+      p === '/metadata' ||
+      /^\/(apiVersion|kind)(\/|$)/.test(p) ||
+      /^\/metadata\/(name|namespace)(\/|$)/.test(p)
+    );
+  };
+  const o = op as unknown as Record<string, unknown>;
+  return touches(o['path']) || touches(o['from']);
 }
 
 /** Labels and annotations are string maps to kustomize: scalar values come out as strings. */

@@ -122,10 +122,14 @@ function roleRefGvk(referrer: Resource, spec: FieldSpec): Partial<Gvk> | undefin
   return { group: str(rr['apiGroup']), kind: str(rr['kind']) };
 }
 
-/** Fixes every name reference; returns kustomize's error message if one is ambiguous. */
+/**
+ * Fixes every name reference; returns kustomize's error message if one is ambiguous.
+ * `referrers`: only the references in these (the candidates are still all resources).
+ */
 export function fixNameReferences(
   resources: readonly Resource[],
   refs: readonly NameReference[],
+  referrers?: ReadonlySet<Resource>,
 ): string | undefined {
   // Candidates once had the referenced name: resources by every name they had (fix-ups
   // change references, never the names or ids of what they point to).
@@ -150,6 +154,7 @@ export function fixNameReferences(
   try {
     for (const ref of refs) {
       for (const referrer of resources) {
+        if (referrers && !referrers.has(referrer)) continue;
         const g = curId(referrer);
         const specs = ref.specs.filter((s) => specApplies(s, g));
         if (specs.length === 0) continue;

@@ -35,11 +35,21 @@ export interface Resource {
   /** Field path ("spec.replicas", "spec.template.spec.containers[0].image") → what set it last. */
   fields: Map<string, SourceRef>;
   /** curId's last answer and what it was computed from. */
-  idCache?: { obj: ValueMap; apiVersion: Value; kind: Value; name: string; ns: string; id: ResId };
+  idCache?: {
+    obj: ValueMap;
+    apiVersion: Value;
+    kind: Value;
+    name: string;
+    ns: string;
+    id: ResId;
+    key?: string;
+  };
   generated?: GeneratedInfo;
   /** Names of the vars whose objref names this resource. */
   refVarNames?: string[];
   /** Set by namespace transformers and generators (a generated object's id uses it). */
+  /** Kept for later builds and shared with them: never mutated (see reuse.ts snapshot, thaw). */
+  snapshot?: true;
 }
 
 export function makeResource(obj: ValueMap, origin: SourceRef): Resource {
@@ -166,6 +176,14 @@ export function effectiveNamespace(id: ResId): string {
 /** A key equal for two ids exactly when sameId holds (for indexes of resources by id). */
 export function idKey(id: ResId): string {
   return `${id.group}\0${id.version}\0${id.kind}\0${id.name}\0${effectiveNamespace(id)}`;
+}
+
+/** idKey(curId(r)), kept with curId's answer (duplicate checks ask it of every resource at every level). */
+export function curIdKey(r: Resource): string {
+  const id = curId(r);
+  const cache = r.idCache;
+  if (!cache || cache.id !== id) return idKey(id);
+  return (cache.key ??= idKey(id));
 }
 
 /** Resource.StorePreviousId: the id before a rename, with its effective namespace ("" → default). */

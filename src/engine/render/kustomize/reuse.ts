@@ -7,8 +7,10 @@
 import type { TransformerConfig } from './config';
 import type { KustomizeFs } from './fs';
 import type { Resource, SourceRef } from './resource';
+import type { ResId } from './resource';
+import { curId } from './resource';
 import type { ValueMap } from './value';
-import { clone } from './value';
+import { clone, deepEqual } from './value';
 
 /** One question a build asked the filesystem, and the answer (a listing joined with NUL). */
 export type FsQuery =
@@ -31,9 +33,43 @@ export interface KeptBuild {
   readonly depth: number;
 }
 
+/**
+ * What a kustomization's own steps (its patches and built-in transformers, or at the top the
+ * content hashes and name-reference fix-ups) made of each resource they were given, last time.
+ * Those steps act on each resource alone once the ids of all of them are known (see
+ * Builder.steps): given the same resources but a few, with the same ids, and the same
+ * configuration, the others come out as they did.
+ */
+export interface KeptSteps {
+  /** The kustomization text and the configuration the steps ran with. */
+  readonly key: string;
+  /** What the steps asked the filesystem (patch files). */
+  readonly queries: readonly FsQuery[];
+  /** The resources as the steps got them (snapshots), in order. */
+  readonly inputs: readonly Resource[];
+  /** What each became (snapshots), at the same positions. */
+  readonly outputs: readonly Resource[];
+}
+
+/** An output order: the ids of the resources sorted, and the position each output came from. */
+export interface KeptOrder {
+  readonly key: string;
+  readonly ids: readonly string[];
+  readonly order: readonly number[];
+}
+
 export class BuildReuse {
+  /**
+   * `checkSnapshots`: deep-freeze every kept resource, so that a build mutating one fails at
+   * once (tests; a kept resource is shared by every later build that reuses it).
+   */
+  constructor(readonly checkSnapshots = false) {}
   /** By directory, load restrictions and origin root (what a build of it depends on besides files). */
   readonly builds = new Map<string, KeptBuild>();
+  /** By directory and role: what its steps made of each resource (see KeptSteps). */
+  readonly steps = new Map<string, KeptSteps>();
+  /** By built directory: the output order of its last build. */
+  readonly orders = new Map<string, KeptOrder>();
   /** By built directory: each output resource's object and YAML, from its last build. */
   readonly printed = new Map<string, Map<string, { readonly obj: ValueMap; readonly yaml: string }>>();
 }
@@ -104,6 +140,88 @@ export function recordingFs(fs: KustomizeFs): RecordingFs {
       return answer;
     };
   return out;
+}
+
+/**
+ * Marks a resource as a snapshot: kept for later builds and shared with them, never mutated
+ * again (a build copies it first, see thaw). With `check`, frozen so that a mutation throws.
+ */
+export function snapshot(r: Resource, check: boolean): Resource {
+  if (r.snapshot) return r;
+  r.snapshot = true;
+  if (check) {
+    deepFreeze(r.obj);
+    Object.freeze(r.prevIds);
+    Object.freeze(r.prefixes);
+    Object.freeze(r.suffixes);
+    if (r.generated) Object.freeze(r.generated);
+    if (r.refVarNames) Object.freeze(r.refVarNames);
+  }
+  return r;
+}
+
+function deepFreeze(v: unknown): void {
+  if (typeof v !== 'object' || v === null || Object.isFrozen(v)) return;
+  Object.freeze(v);
+  for (const x of Object.values(v)) deepFreeze(x);
+}
+
+/** Replaces each snapshot in the list by a copy the build may mutate. */
+export function thaw(resources: Resource[]): void {
+  for (let i = 0; i < resources.length; i++) {
+    const r = resources[i] as Resource;
+    if (r.snapshot) resources[i] = copyResource(r);
+  }
+}
+
+function sameIds(a: readonly ResId[], b: readonly ResId[]): boolean {
+  return (
+    a.length === b.length &&
+    a.every((x, i) => {
+      const y = b[i] as ResId;
+      return (
+        x.group === y.group &&
+        x.version === y.version &&
+        x.kind === y.kind &&
+        x.name === y.name &&
+        x.namespace === y.namespace
+      );
+    })
+  );
+}
+
+const sameStrings = (a: readonly string[], b: readonly string[]): boolean =>
+  a.length === b.length && a.every((x, i) => x === b[i]);
+
+/** Whether two resources have the same current and previous ids and went through the same prefixes and suffixes. */
+export function sameIdentity(a: Resource, b: Resource): boolean {
+  return (
+    sameIds([curId(a), ...a.prevIds], [curId(b), ...b.prevIds]) &&
+    sameStrings(a.prefixes, b.prefixes) &&
+    sameStrings(a.suffixes, b.suffixes) &&
+    a.generated?.behavior === b.generated?.behavior &&
+    a.generated?.hash === b.generated?.hash
+  );
+}
+
+/** Whether a build could tell the two apart: object, origin, ids, field sources, generator and var state. */
+export function sameResource(a: Resource, b: Resource): boolean {
+  if (a === b) return true;
+  if (
+    a.origin.file !== b.origin.file ||
+    a.origin.line !== b.origin.line ||
+    !sameIdentity(a, b) ||
+    !sameStrings(a.refVarNames ?? [], b.refVarNames ?? []) ||
+    (a.refVarNames === undefined) !== (b.refVarNames === undefined) ||
+    (a.generated === undefined) !== (b.generated === undefined) ||
+    a.fields.size !== b.fields.size
+  )
+    return false;
+  for (const [k, v] of a.fields) {
+    const w = b.fields.get(k);
+    if (!w || w.file !== v.file || w.line !== v.line) return false;
+  }
+  return deepEqual(a.obj, b.obj);
 }
 
 /** A copy a build may mutate (sources, ids and field origins are immutable and shared). */
