@@ -58,6 +58,11 @@ export function partsText(parts: TextPart[]): string {
   return parts.map((p) => p.text).join('');
 }
 
+/** The journey number drawn before a box title (or a row label): `4 `. */
+export function stepPrefix(step: number | undefined): string {
+  return step === undefined ? '' : `${step} `;
+}
+
 interface BoxGeometry {
   width: number;
   height: number;
@@ -71,7 +76,7 @@ function clampWidth(w: number): number {
 export function boxGeometry(box: GraphBox, measure: Measure): BoxGeometry {
   const g = GEOMETRY;
   let width = Math.max(
-    clampWidth(measure(partsText(box.title), 'title')),
+    clampWidth(measure(stepPrefix(box.step) + partsText(box.title), 'title')),
     clampWidth(measure(partsText(box.subtitle), 'small')),
   );
   let y = g.pad + g.titleHeight + (box.subtitle.length > 0 ? g.subtitleHeight : 0);
@@ -81,7 +86,7 @@ export function boxGeometry(box: GraphBox, measure: Measure): BoxGeometry {
     // Rows are drawn inset (a framed line) so their text starts one pad further in.
     width = Math.max(
       width,
-      clampWidth(measure(partsText(row.label), 'body')) + g.pad,
+      clampWidth(measure(stepPrefix(row.step) + partsText(row.label), 'body')) + g.pad,
       clampWidth(measure(partsText(row.detail), 'small')) + g.pad,
     );
     rows.push({ row, y: y + g.rowGap / 2, height });

@@ -2,7 +2,7 @@
 // webview/protocol.ts: posts `ready` (with the selection it restored via getState), gets
 // full snapshots back, posts `select` / `revealSource`.
 import { buildGraph } from './graph';
-import type { GraphModel } from './graph';
+import type { GraphModel, RowAction } from './graph';
 import type { Direction, Layout, Measure } from './layout';
 import { fitScale, layoutForWidth, loadElk } from './layout';
 import type { HostToWebview, Selection, Snapshot, SourceLocation, WebviewToHost } from './protocol';
@@ -171,6 +171,13 @@ function start(): void {
     reveal(source: SourceLocation) {
       post({ type: 'revealSource', source });
     },
+    act(action: RowAction) {
+      post({
+        type: action.kind,
+        source: action.source,
+        ...(action.kind === 'applyFix' ? { title: action.title } : {}),
+      } as WebviewToHost);
+    },
     toggle(boxId: string) {
       const node = boxId.replace(/^node:/, '');
       if (expanded.has(node)) expanded.delete(node);
@@ -298,7 +305,7 @@ function start(): void {
       markRendered(started);
       return;
     }
-    const graph = buildGraph(s.path, { expanded });
+    const graph = buildGraph(s.path, { expanded, problems: s.problems });
     updateFooter(s, graph);
     const key = JSON.stringify(graph);
     const available = diagramHost.clientWidth;

@@ -153,6 +153,16 @@ export interface RequestPath {
   notes: readonly string[];
 }
 
+/** A finding of the engine about the selected Service (its Problems entry), with the titles of its quick fixes. */
+export interface PathProblem {
+  code: string;
+  severity: 'error' | 'warning' | 'info';
+  message: string;
+  /** The diagnostic's range: "Show Problem" reveals it, a quick fix is looked up there. */
+  source: SourceLocation;
+  fixes: string[];
+}
+
 export interface Snapshot {
   services: ServiceSummary[];
   nodes: { name: string; ip: string }[];
@@ -160,6 +170,8 @@ export interface Snapshot {
   entries: EntryOption[];
   /** The path for the selection, or null (then `empty` says why). */
   path: RequestPath | null;
+  /** The engine's findings on the selected Service (they explain a REJECT or DROP). */
+  problems: PathProblem[];
   empty: { title: string; hint: string } | null;
   /** One line about where the data comes from (analysis running, file count…). */
   status: string;
@@ -168,7 +180,11 @@ export interface Snapshot {
 export type WebviewToHost =
   | { type: 'ready'; selection: Selection | null }
   | { type: 'select'; selection: Selection }
-  | { type: 'revealSource'; source: SourceLocation };
+  | { type: 'revealSource'; source: SourceLocation }
+  /** Reveal a problem's range and show its message in the editor. */
+  | { type: 'showProblem'; source: SourceLocation }
+  /** Run the quick fix titled `title` of the problem at `source` (the editor's own code action). */
+  | { type: 'applyFix'; source: SourceLocation; title: string };
 
 export type HostToWebview = { type: 'snapshot'; snapshot: Snapshot };
 
@@ -195,26 +211,33 @@ export function parseWebviewMessage(message: unknown): WebviewToHost | undefined
       const selection = parseSelection(m.selection);
       return selection ? { type: 'select', selection } : undefined;
     }
-    case 'revealSource': {
-      const s = m.source as Record<string, unknown> | null | undefined;
-      if (typeof s !== 'object' || s === null || typeof s.file !== 'string') return undefined;
-      const num = (v: unknown): number => (typeof v === 'number' && Number.isInteger(v) && v >= 1 ? v : 1);
-      const line = num(s.line);
-      const column = num(s.column);
-      return {
-        type: 'revealSource',
-        source: {
-          file: s.file,
-          line,
-          column,
-          endLine: typeof s.endLine === 'number' ? Math.max(line, num(s.endLine)) : line,
-          endColumn: typeof s.endColumn === 'number' ? num(s.endColumn) : column,
-        },
-      };
+    case 'revealSource':
+    case 'showProblem': {
+      const source = parseSource(m.source);
+      return source ? { type: m.type, source } : undefined;
+    }
+    case 'applyFix': {
+      const source = parseSource(m.source);
+      return source && typeof m.title === 'string' ? { type: 'applyFix', source, title: m.title } : undefined;
     }
     default:
       return undefined;
   }
+}
+
+function parseSource(value: unknown): SourceLocation | undefined {
+  const s = value as Record<string, unknown> | null | undefined;
+  if (typeof s !== 'object' || s === null || typeof s.file !== 'string') return undefined;
+  const num = (v: unknown): number => (typeof v === 'number' && Number.isInteger(v) && v >= 1 ? v : 1);
+  const line = num(s.line);
+  const column = num(s.column);
+  return {
+    file: s.file,
+    line,
+    column,
+    endLine: typeof s.endLine === 'number' ? Math.max(line, num(s.endLine)) : line,
+    endColumn: typeof s.endColumn === 'number' ? num(s.endColumn) : column,
+  };
 }
 
 function parseSelection(value: unknown): Selection | null {

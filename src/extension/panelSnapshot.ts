@@ -4,7 +4,7 @@
 // nothing is drawn when nothing can be.
 import type { Analysis } from '../engine';
 import type { ServiceState } from '../engine/model';
-import type { PortSummary, Selection, ServiceSummary, Snapshot } from '../../webview/protocol';
+import type { PathProblem, PortSummary, Selection, ServiceSummary, Snapshot } from '../../webview/protocol';
 import { engine } from './engineLoader';
 import { serviceIdOf } from './service/protocol';
 
@@ -78,6 +78,7 @@ export function buildSnapshot(input: SnapshotInput): Snapshot {
       selection: { serviceId: null, portKey: null, entry: wanted?.entry ?? 'internet', node },
       entries: entryPoints(undefined),
       path: null,
+      problems: [],
       empty: emptyState(input, services.length),
       status: input.status,
     };
@@ -96,7 +97,16 @@ export function buildSnapshot(input: SnapshotInput): Snapshot {
     entry,
     node,
   };
-  const base = { services, nodes, selection, entries, status: input.status };
+  const problems = engine()
+    .serviceFindings(folder.state, service)
+    .map((d): PathProblem => ({
+      code: d.code,
+      severity: d.severity,
+      message: d.message,
+      source: d.range,
+      fixes: (d.fixes ?? []).map((f) => f.title),
+    }));
+  const base = { services, nodes, selection, entries, problems, status: input.status };
   if (!port) {
     return {
       ...base,

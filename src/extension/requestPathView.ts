@@ -120,8 +120,46 @@ export class RequestPathView implements vscode.WebviewViewProvider, vscode.Dispo
         case 'revealSource':
           background('reveal source', this.reveal(message.source));
           break;
+        case 'showProblem':
+          background(
+            'show problem',
+            this.reveal(message.source).then(() => vscode.commands.executeCommand('editor.action.showHover')),
+          );
+          break;
+        case 'applyFix':
+          background('apply quick fix', this.applyFix(message.source, message.title));
+          break;
       }
     });
+  }
+
+  /** Runs the editor's own quick fix (the code action the language features offer) with that title. */
+  private async applyFix(source: SourceLocation, title: string): Promise<void> {
+    const uri = this.sources.resolve(this.folder, source.file);
+    if (!uri) return;
+    const range = new vscode.Range(
+      source.line - 1,
+      source.column - 1,
+      source.endLine - 1,
+      Math.max(0, source.endColumn - 1),
+    );
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+      'vscode.executeCodeActionProvider',
+      uri,
+      range,
+      vscode.CodeActionKind.QuickFix.value,
+    );
+    const action = actions.find((a) => a.title === title);
+    if (!action) {
+      log().warn(`request path: no quick fix "${title}" at ${source.file}:${source.line}`);
+      return;
+    }
+    if (action.edit) await vscode.workspace.applyEdit(action.edit);
+    if (action.command)
+      await vscode.commands.executeCommand(
+        action.command.command,
+        ...((action.command.arguments ?? []) as unknown[]),
+      );
   }
 
   private async reveal(source: SourceLocation): Promise<void> {

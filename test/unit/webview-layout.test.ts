@@ -172,29 +172,30 @@ void describe('request path layout', () => {
     const column = down.boxes.filter((b) => b.box.kind === 'node' || b.box.kind === 'pods');
     assert.equal(new Set(column.map((b) => b.x)).size, 1, 'left-aligned column');
     assert.equal(new Set(column.map((b) => b.width)).size, 1, 'equal widths');
-    // Every edge of the model is drawn, with its label.
+    // Every edge of the model is drawn; one per node and pod group, unlabelled (same share).
     assert.equal(down.edges.length, g.edges.length);
-    assert.equal(down.edges.filter((e) => e.label && partsText(e.edge.label) === '33.3%').length, 9);
-    // LB → node edges enter each node at its title from the left; branch edges reach their pod
-    // row from the right, on its centre line.
+    assert.equal(down.edges.filter((e) => e.edge.to.box.startsWith('pods:')).length, 9);
+    // LB → node edges enter each node at its title from the left; the kube-proxy step's edges
+    // reach each pod group's title from the right.
+    const groups = ['pods:node-1', 'pods:node-2', 'pods:node-3'];
     for (const n of ['node-1', 'node-2', 'node-3']) {
       const end = endsAt(down, `e:to-node:${n}`);
       assert.equal(end.side, 'left');
       assert.equal(end.dy, 0);
-      for (const i of [0, 1, 2]) {
-        const branch = endsAt(down, `e:node:${n}:${i}`);
-        assert.equal(branch.box.box.kind, 'pods');
+      for (const group of groups) {
+        const branch = endsAt(down, `e:node:${n}>${group}`);
+        assert.equal(branch.box.box.id, group);
         assert.equal(branch.side, 'right');
         assert.equal(branch.dy, 0);
       }
     }
-    // Edges into the same pod share a lane; each pod its own lane.
+    // Edges into the same pod group share a lane; each group its own lane.
     const laneOf = (id: string): number | undefined => down.edges.find((e) => e.edge.id === id)?.points[1]?.x;
-    for (const i of [0, 1, 2]) {
-      const lanes = new Set(['node-1', 'node-2', 'node-3'].map((n) => laneOf(`e:node:${n}:${i}`)));
-      assert.equal(lanes.size, 1, `branch ${i} of every node → one pod → one lane`);
+    for (const group of groups) {
+      const lanes = new Set(['node-1', 'node-2', 'node-3'].map((n) => laneOf(`e:node:${n}>${group}`)));
+      assert.equal(lanes.size, 1, `every node → ${group} → one lane`);
     }
-    assert.equal(new Set([0, 1, 2].map((i) => laneOf(`e:node:node-1:${i}`))).size, 3);
+    assert.equal(new Set(groups.map((group) => laneOf(`e:node:node-1>${group}`))).size, 3);
     // Orthogonal: every segment horizontal or vertical.
     for (const e of down.edges) {
       e.points.slice(1).forEach((p, i) => {
@@ -222,13 +223,12 @@ void describe('request path layout', () => {
     assert.equal(new Set(into.map((e) => e.points[1]?.x)).size, 1);
     for (const e of into) {
       assert.equal(e.edge.tone, 'error');
-      assert.equal(partsText(e.edge.label), '100% rejected');
+      assert.equal(partsText(e.edge.label), 'rejected');
       assert.equal(endsAt(capped, e.edge.id).side, 'right');
     }
-    // nginx itself needs no cut at that width.
+    // nginx fits that width too.
     const nginx = await layoutGraph(nginxGraph(), measure, { direction: 'DOWN', elk, maxWidth });
-    const nginxFree = await layoutGraph(nginxGraph(), measure, { direction: 'DOWN', elk });
-    assert.equal(nginx.width, nginxFree.width);
+    assert.ok(nginx.width <= maxWidth, `${nginx.width} ≤ ${maxWidth}`);
   });
 
   void test('expanded chains, a node filter and the other entry points lay out top-down too; the LR width bound holds', async () => {
