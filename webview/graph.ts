@@ -197,8 +197,8 @@ function problemRows(id: string, problems: readonly PathProblem[]): GraphRow[] {
     rows.push({
       id: `${id}:problem:${i}`,
       kind: 'problem',
-      label: [t(`${p.code}: ${p.message}`)],
-      detail: [],
+      label: [t(p.message)],
+      detail: [t(`${p.severity} ${p.code} · ${p.source.file}:${p.source.line}`)],
       tooltip: [p.message, `${p.code} (${p.severity}) at ${p.source.file}:${p.source.line}`],
       source: p.source,
       tone: p.severity === 'error' ? 'error' : 'warning',
@@ -207,7 +207,7 @@ function problemRows(id: string, problems: readonly PathProblem[]): GraphRow[] {
       rows.push({
         id: `${id}:fix:${i}:${title}`,
         kind: 'action',
-        label: [t(`💡 ${title}`)],
+        label: [t(`Quick fix: ${title}`)],
         detail: [],
         tooltip: [`Quick fix: ${title}`, `edits ${p.source.file}:${p.source.line}`],
         source: p.source,
@@ -270,7 +270,6 @@ export function buildGraph(path: RequestPath, options: GraphOptions): GraphModel
     paths: [EVERY_PATH],
   });
   let previous: GraphEnd = { box: 'client' };
-  let previousLabel: TextPart[] = [];
 
   if (path.dns) {
     const dns = path.dns;
@@ -330,7 +329,8 @@ export function buildGraph(path: RequestPath, options: GraphOptions): GraphModel
       id: 'e:to-lb',
       from: previous,
       to: { box: 'lb' },
-      label: pending ? [] : note([valued(lb.address), t(`:${lb.port}`)]),
+      // The addresses are in the boxes (LB subtitle, node subtitle): labels would only widen the drawing.
+      label: [],
       tone: pending ? 'error' : 'normal',
       tooltip: [`${service.protocol} to the load balancer`],
       paths: [EVERY_PATH],
@@ -359,8 +359,6 @@ export function buildGraph(path: RequestPath, options: GraphOptions): GraphModel
         tooltip: [lb.pending],
         paths: [EVERY_PATH],
       });
-    } else if (service.nodePort) {
-      previousLabel = note([t(':'), valued(service.nodePort)]);
     }
   }
 
@@ -388,14 +386,14 @@ export function buildGraph(path: RequestPath, options: GraphOptions): GraphModel
       nodeStep,
       proxyStep,
       paths: [nodeKey, ...reachable],
+      entry: entryLabelFor(path, nodePath, note),
     });
     boxes.push(nodeBox);
-    const entryLabel = previousLabel.length > 0 ? previousLabel : entryLabelFor(path, nodePath, note);
     edges.push({
       id: `e:to-${nodeBox.id}`,
       from: previous,
       to: { box: nodeBox.id },
-      label: entryLabel,
+      label: [],
       tone: nodePath.outcome === 'reached' ? 'normal' : 'error',
       tooltip: [`to ${nodePath.entry} on ${nodePath.node}`],
       paths: [nodeKey, ...reachable],
@@ -486,7 +484,8 @@ export function buildGraph(path: RequestPath, options: GraphOptions): GraphModel
           id: `e:${nodeBox.id}>${key}`,
           from: { box: nodeBox.id, row: fromRow },
           to: { box: key },
-          label: partial ? [t(`${formatProbability(target.share)} ${branch.outcome}`)] : [t(branch.outcome)],
+          // The node's kube-proxy step and the verdict box say what happens; the edge says how often.
+          label: partial ? [t(formatProbability(target.share))] : [],
           labelAt: 'tail',
           tone: 'error',
           tooltip: [`${branch.outcome} on ${nodePath.node}: ${branch.reason}`],
@@ -510,7 +509,7 @@ export function buildGraph(path: RequestPath, options: GraphOptions): GraphModel
     group.subtitle = [
       t(
         seen.length === 1
-          ? `${of} · ${seen[0] ?? ''} of connections${senders > 1 ? ' from each node' : ''}`
+          ? `${of} · ${seen[0] ?? ''}${senders > 1 ? ' from each node' : ' of connections'}`
           : of,
       ),
     ];
@@ -564,7 +563,7 @@ function buildNodeBox(
   nodePath: NodePath,
   expanded: boolean,
   note: (p: TextPart[]) => TextPart[],
-  place: { nodeStep: number; proxyStep: number; paths: string[] },
+  place: { nodeStep: number; proxyStep: number; paths: string[]; entry: TextPart[] },
 ): GraphBox {
   const id = boxIdOfNode(nodePath.node);
   const tone = nodePath.outcome === 'reached' ? 'normal' : 'error';
@@ -620,7 +619,8 @@ function buildNodeBox(
     id,
     kind: 'node',
     title: [t(nodePath.node)],
-    subtitle: note([t(nodePath.entry)]),
+    // What the packet is addressed to on arrival (the edge into the box says it too, when wide).
+    subtitle: place.entry,
     rows,
     tooltip: [
       `node ${nodePath.node} (${nodePath.ip})`,

@@ -3,8 +3,8 @@
 // full snapshots back, posts `select` / `revealSource`.
 import { buildGraph } from './graph';
 import type { GraphModel, RowAction } from './graph';
-import type { Direction, Layout, Measure } from './layout';
-import { fitScale, layoutForWidth, loadElk } from './layout';
+import type { Direction, Font, Layout, Measure } from './layout';
+import { fitScale, fontSizes, layoutForWidth, loadElk } from './layout';
 import type { HostToWebview, Selection, Snapshot, SourceLocation, WebviewToHost } from './protocol';
 import { isEntryKind } from './protocol';
 import { displayText, renderDiagram } from './render';
@@ -43,28 +43,49 @@ function readState(raw: unknown): ViewState {
   return state;
 }
 
-const FONTS = { title: 600, body: 400, small: 400 } as const;
-const SIZES = { title: 13, body: 12, small: 11 } as const;
+const WEIGHTS = { title: 600, body: 400, small: 400 } as const;
+
+/** The editor's font size (VS Code sets --vscode-editor-font-size on <html>), else the UI's. */
+function editorFontSize(): number {
+  const style = getComputedStyle(document.documentElement);
+  for (const name of ['--vscode-editor-font-size', '--vscode-font-size']) {
+    const size = parseFloat(style.getPropertyValue(name));
+    if (Number.isFinite(size) && size > 0) return size;
+  }
+  return 13;
+}
 
 /** How long the panel width must stay put before the diagram is laid out again. */
 const RESIZE_DEBOUNCE_MS = 150;
 
+/**
+ * Text widths with the panel's own fonts: the UI font family at the editor's font size (the
+ * same sizes the stylesheet derives from those variables).
+ */
 function createMeasure(): Measure {
   const context = document.createElement('canvas').getContext('2d');
-  const family = getComputedStyle(document.body).fontFamily || 'sans-serif';
+  const family =
+    getComputedStyle(document.documentElement).getPropertyValue('--vscode-font-family').trim() ||
+    getComputedStyle(document.body).fontFamily ||
+    'sans-serif';
+  const sizes = fontSizes(editorFontSize());
+  document.documentElement.style.setProperty('--kp-title-size', `${sizes.title}px`);
+  document.documentElement.style.setProperty('--kp-body-size', `${sizes.body}px`);
+  document.documentElement.style.setProperty('--kp-small-size', `${sizes.small}px`);
   const cache = new Map<string, number>();
-  return (text, font) => {
+  const measure = (text: string, font: Font): number => {
     const key = `${font}\u0000${text}`;
     const hit = cache.get(key);
     if (hit !== undefined) return hit;
-    let width = text.length * SIZES[font] * 0.6;
+    let width = text.length * sizes[font] * 0.6;
     if (context) {
-      context.font = `${FONTS[font]} ${SIZES[font]}px ${family}`;
+      context.font = `${WEIGHTS[font]} ${sizes[font]}px ${family}`;
       width = context.measureText(text).width;
     }
     cache.set(key, width);
     return width;
   };
+  return Object.assign(measure, { sizes });
 }
 
 function createTooltip(host: HTMLElement): Tooltip {

@@ -3,7 +3,8 @@
 // `displayText` first so bidi controls cannot reorder what the user reads.
 import type { GraphBox, GraphRow, RowAction, TextPart } from './graph';
 import type { Layout, Measure, PlacedBox, PlacedEdge, PlacedRow } from './layout';
-import { GEOMETRY, partsText, stepPrefix } from './layout';
+import type { Font } from './layout';
+import { GEOMETRY, baseline, lineHeight, partsText } from './layout';
 import type { SourceLocation } from './protocol';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
@@ -41,12 +42,7 @@ function el<K extends keyof SVGElementTagNameMap>(
 }
 
 /** Cuts the runs so their total width fits, ending with `…`. */
-export function fitParts(
-  parts: TextPart[],
-  maxWidth: number,
-  measure: Measure,
-  font: 'title' | 'body' | 'small',
-): TextPart[] {
+export function fitParts(parts: TextPart[], maxWidth: number, measure: Measure, font: Font): TextPart[] {
   const clean = parts.map((p) => ({ ...p, text: displayText(p.text) }));
   if (measure(partsText(clean), font) <= maxWidth) return clean;
   const out: TextPart[] = [];
@@ -69,29 +65,30 @@ export function fitParts(
   return out;
 }
 
-function textLine(
-  parts: TextPart[],
-  x: number,
-  y: number,
-  cls: string,
-  maxWidth: number,
-  measure: Measure,
-  font: 'title' | 'body' | 'small',
-): SVGTextElement {
+function textLine(parts: TextPart[], x: number, y: number, cls: string): SVGTextElement {
   const text = el('text', { x, y, class: cls });
-  for (const part of fitParts(parts, maxWidth, measure, font)) {
+  for (const part of parts) {
     const span = el('tspan');
     if (part.predicted) span.setAttribute('class', 'predicted');
     if (part.step) span.setAttribute('class', 'step');
-    span.textContent = part.text;
+    span.textContent = displayText(part.text);
     text.append(span);
   }
   return text;
 }
 
-/** The journey number as its own run (styled as a badge-like number). */
-function withStep(step: number | undefined, parts: TextPart[]): TextPart[] {
-  return step === undefined ? parts : [{ text: stepPrefix(step), step: true }, ...parts];
+/** Wrapped lines, one <text> each, the first line's top at `top`. */
+function textLines(
+  lines: TextPart[][],
+  x: number,
+  top: number,
+  cls: string,
+  measure: Measure,
+  font: Font,
+): SVGTextElement[] {
+  const height = lineHeight(measure, font);
+  const offset = baseline(measure, font);
+  return lines.map((line, i) => textLine(line, x, top + i * height + offset, cls));
 }
 
 function describe(parts: TextPart[]): string {
@@ -145,23 +142,18 @@ function drawRow(
   const g = el('g', { class: `row row-${row.kind} tone-${row.tone}`, 'data-row-id': row.id });
   if (row.paths) g.setAttribute('data-paths', row.paths.join(' '));
   g.append(el('rect', { x: pad / 2, y: placed.y, width: box.width - pad, height: placed.height, rx: 3 }));
-  const inner = box.width - 3 * pad;
+  const top = placed.y + GEOMETRY.rowPad;
+  g.append(...textLines(placed.label, pad * 1.5, top, 'row-label', measure, 'body'));
   g.append(
-    textLine(withStep(row.step, row.label), pad * 1.5, placed.y + 12, 'row-label', inner, measure, 'body'),
+    ...textLines(
+      placed.detail,
+      pad * 1.5,
+      top + placed.label.length * lineHeight(measure, 'body'),
+      'row-detail',
+      measure,
+      'small',
+    ),
   );
-  if (row.detail.length > 0) {
-    g.append(
-      textLine(
-        row.detail,
-        pad * 1.5,
-        placed.y + 12 + GEOMETRY.rowDetailHeight,
-        'row-detail',
-        inner,
-        measure,
-        'small',
-      ),
-    );
-  }
   const action = row.action;
   const activate = action
     ? () => handlers.act(action)
@@ -196,30 +188,17 @@ function drawBox(placed: PlacedBox, handlers: DiagramHandlers, tip: Tooltip, mea
   frame.append(
     el('rect', { class: 'box-bg', x: 0, y: 0, width: placed.width, height: placed.height, rx: 4 }),
   );
+  frame.append(...textLines(placed.title, pad, pad, 'box-title', measure, 'title'));
   frame.append(
-    textLine(
-      withStep(box.step, box.title),
+    ...textLines(
+      placed.subtitle,
       pad,
-      pad + 12,
-      'box-title',
-      placed.width - 2 * pad,
+      pad + placed.title.length * lineHeight(measure, 'title'),
+      'box-subtitle',
       measure,
-      'title',
+      'small',
     ),
   );
-  if (box.subtitle.length > 0) {
-    frame.append(
-      textLine(
-        box.subtitle,
-        pad,
-        pad + GEOMETRY.titleHeight + 11,
-        'box-subtitle',
-        placed.width - 2 * pad,
-        measure,
-        'small',
-      ),
-    );
-  }
   const source = box.source;
   interactive(
     frame,
@@ -246,7 +225,14 @@ function drawEdge(placed: PlacedEdge, tip: Tooltip, measure: Measure): SVGGEleme
     const l = placed.label;
     const label = el('g', { class: 'edge-label' });
     label.append(el('rect', { x: l.x, y: l.y, width: l.width, height: l.height, rx: 2 }));
-    label.append(textLine(edge.label, l.x + 3, l.y + l.height - 3, 'edge-text', l.width, measure, 'small'));
+    label.append(
+      textLine(
+        fitParts(edge.label, l.width, measure, 'small'),
+        l.x + GEOMETRY.labelPad,
+        l.y + baseline(measure, 'small'),
+        'edge-text',
+      ),
+    );
     interactive(label, describe(edge.label), edge.tooltip, tip, null);
     g.append(label);
   }
