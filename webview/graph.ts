@@ -1,6 +1,7 @@
 // Pure: a RequestPath (from the snapshot) + what the user expanded → the boxes and arrows
 // of the diagram, before layout. No DOM, so test/unit/webview-graph.test.ts runs it in node.
 import type {
+  DnsPath,
   NodePath,
   PathBranch,
   PathHop,
@@ -672,4 +673,184 @@ function podRow(
     tone: pod && !pod.ready ? 'warning' : 'normal',
     paths: [group],
   };
+}
+
+/**
+ * A headless or ExternalName Service: the client asks CoreDNS, which answers with the ready
+ * pods' IPs (then the client connects to one of them directly, pods grouped by node) or with
+ * a CNAME to the external name. No node or kube-proxy stop: there are no rules to walk.
+ */
+export function buildDnsGraph(path: DnsPath, options: Pick<GraphOptions, 'problems'> = {}): GraphModel {
+  const boxes: GraphBox[] = [];
+  const edges: GraphEdge[] = [];
+  let hasPredicted = false;
+  const note = (parts: TextPart[]): TextPart[] => {
+    if (parts.some((p) => p.predicted)) hasPredicted = true;
+    return parts;
+  };
+  boxes.push({
+    id: 'client',
+    kind: 'client',
+    title: [t(path.client.label)],
+    subtitle: [t(`→ ${path.target}`)],
+    rows: [],
+    tooltip: [path.client.label, path.client.detail, `Request to ${path.target}`],
+    source: null,
+    tone: 'normal',
+    step: 1,
+    paths: [EVERY_PATH],
+  });
+  const dns = path.dns;
+  const answer: TextPart[] = [];
+  dns.values.forEach((v, i) => answer.push(...(i > 0 ? [t(', ')] : []), valued(v)));
+  const headless = path.kind === 'headless';
+  boxes.push({
+    id: 'dns',
+    kind: 'dns',
+    title: [t('DNS')],
+    subtitle: [t(dns.name)],
+    rows: [
+      {
+        id: 'dns:answer',
+        kind: 'value',
+        label: [
+          t(
+            headless
+              ? `${dns.type} → ${dns.values.length} pod IP${dns.values.length === 1 ? '' : 's'}`
+              : `${dns.type} →`,
+          ),
+        ],
+        detail: note(answer.length > 0 ? answer : [t(path.reason)]),
+        tooltip: [
+          `${dns.name} ${dns.type} ${dns.values.map((v) => v.value).join(', ') || '(no answer)'}`,
+          ...dns.also.map((r) => `${r.name} ${r.type} ${r.value}`),
+        ],
+        source: dns.source,
+        tone: answer.length > 0 ? 'normal' : 'error',
+      },
+    ],
+    tooltip: [
+      `CoreDNS answers ${dns.name}`,
+      headless
+        ? 'Headless (clusterIP: None): one A record per ready pod, no virtual IP, no kube-proxy rules'
+        : 'ExternalName: a CNAME, no virtual IP, no kube-proxy rules',
+    ],
+    source: dns.source,
+    tone: answer.length > 0 ? 'normal' : 'error',
+    step: 2,
+    paths: [EVERY_PATH],
+  });
+  edges.push({
+    id: 'e:client-dns',
+    from: { box: 'client' },
+    to: { box: 'dns' },
+    label: [],
+    tone: 'normal',
+    tooltip: [`resolve ${dns.name}`],
+    paths: [EVERY_PATH],
+  });
+  if (path.outcome !== 'reached') {
+    const id = 'verdict:no-answer';
+    boxes.push({
+      id,
+      kind: 'verdict',
+      title: [t(headless ? 'no address' : 'no CNAME target')],
+      subtitle: [t(path.reason)],
+      rows: problemRows(id, explainingProblems(options.problems ?? [], 'rejected')),
+      tooltip: [path.reason],
+      source: path.service.source,
+      tone: 'error',
+      step: 3,
+      paths: [id],
+    });
+    edges.push({
+      id: `e:dns>${id}`,
+      from: { box: 'dns' },
+      to: { box: id },
+      label: [],
+      tone: 'error',
+      tooltip: [path.reason],
+      paths: [id],
+    });
+    return { boxes, edges, hasPredicted };
+  }
+  if (!headless) {
+    boxes.push({
+      id: 'external',
+      kind: 'external',
+      title: [t(path.externalName)],
+      subtitle: [t('resolved and reached outside the cluster')],
+      rows: [],
+      tooltip: [
+        `CNAME ${dns.name} → ${path.externalName}`,
+        'The client’s resolver follows the CNAME; kube-proxy writes no rules for this Service.',
+      ],
+      source: path.service.source,
+      tone: 'normal',
+      step: 3,
+      paths: [EVERY_PATH],
+    });
+    edges.push({
+      id: 'e:dns>external',
+      from: { box: 'dns' },
+      to: { box: 'external' },
+      label: [t('CNAME')],
+      tone: 'normal',
+      tooltip: [`CNAME → ${path.externalName}`],
+      paths: [EVERY_PATH],
+    });
+    return { boxes, edges, hasPredicted };
+  }
+  const groups = new Map<string, GraphBox>();
+  for (const { pod, port } of path.pods) {
+    const key = podBoxId(pod.node);
+    let group = groups.get(key);
+    if (!group) {
+      group = {
+        id: key,
+        kind: 'pods',
+        title: [t(`pods on ${pod.node || 'no node'}`)],
+        subtitle: [],
+        rows: [],
+        tooltip: [`Pods the scheduler places on ${pod.node}`],
+        source: null,
+        tone: 'normal',
+        step: 3,
+        paths: [key],
+      };
+      groups.set(key, group);
+    }
+    group.rows.push({
+      id: `pod:${pod.namespace}/${pod.name}:${port ?? ''}`,
+      kind: 'pod',
+      label: note([{ text: pod.name, predicted: pod.nameOrigin === 'predicted' }]),
+      detail: note([valued(pod.ip), t(`:${port ?? ''}`)]),
+      tooltip: [
+        `pod ${pod.namespace}/${pod.name}${pod.nameOrigin === 'predicted' ? ' (name predicted)' : ''}`,
+        originNote('pod IP', pod.ip),
+        `on ${pod.node}`,
+        'the client connects to this address directly (no DNAT)',
+        pod.source ? `click: go to ${pod.source.file}:${pod.source.line}` : '',
+      ].filter((l) => l !== ''),
+      source: pod.source,
+      tone: pod.ready ? 'normal' : 'warning',
+      paths: [key],
+    });
+  }
+  const total = path.pods.length;
+  for (const group of [...groups.values()].sort((a, b) => compare(a.id, b.id))) {
+    group.subtitle = [t(`${group.rows.length} of ${total} addresses · connected to directly`)];
+    group.rows.sort((a, b) => compare(a.id, b.id));
+    boxes.push(group);
+    edges.push({
+      id: `e:dns>${group.id}`,
+      from: { box: 'dns' },
+      to: { box: group.id },
+      label: [],
+      tone: 'normal',
+      tooltip: [`the client picks one of the ${total} addresses and connects to it`],
+      paths: [group.id],
+    });
+  }
+  return { boxes, edges, hasPredicted };
 }

@@ -1,11 +1,11 @@
 // The side-panel app: controls + the request-path diagram. Talks to the host only through
 // webview/protocol.ts: posts `ready` (with the selection it restored via getState), gets
 // full snapshots back, posts `select` / `revealSource`.
-import { buildGraph } from './graph';
+import { buildDnsGraph, buildGraph } from './graph';
 import type { GraphModel, RowAction } from './graph';
 import type { Direction, Font, Layout, Measure } from './layout';
 import { fitScale, fontSizes, layoutForWidth, loadElk } from './layout';
-import type { HostToWebview, Selection, Snapshot, SourceLocation, WebviewToHost } from './protocol';
+import type { DnsPath, HostToWebview, Selection, Snapshot, SourceLocation, WebviewToHost } from './protocol';
 import { isEntryKind } from './protocol';
 import { displayText, renderDiagram } from './render';
 import type { Tooltip } from './render';
@@ -117,6 +117,16 @@ function createTooltip(host: HTMLElement): Tooltip {
   };
 }
 
+/**
+ * The slot above the client and DNS stops for an L7 section (the Gateway or Ingress route
+ * that leads to the Service): one call per redraw. Nothing fills it yet, so it stays empty.
+ */
+function renderL7Slot(host: HTMLElement, snapshot: Snapshot): void {
+  void snapshot;
+  host.replaceChildren();
+  host.hidden = true;
+}
+
 function start(): void {
   const vscode = acquireVsCodeApi();
   registerToolkit();
@@ -145,7 +155,10 @@ function start(): void {
   empty.className = 'empty';
   const footer = document.createElement('div');
   footer.className = 'footer';
-  main.append(empty, diagramHost, footer);
+  // Above the journey's first stops: where an L7 section (Gateway/Ingress routing) goes.
+  const l7Host = document.createElement('div');
+  l7Host.className = 'l7-slot';
+  main.append(l7Host, empty, diagramHost, footer);
   root.append(controls, main);
   const tooltip = createTooltip(document.body);
   const measure = createMeasure();
@@ -228,9 +241,12 @@ function start(): void {
       })),
       s.selection.portKey ?? '',
     );
+    // Only the entries this Service has; a headless or ExternalName Service is only looked up.
     entryDropdown.update(
-      s.entries.map((e) => ({ value: e.entry, label: e.label, disabled: !e.available })),
-      s.selection.entry,
+      s.entries.length > 0 || !service
+        ? s.entries.map((e) => ({ value: e.entry, label: e.label, disabled: !e.available }))
+        : [{ value: '', label: 'DNS lookup from a pod', disabled: true }],
+      s.entries.length > 0 ? s.selection.entry : '',
     );
     nodeDropdown.update(
       [
@@ -241,8 +257,8 @@ function start(): void {
     );
     serviceDropdown.setDisabled(s.services.length === 0);
     portDropdown.setDisabled(!service);
-    entryDropdown.setDisabled(!service);
-    nodeDropdown.setDisabled(!service);
+    entryDropdown.setDisabled(!service || s.entries.length <= 1);
+    nodeDropdown.setDisabled(!s.path);
     expandButton.toggleAttribute('disabled', !s.path || s.path.nodes.length === 0);
   }
 
@@ -259,7 +275,7 @@ function start(): void {
   }
 
   function updateFooter(s: Snapshot, graph: GraphModel | null): void {
-    const items: string[] = [...(s.path?.notes ?? [])];
+    const items: string[] = [...(s.path?.notes ?? s.dnsPath?.notes ?? [])];
     if (graph?.hasPredicted)
       items.unshift('Italic, dotted values are predicted: the real cluster picks its own at run time.');
     const lines = items.map((text) => {
@@ -320,13 +336,16 @@ function start(): void {
     const token = ++renderToken;
     updateControls(s);
     const controlsDone = performance.now();
-    if (!s.path) {
+    renderL7Slot(l7Host, s);
+    if (!s.path && !s.dnsPath) {
       showEmpty(s.empty?.title ?? 'Nothing to show', s.empty?.hint ?? '');
       updateFooter(s, null);
       markRendered(started);
       return;
     }
-    const graph = buildGraph(s.path, { expanded, problems: s.problems });
+    const graph = s.path
+      ? buildGraph(s.path, { expanded, problems: s.problems })
+      : buildDnsGraph(s.dnsPath as DnsPath, { problems: s.problems });
     updateFooter(s, graph);
     const key = JSON.stringify(graph);
     const available = diagramHost.clientWidth;

@@ -52,10 +52,11 @@ export interface ServiceSummary {
   ports: PortSummary[];
 }
 
+/** A way the selected Service can be entered (only those that exist for it are offered). */
 export interface EntryOption {
   entry: EntryKind;
   label: string;
-  /** False when this service cannot be reached that way (e.g. a ClusterIP Service from the internet). */
+  /** Always true in a snapshot: entries a Service cannot be reached by are left out. */
   available: boolean;
 }
 
@@ -153,6 +154,38 @@ export interface RequestPath {
   notes: readonly string[];
 }
 
+/**
+ * A headless or ExternalName Service: no kube-proxy rules, only CoreDNS's answer (the pods'
+ * IPs, or a CNAME to the external name) and, headless, the pods the client connects to.
+ */
+export interface DnsPath {
+  kind: 'headless' | 'externalName';
+  target: string;
+  service: {
+    namespace: string;
+    name: string;
+    type: string;
+    dns: string;
+    port: number | null;
+    protocol: string;
+    targetPort: string;
+    source: SourceLocation | null;
+  };
+  client: { label: string; detail: string };
+  dns: {
+    name: string;
+    type: 'A' | 'AAAA' | 'CNAME';
+    values: readonly Valued[];
+    also: readonly { name: string; type: string; value: string }[];
+    source: SourceLocation | null;
+  };
+  pods: readonly { pod: PodRef; port: number | null }[];
+  externalName: string;
+  outcome: PathOutcome;
+  reason: string;
+  notes: readonly string[];
+}
+
 /** A finding of the engine about the selected Service (its Problems entry), with the titles of its quick fixes. */
 export interface PathProblem {
   code: string;
@@ -168,8 +201,10 @@ export interface Snapshot {
   nodes: { name: string; ip: string }[];
   selection: Selection;
   entries: EntryOption[];
-  /** The path for the selection, or null (then `empty` says why). */
+  /** The path for the selection, or null (then `dnsPath` or `empty` says why). */
   path: RequestPath | null;
+  /** A headless or ExternalName Service's path through DNS (then `path` is null). */
+  dnsPath: DnsPath | null;
   /** The engine's findings on the selected Service (they explain a REJECT or DROP). */
   problems: PathProblem[];
   empty: { title: string; hint: string } | null;

@@ -76,8 +76,9 @@ export function buildSnapshot(input: SnapshotInput): Snapshot {
       services,
       nodes,
       selection: { serviceId: null, portKey: null, entry: wanted?.entry ?? 'internet', node },
-      entries: entryPoints(undefined),
+      entries: [],
       path: null,
+      dnsPath: null,
       problems: [],
       empty: emptyState(input, services.length),
       status: input.status,
@@ -86,11 +87,10 @@ export function buildSnapshot(input: SnapshotInput): Snapshot {
   const { folder, service } = picked;
   const svc = service.service;
   const port = svc.ports.find((p) => portKey(p) === wanted?.portKey) ?? svc.ports[0];
-  const entries = entryPoints(service);
+  // Only the ways this Service can be entered (a ClusterIP Service has no internet entry).
+  const entries = entryPoints(service).filter((e) => e.available);
   const entry =
-    wanted && entries.some((e) => e.entry === wanted.entry && e.available)
-      ? wanted.entry
-      : defaultEntry(service);
+    wanted && entries.some((e) => e.entry === wanted.entry) ? wanted.entry : defaultEntry(service);
   const selection: Selection = {
     serviceId: serviceId(folder.folder, service),
     portKey: port ? portKey(port) : null,
@@ -106,7 +106,11 @@ export function buildSnapshot(input: SnapshotInput): Snapshot {
       source: d.range,
       fixes: (d.fixes ?? []).map((f) => f.title),
     }));
-  const base = { services, nodes, selection, entries, problems, status: input.status };
+  const base = { services, nodes, selection, entries, problems, status: input.status, dnsPath: null };
+  if (engine().isDnsOnly(service) && (port || svc.type === 'ExternalName')) {
+    // Headless and ExternalName Services: kube-proxy has no rules for them; DNS is the path.
+    return { ...base, path: null, dnsPath: engine().dnsPath(folder.state, { service, port }), empty: null };
+  }
   if (!port) {
     return {
       ...base,
@@ -120,7 +124,7 @@ export function buildSnapshot(input: SnapshotInput): Snapshot {
       },
     };
   }
-  if (!entries.find((e) => e.entry === entry)?.available) {
+  if (!entries.some((e) => e.entry === entry)) {
     return {
       ...base,
       path: null,

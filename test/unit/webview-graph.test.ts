@@ -5,7 +5,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { analyzeWorkspace } from '../../src/engine';
 import { buildSnapshot } from '../../src/extension/panelSnapshot';
-import { abbreviateChain, buildGraph, chainSummary, formatProbability } from '../../webview/graph';
+import {
+  abbreviateChain,
+  buildDnsGraph,
+  buildGraph,
+  chainSummary,
+  formatProbability,
+} from '../../webview/graph';
 import { elkGraph, partsText } from '../../webview/layout';
 import { displayText } from '../../webview/render';
 import type { RequestPath } from '../../webview/protocol';
@@ -269,6 +275,52 @@ ${Array.from({ length: 10 }, (_, i) => `  - { name: node-${i + 1}, ip: 172.18.0.
     }
     // Deterministic input: the layout cache key is stable.
     assert.equal(JSON.stringify(elkGraph(g, measure).graph), JSON.stringify(graph));
+  });
+
+  void test('headless and ExternalName: client → DNS → pods grouped by node, or → the external name', () => {
+    const read = (dir: string) =>
+      fs.readdirSync(path.join(root, dir)).map((f) => ({
+        path: `${dir}/${f}`,
+        text: fs.readFileSync(path.join(root, dir, f), 'utf8'),
+      }));
+    const snap = (dir: string, serviceId: string) =>
+      buildSnapshot({
+        folders: [{ folder: '', state: analyzeWorkspace({ files: read(dir) }) }],
+        selection: { serviceId, portKey: null, entry: 'clusterIP', node: null },
+        status: '',
+      });
+    const headless = snap('examples/headless', '|data/db');
+    assert.ok(headless.dnsPath);
+    const g = buildDnsGraph(headless.dnsPath);
+    assert.deepEqual(
+      g.boxes.map((b) => [b.kind, b.step]),
+      [['client', 1], ['dns', 2], ...g.boxes.slice(2).map(() => ['pods', 3])],
+    );
+    const answer = g.boxes[1]?.rows[0];
+    assert.equal(partsText(answer?.label ?? []), 'A → 2 pod IPs');
+    assert.equal(partsText(answer?.detail ?? []), headless.dnsPath.dns.values.map((v) => v.value).join(', '));
+    const pods = g.boxes.flatMap((b) => b.rows.filter((r) => r.kind === 'pod'));
+    assert.equal(pods.length, 2);
+    for (const pod of pods) assert.match(partsText(pod.detail), /^10\.244\.\d+\.\d+:5432$/);
+    assert.equal(g.edges.filter((e) => e.from.box === 'dns').length, g.boxes.length - 2);
+    assert.ok(!g.boxes.some((b) => b.kind === 'node'), 'no kube-proxy stop');
+
+    const external = snap('examples/externalname', '|billing/billing-db');
+    assert.ok(external.dnsPath);
+    const x = buildDnsGraph(external.dnsPath);
+    assert.deepEqual(
+      x.boxes.map((b) => b.kind),
+      ['client', 'dns', 'external'],
+    );
+    assert.equal(partsText(x.boxes[1]?.rows[0]?.detail ?? []), 'billing.db.example.com');
+    assert.equal(partsText(x.boxes[2]?.title ?? []), 'billing.db.example.com');
+    assert.deepEqual(
+      x.edges.map((e) => [e.id, partsText(e.label)]),
+      [
+        ['e:client-dns', ''],
+        ['e:dns>external', 'CNAME'],
+      ],
+    );
   });
 
   void test('displayText shows bidi and control characters as escapes', () => {

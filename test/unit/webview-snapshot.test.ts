@@ -129,22 +129,33 @@ void describe('request path snapshot', () => {
     assert.equal(gone.selection.serviceId, null);
   });
 
-  void test('ClusterIP Service: internet unavailable, falls back to ClusterIP from a pod with CoreDNS', () => {
+  void test('ClusterIP Service: only the ClusterIP entry is offered; internet falls back to it, with CoreDNS', () => {
     const f = inline(app('  selector: { app: web }\n  ports: [{ port: 80, targetPort: http }]\n'));
     const s = buildSnapshot({
       folders: [f],
       selection: { serviceId: '|default/web', portKey: null, entry: 'internet', node: null },
       status: '',
     });
+    // Entry points that do not exist for a ClusterIP Service are not offered at all.
     assert.deepEqual(
       s.entries.map((e) => [e.entry, e.available]),
-      [
-        ['internet', false],
-        ['nodePort', false],
-        ['clusterIP', true],
-      ],
+      [['clusterIP', true]],
     );
     assert.equal(s.selection.entry, 'clusterIP');
+    const nodePort = buildSnapshot({
+      folders: [
+        inline(
+          app('  type: NodePort\n  selector: { app: web }\n  ports: [{ port: 80, targetPort: http }]\n'),
+        ),
+      ],
+      selection: { serviceId: '|default/web', portKey: null, entry: 'internet', node: null },
+      status: '',
+    });
+    assert.deepEqual(
+      nodePort.entries.map((e) => e.entry),
+      ['nodePort', 'clusterIP'],
+    );
+    assert.equal(nodePort.selection.entry, 'nodePort');
     const p = s.path;
     assert.ok(p);
     assert.equal(p.loadBalancer, null);
@@ -196,6 +207,58 @@ void describe('request path snapshot', () => {
     assert.equal(p?.outcome, 'no-route');
     assert.match(p?.loadBalancer?.pending ?? '', /./);
     assert.deepEqual(p?.nodes, []);
+  });
+
+  void test("headless Service: DNS answers with the ready pods' IPs, then those pods; no kube-proxy path", () => {
+    const s = buildSnapshot({
+      folders: [folder('examples/headless')],
+      selection: { serviceId: '|data/db', portKey: null, entry: 'clusterIP', node: null },
+      status: '',
+    });
+    assert.equal(s.path, null);
+    assert.equal(s.empty, null);
+    assert.deepEqual(s.entries, [], 'no kube-proxy entry exists for a headless Service');
+    const d = s.dnsPath;
+    assert.ok(d);
+    assert.equal(d.kind, 'headless');
+    assert.equal(d.target, 'db.data.svc.cluster.local:5432');
+    assert.equal(d.dns.type, 'A');
+    // The answer is the DNS reconciler's record: the pods' IPs, the same the pods carry.
+    const state = folder('examples/headless').state;
+    const record = state.dns.find((r) => r.name === 'db.data.svc.cluster.local' && r.type === 'A');
+    assert.deepEqual(
+      d.dns.values.map((v) => v.value),
+      record?.values,
+    );
+    assert.equal(d.pods.length, 2);
+    assert.deepEqual(d.pods.map((p) => p.pod.ip.value).sort(), [...(record?.values ?? [])].sort());
+    for (const p of d.pods) {
+      assert.match(p.pod.name, /^db-[01]$/);
+      assert.equal(p.port, 5432);
+      assert.equal(p.pod.source?.file, 'examples/headless/statefulset.yaml');
+    }
+    assert.ok(d.dns.also.some((r) => r.name === 'db-0.db.data.svc.cluster.local' && r.type === 'A'));
+    assert.equal(d.outcome, 'reached');
+  });
+
+  void test('ExternalName Service: DNS answers with a CNAME to the external name', () => {
+    const s = buildSnapshot({
+      folders: [folder('examples/externalname')],
+      selection: { serviceId: '|billing/billing-db', portKey: null, entry: 'internet', node: null },
+      status: '',
+    });
+    assert.equal(s.path, null);
+    const d = s.dnsPath;
+    assert.ok(d);
+    assert.equal(d.kind, 'externalName');
+    assert.equal(d.dns.type, 'CNAME');
+    assert.deepEqual(
+      d.dns.values.map((v) => v.value),
+      ['billing.db.example.com'],
+    );
+    assert.equal(d.externalName, 'billing.db.example.com');
+    assert.equal(d.pods.length, 0);
+    assert.equal(d.outcome, 'reached');
   });
 
   void test('snapshots are deterministic', () => {
