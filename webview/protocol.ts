@@ -210,6 +210,8 @@ export interface Snapshot {
   empty: { title: string; hint: string } | null;
   /** One line about where the data comes from (analysis running, file count…). */
   status: string;
+  /** The Service at the editor's cursor (the host follows it), or null. */
+  atCursor: string | null;
 }
 
 export type WebviewToHost =

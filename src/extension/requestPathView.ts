@@ -13,8 +13,15 @@ export const REQUEST_PATH_VIEW_ID = 'kubepath.requestPath';
  * care how the workspace is analysed or traced.
  */
 export interface RequestPathSources {
-  /** What the webview draws for `selection` (the analysis worker builds it). */
-  snapshot(selection: Selection | null, status: string): Promise<Snapshot>;
+  /**
+   * What the webview draws for `selection` (the analysis worker builds it); with the editor's
+   * cursor, the Service there replaces the selection unless it is `followed` already.
+   */
+  snapshot(
+    selection: Selection | null,
+    status: string,
+    follow?: { cursor: EditorCursor | null; followed: string | null },
+  ): Promise<Snapshot>;
   /** Fires after any folder was re-analysed. */
   onDidChange?: vscode.Event<unknown>;
   /** The file a snapshot's SourceLocation names; undefined for unknown files (never trust the webview). */
@@ -23,6 +30,20 @@ export interface RequestPathSources {
   status?(): string;
   /** Called when the view is first shown (e.g. to start the workspace analysis). */
   onViewOpened?(): void;
+}
+
+/** Where the editor's cursor is: the document and its 1-based line. */
+export interface EditorCursor {
+  uri: vscode.Uri;
+  line: number;
+}
+
+/** How long the cursor must rest before the panel follows it to another Service. */
+const FOLLOW_DEBOUNCE_MS = 250;
+
+function cursorOf(editor: vscode.TextEditor | undefined): EditorCursor | null {
+  if (!editor || editor.document.uri.scheme === 'output') return null;
+  return { uri: editor.document.uri, line: editor.selection.active.line + 1 };
 }
 
 /** The side panel: a WebviewViewProvider that answers `ready`/`select` with full snapshots. */
@@ -36,12 +57,28 @@ export class RequestPathView implements vscode.WebviewViewProvider, vscode.Dispo
   /** Bumped per refresh: an older snapshot arriving late is dropped. */
   private sequence = 0;
   private readonly disposables: vscode.Disposable[] = [];
+  /** The editor's cursor the panel follows (the last text editor's, kept while a panel has focus). */
+  private cursor: EditorCursor | null = cursorOf(vscode.window.activeTextEditor);
+  /** The Service the panel last followed the cursor to (from the last snapshot). */
+  private followed: string | null = null;
+  private followTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly sources: RequestPathSources,
   ) {
     if (sources.onDidChange) this.disposables.push(sources.onDidChange(() => this.refresh()));
+    const follow = (editor: vscode.TextEditor | undefined): void => {
+      const cursor = cursorOf(editor);
+      if (!cursor) return;
+      this.cursor = cursor;
+      clearTimeout(this.followTimer);
+      this.followTimer = setTimeout(() => this.refresh(), FOLLOW_DEBOUNCE_MS);
+    };
+    this.disposables.push(
+      vscode.window.onDidChangeActiveTextEditor(follow),
+      vscode.window.onDidChangeTextEditorSelection((e) => follow(e.textEditor)),
+    );
   }
 
   resolveWebviewView(view: vscode.WebviewView): void {
@@ -71,6 +108,8 @@ export class RequestPathView implements vscode.WebviewViewProvider, vscode.Dispo
   /** Shows the panel on a service/port/entry (the Trace Request command, CodeLens). */
   async show(selection: Selection): Promise<void> {
     this.selection = selection;
+    // Asked for this Service: the cursor is followed again once it moves.
+    this.cursor = null;
     await vscode.commands.executeCommand(`${REQUEST_PATH_VIEW_ID}.focus`);
     this.refresh();
   }
@@ -88,10 +127,14 @@ export class RequestPathView implements vscode.WebviewViewProvider, vscode.Dispo
     }
     this.stale = false;
     const sequence = ++this.sequence;
-    const snapshot = await this.sources.snapshot(this.selection, this.sources.status?.() ?? '');
+    const snapshot = await this.sources.snapshot(this.selection, this.sources.status?.() ?? '', {
+      cursor: this.cursor,
+      followed: this.followed,
+    });
     if (sequence !== this.sequence || this.view !== view) return;
     guard('request path snapshot', undefined, () => {
       this.selection = snapshot.selection;
+      this.followed = snapshot.atCursor;
       this.folder = snapshot.services.find((s) => s.id === snapshot.selection.serviceId)?.folder ?? '';
       const message: HostToWebview = { type: 'snapshot', snapshot };
       background('post snapshot', view.webview.postMessage(message));
@@ -99,6 +142,7 @@ export class RequestPathView implements vscode.WebviewViewProvider, vscode.Dispo
   }
 
   dispose(): void {
+    clearTimeout(this.followTimer);
     for (const d of this.disposables) d.dispose();
   }
 
@@ -114,6 +158,7 @@ export class RequestPathView implements vscode.WebviewViewProvider, vscode.Dispo
           this.refresh();
           break;
         case 'select':
+          // The user's pick wins until the cursor moves to another Service.
           this.selection = message.selection;
           this.refresh();
           break;
@@ -190,8 +235,9 @@ export function workspaceModelSources(
   const clusters = () => model.all();
   const nameOf = (name: string, count: number): string => (count > 1 ? name : '');
   return {
-    snapshot(selection, status) {
+    snapshot(selection, status, follow) {
       const all = clusters();
+      const at = follow?.cursor ? model.forUri(follow.cursor.uri) : undefined;
       return client.request({
         op: 'panel',
         folders: all
@@ -199,6 +245,11 @@ export function workspaceModelSources(
           .map((c) => ({ folder: c.folder.uri.toString(), name: nameOf(c.folder.name, all.length) })),
         selection,
         status,
+        cursor:
+          at && follow?.cursor
+            ? { folder: at.cluster.folder.uri.toString(), path: at.path, line: follow.cursor.line }
+            : null,
+        followed: follow?.followed ?? null,
       });
     },
     onDidChange: model.onDidChange,

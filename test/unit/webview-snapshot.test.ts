@@ -19,6 +19,12 @@ function folder(dir: string, edit: (file: string, text: string) => string = (_f,
   return { folder: '', state: analyzeWorkspace({ files }) };
 }
 
+function folderFiles(dir: string): { path: string; text: string }[] {
+  return fs
+    .readdirSync(path.join(root, dir))
+    .map((f) => ({ path: `${dir}/${f}`, text: fs.readFileSync(path.join(root, dir, f), 'utf8') }));
+}
+
 function inline(text: string): FolderAnalysis {
   return { folder: '', state: analyzeWorkspace({ files: [{ path: 'app.yaml', text }] }) };
 }
@@ -259,6 +265,54 @@ void describe('request path snapshot', () => {
     assert.equal(d.externalName, 'billing.db.example.com');
     assert.equal(d.pods.length, 0);
     assert.equal(d.outcome, 'reached');
+  });
+
+  void test('follows the Service at the cursor, or the only Service of the file; a pick stays until the cursor moves to another', () => {
+    const two = `apiVersion: v1
+kind: Service
+metadata: { name: a }
+spec:
+  selector: { app: web }
+  ports: [{ port: 80 }]
+---
+apiVersion: v1
+kind: Service
+metadata: { name: b }
+spec:
+  selector: { app: web }
+  ports: [{ port: 81 }]
+`;
+    const state = analyzeWorkspace({
+      files: [{ path: 'two.yaml', text: two }, ...folderFiles('examples/nginx')],
+    });
+    const folders = [{ folder: '', state }];
+    const picked: Selection = { serviceId: '|default/nginx', portKey: null, entry: 'clusterIP', node: null };
+    const at = (file: string, line: number, followed: string | null = null) =>
+      buildSnapshot({ folders, selection: picked, status: '', cursor: { folder: '', file, line }, followed });
+    // Line 3 is Service a's document, line 10 Service b's.
+    assert.equal(at('two.yaml', 3).selection.serviceId, '|default/a');
+    assert.equal(at('two.yaml', 10).selection.serviceId, '|default/b');
+    assert.equal(at('two.yaml', 10).atCursor, '|default/b');
+    assert.equal(at('two.yaml', 10).selection.entry, 'clusterIP', 'the entry is kept');
+    // The only Service of a file is followed from anywhere in it (the Deployment's file has none).
+    assert.equal(at('examples/nginx/service.yaml', 1).selection.serviceId, '|default/nginx');
+    assert.equal(at('examples/nginx/deployment.yaml', 5).atCursor, null);
+    assert.equal(at('examples/nginx/deployment.yaml', 5).selection.serviceId, '|default/nginx');
+    // Already followed there: the user's pick (nginx) stays while the cursor stays in b.
+    assert.equal(at('two.yaml', 11, '|default/b').selection.serviceId, '|default/nginx');
+  });
+
+  void test('the client box names the chosen node', () => {
+    const snap = (entry: Selection['entry'], node: string | null) =>
+      buildSnapshot({
+        folders: [folder('examples/nginx')],
+        selection: { ...nginx, entry, node },
+        status: '',
+      }).path?.client.label;
+    assert.equal(snap('clusterIP', 'node-2'), 'pod on node-2');
+    assert.equal(snap('clusterIP', null), 'pod on any node');
+    assert.equal(snap('nodePort', 'node-3'), 'client → node-3');
+    assert.equal(snap('internet', null), 'Internet client');
   });
 
   void test('snapshots are deterministic', () => {

@@ -166,7 +166,7 @@ export function requestPath(state: TraceableState, query: RequestPathQuery): Req
           : { value: String(port.nodePort), origin: service.nodePortSources[portIndex] ?? 'predicted' },
       source,
     },
-    client: CLIENTS[entry],
+    client: clientOf(entry, query.node, query.node === null ? '' : nodeIP(query.node)),
     dns: dnsHop
       ? {
           name: dnsHop.name,
@@ -196,10 +196,26 @@ export function requestPath(state: TraceableState, query: RequestPathQuery): Req
   };
 }
 
+/** The client box: who sends the request, naming the node it runs on or targets when one is chosen. */
+function clientOf(entry: EntryKind, node: string | null, ip: string): { label: string; detail: string } {
+  if (node === null) return CLIENTS[entry];
+  if (entry === 'clusterIP')
+    return { label: `pod on ${node}`, detail: `A pod running on ${node}: its node's kube-proxy rules apply` };
+  if (entry === 'nodePort')
+    return { label: `client → ${node}`, detail: `A client outside the cluster, sending to ${node} (${ip})` };
+  return {
+    label: CLIENTS.internet.label,
+    detail: `${CLIENTS.internet.detail}; shown: the load balancer's path to ${node}`,
+  };
+}
+
 const CLIENTS: Record<EntryKind, { label: string; detail: string }> = {
   internet: { label: 'Internet client', detail: 'A client outside the cluster' },
-  nodePort: { label: 'client', detail: 'A client that can reach the node addresses' },
-  clusterIP: { label: 'pod', detail: 'A pod in the cluster (the node it runs on is chosen below)' },
+  nodePort: { label: 'client → every node', detail: 'A client that can reach the node addresses' },
+  clusterIP: {
+    label: 'pod on any node',
+    detail: 'A pod in the cluster: each node’s rules are shown; pick a node for a pod on it',
+  },
 };
 
 const PATH_HOP_KINDS = new Set<string>(['chain', 'rule', 'dnat', 'drop', 'reject', 'unsupported']);
