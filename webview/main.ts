@@ -55,6 +55,9 @@ function editorFontSize(): number {
   return 13;
 }
 
+const MIN_ZOOM = 0.4;
+const MAX_ZOOM = 3;
+
 /** How long the panel width must stay put before the diagram is laid out again. */
 const RESIZE_DEBOUNCE_MS = 150;
 
@@ -140,6 +143,8 @@ function start(): void {
   /** The panel width the diagram on screen was laid out for. */
   let laidOutFor = -1;
   let renderCount = 0;
+  /** 'fit': as wide as the panel allows (never below MIN_SCALE); a number: the user's zoom. */
+  let zoom: number | 'fit' = 'fit';
 
   const root = document.getElementById('app') ?? document.body;
   root.replaceChildren();
@@ -193,12 +198,43 @@ function start(): void {
     redraw();
   });
   expandButton.classList.add('expand-all');
+  // The view buttons: zoom in and out, fit to the panel; in the side view also "Open in Editor".
+  const surface = root.dataset.surface === 'editor' ? 'editor' : 'view';
+  document.body.dataset.surface = surface;
+  const viewButtons = document.createElement('div');
+  viewButtons.className = 'view-buttons';
+  viewButtons.setAttribute('role', 'group');
+  viewButtons.setAttribute('aria-label', 'Zoom');
+  const zoomBy = (factor: number): void => {
+    const current = zoom === 'fit' ? currentScale() : zoom;
+    zoom = Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, Math.round(current * factor * 100) / 100));
+    fit();
+  };
+  const zoomOut = createButton('−', () => zoomBy(1 / 1.25));
+  zoomOut.setAttribute('aria-label', 'Zoom out');
+  zoomOut.title = 'Zoom out';
+  const zoomIn = createButton('+', () => zoomBy(1.25));
+  zoomIn.setAttribute('aria-label', 'Zoom in');
+  zoomIn.title = 'Zoom in';
+  const fitButton = createButton('Fit', () => {
+    zoom = 'fit';
+    fit();
+  });
+  fitButton.title = 'Fit the diagram to the panel';
+  viewButtons.append(zoomOut, zoomIn, fitButton);
+  if (surface === 'view') {
+    const open = createButton('Open in Editor', () => post({ type: 'openInEditor' }));
+    open.classList.add('open-in-editor');
+    open.title = 'Open the request path in an editor tab';
+    viewButtons.append(open);
+  }
   controls.append(
     serviceDropdown.element,
     portDropdown.element,
     entryDropdown.element,
     nodeDropdown.element,
     expandButton,
+    viewButtons,
   );
 
   const handlers = {
@@ -294,15 +330,42 @@ function start(): void {
    * stays legible), then scrolls sideways. (Before that, a narrow panel gets the top-down
    * layout: see layoutForWidth.)
    */
+  function currentScale(): number {
+    const svg = diagramHost.querySelector<SVGSVGElement>('svg.diagram');
+    const [, , w = 0] = (svg?.getAttribute('viewBox') ?? '').split(' ').map(Number);
+    return svg && w > 0 ? Number(svg.getAttribute('width')) / w : 1;
+  }
+
   function fit(): void {
     const svg = diagramHost.querySelector<SVGSVGElement>('svg.diagram');
     if (!svg) return;
     const [, , w = 0, h = 0] = (svg.getAttribute('viewBox') ?? '').split(' ').map(Number);
-    const scale = fitScale(w, diagramHost.clientWidth);
+    const scale = zoom === 'fit' ? fitScale(w, diagramHost.clientWidth) : zoom;
+    document.body.dataset.zoom = zoom === 'fit' ? 'fit' : String(zoom);
     // Floor: a scaled width rounded up could overflow the panel by a pixel.
     svg.setAttribute('width', String(Math.floor(w * scale)));
     svg.setAttribute('height', String(Math.ceil(h * scale)));
   }
+
+  // Pan: drag the diagram's background (the scrollbars and the wheel scroll it too).
+  let drag: { x: number; y: number; left: number; top: number } | null = null;
+  diagramHost.addEventListener('pointerdown', (event) => {
+    if (event.button !== 0 || (event.target as Element).closest('[tabindex]')) return;
+    drag = { x: event.clientX, y: event.clientY, left: diagramHost.scrollLeft, top: window.scrollY };
+    diagramHost.setPointerCapture(event.pointerId);
+    diagramHost.classList.add('panning');
+  });
+  diagramHost.addEventListener('pointermove', (event) => {
+    if (!drag) return;
+    diagramHost.scrollLeft = drag.left - (event.clientX - drag.x);
+    window.scrollTo({ top: drag.top - (event.clientY - drag.y) });
+  });
+  const endDrag = (): void => {
+    drag = null;
+    diagramHost.classList.remove('panning');
+  };
+  diagramHost.addEventListener('pointerup', endDrag);
+  diagramHost.addEventListener('pointercancel', endDrag);
 
   // Resizing the panel rescales at once and, once the user stops dragging, lays out again for
   // the new width (left to right or top-down; both are cached, so this is quick).

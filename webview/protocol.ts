@@ -221,7 +221,9 @@ export type WebviewToHost =
   /** Reveal a problem's range and show its message in the editor. */
   | { type: 'showProblem'; source: SourceLocation }
   /** Run the quick fix titled `title` of the problem at `source` (the editor's own code action). */
-  | { type: 'applyFix'; source: SourceLocation; title: string };
+  | { type: 'applyFix'; source: SourceLocation; title: string }
+  /** Open the same diagram in an editor tab. */
+  | { type: 'openInEditor' };
 
 export type HostToWebview = { type: 'snapshot'; snapshot: Snapshot };
 
@@ -253,6 +255,8 @@ export function parseWebviewMessage(message: unknown): WebviewToHost | undefined
       const source = parseSource(m.source);
       return source ? { type: m.type, source } : undefined;
     }
+    case 'openInEditor':
+      return { type: 'openInEditor' };
     case 'applyFix': {
       const source = parseSource(m.source);
       return source && typeof m.title === 'string' ? { type: 'applyFix', source, title: m.title } : undefined;

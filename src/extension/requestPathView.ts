@@ -53,6 +53,8 @@ export class RequestPathView implements vscode.WebviewViewProvider, vscode.Dispo
   /** The folder of the service in the last snapshot: revealSource paths are relative to it. */
   private folder = '';
   private ready = false;
+  /** The editor tab ("Open in Editor"), while open. */
+  private editor: { panel: vscode.WebviewPanel; ready: boolean } | undefined;
   private stale = false;
   /** Bumped per refresh: an older snapshot arriving late is dropped. */
   private sequence = 0;
@@ -81,20 +83,59 @@ export class RequestPathView implements vscode.WebviewViewProvider, vscode.Dispo
     );
   }
 
+  /** The same app in a webview: the side view or the editor tab. */
+  private load(webview: vscode.Webview, surface: 'view' | 'editor'): void {
+    const media = vscode.Uri.joinPath(this.extensionUri, 'media');
+    const dist = vscode.Uri.joinPath(this.extensionUri, 'dist');
+    webview.options = { enableScripts: true, localResourceRoots: [media, dist] };
+    webview.html = requestPathHtml({
+      cspSource: webview.cspSource,
+      nonce: createNonce(),
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.js')).toString(),
+      styleUris: [webview.asWebviewUri(vscode.Uri.joinPath(media, 'requestPath.css')).toString()],
+      surface,
+    });
+  }
+
+  /** "Open in Editor": the diagram in an editor tab beside the file (one tab, revealed again). */
+  openInEditor(): void {
+    if (this.editor) {
+      this.editor.panel.reveal(vscode.ViewColumn.Beside);
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel(
+      `${REQUEST_PATH_VIEW_ID}.editor`,
+      'Request Path',
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false },
+      { enableScripts: true },
+    );
+    const editor = { panel, ready: false };
+    this.editor = editor;
+    this.load(panel.webview, 'editor');
+    const subscriptions = [
+      panel.webview.onDidReceiveMessage((message: unknown) => {
+        if (parseWebviewMessage(message)?.type === 'ready') editor.ready = true;
+        this.onMessage(message);
+      }),
+      panel.onDidChangeViewState(() => {
+        if (panel.visible && this.stale) this.refresh();
+      }),
+    ];
+    panel.onDidDispose(() => {
+      for (const d of subscriptions) d.dispose();
+      if (this.editor === editor) this.editor = undefined;
+    });
+  }
+
   resolveWebviewView(view: vscode.WebviewView): void {
     this.view = view;
     this.ready = false;
-    const media = vscode.Uri.joinPath(this.extensionUri, 'media');
-    const dist = vscode.Uri.joinPath(this.extensionUri, 'dist');
-    view.webview.options = { enableScripts: true, localResourceRoots: [media, dist] };
-    view.webview.html = requestPathHtml({
-      cspSource: view.webview.cspSource,
-      nonce: createNonce(),
-      scriptUri: view.webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.js')).toString(),
-      styleUris: [view.webview.asWebviewUri(vscode.Uri.joinPath(media, 'requestPath.css')).toString()],
-    });
+    this.load(view.webview, 'view');
     this.disposables.push(
-      view.webview.onDidReceiveMessage((message: unknown) => this.onMessage(message)),
+      view.webview.onDidReceiveMessage((message: unknown) => {
+        if (parseWebviewMessage(message)?.type === 'ready') this.ready = true;
+        this.onMessage(message);
+      }),
       view.onDidChangeVisibility(() => {
         if (view.visible && this.stale) this.refresh();
       }),
@@ -119,9 +160,17 @@ export class RequestPathView implements vscode.WebviewViewProvider, vscode.Dispo
     background('request path snapshot', this.refreshNow());
   }
 
+  /** The webviews listening now: the side view and the editor tab, when ready and visible. */
+  private targets(): vscode.Webview[] {
+    const out: vscode.Webview[] = [];
+    if (this.view && this.ready && this.view.visible) out.push(this.view.webview);
+    if (this.editor?.ready && this.editor.panel.visible) out.push(this.editor.panel.webview);
+    return out;
+  }
+
   private async refreshNow(): Promise<void> {
-    const view = this.view;
-    if (!view || !this.ready || !view.visible) {
+    const targets = this.targets();
+    if (targets.length === 0) {
       this.stale = true;
       return;
     }
@@ -131,18 +180,19 @@ export class RequestPathView implements vscode.WebviewViewProvider, vscode.Dispo
       cursor: this.cursor,
       followed: this.followed,
     });
-    if (sequence !== this.sequence || this.view !== view) return;
+    if (sequence !== this.sequence) return;
     guard('request path snapshot', undefined, () => {
       this.selection = snapshot.selection;
       this.followed = snapshot.atCursor;
       this.folder = snapshot.services.find((s) => s.id === snapshot.selection.serviceId)?.folder ?? '';
       const message: HostToWebview = { type: 'snapshot', snapshot };
-      background('post snapshot', view.webview.postMessage(message));
+      for (const webview of this.targets()) background('post snapshot', webview.postMessage(message));
     });
   }
 
   dispose(): void {
     clearTimeout(this.followTimer);
+    this.editor?.panel.dispose();
     for (const d of this.disposables) d.dispose();
   }
 
@@ -152,7 +202,6 @@ export class RequestPathView implements vscode.WebviewViewProvider, vscode.Dispo
       if (!message) return;
       switch (message.type) {
         case 'ready':
-          this.ready = true;
           // The webview's restored selection wins unless the host was asked to show another one.
           if (message.selection && !this.selection) this.selection = message.selection;
           this.refresh();
@@ -173,6 +222,9 @@ export class RequestPathView implements vscode.WebviewViewProvider, vscode.Dispo
           break;
         case 'applyFix':
           background('apply quick fix', this.applyFix(message.source, message.title));
+          break;
+        case 'openInEditor':
+          this.openInEditor();
           break;
       }
     });
