@@ -281,8 +281,8 @@ function start(): void {
     entryDropdown.update(
       s.entries.length > 0 || !service
         ? s.entries.map((e) => ({ value: e.entry, label: e.label, disabled: !e.available }))
-        : [{ value: '', label: 'DNS lookup from a pod', disabled: true }],
-      s.entries.length > 0 ? s.selection.entry : '',
+        : [{ value: 'dns', label: 'DNS lookup from a pod' }],
+      s.entries.length > 0 ? s.selection.entry : 'dns',
     );
     nodeDropdown.update(
       [

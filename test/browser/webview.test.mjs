@@ -30,8 +30,8 @@ function readFolder(dir) {
     .map((f) => ({ path: `${dir}/${f}`, text: fs.readFileSync(path.join(REPO, dir, f), 'utf8') }));
 }
 
-function snapshotFor(files, selection) {
-  const state = engine.analyzeWorkspace({ files });
+function snapshotFor(files, selection, profile) {
+  const state = engine.analyzeWorkspace({ files, ...(profile ? { profile } : {}) });
   return buildSnapshot({
     folders: [{ folder: '', state }],
     selection,
@@ -639,6 +639,98 @@ describe('request path webview in Chromium', () => {
       console.log(`500-service render: ${JSON.stringify(report)}`);
       assert.equal(await page.locator('#kp-service vscode-option').count(), 501);
       // Speed targets are checked by `npm run bench`, which reads this file; no timing assertion here.
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  // The screenshots looked at for issue 21: each case at the default sidebar width and at
+  // editor width, in every theme. Each asserts what can be checked without eyes: the layout
+  // direction, no sideways overflow in the sidebar, nothing cut, the editor's font size.
+  const tenNodes = {
+    path: 'kubepath.cluster.yaml',
+    text: `apiVersion: kubepath.dev/v1alpha1
+kind: ClusterProfile
+nodes:
+${Array.from({ length: 10 }, (_, i) => `  - { name: node-${i + 1}, ip: 172.18.0.${i + 2} }`).join('\n')}
+`,
+  };
+  const replicas = (n) =>
+    nginxFiles.map((f) => ({ ...f, text: f.text.replace('replicas: 3', `replicas: ${n}`) }));
+  const CASES = {
+    nginx: () => snapshotFor(nginxFiles, nginxSelection),
+    'replicas-10': () => snapshotFor(replicas(10), nginxSelection),
+    'replicas-50-nodes-10': () => snapshotFor(replicas(50), nginxSelection, tenNodes),
+    'selector-typo': () =>
+      snapshotFor(readFolder('examples/selector-typo'), { ...nginxSelection, serviceId: '|typo/web' }),
+    headless: () =>
+      snapshotFor(readFolder('examples/headless'), { ...nginxSelection, serviceId: '|data/db' }),
+    externalname: () =>
+      snapshotFor(readFolder('examples/externalname'), {
+        ...nginxSelection,
+        serviceId: '|billing/billing-db',
+      }),
+  };
+  const WIDTHS = { sidebar: 300, editor: 1200 };
+  for (const [name, make] of Object.entries(CASES)) {
+    test(`screenshots: ${name} at 300 px and 1200 px, light, dark, high contrast`, async () => {
+      const snapshot = make();
+      for (const theme of Object.keys(THEMES)) {
+        for (const [where, width] of Object.entries(WIDTHS)) {
+          const { page, context, problems } = await openPanel({ theme, width, height: 700 });
+          try {
+            await sendSnapshot(page, snapshot);
+            await page.locator('svg.diagram').waitFor();
+            const m = await page.evaluate(() => {
+              const svg = document.querySelector('svg.diagram');
+              const host = document.querySelector('.diagram-host');
+              const texts = [...svg.querySelectorAll('text')];
+              return {
+                direction: svg.getAttribute('data-direction'),
+                hostScroll: host.scrollWidth - host.clientWidth,
+                pageScroll: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+                minFont: Math.min(...texts.map((t) => parseFloat(getComputedStyle(t).fontSize))),
+                cut: texts.map((t) => t.textContent).filter((t) => t.endsWith('…')),
+              };
+            });
+            if (where === 'sidebar') {
+              assert.equal(m.direction, 'DOWN', `${name} ${theme}: top-down in the sidebar`);
+              assert.equal(m.hostScroll, 0, `${name} ${theme}: no sideways scrolling`);
+            }
+            assert.equal(m.pageScroll, 0, `${name} ${theme} ${where}`);
+            assert.ok(m.minFont >= 13, `${name}: text at ${m.minFont}px`);
+            assert.deepEqual(m.cut, [], `${name}: nothing cut`);
+            await page.screenshot({
+              path: path.join(RESULTS, `panel-${name}-${where}-${theme}.png`),
+              fullPage: true,
+            });
+            assert.deepEqual(problems, []);
+            assert.deepEqual(await page.evaluate(() => window.__violations), []);
+          } finally {
+            await context.close();
+          }
+        }
+      }
+    });
+  }
+
+  test('zoom buttons scale the diagram, Fit restores it; Open in Editor posts its message; the editor tab has no such button', async () => {
+    const { page, context, problems } = await openPanel({ theme: 'dark', width: 1200, height: 700 });
+    try {
+      await sendSnapshot(page, snapshotFor(nginxFiles, nginxSelection));
+      const width = () =>
+        page.evaluate(() => Number(document.querySelector('svg.diagram').getAttribute('width')));
+      const fitted = await width();
+      await page.getByRole('button', { name: 'Zoom in' }).click();
+      assert.ok((await width()) > fitted * 1.2, 'zoomed in');
+      await page.getByRole('button', { name: 'Zoom out' }).click();
+      await page.getByRole('button', { name: 'Zoom out' }).click();
+      assert.ok((await width()) < fitted, 'zoomed out');
+      await page.getByRole('button', { name: 'Fit' }).click();
+      assert.equal(await width(), fitted);
+      await page.locator('.open-in-editor').click();
+      assert.ok(await page.evaluate(() => window.__posted.some((m) => m.type === 'openInEditor')));
       assert.deepEqual(problems, []);
     } finally {
       await context.close();
