@@ -116,9 +116,9 @@ export function wrapParts(parts: TextPart[], maxWidth: number, measure: Measure,
     } else line.push(piece);
     lineText += piece.text;
   };
+  // A line broken at a space keeps it at its end: drawn, it is invisible (SVG trims it); read
+  // (textContent, screen readers), the words stay apart.
   const breakLine = (): void => {
-    const last = line.at(-1);
-    if (last) line[line.length - 1] = { ...last, text: last.text.replace(/\s+$/, '') };
     lines.push(line.filter((p) => p.text !== ''));
     line = [];
     lineText = '';

@@ -462,8 +462,13 @@ export const steps = [
       if (fit.verdicts.length !== 1 || !verdict?.error || !/no endpoints/.test(verdict.text))
         throw new Error(`expected one red REJECT "no endpoints" box: ${JSON.stringify(fit.verdicts)}`);
       if (fit.pods.length !== 0) throw new Error(`pods still drawn: ${fit.pods.join(' | ')}`);
-      const redEdges = await frame.locator('g.edge.tone-error', { hasText: 'rejected' }).count();
-      if (redEdges !== 3) throw new Error(`${redEdges} red "rejected" edges, expected one per node (3)`);
+      // One red edge from each node's kube-proxy step into the one REJECT box.
+      const redEdges = await frame.locator('g.edge.tone-error[data-edge-id*=">verdict:"]').count();
+      if (redEdges !== 3) throw new Error(`${redEdges} red edges into REJECT, expected one per node (3)`);
+      // The box names the finding and offers its quick fix and Show Problem.
+      const actions = await frame.locator('g.box-verdict g.row-action').allTextContents();
+      if (!actions.some((a) => /^Quick fix: /.test(a)) || !actions.includes('Show Problem'))
+        throw new Error(`the REJECT box offers ${JSON.stringify(actions)}`);
       if (fit.hostOverflow > 0) throw new Error(`the REJECT diagram overflows: ${JSON.stringify(fit)}`);
       await shot('f1-selector-typo-reject');
       console.log(`  REJECT: keystroke → red "no endpoints → REJECT" diagram in ${rejectMs} ms`);

@@ -235,7 +235,7 @@ void describe('request path layout', () => {
           [r.detail, 'small'],
         ] as const) {
           for (const line of lines) {
-            const text = partsText(line);
+            const text = partsText(line).trimEnd();
             assert.ok(measure(text, font) <= b.width - 24 + 0.5, `${r.row.id}: ${text}`);
           }
         }
