@@ -372,7 +372,10 @@ export const steps = [
       const end = Date.now() + 30_000;
       while (labels.size < 3 && Date.now() < end) {
         text = (await body.textContent()) ?? '';
-        labels = new Set(text.match(/10\.244\.\d+\.\d+:80(?!\d)/g) ?? []);
+        // Each pod row on its own (in the page's text a row's ":80" runs into the next box's
+        // journey number).
+        const rows = await frame.locator('g.row-pod').allTextContents();
+        labels = new Set(rows.flatMap((r) => r.match(/10\.244\.\d+\.\d+:80$/) ?? []));
         if (labels.size < 3) await new Promise((r) => setTimeout(r, 250));
       }
       const count = labels.size;

@@ -346,6 +346,29 @@ void describe('request path protocol and HTML', () => {
         source: { file: 'a.yaml', line: 1, column: 1, endLine: 1, endColumn: 1 },
       },
     );
+    assert.deepEqual(parseWebviewMessage({ type: 'openInEditor', extra: 1 }), { type: 'openInEditor' });
+    assert.equal(parseWebviewMessage({ type: 'applyFix', source: { file: 'a.yaml' } }), undefined);
+    const source = { file: 'a.yaml', line: 3, column: 2, endLine: 3, endColumn: 9 };
+    assert.deepEqual(parseWebviewMessage({ type: 'applyFix', source, title: 'Change selector to app=web' }), {
+      type: 'applyFix',
+      source,
+      title: 'Change selector to app=web',
+    });
+    assert.deepEqual(parseWebviewMessage({ type: 'showProblem', source }), { type: 'showProblem', source });
+  });
+
+  void test('the editor tab loads the same app, marked as the editor surface', () => {
+    const page = (surface?: 'view' | 'editor') =>
+      requestPathHtml({
+        cspSource: 'x',
+        nonce: 'n',
+        scriptUri: 's.js',
+        styleUris: [],
+        ...(surface ? { surface } : {}),
+      });
+    assert.match(page(), /<div id="app" data-surface="view">/);
+    assert.match(page('editor'), /<div id="app" data-surface="editor">/);
+    assert.equal(page('editor').replace('editor', 'view'), page());
   });
 
   void test('CSP: default-src none, nonce scripts, no unsafe-inline/eval, styles from the extension', () => {
