@@ -10,25 +10,55 @@
 import type { ELK, ElkExtendedEdge, ElkNode, ElkPort } from 'elkjs/lib/elk-api';
 import type { GraphBox, GraphEdge, GraphModel, GraphRow, TextPart } from './graph';
 
-/** Width of a text run in px for the given font (canvas measureText in the browser). */
-export type Measure = (text: string, font: 'title' | 'body' | 'small') => number;
+export type Font = 'title' | 'body' | 'small';
+
+/**
+ * Width of a text run in px for the given font (canvas measureText in the browser). It may
+ * carry the fonts' sizes (the editor's font size: main.ts reads --vscode-editor-font-size);
+ * without them, 13 px.
+ */
+export type Measure = ((text: string, font: Font) => number) & {
+  readonly sizes?: Readonly<Record<Font, number>>;
+};
+
+/** The panel's text sizes for an editor font size: never below 11 px. */
+export function fontSizes(editorFontSize: number): Record<Font, number> {
+  const body = Math.max(11, Math.round(Number.isFinite(editorFontSize) ? editorFontSize : 13));
+  return { title: body, body, small: Math.max(11, body - 1) };
+}
+
+const DEFAULT_SIZES = fontSizes(13);
+
+/** The height of one wrapped line of `font`. */
+export function lineHeight(measure: Measure, font: Font): number {
+  return Math.round((measure.sizes ?? DEFAULT_SIZES)[font] * 1.38);
+}
+
+/** Where a line's baseline sits below its top. */
+export function baseline(measure: Measure, font: Font): number {
+  return Math.round((measure.sizes ?? DEFAULT_SIZES)[font] * 1.0);
+}
 
 export const GEOMETRY = {
   pad: 8,
-  titleHeight: 18,
-  subtitleHeight: 15,
-  rowLabelHeight: 16,
-  rowDetailHeight: 14,
   rowGap: 4,
+  /** Inside a row's frame, above and below its text. */
+  rowPad: 3,
   minWidth: 96,
-  maxTextWidth: 300,
-  labelHeight: 14,
+  labelPad: 3,
 } as const;
+
+/** The widest text a box holds before it wraps (left to right; top-down wraps at the column). */
+export function maxTextWidth(measure: Measure): number {
+  return Math.round((measure.sizes ?? DEFAULT_SIZES).body * 18);
+}
 
 export interface PlacedRow {
   row: GraphRow;
   y: number;
   height: number;
+  label: TextPart[][];
+  detail: TextPart[][];
 }
 
 export interface PlacedBox {
@@ -37,6 +67,8 @@ export interface PlacedBox {
   y: number;
   width: number;
   height: number;
+  title: TextPart[][];
+  subtitle: TextPart[][];
   rows: PlacedRow[];
 }
 
@@ -58,40 +90,135 @@ export function partsText(parts: TextPart[]): string {
   return parts.map((p) => p.text).join('');
 }
 
+/** The journey number drawn before a box title (or a row label): `4 `. */
+export function stepPrefix(step: number | undefined): string {
+  return step === undefined ? '' : `${step} `;
+}
+
+/** The journey number as its own run (drawn as a number badge). */
+export function withStep(step: number | undefined, parts: TextPart[]): TextPart[] {
+  return step === undefined ? parts : [{ text: stepPrefix(step), step: true }, ...parts];
+}
+
+/**
+ * Wraps runs into lines of at most `maxWidth` px: at spaces, and inside long names after
+ * `-`, `/`, `.`, `:`, `,` or `=` (pod and chain names break where their parts meet); a piece
+ * wider than a line alone is split where it must. Nothing is cut: every character is drawn.
+ */
+export function wrapParts(parts: TextPart[], maxWidth: number, measure: Measure, font: Font): TextPart[][] {
+  const lines: TextPart[][] = [];
+  let line: TextPart[] = [];
+  let lineText = '';
+  const push = (piece: TextPart): void => {
+    const last = line.at(-1);
+    if (last && last.predicted === piece.predicted && last.step === piece.step) {
+      line[line.length - 1] = { ...last, text: last.text + piece.text };
+    } else line.push(piece);
+    lineText += piece.text;
+  };
+  // A line broken at a space keeps it at its end: drawn, it is invisible (SVG trims it); read
+  // (textContent, screen readers), the words stay apart.
+  const breakLine = (): void => {
+    lines.push(line.filter((p) => p.text !== ''));
+    line = [];
+    lineText = '';
+  };
+  for (const part of parts) {
+    for (const raw of part.text.split(/(?<=[\s\-/.:,=])/)) {
+      let text = raw;
+      if (text === '') continue;
+      if (lineText === '') text = text.replace(/^\s+/, '');
+      if (text === '') continue;
+      if (lineText !== '' && measure(lineText + text.replace(/\s+$/, ''), font) > maxWidth) {
+        breakLine();
+        text = text.replace(/^\s+/, '');
+      }
+      // A piece wider than a whole line: as many characters as fit, then the rest on.
+      while (measure(lineText + text.replace(/\s+$/, ''), font) > maxWidth && text.length > 1) {
+        let lo = 1;
+        let hi = text.length - 1;
+        while (lo < hi) {
+          const mid = Math.ceil((lo + hi) / 2);
+          if (measure(lineText + text.slice(0, mid), font) <= maxWidth) lo = mid;
+          else hi = mid - 1;
+        }
+        if (lineText !== '' && measure(lineText + text.slice(0, lo), font) > maxWidth) {
+          breakLine();
+          continue;
+        }
+        push({ ...part, text: text.slice(0, lo) });
+        breakLine();
+        text = text.slice(lo);
+      }
+      push({ ...part, text });
+    }
+  }
+  if (line.length > 0) breakLine();
+  return lines.length > 0 ? lines : [];
+}
+
 interface BoxGeometry {
   width: number;
   height: number;
-  rows: { row: GraphRow; y: number; height: number }[];
+  title: TextPart[][];
+  subtitle: TextPart[][];
+  rows: PlacedRow[];
 }
 
-function clampWidth(w: number): number {
-  return Math.min(GEOMETRY.maxTextWidth, Math.ceil(w));
-}
-
-export function boxGeometry(box: GraphBox, measure: Measure): BoxGeometry {
+/** The width a box wants: its longest text on one line, up to `maxText`. */
+function naturalWidth(box: GraphBox, measure: Measure, maxText: number): number {
   const g = GEOMETRY;
+  const clamp = (w: number): number => Math.min(maxText, Math.ceil(w));
   let width = Math.max(
-    clampWidth(measure(partsText(box.title), 'title')),
-    clampWidth(measure(partsText(box.subtitle), 'small')),
+    clamp(measure(partsText(withStep(box.step, box.title)), 'title')),
+    clamp(measure(partsText(box.subtitle), 'small')),
   );
-  let y = g.pad + g.titleHeight + (box.subtitle.length > 0 ? g.subtitleHeight : 0);
-  const rows: BoxGeometry['rows'] = [];
   for (const row of box.rows) {
-    const height = g.rowLabelHeight + (row.detail.length > 0 ? g.rowDetailHeight : 0) + g.rowGap;
     // Rows are drawn inset (a framed line) so their text starts one pad further in.
     width = Math.max(
       width,
-      clampWidth(measure(partsText(row.label), 'body')) + g.pad,
-      clampWidth(measure(partsText(row.detail), 'small')) + g.pad,
+      clamp(measure(partsText(withStep(row.step, row.label)), 'body')) + g.pad,
+      clamp(measure(partsText(row.detail), 'small')) + g.pad,
     );
-    rows.push({ row, y: y + g.rowGap / 2, height });
+  }
+  return Math.max(g.minWidth, width + 2 * g.pad);
+}
+
+/**
+ * A box's size and wrapped lines. Without `width` it is as wide as its longest text (up to
+ * `maxTextWidth`); with it, exactly that wide, its texts wrapped to fit.
+ */
+export function boxGeometry(box: GraphBox, measure: Measure, width?: number): BoxGeometry {
+  const g = GEOMETRY;
+  const w = Math.floor(width ?? naturalWidth(box, measure, maxTextWidth(measure)));
+  const inner = Math.max(24, w - 2 * g.pad);
+  const rowInner = Math.max(24, w - 3 * g.pad);
+  const title = wrapParts(withStep(box.step, box.title), inner, measure, 'title');
+  const subtitle = wrapParts(box.subtitle, inner, measure, 'small');
+  let y =
+    g.pad + title.length * lineHeight(measure, 'title') + subtitle.length * lineHeight(measure, 'small');
+  const rows: PlacedRow[] = [];
+  for (const row of box.rows) {
+    const label = wrapParts(withStep(row.step, row.label), rowInner, measure, 'body');
+    const detail = wrapParts(row.detail, rowInner, measure, 'small');
+    const height =
+      2 * g.rowPad +
+      label.length * lineHeight(measure, 'body') +
+      detail.length * lineHeight(measure, 'small');
+    rows.push({ row, y: y + g.rowGap, height, label, detail });
     y += height + g.rowGap;
   }
-  return {
-    width: Math.max(g.minWidth, width + 2 * g.pad),
-    height: y + g.pad - (box.rows.length > 0 ? g.rowGap : 0),
-    rows,
-  };
+  return { width: w, height: y + g.pad, title, subtitle, rows };
+}
+
+/** Where an edge attaches to a row: the middle of its first line. */
+export function rowAnchor(measure: Measure, row: PlacedRow): number {
+  return row.y + GEOMETRY.rowPad + lineHeight(measure, 'body') / 2;
+}
+
+/** Where an edge attaches to a box without a row: the middle of its title's first line. */
+export function titleAnchor(measure: Measure): number {
+  return GEOMETRY.pad + lineHeight(measure, 'title') / 2;
 }
 
 function portId(row: string, side: 'in' | 'out'): string {
@@ -130,14 +257,18 @@ function edgeLabels(e: GraphEdge, measure: Measure): ElkExtendedEdge['labels'] {
     {
       text: partsText(e.label),
       width: labelWidth(e, measure),
-      height: GEOMETRY.labelHeight,
+      height: labelHeight(measure),
       ...(e.labelAt === 'tail' ? { layoutOptions: { 'elk.edgeLabels.placement': 'TAIL' } } : {}),
     },
   ];
 }
 
 function labelWidth(e: GraphEdge, measure: Measure): number {
-  return Math.ceil(measure(partsText(e.label), 'small')) + 6;
+  return Math.ceil(measure(partsText(e.label), 'small')) + 2 * GEOMETRY.labelPad;
+}
+
+export function labelHeight(measure: Measure): number {
+  return lineHeight(measure, 'small');
 }
 
 const COMMON_OPTIONS: Record<string, string> = {
@@ -188,7 +319,7 @@ export function elkGraph(
     stages.set(stageOf(box), members);
   }
   // Every stacked box as wide as the widest: one tidy column, one lane edge on the right.
-  // Boxes narrower than their text (to fit `maxWidth`) show it cut with `…`; tooltips have it whole.
+  // Boxes narrower than their text (to fit `maxWidth`) wrap it: nothing is cut.
   const natural = Math.max(
     0,
     ...model.boxes.filter((b) => stageOf(b) !== b.id).map((b) => geometry.get(b.id)?.width ?? 0),
@@ -197,12 +328,15 @@ export function elkGraph(
   const columnWidth = Math.max(GEOMETRY.minWidth, Math.min(natural, maxWidth - left - right - 16));
   const children: ElkNode[] = [];
   for (const [stage, members] of stages) {
-    const width =
-      members.length === 1 && members[0]?.id === stage
-        ? Math.min(geometry.get(stage)?.width ?? 0, Math.max(GEOMETRY.minWidth, maxWidth - 16))
-        : columnWidth;
+    const alone = members.length === 1 && members[0]?.id === stage;
+    // A stand-alone box may reach over the lanes (they start below it), not past them.
+    const width = alone
+      ? Math.min(geometry.get(stage)?.width ?? 0, Math.max(GEOMETRY.minWidth, maxWidth - 16 - left))
+      : columnWidth;
     let dy = 0;
     for (const box of members) {
+      const geo = geometry.get(box.id);
+      if (geo && geo.width !== width) geometry.set(box.id, boxGeometry(box, measure, width));
       carriers.set(box.id, { node: stage, dy, width });
       dy += (geometry.get(box.id)?.height ?? 0) + STACK_GAP;
     }
@@ -249,7 +383,7 @@ function elkGraphRight(model: GraphModel, measure: Measure, geometry: Map<string
     const geo = geometry.get(box.id) ?? { width: 0, height: 0, rows: [] };
     const ports: ElkPort[] = [];
     for (const r of geo.rows) {
-      const centre = r.y + GEOMETRY.rowLabelHeight / 2;
+      const centre = rowAnchor(measure, r);
       for (const side of ['in', 'out'] as const) {
         const id = portId(r.row.id, side);
         if (!usedPorts.has(id)) continue;
@@ -292,16 +426,20 @@ function elkGraphRight(model: GraphModel, measure: Measure, geometry: Map<string
   };
 }
 
-/** The diagram shrinks to the panel width down to this scale (text stays legible), then scrolls. */
-export const MIN_SCALE = 0.7;
+/**
+ * The diagram shrinks to the panel width down to this scale (text stays at 90% of the
+ * editor's font size at least), then scrolls.
+ */
+export const MIN_SCALE = 0.9;
 /** A left-to-right diagram that would have to shrink below this scale is laid out top-down. */
-export const RIGHT_MIN_SCALE = 0.85;
-/** The top-down diagram cuts its longest texts (with `…`) rather than shrink below this scale. */
-export const DOWN_MIN_SCALE = 0.75;
+export const RIGHT_MIN_SCALE = 0.9;
 
-/** The widest top-down layout for a panel `available` px wide (in steps, so a resize reuses layouts). */
+/**
+ * The widest top-down layout for a panel `available` px wide, in 8 px steps (a resize reuses
+ * layouts): drawn at full size, its texts wrapped to fit.
+ */
 export function downMaxWidth(available: number): number {
-  return available > 0 ? Math.floor(available / DOWN_MIN_SCALE / 8) * 8 : Infinity;
+  return available > 0 ? Math.floor(available / 8) * 8 : Infinity;
 }
 
 /** The scale a diagram `width` px wide is drawn at in `available` px (0 = unknown: full size). */
@@ -408,6 +546,8 @@ export async function layoutGraph(
         y: (node.y ?? 0) + carrier.dy,
         width: carrier.width,
         height: geo.height,
+        title: geo.title,
+        subtitle: geo.subtitle,
         rows: geo.rows,
       },
     ];
@@ -420,15 +560,56 @@ export async function layoutGraph(
     const l = e.labels?.[0];
     const label =
       l && l.x !== undefined && l.y !== undefined
-        ? { x: l.x, y: l.y, width: l.width ?? 0, height: l.height ?? GEOMETRY.labelHeight }
+        ? { x: l.x, y: l.y, width: l.width ?? 0, height: l.height ?? labelHeight(measure) }
         : null;
     return [{ edge, points, label }];
   });
   if (direction === 'RIGHT') {
     return { direction, width: result.width ?? 0, height: result.height ?? 0, boxes, edges };
   }
-  edges.push(...routeColumnEdges(model, boxes, measure));
-  return fitToContent({ direction, width: 0, height: result.height ?? 0, boxes, edges });
+  const aligned = alignColumn(boxes, edges, measure);
+  aligned.edges.push(...routeColumnEdges(model, aligned.boxes, measure));
+  return fitToContent({ direction, width: 0, height: result.height ?? 0, ...aligned });
+}
+
+/**
+ * DOWN: every box starts at the column's left edge (ELK centres the stand-alone ones, which
+ * would let a wide client box stick out past the lanes), and the edges between stand-alone
+ * boxes drop straight down near their left edge, the label beside them.
+ */
+function alignColumn(
+  boxes: PlacedBox[],
+  edges: PlacedEdge[],
+  measure: Measure,
+): { boxes: PlacedBox[]; edges: PlacedEdge[] } {
+  const stacked = boxes.filter((b) => stageOf(b.box) !== b.box.id);
+  const left = Math.min(...(stacked.length > 0 ? stacked : boxes).map((b) => b.x));
+  const moved = boxes.map((b) => ({ ...b, x: left }));
+  const byId = new Map(moved.map((b) => [b.box.id, b]));
+  const routed = edges.flatMap((e): PlacedEdge[] => {
+    const from = byId.get(e.edge.from.box);
+    const to = byId.get(e.edge.to.box);
+    if (!from || !to) return [];
+    const x = left + Math.min(24, from.width / 2, to.width / 2);
+    const y0 = from.y + from.height;
+    const y1 = to.y;
+    const height = labelHeight(measure);
+    const label =
+      e.edge.label.length > 0
+        ? { x: x + 6, y: (y0 + y1) / 2 - height / 2, width: e.label?.width ?? 0, height }
+        : null;
+    return [
+      {
+        edge: e.edge,
+        points: [
+          { x, y: y0 },
+          { x, y: y1 },
+        ],
+        label,
+      },
+    ];
+  });
+  return { boxes: moved, edges: routed };
 }
 
 interface ColumnEdge {
@@ -465,7 +646,9 @@ function columnMargins(
     );
   const count = (side: 'left' | 'right', key: (e: GraphEdge) => string): number =>
     new Set(edges.filter((e) => e.side === side).map((e) => key(e.edge))).size;
-  const headRoom = room('left');
+  // Edges into the column from the left carry no label: the box they enter says the address
+  // in its subtitle (the label would only narrow the column).
+  const headRoom = 0;
   const tailRoom = room('right');
   const sources = count('left', (e) => e.from.box);
   const targets = count('right', (e) => `${e.to.box}|${e.to.row ?? ''}`);
@@ -490,7 +673,7 @@ export function routeColumnEdges(model: GraphModel, boxes: PlacedBox[], measure:
   const byId = new Map(boxes.map((b) => [b.box.id, b]));
   const rowCentre = (box: PlacedBox, rowId: string | undefined): number => {
     const row = rowId ? box.rows.find((r) => r.row.id === rowId) : undefined;
-    return box.y + (row ? row.y + GEOMETRY.rowLabelHeight / 2 : GEOMETRY.pad + GEOMETRY.titleHeight / 2);
+    return box.y + (row ? rowAnchor(measure, row) : titleAnchor(measure));
   };
   const placed = columnEdges(model).flatMap(({ edge, side }) => {
     const from = byId.get(edge.from.box);
@@ -504,7 +687,7 @@ export function routeColumnEdges(model: GraphModel, boxes: PlacedBox[], measure:
   const { headRoom, tailRoom } = columnMargins(model, measure);
   const labelAt = (edge: GraphEdge, x: number, y: number): PlacedEdge['label'] =>
     edge.label.length > 0
-      ? { x, y: y - GEOMETRY.labelHeight - 1, width: labelWidth(edge, measure), height: GEOMETRY.labelHeight }
+      ? { x, y: y - labelHeight(measure) - 1, width: labelWidth(edge, measure), height: labelHeight(measure) }
       : null;
   const out: PlacedEdge[] = [];
 
@@ -525,7 +708,7 @@ export function routeColumnEdges(model: GraphModel, boxes: PlacedBox[], measure:
         { x: trunk, y: endY },
         { x: to.x, y: endY },
       ],
-      label: labelAt(edge, to.x - labelWidth(edge, measure) - 4, endY),
+      label: null,
     });
   }
 

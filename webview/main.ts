@@ -1,11 +1,11 @@
 // The side-panel app: controls + the request-path diagram. Talks to the host only through
 // webview/protocol.ts: posts `ready` (with the selection it restored via getState), gets
 // full snapshots back, posts `select` / `revealSource`.
-import { buildGraph } from './graph';
-import type { GraphModel } from './graph';
-import type { Direction, Layout, Measure } from './layout';
-import { fitScale, layoutForWidth, loadElk } from './layout';
-import type { HostToWebview, Selection, Snapshot, SourceLocation, WebviewToHost } from './protocol';
+import { buildDnsGraph, buildGraph } from './graph';
+import type { GraphModel, RowAction } from './graph';
+import type { Direction, Font, Layout, Measure } from './layout';
+import { fitScale, fontSizes, layoutForWidth, loadElk } from './layout';
+import type { DnsPath, HostToWebview, Selection, Snapshot, SourceLocation, WebviewToHost } from './protocol';
 import { isEntryKind } from './protocol';
 import { displayText, renderDiagram } from './render';
 import type { Tooltip } from './render';
@@ -43,28 +43,52 @@ function readState(raw: unknown): ViewState {
   return state;
 }
 
-const FONTS = { title: 600, body: 400, small: 400 } as const;
-const SIZES = { title: 13, body: 12, small: 11 } as const;
+const WEIGHTS = { title: 600, body: 400, small: 400 } as const;
+
+/** The editor's font size (VS Code sets --vscode-editor-font-size on <html>), else the UI's. */
+function editorFontSize(): number {
+  const style = getComputedStyle(document.documentElement);
+  for (const name of ['--vscode-editor-font-size', '--vscode-font-size']) {
+    const size = parseFloat(style.getPropertyValue(name));
+    if (Number.isFinite(size) && size > 0) return size;
+  }
+  return 13;
+}
+
+const MIN_ZOOM = 0.4;
+const MAX_ZOOM = 3;
 
 /** How long the panel width must stay put before the diagram is laid out again. */
 const RESIZE_DEBOUNCE_MS = 150;
 
+/**
+ * Text widths with the panel's own fonts: the UI font family at the editor's font size (the
+ * same sizes the stylesheet derives from those variables).
+ */
 function createMeasure(): Measure {
   const context = document.createElement('canvas').getContext('2d');
-  const family = getComputedStyle(document.body).fontFamily || 'sans-serif';
+  const family =
+    getComputedStyle(document.documentElement).getPropertyValue('--vscode-font-family').trim() ||
+    getComputedStyle(document.body).fontFamily ||
+    'sans-serif';
+  const sizes = fontSizes(editorFontSize());
+  document.documentElement.style.setProperty('--kp-title-size', `${sizes.title}px`);
+  document.documentElement.style.setProperty('--kp-body-size', `${sizes.body}px`);
+  document.documentElement.style.setProperty('--kp-small-size', `${sizes.small}px`);
   const cache = new Map<string, number>();
-  return (text, font) => {
+  const measure = (text: string, font: Font): number => {
     const key = `${font}\u0000${text}`;
     const hit = cache.get(key);
     if (hit !== undefined) return hit;
-    let width = text.length * SIZES[font] * 0.6;
+    let width = text.length * sizes[font] * 0.6;
     if (context) {
-      context.font = `${FONTS[font]} ${SIZES[font]}px ${family}`;
+      context.font = `${WEIGHTS[font]} ${sizes[font]}px ${family}`;
       width = context.measureText(text).width;
     }
     cache.set(key, width);
     return width;
   };
+  return Object.assign(measure, { sizes });
 }
 
 function createTooltip(host: HTMLElement): Tooltip {
@@ -96,6 +120,16 @@ function createTooltip(host: HTMLElement): Tooltip {
   };
 }
 
+/**
+ * The slot above the client and DNS stops for an L7 section (the Gateway or Ingress route
+ * that leads to the Service): one call per redraw. Nothing fills it yet, so it stays empty.
+ */
+function renderL7Slot(host: HTMLElement, snapshot: Snapshot): void {
+  void snapshot;
+  host.replaceChildren();
+  host.hidden = true;
+}
+
 function start(): void {
   const vscode = acquireVsCodeApi();
   registerToolkit();
@@ -109,6 +143,8 @@ function start(): void {
   /** The panel width the diagram on screen was laid out for. */
   let laidOutFor = -1;
   let renderCount = 0;
+  /** 'fit': as wide as the panel allows (never below MIN_SCALE); a number: the user's zoom. */
+  let zoom: number | 'fit' = 'fit';
 
   const root = document.getElementById('app') ?? document.body;
   root.replaceChildren();
@@ -124,7 +160,10 @@ function start(): void {
   empty.className = 'empty';
   const footer = document.createElement('div');
   footer.className = 'footer';
-  main.append(empty, diagramHost, footer);
+  // Above the journey's first stops: where an L7 section (Gateway/Ingress routing) goes.
+  const l7Host = document.createElement('div');
+  l7Host.className = 'l7-slot';
+  main.append(l7Host, empty, diagramHost, footer);
   root.append(controls, main);
   const tooltip = createTooltip(document.body);
   const measure = createMeasure();
@@ -159,17 +198,55 @@ function start(): void {
     redraw();
   });
   expandButton.classList.add('expand-all');
+  // The view buttons: zoom in and out, fit to the panel; in the side view also "Open in Editor".
+  const surface = root.dataset.surface === 'editor' ? 'editor' : 'view';
+  document.body.dataset.surface = surface;
+  const viewButtons = document.createElement('div');
+  viewButtons.className = 'view-buttons';
+  viewButtons.setAttribute('role', 'group');
+  viewButtons.setAttribute('aria-label', 'Zoom');
+  const zoomBy = (factor: number): void => {
+    const current = zoom === 'fit' ? currentScale() : zoom;
+    zoom = Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, Math.round(current * factor * 100) / 100));
+    fit();
+  };
+  const zoomOut = createButton('−', () => zoomBy(1 / 1.25));
+  zoomOut.setAttribute('aria-label', 'Zoom out');
+  zoomOut.title = 'Zoom out';
+  const zoomIn = createButton('+', () => zoomBy(1.25));
+  zoomIn.setAttribute('aria-label', 'Zoom in');
+  zoomIn.title = 'Zoom in';
+  const fitButton = createButton('Fit', () => {
+    zoom = 'fit';
+    fit();
+  });
+  fitButton.title = 'Fit the diagram to the panel';
+  viewButtons.append(zoomOut, zoomIn, fitButton);
+  if (surface === 'view') {
+    const open = createButton('Open in Editor', () => post({ type: 'openInEditor' }));
+    open.classList.add('open-in-editor');
+    open.title = 'Open the request path in an editor tab';
+    viewButtons.append(open);
+  }
   controls.append(
     serviceDropdown.element,
     portDropdown.element,
     entryDropdown.element,
     nodeDropdown.element,
     expandButton,
+    viewButtons,
   );
 
   const handlers = {
     reveal(source: SourceLocation) {
       post({ type: 'revealSource', source });
+    },
+    act(action: RowAction) {
+      post({
+        type: action.kind,
+        source: action.source,
+        ...(action.kind === 'applyFix' ? { title: action.title } : {}),
+      } as WebviewToHost);
     },
     toggle(boxId: string) {
       const node = boxId.replace(/^node:/, '');
@@ -200,9 +277,12 @@ function start(): void {
       })),
       s.selection.portKey ?? '',
     );
+    // Only the entries this Service has; a headless or ExternalName Service is only looked up.
     entryDropdown.update(
-      s.entries.map((e) => ({ value: e.entry, label: e.label, disabled: !e.available })),
-      s.selection.entry,
+      s.entries.length > 0 || !service
+        ? s.entries.map((e) => ({ value: e.entry, label: e.label, disabled: !e.available }))
+        : [{ value: 'dns', label: 'DNS lookup from a pod' }],
+      s.entries.length > 0 ? s.selection.entry : 'dns',
     );
     nodeDropdown.update(
       [
@@ -213,8 +293,8 @@ function start(): void {
     );
     serviceDropdown.setDisabled(s.services.length === 0);
     portDropdown.setDisabled(!service);
-    entryDropdown.setDisabled(!service);
-    nodeDropdown.setDisabled(!service);
+    entryDropdown.setDisabled(!service || s.entries.length <= 1);
+    nodeDropdown.setDisabled(!s.path);
     expandButton.toggleAttribute('disabled', !s.path || s.path.nodes.length === 0);
   }
 
@@ -231,7 +311,7 @@ function start(): void {
   }
 
   function updateFooter(s: Snapshot, graph: GraphModel | null): void {
-    const items: string[] = [...(s.path?.notes ?? [])];
+    const items: string[] = [...(s.path?.notes ?? s.dnsPath?.notes ?? [])];
     if (graph?.hasPredicted)
       items.unshift('Italic, dotted values are predicted: the real cluster picks its own at run time.');
     const lines = items.map((text) => {
@@ -250,15 +330,42 @@ function start(): void {
    * stays legible), then scrolls sideways. (Before that, a narrow panel gets the top-down
    * layout: see layoutForWidth.)
    */
+  function currentScale(): number {
+    const svg = diagramHost.querySelector<SVGSVGElement>('svg.diagram');
+    const [, , w = 0] = (svg?.getAttribute('viewBox') ?? '').split(' ').map(Number);
+    return svg && w > 0 ? Number(svg.getAttribute('width')) / w : 1;
+  }
+
   function fit(): void {
     const svg = diagramHost.querySelector<SVGSVGElement>('svg.diagram');
     if (!svg) return;
     const [, , w = 0, h = 0] = (svg.getAttribute('viewBox') ?? '').split(' ').map(Number);
-    const scale = fitScale(w, diagramHost.clientWidth);
+    const scale = zoom === 'fit' ? fitScale(w, diagramHost.clientWidth) : zoom;
+    document.body.dataset.zoom = zoom === 'fit' ? 'fit' : String(zoom);
     // Floor: a scaled width rounded up could overflow the panel by a pixel.
     svg.setAttribute('width', String(Math.floor(w * scale)));
     svg.setAttribute('height', String(Math.ceil(h * scale)));
   }
+
+  // Pan: drag the diagram's background (the scrollbars and the wheel scroll it too).
+  let drag: { x: number; y: number; left: number; top: number } | null = null;
+  diagramHost.addEventListener('pointerdown', (event) => {
+    if (event.button !== 0 || (event.target as Element).closest('[tabindex]')) return;
+    drag = { x: event.clientX, y: event.clientY, left: diagramHost.scrollLeft, top: window.scrollY };
+    diagramHost.setPointerCapture(event.pointerId);
+    diagramHost.classList.add('panning');
+  });
+  diagramHost.addEventListener('pointermove', (event) => {
+    if (!drag) return;
+    diagramHost.scrollLeft = drag.left - (event.clientX - drag.x);
+    window.scrollTo({ top: drag.top - (event.clientY - drag.y) });
+  });
+  const endDrag = (): void => {
+    drag = null;
+    diagramHost.classList.remove('panning');
+  };
+  diagramHost.addEventListener('pointerup', endDrag);
+  diagramHost.addEventListener('pointercancel', endDrag);
 
   // Resizing the panel rescales at once and, once the user stops dragging, lays out again for
   // the new width (left to right or top-down; both are cached, so this is quick).
@@ -292,13 +399,16 @@ function start(): void {
     const token = ++renderToken;
     updateControls(s);
     const controlsDone = performance.now();
-    if (!s.path) {
+    renderL7Slot(l7Host, s);
+    if (!s.path && !s.dnsPath) {
       showEmpty(s.empty?.title ?? 'Nothing to show', s.empty?.hint ?? '');
       updateFooter(s, null);
       markRendered(started);
       return;
     }
-    const graph = buildGraph(s.path, { expanded });
+    const graph = s.path
+      ? buildGraph(s.path, { expanded, problems: s.problems })
+      : buildDnsGraph(s.dnsPath as DnsPath, { problems: s.problems });
     updateFooter(s, graph);
     const key = JSON.stringify(graph);
     const available = diagramHost.clientWidth;

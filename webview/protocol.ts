@@ -52,10 +52,11 @@ export interface ServiceSummary {
   ports: PortSummary[];
 }
 
+/** A way the selected Service can be entered (only those that exist for it are offered). */
 export interface EntryOption {
   entry: EntryKind;
   label: string;
-  /** False when this service cannot be reached that way (e.g. a ClusterIP Service from the internet). */
+  /** Always true in a snapshot: entries a Service cannot be reached by are left out. */
   available: boolean;
 }
 
@@ -153,22 +154,76 @@ export interface RequestPath {
   notes: readonly string[];
 }
 
+/**
+ * A headless or ExternalName Service: no kube-proxy rules, only CoreDNS's answer (the pods'
+ * IPs, or a CNAME to the external name) and, headless, the pods the client connects to.
+ */
+export interface DnsPath {
+  kind: 'headless' | 'externalName';
+  target: string;
+  service: {
+    namespace: string;
+    name: string;
+    type: string;
+    dns: string;
+    port: number | null;
+    protocol: string;
+    targetPort: string;
+    source: SourceLocation | null;
+  };
+  client: { label: string; detail: string };
+  dns: {
+    name: string;
+    type: 'A' | 'AAAA' | 'CNAME';
+    values: readonly Valued[];
+    also: readonly { name: string; type: string; value: string }[];
+    source: SourceLocation | null;
+  };
+  pods: readonly { pod: PodRef; port: number | null }[];
+  externalName: string;
+  outcome: PathOutcome;
+  reason: string;
+  notes: readonly string[];
+}
+
+/** A finding of the engine about the selected Service (its Problems entry), with the titles of its quick fixes. */
+export interface PathProblem {
+  code: string;
+  severity: 'error' | 'warning' | 'info';
+  message: string;
+  /** The diagnostic's range: "Show Problem" reveals it, a quick fix is looked up there. */
+  source: SourceLocation;
+  fixes: string[];
+}
+
 export interface Snapshot {
   services: ServiceSummary[];
   nodes: { name: string; ip: string }[];
   selection: Selection;
   entries: EntryOption[];
-  /** The path for the selection, or null (then `empty` says why). */
+  /** The path for the selection, or null (then `dnsPath` or `empty` says why). */
   path: RequestPath | null;
+  /** A headless or ExternalName Service's path through DNS (then `path` is null). */
+  dnsPath: DnsPath | null;
+  /** The engine's findings on the selected Service (they explain a REJECT or DROP). */
+  problems: PathProblem[];
   empty: { title: string; hint: string } | null;
   /** One line about where the data comes from (analysis running, file count…). */
   status: string;
+  /** The Service at the editor's cursor (the host follows it), or null. */
+  atCursor: string | null;
 }
 
 export type WebviewToHost =
   | { type: 'ready'; selection: Selection | null }
   | { type: 'select'; selection: Selection }
-  | { type: 'revealSource'; source: SourceLocation };
+  | { type: 'revealSource'; source: SourceLocation }
+  /** Reveal a problem's range and show its message in the editor. */
+  | { type: 'showProblem'; source: SourceLocation }
+  /** Run the quick fix titled `title` of the problem at `source` (the editor's own code action). */
+  | { type: 'applyFix'; source: SourceLocation; title: string }
+  /** Open the same diagram in an editor tab. */
+  | { type: 'openInEditor' };
 
 export type HostToWebview = { type: 'snapshot'; snapshot: Snapshot };
 
@@ -195,26 +250,35 @@ export function parseWebviewMessage(message: unknown): WebviewToHost | undefined
       const selection = parseSelection(m.selection);
       return selection ? { type: 'select', selection } : undefined;
     }
-    case 'revealSource': {
-      const s = m.source as Record<string, unknown> | null | undefined;
-      if (typeof s !== 'object' || s === null || typeof s.file !== 'string') return undefined;
-      const num = (v: unknown): number => (typeof v === 'number' && Number.isInteger(v) && v >= 1 ? v : 1);
-      const line = num(s.line);
-      const column = num(s.column);
-      return {
-        type: 'revealSource',
-        source: {
-          file: s.file,
-          line,
-          column,
-          endLine: typeof s.endLine === 'number' ? Math.max(line, num(s.endLine)) : line,
-          endColumn: typeof s.endColumn === 'number' ? num(s.endColumn) : column,
-        },
-      };
+    case 'revealSource':
+    case 'showProblem': {
+      const source = parseSource(m.source);
+      return source ? { type: m.type, source } : undefined;
+    }
+    case 'openInEditor':
+      return { type: 'openInEditor' };
+    case 'applyFix': {
+      const source = parseSource(m.source);
+      return source && typeof m.title === 'string' ? { type: 'applyFix', source, title: m.title } : undefined;
     }
     default:
       return undefined;
   }
+}
+
+function parseSource(value: unknown): SourceLocation | undefined {
+  const s = value as Record<string, unknown> | null | undefined;
+  if (typeof s !== 'object' || s === null || typeof s.file !== 'string') return undefined;
+  const num = (v: unknown): number => (typeof v === 'number' && Number.isInteger(v) && v >= 1 ? v : 1);
+  const line = num(s.line);
+  const column = num(s.column);
+  return {
+    file: s.file,
+    line,
+    column,
+    endLine: typeof s.endLine === 'number' ? Math.max(line, num(s.endLine)) : line,
+    endColumn: typeof s.endColumn === 'number' ? num(s.endColumn) : column,
+  };
 }
 
 function parseSelection(value: unknown): Selection | null {

@@ -1,9 +1,10 @@
 // Layout → SVG. Every piece of user text (names, labels, rule comments) goes in as a text
 // node or an attribute value through the DOM API, never as markup, and is passed through
 // `displayText` first so bidi controls cannot reorder what the user reads.
-import type { GraphBox, GraphRow, TextPart } from './graph';
+import type { GraphBox, GraphRow, RowAction, TextPart } from './graph';
 import type { Layout, Measure, PlacedBox, PlacedEdge, PlacedRow } from './layout';
-import { GEOMETRY, partsText } from './layout';
+import type { Font } from './layout';
+import { GEOMETRY, baseline, lineHeight, partsText } from './layout';
 import type { SourceLocation } from './protocol';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
@@ -11,6 +12,7 @@ const SVG_NS = 'http://www.w3.org/2000/svg';
 export interface DiagramHandlers {
   reveal(source: SourceLocation): void;
   toggle(boxId: string): void;
+  act(action: RowAction): void;
 }
 
 export interface Tooltip {
@@ -40,12 +42,7 @@ function el<K extends keyof SVGElementTagNameMap>(
 }
 
 /** Cuts the runs so their total width fits, ending with `…`. */
-export function fitParts(
-  parts: TextPart[],
-  maxWidth: number,
-  measure: Measure,
-  font: 'title' | 'body' | 'small',
-): TextPart[] {
+export function fitParts(parts: TextPart[], maxWidth: number, measure: Measure, font: Font): TextPart[] {
   const clean = parts.map((p) => ({ ...p, text: displayText(p.text) }));
   if (measure(partsText(clean), font) <= maxWidth) return clean;
   const out: TextPart[] = [];
@@ -68,23 +65,30 @@ export function fitParts(
   return out;
 }
 
-function textLine(
-  parts: TextPart[],
-  x: number,
-  y: number,
-  cls: string,
-  maxWidth: number,
-  measure: Measure,
-  font: 'title' | 'body' | 'small',
-): SVGTextElement {
+function textLine(parts: TextPart[], x: number, y: number, cls: string): SVGTextElement {
   const text = el('text', { x, y, class: cls });
-  for (const part of fitParts(parts, maxWidth, measure, font)) {
+  for (const part of parts) {
     const span = el('tspan');
     if (part.predicted) span.setAttribute('class', 'predicted');
-    span.textContent = part.text;
+    if (part.step) span.setAttribute('class', 'step');
+    span.textContent = displayText(part.text);
     text.append(span);
   }
   return text;
+}
+
+/** Wrapped lines, one <text> each, the first line's top at `top`. */
+function textLines(
+  lines: TextPart[][],
+  x: number,
+  top: number,
+  cls: string,
+  measure: Measure,
+  font: Font,
+): SVGTextElement[] {
+  const height = lineHeight(measure, font);
+  const offset = baseline(measure, font);
+  return lines.map((line, i) => textLine(line, x, top + i * height + offset, cls));
 }
 
 function describe(parts: TextPart[]): string {
@@ -136,34 +140,37 @@ function drawRow(
   const row: GraphRow = placed.row;
   const { pad } = GEOMETRY;
   const g = el('g', { class: `row row-${row.kind} tone-${row.tone}`, 'data-row-id': row.id });
+  if (row.paths) g.setAttribute('data-paths', row.paths.join(' '));
   g.append(el('rect', { x: pad / 2, y: placed.y, width: box.width - pad, height: placed.height, rx: 3 }));
-  const inner = box.width - 3 * pad;
-  g.append(textLine(row.label, pad * 1.5, placed.y + 12, 'row-label', inner, measure, 'body'));
-  if (row.detail.length > 0) {
-    g.append(
-      textLine(
-        row.detail,
-        pad * 1.5,
-        placed.y + 12 + GEOMETRY.rowDetailHeight,
-        'row-detail',
-        inner,
-        measure,
-        'small',
-      ),
-    );
-  }
-  const activate = row.toggles
-    ? () => handlers.toggle(box.box.id)
-    : row.source
-      ? () => handlers.reveal(row.source as SourceLocation)
-      : null;
-  const verb = row.toggles
-    ? row.expanded
-      ? ', press to collapse'
-      : ', press to expand'
-    : row.source
-      ? ', press to go to source'
-      : '';
+  const top = placed.y + GEOMETRY.rowPad;
+  g.append(...textLines(placed.label, pad * 1.5, top, 'row-label', measure, 'body'));
+  g.append(
+    ...textLines(
+      placed.detail,
+      pad * 1.5,
+      top + placed.label.length * lineHeight(measure, 'body'),
+      'row-detail',
+      measure,
+      'small',
+    ),
+  );
+  const action = row.action;
+  const activate = action
+    ? () => handlers.act(action)
+    : row.toggles
+      ? () => handlers.toggle(box.box.id)
+      : row.source
+        ? () => handlers.reveal(row.source as SourceLocation)
+        : null;
+  const verb = row.action
+    ? ''
+    : row.toggles
+      ? row.expanded
+        ? ', press to collapse'
+        : ', press to expand'
+      : row.source
+        ? ', press to go to source'
+        : '';
   interactive(g, `${describe(row.label)} ${describe(row.detail)}${verb}`, row.tooltip, tip, activate);
   return g;
 }
@@ -175,25 +182,23 @@ function drawBox(placed: PlacedBox, handlers: DiagramHandlers, tip: Tooltip, mea
     class: `box box-${box.kind} tone-${box.tone}`,
     'data-box-id': box.id,
     transform: `translate(${placed.x},${placed.y})`,
+    'data-paths': box.paths.join(' '),
   });
   const frame = el('g', { class: 'box-frame' });
   frame.append(
     el('rect', { class: 'box-bg', x: 0, y: 0, width: placed.width, height: placed.height, rx: 4 }),
   );
-  frame.append(textLine(box.title, pad, pad + 12, 'box-title', placed.width - 2 * pad, measure, 'title'));
-  if (box.subtitle.length > 0) {
-    frame.append(
-      textLine(
-        box.subtitle,
-        pad,
-        pad + GEOMETRY.titleHeight + 11,
-        'box-subtitle',
-        placed.width - 2 * pad,
-        measure,
-        'small',
-      ),
-    );
-  }
+  frame.append(...textLines(placed.title, pad, pad, 'box-title', measure, 'title'));
+  frame.append(
+    ...textLines(
+      placed.subtitle,
+      pad,
+      pad + placed.title.length * lineHeight(measure, 'title'),
+      'box-subtitle',
+      measure,
+      'small',
+    ),
+  );
   const source = box.source;
   interactive(
     frame,
@@ -209,14 +214,25 @@ function drawBox(placed: PlacedBox, handlers: DiagramHandlers, tip: Tooltip, mea
 
 function drawEdge(placed: PlacedEdge, tip: Tooltip, measure: Measure): SVGGElement {
   const edge = placed.edge;
-  const g = el('g', { class: `edge tone-${edge.tone}`, 'data-edge-id': edge.id });
+  const g = el('g', {
+    class: `edge tone-${edge.tone}`,
+    'data-edge-id': edge.id,
+    'data-paths': edge.paths.join(' '),
+  });
   const d = placed.points.map((p, i) => `${i === 0 ? 'M' : 'L'}${p.x},${p.y}`).join(' ');
   g.append(el('path', { d, 'marker-end': `url(#arrow-${edge.tone})` }));
   if (placed.label && edge.label.length > 0) {
     const l = placed.label;
     const label = el('g', { class: 'edge-label' });
     label.append(el('rect', { x: l.x, y: l.y, width: l.width, height: l.height, rx: 2 }));
-    label.append(textLine(edge.label, l.x + 3, l.y + l.height - 3, 'edge-text', l.width, measure, 'small'));
+    label.append(
+      textLine(
+        fitParts(edge.label, l.width, measure, 'small'),
+        l.x + GEOMETRY.labelPad,
+        l.y + baseline(measure, 'small'),
+        'edge-text',
+      ),
+    );
     interactive(label, describe(edge.label), edge.tooltip, tip, null);
     g.append(label);
   }
@@ -264,5 +280,38 @@ export function renderDiagram(
   for (const b of layout.boxes) boxes.append(drawBox(b, handlers, tip, measure));
   // Labels above boxes so a label ELK placed near a box stays readable.
   svg.append(boxes, edges);
+  highlightPaths(svg);
   return svg;
+}
+
+/**
+ * Hovering a pod, a pod group, a node or a verdict highlights every box and edge on its path
+ * (the keys in data-paths; `*` is on every path) and dims the rest.
+ */
+function highlightPaths(svg: SVGSVGElement): void {
+  const clear = (): void => {
+    svg.classList.remove('highlighting');
+    for (const e of Array.from(svg.querySelectorAll('.on-path'))) e.classList.remove('on-path');
+  };
+  const keysOf = (target: Element): string[] => {
+    const row = target.closest('g.row[data-paths]');
+    const box = target.closest('g.box[data-paths]');
+    const own = row ?? box;
+    if (!own) return [];
+    const keys = (own.getAttribute('data-paths') ?? '').split(' ').filter((k) => k !== '' && k !== '*');
+    // Its own key comes first (a node lists the targets it reaches after it).
+    return keys.slice(0, 1);
+  };
+  svg.addEventListener('pointerover', (event) => {
+    const keys = keysOf(event.target as Element);
+    clear();
+    if (keys.length === 0) return;
+    svg.classList.add('highlighting');
+    for (const e of Array.from(svg.querySelectorAll('[data-paths]'))) {
+      if (e.classList.contains('row')) continue;
+      const paths = (e.getAttribute('data-paths') ?? '').split(' ');
+      if (paths.includes('*') || keys.some((k) => paths.includes(k))) e.classList.add('on-path');
+    }
+  });
+  svg.addEventListener('pointerleave', clear);
 }

@@ -477,7 +477,9 @@ function hasKustomization(file: LoadedFile): boolean {
 export {
   builtFrom,
   defaultEntry,
+  dnsPath,
   entryPoints,
+  isDnsOnly,
   podLabelsOf,
   podTemplateOf,
   POD_TEMPLATE_KINDS,
@@ -501,6 +503,7 @@ export type {
   NftablesForm,
   NftablesRules,
   PortTarget,
+  DnsPathQuery,
   RequestPathQuery,
   ServiceSelection,
   TemplateValue,

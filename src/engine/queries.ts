@@ -5,6 +5,7 @@ import type {
   ClusterState,
   Diagnostic,
   RelatedInformation,
+  DnsPath,
   RequestPath,
   ServiceState,
   SourceRange,
@@ -13,12 +14,12 @@ import type { TemplateValueSpan, ValueRef } from './render/workspace';
 import { chainsOfNode, proxyFamilies } from './proxy/iptables';
 import { servicePortKey as proxyPortKey } from './proxy/servicePort';
 import type { TraceableState } from './trace/request';
-import { requestPath as traceRequestPath } from './trace/requestPath';
-import type { RequestPathQuery } from './trace/requestPath';
+import { dnsPath as traceDnsPath, requestPath as traceRequestPath } from './trace/requestPath';
+import type { DnsPathQuery, RequestPathQuery } from './trace/requestPath';
 import { memo } from './util/memo';
 
-export { defaultEntry, entryPoints } from './trace/requestPath';
-export type { RequestPathQuery } from './trace/requestPath';
+export { defaultEntry, entryPoints, isDnsOnly } from './trace/requestPath';
+export type { DnsPathQuery, RequestPathQuery } from './trace/requestPath';
 
 /** `PROTOCOL/port`: a port's key within its Service (the API server keeps ports unique by it). */
 export function portKey(port: { protocol: string; port: number }): string {
@@ -34,6 +35,15 @@ function serviceKey(analysis: TraceableState, service: ServiceState): string {
  * The path of a request to one Service port from one entry point, from the request tracer
  * (the trace `kubepath trace` prints), grouped by the nodes it enters.
  */
+/**
+ * The path of a request to a headless or ExternalName Service port: CoreDNS's answer, then
+ * (headless) the pods the client connects to directly.
+ */
+export function dnsPath(analysis: TraceableState, query: DnsPathQuery): DnsPath {
+  const key = `dnsPath:${serviceKey(analysis, query.service)}:${query.port ? portKey(query.port) : ''}`;
+  return memo(analysis, key, () => traceDnsPath(analysis, query));
+}
+
 export function requestPath(analysis: TraceableState, query: RequestPathQuery): RequestPath {
   const key = `requestPath:${serviceKey(analysis, query.service)}:${portKey(query.port)}:${query.entry}:${query.node ?? ''}`;
   return memo(analysis, key, () => traceRequestPath(analysis, query));

@@ -4,7 +4,7 @@
 // nothing is drawn when nothing can be.
 import type { Analysis } from '../engine';
 import type { ServiceState } from '../engine/model';
-import type { PortSummary, Selection, ServiceSummary, Snapshot } from '../../webview/protocol';
+import type { PathProblem, PortSummary, Selection, ServiceSummary, Snapshot } from '../../webview/protocol';
 import { engine } from './engineLoader';
 import { serviceIdOf } from './service/protocol';
 
@@ -19,6 +19,26 @@ export interface SnapshotInput {
   folders: FolderAnalysis[];
   selection: Selection | null;
   status: string;
+  /** Where the editor's cursor is (folder as the panel names it, file relative to it, 1-based line). */
+  cursor?: { folder: string; file: string; line: number } | null;
+  /** The Service the panel last followed the cursor to: only a move to another one switches. */
+  followed?: string | null;
+}
+
+/**
+ * The Service whose document holds the cursor, or the only Service of the cursor's file
+ * (the cursor on a Deployment next to it); null when there is none or several.
+ */
+export function serviceAtCursor(input: SnapshotInput): string | null {
+  const cursor = input.cursor;
+  if (!cursor) return null;
+  const folder = input.folders.find((f) => f.folder === cursor.folder);
+  if (!folder) return null;
+  const inFile = folder.state.services.filter((s) => s.source.file === cursor.file);
+  const at =
+    inFile.find((s) => s.source.line <= cursor.line && cursor.line <= s.source.endLine) ??
+    (inFile.length === 1 ? inFile[0] : undefined);
+  return at ? serviceId(folder.folder, at) : null;
 }
 
 export function serviceId(folder: string, service: ServiceState): string {
@@ -66,7 +86,15 @@ export function buildSnapshot(input: SnapshotInput): Snapshot {
   const { entryPoints, defaultEntry, requestPath, portKey } = engine();
   const all = input.folders.flatMap((f) => f.state.services.map((s) => ({ folder: f, service: s })));
   const services = all.map(({ folder, service }) => summarize(folder.folder, service));
-  const wanted = input.selection;
+  const atCursor = serviceAtCursor(input);
+  const wanted: Selection | null =
+    atCursor !== null && atCursor !== (input.followed ?? null)
+      ? {
+          ...(input.selection ?? { entry: 'internet', node: null }),
+          serviceId: atCursor,
+          portKey: input.selection?.serviceId === atCursor ? input.selection.portKey : null,
+        }
+      : input.selection;
   const picked = all.find(({ folder, service }) => serviceId(folder.folder, service) === wanted?.serviceId);
   const folderState = picked?.folder ?? input.folders[0];
   const nodes = (folderState?.state.profile.nodes ?? []).map((n) => ({ name: n.name, ip: n.ips[0] ?? '' }));
@@ -76,27 +104,51 @@ export function buildSnapshot(input: SnapshotInput): Snapshot {
       services,
       nodes,
       selection: { serviceId: null, portKey: null, entry: wanted?.entry ?? 'internet', node },
-      entries: entryPoints(undefined),
+      entries: [],
       path: null,
+      dnsPath: null,
+      problems: [],
       empty: emptyState(input, services.length),
       status: input.status,
+      atCursor,
     };
   }
   const { folder, service } = picked;
   const svc = service.service;
   const port = svc.ports.find((p) => portKey(p) === wanted?.portKey) ?? svc.ports[0];
-  const entries = entryPoints(service);
+  // Only the ways this Service can be entered (a ClusterIP Service has no internet entry).
+  const entries = entryPoints(service).filter((e) => e.available);
   const entry =
-    wanted && entries.some((e) => e.entry === wanted.entry && e.available)
-      ? wanted.entry
-      : defaultEntry(service);
+    wanted && entries.some((e) => e.entry === wanted.entry) ? wanted.entry : defaultEntry(service);
   const selection: Selection = {
     serviceId: serviceId(folder.folder, service),
     portKey: port ? portKey(port) : null,
     entry,
     node,
   };
-  const base = { services, nodes, selection, entries, status: input.status };
+  const problems = engine()
+    .serviceFindings(folder.state, service)
+    .map((d): PathProblem => ({
+      code: d.code,
+      severity: d.severity,
+      message: d.message,
+      source: d.range,
+      fixes: (d.fixes ?? []).map((f) => f.title),
+    }));
+  const base = {
+    services,
+    nodes,
+    selection,
+    entries,
+    problems,
+    status: input.status,
+    dnsPath: null,
+    atCursor,
+  };
+  if (engine().isDnsOnly(service) && (port || svc.type === 'ExternalName')) {
+    // Headless and ExternalName Services: kube-proxy has no rules for them; DNS is the path.
+    return { ...base, path: null, dnsPath: engine().dnsPath(folder.state, { service, port }), empty: null };
+  }
   if (!port) {
     return {
       ...base,
@@ -110,7 +162,7 @@ export function buildSnapshot(input: SnapshotInput): Snapshot {
       },
     };
   }
-  if (!entries.find((e) => e.entry === entry)?.available) {
+  if (!entries.some((e) => e.entry === entry)) {
     return {
       ...base,
       path: null,

@@ -7,6 +7,8 @@ export interface RequestPathHtmlInput {
   nonce: string;
   scriptUri: string;
   styleUris: string[];
+  /** The side view (default) or an editor tab ("Open in Editor"): the app shows its buttons accordingly. */
+  surface?: 'view' | 'editor';
 }
 
 /** 32 random base64url characters (crypto.getRandomValues: node ≥ 19 and browsers). */
@@ -52,7 +54,7 @@ export function requestPathHtml(input: RequestPathHtmlInput): string {
     <title>Request Path</title>
   </head>
   <body>
-    <div id="app"></div>
+    <div id="app" data-surface="${input.surface === 'editor' ? 'editor' : 'view'}"></div>
     <script nonce="${attr(input.nonce)}" src="${attr(input.scriptUri)}"></script>
   </body>
 </html>`;

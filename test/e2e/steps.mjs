@@ -372,7 +372,10 @@ export const steps = [
       const end = Date.now() + 30_000;
       while (labels.size < 3 && Date.now() < end) {
         text = (await body.textContent()) ?? '';
-        labels = new Set(text.match(/10\.244\.\d+\.\d+:80(?!\d)/g) ?? []);
+        // Each pod row on its own (in the page's text a row's ":80" runs into the next box's
+        // journey number).
+        const rows = await frame.locator('g.row-pod').allTextContents();
+        labels = new Set(rows.flatMap((r) => r.match(/10\.244\.\d+\.\d+:80$/) ?? []));
         if (labels.size < 3) await new Promise((r) => setTimeout(r, 250));
       }
       const count = labels.size;
@@ -462,8 +465,13 @@ export const steps = [
       if (fit.verdicts.length !== 1 || !verdict?.error || !/no endpoints/.test(verdict.text))
         throw new Error(`expected one red REJECT "no endpoints" box: ${JSON.stringify(fit.verdicts)}`);
       if (fit.pods.length !== 0) throw new Error(`pods still drawn: ${fit.pods.join(' | ')}`);
-      const redEdges = await frame.locator('g.edge.tone-error', { hasText: 'rejected' }).count();
-      if (redEdges !== 3) throw new Error(`${redEdges} red "rejected" edges, expected one per node (3)`);
+      // One red edge from each node's kube-proxy step into the one REJECT box.
+      const redEdges = await frame.locator('g.edge.tone-error[data-edge-id*=">verdict:"]').count();
+      if (redEdges !== 3) throw new Error(`${redEdges} red edges into REJECT, expected one per node (3)`);
+      // The box names the finding and offers its quick fix and Show Problem.
+      const actions = await frame.locator('g.box-verdict g.row-action').allTextContents();
+      if (!actions.some((a) => /^Quick fix: /.test(a)) || !actions.includes('Show Problem'))
+        throw new Error(`the REJECT box offers ${JSON.stringify(actions)}`);
       if (fit.hostOverflow > 0) throw new Error(`the REJECT diagram overflows: ${JSON.stringify(fit)}`);
       await shot('f1-selector-typo-reject');
       console.log(`  REJECT: keystroke → red "no endpoints → REJECT" diagram in ${rejectMs} ms`);

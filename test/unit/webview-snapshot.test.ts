@@ -19,6 +19,12 @@ function folder(dir: string, edit: (file: string, text: string) => string = (_f,
   return { folder: '', state: analyzeWorkspace({ files }) };
 }
 
+function folderFiles(dir: string): { path: string; text: string }[] {
+  return fs
+    .readdirSync(path.join(root, dir))
+    .map((f) => ({ path: `${dir}/${f}`, text: fs.readFileSync(path.join(root, dir, f), 'utf8') }));
+}
+
 function inline(text: string): FolderAnalysis {
   return { folder: '', state: analyzeWorkspace({ files: [{ path: 'app.yaml', text }] }) };
 }
@@ -129,22 +135,33 @@ void describe('request path snapshot', () => {
     assert.equal(gone.selection.serviceId, null);
   });
 
-  void test('ClusterIP Service: internet unavailable, falls back to ClusterIP from a pod with CoreDNS', () => {
+  void test('ClusterIP Service: only the ClusterIP entry is offered; internet falls back to it, with CoreDNS', () => {
     const f = inline(app('  selector: { app: web }\n  ports: [{ port: 80, targetPort: http }]\n'));
     const s = buildSnapshot({
       folders: [f],
       selection: { serviceId: '|default/web', portKey: null, entry: 'internet', node: null },
       status: '',
     });
+    // Entry points that do not exist for a ClusterIP Service are not offered at all.
     assert.deepEqual(
       s.entries.map((e) => [e.entry, e.available]),
-      [
-        ['internet', false],
-        ['nodePort', false],
-        ['clusterIP', true],
-      ],
+      [['clusterIP', true]],
     );
     assert.equal(s.selection.entry, 'clusterIP');
+    const nodePort = buildSnapshot({
+      folders: [
+        inline(
+          app('  type: NodePort\n  selector: { app: web }\n  ports: [{ port: 80, targetPort: http }]\n'),
+        ),
+      ],
+      selection: { serviceId: '|default/web', portKey: null, entry: 'internet', node: null },
+      status: '',
+    });
+    assert.deepEqual(
+      nodePort.entries.map((e) => e.entry),
+      ['nodePort', 'clusterIP'],
+    );
+    assert.equal(nodePort.selection.entry, 'nodePort');
     const p = s.path;
     assert.ok(p);
     assert.equal(p.loadBalancer, null);
@@ -198,6 +215,106 @@ void describe('request path snapshot', () => {
     assert.deepEqual(p?.nodes, []);
   });
 
+  void test("headless Service: DNS answers with the ready pods' IPs, then those pods; no kube-proxy path", () => {
+    const s = buildSnapshot({
+      folders: [folder('examples/headless')],
+      selection: { serviceId: '|data/db', portKey: null, entry: 'clusterIP', node: null },
+      status: '',
+    });
+    assert.equal(s.path, null);
+    assert.equal(s.empty, null);
+    assert.deepEqual(s.entries, [], 'no kube-proxy entry exists for a headless Service');
+    const d = s.dnsPath;
+    assert.ok(d);
+    assert.equal(d.kind, 'headless');
+    assert.equal(d.target, 'db.data.svc.cluster.local:5432');
+    assert.equal(d.dns.type, 'A');
+    // The answer is the DNS reconciler's record: the pods' IPs, the same the pods carry.
+    const state = folder('examples/headless').state;
+    const record = state.dns.find((r) => r.name === 'db.data.svc.cluster.local' && r.type === 'A');
+    assert.deepEqual(
+      d.dns.values.map((v) => v.value),
+      record?.values,
+    );
+    assert.equal(d.pods.length, 2);
+    assert.deepEqual(d.pods.map((p) => p.pod.ip.value).sort(), [...(record?.values ?? [])].sort());
+    for (const p of d.pods) {
+      assert.match(p.pod.name, /^db-[01]$/);
+      assert.equal(p.port, 5432);
+      assert.equal(p.pod.source?.file, 'examples/headless/statefulset.yaml');
+    }
+    assert.ok(d.dns.also.some((r) => r.name === 'db-0.db.data.svc.cluster.local' && r.type === 'A'));
+    assert.equal(d.outcome, 'reached');
+  });
+
+  void test('ExternalName Service: DNS answers with a CNAME to the external name', () => {
+    const s = buildSnapshot({
+      folders: [folder('examples/externalname')],
+      selection: { serviceId: '|billing/billing-db', portKey: null, entry: 'internet', node: null },
+      status: '',
+    });
+    assert.equal(s.path, null);
+    const d = s.dnsPath;
+    assert.ok(d);
+    assert.equal(d.kind, 'externalName');
+    assert.equal(d.dns.type, 'CNAME');
+    assert.deepEqual(
+      d.dns.values.map((v) => v.value),
+      ['billing.db.example.com'],
+    );
+    assert.equal(d.externalName, 'billing.db.example.com');
+    assert.equal(d.pods.length, 0);
+    assert.equal(d.outcome, 'reached');
+  });
+
+  void test('follows the Service at the cursor, or the only Service of the file; a pick stays until the cursor moves to another', () => {
+    const two = `apiVersion: v1
+kind: Service
+metadata: { name: a }
+spec:
+  selector: { app: web }
+  ports: [{ port: 80 }]
+---
+apiVersion: v1
+kind: Service
+metadata: { name: b }
+spec:
+  selector: { app: web }
+  ports: [{ port: 81 }]
+`;
+    const state = analyzeWorkspace({
+      files: [{ path: 'two.yaml', text: two }, ...folderFiles('examples/nginx')],
+    });
+    const folders = [{ folder: '', state }];
+    const picked: Selection = { serviceId: '|default/nginx', portKey: null, entry: 'clusterIP', node: null };
+    const at = (file: string, line: number, followed: string | null = null) =>
+      buildSnapshot({ folders, selection: picked, status: '', cursor: { folder: '', file, line }, followed });
+    // Line 3 is Service a's document, line 10 Service b's.
+    assert.equal(at('two.yaml', 3).selection.serviceId, '|default/a');
+    assert.equal(at('two.yaml', 10).selection.serviceId, '|default/b');
+    assert.equal(at('two.yaml', 10).atCursor, '|default/b');
+    assert.equal(at('two.yaml', 10).selection.entry, 'clusterIP', 'the entry is kept');
+    // The only Service of a file is followed from anywhere in it (the Deployment's file has none).
+    assert.equal(at('examples/nginx/service.yaml', 1).selection.serviceId, '|default/nginx');
+    assert.equal(at('examples/nginx/deployment.yaml', 5).atCursor, null);
+    assert.equal(at('examples/nginx/deployment.yaml', 5).selection.serviceId, '|default/nginx');
+    // Already followed there: the user's pick (nginx) stays while the cursor stays in b.
+    assert.equal(at('two.yaml', 11, '|default/b').selection.serviceId, '|default/nginx');
+  });
+
+  void test('the client box names the chosen node', () => {
+    const snap = (entry: Selection['entry'], node: string | null) =>
+      buildSnapshot({
+        folders: [folder('examples/nginx')],
+        selection: { ...nginx, entry, node },
+        status: '',
+      }).path?.client.label;
+    assert.equal(snap('clusterIP', 'node-2'), 'pod on node-2');
+    assert.equal(snap('clusterIP', null), 'pod on any node');
+    assert.equal(snap('nodePort', 'node-3'), 'client → node-3');
+    assert.equal(snap('internet', null), 'Internet client');
+  });
+
   void test('snapshots are deterministic', () => {
     const a = JSON.stringify(
       buildSnapshot({ folders: [folder('examples/nginx')], selection: nginx, status: '' }),
@@ -229,6 +346,29 @@ void describe('request path protocol and HTML', () => {
         source: { file: 'a.yaml', line: 1, column: 1, endLine: 1, endColumn: 1 },
       },
     );
+    assert.deepEqual(parseWebviewMessage({ type: 'openInEditor', extra: 1 }), { type: 'openInEditor' });
+    assert.equal(parseWebviewMessage({ type: 'applyFix', source: { file: 'a.yaml' } }), undefined);
+    const source = { file: 'a.yaml', line: 3, column: 2, endLine: 3, endColumn: 9 };
+    assert.deepEqual(parseWebviewMessage({ type: 'applyFix', source, title: 'Change selector to app=web' }), {
+      type: 'applyFix',
+      source,
+      title: 'Change selector to app=web',
+    });
+    assert.deepEqual(parseWebviewMessage({ type: 'showProblem', source }), { type: 'showProblem', source });
+  });
+
+  void test('the editor tab loads the same app, marked as the editor surface', () => {
+    const page = (surface?: 'view' | 'editor') =>
+      requestPathHtml({
+        cspSource: 'x',
+        nonce: 'n',
+        scriptUri: 's.js',
+        styleUris: [],
+        ...(surface ? { surface } : {}),
+      });
+    assert.match(page(), /<div id="app" data-surface="view">/);
+    assert.match(page('editor'), /<div id="app" data-surface="editor">/);
+    assert.equal(page('editor').replace('editor', 'view'), page());
   });
 
   void test('CSP: default-src none, nonce scripts, no unsafe-inline/eval, styles from the extension', () => {

@@ -108,3 +108,43 @@ export interface RequestPath {
   /** Shown under the diagram (session affinity, what was traced, why nothing was). */
   readonly notes: readonly string[];
 }
+
+/**
+ * A Service kube-proxy writes no rules for: a headless Service (CoreDNS answers the name with
+ * the ready pods' IPs and the client connects to one of them directly) or an ExternalName
+ * Service (CoreDNS answers with a CNAME to the external name; nothing in the cluster proxies).
+ */
+export interface DnsPath {
+  readonly kind: 'headless' | 'externalName';
+  /** What the client looks up and connects to, e.g. `db.data.svc.cluster.local:5432`. */
+  readonly target: string;
+  readonly service: {
+    readonly namespace: string;
+    readonly name: string;
+    readonly type: string;
+    readonly dns: string;
+    readonly port: number | null;
+    readonly protocol: string;
+    readonly targetPort: string;
+    readonly source: SourceRange | null;
+  };
+  readonly client: { readonly label: string; readonly detail: string };
+  /** CoreDNS's answer for the Service name: A records (headless) or a CNAME (ExternalName). */
+  readonly dns: {
+    readonly name: string;
+    readonly type: 'A' | 'AAAA' | 'CNAME';
+    readonly values: readonly Valued[];
+    /** Other names CoreDNS serves for the Service: per-pod A records, SRV records. */
+    readonly also: readonly { readonly name: string; readonly type: string; readonly value: string }[];
+    readonly source: SourceRange | null;
+  };
+  /** Headless: the pods behind the answer, with the port the client connects to. */
+  readonly pods: readonly { readonly pod: PodRef; readonly port: number | null }[];
+  /** ExternalName: the name the CNAME points to (resolved outside the cluster). */
+  readonly externalName: string;
+  /** `reached` when the answer leads somewhere; `no-route` when CoreDNS has no address to give. */
+  readonly outcome: TraceOutcome;
+  /** Why the answer is empty, or ''. */
+  readonly reason: string;
+  readonly notes: readonly string[];
+}

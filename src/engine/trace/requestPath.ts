@@ -4,6 +4,7 @@
 // rules can send the packet.
 import type {
   ClusterState,
+  DnsPath,
   EntryKind,
   EntryPoint,
   NodePath,
@@ -165,7 +166,7 @@ export function requestPath(state: TraceableState, query: RequestPathQuery): Req
           : { value: String(port.nodePort), origin: service.nodePortSources[portIndex] ?? 'predicted' },
       source,
     },
-    client: CLIENTS[entry],
+    client: clientOf(entry, query.node, query.node === null ? '' : nodeIP(query.node)),
     dns: dnsHop
       ? {
           name: dnsHop.name,
@@ -195,10 +196,26 @@ export function requestPath(state: TraceableState, query: RequestPathQuery): Req
   };
 }
 
+/** The client box: who sends the request, naming the node it runs on or targets when one is chosen. */
+function clientOf(entry: EntryKind, node: string | null, ip: string): { label: string; detail: string } {
+  if (node === null) return CLIENTS[entry];
+  if (entry === 'clusterIP')
+    return { label: `pod on ${node}`, detail: `A pod running on ${node}: its node's kube-proxy rules apply` };
+  if (entry === 'nodePort')
+    return { label: `client → ${node}`, detail: `A client outside the cluster, sending to ${node} (${ip})` };
+  return {
+    label: CLIENTS.internet.label,
+    detail: `${CLIENTS.internet.detail}; shown: the load balancer's path to ${node}`,
+  };
+}
+
 const CLIENTS: Record<EntryKind, { label: string; detail: string }> = {
   internet: { label: 'Internet client', detail: 'A client outside the cluster' },
-  nodePort: { label: 'client', detail: 'A client that can reach the node addresses' },
-  clusterIP: { label: 'pod', detail: 'A pod in the cluster (the node it runs on is chosen below)' },
+  nodePort: { label: 'client → every node', detail: 'A client that can reach the node addresses' },
+  clusterIP: {
+    label: 'pod on any node',
+    detail: 'A pod in the cluster: each node’s rules are shown; pick a node for a pod on it',
+  },
 };
 
 const PATH_HOP_KINDS = new Set<string>(['chain', 'rule', 'dnat', 'drop', 'reject', 'unsupported']);
@@ -294,4 +311,113 @@ function podRef(state: TraceableState, b: RequestBranch, nodeName: string): PodR
     ready: pod?.ready ?? true,
     source: pod ? (podHop?.source ?? pod.source) : null,
   };
+}
+
+/** A Service port asked about without kube-proxy: headless or ExternalName. */
+export interface DnsPathQuery {
+  service: ServiceState;
+  /** undefined: a Service without ports (an ExternalName Service needs none). */
+  port: ServicePort | undefined;
+}
+
+/** Whether a Service is reached through DNS alone (no ClusterIP, so no kube-proxy rules). */
+export function isDnsOnly(service: ServiceState): boolean {
+  return service.service.type === 'ExternalName' || service.service.clusterIP === 'None';
+}
+
+/**
+ * The path of a request to a headless or ExternalName Service: CoreDNS's answer (the
+ * records the DNS reconciler predicts), then the pods the client connects to directly.
+ */
+export function dnsPath(state: TraceableState, query: DnsPathQuery): DnsPath {
+  const { service, port } = query;
+  const svc = service.service;
+  const external = svc.type === 'ExternalName';
+  const ref = { namespace: svc.metadata.namespace, name: svc.metadata.name };
+  const records = state.dns.filter(
+    (r) => r.service.namespace === ref.namespace && r.service.name === ref.name,
+  );
+  const main = records.find((r) => r.name === service.dns && r.type !== 'SRV');
+  const pods: { pod: PodRef; port: number | null }[] = [];
+  const notes: string[] = [];
+  if (!external) {
+    for (const slice of service.endpointSlices) {
+      const slicePort = slice.ports.find(
+        (p) => p.name === (port?.name ?? '') && p.protocol === (port?.protocol ?? 'TCP'),
+      );
+      for (const e of slice.endpoints) {
+        const ip = e.addresses[0];
+        if (ip === undefined || e.conditions.ready === false) continue;
+        const pod =
+          e.targetRef?.kind === 'Pod' ? podNamed(state, e.targetRef.namespace, e.targetRef.name) : undefined;
+        const containerPort = pod?.containers
+          .flatMap((c) => c.ports)
+          .find((c) => c.containerPort === slicePort?.port && c.protocol === slicePort.protocol);
+        pods.push({
+          pod: {
+            namespace: pod?.metadata.namespace ?? e.targetRef?.namespace ?? ref.namespace,
+            name: pod?.metadata.name ?? e.targetRef?.name ?? ip,
+            nameOrigin: pod && pod.owner ? 'predicted' : 'explicit',
+            node: pod?.nodeName ?? e.nodeName ?? '',
+            ip: { value: ip, origin: pod ? pod.podIPSource : 'explicit' },
+            ready: pod?.ready ?? true,
+            source: containerPort?.source ?? pod?.source ?? null,
+          },
+          port: slicePort?.port ?? null,
+        });
+      }
+    }
+    pods.sort((a, b) => compareText(a.pod.ip.value, b.pod.ip.value));
+    notes.push(
+      'A headless Service (clusterIP: None) gets no kube-proxy rules: the client picks one of the addresses DNS returns and connects to the pod directly.',
+    );
+  } else {
+    notes.push(
+      `An ExternalName Service is a DNS CNAME only: kube-proxy writes no rules, and ${svc.externalName || 'the external name'} is resolved and reached outside the cluster.`,
+    );
+  }
+  const values = (main?.values ?? []).map((v): Valued => {
+    const pod = pods.find((p) => p.pod.ip.value === v);
+    return { value: v, origin: external ? 'explicit' : (pod?.pod.ip.origin ?? 'predicted') };
+  });
+  const reason = external
+    ? svc.externalName === ''
+      ? 'spec.externalName is empty: CoreDNS has no name to answer with'
+      : ''
+    : values.length === 0
+      ? `${ref.namespace}/${ref.name} has no ready endpoints: CoreDNS answers the name with no address`
+      : '';
+  return {
+    kind: external ? 'externalName' : 'headless',
+    target: port ? `${service.dns}:${port.port}` : service.dns,
+    service: {
+      namespace: ref.namespace,
+      name: ref.name,
+      type: svc.type,
+      dns: service.dns,
+      port: port?.port ?? null,
+      protocol: port?.protocol ?? 'TCP',
+      targetPort: port ? String(port.targetPort) : '',
+      source: service.source,
+    },
+    client: CLIENTS.clusterIP,
+    dns: {
+      name: service.dns,
+      type: external ? 'CNAME' : 'A',
+      values,
+      also: records
+        .filter((r) => r !== main)
+        .map((r) => ({ name: r.name, type: r.type, value: r.values.join(', ') })),
+      source: service.source,
+    },
+    pods,
+    externalName: external ? svc.externalName : '',
+    outcome: reason === '' ? 'reached' : 'no-route',
+    reason,
+    notes,
+  };
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

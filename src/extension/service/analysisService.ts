@@ -97,6 +97,14 @@ export class AnalysisService {
           }),
           selection: r.selection,
           status: r.status,
+          cursor: r.cursor
+            ? {
+                folder: r.folders.find((f) => f.folder === r.cursor?.folder)?.name ?? '\u0000',
+                file: r.cursor.path,
+                line: r.cursor.line,
+              }
+            : null,
+          followed: r.followed ?? null,
         });
       case 'rules':
         return this.rules(r.folder, r.node, r.mode, r.profileLabel);

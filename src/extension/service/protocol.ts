@@ -63,6 +63,10 @@ export type ServiceRequest =
       folders: { folder: string; name: string }[];
       selection: Selection | null;
       status: string;
+      /** The editor's cursor: folder URI, folder-relative path, 1-based line. */
+      cursor?: { folder: string; path: string; line: number } | null;
+      /** The Service the panel last followed the cursor to. */
+      followed?: string | null;
     }
   | {
       op: 'rules';
