@@ -2,9 +2,11 @@
 // (`kubepath trace …`), who sends (the internet client, a pod, a node) and where
 // the packets go; run.mjs derives how many requests from the tracer's branches.
 //
-//   send: { viaLB: nodePort }      the cloud LB as the tracer models it: connections
+//   send: { viaLB: nodePort, family? }  the cloud LB as the tracer models it: connections
 //                                  to node:nodePort on every node the tracer's branches name
-//         { host, port, entry }    one destination; `entry` is the node whose rules apply
+//                                  (family 'IPv6': to the nodes' IPv6 addresses)
+//         { host, port, entry, localAddress? }  one destination; `entry` is the node whose
+//                                  rules apply; localAddress: the sender's source address
 //   from: 'client' | { pod: 'ns/name' } | { node: NAME }
 //   affinity: { sources, perSource }   sequential connections per source address
 //   lbRoute: { ip, node }          the router delivers this LB address, unchanged, to node
@@ -50,7 +52,12 @@ export function defineScenarios(c) {
           send: { host: svc.clusterIP, port: sp.port, entry: n2 },
         },
         {
-          title: `node ${n3} → 127.0.0.1:${sp.nodePort} (localhost node port)`,
+          // nftables mode has no localhost node ports (upstream: "not supported"): the rules let
+          // the packet through undisturbed and the node's own TCP stack resets the connection.
+          title:
+            c.proxyMode === 'nftables'
+              ? `node ${n3} → 127.0.0.1:${sp.nodePort} (nftables mode: no localhost node ports, the node resets)`
+              : `node ${n3} → 127.0.0.1:${sp.nodePort} (localhost node port)`,
           trace: [`127.0.0.1:${sp.nodePort}`, '--from', `node:${n3}`],
           from: { node: n3 },
           send: { host: '127.0.0.1', port: sp.nodePort, entry: n3 },
@@ -193,6 +200,38 @@ export function defineScenarios(c) {
           from: { pod: client.key },
           send: { host: svc.clusterIP, port: sp.port, entry: client.node },
           affinity: { sources: [null], perSource: 12 },
+        },
+      ],
+    });
+  }
+  // 6. loadBalancerSourceRanges: the LB address filters by source, the node port does not.
+  {
+    const svc = c.service('default', 'ranged');
+    const sp = svc.ports[0];
+    const lb = svc.loadBalancer.ingress[0].ip;
+    const denied = c.affinitySources[0];
+    scenarios.push({
+      title: `loadBalancerSourceRanges 198.51.100.0/26 (test/kernel/fixtures/source-ranges.yaml)`,
+      entries: [
+        {
+          title: `internet ${c.clientIP} (inside the ranges) → LB IP ${lb}:${sp.port} delivered to ${n1}`,
+          trace: [`${lb}:${sp.port}`, '--from', `ip:${c.clientIP}`, '--node', n1],
+          from: 'client',
+          send: { host: lb, port: sp.port, entry: n1 },
+          lbRoute: { ip: lb, node: n1 },
+        },
+        {
+          title: `internet ${denied} (outside the ranges) → LB IP ${lb}:${sp.port} delivered to ${n1} (DROP)`,
+          trace: [`${lb}:${sp.port}`, '--from', `ip:${denied}`, '--node', n1],
+          from: 'client',
+          send: { host: lb, port: sp.port, entry: n1, localAddress: denied },
+          lbRoute: { ip: lb, node: n1 },
+        },
+        {
+          title: `internet ${denied} (outside the ranges) → ${n2}:${sp.nodePort} (the node port is not filtered)`,
+          trace: [`${c.nodeIP(n2)}:${sp.nodePort}`, '--from', `ip:${denied}`, '--node', n2],
+          from: 'client',
+          send: { host: c.nodeIP(n2), port: sp.nodePort, entry: n2, localAddress: denied },
         },
       ],
     });
