@@ -274,7 +274,8 @@ export class Topology {
     });
   }
 
-  /** Ends our own processes (by their pids) and deletes every namespace we created. */
+  /** Ends our own processes (by their pids) and deletes every namespace we created; the
+   * Topology can then be built again. */
   cleanup() {
     for (const child of this.children) {
       try {
@@ -290,6 +291,8 @@ export class Topology {
       if (r.status !== 0) failed.push(`${ns}: ${(r.stderr || '').trim()}`);
     }
     this.namespaces = [];
+    this.nodes.clear();
+    this.pods.clear();
     return failed;
   }
 }

@@ -238,3 +238,56 @@ export function defineScenarios(c) {
   }
   return scenarios;
 }
+
+/** IPv6 over real TCP (examples/dual-stack: a dual-stack NodePort Service and an IPv6-only
+ * ClusterIP Service, two pods on two nodes), plus one IPv4 entry on the same cluster. */
+export function defineIPv6Scenarios(c) {
+  const [n1, n2] = c.nodeNames;
+  const web = c.service('default', 'web');
+  const webV6 = c.service('default', 'web-v6');
+  const v6 = (s) => s.clusterIPs.find((ip) => ip.includes(':'));
+  const sp = web.ports[0];
+  const podOnN1 = c.endpointsOf(web).find((e) => e.node === n1);
+  return [
+    {
+      title: `dual-stack NodePort ${web.name} (examples/dual-stack): [${v6(web)}]:${sp.port} and node port ${sp.nodePort} over IPv6`,
+      entries: [
+        {
+          title: `internet ${c.clientIPv6} → [${c.nodeIPv6(n1)}]:${sp.nodePort} (node port over IPv6)`,
+          trace: [`[${c.nodeIPv6(n1)}]:${sp.nodePort}`],
+          from: 'client',
+          send: { host: c.nodeIPv6(n1), port: sp.nodePort, entry: n1 },
+        },
+        {
+          title: `pod ${podOnN1.pod} (${n1}) → ClusterIP [${v6(web)}]:${sp.port} (one branch is itself: hairpin)`,
+          trace: [`[${v6(web)}]:${sp.port}`, '--from', `pod:default/${podOnN1.pod}`],
+          from: { pod: `default/${podOnN1.pod}` },
+          send: { host: v6(web), port: sp.port, entry: n1 },
+        },
+        {
+          title: `node ${n2} → ClusterIP [${v6(web)}]:${sp.port}`,
+          trace: [`[${v6(web)}]:${sp.port}`, '--from', `node:${n2}`],
+          from: { node: n2 },
+          send: { host: v6(web), port: sp.port, entry: n2 },
+        },
+        {
+          title: `internet ${c.clientIP} → ${c.nodeIP(n2)}:${sp.nodePort} (the same Service over IPv4)`,
+          trace: [`${c.nodeIP(n2)}:${sp.nodePort}`],
+          from: 'client',
+          send: { host: c.nodeIP(n2), port: sp.nodePort, entry: n2 },
+        },
+      ],
+    },
+    {
+      title: `IPv6-only ClusterIP ${webV6.name}: [${webV6.clusterIP}]:${webV6.ports[0].port}`,
+      entries: [
+        {
+          title: `node ${n2} → ClusterIP [${webV6.clusterIP}]:${webV6.ports[0].port}`,
+          trace: [`[${webV6.clusterIP}]:${webV6.ports[0].port}`, '--from', `node:${n2}`],
+          from: { node: n2 },
+          send: { host: webV6.clusterIP, port: webV6.ports[0].port, entry: n2 },
+        },
+      ],
+    },
+  ];
+}

@@ -68,10 +68,11 @@ export async function runTraffic(o) {
   }
   // The internet client's address as the tracer picks it, per family the nodes have.
   const clientIPs = [];
-  for (const ip of new Set(nodes.flatMap((n) => n.ips.map((a) => (isIPv6(a) ? `[${a}]` : a))))) {
-    if (clientIPs.some((c) => isIPv6(c) === ip.startsWith('['))) continue;
-    const probe = await kubepath.json(['trace', `${ip}:1`, ...paths, ...cluster, '--json']);
-    clientIPs.push(probe.packet.sourceIP);
+  for (const v6 of [false, true]) {
+    const address = nodes.flatMap((n) => n.ips).find((a) => isIPv6(a) === v6);
+    if (!address) continue;
+    const target = v6 ? `[${address}]:1` : `${address}:1`;
+    clientIPs.push((await kubepath.json(['trace', target, ...paths, ...cluster, '--json'])).packet.sourceIP);
   }
   const clientIP = clientIPs.find((ip) => !isIPv6(ip)) ?? clientIPs[0];
   const base = clientIP.split('.').slice(0, 3).join('.');

@@ -968,18 +968,20 @@ function rulesetFor(
       scopedTo: null,
     };
   }
-  const file = `nft list table ip kube-proxy (${nodeName}, predicted)`;
+  // The destination's family: the other family's table never sees the packet (as for iptables).
+  const family = familyOfAddress(packet.destinationIP);
+  const file = `nft list table ${family === 'IPv6' ? 'ip6' : 'ip'} kube-proxy (${nodeName}, predicted)`;
   if (state.services.length <= TRACE_SCOPE_THRESHOLD) {
-    // What `kubepath nftables --node N` prints: hop lines are lines of that listing.
-    return memo(state, `trace:nft:${nodeName}`, () => ({
-      ruleset: parseNftRuleset(nftablesRulesOfNode(state, nodeName, 'list').text, file),
+    // What `kubepath nftables --node N --family F` prints: hop lines are lines of that listing.
+    return memo(state, `trace:nft:${family}:${nodeName}`, () => ({
+      ruleset: parseNftRuleset(nftablesRulesOfNode(state, nodeName, 'list', family).text, file),
       localAddresses,
       scopedTo: null,
     }));
   }
   const local = localAddresses.includes(packet.destinationIP) || packet.destinationIP.startsWith('127.');
   const services = servicesMatching(state, packet.destinationIP, packet.destinationPort, local);
-  const key = `${nodeName}|${services.map((s) => `${s.service.metadata.namespace}/${s.service.metadata.name}`).join(',')}`;
+  const key = `${family}|${nodeName}|${services.map((s) => `${s.service.metadata.namespace}/${s.service.metadata.name}`).join(',')}`;
   return memo(state, `trace:nft:${key}`, () => {
     const index = indexOf(state);
     const names = new Set(services.map((s) => `${s.service.metadata.namespace}/${s.service.metadata.name}`));
@@ -988,7 +990,7 @@ function rulesetFor(
       .sort((a, b) => (index.slicePosition.get(a) ?? 0) - (index.slicePosition.get(b) ?? 0));
     const table = syncNftables(
       proxyInputFromState({ services, endpointSlices: slices }),
-      nftablesNodeFor(state.profile, nodeName),
+      nftablesNodeFor(state.profile, nodeName, family),
     ).state.table;
     return { ruleset: parseNftRuleset(listTable(table), file), localAddresses, scopedTo: services.length };
   });
