@@ -38,7 +38,7 @@ const [pod, ...ports] = process.argv.slice(2);
       process.stderr.write(`serve ${pod}:${port}: ${e.message}\n`);
       process.exit(1);
     });
-    server.listen(Number(port), '0.0.0.0', () => {
+    server.listen(Number(port), '::', () => {
       if (++listening === ports.length) process.stdout.write('ready\n');
     });
   }

@@ -1,117 +1,164 @@
 #!/usr/bin/env node
-// Kernel check for the IPv6 proxier: on a dual-stack cluster (examples/dual-stack), on every
-// node, does real ip6tables-restore take `kubepath iptables --family ipv6` (and its
-// --restore-input payload), and does ip6tables-save print it back byte for byte? Does
-// `nft -f` take `kubepath nftables --family ipv6 --transaction`, and does `nft list table
-// ip6 kube-proxy` equal `kubepath nftables --family ipv6`? Each load in a fresh network
-// namespace `kp-<pid>-v6` (swept at start if its run died); nothing in the root namespace.
+// Kernel check for the IPv6 proxier on a dual-stack cluster (examples/dual-stack), in two parts.
 //
+// 1. Load and list back, on every node, each load in a fresh network namespace
+//    (`kp-<pid>-v6`): `kubepath iptables --family ipv6` loads with ip6tables-restore and
+//    ip6tables-save prints it back byte for byte; the --restore-input payload loads; `kubepath
+//    nftables --family ipv6 --transaction` loads with `nft -f` and `nft list table ip6
+//    kube-proxy` equals `kubepath nftables --family ipv6`.
+// 2. Real TCP over IPv6, in iptables mode (the example's profile: iptables-restore and
+//    ip6tables-restore on every node) and in nftables mode (profiles/dual-stack-nftables:
+//    the `ip` and `ip6 kube-proxy` tables with `nft -f`): ClusterIP and NodePort over IPv6
+//    (scenarios.mjs defineIPv6Scenarios) to real pod processes, each outcome checked against
+//    `kubepath trace '[fd00:…]:80'` (traffic.mjs).
+//
+// Nothing is created in the root namespace; every namespace is `kp-<pid>-…`, deleted on exit
+// or signal (and swept at start if its run died).
 // Needs root, ip, ip6tables-restore, nfacct and nft. Otherwise prints SKIP and exits 0
 // (KUBEPATH_KERNEL_REQUIRED=1 makes that a failure).
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { sweepStale } from './netns.mjs';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { iptablesBackend, nftablesBackend } from './backends.mjs';
+import { Checks, guardedTopology, kubepathCli, preflight, root, secs } from './harness.mjs';
+import { defineIPv6Scenarios } from './scenarios.mjs';
+import { runTraffic } from './traffic.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, '../..');
-const cli = join(root, 'dist/cli.js');
 const example = 'examples/dual-stack';
-const cluster = ['--cluster', `${example}/kubepath.cluster.yaml`];
-const required = process.env.KUBEPATH_KERNEL_REQUIRED === '1';
-
-function skip(reason) {
-  console.log(`SKIP IPv6 kernel check: ${reason}`);
-  process.exit(required ? 1 : 0);
-}
-
-const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' }).status === 0;
-
-function run(cmd, args, input) {
-  return spawnSync(cmd, args, { encoding: 'utf8', input, cwd: root, maxBuffer: 64 * 1024 * 1024 });
-}
-
-if (process.platform !== 'linux') skip('not Linux');
-if (typeof process.getuid === 'function' && process.getuid() !== 0)
-  skip('not root (network namespaces need it)');
-const missing = ['ip', 'ip6tables-restore', 'ip6tables-save', 'nfacct', 'nft'].filter((t) => !has(t));
-if (missing.length) skip(`missing ${missing.join(', ')} (apt-get install iproute2 iptables nfacct nftables)`);
-if (!existsSync(cli)) skip(`${cli} is missing: run npm run build first`);
-
-sweepStale();
-const ns = `kp-${process.pid}-v6`;
-const cleanup = () => run('ip', ['netns', 'del', ns]);
-process.on('exit', cleanup);
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(1));
-
-/** A fresh namespace with kube-proxy's nfacct counters (its rules name them). */
-function freshNamespace() {
-  cleanup();
-  const created = run('ip', ['netns', 'add', ns]);
-  if (created.status !== 0) skip(`cannot create a network namespace: ${created.stderr.trim()}`);
-  for (const counter of ['ct_state_invalid_dropped_pkts', 'localhost_nps_accepted_pkts'])
-    run('ip', ['netns', 'exec', ns, 'nfacct', 'add', counter]);
-}
-const inNs = (cmd, args, input) => run('ip', ['netns', 'exec', ns, cmd, ...args], input);
-const withoutComments = (text) =>
-  text
-    .split('\n')
-    .filter((l) => !l.startsWith('#'))
-    .join('\n');
-
-const failures = [];
-let checks = 0;
-const check = (what, ok, detail) => {
-  checks++;
-  if (ok) console.log(`  ok    ${what}`);
-  else {
-    console.log(`  FAIL  ${what}`);
-    failures.push(`${what}: ${detail}`);
-  }
+const PROFILES = {
+  iptables: `${example}/kubepath.cluster.yaml`,
+  nftables: 'test/kernel/profiles/dual-stack-nftables.cluster.yaml',
 };
+const FAMILIES = ['IPv4', 'IPv6'];
+const ipt = { iptables: 'iptables-nft', restore: 'iptables-nft-restore', save: 'iptables-nft-save' };
+const started = Date.now();
 
-const analysis = run('node', [cli, 'analyze', example, '--json', ...cluster]);
-const nodes = JSON.parse(analysis.stdout).cluster.nodes.map((n) => n.name);
-for (const node of nodes) {
-  const args = [example, ...cluster, '--node', node, '--family', 'ipv6'];
-  const save = run('node', [cli, 'iptables', ...args]).stdout;
-  const restore = run('node', [cli, 'iptables', ...args, '--restore-input']).stdout;
-  if (!save.includes('fd00:10:96::')) failures.push(`${node}: no IPv6 Service rules in kubepath's output`);
-
-  freshNamespace();
-  const loaded = inNs('ip6tables-restore', [], save);
-  check(
-    `${node}: ip6tables-restore takes kubepath iptables --family ipv6`,
-    loaded.status === 0,
-    loaded.stderr,
-  );
-  const back = withoutComments(inNs('ip6tables-save', []).stdout);
-  const ours = withoutComments(save);
-  const line = back.split('\n').findIndex((l, i) => l !== ours.split('\n')[i]);
-  check(
-    `${node}: ip6tables-save prints it back byte for byte`,
-    back === ours,
-    `line ${line + 1}:\n  ip6tables-save: ${back.split('\n')[line]}\n  kubepath:       ${ours.split('\n')[line]}`,
-  );
-
-  freshNamespace();
-  const payload = inNs('ip6tables-restore', ['--noflush'], restore);
-  check(`${node}: ip6tables-restore takes the --restore-input payload`, payload.status === 0, payload.stderr);
-
-  const transaction = run('node', [cli, 'nftables', ...args, '--transaction']).stdout;
-  const listing = run('node', [cli, 'nftables', ...args]).stdout;
-  freshNamespace();
-  const nftLoaded = inNs('nft', ['-f', '-'], transaction);
-  check(`${node}: nft -f takes the ip6 kube-proxy transaction`, nftLoaded.status === 0, nftLoaded.stderr);
-  const listed = inNs('nft', ['list', 'table', 'ip6', 'kube-proxy']).stdout;
-  const at = listed.split('\n').findIndex((l, i) => l !== listing.split('\n')[i]);
-  check(
-    `${node}: nft list table ip6 kube-proxy = kubepath nftables --family ipv6`,
-    listed === listing,
-    `line ${at + 1}:\n  nft:      ${listed.split('\n')[at]}\n  kubepath: ${listing.split('\n')[at]}`,
-  );
+const skip = preflight(
+  'IPv6 kernel check',
+  ['ip', 'ip6tables-restore', 'ip6tables-save', 'nfacct', 'nft', ipt.restore, 'ip6tables-nft-restore'],
+  'iproute2 iptables nfacct nftables',
+);
+const checks = new Checks();
+const kubepath = kubepathCli();
+const { topo, cleanup, addOrSkip } = guardedTopology(skip);
+const timings = {};
+try {
+  await main();
+} catch (e) {
+  checks.failures.push(`aborted: ${e.stack || e}`);
+  console.log(`\nABORTED: ${e.stack || e}`);
 }
-console.log(`\n${checks} checks, ${failures.length} failed`);
-for (const f of failures) console.log(`FAIL ${f}`);
-process.exit(failures.length ? 1 : 0);
+cleanup();
+checks.finish(
+  'IPv6 kernel check',
+  '; ' +
+    Object.entries(timings)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ') +
+    `, total ${secs(started)}`,
+);
+
+async function main() {
+  let t0 = Date.now();
+  const cluster = ['--cluster', PROFILES.iptables];
+  const ns = `${topo.prefix}-v6`;
+  /** A fresh namespace with kube-proxy's nfacct counters (its rules name them). */
+  const freshNamespace = () => {
+    if (topo.namespaces.includes(ns)) topo.removeNamespace(ns);
+    addOrSkip(ns);
+    for (const counter of ['ct_state_invalid_dropped_pkts', 'localhost_nps_accepted_pkts'])
+      topo.exec(ns, 'nfacct', ['add', counter]);
+  };
+  const inNs = (cmd, args, input) => topo.exec(ns, cmd, args, { input, allowFail: true });
+  const withoutComments = (text) =>
+    text
+      .split('\n')
+      .filter((l) => !l.startsWith('#'))
+      .join('\n');
+  const firstLine = (a, b, labels) => {
+    const at = a.split('\n').findIndex((l, i) => l !== b.split('\n')[i]);
+    return `line ${at + 1}:\n  ${labels[0]} ${a.split('\n')[at]}\n  ${labels[1]} ${b.split('\n')[at]}`;
+  };
+
+  console.log('\n== load and list back: the IPv6 proxier of every node');
+  const analysis = await kubepath.json(['analyze', example, '--json', ...cluster]);
+  for (const { name: node } of analysis.cluster.nodes) {
+    checks.entry = `${example} --node ${node}`;
+    const args = [example, ...cluster, '--node', node, '--family', 'ipv6'];
+    const save = await kubepath.text(['iptables', ...args]);
+    const restore = await kubepath.text(['iptables', ...args, '--restore-input']);
+    checks.check(save.includes('fd00:10:96::'), `${node}: kubepath's ip6tables rules name IPv6 Services`);
+
+    freshNamespace();
+    const loaded = inNs('ip6tables-restore', [], save);
+    checks.check(
+      loaded.status === 0,
+      `${node}: ip6tables-restore takes kubepath iptables --family ipv6`,
+      loaded.stderr,
+    );
+    const back = withoutComments(inNs('ip6tables-save', []).stdout);
+    const ours = withoutComments(save);
+    checks.check(
+      back === ours,
+      `${node}: ip6tables-save prints it back byte for byte`,
+      firstLine(back, ours, ['ip6tables-save:', 'kubepath:      ']),
+    );
+
+    freshNamespace();
+    const payload = inNs('ip6tables-restore', ['--noflush'], restore);
+    checks.check(
+      payload.status === 0,
+      `${node}: ip6tables-restore takes the --restore-input payload`,
+      payload.stderr,
+    );
+
+    const transaction = await kubepath.text(['nftables', ...args, '--transaction']);
+    const listing = await kubepath.text(['nftables', ...args]);
+    freshNamespace();
+    const nftLoaded = inNs('nft', ['-f', '-'], transaction);
+    checks.check(
+      nftLoaded.status === 0,
+      `${node}: nft -f takes the ip6 kube-proxy transaction`,
+      nftLoaded.stderr,
+    );
+    const listed = inNs('nft', ['list', 'table', 'ip6', 'kube-proxy']).stdout;
+    checks.check(
+      listed === listing,
+      `${node}: nft list table ip6 kube-proxy = kubepath nftables --family ipv6`,
+      firstLine(listed, listing, ['nft:     ', 'kubepath:']),
+    );
+  }
+  topo.removeNamespace(ns);
+  timings.listings = secs(t0);
+
+  for (const mode of ['iptables', 'nftables']) {
+    t0 = Date.now();
+    const profile = PROFILES[mode];
+    const cluster = ['--cluster', profile];
+    const paths = [example];
+    // Every address of each node, both families (analyze --json names the primary one).
+    const nodeAddresses = new Map(
+      parse(readFileSync(join(root, profile), 'utf8')).nodes.map((n) => [n.name, n.ips ?? [n.ip]]),
+    );
+    const backend =
+      mode === 'iptables'
+        ? iptablesBackend({ kubepath, paths, cluster, tools: ipt, families: FAMILIES })
+        : nftablesBackend({ kubepath, paths, cluster, families: FAMILIES });
+    console.log(`\n==== ${mode} mode (${profile})`);
+    const phases = {};
+    await runTraffic({
+      checks,
+      kubepath,
+      topo,
+      paths,
+      cluster,
+      defineScenarios: defineIPv6Scenarios,
+      backend,
+      nodeAddresses,
+      timings: phases,
+    });
+    const failed = topo.cleanup();
+    if (failed.length) checks.check(false, `${mode}: namespaces deleted`, failed.join('; '));
+    timings[mode] = secs(t0);
+  }
+}

@@ -5,13 +5,19 @@
 //                        routes node IPs,   /32 eth0     proxy_arp) default via 169.254.1.1
 //                        LB IPs via a node
 //
-// Every address is a /32 with on-link routes, so no subnet of the profile is assumed.
+// Every address is a /32 (IPv6: a /128) with on-link routes, so no subnet of the profile
+// is assumed.
 // Nothing is created in the root namespace: veths are made inside their namespace
 // (`ip -n NS link add … peer … netns OTHER`), so deleting the namespaces removes all.
 import { spawn, spawnSync } from 'node:child_process';
 
 const GATEWAY = '169.254.0.1'; // the router, as seen by nodes and the client
 const POD_GATEWAY = '169.254.1.1'; // answered by the node's proxy_arp on the pod's veth
+// IPv6: a link-local gateway on the router's links and on the node's end of each pod veth
+// (Calico's way too), so no global prefix of the profile is assumed either.
+const GATEWAY6 = 'fe80::1';
+
+const isIPv6 = (ip) => ip.includes(':');
 
 export const PREFIX = 'kp-';
 
@@ -76,6 +82,12 @@ export class Topology {
     this.namespaces.push(ns);
   }
 
+  /** Deletes one namespace this Topology created (a scratch namespace done with). */
+  removeNamespace(ns) {
+    run('ip', ['netns', 'del', ns]);
+    this.namespaces = this.namespaces.filter((n) => n !== ns);
+  }
+
   /** Runs a command inside a namespace (synchronously). */
   exec(ns, cmd, args, opts = {}) {
     return run('ip', ['netns', 'exec', ns, cmd, ...args], opts);
@@ -110,9 +122,9 @@ export class Topology {
   }
 
   /**
-   * @param nodes [{name, ip}]
-   * @param pods [{key, name, namespace, ip, node}]
-   * @param clientIPs addresses of the internet client (the first is its main one)
+   * @param nodes [{name, ip, ips?}]  ips: every address of the node (IPv4 and IPv6), default [ip]
+   * @param pods [{key, name, namespace, ip, ips?, node}]
+   * @param clientIPs addresses of the internet client (the first of each family is its main one)
    * @param lbRoutes [{ip, node}] load-balancer addresses the router sends to a node as they are
    */
   build({ nodes, pods, clientIPs, lbRoutes }) {
@@ -121,30 +133,41 @@ export class Topology {
     nodes.forEach((n, i) => {
       const ns = `${this.prefix}-n${i + 1}`;
       this.addNamespace(ns);
-      this.nodes.set(n.name, { ...n, ns, index: i + 1 });
+      this.nodes.set(n.name, { ...n, ips: n.ips ?? [n.ip], ns, index: i + 1 });
     });
     pods.forEach((p, i) => {
       const ns = `${this.prefix}-p${i + 1}`;
       this.addNamespace(ns);
-      this.pods.set(p.key, { ...p, ns, index: i + 1 });
+      this.pods.set(p.key, { ...p, ips: p.ips ?? [p.ip], ns, index: i + 1 });
     });
 
+    // IPv6: no duplicate address detection (an address is usable at once, not after ~1 s
+    // of DAD), forwarding on the router and the nodes. Set before any link exists, so the
+    // defaults apply to every interface made afterwards.
+    const noDad = { 'net.ipv6.conf.all.accept_dad': 0, 'net.ipv6.conf.default.accept_dad': 0 };
     const noRpFilter = { 'net.ipv4.conf.all.rp_filter': 0, 'net.ipv4.conf.default.rp_filter': 0 };
-    this.sysctl(this.router, { 'net.ipv4.ip_forward': 1, ...noRpFilter });
+    for (const ns of [this.client, ...[...this.pods.values()].map((p) => p.ns)]) this.sysctl(ns, noDad);
+    const forwarding = {
+      'net.ipv4.ip_forward': 1,
+      'net.ipv6.conf.all.forwarding': 1,
+      ...noDad,
+      ...noRpFilter,
+    };
+    this.sysctl(this.router, forwarding);
     for (const n of this.nodes.values()) {
       // what kube-proxy (route_localnet for localhost node ports) and the CNI set
-      this.sysctl(n.ns, {
-        'net.ipv4.ip_forward': 1,
-        'net.ipv4.conf.all.route_localnet': 1,
-        ...noRpFilter,
-      });
+      this.sysctl(n.ns, { ...forwarding, 'net.ipv4.conf.all.route_localnet': 1 });
     }
+    const addr = (ip) => (isIPv6(ip) ? `addr add ${ip}/128 dev eth0 nodad` : `addr add ${ip}/32 dev eth0`);
+    const host = (ip) => (isIPv6(ip) ? `${ip}/128` : `${ip}/32`);
+    const sameFamily = (ips, ip) => ips.find((a) => isIPv6(a) === isIPv6(ip));
 
     const r = [
       'link add br0 type bridge',
       'link set lo up',
       'link set br0 up',
       `addr add ${GATEWAY}/32 dev br0`,
+      `addr add ${GATEWAY6}/64 dev br0 nodad`,
     ];
     for (const n of this.nodes.values()) {
       r.push(`link add n${n.index} type veth peer name eth0 netns ${n.ns}`);
@@ -154,45 +177,55 @@ export class Topology {
       `link add c0 type veth peer name eth0 netns ${this.client}`,
       'link set c0 up',
       `addr add ${GATEWAY}/32 dev c0`,
+      `addr add ${GATEWAY6}/64 dev c0 nodad`,
     );
-    for (const n of this.nodes.values()) r.push(`route add ${n.ip}/32 dev br0 scope link`);
-    for (const ip of clientIPs) r.push(`route add ${ip}/32 dev c0 scope link`);
-    for (const lb of lbRoutes) r.push(`route add ${lb.ip}/32 via ${this.nodes.get(lb.node).ip} dev br0`);
+    for (const n of this.nodes.values())
+      for (const ip of n.ips) r.push(`route add ${host(ip)} dev br0 scope link`);
+    for (const ip of clientIPs) r.push(`route add ${host(ip)} dev c0 scope link`);
+    const lbSeen = new Set();
+    for (const lb of lbRoutes) {
+      if (lbSeen.has(lb.ip)) continue;
+      lbSeen.add(lb.ip);
+      r.push(`route add ${host(lb.ip)} via ${sameFamily(this.nodes.get(lb.node).ips, lb.ip)} dev br0`);
+    }
     this.batch(this.router, r);
 
     const c = ['link set lo up', 'link set eth0 up'];
-    for (const ip of clientIPs) c.push(`addr add ${ip}/32 dev eth0`);
-    c.push(
-      `route add ${GATEWAY} dev eth0 scope link`,
-      `route add default via ${GATEWAY} dev eth0 src ${clientIPs[0]}`,
-    );
+    for (const ip of clientIPs) c.push(addr(ip));
+    c.push(`route add ${GATEWAY} dev eth0 scope link`);
+    const client4 = clientIPs.find((ip) => !isIPv6(ip));
+    const client6 = clientIPs.find(isIPv6);
+    if (client4) c.push(`route add default via ${GATEWAY} dev eth0 src ${client4}`);
+    if (client6) c.push(`route add ::/0 via ${GATEWAY6} dev eth0 src ${client6}`);
     this.batch(this.client, c);
 
     for (const n of this.nodes.values()) {
-      const b = ['link set lo up', 'link set eth0 up', `addr add ${n.ip}/32 dev eth0`];
+      const b = ['link set lo up', 'link set eth0 up', ...n.ips.map(addr)];
       b.push(`route add ${GATEWAY} dev eth0 scope link`, `route add default via ${GATEWAY} dev eth0`);
-      for (const o of this.nodes.values()) if (o !== n) b.push(`route add ${o.ip}/32 dev eth0 scope link`);
+      if (n.ips.some(isIPv6)) b.push(`route add ::/0 via ${GATEWAY6} dev eth0`);
+      for (const o of this.nodes.values())
+        if (o !== n) for (const ip of o.ips) b.push(`route add ${host(ip)} dev eth0 scope link`);
       const proxyArp = {};
       for (const p of this.pods.values()) {
         if (p.node === n.name) {
           b.push(`link add p${p.index} type veth peer name eth0 netns ${p.ns}`, `link set p${p.index} up`);
-          b.push(`route add ${p.ip}/32 dev p${p.index} scope link`);
+          // the pod's IPv6 gateway: a link-local address on the node's end of the veth
+          if (p.ips.some(isIPv6)) b.push(`addr add ${GATEWAY6}/64 dev p${p.index} nodad`);
+          for (const ip of p.ips) b.push(`route add ${host(ip)} dev p${p.index} scope link`);
           proxyArp[`net.ipv4.conf.p${p.index}.proxy_arp`] = 1;
         } else {
-          b.push(`route add ${p.ip}/32 via ${this.nodes.get(p.node).ip} dev eth0`);
+          const other = this.nodes.get(p.node).ips;
+          for (const ip of p.ips) b.push(`route add ${host(ip)} via ${sameFamily(other, ip)} dev eth0`);
         }
       }
       this.batch(n.ns, b);
       if (Object.keys(proxyArp).length) this.sysctl(n.ns, proxyArp);
     }
     for (const p of this.pods.values()) {
-      this.batch(p.ns, [
-        'link set lo up',
-        'link set eth0 up',
-        `addr add ${p.ip}/32 dev eth0`,
-        `route add ${POD_GATEWAY} dev eth0 scope link`,
-        `route add default via ${POD_GATEWAY} dev eth0`,
-      ]);
+      const b = ['link set lo up', 'link set eth0 up', ...p.ips.map(addr)];
+      b.push(`route add ${POD_GATEWAY} dev eth0 scope link`, `route add default via ${POD_GATEWAY} dev eth0`);
+      if (p.ips.some(isIPv6)) b.push(`route add ::/0 via ${GATEWAY6} dev eth0`);
+      this.batch(p.ns, b);
     }
   }
 
@@ -241,7 +274,8 @@ export class Topology {
     });
   }
 
-  /** Ends our own processes (by their pids) and deletes every namespace we created. */
+  /** Ends our own processes (by their pids) and deletes every namespace we created; the
+   * Topology can then be built again. */
   cleanup() {
     for (const child of this.children) {
       try {
@@ -257,6 +291,8 @@ export class Topology {
       if (r.status !== 0) failed.push(`${ns}: ${(r.stderr || '').trim()}`);
     }
     this.namespaces = [];
+    this.nodes.clear();
+    this.pods.clear();
     return failed;
   }
 }

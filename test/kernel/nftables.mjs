@@ -1,24 +1,26 @@
 #!/usr/bin/env node
-// Kernel check for nftables mode: does real nft take `kubepath nftables --transaction` and
-// list back exactly what `kubepath nftables` prints?
+// Kernel check for nftables mode, in two parts.
 //
-// For every example and kernel fixture, on every node: a fresh network namespace, the
-// predicted transaction loaded with `nft -f` (it must load), then `nft list table ip
-// kube-proxy` compared byte for byte with the default output. Nothing is created in the
-// root namespace; the namespace is `kp-<pid>-nft` (swept at start if its run died).
+// 1. Load and list back: for every example and kernel fixture, on every node, in a fresh
+//    network namespace (`kp-<pid>-nft`), the predicted transaction (`kubepath nftables
+//    --transaction`) must load with `nft -f`, and `nft list table ip kube-proxy` must then
+//    print exactly what `kubepath nftables` prints.
+// 2. Real TCP: the kernel suite's cluster and scenarios (scenarios.mjs: seed nginx, ETP
+//    Local, no endpoints, named ports, session affinity, loadBalancerSourceRanges) with
+//    kube-proxy in nftables mode (profiles/nftables.cluster.yaml): each node's transaction
+//    loaded with `nft -f` in the node's namespace, real connections to real pod processes,
+//    each outcome checked against `kubepath trace` in nftables mode (traffic.mjs).
 //
+// Nothing is created in the root namespace; every namespace is `kp-<pid>-…`, deleted on
+// exit or signal (and swept at start if its run died).
 // Needs root, ip (iproute2) and nft (nftables). Otherwise prints SKIP and exits 0
 // (KUBEPATH_KERNEL_REQUIRED=1 makes that a failure).
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { sweepStale } from './netns.mjs';
+import { nftablesBackend } from './backends.mjs';
+import { Checks, guardedTopology, kubepathCli, preflight, secs } from './harness.mjs';
+import { defineScenarios } from './scenarios.mjs';
+import { runTraffic } from './traffic.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, '../..');
-const cli = join(root, 'dist/cli.js');
-const PATHS = [
+const LISTED = [
   'examples/nginx',
   'examples/named-ports',
   'examples/headless',
@@ -27,72 +29,78 @@ const PATHS = [
   'test/kernel/fixtures/etp-local.yaml',
   'test/kernel/fixtures/no-endpoints.yaml',
   'test/kernel/fixtures/affinity.yaml',
+  'test/kernel/fixtures/source-ranges.yaml',
 ];
-const required = process.env.KUBEPATH_KERNEL_REQUIRED === '1';
+const TRAFFIC = ['examples/nginx', 'examples/named-ports', 'test/kernel/fixtures'];
+const CLUSTER = ['--cluster', 'test/kernel/profiles/nftables.cluster.yaml'];
+const started = Date.now();
 
-function skip(reason) {
-  console.log(`SKIP nftables kernel check: ${reason}`);
-  process.exit(required ? 1 : 0);
+const skip = preflight('nftables kernel check', ['ip', 'nft'], 'iproute2 nftables');
+const checks = new Checks();
+const kubepath = kubepathCli();
+const { topo, cleanup, addOrSkip } = guardedTopology(skip);
+const timings = {};
+try {
+  await main();
+} catch (e) {
+  checks.failures.push(`aborted: ${e.stack || e}`);
+  console.log(`\nABORTED: ${e.stack || e}`);
 }
+cleanup();
+checks.finish(
+  'nftables kernel check',
+  '; ' +
+    Object.entries(timings)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ') +
+    `, total ${secs(started)}`,
+);
 
-const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' }).status === 0;
-
-function run(cmd, args, input) {
-  return spawnSync(cmd, args, { encoding: 'utf8', input, cwd: root, maxBuffer: 64 * 1024 * 1024 });
-}
-
-if (process.platform !== 'linux') skip('not Linux');
-if (typeof process.getuid === 'function' && process.getuid() !== 0)
-  skip('not root (network namespaces need it)');
-const missing = ['ip', 'nft'].filter((t) => !has(t));
-if (missing.length) skip(`missing ${missing.join(', ')} (apt-get install iproute2 nftables)`);
-if (!existsSync(cli)) skip(`${cli} is missing: run npm run build first`);
-
-sweepStale();
-const ns = `kp-${process.pid}-nft`;
-const cleanup = () => run('ip', ['netns', 'del', ns]);
-process.on('exit', cleanup);
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(1));
-const created = run('ip', ['netns', 'add', ns]);
-if (created.status !== 0) skip(`cannot create a network namespace: ${created.stderr.trim()}`);
-const nft = (args, input) => run('ip', ['netns', 'exec', ns, 'nft', ...args], input);
-console.log(`nft: ${nft(['--version']).stdout.trim()}`);
-
-const failures = [];
-let checks = 0;
-for (const path of PATHS) {
-  const analysis = run('node', [cli, 'analyze', path, '--json']);
-  const nodes = JSON.parse(analysis.stdout).cluster.nodes.map((n) => n.name);
-  for (const node of nodes) {
-    const what = `${path} --node ${node}`;
-    const transaction = run('node', [cli, 'nftables', path, '--node', node, '--transaction']);
-    const listing = run('node', [cli, 'nftables', path, '--node', node]);
-    if (transaction.status !== 0 || listing.status !== 0) {
-      failures.push(`${what}: kubepath failed: ${transaction.stderr}${listing.stderr}`);
-      continue;
+async function main() {
+  let t0 = Date.now();
+  const ns = `${topo.prefix}-nft`;
+  addOrSkip(ns);
+  const nft = (args, input) => topo.exec(ns, 'nft', args, { input, allowFail: true });
+  console.log(`nft: ${nft(['--version']).stdout.trim()}`);
+  console.log('\n== every example and fixture: nft -f loads the transaction, nft list = kubepath nftables');
+  for (const path of LISTED) {
+    const analysis = await kubepath.json(['analyze', path, '--json']);
+    for (const { name: node } of analysis.cluster.nodes) {
+      checks.entry = `${path} --node ${node}`;
+      const transaction = await kubepath.text(['nftables', path, '--node', node, '--transaction']);
+      const listing = await kubepath.text(['nftables', path, '--node', node]);
+      nft(['delete', 'table', 'ip', 'kube-proxy']);
+      const loaded = nft(['-f', '-'], transaction);
+      if (!checks.check(loaded.status === 0, `${checks.entry}: nft -f loads the transaction`, loaded.stderr))
+        continue;
+      const listed = nft(['list', 'table', 'ip', 'kube-proxy']).stdout;
+      checks.check(
+        listed === listing,
+        `${checks.entry}: nft list table ip kube-proxy = kubepath nftables`,
+        listed === listing ? '' : firstLine(listed, listing),
+      );
     }
-    nft(['delete', 'table', 'ip', 'kube-proxy']);
-    checks++;
-    const loaded = nft(['-f', '-'], transaction.stdout);
-    if (loaded.status !== 0) {
-      failures.push(`${what}: nft -f refused the transaction:\n${loaded.stderr}`);
-      console.log(`  FAIL  ${what}: nft -f`);
-      continue;
-    }
-    checks++;
-    const listed = nft(['list', 'table', 'ip', 'kube-proxy']).stdout;
-    if (listed !== listing.stdout) {
-      const a = listed.split('\n');
-      const b = listing.stdout.split('\n');
-      const i = a.findIndex((line, k) => line !== b[k]);
-      failures.push(`${what}: nft list differs at line ${i + 1}:\n  nft:      ${a[i]}\n  kubepath: ${b[i]}`);
-      console.log(`  FAIL  ${what}: nft list`);
-      continue;
-    }
-    console.log(`  ok    ${what}: loads, nft list = kubepath nftables`);
   }
+  topo.removeNamespace(ns);
+  timings.listings = secs(t0);
+
+  t0 = Date.now();
+  await runTraffic({
+    checks,
+    kubepath,
+    topo,
+    paths: TRAFFIC,
+    cluster: CLUSTER,
+    defineScenarios,
+    backend: nftablesBackend({ kubepath, paths: TRAFFIC, cluster: CLUSTER, families: ['IPv4'] }),
+    timings,
+  });
+  timings.traffic = secs(t0);
 }
-nft(['delete', 'table', 'ip', 'kube-proxy']);
-console.log(`\n${checks} checks, ${failures.length} failed`);
-for (const f of failures) console.log(`FAIL ${f}`);
-process.exit(failures.length ? 1 : 0);
+
+function firstLine(listed, listing) {
+  const a = listed.split('\n');
+  const b = listing.split('\n');
+  const i = a.findIndex((line, k) => line !== b[k]);
+  return `line ${i + 1}:\n  nft:      ${a[i]}\n  kubepath: ${b[i]}`;
+}

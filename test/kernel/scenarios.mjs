@@ -2,9 +2,11 @@
 // (`kubepath trace …`), who sends (the internet client, a pod, a node) and where
 // the packets go; run.mjs derives how many requests from the tracer's branches.
 //
-//   send: { viaLB: nodePort }      the cloud LB as the tracer models it: connections
+//   send: { viaLB: nodePort, family? }  the cloud LB as the tracer models it: connections
 //                                  to node:nodePort on every node the tracer's branches name
-//         { host, port, entry }    one destination; `entry` is the node whose rules apply
+//                                  (family 'IPv6': to the nodes' IPv6 addresses)
+//         { host, port, entry, localAddress? }  one destination; `entry` is the node whose
+//                                  rules apply; localAddress: the sender's source address
 //   from: 'client' | { pod: 'ns/name' } | { node: NAME }
 //   affinity: { sources, perSource }   sequential connections per source address
 //   lbRoute: { ip, node }          the router delivers this LB address, unchanged, to node
@@ -50,7 +52,12 @@ export function defineScenarios(c) {
           send: { host: svc.clusterIP, port: sp.port, entry: n2 },
         },
         {
-          title: `node ${n3} → 127.0.0.1:${sp.nodePort} (localhost node port)`,
+          // nftables mode has no localhost node ports (upstream: "not supported"): the rules let
+          // the packet through undisturbed and the node's own TCP stack resets the connection.
+          title:
+            c.proxyMode === 'nftables'
+              ? `node ${n3} → 127.0.0.1:${sp.nodePort} (nftables mode: no localhost node ports, the node resets)`
+              : `node ${n3} → 127.0.0.1:${sp.nodePort} (localhost node port)`,
           trace: [`127.0.0.1:${sp.nodePort}`, '--from', `node:${n3}`],
           from: { node: n3 },
           send: { host: '127.0.0.1', port: sp.nodePort, entry: n3 },
@@ -197,5 +204,90 @@ export function defineScenarios(c) {
       ],
     });
   }
+  // 6. loadBalancerSourceRanges: the LB address filters by source, the node port does not.
+  {
+    const svc = c.service('default', 'ranged');
+    const sp = svc.ports[0];
+    const lb = svc.loadBalancer.ingress[0].ip;
+    const denied = c.affinitySources[0];
+    scenarios.push({
+      title: `loadBalancerSourceRanges 198.51.100.0/26 (test/kernel/fixtures/source-ranges.yaml)`,
+      entries: [
+        {
+          title: `internet ${c.clientIP} (inside the ranges) → LB IP ${lb}:${sp.port} delivered to ${n1}`,
+          trace: [`${lb}:${sp.port}`, '--from', `ip:${c.clientIP}`, '--node', n1],
+          from: 'client',
+          send: { host: lb, port: sp.port, entry: n1 },
+          lbRoute: { ip: lb, node: n1 },
+        },
+        {
+          title: `internet ${denied} (outside the ranges) → LB IP ${lb}:${sp.port} delivered to ${n1} (DROP)`,
+          trace: [`${lb}:${sp.port}`, '--from', `ip:${denied}`, '--node', n1],
+          from: 'client',
+          send: { host: lb, port: sp.port, entry: n1, localAddress: denied },
+          lbRoute: { ip: lb, node: n1 },
+        },
+        {
+          title: `internet ${denied} (outside the ranges) → ${n2}:${sp.nodePort} (the node port is not filtered)`,
+          trace: [`${c.nodeIP(n2)}:${sp.nodePort}`, '--from', `ip:${denied}`, '--node', n2],
+          from: 'client',
+          send: { host: c.nodeIP(n2), port: sp.nodePort, entry: n2, localAddress: denied },
+        },
+      ],
+    });
+  }
   return scenarios;
+}
+
+/** IPv6 over real TCP (examples/dual-stack: a dual-stack NodePort Service and an IPv6-only
+ * ClusterIP Service, two pods on two nodes), plus one IPv4 entry on the same cluster. */
+export function defineIPv6Scenarios(c) {
+  const [n1, n2] = c.nodeNames;
+  const web = c.service('default', 'web');
+  const webV6 = c.service('default', 'web-v6');
+  const v6 = (s) => s.clusterIPs.find((ip) => ip.includes(':'));
+  const sp = web.ports[0];
+  const podOnN1 = c.endpointsOf(web).find((e) => e.node === n1);
+  return [
+    {
+      title: `dual-stack NodePort ${web.name} (examples/dual-stack): [${v6(web)}]:${sp.port} and node port ${sp.nodePort} over IPv6`,
+      entries: [
+        {
+          title: `internet ${c.clientIPv6} → [${c.nodeIPv6(n1)}]:${sp.nodePort} (node port over IPv6)`,
+          trace: [`[${c.nodeIPv6(n1)}]:${sp.nodePort}`],
+          from: 'client',
+          send: { host: c.nodeIPv6(n1), port: sp.nodePort, entry: n1 },
+        },
+        {
+          title: `pod ${podOnN1.pod} (${n1}) → ClusterIP [${v6(web)}]:${sp.port} (one branch is itself: hairpin)`,
+          trace: [`[${v6(web)}]:${sp.port}`, '--from', `pod:default/${podOnN1.pod}`],
+          from: { pod: `default/${podOnN1.pod}` },
+          send: { host: v6(web), port: sp.port, entry: n1 },
+        },
+        {
+          title: `node ${n2} → ClusterIP [${v6(web)}]:${sp.port}`,
+          trace: [`[${v6(web)}]:${sp.port}`, '--from', `node:${n2}`],
+          from: { node: n2 },
+          send: { host: v6(web), port: sp.port, entry: n2 },
+        },
+        {
+          title: `internet ${c.clientIP} → ${c.nodeIP(n2)}:${sp.nodePort} (the same Service over IPv4)`,
+          trace: [`${c.nodeIP(n2)}:${sp.nodePort}`],
+          from: 'client',
+          send: { host: c.nodeIP(n2), port: sp.nodePort, entry: n2 },
+        },
+      ],
+    },
+    {
+      title: `IPv6-only ClusterIP ${webV6.name}: [${webV6.clusterIP}]:${webV6.ports[0].port}`,
+      entries: [
+        {
+          title: `node ${n2} → ClusterIP [${webV6.clusterIP}]:${webV6.ports[0].port}`,
+          trace: [`[${webV6.clusterIP}]:${webV6.ports[0].port}`, '--from', `node:${n2}`],
+          from: { node: n2 },
+          send: { host: webV6.clusterIP, port: webV6.ports[0].port, entry: n2 },
+        },
+      ],
+    },
+  ];
 }

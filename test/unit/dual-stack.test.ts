@@ -134,6 +134,33 @@ void describe('dual-stack cluster (examples/dual-stack)', () => {
     }
   });
 
+  void it('in nftables mode traces each family through its own kube-proxy table', async () => {
+    // The same cluster with kube-proxy in nftables mode (the kernel suite's profile).
+    const nft = ['--cluster', 'test/kernel/profiles/dual-stack-nftables.cluster.yaml'];
+    const json = JSON.parse((await cli(['analyze', dir, '--json', ...nft])).stdout) as AnalyzeJson;
+    const web = json.services.find((s) => s.name === 'web');
+    const [ip4 = '', ip6 = ''] = web?.clusterIPs ?? [];
+    for (const [target, table] of [
+      [`${ip4}:80`, 'ip kube-proxy'],
+      [`[${ip6}]:80`, 'ip6 kube-proxy'],
+    ] as const) {
+      const { code, stdout } = await cli(['trace', target, dir, ...nft, '--from', 'node:node-2', '--json']);
+      assert.equal(code, 0, target);
+      const trace = JSON.parse(stdout) as {
+        proxyMode: string;
+        branches: { ip: string; outcome: string; hops: { chain: string | null }[] }[];
+      };
+      assert.equal(trace.proxyMode, 'nftables');
+      assert.equal(trace.branches.length, 2, target);
+      for (const b of trace.branches) {
+        assert.equal(b.outcome, 'reached');
+        assert.equal(b.ip.includes(':'), table.startsWith('ip6'));
+        const chains = b.hops.map((h) => h.chain).filter((c) => c !== null);
+        assert.ok(chains.length > 0 && chains.every((c) => c.startsWith(`${table} `)), chains.join(', '));
+      }
+    }
+  });
+
   void it('a node port answers over IPv6 on the node IPv6 address', async () => {
     const json = JSON.parse((await cli(['analyze', dir, '--json', ...cluster])).stdout) as {
       services: { name: string; ports: { nodePort: number }[] }[];

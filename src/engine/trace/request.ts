@@ -24,6 +24,7 @@ import type { IptablesDump } from './dump';
 import { nftablesNodeFor, nftablesRulesOfNode, listTable, syncNftables } from '../proxy/nftables';
 import { parseNftRuleset } from './nft/parse';
 import { traceNftPacket } from './nft/interpret';
+import { describeAnswers, followedAnswers, podRecordAddress, recordTypeOf } from './dns';
 import type { NftRuleset } from './nft/ruleset';
 import type { PacketTrace } from '../model';
 import { editDistance, isLikelyTypo } from '../util/editDistance';
@@ -217,6 +218,14 @@ function isAddress(text: string): boolean {
   return isIPv4(text) || (text.includes(':') && normalizeIP(text, { family: 'IPv6' }) !== null);
 }
 
+/** The answers of the other family, which a client preferring that family connects to. */
+function otherFamilyNote(fqdn: string, others: readonly string[], port: number | null): string {
+  const family = recordTypeOf(others[0] ?? '') === 'AAAA' ? 'IPv6' : 'IPv4';
+  const first = others[0] ?? '';
+  const target = port === null ? first : joinHostPort(first, port);
+  return `${fqdn} also answers ${describeAnswers(others)}: a client preferring ${family} connects there (traced separately: kubepath trace ${port === null ? target : `'${target}'`})`;
+}
+
 function serviceLabel(s: ServiceState): string {
   return `${s.service.metadata.namespace}/${s.service.metadata.name}`;
 }
@@ -248,6 +257,7 @@ interface StateIndex {
   podByName: Map<string, Pod>;
   slicesByService: Map<string, EndpointSlice[]>;
   slicePosition: Map<EndpointSlice, number>;
+  /** `A name` → the IPv4 addresses of the name's first record, `AAAA name` → its IPv6 ones. */
   aRecords: Map<string, string[]>;
 }
 
@@ -309,8 +319,14 @@ function buildIndex(state: ClusterState): StateIndex {
     add(index.slicesByService, `${slice.metadata.namespace}/${slice.serviceName}`, slice);
   }
   for (const r of state.dns) {
-    const key = `${r.type} ${r.name}`;
-    if (!index.aRecords.has(key)) index.aRecords.set(key, r.values);
+    if (r.type !== 'A' && r.type !== 'AAAA') continue;
+    // A record's addresses answer the query type of their family (a headless dual-stack
+    // Service's record holds the endpoint addresses of both).
+    for (const type of ['A', 'AAAA'] as const) {
+      const key = `${type} ${r.name}`;
+      const values = r.values.filter((ip) => recordTypeOf(ip) === type);
+      if (values.length > 0 && !index.aRecords.has(key)) index.aRecords.set(key, values);
+    }
   }
   return index;
 }
@@ -453,6 +469,7 @@ function traceFrom(state: ClusterState, targetText: string, options: RequestOpti
   let destinationIP = target.host;
   let port = target.port;
   let viaService: ServiceState | null = null;
+  let otherAnswers: string[] = []; // the answers of the family the trace does not follow
   const searchNamespace = originPod?.metadata.namespace ?? 'default';
   const resolved = isAddress(target.host) ? null : resolveName(state, target.host, searchNamespace);
   if (!isAddress(target.host) && !resolved) {
@@ -475,7 +492,11 @@ function traceFrom(state: ClusterState, targetText: string, options: RequestOpti
       );
       return nxdomain;
     }
-    hops.push(hop('dns', found.fqdn, `A ${found.ip} (${found.what})`, { source: found.source }));
+    hops.push(
+      hop('dns', found.fqdn, `${describeAnswers(found.answers)} (${found.what})`, {
+        source: found.source,
+      }),
+    );
     destinationIP = found.ip;
   } else if (resolved) {
     const s = resolved.service;
@@ -510,7 +531,10 @@ function traceFrom(state: ClusterState, targetText: string, options: RequestOpti
         ],
       };
     } else if (s.service.clusterIP === 'None') {
-      const ips = indexOf(state).aRecords.get(`A ${s.dns}`) ?? [];
+      const records = indexOf(state).aRecords;
+      const all = [...(records.get(`A ${s.dns}`) ?? []), ...(records.get(`AAAA ${s.dns}`) ?? [])];
+      // The client follows the Service's primary family (its first ipFamilies entry).
+      const { followed: ips, others } = followedAnswers(all, s.service.ipFamilies[0] ?? 'IPv4');
       if (ips.length === 0) {
         return fail(
           'no-route',
@@ -523,12 +547,14 @@ function traceFrom(state: ClusterState, targetText: string, options: RequestOpti
         hop(
           'dns',
           resolved.fqdn,
-          `A ${ips.join(', ')} (headless Service ${serviceLabel(s)}: pod IPs, no kube-proxy rules; the client picks one)`,
+          `${describeAnswers(all)} (headless Service ${serviceLabel(s)}: pod IPs, no kube-proxy rules; the client picks one${others.length > 0 ? ` of the ${recordTypeOf(ips[0] ?? '')} answers` : ''})`,
           {
             source: s.source,
           },
         ),
       );
+      const headlessPort = port ?? s.service.ports[0]?.port ?? null;
+      if (others.length > 0) notes.push(otherFamilyNote(resolved.fqdn, others, headlessPort));
       return headlessTrace(
         state,
         targetText,
@@ -538,6 +564,7 @@ function traceFrom(state: ClusterState, targetText: string, options: RequestOpti
         protocol,
         hops,
         originText(origin ?? { kind: 'internet' }),
+        notes,
       );
     } else if (requested?.kind === 'internet' && s.loadBalancer && s.loadBalancer.ingress.length === 0) {
       // No public address to resolve to: the trace ends at the pending load balancer.
@@ -557,16 +584,20 @@ function traceFrom(state: ClusterState, targetText: string, options: RequestOpti
       );
       destinationIP = ingress?.ip ?? '';
     } else {
+      // Every cluster IP answers (A: IPv4, AAAA: IPv6); the trace follows the primary one.
+      const clusterIPs = s.service.clusterIPs.length > 0 ? s.service.clusterIPs : [s.service.clusterIP];
       hops.push(
-        hop('dns', resolved.fqdn, `A ${s.service.clusterIP} (Service ${serviceLabel(s)})`, {
+        hop('dns', resolved.fqdn, `${describeAnswers(clusterIPs)} (Service ${serviceLabel(s)})`, {
           source: s.source,
         }),
       );
       destinationIP = s.service.clusterIP;
+      otherAnswers = clusterIPs.filter((ip) => ip !== destinationIP);
     }
     const picked = pickPort(s, port, options.protocol);
     if (typeof picked === 'string') return fail('no-route', 'dns', target.host, picked);
     port = picked.port;
+    if (otherAnswers.length > 0) notes.push(otherFamilyNote(s.dns, otherAnswers, port));
     if ('hostname' in resolved) {
       destinationIP = s.loadBalancer?.ingress.find((i) => i.ip)?.ip ?? '';
     }
@@ -740,7 +771,7 @@ function resolvePodName(
   state: ClusterState,
   host: string,
   namespace: string,
-): { fqdn: string; ip: string; what: string; source: SourceRange | null } | null {
+): { fqdn: string; ip: string; answers: string[]; what: string; source: SourceRange | null } | null {
   const domain = state.profile.clusterDomain;
   const name = host.replace(/\.$/, '');
   const candidates = name.endsWith(`.${domain}`)
@@ -748,25 +779,32 @@ function resolvePodName(
     : [`${name}.${namespace}.svc.${domain}`, `${name}.svc.${domain}`, `${name}.${domain}`];
   const index = indexOf(state);
   for (const fqdn of candidates) {
-    const ip = index.aRecords.get(`A ${fqdn}`)?.[0];
+    // A headless Service's hostname record: the endpoint's address of each family.
+    const answers = [
+      ...(index.aRecords.get(`A ${fqdn}`) ?? []),
+      ...(index.aRecords.get(`AAAA ${fqdn}`) ?? []),
+    ];
+    const ip = answers[0];
     if (ip !== undefined) {
       const pod = index.podByIP.get(ip);
       const what = pod
         ? `pod ${pod.metadata.namespace}/${pod.metadata.name}: hostname ${pod.hostname}, subdomain ${pod.subdomain} (its headless Service)`
         : 'an endpoint of a headless Service';
-      return { fqdn, ip, what, source: pod?.source ?? null };
+      return { fqdn, ip, answers, what, source: pod?.source ?? null };
     }
     const suffix = `.pod.${domain}`;
     if (!fqdn.endsWith(suffix)) continue;
     const [dashed, podNamespace, ...rest] = fqdn.slice(0, -suffix.length).split('.');
-    if (rest.length > 0 || dashed === undefined || !/^\d+-\d+-\d+-\d+$/.test(dashed)) continue;
-    const address = dashed.replace(/-/g, '.');
-    // CoreDNS `pods verified`: only an address a pod of that namespace has.
+    const address = rest.length > 0 || dashed === undefined ? null : podRecordAddress(dashed);
+    if (address === null) continue;
+    // CoreDNS `pods verified`: only the address (status.podIP, compared as written) of a pod
+    // of that namespace; an IPv6 name answers AAAA.
     const pod = index.podByIP.get(address);
-    if (pod && pod.metadata.namespace === podNamespace) {
+    if (pod && pod.metadata.namespace === podNamespace && pod.podIP === address) {
       return {
         fqdn,
         ip: address,
+        answers: [address],
         what: `pod ${pod.metadata.namespace}/${pod.metadata.name}`,
         source: pod.source,
       };
@@ -968,18 +1006,20 @@ function rulesetFor(
       scopedTo: null,
     };
   }
-  const file = `nft list table ip kube-proxy (${nodeName}, predicted)`;
+  // The destination's family: the other family's table never sees the packet (as for iptables).
+  const family = familyOfAddress(packet.destinationIP);
+  const file = `nft list table ${family === 'IPv6' ? 'ip6' : 'ip'} kube-proxy (${nodeName}, predicted)`;
   if (state.services.length <= TRACE_SCOPE_THRESHOLD) {
-    // What `kubepath nftables --node N` prints: hop lines are lines of that listing.
-    return memo(state, `trace:nft:${nodeName}`, () => ({
-      ruleset: parseNftRuleset(nftablesRulesOfNode(state, nodeName, 'list').text, file),
+    // What `kubepath nftables --node N --family F` prints: hop lines are lines of that listing.
+    return memo(state, `trace:nft:${family}:${nodeName}`, () => ({
+      ruleset: parseNftRuleset(nftablesRulesOfNode(state, nodeName, 'list', family).text, file),
       localAddresses,
       scopedTo: null,
     }));
   }
   const local = localAddresses.includes(packet.destinationIP) || packet.destinationIP.startsWith('127.');
   const services = servicesMatching(state, packet.destinationIP, packet.destinationPort, local);
-  const key = `${nodeName}|${services.map((s) => `${s.service.metadata.namespace}/${s.service.metadata.name}`).join(',')}`;
+  const key = `${family}|${nodeName}|${services.map((s) => `${s.service.metadata.namespace}/${s.service.metadata.name}`).join(',')}`;
   return memo(state, `trace:nft:${key}`, () => {
     const index = indexOf(state);
     const names = new Set(services.map((s) => `${s.service.metadata.namespace}/${s.service.metadata.name}`));
@@ -988,7 +1028,7 @@ function rulesetFor(
       .sort((a, b) => (index.slicePosition.get(a) ?? 0) - (index.slicePosition.get(b) ?? 0));
     const table = syncNftables(
       proxyInputFromState({ services, endpointSlices: slices }),
-      nftablesNodeFor(state.profile, nodeName),
+      nftablesNodeFor(state.profile, nodeName, family),
     ).state.table;
     return { ruleset: parseNftRuleset(listTable(table), file), localAddresses, scopedTo: services.length };
   });
@@ -1290,6 +1330,7 @@ function headlessTrace(
   protocol: Protocol,
   hops: TraceHop[],
   from: string,
+  notes: readonly string[],
 ): TraceBody {
   const branches: RequestBranch[] = ips.map((ip) => {
     const pod = indexOf(state).podByIP.get(ip);
@@ -1310,6 +1351,7 @@ function headlessTrace(
   });
   return finish(target, from, null, hops, branches, [
     'headless Service: DNS returns pod IPs directly; kube-proxy is not involved',
+    ...notes,
   ]);
 }
 
