@@ -13,6 +13,7 @@ import { selectHelmValues } from './helmValues';
 import { RENDERED_SCHEME, RenderedDocumentProvider, showRendered } from './renderedDocument';
 import { registerStatusItems, SELECT_TARGET_COMMAND, selectDeployTarget } from './deployTarget';
 import { runTraceCommand } from './traceCommand';
+import { TRACE_SCHEME, TraceDocumentProvider } from './traceDocument';
 import type { ShowInPanel } from './traceCommand';
 import { WorkspaceModel } from './workspaceModel';
 
@@ -115,8 +116,10 @@ export function activateKubepath(context: vscode.ExtensionContext, host: HostKin
       node,
     });
   };
+  const traces = new TraceDocumentProvider();
   context.subscriptions.push(
-    command(COMMANDS.traceRequest, (arg) => runTraceCommand(model, client, arg, showInPanel)),
+    vscode.workspace.registerTextDocumentContentProvider(TRACE_SCHEME, traces),
+    command(COMMANDS.traceRequest, (arg) => runTraceCommand(model, client, arg, showInPanel, traces)),
     command(COMMANDS.showIptables, (arg) => showIptables(model, typeof arg === 'string' ? arg : undefined)),
     command(COMMANDS.selectClusterProfile, () => selectClusterProfile(model)),
     command(COMMANDS.refresh, () => model.reload()),

@@ -20,6 +20,7 @@ export {
   rangeAt,
   renderedText,
   renderTrace,
+  renderTraceSummary,
   requestPath,
   rules,
   selection,
