@@ -12,6 +12,7 @@ import { selectClusterProfile } from './profileCommand';
 import { selectHelmValues } from './helmValues';
 import { RENDERED_SCHEME, RenderedDocumentProvider, showRendered } from './renderedDocument';
 import { registerStatusItems, SELECT_TARGET_COMMAND, selectDeployTarget } from './deployTarget';
+import { openExample } from './exampleCommand';
 import { runTraceCommand } from './traceCommand';
 import { TRACE_SCHEME, TraceDocumentProvider } from './traceDocument';
 import type { ShowInPanel } from './traceCommand';
@@ -25,6 +26,7 @@ export const COMMANDS = {
   selectDeployTarget: SELECT_TARGET_COMMAND,
   selectHelmValues: 'kubepath.selectHelmValues',
   showRendered: 'kubepath.showRendered',
+  openExample: 'kubepath.openExample',
 } as const;
 
 /** What the node and browser entry points differ in: how the analysis worker is started (both read through workspace.fs). */
@@ -126,6 +128,7 @@ export function activateKubepath(context: vscode.ExtensionContext, host: HostKin
     command(COMMANDS.selectDeployTarget, () => selectDeployTarget(model)),
     command(COMMANDS.selectHelmValues, () => selectHelmValues(model)),
     command(COMMANDS.showRendered, () => showRendered(model)),
+    command(COMMANDS.openExample, () => openExample(context.extensionUri)),
   );
   log().info(activationMessage(activateStart, performance.now()));
 }
