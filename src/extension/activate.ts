@@ -12,7 +12,9 @@ import { selectClusterProfile } from './profileCommand';
 import { selectHelmValues } from './helmValues';
 import { RENDERED_SCHEME, RenderedDocumentProvider, showRendered } from './renderedDocument';
 import { registerStatusItems, SELECT_TARGET_COMMAND, selectDeployTarget } from './deployTarget';
+import { openExample } from './exampleCommand';
 import { runTraceCommand } from './traceCommand';
+import { TRACE_SCHEME, TraceDocumentProvider } from './traceDocument';
 import type { ShowInPanel } from './traceCommand';
 import { WorkspaceModel } from './workspaceModel';
 
@@ -24,6 +26,7 @@ export const COMMANDS = {
   selectDeployTarget: SELECT_TARGET_COMMAND,
   selectHelmValues: 'kubepath.selectHelmValues',
   showRendered: 'kubepath.showRendered',
+  openExample: 'kubepath.openExample',
 } as const;
 
 /** What the node and browser entry points differ in: how the analysis worker is started (both read through workspace.fs). */
@@ -115,14 +118,17 @@ export function activateKubepath(context: vscode.ExtensionContext, host: HostKin
       node,
     });
   };
+  const traces = new TraceDocumentProvider();
   context.subscriptions.push(
-    command(COMMANDS.traceRequest, (arg) => runTraceCommand(model, client, arg, showInPanel)),
+    vscode.workspace.registerTextDocumentContentProvider(TRACE_SCHEME, traces),
+    command(COMMANDS.traceRequest, (arg) => runTraceCommand(model, client, arg, showInPanel, traces)),
     command(COMMANDS.showIptables, (arg) => showIptables(model, typeof arg === 'string' ? arg : undefined)),
     command(COMMANDS.selectClusterProfile, () => selectClusterProfile(model)),
     command(COMMANDS.refresh, () => model.reload()),
     command(COMMANDS.selectDeployTarget, () => selectDeployTarget(model)),
     command(COMMANDS.selectHelmValues, () => selectHelmValues(model)),
     command(COMMANDS.showRendered, () => showRendered(model)),
+    command(COMMANDS.openExample, () => openExample(context.extensionUri)),
   );
   log().info(activationMessage(activateStart, performance.now()));
 }

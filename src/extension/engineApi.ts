@@ -22,6 +22,7 @@ export {
   rangeAt,
   renderedText,
   renderTrace,
+  renderTraceSummary,
   requestPath,
   rules,
   selection,

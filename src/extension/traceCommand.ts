@@ -1,8 +1,11 @@
 import * as vscode from 'vscode';
 import type { AnalysisClient } from './analysisClient';
 import type { TraceRequestArgs } from './commands';
-import { log } from './log';
+import { background, log } from './log';
 import type { ServiceBrief } from './service/protocol';
+import { showTraceDocument } from './traceDocument';
+import type { TraceDocumentProvider } from './traceDocument';
+import { traceNotice } from './traceDocumentText';
 import type { EntryPoint, TraceRequest } from './traceText';
 import type { FolderCluster, WorkspaceModel } from './workspaceModel';
 
@@ -50,14 +53,17 @@ async function pickService(
 
 /**
  * "Kubepath: Trace Request": from a CodeLens/hover (args name the service and port) or the
- * palette (quick picks: service, port, entry point). Shows the path in the side panel and
- * the full hop list in the output channel. The trace itself runs in the analysis worker.
+ * palette (quick picks: service, port, entry point). Shows the path in the side panel and the
+ * outcome in a notification whose buttons open the trace document (summary, then every hop)
+ * beside the editor or the panel again; the Output panel is not revealed (the hops are also
+ * logged there). The trace itself runs in the analysis worker.
  */
 export async function runTraceCommand(
   model: WorkspaceModel,
   client: AnalysisClient,
   arg: unknown,
   showInPanel?: ShowInPanel,
+  traces?: TraceDocumentProvider,
 ): Promise<void> {
   await model.start();
   await model.settled();
@@ -139,7 +145,29 @@ export async function runTraceCommand(
     return;
   }
   log().info(`trace ${request.target} from ${trace.from} in ${Date.now() - started} ms\n${trace.text}`);
-  log().show(true);
   const node = request.from?.kind === 'pod' ? (request.node ?? null) : entry.entry.node;
-  if (showInPanel) await showInPanel(cluster, service, port.key, entry.entry.entry, node);
+  const show = showInPanel && (() => showInPanel(cluster, service, port.key, entry.entry.entry, node));
+  if (traces)
+    background('trace notification', notify(traces.add(request.target, trace), request.target, trace, show));
+  if (show) await show();
+}
+
+const OPEN_TRACE = 'Open Trace';
+const SHOW_PANEL = 'Show in Panel';
+
+/** The outcome as a notification (a warning when the request does not reach a pod); its buttons act. */
+async function notify(
+  uri: vscode.Uri,
+  target: string,
+  trace: Parameters<typeof traceNotice>[1],
+  show: (() => Promise<void>) | undefined,
+): Promise<void> {
+  const message = traceNotice(target, trace);
+  const buttons = show ? [OPEN_TRACE, SHOW_PANEL] : [OPEN_TRACE];
+  const picked =
+    trace.outcome === 'reached'
+      ? await vscode.window.showInformationMessage(message, ...buttons)
+      : await vscode.window.showWarningMessage(message, ...buttons);
+  if (picked === OPEN_TRACE) await showTraceDocument(uri);
+  else if (picked === SHOW_PANEL && show) await show();
 }

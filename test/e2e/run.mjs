@@ -5,7 +5,7 @@
 // exits 1 on any failure. Screenshots and logs go to test-results/e2e/.
 //
 //   npm run test:e2e            (after: bash scripts/e2e-setup.sh)
-//   node test/e2e/run.mjs [--keep] [--only=substring]
+//   node test/e2e/run.mjs [--keep] [--only=substring[,substring…]]
 //
 // Environment: E2E_CACHE_DIR, CODE_SERVER_BIN, CHROMIUM_PATH, E2E_OUT_DIR (see harness.mjs).
 import fs from 'node:fs';
@@ -84,7 +84,8 @@ async function main() {
     const expected = await cliAnalyzeJson(dirs, 'nginx');
     const ctx = { page, dirs, results, expected, shot: (name) => screenshot(page, name) };
     for (const step of steps) {
-      if (ONLY && !step.id.includes(ONLY) && !step.name.includes(ONLY) && !step.always) continue;
+      const wanted = ONLY?.split(',').some((o) => step.id.includes(o) || step.name.includes(o));
+      if (ONLY && !wanted && !step.always) continue;
       await runStep(ctx, step);
     }
     if (pageErrors.length > 0)

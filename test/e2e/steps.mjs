@@ -289,7 +289,7 @@ export const steps = [
   },
   {
     id: 'trace',
-    name: '(c) Trace Request from the CodeLens: hop list in the output channel, 3 branches reach nginx pods',
+    name: '(c) Trace Request from the CodeLens: a notification (the Output panel stays closed); Open Trace shows the summary and every hop beside the editor; 3 branches reach nginx pods',
     async run({ page, dirs, shot }) {
       await hidePanel(page);
       if (!workspaceHas(dirs, 'nginx/service.yaml')) throw new Error('examples/nginx/service.yaml missing');
@@ -300,17 +300,25 @@ export const steps = [
       await lens.waitFor({ timeout: 45_000 });
       await lens.click();
       await pickQuickItem(page, 'From the internet via the load balancer');
+      // The outcome as a notification with its buttons; the Output panel is not revealed.
+      const toast = page
+        .locator('.notification-toast', {
+          hasText: /Kubepath: \S+ from internet: reached \(9\/9 branches, 100\.0%/,
+        })
+        .first();
+      await toast.waitFor({ timeout: 30_000 });
+      const notice = (await toast.locator('.notification-list-item-message').innerText()).trim();
+      if (!/3 paths, grouped by node and kube-proxy chains/.test(notice))
+        throw new Error(`notification says "${notice}"`);
+      if (await page.locator('.part.panel').isVisible())
+        throw new Error('the trace revealed the bottom panel');
+      await shot('c1-trace-notification');
+      // The hops are still logged (not shown): the branches come from the log.
       const { match } = await waitForLog(
         dirs,
         KUBEPATH_LOG,
         /^trace (\S+) from internet \([^\n]*\n[\s\S]*?\noutcome: (\w+)/m,
       );
-      // The output channel is revealed: wait for the hop list's end to be rendered there.
-      await page
-        .locator('.part.panel .monaco-editor', { hasText: /:\sreached/ })
-        .first()
-        .waitFor();
-      await shot('c-trace-output-channel');
       const block = match[0];
       if (match[2] !== 'reached') throw new Error(`outcome "${match[2]}"`);
       for (const kind of ['loadbalancer', 'node', 'chain', 'rule', 'dnat', 'pod']) {
@@ -327,7 +335,21 @@ export const steps = [
           `expected branches to 3 nginx pods, got ${branches.length} to ${pods.size}:\n${block.slice(0, 600)}`,
         );
       }
-      return `${match[1]} reached: loadbalancer → node → chains → DNAT → pod; ${branches.length} branches to ${pods.size} pods:80`;
+      // Open Trace: a read-only kubepath-trace: document beside the editor, summary first.
+      await toast.locator('.monaco-button', { hasText: 'Open Trace' }).click();
+      await page.locator('.tabs-container .tab.active', { hasText: /^trace .* from internet/ }).waitFor();
+      const groups = page.locator('.editor-group-container.active .view-line', { hasText: /^via\snode-\d/ });
+      await groups.first().waitFor();
+      await editorLine(page, /#\severy\shop\sof\severy\sbranch/).waitFor();
+      const groupCount = await groups.count();
+      if (groupCount !== 3) throw new Error(`${groupCount} branch groups in the trace document, expected 3`);
+      const editors = await page.locator('.editor-group-container').count();
+      if (editors < 2) throw new Error('the trace document did not open beside the editor');
+      if (await page.locator('.part.panel').isVisible())
+        throw new Error('Open Trace revealed the bottom panel');
+      await shot('c2-trace-document');
+      await runCommand(page, 'View: Close All Editor Groups');
+      return `"${notice}"; Open Trace: summary (3 node groups) then the hop list beside the editor; ${branches.length} branches to ${pods.size} pods:80`;
     },
   },
   {
@@ -596,6 +618,64 @@ export const steps = [
         .waitFor();
       await shot('h3-helm-rendered-manifest');
       return `hover on the template's port line: ${text.split('\n')[0]}; lens "${before}" → with values-prod.yaml "${afterText}"; Show Rendered Manifest: # Source lines, replicas: 5`;
+    },
+  },
+  {
+    id: 'walkthrough',
+    name: 'the Getting Started walkthrough opens; its Open Example button copies the shipped nginx example into the workspace and opens its Service',
+    async run({ page, dirs, shot }) {
+      await hidePanel(page);
+      await runCommand(page, 'View: Close All Editor Groups');
+      await runCommand(page, 'Welcome: Open Walkthrough...');
+      await pickQuickItem(page, 'Get Started with kubepath');
+      const container = page.locator('.gettingStartedContainer');
+      await container
+        .locator('.getting-started-step', { hasText: 'Open the nginx example' })
+        .first()
+        .waitFor();
+      for (const title of [
+        'Hover the Service',
+        'Trace a request',
+        'Open the Request Path panel',
+        'Describe your cluster',
+      ])
+        await container.locator('.getting-started-step', { hasText: title }).first().waitFor();
+      // The selected step's page (media/walkthrough/open-example.md) is rendered beside the steps.
+      await page
+        .frameLocator('.gettingStartedContainer iframe.webview.ready')
+        .frameLocator('iframe#active-frame')
+        .locator('body', { hasText: 'The nginx example' })
+        .waitFor({ timeout: 30_000 });
+      await shot('w1-walkthrough');
+      const copy = path.join(dirs.workspace, 'kubepath-example-nginx');
+      fs.rmSync(copy, { recursive: true, force: true });
+      await container
+        .locator('.getting-started-step.expanded a, .getting-started-step.expanded .monaco-button', {
+          hasText: /^Open Example$/,
+        })
+        .first()
+        .click();
+      await pickQuickItem(page, 'Copy into');
+      await page
+        .locator('.tabs-container .tab.active', { hasText: 'service.yaml' })
+        .waitFor({ timeout: 30_000 });
+      const copied = fs.readdirSync(copy).sort();
+      if (copied.join(',') !== 'deployment.yaml,service.yaml') throw new Error(`copied ${copied.join(', ')}`);
+      for (const f of copied)
+        if (
+          fs.readFileSync(path.join(copy, f), 'utf8') !==
+          fs.readFileSync(path.join(dirs.workspace, 'nginx', f), 'utf8')
+        )
+          throw new Error(`${f} differs from examples/nginx/${f}`);
+      await page
+        .locator('.notification-toast', { hasText: 'copied the nginx example to kubepath-example-nginx' })
+        .first()
+        .waitFor();
+      await shot('w2-example-copied');
+      // The copy is a second default/nginx: remove it so later runs start from the examples alone.
+      await runCommand(page, 'View: Close All Editor Groups');
+      fs.rmSync(copy, { recursive: true, force: true });
+      return `walkthrough with 5 steps; Open Example copied ${copied.join(', ')} to kubepath-example-nginx/ and opened service.yaml`;
     },
   },
   {

@@ -142,7 +142,13 @@ export class AnalysisService {
         if (!analysis) return { ok: false, message: 'the workspace folder has not been analysed' };
         try {
           const trace = traceFor(analysis, r.request);
-          return { ok: true, text: engine().renderTrace(trace), from: trace.from };
+          return {
+            ok: true,
+            text: engine().renderTrace(trace),
+            summary: engine().renderTraceSummary(trace),
+            from: trace.from,
+            outcome: trace.outcome,
+          };
         } catch (error) {
           // TraceTargetError: a bad target/origin, worded for the user.
           return { ok: false, message: error instanceof Error ? error.message : String(error) };

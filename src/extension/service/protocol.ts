@@ -144,7 +144,12 @@ export interface PodBrief {
   nodeName: string;
 }
 
-export type TraceAnswer = { ok: true; text: string; from: string } | { ok: false; message: string };
+/**
+ * `summary`: the trace in one screen (what `kubepath trace` prints); `text`: every hop of every
+ * branch (`kubepath trace --verbose`).
+ */
+export type TraceAnswer =
+  { ok: true; text: string; summary: string; from: string; outcome: string } | { ok: false; message: string };
 
 export interface RulesAnswer {
   /** The document text, header included. */
