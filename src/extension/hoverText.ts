@@ -51,6 +51,152 @@ function readyCount(endpoints: readonly { ready: boolean }[]): number {
   return endpoints.filter((e) => e.ready).length;
 }
 
+/**
+ * A code span that never breaks mid-identifier: hover text wraps at hyphens, so a chain name
+ * (`KUBE-SVC-…`) is shown with non-breaking hyphens (U+2011), which look the same.
+ */
+export function unbrokenCode(text: string): string {
+  return code(text.replace(/-/g, '\u2011'));
+}
+
+function serviceTitle(state: ServiceState, what: string): string {
+  const s = state.service;
+  return `**Service ${escape(`${s.metadata.namespace}/${s.metadata.name}`)}** · ${what}`;
+}
+
+/** One Service port: its line, then `extra` lines, its endpoints, its chains, the trace link. */
+function portSection(state: ServiceState, i: number, context: HoverContext, extra: string[]): string[] {
+  const s = state.service;
+  const port = s.ports[i];
+  if (!port) return [];
+  const lines: string[] = [];
+  const endpoints = engine().endpointsOfPort(state, port);
+  const parts = [`port ${code(portLabel(port))} → targetPort ${code(port.targetPort)}`];
+  if (port.nodePort) parts.push(`NodePort ${code(port.nodePort)}${sourceNote(state.nodePortSources[i])}`);
+  parts.push(`${readyCount(endpoints)} endpoint${readyCount(endpoints) === 1 ? '' : 's'}`);
+  lines.push(`**${parts.join(' · ')}**`, '');
+  if (extra.length > 0) lines.push(...extra, '');
+  if (endpoints.length === 0 && s.selector === null)
+    lines.push('- *no selector: endpoints are user-managed*');
+  else if (endpoints.length === 0) lines.push('- *no pods match the selector*');
+  for (const e of endpoints) {
+    const note = e.ready ? '' : e.terminating ? ' *(terminating)*' : ' *(not ready)*';
+    lines.push(
+      `- ${code(e.pod ?? e.ip)} ${code(`${e.ip}:${e.port ?? '?'}`)}${e.node ? ` on ${e.node}` : ''}${note}`,
+    );
+  }
+  const chains = context.chainsFor?.(state, i);
+  const firstNode = chains ? Object.keys(chains)[0] : undefined;
+  const names = firstNode && chains ? (chains[firstNode] ?? []) : [];
+  if (firstNode && names.length > 0) {
+    const shown = names.slice(0, 4).map(unbrokenCode).join(' ');
+    lines.push('', `Chains on ${firstNode}: ${shown}${names.length > 4 ? ` +${names.length - 4}` : ''}`);
+  }
+  lines.push(
+    '',
+    `[▶ Trace request](${traceCommandUri({ folder: context.folder, namespace: s.metadata.namespace, name: s.metadata.name, port: port.port, protocol: port.protocol })} "Trace a request to ${s.metadata.name}:${port.port}")`,
+    '',
+  );
+  return lines;
+}
+
+/** How many pods a hover lists before counting the rest. */
+const PODS_SHOWN = 10;
+
+/**
+ * Hover on one entry of `spec.ports`: that port only, with where its targetPort lands on
+ * the selected pods (the engine's `findPort` answer, grouped when pods agree), its
+ * NodePort and its endpoints.
+ */
+export function servicePortHover(
+  analysis: Analysis,
+  state: ServiceState,
+  portIndex: number,
+  context: HoverContext = {},
+): string {
+  const port = state.service.ports[portIndex];
+  if (!port) return serviceHover(state, null, context);
+  const landing = engine().selection(analysis, state).ports[portIndex] ?? [];
+  const groups = new Map<string, string[]>();
+  for (const t of landing) {
+    const cp = t.containerPorts[0];
+    const container = cp ? t.pod.containers.find((c) => c.ports.includes(cp))?.name : undefined;
+    const key =
+      t.port === null
+        ? `*not declared* (no container names a ${port.protocol} port ${code(port.targetPort)})`
+        : `${code(t.port)}${container !== undefined ? ` (container ${code(container)})` : cp ? '' : ' *(no container declares it)*'}`;
+    const pods = groups.get(key);
+    if (pods) pods.push(t.pod.metadata.name);
+    else groups.set(key, [t.pod.metadata.name]);
+  }
+  const extra: string[] = [];
+  for (const [to, pods] of groups) {
+    const names = pods.slice(0, 3).map(code).join(', ');
+    const more = pods.length > 3 ? ` +${pods.length - 3}` : '';
+    extra.push(
+      `- targetPort ${code(port.targetPort)} → ${to} on ${pods.length} pod${pods.length === 1 ? '' : 's'}: ${names}${more}`,
+    );
+  }
+  return [
+    serviceTitle(state, `port ${code(portLabel(port))}`),
+    '',
+    ...portSection(state, portIndex, context, extra),
+  ]
+    .join('\n')
+    .trimEnd();
+}
+
+/**
+ * Hover on `spec.selector` (or one of its labels): the pods the selector selects, by the
+ * workload that owns them, as the EndpointSlice controller sees them.
+ */
+export function serviceSelectorHover(analysis: Analysis, state: ServiceState): string {
+  const s = state.service;
+  const selector = s.selector;
+  const written = selector
+    ? Object.entries(selector)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(',')
+    : '';
+  const lines = [serviceTitle(state, selector ? `selector ${code(written)}` : 'no selector'), ''];
+  if (!selector) {
+    lines.push('*No selector: the endpoints come from EndpointSlices or Endpoints written by hand.*');
+    return lines.join('\n');
+  }
+  const selected = engine().selection(analysis, state);
+  const pods = selected.pods;
+  lines.push(
+    `Selects ${pods.length} pod${pods.length === 1 ? '' : 's'}${selected.workloads.length > 0 ? ` of ${selected.workloads.length} workload${selected.workloads.length === 1 ? '' : 's'}` : ''} in namespace ${code(s.metadata.namespace)}${pods.length > 0 ? ':' : ''}`,
+    '',
+  );
+  const listed = new Set<string>();
+  for (const object of selected.workloads) {
+    const own = (engine().workloadOf(analysis, object)?.pods ?? []).filter((p) => pods.includes(p));
+    lines.push(
+      `- ${escape(object.kind)} ${code(object.name)}: ${own.length === 0 ? '*no pods predicted (replicas 0, or a Job)*' : `${own.length} pod${own.length === 1 ? '' : 's'}`}`,
+    );
+    for (const p of own.slice(0, PODS_SHOWN)) {
+      listed.add(p.metadata.name);
+      lines.push(
+        `  - ${code(p.metadata.name)} ${code(p.podIP || 'no IP')} on ${p.nodeName || '*unscheduled*'}`,
+      );
+    }
+    if (own.length > PODS_SHOWN) lines.push(`  - … ${own.length - PODS_SHOWN} more`);
+  }
+  const loose = pods.filter(
+    (p) =>
+      !listed.has(p.metadata.name) &&
+      !selected.workloads.some((o) => engine().workloadOf(analysis, o)?.pods.includes(p)),
+  );
+  for (const p of loose.slice(0, PODS_SHOWN))
+    lines.push(
+      `- Pod ${code(p.metadata.name)} ${code(p.podIP || 'no IP')} on ${p.nodeName || '*unscheduled*'}`,
+    );
+  if (pods.length === 0 && selected.workloads.length === 0)
+    lines.push('*No pods in these files match; they may come from an operator or another repository.*');
+  return lines.join('\n');
+}
+
 function lbAddress(state: ServiceState): string {
   const ingress = state.loadBalancer?.ingress ?? [];
   return ingress
@@ -67,7 +213,7 @@ export function serviceHover(
 ): string {
   const s = state.service;
   const lines: string[] = [];
-  lines.push(`**Service ${escape(`${s.metadata.namespace}/${s.metadata.name}`)}** · ${s.type}`, '');
+  lines.push(serviceTitle(state, s.type), '');
   if (s.type === 'ExternalName') {
     lines.push(`DNS ${code(state.dns)} → CNAME ${code(s.externalName)}`);
     return lines.join('\n');
@@ -90,36 +236,7 @@ export function serviceHover(
   lines.push(facts.join('  \n'), '');
   const indexes = portIndex === null || !s.ports[portIndex] ? s.ports.map((_, i) => i) : [portIndex];
   if (s.ports.length === 0) lines.push('*No ports.*', '');
-  for (const i of indexes) {
-    const port = s.ports[i];
-    if (!port) continue;
-    const endpoints = engine().endpointsOfPort(state, port);
-    const parts = [`port ${code(portLabel(port))} → targetPort ${code(port.targetPort)}`];
-    if (port.nodePort) parts.push(`NodePort ${code(port.nodePort)}${sourceNote(state.nodePortSources[i])}`);
-    parts.push(`${readyCount(endpoints)} endpoint${readyCount(endpoints) === 1 ? '' : 's'}`);
-    lines.push(`**${parts.join(' · ')}**`, '');
-    if (endpoints.length === 0 && s.selector === null)
-      lines.push('- *no selector: endpoints are user-managed*');
-    else if (endpoints.length === 0) lines.push('- *no pods match the selector*');
-    for (const e of endpoints) {
-      const state = e.ready ? '' : e.terminating ? ' *(terminating)*' : ' *(not ready)*';
-      lines.push(
-        `- ${code(e.pod ?? e.ip)} ${code(`${e.ip}:${e.port ?? '?'}`)}${e.node ? ` on ${e.node}` : ''}${state}`,
-      );
-    }
-    const chains = context.chainsFor?.(state, i);
-    const firstNode = chains ? Object.keys(chains)[0] : undefined;
-    const names = firstNode && chains ? (chains[firstNode] ?? []) : [];
-    if (firstNode && names.length > 0) {
-      const shown = names.slice(0, 4).map(code).join(' ');
-      lines.push('', `Chains on ${firstNode}: ${shown}${names.length > 4 ? ` +${names.length - 4}` : ''}`);
-    }
-    lines.push(
-      '',
-      `[▶ Trace request](${traceCommandUri({ folder: context.folder, namespace: s.metadata.namespace, name: s.metadata.name, port: port.port, protocol: port.protocol })} "Trace a request to ${s.metadata.name}:${port.port}")`,
-      '',
-    );
-  }
+  for (const i of indexes) lines.push(...portSection(state, i, context, []));
   return lines.join('\n').trimEnd();
 }
 

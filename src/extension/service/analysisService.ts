@@ -13,6 +13,8 @@ import {
   containerPortHover,
   SELECT_TARGET_COMMAND,
   serviceHover,
+  servicePortHover,
+  serviceSelectorHover,
   serviceLensTitle,
   templateHover,
   TRACE_COMMAND,
@@ -208,13 +210,21 @@ export class AnalysisService {
         break;
       case 'service':
       case 'targetPort':
-      case 'selectorLabel':
-        markdown = serviceHover(target.service, target.kind === 'selectorLabel' ? null : target.portIndex, {
+      case 'selectorLabel': {
+        // By context: a port entry shows that port, the selector the pods it selects, the rest the card.
+        const context = {
           folder: p.folder,
           chainsFor: chainsForFirstNode(analysis, mode ?? analysis.profile.kubeProxy.mode),
-        });
-        commands = true;
+        };
+        const portIndex = target.kind === 'selectorLabel' ? null : target.portIndex;
+        if (target.kind === 'selectorLabel' || target.path === 'spec.selector')
+          markdown = serviceSelectorHover(analysis, target.service);
+        else if (portIndex !== null)
+          markdown = servicePortHover(analysis, target.service, portIndex, context);
+        else markdown = serviceHover(target.service, null, context);
+        commands = target.kind !== 'selectorLabel' && target.path !== 'spec.selector';
         break;
+      }
       case 'workload':
         markdown = workloadHover(analysis, target.object, target.workload);
         break;
