@@ -212,17 +212,20 @@ export class AnalysisService {
       case 'targetPort':
       case 'selectorLabel': {
         // By context: a port entry shows that port, the selector the pods it selects, the rest the card.
+        const onSelector = target.kind === 'selectorLabel' || target.path === 'spec.selector';
+        if (onSelector) {
+          markdown = serviceSelectorHover(analysis, target.object, target.service);
+          break;
+        }
         const context = {
           folder: p.folder,
           chainsFor: chainsForFirstNode(analysis, mode ?? analysis.profile.kubeProxy.mode),
         };
-        const portIndex = target.kind === 'selectorLabel' ? null : target.portIndex;
-        if (target.kind === 'selectorLabel' || target.path === 'spec.selector')
-          markdown = serviceSelectorHover(analysis, target.service);
-        else if (portIndex !== null)
-          markdown = servicePortHover(analysis, target.service, portIndex, context);
-        else markdown = serviceHover(target.service, null, context);
-        commands = target.kind !== 'selectorLabel' && target.path !== 'spec.selector';
+        markdown =
+          target.portIndex === null
+            ? serviceHover(target.service, null, context)
+            : servicePortHover(analysis, target.service, target.portIndex, context);
+        commands = true;
         break;
       }
       case 'workload':
