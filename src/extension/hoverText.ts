@@ -51,6 +51,189 @@ function readyCount(endpoints: readonly { ready: boolean }[]): number {
   return endpoints.filter((e) => e.ready).length;
 }
 
+/**
+ * A code span that never breaks mid-identifier: hover text wraps at hyphens, so a chain name
+ * (`KUBE-SVC-…`) is shown with non-breaking hyphens (U+2011), which look the same.
+ */
+export function unbrokenCode(text: string): string {
+  return code(text.replace(/-/g, '\u2011'));
+}
+
+function serviceTitle(state: ServiceState, what: string): string {
+  const s = state.service;
+  return `**Service ${escape(`${s.metadata.namespace}/${s.metadata.name}`)}** · ${what}`;
+}
+
+/** How many endpoints, pods or pod names a hover lists before counting the rest. */
+const PODS_SHOWN = 10;
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** One Service port: its line, then `extra` lines, its endpoints, its chains, the trace link. */
+function portSection(state: ServiceState, i: number, context: HoverContext, extra: string[]): string[] {
+  const s = state.service;
+  const port = s.ports[i];
+  if (!port) return [];
+  const lines: string[] = [];
+  const endpoints = engine().endpointsOfPort(state, port);
+  const parts = [`port ${code(portLabel(port))} → targetPort ${code(port.targetPort)}`];
+  if (port.nodePort) parts.push(`NodePort ${code(port.nodePort)}${sourceNote(state.nodePortSources[i])}`);
+  parts.push(plural(readyCount(endpoints), 'endpoint'));
+  lines.push(`**${parts.join(' · ')}**`, '');
+  if (extra.length > 0) lines.push(...extra, '');
+  if (endpoints.length === 0 && s.selector === null)
+    lines.push('- *no selector: endpoints are user-managed*');
+  else if (endpoints.length === 0) lines.push('- *no pods match the selector*');
+  for (const e of endpoints.slice(0, PODS_SHOWN)) {
+    const note = e.ready ? '' : e.terminating ? ' *(terminating)*' : ' *(not ready)*';
+    lines.push(
+      `- ${code(e.pod ?? e.ip)} ${code(`${e.ip}:${e.port ?? '?'}`)}${e.node ? ` on ${e.node}` : ''}${note}`,
+    );
+  }
+  if (endpoints.length > PODS_SHOWN) lines.push(`- … ${endpoints.length - PODS_SHOWN} more`);
+  const chains = context.chainsFor?.(state, i);
+  const firstNode = chains ? Object.keys(chains)[0] : undefined;
+  const names = firstNode && chains ? (chains[firstNode] ?? []) : [];
+  if (firstNode && names.length > 0) {
+    const shown = names.slice(0, 4).map(unbrokenCode).join(' ');
+    lines.push('', `Chains on ${firstNode}: ${shown}${names.length > 4 ? ` +${names.length - 4}` : ''}`);
+  }
+  lines.push(
+    '',
+    `[▶ Trace request](${traceCommandUri({ folder: context.folder, namespace: s.metadata.namespace, name: s.metadata.name, port: port.port, protocol: port.protocol })} "Trace a request to ${s.metadata.name}:${port.port}")`,
+    '',
+  );
+  return lines;
+}
+
+/** Where one port is reached: ClusterIP:port, each node's NodePort, the load balancer. */
+function portAddresses(state: ServiceState, i: number): string {
+  const s = state.service;
+  const port = s.ports[i];
+  if (!port) return '';
+  const at: string[] = [];
+  if (s.clusterIP !== 'None' && s.clusterIP !== '')
+    at.push(`${code(`${s.clusterIP}:${port.port}`)}${sourceNote(state.clusterIPSource)}`);
+  else if (s.clusterIP === 'None') at.push(`${code(`${state.dns}:${port.port}`)} (headless: the pod IPs)`);
+  if (port.nodePort) at.push(`${code(`<node IP>:${port.nodePort}`)} on every node`);
+  const lb = lbAddress(state);
+  if (lb) at.push(`${code(`${lb}:${port.port}`)}${sourceNote(state.loadBalancer?.ingressSource)}`);
+  return at.length > 0 ? `Reached at ${at.join(', ')}` : '';
+}
+
+/**
+ * Hover on one entry of `spec.ports`: that port only, with where its targetPort lands on
+ * the selected pods (the engine's `findPort` answer, grouped when pods agree), its
+ * NodePort and its endpoints.
+ */
+export function servicePortHover(
+  analysis: Analysis,
+  state: ServiceState,
+  portIndex: number,
+  context: HoverContext = {},
+): string {
+  const port = state.service.ports[portIndex];
+  if (!port) return serviceHover(state, null, context);
+  const landing = engine().selection(analysis, state).ports[portIndex] ?? [];
+  // Pods that agree (same number, same container) are one line.
+  const groups = new Map<string, string[]>();
+  for (const t of landing) {
+    const cp = t.containerPorts[0];
+    const container = cp ? t.pod.containers.find((c) => c.ports.includes(cp))?.name : undefined;
+    const key =
+      t.port === null
+        ? `*nothing*: no container declares a ${port.protocol} port named ${code(port.targetPort)}`
+        : `${code(t.port)}${container !== undefined ? ` of container ${code(container)}` : cp ? '' : ' *(no container declares it)*'}`;
+    const pods = groups.get(key);
+    if (pods) pods.push(t.pod.metadata.name);
+    else groups.set(key, [t.pod.metadata.name]);
+  }
+  const extra: string[] = [];
+  const address = portAddresses(state, portIndex);
+  if (address) extra.push(address, '');
+  for (const [to, pods] of groups) {
+    const names = pods.slice(0, 3).map(code).join(', ');
+    const more = pods.length > 3 ? ` +${pods.length - 3}` : '';
+    extra.push(
+      `- targetPort ${code(port.targetPort)} → ${to} on ${plural(pods.length, 'pod')}: ${names}${more}`,
+    );
+  }
+  return [
+    serviceTitle(state, `port ${code(portLabel(port))}`),
+    '',
+    ...portSection(state, portIndex, context, extra),
+  ]
+    .join('\n')
+    .trimEnd();
+}
+
+/** The findings that say why a selector selects nothing (with their did-you-mean). */
+const SELECTOR_CODES = new Set([
+  'service-selector-no-match',
+  'service-selector-other-namespace',
+  'service-selects-cluster-component',
+]);
+
+/**
+ * Hover on `spec.selector` (or one of its labels): the pods the selector selects, by the
+ * workload that owns them, as the EndpointSlice controller sees them; when it selects none,
+ * the diagnostic that says why (and what it probably meant).
+ */
+export function serviceSelectorHover(analysis: Analysis, object: LoadedObject, state: ServiceState): string {
+  const s = state.service;
+  const selector = s.selector;
+  const written = selector
+    ? Object.entries(selector)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(',')
+    : '';
+  const lines = [serviceTitle(state, selector ? `selector ${code(written)}` : 'no selector'), ''];
+  if (!selector) {
+    lines.push('*No selector: the endpoints come from EndpointSlices or Endpoints written by hand.*');
+    return lines.join('\n');
+  }
+  const selected = engine().selection(analysis, state);
+  const pods = selected.pods;
+  const workloads = selected.workloads;
+  lines.push(
+    `Selects ${plural(pods.length, 'pod')}${workloads.length > 0 ? ` of ${plural(workloads.length, 'workload')}` : ''} in namespace ${code(s.metadata.namespace)}${pods.length > 0 || workloads.length > 0 ? ':' : ''}`,
+    '',
+  );
+  const podLine = (p: (typeof pods)[number]): string =>
+    `${code(p.metadata.name)} ${code(p.podIP || 'no IP')} on ${p.nodeName || '*unscheduled (Pending)*'}`;
+  const owned = new Set<(typeof pods)[number]>();
+  for (const o of workloads) {
+    const mine = new Set(engine().workloadOf(analysis, o)?.pods ?? []);
+    const own = pods.filter((p) => mine.has(p));
+    for (const p of own) owned.add(p);
+    lines.push(
+      `- ${escape(o.kind)} ${code(o.name)}: ${own.length === 0 ? '*no pods predicted (replicas 0, or a Job)*' : plural(own.length, 'pod')}`,
+    );
+    for (const p of own.slice(0, PODS_SHOWN)) lines.push(`  - ${podLine(p)}`);
+    if (own.length > PODS_SHOWN) lines.push(`  - … ${own.length - PODS_SHOWN} more`);
+  }
+  const loose = pods.filter((p) => !owned.has(p));
+  for (const p of loose.slice(0, PODS_SHOWN)) lines.push(`- Pod ${podLine(p)}`);
+  if (loose.length > PODS_SHOWN) lines.push(`- … ${loose.length - PODS_SHOWN} more pods`);
+  if (pods.length === 0 && workloads.length === 0) {
+    const why = analysis.diagnostics.filter(
+      (d) =>
+        SELECTOR_CODES.has(d.code) &&
+        d.range.file === object.range.file &&
+        d.range.line >= object.range.line &&
+        d.range.line <= object.range.endLine,
+    );
+    if (why.length === 0)
+      lines.push('*No pods in these files match; they may come from an operator or another repository.*');
+    for (const d of why) lines.push(`*${escape(d.message)}*`);
+    if (why.some((d) => (d.fixes?.length ?? 0) > 0))
+      lines.push('', '*A quick fix is offered on the selector.*');
+  }
+  return lines.join('\n');
+}
+
 function lbAddress(state: ServiceState): string {
   const ingress = state.loadBalancer?.ingress ?? [];
   return ingress
@@ -67,7 +250,7 @@ export function serviceHover(
 ): string {
   const s = state.service;
   const lines: string[] = [];
-  lines.push(`**Service ${escape(`${s.metadata.namespace}/${s.metadata.name}`)}** · ${s.type}`, '');
+  lines.push(serviceTitle(state, s.type), '');
   if (s.type === 'ExternalName') {
     lines.push(`DNS ${code(state.dns)} → CNAME ${code(s.externalName)}`);
     return lines.join('\n');
@@ -90,36 +273,7 @@ export function serviceHover(
   lines.push(facts.join('  \n'), '');
   const indexes = portIndex === null || !s.ports[portIndex] ? s.ports.map((_, i) => i) : [portIndex];
   if (s.ports.length === 0) lines.push('*No ports.*', '');
-  for (const i of indexes) {
-    const port = s.ports[i];
-    if (!port) continue;
-    const endpoints = engine().endpointsOfPort(state, port);
-    const parts = [`port ${code(portLabel(port))} → targetPort ${code(port.targetPort)}`];
-    if (port.nodePort) parts.push(`NodePort ${code(port.nodePort)}${sourceNote(state.nodePortSources[i])}`);
-    parts.push(`${readyCount(endpoints)} endpoint${readyCount(endpoints) === 1 ? '' : 's'}`);
-    lines.push(`**${parts.join(' · ')}**`, '');
-    if (endpoints.length === 0 && s.selector === null)
-      lines.push('- *no selector: endpoints are user-managed*');
-    else if (endpoints.length === 0) lines.push('- *no pods match the selector*');
-    for (const e of endpoints) {
-      const state = e.ready ? '' : e.terminating ? ' *(terminating)*' : ' *(not ready)*';
-      lines.push(
-        `- ${code(e.pod ?? e.ip)} ${code(`${e.ip}:${e.port ?? '?'}`)}${e.node ? ` on ${e.node}` : ''}${state}`,
-      );
-    }
-    const chains = context.chainsFor?.(state, i);
-    const firstNode = chains ? Object.keys(chains)[0] : undefined;
-    const names = firstNode && chains ? (chains[firstNode] ?? []) : [];
-    if (firstNode && names.length > 0) {
-      const shown = names.slice(0, 4).map(code).join(' ');
-      lines.push('', `Chains on ${firstNode}: ${shown}${names.length > 4 ? ` +${names.length - 4}` : ''}`);
-    }
-    lines.push(
-      '',
-      `[▶ Trace request](${traceCommandUri({ folder: context.folder, namespace: s.metadata.namespace, name: s.metadata.name, port: port.port, protocol: port.protocol })} "Trace a request to ${s.metadata.name}:${port.port}")`,
-      '',
-    );
-  }
+  for (const i of indexes) lines.push(...portSection(state, i, context, []));
   return lines.join('\n').trimEnd();
 }
 
@@ -184,7 +338,18 @@ export function containerPortHover(
   return lines.join('\n');
 }
 
-/** "▶ Trace request · 3 endpoints · 10.96.x.y · NodePort 31234" above a Service. */
+/**
+ * The values of a lens part, each marked "(predicted)" when the real cluster picks it at run
+ * time (a written or defaulted value is not marked); one mark for all when all are predicted.
+ */
+function markedValues(values: readonly { value: string; source: ValueSource | null | undefined }[]): string {
+  const predicted = (v: { source: ValueSource | null | undefined }): boolean => v.source === 'predicted';
+  if (values.length > 1 && values.every(predicted))
+    return `${values.map((v) => v.value).join(', ')} (predicted)`;
+  return values.map((v) => `${v.value}${predicted(v) ? ' (predicted)' : ''}`).join(', ');
+}
+
+/** "▶ Trace request · 3 endpoints · ClusterIP 10.96.x.y (predicted) · NodePort 31234 (predicted)" above a Service. */
 export function serviceLensTitle(state: ServiceState): string {
   const s = state.service;
   const parts = ['▶ Trace request'];
@@ -192,22 +357,20 @@ export function serviceLensTitle(state: ServiceState): string {
   const endpoints = new Set<string>();
   for (const port of s.ports)
     for (const e of engine().endpointsOfPort(state, port)) if (e.ready) endpoints.add(e.ip);
-  // Values the real cluster picks at run time carry a `*`, as in the CLI's tables.
-  let predicted = false;
-  const mark = (value: string, source: ValueSource | null | undefined): string => {
-    if (source !== 'predicted') return value;
-    predicted = true;
-    return `${value}*`;
-  };
-  parts.push(`${endpoints.size} endpoint${endpoints.size === 1 ? '' : 's'}`);
-  parts.push(s.clusterIP === 'None' ? 'headless' : mark(s.clusterIP, state.clusterIPSource));
-  const nodePorts = s.ports.flatMap((p, i) =>
-    p.nodePort ? [mark(String(p.nodePort), state.nodePortSources[i])] : [],
+  parts.push(plural(endpoints.size, 'endpoint'));
+  parts.push(
+    s.clusterIP === 'None'
+      ? 'headless'
+      : `ClusterIP ${markedValues([{ value: s.clusterIP, source: state.clusterIPSource }])}`,
   );
-  if (nodePorts.length > 0) parts.push(`NodePort ${nodePorts.join(', ')}`);
+  const nodePorts = s.ports.flatMap((p, i) =>
+    p.nodePort ? [{ value: String(p.nodePort), source: state.nodePortSources[i] }] : [],
+  );
+  if (nodePorts.length > 0)
+    parts.push(`NodePort${nodePorts.length > 1 ? 's' : ''} ${markedValues(nodePorts)}`);
   const lb = lbAddress(state);
-  if (lb) parts.push(`LB ${mark(lb, state.loadBalancer?.ingressSource)}`);
-  return `${parts.join(' · ')}${predicted ? ' · * predicted' : ''}`;
+  if (lb) parts.push(`LB ${markedValues([{ value: lb, source: state.loadBalancer?.ingressSource }])}`);
+  return parts.join(' · ');
 }
 
 /** How many fields a target's layers set are listed per target in a hover. */

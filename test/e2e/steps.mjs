@@ -198,7 +198,11 @@ export const steps = [
         .first();
       await lens.waitFor({ timeout: 45_000 });
       const text = (await lens.innerText()).trim();
-      if (!/3 endpoints · \d+\.\d+\.\d+\.\d+\* · NodePort \d+\* · LB [\d.]+\* · \* predicted$/.test(text))
+      if (
+        !/3 endpoints · ClusterIP \d+\.\d+\.\d+\.\d+ \(predicted\) · NodePort \d+ \(predicted\) · LB [\d.]+ \(predicted\)$/.test(
+          text,
+        )
+      )
         throw new Error(`lens says "${text}"`);
       await shot('codelens-nginx');
       return `"${text}"`;
@@ -268,7 +272,8 @@ export const steps = [
       if (!workspaceHas(dirs, 'nginx/service.yaml')) throw new Error('examples/nginx/service.yaml missing');
       await openFile(page, 'nginx/service.yaml');
       const hover = await hoverToken(page, 'name: nginx', 'nginx', 'Chains on', 45_000);
-      const svcChain = /KUBE-SVC-[A-Z0-9]+/.exec(hover)?.[0];
+      // The hover writes chain names with non-breaking hyphens (U+2011) so they never wrap mid-name.
+      const svcChain = /KUBE[-\u2011]SVC[-\u2011][A-Z0-9]+/.exec(hover)?.[0]?.replace(/\u2011/g, '-');
       await page.keyboard.press('Escape');
       await runCommand(page, 'Kubepath: Show iptables Rules for Node');
       await pickQuickItem(page, 'node-1');

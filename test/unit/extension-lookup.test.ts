@@ -142,7 +142,7 @@ void describe('hover and CodeLens text', () => {
     assert.match(md, /3 endpoints/);
     const endpoints = md.split('\n').filter((l) => /`10\.244\.\d+\.\d+:8080`/.test(l));
     assert.equal(endpoints.length, 3);
-    assert.match(md, /Chains on node-1: .*KUBE-SVC-/);
+    assert.match(md, /Chains on node-1: .*KUBE‑SVC‑/, 'chain names keep their (non-breaking) hyphens');
     assert.match(md, /\[▶ Trace request\]\(command:kubepath\.traceRequest\?/);
   });
 
@@ -172,7 +172,7 @@ void describe('hover and CodeLens text', () => {
   void it('CodeLens title', () => {
     assert.equal(
       serviceLensTitle(svc),
-      `▶ Trace request · 3 endpoints · ${svc.service.clusterIP}* · NodePort ${svc.service.ports[0]!.nodePort}* · * predicted`,
+      `▶ Trace request · 3 endpoints · ClusterIP ${svc.service.clusterIP} (predicted) · NodePort ${svc.service.ports[0]!.nodePort} (predicted)`,
     );
     assert.equal(svc.clusterIPSource, 'predicted');
   });

@@ -9,16 +9,23 @@ import type {
   ProxyMode,
 } from '../model';
 import { loadYamlFile } from './yamlDocuments';
-import { keyRangeAt, rangeAt } from '../model';
+import { rangeAt } from '../model';
 import { isPlainObject } from '../model';
 import type { CIDR } from '../net/ip';
 import { addressAt, bitsOf, cidrCovers, formatCIDR, normalizeIP, parseCIDR, parseIPv4CIDR } from '../net/ip';
 import { parseQuantity } from '../util/quantity';
+import { checkProfileShape, profileFieldAt } from './profileSchema';
 
 export { PROFILE_FILE_NAME } from '../model';
 
-const PROXY_MODES: readonly ProxyMode[] = ['iptables', 'nftables', 'ipvs'];
-const CLOUD_PROVIDERS: readonly CloudProvider[] = ['generic', 'aws', 'gcp', 'azure', 'metallb', 'none'];
+/** The values the schema accepts for a field (enum and not-modelled ones). */
+function accepted(path: (string | number)[]): readonly string[] {
+  const field = profileFieldAt(path);
+  return [...(field?.enum ?? []), ...Object.keys(field?.notModelled ?? {})];
+}
+const PROXY_MODES = accepted(['kubeProxy', 'mode']) as readonly ProxyMode[];
+const CLOUD_PROVIDERS = accepted(['cloud', 'provider']) as readonly CloudProvider[];
+const DETECT_LOCAL_MODES = accepted(['kubeProxy', 'detectLocalMode']);
 
 export const PROFILE_SHAPE_HINT =
   'expected: apiVersion: kubepath.dev/v1alpha1, kind: ClusterProfile, serviceCIDR, podCIDR, nodes: [{name, ip}], …';
@@ -123,22 +130,9 @@ export function loadClusterProfile(file: string, text: string): LoadedProfile {
   const report = (path: (string | number)[], message: string): void => {
     diagnostics.push({ range: rangeAt(object, path), severity: 'error', code: 'profile-invalid', message });
   };
-  if (raw['apiVersion'] !== 'kubepath.dev/v1alpha1') {
-    report(
-      ['apiVersion'],
-      `apiVersion must be kubepath.dev/v1alpha1, got ${JSON.stringify(raw['apiVersion'])}`,
-    );
-  }
-  for (const key of Object.keys(raw)) {
-    if (!KNOWN_TOP_LEVEL.has(key)) {
-      diagnostics.push({
-        range: keyRangeAt(object, [key]),
-        severity: 'warning',
-        code: 'profile-unknown-field',
-        message: `unknown field "${key}" in the cluster profile (known: ${[...KNOWN_TOP_LEVEL].join(', ')})`,
-      });
-    }
-  }
+  if (raw['apiVersion'] === undefined) report(['apiVersion'], 'apiVersion must be kubepath.dev/v1alpha1');
+  // Unknown fields (with the nearest known name), mappings that are not, enum values: the schema's.
+  for (const finding of checkProfileShape(object)) diagnostics.push({ ...finding });
   const cidr = (path: (string | number)[], fallback: string): string => {
     const value = getPath(raw, path);
     if (value === undefined) return fallback;
@@ -199,13 +193,24 @@ export function loadClusterProfile(file: string, text: string): LoadedProfile {
       profile.nodePortRange = { min, max };
     }
   }
-  const kp = getPath(raw, ['kubeProxy']);
-  if (kp !== undefined && !isPlainObject(kp)) report(['kubeProxy'], 'kubeProxy must be a mapping');
-  const mode = str(['kubeProxy', 'mode'], 'iptables');
-  if (!(PROXY_MODES as readonly string[]).includes(mode)) {
-    report(['kubeProxy', 'mode'], `kubeProxy.mode must be one of ${PROXY_MODES.join(', ')}, got "${mode}"`);
-  } else {
-    profile.kubeProxy.mode = mode as ProxyMode;
+  // A value of an enum field the schema does not accept is its finding; the default is used.
+  const oneOf = (path: (string | number)[], values: readonly string[]): string | undefined => {
+    const value = getPath(raw, path);
+    return typeof value === 'string' && values.includes(value) ? value : undefined;
+  };
+  const mode = oneOf(['kubeProxy', 'mode'], PROXY_MODES);
+  if (mode !== undefined) profile.kubeProxy.mode = mode as ProxyMode;
+  const detect = oneOf(['kubeProxy', 'detectLocalMode'], DETECT_LOCAL_MODES) ?? 'ClusterCIDR';
+  const detectNote = profileFieldAt(['kubeProxy', 'detectLocalMode'])?.notModelled?.[detect];
+  if (detectNote !== undefined) {
+    diagnostics.push({
+      range: rangeAt(object, ['kubeProxy', 'detectLocalMode']),
+      severity: 'warning',
+      code: 'profile-not-modelled',
+      message: `kubeProxy.detectLocalMode ${detect} is not modelled (${detectNote}); ClusterCIDR is used`,
+    });
+  } else if (DETECT_LOCAL_MODES.includes(detect) && detect !== 'ClusterCIDR') {
+    profile.kubeProxy.detectLocalMode = detect as 'NodeCIDR' | 'None';
   }
   profile.kubeProxy.clusterCIDR =
     getPath(raw, ['kubeProxy', 'clusterCIDR']) === ''
@@ -250,13 +255,8 @@ export function loadClusterProfile(file: string, text: string): LoadedProfile {
       });
     }
   }
-  const provider = str(['cloud', 'provider'], profile.cloud.provider);
-  if (!(CLOUD_PROVIDERS as readonly string[]).includes(provider)) {
-    report(
-      ['cloud', 'provider'],
-      `cloud.provider must be one of ${CLOUD_PROVIDERS.join(', ')}, got "${provider}"`,
-    );
-  } else profile.cloud.provider = provider as CloudProvider;
+  const provider = oneOf(['cloud', 'provider'], CLOUD_PROVIDERS);
+  if (provider !== undefined) profile.cloud.provider = provider as CloudProvider;
   profile.cloud.loadBalancerIPPool = cidr(['cloud', 'loadBalancerIPPool'], profile.cloud.loadBalancerIPPool);
   profile.cloud.region = str(['cloud', 'region'], profile.cloud.region);
   const nodes = getPath(raw, ['nodes']);
@@ -319,20 +319,6 @@ function overlappingRanges(object: LoadedObject, profile: ClusterProfile): Diagn
   }
   return out;
 }
-
-const KNOWN_TOP_LEVEL = new Set([
-  'apiVersion',
-  'kind',
-  'metadata',
-  'serviceCIDR',
-  'podCIDR',
-  'clusterDomain',
-  'nodePortRange',
-  'nodes',
-  'kubeProxy',
-  'kubernetesVersion',
-  'cloud',
-]);
 
 function readNodes(
   nodes: unknown[],
@@ -427,7 +413,7 @@ function readNodes(
   return out.length > 0 ? out : defaultClusterProfile().nodes;
 }
 
-const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
+const TAINT_EFFECTS = accepted(['nodes', 0, 'taints', 0, 'effect']);
 
 /** spec.taints: `{key, value?, effect}` each, effect one of the three the API server accepts. */
 function readTaints(
@@ -453,10 +439,12 @@ function readTaints(
       return;
     }
     if (typeof t['effect'] !== 'string' || !TAINT_EFFECTS.includes(t['effect'])) {
-      report(
-        [...path, 'effect'],
-        `effect must be one of ${TAINT_EFFECTS.join(', ')}, got ${JSON.stringify(t['effect'])}`,
-      );
+      // A wrong string is the schema's finding (with its did-you-mean); a missing or non-string one is here.
+      if (typeof t['effect'] !== 'string')
+        report(
+          [...path, 'effect'],
+          `effect must be one of ${TAINT_EFFECTS.join(', ')}, got ${JSON.stringify(t['effect'])}`,
+        );
       return;
     }
     taints.push({ key: t['key'], value: String(taintValue), effect: t['effect'] });

@@ -8,6 +8,11 @@ export interface KubeProxySettings {
   mode: ProxyMode;
   /** Local-traffic detector CIDR (`--cluster-cidr`); '' = no detector. Defaults to podCIDR. */
   clusterCIDR: string;
+  /**
+   * `--detect-local-mode`: absent = ClusterCIDR (clusterCIDR is the detector), NodeCIDR = the
+   * node's pod CIDR of each family, None = no detector.
+   */
+  detectLocalMode?: 'NodeCIDR' | 'None';
   masqueradeAll: boolean;
   masqueradeBit: number;
   localhostNodePorts: boolean;

@@ -59,7 +59,13 @@ export function kubeProxyNodeFor(
     name: node.name,
     ips: [...node.ips],
     labels: { ...node.labels },
-    localDetectorCIDR: cidrOfFamily(kp.clusterCIDR, family),
+    localDetectorCIDR:
+      kp.detectLocalMode === 'None'
+        ? ''
+        : cidrOfFamily(
+            kp.detectLocalMode === 'NodeCIDR' ? (node.podCIDRs ?? [node.podCIDR]).join(',') : kp.clusterCIDR,
+            family,
+          ),
     masqueradeAll: kp.masqueradeAll,
     masqueradeMark: kp.masqueradeMark ?? masqueradeMarkFor(kp.masqueradeBit),
     // NewProxier turns localhost NodePorts off when --nodeport-addresses excludes 127.0.0.1.

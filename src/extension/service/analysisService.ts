@@ -13,6 +13,8 @@ import {
   containerPortHover,
   SELECT_TARGET_COMMAND,
   serviceHover,
+  servicePortHover,
+  serviceSelectorHover,
   serviceLensTitle,
   templateHover,
   TRACE_COMMAND,
@@ -222,13 +224,24 @@ export class AnalysisService {
         break;
       case 'service':
       case 'targetPort':
-      case 'selectorLabel':
-        markdown = serviceHover(target.service, target.kind === 'selectorLabel' ? null : target.portIndex, {
+      case 'selectorLabel': {
+        // By context: a port entry shows that port, the selector the pods it selects, the rest the card.
+        const onSelector = target.kind === 'selectorLabel' || target.path === 'spec.selector';
+        if (onSelector) {
+          markdown = serviceSelectorHover(analysis, target.object, target.service);
+          break;
+        }
+        const context = {
           folder: p.folder,
           chainsFor: chainsForFirstNode(analysis, mode ?? analysis.profile.kubeProxy.mode),
-        });
+        };
+        markdown =
+          target.portIndex === null
+            ? serviceHover(target.service, null, context)
+            : servicePortHover(analysis, target.service, target.portIndex, context);
         commands = true;
         break;
+      }
       case 'workload':
         markdown = workloadHover(analysis, target.object, target.workload);
         break;
