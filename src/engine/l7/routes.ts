@@ -4,12 +4,12 @@
 // requests that reach it. The precedence is the data plane's own (gateway.ts
 // comparePrecedence, ingress.ts shadowedEntries): nothing is decided twice.
 import type { ServicePort, ServiceState, SourceRange, ValueSource } from '../model';
-import type { Candidate, RouteStatus } from './gateway';
-import { comparePrecedence } from './gateway';
+import type { Candidate, GatewayStatus, RouteStatus } from './gateway';
+import { comparePrecedence, routeGatewayRequest } from './gateway';
 import type { FrontDoorAddress } from './dataPlane';
 import { intersectHostnames } from './hostnames';
 import type { IngressEntry } from './ingress';
-import { entriesOfClass, resolveIngressBackend, shadowedEntries } from './ingress';
+import { entriesOfClass, resolveIngressBackend, routeIngressRequest, shadowedEntries } from './ingress';
 import type { L7Analysis } from './index';
 import type {
   HttpRouteObject,
@@ -270,6 +270,57 @@ function urlFor(scheme: 'http' | 'https', host: string, port: number, path: stri
   return `${scheme}://${h}${port === defaultPort ? '' : `:${port}`}${path}${query ? `?${query}` : ''}`;
 }
 
+const PROBE_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
+
+/**
+ * A request built from `match` that the Gateway's data plane (routeGatewayRequest) routes to
+ * this very rule: the match's path, method, headers and query, trying other methods and a
+ * deeper path when a rule of higher precedence takes the first guess. Null: none found.
+ */
+function reachingRequest(
+  l7: L7Analysis,
+  gateway: GatewayStatus,
+  listener: Listener,
+  host: string,
+  route: HttpRouteObject,
+  rule: RouteRule,
+  match: RouteMatch,
+): Omit<L7RequestExample, 'match'> | null {
+  const { type, value } = match.path;
+  if (type !== 'Exact' && type !== 'PathPrefix') return null;
+  if (!match.headers.every((h) => h.type === 'Exact') || !match.queryParams.every((q) => q.type === 'Exact'))
+    return null;
+  const scheme = listener.protocol === 'HTTPS' ? 'https' : 'http';
+  const query = match.queryParams
+    .map((q) => `${encodeURIComponent(q.name)}=${encodeURIComponent(q.value)}`)
+    .join('&');
+  const headers = match.headers.map((h): [string, string] => [h.name, h.value]);
+  const paths = type === 'Exact' ? [value] : [value, `${value.replace(/\/+$/, '')}/kubepath`];
+  const methods = match.method !== null ? [match.method] : PROBE_METHODS;
+  for (const path of paths) {
+    for (const method of methods) {
+      const decision = routeGatewayRequest(l7.gateways, gateway, {
+        scheme,
+        host,
+        port: listener.port,
+        path,
+        query,
+        method,
+        headers,
+        sni: null,
+      });
+      if (decision.route !== route || decision.rule !== rule) continue;
+      return {
+        url: urlFor(scheme, host, listener.port, path, query),
+        method,
+        headers,
+        gateway: `${gateway.gateway.namespace}/${gateway.gateway.name}`,
+      };
+    }
+  }
+  return null;
+}
+
 function matchText(m: L7Match): string {
   const parts = [`${m.pathType} ${m.path}`];
   if (m.method) parts.push(`method ${m.method}`);
@@ -338,28 +389,11 @@ function gatewayRule(l7: L7Analysis, status: RouteStatus, rule: RouteRule): L7Ru
           if (by.length === 0) {
             shadow.all = false;
             const host = hostForRequest(hostname, address?.address ?? null);
-            const pathOk = match.path.type === 'Exact' || match.path.type === 'PathPrefix';
-            const exactOnly =
-              match.headers.every((h) => h.type === 'Exact') &&
-              match.queryParams.every((q) => q.type === 'Exact');
-            if (host !== null && pathOk && exactOnly && !requests.some((r) => r.match === m)) {
-              const query = match.queryParams
-                .map((q) => `${encodeURIComponent(q.name)}=${encodeURIComponent(q.value)}`)
-                .join('&');
-              requests.push({
-                url: urlFor(
-                  protocol === 'HTTPS' ? 'https' : 'http',
-                  host,
-                  listener.port,
-                  match.path.value,
-                  query,
-                ),
-                method: match.method ?? 'GET',
-                headers: match.headers.map((h): [string, string] => [h.name, h.value]),
-                gateway: `${gateway.namespace}/${gateway.name}`,
-                match: m,
-              });
-            }
+            const example =
+              host !== null && gatewayStatus && !requests.some((r) => r.match === m)
+                ? reachingRequest(l7, gatewayStatus, listener, host, route, rule, match)
+                : null;
+            if (example) requests.push({ ...example, match: m });
           } else {
             for (const ref of by) pushRef(shadow.by, ref);
           }
@@ -444,6 +478,23 @@ function ingressBackend(
   };
 }
 
+/** A request the controller of `className` routes to `entry` (its path, else one below it). */
+function ingressRequest(
+  l7: L7Analysis,
+  className: string,
+  host: string,
+  entry: IngressEntry,
+): L7RequestExample[] {
+  const path = entry.path.path;
+  const paths = entry.path.pathType === 'Exact' ? [path] : [path, `${path.replace(/\/+$/, '')}/kubepath`];
+  for (const p of paths) {
+    const decision = routeIngressRequest(l7.ingress, className, { host, path: p }, l7.services);
+    if (decision.entry?.path !== entry.path) continue;
+    return [{ url: urlFor('http', host, 80, p, ''), method: 'GET', headers: [], gateway: null, match: 0 }];
+  }
+  return [];
+}
+
 function ingressAttachment(
   l7: L7Analysis,
   className: string,
@@ -511,16 +562,8 @@ function ingressRules(l7: L7Analysis): L7Rule[] {
         httpStatus: ok && backend.readyEndpoints > 0 ? 200 : 503,
         shadowedBy,
         requests:
-          host !== null && shadowedBy.length === 0
-            ? [
-                {
-                  url: urlFor('http', host, 80, entry.path.path, ''),
-                  method: 'GET',
-                  headers: [],
-                  gateway: null,
-                  match: 0,
-                },
-              ]
+          host !== null && className !== null && shadowedBy.length === 0
+            ? ingressRequest(l7, className, host, entry)
             : [],
         notes,
       });
