@@ -519,5 +519,15 @@ export type {
 } from './queries';
 export type { TemplateValueSpan, ValueRef } from './render/workspace';
 export type { BuiltFrom, TargetOutcome } from './deployment';
+export { l7MatchText, l7Routes, l7RuleRefText } from './l7';
+export type {
+  L7Attachment,
+  L7Backend,
+  L7Match,
+  L7RequestExample,
+  L7Rule,
+  L7RuleRef,
+  L7RoutesQuery,
+} from './l7';
 export { normalizeIP } from './net/ip';
 export { proxyFamilies } from './proxy/node';

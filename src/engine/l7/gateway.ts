@@ -428,7 +428,8 @@ function decodeComponent(text: string): string {
   }
 }
 
-interface Candidate {
+/** One match of a rule as the data plane weighs it against the others for a request. */
+export interface Candidate {
   route: HttpRouteObject;
   rule: RouteRule;
   match: RouteMatch;
@@ -472,7 +473,7 @@ function prefixLength(m: RouteMatch): number {
 }
 
 /** HTTPRouteRule's precedence: negative when `a` wins. */
-function comparePrecedence(a: Candidate, b: Candidate): number {
+export function comparePrecedence(a: Candidate, b: Candidate): number {
   const [ak, al] = hostSpecificity(a.hostname);
   const [bk, bl] = hostSpecificity(b.hostname);
   if (ak !== bk) return bk - ak;

@@ -16,12 +16,24 @@ import { ingressModel, routeIngressRequest, resolveIngressBackend, shadowedEntri
 import type { IngressDecision, IngressModel } from './ingress';
 import { readL7Objects } from './objects';
 import type { L7Objects } from './objects';
+import { allL7Rules, selectL7Rules } from './routes';
+import type { L7Rule, L7RoutesQuery } from './routes';
 
 export type { GatewayDecision, HttpRequest, HttpStatus, WeightedBackend } from './gateway';
 export type { IngressDecision } from './ingress';
 export { gatewayHostMatches, ingressHostMatches, intersectHostnames } from './hostnames';
 export { ingressPathMatches } from './ingress';
 export { pathMatches } from './gateway';
+export { l7MatchText, l7RuleRefText } from './routes';
+export type {
+  L7Attachment,
+  L7Backend,
+  L7Match,
+  L7RequestExample,
+  L7Rule,
+  L7RuleRef,
+  L7RoutesQuery,
+} from './routes';
 
 export interface L7Analysis {
   objects: L7Objects;
@@ -103,6 +115,19 @@ export function hasFrontDoors(state: L7State): boolean {
       (o.kind === 'Gateway' && o.apiVersion.startsWith('gateway.networking.k8s.io/')) ||
       (o.kind === 'Ingress' && o.apiVersion.startsWith('networking.k8s.io/')),
   );
+}
+
+/**
+ * The HTTPRoute rules and Ingress paths a query names (a file line, a route and rule, or a
+ * backend Service): for each, its listeners and hosts, its backends and their ready
+ * endpoints, what shadows it, and requests that reach it. Plain data.
+ */
+export function l7Routes(state: L7State, query: L7RoutesQuery): L7Rule[] {
+  const objects = state.objects ?? [];
+  if (!objects.some((o) => o.kind === 'HTTPRoute' || o.kind === 'Ingress')) return [];
+  const l7 = l7Analysis(state);
+  const rules = memo(state, 'l7:routes', () => allL7Rules(l7));
+  return selectL7Rules(l7, rules, query);
 }
 
 export type FrontDoorChoice =
