@@ -5,6 +5,7 @@
 import type { Diagnostic, LoadedObject } from '../model';
 import { keyRangeAt } from '../model';
 import { applyAutoscalers } from './hpa';
+import { expandOperators } from './operators';
 import { isWorkloadObject } from './workloads';
 import { cacheFor, commonEnds, splice } from './incremental';
 
@@ -50,8 +51,10 @@ export class ObjectInputs {
   }
 
   read(allObjects: readonly LoadedObject[], diagnostics: Diagnostic[]): ControllerInputs {
-    // The HPA controller acts before the workload controllers read replicas.
-    this.classify(this.dropDuplicates(applyAutoscalers(allObjects, diagnostics), diagnostics));
+    // Operators create their workloads first; the HPA controller acts before the workload
+    // controllers read replicas.
+    const withOperators = expandOperators(allObjects, diagnostics);
+    this.classify(this.dropDuplicates(applyAutoscalers(withOperators, diagnostics), diagnostics));
     return {
       services: this.lists.get(SERVICE) ?? [],
       workloads: this.lists.get(WORKLOAD) ?? [],
