@@ -146,3 +146,25 @@ export function firstDiff(a, b) {
   }
   return '';
 }
+
+/**
+ * A suite's run: `main()`, an exception recorded as an abort (never a silent pass), the
+ * namespaces cleaned up, then the totals with the suite's timings.
+ */
+export async function runSuite(title, { checks, cleanup, timings, started }, main) {
+  try {
+    await main();
+  } catch (e) {
+    checks.failures.push(`aborted: ${e.stack || e}`);
+    console.log(`\nABORTED: ${e.stack || e}`);
+  }
+  cleanup();
+  checks.finish(
+    title,
+    '; ' +
+      Object.entries(timings)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ') +
+      `, total ${secs(started)}`,
+  );
+}

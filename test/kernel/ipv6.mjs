@@ -20,7 +20,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { iptablesBackend, nftablesBackend } from './backends.mjs';
-import { Checks, guardedTopology, kubepathCli, preflight, root, secs } from './harness.mjs';
+import { Checks, guardedTopology, kubepathCli, preflight, runSuite, root, secs } from './harness.mjs';
 import { defineIPv6Scenarios } from './scenarios.mjs';
 import { runTraffic } from './traffic.mjs';
 
@@ -42,21 +42,7 @@ const checks = new Checks();
 const kubepath = kubepathCli();
 const { topo, cleanup, addOrSkip } = guardedTopology(skip);
 const timings = {};
-try {
-  await main();
-} catch (e) {
-  checks.failures.push(`aborted: ${e.stack || e}`);
-  console.log(`\nABORTED: ${e.stack || e}`);
-}
-cleanup();
-checks.finish(
-  'IPv6 kernel check',
-  '; ' +
-    Object.entries(timings)
-      .map(([k, v]) => `${k} ${v}`)
-      .join(', ') +
-    `, total ${secs(started)}`,
-);
+await runSuite('IPv6 kernel check', { checks, cleanup, timings, started }, main);
 
 async function main() {
   let t0 = Date.now();

@@ -16,7 +16,7 @@
 // Needs root, ip (iproute2) and nft (nftables). Otherwise prints SKIP and exits 0
 // (KUBEPATH_KERNEL_REQUIRED=1 makes that a failure).
 import { nftablesBackend } from './backends.mjs';
-import { Checks, guardedTopology, kubepathCli, preflight, secs } from './harness.mjs';
+import { Checks, guardedTopology, kubepathCli, preflight, runSuite, secs } from './harness.mjs';
 import { defineScenarios } from './scenarios.mjs';
 import { runTraffic } from './traffic.mjs';
 
@@ -40,21 +40,7 @@ const checks = new Checks();
 const kubepath = kubepathCli();
 const { topo, cleanup, addOrSkip } = guardedTopology(skip);
 const timings = {};
-try {
-  await main();
-} catch (e) {
-  checks.failures.push(`aborted: ${e.stack || e}`);
-  console.log(`\nABORTED: ${e.stack || e}`);
-}
-cleanup();
-checks.finish(
-  'nftables kernel check',
-  '; ' +
-    Object.entries(timings)
-      .map(([k, v]) => `${k} ${v}`)
-      .join(', ') +
-    `, total ${secs(started)}`,
-);
+await runSuite('nftables kernel check', { checks, cleanup, timings, started }, main);
 
 async function main() {
   let t0 = Date.now();

@@ -14,7 +14,7 @@
 // (fail instead of skip when the environment cannot run the suite).
 import { spawnSync } from 'node:child_process';
 import { iptablesBackend } from './backends.mjs';
-import { Checks, guardedTopology, kubepathCli, preflight, secs, skipper } from './harness.mjs';
+import { Checks, guardedTopology, kubepathCli, preflight, runSuite, secs, skipper } from './harness.mjs';
 import { defineScenarios } from './scenarios.mjs';
 import { runTraffic } from './traffic.mjs';
 
@@ -39,21 +39,7 @@ const checks = new Checks();
 const kubepath = kubepathCli();
 const { topo, cleanup, addOrSkip } = guardedTopology(skip);
 const timings = {};
-try {
-  await main();
-} catch (e) {
-  checks.failures.push(`aborted: ${e.stack || e}`);
-  console.log(`\nABORTED: ${e.stack || e}`);
-}
-cleanup();
-checks.finish(
-  'kernel tests',
-  '; ' +
-    Object.entries(timings)
-      .map(([k, v]) => `${k} ${v}`)
-      .join(', ') +
-    `, total ${secs(started)}`,
-);
+await runSuite('kernel tests', { checks, cleanup, timings, started }, main);
 
 async function main() {
   console.log(
