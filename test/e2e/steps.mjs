@@ -353,7 +353,7 @@ export const steps = [
       if (await page.locator('.part.panel').isVisible())
         throw new Error('Open Trace revealed the bottom panel');
       await shot('c2-trace-document');
-      await runCommand(page, 'View: Close All Editor Groups');
+      await runCommand(page, 'View: Join All Editor Groups');
       return `"${notice}"; Open Trace: summary (3 node groups) then the hop list beside the editor; ${branches.length} branches to ${pods.size} pods:80`;
     },
   },
@@ -411,7 +411,9 @@ export const steps = [
       const narrowDirection = await frame.locator('svg.diagram').getAttribute('data-direction');
       await shot('d-side-panel-diagram');
       sidebarDefaultWidth ??= (await page.locator('.part.sidebar').boundingBox())?.width;
-      // A second screenshot with the sidebar dragged wide, so the whole path is visible.
+      // A second screenshot with the sidebar dragged wide, so the whole path is visible. Open
+      // editor groups (the trace document beside the file) would keep the sidebar from widening.
+      await runCommand(page, 'View: Join All Editor Groups');
       await widenSidebar(page, 1100);
       await hidePanel(page);
       // The webview lays the diagram out again (left to right) once the width settles.
@@ -630,7 +632,7 @@ export const steps = [
     name: 'the Getting Started walkthrough opens; its Open Example button copies the shipped nginx example into the workspace and opens its Service',
     async run({ page, dirs, shot }) {
       await hidePanel(page);
-      await runCommand(page, 'View: Close All Editor Groups');
+      await runCommand(page, 'View: Join All Editor Groups');
       await runCommand(page, 'Welcome: Open Walkthrough...');
       await pickQuickItem(page, 'Get Started with kubepath');
       const container = page.locator('.gettingStartedContainer');
@@ -678,7 +680,7 @@ export const steps = [
         .waitFor();
       await shot('w2-example-copied');
       // The copy is a second default/nginx: remove it so later runs start from the examples alone.
-      await runCommand(page, 'View: Close All Editor Groups');
+      await runCommand(page, 'View: Join All Editor Groups');
       fs.rmSync(copy, { recursive: true, force: true });
       return `walkthrough with 5 steps; Open Example copied ${copied.join(', ')} to kubepath-example-nginx/ and opened service.yaml`;
     },
