@@ -125,14 +125,33 @@ void test('replicas: 100000000: capped at 1,000 pods with an info diagnostic', (
   const a = analyzeWorkspace({ files: [{ path: 'd.yaml', text: hugeReplicas(100_000_000) }] });
   assert.equal(a.pods.length, 1000);
   assert.deepEqual(
-    a.diagnostics.map((d) => [d.code, d.severity, d.message]),
-    [['workload-replicas-capped', 'info', 'kubepath models the first 1000 of 100000000 replicas']],
+    a.diagnostics.map((d) => [d.code, d.severity]),
+    [
+      ['workload-replicas-capped', 'info'],
+      ['pod-unschedulable', 'warning'],
+    ],
   );
-  // Every pod the node pod CIDRs have addresses for is an endpoint (three /24s: 762).
-  const withIP = a.pods.filter((p) => p.podIP !== '').length;
+  assert.equal(a.diagnostics[0]?.message, 'kubepath models the first 1000 of 100000000 replicas');
+  // The built-in nodes take a kubelet's default maxPods (110): 330 pods run, the rest are Pending.
+  assert.match(
+    a.diagnostics[1]?.message ?? '',
+    /^Deployment huge: 670 of 1000 pods stay Pending; .*: 0\/3 nodes are available: 3 Too many pods\./,
+  );
+  assert.equal(a.pods.filter((p) => p.nodeName !== '').length, 330);
+  // With room for every pod, each one the node pod CIDRs have addresses for is an endpoint (three /24s: 762).
+  const roomy = analyzeWorkspace({
+    files: [{ path: 'd.yaml', text: hugeReplicas(100_000_000) }],
+    profile: {
+      path: 'kubepath.cluster.yaml',
+      text: `apiVersion: kubepath.dev/v1alpha1\nkind: ClusterProfile\nnodes:\n${[1, 2, 3]
+        .map((i) => `  - {name: node-${i}, ip: 172.18.0.${i + 1}, allocatable: {pods: 400}}\n`)
+        .join('')}`,
+    },
+  });
+  const withIP = roomy.pods.filter((p) => p.podIP !== '').length;
   assert.ok(withIP > 700 && withIP <= 762, String(withIP));
   assert.equal(
-    a.endpointSlices.reduce((n, s) => n + s.endpoints.length, 0),
+    roomy.endpointSlices.reduce((n, s) => n + s.endpoints.length, 0),
     withIP,
   );
 });

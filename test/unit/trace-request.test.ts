@@ -241,7 +241,15 @@ void test('large workspaces: a trace over the matching Services only gives the f
       `  type: ${i % 2 ? 'NodePort' : 'ClusterIP'}\n  ports: [{port: 80, targetPort: http}]\n`,
     ),
   );
-  const a = analyzeWorkspace({ files });
+  // 420 pods: more than the built-in nodes' 3 × 110 (kubelet maxPods), so room for 200 each.
+  const roomy = [1, 2, 3].map(
+    (i) => `  - {name: node-${i}, ip: 172.18.0.${i + 1}, allocatable: {pods: 200}}\n`,
+  );
+  const profile = {
+    path: 'kubepath.cluster.yaml',
+    text: `apiVersion: kubepath.dev/v1alpha1\nkind: ClusterProfile\nnodes:\n${roomy.join('')}`,
+  };
+  const a = analyzeWorkspace({ files, profile });
   assert.equal(a.services.length, 210);
   const svc = a.services.find((s) => s.service.metadata.name === 'app7')!;
   const nodePort = svc.service.ports[0]!.nodePort;

@@ -37,6 +37,7 @@ export function defaultClusterProfile(): ClusterProfile {
     ips: [`172.18.0.${i + 1}`],
     labels: kubeletLabels(`node-${i}`),
     podCIDR: `10.244.${i}.0/24`,
+    allocatable: { ...DEFAULT_NODE_ALLOCATABLE },
   }));
   return {
     serviceCIDR: '10.96.0.0/16',
@@ -59,6 +60,24 @@ export function defaultClusterProfile(): ClusterProfile {
     source: null,
   };
 }
+
+/** A kubelet's default maxPods (KubeletConfiguration defaulting, pkg/kubelet/apis/config/v1beta1/defaults.go). */
+export const KUBELET_MAX_PODS = '110';
+
+/**
+ * The status.allocatable of a node that does not give its own: what a kind worker on a
+ * 4-CPU, 16 GiB machine with a 100 GiB disk reports (a common developer or CI machine). A
+ * kind node reports its host's CPUs, memory and disk, and kind's kubelet configuration
+ * reserves nothing for the system and turns the disk eviction thresholds off, so allocatable
+ * is the machine's; pods is the kubelet's default maxPods. Real kubelets always report these
+ * four, so each one a profile node's allocatable leaves out takes its value from here.
+ */
+export const DEFAULT_NODE_ALLOCATABLE: Readonly<Record<string, string>> = Object.freeze({
+  cpu: '4',
+  memory: '16Gi',
+  'ephemeral-storage': '100Gi',
+  pods: KUBELET_MAX_PODS,
+});
 
 /**
  * The labels a kubelet registers its node with (kubelet_node_status.go): hostname, OS and
@@ -402,8 +421,7 @@ function readNodes(
     const node: Node = withPodCIDRs({ name, ips, labels, podCIDR: '' }, nodeCIDRs);
     const taints = readTaints(entry['taints'], i, report);
     if (taints) node.taints = taints;
-    const allocatable = readAllocatable(entry['allocatable'], i, report);
-    if (allocatable) node.allocatable = allocatable;
+    node.allocatable = readAllocatable(entry['allocatable'], i, report);
     if (entry['unschedulable'] !== undefined) {
       if (typeof entry['unschedulable'] === 'boolean') node.unschedulable = entry['unschedulable'];
       else report(['nodes', i, 'unschedulable'], 'unschedulable must be true or false');
@@ -452,22 +470,23 @@ function readTaints(
   return taints;
 }
 
-/** A kubelet's default maxPods: the pod count of a node whose allocatable does not say. */
-const KUBELET_MAX_PODS = '110';
-
-/** status.allocatable: resource name → quantity (cpu `2` or `500m`, memory `8Gi`, pods `110`, …). */
+/**
+ * status.allocatable: resource name → quantity (cpu `2` or `500m`, memory `8Gi`, pods `110`, …);
+ * cpu, memory, ephemeral-storage and pods it leaves out (or all, when absent) are
+ * DEFAULT_NODE_ALLOCATABLE's.
+ */
 function readAllocatable(
   value: unknown,
   i: number,
   report: (path: (string | number)[], message: string) => void,
-): Record<string, string> | null {
-  if (value === undefined) return null;
+): Record<string, string> {
+  if (value === undefined) return { ...DEFAULT_NODE_ALLOCATABLE };
   if (!isPlainObject(value)) {
     report(
       ['nodes', i, 'allocatable'],
       'allocatable must be a mapping like {cpu: 4, memory: 16Gi, pods: 110}',
     );
-    return null;
+    return { ...DEFAULT_NODE_ALLOCATABLE };
   }
   const out: Record<string, string> = {};
   for (const [name, quantity] of Object.entries(value)) {
@@ -477,7 +496,9 @@ function readAllocatable(
     }
     out[name] = String(quantity);
   }
-  out['pods'] ??= KUBELET_MAX_PODS;
+  for (const [name, quantity] of Object.entries(DEFAULT_NODE_ALLOCATABLE)) {
+    if (!Object.prototype.hasOwnProperty.call(out, name)) out[name] = quantity;
+  }
   return out;
 }
 

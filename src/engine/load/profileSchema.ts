@@ -103,9 +103,9 @@ const NODE: readonly ProfileField[] = [
   {
     name: 'allocatable',
     type: 'map',
-    default: 'unlimited (pods: 110 when other resources are given)',
+    default: '{ cpu: 4, memory: 16Gi, ephemeral-storage: 100Gi, pods: 110 } (each one left out)',
     description:
-      'status.allocatable: quantities the scheduler fits requests against (`{ cpu: 4, memory: 16Gi, pods: 110 }`).',
+      "status.allocatable: quantities the scheduler fits requests against (`{ cpu: 2, memory: 8Gi, pods: 30 }`); cpu, memory, ephemeral-storage and pods left out are a kind worker's on a 4-CPU, 16 GiB machine (pods: the kubelet's default maxPods).",
   },
   {
     name: 'unschedulable',

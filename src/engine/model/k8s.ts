@@ -146,7 +146,7 @@ export interface Node {
   podCIDRs?: string[];
   /** spec.taints (absent: none). */
   taints?: NodeTaint[];
-  /** status.allocatable as quantities (absent: resources and pod count are not limited). */
+  /** status.allocatable as quantities; profiles always set it (DEFAULT_NODE_ALLOCATABLE fills gaps); absent: not limited. */
   allocatable?: Record<string, string>;
   /** spec.unschedulable (a cordoned node). */
   unschedulable?: boolean;

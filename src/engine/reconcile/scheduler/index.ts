@@ -11,7 +11,8 @@
 // Two modes give the same placements. While no pod uses what couples workloads (host
 // ports, pod affinity or anti-affinity of any kind, topology spread constraints, default
 // spreading over selectors other than a Deployment's own ReplicaSet) and no node has
-// allocatable (which limits resources and the pod count, and makes resource scores differ),
+// allocatable (which limits resources and the pod count, and makes resource scores differ;
+// profile nodes always have it, so this holds only for nodes built without one in code),
 // a pod's placement depends only on its own workload's pods and the nodes:
 // `scheduleWorkload` places one workload alone (and the reconciler keeps it while its object
 // is unchanged). Otherwise `scheduleCluster` places every pod in order, each seeing the pods

@@ -49,7 +49,7 @@ export function insufficientResources(
 ): InsufficientResource[] {
   const out: InsufficientResource[] = [];
   const allocatable = nodeInfo.node.allocatable;
-  // A profile node without allocatable limits nothing, not even the pod count.
+  // A node without allocatable (only one built in code: profiles always give one) limits nothing.
   if (!allocatable) return out;
   const allowedPods = allocatable.get('pods') ?? 0;
   if (nodeInfo.pods.length + 1 > allowedPods) {
