@@ -9,14 +9,17 @@
 import type { LoadedObject } from '../../model';
 import type { OperatorConfig, Raw } from './common';
 import {
+  applyCommonPodFields,
   configReloader,
   copyInto,
   derivedObject,
   mergePatchContainers,
   parseTolerant,
+  pullPolicyOf,
   record,
   str,
   stringMap,
+  withPullPolicy,
 } from './common';
 import type { OperatorPlan } from './prometheus';
 import { governingServiceLinks, statefulSetLinks } from './prometheus';
@@ -97,25 +100,29 @@ export function planAlertmanager(cr: LoadedObject, config: OperatorConfig): Oper
   resources['requests'] = requests;
   const userContainers = (Array.isArray(spec['containers']) ? spec['containers'] : []).map(record);
   const userInit = (Array.isArray(spec['initContainers']) ? spec['initContainers'] : []).map(record);
+  const pullPolicy = pullPolicyOf(spec);
   const containers = mergePatchContainers(
     [
-      {
-        name: 'alertmanager',
-        image: str(spec['image']) || `${DEFAULT_BASE_IMAGE}:${versionWritten}`,
-        ports: listenLocal ? mesh : [{ name: portName, containerPort: 9093, protocol: 'TCP' }, ...mesh],
-        resources,
-      },
-      configReloader('config-reloader', config, listenLocal),
+      withPullPolicy(
+        {
+          name: 'alertmanager',
+          image: str(spec['image']) || `${DEFAULT_BASE_IMAGE}:${versionWritten}`,
+          ports: listenLocal ? mesh : [{ name: portName, containerPort: 9093, protocol: 'TCP' }, ...mesh],
+          resources,
+        },
+        pullPolicy,
+      ),
+      configReloader('config-reloader', config, listenLocal, pullPolicy),
     ],
     userContainers,
   );
   const initContainers = mergePatchContainers(
-    [configReloader('init-config-reloader', config, false)],
+    [configReloader('init-config-reloader', config, false, pullPolicy)],
     userInit,
   );
   const podSpec: Raw = { containers, initContainers };
   for (const field of COPIED_POD_FIELDS) if (spec[field] !== undefined) podSpec[field] = spec[field];
-  if (spec['hostNetwork'] === true) podSpec['dnsPolicy'] = 'ClusterFirstWithHostNet';
+  applyCommonPodFields(spec, podSpec);
 
   const ssetLabels = stringMap(record(cr.raw['metadata'])['labels']);
   copyInto(ssetLabels, finalSelector);
@@ -131,7 +138,7 @@ export function planAlertmanager(cr: LoadedObject, config: OperatorConfig): Oper
       template: { metadata: { labels: finalLabels, annotations: podAnnotations }, spec: podSpec },
     },
   };
-  plan.statefulSets.push(derivedObject(cr, raw, statefulSetLinks(containers, userContainers)));
+  plan.statefulSets.push(derivedObject(cr, raw, statefulSetLinks(podSpec, userContainers, userInit)));
 
   if (customService === null) {
     const labels: Record<string, string> = { 'operated-alertmanager': 'true' };

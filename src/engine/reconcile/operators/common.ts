@@ -173,19 +173,61 @@ function configFromFlags(flags: Map<string, string>): Pick<OperatorConfig, 'labe
   return { labels, reloaderResources: { requests, limits } };
 }
 
+/**
+ * spec.imagePullPolicy, which the operator gives every container it builds (the server,
+ * the config reloaders, the Thanos sidecar); '' when unset (then the API server defaults it).
+ */
+export function pullPolicyOf(spec: Raw): string {
+  return str(spec['imagePullPolicy']);
+}
+
+/** `container` with imagePullPolicy set to `policy` unless that is ''. */
+export function withPullPolicy(container: Raw, policy: string): Raw {
+  return policy === '' ? container : { ...container, imagePullPolicy: policy };
+}
+
+/** operator.MakeHostAliases: each `{ ip, hostnames }` of the CR as a pod host alias; undefined for none. */
+function hostAliases(value: unknown): Raw[] | undefined {
+  if (!Array.isArray(value) || value.length === 0) return undefined;
+  return (value as unknown[]).map((entry) => {
+    const alias = record(entry);
+    const out: Raw = {};
+    if (alias['ip'] !== undefined) out['ip'] = alias['ip'];
+    if (alias['hostnames'] !== undefined) out['hostnames'] = alias['hostnames'];
+    return out;
+  });
+}
+
+/**
+ * The pod spec fields both controllers set alike from the CR after the copied ones:
+ * hostAliases (MakeHostAliases), imagePullSecrets (set only when the list is not empty) and
+ * the dnsPolicy hostNetwork needs.
+ */
+export function applyCommonPodFields(spec: Raw, podSpec: Raw): void {
+  const aliases = hostAliases(spec['hostAliases']);
+  if (aliases) podSpec['hostAliases'] = aliases;
+  const secrets = spec['imagePullSecrets'];
+  if (Array.isArray(secrets) && secrets.length > 0) podSpec['imagePullSecrets'] = secrets;
+  if (spec['hostNetwork'] === true) podSpec['dnsPolicy'] = 'ClusterFirstWithHostNet';
+}
+
 /** operator.CreateConfigReloader's container, as far as placement and Services read it. */
 export function configReloader(
   name: 'config-reloader' | 'init-config-reloader',
   config: OperatorConfig,
   listenLocal: boolean,
+  pullPolicy = '',
 ): Raw {
   const init = name === 'init-config-reloader';
-  const container: Raw = {
-    name,
-    image: `quay.io/prometheus-operator/prometheus-config-reloader:${OPERATOR_VERSION}`,
-    command: ['/bin/prometheus-config-reloader'],
-    resources: config.reloaderResources,
-  };
+  const container: Raw = withPullPolicy(
+    {
+      name,
+      image: `quay.io/prometheus-operator/prometheus-config-reloader:${OPERATOR_VERSION}`,
+      command: ['/bin/prometheus-config-reloader'],
+      resources: config.reloaderResources,
+    },
+    pullPolicy,
+  );
   if (!listenLocal) {
     container['ports'] = [
       {

@@ -10,15 +10,18 @@
 import type { LoadedObject } from '../../model';
 import type { Link, OperatorConfig, Raw } from './common';
 import {
+  applyCommonPodFields,
   configReloader,
   copyInto,
   derivedObject,
   majorOf,
   mergePatchContainers,
   parseTolerant,
+  pullPolicyOf,
   record,
   str,
   stringMap,
+  withPullPolicy,
 } from './common';
 
 /** operator.DefaultPrometheusVersion in v0.93.1: the last entry of its compatibility matrix. */
@@ -127,6 +130,7 @@ export function planPrometheus(cr: LoadedObject, config: OperatorConfig): Operat
   const portName = str(spec['portName']) || 'web';
   const listenLocal = spec['listenLocal'] === true;
   const signalReload = spec['reloadStrategy'] === 'ProcessSignal';
+  const pullPolicy = pullPolicyOf(spec);
   const thanos = spec['thanos'] !== undefined && spec['thanos'] !== null ? record(spec['thanos']) : null;
   const podMetadata = record(spec['podMetadata']);
   const userContainers = (Array.isArray(spec['containers']) ? spec['containers'] : []).map(record);
@@ -149,35 +153,43 @@ export function planPrometheus(cr: LoadedObject, config: OperatorConfig): Operat
     copyInto(podAnnotations, stringMap(podMetadata['annotations']));
 
     const generated: Raw[] = [
-      {
-        name: 'prometheus',
-        image: str(spec['image']) || `${DEFAULT_BASE_IMAGE}:v${version}`,
-        ports: listenLocal ? [] : [{ name: portName, containerPort: 9090, protocol: 'TCP' }],
-        ...(spec['resources'] !== undefined ? { resources: spec['resources'] } : {}),
-      },
+      withPullPolicy(
+        {
+          name: 'prometheus',
+          image: str(spec['image']) || `${DEFAULT_BASE_IMAGE}:v${version}`,
+          ports: listenLocal ? [] : [{ name: portName, containerPort: 9090, protocol: 'TCP' }],
+          ...(spec['resources'] !== undefined ? { resources: spec['resources'] } : {}),
+        },
+        pullPolicy,
+      ),
       // The HTTP reload strategy honours listenLocal; the signal one always listens on :8080.
-      configReloader('config-reloader', config, listenLocal && !signalReload),
+      configReloader('config-reloader', config, listenLocal && !signalReload, pullPolicy),
     ];
     if (thanos) {
-      generated.push({
-        name: 'thanos-sidecar',
-        ports: [
-          { name: 'http', containerPort: 10902 },
-          { name: 'grpc', containerPort: 10901 },
-        ],
-        ...(thanos['resources'] !== undefined ? { resources: thanos['resources'] } : {}),
-      });
+      generated.push(
+        withPullPolicy(
+          {
+            name: 'thanos-sidecar',
+            ports: [
+              { name: 'http', containerPort: 10902 },
+              { name: 'grpc', containerPort: 10901 },
+            ],
+            ...(thanos['resources'] !== undefined ? { resources: thanos['resources'] } : {}),
+          },
+          pullPolicy,
+        ),
+      );
     }
     const containers = mergePatchContainers(generated, userContainers);
     const initContainers = mergePatchContainers(
-      [configReloader('init-config-reloader', config, false)],
+      [configReloader('init-config-reloader', config, false, pullPolicy)],
       userInit,
     );
     const podSpec: Raw = { containers, initContainers };
     for (const field of COPIED_POD_FIELDS) if (spec[field] !== undefined) podSpec[field] = spec[field];
     const tsc = topologySpread(spec['topologySpreadConstraints'], finalSelector);
     if (tsc) podSpec['topologySpreadConstraints'] = tsc;
-    if (spec['hostNetwork'] === true) podSpec['dnsPolicy'] = 'ClusterFirstWithHostNet';
+    applyCommonPodFields(spec, podSpec);
 
     const ssetLabels = stringMap(record(cr.raw['metadata'])['labels']);
     copyInto(ssetLabels, { 'operator.prometheus.io/mode': 'server' });
@@ -194,7 +206,7 @@ export function planPrometheus(cr: LoadedObject, config: OperatorConfig): Operat
         template: { metadata: { labels: finalLabels, annotations: podAnnotations }, spec: podSpec },
       },
     };
-    plan.statefulSets.push(derivedObject(cr, raw, statefulSetLinks(containers, userContainers)));
+    plan.statefulSets.push(derivedObject(cr, raw, statefulSetLinks(podSpec, userContainers, userInit)));
   });
 
   if (customService === null) {
@@ -217,8 +229,14 @@ export function planPrometheus(cr: LoadedObject, config: OperatorConfig): Operat
 }
 
 /** Where a generated StatefulSet's fields are written in the CR. */
-export function statefulSetLinks(containers: readonly Raw[], userContainers: readonly Raw[]): Link[] {
+export function statefulSetLinks(
+  podSpec: Raw,
+  userContainers: readonly Raw[],
+  userInit: readonly Raw[],
+): Link[] {
   const pod = ['spec', 'template', 'spec'];
+  const containers = (podSpec['containers'] as Raw[] | undefined) ?? [];
+  const initContainers = (podSpec['initContainers'] as Raw[] | undefined) ?? [];
   const links: Link[] = [
     { to: ['metadata'], from: ['metadata'] },
     { to: ['spec'], from: ['spec'], exact: true },
@@ -228,13 +246,34 @@ export function statefulSetLinks(containers: readonly Raw[], userContainers: rea
     { to: [...pod, 'containers', 0, 'resources'], from: ['spec', 'resources'] },
     { to: [...pod, 'containers', 0, 'ports', 0], from: ['spec', 'portName'], exact: true },
   ];
-  for (const field of [...COPIED_POD_FIELDS, 'topologySpreadConstraints']) {
+  for (const field of [
+    ...COPIED_POD_FIELDS,
+    'topologySpreadConstraints',
+    'hostAliases',
+    'imagePullSecrets',
+    'automountServiceAccountToken',
+  ]) {
     links.push({ to: [...pod, field], from: ['spec', field] });
   }
-  userContainers.forEach((c, j) => {
-    const at = containers.findIndex((k) => str(k['name']) === str(c['name']));
-    if (at >= 0) links.push({ to: [...pod, 'containers', at], from: ['spec', 'containers', j] });
-  });
+  // Every container the operator builds takes spec.imagePullPolicy (a user patch below may override it).
+  for (const [list, items] of [
+    ['containers', containers],
+    ['initContainers', initContainers],
+  ] as const) {
+    items.forEach((c, i) => {
+      if (c['imagePullPolicy'] !== undefined)
+        links.push({ to: [...pod, list, i, 'imagePullPolicy'], from: ['spec', 'imagePullPolicy'] });
+    });
+  }
+  for (const [list, users, items] of [
+    ['containers', userContainers, containers],
+    ['initContainers', userInit, initContainers],
+  ] as const) {
+    users.forEach((c, j) => {
+      const at = items.findIndex((k) => str(k['name']) === str(c['name']));
+      if (at >= 0) links.push({ to: [...pod, list, at], from: ['spec', list, j] });
+    });
+  }
   return links;
 }
 
