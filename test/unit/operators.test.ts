@@ -246,3 +246,61 @@ void test('the generated pods run and are the governing Services’ endpoints; t
   assert.equal(at('spec.template.spec.imagePullSecrets[0].name'), 19);
   assert.equal(at('spec.template.spec.hostAliases[0].ip'), 21);
 });
+
+void test('findings on a generated Service land on the CR’s lines, say which Service it is, and offer no quick fix', () => {
+  // listenLocal: the operator still publishes the web port, which now names no container port.
+  const cr = `apiVersion: monitoring.coreos.com/v1
+kind: Alertmanager
+metadata:
+  name: main
+  namespace: monitoring
+spec:
+  listenLocal: true
+  portName: Web_UI
+`;
+  const a = analyzeWorkspace({ files: [{ path: 'am.yaml', text: cr }] });
+  const onService = a.diagnostics.filter((d) => d.code.startsWith('service-'));
+  assert.deepEqual(
+    onService.map((d) => [d.code, d.range.file, d.range.line]),
+    [
+      ['service-invalid', 'am.yaml', 8],
+      ['service-invalid', 'am.yaml', 8],
+      ['service-named-port-not-found', 'am.yaml', 8],
+    ],
+  );
+  for (const d of onService) {
+    assert.match(
+      d.message,
+      /^Service alertmanager-operated \(created by prometheus-operator v0\.93\.1 for Alertmanager main\): /,
+    );
+    assert.equal(d.fixes, undefined, `${d.code} offers no fix: ${JSON.stringify(d.fixes)}`);
+  }
+  assert.match(
+    onService[0]?.message ?? '',
+    /: The Service "alertmanager-operated" is invalid: spec\.ports\[0\]\.name: /,
+  );
+  assert.match(onService[2]?.message ?? '', /targetPort "Web_UI" names no TCP container port/);
+  // The same findings on a Service the user wrote keep their fixes.
+  const own = `apiVersion: v1
+kind: Service
+metadata: {name: am, namespace: monitoring}
+spec:
+  selector: {app.kubernetes.io/name: alertmanager}
+  ports: [{name: Web_UI, port: 9093, targetPort: Web_UI}]
+`;
+  const b = analyzeWorkspace({
+    files: [
+      { path: 'am.yaml', text: cr },
+      { path: 'svc.yaml', text: own },
+    ],
+  });
+  const mine = b.diagnostics.filter((d) => d.range.file === 'svc.yaml');
+  assert.deepEqual(
+    mine.map((d) => [d.code, (d.fixes ?? []).length > 0]),
+    [
+      ['service-invalid', true],
+      ['service-invalid', false],
+      ['service-named-port-not-found', true],
+    ],
+  );
+});

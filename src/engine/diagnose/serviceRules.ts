@@ -10,7 +10,7 @@ import type {
   Service,
   SourceRange,
 } from '../model';
-import { keyRangeAt, rangeAt } from '../model';
+import { forGeneratedObject, keyRangeAt, rangeAt } from '../model';
 import { findPort, PodLabelIndex, selectedPods } from '../reconcile/endpointSlices';
 import { serviceSelectorMatches } from '../reconcile/labels';
 import { editDistance, isLikelyTypo } from '../util/editDistance';
@@ -130,6 +130,14 @@ export interface NoMatchContext {
 
 /** The findings about one Service, given the pods its selector selects. */
 export function diagnoseService(
+  f: ServiceFacts,
+  selected: readonly Pod[],
+  noMatch: () => NoMatchContext,
+): Diagnostic[] {
+  return forGeneratedObject(f.object, serviceFindings(f, selected, noMatch));
+}
+
+function serviceFindings(
   f: ServiceFacts,
   selected: readonly Pod[],
   noMatch: () => NoMatchContext,

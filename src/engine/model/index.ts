@@ -5,7 +5,7 @@ export type * from './profile';
 export type * from './source';
 export { fileStartRange } from './source';
 export { formatFieldPath } from './fieldPath';
-export { goJsonKind, isPlainObject, keyRangeAt, rangeAt } from './objects';
+export { forGeneratedObject, goJsonKind, isPlainObject, keyRangeAt, rangeAt } from './objects';
 export {
   fileRole,
   isKustomizationPath,

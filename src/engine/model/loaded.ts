@@ -22,6 +22,22 @@ export interface LoadedObject {
   ranges: ReadonlyMap<string, SourceRange>;
   /** Key ranges (the `name:` part) by field path. */
   keyRanges: ReadonlyMap<string, SourceRange>;
+  /**
+   * Set on an object no file defines, which a controller creates at run time from one that a
+   * file does (an operator's StatefulSet and Service from its custom resource): its ranges are
+   * lines of that resource, so a finding on it offers no quick fix (an edit there would not
+   * write the object's field).
+   */
+  generatedBy?: GeneratedBy;
+}
+
+/** Who creates a generated object: the controller and the resource it creates it for. */
+export interface GeneratedBy {
+  /** e.g. `prometheus-operator v0.93.1`. */
+  controller: string;
+  kind: string;
+  namespace: string;
+  name: string;
 }
 
 export interface LoadedFile {

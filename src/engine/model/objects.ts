@@ -2,7 +2,7 @@
 // a parsed value is a mapping.
 import { formatFieldPath } from './fieldPath';
 import type { LoadedObject } from './loaded';
-import type { SourceRange } from './source';
+import type { Diagnostic, SourceRange } from './source';
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -28,4 +28,26 @@ export function rangeAt(object: LoadedObject, path: readonly (string | number)[]
 /** The range of the key of the field at `path` (falls back to the value range). */
 export function keyRangeAt(object: LoadedObject, path: readonly (string | number)[]): SourceRange {
   return object.keyRanges.get(formatFieldPath(path)) ?? rangeAt(object, path);
+}
+
+/**
+ * Findings on an object a controller generated, as the user can act on them: each message
+ * says which object it is and who creates it from which resource (the range is a line of
+ * that resource), and no quick fix is offered (it would edit the resource's text, not the
+ * generated object's field). Other objects' findings are returned as they are.
+ */
+export function forGeneratedObject(object: LoadedObject, diagnostics: Diagnostic[]): Diagnostic[] {
+  const by = object.generatedBy;
+  if (!by) return diagnostics;
+  const who = `${object.kind} ${object.name}`;
+  const origin = `(created by ${by.controller} for ${by.kind} ${by.name})`;
+  return diagnostics.map((d) => {
+    const named = d.message.startsWith(`${who} `);
+    const out: Diagnostic = {
+      ...d,
+      message: named ? `${who} ${origin}${d.message.slice(who.length)}` : `${who} ${origin}: ${d.message}`,
+    };
+    delete out.fixes;
+    return out;
+  });
 }

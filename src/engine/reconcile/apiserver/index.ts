@@ -13,7 +13,7 @@ import type {
   ServiceType,
   ValueSource,
 } from '../../model';
-import { rangeAt } from '../../model';
+import { forGeneratedObject, rangeAt } from '../../model';
 import type { AllocationRequest, AllocationResult } from './allocation';
 import { allocateAll, createAllocators, holderName } from './allocation';
 export {
@@ -260,9 +260,10 @@ export function admissionDiagnostics(
       service: admission.defaulted,
       freeNodePort: () => nodePorts().allocateNext(`${object.namespace}/${name}:suggestion`),
     };
-    if (admission.wrongApiVersion) diagnostics.push(apiVersionDiagnostic(object));
-    for (const error of admission.decodeErrors) diagnostics.push(decodeErrorDiagnostic(error, object));
-    for (const error of admission.fieldErrors) diagnostics.push(fieldErrorDiagnostic(error, name, context));
+    const found: Diagnostic[] = [];
+    if (admission.wrongApiVersion) found.push(apiVersionDiagnostic(object));
+    for (const error of admission.decodeErrors) found.push(decodeErrorDiagnostic(error, object));
+    for (const error of admission.fieldErrors) found.push(fieldErrorDiagnostic(error, name, context));
     for (const finding of result.findings) {
       const holder = finding.heldBy;
       requests ??= admissions.map((a) => a.request);
@@ -279,8 +280,9 @@ export function admissionDiagnostics(
                       return other === undefined ? null : rangeAt(other.object, holder.at);
                     })(),
             };
-      diagnostics.push(allocationDiagnostic(finding, name, context, heldBy));
+      found.push(allocationDiagnostic(finding, name, context, heldBy));
     }
+    for (const d of forGeneratedObject(object, found)) diagnostics.push(d);
   }
   return diagnostics;
 }

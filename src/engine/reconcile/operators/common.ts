@@ -325,6 +325,12 @@ export function derivedObject(cr: LoadedObject, raw: Raw, links: readonly Link[]
     range: cr.range,
     ranges,
     keyRanges,
+    generatedBy: {
+      controller: `prometheus-operator ${OPERATOR_VERSION}`,
+      kind: cr.kind,
+      namespace: cr.namespace,
+      name: cr.name,
+    },
   };
 }
 
