@@ -4,14 +4,17 @@ import type { BuiltFrom, DeployTarget, TargetOutcome } from './deployment';
 import type {
   ClusterState,
   Diagnostic,
+  LoadedObject,
   RelatedInformation,
   DnsPath,
   RequestPath,
   ServiceState,
   SourceRange,
+  WorkloadState,
 } from './model';
 import type { TemplateValueSpan, ValueRef } from './render/workspace';
 import { chainsOfNode, proxyFamilies } from './proxy/iptables';
+import { OPERATOR_VERSION, operatorCreates } from './reconcile/operators';
 import { servicePortKey as proxyPortKey } from './proxy/servicePort';
 import type { TraceableState } from './trace/request';
 import { dnsPath as traceDnsPath, requestPath as traceRequestPath } from './trace/requestPath';
@@ -47,6 +50,43 @@ export function dnsPath(analysis: TraceableState, query: DnsPathQuery): DnsPath 
 export function requestPath(analysis: TraceableState, query: RequestPathQuery): RequestPath {
   const key = `requestPath:${serviceKey(analysis, query.service)}:${portKey(query.port)}:${query.entry}:${query.node ?? ''}`;
   return memo(analysis, key, () => traceRequestPath(analysis, query));
+}
+
+/** What prometheus-operator creates for a Prometheus or Alertmanager resource, as the analysis has it. */
+export interface OperatorObjects {
+  operator: string;
+  statefulSets: { name: string; workload: WorkloadState | null }[];
+  service: { name: string; generated: boolean; state: ServiceState | null } | null;
+  replicas: number;
+  none: string | null;
+}
+
+/** The StatefulSets (with their pods) and the governing Service the operator creates for `cr`; null for other objects. */
+export function operatorObjects(
+  analysis: ClusterState & { objects: readonly LoadedObject[] },
+  cr: LoadedObject,
+): OperatorObjects | null {
+  const created = operatorCreates(analysis.objects, cr);
+  if (!created) return null;
+  const ns = cr.namespace;
+  return {
+    operator: `prometheus-operator ${OPERATOR_VERSION}`,
+    statefulSets: created.statefulSets.map((name) => ({
+      name,
+      workload:
+        analysis.workloads.find((w) => w.kind === 'StatefulSet' && w.namespace === ns && w.name === name) ??
+        null,
+    })),
+    service: created.service && {
+      ...created.service,
+      state:
+        analysis.services.find(
+          (s) => s.service.metadata.namespace === ns && s.service.metadata.name === created.service?.name,
+        ) ?? null,
+    },
+    replicas: created.replicas,
+    none: created.none,
+  };
 }
 
 export {

@@ -18,6 +18,7 @@ export {
   POD_TEMPLATE_KINDS,
   nftablesLayoutMinVersion,
   nftablesRules,
+  operatorObjects,
   portChains,
   rangeAt,
   renderedText,

@@ -1,6 +1,6 @@
 // Markdown for hovers and titles for CodeLenses, built from engine results. Pure (no
 // vscode) so the exact wording is unit-tested; the adapter only wraps it in MarkdownString.
-import type { Analysis, BuiltFromTarget, TemplateValue, ValueRef } from '../engine';
+import type { Analysis, BuiltFromTarget, OperatorObjects, TemplateValue, ValueRef } from '../engine';
 import type {
   ContainerPort,
   LoadedObject,
@@ -310,6 +310,47 @@ export function workloadHover(
     });
     lines.push(`- Service ${code(svc.service.metadata.name)}: ${ports.join(', ') || '*no ports*'}`);
   }
+  return lines.join('\n');
+}
+
+/**
+ * Hover for a Prometheus or Alertmanager resource: what prometheus-operator creates for it,
+ * the StatefulSets with their pods (name, IP, node) and the governing Service (its DNS name,
+ * ports and endpoints).
+ */
+export function operatorHover(object: LoadedObject, created: OperatorObjects): string {
+  const lines = [`**${object.kind} ${escape(`${object.namespace}/${object.name}`)}**`, ''];
+  if (created.none !== null) {
+    lines.push(`${created.operator} creates nothing for it: ${escape(created.none)}`);
+    return lines.join('\n');
+  }
+  lines.push(`${created.operator} creates:`, '');
+  for (const { name, workload } of created.statefulSets) {
+    const pods = workload?.pods ?? [];
+    lines.push(
+      `StatefulSet ${code(name)}: ${plural(created.replicas, 'replica')}${pods.length > 0 ? ':' : ''}`,
+    );
+    for (const p of pods.slice(0, PODS_SHOWN))
+      lines.push(
+        `- ${code(p.metadata.name)} ${code(p.podIP || 'no IP')} on ${p.nodeName || '*unscheduled (Pending)*'}`,
+      );
+    if (pods.length > PODS_SHOWN) lines.push(`- … ${pods.length - PODS_SHOWN} more`);
+    lines.push('');
+  }
+  const svc = created.service;
+  if (!svc) return lines.join('\n').trimEnd();
+  if (!svc.state) {
+    lines.push(`Service ${code(svc.name)} (spec.serviceName): *not in the analysed files*`);
+    return lines.join('\n');
+  }
+  const s = svc.state.service;
+  const endpoints = svc.state.endpointSlices.flatMap((e) => e.endpoints);
+  const ready = endpoints.filter((e) => e.conditions.ready !== false).length;
+  const ports = s.ports.map((p) => `${p.port}/${p.protocol} → ${code(p.targetPort)}`).join(', ');
+  lines.push(
+    `${svc.generated ? 'Service' : 'Governing Service (yours)'} ${code(s.metadata.name)}${s.clusterIP === 'None' ? ' (headless)' : ''}: DNS ${code(svc.state.dns)}  `,
+    `ports ${ports || '*none*'}; ${plural(endpoints.length, 'endpoint')} (${ready} ready)`,
+  );
   return lines.join('\n');
 }
 

@@ -23,7 +23,8 @@ export type Target =
       path: string;
     }
   | { kind: 'selectorLabel'; object: LoadedObject; service: ServiceState; key: string; path: string }
-  | { kind: 'targetPort'; object: LoadedObject; service: ServiceState; portIndex: number; path: string };
+  | { kind: 'targetPort'; object: LoadedObject; service: ServiceState; portIndex: number; path: string }
+  | { kind: 'operator'; object: LoadedObject; path: string };
 
 export function contains(range: SourceRange, pos: Position1): boolean {
   const afterStart = pos.line > range.line || (pos.line === range.line && pos.column >= range.column);
@@ -93,6 +94,15 @@ export function targetAt(analysis: Analysis, file: string, pos: Position1): Targ
     if (/^(metadata\.name|kind|spec\.type|spec\.selector|spec\.ports|spec\.clusterIP)$/.test(path)) {
       return { kind: 'service', object, service, portIndex: null, path };
     }
+    return undefined;
+  }
+  if (
+    object.apiVersion === 'monitoring.coreos.com/v1' &&
+    (object.kind === 'Prometheus' || object.kind === 'Alertmanager')
+  ) {
+    // The fields that decide what prometheus-operator creates.
+    if (/^(kind|metadata\.name|spec\.(replicas|shards|serviceName|portName))$/.test(path))
+      return { kind: 'operator', object, path };
     return undefined;
   }
   if (engine().POD_TEMPLATE_KINDS.has(object.kind)) {

@@ -8,10 +8,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { analyzeWorkspace } from '../../src/engine';
+import { analyzeWorkspace, operatorObjects } from '../../src/engine';
 import { loadYamlFile } from '../../src/engine/load/yamlDocuments';
 import type { Diagnostic, LoadedObject } from '../../src/engine/model';
 import { expandOperators } from '../../src/engine/reconcile/operators';
+import { operatorHover } from '../../src/extension/hoverText';
+import { targetAt } from '../../src/extension/lookup';
 
 const PROMETHEUS = 'test/fixtures/operators/prometheus.yaml';
 const ALERTMANAGER = 'test/fixtures/operators/alertmanager.yaml';
@@ -302,5 +304,59 @@ spec:
       ['service-invalid', false],
       ['service-named-port-not-found', true],
     ],
+  );
+});
+
+void test('hover on a Prometheus or Alertmanager resource shows the StatefulSet, pods and Service the operator creates', () => {
+  const a = analyzeWorkspace({ files: [fixture(PROMETHEUS), fixture(ALERTMANAGER)] });
+  // `name: main` (line 6) of the Prometheus resource.
+  const target = targetAt(a, PROMETHEUS, { line: 6, column: 10 });
+  assert.equal(target?.kind, 'operator');
+  assert.equal(
+    targetAt(a, PROMETHEUS, { line: 13, column: 24 }),
+    undefined,
+    'serviceAccountName: nothing to say',
+  );
+  const created = operatorObjects(a, target.object);
+  assert.ok(created);
+  const pods = a.pods.filter((p) => p.metadata.name.startsWith('prometheus-main-'));
+  assert.equal(
+    operatorHover(target.object, created),
+    [
+      '**Prometheus monitoring/main**',
+      '',
+      'prometheus-operator v0.93.1 creates:',
+      '',
+      'StatefulSet `prometheus-main`: 2 replicas:',
+      ...pods.map((p) => `- \`${p.metadata.name}\` \`${p.podIP}\` on ${p.nodeName}`),
+      '',
+      'Service `prometheus-operated` (headless): DNS `prometheus-operated.monitoring.svc.cluster.local`  ',
+      'ports 9090/TCP → `web`; 2 endpoints (2 ready)',
+    ].join('\n'),
+  );
+  const am = targetAt(a, ALERTMANAGER, { line: 4, column: 3 });
+  assert.equal(am?.kind, 'operator');
+  const text = operatorHover(am.object, operatorObjects(a, am.object)!);
+  assert.match(
+    text,
+    /StatefulSet `alertmanager-main`: 3 replicas:\n(- `alertmanager-main-\d` `10\.244\.\d+\.\d+` on node-\d\n){3}/,
+  );
+  assert.match(
+    text,
+    /ports 9093\/TCP → `http-web`, 9094\/TCP → `mesh-tcp`, 9094\/UDP → `mesh-udp`; 3 endpoints \(3 ready\)$/,
+  );
+  // A paused resource: the operator creates nothing.
+  const paused = analyzeWorkspace({
+    files: [
+      {
+        path: 'p.yaml',
+        text: readFileSync(PROMETHEUS, 'utf8').replace('spec:\n', 'spec:\n  paused: true\n'),
+      },
+    ],
+  });
+  const p = targetAt(paused, 'p.yaml', { line: 6, column: 10 });
+  assert.equal(
+    operatorHover(p!.object, operatorObjects(paused, p!.object)!),
+    '**Prometheus monitoring/main**\n\nprometheus-operator v0.93.1 creates nothing for it: paused: the operator does not reconcile it',
   );
 });

@@ -11,6 +11,7 @@ import { analyzeInSlices } from '../analyzeInSlices';
 import { createFolderAnalyzer, engine, traceFor } from '../engineLoader';
 import {
   containerPortHover,
+  operatorHover,
   SELECT_TARGET_COMMAND,
   serviceHover,
   servicePortHover,
@@ -245,6 +246,12 @@ export class AnalysisService {
       case 'workload':
         markdown = workloadHover(analysis, target.object, target.workload);
         break;
+      case 'operator': {
+        const created = engine().operatorObjects(analysis, target.object);
+        if (!created) return null;
+        markdown = operatorHover(target.object, created);
+        break;
+      }
       case 'containerPort': {
         const cp = containerPortAt(target.workload, p.path, pos, target.containerIndex, target.portIndex);
         if (!cp) return null;
@@ -321,6 +328,9 @@ export class AnalysisService {
             ),
           );
       }
+      case 'operator':
+        // The objects it creates are written nowhere: nothing to go to.
+        return [];
       case 'containerPort': {
         const cp = containerPortAt(target.workload, p.path, pos, target.containerIndex, target.portIndex);
         if (!cp) return [];

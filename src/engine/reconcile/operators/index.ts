@@ -123,6 +123,43 @@ export function expandOperators(
   return out;
 }
 
+/** What prometheus-operator creates for one Prometheus or Alertmanager resource, by name. */
+export interface OperatorCreates {
+  statefulSets: string[];
+  /** The governing Service: the default one, or spec.serviceName (which the user defines). */
+  service: { name: string; generated: boolean } | null;
+  replicas: number;
+  /** Why it creates nothing (paused, or its reconcile error), or null. */
+  none: string | null;
+}
+
+/** The names of what the operator creates for `cr` (null when `cr` is no operator resource). */
+export function operatorCreates(objects: readonly LoadedObject[], cr: LoadedObject): OperatorCreates | null {
+  if (!isOperatorResource(cr) || cr.name === '') return null;
+  if (record(cr.raw['spec'])['paused'] === true) {
+    return {
+      statefulSets: [],
+      service: null,
+      replicas: 0,
+      none: 'paused: the operator does not reconcile it',
+    };
+  }
+  const plan = planFor(cr, readOperatorConfig(objects));
+  if (plan.refused !== null) return { statefulSets: [], service: null, replicas: 0, none: plan.refused };
+  const service =
+    plan.customService !== null
+      ? { name: plan.customService, generated: false }
+      : plan.governingService
+        ? { name: plan.governingService.name, generated: true }
+        : null;
+  return {
+    statefulSets: plan.statefulSets.map((s) => s.name),
+    service,
+    replicas: plan.replicas,
+    none: null,
+  };
+}
+
 function operatorNote(config: OperatorConfig): string {
   const deployment = config.deployment;
   if (!deployment) {
