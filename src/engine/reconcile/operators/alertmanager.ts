@@ -7,22 +7,21 @@
 //
 // Followed: prometheus-operator v0.93.1 (common.ts).
 import type { LoadedObject } from '../../model';
-import type { OperatorConfig, Raw } from './common';
+import type { OperatorConfig, OperatorPlan, Raw } from './common';
 import {
-  applyCommonPodFields,
+  buildPodSpec,
   configReloader,
   copyInto,
-  derivedObject,
-  mergePatchContainers,
+  governingServiceObject,
   parseTolerant,
-  pullPolicyOf,
+  podLabelsAndSelector,
+  readResourceHead,
   record,
+  statefulSetObject,
   str,
   stringMap,
   withPullPolicy,
 } from './common';
-import type { OperatorPlan } from './prometheus';
-import { governingServiceLinks, statefulSetLinks } from './prometheus';
 
 /** operator.DefaultAlertmanagerVersion in v0.93.1. */
 export const DEFAULT_ALERTMANAGER_VERSION = 'v0.33.1';
@@ -55,21 +54,15 @@ const COPIED_POD_FIELDS = [
 ] as const;
 
 export function planAlertmanager(cr: LoadedObject, config: OperatorConfig): OperatorPlan {
-  const spec = record(cr.raw['spec']);
-  const name = cr.name;
-  const selectorLabels = alertmanagerSelectorLabels(name);
-  const customService = typeof spec['serviceName'] === 'string' ? spec['serviceName'] : null;
-  const written = spec['replicas'];
+  const written = record(cr.raw['spec'])['replicas'];
   const replicasWritten = typeof written === 'number' && Number.isInteger(written) ? written : null;
-  const replicas = replicasWritten === null ? 1 : Math.max(replicasWritten, 0);
-  const plan: OperatorPlan = {
-    statefulSets: [],
-    governingService: null,
-    customService,
-    selectorLabels,
-    refused: null,
-    replicas,
-  };
+  const head = readResourceHead(
+    cr,
+    config,
+    alertmanagerSelectorLabels(cr.name),
+    replicasWritten === null ? 1 : Math.max(replicasWritten, 0),
+  );
+  const { spec, plan, pullPolicy } = head;
   const versionWritten = str(spec['version']) || DEFAULT_ALERTMANAGER_VERSION;
   const version = parseTolerant(versionWritten);
   if (version === null) {
@@ -78,17 +71,10 @@ export function planAlertmanager(cr: LoadedObject, config: OperatorConfig): Oper
   }
   const portName = str(spec['portName']) || 'web';
   const listenLocal = spec['listenLocal'] === true;
-  const podMetadata = record(spec['podMetadata']);
 
-  const podLabels: Record<string, string> = { 'app.kubernetes.io/version': version };
-  copyInto(podLabels, stringMap(podMetadata['labels']));
-  copyInto(podLabels, selectorLabels);
-  const podAnnotations = stringMap(podMetadata['annotations']);
-  copyInto(podAnnotations, { 'kubectl.kubernetes.io/default-container': 'alertmanager' });
-  const finalSelector = { ...selectorLabels };
-  copyInto(finalSelector, config.labels);
-  const finalLabels = { ...podLabels };
-  copyInto(finalLabels, config.labels);
+  const { labels, selector } = podLabelsAndSelector(head, version, plan.selectorLabels);
+  const annotations = stringMap(head.podMetadata['annotations']);
+  copyInto(annotations, { 'kubectl.kubernetes.io/default-container': 'alertmanager' });
 
   const mesh: Raw[] = [
     { name: 'mesh-tcp', containerPort: 9094, protocol: 'TCP' },
@@ -98,10 +84,8 @@ export function planAlertmanager(cr: LoadedObject, config: OperatorConfig): Oper
   const requests = { ...record(resources['requests']) };
   if (requests['memory'] === undefined) requests['memory'] = '200Mi';
   resources['requests'] = requests;
-  const userContainers = (Array.isArray(spec['containers']) ? spec['containers'] : []).map(record);
-  const userInit = (Array.isArray(spec['initContainers']) ? spec['initContainers'] : []).map(record);
-  const pullPolicy = pullPolicyOf(spec);
-  const containers = mergePatchContainers(
+  const podSpec = buildPodSpec(
+    head,
     [
       withPullPolicy(
         {
@@ -114,53 +98,35 @@ export function planAlertmanager(cr: LoadedObject, config: OperatorConfig): Oper
       ),
       configReloader('config-reloader', config, listenLocal, pullPolicy),
     ],
-    userContainers,
-  );
-  const initContainers = mergePatchContainers(
     [configReloader('init-config-reloader', config, false, pullPolicy)],
-    userInit,
+    COPIED_POD_FIELDS,
   );
-  const podSpec: Raw = { containers, initContainers };
-  for (const field of COPIED_POD_FIELDS) if (spec[field] !== undefined) podSpec[field] = spec[field];
-  applyCommonPodFields(spec, podSpec);
+  plan.statefulSets.push(
+    statefulSetObject(head, {
+      name: `alertmanager-${cr.name}`,
+      defaultService: ALERTMANAGER_GOVERNING_SERVICE,
+      ownLabels: {},
+      labels,
+      selector,
+      annotations,
+      podSpec,
+    }),
+  );
 
-  const ssetLabels = stringMap(record(cr.raw['metadata'])['labels']);
-  copyInto(ssetLabels, finalSelector);
-  const raw: Raw = {
-    apiVersion: 'apps/v1',
-    kind: 'StatefulSet',
-    metadata: { name: `alertmanager-${name}`, namespace: cr.namespace, labels: ssetLabels },
-    spec: {
-      serviceName: customService ?? ALERTMANAGER_GOVERNING_SERVICE,
-      replicas,
-      podManagementPolicy: str(spec['podManagementPolicy']) || 'Parallel',
-      selector: { matchLabels: finalSelector },
-      template: { metadata: { labels: finalLabels, annotations: podAnnotations }, spec: podSpec },
-    },
-  };
-  plan.statefulSets.push(derivedObject(cr, raw, statefulSetLinks(podSpec, userContainers, userInit)));
-
-  if (customService === null) {
-    const labels: Record<string, string> = { 'operated-alertmanager': 'true' };
-    copyInto(labels, config.labels);
-    plan.governingService = derivedObject(
-      cr,
+  if (plan.customService === null) {
+    plan.governingService = governingServiceObject(
+      head,
+      ALERTMANAGER_GOVERNING_SERVICE,
+      'operated-alertmanager',
       {
-        apiVersion: 'v1',
-        kind: 'Service',
-        metadata: { name: ALERTMANAGER_GOVERNING_SERVICE, namespace: cr.namespace, labels },
-        spec: {
-          clusterIP: 'None',
-          publishNotReadyAddresses: true,
-          ports: [
-            { name: portName, port: 9093, targetPort: portName, protocol: 'TCP' },
-            { name: 'tcp-mesh', port: 9094, targetPort: 'mesh-tcp', protocol: 'TCP' },
-            { name: 'udp-mesh', port: 9094, targetPort: 'mesh-udp', protocol: 'UDP' },
-          ],
-          selector: { 'app.kubernetes.io/name': 'alertmanager' },
-        },
+        publishNotReadyAddresses: true,
+        ports: [
+          { name: portName, port: 9093, targetPort: portName, protocol: 'TCP' },
+          { name: 'tcp-mesh', port: 9094, targetPort: 'mesh-tcp', protocol: 'TCP' },
+          { name: 'udp-mesh', port: 9094, targetPort: 'mesh-udp', protocol: 'UDP' },
+        ],
+        selector: { 'app.kubernetes.io/name': 'alertmanager' },
       },
-      governingServiceLinks,
     );
   }
   return plan;

@@ -1,8 +1,9 @@
 // What prometheus-operator's Prometheus and Alertmanager controllers share: the operator's
 // own flags that reach the pods (config-reloader resources, --labels), its config-reloader
-// container, its strategic merge of user containers, semver's tolerant parse, and the
-// derived objects themselves (a StatefulSet or Service whose field ranges point back at the
-// custom resource's lines).
+// container, its strategic merge of user containers, semver's tolerant parse, the head of
+// both makeStatefulSet functions (readResourceHead, podLabelsAndSelector, buildPodSpec,
+// statefulSetObject, governingServiceObject), and the derived objects themselves (a
+// StatefulSet or Service whose field ranges point back at the custom resource's lines).
 //
 // Followed: prometheus-operator v0.93.1, the version kube-prometheus-stack 88.x and
 // kube-prometheus ship (source read at the release-0.93 branch: pkg/operator, pkg/k8s).
@@ -355,3 +356,202 @@ function copyLinked(
     }
   }
 }
+
+/** What the operator makes of one Prometheus or Alertmanager resource. */
+export interface OperatorPlan {
+  statefulSets: LoadedObject[];
+  /** The default governing Service; null when spec.serviceName names another one. */
+  governingService: LoadedObject | null;
+  /** spec.serviceName, to check against the analysed Services (EnsureCustomGoverningService). */
+  customService: string | null;
+  /** makeSelectorLabels(name): what a custom governing Service must select. */
+  selectorLabels: Record<string, string>;
+  /** Why the operator creates nothing (its reconcile error), or null. */
+  refused: string | null;
+  replicas: number;
+}
+
+/** What both controllers read from the resource before they build its StatefulSets. */
+export interface ResourceHead {
+  cr: LoadedObject;
+  config: OperatorConfig;
+  spec: Raw;
+  podMetadata: Raw;
+  /** spec.containers and spec.initContainers: strategic merge patches of the generated ones. */
+  userContainers: Raw[];
+  userInit: Raw[];
+  pullPolicy: string;
+  plan: OperatorPlan;
+}
+
+/** The resource's spec as both controllers start from it, with an empty plan of `replicas`. */
+export function readResourceHead(
+  cr: LoadedObject,
+  config: OperatorConfig,
+  selectorLabels: Record<string, string>,
+  replicas: number,
+): ResourceHead {
+  const spec = record(cr.raw['spec']);
+  const list = (value: unknown): Raw[] => (Array.isArray(value) ? value : []).map(record);
+  return {
+    cr,
+    config,
+    spec,
+    podMetadata: record(spec['podMetadata']),
+    userContainers: list(spec['containers']),
+    userInit: list(spec['initContainers']),
+    pullPolicy: pullPolicyOf(spec),
+    plan: {
+      statefulSets: [],
+      governingService: null,
+      customService: typeof spec['serviceName'] === 'string' ? spec['serviceName'] : null,
+      selectorLabels,
+      refused: null,
+      replicas,
+    },
+  };
+}
+
+/**
+ * The pod's labels and the StatefulSet's selector: the version label, podMetadata's labels,
+ * then the selector labels (they win); both with the operator's --labels over them.
+ */
+export function podLabelsAndSelector(
+  head: ResourceHead,
+  version: string,
+  podSelector: Record<string, string>,
+): { labels: Record<string, string>; selector: Record<string, string> } {
+  const podLabels: Record<string, string> = { 'app.kubernetes.io/version': version };
+  copyInto(podLabels, stringMap(head.podMetadata['labels']));
+  copyInto(podLabels, podSelector);
+  const selector = { ...podSelector };
+  copyInto(selector, head.config.labels);
+  const labels = { ...podLabels };
+  copyInto(labels, head.config.labels);
+  return { labels, selector };
+}
+
+/**
+ * The pod spec: the generated containers and init containers with the user's patched in,
+ * the fields copied from the resource as they are, then the common ones (applyCommonPodFields).
+ */
+export function buildPodSpec(
+  head: ResourceHead,
+  containers: readonly Raw[],
+  initContainers: readonly Raw[],
+  copied: readonly string[],
+): Raw {
+  const podSpec: Raw = {
+    containers: mergePatchContainers(containers, head.userContainers),
+    initContainers: mergePatchContainers(initContainers, head.userInit),
+  };
+  for (const field of copied) if (head.spec[field] !== undefined) podSpec[field] = head.spec[field];
+  return podSpec;
+}
+
+/**
+ * makeStatefulSet's object: named `name`, labelled with the resource's labels, `ownLabels`
+ * and the selector; serviceName the custom governing Service or `defaultService`;
+ * podManagementPolicy Parallel unless written. Its fields point at the resource's lines.
+ */
+export function statefulSetObject(
+  head: ResourceHead,
+  args: {
+    name: string;
+    defaultService: string;
+    ownLabels: Record<string, string>;
+    labels: Record<string, string>;
+    selector: Record<string, string>;
+    annotations: Record<string, string>;
+    podSpec: Raw;
+  },
+): LoadedObject {
+  const { cr, spec, plan } = head;
+  applyCommonPodFields(spec, args.podSpec);
+  const ssetLabels = stringMap(record(cr.raw['metadata'])['labels']);
+  copyInto(ssetLabels, args.ownLabels);
+  copyInto(ssetLabels, args.selector);
+  const raw: Raw = {
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: { name: args.name, namespace: cr.namespace, labels: ssetLabels },
+    spec: {
+      serviceName: plan.customService ?? args.defaultService,
+      replicas: plan.replicas,
+      podManagementPolicy: str(spec['podManagementPolicy']) || 'Parallel',
+      selector: { matchLabels: args.selector },
+      template: { metadata: { labels: args.labels, annotations: args.annotations }, spec: args.podSpec },
+    },
+  };
+  return derivedObject(cr, raw, statefulSetLinks(args.podSpec, head.userContainers, head.userInit));
+}
+
+/** The default governing Service: headless, labelled `operated-<kind>: "true"` and the operator's --labels. */
+export function governingServiceObject(
+  head: ResourceHead,
+  name: string,
+  operatedLabel: string,
+  spec: Raw,
+): LoadedObject {
+  const labels: Record<string, string> = { [operatedLabel]: 'true' };
+  copyInto(labels, head.config.labels);
+  return derivedObject(
+    head.cr,
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name, namespace: head.cr.namespace, labels },
+      spec: { clusterIP: 'None', ...spec },
+    },
+    GOVERNING_SERVICE_LINKS,
+  );
+}
+
+/** Where a generated StatefulSet's fields are written in the CR. */
+function statefulSetLinks(podSpec: Raw, userContainers: readonly Raw[], userInit: readonly Raw[]): Link[] {
+  const pod = ['spec', 'template', 'spec'];
+  const containers = (podSpec['containers'] as Raw[] | undefined) ?? [];
+  const initContainers = (podSpec['initContainers'] as Raw[] | undefined) ?? [];
+  const links: Link[] = [
+    { to: ['metadata'], from: ['metadata'] },
+    { to: ['spec'], from: ['spec'], exact: true },
+    { to: ['spec', 'replicas'], from: ['spec', 'replicas'] },
+    { to: ['spec', 'template'], from: ['spec'], exact: true },
+    { to: ['spec', 'template', 'metadata'], from: ['spec', 'podMetadata'] },
+    { to: [...pod, 'containers', 0, 'resources'], from: ['spec', 'resources'] },
+    { to: [...pod, 'containers', 0, 'ports', 0], from: ['spec', 'portName'], exact: true },
+  ];
+  // The pod fields taken from the resource's field of the same name (copied, hostAliases, …).
+  for (const field of Object.keys(podSpec)) {
+    if (field !== 'containers' && field !== 'initContainers')
+      links.push({ to: [...pod, field], from: ['spec', field] });
+  }
+  // Every container the operator builds takes spec.imagePullPolicy (a user patch below may override it).
+  for (const [list, items] of [
+    ['containers', containers],
+    ['initContainers', initContainers],
+  ] as const) {
+    items.forEach((c, i) => {
+      if (c['imagePullPolicy'] !== undefined)
+        links.push({ to: [...pod, list, i, 'imagePullPolicy'], from: ['spec', 'imagePullPolicy'] });
+    });
+  }
+  for (const [list, users, items] of [
+    ['containers', userContainers, containers],
+    ['initContainers', userInit, initContainers],
+  ] as const) {
+    users.forEach((c, j) => {
+      const at = items.findIndex((k) => str(k['name']) === str(c['name']));
+      if (at >= 0) links.push({ to: [...pod, list, at], from: ['spec', list, j] });
+    });
+  }
+  return links;
+}
+
+/** The governing Service's fields: its name and ports at the CR's name and portName. */
+const GOVERNING_SERVICE_LINKS: Link[] = [
+  { to: ['metadata'], from: ['metadata', 'name'], exact: true },
+  { to: ['metadata', 'name'], from: ['metadata', 'name'], exact: true },
+  { to: ['spec'], from: ['metadata', 'name'], exact: true },
+  { to: ['spec', 'ports', 0], from: ['spec', 'portName'], exact: true },
+];

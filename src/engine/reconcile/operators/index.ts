@@ -15,9 +15,8 @@ import { keyRangeAt, rangeAt } from '../../model';
 import { memoized } from '../../util/memo';
 import { serviceSelectorMatches } from '../labels';
 import { planAlertmanager } from './alertmanager';
-import type { OperatorConfig } from './common';
+import type { OperatorConfig, OperatorPlan } from './common';
 import { OPERATOR_VERSION, readOperatorConfig, record } from './common';
-import type { OperatorPlan } from './prometheus';
 import { planPrometheus } from './prometheus';
 
 export { OPERATOR_VERSION };
