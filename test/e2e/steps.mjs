@@ -2,7 +2,7 @@
 // throws on failure (a step that cannot run fails too: nothing is skipped), and returns a detail.
 import fs from 'node:fs';
 import path from 'node:path';
-import { OUT_DIR, readLogs } from './harness.mjs';
+import { OUT_DIR, REPO, readLogs } from './harness.mjs';
 import {
   QUICK_INPUT,
   clickToken,
@@ -625,6 +625,33 @@ export const steps = [
         .waitFor();
       await shot('h3-helm-rendered-manifest');
       return `hover on the template's port line: ${text.split('\n')[0]}; lens "${before}" → with values-prod.yaml "${afterText}"; Show Rendered Manifest: # Source lines, replicas: 5`;
+    },
+  },
+  {
+    id: 'operator-hover',
+    name: 'hover on a Prometheus resource shows the StatefulSet, its pods and the Service prometheus-operator creates',
+    async run({ page, dirs, shot }) {
+      await hidePanel(page);
+      // The unit tests' fixture, written into the workspace as a user would add it.
+      const target = path.join(dirs.workspace, 'monitoring', 'prometheus.yaml');
+      fs.mkdirSync(path.dirname(target), { recursive: true });
+      fs.copyFileSync(path.join(REPO, 'test/fixtures/operators/prometheus.yaml'), target);
+      await openFile(page, 'monitoring/prometheus.yaml');
+      const text = await hoverToken(page, 'name: main', 'main', 'prometheus-operator', 45_000);
+      await shot('o-prometheus-hover');
+      for (const want of [
+        /Prometheus monitoring\/main/,
+        /StatefulSet prometheus-main: 2 replicas/,
+        /prometheus-main-0 10\.244\.\d+\.\d+ on node-\d/,
+        /prometheus-main-1 10\.244\.\d+\.\d+ on node-\d/,
+        /Service prometheus-operated \(headless\)/,
+        /2 endpoints \(2 ready\)/,
+      ])
+        if (!want.test(text)) throw new Error(`operator hover lacks ${want}: ${text.slice(0, 500)}`);
+      return text
+        .split('\n')
+        .filter((l) => /StatefulSet|prometheus-main-\d|Service/.test(l))
+        .join(' | ');
     },
   },
   {
