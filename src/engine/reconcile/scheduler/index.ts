@@ -149,6 +149,32 @@ export function defaultSpreadSelector(
   return { matchLabels, matchExpressions };
 }
 
+/**
+ * The Services that may select a pod, in their order: those of its namespace with a selector
+ * pair among its labels (a Service selects a pod only when every pair of its selector is
+ * one; each Service is indexed by its first pair), so a pod is not matched against every
+ * Service of the namespace.
+ */
+function serviceCandidates(services: readonly SpreadService[]): (pod: PlannedPod) => SpreadService[] {
+  const byPair = new Map<string, number[]>();
+  services.forEach((s, i) => {
+    const first = Object.keys(s.selector)[0];
+    if (first === undefined) return;
+    const key = `${s.namespace}\0${first}\0${s.selector[first] ?? ''}`;
+    const list = byPair.get(key);
+    if (list) list.push(i);
+    else byPair.set(key, [i]);
+  });
+  return (pod) => {
+    const found: number[] = [];
+    for (const [k, v] of Object.entries(pod.labels)) {
+      const list = byPair.get(`${pod.namespace}\0${k}\0${v}`);
+      if (list) for (const i of list) found.push(i);
+    }
+    return found.sort((a, b) => a - b).map((i) => services[i] as SpreadService);
+  };
+}
+
 /** Whether placements depend on other workloads: then only `scheduleCluster` is right. */
 export function needsClusterScheduling(
   workloads: readonly { workload: PlannedWorkload; readsOtherPods: boolean }[],
@@ -302,22 +328,11 @@ export function scheduleCluster(
   const byName = new Map<string, NodeInfo>();
   for (const info of infos) if (!byName.has(info.node.name)) byName.set(info.node.name, info);
   const out: WorkloadSchedule[] = workloads.map(() => ({ placements: [], diagnostics: [] }));
-  const servicesByNamespace = new Map<string, SpreadService[]>();
-  for (const s of services) {
-    const list = servicesByNamespace.get(s.namespace);
-    if (list) list.push(s);
-    else servicesByNamespace.set(s.namespace, [s]);
-  }
+  const candidates = serviceCandidates(services);
   let current: { workload: PlannedWorkload; pod: PlannedPod } | null = null;
   const ctx: ScoreContext = {
     defaultSpreadSelector: () =>
-      current
-        ? defaultSpreadSelector(
-            current.workload,
-            current.pod,
-            servicesByNamespace.get(current.pod.namespace) ?? [],
-          )
-        : null,
+      current ? defaultSpreadSelector(current.workload, current.pod, candidates(current.pod)) : null,
     podsWithAffinity: false,
   };
   // Pods bound by name are on their nodes before the scheduler places any other.

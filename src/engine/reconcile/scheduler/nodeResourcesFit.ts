@@ -5,7 +5,7 @@
 import type { FilterPlugin } from './plugin';
 import { proceed } from './plugin';
 import type { NodeInfo, ResourceList, SchedulerArgs } from './types';
-import { failure, SUCCESS } from './types';
+import { failure, requestTotals, SUCCESS } from './types';
 
 export const NODE_RESOURCES_FIT = 'NodeResourcesFit';
 const FIXED = ['cpu', 'memory', 'ephemeral-storage'];
@@ -35,12 +35,6 @@ export interface InsufficientResource {
   unresolvable: boolean;
 }
 
-function requested(nodeInfo: NodeInfo): ResourceList {
-  const total: ResourceList = new Map();
-  for (const p of nodeInfo.pods) for (const [k, v] of p.requests) total.set(k, (total.get(k) ?? 0) + v);
-  return total;
-}
-
 /** fitsRequest: every reason the pod does not fit, in upstream's order (pods, cpu, memory, storage, scalars). */
 export function insufficientResources(
   request: ResourceList,
@@ -62,7 +56,7 @@ export function insufficientResources(
       unresolvable: false,
     });
   }
-  const used = requested(nodeInfo);
+  const used = requestTotals(nodeInfo).requested;
   const check = (name: string, amount: number): void => {
     const capacity = allocatable.get(name) ?? 0;
     const inUse = used.get(name) ?? 0;

@@ -10,14 +10,8 @@ import { termMatches, selects } from './podMatching';
 import type { Constraint } from './podTopologySpread';
 import { filterConstraints } from './podTopologySpread';
 import { doNotSchedule, firstUntoleratedTaint, tolerates } from './taints';
-import type {
-  NodeInfo,
-  ResourceList,
-  ResourceSpec,
-  SchedPod,
-  SchedulerArgs,
-  WeightedPodAffinityTerm,
-} from './types';
+import type { NodeInfo, ResourceSpec, SchedPod, SchedulerArgs, WeightedPodAffinityTerm } from './types';
+import { requestTotals } from './types';
 
 export const MAX_NODE_SCORE = 100;
 
@@ -78,14 +72,6 @@ const DEFAULT_RESOURCES: readonly ResourceSpec[] = [
   { name: 'memory', weight: 1 },
 ];
 
-function sumRequests(nodeInfo: NodeInfo, nonZero: boolean): ResourceList {
-  const total: ResourceList = new Map();
-  for (const p of nodeInfo.pods) {
-    for (const [k, v] of nonZero ? p.nonZeroRequests : p.requests) total.set(k, (total.get(k) ?? 0) + v);
-  }
-  return total;
-}
-
 /**
  * resourceAllocationScorer.score's inputs: per resource the node's allocatable and the
  * requests on it plus the pod's. cpu and memory count non-zero requests unless
@@ -100,8 +86,7 @@ function allocation(
 ): { requested: number[]; allocatable: number[] } | null {
   const allocatableList = nodeInfo.node.allocatable;
   if (!allocatableList) return null;
-  const nonZero = sumRequests(nodeInfo, true);
-  const requestedOnNode = sumRequests(nodeInfo, false);
+  const { nonZero, requested: requestedOnNode } = requestTotals(nodeInfo);
   const requested: number[] = [];
   const allocatable: number[] = [];
   for (const { name } of resources) {

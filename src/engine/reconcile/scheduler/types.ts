@@ -134,6 +134,34 @@ export interface NodeInfo {
   pods: SchedPod[];
   /** The pods by namespace and label pair, for `pods` up to `size` (see score.ts podsWithLabel). */
   labelIndex?: { pods: readonly SchedPod[]; size: number; byPair: Map<string, SchedPod[]> };
+  /** The summed requests of `pods` up to `size` (see requestTotals). */
+  totals?: RequestTotals;
+}
+
+/** NodeInfo.Requested and NonZeroRequested: the node's pods' requests, summed. */
+export interface RequestTotals {
+  pods: readonly SchedPod[];
+  size: number;
+  requested: ResourceList;
+  nonZero: ResourceList;
+}
+
+/**
+ * The summed requests of the node's pods, kept as pods are assumed (pods are only appended,
+ * so the sums grow with them) instead of summed again for every pod filtered and scored.
+ */
+export function requestTotals(info: NodeInfo): RequestTotals {
+  let totals = info.totals;
+  if (!totals || totals.pods !== info.pods || totals.size > info.pods.length) {
+    totals = { pods: info.pods, size: 0, requested: new Map(), nonZero: new Map() };
+    info.totals = totals;
+  }
+  for (; totals.size < info.pods.length; totals.size++) {
+    const p = info.pods[totals.size] as SchedPod;
+    for (const [k, v] of p.requests) totals.requested.set(k, (totals.requested.get(k) ?? 0) + v);
+    for (const [k, v] of p.nonZeroRequests) totals.nonZero.set(k, (totals.nonZero.get(k) ?? 0) + v);
+  }
+  return totals;
 }
 
 /** Scheduler profile plugin args that the cases and the cluster profile can set. */
