@@ -140,6 +140,8 @@ function start(): void {
   let renderToken = 0;
   let lastGraphKey = '';
   let lastDirection: Direction | null = null;
+  /** The size of the layout on screen (before scaling). */
+  let lastLayoutSize = { width: 0, height: 0 };
   /** The panel width the diagram on screen was laid out for. */
   let laidOutFor = -1;
   let renderCount = 0;
@@ -423,8 +425,15 @@ function start(): void {
         if (token !== renderToken) return;
         laidOutFor = available;
         const layoutDone = performance.now();
-        if (key === lastGraphKey && layout.direction === lastDirection && diagramHost.firstChild) {
-          // Same picture at another width: keep the SVG (and the focus in it), rescale only.
+        if (
+          key === lastGraphKey &&
+          layout.direction === lastDirection &&
+          layout.width === lastLayoutSize.width &&
+          layout.height === lastLayoutSize.height &&
+          diagramHost.firstChild
+        ) {
+          // Same picture at another width: keep the SVG (and the focus in it), rescale only. A
+          // top-down column laid out for another width wraps its texts differently: drawn anew.
           diagramHost.removeAttribute('aria-busy');
           fit();
           markRendered(started);
@@ -439,6 +448,7 @@ function start(): void {
         diagramHost.removeAttribute('aria-busy');
         lastGraphKey = key;
         lastDirection = layout.direction;
+        lastLayoutSize = { width: layout.width, height: layout.height };
         if (focusBox) {
           const row = svg.querySelector<SVGGElement>(
             `g[data-box-id="${CSS.escape(focusBox)}"] .row-kubeproxy`,

@@ -484,6 +484,35 @@ describe('request path webview in Chromium', () => {
       await waitForDirection('DOWN');
       const toNarrow = performance.now() - t1;
       assert.equal((await measureOverflow()).hostScroll, 0);
+      // Narrowing a top-down panel (380 → 300 px: both top-down) lays the column out again for
+      // the new width instead of shrinking the wider column, which could not fit.
+      await page.setViewportSize({ width: 380, height: 900 });
+      // The column drawn at 380 px must be too wide to shrink into 300 px (at most to 90%), or
+      // this check would pass without a new layout.
+      await page.waitForFunction(() => {
+        const svg = document.querySelector('svg.diagram');
+        // 284 px: the diagram area of a 300 px panel (8 px padding each side).
+        return Number(svg?.getAttribute('viewBox')?.split(' ')[2]) * 0.9 > 284;
+      });
+      await page.setViewportSize({ width: 300, height: 900 });
+      const refit = await page
+        .waitForFunction(
+          () => {
+            const host = document.querySelector('.diagram-host');
+            const svg = document.querySelector('svg.diagram');
+            return host.scrollWidth - host.clientWidth === 0 &&
+              Number(svg?.getAttribute('viewBox')?.split(' ')[2]) <= host.clientWidth
+              ? true
+              : null;
+          },
+          null,
+          { timeout: 3000 },
+        )
+        .then(
+          () => null,
+          async () => JSON.stringify(await measureOverflow()),
+        );
+      assert.equal(refit, null, 'narrowed top-down panel laid out for its new width');
       // The selector typo in a narrow panel: the red REJECT end fits too.
       const files = nginxFiles.map((f) =>
         f.path.endsWith('service.yaml') ? { ...f, text: f.text.replace(/app: nginx/, 'app: ngnix') } : f,
