@@ -187,6 +187,13 @@ export function serviceRoutesLines(
   return lines.length > 0 ? ['Routes leading here:', ...lines] : [];
 }
 
+function lensBackends(rule: L7Rule): string {
+  if (rule.backends.length === 0) return 'no backends';
+  return rule.backends
+    .map((b) => `${b.service.name}${rule.backends.length > 1 ? ` ${percent(b.share)}` : ''}`)
+    .join(', ');
+}
+
 /** The CodeLens above a rule: its example request to trace, or what takes its requests. */
 export function l7LensOf(
   rule: L7Rule,
@@ -197,7 +204,7 @@ export function l7LensOf(
   if (example) {
     return {
       line,
-      title: `▶ Trace request ${example.method} ${example.url}${example.headers.map(([k, v]) => ` ${k}: ${v}`).join('')}`,
+      title: `▶ Trace request · ${example.method} ${example.url}${example.headers.map(([k, v]) => ` ${k}: ${v}`).join('')} → ${lensBackends(rule)}`,
       args: traceArgsFor(example, folder),
     };
   }

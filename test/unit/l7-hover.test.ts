@@ -301,3 +301,85 @@ void describe('the Service hover lists the routes leading to it', () => {
     assert.doesNotMatch(md, /Routes leading here/);
   });
 });
+
+void describe('CodeLens "Trace request" on each rule and path', () => {
+  void it('examples/gateway: one lens per rule, on its line, whose URL, method and headers the trace command routes to that rule', async () => {
+    const ws = await workspace(exampleFiles('gateway'));
+    const lenses = await ws.service.handle({ op: 'lenses', folder: FOLDER, path: 'gateway/routes.yaml' });
+    const ruleLines = [
+      lineOf(ws, 'gateway/routes.yaml', '- matches:', 0),
+      lineOf(ws, 'gateway/routes.yaml', '- matches:', 1),
+      lineOf(ws, 'gateway/routes.yaml', '- backendRefs:', 0),
+    ];
+    assert.deepEqual(
+      lenses.map((l) => l.line + 1),
+      ruleLines,
+      'a lens on the first line of each rule',
+    );
+    assert.equal(
+      lenses[0]?.title,
+      '▶ Trace request · GET http://shop.example.com/cart X-Canary: true → cart-canary',
+    );
+    assert.equal(
+      lenses[1]?.title,
+      '▶ Trace request · GET http://shop.example.com/cart → cart 90%, cart-canary 10%',
+    );
+    for (const [i, lens] of lenses.entries()) {
+      const args = urlTraceArgsOf(lens.args);
+      assert.ok(args, `lens ${i + 1} carries URL arguments`);
+      assert.equal(args.folder, FOLDER);
+      assert.equal(args.gateway, 'shop/web');
+      assert.deepEqual(tracedRule(ws.analysis, args), { route: 'shop/storefront', rule: i });
+      // What Trace Request sends the worker for these arguments, and what it answers.
+      const request = urlTraceRequest(args);
+      assert.deepEqual(request.from, { kind: 'internet' });
+      assert.equal(request.target, args.url);
+      const answer = await ws.service.handle({ op: 'trace', folder: FOLDER, request });
+      assert.ok(answer.ok, `traced ${args.url}`);
+      assert.equal(answer.outcome, 'reached');
+      assert.match(answer.text, /shop\/storefront/);
+      assert.ok(answer.backend, 'the backend the L7 hop chose');
+      assert.equal(answer.backend.namespace, 'shop');
+    }
+    assert.deepEqual(urlTraceArgsOf(lenses[0]?.args)?.headers, [['X-Canary', 'true']]);
+    assert.equal(urlTraceRequest(urlTraceArgsOf(lenses[0]?.args)!).headers?.[0]?.[0], 'X-Canary');
+  });
+
+  void it('a shadowed rule gets a lens that names what shadows it, with no command; an Ingress path a plain http URL', async () => {
+    const ws = await workspace([...exampleFiles('gateway'), shadowing('gateway-routes.yaml')]);
+    const lenses = await ws.service.handle({
+      op: 'lenses',
+      folder: FOLDER,
+      path: 'shadowing/gateway-routes.yaml',
+    });
+    assert.equal(lenses.length, 2);
+    assert.equal(lenses[0]?.args, null);
+    assert.equal(lenses[0]?.title, 'Shadowed by HTTPRoute shop/storefront rule 2');
+    assert.equal(urlTraceArgsOf(lenses[1]?.args)?.url, 'http://shop.example.com/cart/checkout');
+    const ing = await workspace(exampleFiles('ingress'));
+    const paths = await ing.service.handle({ op: 'lenses', folder: FOLDER, path: 'ingress/ingress.yaml' });
+    assert.deepEqual(
+      paths.map((l) => urlTraceArgsOf(l.args)?.url),
+      ['http://shop.example.com/', 'http://shop.example.com/api', 'http://shop.example.com/api/healthz'],
+    );
+    for (const l of paths) {
+      const args = urlTraceArgsOf(l.args)!;
+      assert.equal(args.gateway, undefined);
+      const answer = await ing.service.handle({
+        op: 'trace',
+        folder: FOLDER,
+        request: urlTraceRequest(args),
+      });
+      assert.ok(answer.ok && answer.outcome === 'reached', `traced ${args.url}`);
+    }
+  });
+
+  void it('the trace command refuses arguments that are not an http(s) URL, and keeps only well-formed headers', () => {
+    assert.equal(urlTraceArgsOf({ url: 'file:///etc/passwd' }), undefined);
+    assert.equal(urlTraceArgsOf({ namespace: 'shop', name: 'cart' }), undefined);
+    assert.deepEqual(
+      urlTraceArgsOf({ url: 'https://a.example/x', method: 'GET; rm', headers: [['A', 'b'], ['bad'], 3] }),
+      { url: 'https://a.example/x', headers: [['A', 'b']] },
+    );
+  });
+});

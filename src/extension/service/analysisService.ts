@@ -20,7 +20,7 @@ import {
   TRACE_COMMAND,
   workloadHover,
 } from '../hoverText';
-import { l7RulesHover, l7SummaryHover, serviceRoutesLines } from '../l7HoverText';
+import { l7LensOf, l7RulesHover, l7SummaryHover, serviceRoutesLines } from '../l7HoverText';
 import { referencedPaths } from './kustomizeReferences';
 import { containerPortAt, fieldPathAt, objectAt, serviceFor, targetAt, templatePathOf } from '../lookup';
 import { buildSnapshot } from '../panelSnapshot';
@@ -279,6 +279,20 @@ export class AnalysisService {
     const analysis = this.analysis(folderKey);
     if (!analysis) return [];
     const lenses: LensAnswer[] = [];
+    const routes = new Set<string>();
+    for (const object of analysis.objects) {
+      if (object.file !== path || (object.kind !== 'HTTPRoute' && object.kind !== 'Ingress')) continue;
+      const kind = object.kind === 'HTTPRoute' ? 'httproute' : 'ingress';
+      const key = `${kind}:${object.namespace}/${object.name}`;
+      if (routes.has(key)) continue;
+      routes.add(key);
+      // One lens per rule or path: Trace Request with the request that reaches it.
+      for (const rule of engine().l7Routes(analysis, {
+        route: { kind, namespace: object.namespace, name: object.name },
+      })) {
+        if (rule.ref.source.file === path) lenses.push(l7LensOf(rule, folderKey));
+      }
+    }
     for (const object of analysis.objects) {
       if (object.file !== path || object.kind !== 'Service') continue;
       const service = serviceFor(analysis, object);

@@ -128,7 +128,8 @@ export interface LensAnswer {
   /** 0-based line. */
   line: number;
   title: string;
-  args: TraceRequestArgs;
+  /** null: a lens that only informs (a shadowed rule has no request to trace). */
+  args: TraceRequestArgs | null;
 }
 
 export interface CompletionAnswer {
