@@ -37,18 +37,36 @@ function matchText(m: L7Match): string {
   return engine().l7MatchText(m);
 }
 
-/** Where a rule's requests come in: `Gateway shop/web listener http (HTTP :80)` / `ingress class nginx (:80)`. */
-export function attachmentText(a: L7Attachment): string {
-  const where =
-    a.kind === 'gateway'
-      ? `Gateway ${code(a.gateway ?? '')} listener ${code(a.listener ?? '')} (${a.protocol} :${a.port})`
-      : `ingress class ${code(a.ingressClass ?? '')} (${a.protocol} :${a.port})`;
-  const hosts = a.hostnames === null ? 'any host' : a.hostnames.map(code).join(', ');
-  const address =
-    a.address === null
-      ? ' · address *pending*'
-      : ` · ${code(a.address)}${a.addressOrigin === 'predicted' ? ' *(predicted)*' : ''}`;
-  return `${where} for ${hosts}${address}`;
+/**
+ * Where a rule's requests come in, one line per Gateway (or ingress class) and host set:
+ * `Gateway shop/web listeners http (HTTP :80), https (HTTPS :443) for shop.example.com · 203.0.113.219`.
+ */
+export function attachmentLines(attachments: readonly L7Attachment[]): string[] {
+  const groups = new Map<string, L7Attachment[]>();
+  for (const a of attachments) {
+    const key = JSON.stringify([a.kind, a.gateway, a.ingressClass, a.hostnames, a.address]);
+    const group = groups.get(key);
+    if (group) group.push(a);
+    else groups.set(key, [a]);
+  }
+  return [...groups.values()].map((group) => {
+    const a = group[0] as L7Attachment;
+    const ports = group.map((l) =>
+      a.kind === 'gateway'
+        ? `${code(l.listener ?? '')} (${l.protocol} :${l.port})`
+        : `(${l.protocol} :${l.port})`,
+    );
+    const where =
+      a.kind === 'gateway'
+        ? `Gateway ${code(a.gateway ?? '')} listener${group.length === 1 ? '' : 's'} ${ports.join(', ')}`
+        : `ingress class ${code(a.ingressClass ?? '')} ${ports.join(', ')}`;
+    const hosts = a.hostnames === null ? 'any host' : a.hostnames.map(code).join(', ');
+    const address =
+      a.address === null
+        ? ' · address *pending*'
+        : ` · ${code(a.address)}${a.addressOrigin === 'predicted' ? ' *(predicted)*' : ''}`;
+    return `${where} for ${hosts}${address}`;
+  });
 }
 
 function percent(share: number): string {
@@ -113,14 +131,14 @@ export function l7RuleHover(rule: L7Rule, folder?: string): string {
     }
     lines.push('');
   }
-  if (rule.attachments.length > 0) {
-    lines.push('Serves:');
-    for (const a of rule.attachments) lines.push(`- ${attachmentText(a)}`);
-    lines.push('');
-  }
   lines.push(rule.backends.length > 0 ? 'Backends:' : '*No backendRefs: requests get 500.*');
   for (const b of rule.backends) lines.push(`- ${backendText(b, rule)}`);
   lines.push('');
+  if (rule.attachments.length > 0) {
+    lines.push('Serves:');
+    for (const line of attachmentLines(rule.attachments)) lines.push(`- ${line}`);
+    lines.push('');
+  }
   if (rule.shadowedBy.length > 0) {
     lines.push(
       `**Shadowed:** every request this rule matches is taken by a rule that comes first: ${rule.shadowedBy

@@ -120,8 +120,12 @@ void describe('hover on an HTTPRoute rule (examples/gateway)', () => {
     const md = await hoverAt(ws, 'gateway/routes.yaml', lineOf(ws, 'gateway/routes.yaml', 'weight: 90'));
     assert.match(md, /^\*\*HTTPRoute shop\/storefront rule 2\*\* · HTTP 200/);
     assert.match(md, /- `PathPrefix \/cart`/);
-    assert.match(md, /Gateway `shop\/web` listener `http` \(HTTP :80\) for `shop\.example\.com`/);
-    assert.match(md, /Gateway `shop\/web` listener `https` \(HTTPS :443\) for `shop\.example\.com`/);
+    assert.match(
+      md,
+      /- Gateway `shop\/web` listeners `http` \(HTTP :80\), `https` \(HTTPS :443\) for `shop\.example\.com` · `[\d.]+` \*\(predicted\)\*$/m,
+    );
+    // Backends come first (a hover shows its top without scrolling).
+    assert.ok(md.indexOf('Backends:') < md.indexOf('Serves:'), md);
     const cart = readyOf(ws.analysis, 'shop', 'cart', 8080);
     const canary = readyOf(ws.analysis, 'shop', 'cart-canary', 8080);
     assert.ok(cart > 0 && canary > 0, 'both backends have ready pods');
