@@ -1,5 +1,6 @@
 // Command ids and arguments shared by the host's adapters and the analysis worker's answers
 // (hover links, CodeLenses). No vscode, no engine.
+import type { TraceRequest } from './traceText';
 
 export const TRACE_COMMAND = 'kubepath.traceRequest';
 export const SELECT_TARGET_COMMAND = 'kubepath.selectDeployTarget';
@@ -49,4 +50,15 @@ export function urlTraceArgsOf(value: unknown): UrlTraceArgs | undefined {
     );
   }
   return out;
+}
+
+/** The worker's request for an HTTP(S) URL from the internet (an HTTPRoute rule's or Ingress path's example). */
+export function urlTraceRequest(args: UrlTraceArgs): TraceRequest {
+  return {
+    target: args.url,
+    from: { kind: 'internet' },
+    ...(args.method ? { method: args.method } : {}),
+    ...(args.headers && args.headers.length > 0 ? { headers: args.headers } : {}),
+    ...(args.gateway ? { gateway: args.gateway } : {}),
+  };
 }

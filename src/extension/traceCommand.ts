@@ -1,13 +1,12 @@
 import * as vscode from 'vscode';
 import type { AnalysisClient } from './analysisClient';
-import { urlTraceArgsOf } from './commands';
+import { urlTraceArgsOf, urlTraceRequest } from './commands';
 import type { ServiceTraceArgs, UrlTraceArgs } from './commands';
 import { background, log } from './log';
 import type { ServiceBrief } from './service/protocol';
 import { showTraceDocument } from './traceDocument';
 import type { TraceDocumentProvider } from './traceDocument';
 import { traceNotice } from './traceDocumentText';
-import { urlTraceRequest } from './traceText';
 import type { EntryPoint, TraceRequest } from './traceText';
 import type { FolderCluster, WorkspaceModel } from './workspaceModel';
 

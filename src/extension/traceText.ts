@@ -4,7 +4,6 @@ import type { Analysis } from '../engine';
 import type { Protocol, ServicePort, ServiceState } from '../engine/model';
 import type { RequestOrigin } from '../engine/trace/request';
 import { engine } from './engineLoader';
-import type { UrlTraceArgs } from './commands';
 
 /** A request to trace, in the terms of the engine's traceRequest (DESIGN.md `kubepath trace`). */
 export interface TraceRequest {
@@ -18,17 +17,6 @@ export interface TraceRequest {
   method?: string;
   headers?: [string, string][];
   gateway?: string;
-}
-
-/** The worker's request for an HTTP(S) URL from the internet (an HTTPRoute rule's or Ingress path's example). */
-export function urlTraceRequest(args: UrlTraceArgs): TraceRequest {
-  return {
-    target: args.url,
-    from: { kind: 'internet' },
-    ...(args.method ? { method: args.method } : {}),
-    ...(args.headers && args.headers.length > 0 ? { headers: args.headers } : {}),
-    ...(args.gateway ? { gateway: args.gateway } : {}),
-  };
 }
 
 export function originText(origin: RequestOrigin | null): string {

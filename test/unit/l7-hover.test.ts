@@ -10,10 +10,9 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { Analysis, WorkspaceFile } from '../../src/engine';
 import { analyzeWorkspace, endpointsOfPort, traceRequest } from '../../src/engine';
-import { TRACE_COMMAND, urlTraceArgsOf } from '../../src/extension/commands';
+import { TRACE_COMMAND, urlTraceArgsOf, urlTraceRequest } from '../../src/extension/commands';
 import type { UrlTraceArgs } from '../../src/extension/commands';
 import { AnalysisService } from '../../src/extension/service/analysisService';
-import { urlTraceRequest } from '../../src/extension/traceText';
 
 const FOLDER = 'file:///ws';
 
