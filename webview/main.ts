@@ -7,6 +7,7 @@ import type { Direction, Font, Layout, Measure } from './layout';
 import { fitScale, fontSizes, layoutForWidth, loadElk } from './layout';
 import type { DnsPath, HostToWebview, Selection, Snapshot, SourceLocation, WebviewToHost } from './protocol';
 import { isEntryKind } from './protocol';
+import { renderL7Slot } from './l7';
 import { displayText, renderDiagram } from './render';
 import type { Tooltip } from './render';
 import { createButton, createDropdown, registerToolkit } from './toolkit';
@@ -118,16 +119,6 @@ function createTooltip(host: HTMLElement): Tooltip {
       box.hidden = true;
     },
   };
-}
-
-/**
- * The slot above the client and DNS stops for an L7 section (the Gateway or Ingress route
- * that leads to the Service): one call per redraw. Nothing fills it yet, so it stays empty.
- */
-function renderL7Slot(host: HTMLElement, snapshot: Snapshot): void {
-  void snapshot;
-  host.replaceChildren();
-  host.hidden = true;
 }
 
 function start(): void {
@@ -401,7 +392,7 @@ function start(): void {
     const token = ++renderToken;
     updateControls(s);
     const controlsDone = performance.now();
-    renderL7Slot(l7Host, s);
+    renderL7Slot(l7Host, s, (source) => handlers.reveal(source));
     if (!s.path && !s.dnsPath) {
       showEmpty(s.empty?.title ?? 'Nothing to show', s.empty?.hint ?? '');
       updateFooter(s, null);
