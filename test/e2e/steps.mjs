@@ -702,6 +702,8 @@ export const steps = [
       fs.copyFileSync(path.join(REPO, 'test/fixtures/operators/prometheus.yaml'), target);
       await openFile(page, 'monitoring/prometheus.yaml');
       const text = await hoverToken(page, 'name: main', 'main', 'prometheus-operator', 45_000);
+      // The hover fades in: let it finish before the screenshot.
+      await page.waitForTimeout(500);
       await shot('o-prometheus-hover');
       for (const want of [
         /Prometheus monitoring\/main/,
