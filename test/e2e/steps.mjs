@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { OUT_DIR, readLogs } from './harness.mjs';
+import { onboardingSteps } from './steps-onboarding.mjs';
 import {
   QUICK_INPUT,
   clickToken,
@@ -685,6 +686,7 @@ export const steps = [
       return `walkthrough with 5 steps; Open Example copied ${copied.join(', ')} to kubepath-example-nginx/ and opened service.yaml`;
     },
   },
+  ...onboardingSteps,
   {
     id: 'exthost-log',
     name: 'the extension host log has no uncaught error from kubepath',
