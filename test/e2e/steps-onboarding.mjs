@@ -109,7 +109,8 @@ function lineOf(dirs, relativePath, re) {
 async function traceFromPalette(page, service, entry) {
   await runCommand(page, 'Kubepath: Trace Request');
   await page.locator(QUICK_INPUT).waitFor({ state: 'visible' });
-  const exact = new RegExp(`${service.replace(/[/.]/g, '\\$&')}(?![-\\w])`);
+  // The row's text runs the label into its description ("default/catalogLoadBalancer …").
+  const exact = new RegExp(`${service.replace(/[/.]/g, '\\$&')}(?!-)`);
   const row = page.locator(QUICK_ROW, { hasText: exact }).first();
   await row.waitFor();
   await row.click();
