@@ -121,6 +121,8 @@ export function saveAnimation(name, pngs, delays) {
   const out = path.join(OUT_DIR, 'readme', name);
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, gif);
+  // The frames too, to look at one by one.
+  pngs.forEach((png, i) => fs.writeFileSync(out.replace(/\.gif$/, `-frame${i + 1}.png`), png));
   if (README_SHOTS) {
     fs.mkdirSync(MEDIA_DIR, { recursive: true });
     fs.writeFileSync(path.join(MEDIA_DIR, name), gif);

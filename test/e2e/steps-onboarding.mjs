@@ -88,13 +88,27 @@ class OwnTabs {
     for (const name of this.names.reverse()) {
       const tab = this.tab(name);
       if ((await tab.count()) === 0) continue;
-      await tab.click();
-      await this.page.locator('.tabs-container .tab.active', { hasText: name }).waitFor();
-      await runCommand(this.page, 'View: Close Editor');
+      // The tab's own close button (Ctrl+W would close the browser tab).
+      await tab.hover();
+      await tab.locator('.tab-actions .action-label').first().click();
       await tab.waitFor({ state: 'detached' });
     }
     this.names = [];
   }
+}
+
+/** A step's run that closes the tabs it opened, also when it fails (so a retry starts clean). */
+function withOwnTabs(run) {
+  return async (ctx) => {
+    const tabs = new OwnTabs(ctx.page);
+    try {
+      const detail = await run(ctx, tabs);
+      await tabs.close();
+      return detail;
+    } finally {
+      await tabs.close().catch(() => {});
+    }
+  };
 }
 
 /** 1-based line of the first line of a workspace file matching `re`. */
@@ -174,9 +188,8 @@ export const onboardingSteps = [
   {
     id: 'onboard-headless',
     name: '(h) headless Service: the panel follows the cursor to it and draws the DNS answer, one A record per pod IP',
-    async run({ page, dirs, shot }) {
+    run: withOwnTabs(async ({ page, dirs, shot }, tabs) => {
       await hidePanel(page);
-      const tabs = new OwnTabs(page);
       const file = 'headless/statefulset.yaml';
       const replicas = Number(
         /replicas:\s*(\d+)/.exec(fs.readFileSync(path.join(dirs.workspace, file), 'utf8'))?.[1],
@@ -200,16 +213,14 @@ export const onboardingSteps = [
         throw new Error('a headless Service drawn with nodes or kube-proxy');
       const screenshot = await shot('oh-headless-dns');
       const readme = await readmeShot(page, 'panel-headless', await sidebarClip(page, 420));
-      await tabs.close();
       return `${service}: "${text}"; pods ${pods.join(', ')}; ${screenshot}; ${readme}`;
-    },
+    }),
   },
   {
     id: 'onboard-cursor',
     name: '(c) two Services in one file: the panel switches Service as the cursor moves between them; 10 replicas drawn per node',
-    async run({ page, dirs, shot }) {
+    run: withOwnTabs(async ({ page, dirs, shot }, tabs) => {
       await hidePanel(page);
-      const tabs = new OwnTabs(page);
       const file = 'e2e-smoke/catalog.yaml';
       const frame = await showRequestPath(page);
       await tabs.open(file);
@@ -233,16 +244,14 @@ export const onboardingSteps = [
       await waitForService(frame, 'default/catalog (LoadBalancer)');
       await waitForPods(frame, 10);
       await shot('oc3-cursor-catalog');
-      await tabs.close();
       return `10 pods in ${groups} node groups; cursor → catalog-admin → catalog switched the panel; ${readme}`;
-    },
+    }),
   },
   {
     id: 'onboard-editor-tab',
     name: '(o) Open in Editor: the diagram opens in an editor column; zoom in, zoom out and fit change its scale',
-    async run({ page, shot }) {
+    run: withOwnTabs(async ({ page, shot }, tabs) => {
       await hidePanel(page);
-      const tabs = new OwnTabs(page);
       const side = await showRequestPath(page);
       await tabs.open('nginx/service.yaml');
       await traceFromPalette(page, 'default/nginx', 'From the internet via the load balancer');
@@ -271,7 +280,7 @@ export const onboardingSteps = [
         'zoom out',
       );
       await shot('oo1-editor-tab-zoomed-out');
-      await editor.locator('vscode-button', { hasText: /^Fit$/ }).click();
+      await editor.locator('vscode-button[title="Fit the diagram to the panel"]').click();
       const refit = await waitForZoom(
         editor,
         (s) => s.zoom === 'fit' && s.width === fitted.width,
@@ -283,16 +292,14 @@ export const onboardingSteps = [
         'editor-tab',
         await clipAround(page, [page.locator('.editor-group-container', { has: tab })]),
       );
-      await tabs.close();
       return `scale fit ${fitted.width}×${fitted.height} → zoom in ${bigger.zoom} ${bigger.width} px → zoom out twice ${smaller.zoom} ${smaller.width} px → Fit ${refit.width} px; ${readme}`;
-    },
+    }),
   },
   {
     id: 'onboard-readme',
     name: 'README screenshots: the nginx panel at the default sidebar width, the Service hover, the REJECT of a selector typo',
-    async run({ page, dirs }) {
+    run: withOwnTabs(async ({ page, dirs }, tabs) => {
       await hidePanel(page);
-      const tabs = new OwnTabs(page);
       const frame = await showRequestPath(page);
       await tabs.open('nginx/service.yaml');
       await traceFromPalette(page, 'default/nginx', 'From the internet via the load balancer');
@@ -317,28 +324,32 @@ export const onboardingSteps = [
       await clickToken(page, 'app: nginx', 'nginx');
       await page.keyboard.press('End');
       await page.keyboard.type('x');
-      const verdict = frame.locator('g.box-verdict.tone-error', { hasText: 'REJECT' });
-      await verdict.waitFor({ timeout: 30_000 });
-      await frame.locator('g.box-verdict g.row-action', { hasText: 'Show Problem' }).waitFor();
-      await verdict.scrollIntoViewIfNeeded();
-      shots.push(await readmeShot(page, 'panel-reject', await sidebarClip(page, 300)));
-      await editorLine(page, 'app: nginxx').click();
-      await page.keyboard.press('Control+Z');
-      await page.locator('.tabs-container .tab.active.dirty').waitFor({ state: 'detached' });
+      try {
+        const verdict = frame.locator('g.box-verdict.tone-error', { hasText: 'REJECT' });
+        await verdict.waitFor({ timeout: 30_000 });
+        await frame.locator('g.box-verdict g.row-action', { hasText: 'Show Problem' }).waitFor();
+        await verdict.scrollIntoViewIfNeeded();
+        shots.push(await readmeShot(page, 'panel-reject', await sidebarClip(page, 300)));
+        await editorLine(page, 'app: nginxx').click();
+        await page.keyboard.press('Control+Z');
+        await page.locator('.tabs-container .tab.active.dirty').waitFor({ state: 'detached' });
+      } finally {
+        // A failure above must not leave the typo in the editor (closing it would ask to save).
+        if ((await page.locator('.tabs-container .tab.active.dirty').count()) > 0)
+          await runCommand(page, 'File: Revert File');
+      }
       await waitForPods(frame, 3);
       if (fs.readFileSync(path.join(dirs.workspace, 'nginx/service.yaml'), 'utf8') !== onDisk)
         throw new Error('nginx/service.yaml changed on disk');
-      await tabs.close();
       return shots.join('; ');
-    },
+    }),
   },
   {
     id: 'onboard-tour',
     name: 'animated tour (hover → Trace request → notification → panel) encoded as a GIF from playwright screenshots',
-    async run({ page }) {
+    run: withOwnTabs(async ({ page }, tabs) => {
       const viewport = page.viewportSize();
       await hidePanel(page);
-      const tabs = new OwnTabs(page);
       // A smaller window keeps the animation small; the Explorer first, so the panel appears.
       await page.setViewportSize({ width: 1100, height: 680 });
       try {
@@ -385,11 +396,10 @@ export const onboardingSteps = [
         await frame(3000);
         const gif = saveAnimation(`tour-${themeSuffix()}.gif`, frames, delays);
         await clearNotifications(page);
-        await tabs.close();
         return `${gif.frames} frames ${gif.width} px wide, ${(gif.bytes / 1024).toFixed(0)} KB: ${gif.file}`;
       } finally {
         if (viewport) await page.setViewportSize(viewport);
       }
-    },
+    }),
   },
 ];
