@@ -3,6 +3,7 @@
 // playwright screenshots (pngjs decodes them, gifenc encodes the animation).
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import gifenc from 'gifenc';
 import pngjs from 'pngjs';
 import { OUT_DIR, REPO } from './harness.mjs';
@@ -48,14 +49,68 @@ export async function readmeShot(page, name, clip) {
   const file = `${name}-${themeSuffix()}.png`;
   const out = path.join(OUT_DIR, 'readme', file);
   fs.mkdirSync(path.dirname(out), { recursive: true });
-  const png = await page.screenshot({ clip, path: out });
+  const png = toPalettePng(await page.screenshot({ clip }));
+  fs.writeFileSync(out, png);
   if (png.length > MAX_SHOT_BYTES)
     throw new Error(`${file} is ${png.length} bytes (limit ${MAX_SHOT_BYTES}): crop it tighter`);
-  if (README_SHOTS) {
+  // High contrast: only the panel's shots go to the README (the rest is the workbench's theme).
+  if (README_SHOTS && (!themeSuffix().startsWith('hc') || name.startsWith('panel-'))) {
     fs.mkdirSync(MEDIA_DIR, { recursive: true });
     fs.writeFileSync(path.join(MEDIA_DIR, file), png);
   }
   return `${path.relative(REPO, out)} (${(png.length / 1024).toFixed(0)} KB)`;
+}
+
+/** One PNG chunk: length, type, data, CRC-32 of type and data. */
+function chunk(type, data) {
+  const head = Buffer.alloc(8);
+  head.writeUInt32BE(data.length, 0);
+  head.write(type, 4, 'latin1');
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(zlib.crc32(Buffer.concat([head.subarray(4), data])) >>> 0, 0);
+  return Buffer.concat([head, data, crc]);
+}
+
+/**
+ * The screenshot as an 8-bit palette PNG (colour type 3, at most 256 colours quantized by
+ * gifenc): UI screenshots have few colours, so this is a fraction of playwright's RGB file.
+ */
+export function toPalettePng(buffer) {
+  const { width, height, data } = PNG.sync.read(buffer);
+  const rgba = new Uint8Array(data.buffer, data.byteOffset, data.length);
+  const palette = quantize(rgba, 256, { format: 'rgb565' });
+  const index = applyPalette(rgba, palette, 'rgb565');
+  // rgb565 bins shift flat colours (white comes out 248,252,248): each entry becomes the mean of
+  // the pixels mapped to it, so backgrounds and text keep their exact colours.
+  const sums = palette.map(() => [0, 0, 0, 0]);
+  for (let p = 0; p < index.length; p++) {
+    const sum = sums[index[p]];
+    sum[0] += rgba[p * 4];
+    sum[1] += rgba[p * 4 + 1];
+    sum[2] += rgba[p * 4 + 2];
+    sum[3]++;
+  }
+  sums.forEach(([r, g, b, n], i) => {
+    if (n > 0) palette[i] = [Math.round(r / n), Math.round(g / n), Math.round(b / n)];
+  });
+  // Each scanline: filter type 0 (None), then its palette indices.
+  const raw = Buffer.alloc((width + 1) * height);
+  for (let y = 0; y < height; y++) {
+    raw[y * (width + 1)] = 0;
+    raw.set(index.subarray(y * width, (y + 1) * width), y * (width + 1) + 1);
+  }
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 3; // colour type: palette
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('PLTE', Buffer.from(palette.flatMap(([r, g, b]) => [r, g, b]))),
+    chunk('IDAT', zlib.deflateSync(raw, { level: 9 })),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 /** Decodes PNG buffers to RGBA pixels (all frames must have one size). */
@@ -123,7 +178,8 @@ export function saveAnimation(name, pngs, delays) {
   fs.writeFileSync(out, gif);
   // The frames too, to look at one by one.
   pngs.forEach((png, i) => fs.writeFileSync(out.replace(/\.gif$/, `-frame${i + 1}.png`), png));
-  if (README_SHOTS) {
+  // The README shows the light tour; the other themes' stay in test-results.
+  if (README_SHOTS && themeSuffix() === 'light') {
     fs.mkdirSync(MEDIA_DIR, { recursive: true });
     fs.writeFileSync(path.join(MEDIA_DIR, name), gif);
   }

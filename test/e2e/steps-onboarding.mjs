@@ -149,6 +149,26 @@ async function sidebarClip(page, extraWidth = 0) {
   return { ...clip, width: Math.min(clip.width + extraWidth, (page.viewportSize()?.width ?? 1400) - clip.x) };
 }
 
+/**
+ * A README screenshot of the side panel at its width with the whole diagram: the window is made
+ * taller for the shot (the panel's width, so its layout, stays), then restored.
+ */
+async function panelShot(page, frame, name, extraWidth = 0) {
+  const viewport = page.viewportSize() ?? { width: 1400, height: 900 };
+  const overflow = () => frame.evaluate(() => document.documentElement.scrollHeight - window.innerHeight);
+  const extra = await overflow();
+  if (extra <= 0) return readmeShot(page, name, await sidebarClip(page, extraWidth));
+  await page.setViewportSize({ width: viewport.width, height: Math.min(2400, viewport.height + extra + 8) });
+  try {
+    const end = Date.now() + 10_000;
+    while ((await overflow()) > 0 && Date.now() < end) await sleep(100);
+    await frame.evaluate(() => window.scrollTo(0, 0));
+    return await readmeShot(page, name, await sidebarClip(page, extraWidth));
+  } finally {
+    await page.setViewportSize(viewport);
+  }
+}
+
 const podRows = (frame) => frame.locator('g.row-pod').allTextContents();
 
 /** Waits until the panel draws `count` pod rows. */
@@ -212,7 +232,7 @@ export const onboardingSteps = [
       if ((await frame.locator('g.box-node, g.box-kube-proxy').count()) > 0)
         throw new Error('a headless Service drawn with nodes or kube-proxy');
       const screenshot = await shot('oh-headless-dns');
-      const readme = await readmeShot(page, 'panel-headless', await sidebarClip(page, 420));
+      const readme = await panelShot(page, frame, 'panel-headless', 420);
       return `${service}: "${text}"; pods ${pods.join(', ')}; ${screenshot}; ${readme}`;
     }),
   },
@@ -233,7 +253,7 @@ export const onboardingSteps = [
       const groups = await frame.locator('g.box-pods').count();
       await clearNotifications(page);
       await shot('oc1-catalog-10-replicas');
-      const readme = await readmeShot(page, 'panel-10-replicas', await sidebarClip(page));
+      const readme = await panelShot(page, frame, 'panel-10-replicas');
       // Cursor into the second Service: the panel follows it.
       await goToLine(page, lineOf(dirs, file, /name: catalog-admin/));
       await waitForService(frame, 'default/catalog-admin (ClusterIP)');
@@ -287,11 +307,20 @@ export const onboardingSteps = [
         'fit again',
       );
       await shot('oo2-editor-tab-fit');
-      const readme = await readmeShot(
-        page,
-        'editor-tab',
-        await clipAround(page, [page.locator('.editor-group-container', { has: tab })]),
-      );
+      // The README's shot: the tab's group maximized, so the diagram lays out left to right.
+      await runCommand(page, 'View: Toggle Maximized Editor Group');
+      let readme;
+      try {
+        await editor.locator('svg.diagram[data-direction="RIGHT"]').waitFor();
+        await waitForZoom(editor, (s) => s.zoom === 'fit' && s.width > fitted.width, 'fit when maximized');
+        readme = await readmeShot(
+          page,
+          'editor-tab',
+          await clipAround(page, [page.locator('.editor-group-container', { has: tab })]),
+        );
+      } finally {
+        await runCommand(page, 'View: Toggle Maximized Editor Group');
+      }
       return `scale fit ${fitted.width}×${fitted.height} → zoom in ${bigger.zoom} ${bigger.width} px → zoom out twice ${smaller.zoom} ${smaller.width} px → Fit ${refit.width} px; ${readme}`;
     }),
   },
@@ -305,7 +334,7 @@ export const onboardingSteps = [
       await traceFromPalette(page, 'default/nginx', 'From the internet via the load balancer');
       await waitForPods(frame, 3);
       await clearNotifications(page);
-      const shots = [await readmeShot(page, 'panel-nginx', await sidebarClip(page))];
+      const shots = [await panelShot(page, frame, 'panel-nginx')];
       if (themeSuffix() !== 'hc') {
         await hoverToken(page, 'name: nginx', 'nginx', 'endpoints', 45_000);
         const hover = page.locator('.monaco-hover:not(.hidden)').first();
@@ -313,7 +342,12 @@ export const onboardingSteps = [
           await readmeShot(
             page,
             'hover',
-            await clipAround(page, [hover, editorLine(page, 'name: nginx')], 12),
+            // The hover and the token it is for (the line itself spans the editor's width).
+            await clipAround(
+              page,
+              [hover, editorLine(page, 'name: nginx').locator('span > span', { hasText: 'nginx' }).first()],
+              12,
+            ),
           ),
         );
         await page.mouse.move(0, 0);
