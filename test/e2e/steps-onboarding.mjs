@@ -9,6 +9,7 @@ import { clipAround, readmeShot, saveAnimation, themeSuffix } from './capture.mj
 import {
   QUICK_INPUT,
   clickToken,
+  closeQuickInput,
   editorLine,
   goToLine,
   hidePanel,
@@ -101,6 +102,10 @@ class OwnTabs {
 function withOwnTabs(run) {
   return async (ctx) => {
     const tabs = new OwnTabs(ctx.page);
+    // One editor group to start from (a failed attempt may have left the file open beside).
+    await closeQuickInput(ctx.page);
+    if ((await ctx.page.locator('.editor-group-container').count()) > 1)
+      await runCommand(ctx.page, 'View: Join All Editor Groups');
     try {
       const detail = await run(ctx, tabs);
       await tabs.close();
@@ -308,7 +313,7 @@ export const onboardingSteps = [
       );
       await shot('oo2-editor-tab-fit');
       // The README's shot: the tab's group maximized, so the diagram lays out left to right.
-      await runCommand(page, 'View: Toggle Maximized Editor Group');
+      await runCommand(page, 'View: Toggle Maximize Editor Group');
       let readme;
       try {
         await editor.locator('svg.diagram[data-direction="RIGHT"]').waitFor();
@@ -319,7 +324,7 @@ export const onboardingSteps = [
           await clipAround(page, [page.locator('.editor-group-container', { has: tab })]),
         );
       } finally {
-        await runCommand(page, 'View: Toggle Maximized Editor Group');
+        await runCommand(page, 'View: Toggle Maximize Editor Group');
       }
       return `scale fit ${fitted.width}×${fitted.height} → zoom in ${bigger.zoom} ${bigger.width} px → zoom out twice ${smaller.zoom} ${smaller.width} px → Fit ${refit.width} px; ${readme}`;
     }),

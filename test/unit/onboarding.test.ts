@@ -47,6 +47,14 @@ function resolveFrom(from: string, target: string): string {
 
 const readmeImages = imagesOf(readme).map((p) => resolveFrom('README.md', p));
 
+/** Local files a Markdown text links to (`[text](path)`, not images, not URLs or anchors). */
+function linksOf(markdown: string): string[] {
+  const out: string[] = [];
+  for (const m of markdown.matchAll(/(?<!!)\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g))
+    out.push(m[1] ?? '');
+  return out.filter((p) => p !== '' && !/^[a-z]+:/i.test(p) && !p.startsWith('#'));
+}
+
 /** Files each walkthrough step names (its markdown, svg or images) and images its markdown shows. */
 function walkthroughFiles(): string[] {
   const out: string[] = [];
@@ -84,6 +92,12 @@ void test('README shows at least one screenshot, and every image it shows exists
   assert.ok(readmeImages.length > 0, 'README.md shows no image');
   const missing = readmeImages.filter((p) => !existsSync(join(ROOT, p)));
   assert.deepEqual(missing, [], `README.md shows images that do not exist: ${missing.join(', ')}`);
+});
+
+void test('every local file README links to exists', () => {
+  const links = linksOf(readme).map((p) => resolveFrom('README.md', p));
+  const missing = links.filter((p) => !existsSync(join(ROOT, p)));
+  assert.deepEqual(missing, [], `README.md links to files that do not exist: ${missing.join(', ')}`);
 });
 
 void test('the walkthrough has steps, and every media file it names (and every image those show) exists', () => {
