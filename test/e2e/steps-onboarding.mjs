@@ -318,11 +318,20 @@ export const onboardingSteps = [
       try {
         await editor.locator('svg.diagram[data-direction="RIGHT"]').waitFor();
         await waitForZoom(editor, (s) => s.zoom === 'fit' && s.width > fitted.width, 'fit when maximized');
-        readme = await readmeShot(
-          page,
-          'editor-tab',
-          await clipAround(page, [page.locator('.editor-group-container', { has: tab })]),
-        );
+        // No pointer over the diagram (it would highlight one path and show a tooltip).
+        await page.mouse.move(0, 0);
+        await editor.locator('svg.diagram:not(.highlighting)').waitFor();
+        // The group down to the end of the diagram and its notes (the webview fills the group's bottom).
+        const group = await clipAround(page, [page.locator('.editor-group-container', { has: tab })]);
+        const { innerHeight, contentBottom } = await editor.evaluate(() => ({
+          innerHeight: window.innerHeight,
+          contentBottom: Math.ceil(
+            document.querySelector('main.content')?.getBoundingClientRect().bottom ?? 0,
+          ),
+        }));
+        const webviewTop = group.y + group.height - innerHeight;
+        const height = Math.min(group.height, webviewTop - group.y + contentBottom + 12);
+        readme = await readmeShot(page, 'editor-tab', { ...group, height });
       } finally {
         await runCommand(page, 'View: Toggle Maximize Editor Group');
       }
