@@ -66,6 +66,15 @@ async function waitForService(frame, want, timeoutMs = 30_000) {
   throw new Error(`the panel shows Service "${got}", expected "${want}"`);
 }
 
+/** Waits for the element's CSS animations and transitions (a hover fading in) to finish. */
+async function settled(locator) {
+  await locator
+    .evaluate((el) =>
+      Promise.all(el.getAnimations({ subtree: true }).map((a) => a.finished.catch(() => undefined))),
+    )
+    .catch(() => {});
+}
+
 /** Tabs this step opened, closed again at its end (tabs that were open before stay). */
 class OwnTabs {
   constructor(page) {
@@ -313,6 +322,8 @@ export const onboardingSteps = [
       );
       await shot('oo2-editor-tab-fit');
       // The README's shot: the tab's group maximized, so the diagram lays out left to right.
+      // Keyboard focus back from the webview to the workbench (F1 inside a webview may not reach it).
+      await tab.click();
       await runCommand(page, 'View: Toggle Maximize Editor Group');
       let readme;
       try {
@@ -333,6 +344,7 @@ export const onboardingSteps = [
         const height = Math.min(group.height, webviewTop - group.y + contentBottom + 12);
         readme = await readmeShot(page, 'editor-tab', { ...group, height });
       } finally {
+        await tab.click();
         await runCommand(page, 'View: Toggle Maximize Editor Group');
       }
       return `scale fit ${fitted.width}×${fitted.height} → zoom in ${bigger.zoom} ${bigger.width} px → zoom out twice ${smaller.zoom} ${smaller.width} px → Fit ${refit.width} px; ${readme}`;
@@ -352,6 +364,7 @@ export const onboardingSteps = [
       if (themeSuffix() !== 'hc') {
         await hoverToken(page, 'name: nginx', 'nginx', 'endpoints', 45_000);
         const hover = page.locator('.monaco-hover:not(.hidden)').first();
+        await settled(hover);
         shots.push(
           await readmeShot(
             page,
@@ -399,7 +412,7 @@ export const onboardingSteps = [
       const viewport = page.viewportSize();
       await hidePanel(page);
       // A smaller window keeps the animation small; the Explorer first, so the panel appears.
-      await page.setViewportSize({ width: 1100, height: 680 });
+      await page.setViewportSize({ width: 1000, height: 640 });
       try {
         await runCommand(page, 'View: Show Explorer');
         await page.locator('.part.sidebar .composite.title', { hasText: /explorer/i }).waitFor();
@@ -414,6 +427,7 @@ export const onboardingSteps = [
         await page.mouse.move(0, 0);
         await frame(1500);
         await hoverToken(page, 'name: nginx', 'nginx', 'endpoints', 45_000);
+        await settled(page.locator('.monaco-hover:not(.hidden)').first());
         await frame(3000);
         await page.mouse.move(0, 0);
         await page.keyboard.press('Escape');
@@ -427,6 +441,7 @@ export const onboardingSteps = [
         await lens.click();
         const entry = page.locator(QUICK_ROW, { hasText: 'From the internet via the load balancer' }).first();
         await entry.waitFor();
+        await settled(page.locator(QUICK_INPUT));
         await frame(2000);
         await entry.click();
         await page
@@ -435,6 +450,7 @@ export const onboardingSteps = [
           .waitFor({ timeout: 30_000 });
         const view = await appFrame(page, 'view');
         await waitForPods(view, 3);
+        await settled(page.locator('.notification-toast').first());
         await page.mouse.move(0, 0);
         await frame(3500);
         // Hovering a pod highlights its whole path.
