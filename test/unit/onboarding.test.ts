@@ -94,6 +94,22 @@ void test('README shows at least one screenshot, and every image it shows exists
   assert.deepEqual(missing, [], `README.md shows images that do not exist: ${missing.join(', ')}`);
 });
 
+void test('README images are small PNGs (under 150 KB) or an animated GIF (under 1.5 MB)', () => {
+  for (const image of readmeImages) {
+    const bytes = readFileSync(join(ROOT, image));
+    if (image.endsWith('.gif')) {
+      assert.equal(bytes.subarray(0, 6).toString('latin1'), 'GIF89a', `${image} is a GIF89a`);
+      // An animation that loops: the NETSCAPE2.0 application extension.
+      assert.ok(bytes.includes(Buffer.from('NETSCAPE2.0', 'latin1')), `${image} loops`);
+      assert.ok(bytes.length < 1.5 * 1024 * 1024, `${image} is ${bytes.length} bytes`);
+    } else {
+      assert.ok(image.endsWith('.png'), `${image}: README shows PNG screenshots`);
+      assert.deepEqual([...bytes.subarray(1, 4)], [0x50, 0x4e, 0x47], `${image} is a PNG`);
+      assert.ok(bytes.length < 150 * 1024, `${image} is ${bytes.length} bytes`);
+    }
+  }
+});
+
 void test('every local file README links to exists', () => {
   const links = linksOf(readme).map((p) => resolveFrom('README.md', p));
   const missing = links.filter((p) => !existsSync(join(ROOT, p)));
