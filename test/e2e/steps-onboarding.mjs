@@ -283,7 +283,7 @@ export const onboardingSteps = [
   },
   {
     id: 'onboard-editor-tab',
-    name: '(o) Open in Editor: the diagram opens in an editor column; zoom in, zoom out and fit change its scale',
+    name: '(o) Open in Editor: the diagram opens in an editor column; zoom in, zoom out and fit change its scale, dragging pans',
     run: withOwnTabs(async ({ page, shot }, tabs) => {
       await hidePanel(page);
       const side = await showRequestPath(page);
@@ -306,6 +306,21 @@ export const onboardingSteps = [
       const zoomOut = editor.locator('vscode-button[aria-label="Zoom out"]');
       await zoomIn.click();
       const bigger = await waitForZoom(editor, (s) => s.zoom !== 'fit' && s.width > fitted.width, 'zoom in');
+      // Pan: dragging the diagram's background up scrolls the zoomed diagram down.
+      const scrollTop = () => editor.evaluate(() => window.scrollY);
+      const before = await scrollTop();
+      const host = await editor.locator('.diagram-host').boundingBox();
+      if (!host) throw new Error('no diagram host');
+      const x = host.x + 4;
+      const y = Math.min(host.y + 400, (page.viewportSize()?.height ?? 900) - 60);
+      await page.mouse.move(x, y);
+      await page.mouse.down();
+      await page.mouse.move(x, y - 150, { steps: 6 });
+      await page.mouse.up();
+      const panned = await scrollTop();
+      if (panned <= before)
+        throw new Error(`dragging the background did not pan (scrollY ${before} → ${panned})`);
+      await editor.evaluate(() => window.scrollTo(0, 0));
       await zoomOut.click();
       await zoomOut.click();
       const smaller = await waitForZoom(
@@ -347,7 +362,7 @@ export const onboardingSteps = [
         await tab.click();
         await runCommand(page, 'View: Toggle Maximize Editor Group');
       }
-      return `scale fit ${fitted.width}×${fitted.height} → zoom in ${bigger.zoom} ${bigger.width} px → zoom out twice ${smaller.zoom} ${smaller.width} px → Fit ${refit.width} px; ${readme}`;
+      return `scale fit ${fitted.width}×${fitted.height} → zoom in ${bigger.zoom} ${bigger.width} px, drag pans scrollY ${before} → ${panned} → zoom out twice ${smaller.zoom} ${smaller.width} px → Fit ${refit.width} px; ${readme}`;
     }),
   },
   {
