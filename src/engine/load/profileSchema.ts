@@ -119,8 +119,10 @@ const KUBE_PROXY: readonly ProfileField[] = [
   {
     name: 'mode',
     type: 'string',
-    enum: ['iptables', 'nftables', 'ipvs'],
-    notModelled: { ipvs: 'ipvs mode is deprecated upstream and not modelled: the rules commands refuse it' },
+    enum: ['iptables', 'nftables'],
+    notModelled: {
+      ipvs: 'ipvs mode is deprecated upstream and not modelled: the rules commands print nothing, traces walk the rules iptables mode would write',
+    },
     default: 'iptables',
     description: "kube-proxy's backend (--proxy-mode): the rules kubepath writes and traces.",
   },
