@@ -19,6 +19,8 @@ export {
   nftablesLayoutMinVersion,
   nftablesRules,
   portChains,
+  profileCompletions,
+  profileHoverAt,
   rangeAt,
   renderedText,
   renderTrace,

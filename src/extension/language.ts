@@ -3,7 +3,8 @@ import type { SourceRange } from '../engine/model';
 import type { AnalysisClient } from './analysisClient';
 import { TRACE_COMMAND } from './commands';
 import { completionSite } from './completionContext';
-import { toLocation, toPosition1 } from './convert';
+import { toLocation, toPosition1, toRange } from './convert';
+import { PROFILE_FILE_NAME } from './detect';
 import { guardAsync } from './log';
 import { readSettings } from './settings';
 import type { FolderCluster, WorkspaceModel } from './workspaceModel';
@@ -16,6 +17,9 @@ export const KUBERNETES_SELECTOR: vscode.DocumentSelector = [
   { language: 'json' },
   { language: 'jsonc' },
 ];
+
+/** Every `kubepath.cluster.yaml`, the folder's active profile or not (examples, other clusters). */
+export const PROFILE_SELECTOR: vscode.DocumentSelector = [{ pattern: `**/${PROFILE_FILE_NAME}` }];
 
 interface Resolved {
   cluster: FolderCluster;
@@ -155,6 +159,62 @@ export class KubepathCompletionProvider implements vscode.CompletionItemProvider
   }
 }
 
+/**
+ * In `kubepath.cluster.yaml`: the fields valid at the cursor and the values a field takes, from
+ * the engine's profile schema (asked of the analysis worker with the document's text).
+ */
+export class ProfileCompletionProvider implements vscode.CompletionItemProvider {
+  constructor(private readonly client: AnalysisClient) {}
+
+  provideCompletionItems(
+    document: vscode.TextDocument,
+    position: vscode.Position,
+  ): Promise<vscode.CompletionItem[]> {
+    return guardAsync('profile completion', [], async () => {
+      const answers = await this.client.request({
+        op: 'profileCompletions',
+        text: document.getText(),
+        offset: document.offsetAt(position),
+      });
+      return answers.map((a) => {
+        const item = new vscode.CompletionItem(
+          a.label,
+          a.kind === 'field' ? vscode.CompletionItemKind.Property : vscode.CompletionItemKind.EnumMember,
+        );
+        item.detail = a.detail;
+        item.documentation = new vscode.MarkdownString(a.documentation);
+        // Lines after the first are relative: the editor indents them as the cursor's line.
+        item.insertText = a.insertText;
+        item.range = new vscode.Range(
+          document.positionAt(a.replace.start),
+          document.positionAt(a.replace.end),
+        );
+        item.sortText = a.sortText;
+        if (a.retrigger) item.command = { command: 'editor.action.triggerSuggest', title: 'Suggest values' };
+        return item;
+      });
+    });
+  }
+}
+
+/** In `kubepath.cluster.yaml`: the schema's word on the field under the cursor (and a node's labels). */
+export class ProfileHoverProvider implements vscode.HoverProvider {
+  constructor(private readonly client: AnalysisClient) {}
+
+  provideHover(document: vscode.TextDocument, position: vscode.Position): Promise<vscode.Hover | undefined> {
+    return guardAsync('profile hover', undefined, async () => {
+      const answer = await this.client.request({
+        op: 'profileHover',
+        file: vscode.workspace.asRelativePath(document.uri),
+        text: document.getText(),
+        ...toPosition1(position),
+      });
+      if (!answer) return undefined;
+      return new vscode.Hover(new vscode.MarkdownString(answer.markdown), toRange(answer.range));
+    });
+  }
+}
+
 /** metadata.namespace of the YAML document holding `lineIndex`, 'default' when absent. */
 function namespaceAt(lines: string[], lineIndex: number): string {
   let start = lineIndex;
@@ -191,5 +251,12 @@ export function registerLanguageFeatures(
       ':',
       ' ',
     ),
+    vscode.languages.registerCompletionItemProvider(
+      PROFILE_SELECTOR,
+      new ProfileCompletionProvider(client),
+      ':',
+      ' ',
+    ),
+    vscode.languages.registerHoverProvider(PROFILE_SELECTOR, new ProfileHoverProvider(client)),
   );
 }

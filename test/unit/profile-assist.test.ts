@@ -14,6 +14,7 @@ import {
   profileHoverAt,
 } from '../../src/engine';
 import type { ProfileCompletion } from '../../src/engine';
+import { AnalysisService } from '../../src/extension/service/analysisService';
 
 /** Completions where `|` marks the cursor. */
 function at(marked: string): ProfileCompletion[] {
@@ -261,5 +262,47 @@ nodes:
     assert.equal(profileHoverAt('p.yaml', `${HEAD}bogus: 1\n`, 3, 2), null);
     assert.equal(profileHoverAt('p.yaml', 'a: [', 1, 1), null);
     assert.equal(profileHoverAt('p.yaml', `${HEAD}\n\n`, 4, 1), null);
+  });
+});
+
+void describe('the analysis worker answers profile completion and hover', () => {
+  const text = readFileSync('examples/dual-stack/kubepath.cluster.yaml', 'utf8');
+  const service = new AnalysisService({ pause: () => Promise.resolve() });
+
+  void it('completion: the engine’s items, from the text alone (no analysis needed)', async () => {
+    const offset = text.indexOf('mode: iptables') + 'mode: '.length;
+    const items = await service.handle({ op: 'profileCompletions', text, offset });
+    assert.deepEqual(items, profileCompletions(text, offset));
+    assert.deepEqual(labels(items), ['iptables', 'nftables']);
+  });
+
+  void it('hover on `mode`: path, type, description, values, ipvs not modelled', async () => {
+    const lines = text.split('\n');
+    const line = lines.findIndex((l) => l.includes('mode: iptables')) + 1;
+    const answer = await service.handle({
+      op: 'profileHover',
+      file: 'dual-stack/kubepath.cluster.yaml',
+      text,
+      line,
+      column: 4,
+    });
+    assert.equal(answer?.range.line, line);
+    const markdown = answer?.markdown ?? '';
+    assert.match(markdown, /^\*\*kubeProxy\\\.mode\*\* · one of iptables \\\| nftables · default iptables\n/);
+    assert.match(markdown, /--proxy-mode/);
+    assert.match(markdown, /Values: `iptables` \(default\) · `nftables`/);
+    assert.match(markdown, /Not modelled: `ipvs`: ipvs mode is deprecated upstream/);
+  });
+
+  void it("hover in a node: the node's labels, each a code span of the real label", async () => {
+    const lines = text.split('\n');
+    const line = lines.findIndex((l) => l.includes('name: node-2')) + 1;
+    const column = (lines[line - 1] ?? '').indexOf('node-2') + 2;
+    const answer = await service.handle({ op: 'profileHover', file: 'p.yaml', text, line, column });
+    const markdown = answer?.markdown ?? '';
+    assert.match(markdown, /\*\*Node node\\-2\*\*/);
+    assert.match(markdown, /IP `172\.18\.0\.3`, `fc00:f853:ccd:e793::3`/);
+    assert.match(markdown, /^- `kubernetes\.io\/hostname=node-2`$/m);
+    assert.match(markdown, /^- `beta\.kubernetes\.io\/arch=amd64`$/m);
   });
 });

@@ -452,7 +452,7 @@ export interface ProfileHover {
 
 function contains(range: SourceRange, line: number, column: number): boolean {
   const afterStart = line > range.line || (line === range.line && column >= range.column);
-  const beforeEnd = line < range.endLine || (line === range.endLine && column <= range.endColumn);
+  const beforeEnd = line < range.endLine || (line === range.endLine && column < range.endColumn);
   return afterStart && beforeEnd;
 }
 

@@ -20,6 +20,7 @@ import {
   TRACE_COMMAND,
   workloadHover,
 } from '../hoverText';
+import { profileHoverMarkdown } from '../profileHoverText';
 import { referencedPaths } from './kustomizeReferences';
 import { containerPortAt, serviceFor, targetAt, templatePathOf } from '../lookup';
 import { buildSnapshot } from '../panelSnapshot';
@@ -91,6 +92,12 @@ export class AnalysisService {
         return this.locations(r);
       case 'completions':
         return this.completions(r.folder, r.site, r.namespace);
+      case 'profileCompletions':
+        return engine().profileCompletions(r.text, r.offset);
+      case 'profileHover': {
+        const hover = engine().profileHoverAt(r.file, r.text, r.line, r.column);
+        return hover ? { markdown: profileHoverMarkdown(hover), range: hover.range } : null;
+      }
       case 'panel':
         return buildSnapshot({
           folders: r.folders.flatMap((f) => {
