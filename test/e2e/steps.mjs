@@ -265,6 +265,36 @@ export const steps = [
     },
   },
   {
+    id: 'profile-help',
+    name: 'kubepath.cluster.yaml: completion under kubeProxy offers nftables (not ipvs), with the schema’s word; hover on mode names the field, its default and values',
+    async run({ page, dirs, shot }) {
+      await hidePanel(page);
+      if (!workspaceHas(dirs, 'dual-stack/kubepath.cluster.yaml'))
+        throw new Error('examples/dual-stack/kubepath.cluster.yaml missing');
+      await openFile(page, 'dual-stack/kubepath.cluster.yaml');
+      // The value of kubeProxy.mode removed, the cursor after "mode: ", completion asked for.
+      await clickToken(page, 'mode: iptables', 'iptables');
+      await page.keyboard.press('End');
+      for (let i = 0; i < 'iptables'.length; i++) await page.keyboard.press('Backspace');
+      await page.keyboard.press('Control+Space');
+      const rows = page.locator('.editor-widget.suggest-widget.visible .monaco-list-row');
+      await rows.filter({ hasText: 'nftables' }).first().waitFor();
+      const offered = (await rows.locator('.label-name').allInnerTexts()).map((t) => t.trim());
+      await shot('profile-completion-mode');
+      if (!offered.includes('iptables') || offered.includes('ipvs'))
+        throw new Error(`completion after "mode: " offered ${offered.join(', ')}`);
+      await page.keyboard.press('Escape');
+      await runCommand(page, 'File: Revert File');
+      await page.locator('.tabs-container .tab.active.dirty').waitFor({ state: 'detached' });
+      const hover = await hoverToken(page, 'mode: iptables', 'mode', 'kubeProxy.mode');
+      await shot('profile-hover-mode');
+      for (const expect of ['default iptables', '--proxy-mode', 'nftables', 'Not modelled: ipvs'])
+        if (!hover.includes(expect)) throw new Error(`hover lacks "${expect}": ${hover.slice(0, 400)}`);
+      await page.keyboard.press('Escape');
+      return `offered ${offered.join(', ')}; hover "${hover.split('\n')[0]}"`;
+    },
+  },
+  {
     id: 'iptables',
     name: 'Show iptables Rules for Node opens node-1 rules with the chains the hover names',
     async run({ page, dirs, shot }) {
