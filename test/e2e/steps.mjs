@@ -98,6 +98,14 @@ function workspaceHasAnywhere(dirs, name) {
   return walk(dirs.workspace);
 }
 
+/** Waits until the visible hover has faded in (a screenshot mid-animation shows it translucent). */
+async function settledHover(page) {
+  await page.waitForFunction(() => {
+    const hover = document.querySelector('.monaco-hover:not(.hidden)');
+    return hover !== null && getComputedStyle(hover).opacity === '1';
+  });
+}
+
 function workspaceHas(dirs, relativePath) {
   return fs.existsSync(path.join(dirs.workspace, relativePath));
 }
@@ -280,6 +288,12 @@ export const steps = [
       const rows = page.locator('.editor-widget.suggest-widget.visible .monaco-list-row');
       await rows.filter({ hasText: 'nftables' }).first().waitFor();
       const offered = (await rows.locator('.label-name').allInnerTexts()).map((t) => t.trim());
+      // The focused item's documentation (Ctrl+Space again opens the details beside the list).
+      const details = page.locator('.suggest-details-container .suggest-details');
+      if (!(await details.isVisible())) await page.keyboard.press('Control+Space');
+      await details.waitFor();
+      const docs = (await details.innerText()).replace(/\s+/g, ' ').trim();
+      if (!docs.includes('--proxy-mode')) throw new Error(`the details of "iptables" say "${docs}"`);
       await shot('profile-completion-mode');
       if (!offered.includes('iptables') || offered.includes('ipvs'))
         throw new Error(`completion after "mode: " offered ${offered.join(', ')}`);
@@ -287,6 +301,7 @@ export const steps = [
       await runCommand(page, 'File: Revert File');
       await page.locator('.tabs-container .tab.active.dirty').waitFor({ state: 'detached' });
       const hover = await hoverToken(page, 'mode: iptables', 'mode', 'kubeProxy.mode');
+      await settledHover(page);
       await shot('profile-hover-mode');
       for (const expect of ['default iptables', '--proxy-mode', 'nftables', 'Not modelled: ipvs'])
         if (!hover.includes(expect)) throw new Error(`hover lacks "${expect}": ${hover.slice(0, 400)}`);

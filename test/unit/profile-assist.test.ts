@@ -126,7 +126,8 @@ void describe('profile completion: values after `key: `', () => {
     const items = at(`${HEAD}kubeProxy:\n  mode: |`);
     assert.deepEqual(labels(items), ['iptables', 'nftables']);
     assert.ok(items.every((i) => i.kind === 'value'));
-    assert.match(items[0]?.detail ?? '', /this is the default/);
+    assert.equal(items[0]?.detail, 'kubeProxy.mode · default');
+    assert.equal(items[1]?.detail, 'kubeProxy.mode');
     assert.ok((items[0]?.sortText ?? '') < (items[1]?.sortText ?? ''));
     assert.match(items[1]?.documentation ?? '', /--proxy-mode/);
   });

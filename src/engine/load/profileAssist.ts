@@ -397,7 +397,8 @@ export function profileCompletions(text: string, offset: number): ProfileComplet
       return {
         label: value,
         kind: 'value',
-        detail: `${describeProfileField(field, path)}${isDefault ? ' (this is the default)' : ''}`,
+        // Short: the list shows it beside the value, the details pane above the description.
+        detail: `${formatFieldPath(path).replace(/\[\d+\]/g, '[]')}${isDefault ? ' · default' : ''}`,
         documentation: field.description,
         insertText: `${space}${value}`,
         replace,
