@@ -317,8 +317,8 @@ export const steps = [
       if (!workspaceHas(dirs, 'nginx/service.yaml')) throw new Error('examples/nginx/service.yaml missing');
       await openFile(page, 'nginx/service.yaml');
       const hover = await hoverToken(page, 'name: nginx', 'nginx', 'Chains on', 45_000);
-      // The hover writes chain names with non-breaking hyphens (U+2011) so they never wrap mid-name.
-      const svcChain = /KUBE[-\u2011]SVC[-\u2011][A-Z0-9]+/.exec(hover)?.[0]?.replace(/\u2011/g, '-');
+      // The hover lists chain names one a line, as the rules write them.
+      const svcChain = /KUBE-SVC-[A-Z0-9]+/.exec(hover)?.[0];
       await page.keyboard.press('Escape');
       await runCommand(page, 'Kubepath: Show iptables Rules for Node');
       await pickQuickItem(page, 'node-1');
@@ -335,6 +335,43 @@ export const steps = [
       }
       await shot('iptables-node-1');
       return svcChain ? `node-1 rules declare ${svcChain}` : 'node-1 rules open';
+    },
+  },
+  {
+    id: 'chain-names',
+    name: 'chain names in the port hover: each on one line (never broken mid-name), and copying one gives the ASCII name',
+    async run({ page, dirs, shot }) {
+      await hidePanel(page);
+      if (!workspaceHas(dirs, 'nginx/service.yaml')) throw new Error('examples/nginx/service.yaml missing');
+      await openFile(page, 'nginx/service.yaml');
+      await hoverToken(page, 'port: 8080', '8080', 'Chains on', 45_000);
+      await settledHover(page);
+      await shot('chain-names-hover');
+      const chains = await page
+        .locator('.monaco-hover:not(.hidden) .monaco-hover-content')
+        .first()
+        .evaluate((hover) =>
+          [...hover.querySelectorAll('code')]
+            .filter((c) => /^KUBE/.test(c.textContent ?? ''))
+            .map((c) => {
+              // What a user copies: the code span selected as text.
+              const range = document.createRange();
+              range.selectNodeContents(c);
+              const selection = window.getSelection();
+              selection?.removeAllRanges();
+              selection?.addRange(range);
+              const copied = selection?.toString() ?? '';
+              selection?.removeAllRanges();
+              return { copied, lines: c.getClientRects().length };
+            }),
+        );
+      await page.keyboard.press('Escape');
+      if (chains.length === 0) throw new Error('the hover shows no chain names');
+      for (const c of chains) {
+        if (!/^KUBE-[A-Z]+-[A-Z0-9]{16}$/.test(c.copied)) throw new Error(`copied "${c.copied}"`);
+        if (c.lines !== 1) throw new Error(`${c.copied} is drawn on ${c.lines} lines`);
+      }
+      return `${chains.length} chain names, each on one line: ${chains.map((c) => c.copied).join(', ')}`;
     },
   },
   {
