@@ -8,6 +8,7 @@ import {
   clickToken,
   closeQuickInput,
   editorLine,
+  goToLine,
   hidePanel,
   hoverToken,
   openFile,
@@ -281,7 +282,8 @@ export const steps = [
         throw new Error('examples/dual-stack/kubepath.cluster.yaml missing');
       await openFile(page, 'dual-stack/kubepath.cluster.yaml');
       // The value of kubeProxy.mode removed, the cursor after "mode: ", completion asked for.
-      await clickToken(page, 'mode: iptables', 'iptables');
+      const profile = fs.readFileSync(path.join(dirs.workspace, 'dual-stack/kubepath.cluster.yaml'), 'utf8');
+      await goToLine(page, profile.split('\n').findIndex((l) => l.includes('mode: iptables')) + 1);
       await page.keyboard.press('End');
       for (let i = 0; i < 'iptables'.length; i++) await page.keyboard.press('Backspace');
       await page.keyboard.press('Control+Space');
