@@ -13,6 +13,7 @@ export {
   kustomizationReferences,
   KUSTOMIZATION_FILES,
   keyRangeAt,
+  loadClusterProfile,
   originText,
   podLabelsOf,
   POD_TEMPLATE_KINDS,

@@ -295,6 +295,26 @@ void describe('the analysis worker answers profile completion and hover', () => 
     assert.match(markdown, /Not modelled: `ipvs`: ipvs mode is deprecated upstream/);
   });
 
+  void it('diagnostics of a profile no folder analyses: the loader’s, on the field’s line', async () => {
+    const edited = text.replace('mode: iptables', 'mode: ipvs').replace('provider: none', 'provder: none');
+    const found = await service.handle({
+      op: 'profileDiagnostics',
+      file: 'dual-stack/kubepath.cluster.yaml',
+      text: edited,
+    });
+    const line = (needle: string): number => edited.split('\n').findIndex((l) => l.includes(needle)) + 1;
+    assert.deepEqual(
+      found
+        .map((d) => [d.range.file, d.range.line, d.severity, d.code])
+        .sort((a, b) => Number(a[1]) - Number(b[1])),
+      [
+        ['dual-stack/kubepath.cluster.yaml', line('provder'), 'warning', 'profile-unknown-field'],
+        ['dual-stack/kubepath.cluster.yaml', line('mode: ipvs'), 'warning', 'profile-not-modelled'],
+      ].sort((a, b) => Number(a[1]) - Number(b[1])),
+    );
+    assert.deepEqual(await service.handle({ op: 'profileDiagnostics', file: 'p.yaml', text }), []);
+  });
+
   void it("hover in a node: the node's labels, each a code span of the real label", async () => {
     const lines = text.split('\n');
     const line = lines.findIndex((l) => l.includes('name: node-2')) + 1;

@@ -98,6 +98,8 @@ export class AnalysisService {
         const hover = engine().profileHoverAt(r.file, r.text, r.line, r.column);
         return hover ? { markdown: profileHoverMarkdown(hover), range: hover.range } : null;
       }
+      case 'profileDiagnostics':
+        return engine().loadClusterProfile(r.file, r.text).diagnostics;
       case 'panel':
         return buildSnapshot({
           folders: r.folders.flatMap((f) => {

@@ -68,6 +68,8 @@ export type ServiceRequest =
   | { op: 'profileCompletions'; text: string; offset: number }
   /** Hover in a `kubepath.cluster.yaml`: `file` names it in messages; 1-based position. */
   | { op: 'profileHover'; file: string; text: string; line: number; column: number }
+  /** The loader's findings on a `kubepath.cluster.yaml` no folder analyses. */
+  | { op: 'profileDiagnostics'; file: string; text: string }
   | {
       op: 'panel';
       /** Folder URI → the name the panel shows ('' when there is one folder). */
@@ -187,6 +189,7 @@ export interface ServiceAnswers {
   completions: CompletionAnswer[];
   profileCompletions: ProfileCompletion[];
   profileHover: ProfileHoverAnswer | null;
+  profileDiagnostics: Diagnostic[];
   panel: Snapshot;
   rules: RulesAnswer;
   rendered: { text: string; error?: string } | null;
