@@ -312,6 +312,32 @@ export const steps = [
     },
   },
   {
+    id: 'profile-problems',
+    name: 'kubepath.cluster.yaml: mode: ipvs typed into an example profile is a problem on its line; reverting clears it',
+    async run({ page, dirs, shot }) {
+      if (!workspaceHas(dirs, 'dual-stack/kubepath.cluster.yaml'))
+        throw new Error('examples/dual-stack/kubepath.cluster.yaml missing');
+      await openFile(page, 'dual-stack/kubepath.cluster.yaml');
+      const profile = fs.readFileSync(path.join(dirs.workspace, 'dual-stack/kubepath.cluster.yaml'), 'utf8');
+      const line = profile.split('\n').findIndex((l) => l.includes('mode: iptables')) + 1;
+      await goToLine(page, line);
+      await page.keyboard.press('End');
+      for (let i = 0; i < 'iptables'.length; i++) await page.keyboard.press('Backspace');
+      await page.keyboard.type('ipvs');
+      const rows = await problemsContaining(page, 'profile-not-modelled', 30_000);
+      await shot('profile-problem-ipvs');
+      const row = rows.find((r) => r.includes('profile-not-modelled')) ?? '';
+      if (!row.includes(`Ln ${line}, Col 9`) || !row.includes('kubeProxy.mode ipvs is not modelled'))
+        throw new Error(`the problem row says "${row}"`);
+      await openFile(page, 'dual-stack/kubepath.cluster.yaml');
+      await runCommand(page, 'File: Revert File');
+      await page.locator('.tabs-container .tab.active.dirty').waitFor({ state: 'detached' });
+      await problemsWithout(page, 'profile-not-modelled', 30_000);
+      await hidePanel(page);
+      return row;
+    },
+  },
+  {
     id: 'iptables',
     name: 'Show iptables Rules for Node opens node-1 rules with the chains the hover names',
     async run({ page, dirs, shot }) {
