@@ -206,6 +206,7 @@ export {
   PROFILE_SCHEMA,
   profileFieldAt,
   profileFieldsAt,
+  profileJsonSchema,
   profileTypeLabel,
 } from './load/profileSchema';
 export type { ProfileField, ProfileFieldType, ProfileFinding } from './load/profileSchema';

@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { parseAllDocuments } from 'yaml';
+import { Validator } from '@cfworker/json-schema';
+import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import {
   analyzeWorkspace,
   defaultClusterProfile,
@@ -13,6 +14,7 @@ import {
   PROFILE_SCHEMA,
   profileFieldAt,
   profileFieldsAt,
+  profileJsonSchema,
   rules,
 } from '../../src/engine';
 import type { ProfileField } from '../../src/engine';
@@ -360,5 +362,60 @@ cloud:
     assert.deepEqual(where(/^kubernetesVersion is the number 1\.3 /), [
       [...cell('1.30'), 'warning', 'profile-invalid'],
     ]);
+  });
+});
+
+void describe('the JSON Schema the extension contributes (yamlValidation)', () => {
+  void it('is generated from the profile schema (regenerate: the message says how)', () => {
+    const shipped: unknown = JSON.parse(readFileSync('media/kubepath.cluster.schema.json', 'utf8'));
+    assert.deepEqual(
+      shipped,
+      profileJsonSchema(),
+      'media/kubepath.cluster.schema.json differs from profileJsonSchema(): write JSON.stringify(profileJsonSchema()) to it, then prettier --write',
+    );
+  });
+
+  void it('the documented and example profiles validate against it; an unknown field and a bad enum value do not', () => {
+    const validator = new Validator(profileJsonSchema(), '7');
+    for (const file of [
+      'test/fixtures/profile/design-profile.yaml',
+      'examples/dual-stack/kubepath.cluster.yaml',
+    ]) {
+      const result = validator.validate(parseYaml(readFileSync(file, 'utf8')));
+      assert.ok(result.valid, `${file}: ${JSON.stringify(result.errors.slice(0, 3))}`);
+    }
+    const node = {
+      name: 'a',
+      ip: '172.18.0.2',
+      zone: 'z',
+      taints: [{ key: 'k', effect: 'NoSchedule' }],
+      allocatable: { cpu: 4 },
+    };
+    const base = { apiVersion: 'kubepath.dev/v1alpha1', kind: 'ClusterProfile', nodes: [node] };
+    assert.ok(
+      validator.validate({ ...base, kubeProxy: { mode: 'ipvs', detectLocalMode: 'NodeCIDR' } }).valid,
+    );
+    assert.ok(!validator.validate({ ...base, kubeProxy: { mdoe: 'iptables' } }).valid);
+    assert.ok(!validator.validate({ ...base, cloud: { provider: 'AWS' } }).valid);
+  });
+
+  void it('accepts what the loader accepts: every node field, ipvs (with its note), detectLocalMode', () => {
+    const schema = profileJsonSchema() as {
+      properties: Record<
+        string,
+        {
+          properties?: Record<string, { enum?: string[]; description?: string }>;
+          items?: { properties: Record<string, unknown> };
+        }
+      >;
+    };
+    assert.deepEqual(
+      Object.keys(schema.properties['nodes']?.items?.properties ?? {}),
+      (profileFieldsAt(['nodes', 0]) ?? []).map((f) => f.name),
+    );
+    const mode = schema.properties['kubeProxy']?.properties?.['mode'];
+    assert.deepEqual(mode?.enum, ['iptables', 'nftables', 'ipvs']);
+    assert.match(mode?.description ?? '', /ipvs: ipvs mode is deprecated upstream and not modelled/);
+    assert.ok(schema.properties['kubeProxy']?.properties?.['detectLocalMode']);
   });
 });
