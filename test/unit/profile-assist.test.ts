@@ -259,6 +259,20 @@ nodes:
     assert.deepEqual(flow?.node?.ips, ['172.18.0.3']);
   });
 
+  void it('every position of the documented profile, and of broken texts, answers without throwing', () => {
+    const texts = [
+      readFileSync('test/fixtures/profile/design-profile.yaml', 'utf8'),
+      `${HEAD}nodes:\n  - { name: a, ips: [1.2.3.4\n  - [\nkubeProxy: {mode: \n`,
+      `${HEAD}nodes: 3\nkubeProxy: [a, b]\ncloud:\n  - x\n`,
+    ];
+    for (const t of texts) {
+      const lines = t.split('\n');
+      lines.forEach((l, i) => {
+        for (let c = 1; c <= l.length + 1; c++) profileHoverAt('p.yaml', t, i + 1, c);
+      });
+    }
+  });
+
   void it('nothing on unknown fields, blank lines, or a file that is not a profile', () => {
     assert.equal(profileHoverAt('p.yaml', `${HEAD}bogus: 1\n`, 3, 2), null);
     assert.equal(profileHoverAt('p.yaml', 'a: [', 1, 1), null);
