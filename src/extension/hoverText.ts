@@ -98,17 +98,16 @@ function portSection(state: ServiceState, i: number, context: HoverContext, extr
     );
   }
   if (endpoints.length > PODS_SHOWN) lines.push(`- … ${endpoints.length - PODS_SHOWN} more`);
-  const chains = context.chainsFor?.(state, i);
-  const firstNode = chains ? Object.keys(chains)[0] : undefined;
-  const names = firstNode && chains ? (chains[firstNode] ?? []) : [];
-  if (firstNode && names.length > 0) {
-    lines.push('', `Chains on ${firstNode}:`, '', ...chainList(names, 4));
-  }
+  // The trace link before the chain list: a card taller than the hover scrolls, and the link is what one clicks.
   lines.push(
     '',
     `[▶ Trace request](${traceCommandUri({ folder: context.folder, namespace: s.metadata.namespace, name: s.metadata.name, port: port.port, protocol: port.protocol })} "Trace a request to ${s.metadata.name}:${port.port}")`,
     '',
   );
+  const chains = context.chainsFor?.(state, i);
+  const firstNode = chains ? Object.keys(chains)[0] : undefined;
+  const names = firstNode && chains ? (chains[firstNode] ?? []) : [];
+  if (firstNode && names.length > 0) lines.push(`Chains on ${firstNode}:`, '', ...chainList(names, 4), '');
   return lines;
 }
 
