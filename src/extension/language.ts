@@ -215,6 +215,26 @@ export class ProfileHoverProvider implements vscode.HoverProvider {
   }
 }
 
+/**
+ * The editor counts plain YAML scalars as strings, where quick suggestions are off by default,
+ * so typing a key would not open completion. In a `kubepath.cluster.yaml` (only there), the
+ * first letter typed of a key or of a value after `key: ` opens it; the list then filters as
+ * one types.
+ */
+export function suggestWhileTypingProfile(): vscode.Disposable {
+  return vscode.workspace.onDidChangeTextDocument((e) => {
+    const editor = vscode.window.activeTextEditor;
+    if (editor?.document !== e.document || !e.document.uri.path.endsWith(`/${PROFILE_FILE_NAME}`)) return;
+    const change = e.contentChanges.length === 1 ? e.contentChanges[0] : undefined;
+    if (!change || change.rangeLength !== 0 || !/^[A-Za-z]$/.test(change.text)) return;
+    const start = change.range.start;
+    const typed = e.document.lineAt(start.line).text.slice(0, start.character + 1);
+    if (!/^\s*(?:-\s+)?[A-Za-z]$/.test(typed) && !/^[^#]*:\s+[A-Za-z]$/.test(typed)) return;
+    // Best effort: no editor to suggest in any more is nothing to report.
+    vscode.commands.executeCommand('editor.action.triggerSuggest').then(undefined, () => undefined);
+  });
+}
+
 /** metadata.namespace of the YAML document holding `lineIndex`, 'default' when absent. */
 function namespaceAt(lines: string[], lineIndex: number): string {
   let start = lineIndex;
@@ -258,5 +278,6 @@ export function registerLanguageFeatures(
       ' ',
     ),
     vscode.languages.registerHoverProvider(PROFILE_SELECTOR, new ProfileHoverProvider(client)),
+    suggestWhileTypingProfile(),
   );
 }

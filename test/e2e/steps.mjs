@@ -302,13 +302,27 @@ export const steps = [
       await page.keyboard.press('Escape');
       await runCommand(page, 'File: Revert File');
       await page.locator('.tabs-container .tab.active.dirty').waitFor({ state: 'detached' });
+      // A key typed on a new line under kubeProxy: accepted, it asks for its values at once.
+      await goToLine(page, profile.split('\n').findIndex((l) => l.includes('mode: iptables')) + 1);
+      await page.keyboard.press('End');
+      await page.keyboard.press('Enter');
+      await page.keyboard.type('detect');
+      await rows.filter({ hasText: 'detectLocalMode' }).first().waitFor();
+      await page.keyboard.press('Enter');
+      await editorLine(page, 'detectLocalMode:').waitFor();
+      await rows.filter({ hasText: 'NodeCIDR' }).first().waitFor();
+      const detectValues = (await rows.locator('.label-name').allInnerTexts()).map((t) => t.trim());
+      await shot('profile-completion-detect-local-mode');
+      await page.keyboard.press('Escape');
+      await runCommand(page, 'File: Revert File');
+      await page.locator('.tabs-container .tab.active.dirty').waitFor({ state: 'detached' });
       const hover = await hoverToken(page, 'mode: iptables', 'mode', 'kubeProxy.mode');
       await settledHover(page);
       await shot('profile-hover-mode');
       for (const expect of ['default iptables', '--proxy-mode', 'nftables', 'Not modelled: ipvs'])
         if (!hover.includes(expect)) throw new Error(`hover lacks "${expect}": ${hover.slice(0, 400)}`);
       await page.keyboard.press('Escape');
-      return `offered ${offered.join(', ')}; hover "${hover.split('\n')[0]}"`;
+      return `offered ${offered.join(', ')}; detectLocalMode then ${detectValues.join(', ')}; hover "${hover.split('\n')[0]}"`;
     },
   },
   {
