@@ -322,6 +322,14 @@ export const steps = [
       for (const expect of ['default iptables', '--proxy-mode', 'nftables', 'Not modelled: ipvs'])
         if (!hover.includes(expect)) throw new Error(`hover lacks "${expect}": ${hover.slice(0, 400)}`);
       await page.keyboard.press('Escape');
+      await page.mouse.move(0, 0);
+      // A node: the labels it carries, the kubelet's first.
+      const node = await hoverToken(page, 'name: node-2', 'node-2', 'Labels the node carries');
+      await settledHover(page);
+      await shot('profile-hover-node');
+      for (const expect of ['Node node-2', 'kubernetes.io/hostname=node-2', 'fc00:f853:ccd:e793::3'])
+        if (!node.includes(expect)) throw new Error(`node hover lacks "${expect}": ${node.slice(0, 400)}`);
+      await page.keyboard.press('Escape');
       return `offered ${offered.join(', ')}; detectLocalMode then ${detectValues.join(', ')}; hover "${hover.split('\n')[0]}"`;
     },
   },
