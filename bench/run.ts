@@ -23,6 +23,7 @@ import { nodeWorkerPort } from '../src/extension/nodeWorkerPort';
 import type { AnalyzeRequest } from '../src/extension/service/protocol';
 import { measureIptables } from './iptables';
 import { measureNftables } from './nftables';
+import type { NftablesBenchForm } from './nftables';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -507,28 +508,37 @@ function sectionKustomize(): void {
   );
 }
 
-// (n): kube-proxy's nftables table (sync + `nft list` form) for 1k and 10k Services × 3 endpoints on one node.
+// (n): kube-proxy's nftables table for 1k and 10k Services × 3 endpoints on one node, in the
+// two forms kubepath generates: the `nft list` listing (the default) and the transaction.
 function sectionNftables(): void {
-  const small = measureNftables(1000, quick ? 3 : 7);
-  const large = measureNftables(10000, quick ? 2 : 5);
-  const ratio = large.ms / small.ms;
-  results['nftables'] = { small, large, ratio };
-  row(
-    '(n) nftables sync + nft list, 1k services × 3 endpoints',
-    `${ms(small.ms)} (CPU ${ms(small.cpuMs)}), ${small.lines} lines, heap ${mb(small.heapMB)}`,
-  );
-  row(
-    '(n) nftables sync + nft list, 10k services × 3 endpoints',
-    `${ms(large.ms)} (CPU ${ms(large.cpuMs)}), ${large.lines} lines, heap ${mb(large.heapMB)}`,
-    '< 1 s',
-    large.ms < 1000,
-  );
-  row(
-    '(n) growth 10k / 1k',
-    `${ratio.toFixed(2)}× (CPU ${(large.cpuMs / small.cpuMs).toFixed(2)}×)`,
-    '≤ 11× (linear)',
-    ratio <= 11,
-  );
+  const forms: { form: NftablesBenchForm; label: string }[] = [
+    { form: 'list', label: 'nft list table (sync + listing)' },
+    { form: 'transaction', label: 'transaction (sync + its text)' },
+  ];
+  const out: Record<string, unknown> = {};
+  for (const { form, label } of forms) {
+    const small = measureNftables(1000, quick ? 3 : 7, form);
+    const large = measureNftables(10000, quick ? 3 : 5, form);
+    const ratio = large.ms / small.ms;
+    out[form] = { small, large, ratio };
+    row(
+      `(n) nftables ${label}, 1k services × 3 endpoints`,
+      `${ms(small.ms)} (CPU ${ms(small.cpuMs)}), ${small.lines} lines, heap ${mb(small.heapMB)}`,
+    );
+    row(
+      `(n) nftables ${label}, 10k services × 3 endpoints`,
+      `${ms(large.ms)} (CPU ${ms(large.cpuMs)}), ${large.lines} lines, heap ${mb(large.heapMB)}`,
+      '< 1 s',
+      large.ms < 1000,
+    );
+    row(
+      `(n) nftables ${form} growth 10k / 1k`,
+      `${ratio.toFixed(2)}× (CPU ${(large.cpuMs / small.cpuMs).toFixed(2)}×)`,
+      '≤ 11× (linear)',
+      ratio <= 11,
+    );
+  }
+  results['nftables'] = out;
 }
 
 // (h): a large chart (a hundred templates, subcharts, helpers) rendered as helm template

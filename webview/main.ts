@@ -7,6 +7,7 @@ import type { Direction, Font, Layout, Measure } from './layout';
 import { fitScale, fontSizes, layoutForWidth, loadElk } from './layout';
 import type { DnsPath, HostToWebview, Selection, Snapshot, SourceLocation, WebviewToHost } from './protocol';
 import { isEntryKind } from './protocol';
+import { renderL7Slot } from './l7';
 import { displayText, renderDiagram } from './render';
 import type { Tooltip } from './render';
 import { createButton, createDropdown, registerToolkit } from './toolkit';
@@ -120,16 +121,6 @@ function createTooltip(host: HTMLElement): Tooltip {
   };
 }
 
-/**
- * The slot above the client and DNS stops for an L7 section (the Gateway or Ingress route
- * that leads to the Service): one call per redraw. Nothing fills it yet, so it stays empty.
- */
-function renderL7Slot(host: HTMLElement, snapshot: Snapshot): void {
-  void snapshot;
-  host.replaceChildren();
-  host.hidden = true;
-}
-
 function start(): void {
   const vscode = acquireVsCodeApi();
   registerToolkit();
@@ -140,6 +131,8 @@ function start(): void {
   let renderToken = 0;
   let lastGraphKey = '';
   let lastDirection: Direction | null = null;
+  /** The size of the layout on screen (before scaling). */
+  let lastLayoutSize = { width: 0, height: 0 };
   /** The panel width the diagram on screen was laid out for. */
   let laidOutFor = -1;
   let renderCount = 0;
@@ -399,7 +392,7 @@ function start(): void {
     const token = ++renderToken;
     updateControls(s);
     const controlsDone = performance.now();
-    renderL7Slot(l7Host, s);
+    renderL7Slot(l7Host, s, (source) => handlers.reveal(source));
     if (!s.path && !s.dnsPath) {
       showEmpty(s.empty?.title ?? 'Nothing to show', s.empty?.hint ?? '');
       updateFooter(s, null);
@@ -423,8 +416,15 @@ function start(): void {
         if (token !== renderToken) return;
         laidOutFor = available;
         const layoutDone = performance.now();
-        if (key === lastGraphKey && layout.direction === lastDirection && diagramHost.firstChild) {
-          // Same picture at another width: keep the SVG (and the focus in it), rescale only.
+        if (
+          key === lastGraphKey &&
+          layout.direction === lastDirection &&
+          layout.width === lastLayoutSize.width &&
+          layout.height === lastLayoutSize.height &&
+          diagramHost.firstChild
+        ) {
+          // Same picture at another width: keep the SVG (and the focus in it), rescale only. A
+          // top-down column laid out for another width wraps its texts differently: drawn anew.
           diagramHost.removeAttribute('aria-busy');
           fit();
           markRendered(started);
@@ -439,6 +439,7 @@ function start(): void {
         diagramHost.removeAttribute('aria-busy');
         lastGraphKey = key;
         lastDirection = layout.direction;
+        lastLayoutSize = { width: layout.width, height: layout.height };
         if (focusBox) {
           const row = svg.querySelector<SVGGElement>(
             `g[data-box-id="${CSS.escape(focusBox)}"] .row-kubeproxy`,

@@ -196,6 +196,47 @@ export interface PathProblem {
   fixes: string[];
 }
 
+/** One backend of a route rule: its share of the rule's requests, and whether it can take them. */
+export interface L7BackendView {
+  /** `namespace/name` of the Service. */
+  service: string;
+  port: number | null;
+  weight: number;
+  /** 0..1 of the rule's requests. */
+  share: number;
+  readyEndpoints: number;
+  /** Why requests for it fail (BackendNotFound…), or null. */
+  problem: string | null;
+  /** The Service the panel shows. */
+  current: boolean;
+  source: SourceLocation | null;
+}
+
+/**
+ * One HTTPRoute rule or Ingress path that sends requests to the shown Service: where the
+ * requests come in (listener or ingress controller), the route, the rule and its matches,
+ * and its weighted backends (the engine's l7Routes answer).
+ */
+export interface L7RouteView {
+  kind: 'gateway' | 'ingress';
+  /** Where the requests come in, one per listener: `Gateway shop/web · http (HTTP :80)`. */
+  listeners: readonly { label: string; address: string | null; source: SourceLocation | null }[];
+  /** `HTTPRoute shop/storefront` or `Ingress store/api`. */
+  route: string;
+  /** `rule 2`, `rule 1 path 2`, `defaultBackend`. */
+  rule: string;
+  /** Host names the rule serves (`*` for any). */
+  hosts: readonly string[];
+  /** The rule's matches as text (`PathPrefix /cart, header X-Canary: true`). */
+  matches: readonly string[];
+  /** What a request the rule takes gets (200, 500, 503). */
+  httpStatus: number;
+  /** Non-null: no request reaches the rule; the rule that takes them (`HTTPRoute a/b rule 1`). */
+  shadowedBy: string | null;
+  source: SourceLocation;
+  backends: readonly L7BackendView[];
+}
+
 export interface Snapshot {
   services: ServiceSummary[];
   nodes: { name: string; ip: string }[];
@@ -212,6 +253,8 @@ export interface Snapshot {
   status: string;
   /** The Service at the editor's cursor (the host follows it), or null. */
   atCursor: string | null;
+  /** The Gateway and Ingress rules that lead to the selected Service (drawn above its path). */
+  l7: readonly L7RouteView[];
 }
 
 export type WebviewToHost =

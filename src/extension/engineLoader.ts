@@ -54,4 +54,7 @@ export const traceFor = (analysis: Analysis, request: TraceRequest): RequestTrac
     ...(request.from ? { from: request.from } : {}),
     ...(request.node ? { node: request.node } : {}),
     ...(request.protocol ? { protocol: request.protocol } : {}),
+    ...(request.method ? { method: request.method } : {}),
+    ...(request.headers ? { headers: request.headers } : {}),
+    ...(request.gateway ? { gateway: request.gateway } : {}),
   });

@@ -85,11 +85,12 @@ export class KubepathCodeLensProvider implements vscode.CodeLensProvider {
       });
       return lenses.map(
         (l) =>
-          new vscode.CodeLens(new vscode.Range(l.line, 0, l.line, 0), {
-            title: l.title,
-            command: TRACE_COMMAND,
-            arguments: [l.args],
-          }),
+          new vscode.CodeLens(
+            new vscode.Range(l.line, 0, l.line, 0),
+            l.args === null
+              ? { title: l.title, command: '' }
+              : { title: l.title, command: TRACE_COMMAND, arguments: [l.args] },
+          ),
       );
     });
   }

@@ -4,7 +4,15 @@
 // nothing is drawn when nothing can be.
 import type { Analysis } from '../engine';
 import type { ServiceState } from '../engine/model';
-import type { PathProblem, PortSummary, Selection, ServiceSummary, Snapshot } from '../../webview/protocol';
+import type { L7Rule } from '../engine';
+import type {
+  L7RouteView,
+  PathProblem,
+  PortSummary,
+  Selection,
+  ServiceSummary,
+  Snapshot,
+} from '../../webview/protocol';
 import { engine } from './engineLoader';
 import { serviceIdOf } from './service/protocol';
 
@@ -82,6 +90,57 @@ function emptyState(input: SnapshotInput, services: number): { title: string; hi
   };
 }
 
+function ruleLabel(rule: L7Rule): string {
+  const ref = rule.ref;
+  if (ref.kind === 'httproute') return `rule ${ref.rule + 1}${ref.ruleName ? ` (${ref.ruleName})` : ''}`;
+  return ref.path === null ? 'defaultBackend' : `rule ${ref.rule + 1} path ${ref.path + 1}`;
+}
+
+/**
+ * The HTTPRoute rules and Ingress paths that send requests to `service` (on `port` when
+ * given), as the panel draws them above the Service's path: those that take requests
+ * first, shadowed ones after.
+ */
+export function l7Views(state: Analysis, service: ServiceState, port: number | null): L7RouteView[] {
+  const { namespace, name } = service.service.metadata;
+  const rules = engine().l7Routes(state, { service: { namespace, name } });
+  const isMine = (b: L7Rule['backends'][number]): boolean =>
+    b.service.namespace === namespace && b.service.name === name && (port === null || b.port === port);
+  const views = rules
+    .filter((r) => r.backends.some(isMine))
+    .map((r): L7RouteView => ({
+      kind: r.ref.kind === 'httproute' ? 'gateway' : 'ingress',
+      listeners: r.attachments.map((a) => ({
+        label:
+          a.kind === 'gateway'
+            ? `Gateway ${a.gateway ?? ''} · ${a.listener ?? ''} (${a.protocol} :${a.port})`
+            : `IngressClass ${a.ingressClass ?? ''} (${a.protocol} :${a.port})`,
+        address: a.address,
+        source: a.source,
+      })),
+      route: `${r.ref.kind === 'httproute' ? 'HTTPRoute' : 'Ingress'} ${r.ref.namespace}/${r.ref.name}`,
+      rule: ruleLabel(r),
+      hosts: [...new Set(r.attachments.flatMap((a) => a.hostnames ?? ['*']))],
+      matches:
+        r.matches.length === 0 ? ['requests no path matches'] : r.matches.map((m) => engine().l7MatchText(m)),
+      httpStatus: r.httpStatus,
+      shadowedBy:
+        r.shadowedBy.length > 0 ? r.shadowedBy.map((x) => engine().l7RuleRefText(x)).join(', ') : null,
+      source: r.ref.source,
+      backends: r.backends.map((b) => ({
+        service: `${b.service.namespace}/${b.service.name}`,
+        port: b.port,
+        weight: b.weight,
+        share: b.share,
+        readyEndpoints: b.readyEndpoints,
+        problem: b.problem,
+        current: isMine(b),
+        source: b.source,
+      })),
+    }));
+  return [...views.filter((v) => v.shadowedBy === null), ...views.filter((v) => v.shadowedBy !== null)];
+}
+
 export function buildSnapshot(input: SnapshotInput): Snapshot {
   const { entryPoints, defaultEntry, requestPath, portKey } = engine();
   const all = input.folders.flatMap((f) => f.state.services.map((s) => ({ folder: f, service: s })));
@@ -111,6 +170,7 @@ export function buildSnapshot(input: SnapshotInput): Snapshot {
       empty: emptyState(input, services.length),
       status: input.status,
       atCursor,
+      l7: [],
     };
   }
   const { folder, service } = picked;
@@ -144,6 +204,7 @@ export function buildSnapshot(input: SnapshotInput): Snapshot {
     status: input.status,
     dnsPath: null,
     atCursor,
+    l7: l7Views(folder.state, service, port?.port ?? null),
   };
   if (engine().isDnsOnly(service) && (port || svc.type === 'ExternalName')) {
     // Headless and ExternalName Services: kube-proxy has no rules for them; DNS is the path.

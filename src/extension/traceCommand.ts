@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { AnalysisClient } from './analysisClient';
-import type { TraceRequestArgs } from './commands';
+import { urlTraceArgsOf, urlTraceRequest } from './commands';
+import type { ServiceTraceArgs, UrlTraceArgs } from './commands';
 import { background, log } from './log';
 import type { ServiceBrief } from './service/protocol';
 import { showTraceDocument } from './traceDocument';
@@ -18,7 +19,7 @@ export type ShowInPanel = (
   node: string | null,
 ) => Promise<void>;
 
-function isTraceArgs(value: unknown): value is TraceRequestArgs {
+function isTraceArgs(value: unknown): value is ServiceTraceArgs {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
   return typeof v['namespace'] === 'string' && typeof v['name'] === 'string';
@@ -67,6 +68,8 @@ export async function runTraceCommand(
 ): Promise<void> {
   await model.start();
   await model.settled();
+  const url = urlTraceArgsOf(arg);
+  if (url) return traceUrl(model, client, url, showInPanel, traces);
   let cluster: FolderCluster | undefined;
   let service: ServiceBrief | undefined;
   const args = isTraceArgs(arg) ? arg : undefined;
@@ -147,6 +150,50 @@ export async function runTraceCommand(
   log().info(`trace ${request.target} from ${trace.from} in ${Date.now() - started} ms\n${trace.text}`);
   const node = request.from?.kind === 'pod' ? (request.node ?? null) : entry.entry.node;
   const show = showInPanel && (() => showInPanel(cluster, service, port.key, entry.entry.entry, node));
+  if (traces)
+    background('trace notification', notify(traces.add(request.target, trace), request.target, trace, show));
+  if (show) await show();
+}
+
+/**
+ * Trace Request for a URL (CodeLens on a route rule): no picks; the trace goes through the
+ * Gateway or ingress controller, and the panel shows the backend Service the L7 hop chose.
+ */
+async function traceUrl(
+  model: WorkspaceModel,
+  client: AnalysisClient,
+  args: UrlTraceArgs,
+  showInPanel?: ShowInPanel,
+  traces?: TraceDocumentProvider,
+): Promise<void> {
+  const cluster =
+    model.all().find((c) => c.folder.uri.toString() === args.folder) ?? model.all().find((c) => c.summary);
+  if (!cluster?.summary) {
+    await vscode.window.showWarningMessage('Kubepath: the workspace has not been analysed yet.');
+    return;
+  }
+  const folder = cluster.folder.uri.toString();
+  const request = urlTraceRequest(args);
+  const started = Date.now();
+  const trace = await client.request({ op: 'trace', folder, request });
+  if (!trace.ok) {
+    const message = `Kubepath: cannot trace ${request.target}: ${trace.message}`;
+    log().warn(message);
+    await vscode.window.showWarningMessage(message);
+    return;
+  }
+  log().info(`trace ${request.target} from ${trace.from} in ${Date.now() - started} ms\n${trace.text}`);
+  const backend = trace.backend;
+  const service =
+    backend &&
+    (await client.request({ op: 'services', folder })).find(
+      (s) => s.namespace === backend.namespace && s.name === backend.name,
+    );
+  const port = service?.ports.find((p) => p.port === backend?.port) ?? service?.ports[0];
+  const show =
+    showInPanel && service && port
+      ? () => showInPanel(cluster, service, port.key, 'internet', null)
+      : undefined;
   if (traces)
     background('trace notification', notify(traces.add(request.target, trace), request.target, trace, show));
   if (show) await show();

@@ -13,6 +13,10 @@ export interface TraceRequest {
   from: RequestOrigin | null;
   node?: string;
   protocol?: Protocol;
+  /** HTTP(S) targets: the method (default GET), headers in order, the Gateway to send to (`ns/name`). */
+  method?: string;
+  headers?: [string, string][];
+  gateway?: string;
 }
 
 export function originText(origin: RequestOrigin | null): string {

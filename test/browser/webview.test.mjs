@@ -484,6 +484,35 @@ describe('request path webview in Chromium', () => {
       await waitForDirection('DOWN');
       const toNarrow = performance.now() - t1;
       assert.equal((await measureOverflow()).hostScroll, 0);
+      // Narrowing a top-down panel (380 → 300 px: both top-down) lays the column out again for
+      // the new width instead of shrinking the wider column, which could not fit.
+      await page.setViewportSize({ width: 380, height: 900 });
+      // The column drawn at 380 px must be too wide to shrink into 300 px (at most to 90%), or
+      // this check would pass without a new layout.
+      await page.waitForFunction(() => {
+        const svg = document.querySelector('svg.diagram');
+        // 284 px: the diagram area of a 300 px panel (8 px padding each side).
+        return Number(svg?.getAttribute('viewBox')?.split(' ')[2]) * 0.9 > 284;
+      });
+      await page.setViewportSize({ width: 300, height: 900 });
+      const refit = await page
+        .waitForFunction(
+          () => {
+            const host = document.querySelector('.diagram-host');
+            const svg = document.querySelector('svg.diagram');
+            return host.scrollWidth - host.clientWidth === 0 &&
+              Number(svg?.getAttribute('viewBox')?.split(' ')[2]) <= host.clientWidth
+              ? true
+              : null;
+          },
+          null,
+          { timeout: 3000 },
+        )
+        .then(
+          () => null,
+          async () => JSON.stringify(await measureOverflow()),
+        );
+      assert.equal(refit, null, 'narrowed top-down panel laid out for its new width');
       // The selector typo in a narrow panel: the red REJECT end fits too.
       const files = nginxFiles.map((f) =>
         f.path.endsWith('service.yaml') ? { ...f, text: f.text.replace(/app: nginx/, 'app: ngnix') } : f,
@@ -640,6 +669,89 @@ describe('request path webview in Chromium', () => {
       assert.equal(await page.locator('#kp-service vscode-option').count(), 501);
       // Speed targets are checked by `npm run bench`, which reads this file; no timing assertion here.
       assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('gateway: the L7 section above the path: listener → route → rule → weighted backends, the shown Service highlighted, readable at 300 px', async () => {
+    const files = readFolder('examples/gateway');
+    const snapshot = snapshotFor(files, { ...nginxSelection, serviceId: '|shop/cart-canary' });
+    assert.equal(snapshot.l7.length, 2, 'two rules send to cart-canary');
+    for (const theme of Object.keys(THEMES)) {
+      const { page, context, problems } = await openPanel({ theme, width: 300, height: 900 });
+      try {
+        await sendSnapshot(page, snapshot);
+        await page.locator('svg.diagram').waitFor();
+        const slot = page.locator('.l7-slot');
+        assert.equal(await slot.isVisible(), true, 'the L7 slot is shown');
+        const cards = slot.locator('.l7-route');
+        assert.equal(await cards.count(), 2);
+        const first = await cards.nth(0).textContent();
+        for (const text of [
+          'Gateway shop/web · http (HTTP :80)',
+          'Gateway shop/web · https (HTTPS :443)',
+          'HTTPRoute shop/storefront',
+          'rule 1',
+          'shop.example.com',
+          'PathPrefix /cart, header X-Canary: true',
+          'shop/cart-canary :8080',
+        ])
+          assert.ok(first.includes(text), `${text} in ${first}`);
+        const second = cards.nth(1);
+        assert.deepEqual(await second.locator('.l7-share').allTextContents(), ['90%', '10%']);
+        // The shown Service is the highlighted backend, in both rules.
+        const current = slot.locator('.l7-backend[aria-current="true"]');
+        assert.equal(await current.count(), 2);
+        for (const t of await current.allTextContents()) assert.match(t, /shop\/cart-canary :8080/);
+        const bar = await second
+          .locator('.l7-bar-fill')
+          .first()
+          .evaluate((e) => e.style.width);
+        assert.equal(bar, '90%');
+        // Above the client stop, and nothing sideways at the sidebar's width.
+        const m = await page.evaluate(() => {
+          const l7 = document.querySelector('.l7-slot').getBoundingClientRect();
+          const diagram = document.querySelector('.diagram-host').getBoundingClientRect();
+          const fonts = [...document.querySelectorAll('.l7-slot *')]
+            .filter((e) => e.childNodes.length > 0 && [...e.childNodes].some((n) => n.nodeType === 3))
+            .map((e) => parseFloat(getComputedStyle(e).fontSize));
+          return {
+            above: l7.bottom <= diagram.top + 1,
+            pageScroll: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+            minFont: Math.min(...fonts),
+            overflow: [...document.querySelectorAll('.l7-slot *')].filter(
+              (e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5,
+            ).length,
+          };
+        });
+        assert.ok(m.above, 'the L7 section is above the diagram');
+        assert.equal(m.pageScroll, 0, `${theme}: no sideways scrolling`);
+        assert.equal(m.overflow, 0, `${theme}: nothing past the right edge`);
+        assert.ok(m.minFont >= 11, `${theme}: text at ${m.minFont}px`);
+        // The route name reveals the rule's line.
+        await cards.nth(1).locator('.l7-route-name').click();
+        const reveal = await page.evaluate(() =>
+          window.__posted.filter((x) => x.type === 'revealSource').at(-1),
+        );
+        assert.equal(reveal.source.file, 'examples/gateway/routes.yaml');
+        assert.equal(reveal.source.line, snapshot.l7[1].source.line);
+        await page.screenshot({
+          path: path.join(RESULTS, `panel-gateway-l7-sidebar-${theme}.png`),
+          fullPage: true,
+        });
+        assert.deepEqual(problems, []);
+        assert.deepEqual(await page.evaluate(() => window.__violations), []);
+      } finally {
+        await context.close();
+      }
+    }
+    // A Service no route sends to: the slot stays hidden.
+    const { page, context } = await openPanel({ theme: 'dark', width: 300 });
+    try {
+      await sendSnapshot(page, snapshotFor(nginxFiles, nginxSelection));
+      await page.locator('svg.diagram').waitFor();
+      assert.equal(await page.locator('.l7-slot').isVisible(), false);
     } finally {
       await context.close();
     }

@@ -760,6 +760,70 @@ export const steps = [
     },
   },
   {
+    id: 'l7-gateway',
+    name: 'Gateway API: hover on an HTTPRoute rule shows its weighted backends; its CodeLens traces the URL and the side panel draws the L7 section above the Service path',
+    async run({ page, dirs, shot }) {
+      await hidePanel(page);
+      if (!workspaceHas(dirs, 'gateway/routes.yaml')) throw new Error('examples/gateway/routes.yaml missing');
+      await openFile(page, 'gateway/routes.yaml');
+      // The rule's CodeLens shows once the folder is analysed (lenses move the lines: wait
+      // for them before hovering); it runs Trace Request with the rule's example request.
+      const lens = page
+        .locator('.editor-group-container.active .codelens-decoration a', {
+          hasText: 'Trace request · GET http://shop.example.com/cart → cart 90%',
+        })
+        .first();
+      await lens.waitFor({ timeout: 45_000 });
+      const hover = await hoverToken(page, 'weight: 90', 'weight', 'shop/cart', 45_000);
+      // The hover fades in: let it finish before the screenshot.
+      await page.waitForTimeout(500);
+      await shot('l7-1-httproute-rule-hover');
+      for (const want of [
+        /HTTPRoute shop\/storefront rule 2/,
+        /listeners http \(HTTP :80\), https \(HTTPS :443\) for shop\.example\.com/,
+        /Service shop\/cart port 8080 · weight 90 \(90%\) · \d+ ready endpoints?/,
+        /Service shop\/cart-canary port 8080 · weight 10 \(10%\)/,
+        /Trace request/,
+      ])
+        if (!want.test(hover)) throw new Error(`rule hover lacks ${want}: ${hover.slice(0, 600)}`);
+      await page.mouse.move(0, 0);
+      await page.keyboard.press('Escape');
+      const lensText = (await lens.innerText()).trim();
+      await lens.click();
+      const toast = page
+        .locator('.notification-toast', {
+          hasText: /Kubepath: http:\/\/shop\.example\.com\/cart from internet: reached/,
+        })
+        .first();
+      await toast.waitFor({ timeout: 30_000 });
+      const notice = (await toast.locator('.notification-list-item-message').innerText()).trim();
+      // The panel follows the backend the Gateway chose, with the L7 section above its path.
+      await page.locator('.part.sidebar .composite.title', { hasText: /request path/i }).waitFor();
+      const frame = webviewFrame(page);
+      const section = frame.locator('.l7-slot:not([hidden]) .l7-route');
+      await section.first().waitFor({ timeout: 30_000 });
+      await frame.locator('svg.diagram').waitFor();
+      const l7 = (await frame.locator('.l7-slot').innerText()).replace(/\s+/g, ' ').trim();
+      for (const want of [
+        'Gateway shop/web · http (HTTP :80)',
+        'HTTPRoute shop/storefront',
+        'PathPrefix /cart',
+        '90%',
+      ])
+        if (!l7.includes(want)) throw new Error(`the L7 section lacks "${want}": ${l7.slice(0, 400)}`);
+      const current = (await frame.locator('.l7-backend[aria-current="true"]').allInnerTexts()).map((t) =>
+        t.replace(/\s+/g, ' ').trim(),
+      );
+      if (current.length === 0)
+        throw new Error('no backend of the L7 section is marked as the shown Service');
+      const fit = await diagramFit(page);
+      if (fit.pageOverflow > 0) throw new Error(`the panel scrolls sideways: ${JSON.stringify(fit)}`);
+      await shot('l7-2-side-panel-l7-section');
+      await page.keyboard.press('Escape');
+      return `hover "${hover.split('\n')[0]}"; lens "${lensText}" → "${notice}"; panel L7 section, shown backend ${current.join(', ')}`;
+    },
+  },
+  {
     id: 'walkthrough',
     name: 'the Getting Started walkthrough opens; its Open Example button copies the shipped nginx example into the workspace and opens its Service',
     async run({ page, dirs, shot }) {

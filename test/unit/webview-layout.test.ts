@@ -301,6 +301,25 @@ void describe('request path layout', () => {
     assert.ok(narrow.width * fitScale(narrow.width, 284) <= 284, 'fits without scrolling');
     assert.deepEqual(narrow.boxes.map((b) => b.box.id).sort(), wide.boxes.map((b) => b.box.id).sort());
   });
+
+  void test('layoutForWidth: a top-down column fits every panel width from 240 to 400 px without sideways scrolling', async () => {
+    const g = nginxGraph();
+    const misses: string[] = [];
+    // The panel's fonts as measured here, and 15% wider (the real fonts vary by platform).
+    const wider: Measure = (text, font) => measure(text, font) * 1.15;
+    for (const m of [measure, wider])
+      for (let available = 240; available <= 400; available += 2) {
+        const layout = await layoutForWidth(g, m, available, elk);
+        if (layout.direction !== 'DOWN') continue;
+        const drawn = Math.floor(layout.width * fitScale(layout.width, available));
+        if (drawn > available)
+          misses.push(
+            `${m === measure ? '' : 'wider fonts, '}${available} px: column ${layout.width} px drawn ${drawn} px`,
+          );
+        assertInside(layout);
+      }
+    assert.deepEqual(misses, []);
+  });
 });
 
 void describe('wrapping keeps chain names whole', () => {

@@ -2,6 +2,7 @@
 // per ServicePortName, one entry per unique `ip:port`, sorted by that string.
 import type { EndpointSlice } from '../model';
 import type { IPFamily } from '../net/ip';
+import { flat } from '../util/flat';
 import { joinHostPort, normalizeFor } from './addresses';
 import { servicePortKey } from './servicePort';
 
@@ -58,7 +59,7 @@ export function buildEndpointsMap(
         const info: EndpointInfo = {
           ip,
           port: port.port,
-          endpoint: joinHostPort(ip, port.port),
+          endpoint: flat(joinHostPort(ip, port.port)),
           isLocal: options.nodeName !== '' && ep.nodeName === options.nodeName,
           ready,
           serving,

@@ -4,6 +4,7 @@
 import type { Protocol, Service } from '../model';
 import type { IPFamily } from '../net/ip';
 import { formatCIDR } from '../net/ip';
+import { flat } from '../util/flat';
 import { familyOf, normalizeFor, parseCIDRFor } from './addresses';
 
 export interface ServicePortInfo {
@@ -37,11 +38,11 @@ export function servicePortKey(
   portName: string,
   protocol: Protocol,
 ): string {
-  return `${namespace}/${name}:${portName}/${protocol}`;
+  return flat(`${namespace}/${name}:${portName}/${protocol}`);
 }
 
 export function servicePortNameString(namespace: string, name: string, portName: string): string {
-  return portName === '' ? `${namespace}/${name}` : `${namespace}/${name}:${portName}`;
+  return flat(portName === '' ? `${namespace}/${name}` : `${namespace}/${name}:${portName}`);
 }
 
 export function externallyAccessible(svc: ServicePortInfo): boolean {

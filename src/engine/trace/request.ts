@@ -1029,6 +1029,7 @@ function rulesetFor(
     const table = syncNftables(
       proxyInputFromState({ services, endpointSlices: slices }),
       nftablesNodeFor(state.profile, nodeName, family),
+      { transaction: false },
     ).state.table;
     return { ruleset: parseNftRuleset(listTable(table), file), localAddresses, scopedTo: services.length };
   });

@@ -20,9 +20,10 @@ import {
   TRACE_COMMAND,
   workloadHover,
 } from '../hoverText';
+import { l7LensOf, l7RulesHover, l7SummaryHover, serviceRoutesLines } from '../l7HoverText';
 import { profileHoverMarkdown } from '../profileHoverText';
 import { referencedPaths } from './kustomizeReferences';
-import { containerPortAt, serviceFor, targetAt, templatePathOf } from '../lookup';
+import { containerPortAt, fieldPathAt, objectAt, serviceFor, targetAt, templatePathOf } from '../lookup';
 import { buildSnapshot } from '../panelSnapshot';
 import { chainsForFirstNode, iptablesFor, nftablesFor } from '../proxyView';
 import { entryPointsFor } from '../traceText';
@@ -159,6 +160,7 @@ export class AnalysisService {
             summary: engine().renderTraceSummary(trace),
             from: trace.from,
             outcome: trace.outcome,
+            backend: trace.l7?.backend ? { ...trace.l7.backend.service, port: trace.l7.backend.port } : null,
           };
         } catch (error) {
           // TraceTargetError: a bad target/origin, worded for the user.
@@ -228,9 +230,15 @@ export class AnalysisService {
     let markdown = '';
     let commands = false;
     switch (target?.kind) {
-      case undefined:
-        if (!built) return null;
+      case undefined: {
+        // An HTTPRoute rule or an Ingress path: the L7 hop it makes (engine l7Routes).
+        const l7 = l7HoverAt(analysis, p);
+        if (l7) {
+          markdown = l7;
+          commands = true;
+        } else if (!built) return null;
         break;
+      }
       case 'service':
       case 'targetPort':
       case 'selectorLabel': {
@@ -248,6 +256,14 @@ export class AnalysisService {
           target.portIndex === null
             ? serviceHover(target.service, null, context)
             : servicePortHover(analysis, target.service, target.portIndex, context);
+        const meta = target.service.service.metadata;
+        const routes = serviceRoutesLines(
+          engine().l7Routes(analysis, { service: { namespace: meta.namespace, name: meta.name } }),
+          meta,
+          target.portIndex === null ? null : (target.service.service.ports[target.portIndex]?.port ?? null),
+          p.folder,
+        );
+        if (routes.length > 0) markdown = `${markdown}\n\n${routes.join('\n')}`;
         commands = true;
         break;
       }
@@ -272,6 +288,20 @@ export class AnalysisService {
     const analysis = this.analysis(folderKey);
     if (!analysis) return [];
     const lenses: LensAnswer[] = [];
+    const routes = new Set<string>();
+    for (const object of analysis.objects) {
+      if (object.file !== path || (object.kind !== 'HTTPRoute' && object.kind !== 'Ingress')) continue;
+      const kind = object.kind === 'HTTPRoute' ? 'httproute' : 'ingress';
+      const key = `${kind}:${object.namespace}/${object.name}`;
+      if (routes.has(key)) continue;
+      routes.add(key);
+      // One lens per rule or path: Trace Request with the request that reaches it.
+      for (const rule of engine().l7Routes(analysis, {
+        route: { kind, namespace: object.namespace, name: object.name },
+      })) {
+        if (rule.ref.source.file === path) lenses.push(l7LensOf(rule, folderKey));
+      }
+    }
     for (const object of analysis.objects) {
       if (object.file !== path || object.kind !== 'Service') continue;
       const service = serviceFor(analysis, object);
@@ -425,6 +455,28 @@ export class AnalysisService {
       out.text.split('\n').length,
     );
   }
+}
+
+/**
+ * The L7 hover at a position in an HTTPRoute or Ingress: the card of the rule (`spec.rules[i]`),
+ * Ingress path (`spec.rules[i].http.paths[j]`) or defaultBackend under the cursor; elsewhere
+ * in the object (its name, parentRefs, hostnames) one line per rule.
+ */
+function l7HoverAt(analysis: Analysis, p: FilePosition): string | null {
+  const object = objectAt(analysis, p.path, p);
+  if (object?.kind !== 'HTTPRoute' && object?.kind !== 'Ingress') return null;
+  const rules = engine().l7Routes(analysis, { file: p.path, line: object.range.line });
+  if (rules.length === 0) return null;
+  const field = fieldPathAt(object, p);
+  const at = /^spec\.rules\[(\d+)\](?:\.http\.paths\[(\d+)\])?/.exec(field);
+  const under = /^spec\.defaultBackend\b/.test(field)
+    ? rules.filter((r) => r.ref.rule === -1)
+    : at
+      ? rules.filter(
+          (r) => r.ref.rule === Number(at[1]) && (at[2] === undefined || r.ref.path === Number(at[2])),
+        )
+      : [];
+  return under.length > 0 ? l7RulesHover(under, p.folder) : l7SummaryHover(rules, p.folder);
 }
 
 type HoverModeSetting = Analysis['profile']['kubeProxy']['mode'] | null;

@@ -147,7 +147,8 @@ export interface LensAnswer {
   /** 0-based line. */
   line: number;
   title: string;
-  args: TraceRequestArgs;
+  /** null: a lens that only informs (a shadowed rule has no request to trace). */
+  args: TraceRequestArgs | null;
 }
 
 export interface CompletionAnswer {
@@ -168,7 +169,16 @@ export interface PodBrief {
  * branch (`kubepath trace --verbose`).
  */
 export type TraceAnswer =
-  { ok: true; text: string; summary: string; from: string; outcome: string } | { ok: false; message: string };
+  | {
+      ok: true;
+      text: string;
+      summary: string;
+      from: string;
+      outcome: string;
+      /** The Service the L7 hop (Gateway, Ingress) chose, when the target is an HTTP(S) URL. */
+      backend?: { namespace: string; name: string; port: number } | null;
+    }
+  | { ok: false; message: string };
 
 export interface RulesAnswer {
   /** The document text, header included. */

@@ -220,15 +220,13 @@ function setBlock(set: NftSet, updated: ReadonlySet<string>): string {
 }
 
 function chainBlock(chain: NftChain): string {
-  const lines = [`\tchain ${chain.name} {`];
+  // Concatenated, not joined: the pieces are flattened once, when the chunk holding the block is.
+  let text = `\tchain ${chain.name} {`;
   if (chain.base)
-    lines.push(
-      `\t\ttype ${chain.base.type} hook ${chain.base.hook} priority ${priorityText(chain.base.priority, chain.base.hook)}; policy accept;`,
-    );
-  if (chain.comment !== undefined) lines.push(`\t\tcomment "${chain.comment}"`);
-  for (const r of chain.rules) lines.push(`\t\t${listRule(r)}`);
-  lines.push('\t}');
-  return lines.join('\n');
+    text += `\n\t\ttype ${chain.base.type} hook ${chain.base.hook} priority ${priorityText(chain.base.priority, chain.base.hook)}; policy accept;`;
+  if (chain.comment !== undefined) text += `\n\t\tcomment "${chain.comment}"`;
+  for (const r of chain.rules) text += `\n\t\t${listRule(r)}`;
+  return `${text}\n\t}`;
 }
 
 /** `nft list table <family> <name>` for a table created in the order its Maps hold. */

@@ -21,6 +21,7 @@ import {
   usesLocalEndpoints,
 } from '../servicePort';
 import { categorizeEndpoints } from '../topology';
+import { flat } from '../../util/flat';
 import { memo } from '../../util/memo';
 import {
   endpointAffinityPrefix,
@@ -241,7 +242,7 @@ class Transaction {
   /** `add chain`: creates the chain, or leaves an existing one (and its rules) as it is. */
   addChain(chain: Omit<NftChain, 'rules'>): NftChain {
     const existing = this.table.chains.get(chain.name);
-    const full: NftChain = { name: chain.name, rules: existing ? existing.rules : [] };
+    const full: NftChain = { name: flat(chain.name), rules: existing ? existing.rules : [] };
     if (chain.base !== undefined) full.base = chain.base;
     if (chain.comment !== undefined) full.comment = chain.comment;
     this.operations += 1;
@@ -274,7 +275,7 @@ class Transaction {
   rule(chain: string, rule: string, comment?: string): void {
     const target = this.table.chains.get(chain);
     if (!target) throw new Error(`nftables: rule for missing chain ${chain}`);
-    const text = comment === undefined ? rule : `${rule} comment "${comment}"`;
+    const text = flat(comment === undefined ? rule : `${rule} comment "${comment}"`);
     this.operations += 1;
     this.lines?.push(ruleLine(this.table, chain, text));
     target.rules.push(text);
@@ -310,7 +311,8 @@ class Transaction {
     if (!set) throw new Error(`nftables: element for missing set ${name}`);
     this.operations += 1;
     this.lines?.push(elementLine(this.table, set, element));
-    set.elements.set(key, element);
+    if (element.value !== undefined) for (const part of element.value) flat(part);
+    set.elements.set(flat(key), element);
   }
 
   deleteElement(name: string, key: string): void {
