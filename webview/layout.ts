@@ -101,9 +101,24 @@ export function withStep(step: number | undefined, parts: TextPart[]): TextPart[
 }
 
 /**
+ * A kube-proxy chain name (iptables `KUBE-SVC-…`, `KUBE-SEP-…`; nftables `service-HASH-…`,
+ * `endpoint-HASH-…`, `external-HASH-…`, `firewall-HASH-…`), perhaps after an opening bracket:
+ * one identifier, copied and searched for whole, so it never wraps at its hyphens.
+ */
+const CHAIN_NAME =
+  /^[([]?(?:KUBE-[A-Z0-9]+(?:-[A-Z0-9]+)*|(?:service|endpoint|external|firewall)-[A-Z0-9]{8}-\S+)/;
+
+/** The pieces a line may break after: words, and inside a long name its parts, chain names whole. */
+function breakPieces(text: string): string[] {
+  return text
+    .split(/(?<=\s)(?=\S)/)
+    .flatMap((word) => (CHAIN_NAME.test(word) ? [word] : word.split(/(?<=[-/.:,=])/)));
+}
+
+/**
  * Wraps runs into lines of at most `maxWidth` px: at spaces, and inside long names after
- * `-`, `/`, `.`, `:`, `,` or `=` (pod and chain names break where their parts meet); a piece
- * wider than a line alone is split where it must. Nothing is cut: every character is drawn.
+ * `-`, `/`, `.`, `:`, `,` or `=` (pod names break where their parts meet; chain names do not);
+ * a piece wider than a line alone is split where it must. Nothing is cut: every character is drawn.
  */
 export function wrapParts(parts: TextPart[], maxWidth: number, measure: Measure, font: Font): TextPart[][] {
   const lines: TextPart[][] = [];
@@ -124,7 +139,7 @@ export function wrapParts(parts: TextPart[], maxWidth: number, measure: Measure,
     lineText = '';
   };
   for (const part of parts) {
-    for (const raw of part.text.split(/(?<=[\s\-/.:,=])/)) {
+    for (const raw of breakPieces(part.text)) {
       let text = raw;
       if (text === '') continue;
       if (lineText === '') text = text.replace(/^\s+/, '');

@@ -47,6 +47,8 @@ export function createDropdown(id: string, label: string, onChange: (value: stri
   wrapper.append(caption, select);
   let optionsKey = '';
   let updating = false;
+  /** The value the last update asked for. */
+  let wanted = '';
   select.addEventListener('change', () => {
     if (!updating) onChange(select.value);
   });
@@ -69,11 +71,29 @@ export function createDropdown(id: string, label: string, onChange: (value: stri
             fragment.append(option);
           }
           select.replaceChildren(fragment);
+        } else if (select.value !== value) {
+          // Options that the dropdown has not registered yet (its slot updates asynchronously, so
+          // two snapshots in a row can get here first) ignore the value below and fall back to the
+          // option marked selected: keep that mark on the wanted option.
+          select
+            .querySelectorAll<HTMLElement>('vscode-option')
+            .forEach((option) => option.toggleAttribute('selected', option.getAttribute('value') === value));
         }
         if (select.value !== value) select.value = value;
       } finally {
         updating = false;
       }
+      wanted = value;
+      // And once the dropdown has caught up, show the wanted value if it still shows another.
+      requestAnimationFrame(() => {
+        if (wanted !== value || select.value === value) return;
+        updating = true;
+        try {
+          select.value = value;
+        } finally {
+          updating = false;
+        }
+      });
     },
     setDisabled(disabled) {
       select.disabled = disabled;

@@ -199,16 +199,19 @@ export function sortDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {
 
 export { DEFAULT_LOAD_LIMITS, defaultClusterProfile, loadClusterProfile, PROFILE_FILE_NAME };
 export { fileRole } from './model';
-export { PROFILE_SHAPE_HINT } from './load/profile';
+export { kubeletLabels, PROFILE_SHAPE_HINT } from './load/profile';
 export {
   checkProfileShape,
   closestName,
   PROFILE_SCHEMA,
   profileFieldAt,
   profileFieldsAt,
+  profileJsonSchema,
   profileTypeLabel,
 } from './load/profileSchema';
 export type { ProfileField, ProfileFieldType, ProfileFinding } from './load/profileSchema';
+export { describeProfileField, profileCompletions, profileHoverAt } from './load/profileAssist';
+export type { ProfileCompletion, ProfileHover } from './load/profileAssist';
 /** Manifest bytes → text as Kubernetes' YAML reader decodes them (BOMs, UTF-16, invalid UTF-8 marked). */
 export { decodeManifestBytes } from './load';
 export { kubeChainLines, sortIPTablesRules, unifiedDiff } from './proxy/iptables';

@@ -6,6 +6,7 @@ import { background, createLog, guard, guardAsync, log } from './log';
 import { serviceIdOf } from './service/protocol';
 import { REQUEST_PATH_VIEW_ID, RequestPathView, workspaceModelSources } from './requestPathView';
 import { DiagnosticsPublisher, FixProvider } from './diagnostics';
+import { ProfileDocumentDiagnostics } from './profileDiagnostics';
 import { IPTABLES_SCHEME, IptablesDocumentProvider, showIptables } from './iptablesDocument';
 import { KUBERNETES_SELECTOR, registerLanguageFeatures } from './language';
 import { selectClusterProfile } from './profileCommand';
@@ -54,6 +55,7 @@ export function activateKubepath(context: vscode.ExtensionContext, host: HostKin
   const model = new WorkspaceModel(client);
   context.subscriptions.push(model);
   new DiagnosticsPublisher(model, context);
+  context.subscriptions.push(new ProfileDocumentDiagnostics(model, client));
   registerLanguageFeatures(context, model, client);
   registerStatusItems(context, model, COMMANDS.selectClusterProfile);
   context.subscriptions.push(

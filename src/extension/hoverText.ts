@@ -52,11 +52,16 @@ function readyCount(endpoints: readonly { ready: boolean }[]): number {
 }
 
 /**
- * A code span that never breaks mid-identifier: hover text wraps at hyphens, so a chain name
- * (`KUBE-SVC-…`) is shown with non-breaking hyphens (U+2011), which look the same.
+ * Chain names, one per list line, each a code span of the real (ASCII) name. A hover wraps
+ * inline text at hyphens, so names side by side could break mid-identifier (`KUBE-SVC-` /
+ * `ABC…`); alone on its line a name fits the hover (its 500 px hold 60 monospace characters; a
+ * KUBE-… name has 25), and copying it gives the name itself, not look-alike characters such as
+ * U+2011 that iptables and grep would not match.
  */
-export function unbrokenCode(text: string): string {
-  return code(text.replace(/-/g, '\u2011'));
+export function chainList(names: readonly string[], shown: number): string[] {
+  const lines = names.slice(0, shown).map((name) => `- ${code(name)}`);
+  if (names.length > shown) lines.push(`- … ${names.length - shown} more`);
+  return lines;
 }
 
 function serviceTitle(state: ServiceState, what: string): string {
@@ -93,18 +98,16 @@ function portSection(state: ServiceState, i: number, context: HoverContext, extr
     );
   }
   if (endpoints.length > PODS_SHOWN) lines.push(`- … ${endpoints.length - PODS_SHOWN} more`);
-  const chains = context.chainsFor?.(state, i);
-  const firstNode = chains ? Object.keys(chains)[0] : undefined;
-  const names = firstNode && chains ? (chains[firstNode] ?? []) : [];
-  if (firstNode && names.length > 0) {
-    const shown = names.slice(0, 4).map(unbrokenCode).join(' ');
-    lines.push('', `Chains on ${firstNode}: ${shown}${names.length > 4 ? ` +${names.length - 4}` : ''}`);
-  }
+  // The trace link before the chain list: a card taller than the hover scrolls, and the link is what one clicks.
   lines.push(
     '',
     `[▶ Trace request](${traceCommandUri({ folder: context.folder, namespace: s.metadata.namespace, name: s.metadata.name, port: port.port, protocol: port.protocol })} "Trace a request to ${s.metadata.name}:${port.port}")`,
     '',
   );
+  const chains = context.chainsFor?.(state, i);
+  const firstNode = chains ? Object.keys(chains)[0] : undefined;
+  const names = firstNode && chains ? (chains[firstNode] ?? []) : [];
+  if (firstNode && names.length > 0) lines.push(`Chains on ${firstNode}:`, '', ...chainList(names, 4), '');
   return lines;
 }
 

@@ -3,7 +3,8 @@ import type { SourceRange } from '../engine/model';
 import type { AnalysisClient } from './analysisClient';
 import { TRACE_COMMAND } from './commands';
 import { completionSite } from './completionContext';
-import { toLocation, toPosition1 } from './convert';
+import { toLocation, toPosition1, toRange } from './convert';
+import { PROFILE_FILE_NAME } from './detect';
 import { guardAsync } from './log';
 import { readSettings } from './settings';
 import type { FolderCluster, WorkspaceModel } from './workspaceModel';
@@ -16,6 +17,9 @@ export const KUBERNETES_SELECTOR: vscode.DocumentSelector = [
   { language: 'json' },
   { language: 'jsonc' },
 ];
+
+/** Every `kubepath.cluster.yaml`, the folder's active profile or not (examples, other clusters). */
+export const PROFILE_SELECTOR: vscode.DocumentSelector = [{ pattern: `**/${PROFILE_FILE_NAME}` }];
 
 interface Resolved {
   cluster: FolderCluster;
@@ -156,6 +160,82 @@ export class KubepathCompletionProvider implements vscode.CompletionItemProvider
   }
 }
 
+/**
+ * In `kubepath.cluster.yaml`: the fields valid at the cursor and the values a field takes, from
+ * the engine's profile schema (asked of the analysis worker with the document's text).
+ */
+export class ProfileCompletionProvider implements vscode.CompletionItemProvider {
+  constructor(private readonly client: AnalysisClient) {}
+
+  provideCompletionItems(
+    document: vscode.TextDocument,
+    position: vscode.Position,
+  ): Promise<vscode.CompletionItem[]> {
+    return guardAsync('profile completion', [], async () => {
+      const answers = await this.client.request({
+        op: 'profileCompletions',
+        text: document.getText(),
+        offset: document.offsetAt(position),
+      });
+      return answers.map((a) => {
+        const item = new vscode.CompletionItem(
+          a.label,
+          a.kind === 'field' ? vscode.CompletionItemKind.Property : vscode.CompletionItemKind.EnumMember,
+        );
+        item.detail = a.detail;
+        item.documentation = new vscode.MarkdownString(a.documentation);
+        // Lines after the first are relative: the editor indents them as the cursor's line.
+        item.insertText = a.insertText;
+        item.range = new vscode.Range(
+          document.positionAt(a.replace.start),
+          document.positionAt(a.replace.end),
+        );
+        item.sortText = a.sortText;
+        if (a.retrigger) item.command = { command: 'editor.action.triggerSuggest', title: 'Suggest values' };
+        return item;
+      });
+    });
+  }
+}
+
+/** In `kubepath.cluster.yaml`: the schema's word on the field under the cursor (and a node's labels). */
+export class ProfileHoverProvider implements vscode.HoverProvider {
+  constructor(private readonly client: AnalysisClient) {}
+
+  provideHover(document: vscode.TextDocument, position: vscode.Position): Promise<vscode.Hover | undefined> {
+    return guardAsync('profile hover', undefined, async () => {
+      const answer = await this.client.request({
+        op: 'profileHover',
+        file: vscode.workspace.asRelativePath(document.uri),
+        text: document.getText(),
+        ...toPosition1(position),
+      });
+      if (!answer) return undefined;
+      return new vscode.Hover(new vscode.MarkdownString(answer.markdown), toRange(answer.range));
+    });
+  }
+}
+
+/**
+ * The editor counts plain YAML scalars as strings, where quick suggestions are off by default,
+ * so typing a key would not open completion. In a `kubepath.cluster.yaml` (only there), the
+ * first letter typed of a key or of a value after `key: ` opens it; the list then filters as
+ * one types.
+ */
+export function suggestWhileTypingProfile(): vscode.Disposable {
+  return vscode.workspace.onDidChangeTextDocument((e) => {
+    const editor = vscode.window.activeTextEditor;
+    if (editor?.document !== e.document || !e.document.uri.path.endsWith(`/${PROFILE_FILE_NAME}`)) return;
+    const change = e.contentChanges.length === 1 ? e.contentChanges[0] : undefined;
+    if (!change || change.rangeLength !== 0 || !/^[A-Za-z]$/.test(change.text)) return;
+    const start = change.range.start;
+    const typed = e.document.lineAt(start.line).text.slice(0, start.character + 1);
+    if (!/^\s*(?:-\s+)?[A-Za-z]$/.test(typed) && !/^[^#]*:\s+[A-Za-z]$/.test(typed)) return;
+    // Best effort: no editor to suggest in any more is nothing to report.
+    vscode.commands.executeCommand('editor.action.triggerSuggest').then(undefined, () => undefined);
+  });
+}
+
 /** metadata.namespace of the YAML document holding `lineIndex`, 'default' when absent. */
 function namespaceAt(lines: string[], lineIndex: number): string {
   let start = lineIndex;
@@ -192,5 +272,13 @@ export function registerLanguageFeatures(
       ':',
       ' ',
     ),
+    vscode.languages.registerCompletionItemProvider(
+      PROFILE_SELECTOR,
+      new ProfileCompletionProvider(client),
+      ':',
+      ' ',
+    ),
+    vscode.languages.registerHoverProvider(PROFILE_SELECTOR, new ProfileHoverProvider(client)),
+    suggestWhileTypingProfile(),
   );
 }

@@ -517,7 +517,8 @@ function retire(cluster: FolderCluster): void {
   cluster.generation++;
 }
 
-function profileRelativePath(settings: KubepathSettings): string {
+/** The folder-relative path of the profile the folder analyses (the setting, else the root `kubepath.cluster.yaml`). */
+export function profileRelativePath(settings: KubepathSettings): string {
   return settings.clusterProfile.replace(/^\.\//, '') || PROFILE_FILE_NAME;
 }
 

@@ -3,11 +3,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { OUT_DIR, REPO, readLogs } from './harness.mjs';
+import { onboardingSteps } from './steps-onboarding.mjs';
 import {
   QUICK_INPUT,
   clickToken,
   closeQuickInput,
   editorLine,
+  goToLine,
   hidePanel,
   hoverToken,
   openFile,
@@ -96,6 +98,14 @@ function workspaceHasAnywhere(dirs, name) {
         e.isDirectory() ? e.name !== 'node_modules' && walk(path.join(dir, e.name)) : e.name === name,
       );
   return walk(dirs.workspace);
+}
+
+/** Waits until the visible hover has faded in (a screenshot mid-animation shows it translucent). */
+async function settledHover(page) {
+  await page.waitForFunction(() => {
+    const hover = document.querySelector('.monaco-hover:not(.hidden)');
+    return hover !== null && getComputedStyle(hover).opacity === '1';
+  });
 }
 
 function workspaceHas(dirs, relativePath) {
@@ -265,6 +275,92 @@ export const steps = [
     },
   },
   {
+    id: 'profile-help',
+    name: 'kubepath.cluster.yaml: completion under kubeProxy offers nftables (not ipvs), with the schema’s word; hover on mode names the field, its default and values',
+    async run({ page, dirs, shot }) {
+      await hidePanel(page);
+      if (!workspaceHas(dirs, 'dual-stack/kubepath.cluster.yaml'))
+        throw new Error('examples/dual-stack/kubepath.cluster.yaml missing');
+      await openFile(page, 'dual-stack/kubepath.cluster.yaml');
+      // The value of kubeProxy.mode removed, the cursor after "mode: ", completion asked for.
+      const profile = fs.readFileSync(path.join(dirs.workspace, 'dual-stack/kubepath.cluster.yaml'), 'utf8');
+      await goToLine(page, profile.split('\n').findIndex((l) => l.includes('mode: iptables')) + 1);
+      await page.keyboard.press('End');
+      for (let i = 0; i < 'iptables'.length; i++) await page.keyboard.press('Backspace');
+      await page.keyboard.press('Control+Space');
+      const rows = page.locator('.editor-widget.suggest-widget.visible .monaco-list-row');
+      await rows.filter({ hasText: 'nftables' }).first().waitFor();
+      const offered = (await rows.locator('.label-name').allInnerTexts()).map((t) => t.trim());
+      // The focused item's documentation (Ctrl+Space again opens the details beside the list).
+      const details = page.locator('.suggest-details-container .suggest-details');
+      if (!(await details.isVisible())) await page.keyboard.press('Control+Space');
+      await details.waitFor();
+      const docs = (await details.innerText()).replace(/\s+/g, ' ').trim();
+      if (!docs.includes('--proxy-mode')) throw new Error(`the details of "iptables" say "${docs}"`);
+      await shot('profile-completion-mode');
+      if (!offered.includes('iptables') || offered.includes('ipvs'))
+        throw new Error(`completion after "mode: " offered ${offered.join(', ')}`);
+      await page.keyboard.press('Escape');
+      await runCommand(page, 'File: Revert File');
+      await page.locator('.tabs-container .tab.active.dirty').waitFor({ state: 'detached' });
+      // A key typed on a new line under kubeProxy: accepted, it asks for its values at once.
+      await goToLine(page, profile.split('\n').findIndex((l) => l.includes('mode: iptables')) + 1);
+      await page.keyboard.press('End');
+      await page.keyboard.press('Enter');
+      await page.keyboard.type('detect');
+      await rows.filter({ hasText: 'detectLocalMode' }).first().waitFor();
+      await page.keyboard.press('Enter');
+      await editorLine(page, 'detectLocalMode:').waitFor();
+      await rows.filter({ hasText: 'NodeCIDR' }).first().waitFor();
+      const detectValues = (await rows.locator('.label-name').allInnerTexts()).map((t) => t.trim());
+      await shot('profile-completion-detect-local-mode');
+      await page.keyboard.press('Escape');
+      await runCommand(page, 'File: Revert File');
+      await page.locator('.tabs-container .tab.active.dirty').waitFor({ state: 'detached' });
+      const hover = await hoverToken(page, 'mode: iptables', 'mode', 'kubeProxy.mode');
+      await settledHover(page);
+      await shot('profile-hover-mode');
+      for (const expect of ['default iptables', '--proxy-mode', 'nftables', 'Not modelled: ipvs'])
+        if (!hover.includes(expect)) throw new Error(`hover lacks "${expect}": ${hover.slice(0, 400)}`);
+      await page.keyboard.press('Escape');
+      await page.mouse.move(0, 0);
+      // A node: the labels it carries, the kubelet's first.
+      const node = await hoverToken(page, 'name: node-2', 'node-2', 'Labels the node carries');
+      await settledHover(page);
+      await shot('profile-hover-node');
+      for (const expect of ['Node node-2', 'kubernetes.io/hostname=node-2', 'fc00:f853:ccd:e793::3'])
+        if (!node.includes(expect)) throw new Error(`node hover lacks "${expect}": ${node.slice(0, 400)}`);
+      await page.keyboard.press('Escape');
+      return `offered ${offered.join(', ')}; detectLocalMode then ${detectValues.join(', ')}; hover "${hover.split('\n')[0]}"`;
+    },
+  },
+  {
+    id: 'profile-problems',
+    name: 'kubepath.cluster.yaml: mode: ipvs typed into an example profile is a problem on its line; reverting clears it',
+    async run({ page, dirs, shot }) {
+      if (!workspaceHas(dirs, 'dual-stack/kubepath.cluster.yaml'))
+        throw new Error('examples/dual-stack/kubepath.cluster.yaml missing');
+      await openFile(page, 'dual-stack/kubepath.cluster.yaml');
+      const profile = fs.readFileSync(path.join(dirs.workspace, 'dual-stack/kubepath.cluster.yaml'), 'utf8');
+      const line = profile.split('\n').findIndex((l) => l.includes('mode: iptables')) + 1;
+      await goToLine(page, line);
+      await page.keyboard.press('End');
+      for (let i = 0; i < 'iptables'.length; i++) await page.keyboard.press('Backspace');
+      await page.keyboard.type('ipvs');
+      const rows = await problemsContaining(page, 'profile-not-modelled', 30_000);
+      await shot('profile-problem-ipvs');
+      const row = rows.find((r) => r.includes('profile-not-modelled')) ?? '';
+      if (!row.includes(`Ln ${line}, Col 9`) || !row.includes('kubeProxy.mode ipvs is not modelled'))
+        throw new Error(`the problem row says "${row}"`);
+      await openFile(page, 'dual-stack/kubepath.cluster.yaml');
+      await runCommand(page, 'File: Revert File');
+      await page.locator('.tabs-container .tab.active.dirty').waitFor({ state: 'detached' });
+      await problemsWithout(page, 'profile-not-modelled', 30_000);
+      await hidePanel(page);
+      return row;
+    },
+  },
+  {
     id: 'iptables',
     name: 'Show iptables Rules for Node opens node-1 rules with the chains the hover names',
     async run({ page, dirs, shot }) {
@@ -272,8 +368,8 @@ export const steps = [
       if (!workspaceHas(dirs, 'nginx/service.yaml')) throw new Error('examples/nginx/service.yaml missing');
       await openFile(page, 'nginx/service.yaml');
       const hover = await hoverToken(page, 'name: nginx', 'nginx', 'Chains on', 45_000);
-      // The hover writes chain names with non-breaking hyphens (U+2011) so they never wrap mid-name.
-      const svcChain = /KUBE[-\u2011]SVC[-\u2011][A-Z0-9]+/.exec(hover)?.[0]?.replace(/\u2011/g, '-');
+      // The hover lists chain names one a line, as the rules write them.
+      const svcChain = /KUBE-SVC-[A-Z0-9]+/.exec(hover)?.[0];
       await page.keyboard.press('Escape');
       await runCommand(page, 'Kubepath: Show iptables Rules for Node');
       await pickQuickItem(page, 'node-1');
@@ -290,6 +386,43 @@ export const steps = [
       }
       await shot('iptables-node-1');
       return svcChain ? `node-1 rules declare ${svcChain}` : 'node-1 rules open';
+    },
+  },
+  {
+    id: 'chain-names',
+    name: 'chain names in the port hover: each on one line (never broken mid-name), and copying one gives the ASCII name',
+    async run({ page, dirs, shot }) {
+      await hidePanel(page);
+      if (!workspaceHas(dirs, 'nginx/service.yaml')) throw new Error('examples/nginx/service.yaml missing');
+      await openFile(page, 'nginx/service.yaml');
+      await hoverToken(page, 'port: 8080', '8080', 'Chains on', 45_000);
+      await settledHover(page);
+      await shot('chain-names-hover');
+      const chains = await page
+        .locator('.monaco-hover:not(.hidden) .monaco-hover-content')
+        .first()
+        .evaluate((hover) =>
+          [...hover.querySelectorAll('code')]
+            .filter((c) => /^KUBE/.test(c.textContent ?? ''))
+            .map((c) => {
+              // What a user copies: the code span selected as text.
+              const range = document.createRange();
+              range.selectNodeContents(c);
+              const selection = window.getSelection();
+              selection?.removeAllRanges();
+              selection?.addRange(range);
+              const copied = selection?.toString() ?? '';
+              selection?.removeAllRanges();
+              return { copied, lines: c.getClientRects().length };
+            }),
+        );
+      await page.keyboard.press('Escape');
+      if (chains.length === 0) throw new Error('the hover shows no chain names');
+      for (const c of chains) {
+        if (!/^KUBE-[A-Z]+-[A-Z0-9]{16}$/.test(c.copied)) throw new Error(`copied "${c.copied}"`);
+        if (c.lines !== 1) throw new Error(`${c.copied} is drawn on ${c.lines} lines`);
+      }
+      return `${chains.length} chain names, each on one line: ${chains.map((c) => c.copied).join(', ')}`;
     },
   },
   {
@@ -778,6 +911,7 @@ export const steps = [
       return `walkthrough with 5 steps; Open Example copied ${copied.join(', ')} to kubepath-example-nginx/ and opened service.yaml`;
     },
   },
+  ...onboardingSteps,
   {
     id: 'exthost-log',
     name: 'the extension host log has no uncaught error from kubepath',

@@ -142,7 +142,12 @@ void describe('hover and CodeLens text', () => {
     assert.match(md, /3 endpoints/);
     const endpoints = md.split('\n').filter((l) => /`10\.244\.\d+\.\d+:8080`/.test(l));
     assert.equal(endpoints.length, 3);
-    assert.match(md, /Chains on node-1: .*KUBE‑SVC‑/, 'chain names keep their (non-breaking) hyphens');
+    assert.match(
+      md,
+      /Chains on node-1:\n\n(- `KUBE-[A-Z]+-[A-Z0-9]{16}`\n)+/,
+      'chain names as written, one a line',
+    );
+    assert.match(md, /^- `KUBE-SVC-[A-Z0-9]{16}`$/m);
     assert.match(md, /\[▶ Trace request\]\(command:kubepath\.traceRequest\?/);
   });
 

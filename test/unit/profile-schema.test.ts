@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { parseAllDocuments } from 'yaml';
+import { Validator } from '@cfworker/json-schema';
+import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import {
   analyzeWorkspace,
   defaultClusterProfile,
@@ -13,6 +14,7 @@ import {
   PROFILE_SCHEMA,
   profileFieldAt,
   profileFieldsAt,
+  profileJsonSchema,
   rules,
 } from '../../src/engine';
 import type { ProfileField } from '../../src/engine';
@@ -171,7 +173,7 @@ void describe('the loader reports through the schema', () => {
   void it('enum values not accepted, with the nearest one (case included), and the default used', () => {
     assert.deepEqual(
       at('mode: iptable').map((d) => d.message),
-      ['kubeProxy.mode must be one of iptables, nftables, ipvs, got "iptable"; did you mean "iptables"?'],
+      ['kubeProxy.mode must be one of iptables, nftables, got "iptable"; did you mean "iptables"?'],
     );
     assert.deepEqual(
       at('provider: AWS').map((d) => d.message),
@@ -294,5 +296,126 @@ spec:
     );
     assert.match(diagnostics[0]!.message, /not modelled .*; ClusterCIDR is used$/);
     assert.equal(profile.kubeProxy.detectLocalMode, undefined);
+  });
+});
+
+void describe('profile diagnostics land on the field that caused them', () => {
+  const TEXT = `apiVersion: kubepath.dev/v1alpha1
+kind: ClusterProfile
+kubernetesVersion: 1.30
+nodes:
+  - { name: node-1, ip: 172.18.0.300, zome: a }
+  - name: node-2
+    ip: 172.18.0.3
+    taints: [{ key: k, effect: NoSchedul }]
+kubeProxy:
+  mode: ipvs
+  clusterCIDR: 10.244.0.0/33
+  masqueradeBit: x
+  nodePortAddresses: [10.0.0.0/8, nope]
+cloud:
+  loadBalancerIPPool: 203.0.113.0/24,
+`;
+  const { diagnostics } = loadClusterProfile('kubepath.cluster.yaml', TEXT);
+  const lines = TEXT.split('\n');
+  /** [line, column of `needle` on it, severity, code] of the diagnostic whose message matches. */
+  const where = (message: RegExp): [number, number, string, string][] =>
+    diagnostics
+      .filter((d) => message.test(d.message))
+      .map((d) => [d.range.line, d.range.column, d.severity, d.code]);
+  const cell = (needle: string): [number, number] => {
+    const i = lines.findIndex((l) => l.includes(needle));
+    return [i + 1, (lines[i] ?? '').indexOf(needle) + 1];
+  };
+
+  void it('flow-style nodes: a bad IP and an unknown key (did you mean) on their own columns', () => {
+    assert.deepEqual(where(/not an IP address/), [[...cell('172.18.0.300'), 'error', 'profile-invalid']]);
+    assert.deepEqual(where(/unknown field "zome" in nodes\[0\]; did you mean "zone"\?/), [
+      [...cell('zome'), 'warning', 'profile-unknown-field'],
+    ]);
+    assert.deepEqual(where(/effect must be one of .*did you mean "NoSchedule"/), [
+      [...cell('NoSchedul'), 'error', 'profile-invalid'],
+    ]);
+  });
+
+  void it('ipvs is refused on the mode line: not modelled, what happens instead', () => {
+    assert.deepEqual(where(/^kubeProxy\.mode ipvs is not modelled/), [
+      [...cell('ipvs'), 'warning', 'profile-not-modelled'],
+    ]);
+  });
+
+  void it('bad CIDRs, a wrong type and a bad list item in kubeProxy and cloud', () => {
+    assert.deepEqual(where(/^kubeProxy\.clusterCIDR must be a CIDR/), [
+      [...cell('10.244.0.0/33'), 'error', 'profile-invalid'],
+    ]);
+    const bit = cell('masqueradeBit: x');
+    assert.deepEqual(where(/^kubeProxy\.masqueradeBit must be an integer/), [
+      [bit[0], bit[1] + 'masqueradeBit: '.length, 'error', 'profile-invalid'],
+    ]);
+    assert.deepEqual(where(/^not a CIDR: "nope"/), [[...cell('nope'), 'error', 'profile-invalid']]);
+    assert.deepEqual(where(/^cloud\.loadBalancerIPPool must be an IPv4 CIDR/), [
+      [...cell('203.0.113.0/24,'), 'error', 'profile-invalid'],
+    ]);
+  });
+
+  void it('an unquoted kubernetesVersion is said to be read as a number', () => {
+    assert.deepEqual(where(/^kubernetesVersion is the number 1\.3 /), [
+      [...cell('1.30'), 'warning', 'profile-invalid'],
+    ]);
+  });
+});
+
+void describe('the JSON Schema the extension contributes (yamlValidation)', () => {
+  void it('is generated from the profile schema (regenerate: the message says how)', () => {
+    const shipped: unknown = JSON.parse(readFileSync('media/kubepath.cluster.schema.json', 'utf8'));
+    assert.deepEqual(
+      shipped,
+      profileJsonSchema(),
+      'media/kubepath.cluster.schema.json differs from profileJsonSchema(): write JSON.stringify(profileJsonSchema()) to it, then prettier --write',
+    );
+  });
+
+  void it('the documented and example profiles validate against it; an unknown field and a bad enum value do not', () => {
+    const validator = new Validator(profileJsonSchema(), '7');
+    for (const file of [
+      'test/fixtures/profile/design-profile.yaml',
+      'examples/dual-stack/kubepath.cluster.yaml',
+    ]) {
+      const result = validator.validate(parseYaml(readFileSync(file, 'utf8')));
+      assert.ok(result.valid, `${file}: ${JSON.stringify(result.errors.slice(0, 3))}`);
+    }
+    const node = {
+      name: 'a',
+      ip: '172.18.0.2',
+      zone: 'z',
+      taints: [{ key: 'k', effect: 'NoSchedule' }],
+      allocatable: { cpu: 4 },
+    };
+    const base = { apiVersion: 'kubepath.dev/v1alpha1', kind: 'ClusterProfile', nodes: [node] };
+    assert.ok(
+      validator.validate({ ...base, kubeProxy: { mode: 'ipvs', detectLocalMode: 'NodeCIDR' } }).valid,
+    );
+    assert.ok(!validator.validate({ ...base, kubeProxy: { mdoe: 'iptables' } }).valid);
+    assert.ok(!validator.validate({ ...base, cloud: { provider: 'AWS' } }).valid);
+  });
+
+  void it('accepts what the loader accepts: every node field, ipvs (with its note), detectLocalMode', () => {
+    const schema = profileJsonSchema() as {
+      properties: Record<
+        string,
+        {
+          properties?: Record<string, { enum?: string[]; description?: string }>;
+          items?: { properties: Record<string, unknown> };
+        }
+      >;
+    };
+    assert.deepEqual(
+      Object.keys(schema.properties['nodes']?.items?.properties ?? {}),
+      (profileFieldsAt(['nodes', 0]) ?? []).map((f) => f.name),
+    );
+    const mode = schema.properties['kubeProxy']?.properties?.['mode'];
+    assert.deepEqual(mode?.enum, ['iptables', 'nftables', 'ipvs']);
+    assert.match(mode?.description ?? '', /ipvs: ipvs mode is deprecated upstream and not modelled/);
+    assert.ok(schema.properties['kubeProxy']?.properties?.['detectLocalMode']);
   });
 });

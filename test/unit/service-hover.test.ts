@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { Analysis, WorkspaceFile } from '../../src/engine';
 import { analyzeWorkspace, endpointsOfPort, selection } from '../../src/engine';
-import { serviceLensTitle, unbrokenCode } from '../../src/extension/hoverText';
+import { chainList, serviceLensTitle } from '../../src/extension/hoverText';
 import { AnalysisService } from '../../src/extension/service/analysisService';
 
 function exampleFiles(name: string): WorkspaceFile[] {
@@ -82,9 +82,9 @@ void describe('Service hover by context', () => {
       const endpoints = endpointsOfPort(svc, port);
       assert.match(markdown, new RegExp(`· ${endpoints.length} endpoints\\*\\*`));
       for (const e of endpoints) assert.ok(markdown.includes(`\`${e.ip}:80\``), e.ip);
-      const chains = /^Chains on node-1: (.*)$/m.exec(markdown)?.[1] ?? '';
-      assert.match(chains, /`KUBE‑SVC‑[A-Z0-9]{16}`/, 'chain names with non-breaking hyphens');
-      assert.ok(!chains.includes('-'), chains);
+      const chains = /^Chains on node-1:\n\n((?:- .*\n?)+)/m.exec(markdown)?.[1] ?? '';
+      assert.match(chains, /^- `KUBE-SVC-[A-Z0-9]{16}`$/m, 'one chain name a line, as written in the rules');
+      assert.ok(!/[^\x20-\x7e\n…]/.test(chains), `only ASCII names: ${chains}`);
       assert.ok(!markdown.includes('DNS `'), 'not the summary card');
       assert.deepEqual(commands, ['kubepath.traceRequest']);
     }
@@ -202,7 +202,11 @@ spec:
     );
   });
 
-  void it('unbroken code spans keep chain names whole', () => {
-    assert.equal(unbrokenCode('KUBE-SVC-ABC'), '`KUBE\u2011SVC\u2011ABC`');
+  void it('chain names are listed one a line as their real names (copying gives the name)', () => {
+    assert.deepEqual(chainList(['KUBE-SVC-ABC', 'KUBE-SEP-DEF', 'KUBE-SEP-GHI'], 2), [
+      '- `KUBE-SVC-ABC`',
+      '- `KUBE-SEP-DEF`',
+      '- … 1 more',
+    ]);
   });
 });

@@ -26,6 +26,7 @@ import {
   withStep,
   stageOf,
   wantsDown,
+  wrapParts,
 } from '../../webview/layout';
 import type { Layout, Measure, PlacedBox } from '../../webview/layout';
 
@@ -318,5 +319,31 @@ void describe('request path layout', () => {
         assertInside(layout);
       }
     assert.deepEqual(misses, []);
+  });
+});
+
+void describe('wrapping keeps chain names whole', () => {
+  const lines = (text: string, chars: number): string[] =>
+    wrapParts([{ text }], chars * 6.6, measure, 'body').map((l) => partsText(l).trimEnd());
+
+  void test('a chain name moves to the next line whole; a pod name breaks where its parts meet', () => {
+    const svc = 'KUBE-SVC-ABCDEFGHIJKLMNOP';
+    assert.deepEqual(lines(`jump to ${svc}`, 20 + 5), ['jump to', svc]);
+    assert.deepEqual(lines(`(${svc}) via KUBE-SEP-YI2AQWERTYUIOPAS`, 28), [
+      `(${svc})`,
+      'via',
+      'KUBE-SEP-YI2AQWERTYUIOPAS',
+    ]);
+    const nft = 'service-ULMVA6XW-ns1/svc1/tcp/p80';
+    assert.deepEqual(lines(`goto ${nft}`, nft.length + 2), ['goto', nft]);
+    // Pod names still wrap at their hyphens (they are long and only read).
+    assert.deepEqual(lines('pod web-84c9599bc6-gx82n', 19), ['pod web-84c9599bc6-', 'gx82n']);
+  });
+
+  void test('a chain name wider than a whole line is split, nothing is cut', () => {
+    const long = 'KUBE-SEP-YI2AQWERTYUIOPAS';
+    const out = lines(long, 12);
+    assert.ok(out.length > 1);
+    assert.equal(out.join(''), long);
   });
 });

@@ -201,6 +201,16 @@ export function loadClusterProfile(file: string, text: string): LoadedProfile {
   profile.podCIDR = cidrList(['podCIDR'], profile.podCIDR);
   profile.clusterDomain = str(['clusterDomain'], profile.clusterDomain);
   profile.kubernetesVersion = str(['kubernetesVersion'], profile.kubernetesVersion);
+  const version = getPath(raw, ['kubernetesVersion']);
+  if (typeof version === 'number') {
+    // YAML reads 1.30 as the number 1.3: what was written is not what is used.
+    diagnostics.push({
+      range: rangeAt(object, ['kubernetesVersion']),
+      severity: 'warning',
+      code: 'profile-invalid',
+      message: `kubernetesVersion is the number ${version} (YAML reads an unquoted 1.30 as 1.3); quote it, as in kubernetesVersion: "1.33"`,
+    });
+  }
   const range = getPath(raw, ['nodePortRange']);
   if (range !== undefined) {
     const m = typeof range === 'string' ? /^\s*(\d+)\s*-\s*(\d+)\s*$/.exec(range) : null;
@@ -219,6 +229,16 @@ export function loadClusterProfile(file: string, text: string): LoadedProfile {
   };
   const mode = oneOf(['kubeProxy', 'mode'], PROXY_MODES);
   if (mode !== undefined) profile.kubeProxy.mode = mode as ProxyMode;
+  const modeNote =
+    mode === undefined ? undefined : profileFieldAt(['kubeProxy', 'mode'])?.notModelled?.[mode];
+  if (modeNote !== undefined) {
+    diagnostics.push({
+      range: rangeAt(object, ['kubeProxy', 'mode']),
+      severity: 'warning',
+      code: 'profile-not-modelled',
+      message: `kubeProxy.mode ${mode} is not modelled (${modeNote}); set it to iptables or nftables to see the rules of a mode kubepath models`,
+    });
+  }
   const detect = oneOf(['kubeProxy', 'detectLocalMode'], DETECT_LOCAL_MODES) ?? 'ClusterCIDR';
   const detectNote = profileFieldAt(['kubeProxy', 'detectLocalMode'])?.notModelled?.[detect];
   if (detectNote !== undefined) {

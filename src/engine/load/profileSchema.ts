@@ -119,8 +119,10 @@ const KUBE_PROXY: readonly ProfileField[] = [
   {
     name: 'mode',
     type: 'string',
-    enum: ['iptables', 'nftables', 'ipvs'],
-    notModelled: { ipvs: 'ipvs mode is deprecated upstream and not modelled: the rules commands refuse it' },
+    enum: ['iptables', 'nftables'],
+    notModelled: {
+      ipvs: 'ipvs mode is deprecated upstream and not modelled: the rules commands print nothing, traces walk the rules iptables mode would write',
+    },
     default: 'iptables',
     description: "kube-proxy's backend (--proxy-mode): the rules kubepath writes and traces.",
   },
@@ -431,4 +433,77 @@ export function checkProfileShape(object: LoadedObject): ProfileFinding[] {
   };
   walk(object.raw, PROFILE_SCHEMA, []);
   return out;
+}
+
+type JsonSchema = { [key: string]: unknown };
+
+/** A field's default as a JSON value, when it is one (not prose such as "the podCIDR"). */
+function jsonDefault(field: ProfileField): unknown {
+  const d = field.default;
+  if (d === undefined) return undefined;
+  if (field.type === 'boolean') return d === 'true' ? true : d === 'false' ? false : undefined;
+  if (field.type === 'integer') return /^\d+$/.test(d) ? Number(d) : undefined;
+  if (field.type === 'list') return d === '[]' ? [] : undefined;
+  if (/^"[^"]*"$/.test(d)) return d.slice(1, -1);
+  return /^[^\s(]+$/.test(d) ? d : undefined;
+}
+
+function jsonFields(fields: readonly ProfileField[]): JsonSchema {
+  const required = fields.filter((f) => f.required).map((f) => f.name);
+  return {
+    type: 'object',
+    ...(required.length > 0 ? { required } : {}),
+    additionalProperties: false,
+    properties: Object.fromEntries(fields.map((f) => [f.name, jsonField(f)])),
+  };
+}
+
+function jsonField(field: ProfileField): JsonSchema {
+  const d = jsonDefault(field);
+  const notes = Object.entries(field.notModelled ?? {}).map(([v, note]) => ` ${v}: ${note}.`);
+  const out: JsonSchema = {
+    description: `${field.description}${d === undefined && field.default !== undefined ? ` Default: ${field.default}.` : ''}${notes.join('')}`,
+  };
+  if (field.enum) {
+    const values = [...field.enum, ...Object.keys(field.notModelled ?? {})];
+    if (values.length === 1) out['const'] = values[0];
+    else out['enum'] = values;
+  } else {
+    switch (field.type) {
+      case 'boolean':
+      case 'integer':
+        out['type'] = field.type;
+        break;
+      case 'mapping':
+        Object.assign(out, jsonFields(field.fields ?? []));
+        break;
+      case 'map':
+        out['type'] = 'object';
+        break;
+      case 'list':
+        out['type'] = 'array';
+        out['items'] = field.fields ? jsonFields(field.fields) : { type: 'string' };
+        break;
+      default:
+        out['type'] = 'string';
+    }
+  }
+  if (d !== undefined) out['default'] = d;
+  return out;
+}
+
+/**
+ * The profile as a JSON Schema (draft-07), for editors that validate YAML with one (the
+ * extension contributes it as `yamlValidation`): generated from PROFILE_SCHEMA, so it accepts
+ * exactly the fields and values the loader does (a test checks the shipped file is this).
+ */
+export function profileJsonSchema(): JsonSchema {
+  return {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    $id: 'https://kubepath.dev/schemas/kubepath.cluster.schema.json',
+    title: 'kubepath cluster profile',
+    description:
+      'The cluster kubepath simulates (kubepath.cluster.yaml at the workspace root, or --cluster).',
+    ...jsonFields(PROFILE_SCHEMA),
+  };
 }

@@ -22,6 +22,7 @@ import {
   workloadHover,
 } from '../hoverText';
 import { l7LensOf, l7RulesHover, l7SummaryHover, serviceRoutesLines } from '../l7HoverText';
+import { profileHoverMarkdown } from '../profileHoverText';
 import { referencedPaths } from './kustomizeReferences';
 import { containerPortAt, fieldPathAt, objectAt, serviceFor, targetAt, templatePathOf } from '../lookup';
 import { buildSnapshot } from '../panelSnapshot';
@@ -93,6 +94,14 @@ export class AnalysisService {
         return this.locations(r);
       case 'completions':
         return this.completions(r.folder, r.site, r.namespace);
+      case 'profileCompletions':
+        return engine().profileCompletions(r.text, r.offset);
+      case 'profileHover': {
+        const hover = engine().profileHoverAt(r.file, r.text, r.line, r.column);
+        return hover ? { markdown: profileHoverMarkdown(hover), range: hover.range } : null;
+      }
+      case 'profileDiagnostics':
+        return engine().loadClusterProfile(r.file, r.text).diagnostics;
       case 'panel':
         return buildSnapshot({
           folders: r.folders.flatMap((f) => {

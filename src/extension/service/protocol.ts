@@ -1,7 +1,14 @@
 // The one protocol between the extension host and the analysis worker. The worker owns the
 // analyzers and every Analysis; the host sends file changes and questions, and receives
 // plain data (structured-clone safe: no functions, no class instances). No vscode here.
-import type { Analysis, DeployTarget, HelmTargetOptions, WorkspaceFile, WorkspaceInput } from '../../engine';
+import type {
+  Analysis,
+  DeployTarget,
+  HelmTargetOptions,
+  ProfileCompletion,
+  WorkspaceFile,
+  WorkspaceInput,
+} from '../../engine';
 import type { Diagnostic, ProxyMode, SourceRange } from '../../engine/model';
 import type { Selection, Snapshot } from '../../../webview/protocol';
 import type { TraceRequestArgs } from '../commands';
@@ -57,6 +64,12 @@ export type ServiceRequest =
   | { op: 'lenses'; folder: string; path: string }
   | ({ op: 'locations' } & FilePosition)
   | { op: 'completions'; folder: string; site: CompletionSiteArg; namespace: string }
+  /** Completion in a `kubepath.cluster.yaml` (any one, active or not): from its text alone. */
+  | { op: 'profileCompletions'; text: string; offset: number }
+  /** Hover in a `kubepath.cluster.yaml`: `file` names it in messages; 1-based position. */
+  | { op: 'profileHover'; file: string; text: string; line: number; column: number }
+  /** The loader's findings on a `kubepath.cluster.yaml` no folder analyses. */
+  | { op: 'profileDiagnostics'; file: string; text: string }
   | {
       op: 'panel';
       /** Folder URI → the name the panel shows ('' when there is one folder). */
@@ -124,6 +137,12 @@ export interface HoverAnswer {
   commands: string[];
 }
 
+/** A hover in the cluster profile: its Markdown and the key or value it is about (1-based). */
+export interface ProfileHoverAnswer {
+  markdown: string;
+  range: SourceRange;
+}
+
 export interface LensAnswer {
   /** 0-based line. */
   line: number;
@@ -178,6 +197,9 @@ export interface ServiceAnswers {
   lenses: LensAnswer[];
   locations: SourceRange[];
   completions: CompletionAnswer[];
+  profileCompletions: ProfileCompletion[];
+  profileHover: ProfileHoverAnswer | null;
+  profileDiagnostics: Diagnostic[];
   panel: Snapshot;
   rules: RulesAnswer;
   rendered: { text: string; error?: string } | null;
