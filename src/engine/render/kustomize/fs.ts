@@ -51,27 +51,67 @@ export function memoryFs(
   for (const [p, t] of Object.entries(files)) all.set(cleanPath(p), t);
   const bins = new Map<string, string>();
   for (const [p, t] of Object.entries(binaries)) bins.set(cleanPath(p), t);
-  const dirs = new Set<string>(['/']);
+  // Each directory's entries, sorted once: a chart or kustomization tree lists every directory.
+  const children = new Map<string, Set<string>>([['/', new Set()]]);
   for (const p of [...all.keys(), ...bins.keys()]) {
-    for (let d = dirname(p); !dirs.has(d); d = dirname(d)) dirs.add(d);
+    for (let q = p; q !== '/';) {
+      const d = dirname(q);
+      let names = children.get(d);
+      const known = names !== undefined;
+      if (!names) {
+        names = new Set();
+        children.set(d, names);
+      }
+      names.add(basename(q));
+      if (known) break;
+      q = d;
+    }
   }
+  const listings = new Map<string, string[]>();
+  const binary = new Map<string, string>();
   return {
     readFile: (p) => all.get(cleanPath(p)),
-    readBinary: (p) =>
-      bins.get(cleanPath(p)) ?? (all.has(cleanPath(p)) ? utf8(all.get(cleanPath(p)) ?? '') : undefined),
-    isDir: (p) => dirs.has(cleanPath(p)),
-    exists: (p) => dirs.has(cleanPath(p)) || all.has(cleanPath(p)) || bins.has(cleanPath(p)),
+    readBinary: (p) => {
+      const path = cleanPath(p);
+      const bin = bins.get(path);
+      if (bin !== undefined) return bin;
+      const text = all.get(path);
+      if (text === undefined) return undefined;
+      let bytes = binary.get(path);
+      if (bytes === undefined) {
+        bytes = utf8(text);
+        binary.set(path, bytes);
+      }
+      return bytes;
+    },
+    isDir: (p) => children.has(cleanPath(p)),
+    exists: (p) => children.has(cleanPath(p)) || all.has(cleanPath(p)) || bins.has(cleanPath(p)),
     listDir: (p) => {
       const d = cleanPath(p);
-      const names = new Set<string>();
-      for (const q of [...all.keys(), ...bins.keys(), ...dirs]) {
-        if (q !== d && dirname(q) === d) names.add(basename(q));
+      let names = listings.get(d);
+      if (names === undefined) {
+        names = [...(children.get(d) ?? [])].sort();
+        listings.set(d, names);
       }
-      return [...names].sort();
+      return [...names];
     },
   };
 }
 
+/** The UTF-8 bytes of `s` as a binary string (one char per byte); ASCII is its own encoding. */
 function utf8(s: string): string {
-  return Array.from(new TextEncoder().encode(s), (b) => String.fromCharCode(b)).join('');
+  let ascii = true;
+  for (let i = 0; i < s.length; i++) {
+    if (s.charCodeAt(i) > 0x7f) {
+      ascii = false;
+      break;
+    }
+  }
+  if (ascii) return s;
+  const bytes = new TextEncoder().encode(s);
+  let out = '';
+  for (let i = 0; i < bytes.length; i += 8192) {
+    out += String.fromCharCode(...bytes.subarray(i, i + 8192));
+  }
+  return out;
 }
