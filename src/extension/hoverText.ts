@@ -13,6 +13,7 @@ import { engine } from './engineLoader';
 
 import { SELECT_TARGET_COMMAND, TRACE_COMMAND } from './commands';
 import type { TraceRequestArgs } from './commands';
+import { code, escape } from './markdown';
 
 export { SELECT_TARGET_COMMAND, TRACE_COMMAND } from './commands';
 export type { TraceRequestArgs } from './commands';
@@ -23,16 +24,6 @@ export type ChainsFor = (service: ServiceState, portIndex: number) => Record<str
 export interface HoverContext {
   folder?: string;
   chainsFor?: ChainsFor;
-}
-
-function code(text: string | number): string {
-  const s = String(text);
-  const fence = s.includes('`') ? '``' : '`';
-  return `${fence}${s}${fence}`;
-}
-
-function escape(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
 }
 
 function sourceNote(source: ValueSource | null | undefined): string {

@@ -6,16 +6,7 @@ import type { SourceRange } from '../engine/model';
 import { TRACE_COMMAND } from './commands';
 import { engine } from './engineLoader';
 import type { UrlTraceArgs } from './commands';
-
-function code(text: string | number): string {
-  const s = String(text);
-  const fence = s.includes('`') ? '``' : '`';
-  return `${fence}${s}${fence}`;
-}
-
-function escape(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
-}
+import { code, escape } from './markdown';
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;

@@ -1,15 +1,7 @@
 // Markdown of a hover in kubepath.cluster.yaml, from the engine's ProfileHover (the schema's
 // field, and for a node the labels it effectively carries). Pure (no vscode).
 import type { ProfileHover } from '../engine';
-
-function code(text: string): string {
-  const fence = text.includes('`') ? '``' : '`';
-  return `${fence}${text}${fence}`;
-}
-
-function escape(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
-}
+import { code, escape } from './markdown';
 
 export function profileHoverMarkdown(hover: ProfileHover): string {
   const [path = hover.path, ...facts] = hover.summary.split(' · ');

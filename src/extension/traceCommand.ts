@@ -3,7 +3,7 @@ import type { AnalysisClient } from './analysisClient';
 import { urlTraceArgsOf, urlTraceRequest } from './commands';
 import type { ServiceTraceArgs, UrlTraceArgs } from './commands';
 import { background, log } from './log';
-import type { ServiceBrief } from './service/protocol';
+import type { ServiceBrief, TraceAnswer } from './service/protocol';
 import { showTraceDocument } from './traceDocument';
 import type { TraceDocumentProvider } from './traceDocument';
 import { traceNotice } from './traceDocumentText';
@@ -138,21 +138,31 @@ export async function runTraceCommand(
       node: pod.pod.nodeName,
     };
   }
-  const started = Date.now();
-  const trace = await client.request({ op: 'trace', folder, request });
-  if (!trace.ok) {
-    // A bad target/origin, worded for the user.
-    const message = `Kubepath: cannot trace ${request.target}: ${trace.message}`;
-    log().warn(message);
-    await vscode.window.showWarningMessage(message);
-    return;
-  }
-  log().info(`trace ${request.target} from ${trace.from} in ${Date.now() - started} ms\n${trace.text}`);
+  const trace = await requestTrace(client, folder, request);
+  if (!trace) return;
   const node = request.from?.kind === 'pod' ? (request.node ?? null) : entry.entry.node;
   const show = showInPanel && (() => showInPanel(cluster, service, port.key, entry.entry.entry, node));
   if (traces)
     background('trace notification', notify(traces.add(request.target, trace), request.target, trace, show));
   if (show) await show();
+}
+
+/** The worker's trace of `request` (logged with its time), or undefined once the user is told why not (a bad target or origin). */
+async function requestTrace(
+  client: AnalysisClient,
+  folder: string,
+  request: TraceRequest,
+): Promise<Extract<TraceAnswer, { ok: true }> | undefined> {
+  const started = Date.now();
+  const trace = await client.request({ op: 'trace', folder, request });
+  if (!trace.ok) {
+    const message = `Kubepath: cannot trace ${request.target}: ${trace.message}`;
+    log().warn(message);
+    await vscode.window.showWarningMessage(message);
+    return undefined;
+  }
+  log().info(`trace ${request.target} from ${trace.from} in ${Date.now() - started} ms\n${trace.text}`);
+  return trace;
 }
 
 /**
@@ -174,15 +184,8 @@ async function traceUrl(
   }
   const folder = cluster.folder.uri.toString();
   const request = urlTraceRequest(args);
-  const started = Date.now();
-  const trace = await client.request({ op: 'trace', folder, request });
-  if (!trace.ok) {
-    const message = `Kubepath: cannot trace ${request.target}: ${trace.message}`;
-    log().warn(message);
-    await vscode.window.showWarningMessage(message);
-    return;
-  }
-  log().info(`trace ${request.target} from ${trace.from} in ${Date.now() - started} ms\n${trace.text}`);
+  const trace = await requestTrace(client, folder, request);
+  if (!trace) return;
   const backend = trace.backend;
   const service =
     backend &&
