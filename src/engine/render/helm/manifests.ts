@@ -5,6 +5,7 @@
 import type { CachedHead, HelmRenderCache } from './cache';
 import type { Value } from '../gotemplate';
 import { readYaml, isTable, jsonKind } from './values';
+import { scanHead } from './headScan';
 
 /** releaseutil.InstallOrder. */
 export const INSTALL_ORDER: readonly string[] = [
@@ -159,6 +160,9 @@ export function readHead(doc: string): Head {
 }
 
 function tryReadHead(content: string): CachedHead<Head> {
+  // Most rendered documents are plain enough for a line scan; the rest are parsed.
+  const scanned = scanHead(content);
+  if (scanned !== undefined) return { head: scanned };
   try {
     return { head: readHead(content) };
   } catch (e) {
