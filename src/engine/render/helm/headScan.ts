@@ -37,7 +37,7 @@ const BLOCK_HEADER = /^[|>][-+]?(?: +#.*| *)$/;
 const EMPTY_FLOW = /^(?:\[\]|\{\})(?: +#.*| *)$/;
 const PLAIN_START = /^(?:[A-Za-z0-9_./~$(]|-[A-Za-z0-9.])/;
 const ASCII = /^[\x20-\x7e]*$/;
-const BLOCK_TEXT = /^[\t\x20-\x7e\u00a0-\ud7ff\ue000-\ufefe\uff00-\ufffd]*$/;
+const BLOCK_TEXT = /^[\t\x20-\x7e\u00a0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]*$/;
 /** YAML 1.1 booleans and nulls, in any case (more than the schema reads, to stay on the safe side). */
 const NOT_STRING = new Set(['y', 'n', 'yes', 'no', 'true', 'false', 'on', 'off', 'null']);
 const MAX_FRAMES = 200;
