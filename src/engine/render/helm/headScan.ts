@@ -2,12 +2,12 @@
 // by line, without a YAML parse. Helm decodes every rendered document to read its head, so a
 // YAML error anywhere in it fails the render; the exact read (`readHead`) is a full parse. Most
 // rendered documents use only a small part of block YAML: mappings and sequences by
-// indentation, plain and simply quoted scalars on one line, block scalars, `[]` and `{}`. When
-// every line of a document is in that part, the full read cannot fail and its head is what this
-// scan finds; a document with anything else (anchors, tags, flow collections, multi-line or
-// escaped scalars, tabs, non-ASCII outside block scalars, a head value that is not plainly a
-// string) answers undefined, and the caller parses it. So the answer is `readHead`'s or none
-// (the property test in test/unit/helm-head-scan.test.ts holds it to that).
+// indentation, plain and simply quoted scalars on one line, block scalars, `[]`, `{}` and
+// one-line lists of simple scalars. When every line of a document is in that part, the full
+// read cannot fail and its head is what this scan finds. A document with anything else
+// (anchors, tags, other flow collections, multi-line or escaped scalars, tabs, non-ASCII
+// outside block scalars, a head value that is not plainly a string) answers undefined, and the
+// caller parses it. So the answer is `readHead`'s or none (test/unit/helm-head-scan.test.ts).
 import type { Head } from './manifests';
 
 type Role = 'root' | 'metadata' | 'annotations' | 'scalar' | 'other';
@@ -35,6 +35,9 @@ const DOUBLE = /^"((?:[^"\\]|\\["\\/nt])*)"(?: +#.*| *)$/;
 const SINGLE = /^'((?:[^']|'')*)'(?: +#.*| *)$/;
 const BLOCK_HEADER = /^[|>][-+]?(?: +#.*| *)$/;
 const EMPTY_FLOW = /^(?:\[\]|\{\})(?: +#.*| *)$/;
+/** A flow sequence of simple scalars on one line: `["get", "list"]`, `[a, b]`. */
+const FLOW_ITEM = `(?:"[^"\\\\]*"|'[^']*'|[A-Za-z0-9_./][A-Za-z0-9_./-]*)`;
+const FLOW_SEQ = new RegExp(`^\\[ *${FLOW_ITEM}(?: *, *${FLOW_ITEM})* *\\](?: +#.*| *)$`);
 const PLAIN_START = /^(?:[A-Za-z0-9_./~$(]|-[A-Za-z0-9.])/;
 const ASCII = /^[\x20-\x7e]*$/;
 const BLOCK_TEXT = /^[\t\x20-\x7e\u00a0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]*$/;
@@ -64,7 +67,7 @@ function scalar(rest: string): Val | undefined {
     return m ? { t: 'str', s: (m[1] ?? '').replace(/''/g, "'") } : undefined;
   }
   if (c === '|' || c === '>') return BLOCK_HEADER.test(rest) ? BLOCK : undefined;
-  if (c === '[' || c === '{') return EMPTY_FLOW.test(rest) ? OTHER : undefined;
+  if (c === '[' || c === '{') return EMPTY_FLOW.test(rest) || FLOW_SEQ.test(rest) ? OTHER : undefined;
   if (!PLAIN_START.test(rest) || rest.startsWith('...')) return undefined;
   const hash = rest.indexOf(' #');
   const v = (hash < 0 ? rest : rest.slice(0, hash)).trimEnd();
