@@ -19,7 +19,8 @@ export interface TextPart {
   step?: boolean;
 }
 
-export type BoxKind = 'client' | 'dns' | 'loadbalancer' | 'node' | 'pods' | 'verdict' | 'external' | 'l7';
+export type BoxKind =
+  'client' | 'dns' | 'loadbalancer' | 'node' | 'junction' | 'pods' | 'verdict' | 'external' | 'l7';
 export type RowKind = 'kubeproxy' | 'chain' | 'pod' | 'value' | 'problem' | 'action';
 export type Tone = 'normal' | 'error' | 'warning';
 
@@ -515,13 +516,103 @@ export function buildGraph(path: RequestPath, options: GraphOptions): GraphModel
       ),
     ];
   }
+  meshThroughJunction(boxes, edges, nodeEdges, podBoxes, shares, endpointCount);
   // Pod groups in node order, pods by IP: a stable picture whatever order the branches came in.
-  for (const group of [...podBoxes.values()].sort((a, b) => compare(a.id, b.id))) {
+  for (const group of [...podBoxes.values()].sort((a, b) => naturalCompare(a.id, b.id))) {
     group.rows.sort((a, b) => compare(a.id, b.id));
     boxes.push(group);
   }
   boxes.push(...verdicts.values());
   return { boxes, edges, hasPredicted };
+}
+
+/** From this many node → pod group wires up, a full mesh meets in one junction. */
+export const MESH_JUNCTION_EDGES = 16;
+
+/**
+ * Every node spreading alike over every pod group is N × M wires on one bus (10 × 10 for 50
+ * replicas on 10 nodes) that no one can follow. From MESH_JUNCTION_EDGES wires up, the nodes'
+ * lines meet in one junction that fans out to the groups: N + M wires. Only a full mesh with
+ * one share per group qualifies, so no line stands for a share it does not carry; hovering a
+ * pod still lights every box and line on its path.
+ */
+function meshThroughJunction(
+  boxes: GraphBox[],
+  edges: GraphEdge[],
+  nodeEdges: readonly { edge: GraphEdge; target: string; share: number }[],
+  podBoxes: ReadonlyMap<string, GraphBox>,
+  shares: ReadonlyMap<string, ReadonlySet<string>>,
+  endpointCount: number,
+): void {
+  const senders = new Map<string, GraphEdge>();
+  for (const { edge } of nodeEdges) if (!senders.has(edge.from.box)) senders.set(edge.from.box, edge);
+  const groups = [...podBoxes.keys()].sort(naturalCompare);
+  if (senders.size < 2 || groups.length < 2 || nodeEdges.length < MESH_JUNCTION_EDGES) return;
+  if (nodeEdges.length !== senders.size * groups.length) return;
+  if (groups.some((g) => (shares.get(g)?.size ?? 0) !== 1)) return;
+  const wires = new Set(nodeEdges.map((n) => n.edge));
+  for (let i = edges.length - 1; i >= 0; i--) if (wires.has(edges[i] as GraphEdge)) edges.splice(i, 1);
+  const nodeKeys = [...senders.values()].map((e) => e.paths[0] ?? e.from.box);
+  const id = 'junction';
+  const spread = `${senders.size} nodes → ${groups.length} pod groups`;
+  boxes.push({
+    id,
+    kind: 'junction',
+    title: [t('every node → every pod')],
+    subtitle: [t(`${spread}, the same split on each`)],
+    rows: [],
+    tooltip: [
+      spread,
+      `Each node's kube-proxy spreads new connections over all ${endpointCount} endpoints alike, so the ${senders.size} nodes' lines meet here instead of ${nodeEdges.length} wires.`,
+    ],
+    source: null,
+    tone: 'normal',
+    paths: [EVERY_PATH],
+  });
+  for (const [box, first] of senders) {
+    const nodeKey = first.paths[0] ?? box;
+    edges.push({
+      id: `e:${box}>${id}`,
+      from: first.from,
+      to: { box: id },
+      label: [],
+      tone: 'normal',
+      tooltip: [
+        `new connections entering ${nodeKey.replace(/^node:/, '')} spread over all ${endpointCount} endpoints`,
+      ],
+      paths: [nodeKey, ...groups],
+    });
+  }
+  for (const key of groups) {
+    const sample = nodeEdges.find((n) => n.target === key);
+    edges.push({
+      id: `e:${id}>${key}`,
+      from: { box: id },
+      to: { box: key },
+      label: [],
+      tone: 'normal',
+      tooltip: [
+        `${formatProbability(sample?.share ?? 0)} of new connections entering each node go to ${key.replace(/^pods:/, 'the pods on ')}`,
+        ...(sample?.edge.tooltip.slice(1) ?? []),
+      ],
+      paths: [key, ...nodeKeys],
+    });
+  }
+}
+
+/** node-2 before node-10: numbers inside names compare as numbers. */
+function naturalCompare(a: string, b: string): number {
+  const split = (s: string): string[] => s.split(/(\d+)/);
+  const x = split(a);
+  const y = split(b);
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const p = x[i] ?? '';
+    const q = y[i] ?? '';
+    if (p === q) continue;
+    if (i % 2 === 1 && p.length !== q.length) return p.length - q.length || compare(p, q);
+    return compare(p, q);
+  }
+  return x.length - y.length;
 }
 
 function compare(a: string, b: string): number {

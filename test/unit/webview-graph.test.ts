@@ -166,8 +166,55 @@ ${Array.from({ length: 10 }, (_, i) => `  - { name: node-${i + 1}, ip: 172.18.0.
         `${n} of 50 endpoints · ${formatProbability(n / 50)} from each node`,
       );
     }
-    assert.equal(g.edges.filter((e) => e.to.box.startsWith('pods:')).length, 100);
-    assert.equal(g.edges.length, 1 + 10 + 100);
+    // Every node spreads alike over every group: the 10 × 10 lines meet in one junction.
+    const junction = g.boxes.filter((b) => b.kind === 'junction');
+    assert.equal(junction.length, 1);
+    assert.equal(partsText(junction[0]?.subtitle ?? []), '10 nodes → 10 pod groups, the same split on each');
+    const intoJunction = g.edges.filter((e) => e.to.box === 'junction');
+    const outOfJunction = g.edges.filter((e) => e.from.box === 'junction');
+    assert.deepEqual(intoJunction.map((e) => e.from.box).sort(), nodes.map((n) => n.id).sort());
+    assert.deepEqual(outOfJunction.map((e) => e.to.box).sort(), groups.map((b) => b.id).sort());
+    assert.equal(
+      g.edges.filter((e) => e.from.box.startsWith('node:') && e.to.box.startsWith('pods:')).length,
+      0,
+    );
+    assert.equal(g.edges.length, 1 + 10 + 10 + 10);
+    // Hovering a pod still lights its whole path: each node's line and its group's line.
+    const group = groups[0]!;
+    for (const e of intoJunction) assert.ok(e.paths.includes(group.id), e.id);
+    const out = outOfJunction.find((e) => e.to.box === group.id)!;
+    for (const n of nodes) assert.ok(out.paths.includes(n.id), n.id);
+    const kinds = g.boxes.map((b) => b.kind);
+    const at = kinds.indexOf('junction');
+    assert.ok(at > kinds.lastIndexOf('node') && at < kinds.indexOf('pods'), 'between the nodes and the pods');
+  });
+
+  void test('a small mesh (3 nodes × 3 groups) keeps its lines, and so does any mesh whose shares differ', () => {
+    const g = buildGraph(nginxPath(), { expanded: none });
+    assert.equal(g.boxes.filter((b) => b.kind === 'junction').length, 0);
+    assert.equal(
+      g.edges.filter((e) => e.from.box.startsWith('node:') && e.to.box.startsWith('pods:')).length,
+      9,
+    );
+    const p = nginxPath();
+    // Ten nodes each sending everything to their own pods (externalTrafficPolicy: Local-like
+    // shares) are no mesh: every line carries a different share.
+    const nodes = Array.from({ length: 5 }, (_, i) =>
+      p.nodes.map((n) => ({ ...n, node: `${n.node}-${i}` })),
+    ).flat();
+    const lopsided = {
+      ...p,
+      nodes: nodes.map((n, i) => ({
+        ...n,
+        branches: n.branches.map((b, j) => ({ ...b, probability: j === i % n.branches.length ? 0.5 : 0.25 })),
+      })),
+    };
+    const h = buildGraph(lopsided, { expanded: none });
+    assert.equal(h.boxes.filter((b) => b.kind === 'junction').length, 0);
+    assert.equal(
+      h.edges.filter((e) => e.from.box.startsWith('node:') && e.to.box.startsWith('pods:')).length,
+      45,
+    );
   });
 
   void test('expanding a node shows its KUBE-* chain steps with full names', () => {
