@@ -15,6 +15,7 @@ import { HelmRenderCache } from './render/helm';
 import type {
   DeployTarget,
   HelmTargetOptions,
+  ResourceMapping,
   TargetBuild,
   TemplateValueSpan,
   WorkspaceLayout,
@@ -25,6 +26,7 @@ import {
   isChartPath,
   isKustomizationPath,
   referencedEntries,
+  resourceMapping,
   workspaceLayout,
 } from './render/workspace';
 
@@ -79,6 +81,8 @@ export interface BuildCache {
   readonly reuse: BuildReuse;
   /** Template parse trees and manifest heads of chart renders, so that a re-render parses only what changed. */
   readonly helm: HelmRenderCache;
+  /** Per target: its built resources in workspace paths (see ResourceMapping). */
+  readonly mapped: Map<string, ResourceMapping>;
   /** Per target: its built resources as loaded last time (see LoadedBuildMemo). */
   readonly loaded: Map<string, LoadedBuildMemo>;
   /** Kustomization text → the bases and components it lists (last analysis's texts only). */
@@ -107,6 +111,7 @@ export function createBuildCache(): BuildCache {
     parsed: new ParseCache(),
     reuse: new BuildReuse(),
     helm: new HelmRenderCache(),
+    mapped: new Map(),
     loaded: new Map(),
     references: new Map(),
   };
@@ -163,8 +168,11 @@ export function renderStage(input: RenderStageInput): RenderStage {
   const layout = layoutOf(input);
   const targets = findDeployTargets(input.files, input.root, references, layout.paths);
   const builds = targets.map((t) => cachedBuild(input, t, layout));
-  // What no build of this analysis parsed (old texts of edited files) is dropped.
-  input.cache?.parsed.sweep();
+  // What no build of this analysis parsed and no file holds any more (old texts of edited files) is dropped.
+  if (input.cache) {
+    const texts = new Set(input.files.values());
+    input.cache.parsed.sweep((text) => texts.has(text));
+  }
   input.cache?.helm.sweep();
   const consumed = new Set<string>();
   for (const b of builds) for (const p of b.reads) consumed.add(p);
@@ -356,6 +364,7 @@ function cachedBuild(input: RenderStageInput, target: DeployTarget, layout: Work
     input.cache?.reuse,
     layout,
     input.cache?.helm,
+    mappingOf(input.cache, target),
   );
   if (input.cache) {
     const texts = new Map<string, string>();
@@ -363,6 +372,16 @@ function cachedBuild(input: RenderStageInput, target: DeployTarget, layout: Work
     input.cache.entries.set(target.file, { build, texts, listing, helm });
   }
   return build;
+}
+
+function mappingOf(cache: BuildCache | undefined, target: DeployTarget): ResourceMapping | undefined {
+  if (!cache || target.kind !== 'kustomize') return undefined;
+  let m = cache.mapped.get(target.file);
+  if (!m) {
+    m = resourceMapping();
+    cache.mapped.set(target.file, m);
+  }
+  return m;
 }
 
 function lineRange(
