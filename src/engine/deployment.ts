@@ -6,6 +6,7 @@
 // together with every target that shares nothing with it; the others get a note saying so.
 // Plain manifests that no build reads are analysed as they are, beside the builds.
 import { isTestHook } from './model/helmHooks';
+import { memoized } from './util/memo';
 import type { Diagnostic, LoadedFile, LoadedObject, SourceRange } from './model';
 import type { LoadLimits } from './load/yamlDocuments';
 import { loadBuild } from './load/rendered';
@@ -17,6 +18,7 @@ import type {
   HelmTargetOptions,
   ResourceMapping,
   TargetBuild,
+  TargetResource,
   TemplateValueSpan,
   WorkspaceLayout,
 } from './render/workspace';
@@ -87,6 +89,13 @@ export interface BuildCache {
   readonly loaded: Map<string, LoadedBuildMemo>;
   /** Kustomization text → the bases and components it lists (last analysis's texts only). */
   references: Map<string, readonly string[]>;
+  /** The deploy targets found for this layout and these texts of its kustomization files. */
+  targets?: {
+    readonly layout: WorkspaceLayout;
+    readonly files: readonly string[];
+    readonly texts: readonly (string | undefined)[];
+    readonly targets: readonly DeployTarget[];
+  };
   /** The files' layout, for these paths (in this order) and root. */
   layout?: {
     readonly keys: readonly string[];
@@ -153,20 +162,8 @@ export function hasKustomizations(paths: Iterable<string>): boolean {
 
 export function renderStage(input: RenderStageInput): RenderStage {
   if (!hasKustomizations(input.files.keys())) return EMPTY;
-  const cache = input.cache;
-  let references: ((text: string) => readonly string[]) | undefined;
-  if (cache) {
-    const before = cache.references;
-    const now = new Map<string, readonly string[]>();
-    references = (text) => {
-      const refs = now.get(text) ?? before.get(text) ?? referencedEntries(text);
-      now.set(text, refs);
-      return refs;
-    };
-    cache.references = now;
-  }
   const layout = layoutOf(input);
-  const targets = findDeployTargets(input.files, input.root, references, layout.paths);
+  const targets = deployTargets(input, layout);
   const builds = targets.map((t) => cachedBuild(input, t, layout));
   // What no build of this analysis parsed and no file holds any more (old texts of edited files) is dropped.
   if (input.cache) {
@@ -301,17 +298,44 @@ function outcomeOf(b: TargetBuild, analysed: boolean): TargetOutcome {
   return {
     target: b.target,
     analysed,
-    resources: r.resources.map((res) => ({
-      kind: res.kind,
-      namespace: res.namespace,
-      name: res.name,
-      origin: { file: res.origin.file, line: res.origin.line },
-      changes: [...res.fields]
-        .filter(([, at]) => at.file !== res.origin.file)
-        .map(([field, at]) => ({ field, file: at.file, line: at.line })),
-      ...(res.valueSpans !== undefined ? { values: res.valueSpans } : {}),
-    })),
+    resources: r.resources.map(builtFrom),
   };
+}
+
+/** What a built resource is to a hover (one per resource: a build hands out the same resource while it is unchanged). */
+const builtFrom = memoized((res: TargetResource): BuiltFrom => ({
+  kind: res.kind,
+  namespace: res.namespace,
+  name: res.name,
+  origin: { file: res.origin.file, line: res.origin.line },
+  changes: [...res.fields]
+    .filter(([, at]) => at.file !== res.origin.file)
+    .map(([field, at]) => ({ field, file: at.file, line: at.line })),
+  ...(res.valueSpans !== undefined ? { values: res.valueSpans } : {}),
+}));
+
+/**
+ * The deploy targets: the ones found last time while the paths and every kustomization
+ * file's text are the same (they depend on nothing else).
+ */
+function deployTargets(input: RenderStageInput, layout: WorkspaceLayout): readonly DeployTarget[] {
+  const cache = input.cache;
+  if (!cache) return findDeployTargets(input.files, input.root, undefined, layout.paths);
+  const kept = cache.targets;
+  if (kept && kept.layout === layout && kept.files.every((p, i) => input.files.get(p) === kept.texts[i]))
+    return kept.targets;
+  const before = cache.references;
+  const now = new Map<string, readonly string[]>();
+  const references = (text: string): readonly string[] => {
+    const refs = now.get(text) ?? before.get(text) ?? referencedEntries(text);
+    now.set(text, refs);
+    return refs;
+  };
+  cache.references = now;
+  const targets = findDeployTargets(input.files, input.root, references, layout.paths);
+  const files = kept?.layout === layout ? kept.files : [...input.files.keys()].filter(isKustomizationPath);
+  cache.targets = { layout, files, texts: files.map((p) => input.files.get(p)), targets };
+  return targets;
 }
 
 /** The files' layout: the one kept while the paths (and their order) and the root are. */

@@ -57,15 +57,15 @@ export function buildKustomization(
   const before = reuse?.printed.get(dir);
   const builtBefore = reuse?.built.get(dir);
   const printed = new Map<string, { obj: ValueMap; yaml: string }>();
-  const built = new Map<Resource, BuiltResource>();
+  const built = new Map<Resource, { readonly res: BuiltResource; readonly key: string }>();
   const resources: BuiltResource[] = out.map((r) => {
-    const key = `${idString(curId(r))}\0${r.origin.file}:${r.origin.line}`;
     const same = r.snapshot === true ? builtBefore?.get(r) : undefined;
     if (same) {
-      printed.set(key, { obj: r.obj, yaml: same.yaml });
+      printed.set(same.key, { obj: r.obj, yaml: same.res.yaml });
       built.set(r, same);
-      return same;
+      return same.res;
     }
+    const key = `${idString(curId(r))}\0${r.origin.file}:${r.origin.line}`;
     const g = gvkOf(r.obj);
     const last = before?.get(key);
     const yaml = last && deepEqual(last.obj, r.obj) ? last.yaml : emitYaml(r.obj);
@@ -79,7 +79,7 @@ export function buildKustomization(
       origin: r.origin,
       fields: r.fields,
     };
-    if (r.snapshot === true) built.set(r, res);
+    if (r.snapshot === true) built.set(r, { res, key });
     return res;
   });
   reuse?.printed.set(dir, printed);

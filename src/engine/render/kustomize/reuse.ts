@@ -57,6 +57,8 @@ export interface KeptOrder {
   readonly key: string;
   readonly ids: readonly string[];
   readonly order: readonly number[];
+  /** The resources sorted (snapshots among them keep their ids). */
+  readonly resources: readonly Resource[];
 }
 
 export class BuildReuse {
@@ -77,7 +79,7 @@ export class BuildReuse {
    * By built directory: what each output of its last build was handed out as (outputs that
    * are snapshots only: never changed, so the same instance builds the same).
    */
-  readonly built = new Map<string, Map<Resource, BuiltResource>>();
+  readonly built = new Map<string, Map<Resource, { readonly res: BuiltResource; readonly key: string }>>();
 }
 
 /** A KustomizeFs that appends every question and answer to each log open on it. */
