@@ -166,10 +166,10 @@ export function renderStage(input: RenderStageInput): RenderStage {
   const targets = deployTargets(input, layout);
   const builds = targets.map((t) => cachedBuild(input, t, layout));
   // What no build of this analysis parsed and no file holds any more (old texts of edited files) is dropped.
-  if (input.cache) {
+  input.cache?.parsed.sweep(() => {
     const texts = new Set(input.files.values());
-    input.cache.parsed.sweep((text) => texts.has(text));
-  }
+    return (text) => texts.has(text);
+  });
   input.cache?.helm.sweep();
   const consumed = new Set<string>();
   for (const b of builds) for (const p of b.reads) consumed.add(p);

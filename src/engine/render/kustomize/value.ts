@@ -77,6 +77,8 @@ export class ParseCache {
   private readonly unique = new Map<string, { result: ParseResult; used: number }>();
   private readonly duplicates = new Map<string, { result: ParseResult; used: number }>();
   private generation = 0;
+  /** The number of entries after the last sweep that went through them. */
+  private swept = 0;
 
   parse(text: string, uniqueKeys: boolean): ParseResult {
     const entries = uniqueKeys ? this.unique : this.duplicates;
@@ -89,10 +91,19 @@ export class ParseCache {
     return hit.result.error ? { documents, error: hit.result.error } : { documents };
   }
 
-  /** Drops the entries not asked for since the last sweep whose text `keep` does not keep. */
-  sweep(keep: (text: string) => boolean = () => false): void {
-    for (const entries of [this.unique, this.duplicates])
-      for (const [text, e] of entries) if (e.used !== this.generation && !keep(text)) entries.delete(text);
+  /**
+   * Drops the entries not asked for since the last sweep whose text `keeping()` does not
+   * keep. Amortised: only once the cache has grown by a quarter since the last sweep that
+   * dropped (an edit adds one text; going through every entry on each would cost more).
+   */
+  sweep(keeping: () => (text: string) => boolean = () => () => false): void {
+    const size = this.unique.size + this.duplicates.size;
+    if (size > this.swept + Math.max(16, this.swept >> 2)) {
+      const keep = keeping();
+      for (const entries of [this.unique, this.duplicates])
+        for (const [text, e] of entries) if (e.used !== this.generation && !keep(text)) entries.delete(text);
+      this.swept = this.unique.size + this.duplicates.size;
+    }
     this.generation++;
   }
 }
