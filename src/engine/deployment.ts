@@ -6,6 +6,7 @@
 // together with every target that shares nothing with it; the others get a note saying so.
 // Plain manifests that no build reads are analysed as they are, beside the builds.
 import { isTestHook } from './model/helmHooks';
+import { memoized } from './util/memo';
 import type { Diagnostic, LoadedFile, LoadedObject, SourceRange } from './model';
 import type { LoadLimits } from './load/yamlDocuments';
 import { loadBuild } from './load/rendered';
@@ -15,7 +16,9 @@ import { HelmRenderCache } from './render/helm';
 import type {
   DeployTarget,
   HelmTargetOptions,
+  ResourceMapping,
   TargetBuild,
+  TargetResource,
   TemplateValueSpan,
   WorkspaceLayout,
 } from './render/workspace';
@@ -25,6 +28,7 @@ import {
   isChartPath,
   isKustomizationPath,
   referencedEntries,
+  resourceMapping,
   workspaceLayout,
 } from './render/workspace';
 
@@ -79,10 +83,19 @@ export interface BuildCache {
   readonly reuse: BuildReuse;
   /** Template parse trees and manifest heads of chart renders, so that a re-render parses only what changed. */
   readonly helm: HelmRenderCache;
+  /** Per target: its built resources in workspace paths (see ResourceMapping). */
+  readonly mapped: Map<string, ResourceMapping>;
   /** Per target: its built resources as loaded last time (see LoadedBuildMemo). */
   readonly loaded: Map<string, LoadedBuildMemo>;
   /** Kustomization text → the bases and components it lists (last analysis's texts only). */
   references: Map<string, readonly string[]>;
+  /** The deploy targets found for this layout and these texts of its kustomization files. */
+  targets?: {
+    readonly layout: WorkspaceLayout;
+    readonly files: readonly string[];
+    readonly texts: readonly (string | undefined)[];
+    readonly targets: readonly DeployTarget[];
+  };
   /** The files' layout, for these paths (in this order) and root. */
   layout?: {
     readonly keys: readonly string[];
@@ -107,6 +120,7 @@ export function createBuildCache(): BuildCache {
     parsed: new ParseCache(),
     reuse: new BuildReuse(),
     helm: new HelmRenderCache(),
+    mapped: new Map(),
     loaded: new Map(),
     references: new Map(),
   };
@@ -148,23 +162,14 @@ export function hasKustomizations(paths: Iterable<string>): boolean {
 
 export function renderStage(input: RenderStageInput): RenderStage {
   if (!hasKustomizations(input.files.keys())) return EMPTY;
-  const cache = input.cache;
-  let references: ((text: string) => readonly string[]) | undefined;
-  if (cache) {
-    const before = cache.references;
-    const now = new Map<string, readonly string[]>();
-    references = (text) => {
-      const refs = now.get(text) ?? before.get(text) ?? referencedEntries(text);
-      now.set(text, refs);
-      return refs;
-    };
-    cache.references = now;
-  }
   const layout = layoutOf(input);
-  const targets = findDeployTargets(input.files, input.root, references, layout.paths);
+  const targets = deployTargets(input, layout);
   const builds = targets.map((t) => cachedBuild(input, t, layout));
-  // What no build of this analysis parsed (old texts of edited files) is dropped.
-  input.cache?.parsed.sweep();
+  // What no build of this analysis parsed and no file holds any more (old texts of edited files) is dropped.
+  input.cache?.parsed.sweep(() => {
+    const texts = new Set(input.files.values());
+    return (text) => texts.has(text);
+  });
   input.cache?.helm.sweep();
   const consumed = new Set<string>();
   for (const b of builds) for (const p of b.reads) consumed.add(p);
@@ -293,17 +298,44 @@ function outcomeOf(b: TargetBuild, analysed: boolean): TargetOutcome {
   return {
     target: b.target,
     analysed,
-    resources: r.resources.map((res) => ({
-      kind: res.kind,
-      namespace: res.namespace,
-      name: res.name,
-      origin: { file: res.origin.file, line: res.origin.line },
-      changes: [...res.fields]
-        .filter(([, at]) => at.file !== res.origin.file)
-        .map(([field, at]) => ({ field, file: at.file, line: at.line })),
-      ...(res.valueSpans !== undefined ? { values: res.valueSpans } : {}),
-    })),
+    resources: r.resources.map(builtFrom),
   };
+}
+
+/** What a built resource is to a hover (one per resource: a build hands out the same resource while it is unchanged). */
+const builtFrom = memoized((res: TargetResource): BuiltFrom => ({
+  kind: res.kind,
+  namespace: res.namespace,
+  name: res.name,
+  origin: { file: res.origin.file, line: res.origin.line },
+  changes: [...res.fields]
+    .filter(([, at]) => at.file !== res.origin.file)
+    .map(([field, at]) => ({ field, file: at.file, line: at.line })),
+  ...(res.valueSpans !== undefined ? { values: res.valueSpans } : {}),
+}));
+
+/**
+ * The deploy targets: the ones found last time while the paths and every kustomization
+ * file's text are the same (they depend on nothing else).
+ */
+function deployTargets(input: RenderStageInput, layout: WorkspaceLayout): readonly DeployTarget[] {
+  const cache = input.cache;
+  if (!cache) return findDeployTargets(input.files, input.root, undefined, layout.paths);
+  const kept = cache.targets;
+  if (kept && kept.layout === layout && kept.files.every((p, i) => input.files.get(p) === kept.texts[i]))
+    return kept.targets;
+  const before = cache.references;
+  const now = new Map<string, readonly string[]>();
+  const references = (text: string): readonly string[] => {
+    const refs = now.get(text) ?? before.get(text) ?? referencedEntries(text);
+    now.set(text, refs);
+    return refs;
+  };
+  cache.references = now;
+  const targets = findDeployTargets(input.files, input.root, references, layout.paths);
+  const files = kept?.layout === layout ? kept.files : [...input.files.keys()].filter(isKustomizationPath);
+  cache.targets = { layout, files, texts: files.map((p) => input.files.get(p)), targets };
+  return targets;
 }
 
 /** The files' layout: the one kept while the paths (and their order) and the root are. */
@@ -356,6 +388,7 @@ function cachedBuild(input: RenderStageInput, target: DeployTarget, layout: Work
     input.cache?.reuse,
     layout,
     input.cache?.helm,
+    mappingOf(input.cache, target),
   );
   if (input.cache) {
     const texts = new Map<string, string>();
@@ -363,6 +396,16 @@ function cachedBuild(input: RenderStageInput, target: DeployTarget, layout: Work
     input.cache.entries.set(target.file, { build, texts, listing, helm });
   }
   return build;
+}
+
+function mappingOf(cache: BuildCache | undefined, target: DeployTarget): ResourceMapping | undefined {
+  if (!cache || target.kind !== 'kustomize') return undefined;
+  let m = cache.mapped.get(target.file);
+  if (!m) {
+    m = resourceMapping();
+    cache.mapped.set(target.file, m);
+  }
+  return m;
 }
 
 function lineRange(

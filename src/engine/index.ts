@@ -310,6 +310,10 @@ export function createWorkspaceAnalyzer(options: { limits?: Partial<LoadLimits> 
   let listing = 0;
   let target: string | undefined;
   let helm: HelmTargetOptions | undefined;
+  // With a render stage: the manifest paths in order, and the texts the builds may read
+  // (kept while no file is added or removed and the profile's path is the same).
+  let renderPaths: string[] | null = null;
+  let renderTexts: Map<string, string> | null = null;
   const currentProfile = (): ClusterProfile => {
     if (profileFile && !profile) profile = loadProfileFile(profileFile);
     return profile?.profile ?? defaultProfile;
@@ -333,7 +337,16 @@ export function createWorkspaceAnalyzer(options: { limits?: Partial<LoadLimits> 
       if (!entry) {
         manifests = null;
         listing++;
-      }
+        renderPaths = null;
+        renderTexts = null;
+      } else if (
+        renderTexts &&
+        entry.unreadable === undefined &&
+        unreadable === undefined &&
+        renderTexts.has(path)
+      )
+        renderTexts.set(path, text);
+      else renderTexts = null;
       files.set(path, { text, unreadable, loaded: null });
       dirty.add(path);
       last = null;
@@ -341,6 +354,8 @@ export function createWorkspaceAnalyzer(options: { limits?: Partial<LoadLimits> 
     deleteFile(path) {
       if (!files.delete(path)) return;
       manifests = null;
+      renderPaths = null;
+      renderTexts = null;
       listing++;
       kustomizations.delete(path);
       last = null;
@@ -358,8 +373,12 @@ export function createWorkspaceAnalyzer(options: { limits?: Partial<LoadLimits> 
       const pathChanged = next?.path !== profileFile?.path;
       profileFile = next ? { ...next } : null;
       profile = null;
-      // Which file is the profile decides which files are manifests.
-      if (pathChanged) manifests = null;
+      // Which file is the profile decides which files are manifests (and which the builds read).
+      if (pathChanged) {
+        manifests = null;
+        renderPaths = null;
+        renderTexts = null;
+      }
       last = null;
     },
     setTarget(next) {
@@ -399,13 +418,16 @@ export function createWorkspaceAnalyzer(options: { limits?: Partial<LoadLimits> 
       const clusterProfile = currentProfile();
       if (hasKustomizations(files.keys())) {
         // With a render stage, the lists are assembled whole (files and builds are still reused).
-        const paths = [...files.keys()]
+        renderPaths ??= [...files.keys()]
           .filter((p) => isManifestPath(p, profileFile?.path))
           .sort(comparePaths);
-        const loadedFiles = paths.map((p) => load(p));
-        const texts = new Map<string, string>();
-        for (const [p, e] of files)
-          if (e.unreadable === undefined && p !== profileFile?.path) texts.set(p, e.text);
+        const loadedFiles = renderPaths.map((p) => load(p));
+        if (!renderTexts) {
+          renderTexts = new Map<string, string>();
+          for (const [p, e] of files)
+            if (e.unreadable === undefined && p !== profileFile?.path) renderTexts.set(p, e.text);
+        }
+        const texts = renderTexts;
         const stage = renderStage({
           files: texts,
           loaded: (p) => (isManifestPath(p, profileFile?.path) && files.has(p) ? load(p) : null),

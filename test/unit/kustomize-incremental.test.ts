@@ -255,3 +255,39 @@ void test('a line added above a patch or a kustomization field moves the field s
     before.objects.map((o) => o.raw),
   );
 });
+
+void test('a base edit that moves pod placement re-analyses to what a fresh analysis places', () => {
+  // Requests on the first workload in placement order change what the scheduler's resource
+  // scores see for every pod after it (the built-in nodes have allocatable): the incremental
+  // analyzer must place them as a fresh run does, not keep their placements.
+  const placement = (a: Analysis): string[] =>
+    a.pods.map((p) => `${p.metadata.namespace}/${p.metadata.name}@${p.nodeName}`);
+  const analyzer = createWorkspaceAnalyzer();
+  const files = new Map(ORIGINAL);
+  for (const [p, t] of files) analyzer.setFile(p, t);
+  const before = analyzer.analyze();
+  const moved: string[] = [];
+  const workloads = BASES.filter((p) => /-(deployment|statefulset)\.yaml$/.test(p)).sort();
+  for (const [k, path] of workloads.slice(0, 3).entries()) {
+    const text = (files.get(path) ?? '').replace(
+      /( {10}imagePullPolicy: Always\n)/,
+      `$1          resources:\n            requests:\n              cpu: ${1500 + 100 * k}m\n              memory: ${3 + k}Gi\n`,
+    );
+    assert.notEqual(text, files.get(path));
+    files.set(path, text);
+    const last = placement(analyzer.analyze());
+    analyzer.setFile(path, text);
+    const incremental = analyzer.analyze();
+    const fresh = analyzeWorkspace({
+      files: [...files].map(([p, t]): WorkspaceFile => ({ path: p, text: t })),
+    });
+    assert.equal(snapshot(incremental), snapshot(fresh));
+    assert.deepEqual(placement(incremental), placement(fresh));
+    const now = placement(incremental);
+    // Pods of other workloads than the edited one landed elsewhere.
+    const name = /name: (\S+)/.exec(text)?.[1] ?? '';
+    for (const p of now) if (!last.includes(p) && !p.includes(name)) moved.push(p);
+  }
+  assert.ok(moved.length > 0, 'the edits moved pods of other workloads (else this test proves nothing)');
+  assert.notDeepEqual(placement(analyzer.analyze()), placement(before));
+});

@@ -6,6 +6,7 @@
 import type { Diagnostic, LoadedFile } from '../model';
 import { fileStartRange } from '../model';
 import { isPlainObject } from '../model';
+import { memoized } from '../util/memo';
 
 const KUSTOMIZE_KINDS = new Set(['Kustomization', 'Component']);
 
@@ -23,26 +24,31 @@ export interface KustomizeListing {
  */
 export function kustomizePatchFiles(files: readonly LoadedFile[]): Map<string, KustomizeListing> {
   const patches = new Map<string, KustomizeListing>();
-  for (const file of files) {
-    const listings = file.objects
-      .filter((o) => KUSTOMIZE_KINDS.has(o.kind) && o.apiVersion.startsWith('kustomize.config.k8s.io/'))
-      .map((o) => ({ raw: o.raw, component: o.kind === 'Component' }));
-    // A kustomization file without apiVersion and kind is a Kustomization.
-    if (listings.length === 0 && file.kustomization)
-      listings.push({ raw: file.kustomization, component: false });
-    const dir = file.file.includes('/') ? file.file.slice(0, file.file.lastIndexOf('/')) : '';
-    for (const { raw, component } of listings) {
-      const add = (relative: string, as: KustomizeListing['as']): void => {
-        const path = joinPath(dir, relative);
-        if (!patches.has(path)) patches.set(path, { by: file.file, as });
-      };
-      for (const relative of patchPaths(raw)) add(relative, 'patch');
-      for (const relative of configPaths(raw)) add(relative, 'config');
-      if (component) for (const relative of resourceFilePaths(raw)) add(relative, 'component-resource');
-    }
-  }
+  for (const file of files)
+    for (const [path, listing] of listingsOf(file)) if (!patches.has(path)) patches.set(path, listing);
   return patches;
 }
+
+/** What one file lists (a loaded file never changes: kept with it, so an edit reads only the edited file again). */
+const listingsOf = memoized((file: LoadedFile): readonly (readonly [string, KustomizeListing])[] => {
+  const out: [string, KustomizeListing][] = [];
+  const listings = file.objects
+    .filter((o) => KUSTOMIZE_KINDS.has(o.kind) && o.apiVersion.startsWith('kustomize.config.k8s.io/'))
+    .map((o) => ({ raw: o.raw, component: o.kind === 'Component' }));
+  // A kustomization file without apiVersion and kind is a Kustomization.
+  if (listings.length === 0 && file.kustomization)
+    listings.push({ raw: file.kustomization, component: false });
+  const dir = file.file.includes('/') ? file.file.slice(0, file.file.lastIndexOf('/')) : '';
+  for (const { raw, component } of listings) {
+    const add = (relative: string, as: KustomizeListing['as']): void => {
+      out.push([joinPath(dir, relative), { by: file.file, as }]);
+    };
+    for (const relative of patchPaths(raw)) add(relative, 'patch');
+    for (const relative of configPaths(raw)) add(relative, 'config');
+    if (component) for (const relative of resourceFilePaths(raw)) add(relative, 'component-resource');
+  }
+  return out;
+});
 
 export function kustomizePatchSkipped(file: string, listing: KustomizeListing): Diagnostic {
   return {

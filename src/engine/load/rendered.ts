@@ -20,16 +20,21 @@ export interface SourceFile {
 /**
  * Built resources loaded by an earlier build of the same target: a resource built to the same
  * text, from the same place, with the same field sources and an unchanged source file, is
- * the same objects (so later stages reuse their per-object work).
+ * the same objects (so later stages reuse their per-object work). The same resource instance
+ * (a build that did not rebuild it hands out the one it handed out before) is found at once.
  */
-export type LoadedBuildMemo = Map<
-  string,
-  {
-    readonly origin: LoadedFile | null;
-    readonly fields: ReadonlyMap<string, SourceRef>;
-    readonly objects: LoadedObject[];
-  }
->;
+export interface LoadedBuildMemo {
+  readonly byResource: Map<TargetResource, LoadedResource>;
+  /** By origin (`file:line`): the resources loaded from there. */
+  readonly byOrigin: Map<string, LoadedResource[]>;
+}
+
+interface LoadedResource {
+  readonly yaml: string;
+  readonly origin: LoadedFile | null;
+  readonly fields: ReadonlyMap<string, SourceRef>;
+  readonly objects: LoadedObject[];
+}
 
 /** Whether two field source maps name the same file and line for the same fields. */
 function sameFields(a: ReadonlyMap<string, SourceRef>, b: ReadonlyMap<string, SourceRef>): boolean {
@@ -48,30 +53,41 @@ export function loadBuild(
   limits: LoadLimits = DEFAULT_LOAD_LIMITS,
   previous?: LoadedBuildMemo,
 ): { objects: LoadedObject[]; memo: LoadedBuildMemo } {
-  const memo: LoadedBuildMemo = new Map();
+  const memo: LoadedBuildMemo = { byResource: new Map(), byOrigin: new Map() };
   if (!build.result.ok) return { objects: [], memo };
   const objects: LoadedObject[] = [];
   const lines = new LineRanges(source);
+  // Each loaded resource stands for one built resource of this build.
+  const taken = new Set<LoadedResource>();
+  const keep = (r: TargetResource, at: string, e: LoadedResource): void => {
+    taken.add(e);
+    memo.byResource.set(r, e);
+    const list = memo.byOrigin.get(at);
+    if (list) list.push(e);
+    else memo.byOrigin.set(at, [e]);
+    for (const o of e.objects) objects.push(o);
+  };
   build.result.resources.forEach((r, i) => {
     // Helm test hooks run only with `helm test`: rendered, not part of what is deployed.
     if (isTestHook(r.hook)) return;
     const origin = source(r.origin.file)?.loaded ?? null;
-    // The field sources are compared, not put in the key: building and hashing a string of
-    // every field of every resource was a measurable part of an edit's re-analysis.
-    const key = `${r.origin.file}:${r.origin.line}\n${r.yaml}`;
-    const hit = previous?.get(key);
-    if (hit && hit.origin === origin && !memo.has(key) && sameFields(hit.fields, r.fields)) {
-      memo.set(key, hit);
-      for (const o of hit.objects) objects.push(o);
-      return;
-    }
+    const at = `${r.origin.file}:${r.origin.line}`;
+    const same = previous?.byResource.get(r);
+    if (same && same.origin === origin && !taken.has(same)) return keep(r, at, same);
+    // The text is compared, not hashed into a key (a key of every resource's text was a
+    // measurable part of an edit's re-analysis); the field sources are compared too.
+    const hit = previous?.byOrigin
+      .get(at)
+      ?.find(
+        (e) => !taken.has(e) && e.origin === origin && e.yaml === r.yaml && sameFields(e.fields, r.fields),
+      );
+    if (hit) return keep(r, at, hit);
     // The rendered text is parsed like any manifest; its positions are then replaced.
     const parsed = loadYamlFile(`${build.target.file}#${i}`, r.yaml, limits);
     const mapped = parsed.objects.map((o) =>
       r.lineMap ? mapTemplateObject(o, r, r.lineMap, lines) : mapObject(o, r, source, lines),
     );
-    if (!memo.has(key)) memo.set(key, { origin, fields: r.fields, objects: mapped });
-    for (const o of mapped) objects.push(o);
+    keep(r, at, { yaml: r.yaml, origin, fields: r.fields, objects: mapped });
   });
   return { objects, memo };
 }

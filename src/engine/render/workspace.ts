@@ -355,6 +355,8 @@ export function buildTarget(
   /** The layout of `files` (see WorkspaceLayout), when the caller keeps it. */
   layout: WorkspaceLayout = workspaceLayout(files.keys(), root),
   helmCache?: HelmRenderCache,
+  /** Each built resource as mapped to workspace paths last time (kept by the caller per target). */
+  mapped?: ResourceMapping,
 ): TargetBuild {
   const paths = layout.paths;
   const { fs, reads } = trackingFs(files, layout);
@@ -371,14 +373,49 @@ export function buildTarget(
     ? {
         ok: true,
         notes: raw.notes.map(toWs),
-        resources: raw.resources.map((r) => ({
-          ...r,
-          origin: { ...r.origin, file: paths.toWorkspace(r.origin.file) },
-          fields: new Map([...r.fields].map(([k, v]) => [k, { ...v, file: paths.toWorkspace(v.file) }])),
-        })),
+        resources: raw.resources.map((r) => inWorkspace(r, paths, mapped)),
       }
     : { ok: false, error: toWs(raw.error) };
+  if (mapped && raw.ok) {
+    // Only this build's resources are kept (the build keeps returning the same instances).
+    const keep = new Set(raw.resources);
+    for (const r of mapped.byBuilt.keys()) if (!keep.has(r)) mapped.byBuilt.delete(r);
+  }
   return { target, result, reads };
+}
+
+/**
+ * What a target's built resources became in workspace paths: a build that hands out the same
+ * BuiltResource (an output it did not rebuild) gets the same TargetResource, so that what is
+ * kept downstream by resource (the loaded objects) is found by identity.
+ */
+export interface ResourceMapping {
+  paths?: WorkspacePaths;
+  readonly byBuilt: Map<BuiltResource, TargetResource>;
+}
+
+export function resourceMapping(): ResourceMapping {
+  return { byBuilt: new Map() };
+}
+
+function inWorkspace(
+  r: BuiltResource,
+  paths: WorkspacePaths,
+  mapped: ResourceMapping | undefined,
+): TargetResource {
+  if (mapped && mapped.paths !== paths) {
+    mapped.byBuilt.clear();
+    mapped.paths = paths;
+  }
+  const kept = mapped?.byBuilt.get(r);
+  if (kept) return kept;
+  const out: TargetResource = {
+    ...r,
+    origin: { ...r.origin, file: paths.toWorkspace(r.origin.file) },
+    fields: new Map([...r.fields].map(([k, v]) => [k, { ...v, file: paths.toWorkspace(v.file) }])),
+  };
+  mapped?.byBuilt.set(r, out);
+  return out;
 }
 
 /**

@@ -38,11 +38,15 @@ export const interPodAffinityPlugin: FilterPlugin<State> = {
   name: INTER_POD_AFFINITY,
   preFilter: (pod, nodes: readonly NodeInfo[]) => {
     const state: State = { existingAntiAffinity: new Map(), affinity: new Map(), antiAffinity: new Map() };
+    // Without terms of its own, the pod counts only the placed pods' anti-affinity (the
+    // loops below over its empty terms would count nothing): most pods, each scanning all.
+    const ownTerms = pod.requiredAffinity.length > 0 || pod.requiredAntiAffinity.length > 0;
     for (const { node, pods } of nodes) {
       for (const existing of pods) {
         for (const term of existing.requiredAntiAffinity) {
           if (termMatches(term, existing, pod)) bump(state.existingAntiAffinity, node, term.topologyKey);
         }
+        if (!ownTerms) continue;
         if (matchesAllTerms(pod.requiredAffinity, pod, existing)) {
           for (const term of pod.requiredAffinity) bump(state.affinity, node, term.topologyKey);
         }

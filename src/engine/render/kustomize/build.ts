@@ -684,20 +684,33 @@ export class Builder {
     const reorder = this.options.reorder ?? 'none';
     const reuse = this.options.reuse;
     const key = `${JSON.stringify(kust.k['sortOptions'] ?? null)}\0${reorder}`;
-    const ids = reuse
-      ? resources.map((r) => {
-          const id = curId(r);
-          return `${id.group}\0${id.version}\0${id.kind}\0${id.namespace}\0${id.name}`;
-        })
-      : [];
     const kept = reuse?.orders.get(kust.dir);
-    if (kept && kept.key === key && kept.ids.length === ids.length && kept.ids.every((x, i) => x === ids[i]))
+    // A snapshot at the position it had has the id it had (snapshots never change).
+    const idAt = (r: Resource, i: number): string => {
+      if (r.snapshot && kept?.resources[i] === r) return kept.ids[i] as string;
+      const id = curId(r);
+      return `${id.group}\0${id.version}\0${id.kind}\0${id.namespace}\0${id.name}`;
+    };
+    const ids = reuse ? resources.map(idAt) : [];
+    if (
+      kept &&
+      kept.key === key &&
+      kept.ids.length === ids.length &&
+      kept.ids.every((x, i) => x === ids[i])
+    ) {
+      reuse?.orders.set(kust.dir, { ...kept, resources: resources.slice() });
       return kept.order.map((i) => resources[i] as Resource);
+    }
     const sorted = applySortOrder(resources, kust.k['sortOptions'], reorder);
     if (typeof sorted === 'string') fail(kust.file, sorted);
     if (reuse) {
       const at = new Map(resources.map((r, i) => [r, i]));
-      reuse.orders.set(kust.dir, { key, ids, order: sorted.map((r) => at.get(r) as number) });
+      reuse.orders.set(kust.dir, {
+        key,
+        ids,
+        order: sorted.map((r) => at.get(r) as number),
+        resources: resources.slice(),
+      });
     }
     return sorted;
   }

@@ -44,14 +44,17 @@ const SPEC_KEYS: readonly SpecKey[] = [
   'varReference',
 ];
 
+/** The one built-in spec of namePrefix and nameSuffix (shared, so that merges find it by identity). */
+const NAME_SPECS: readonly FieldSpec[] = [{ path: 'metadata/name' }];
+
 export function defaultConfig(): TransformerConfig {
   return {
     commonLabels: [...COMMON_LABEL_SPECS],
     templateLabels: [...TEMPLATE_LABEL_SPECS],
     labels: [],
     commonAnnotations: [...COMMON_ANNOTATION_SPECS],
-    namePrefix: [{ path: 'metadata/name' }],
-    nameSuffix: [{ path: 'metadata/name' }],
+    namePrefix: [...NAME_SPECS],
+    nameSuffix: [...NAME_SPECS],
     namespace: [...NAMESPACE_SPECS],
     images: [...IMAGE_SPECS],
     replicas: [...REPLICA_SPECS],
@@ -81,6 +84,8 @@ const specKey = (a: FieldSpec): string => `${a.path}\0${a.kind ?? ''}\0${a.group
 
 function mergeSpecs(into: FieldSpec[], from: readonly FieldSpec[]): void {
   if (from.length === 0) return;
+  // Mostly `from` is the built-in specs `into` starts with, in the same order: nothing to add.
+  if (from.length <= into.length && from.every((s, i) => s === into[i])) return;
   // Every base merges its configuration into its parent's, mostly the built-in specs both
   // hold: those are found by identity; the rest by key (built once, when first needed).
   const held = new Set(into);

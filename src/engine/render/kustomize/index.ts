@@ -6,7 +6,7 @@ import type { BuildError, BuildOptions } from './build';
 import { Builder } from './build';
 import { emitYaml } from './emit';
 import type { KustomizeFs } from './fs';
-import type { SourceRef } from './resource';
+import type { Resource, SourceRef } from './resource';
 import { curId, gvkOf, idString, nameOf, namespaceOf } from './resource';
 import type { ValueMap } from './value';
 import { deepEqual } from './value';
@@ -51,16 +51,26 @@ export function buildKustomization(
   const builder = new Builder(fs, options);
   const out = builder.run(dir);
   if (!Array.isArray(out)) return { ok: false, error: out };
-  // With options.reuse, a resource equal to one the last build of `dir` printed is not printed again.
-  const before = options.reuse?.printed.get(dir);
+  // With options.reuse, an output that is the same snapshot the last build of `dir` output is
+  // the same BuiltResource; one equal to a resource it printed is not printed again.
+  const reuse = options.reuse;
+  const before = reuse?.printed.get(dir);
+  const builtBefore = reuse?.built.get(dir);
   const printed = new Map<string, { obj: ValueMap; yaml: string }>();
+  const built = new Map<Resource, { readonly res: BuiltResource; readonly key: string }>();
   const resources: BuiltResource[] = out.map((r) => {
-    const g = gvkOf(r.obj);
+    const same = r.snapshot === true ? builtBefore?.get(r) : undefined;
+    if (same) {
+      printed.set(same.key, { obj: r.obj, yaml: same.res.yaml });
+      built.set(r, same);
+      return same.res;
+    }
     const key = `${idString(curId(r))}\0${r.origin.file}:${r.origin.line}`;
+    const g = gvkOf(r.obj);
     const last = before?.get(key);
     const yaml = last && deepEqual(last.obj, r.obj) ? last.yaml : emitYaml(r.obj);
     printed.set(key, { obj: r.obj, yaml });
-    return {
+    const res: BuiltResource = {
       apiVersion: typeof r.obj['apiVersion'] === 'string' ? r.obj['apiVersion'] : '',
       kind: g.kind,
       name: nameOf(r.obj),
@@ -69,7 +79,19 @@ export function buildKustomization(
       origin: r.origin,
       fields: r.fields,
     };
+    if (r.snapshot === true) built.set(r, { res, key });
+    return res;
   });
-  options.reuse?.printed.set(dir, printed);
-  return { ok: true, yaml: resources.map((r) => r.yaml).join('---\n'), resources, notes: builder.notes };
+  reuse?.printed.set(dir, printed);
+  reuse?.built.set(dir, built);
+  let yaml: string | undefined;
+  return {
+    ok: true,
+    // Joined when asked for (the CLI prints it; an editor's re-analysis never reads it).
+    get yaml(): string {
+      return (yaml ??= resources.map((r) => r.yaml).join('---\n'));
+    },
+    resources,
+    notes: builder.notes,
+  };
 }

@@ -5,6 +5,7 @@
 // the resource is equal. An edit in one base then rebuilds only the kustomizations above
 // it, from the kept results of the bases beside it, and prints only what changed.
 import type { TransformerConfig } from './config';
+import type { BuiltResource } from './index';
 import type { KustomizeFs } from './fs';
 import type { Resource, SourceRef } from './resource';
 import type { ResId } from './resource';
@@ -56,6 +57,8 @@ export interface KeptOrder {
   readonly key: string;
   readonly ids: readonly string[];
   readonly order: readonly number[];
+  /** The resources sorted (snapshots among them keep their ids). */
+  readonly resources: readonly Resource[];
 }
 
 export class BuildReuse {
@@ -72,6 +75,11 @@ export class BuildReuse {
   readonly orders = new Map<string, KeptOrder>();
   /** By built directory: each output resource's object and YAML, from its last build. */
   readonly printed = new Map<string, Map<string, { readonly obj: ValueMap; readonly yaml: string }>>();
+  /**
+   * By built directory: what each output of its last build was handed out as (outputs that
+   * are snapshots only: never changed, so the same instance builds the same).
+   */
+  readonly built = new Map<string, Map<Resource, { readonly res: BuiltResource; readonly key: string }>>();
 }
 
 /** A KustomizeFs that appends every question and answer to each log open on it. */

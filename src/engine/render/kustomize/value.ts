@@ -68,27 +68,43 @@ export interface ParseResult {
 /**
  * Parsed files kept between builds (the render stage owns one per workspace): a rebuild
  * after a one-line edit parses only the edited file. Builds mutate what they parse, so each
- * use gets a copy. `sweep()` drops what was not asked for since the last sweep.
+ * use gets a copy. `sweep()` drops what was not asked for since the last sweep, unless it
+ * is still the text of a file (a base whose kept build was reused is not parsed again, and
+ * its files are parsed once more when an edit beside it rebuilds its kustomization).
  */
 export class ParseCache {
-  private readonly entries = new Map<string, ParseResult>();
-  private used = new Set<string>();
+  /** By text (the workspace's own string instances: V8 keeps their hash), one map per key mode. */
+  private readonly unique = new Map<string, { result: ParseResult; used: number }>();
+  private readonly duplicates = new Map<string, { result: ParseResult; used: number }>();
+  private generation = 0;
+  /** The number of entries after the last sweep that went through them. */
+  private swept = 0;
 
   parse(text: string, uniqueKeys: boolean): ParseResult {
-    const key = `${uniqueKeys ? 'u' : 'd'}${text}`;
-    this.used.add(key);
-    let hit = this.entries.get(key);
+    const entries = uniqueKeys ? this.unique : this.duplicates;
+    let hit = entries.get(text);
     if (!hit) {
-      hit = parseYamlDocuments(text, uniqueKeys);
-      this.entries.set(key, hit);
-    }
-    const documents = hit.documents.map((d) => ({ ...d, value: clone(d.value) }));
-    return hit.error ? { documents, error: hit.error } : { documents };
+      hit = { result: parseYamlDocuments(text, uniqueKeys), used: this.generation };
+      entries.set(text, hit);
+    } else hit.used = this.generation;
+    const documents = hit.result.documents.map((d) => ({ ...d, value: clone(d.value) }));
+    return hit.result.error ? { documents, error: hit.result.error } : { documents };
   }
 
-  sweep(): void {
-    for (const key of this.entries.keys()) if (!this.used.has(key)) this.entries.delete(key);
-    this.used = new Set();
+  /**
+   * Drops the entries not asked for since the last sweep whose text `keeping()` does not
+   * keep. Amortised: only once the cache has grown by a quarter since the last sweep that
+   * dropped (an edit adds one text; going through every entry on each would cost more).
+   */
+  sweep(keeping: () => (text: string) => boolean = () => () => false): void {
+    const size = this.unique.size + this.duplicates.size;
+    if (size > this.swept + Math.max(16, this.swept >> 2)) {
+      const keep = keeping();
+      for (const entries of [this.unique, this.duplicates])
+        for (const [text, e] of entries) if (e.used !== this.generation && !keep(text)) entries.delete(text);
+      this.swept = this.unique.size + this.duplicates.size;
+    }
+    this.generation++;
   }
 }
 
