@@ -5,7 +5,13 @@
 // so it is never stale; what no render asked for since the last `sweep()` is dropped, so old
 // texts do not pile up. Entries are shared, never changed: a caller that changes what it gets
 // (values are coalesced in place) copies it.
+//
+// Besides, per chart directory, the last render's record (incremental.ts): which values each
+// template read and what it printed, so that the next render with the same chart re-executes
+// only the templates whose reads answer differently. It is replaced by each render and
+// dropped, as the rest, when no render of that chart ran since the last sweep.
 import type { Tree } from '../gotemplate';
+import type { RenderRecord } from './incremental';
 
 /** A manifest head as `readHead` answers it, or its error message. */
 export type CachedHead<H> = { readonly head: H } | { readonly error: string };
@@ -15,6 +21,8 @@ type Kind = 'tree' | 'head' | 'values';
 export class HelmRenderCache {
   private kept = new Map<string, unknown>();
   private used = new Map<string, unknown>();
+  private renders = new Map<string, RenderRecord>();
+  private rendered = new Map<string, RenderRecord | null>();
 
   private entry<T>(kind: Kind, key: string, compute: () => T): T {
     const k = `${kind}\u0000${key}`;
@@ -39,9 +47,24 @@ export class HelmRenderCache {
     return this.entry('values', text, read);
   }
 
+  /** The last render of the chart at `dir` that can be reused (see incremental.ts). */
+  lastRender(dir: string): RenderRecord | undefined {
+    const now = this.rendered.get(dir);
+    return now === undefined ? this.renders.get(dir) : (now ?? undefined);
+  }
+
+  /** What the render of `dir` just done leaves for the next one (null: nothing reusable). */
+  keepRender(dir: string, record: RenderRecord | null): void {
+    this.rendered.set(dir, record);
+  }
+
   /** Keeps only what was asked for since the last sweep. */
   sweep(): void {
     this.kept = this.used;
     this.used = new Map();
+    const renders = new Map<string, RenderRecord>();
+    for (const [dir, r] of this.rendered) if (r !== null) renders.set(dir, r);
+    this.renders = renders;
+    this.rendered = new Map();
   }
 }

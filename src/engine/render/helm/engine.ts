@@ -4,6 +4,7 @@
 // .Release, .Capabilities, .Template, .Subcharts), missingkey=zero and "<no value>" removed.
 // Errors are cleaned up as cleanupParseError / cleanupExecError word them.
 import type { HelmRenderCache } from './cache';
+import type { ReadTracker, TemplateRun, ValuesReuse } from './incremental';
 import type { GoFunc, OriginOf, OutputOrigin, Tree, Value, ValueOrigin } from '../gotemplate';
 import {
   FuncError,
@@ -83,6 +84,16 @@ export interface EngineOptions {
   readonly originOf?: OriginOf;
   /** Parse trees kept from earlier renders. */
   readonly cache?: HelmRenderCache;
+  /** Records what each template read of the (tracked) values, and reuses earlier runs that read the same. */
+  readonly incremental?: IncrementalRender;
+}
+
+/** See incremental.ts: the values are TrackedValues reporting to `tracker`. */
+export interface IncrementalRender {
+  readonly tracker: ReadTracker;
+  readonly reuse?: ValuesReuse;
+  /** Filled with each template's run (executed or reused). */
+  readonly runs: Map<string, TemplateRun>;
 }
 
 // ---- built-in objects ----
@@ -523,7 +534,20 @@ export function renderTemplates(chart: Chart, top: TopValues, options: EngineOpt
   ]);
   const tpls = new Map<string, Renderable>();
   recAllTpls(chart, tpls, vals);
-  const set = helmTemplateSet(options);
+  const inc = options.incremental;
+  let notes: string[] | null = null;
+  const note = options.note;
+  const set = helmTemplateSet(
+    inc === undefined
+      ? options
+      : {
+          ...options,
+          note: (m) => {
+            notes?.push(m);
+            note?.(m);
+          },
+        },
+  );
   const keys = sortTemplates(tpls.keys());
   for (const filename of keys) {
     try {
@@ -538,6 +562,13 @@ export function renderTemplates(chart: Chart, top: TopValues, options: EngineOpt
     if (baseName(filename).startsWith('_')) continue;
     const r = tpls.get(filename);
     if (r === undefined) continue;
+    const previous = inc?.reuse?.reusable(filename);
+    if (inc !== undefined && previous !== undefined) {
+      for (const n of previous.notes) note?.(n);
+      inc.runs.set(filename, previous);
+      out.push(previous.file);
+      continue;
+    }
     r.vals.set(
       'Template',
       new Map<string, Value>([
@@ -546,8 +577,13 @@ export function renderTemplates(chart: Chart, top: TopValues, options: EngineOpt
       ]),
     );
     const raw: Segment[] = [];
+    let reads: TemplateRun['reads'] | null = null;
     let at = 0;
     let text: string;
+    if (inc !== undefined) {
+      inc.tracker.current = new Map();
+      notes = [];
+    }
     try {
       text = set.execute(filename, r.vals, (chunk, origin) => {
         raw.push(
@@ -560,8 +596,15 @@ export function renderTemplates(chart: Chart, top: TopValues, options: EngineOpt
     } catch (e) {
       if (e instanceof TemplateExecError) throw cleanupExecError(filename, e);
       throw e;
+    } finally {
+      if (inc !== undefined) {
+        reads = inc.tracker.current;
+        inc.tracker.current = null;
+      }
     }
-    out.push(removeNoValue(filename, text, raw));
+    const file = removeNoValue(filename, text, raw);
+    if (inc !== undefined && reads !== null) inc.runs.set(filename, { file, reads, notes: notes ?? [] });
+    out.push(file);
   }
   return out;
 }

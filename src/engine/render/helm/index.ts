@@ -18,6 +18,8 @@ import { processDependencies } from './dependencies';
 import type { RenderedFile, Segment } from './engine';
 import { capabilitiesObject, HelmRenderError, renderTemplates } from './engine';
 import { goMatchRegExp } from './ignore';
+import type { RenderRecord, TemplateRun } from './incremental';
+import { ReadTracker, sameInputs, trackValues, ValuesReuse } from './incremental';
 import { ManifestError, isTestHook, sortManifests, splitManifests } from './manifests';
 import type { HelmValueOrigin } from './provenance';
 import { valuesProvenance } from './provenance';
@@ -377,6 +379,11 @@ export function renderChartFiles(
 
 /** `helm template <dir>` over `fs`. Never throws. */
 export function renderChart(fs: ChartFs, dir: string, options: HelmRenderOptions = {}): HelmRenderResult {
+  return render(fs, dir, options, true);
+}
+
+/** With `reuse`, and a cache, templates whose reads of the values answer as last time are not executed again. */
+function render(fs: ChartFs, dir: string, options: HelmRenderOptions, reuse: boolean): HelmRenderResult {
   const notes: string[] = [];
   let releaseName = options.releaseName ?? 'release-name';
   let chart: Chart | undefined;
@@ -458,9 +465,30 @@ export function renderChart(fs: ChartFs, dir: string, options: HelmRenderOptions
         `chart requires kubeVersion: ${chart.metadata.kubeVersion} which is incompatible with Kubernetes ${kube.version}`,
       );
     }
+    // A cached render tracks what each template reads of the values (see incremental.ts).
+    const cache = options.cache;
+    const tracker = cache === undefined ? undefined : new ReadTracker();
+    const tracked = tracker === undefined ? undefined : trackValues(values, tracker);
+    if (tracked !== undefined) values = tracked;
+    const inputs = {
+      chart,
+      context: JSON.stringify([
+        releaseName,
+        options.namespace ?? 'default',
+        isUpgrade,
+        kube.version,
+        kube.major,
+        kube.minor,
+        options.apiVersions ?? [],
+      ]),
+    };
+    const previous = reuse && tracked !== undefined ? cache?.lastRender(dir) : undefined;
+    const same = previous !== undefined && sameInputs(previous.inputs, inputs);
+    const runs = new Map<string, TemplateRun>();
     let rendered: RenderedFile[];
+    let originOf;
     try {
-      const originOf = valuesProvenance({
+      originOf = valuesProvenance({
         chart,
         values,
         valuesFiles: parsedFiles,
@@ -475,6 +503,15 @@ export function renderChart(fs: ChartFs, dir: string, options: HelmRenderOptions
           note: (m) => notes.includes(m) || notes.push(m),
           originOf,
           ...(options.cache ? { cache: options.cache } : {}),
+          ...(tracker !== undefined && tracked !== undefined
+            ? {
+                incremental: {
+                  tracker,
+                  runs,
+                  ...(same ? { reuse: new ValuesReuse(previous, tracked, originOf) } : {}),
+                },
+              }
+            : {}),
         },
       );
     } catch (e) {
@@ -482,7 +519,18 @@ export function renderChart(fs: ChartFs, dir: string, options: HelmRenderOptions
         throw stageError('render', e.message, { file: e.file, line: e.line, column: e.column });
       throw e;
     }
-    return assemble(chart, rendered, releaseName, notes, options.cache);
+    // A template that changed the values may change what a template it did not run before reads.
+    if (tracker?.mutated && same) return render(fs, dir, options, false);
+    const manifests = same ? previous.manifests : undefined;
+    const made = new Map<RenderedFile, Map<number, HelmManifest>>();
+    const result = assemble(chart, rendered, releaseName, notes, options.cache, manifests, made);
+    if (cache !== undefined && tracked !== undefined && tracker !== undefined && result.error === undefined) {
+      const record: RenderRecord | null = tracker.mutated
+        ? null
+        : { inputs, values: tracked, originOf, runs, manifests: made };
+      cache.keepRender(dir, record);
+    }
+    return result;
   } catch (e) {
     if (e instanceof StageError) return emptyResult(releaseName, e.error, chart?.metadata.name, notes);
     const message = e instanceof Error ? e.message : String(e);
@@ -509,6 +557,9 @@ function assemble(
   releaseName: string,
   notes: string[],
   cache?: HelmRenderCache,
+  /** The manifests made from each rendered file by the previous render (same chart and inputs). */
+  previous?: ReadonlyMap<RenderedFile, ReadonlyMap<number, HelmManifest>>,
+  made?: Map<RenderedFile, Map<number, HelmManifest>>,
 ): HelmRenderResult {
   const rootNotes = `${chart.metadata.name}/templates/NOTES.txt`;
   let releaseNotes = '';
@@ -550,6 +601,15 @@ function assemble(
   const mapper = new SourceMapper(locations);
   const toManifest = (m: (typeof sorted.manifests)[number]): HelmManifest => {
     const file = byName.get(m.name);
+    if (file === undefined || made === undefined) return manifestOf(m, file);
+    const hit = previous?.get(file)?.get(m.offset);
+    const out = hit !== undefined && hit.content === m.content ? hit : manifestOf(m, file);
+    let here = made.get(file);
+    if (here === undefined) made.set(file, (here = new Map<number, HelmManifest>()));
+    here.set(m.offset, out);
+    return out;
+  };
+  const manifestOf = (m: (typeof sorted.manifests)[number], file: RenderedFile | undefined): HelmManifest => {
     const base = {
       source: m.name,
       content: m.content,
