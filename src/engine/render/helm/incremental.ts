@@ -9,12 +9,13 @@
 // and the same values-file origin (line and column), since the output's source map names it.
 // A render that changes its values (sprig's set/unset/merge into .Values) or holds one table
 // at two paths is not kept, so the next render is a full one.
-import type { OriginOf, Value } from '../gotemplate';
+import type { Value } from '../gotemplate';
 import { TypedMap, GoStruct } from '../gotemplate';
 import type { ChartFile } from './archive';
 import type { Chart } from './chart';
 import type { RenderedFile } from './engine';
 import type { HelmManifest } from './index';
+import type { Provenance } from './provenance';
 
 type Segment = string | number;
 
@@ -198,7 +199,7 @@ export interface TemplateRun {
 export interface RenderRecord {
   readonly inputs: RenderInputs;
   readonly values: TrackedValues;
-  readonly originOf: OriginOf;
+  readonly originOf: Provenance;
   /** By template name (non-partials only). */
   readonly runs: ReadonlyMap<string, TemplateRun>;
   /** The manifests assembled from each rendered file, by offset in it. */
@@ -234,11 +235,20 @@ export class ValuesReuse {
   private readonly located = new Map<TrackedValues, TrackedValues | null>();
   private readonly answers = new Map<TrackedValues, Map<string | typeof ALL, boolean>>();
 
+  /** Every path has the same origin as before (the values files' keys did not move): origins need no check. */
+  private readonly sameOrigins: boolean;
+
   constructor(
     private readonly previous: RenderRecord,
     private readonly values: TrackedValues,
-    private readonly originOf: OriginOf,
-  ) {}
+    private readonly originOf: Provenance,
+  ) {
+    this.sameOrigins = originOf.sameAs(previous.originOf);
+  }
+
+  private origin(a: object, b: object, key: string | number): boolean {
+    return this.sameOrigins || sameOrigin(this.previous.originOf(a, key), this.originOf(b, key));
+  }
 
   /** The table at `old`'s path in the new values, if there is one. */
   locate(old: TrackedValues): TrackedValues | null {
@@ -294,7 +304,7 @@ export class ValuesReuse {
 
   private sameEntry(old: TrackedValues, now: TrackedValues, key: string): boolean {
     if (old.peekHas(key) !== now.peekHas(key)) return false;
-    if (!sameOrigin(this.previous.originOf(old, key), this.originOf(now, key))) return false;
+    if (!this.origin(old, now, key)) return false;
     return this.sameValue(old.peek(key), now.peek(key), true);
   }
 
@@ -307,10 +317,7 @@ export class ValuesReuse {
       const kb = b.peekKeys();
       if (ka.length !== kb.length) return false;
       return ka.every(
-        (k, i) =>
-          k === kb[i] &&
-          sameOrigin(this.previous.originOf(a, k), this.originOf(b, k)) &&
-          this.sameValue(a.peek(k), b.peek(k), false),
+        (k, i) => k === kb[i] && this.origin(a, b, k) && this.sameValue(a.peek(k), b.peek(k), false),
       );
     }
     if (Array.isArray(a) || Array.isArray(b)) {
@@ -318,10 +325,7 @@ export class ValuesReuse {
       const x = a as readonly Value[];
       const y = b as readonly Value[];
       if (x.length !== y.length) return false;
-      return x.every(
-        (v, i) =>
-          sameOrigin(this.previous.originOf(x, i), this.originOf(y, i)) && this.sameValue(v, y[i], false),
-      );
+      return x.every((v, i) => this.origin(x, y, i) && this.sameValue(v, y[i], false));
     }
     if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return Object.is(a, b);
     return a === b;

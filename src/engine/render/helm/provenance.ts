@@ -32,6 +32,22 @@ type Path = readonly (string | number)[];
 
 interface Source {
   lookup(path: Path): HelmValueOrigin | undefined;
+  /** Whether it answers every lookup as `other` does. */
+  same(other: Source): boolean;
+}
+
+function samePositions(a: PosNode | null, b: PosNode | null): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || a.line !== b.line || a.column !== b.column) return false;
+  if (a.kids === undefined || b.kids === undefined) return a.kids === b.kids;
+  if (a.kids.size !== b.kids.size) return false;
+  const bk = [...b.kids];
+  let i = 0;
+  for (const [k, v] of a.kids) {
+    const w = bk[i++];
+    if (w === undefined || w[0] !== k || !samePositions(v, w[1])) return false;
+  }
+  return true;
 }
 
 interface PosNode {
@@ -84,15 +100,30 @@ function fileSource(
     };
     return walk(doc.contents, { line: 1, column: 1 });
   };
-  return {
-    lookup(path) {
-      if (root === undefined) root = build();
-      let n: PosNode | undefined = root ?? undefined;
+  const positions = (): PosNode | null => {
+    if (root === undefined) root = build();
+    return root;
+  };
+  const self = {
+    positions,
+    origin,
+    lookup(path: Path): HelmValueOrigin | undefined {
+      let n: PosNode | undefined = positions() ?? undefined;
       for (const s of path) n = n?.kids?.get(s);
       if (n === undefined) return undefined;
       return { ...origin, path: formatPath(path), line: n.line, column: n.column };
     },
+    same(other: Source): boolean {
+      if (!('positions' in other)) return false;
+      const o = other as typeof self;
+      return (
+        o.origin.source === origin.source &&
+        o.origin.file === origin.file &&
+        samePositions(positions(), o.positions())
+      );
+    },
   };
+  return self;
 }
 
 /** A --set flag: the paths it sets, from parsing it alone. */
@@ -103,8 +134,10 @@ function flagSource(flag: string, parse: (dest: MutableValues) => void): Source 
   } catch {
     // an invalid flag failed the render before any template ran
   }
-  return {
-    lookup(path) {
+  const self: Source & { readonly flag: string } = {
+    same: (other) => 'flag' in other && (other as typeof self).flag === flag,
+    flag,
+    lookup(path: Path) {
       let v: Value = tree;
       for (const s of path) {
         if (typeof s === 'number') v = Array.isArray(v) ? (v as readonly Value[])[s] : undefined;
@@ -114,6 +147,7 @@ function flagSource(flag: string, parse: (dest: MutableValues) => void): Source 
       return { path: formatPath(path), source: 'set', flag };
     },
   };
+  return self;
 }
 
 export interface ProvenanceInput {
@@ -127,8 +161,11 @@ export interface ProvenanceInput {
   readonly setJson: readonly string[];
 }
 
+/** The executor's originOf for one render; `sameAs` tells whether another render's answers every path alike. */
+export type Provenance = OriginOf & { readonly sameAs: (other: Provenance) => boolean };
+
 /** The executor's originOf for one render. */
-export function valuesProvenance(input: ProvenanceInput): OriginOf {
+export function valuesProvenance(input: ProvenanceInput): Provenance {
   const paths = new WeakMap<object, Path>();
   const index = (v: Value, path: Path): void => {
     if (Array.isArray(v)) {
@@ -191,7 +228,7 @@ export function valuesProvenance(input: ProvenanceInput): OriginOf {
   };
 
   const memo = new WeakMap<object, Map<string | number, HelmValueOrigin | null>>();
-  return (container: object, key: string | number): ValueOrigin | undefined => {
+  const originOf = (container: object, key: string | number): ValueOrigin | undefined => {
     const base = paths.get(container);
     if (base === undefined) return undefined;
     let m = memo.get(container);
@@ -206,4 +243,26 @@ export function valuesProvenance(input: ProvenanceInput): OriginOf {
     }
     return o ?? undefined;
   };
+  const charts = (c: Chart, out: Chart[] = []): Chart[] => {
+    out.push(c);
+    for (const d of c.dependencies) charts(d, out);
+    return out;
+  };
+  // What resolve() answers depends on the chart tree (names), the sources and their positions alone.
+  const shape = (c: Chart): string => `${c.metadata.name}(${c.dependencies.map(shape).join(',')})`;
+  const state = { user, chart: input.chart, chartSource };
+  const sameAs = (other: Provenance): boolean => {
+    const o = (other as unknown as { state?: typeof state }).state;
+    if (o === undefined) return false;
+    if (o.user.length !== user.length || !user.every((s, i) => s.same(o.user[i] as Source))) return false;
+    if (shape(o.chart) !== shape(input.chart)) return false;
+    const mine = charts(input.chart);
+    const theirs = charts(o.chart);
+    return mine.every((c, i) => {
+      const a = chartSource(c);
+      const b = o.chartSource(theirs[i] as Chart);
+      return a === null || b === null ? a === b : a.same(b);
+    });
+  };
+  return Object.assign(originOf, { sameAs, state });
 }
