@@ -22,6 +22,8 @@ export class HelmRenderCache {
   private kept = new Map<string, unknown>();
   private used = new Map<string, unknown>();
   private renders = new Map<string, RenderRecord>();
+  private keptFiles = new Map<string, unknown>();
+  private usedFiles = new Map<string, unknown>();
   private rendered = new Map<string, RenderRecord | null>();
 
   private entry<T>(kind: Kind, key: string, compute: () => T): T {
@@ -47,6 +49,26 @@ export class HelmRenderCache {
     return this.entry('values', text, read);
   }
 
+  /**
+   * The values file at `path` as read: as `values`, and when its text is new, `patch` may
+   * derive what reading it gives from the last text read at that path (a one-line edit).
+   */
+  valuesAt<V>(
+    path: string,
+    text: string,
+    read: () => V,
+    patch: (before: string, was: V) => V | undefined,
+  ): V {
+    const last = (this.usedFiles.get(path) ?? this.keptFiles.get(path)) as
+      { text: string; read: V } | undefined;
+    const v = this.entry('values', text, () => {
+      const patched = last === undefined ? undefined : patch(last.text, last.read);
+      return patched ?? read();
+    });
+    this.usedFiles.set(path, { text, read: v });
+    return v;
+  }
+
   /** The last render of the chart at `dir` that can be reused (see incremental.ts). */
   lastRender(dir: string): RenderRecord | undefined {
     const now = this.rendered.get(dir);
@@ -62,6 +84,8 @@ export class HelmRenderCache {
   sweep(): void {
     this.kept = this.used;
     this.used = new Map();
+    this.keptFiles = this.usedFiles;
+    this.usedFiles = new Map();
     const renders = new Map<string, RenderRecord>();
     for (const [dir, r] of this.rendered) if (r !== null) renders.set(dir, r);
     this.renders = renders;

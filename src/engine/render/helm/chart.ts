@@ -11,7 +11,7 @@ import { parseIgnoreRules } from './ignore';
 import { isValidSemver } from './semver';
 import type { MutableValues, ParsedYaml } from './values';
 import type { HelmRenderCache } from './cache';
-import { copyValues, isTable, jsonKind, readValues, readYaml } from './values';
+import { copyValues, isTable, jsonKind, patchValues, readValues, readYaml } from './values';
 
 /** The file-system interface the render layer reads (the CLI supplies the real one). */
 export type ChartFs = KustomizeFs;
@@ -364,7 +364,14 @@ export function loadFiles(
       }
     } else if (n === 'values.yaml') {
       const text = fileText(f.data);
-      const r = cache ? cache.values(text, () => readValues(text)) : readValues(text);
+      const r = cache
+        ? cache.valuesAt(
+            joinPath(origin, n),
+            text,
+            () => readValues(text),
+            (before, was) => patchValues(before, was, text),
+          )
+        : readValues(text);
       if (r.error !== undefined) throw new ChartLoadError(`cannot load values.yaml: ${r.error}`);
       // Coalescing changes a chart's values in place: a shared (cached) table is copied.
       chart.values = cache ? copyValues(r.values) : r.values;

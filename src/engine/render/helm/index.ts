@@ -27,7 +27,7 @@ import { validateAgainstSchema } from './schema';
 import { isCompatibleRange } from './semver';
 import { parseFileInto, parseJsonInto, parseSetInto, StrvalsError } from './strvals';
 import type { MutableValues, ParsedYaml } from './values';
-import { coalesceValues, copyValues, mergeMaps, readValues } from './values';
+import { coalesceValues, copyValues, mergeMaps, patchValues, readValues } from './values';
 
 export type { ChartFs } from './chart';
 export { loadChartDir, loadChartArchive, ChartLoadError } from './chart';
@@ -197,7 +197,14 @@ function mergeUserValues(
 ): MutableValues {
   let base: MutableValues = new Map();
   for (const f of o.valuesFiles ?? []) {
-    const r = o.cache ? o.cache.values(f.text, () => readValues(f.text)) : readValues(f.text);
+    const r = o.cache
+      ? o.cache.valuesAt(
+          `--values ${f.name}`,
+          f.text,
+          () => readValues(f.text),
+          (before, was) => patchValues(before, was, f.text),
+        )
+      : readValues(f.text);
     if (r.error !== undefined) throw stageError('values', `failed to parse ${f.name}: ${r.error}`);
     base = mergeMaps(base, o.cache ? copyValues(r.values) : r.values);
     parsedFiles.push(r.parsed === undefined ? { name: f.name } : { name: f.name, parsed: r.parsed });

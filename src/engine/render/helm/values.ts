@@ -3,6 +3,7 @@
 // dotted path, and the coalescing of a chart's defaults, its subcharts' and the globals with
 // what the user gave (null deletes a key; `merge` keeps nulls, as install's dependency pass).
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments } from 'yaml';
+import type { Scalar } from 'yaml';
 import type { Document, Tags } from 'yaml';
 import { formatV, GoStruct, typeName } from '../gotemplate';
 import type { Value } from '../gotemplate';
@@ -442,4 +443,121 @@ export function mergeMaps(a: ReadonlyMap<string, Value>, b: ReadonlyMap<string, 
     out.set(k, v);
   }
   return out;
+}
+
+/** What readValues gives. */
+export type ValuesRead = ReturnType<typeof readValues>;
+
+// A key and a plain scalar on one line: `  replicas: 3`. The scalar starts with no YAML
+// indicator and holds none (no `:`, `#`, quotes, flow brackets, anchors, aliases, tags).
+const SCALAR_LINE = /^( *)([A-Za-z_][A-Za-z0-9_-]*): +(-?[A-Za-z0-9_.][A-Za-z0-9_./+-]*) *$/;
+const SAFE_KEY = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+// Anchors and aliases (and so merge keys of aliased maps): a value may then appear at two paths.
+const ANCHOR = /(?:^|[\s,[\]{}])[&*][^\s]/;
+
+/** The value of one plain scalar as values read it. */
+function scalarValue(s: string): { value: Value } | undefined {
+  const r = readValues(`k: ${s}\n`);
+  if (r.error !== undefined || !r.values.has('k')) return undefined;
+  const v = r.values.get('k');
+  return v instanceof Map || Array.isArray(v) ? undefined : { value: v ?? null };
+}
+
+/**
+ * readValues(`text`) from an earlier read of `before`, when the two differ only in the plain
+ * scalar of one `key: scalar` line (a one-line values edit): the earlier tables with that one
+ * value replaced (tables on its path copied, the rest shared). The document kept for key
+ * positions is the earlier one: every key is at the same line and column in both texts.
+ * Undefined when the edit is any other (the caller reads `text` in full).
+ */
+export function patchValues(before: string, read: ValuesRead, text: string): ValuesRead | undefined {
+  if (read.error !== undefined || read.parsed === undefined) return undefined;
+  const n = Math.min(before.length, text.length);
+  let p = 0;
+  while (p < n && before.charCodeAt(p) === text.charCodeAt(p)) p++;
+  let s = 0;
+  while (s < n - p && before.charCodeAt(before.length - 1 - s) === text.charCodeAt(text.length - 1 - s)) s++;
+  const start = before.lastIndexOf('\n', p - 1) + 1;
+  const oldEnd = before.indexOf('\n', p);
+  const newEnd = text.indexOf('\n', p);
+  const oldLineEnd = oldEnd < 0 ? before.length : oldEnd;
+  const newLineEnd = newEnd < 0 ? text.length : newEnd;
+  // The change must lie within that one line in both texts.
+  if (before.length - s > oldLineEnd || text.length - s > newLineEnd) return undefined;
+  if (before.length - oldLineEnd !== text.length - newLineEnd) return undefined;
+  const a = SCALAR_LINE.exec(before.slice(start, oldLineEnd));
+  const b = SCALAR_LINE.exec(text.slice(start, newLineEnd));
+  if (a === null || b === null || a[1] !== b[1] || a[2] !== b[2] || ANCHOR.test(before)) return undefined;
+  const keyAt = start + (a[1] as string).length;
+  const scalarAt = before.indexOf(a[3] as string, keyAt + (a[2] as string).length + 1);
+  // The pair in the document whose key starts there, with its path; every key on the way a plain string.
+  const path: (string | number)[] = [];
+  let node: unknown = read.parsed.doc.contents;
+  let found: Scalar | undefined;
+  for (let depth = 0; depth <= MAX_DEPTH && found === undefined; depth++) {
+    if (isMap(node)) {
+      // Flow maps and merge keys (`<<`) are left to a full read.
+      if (node.flow === true || node.items.some((q) => isScalar(q.key) && q.key.value === '<<'))
+        return undefined;
+      let next: unknown;
+      for (const pair of node.items) {
+        const k = pair.key;
+        const v = pair.value as { range?: [number, number, number] } | null;
+        const kr = (k as { range?: [number, number, number] } | null)?.range;
+        const inside = kr !== undefined && kr[0] === keyAt;
+        const below = v?.range !== undefined && v.range[0] <= keyAt && keyAt < v.range[2];
+        if (!inside && !below) continue;
+        if (!isScalar(k) || typeof k.value !== 'string' || !SAFE_KEY.test(k.value)) return undefined;
+        const key = k.value;
+        // A duplicate key: which one wins is not this line's to say.
+        if (node.items.filter((q) => isScalar(q.key) && q.key.value === key).length !== 1) return undefined;
+        path.push(key);
+        if (inside) {
+          if (key !== a[2] || !isScalar(v) || v.type !== 'PLAIN') return undefined;
+          const r = v.range;
+          if (r === undefined || r[0] !== scalarAt || r[1] !== scalarAt + (a[3] as string).length)
+            return undefined;
+          found = v;
+        } else next = v;
+        break;
+      }
+      if (found === undefined && next === undefined) return undefined;
+      node = next;
+    } else if (isSeq(node)) {
+      const i = node.items.findIndex((item) => {
+        const r = (item as { range?: [number, number, number] } | null)?.range;
+        return r !== undefined && r[0] <= keyAt && keyAt < r[2];
+      });
+      if (i < 0) return undefined;
+      path.push(i);
+      node = node.items[i];
+    } else return undefined;
+  }
+  if (found === undefined) return undefined;
+  const was = scalarValue(a[3] as string);
+  const now = scalarValue(b[3] as string);
+  if (was === undefined || now === undefined) return undefined;
+  // The earlier tables, copied along the path, with the new value at its end.
+  const copy = (v: Value, i: number): Value | undefined => {
+    const seg = path[i];
+    if (seg === undefined) return Object.is(v, was.value) ? now.value : undefined;
+    if (typeof seg === 'number') {
+      if (!Array.isArray(v)) return undefined;
+      const list = v as readonly Value[];
+      const inner = copy(list[seg], i + 1);
+      if (inner === undefined) return undefined;
+      const out = [...list];
+      out[seg] = inner;
+      return out;
+    }
+    if (!isTable(v) || !v.has(seg)) return undefined;
+    const inner = copy(v.get(seg) ?? null, i + 1);
+    if (inner === undefined) return undefined;
+    const out: MutableValues = new Map(v);
+    out.set(seg, inner);
+    return out;
+  };
+  const values = copy(read.values, 0);
+  if (values === undefined || !isTable(values)) return undefined;
+  return { values: values as MutableValues, parsed: read.parsed };
 }
