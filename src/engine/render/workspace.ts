@@ -472,8 +472,15 @@ function chartBuild(
     target,
     reads,
     optionReads,
-    result: helmResult(rendered, target, paths, files, options.namespace ?? 'default'),
+    result: helmResult(rendered, target, paths, files, options.namespace ?? 'default', cache),
   };
+}
+
+interface HelmResourceMemo {
+  readonly paths: WorkspacePaths;
+  readonly context: string;
+  readonly checked: ReadonlyMap<string, boolean>;
+  readonly resource: TargetResource;
 }
 
 function helmResult(
@@ -482,6 +489,7 @@ function helmResult(
   paths: WorkspacePaths,
   files: ReadonlyMap<string, string>,
   releaseNamespace: string,
+  cache?: HelmRenderCache,
 ): TargetResult {
   const where = (file: string | undefined): string =>
     file === undefined ? target.file : paths.toWorkspace(file);
@@ -495,14 +503,37 @@ function helmResult(
       error: { file, message: e.message, ...(e.line !== undefined ? { line: e.line } : {}) },
     };
   }
+  // Which workspace files the values lines named are (a resource is kept while they are the same).
+  let checked = new Map<string, boolean>();
+  const has = (file: string): boolean => {
+    const h = files.has(file);
+    checked.set(file, h);
+    return h;
+  };
   // A values file in a packaged subchart is no workspace file: it is named, without a line.
   const ref = (v: HelmValueOrigin): ValueRef => {
     if (v.flag !== undefined) return { path: v.path, flag: v.flag };
     const file = v.source === 'chart' ? where(v.file) : (v.file ?? target.file);
-    if (!files.has(file) || v.line === undefined) return { path: v.path, file };
+    if (!has(file) || v.line === undefined) return { path: v.path, file };
     return { path: v.path, file, line: v.line, column: v.column ?? 1 };
   };
+  // The same manifest (a template the render did not execute again) gives the same resource.
+  const context = `${target.file}\u0000${target.dir}\u0000${releaseNamespace}`;
   const resources: TargetResource[] = r.manifests.map((m) => {
+    const hit = cache?.derived(m) as HelmResourceMemo | undefined;
+    if (
+      hit !== undefined &&
+      hit.paths === paths &&
+      hit.context === context &&
+      [...hit.checked].every(([f, h]) => files.has(f) === h)
+    )
+      return hit.resource;
+    checked = new Map();
+    const resource = helmResource(m);
+    cache?.derive(m, { paths, context, checked, resource } satisfies HelmResourceMemo);
+    return resource;
+  });
+  function helmResource(m: HelmRenderResult['manifests'][number]): TargetResource {
     const lineMap = m.sourceMap.map((p) => (p ? { file: where(p.file), line: p.line } : undefined));
     const first = lineMap.find((p) => p !== undefined);
     const spans = valueSpans(m).map((v) => ({
@@ -526,7 +557,7 @@ function helmResult(
       ...(m.hook !== undefined ? { hook: m.hook } : {}),
       ...(spans.length > 0 ? { valueSpans: spans } : {}),
     };
-  });
+  }
   return {
     ok: true,
     resources,

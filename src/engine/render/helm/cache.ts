@@ -80,6 +80,17 @@ export class HelmRenderCache {
     this.rendered.set(dir, record);
   }
 
+  private readonly byObject = new WeakMap<object, unknown>();
+
+  /** What a caller derived from `key` (a manifest of a render), kept while `key` lives. */
+  derived(key: object): unknown {
+    return this.byObject.get(key);
+  }
+
+  derive(key: object, value: unknown): void {
+    this.byObject.set(key, value);
+  }
+
   /** Keeps only what was asked for since the last sweep. */
   sweep(): void {
     this.kept = this.used;

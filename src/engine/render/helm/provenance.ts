@@ -107,6 +107,7 @@ function fileSource(
   const self = {
     positions,
     origin,
+    parsed,
     lookup(path: Path): HelmValueOrigin | undefined {
       let n: PosNode | undefined = positions() ?? undefined;
       for (const s of path) n = n?.kids?.get(s);
@@ -119,7 +120,8 @@ function fileSource(
       return (
         o.origin.source === origin.source &&
         o.origin.file === origin.file &&
-        samePositions(positions(), o.positions())
+        // The same document (a values file read from the earlier read): the same positions.
+        (o.parsed === parsed || samePositions(positions(), o.positions()))
       );
     },
   };
