@@ -138,11 +138,18 @@ data:
 `,
 };
 
-function render(values: string, cache?: HelmRenderCache): HelmRenderResult {
+/** A values file given with -f, and a --set flag, besides the chart's values.yaml. */
+const EXTRA = 'config:\n  level: debug\nsub:\n  colour: red\n';
+
+function render(values: string, cache?: HelmRenderCache, extra?: string): HelmRenderResult {
   const files = Object.fromEntries(
     Object.entries(CHART).map(([p, t]) => [`/c/${p}`, p === 'values.yaml' ? values : t]),
   );
-  const r = renderChart(memoryFs(files), '/c', cache ? { cache } : {});
+  const given =
+    extra === undefined
+      ? {}
+      : { valuesFiles: [{ name: 'extra.yaml', text: extra }], set: ['labels.fromset=1'] };
+  const r = renderChart(memoryFs(files), '/c', cache ? { cache, ...given } : given);
   cache?.sweep();
   return r;
 }
@@ -197,6 +204,36 @@ void test('a render after values edits equals a fresh render, source maps and no
 
 const find = (r: HelmRenderResult, kind: string, name: string): object | undefined =>
   r.manifests.find((m) => m.kind === kind && m.name === name);
+
+void test('with a values file and --set, a render after edits of either file equals a fresh render', () => {
+  const edits: ((v: string, k: number) => string)[] = [
+    (v, k) => v.replace(/level: \S+/, `level: x${k}`),
+    (v, k) => `# ${k}\n${v}`,
+    (v, k) => v.replace(/colour: \S+/, `colour: c${k % 3}`),
+    (v, k) => v.replace('config:\n', `config:\n  more${k % 2}: "{{ .Values.name }}"\n`),
+  ];
+  fc.assert(
+    fc.property(
+      fc.array(fc.record({ edit: fc.nat({ max: 3 }), k: fc.nat({ max: 50 }), extra: fc.boolean() }), {
+        minLength: 1,
+        maxLength: 8,
+      }),
+      (list) => {
+        const cache = new HelmRenderCache();
+        let values = VALUES;
+        let extra = EXTRA;
+        assert.equal(whole(render(values, cache, extra)), whole(render(values, undefined, extra)));
+        for (const e of list) {
+          const edit = edits[e.edit] as (typeof edits)[number];
+          if (e.extra) extra = edit(extra, e.k);
+          else values = edit(values, e.k);
+          assert.equal(whole(render(values, cache, extra)), whole(render(values, undefined, extra)));
+        }
+      },
+    ),
+    { numRuns: 30, seed: 3 },
+  );
+});
 
 void test('a template that read nothing that changed keeps its manifest objects', () => {
   const cache = new HelmRenderCache();
