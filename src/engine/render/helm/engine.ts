@@ -459,12 +459,13 @@ const slashes = (s: string): number => s.split('/').length - 1;
 
 /** sortTemplates: more path segments first; equal depth in reverse lexical order. */
 export function sortTemplates(names: Iterable<string>): string[] {
-  return [...names].sort((a, b) => {
-    const ca = slashes(a);
-    const cb = slashes(b);
-    if (ca !== cb) return cb - ca;
-    return a < b ? 1 : a > b ? -1 : 0;
-  });
+  return [...names]
+    .map((name) => ({ name, depth: slashes(name) }))
+    .sort((a, b) => {
+      if (a.depth !== b.depth) return b.depth - a.depth;
+      return a.name < b.name ? 1 : a.name > b.name ? -1 : 0;
+    })
+    .map((x) => x.name);
 }
 
 function cleanupParseError(filename: string, e: Error): HelmRenderError {
