@@ -94,6 +94,8 @@ export interface IncrementalRender {
   readonly reuse?: ValuesReuse;
   /** Filled with each template's run (executed or reused). */
   readonly runs: Map<string, TemplateRun>;
+  /** Told what finding each subchart's .Values read (before any template runs: the reuse checks it). */
+  readonly scope: (reads: Reads) => void;
 }
 
 // ---- built-in objects ----
@@ -534,8 +536,14 @@ export function renderTemplates(chart: Chart, top: TopValues, options: EngineOpt
     ['Values', top.values],
   ]);
   const tpls = new Map<string, Renderable>();
-  recAllTpls(chart, tpls, vals);
   const inc = options.incremental;
+  // Each subchart's .Values is its table in the parent's: every template depends on those lookups.
+  if (inc !== undefined) inc.tracker.current = new Map();
+  recAllTpls(chart, tpls, vals);
+  if (inc !== undefined) {
+    if (inc.tracker.current !== null) inc.scope(inc.tracker.current);
+    inc.tracker.current = null;
+  }
   let notes: string[] | null = null;
   const note = options.note;
   const set = helmTemplateSet(

@@ -202,6 +202,8 @@ export interface RenderRecord {
   readonly originOf: Provenance;
   /** By template name (non-partials only). */
   readonly runs: ReadonlyMap<string, TemplateRun>;
+  /** What finding each subchart's .Values read (its table in the parent's). */
+  readonly scope: Reads;
   /** The manifests assembled from each rendered file, by offset in it. */
   readonly manifests: ReadonlyMap<RenderedFile, ReadonlyMap<number, HelmManifest>>;
 }
@@ -264,8 +266,37 @@ export class ValuesReuse {
     return hit;
   }
 
+  /** False when a subchart's .Values is not what it was (a table then, none now, or the reverse). */
+  private scopeSame = true;
+
+  /** This render's lookups of the subcharts' .Values: the previous render's must answer alike, values only (nothing is printed from them). */
+  scope(reads: Reads): void {
+    const before = this.previous.scope;
+    const keys = (r: Reads): string =>
+      [...r]
+        .map(([t, k]) => `${t.path.join('\u0000')}\u0001${k === ALL ? '*' : [...k].join('\u0000')}`)
+        .join('\u0002');
+    if (keys(before) !== keys(reads)) {
+      this.scopeSame = false;
+      return;
+    }
+    for (const [old, ks] of before) {
+      const now = this.locate(old);
+      if (now === null || ks === ALL) {
+        this.scopeSame = false;
+        return;
+      }
+      for (const k of ks)
+        if (old.peekHas(k) !== now.peekHas(k) || !this.sameValue(old.peek(k), now.peek(k), true)) {
+          this.scopeSame = false;
+          return;
+        }
+    }
+  }
+
   /** The previous run of `name`, with its reads moved to the new values, when they all read the same. */
   reusable(name: string): TemplateRun | undefined {
+    if (!this.scopeSame) return undefined;
     const run = this.previous.runs.get(name);
     if (run === undefined) return undefined;
     const moved: Reads = new Map();

@@ -494,6 +494,8 @@ function render(fs: ChartFs, dir: string, options: HelmRenderOptions, reuse: boo
     const runs = new Map<string, TemplateRun>();
     let rendered: RenderedFile[];
     let originOf;
+    let reusing: ValuesReuse | undefined;
+    let scope: RenderRecord['scope'] = new Map();
     try {
       originOf = valuesProvenance({
         chart,
@@ -503,6 +505,7 @@ function render(fs: ChartFs, dir: string, options: HelmRenderOptions, reuse: boo
         setString: options.setString ?? [],
         setJson: options.setJson ?? [],
       });
+      if (same && tracked !== undefined) reusing = new ValuesReuse(previous, tracked, originOf);
       rendered = renderTemplates(
         chart,
         { release, capabilities: caps, values },
@@ -515,7 +518,11 @@ function render(fs: ChartFs, dir: string, options: HelmRenderOptions, reuse: boo
                 incremental: {
                   tracker,
                   runs,
-                  ...(same ? { reuse: new ValuesReuse(previous, tracked, originOf) } : {}),
+                  scope: (reads) => {
+                    scope = reads;
+                    reusing?.scope(reads);
+                  },
+                  ...(reusing !== undefined ? { reuse: reusing } : {}),
                 },
               }
             : {}),
@@ -534,7 +541,7 @@ function render(fs: ChartFs, dir: string, options: HelmRenderOptions, reuse: boo
     if (cache !== undefined && tracked !== undefined && tracker !== undefined && result.error === undefined) {
       const record: RenderRecord | null = tracker.mutated
         ? null
-        : { inputs, values: tracked, originOf, runs, manifests: made };
+        : { inputs, values: tracked, originOf, runs, manifests: made, scope };
       cache.keepRender(dir, record);
     }
     return result;
