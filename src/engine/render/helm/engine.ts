@@ -4,7 +4,7 @@
 // .Release, .Capabilities, .Template, .Subcharts), missingkey=zero and "<no value>" removed.
 // Errors are cleaned up as cleanupParseError / cleanupExecError word them.
 import type { HelmRenderCache } from './cache';
-import type { ReadTracker, TemplateRun, ValuesReuse } from './incremental';
+import type { Reads, ReadTracker, TemplateRun, ValuesReuse } from './incremental';
 import type { GoFunc, OriginOf, OutputOrigin, Tree, Value, ValueOrigin } from '../gotemplate';
 import {
   FuncError,
