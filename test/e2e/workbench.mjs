@@ -14,14 +14,44 @@ export async function closeQuickInput(page) {
   }
 }
 
+/**
+ * Opens the command palette. F1 pressed while a webview holds keyboard focus may not reach the
+ * workbench: then the active editor tab (or the side bar's title) is clicked to take focus back,
+ * and F1 is pressed again.
+ */
+async function openPalette(page) {
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('F1');
+    try {
+      await page.locator(QUICK_INPUT).waitFor({ state: 'visible', timeout: 5_000 });
+      return;
+    } catch (error) {
+      if (attempt === 3) throw error;
+    }
+    const tab = page.locator('.part.editor .tabs-container .tab.active').first();
+    const title = page.locator('.part.sidebar .composite.title').first();
+    if (await tab.isVisible()) await tab.click();
+    else if (await title.isVisible()) await title.click();
+  }
+}
+
+/**
+ * Types `text` after the palette's '>' and waits for a row showing it. Keys typed while focus
+ * is still on its way to the input are lost: then the input is filled with the whole text.
+ */
+async function typeInPalette(page, text) {
+  await page.keyboard.type(text);
+  const input = page.locator(`${QUICK_INPUT} .quick-input-box input`).first();
+  if ((await input.inputValue()) !== `>${text}`) await input.fill(`>${text}`);
+  await page.locator(QUICK_ROW, { hasText: text }).first().waitFor();
+}
+
 /** Runs a command by its palette title ("Kubepath: Trace Request"). */
 export async function runCommand(page, title) {
   await closeQuickInput(page);
-  await page.keyboard.press('F1');
-  await page.locator(QUICK_INPUT).waitFor({ state: 'visible' });
+  await openPalette(page);
   // F1 already typed '>' and focused the box.
-  await page.keyboard.type(title);
-  await page.locator(QUICK_ROW, { hasText: title }).first().waitFor();
+  await typeInPalette(page, title);
   // The list filters asynchronously: make sure the first row is the exact command.
   await page.locator(`${QUICK_ROW}[data-index="0"]`, { hasText: title }).waitFor();
   await page.keyboard.press('Enter');
@@ -30,10 +60,8 @@ export async function runCommand(page, title) {
 /** Lists the palette rows matching `filter`. */
 export async function paletteRows(page, filter) {
   await closeQuickInput(page);
-  await page.keyboard.press('F1');
-  await page.locator(QUICK_INPUT).waitFor({ state: 'visible' });
-  await page.keyboard.type(filter);
-  await page.locator(QUICK_ROW, { hasText: filter }).first().waitFor();
+  await openPalette(page);
+  await typeInPalette(page, filter);
   const rows = await page.locator(`${QUICK_ROW} .label-name`).allInnerTexts();
   await closeQuickInput(page);
   return rows.map((r) => r.replace(/\s+/g, ' ').trim());
