@@ -31,6 +31,8 @@ import { findNodesThatFit } from './framework';
 import { readSchedPod, schedNode } from './readPod';
 import type { NodeScore, ScoreContext } from './score';
 import { hasAffinity, prioritizeNodes, selectHost } from './score';
+import type { LaterPods, PlacedPod } from './replay';
+import { laterPodsSeeTheSame } from './replay';
 import type { NodeInfo, SchedNode, SchedPod } from './types';
 import { DEFAULT_ARGS } from './types';
 
@@ -290,32 +292,42 @@ export interface ClusterSchedule {
 }
 
 /**
- * How many leading workloads of a run are placed as `previous` placed them: those it was
- * given too, in the same order, with the same nodes and Services, when no later workload
- * has pods bound by name (bound pods are on their nodes before any pod is placed). Each pod
- * sees only the pods placed before it, so these see the same ones and land where they did.
+ * What of a run `previous` placed alike: `prefix` leading and `suffix` trailing workloads it
+ * was given too (the same objects, in the same order), with the same nodes and Services,
+ * when no workload between has pods bound by name (bound pods are on their nodes before any
+ * pod is placed). Each pod sees only the pods placed before it, so the prefix lands where it
+ * did; the suffix does too when the workloads between leave the cluster as the last run's
+ * did for it (see replay.ts).
  */
 function replayable(
   workloads: readonly PlannedWorkload[],
   nodes: readonly Node[],
   services: readonly SpreadService[],
   previous: ClusterSchedule | undefined,
-): number {
-  if (!previous || previous.nodes !== nodes || previous.services !== services) return 0;
+): { prefix: number; suffix: number } {
+  const none = { prefix: 0, suffix: 0 };
+  if (!previous || previous.nodes !== nodes || previous.services !== services) return none;
   // A placement names its node: names must say which node.
-  if (new Set(nodes.map((n) => n.name)).size !== nodes.length) return 0;
+  if (new Set(nodes.map((n) => n.name)).size !== nodes.length) return none;
   const before = previous.workloads;
   let p = 0;
   while (p < workloads.length && p < before.length && workloads[p] === before[p]) p++;
   const bound = (w: PlannedWorkload): boolean => w.pods.some((pod) => pod.nodeName !== '');
-  if (workloads.slice(p).some(bound) || before.slice(p).some(bound)) return 0;
-  return p;
+  if (workloads.slice(p).some(bound) || before.slice(p).some(bound)) return none;
+  let s = 0;
+  while (
+    p + s < workloads.length &&
+    p + s < before.length &&
+    workloads[workloads.length - 1 - s] === before[before.length - 1 - s]
+  )
+    s++;
+  return { prefix: p, suffix: s };
 }
 
 /**
  * Places every workload's pods in order, each pod seeing those placed before it. With
- * `previous` (the last run), the leading workloads it placed alike are not scored again
- * (see replayable): their pods are put where they were, and scoring starts after them.
+ * `previous` (the last run), the workloads it placed alike before and after the changed ones
+ * are not scored again (see replayable): their pods are put where they were.
  */
 export function scheduleCluster(
   workloads: readonly PlannedWorkload[],
@@ -349,10 +361,16 @@ export function scheduleCluster(
       return placement;
     }),
   );
-  workloads.forEach((workload, i) => {
-    if (i < replay) {
+  const copy = (last: WorkloadSchedule): WorkloadSchedule => ({
+    placements: last.placements.slice(),
+    diagnostics: last.diagnostics.slice(),
+  });
+  const suffixStart = workloads.length - replay.suffix;
+  for (let i = 0; i < workloads.length; i++) {
+    const workload = workloads[i] as PlannedWorkload;
+    if (i < replay.prefix) {
       const last = previous?.schedules[i] as WorkloadSchedule;
-      out[i] = { placements: last.placements.slice(), diagnostics: last.diagnostics.slice() };
+      out[i] = copy(last);
       workload.pods.forEach((pod, k) => {
         const placed = last.placements[k];
         if (pod.nodeName !== '' || !placed || placed.nodeName === '') return;
@@ -360,7 +378,22 @@ export function scheduleCluster(
         (byName.get(placed.nodeName) as NodeInfo).pods.push(schedPod);
         if (hasAffinity(schedPod)) ctx.podsWithAffinity = true;
       });
-      return;
+      continue;
+    }
+    if (i === suffixStart && previous && replay.suffix > 0) {
+      const lastStart = previous.workloads.length - replay.suffix;
+      const later: LaterPods = {
+        workloads: workloads.slice(suffixStart),
+        schedPod: schedPodOf,
+        defaultSpreadSelector: (w, pod) => defaultSpreadSelector(w, pod, candidates(pod)),
+      };
+      const next = placedPods(workloads, out, replay.prefix, suffixStart);
+      const last = placedPods(previous.workloads, previous.schedules, replay.prefix, lastStart);
+      if (laterPodsSeeTheSame(next, last, later)) {
+        for (let t = 0; t < replay.suffix; t++)
+          out[suffixStart + t] = copy(previous.schedules[lastStart + t] as WorkloadSchedule);
+        break;
+      }
     }
     const schedule = out[i] as WorkloadSchedule;
     let firstPending: { pod: PlannedPod; diagnosis: Diagnosis } | null = null;
@@ -393,7 +426,25 @@ export function scheduleCluster(
       const { pod, diagnosis } = firstPending;
       schedule.diagnostics.push(pendingWarning(workload, pod, pending, diagnosis));
     }
-  });
+  }
+  return out;
+}
+
+/** The pods of workloads [from, to) that `schedules` put on a node, in scheduling order. */
+function placedPods(
+  workloads: readonly PlannedWorkload[],
+  schedules: readonly WorkloadSchedule[],
+  from: number,
+  to: number,
+): PlacedPod[] {
+  const out: PlacedPod[] = [];
+  for (let i = from; i < to; i++) {
+    const workload = workloads[i] as PlannedWorkload;
+    for (const placement of (schedules[i] as WorkloadSchedule).placements) {
+      if (placement.nodeName !== '')
+        out.push({ nodeName: placement.nodeName, pod: schedPodOf(workload, placement.pod) });
+    }
+  }
   return out;
 }
 
