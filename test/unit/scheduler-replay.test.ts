@@ -1,6 +1,7 @@
 // scheduleCluster with the last run keeps the placements of the workloads before and after
-// the edited ones when they would land where they did (scheduler/replay.ts), and only then:
-// after any sequence of edits its placements and warnings are those of a run from scratch.
+// the edited ones when they would land where they did (scheduler/replay.ts), and only then;
+// a pod that fits nowhere spares the filters for the next pods like it. After any sequence
+// of edits the placements and warnings are those of a run from scratch that filters every pod.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
@@ -12,15 +13,15 @@ import { scheduleCluster } from '../../src/engine/reconcile/scheduler';
 import type { PlannedWorkload } from '../../src/engine/reconcile/workloads';
 import { planWorkloads } from '../../src/engine/reconcile/workloads';
 
-/** Three small nodes: a few pods fill them, so later pods stay Pending and edits move pods. */
+/** Three small nodes (one tainted): a few pods fill them, so later pods stay Pending and edits move pods. */
 const PROFILE = loadClusterProfile(
   'kubepath.cluster.yaml',
   `apiVersion: kubepath.dev/v1alpha1
 kind: ClusterProfile
 nodes:
   - { name: n1, ip: 10.0.0.1, allocatable: { cpu: '1', pods: 4 } }
-  - { name: n2, ip: 10.0.0.2, allocatable: { cpu: 1500m, pods: 5 }, labels: { zone: a } }
-  - { name: n3, ip: 10.0.0.3, allocatable: { cpu: '2', pods: 3 }, labels: { zone: b } }
+  - { name: n2, ip: 10.0.0.2, allocatable: { cpu: 1500m, pods: 12 }, labels: { zone: a } }
+  - { name: n3, ip: 10.0.0.3, allocatable: { cpu: '2', pods: 12 }, labels: { zone: b }, taints: [{ key: dedicated, value: x, effect: NoSchedule }] }
 `,
 ).profile;
 
@@ -30,6 +31,8 @@ interface Variant {
   image: number;
   cpu: string;
   tier: string | null;
+  /** Tolerates n3's taint. */
+  tolerates: boolean;
   /** Labelled by group, not by name: two such workloads with one variant have one pod-template-hash. */
   shared: boolean;
   /** Required anti-affinity, preferred affinity or a spread constraint (with matchLabelKeys). */
@@ -37,11 +40,12 @@ interface Variant {
 }
 
 const variant: fc.Arbitrary<Variant> = fc.record({
-  replicas: fc.nat(3),
+  replicas: fc.nat(5),
   image: fc.nat(2),
   cpu: fc.constantFrom('100m', '300m', '600m'),
   tier: fc.constantFrom(null, 'a', 'b'),
   shared: fc.boolean(),
+  tolerates: fc.boolean(),
   coupling: fc.constantFrom(
     'none',
     'none',
@@ -68,8 +72,11 @@ function deployment(name: string, v: Variant): string {
     'spread-tier': `      topologySpreadConstraints:\n        - {maxSkew: 1, topologyKey: kubernetes.io/hostname, whenUnsatisfiable: DoNotSchedule, labelSelector: {matchLabels: ${own}}, matchLabelKeys: [tier]}\n`,
     hostPort: '',
   }[v.coupling];
+  const tolerations = v.tolerates
+    ? '      tolerations: [{key: dedicated, operator: Equal, value: x, effect: NoSchedule}]\n'
+    : '';
   const ports = v.coupling === 'hostPort' ? '          ports: [{containerPort: 80, hostPort: 8080}]\n' : '';
-  return `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ${name}\nspec:\n  replicas: ${v.replicas}\n  selector:\n    matchLabels: ${own}\n  template:\n    metadata:\n      labels: ${labels}\n    spec:\n${coupling}      containers:\n        - name: c\n          image: nginx:1.${v.image}\n${ports}          resources: {requests: {cpu: ${v.cpu}}}\n`;
+  return `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ${name}\nspec:\n  replicas: ${v.replicas}\n  selector:\n    matchLabels: ${own}\n  template:\n    metadata:\n      labels: ${labels}\n    spec:\n${coupling}${tolerations}      containers:\n        - name: c\n          image: nginx:1.${v.image}\n${ports}          resources: {requests: {cpu: ${v.cpu}}}\n`;
 }
 
 type Edit =
@@ -143,7 +150,7 @@ void test('scheduleCluster with the last run places as a run from scratch after 
           if (e.op === 'insert') slots.splice(e.slot, 0, { name: `w${next++}`, variant: e.variant });
           workloads = workloadsOf();
           const incremental = scheduleCluster(workloads, PROFILE.nodes, services, last);
-          const fresh = scheduleCluster(workloads, PROFILE.nodes, services);
+          const fresh = scheduleCluster(workloads, PROFILE.nodes, services, undefined, false);
           assert.deepEqual(view(incremental), view(fresh));
           // A workload the last run placed too, after the first one it placed differently: kept
           // placement objects say its placements were replayed, not scored again.
@@ -190,6 +197,7 @@ nodes:
     cpu: '100m',
     tier,
     shared: true,
+    tolerates: false,
     coupling,
   });
   const b = plan(deployment('b', v('b', 'spread-tier')));
@@ -209,4 +217,40 @@ nodes:
   assert.deepEqual(view(incremental), view(scheduleCluster(after, nodes)));
   assert.equal(incremental[0]?.placements[0]?.nodeName, 'n1');
   assert.notEqual(incremental[1]?.placements[0]?.nodeName, 'n1');
+});
+
+void test('a pod that fits nowhere spares the filters only for the next pods that ask for the same', () => {
+  // n1 is tainted and nearly full: after a's pod, 200m are left. b asks for more (Pending),
+  // c for less (fits), d does not tolerate the taint (Pending), e tolerates it and fits.
+  const nodes = loadClusterProfile(
+    'kubepath.cluster.yaml',
+    `apiVersion: kubepath.dev/v1alpha1
+kind: ClusterProfile
+nodes:
+  - { name: n1, ip: 10.0.0.1, allocatable: { cpu: '1' }, taints: [{ key: dedicated, value: x, effect: NoSchedule }] }
+`,
+  ).profile.nodes;
+  const plan = planner();
+  const v = (cpu: string, tolerates: boolean): Variant => ({
+    replicas: 1,
+    image: 0,
+    cpu,
+    tier: null,
+    shared: false,
+    tolerates,
+    coupling: 'none',
+  });
+  const workloads = [
+    plan(deployment('a', v('800m', true))),
+    plan(deployment('b', v('300m', true))),
+    plan(deployment('c', v('100m', true))),
+    plan(deployment('d', v('100m', false))),
+    plan(deployment('e', v('100m', true))),
+  ];
+  const reused = scheduleCluster(workloads, nodes);
+  assert.deepEqual(view(reused), view(scheduleCluster(workloads, nodes, [], undefined, false)));
+  assert.deepEqual(
+    reused.map((s) => s.placements.map((p) => p.nodeName)),
+    [['n1'], [''], ['n1'], [''], ['n1']],
+  );
 });

@@ -21,12 +21,12 @@ import { replicationControllerSelector } from '../apiserver/workloadValidation';
 import type { Diagnostic, Labels, Node } from '../../model';
 import { isPlainObject } from '../../model';
 import { fnv32a } from '../../util/hash';
-import { memo } from '../../util/memo';
+import { memo, memoized } from '../../util/memo';
 import type { LabelRequirement, LabelSelector } from '../labels';
 import { readLabelSelector, serviceSelectorMatches } from '../labels';
 import type { PlannedPod, PlannedWorkload } from '../workloads';
 import { fitErrorMessage } from './fitError';
-import type { Diagnosis } from './framework';
+import type { Diagnosis, FilterOutcome } from './framework';
 import { findNodesThatFit } from './framework';
 import { readSchedPod, schedNode } from './readPod';
 import type { NodeScore, ScoreContext } from './score';
@@ -157,7 +157,9 @@ export function defaultSpreadSelector(
  * one; each Service is indexed by its first pair), so a pod is not matched against every
  * Service of the namespace.
  */
-function serviceCandidates(services: readonly SpreadService[]): (pod: PlannedPod) => SpreadService[] {
+const serviceCandidates = memoized(candidatesOf);
+
+function candidatesOf(services: readonly SpreadService[]): (pod: PlannedPod) => SpreadService[] {
   const byPair = new Map<string, number[]>();
   services.forEach((s, i) => {
     const first = Object.keys(s.selector)[0];
@@ -327,13 +329,15 @@ function replayable(
 /**
  * Places every workload's pods in order, each pod seeing those placed before it. With
  * `previous` (the last run), the workloads it placed alike before and after the changed ones
- * are not scored again (see replayable): their pods are put where they were.
+ * are not scored again (see replayable): their pods are put where they were. `reuse` false
+ * filters every pod afresh (what the reuse of a pod's failure to fit is checked against).
  */
 export function scheduleCluster(
   workloads: readonly PlannedWorkload[],
   nodes: readonly Node[],
   services: readonly SpreadService[] = [],
   previous?: ClusterSchedule,
+  reuse = true,
 ): WorkloadSchedule[] {
   const replay = replayable(workloads, nodes, services, previous);
   const infos: NodeInfo[] = nodes.map((n) => ({ node: schedNodeOf(n), pods: [] }));
@@ -361,6 +365,8 @@ export function scheduleCluster(
       return placement;
     }),
   );
+  const unplaceable = new Map<string, FilterOutcome>();
+  let antiAffinityPlaced = infos.some((info) => info.pods.some((p) => p.requiredAntiAffinity.length > 0));
   const copy = (last: WorkloadSchedule): WorkloadSchedule => ({
     placements: last.placements.slice(),
     diagnostics: last.diagnostics.slice(),
@@ -377,6 +383,7 @@ export function scheduleCluster(
         const schedPod = schedPodOf(workload, pod);
         (byName.get(placed.nodeName) as NodeInfo).pods.push(schedPod);
         if (hasAffinity(schedPod)) ctx.podsWithAffinity = true;
+        if (schedPod.requiredAntiAffinity.length > 0) antiAffinityPlaced = true;
       });
       continue;
     }
@@ -384,6 +391,7 @@ export function scheduleCluster(
       const lastStart = previous.workloads.length - replay.suffix;
       const later: LaterPods = {
         workloads: workloads.slice(suffixStart),
+        services,
         schedPod: schedPodOf,
         defaultSpreadSelector: (w, pod) => defaultSpreadSelector(w, pod, candidates(pod)),
       };
@@ -406,12 +414,19 @@ export function scheduleCluster(
       }
       const schedPod = schedPodOf(workload, pod);
       current = { workload, pod };
-      const { feasible, diagnosis } = findNodesThatFit(schedPod, infos, DEFAULT_ARGS);
+      // A pod that fits nowhere changes nothing: the next pods with its signature fail alike
+      // until a pod is placed.
+      const signature = antiAffinityPlaced || !reuse ? null : filterSignature(schedPod);
+      const known = signature === null ? undefined : unplaceable.get(signature);
+      const { feasible, diagnosis } = known ?? findNodesThatFit(schedPod, infos, DEFAULT_ARGS);
       const choice = pick(pod, schedPod, feasible, infos, ctx);
       if (choice) {
         choice.node.pods.push(schedPod);
+        unplaceable.clear();
         if (hasAffinity(schedPod)) ctx.podsWithAffinity = true;
+        if (schedPod.requiredAntiAffinity.length > 0) antiAffinityPlaced = true;
       } else {
+        if (signature !== null && !known) unplaceable.set(signature, { feasible, diagnosis });
         pending++;
         firstPending ??= { pod, diagnosis };
       }
@@ -429,6 +444,18 @@ export function scheduleCluster(
   }
   return out;
 }
+
+/**
+ * What the filters read of a pod that reads no other pod (no host ports, pod affinity or
+ * spread constraints of its own, no name): its requests, node selection and tolerations.
+ * Two such pods with one signature pass or fail each filter alike on the same nodes, as long
+ * as no placed pod has required anti-affinity (the only filter that reads the incoming pod's
+ * labels and namespace then). null for a pod that reads more.
+ */
+const filterSignature = memoized((pod: SchedPod): string | null => {
+  if (pod.nodeName !== '' || readsOtherPods(pod)) return null;
+  return JSON.stringify([[...pod.requests], pod.nodeSelector, pod.requiredNodeAffinity, pod.tolerations]);
+});
 
 /** The pods of workloads [from, to) that `schedules` put on a node, in scheduling order. */
 function placedPods(

@@ -7,7 +7,7 @@
 // pod-template-hash, typically), every later pod sees what it saw then, and lands where it
 // landed. Pending pods are on no node: they are seen by no one.
 import type { Labels } from '../../model';
-import type { LabelSelector } from '../labels';
+import type { LabelRequirement, LabelSelector } from '../labels';
 import { labelSelectorMatches } from '../labels';
 import type { PlannedPod, PlannedWorkload } from '../workloads';
 import type { PodAffinityTerm, SchedPod } from './types';
@@ -21,6 +21,8 @@ export interface PlacedPod {
 /** A pod placed later, and how the selectors it reads placed pods with are found. */
 export interface LaterPods {
   workloads: readonly PlannedWorkload[];
+  /** What the default spread selectors are made of (the Services): cached reads are kept while it is. */
+  services: object;
   schedPod(workload: PlannedWorkload, pod: PlannedPod): SchedPod;
   defaultSpreadSelector(workload: PlannedWorkload, pod: PlannedPod): LabelSelector | null;
 }
@@ -68,12 +70,6 @@ function differingKeys(a: Labels, b: Labels, into: Set<string>): void {
   for (const k of Object.keys(b)) if (!Object.prototype.hasOwnProperty.call(a, k)) into.add(k);
 }
 
-function mentions(selector: LabelSelector, keys: ReadonlySet<string>): boolean {
-  for (const k of Object.keys(selector.matchLabels)) if (keys.has(k)) return true;
-  for (const r of selector.matchExpressions) if (keys.has(r.key)) return true;
-  return false;
-}
-
 /** The selectors a pod matches placed pods' labels with (terms, spread constraints, default spreading). */
 function readers(pod: SchedPod, defaultSelector: () => LabelSelector | null): (LabelSelector | null)[] {
   const out: (LabelSelector | null)[] = [];
@@ -119,16 +115,48 @@ export function laterPodsSeeTheSame(
     relabelled.push([a.pod.labels, b.pod.labels]);
   }
   if (keys.size === 0) return true;
+  // A selector tells two label sets apart only through a requirement on a key they differ in:
+  // those requirements of every later pod, each asked of both.
   for (const workload of later.workloads) {
-    for (const pod of workload.pods) {
-      if (pod.nodeName !== '') continue;
-      const sched = later.schedPod(workload, pod);
-      for (const selector of readers(sched, () => later.defaultSpreadSelector(workload, pod))) {
-        if (!selector || !mentions(selector, keys)) continue;
+    const byKey = requirementsOf(workload, later);
+    for (const key of keys) {
+      for (const requirement of byKey.get(key) ?? [])
         for (const [a, b] of relabelled)
-          if (labelSelectorMatches(selector, a) !== labelSelectorMatches(selector, b)) return false;
-      }
+          if (labelSelectorMatches(requirement, a) !== labelSelectorMatches(requirement, b)) return false;
     }
   }
   return true;
+}
+
+/** Per workload, the requirements its pods' readers put on each label key (one selector each). */
+const requirementCache = new WeakMap<
+  PlannedWorkload,
+  { services: object; byKey: Map<string, LabelSelector[]> }
+>();
+
+function requirementsOf(workload: PlannedWorkload, later: LaterPods): Map<string, LabelSelector[]> {
+  const cached = requirementCache.get(workload);
+  if (cached && cached.services === later.services) return cached.byKey;
+  const byKey = new Map<string, LabelSelector[]>();
+  const seen = new Set<string>();
+  const add = (key: string, operator: LabelRequirement['operator'], values: string[]): void => {
+    const id = JSON.stringify([key, operator, values]);
+    if (seen.has(id)) return;
+    seen.add(id);
+    const one: LabelSelector = { matchLabels: {}, matchExpressions: [{ key, operator, values }] };
+    const list = byKey.get(key);
+    if (list) list.push(one);
+    else byKey.set(key, [one]);
+  };
+  for (const pod of workload.pods) {
+    if (pod.nodeName !== '') continue;
+    const sched = later.schedPod(workload, pod);
+    for (const selector of readers(sched, () => later.defaultSpreadSelector(workload, pod))) {
+      if (!selector) continue;
+      for (const [key, value] of Object.entries(selector.matchLabels)) add(key, 'In', [value]);
+      for (const r of selector.matchExpressions) add(r.key, r.operator, r.values);
+    }
+  }
+  requirementCache.set(workload, { services: later.services, byKey });
+  return byKey;
 }
