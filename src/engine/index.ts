@@ -187,14 +187,29 @@ function viaValues(d: Diagnostic, analysis: Analysis): Diagnostic {
   return related.length === 0 ? d : { ...d, related: [...(d.related ?? []), ...related] };
 }
 
+/**
+ * By file, line, column and code, in place; equal ones keep their order. Grouped by file
+ * first: the file names are sorted once each, and each file's few diagnostics on their own.
+ */
 export function sortDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {
-  return diagnostics.sort(
-    (a, b) =>
-      (a.range.file < b.range.file ? -1 : a.range.file > b.range.file ? 1 : 0) ||
-      a.range.line - b.range.line ||
-      a.range.column - b.range.column ||
-      a.code.localeCompare(b.code),
-  );
+  const byFile = new Map<string, Diagnostic[]>();
+  for (const d of diagnostics) {
+    const list = byFile.get(d.range.file);
+    if (list) list.push(d);
+    else byFile.set(d.range.file, [d]);
+  }
+  const files = [...byFile.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  let i = 0;
+  for (const file of files) {
+    const list = byFile.get(file) as Diagnostic[];
+    if (list.length > 1)
+      list.sort(
+        (a, b) =>
+          a.range.line - b.range.line || a.range.column - b.range.column || a.code.localeCompare(b.code),
+      );
+    for (const d of list) diagnostics[i++] = d;
+  }
+  return diagnostics;
 }
 
 export { DEFAULT_LOAD_LIMITS, defaultClusterProfile, loadClusterProfile, PROFILE_FILE_NAME };

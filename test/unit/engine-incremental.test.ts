@@ -5,12 +5,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { stringify } from 'yaml';
-import { analyzeWorkspace, createWorkspaceAnalyzer, toAnalyzeJson } from '../../src/engine';
+import { analyzeWorkspace, createWorkspaceAnalyzer, sortDiagnostics, toAnalyzeJson } from '../../src/engine';
 import type { Analysis, WorkspaceFile } from '../../src/engine';
 import { loadYamlFile } from '../../src/engine/load';
 import { appendFieldPathKey } from '../../src/engine/load/yamlDocuments';
 import { formatFieldPath } from '../../src/engine/model';
-import type { Pod } from '../../src/engine/model';
+import type { Diagnostic, Pod } from '../../src/engine/model';
 import { PodLabelIndex, selectedPods } from '../../src/engine/reconcile/endpointSlices';
 import { byteLength } from '../../src/engine/reconcile/apiserver/apimachineryValidation';
 import { editOneLine, generateWorkspace } from '../../bench/generate';
@@ -555,5 +555,39 @@ void test('canonicalJsonHash hashes what canonicalJson writes', () => {
       assert.equal(canonicalJsonHash(v), fnv32a(canonicalJson(v)));
     }),
     { numRuns: 2000, seed: 9 },
+  );
+});
+
+void test('sortDiagnostics orders by file, line, column and code as one stable sort does', () => {
+  const diagnostic = fc.record({
+    file: fc.constantFrom('a.yaml', 'b/a.yaml', 'b.yaml', 'B.yaml', 'a.yml', ''),
+    line: fc.nat(4),
+    column: fc.nat(2),
+    code: fc.constantFrom('x', 'y', 'service-selector-no-match'),
+    message: fc.string({ maxLength: 3 }),
+  });
+  fc.assert(
+    fc.property(fc.array(diagnostic, { maxLength: 40 }), (specs) => {
+      const list: Diagnostic[] = specs.map((s) => ({
+        range: { file: s.file, line: s.line, column: s.column, endLine: s.line, endColumn: s.column },
+        severity: 'warning',
+        code: s.code,
+        message: s.message,
+      }));
+      const expected = list
+        .slice()
+        .sort(
+          (a, b) =>
+            (a.range.file < b.range.file ? -1 : a.range.file > b.range.file ? 1 : 0) ||
+            a.range.line - b.range.line ||
+            a.range.column - b.range.column ||
+            a.code.localeCompare(b.code),
+        );
+      const sorted = sortDiagnostics(list);
+      assert.equal(sorted, list, 'sorted in place');
+      assert.equal(sorted.length, expected.length);
+      sorted.forEach((d, i) => assert.equal(d, expected[i], `position ${i}`));
+    }),
+    { seed: 7 },
   );
 });

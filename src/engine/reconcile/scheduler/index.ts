@@ -51,27 +51,63 @@ export interface SpreadService {
   selector: Labels;
 }
 
+/** The Service objects a spreadServices answer was read from, in order, and each one's entry (-1: none). */
+const spreadInputs = new WeakMap<
+  readonly SpreadService[],
+  { services: readonly object[]; entries: number[] }
+>();
+
+type SpreadInput = { service: { metadata: { namespace: string }; selector: Labels | null } };
+
+function hasSelector(input: SpreadInput): boolean {
+  const { selector } = input.service;
+  if (!selector) return false;
+  for (const _ in selector) return true;
+  return false;
+}
+
+function sameSpread(input: SpreadInput, b: SpreadService): boolean {
+  const { metadata, selector } = input.service;
+  if (metadata.namespace !== b.namespace || !selector) return false;
+  const keys = Object.keys(selector);
+  return keys.length === Object.keys(b.selector).length && keys.every((k) => selector[k] === b.selector[k]);
+}
+
 /** The Services with a selector; `previous` itself when nothing in it changed (so callers can tell). */
 export function spreadServices(
-  services: readonly { service: { metadata: { namespace: string }; selector: Labels | null } }[],
+  services: readonly SpreadInput[],
   previous: readonly SpreadService[],
 ): readonly SpreadService[] {
-  const next: SpreadService[] = [];
-  for (const { service } of services) {
-    if (service.selector && Object.keys(service.selector).length > 0)
-      next.push({ namespace: service.metadata.namespace, selector: service.selector });
+  // Read in order, as `previous` was: the same list when every Service with a selector has
+  // the namespace and the selector of the one at its place before (a Service object that is
+  // the one read then, as it is not changed in place, is not compared again).
+  const inputs = spreadInputs.get(previous);
+  const entries: number[] = [];
+  let count = 0;
+  let same = true;
+  for (let i = 0; i < services.length; i++) {
+    const input = services[i] as SpreadInput;
+    if (!hasSelector(input)) {
+      entries.push(-1);
+      continue;
+    }
+    const at = count++;
+    entries.push(at);
+    if (!same) continue;
+    if (inputs && inputs.services[i] === input.service && inputs.entries[i] === at) continue;
+    const before = previous[at];
+    same = before !== undefined && sameSpread(input, before);
   }
-  const same =
-    next.length === previous.length &&
-    next.every((s, i) => {
-      const p = previous[i] as SpreadService;
-      if (p.namespace !== s.namespace) return false;
-      const keys = Object.keys(s.selector);
-      return (
-        keys.length === Object.keys(p.selector).length && keys.every((k) => p.selector[k] === s.selector[k])
+  same &&= count === previous.length;
+  const answer = same
+    ? previous
+    : services.flatMap(({ service }, i) =>
+        (entries[i] as number) < 0
+          ? []
+          : [{ namespace: service.metadata.namespace, selector: service.selector as Labels }],
       );
-    });
-  return same ? previous : next;
+  spreadInputs.set(answer, { services: services.map((s) => s.service), entries });
+  return answer;
 }
 
 export interface WorkloadSchedule {
