@@ -246,6 +246,9 @@ function pick(
   return { node: best.nodeInfo, score: { total: best.total, tied } };
 }
 
+/** The FitError message, once per diagnosis (pods that fit nowhere alike share theirs). */
+const fitMessage = memoized(fitErrorMessage);
+
 function pendingWarning(
   workload: PlannedWorkload,
   pod: PlannedPod,
@@ -260,7 +263,7 @@ function pendingWarning(
     range: pod.template.source,
     severity: 'warning',
     code: 'pod-unschedulable',
-    message: `${who}: ${fitErrorMessage(diagnosis)}`,
+    message: `${who}: ${fitMessage(diagnosis)}`,
   };
 }
 
