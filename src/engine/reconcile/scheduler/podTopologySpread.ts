@@ -32,17 +32,19 @@ interface State {
 export function filterConstraints(pod: SchedPod, action = 'DoNotSchedule'): Constraint[] {
   return pod.topologySpreadConstraints
     .filter((c) => c.whenUnsatisfiable === action)
-    .map((c) => {
-      let selector = c.labelSelector;
-      if (selector) {
-        const extra = c.matchLabelKeys
-          .filter((k) => Object.prototype.hasOwnProperty.call(pod.labels, k))
-          .map((k) => ({ key: k, operator: 'In' as const, values: [pod.labels[k] ?? ''] }));
-        if (extra.length > 0)
-          selector = { ...selector, matchExpressions: [...selector.matchExpressions, ...extra] };
-      }
-      return { ...c, selector };
-    });
+    .map((c) => ({ ...c, selector: constraintSelector(c, pod) }));
+}
+
+/** A constraint's selector with matchLabelKeys folded in: `key In [the pod's value]` for each key the pod has. */
+export function constraintSelector(c: TopologySpreadConstraint, pod: SchedPod): LabelSelector | null {
+  const selector = c.labelSelector;
+  if (!selector) return selector;
+  const extra = c.matchLabelKeys
+    .filter((k) => Object.prototype.hasOwnProperty.call(pod.labels, k))
+    .map((k) => ({ key: k, operator: 'In' as const, values: [pod.labels[k] ?? ''] }));
+  return extra.length > 0
+    ? { ...selector, matchExpressions: [...selector.matchExpressions, ...extra] }
+    : selector;
 }
 
 function countMatching(pods: readonly SchedPod[], selector: LabelSelector | null, namespace: string): number {

@@ -10,6 +10,7 @@ import type { Labels } from '../../model';
 import type { LabelRequirement, LabelSelector } from '../labels';
 import { labelSelectorMatches } from '../labels';
 import type { PlannedPod, PlannedWorkload } from '../workloads';
+import { constraintSelector } from './podTopologySpread';
 import type { PodAffinityTerm, SchedPod } from './types';
 
 /** A placed pod of the edited run: its node and what the scheduler reads of it. */
@@ -78,18 +79,7 @@ function readers(pod: SchedPod, defaultSelector: () => LabelSelector | null): (L
   pod.requiredAntiAffinity.forEach(term);
   for (const w of pod.preferredAffinity) term(w.term);
   for (const w of pod.preferredAntiAffinity) term(w.term);
-  for (const c of pod.topologySpreadConstraints) {
-    let selector = c.labelSelector;
-    // matchLabelKeys fold the pod's own values into the selector (filterConstraints).
-    if (selector) {
-      const extra = c.matchLabelKeys
-        .filter((k) => Object.prototype.hasOwnProperty.call(pod.labels, k))
-        .map((k) => ({ key: k, operator: 'In' as const, values: [pod.labels[k] ?? ''] }));
-      if (extra.length > 0)
-        selector = { ...selector, matchExpressions: [...selector.matchExpressions, ...extra] };
-    }
-    out.push(selector);
-  }
+  for (const c of pod.topologySpreadConstraints) out.push(constraintSelector(c, pod));
   out.push(defaultSelector());
   return out;
 }
