@@ -17,7 +17,7 @@ import { helmChart } from './helm';
 import { formatHelmTemplate, renderChart } from '../src/engine/render/helm';
 import { memoryFs } from '../src/engine/render/kustomize';
 import { WorkerClient } from '../src/extension/analysisClient';
-import { applyDiagnostics, sendFiles } from '../src/extension/hostSync';
+import { SlicedQueue, applyDiagnostics, sendFiles } from '../src/extension/hostSync';
 import type { HeldDiagnostics, SentFiles } from '../src/extension/hostSync';
 import { nodeWorkerPort } from '../src/extension/nodeWorkerPort';
 import type { AnalyzeRequest } from '../src/extension/service/protocol';
@@ -266,8 +266,19 @@ async function sectionExtensionHost(): Promise<void> {
     const sent: SentFiles = new Map();
     const monitor = blockMonitor();
     const held: HeldDiagnostics = { diagnostics: new Map(), changedDiagnostics: 'all' };
+    // The Problems publisher's queue (diagnostics.ts), its collection.set a conversion here.
+    const published = new Map<string, unknown[]>();
+    const publishing = new SlicedQueue<string>((file) => {
+      const list = held.diagnostics.get(file);
+      if (list)
+        published.set(
+          file,
+          list.map((d) => ({ ...d.range, message: d.message })),
+        );
+      else published.delete(file);
+    });
     // What the model does per analysis, minus vscode: the delta in pieces, the request, the
-    // summary's diagnostics applied and grouped for publishing.
+    // summary's diagnostics applied and published in slices.
     const analyse = async (files: WorkspaceFile[], full: boolean): Promise<number> => {
       await sendFiles(client, 'bench', sent, files, full, (e) => {
         throw e;
@@ -280,12 +291,13 @@ async function sectionExtensionHost(): Promise<void> {
         limits: {},
       });
       if ('cancelled' in answer) throw new Error('bench analysis superseded');
-      applyDiagnostics(held, answer.summary.diagnostics);
+      await applyDiagnostics(held, answer.summary.diagnostics);
       const changed =
-        held.changedDiagnostics === 'all' ? [...held.diagnostics.keys()] : held.changedDiagnostics;
+        held.changedDiagnostics === 'all'
+          ? [...published.keys(), ...held.diagnostics.keys()]
+          : held.changedDiagnostics;
       held.changedDiagnostics = [];
-      for (const file of changed)
-        (held.diagnostics.get(file) ?? []).map((d) => ({ ...d.range, message: d.message }));
+      await publishing.add(changed);
       return answer.summary.serviceCount;
     };
     const t0 = performance.now();

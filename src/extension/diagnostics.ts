@@ -1,15 +1,29 @@
 import * as vscode from 'vscode';
 import type { Diagnostic, Fix } from '../engine/model';
 import { DIAGNOSTIC_SOURCE, toDiagnostic, toRange } from './convert';
-import { guard, guardAsync } from './log';
+import { SlicedQueue } from './hostSync';
+import { background, guard, guardAsync } from './log';
 import { readSettings } from './settings';
 import type { FolderCluster, WorkspaceModel } from './workspaceModel';
 
-/** Publishes each folder's engine diagnostics to the Problems panel. */
+/** What the publisher holds of a folder: the files it published to and those still to publish. */
+interface FolderPublish {
+  cluster: FolderCluster;
+  enabled: boolean;
+  /** Files it published to (folder-relative), so a fixed file gets cleared. */
+  readonly published: Set<string>;
+  readonly queue: SlicedQueue<string>;
+}
+
+/**
+ * Publishes each folder's engine diagnostics to the Problems panel, a slice of files at a time
+ * (hostSync's SlicedQueue: ten thousand files do not hold the host's thread).
+ */
 export class DiagnosticsPublisher implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection(DIAGNOSTIC_SOURCE);
-  /** Folder URI → files it published to (folder-relative), so a fixed file gets cleared. */
-  private readonly published = new Map<string, Set<string>>();
+  /** Folder URI → what is published there. */
+  private readonly folders = new Map<string, FolderPublish>();
+  private disposed = false;
 
   constructor(model: WorkspaceModel, context: vscode.ExtensionContext) {
     context.subscriptions.push(
@@ -23,27 +37,42 @@ export class DiagnosticsPublisher implements vscode.Disposable {
     const key = cluster.folder.uri.toString();
     const changed = cluster.changedDiagnostics;
     cluster.changedDiagnostics = [];
-    let published = this.published.get(key);
-    if (!published) this.published.set(key, (published = new Set()));
-    const enabled = readSettings(cluster.folder.uri).diagnosticsEnabled;
-    const files =
-      changed === 'all' ? new Set([...published, ...cluster.diagnostics.keys()]) : new Set(changed);
-    const uriOf = (file: string): vscode.Uri => cluster.uriOf(file);
-    for (const file of files) {
-      const list = enabled ? cluster.diagnostics.get(file) : undefined;
-      if (list && list.length > 0) {
-        this.collection.set(
-          uriOf(file),
-          list.map((d) => toDiagnostic(d, uriOf)),
-        );
-        published.add(file);
-      } else if (published.delete(file)) {
-        this.collection.delete(uriOf(file));
-      }
+    let folder = this.folders.get(key);
+    if (!folder) {
+      const published = new Set<string>();
+      const created: FolderPublish = {
+        cluster,
+        enabled: true,
+        published,
+        queue: new SlicedQueue((file) => this.publishFile(created, file)),
+      };
+      this.folders.set(key, (folder = created));
+    }
+    folder.cluster = cluster;
+    folder.enabled = readSettings(cluster.folder.uri).diagnosticsEnabled;
+    const files = changed === 'all' ? [...folder.published, ...cluster.diagnostics.keys()] : changed;
+    background('publish diagnostics', folder.queue.add(files));
+  }
+
+  private publishFile(folder: FolderPublish, file: string): void {
+    if (this.disposed) return;
+    const { cluster, published } = folder;
+    const list = folder.enabled ? cluster.diagnostics.get(file) : undefined;
+    const uri = cluster.uriOf(file);
+    if (list && list.length > 0) {
+      this.collection.set(
+        uri,
+        list.map((d) => toDiagnostic(d, (f) => cluster.uriOf(f))),
+      );
+      published.add(file);
+    } else if (published.delete(file)) {
+      this.collection.delete(uri);
     }
   }
 
   dispose(): void {
+    this.disposed = true;
+    for (const folder of this.folders.values()) folder.queue.clear();
     this.collection.dispose();
   }
 }

@@ -351,9 +351,9 @@ export class WorkspaceModel implements vscode.Disposable {
     }
     if ('cancelled' in result) return;
     // The worker now counts these diagnostics as the host's: hold them even if this result
-    // is not published.
+    // is not published (applied in slices, in the order the summaries came).
     const summary = result.summary;
-    applyDiagnostics(cluster, summary.diagnostics);
+    await applyDiagnostics(cluster, summary.diagnostics);
     // A newer edit arrived while this ran (its own run will publish), or the folder was
     // reloaded or removed meanwhile.
     if (generation !== cluster.generation) return;

@@ -11,6 +11,7 @@ import { WorkerClient } from '../../src/extension/analysisClient';
 import type { WorkerPort } from '../../src/extension/analysisClient';
 import { nodeWorkerPort } from '../../src/extension/nodeWorkerPort';
 import { AnalysisService, summarize } from '../../src/extension/service/analysisService';
+import { parseDiagnosticPiece } from '../../src/extension/service/protocol';
 import type { AnalyzeRequest, FilesRequest, ServiceRequest } from '../../src/extension/service/protocol';
 import { applyDiagnostics } from '../../src/extension/hostSync';
 import type { HeldDiagnostics } from '../../src/extension/hostSync';
@@ -138,7 +139,7 @@ void test('worker: summaries carry only the files whose diagnostics changed; app
         limits: {},
       });
       assert.ok('summary' in answer);
-      applyDiagnostics(held, answer.summary.diagnostics);
+      await applyDiagnostics(held, answer.summary.diagnostics);
       const fresh = new Map<string, unknown[]>();
       for (const d of analyzeWorkspace({ files: edited }).diagnostics)
         fresh.set(d.range.file, [...(fresh.get(d.range.file) ?? []), d]);
@@ -146,7 +147,9 @@ void test('worker: summaries carry only the files whose diagnostics changed; app
         JSON.parse(JSON.stringify([...held.diagnostics].sort())),
         JSON.parse(JSON.stringify([...fresh].sort())),
       );
-      return answer.summary.diagnostics.files.map(([file]) => file);
+      return answer.summary.diagnostics.pieces.flatMap((piece) =>
+        parseDiagnosticPiece(piece).map(([file]) => file),
+      );
     };
     const all = await step({ full: true, set: files, delete: [] }, files);
     assert.ok(all.includes('selector-typo/web.yaml'));

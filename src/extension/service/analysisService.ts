@@ -41,6 +41,7 @@ import type {
   ServiceBrief,
   ServiceRequest,
 } from './protocol';
+import { diagnosticPieces } from './protocol';
 
 interface FolderState {
   readonly analyzer: Analyzer;
@@ -510,20 +511,20 @@ export function summarize(
     if (list) list.push(d);
     else byFile.set(d.range.file, [d]);
   }
-  const files: [string, Diagnostic[]][] = [];
+  const files: [file: string, json: string][] = [];
   for (const [file, list] of byFile) {
     const json = JSON.stringify(list);
     if (!full && held.get(file) === json) continue;
     held.set(file, json);
-    files.push([file, list]);
+    files.push([file, json]);
   }
   for (const file of [...held.keys()]) {
     if (byFile.has(file)) continue;
     held.delete(file);
-    if (!full) files.push([file, []]);
+    if (!full) files.push([file, '[]']);
   }
   return {
-    diagnostics: { full, files },
+    diagnostics: { full, pieces: diagnosticPieces(files) },
     counts: { errors, warnings, diagnostics: state.diagnostics.length },
     serviceCount: state.services.length,
     podCount: state.pods.length,

@@ -116,9 +116,13 @@ export interface ServiceBrief {
 export interface FolderSummary {
   /**
    * The diagnostics of each file whose findings changed since the last summary (an empty
-   * list: none any more); every file with findings when `full`.
+   * list: none any more); every file with findings when `full`. They travel as JSON texts of
+   * about `DIAGNOSTIC_PIECE_CHARS` each (`DiagnosticPiece`, `diagnosticPieces`): strings are
+   * copied, not walked, when the message is received, so a summary with tens of thousands of
+   * findings costs the host's thread one piece's parse at a time (`applyDiagnostics`), never
+   * one long structured clone.
    */
-  diagnostics: { full: boolean; files: [file: string, diagnostics: Diagnostic[]][] };
+  diagnostics: { full: boolean; pieces: string[] };
   counts: { errors: number; warnings: number; diagnostics: number };
   serviceCount: number;
   podCount: number;
@@ -229,4 +233,40 @@ export function serviceIdOf(folder: string, namespace: string, name: string): st
 /** A deploy target's folder-relative directory as documents name it ('.' for the folder). */
 export function targetDirName(target: DeployTarget): string {
   return target.dir === '' ? '.' : target.dir;
+}
+
+/** One piece of a summary's diagnostics, parsed: the files in the order the worker sent them. */
+export type DiagnosticPiece = [file: string, diagnostics: Diagnostic[]][];
+
+/** About how many characters of JSON one piece of a summary's diagnostics holds. */
+export const DIAGNOSTIC_PIECE_CHARS = 128 * 1024;
+
+/**
+ * Joins each file's diagnostics (already JSON: `[file, json of Diagnostic[]]`) into pieces of
+ * about `maxChars` characters, each the JSON of a `DiagnosticPiece`; a file is never split.
+ */
+export function diagnosticPieces(
+  files: Iterable<readonly [file: string, json: string]>,
+  maxChars = DIAGNOSTIC_PIECE_CHARS,
+): string[] {
+  const pieces: string[] = [];
+  let parts: string[] = [];
+  let size = 0;
+  for (const [file, json] of files) {
+    const entry = `[${JSON.stringify(file)},${json}]`;
+    if (parts.length > 0 && size + entry.length > maxChars) {
+      pieces.push(`[${parts.join(',')}]`);
+      parts = [];
+      size = 0;
+    }
+    parts.push(entry);
+    size += entry.length + 1;
+  }
+  if (parts.length > 0) pieces.push(`[${parts.join(',')}]`);
+  return pieces;
+}
+
+/** A piece as `diagnosticPieces` wrote it. */
+export function parseDiagnosticPiece(piece: string): DiagnosticPiece {
+  return JSON.parse(piece) as DiagnosticPiece;
 }
