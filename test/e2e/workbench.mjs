@@ -38,11 +38,19 @@ async function openPalette(page) {
 /**
  * Types `text` after the palette's '>' and waits for a row showing it. Keys typed while focus
  * is still on its way to the input are lost: then the input is filled with the whole text.
+ * A palette that closed meanwhile (focus taken by a webview) is opened again.
  */
 async function typeInPalette(page, text) {
-  await page.keyboard.type(text);
   const input = page.locator(`${QUICK_INPUT} .quick-input-box input`).first();
-  if ((await input.inputValue()) !== `>${text}`) await input.fill(`>${text}`);
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.type(text);
+    if (await input.isVisible()) {
+      if ((await input.inputValue()) !== `>${text}`) await input.fill(`>${text}`);
+      break;
+    }
+    if (attempt === 3) throw new Error(`the command palette closed while "${text}" was typed`);
+    await openPalette(page);
+  }
   await page.locator(QUICK_ROW, { hasText: text }).first().waitFor();
 }
 
