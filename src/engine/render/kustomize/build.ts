@@ -169,6 +169,12 @@ export class Builder {
     return cache ? cache.parse(text, uniqueKeys) : parseYamlDocuments(text, uniqueKeys);
   }
 
+  /** As parse, for a reader that never mutates the documents (they may be the cache's own). */
+  private parseShared(text: string): ParseResult {
+    const cache = this.options.parseCache;
+    return cache ? cache.parseShared(text, true) : parseYamlDocuments(text, true);
+  }
+
   run(dir: string): Resource[] | BuildError {
     try {
       const root = cleanPath(dir.startsWith('/') ? dir : `/${dir}`);
@@ -781,7 +787,10 @@ export class Builder {
     r.generated = g.info;
     const id = curId(r);
     // resWrangler.appendReplaceOrMerge: the resource that has (or had) the generated id.
-    const matches = resources.filter((o) => [...o.prevIds, curId(o)].some((x) => sameId(x, id)));
+    const key = idKey(id);
+    const matches = resources.filter(
+      (o) => curIdKey(o) === key || (o.prevIds.length > 0 && o.prevIds.some((x) => sameId(x, id))),
+    );
     if (matches.length > 1) fail(file, `found multiple objects that could accept merge of ${idString(id)}`);
     let old = matches[0];
     if (!old) {
@@ -1195,24 +1204,27 @@ export class Builder {
   }
 
   /** The documents of an inline patch or a patch file. */
+  /** `shared`: the caller never mutates the documents (see parseShared). */
   private patchDocs(
     kust: Kustomization,
     p: string,
     pointer: string,
+    shared = false,
   ): { doc: ParsedDocument; file: string }[] {
     const looksInline = p.includes('\n') || p.trimStart().startsWith('[') || p.trimStart().startsWith('{');
-    const path = resolvePath(kust.dir, p);
+    const parse = (text: string): ParseResult => (shared ? this.parseShared(text) : this.parse(text));
     if (!looksInline) {
+      const path = resolvePath(kust.dir, p);
       const bad = this.checkPath(kust.dir)(path);
       if (bad) fail(kust.file, bad);
       const text = this.fs.readFile(path);
       if (text === undefined)
         fail(kust.file, `evalsymlink failure on '${path}' : lstat ${path}: no such file or directory`);
-      const parsed = this.parse(text);
+      const parsed = parse(text);
       if (parsed.error) fail(path, parsed.error.message, parsed.error.line);
       return parsed.documents.map((doc) => ({ doc, file: path }));
     }
-    const parsed = this.parse(p);
+    const parsed = parse(p);
     if (parsed.error) fail(kust.file, parsed.error.message);
     const base = kust.doc.lines.get(pointer) ?? kust.doc.line;
     return parsed.documents.map((doc) => ({
@@ -1253,7 +1265,7 @@ export class Builder {
     opts: PatchOptions = {},
   ): void {
     const patch = doc.value as ValueMap;
-    const id = { ...gvkOf(patch), name: nameOf(patch), namespace: namespaceOf(patch) };
+    const id = patchId(patch);
     const matches = this.withId(resources, id);
     // Steps on a subset (see steps): the target is among the resources left out.
     if (matches.length === 0 && this.subset) return;
@@ -1323,13 +1335,16 @@ export class Builder {
   ): void {
     const pointer = `/${key}/${i}`;
     let docs: { doc: ParsedDocument; file: string }[];
+    // Shared parses: an SMP patch is copied where it is applied, JSON patch values where they are placed.
     if (typeof entry['patch'] === 'string')
       docs = this.patchDocs(
         kust,
         entry['patch'].includes('\n') ? entry['patch'] : `${entry['patch']}\n`,
         `${pointer}/patch`,
+        true,
       );
-    else if (typeof entry['path'] === 'string') docs = this.patchDocs(kust, entry['path'], `${pointer}/path`);
+    else if (typeof entry['path'] === 'string')
+      docs = this.patchDocs(kust, entry['path'], `${pointer}/path`, true);
     else fail(kust.file, 'patch must have either path or patch');
     const target = isValueMap(entry['target']) ? entry['target'] : undefined;
     const o = entry['options'];
@@ -1379,6 +1394,18 @@ export class Builder {
       md['name'] = `${str(md['name'])}-${h}`;
     }
   }
+}
+
+/**
+ * The id a patch without a target names. Patches are the parse cache's own documents (never
+ * mutated, see parseShared), the same objects on every rebuild: their ids are kept.
+ */
+const patchIds = new WeakMap<ValueMap, ResId>();
+function patchId(patch: ValueMap): ResId {
+  let id = patchIds.get(patch);
+  if (!id)
+    patchIds.set(patch, (id = { ...gvkOf(patch), name: nameOf(patch), namespace: namespaceOf(patch) }));
+  return id;
 }
 
 /** The kustomization fields of kusttarget's transform phase (see Builder.steps). */

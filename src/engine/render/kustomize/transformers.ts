@@ -233,15 +233,23 @@ export function splitImage(image: string): { name: string; tag: string; digest: 
  * every entry); an invalid pattern matches nothing.
  */
 function imageMatcher(name: string): (value: string) => boolean {
-  try {
-    const re = new RegExp(
-      `^${name}(:[a-zA-Z0-9_.{}-]*)?(@[a-zA-Z0-9]+([.+_-][a-zA-Z0-9]+)*:[a-zA-Z0-9_.{}-]*)?$`,
-    );
-    return (value) => re.test(value);
-  } catch {
-    return () => false;
+  let re = compiledImages.get(name);
+  if (re === undefined) {
+    try {
+      re = new RegExp(
+        `^${name}(:[a-zA-Z0-9_.{}-]*)?(@[a-zA-Z0-9]+([.+_-][a-zA-Z0-9]+)*:[a-zA-Z0-9_.{}-]*)?$`,
+      );
+    } catch {
+      re = null;
+    }
+    // Kept across builds (an overlay's entries are the same on every rebuild), within a bound.
+    if (compiledImages.size >= 4096) compiledImages.clear();
+    compiledImages.set(name, re);
   }
+  const compiled = re;
+  return compiled ? (value) => compiled.test(value) : () => false;
 }
+const compiledImages = new Map<string, RegExp | null>();
 
 /**
  * The first entry from `from` on whose name could match `value`, or -1: a superset of the
@@ -347,7 +355,10 @@ export function setImages(
   // Each image field gets the entries in order (as one pass over the resources per entry
   // would give it), walking each resource once instead of once per entry, and testing only
   // the entries whose name could match the field's value (see imageCandidates).
-  const matchers = images.map((img) => imageMatcher(img.name));
+  // Compiled when first tested (a rebuild of a few resources tests few of the entries).
+  const matchers: ((value: string) => boolean)[] = [];
+  const matcher = (i: number): ((value: string) => boolean) =>
+    (matchers[i] ??= imageMatcher((images[i] as ImageEntry).name));
   const candidates = imageCandidates(images);
   const update = (r: Resource) => (parent: ValueMap, key: string, path: string) => {
     for (let i = 0; ; i++) {
@@ -355,7 +366,7 @@ export function setImages(
       if (typeof cur !== 'string') return;
       i = candidates(cur, i);
       if (i < 0) return;
-      const next = updatedImage(cur, images[i] as ImageEntry, matchers[i] as (value: string) => boolean);
+      const next = updatedImage(cur, images[i] as ImageEntry, matcher(i));
       if (next === undefined) continue;
       parent[key] = next;
       r.fields.set(path, source);
