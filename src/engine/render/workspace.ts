@@ -323,7 +323,10 @@ function trackingFs(
       return text === undefined ? undefined : isBinaryPath(p) ? text : utf8Binary(text);
     },
     listDir: (p) => [...(dirs.get(cleanPath(p)) ?? [])].sort(),
-    exists: (p) => byFs.has(cleanPath(p)) || dirs.has(cleanPath(p)),
+    exists: (p) => {
+      const c = cleanPath(p);
+      return byFs.has(c) || dirs.has(c);
+    },
     isDir: (p) => dirs.has(cleanPath(p)),
   };
   return { fs, reads };
