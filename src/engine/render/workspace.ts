@@ -309,8 +309,10 @@ function trackingFs(
 ): { fs: KustomizeFs; reads: Set<string> } {
   const { byFs, dirs } = layout;
   const reads = new Set<string>();
+  // The paths a build asks about are clean but for a few: looked up as given first (the
+  // layout's keys are clean, so a hit is the answer), cleaned when that misses.
   const read = (p: string): string | undefined => {
-    const path = byFs.get(cleanPath(p));
+    const path = byFs.get(p) ?? byFs.get(cleanPath(p));
     const text = path === undefined ? undefined : files.get(path);
     if (path !== undefined && text !== undefined) reads.add(path);
     return text;
@@ -324,10 +326,12 @@ function trackingFs(
     },
     listDir: (p) => [...(dirs.get(cleanPath(p)) ?? [])].sort(),
     exists: (p) => {
+      if (byFs.has(p) || dirs.has(p)) return true;
       const c = cleanPath(p);
-      return byFs.has(c) || dirs.has(c);
+      return c !== p && (byFs.has(c) || dirs.has(c));
     },
-    isDir: (p) => dirs.has(cleanPath(p)),
+    // A file's path is clean: its answer is dirs.has(p) (no cleaning).
+    isDir: (p) => dirs.has(p) || (!byFs.has(p) && dirs.has(cleanPath(p))),
   };
   return { fs, reads };
 }

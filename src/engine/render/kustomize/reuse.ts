@@ -264,5 +264,8 @@ export function copyResource(r: Resource): Resource {
   };
   if (r.generated) out.generated = { ...r.generated };
   if (r.refVarNames) out.refVarNames = [...r.refVarNames];
+  // The copy has the same id: curId's last answer carries over (with its key), for the copy's object.
+  const id = r.idCache;
+  if (id && id.obj === r.obj) out.idCache = { ...id, obj: out.obj };
   return out;
 }
