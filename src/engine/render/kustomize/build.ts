@@ -3,6 +3,7 @@
 // components, then the built-in transformers in kusttarget's order; at the top, add content
 // hashes to generated names and fix name references. Errors come back as data.
 import { KUSTOMIZATION_FILES } from '../../model/files';
+import { memoized } from '../../util/memo';
 import { goJsonKind } from '../../model/objects';
 import type { KustomizeFs } from './fs';
 import { basename, cleanPath, dirname, isWithin, resolvePath } from './fs';
@@ -1400,13 +1401,11 @@ export class Builder {
  * The id a patch without a target names. Patches are the parse cache's own documents (never
  * mutated, see parseShared), the same objects on every rebuild: their ids are kept.
  */
-const patchIds = new WeakMap<ValueMap, ResId>();
-function patchId(patch: ValueMap): ResId {
-  let id = patchIds.get(patch);
-  if (!id)
-    patchIds.set(patch, (id = { ...gvkOf(patch), name: nameOf(patch), namespace: namespaceOf(patch) }));
-  return id;
-}
+const patchId = memoized((patch: ValueMap): ResId => ({
+  ...gvkOf(patch),
+  name: nameOf(patch),
+  namespace: namespaceOf(patch),
+}));
 
 /** The kustomization fields of kusttarget's transform phase (see Builder.steps). */
 const STEP_FIELDS = [

@@ -233,23 +233,15 @@ export function splitImage(image: string): { name: string; tag: string; digest: 
  * every entry); an invalid pattern matches nothing.
  */
 function imageMatcher(name: string): (value: string) => boolean {
-  let re = compiledImages.get(name);
-  if (re === undefined) {
-    try {
-      re = new RegExp(
-        `^${name}(:[a-zA-Z0-9_.{}-]*)?(@[a-zA-Z0-9]+([.+_-][a-zA-Z0-9]+)*:[a-zA-Z0-9_.{}-]*)?$`,
-      );
-    } catch {
-      re = null;
-    }
-    // Kept across builds (an overlay's entries are the same on every rebuild), within a bound.
-    if (compiledImages.size >= 4096) compiledImages.clear();
-    compiledImages.set(name, re);
+  try {
+    const re = new RegExp(
+      `^${name}(:[a-zA-Z0-9_.{}-]*)?(@[a-zA-Z0-9]+([.+_-][a-zA-Z0-9]+)*:[a-zA-Z0-9_.{}-]*)?$`,
+    );
+    return (value) => re.test(value);
+  } catch {
+    return () => false;
   }
-  const compiled = re;
-  return compiled ? (value) => compiled.test(value) : () => false;
 }
-const compiledImages = new Map<string, RegExp | null>();
 
 /**
  * The first entry from `from` on whose name could match `value`, or -1: a superset of the
