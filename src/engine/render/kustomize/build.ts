@@ -171,21 +171,22 @@ export class Builder {
   }
 
   /** As parse, for a reader that never mutates the documents (they may be the cache's own). */
-  private parseShared(text: string): ParseResult {
+  private parseShared(text: string, uniqueKeys = true): ParseResult {
     const cache = this.options.parseCache;
-    return cache ? cache.parseShared(text, true) : parseYamlDocuments(text, true);
+    return cache ? cache.parseShared(text, uniqueKeys) : parseYamlDocuments(text, uniqueKeys);
   }
 
   run(dir: string): Resource[] | BuildError {
     try {
       const root = cleanPath(dir.startsWith('/') ? dir : `/${dir}`);
       if (!this.fs.isDir(root)) fail(root, `must build at directory: '${dir}' doesn't exist`);
-      const top = this.load(root);
+      // Read only, as the kustomization after the build (`kust`): the parse cache's own documents.
+      const top = this.load(root, true);
       const meta = top.k['buildMetadata'];
       // Any buildMetadata turns origin tracking on (kusttarget's origin); what is not asked for is removed at the end.
       if (Array.isArray(meta) && meta.length > 0) this.originRoot = root;
       const resources = this.target(root, 'top');
-      const kust = this.load(root);
+      const kust = this.load(root, true);
       this.finish(kust, resources, this.lastConfig);
       // IgnoreLocal: local-config resources take part in the build but are not output.
       for (let i = resources.length - 1; i >= 0; i--) {
@@ -265,7 +266,8 @@ export class Builder {
     return { file: k.file, line: k.doc.lines.get(`/${key}`) ?? k.doc.line };
   }
 
-  load(dir: string): Kustomization {
+  /** `shared`: the caller never mutates what it gets (see parseShared). */
+  load(dir: string, shared = false): Kustomization {
     const found = KUSTOMIZATION_FILES.filter(
       (f) => this.fs.exists(resolvePath(dir, f)) && !this.fs.isDir(resolvePath(dir, f)),
     );
@@ -279,7 +281,7 @@ export class Builder {
     const file = resolvePath(dir, found[0] ?? '');
     const text = this.fs.readFile(file) ?? '';
     // Kustomization files are read as sigs.k8s.io/yaml reads them: a repeated key, the last wins.
-    const parsed = this.parse(text, false);
+    const parsed = shared ? this.parseShared(text, false) : this.parse(text, false);
     if (parsed.error) fail(file, parsed.error.message, parsed.error.line);
     const doc = parsed.documents[0] ?? { value: {}, line: 1, lines: new Map() };
     const raw = isValueMap(doc.value)
