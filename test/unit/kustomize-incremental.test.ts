@@ -291,3 +291,100 @@ void test('a base edit that moves pod placement re-analyses to what a fresh anal
   assert.ok(moved.length > 0, 'the edits moved pods of other workloads (else this test proves nothing)');
   assert.notDeepEqual(placement(analyzer.analyze()), placement(before));
 });
+
+/** A build's outputs by name, each with the name of every ConfigMap and ServiceAccount it references. */
+function builtNames(files: ReadonlyMap<string, string>, parsed: ParseCache, reuse?: BuildReuse): string[] {
+  const fs = memoryFs(Object.fromEntries([...files].map(([p, t]) => [`/${p}`, t])));
+  const r = buildKustomization(fs, '/overlays/prod', {
+    reorder: 'unspecified',
+    parseCache: parsed,
+    ...(reuse ? { reuse } : {}),
+  });
+  return r.ok ? r.resources.map((x) => `${x.kind}/${x.name}`) : [`error: ${r.error.message}`];
+}
+
+void test('edits that rename, retarget a patch or change a generated hash rebuild as a fresh build does', () => {
+  // One sequence on one BuildReuse (frozen snapshots), each step compared with a fresh build
+  // and the incremental analyzer with analyzeWorkspace: the edits that change ids are those
+  // the kept steps and fix-ups must notice (steps: ids; finish: hashes and references).
+  const server = BASES.find((p) => /argocd-server-0-sa\.yaml$/.test(p)) ?? '';
+  const redis = BASES.find((p) => /argocd-redis-0-deployment\.yaml$/.test(p)) ?? '';
+  const patch = PATCHES.find((p) => p.endsWith('/argocd-dex-server-0.yaml')) ?? '';
+  const overlay = 'overlays/prod/kustomization.yaml';
+  const steps: {
+    what: string;
+    path: string;
+    edit: (t: string) => string;
+    expect: (names: string[]) => boolean;
+  }[] = [
+    {
+      // The generated ConfigMap's content: a new hash suffix, and every envFrom naming it follows.
+      what: 'a configMapGenerator literal',
+      path: overlay,
+      edit: (t) => t.replace('ENVIRONMENT=prod', 'ENVIRONMENT=staging'),
+      expect: (names) => names.some((n) => /^ConfigMap\/prod-argocd-env-[a-z0-9]{10}$/.test(n)),
+    },
+    {
+      // A ServiceAccount renamed in its base: the RoleBinding and the workload no longer find it.
+      what: 'a base ServiceAccount renamed',
+      path: server,
+      edit: (t) => t.replace(/name: argocd-server-0\n/, 'name: argocd-server-0-renamed\n'),
+      expect: (names) => names.includes('ServiceAccount/prod-argocd-server-0-renamed'),
+    },
+    {
+      // The overlay's patch now targets another app's workload: the first one is patched no more.
+      what: "a patch's target renamed",
+      path: patch,
+      edit: (t) => t.replace(/name: argocd-dex-server-0\n/, 'name: argocd-server-0\n'),
+      expect: (names) => names.some((n) => n.startsWith('Deployment/prod-argocd-dex-server-0')),
+    },
+    {
+      // A base workload renamed under a patch that names it: the build fails as kustomize's does.
+      what: 'a patched base workload renamed',
+      path: redis,
+      edit: (t) => t.replace(/(metadata:\n {2}name: )argocd-redis-0\n/, '$1argocd-redis-zero\n'),
+      expect: (names) => names.length === 1 && names[0]?.includes('failed to find unique target') === true,
+    },
+    {
+      what: 'the workload renamed back',
+      path: redis,
+      edit: (t) => t.replace('name: argocd-redis-zero\n', 'name: argocd-redis-0\n'),
+      expect: (names) => names.includes('Deployment/prod-argocd-redis-0'),
+    },
+    {
+      what: 'the literal changed again',
+      path: overlay,
+      edit: (t) => t.replace('ENVIRONMENT=staging', 'ENVIRONMENT=qa'),
+      expect: (names) => names.some((n) => n.startsWith('ConfigMap/prod-argocd-env-')),
+    },
+  ];
+  const files = new Map(ORIGINAL);
+  const parsed = new ParseCache();
+  const reuse = new BuildReuse(true);
+  const analyzer = createWorkspaceAnalyzer();
+  for (const [p, t] of files) analyzer.setFile(p, t);
+  analyzer.analyze();
+  let hash = builtNames(files, parsed, reuse).find((n) => n.startsWith('ConfigMap/prod-argocd-env-'));
+  for (const s of steps) {
+    const text = s.edit(files.get(s.path) ?? '');
+    assert.notEqual(text, files.get(s.path), s.what);
+    files.set(s.path, text);
+    const kept = buildText(files, parsed, reuse);
+    assert.equal(kept, buildText(files, parsed), s.what);
+    const names = builtNames(files, parsed, reuse);
+    assert.ok(s.expect(names), `${s.what}: ${names.slice(0, 3).join(', ')}`);
+    const generated = names.find((n) => n.startsWith('ConfigMap/prod-argocd-env-'));
+    if (s.path === overlay) {
+      // A new hash, and the workloads reference the new name (the build text holds the references).
+      assert.notEqual(generated, hash, s.what);
+      assert.ok(kept.includes(`name: ${generated?.slice('ConfigMap/'.length) ?? ''}\\n`), s.what);
+    }
+    if (generated) hash = generated;
+    analyzer.setFile(s.path, text);
+    const incremental = analyzer.analyze();
+    const fresh = analyzeWorkspace({
+      files: [...files].map(([p, t]): WorkspaceFile => ({ path: p, text: t })),
+    });
+    assert.equal(snapshot(incremental), snapshot(fresh), s.what);
+  }
+});

@@ -25,8 +25,23 @@ export interface SourceFile {
  */
 export interface LoadedBuildMemo {
   readonly byResource: Map<TargetResource, LoadedResource>;
-  /** By origin (`file:line`): the resources loaded from there. */
-  readonly byOrigin: Map<string, LoadedResource[]>;
+  /**
+   * By origin (`file:line`): the resources loaded from there. Made from byResource when a
+   * later build first asks (after an edit, most resources are found by identity).
+   */
+  byOrigin?: Map<string, LoadedResource[]>;
+}
+
+function originIndex(memo: LoadedBuildMemo): Map<string, LoadedResource[]> {
+  if (memo.byOrigin) return memo.byOrigin;
+  const byOrigin = new Map<string, LoadedResource[]>();
+  for (const [r, e] of memo.byResource) {
+    const at = `${r.origin.file}:${r.origin.line}`;
+    const list = byOrigin.get(at);
+    if (list) list.push(e);
+    else byOrigin.set(at, [e]);
+  }
+  return (memo.byOrigin = byOrigin);
 }
 
 interface LoadedResource {
@@ -53,41 +68,44 @@ export function loadBuild(
   limits: LoadLimits = DEFAULT_LOAD_LIMITS,
   previous?: LoadedBuildMemo,
 ): { objects: LoadedObject[]; memo: LoadedBuildMemo } {
-  const memo: LoadedBuildMemo = { byResource: new Map(), byOrigin: new Map() };
+  const memo: LoadedBuildMemo = { byResource: new Map() };
   if (!build.result.ok) return { objects: [], memo };
   const objects: LoadedObject[] = [];
   const lines = new LineRanges(source);
   // Each loaded resource stands for one built resource of this build.
   const taken = new Set<LoadedResource>();
-  const keep = (r: TargetResource, at: string, e: LoadedResource): void => {
+  const keep = (r: TargetResource, e: LoadedResource): void => {
     taken.add(e);
     memo.byResource.set(r, e);
-    const list = memo.byOrigin.get(at);
-    if (list) list.push(e);
-    else memo.byOrigin.set(at, [e]);
     for (const o of e.objects) objects.push(o);
+  };
+  // What each source file loaded as written (asked once per file, not per resource).
+  const origins = new Map<string, LoadedFile | null>();
+  const originOf = (file: string): LoadedFile | null => {
+    let o = origins.get(file);
+    if (o === undefined) origins.set(file, (o = source(file)?.loaded ?? null));
+    return o;
   };
   build.result.resources.forEach((r, i) => {
     // Helm test hooks run only with `helm test`: rendered, not part of what is deployed.
     if (isTestHook(r.hook)) return;
-    const origin = source(r.origin.file)?.loaded ?? null;
-    const at = `${r.origin.file}:${r.origin.line}`;
+    const origin = originOf(r.origin.file);
     const same = previous?.byResource.get(r);
-    if (same && same.origin === origin && !taken.has(same)) return keep(r, at, same);
+    if (same && same.origin === origin && !taken.has(same)) return keep(r, same);
     // The text is compared, not hashed into a key (a key of every resource's text was a
     // measurable part of an edit's re-analysis); the field sources are compared too.
-    const hit = previous?.byOrigin
-      .get(at)
+    const hit = (previous ? originIndex(previous) : undefined)
+      ?.get(`${r.origin.file}:${r.origin.line}`)
       ?.find(
         (e) => !taken.has(e) && e.origin === origin && e.yaml === r.yaml && sameFields(e.fields, r.fields),
       );
-    if (hit) return keep(r, at, hit);
+    if (hit) return keep(r, hit);
     // The rendered text is parsed like any manifest; its positions are then replaced.
     const parsed = loadYamlFile(`${build.target.file}#${i}`, r.yaml, limits);
     const mapped = parsed.objects.map((o) =>
       r.lineMap ? mapTemplateObject(o, r, r.lineMap, lines) : mapObject(o, r, source, lines),
     );
-    keep(r, at, { yaml: r.yaml, origin, fields: r.fields, objects: mapped });
+    keep(r, { yaml: r.yaml, origin, fields: r.fields, objects: mapped });
   });
   return { objects, memo };
 }

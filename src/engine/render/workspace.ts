@@ -309,8 +309,10 @@ function trackingFs(
 ): { fs: KustomizeFs; reads: Set<string> } {
   const { byFs, dirs } = layout;
   const reads = new Set<string>();
+  // The paths a build asks about are clean but for a few: looked up as given first (the
+  // layout's keys are clean, so a hit is the answer), cleaned when that misses.
   const read = (p: string): string | undefined => {
-    const path = byFs.get(cleanPath(p));
+    const path = byFs.get(p) ?? byFs.get(cleanPath(p));
     const text = path === undefined ? undefined : files.get(path);
     if (path !== undefined && text !== undefined) reads.add(path);
     return text;
@@ -323,8 +325,13 @@ function trackingFs(
       return text === undefined ? undefined : isBinaryPath(p) ? text : utf8Binary(text);
     },
     listDir: (p) => [...(dirs.get(cleanPath(p)) ?? [])].sort(),
-    exists: (p) => byFs.has(cleanPath(p)) || dirs.has(cleanPath(p)),
-    isDir: (p) => dirs.has(cleanPath(p)),
+    exists: (p) => {
+      if (byFs.has(p) || dirs.has(p)) return true;
+      const c = cleanPath(p);
+      return c !== p && (byFs.has(c) || dirs.has(c));
+    },
+    // A file's path is clean: its answer is dirs.has(p) (no cleaning).
+    isDir: (p) => dirs.has(p) || (!byFs.has(p) && dirs.has(cleanPath(p))),
   };
   return { fs, reads };
 }

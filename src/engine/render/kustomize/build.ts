@@ -3,6 +3,7 @@
 // components, then the built-in transformers in kusttarget's order; at the top, add content
 // hashes to generated names and fix name references. Errors come back as data.
 import { KUSTOMIZATION_FILES } from '../../model/files';
+import { memoized } from '../../util/memo';
 import { goJsonKind } from '../../model/objects';
 import type { KustomizeFs } from './fs';
 import { basename, cleanPath, dirname, isWithin, resolvePath } from './fs';
@@ -169,16 +170,23 @@ export class Builder {
     return cache ? cache.parse(text, uniqueKeys) : parseYamlDocuments(text, uniqueKeys);
   }
 
+  /** As parse, for a reader that never mutates the documents (they may be the cache's own). */
+  private parseShared(text: string, uniqueKeys = true): ParseResult {
+    const cache = this.options.parseCache;
+    return cache ? cache.parseShared(text, uniqueKeys) : parseYamlDocuments(text, uniqueKeys);
+  }
+
   run(dir: string): Resource[] | BuildError {
     try {
       const root = cleanPath(dir.startsWith('/') ? dir : `/${dir}`);
       if (!this.fs.isDir(root)) fail(root, `must build at directory: '${dir}' doesn't exist`);
-      const top = this.load(root);
+      // Read only, as the kustomization after the build (`kust`): the parse cache's own documents.
+      const top = this.load(root, true);
       const meta = top.k['buildMetadata'];
       // Any buildMetadata turns origin tracking on (kusttarget's origin); what is not asked for is removed at the end.
       if (Array.isArray(meta) && meta.length > 0) this.originRoot = root;
       const resources = this.target(root, 'top');
-      const kust = this.load(root);
+      const kust = this.load(root, true);
       this.finish(kust, resources, this.lastConfig);
       // IgnoreLocal: local-config resources take part in the build but are not output.
       for (let i = resources.length - 1; i >= 0; i--) {
@@ -258,7 +266,8 @@ export class Builder {
     return { file: k.file, line: k.doc.lines.get(`/${key}`) ?? k.doc.line };
   }
 
-  load(dir: string): Kustomization {
+  /** `shared`: the caller never mutates what it gets (see parseShared). */
+  load(dir: string, shared = false): Kustomization {
     const found = KUSTOMIZATION_FILES.filter(
       (f) => this.fs.exists(resolvePath(dir, f)) && !this.fs.isDir(resolvePath(dir, f)),
     );
@@ -272,7 +281,7 @@ export class Builder {
     const file = resolvePath(dir, found[0] ?? '');
     const text = this.fs.readFile(file) ?? '';
     // Kustomization files are read as sigs.k8s.io/yaml reads them: a repeated key, the last wins.
-    const parsed = this.parse(text, false);
+    const parsed = shared ? this.parseShared(text, false) : this.parse(text, false);
     if (parsed.error) fail(file, parsed.error.message, parsed.error.line);
     const doc = parsed.documents[0] ?? { value: {}, line: 1, lines: new Map() };
     const raw = isValueMap(doc.value)
@@ -781,7 +790,10 @@ export class Builder {
     r.generated = g.info;
     const id = curId(r);
     // resWrangler.appendReplaceOrMerge: the resource that has (or had) the generated id.
-    const matches = resources.filter((o) => [...o.prevIds, curId(o)].some((x) => sameId(x, id)));
+    const key = idKey(id);
+    const matches = resources.filter(
+      (o) => curIdKey(o) === key || (o.prevIds.length > 0 && o.prevIds.some((x) => sameId(x, id))),
+    );
     if (matches.length > 1) fail(file, `found multiple objects that could accept merge of ${idString(id)}`);
     let old = matches[0];
     if (!old) {
@@ -1195,24 +1207,27 @@ export class Builder {
   }
 
   /** The documents of an inline patch or a patch file. */
+  /** `shared`: the caller never mutates the documents (see parseShared). */
   private patchDocs(
     kust: Kustomization,
     p: string,
     pointer: string,
+    shared = false,
   ): { doc: ParsedDocument; file: string }[] {
     const looksInline = p.includes('\n') || p.trimStart().startsWith('[') || p.trimStart().startsWith('{');
-    const path = resolvePath(kust.dir, p);
+    const parse = (text: string): ParseResult => (shared ? this.parseShared(text) : this.parse(text));
     if (!looksInline) {
+      const path = resolvePath(kust.dir, p);
       const bad = this.checkPath(kust.dir)(path);
       if (bad) fail(kust.file, bad);
       const text = this.fs.readFile(path);
       if (text === undefined)
         fail(kust.file, `evalsymlink failure on '${path}' : lstat ${path}: no such file or directory`);
-      const parsed = this.parse(text);
+      const parsed = parse(text);
       if (parsed.error) fail(path, parsed.error.message, parsed.error.line);
       return parsed.documents.map((doc) => ({ doc, file: path }));
     }
-    const parsed = this.parse(p);
+    const parsed = parse(p);
     if (parsed.error) fail(kust.file, parsed.error.message);
     const base = kust.doc.lines.get(pointer) ?? kust.doc.line;
     return parsed.documents.map((doc) => ({
@@ -1253,7 +1268,7 @@ export class Builder {
     opts: PatchOptions = {},
   ): void {
     const patch = doc.value as ValueMap;
-    const id = { ...gvkOf(patch), name: nameOf(patch), namespace: namespaceOf(patch) };
+    const id = patchId(patch);
     const matches = this.withId(resources, id);
     // Steps on a subset (see steps): the target is among the resources left out.
     if (matches.length === 0 && this.subset) return;
@@ -1323,13 +1338,16 @@ export class Builder {
   ): void {
     const pointer = `/${key}/${i}`;
     let docs: { doc: ParsedDocument; file: string }[];
+    // Shared parses: an SMP patch is copied where it is applied, JSON patch values where they are placed.
     if (typeof entry['patch'] === 'string')
       docs = this.patchDocs(
         kust,
         entry['patch'].includes('\n') ? entry['patch'] : `${entry['patch']}\n`,
         `${pointer}/patch`,
+        true,
       );
-    else if (typeof entry['path'] === 'string') docs = this.patchDocs(kust, entry['path'], `${pointer}/path`);
+    else if (typeof entry['path'] === 'string')
+      docs = this.patchDocs(kust, entry['path'], `${pointer}/path`, true);
     else fail(kust.file, 'patch must have either path or patch');
     const target = isValueMap(entry['target']) ? entry['target'] : undefined;
     const o = entry['options'];
@@ -1380,6 +1398,16 @@ export class Builder {
     }
   }
 }
+
+/**
+ * The id a patch without a target names. Patches are the parse cache's own documents (never
+ * mutated, see parseShared), the same objects on every rebuild: their ids are kept.
+ */
+const patchId = memoized((patch: ValueMap): ResId => ({
+  ...gvkOf(patch),
+  name: nameOf(patch),
+  namespace: namespaceOf(patch),
+}));
 
 /** The kustomization fields of kusttarget's transform phase (see Builder.steps). */
 const STEP_FIELDS = [

@@ -6,7 +6,7 @@
 // name and kind; ties break on the prefixes/suffixes both went through.
 import type { FieldSpec, NameReference } from './fieldSpecs';
 import { specApplies, walkFieldSpec } from './fieldSpecs';
-import type { Gvk, Resource } from './resource';
+import type { Gvk, ResId, Resource } from './resource';
 import {
   curId,
   effectiveNamespace,
@@ -135,7 +135,13 @@ export function fixNameReferences(
   // change references, never the names or ids of what they point to).
   const byPreviousName = new Map<string, Resource[]>();
   for (const r of resources) {
-    for (const name of new Set(r.prevIds.map((id) => id.name))) {
+    const ids = r.prevIds;
+    for (let i = 0; i < ids.length; i++) {
+      const name = (ids[i] as ResId).name;
+      // Each name once per resource (a resource renamed back and forth lists it again).
+      let seen = false;
+      for (let j = 0; j < i && !seen; j++) seen = (ids[j] as ResId).name === name;
+      if (seen) continue;
       const list = byPreviousName.get(name);
       if (list) list.push(r);
       else byPreviousName.set(name, [r]);
@@ -151,10 +157,11 @@ export function fixNameReferences(
     if (list) list.push(r);
     else byOriginalNamespace.set(ns, [r]);
   }
+  // The referrers asked for, in build order (filtered once, not per reference kind).
+  const fixing = referrers ? resources.filter((r) => referrers.has(r)) : resources;
   try {
     for (const ref of refs) {
-      for (const referrer of resources) {
-        if (referrers && !referrers.has(referrer)) continue;
+      for (const referrer of fixing) {
         const g = curId(referrer);
         const specs = ref.specs.filter((s) => specApplies(s, g));
         if (specs.length === 0) continue;

@@ -118,26 +118,46 @@ export function recordingFs(fs: KustomizeFs): RecordingFs {
       return answer;
     },
     sameAnswers: (queries) => {
-      for (const q of queries) {
+      // Asked of the filesystem itself; a question answered the same is logged as the kept
+      // query (no new one per question), the first one answered otherwise as what it got.
+      let i = 0;
+      let differs: FsQuery | undefined;
+      for (; i < queries.length && !differs; i++) {
+        const q = queries[i] as FsQuery;
         switch (q.op) {
-          case 'readFile':
-            if (out.readFile(q.path) !== q.answer) return false;
+          case 'readFile': {
+            const answer = fs.readFile(q.path);
+            if (answer !== q.answer) differs = { op: 'readFile', path: q.path, answer };
             break;
-          case 'readBinary':
-            if (out.readBinary?.(q.path) !== q.answer) return false;
+          }
+          case 'readBinary': {
+            const answer = readBinary?.(q.path);
+            if (answer !== q.answer) differs = { op: 'readBinary', path: q.path, answer };
             break;
-          case 'exists':
-            if (out.exists(q.path) !== q.answer) return false;
+          }
+          case 'exists': {
+            const answer = fs.exists(q.path);
+            if (answer !== q.answer) differs = { op: 'exists', path: q.path, answer };
             break;
-          case 'isDir':
-            if (out.isDir(q.path) !== q.answer) return false;
+          }
+          case 'isDir': {
+            const answer = fs.isDir(q.path);
+            if (answer !== q.answer) differs = { op: 'isDir', path: q.path, answer };
             break;
-          case 'listDir':
-            if (out.listDir(q.path).join('\0') !== q.answer) return false;
+          }
+          case 'listDir': {
+            const answer = fs.listDir(q.path).join('\0');
+            if (answer !== q.answer) differs = { op: 'listDir', path: q.path, answer };
             break;
+          }
         }
       }
-      return true;
+      const asked = differs ? i - 1 : i;
+      for (const l of logs) {
+        for (let j = 0; j < asked; j++) l.push(queries[j] as FsQuery);
+        if (differs) l.push(differs);
+      }
+      return differs === undefined;
     },
   };
   // Generators read bytes when the filesystem can give them: keep whether it can.
@@ -244,5 +264,8 @@ export function copyResource(r: Resource): Resource {
   };
   if (r.generated) out.generated = { ...r.generated };
   if (r.refVarNames) out.refVarNames = [...r.refVarNames];
+  // The copy has the same id: curId's last answer carries over (with its key), for the copy's object.
+  const id = r.idCache;
+  if (id && id.obj === r.obj) out.idCache = { ...id, obj: out.obj };
   return out;
 }

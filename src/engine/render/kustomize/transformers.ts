@@ -347,7 +347,10 @@ export function setImages(
   // Each image field gets the entries in order (as one pass over the resources per entry
   // would give it), walking each resource once instead of once per entry, and testing only
   // the entries whose name could match the field's value (see imageCandidates).
-  const matchers = images.map((img) => imageMatcher(img.name));
+  // Compiled when first tested (a rebuild of a few resources tests few of the entries).
+  const matchers: ((value: string) => boolean)[] = [];
+  const matcher = (i: number): ((value: string) => boolean) =>
+    (matchers[i] ??= imageMatcher((images[i] as ImageEntry).name));
   const candidates = imageCandidates(images);
   const update = (r: Resource) => (parent: ValueMap, key: string, path: string) => {
     for (let i = 0; ; i++) {
@@ -355,7 +358,7 @@ export function setImages(
       if (typeof cur !== 'string') return;
       i = candidates(cur, i);
       if (i < 0) return;
-      const next = updatedImage(cur, images[i] as ImageEntry, matchers[i] as (value: string) => boolean);
+      const next = updatedImage(cur, images[i] as ImageEntry, matcher(i));
       if (next === undefined) continue;
       parent[key] = next;
       r.fields.set(path, source);

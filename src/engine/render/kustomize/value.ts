@@ -81,14 +81,23 @@ export class ParseCache {
   private swept = 0;
 
   parse(text: string, uniqueKeys: boolean): ParseResult {
+    const result = this.parseShared(text, uniqueKeys);
+    const documents = result.documents.map((d) => ({ ...d, value: clone(d.value) }));
+    return result.error ? { documents, error: result.error } : { documents };
+  }
+
+  /**
+   * The kept parse itself, not a copy: for readers that never mutate what they get (patches,
+   * which are copied where they are applied). Saves a copy of every patch file on each build.
+   */
+  parseShared(text: string, uniqueKeys: boolean): ParseResult {
     const entries = uniqueKeys ? this.unique : this.duplicates;
     let hit = entries.get(text);
     if (!hit) {
       hit = { result: parseYamlDocuments(text, uniqueKeys), used: this.generation };
       entries.set(text, hit);
     } else hit.used = this.generation;
-    const documents = hit.result.documents.map((d) => ({ ...d, value: clone(d.value) }));
-    return hit.result.error ? { documents, error: hit.result.error } : { documents };
+    return hit.result;
   }
 
   /**
