@@ -7,11 +7,19 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { loadYamlFile } from '../../src/engine/load';
 import { loadClusterProfile } from '../../src/engine/load/profile';
-import type { Diagnostic } from '../../src/engine/model';
+import type { ClusterProfile, Diagnostic } from '../../src/engine/model';
 import type { ClusterSchedule, SpreadService, WorkloadSchedule } from '../../src/engine/reconcile/scheduler';
 import { scheduleCluster } from '../../src/engine/reconcile/scheduler';
 import type { PlannedWorkload } from '../../src/engine/reconcile/workloads';
 import { planWorkloads } from '../../src/engine/reconcile/workloads';
+
+/** The nodes of a cluster profile whose `nodes:` list is `list`. */
+function profileNodes(list: string): ClusterProfile['nodes'] {
+  return loadClusterProfile(
+    'kubepath.cluster.yaml',
+    `apiVersion: kubepath.dev/v1alpha1\nkind: ClusterProfile\nnodes:${list}`,
+  ).profile.nodes;
+}
 
 /** Three small nodes (one tainted): a few pods fill them, so later pods stay Pending and edits move pods. */
 const PROFILE = loadClusterProfile(
@@ -179,16 +187,11 @@ void test('an edit of a label a later pod reads through matchLabelKeys: the late
   // n1 is large, so resource scores put each pod there; b spreads the pods of its tier
   // (matchLabelKeys: [tier]) over the hosts. Once a is in b's tier, a's pod counts for b's
   // spreading: b's pod cannot join it on n1.
-  const nodes = loadClusterProfile(
-    'kubepath.cluster.yaml',
-    `apiVersion: kubepath.dev/v1alpha1
-kind: ClusterProfile
-nodes:
+  const nodes = profileNodes(`
   - { name: n1, ip: 10.0.0.1, allocatable: { cpu: '8' } }
   - { name: n2, ip: 10.0.0.2, allocatable: { cpu: '1' } }
   - { name: n3, ip: 10.0.0.3, allocatable: { cpu: '1' } }
-`,
-  ).profile.nodes;
+`);
   const plan = planner();
   const NONE: SpreadService[] = [];
   const v = (tier: string, coupling: Variant['coupling']): Variant => ({
@@ -222,14 +225,9 @@ nodes:
 void test('a pod that fits nowhere spares the filters only for the next pods that ask for the same', () => {
   // n1 is tainted and nearly full: after a's pod, 200m are left. b asks for more (Pending),
   // c for less (fits), d does not tolerate the taint (Pending), e tolerates it and fits.
-  const nodes = loadClusterProfile(
-    'kubepath.cluster.yaml',
-    `apiVersion: kubepath.dev/v1alpha1
-kind: ClusterProfile
-nodes:
+  const nodes = profileNodes(`
   - { name: n1, ip: 10.0.0.1, allocatable: { cpu: '1' }, taints: [{ key: dedicated, value: x, effect: NoSchedule }] }
-`,
-  ).profile.nodes;
+`);
   const plan = planner();
   const v = (cpu: string, tolerates: boolean): Variant => ({
     replicas: 1,
