@@ -9,7 +9,7 @@ import { loadYamlFile } from '../../src/engine/load';
 import { loadClusterProfile } from '../../src/engine/load/profile';
 import type { ClusterProfile, Diagnostic } from '../../src/engine/model';
 import type { ClusterSchedule, SpreadService, WorkloadSchedule } from '../../src/engine/reconcile/scheduler';
-import { scheduleCluster } from '../../src/engine/reconcile/scheduler';
+import { scheduleCluster, spreadServices } from '../../src/engine/reconcile/scheduler';
 import type { PlannedWorkload } from '../../src/engine/reconcile/workloads';
 import { planWorkloads } from '../../src/engine/reconcile/workloads';
 
@@ -251,4 +251,28 @@ void test('a pod that fits nowhere spares the filters only for the next pods tha
     reused.map((s) => s.placements.map((p) => p.nodeName)),
     [['n1'], [''], ['n1'], [''], ['n1']],
   );
+});
+
+void test('spreadServices keeps the last list only while each Service with a selector is the one at its place', () => {
+  const svc = (selector: Record<string, string> | null) => ({
+    service: { metadata: { namespace: 'default' }, selector },
+  });
+  const a = svc({ app: 'a' });
+  const b = svc({ app: 'b' });
+  const read = [a, b, svc(null)];
+  const previous = spreadServices(read, []);
+  assert.deepEqual(previous, [
+    { namespace: 'default', selector: { app: 'a' } },
+    { namespace: 'default', selector: { app: 'b' } },
+  ]);
+  // The same objects, and equal copies: the last list itself.
+  assert.equal(spreadServices(read, previous, read), previous);
+  assert.equal(spreadServices([svc({ app: 'a' }), b, svc(null)], previous, read), previous);
+  // b is the same object but moved to the first entry: compared, and the list is new.
+  const moved = spreadServices([svc(null), b, svc({ app: 'b' })], previous, read);
+  assert.notEqual(moved, previous);
+  assert.deepEqual(moved, [
+    { namespace: 'default', selector: { app: 'b' } },
+    { namespace: 'default', selector: { app: 'b' } },
+  ]);
 });

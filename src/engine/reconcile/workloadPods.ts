@@ -57,6 +57,8 @@ export class WorkloadPods {
   private workloadObjects: LoadedObject[] = [];
   /** The Services' selectors, which default topology spreading reads (replaced when they change). */
   private spreadServices: readonly SpreadService[] = [];
+  /** The admitted Services `spreadServices` was read from. */
+  private spreadRead: readonly AdmittedService[] = [];
   private records: WorkloadRecord[] = [];
   /** Bit 1: plan findings, bit 2: scheduling findings; same order as records. */
   private recordFindings: number[] = [];
@@ -142,7 +144,8 @@ export class WorkloadPods {
     admitted: readonly AdmittedService[],
     diagnostics: Diagnostic[],
   ): NamespaceChange[] {
-    const spread = spreadServices(admitted, this.spreadServices);
+    const spread = spreadServices(admitted, this.spreadServices, this.spreadRead);
+    this.spreadRead = admitted;
     const servicesChanged = spread !== this.spreadServices;
     this.spreadServices = spread;
     const prevObjects = this.workloadObjects;

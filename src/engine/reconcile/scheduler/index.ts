@@ -51,12 +51,6 @@ export interface SpreadService {
   selector: Labels;
 }
 
-/** The Service objects a spreadServices answer was read from, in order, and each one's entry (-1: none). */
-const spreadInputs = new WeakMap<
-  readonly SpreadService[],
-  { services: readonly object[]; entries: number[] }
->();
-
 type SpreadInput = { service: { metadata: { namespace: string }; selector: Labels | null } };
 
 function hasSelector(input: SpreadInput): boolean {
@@ -73,41 +67,42 @@ function sameSpread(input: SpreadInput, b: SpreadService): boolean {
   return keys.length === Object.keys(b.selector).length && keys.every((k) => selector[k] === b.selector[k]);
 }
 
-/** The Services with a selector; `previous` itself when nothing in it changed (so callers can tell). */
+/**
+ * The Services with a selector; `previous` itself when nothing in it changed (so callers can
+ * tell). `read` is the list `previous` was read from: a Service object that is the one at its
+ * place then, after the same ones with a selector, is not compared again (a Service object is
+ * not changed in place).
+ */
 export function spreadServices(
   services: readonly SpreadInput[],
   previous: readonly SpreadService[],
+  read: readonly SpreadInput[] = [],
 ): readonly SpreadService[] {
-  // Read in order, as `previous` was: the same list when every Service with a selector has
-  // the namespace and the selector of the one at its place before (a Service object that is
-  // the one read then, as it is not changed in place, is not compared again).
-  const inputs = spreadInputs.get(previous);
-  const entries: number[] = [];
+  const aligned = read.length === services.length;
   let count = 0;
+  let readCount = 0;
   let same = true;
-  for (let i = 0; i < services.length; i++) {
+  for (let i = 0; same && i < services.length; i++) {
     const input = services[i] as SpreadInput;
+    const before = aligned ? (read[i] as SpreadInput) : undefined;
+    const had = before !== undefined && hasSelector(before);
     if (!hasSelector(input)) {
-      entries.push(-1);
+      if (had) readCount++;
       continue;
     }
     const at = count++;
-    entries.push(at);
-    if (!same) continue;
-    if (inputs && inputs.services[i] === input.service && inputs.entries[i] === at) continue;
-    const before = previous[at];
-    same = before !== undefined && sameSpread(input, before);
+    const kept = before?.service === input.service && readCount === at;
+    if (had) readCount++;
+    if (kept) continue;
+    const last = previous[at];
+    same = last !== undefined && sameSpread(input, last);
   }
-  same &&= count === previous.length;
-  const answer = same
-    ? previous
-    : services.flatMap(({ service }, i) =>
-        (entries[i] as number) < 0
-          ? []
-          : [{ namespace: service.metadata.namespace, selector: service.selector as Labels }],
-      );
-  spreadInputs.set(answer, { services: services.map((s) => s.service), entries });
-  return answer;
+  if (same && count === previous.length) return previous;
+  const next: SpreadService[] = [];
+  for (const input of services)
+    if (hasSelector(input))
+      next.push({ namespace: input.service.metadata.namespace, selector: input.service.selector as Labels });
+  return next;
 }
 
 export interface WorkloadSchedule {

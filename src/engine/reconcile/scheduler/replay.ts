@@ -7,6 +7,7 @@
 // pod-template-hash, typically), every later pod sees what it saw then, and lands where it
 // landed. Pending pods are on no node: they are seen by no one.
 import type { Labels } from '../../model';
+import { memo, memoized } from '../../util/memo';
 import type { LabelRequirement, LabelSelector } from '../labels';
 import { labelSelectorMatches } from '../labels';
 import type { PlannedPod, PlannedWorkload } from '../workloads';
@@ -22,7 +23,7 @@ export interface PlacedPod {
 /** A pod placed later, and how the selectors it reads placed pods with are found. */
 export interface LaterPods {
   workloads: readonly PlannedWorkload[];
-  /** What the default spread selectors are made of (the Services): cached reads are kept while it is. */
+  /** What the default spread selectors are made of (the Service list): what is read of a workload is kept per list. */
   services: object;
   schedPod(workload: PlannedWorkload, pod: PlannedPod): SchedPod;
   defaultSpreadSelector(workload: PlannedWorkload, pod: PlannedPod): LabelSelector | null;
@@ -118,15 +119,15 @@ export function laterPodsSeeTheSame(
   return true;
 }
 
-/** Per workload, the requirements its pods' readers put on each label key (one selector each). */
-const requirementCache = new WeakMap<
-  PlannedWorkload,
-  { services: object; byKey: Map<string, LabelSelector[]> }
->();
-
+/** Per workload, the requirements its pods' readers put on each label key (one selector each), per Service list. */
 function requirementsOf(workload: PlannedWorkload, later: LaterPods): Map<string, LabelSelector[]> {
-  const cached = requirementCache.get(workload);
-  if (cached && cached.services === later.services) return cached.byKey;
+  const perWorkload = memo(later.services, 'scheduler:replay-requirements', () =>
+    memoized((w: PlannedWorkload) => readRequirements(w, later)),
+  );
+  return perWorkload(workload);
+}
+
+function readRequirements(workload: PlannedWorkload, later: LaterPods): Map<string, LabelSelector[]> {
   const byKey = new Map<string, LabelSelector[]>();
   const seen = new Set<string>();
   const add = (key: string, operator: LabelRequirement['operator'], values: string[]): void => {
@@ -147,6 +148,5 @@ function requirementsOf(workload: PlannedWorkload, later: LaterPods): Map<string
       for (const r of selector.matchExpressions) add(r.key, r.operator, r.values);
     }
   }
-  requirementCache.set(workload, { services: later.services, byKey });
   return byKey;
 }
