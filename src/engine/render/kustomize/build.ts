@@ -1206,8 +1206,7 @@ export class Builder {
     if (err) fail(kust.file, err);
   }
 
-  /** The documents of an inline patch or a patch file. */
-  /** `shared`: the caller never mutates the documents (see parseShared). */
+  /** The documents of an inline patch or a patch file; `shared`: the caller never mutates them (see parseShared). */
   private patchDocs(
     kust: Kustomization,
     p: string,
