@@ -26,22 +26,38 @@ export interface SourceFile {
 export interface LoadedBuildMemo {
   readonly byResource: Map<TargetResource, LoadedResource>;
   /**
-   * By origin (`file:line`): the resources loaded from there. Made from byResource when a
-   * later build first asks (after an edit, most resources are found by identity).
+   * By origin (`file:line`): the resources loaded from there. Made from byResource once a
+   * later build misses often (after an edit, most resources are found by identity, and the
+   * few others by going through byResource).
    */
   byOrigin?: Map<string, LoadedResource[]>;
+  /** How many resources a later build looked up by origin (see fromOrigin). */
+  misses?: number;
 }
 
-function originIndex(memo: LoadedBuildMemo): Map<string, LoadedResource[]> {
-  if (memo.byOrigin) return memo.byOrigin;
-  const byOrigin = new Map<string, LoadedResource[]>();
-  for (const [r, e] of memo.byResource) {
-    const at = `${r.origin.file}:${r.origin.line}`;
-    const list = byOrigin.get(at);
-    if (list) list.push(e);
-    else byOrigin.set(at, [e]);
+/** Misses looked up by going through every resource before an origin index pays. */
+const SCANNED_MISSES = 8;
+
+/** The resources the memo loaded from `origin`, in the order they were loaded. */
+function fromOrigin(memo: LoadedBuildMemo, origin: SourceRef): readonly LoadedResource[] {
+  memo.misses = (memo.misses ?? 0) + 1;
+  if (!memo.byOrigin && memo.misses <= SCANNED_MISSES) {
+    const out: LoadedResource[] = [];
+    for (const [r, e] of memo.byResource)
+      if (r.origin.line === origin.line && r.origin.file === origin.file) out.push(e);
+    return out;
   }
-  return (memo.byOrigin = byOrigin);
+  if (!memo.byOrigin) {
+    const byOrigin = new Map<string, LoadedResource[]>();
+    for (const [r, e] of memo.byResource) {
+      const at = `${r.origin.file}:${r.origin.line}`;
+      const list = byOrigin.get(at);
+      if (list) list.push(e);
+      else byOrigin.set(at, [e]);
+    }
+    memo.byOrigin = byOrigin;
+  }
+  return memo.byOrigin.get(`${origin.file}:${origin.line}`) ?? [];
 }
 
 interface LoadedResource {
@@ -94,11 +110,9 @@ export function loadBuild(
     if (same && same.origin === origin && !taken.has(same)) return keep(r, same);
     // The text is compared, not hashed into a key (a key of every resource's text was a
     // measurable part of an edit's re-analysis); the field sources are compared too.
-    const hit = (previous ? originIndex(previous) : undefined)
-      ?.get(`${r.origin.file}:${r.origin.line}`)
-      ?.find(
-        (e) => !taken.has(e) && e.origin === origin && e.yaml === r.yaml && sameFields(e.fields, r.fields),
-      );
+    const hit = (previous ? fromOrigin(previous, r.origin) : undefined)?.find(
+      (e) => !taken.has(e) && e.origin === origin && e.yaml === r.yaml && sameFields(e.fields, r.fields),
+    );
     if (hit) return keep(r, hit);
     // The rendered text is parsed like any manifest; its positions are then replaced.
     const parsed = loadYamlFile(`${build.target.file}#${i}`, r.yaml, limits);
