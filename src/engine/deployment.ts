@@ -7,6 +7,7 @@
 // Plain manifests that no build reads are analysed as they are, beside the builds.
 import { isTestHook } from './model/helmHooks';
 import { memoized } from './util/memo';
+import type { YamlTokens } from './render/yamlTokens';
 import type { Diagnostic, LoadedFile, LoadedObject, SourceRange } from './model';
 import type { LoadLimits } from './load/yamlDocuments';
 import { loadBuild } from './load/rendered';
@@ -116,10 +117,11 @@ interface CacheEntry {
   objects?: { readonly loads: Map<string, LoadedFile | null>; readonly list: readonly LoadedObject[] };
 }
 
-export function createBuildCache(): BuildCache {
+/** `tokens`: YAML syntax trees shared with the loader (an edited base file is parsed once). */
+export function createBuildCache(tokens?: YamlTokens): BuildCache {
   return {
     entries: new Map(),
-    parsed: new ParseCache(),
+    parsed: new ParseCache(tokens),
     reuse: new BuildReuse(),
     helm: new HelmRenderCache(),
     mapped: new Map(),

@@ -17,6 +17,7 @@ import { serviceFindings } from './diagnose/serviceFindings';
 import { l7Diagnostics } from './l7';
 import { valuesRelated } from './queries';
 import { memo } from './util/memo';
+import { YamlTokens } from './render/yamlTokens';
 
 export interface WorkspaceFile {
   /** Path relative to the workspace root, '/'-separated; used in diagnostics. */
@@ -335,7 +336,9 @@ export function createWorkspaceAnalyzer(options: { limits?: Partial<LoadLimits> 
   let toPrepare: LoadedObject[] = [];
   let prepared = 0;
   // The render stage: builds kept while what they read is unchanged; `listing` counts adds and removes.
-  const builds: BuildCache = createBuildCache();
+  // YAML syntax trees of the last texts read, shared by the loader and the builds.
+  const tokens = new YamlTokens();
+  const builds: BuildCache = createBuildCache(tokens);
   let listing = 0;
   let target: string | undefined;
   let helm: HelmTargetOptions | undefined;
@@ -367,7 +370,7 @@ export function createWorkspaceAnalyzer(options: { limits?: Partial<LoadLimits> 
     if (!entry.loaded) {
       entry.loaded =
         entry.unreadable === undefined
-          ? loadYamlFile(path, entry.text, limits)
+          ? loadYamlFile(path, entry.text, limits, tokens)
           : unreadableFile(path, entry.unreadable);
       if (hasKustomization(entry.loaded)) kustomizations.add(path);
       else kustomizations.delete(path);

@@ -12,6 +12,8 @@ import { goJsonKey, goYamlV2Tags } from './goYamlScalars';
 import { templateMarker } from './templates';
 import { parseWithGoYamlQuotes } from './quotedScalars';
 import { DEFAULT_LOAD_LIMITS } from '../model/limits';
+import { parseAllDocumentsFrom } from '../render/yamlTokens';
+import type { YamlTokens } from '../render/yamlTokens';
 import type { LoadLimits } from '../model/limits';
 
 export { DEFAULT_LOAD_LIMITS };
@@ -49,10 +51,12 @@ function findTemplateMarker(text: string): { index: number; end: number } | null
 /** Templated YAML that is not Kubernetes (GitHub Actions `${{ }}`, Ansible/Jinja) is not ours: ignored silently. */
 const KUBERNETES_KEYS = [/^[ \t-]*apiVersion[ \t]*:/m, /^[ \t-]*kind[ \t]*:/m];
 
+/** `tokens`: syntax trees kept for other readers of the same text (see render/yamlTokens). */
 export function loadYamlFile(
   file: string,
   input: string,
   limits: LoadLimits = DEFAULT_LOAD_LIMITS,
+  tokens?: YamlTokens,
 ): LoadedFile {
   const result: LoadedFile = { file, objects: [], diagnostics: [] };
   if (input.length > limits.maxFileBytes) {
@@ -138,18 +142,19 @@ export function loadYamlFile(
     });
     return result;
   }
+  const options = {
+    prettyErrors: false,
+    // Duplicates are found by the converter in linear time: yaml's own check compares
+    // each key with every earlier one (a 20 MB ConfigMap did not finish in 10 minutes).
+    uniqueKeys: false,
+    // The engine has no side effects: yaml would call process.emitWarning (e.g. for a
+    // collection used as a key), printing to the CLI's stderr and the extension host log.
+    logLevel: 'error',
+    // go-yaml v2's plain-scalar resolution (YAML 1.1 booleans, Go integer syntax).
+    customTags: goYamlV2Tags,
+  } as const;
   const parse = (source: string): Document.Parsed[] => {
-    const parsed = parseAllDocuments(source, {
-      prettyErrors: false,
-      // Duplicates are found by the converter in linear time: yaml's own check compares
-      // each key with every earlier one (a 20 MB ConfigMap did not finish in 10 minutes).
-      uniqueKeys: false,
-      // The engine has no side effects: yaml would call process.emitWarning (e.g. for a
-      // collection used as a key), printing to the CLI's stderr and the extension host log.
-      logLevel: 'error',
-      // go-yaml v2's plain-scalar resolution (YAML 1.1 booleans, Go integer syntax).
-      customTags: goYamlV2Tags,
-    }) as Document.Parsed[] | Document.Parsed;
+    const parsed = parseAllDocuments(source, options) as Document.Parsed[] | Document.Parsed;
     return Array.isArray(parsed) ? parsed : [parsed];
   };
   // Each unit: a parsed document and the offset of its source in `text`.
@@ -170,7 +175,8 @@ export function loadYamlFile(
         documentCount++;
         if (documentCount === limits.maxDocuments + 1) parsedText = text.slice(0, m.index);
       }
-      let docs = parse(parsedText);
+      // The file's own text: its tokens may be kept for (or by) another reader.
+      let docs = tokens ? parseAllDocumentsFrom(parsedText, options, tokens).docs : parse(parsedText);
       const lenient = parseWithGoYamlQuotes(parsedText, docs, parse);
       if (lenient) {
         docs = lenient.docs;
