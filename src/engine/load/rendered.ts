@@ -5,11 +5,10 @@
 // nearest enclosing field that has a place, and finally on the resource's document.
 import { isTestHook } from '../model/helmHooks';
 import type { LoadedFile, LoadedObject, SourceRange } from '../model';
-import { formatFieldPath } from '../model';
 import type { BuiltResource, SourceRef } from '../render/kustomize';
 import type { TargetBuild, TargetResource } from '../render/workspace';
 import type { LoadLimits } from './yamlDocuments';
-import { DEFAULT_LOAD_LIMITS, loadYamlFile } from './yamlDocuments';
+import { appendFieldPathKey, DEFAULT_LOAD_LIMITS, fieldRangePaths, loadYamlFile } from './yamlDocuments';
 
 /** What the loader knows of a source file: its text and, when it is a manifest, what it loaded. */
 export interface SourceFile {
@@ -150,30 +149,41 @@ function mapObject(
   const whole = origin?.range ?? lines.at(r.origin);
   const ranges = new Map<string, SourceRange>();
   const keyRanges = new Map<string, SourceRange>();
-  // Walks the built object: `segments` is the field path, `set` the deepest patch or
-  // transformer entry at or above it, `base` the deepest range the base resource has.
+  // Every node's path is asked of both objects: of the built one only which paths have a
+  // place (its ranges are replaced), of the base one its ranges, filled in one pass each
+  // instead of looked up path by path.
+  const hasValue = fieldRangePaths(o.ranges);
+  const hasKey = fieldRangePaths(o.keyRanges);
+  if (origin) {
+    void origin.ranges.size;
+    void origin.keyRanges.size;
+  }
+  // Walks the built object: `path` is the field path (formatFieldPath's spelling) and
+  // `kpath` the render stage's, `set` the deepest patch or transformer entry at or above
+  // it, `base` the deepest range the base resource has.
   const walk = (
     value: unknown,
-    segments: (string | number)[],
+    path: string,
+    kpath: string,
     set: SourceRef | undefined,
     base: SourceRange,
     baseKey: SourceRange,
   ): void => {
-    const path = formatFieldPath(segments);
-    const ref = r.fields.get(kustomizePath(segments)) ?? set;
+    const ref = r.fields.get(kpath) ?? set;
     const ownBase = origin?.ranges.get(path);
-    const ownBaseKey = origin?.keyRanges.get(path);
     const value_ = ref ? lines.at(ref) : (ownBase ?? base);
-    const key = ref ? lines.at(ref) : (ownBaseKey ?? ownBase ?? baseKey);
-    if (o.ranges.has(path)) ranges.set(path, value_);
-    if (o.keyRanges.has(path)) keyRanges.set(path, key);
+    const key = ref ? value_ : (origin?.keyRanges.get(path) ?? ownBase ?? baseKey);
+    if (hasValue.has(path)) ranges.set(path, value_);
+    if (hasKey.has(path)) keyRanges.set(path, key);
     if (Array.isArray(value)) {
-      value.forEach((v, i) => walk(v, [...segments, i], ref, value_, key));
+      for (let i = 0; i < value.length; i++)
+        walk(value[i], `${path}[${i}]`, `${kpath}[${i}]`, ref, value_, key);
     } else if (value !== null && typeof value === 'object') {
-      for (const [k, v] of Object.entries(value)) walk(v, [...segments, k], ref, value_, key);
+      for (const [k, v] of Object.entries(value))
+        walk(v, appendFieldPathKey(path, k), kpath === '' ? k : `${kpath}.${k}`, ref, value_, key);
     }
   };
-  walk(o.raw, [], undefined, whole, whole);
+  walk(o.raw, '', '', undefined, whole, whole);
   return {
     ...o,
     file: origin?.file ?? r.origin.file,
@@ -240,19 +250,21 @@ function mapTemplateObject(
   };
 }
 
-/** The render stage's field-path spelling (segments joined with `.`, indices as `[i]`). */
-function kustomizePath(segments: readonly (string | number)[]): string {
-  let out = '';
-  for (const s of segments) out += typeof s === 'number' ? `[${s}]` : out === '' ? s : `.${s}`;
-  return out;
-}
-
 /** The range of a whole source line (from its first non-blank character), cached per file. */
 class LineRanges {
   private readonly starts = new Map<string, string[]>();
   constructor(private readonly source: (path: string) => SourceFile | undefined) {}
 
+  /** By place: one range object per SourceRef (a patch entry sets many fields of a resource). */
+  private readonly made = new Map<SourceRef, SourceRange>();
+
   at(ref: SourceRef): SourceRange {
+    let range = this.made.get(ref);
+    if (!range) this.made.set(ref, (range = this.line(ref)));
+    return range;
+  }
+
+  private line(ref: SourceRef): SourceRange {
     let lines = this.starts.get(ref.file);
     if (!lines) {
       lines = (this.source(ref.file)?.text ?? '').split(/\r?\n/);

@@ -2,7 +2,7 @@
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, visit } from 'yaml';
 import type { Document, Pair, Node as YamlNode } from 'yaml';
 import type { Diagnostic, LoadedFile, LoadedObject, SourceRange } from '../model';
-import { formatFieldPath, isKustomizationPath, isPlainObject, rangeAt } from '../model';
+import { isKustomizationPath, isPlainObject, rangeAt } from '../model';
 import { metadataProblem } from './metadataOnly';
 import { findExcessiveNesting } from './nesting';
 import { findForbiddenCharacter, recoverMisreadUtf16, stripLineStartBoms } from './encoding';
@@ -592,10 +592,32 @@ class FieldRangeIndex {
     if (!this.full) {
       const values = new Map<string, SourceRange>();
       const keys = new Map<string, SourceRange>();
-      indexRanges(this.tree, this.root, [], this.toRange, values, keys);
+      const toRange = this.toRange;
+      walkRanges(
+        this.tree,
+        this.root,
+        '',
+        (path, start, end) => values.set(path, toRange(start, end)),
+        (path, start, end) => keys.set(path, toRange(start, end)),
+      );
       this.full = { values, keys };
     }
     return this.full;
+  }
+
+  /** The paths that have a value range and those that have a key range (no ranges made). */
+  paths(): { values: ReadonlySet<string>; keys: ReadonlySet<string> } {
+    if (this.full) return { values: new Set(this.full.values.keys()), keys: new Set(this.full.keys.keys()) };
+    const values = new Set<string>();
+    const keys = new Set<string>();
+    walkRanges(
+      this.tree,
+      this.root,
+      '',
+      (path) => values.add(path),
+      (path) => keys.add(path),
+    );
+    return { values, keys };
   }
 
   value(target: string): SourceRange | undefined {
@@ -713,6 +735,14 @@ class FieldRangeMap extends Map<string, SourceRange> {
     return this.#index ? this.fill().size : super.size;
   }
 
+  /** The paths it has a range for, without making the ranges (see fieldRangePaths). */
+  paths(): ReadonlySet<string> {
+    const index = this.#index;
+    if (!index) return new Set(super.keys());
+    const both = index.paths();
+    return this.#kind === 'value' ? both.values : both.keys;
+  }
+
   override forEach(
     callback: (value: SourceRange, key: string, map: Map<string, SourceRange>) => void,
     thisArg?: unknown,
@@ -755,33 +785,39 @@ class FieldRangeMap extends Map<string, SourceRange> {
   }
 }
 
-function indexRanges(
+/**
+ * Every field path of a node's subtree with a value or key range, in document order (a
+ * later definition of a path comes later): `value(path, start, end)` for a node's range, or
+ * a bare `key:`'s; `key(path, start, end)` for a map key's.
+ */
+function walkRanges(
   tree: RangeTree,
   node: number,
-  path: (string | number)[],
-  toRange: (start: number, end: number) => SourceRange,
-  ranges: Map<string, SourceRange>,
-  keyRanges: Map<string, SourceRange>,
+  path: string,
+  value: (path: string, start: number, end: number) => void,
+  key: (path: string, start: number, end: number) => void,
 ): void {
   if (node < 0) return;
   const range = tree.range(node);
-  if (range) ranges.set(formatFieldPath(path), toRange(range[0], range[1]));
+  if (range) value(path, range[0], range[1]);
   const [from, to] = tree.entriesOf(node);
   const kind = tree.kind(node);
   if (kind === MAP) {
     for (let e = from; e < to; e++) {
-      const childPath = [...path, tree.key(e) as string];
+      const name = tree.key(e) as string;
+      const childPath = tree.isIdentifier(e)
+        ? path === ''
+          ? name
+          : `${path}.${name}`
+        : appendFieldPathKey(path, name);
       const keyRange = tree.keyRange(e);
-      if (keyRange) keyRanges.set(formatFieldPath(childPath), toRange(keyRange[0], keyRange[1]));
-      if (tree.child(e) < 0 && keyRange) {
-        // `key:` with nothing after it: point at the key.
-        ranges.set(formatFieldPath(childPath), toRange(keyRange[0], keyRange[1]));
-      }
-      indexRanges(tree, tree.child(e), childPath, toRange, ranges, keyRanges);
+      if (keyRange) key(childPath, keyRange[0], keyRange[1]);
+      // `key:` with nothing after it: point at the key.
+      if (tree.child(e) < 0 && keyRange) value(childPath, keyRange[0], keyRange[1]);
+      walkRanges(tree, tree.child(e), childPath, value, key);
     }
   } else if (kind === SEQ) {
-    for (let e = from; e < to; e++)
-      indexRanges(tree, tree.child(e), [...path, e - from], toRange, ranges, keyRanges);
+    for (let e = from; e < to; e++) walkRanges(tree, tree.child(e), `${path}[${e - from}]`, value, key);
   }
   // Aliases keep the range of the `*ref` token; the value lives at the anchor.
 }
@@ -801,4 +837,12 @@ function syntaxDiagnostic(file: string, line: number, column: number, message: s
     code: 'yaml-syntax',
     message: `YAML syntax error: ${firstLine(message)}`,
   };
+}
+
+/**
+ * The paths a LoadedObject's ranges (or keyRanges) hold, as a set: for a reader that only
+ * asks which fields have a place (the render stage's loader replaces every range).
+ */
+export function fieldRangePaths(ranges: ReadonlyMap<string, SourceRange>): ReadonlySet<string> {
+  return ranges instanceof FieldRangeMap ? ranges.paths() : new Set(ranges.keys());
 }
