@@ -8,7 +8,14 @@ import type { LoadedFile, LoadedObject, SourceRange } from '../model';
 import type { BuiltResource, SourceRef } from '../render/kustomize';
 import type { TargetBuild, TargetResource } from '../render/workspace';
 import type { LoadLimits } from './yamlDocuments';
-import { appendFieldPathKey, DEFAULT_LOAD_LIMITS, fieldRangePaths, loadYamlFile } from './yamlDocuments';
+import {
+  appendFieldPathKey,
+  DEFAULT_LOAD_LIMITS,
+  fieldRangePaths,
+  loadYamlFile,
+  objectIdentity,
+} from './yamlDocuments';
+import { readBackPrinted } from './builtValue';
 
 /** What the loader knows of a source file: its text and, when it is a manifest, what it loaded. */
 export interface SourceFile {
@@ -113,11 +120,31 @@ export function loadBuild(
       (e) => !taken.has(e) && e.origin === origin && e.yaml === r.yaml && sameFields(e.fields, r.fields),
     );
     if (hit) return keep(r, hit);
-    // The rendered text is parsed like any manifest; its positions are then replaced.
+    // A printed resource is read back from its value when that is exact (see builtValue);
+    // else its text is parsed like any manifest. Its positions are then replaced.
+    const raw =
+      r.value && !r.lineMap && r.yaml.length <= limits.maxFileBytes ? readBackPrinted(r.value) : undefined;
+    const head =
+      raw && typeof raw['apiVersion'] === 'string' && typeof raw['kind'] === 'string' ? raw : undefined;
+    if (head) {
+      const o = { ...objectIdentity(head, head['apiVersion'] as string, head['kind'] as string), raw: head };
+      const object = mapObject(o, EVERY_NODE, ENTRY_KEYS, r, source, lines);
+      return keep(r, { yaml: r.yaml, origin, fields: r.fields, objects: [object] });
+    }
     const parsed = loadYamlFile(`${build.target.file}#${i}`, r.yaml, limits);
-    const mapped = parsed.objects.map((o) =>
-      r.lineMap ? mapTemplateObject(o, r, r.lineMap, lines) : mapObject(o, r, source, lines),
-    );
+    const mapped = parsed.objects.map((o) => {
+      if (r.lineMap) return mapTemplateObject(o, r, r.lineMap, lines);
+      const values = fieldRangePaths(o.ranges);
+      const keys = fieldRangePaths(o.keyRanges);
+      return mapObject(
+        o,
+        (path) => values.has(path),
+        (path) => keys.has(path),
+        r,
+        source,
+        lines,
+      );
+    });
     keep(r, { yaml: r.yaml, origin, fields: r.fields, objects: mapped });
   });
   return { objects, memo };
@@ -139,8 +166,16 @@ function originObject(
   return candidates.find((o) => o.name !== '' && r.name.includes(o.name)) ?? candidates[0] ?? null;
 }
 
+/** Which field paths of a built object have a place: a value (every node), a key (map entries). */
+type HasRange = (path: string, mapEntry: boolean) => boolean;
+/** The document the build printed has a value range for every node, a key range for every map entry (builtValue's test). */
+const EVERY_NODE: HasRange = () => true;
+const ENTRY_KEYS: HasRange = (_path, mapEntry) => mapEntry;
+
 function mapObject(
-  o: LoadedObject,
+  o: Pick<LoadedObject, 'apiVersion' | 'kind' | 'namespace' | 'name' | 'raw'>,
+  hasValue: HasRange,
+  hasKey: HasRange,
   r: BuiltResource,
   source: (path: string) => SourceFile | undefined,
   lines: LineRanges,
@@ -150,10 +185,8 @@ function mapObject(
   const ranges = new Map<string, SourceRange>();
   const keyRanges = new Map<string, SourceRange>();
   // Every node's path is asked of both objects: of the built one only which paths have a
-  // place (its ranges are replaced), of the base one its ranges, filled in one pass each
-  // instead of looked up path by path.
-  const hasValue = fieldRangePaths(o.ranges);
-  const hasKey = fieldRangePaths(o.keyRanges);
+  // place (its ranges are replaced), of the base one its ranges, filled in one pass instead
+  // of looked up path by path.
   if (origin) {
     void origin.ranges.size;
     void origin.keyRanges.size;
@@ -165,6 +198,7 @@ function mapObject(
     value: unknown,
     path: string,
     kpath: string,
+    mapEntry: boolean,
     set: SourceRef | undefined,
     base: SourceRange,
     baseKey: SourceRange,
@@ -173,17 +207,17 @@ function mapObject(
     const ownBase = origin?.ranges.get(path);
     const value_ = ref ? lines.at(ref) : (ownBase ?? base);
     const key = ref ? value_ : (origin?.keyRanges.get(path) ?? ownBase ?? baseKey);
-    if (hasValue.has(path)) ranges.set(path, value_);
-    if (hasKey.has(path)) keyRanges.set(path, key);
+    if (hasValue(path, mapEntry)) ranges.set(path, value_);
+    if (hasKey(path, mapEntry)) keyRanges.set(path, key);
     if (Array.isArray(value)) {
       for (let i = 0; i < value.length; i++)
-        walk(value[i], `${path}[${i}]`, `${kpath}[${i}]`, ref, value_, key);
+        walk(value[i], `${path}[${i}]`, `${kpath}[${i}]`, false, ref, value_, key);
     } else if (value !== null && typeof value === 'object') {
       for (const [k, v] of Object.entries(value))
-        walk(v, appendFieldPathKey(path, k), kpath === '' ? k : `${kpath}.${k}`, ref, value_, key);
+        walk(v, appendFieldPathKey(path, k), kpath === '' ? k : `${kpath}.${k}`, true, ref, value_, key);
     }
   };
-  walk(o.raw, '', '', undefined, whole, whole);
+  walk(o.raw, '', '', false, undefined, whole, whole);
   return {
     ...o,
     file: origin?.file ?? r.origin.file,

@@ -358,6 +358,22 @@ interface KeyProblem {
   message: string;
 }
 
+/** An object's apiVersion, kind, name and namespace as the loader reads them (`default` when unset). */
+export function objectIdentity(
+  value: Record<string, unknown>,
+  apiVersion: string,
+  kind: string,
+): Pick<LoadedObject, 'apiVersion' | 'kind' | 'namespace' | 'name'> {
+  const metadata = isPlainObject(value['metadata']) ? value['metadata'] : {};
+  const name = typeof metadata['name'] === 'string' ? metadata['name'] : '';
+  const namespace = CLUSTER_SCOPED.has(kind)
+    ? ''
+    : typeof metadata['namespace'] === 'string' && metadata['namespace'] !== ''
+      ? metadata['namespace']
+      : 'default';
+  return { apiVersion, kind, namespace, name };
+}
+
 function collectObjects(
   value: Record<string, unknown>,
   tree: RangeTree,
@@ -385,18 +401,8 @@ function collectObjects(
   }
   // Most objects are asked for a handful of ranges (or none): resolve each path on demand.
   const fieldRanges = new FieldRangeIndex(tree, node, toRange);
-  const metadata = isPlainObject(value['metadata']) ? value['metadata'] : {};
-  const name = typeof metadata['name'] === 'string' ? metadata['name'] : '';
-  const namespace = CLUSTER_SCOPED.has(kind)
-    ? ''
-    : typeof metadata['namespace'] === 'string' && metadata['namespace'] !== ''
-      ? metadata['namespace']
-      : 'default';
   const object: LoadedObject = {
-    apiVersion,
-    kind,
-    namespace,
-    name,
+    ...objectIdentity(value, apiVersion, kind),
     raw: value,
     file,
     docIndex,
