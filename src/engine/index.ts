@@ -16,7 +16,7 @@ import { Segments } from './reconcile/incremental';
 import { serviceFindings } from './diagnose/serviceFindings';
 import { l7Diagnostics } from './l7';
 import { valuesRelated } from './queries';
-import { memo } from './util/memo';
+import { memoized } from './util/memo';
 import { YamlTokens } from './render/yamlTokens';
 
 export interface WorkspaceFile {
@@ -185,14 +185,20 @@ function reconcileAndDiagnose(
 function viaTarget(d: Diagnostic, stage: RenderStage): Diagnostic {
   const target = stage.readBy(d.range.file);
   if (!target || d.range.file === target.file) return d;
-  return memo(d, `via\0${target.file}\0${target.dir}`, () => {
-    const via = {
-      range: { file: target.file, line: 1, column: 1, endLine: 1, endColumn: 1 },
-      message: `via ${target.file} (kustomize build ${target.dir || '.'})`,
-    };
-    return { ...d, related: [...(d.related ?? []), via] };
-  });
+  const last = viaTargetOf(d);
+  if (last.target === target) return last.diagnostic;
+  const via = {
+    range: { file: target.file, line: 1, column: 1, endLine: 1, endColumn: 1 },
+    message: `via ${target.file} (kustomize build ${target.dir || '.'})`,
+  };
+  last.target = target;
+  return (last.diagnostic = { ...d, related: [...(d.related ?? []), via] });
 }
+
+/** Per finding: the target it was last named with (deploy targets are kept while unchanged), and the result. */
+const viaTargetOf = memoized((_d: Diagnostic): { target?: DeployTarget; diagnostic: Diagnostic } => ({
+  diagnostic: _d,
+}));
 
 /** A finding on a Helm template line names the values lines (or --set flags) printed there. */
 function viaValues(d: Diagnostic, analysis: Analysis): Diagnostic {
