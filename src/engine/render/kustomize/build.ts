@@ -38,7 +38,7 @@ import { strategicMerge } from './strategicMerge';
 import type { VarDef } from './vars';
 import { VarError, mergeVars, readVars, resolveVars } from './vars';
 import type { TransformerConfig } from './config';
-import { defaultConfig, emptyConfig, mergeConfig, readConfig } from './config';
+import { configKey, defaultConfig, emptyConfig, mergeConfig, nameReferenceKey, readConfig } from './config';
 import { configFromCrds } from './crds';
 import type { ImageEntry, LabelEntry, ReplicaEntry } from './transformers';
 import {
@@ -241,8 +241,11 @@ export class Builder {
     this.openapi = { definitions: isValueMap(defs) ? defs : {} };
   }
 
-  /** buildMetadata originAnnotations: where each resource came from, relative to the built directory. */
-  private annotateOrigin(obj: ValueMap, origin: string): void {
+  /**
+   * buildMetadata originAnnotations: where each resource came from, relative to the built
+   * directory. `origin` is called only when origins are tracked (it costs on every resource).
+   */
+  private annotateOrigin(obj: ValueMap, origin: () => string): void {
     if (this.originRoot === undefined) return;
     let md = metadata(obj);
     if (!md) {
@@ -250,7 +253,7 @@ export class Builder {
       obj['metadata'] = md;
     }
     const a = isValueMap(md['annotations']) ? md['annotations'] : {};
-    a[ORIGIN] = origin;
+    a[ORIGIN] = origin();
     md['annotations'] = a;
   }
 
@@ -440,7 +443,7 @@ export class Builder {
         `accumulating resources: accumulation err='accumulating resources from '${entry}': ${bad}': must build at directory: '${path}': file is not directory`,
       );
     for (const r of this.readResources(path, text)) {
-      this.annotateOrigin(r.obj, `path: ${this.relative(path)}\n`);
+      this.annotateOrigin(r.obj, () => `path: ${this.relative(path)}\n`);
       this.add(resources, r, kust.file, ids);
     }
   }
@@ -542,7 +545,7 @@ export class Builder {
       return;
     }
     const check = reuse.checkSnapshots;
-    const key = `${kust.text}\0${JSON.stringify(this.cfg)}\0${this.options.loadRestrictions ?? 'rootOnly'}`;
+    const key = `${kust.text}\0${configKey(this.cfg)}\0${this.options.loadRestrictions ?? 'rootOnly'}`;
     const slot = `${kust.dir}\0${role}`;
     const inputs = resources.map((r) => snapshot(r, check));
     const kept = reuse.steps.get(slot);
@@ -656,7 +659,7 @@ export class Builder {
       return;
     }
     const check = reuse.checkSnapshots;
-    const key = JSON.stringify(cfg.nameReference);
+    const key = nameReferenceKey(cfg.nameReference);
     const slot = `${kust.dir}\0finish`;
     const inputs = resources.map((r) => snapshot(r, check));
     const kept = reuse.steps.get(slot);
@@ -778,7 +781,8 @@ export class Builder {
         const line = kust.doc.lines.get(`/${key}/${i}`) ?? kust.doc.line;
         this.annotateOrigin(
           g.obj,
-          `configuredIn: ${this.relative(kust.file)}\nconfiguredBy:\n  apiVersion: builtin\n  kind: ${kind}Generator\n`,
+          () =>
+            `configuredIn: ${this.relative(kust.file)}\nconfiguredBy:\n  apiVersion: builtin\n  kind: ${kind}Generator\n`,
         );
         this.addGenerated(resources, g, { file: kust.file, line }, kust.file);
       });
@@ -1088,7 +1092,8 @@ export class Builder {
     if (typeof g === 'string') fail(kust.file, g);
     this.annotateOrigin(
       g.obj,
-      `configuredIn: ${this.relative(c.origin.file)}\nconfiguredBy:\n  apiVersion: builtin\n  kind: ${kind}\n${configuredByExtra(c.config).replace(/^(?=.)/gm, '  ')}`,
+      () =>
+        `configuredIn: ${this.relative(c.origin.file)}\nconfiguredBy:\n  apiVersion: builtin\n  kind: ${kind}\n${configuredByExtra(c.config).replace(/^(?=.)/gm, '  ')}`,
     );
     this.addGenerated(resources, g, c.origin, kust.file);
   }

@@ -176,6 +176,8 @@ export function recordingFs(fs: KustomizeFs): RecordingFs {
  */
 export function snapshot(r: Resource, check: boolean): Resource {
   if (r.snapshot) return r;
+  // curId trusts a snapshot's kept id (it never changes): make it the current one first.
+  curId(r);
   r.snapshot = true;
   if (check) {
     deepFreeze(r.obj);
@@ -202,29 +204,36 @@ export function thaw(resources: Resource[]): void {
   }
 }
 
-function sameIds(a: readonly ResId[], b: readonly ResId[]): boolean {
+function equalIds(x: ResId, y: ResId): boolean {
   return (
-    a.length === b.length &&
-    a.every((x, i) => {
-      const y = b[i] as ResId;
-      return (
-        x.group === y.group &&
-        x.version === y.version &&
-        x.kind === y.kind &&
-        x.name === y.name &&
-        x.namespace === y.namespace
-      );
-    })
+    x === y ||
+    (x.group === y.group &&
+      x.version === y.version &&
+      x.kind === y.kind &&
+      x.name === y.name &&
+      x.namespace === y.namespace)
   );
 }
 
-const sameStrings = (a: readonly string[], b: readonly string[]): boolean =>
-  a.length === b.length && a.every((x, i) => x === b[i]);
+function sameIds(a: readonly ResId[], b: readonly ResId[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!equalIds(a[i] as ResId, b[i] as ResId)) return false;
+  return true;
+}
+
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 /** Whether two resources have the same current and previous ids and went through the same prefixes and suffixes. */
 export function sameIdentity(a: Resource, b: Resource): boolean {
   return (
-    sameIds([curId(a), ...a.prevIds], [curId(b), ...b.prevIds]) &&
+    equalIds(curId(a), curId(b)) &&
+    sameIds(a.prevIds, b.prevIds) &&
     sameStrings(a.prefixes, b.prefixes) &&
     sameStrings(a.suffixes, b.suffixes) &&
     a.generated?.behavior === b.generated?.behavior &&
