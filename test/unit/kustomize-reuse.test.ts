@@ -111,3 +111,69 @@ void describe('kustomize steps rerun only on what changed (Argo CD-shaped tree)'
     }
   });
 });
+
+/** Builds `dir` of an in-memory tree (paths without the leading slash). */
+function dirBuild(files: ReadonlyMap<string, string>, dir: string, reuse?: BuildReuse): string {
+  const fs = memoryFs(Object.fromEntries([...files].map(([p, t]) => [`/${p}`, t])));
+  return text(buildKustomization(fs, dir, { reorder: 'unspecified', ...(reuse ? { reuse } : {}) }));
+}
+
+const deployment = (name: string, tier: string): string =>
+  `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ${name}\n  labels:\n    tier: ${tier}\nspec:\n  replicas: 1\n  template:\n    spec:\n      containers:\n        - name: ${name}\n          image: ${name}:1\n`;
+
+void describe('kustomize steps on a few resources look only at the patches that can match them', () => {
+  // Patches by id (by an id the resource had before the base's prefix, with the effective
+  // namespace spelled out; by its current id; several in one file) and by target selector:
+  // after each edit of one base resource, the overlay's steps run on it alone and must meet
+  // exactly the patches a run on all would apply to it.
+  const tree = new Map<string, string>([
+    ['base/kustomization.yaml', 'namePrefix: b-\nresources:\n  - web.yaml\n  - api.yaml\n  - db.yaml\n'],
+    ['base/web.yaml', deployment('web', 'front')],
+    ['base/api.yaml', deployment('api', 'back')],
+    ['base/db.yaml', deployment('db', 'back')],
+    [
+      'overlay/kustomization.yaml',
+      'resources:\n  - ../base\npatchesStrategicMerge:\n  - web-patch.yaml\npatches:\n  - path: two.yaml\n' +
+        '  - target:\n      kind: Deployment\n      labelSelector: tier=front\n    patch: |-\n      - op: add\n        path: /spec/paused\n        value: true\n' +
+        '  - patch: |-\n      apiVersion: apps/v1\n      kind: Deployment\n      metadata:\n        name: b-api\n      spec:\n        minReadySeconds: 5\n',
+    ],
+    [
+      'overlay/web-patch.yaml',
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: default\nspec:\n  replicas: 3\n',
+    ],
+    [
+      'overlay/two.yaml',
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  replicas: 4\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: db\nspec:\n  replicas: 5\n',
+    ],
+  ]);
+  const edits: [string, string, (t: string) => string][] = [
+    ['the prefixed workload an old-id patch names', 'base/web.yaml', (t) => t.replace('web:1', 'web:2')],
+    ['a workload two patches name', 'base/api.yaml', (t) => t.replace('api:1', 'api:2')],
+    ['a workload of a multi-document patch file', 'base/db.yaml', (t) => t.replace('db:1', 'db:2')],
+    [
+      'a label the selector patch matches, changed',
+      'base/web.yaml',
+      (t) => t.replace('tier: front', 'tier: x'),
+    ],
+    ['a label the selector patch now matches', 'base/db.yaml', (t) => t.replace('tier: back', 'tier: front')],
+    ['a value under the selector patch', 'base/db.yaml', (t) => t.replace('db:2', 'db:3')],
+  ];
+  void it('equals a fresh build after each edit, with every other output kept', () => {
+    const files = new Map(tree);
+    const reuse = new BuildReuse(true);
+    assert.equal(dirBuild(files, '/overlay', reuse), dirBuild(files, '/overlay'));
+    assert.match(dirBuild(files, '/overlay'), /paused: true/);
+    for (const [what, path, change] of edits) {
+      const before = reuse.steps.get('/overlay\0top')?.outputs ?? [];
+      const next = change(files.get(path) ?? '');
+      assert.notEqual(next, files.get(path), what);
+      files.set(path, next);
+      assert.equal(dirBuild(files, '/overlay', reuse), dirBuild(files, '/overlay'), what);
+      // A JSON patch stores a previous id on what it patches: where the selector's match
+      // changes, so does the resource's identity, and the steps run on all again.
+      if (what.includes('label')) continue;
+      const after = reuse.steps.get('/overlay\0top')?.outputs ?? [];
+      assert.equal(after.filter((r, i) => r !== before[i]).length, 1, `${what}: one output rebuilt`);
+    }
+  });
+});

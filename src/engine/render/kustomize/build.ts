@@ -52,7 +52,7 @@ import {
 import type { ParsedDocument, Value, ValueMap } from './value';
 import { clone, isValueMap, parseYamlDocuments } from './value';
 import type { ParseCache, ParseResult } from './value';
-import type { BuildReuse, FsQuery, KeptBuild, RecordingFs } from './reuse';
+import type { BuildReuse, FsQuery, KeptBuild, PatchPlan, RecordingFs } from './reuse';
 import { copyResource, recordingFs, sameIdentity, sameResource, snapshot, thaw } from './reuse';
 
 interface PluginConfig {
@@ -553,10 +553,16 @@ export class Builder {
       const changed = this.changedInputs(inputs, kept.inputs);
       if (changed && recorder.sameAnswers(kept.queries)) {
         const subset = changed.map((i) => copyResource(inputs[i] as Resource));
-        if (this.runSubset(kust, subset, changed, kept.outputs, (part) => this.runSteps(kust, part))) {
+        const plan = kept.patches;
+        const scope = (part: Resource[]): PatchScope | undefined => plan && { plan, ids: idKeysOf(part) };
+        if (
+          this.runSubset(kust, subset, changed, kept.outputs, (part) =>
+            this.runSteps(kust, part, { scope: scope(part) }),
+          )
+        ) {
           const outputs = kept.outputs.slice();
           changed.forEach((i, n) => (outputs[i] = snapshot(subset[n] as Resource, check)));
-          reuse.steps.set(slot, { key, queries: kept.queries, inputs, outputs });
+          reuse.steps.set(slot, { key, queries: kept.queries, inputs, outputs, patches: plan });
           resources.length = 0;
           for (const r of outputs) resources.push(r);
           return;
@@ -567,8 +573,9 @@ export class Builder {
     recorder.logs.push(log);
     this.nonLocal = false;
     thaw(resources);
+    const plan: PatchPlanning = { patchesStrategicMerge: [], patches: [] };
     try {
-      this.runSteps(kust, resources);
+      this.runSteps(kust, resources, { plan });
     } finally {
       recorder.logs.splice(recorder.logs.indexOf(log), 1);
     }
@@ -578,12 +585,13 @@ export class Builder {
         queries: log,
         inputs,
         outputs: resources.map((r) => snapshot(r, check)),
+        patches: plan,
       });
     else reuse.steps.delete(slot);
   }
 
-  private runSteps(kust: Kustomization, resources: Resource[]): void {
-    this.transform(kust, resources);
+  private runSteps(kust: Kustomization, resources: Resource[], patching: Patching = {}): void {
+    this.transform(kust, resources, true, patching);
     for (const c of this.pluginConfigs(kust, 'transformers')) {
       this.runTransformerConfig(kust, c, resources);
       this.applied(kust, resources, str(c.config['kind']), c);
@@ -848,19 +856,40 @@ export class Builder {
     old.generated = { behavior: 'create', hash: (old.generated?.hash ?? false) && g.info.hash };
   }
 
-  /** `record`: note each configured built-in in buildMetadata annotations (not for plugin configs). */
-  private transform(kust: Kustomization, resources: Resource[], record = true): void {
+  /**
+   * `record`: note each configured built-in in buildMetadata annotations (not for plugin
+   * configs). `patching`: the patch plan to fill in, or the one to skip patches by (see steps).
+   */
+  private transform(
+    kust: Kustomization,
+    resources: Resource[],
+    record = true,
+    patching: Patching = {},
+  ): void {
     this.idIndex = undefined;
     const k = kust.k;
     const applied = (kind: string): void => {
       if (record) this.applied(kust, resources, kind);
     };
+    const { plan, scope } = patching;
+    // Whether entry `i` of a plan list can patch any of the resources in scope.
+    const wanted = (list: readonly (readonly string[] | undefined)[] | undefined, i: number): boolean => {
+      if (!scope || !list) return true;
+      const keys = list[i];
+      return keys === undefined || keys.some((key) => scope.ids.has(key));
+    };
     // patchesStrategicMerge
     const psm = k['patchesStrategicMerge'];
     if (Array.isArray(psm)) {
+      const known = scope && scope.plan.patchesStrategicMerge.length === psm.length;
       psm.forEach((p, i) => {
-        if (typeof p !== 'string') return;
-        const docs = this.patchDocs(kust, p, `/patchesStrategicMerge/${i}`);
+        if (typeof p !== 'string') {
+          plan?.patchesStrategicMerge.push([]);
+          return;
+        }
+        if (known && !wanted(scope.plan.patchesStrategicMerge, i)) return;
+        // Shared parses: an SMP patch is copied where it is applied.
+        const docs = this.patchDocs(kust, p, `/patchesStrategicMerge/${i}`, true);
         if (
           docs.every(
             (d) => d.doc.value === null || (isValueMap(d.doc.value) && Object.keys(d.doc.value).length === 0),
@@ -868,17 +897,24 @@ export class Builder {
         ) {
           fail(kust.file, `patch appears to be empty; files=[${p}], Patch=`);
         }
+        const keys: string[] = [];
         for (const { doc, file } of docs) {
           if (!isValueMap(doc.value)) continue;
+          keys.push(idKey(patchId(doc.value)));
           this.smpByPatchId(resources, doc, file, kust);
         }
+        plan?.patchesStrategicMerge.push(keys);
       });
       if (psm.length > 0) applied('PatchStrategicMergeTransformer');
     }
     const patches = k['patches'];
     if (Array.isArray(patches)) {
+      const known = scope && scope.plan.patches.length === patches.length;
       patches.forEach((entry, i) => {
-        if (entry === null) return;
+        if (entry === null) {
+          plan?.patches.push([]);
+          return;
+        }
         if (!isValueMap(entry)) {
           // kustomize v1's `patches: [file.yaml]`: v5 decodes each entry as a Patch object and refuses.
           const line = kust.doc.lines.get(`/patches/${i}`) ?? kust.doc.line;
@@ -888,7 +924,9 @@ export class Builder {
             line,
           );
         }
-        this.patchEntry(kust, resources, entry, i);
+        if (known && !wanted(scope.plan.patches, i)) return;
+        const keys = this.patchEntry(kust, resources, entry, i);
+        plan?.patches.push(keys);
         applied('PatchTransformer');
       });
     }
@@ -1332,6 +1370,7 @@ export class Builder {
     r.obj = merged;
   }
 
+  /** Returns the idKeys of the resources the entry's patches name, undefined when it selects by target (see PatchPlan). */
   private patchEntry(
     kust: Kustomization,
     resources: Resource[],
@@ -1339,7 +1378,7 @@ export class Builder {
     i: number,
     key = 'patches',
     json6902 = false,
-  ): void {
+  ): string[] | undefined {
     const pointer = `/${key}/${i}`;
     let docs: { doc: ParsedDocument; file: string }[];
     // Shared parses: an SMP patch is copied where it is applied, JSON patch values where they are placed.
@@ -1378,17 +1417,20 @@ export class Builder {
             });
         }
       }
-      return;
+      return undefined;
     }
+    const keys: string[] = [];
     for (const { doc, file } of docs) {
       if (!isValueMap(doc.value)) continue;
       if (!target) {
+        keys.push(idKey(patchId(doc.value)));
         this.smpByPatchId(resources, doc, file, kust, opts);
         continue;
       }
       const patch = doc.value;
       for (const r of selectTargets(resources, target)) this.applySmp(resources, r, patch, doc, file, opts);
     }
+    return target ? undefined : keys;
   }
 
   private addHashes(resources: Resource[]): void {
@@ -1412,6 +1454,37 @@ const patchId = memoized((patch: ValueMap): ResId => ({
   name: nameOf(patch),
   namespace: namespaceOf(patch),
 }));
+
+/** A PatchPlan as a full run of the steps fills it in. */
+interface PatchPlanning {
+  readonly patchesStrategicMerge: (readonly string[] | undefined)[];
+  readonly patches: (readonly string[] | undefined)[];
+}
+
+/** Steps on a few resources (see Builder.steps): the kept plan, and the idKeys of every id they have or had. */
+interface PatchScope {
+  readonly plan: PatchPlan;
+  readonly ids: ReadonlySet<string>;
+}
+
+/** What transform does with patch plans: fill one in (a run on all resources) or go by one (a run on a few). */
+interface Patching {
+  readonly plan?: PatchPlanning;
+  readonly scope?: PatchScope;
+}
+
+/**
+ * The idKeys of every id the resources have or had. A patch matches by these (withId); in
+ * a run on a few that is kept, the patches leave ids alone (one that does not is nonLocal).
+ */
+function idKeysOf(resources: readonly Resource[]): Set<string> {
+  const out = new Set<string>();
+  for (const r of resources) {
+    out.add(curIdKey(r));
+    for (const id of r.prevIds) out.add(idKey(id));
+  }
+  return out;
+}
 
 /** The kustomization fields of kusttarget's transform phase (see Builder.steps). */
 const STEP_FIELDS = [

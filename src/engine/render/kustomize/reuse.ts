@@ -50,6 +50,19 @@ export interface KeptSteps {
   readonly inputs: readonly Resource[];
   /** What each became (snapshots), at the same positions. */
   readonly outputs: readonly Resource[];
+  /** Which resources each of the steps' patches can patch (valid with key and queries). */
+  readonly patches?: PatchPlan;
+}
+
+/**
+ * For each `patchesStrategicMerge` and `patches` entry of a kustomization, in order: the
+ * idKeys of the resources its patches name, or undefined for an entry that selects by
+ * target (it may patch any). A function of the kustomization text and the patch files:
+ * steps on a few resources then look only at the entries that can match them.
+ */
+export interface PatchPlan {
+  readonly patchesStrategicMerge: readonly (readonly string[] | undefined)[];
+  readonly patches: readonly (readonly string[] | undefined)[];
 }
 
 /** An output order: the ids of the resources sorted, and the position each output came from. */
