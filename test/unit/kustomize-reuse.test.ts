@@ -177,3 +177,38 @@ void describe('kustomize steps on a few resources look only at the patches that 
     }
   });
 });
+
+void describe('name references of a few changed resources are fixed up among all (Argo CD-shaped tree)', () => {
+  // The top's fix-ups run on the edited workload alone, with the candidates kept from the
+  // last build: a reference moved to another ConfigMap, or to the generated (hashed) one,
+  // must find it among resources the edit did not touch.
+  const workload = 'base/server/argocd-server-0/argocd-server-0-deployment.yaml';
+  const edits: [string, (t: string) => string, RegExp][] = [
+    [
+      'a volume moved to another ConfigMap',
+      (t) => t.replace('name: argocd-tls-certs-cm', 'name: argocd-cm'),
+      /- configMap:\\n {10}name: prod-argocd-cm\\n/,
+    ],
+    [
+      'an env reference moved to the generated ConfigMap',
+      (t) => t.replace('name: argocd-cmd-params-cm', 'name: argocd-env'),
+      /configMapKeyRef:\\n {14}key: log.level\\n {14}name: prod-argocd-env-[a-z0-9]{10}\\n/,
+    ],
+  ];
+  void it('equals a fresh build after each edit, with every other output kept', () => {
+    const files = new Map(TREE.map((f) => [f.path, f.text]));
+    const reuse = new BuildReuse(true);
+    assert.equal(treeBuild(files, reuse), treeBuild(files));
+    for (const [what, change, expected] of edits) {
+      const before = reuse.steps.get('/overlays/prod\0finish')?.outputs ?? [];
+      const next = change(files.get(workload) ?? '');
+      assert.notEqual(next, files.get(workload), what);
+      files.set(workload, next);
+      const kept = treeBuild(files, reuse);
+      assert.equal(kept, treeBuild(files), what);
+      assert.match(kept, expected, what);
+      const after = reuse.steps.get('/overlays/prod\0finish')?.outputs ?? [];
+      assert.equal(after.filter((r, i) => r !== before[i]).length, 1, `${what}: one output fixed up`);
+    }
+  });
+});

@@ -13,7 +13,8 @@ import { generate, readOptions } from './generators';
 import { contentHash } from './hash';
 import type { JsonPatchOp } from './jsonPatch';
 import { applyJsonPatch } from './jsonPatch';
-import { fixNameReferences } from './nameReference';
+import type { CandidateIndex } from './nameReference';
+import { candidateIndex, fixNameReferences } from './nameReference';
 import type { ResId, Resource, SourceRef } from './resource';
 import {
   curId,
@@ -654,9 +655,11 @@ export class Builder {
    * prefixes and suffixes of all).
    */
   private finish(kust: Kustomization, resources: Resource[], cfg: TransformerConfig): void {
+    let names: CandidateIndex | undefined;
     const all = (list: Resource[]): void => {
       this.addHashes(list);
-      const err = fixNameReferences(list, cfg.nameReference);
+      names = candidateIndex(list);
+      const err = fixNameReferences(list, cfg.nameReference, undefined, names);
       if (err) fail(kust.file, err);
       this.guard(kust, () => resolveVars(this.vars, list, cfg.varReference));
     };
@@ -682,12 +685,14 @@ export class Builder {
           changed.forEach((i, n) => (universe[i] = part[n] as Resource));
           if (!changed.every((i, n) => sameIdentity(part[n] as Resource, kept.outputs[i] as Resource)))
             return;
-          const err = fixNameReferences(universe, cfg.nameReference, new Set(part));
+          // The candidates' index of the kept outputs: every identity is the same (see CandidateIndex).
+          names = kept.names ?? candidateIndex(kept.outputs);
+          const err = fixNameReferences(universe, cfg.nameReference, part, names);
           if (err) fail(kust.file, err);
         });
         if (fixed) {
           const outputs = universe.map((r) => snapshot(r, check));
-          reuse.steps.set(slot, { key, queries: [], inputs, outputs });
+          reuse.steps.set(slot, { key, queries: [], inputs, outputs, names });
           resources.length = 0;
           for (const r of outputs) resources.push(r);
           return;
@@ -696,7 +701,13 @@ export class Builder {
     }
     thaw(resources);
     all(resources);
-    reuse.steps.set(slot, { key, queries: [], inputs, outputs: resources.map((r) => snapshot(r, check)) });
+    reuse.steps.set(slot, {
+      key,
+      queries: [],
+      inputs,
+      outputs: resources.map((r) => snapshot(r, check)),
+      names,
+    });
   }
 
   /** The output order (sortOptions, or the legacy order when asked); with options.reuse, kept while the ids are. */

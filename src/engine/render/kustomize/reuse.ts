@@ -6,6 +6,7 @@
 // it, from the kept results of the bases beside it, and prints only what changed.
 import type { TransformerConfig } from './config';
 import type { BuiltResource } from './index';
+import type { CandidateIndex } from './nameReference';
 import type { KustomizeFs } from './fs';
 import type { Resource, SourceRef } from './resource';
 import type { ResId } from './resource';
@@ -52,6 +53,8 @@ export interface KeptSteps {
   readonly outputs: readonly Resource[];
   /** Which resources each of the steps' patches can patch (valid with key and queries). */
   readonly patches?: PatchPlan;
+  /** At the top: the name references' candidates among the outputs (see CandidateIndex). */
+  readonly names?: CandidateIndex;
 }
 
 /**
