@@ -212,3 +212,40 @@ void describe('name references of a few changed resources are fixed up among all
     }
   });
 });
+
+void describe('a duplicate id is found after builds without one', () => {
+  // The ids a kustomization accumulated last time had no duplicate; a build whose ids
+  // follow them needs no set, one that leaves them must still find the duplicate.
+  const cm = (name: string): string => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n`;
+  void it('fails as a fresh build does, and builds again once the duplicate is gone', () => {
+    const files = new Map<string, string>([
+      ['app/kustomization.yaml', 'resources:\n  - a.yaml\n  - b.yaml\n  - c.yaml\n'],
+      ['app/a.yaml', cm('a')],
+      ['app/b.yaml', cm('b')],
+      ['app/c.yaml', cm('c')],
+      ['top/kustomization.yaml', 'namePrefix: p-\nresources:\n  - ../app\n'],
+    ]);
+    const reuse = new BuildReuse(true);
+    const steps: [string, string, RegExp][] = [
+      ['app/c.yaml', cm('c'), /"ok":true/],
+      [
+        'app/c.yaml',
+        cm('a'),
+        /may not add resource with an already registered id: ConfigMap.v1.\[noGrp\]\/a/,
+      ],
+      ['app/c.yaml', cm('c'), /"ok":true/],
+      [
+        'app/b.yaml',
+        cm('c'),
+        /may not add resource with an already registered id: ConfigMap.v1.\[noGrp\]\/c/,
+      ],
+      ['app/b.yaml', `${cm('b')}---\n${cm('d')}`, /"ok":true/],
+    ];
+    for (const [path, content, expected] of steps) {
+      files.set(path, content);
+      const kept = dirBuild(files, '/top', reuse);
+      assert.equal(kept, dirBuild(files, '/top'), `${path}: ${content}`);
+      assert.match(kept, expected, `${path}: ${content}`);
+    }
+  });
+});

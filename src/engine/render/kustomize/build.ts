@@ -344,8 +344,18 @@ export class Builder {
       const k = kust.k;
       const resources: Resource[] = into ?? [];
       // The ids added so far: no accumulated resource changes its id while resources are added.
-      const ids = new Set(resources.map(curIdKey));
+      const reuse = this.options.reuse;
+      const ids: Accumulated = {
+        keys: resources.map(curIdKey),
+        known: into ? undefined : reuse?.accumulated.get(dir),
+        set: undefined,
+      };
       strings(k['resources']).forEach((entry, i) => this.accumulate(kust, entry, resources, ids, i));
+      if (reuse && !into && ids.keys.length > 0) {
+        const known = ids.known;
+        const same = ids.set === undefined && known?.length === ids.keys.length;
+        reuse.accumulated.set(dir, same ? known : ids.keys.slice());
+      }
       if (Array.isArray(k['helmCharts']) && k['helmCharts'].length > 0) {
         this.notes.push({
           file: kust.file,
@@ -368,7 +378,7 @@ export class Builder {
           if (isValueMap(doc.value)) mergeConfig(own, readConfig(doc.value));
         }
       }
-      this.generators(kust, resources);
+      this.generators(kust, resources, ids.keys);
       for (const c of this.pluginConfigs(kust, 'generators')) this.runGeneratorConfig(kust, c, resources);
       if (strings(k['components']).length > 0) thaw(resources);
       for (const c of strings(k['components'])) {
@@ -397,7 +407,7 @@ export class Builder {
     kust: Kustomization,
     entry: string,
     resources: Resource[],
-    ids: Set<string>,
+    ids: Accumulated,
     index = 0,
   ): void {
     if (
@@ -775,16 +785,29 @@ export class Builder {
   }
 
   /** `ids`: the idKeys of `resources`, when the caller keeps them (else they are compared one by one). */
-  private add(resources: Resource[], r: Resource, file: string, ids?: Set<string>): void {
-    const id = curId(r);
-    const key = ids ? curIdKey(r) : '';
-    const dup = ids ? ids.has(key) : resources.some((o) => sameId(curId(o), id));
-    if (dup) fail(file, `may not add resource with an already registered id: ${idString(id)}`);
-    ids?.add(key);
+  private add(resources: Resource[], r: Resource, file: string, ids?: Accumulated): void {
+    const dup = (): never =>
+      fail(file, `may not add resource with an already registered id: ${idString(curId(r))}`);
+    if (!ids) {
+      const id = curId(r);
+      if (resources.some((o) => sameId(curId(o), id))) dup();
+      resources.push(r);
+      return;
+    }
+    const key = curIdKey(r);
+    const keys = ids.keys;
+    // While the keys follow a sequence without duplicates, none is one; off it, a set tells.
+    if (ids.set === undefined && ids.known?.[keys.length] !== key) ids.set = new Set(keys);
+    if (ids.set) {
+      if (ids.set.has(key)) dup();
+      ids.set.add(key);
+    }
+    keys.push(key);
     resources.push(r);
   }
 
-  private generators(kust: Kustomization, resources: Resource[]): void {
+  /** `keys`: the idKeys of `resources`, in order (kept so as generated ones are added). */
+  private generators(kust: Kustomization, resources: Resource[], keys: string[]): void {
     const opts: GeneratorOptions = readOptions(kust.k['generatorOptions']);
     const ctx = { fs: this.fs, dir: kust.dir, checkPath: this.checkPath(kust.dir) };
     for (const [key, kind] of [
@@ -803,26 +826,41 @@ export class Builder {
           () =>
             `configuredIn: ${this.relative(kust.file)}\nconfiguredBy:\n  apiVersion: builtin\n  kind: ${kind}Generator\n`,
         );
-        this.addGenerated(resources, g, { file: kust.file, line }, kust.file);
+        this.addGenerated(resources, g, { file: kust.file, line }, kust.file, keys);
       });
     }
   }
 
-  private addGenerated(resources: Resource[], g: Generated, origin: SourceRef, file: string): void {
+  /** `keys`: the idKeys of `resources`, in order, when the caller keeps them (updated here). */
+  private addGenerated(
+    resources: Resource[],
+    g: Generated,
+    origin: SourceRef,
+    file: string,
+    keys?: string[],
+  ): void {
     const r = makeResource(g.obj, origin);
     r.generated = g.info;
     const id = curId(r);
     // resWrangler.appendReplaceOrMerge: the resource that has (or had) the generated id.
     const key = idKey(id);
-    const matches = resources.filter(
-      (o) => curIdKey(o) === key || (o.prevIds.length > 0 && o.prevIds.some((x) => sameId(x, id))),
-    );
+    const matches: number[] = [];
+    for (let i = 0; i < resources.length; i++) {
+      const o = resources[i] as Resource;
+      if (
+        (keys ? keys[i] === key : curIdKey(o) === key) ||
+        (o.prevIds.length > 0 && o.prevIds.some((x) => sameId(x, id)))
+      )
+        matches.push(i);
+    }
     if (matches.length > 1) fail(file, `found multiple objects that could accept merge of ${idString(id)}`);
-    let old = matches[0];
-    if (!old) {
+    const at = matches[0];
+    let old = at === undefined ? undefined : resources[at];
+    if (at === undefined || !old) {
       if (g.info.behavior !== 'create')
         fail(file, `id ${JSON.stringify(idString(id))} does not exist; cannot merge or replace`);
       resources.push(r);
+      keys?.push(key);
       return;
     }
     if (g.info.behavior === 'create') {
@@ -832,7 +870,6 @@ export class Builder {
       );
     }
     if (old.snapshot) {
-      const at = resources.indexOf(old);
       old = copyResource(old);
       resources[at] = old;
     }
@@ -865,6 +902,7 @@ export class Builder {
     }
     old.obj = g.obj;
     old.generated = { behavior: 'create', hash: (old.generated?.hash ?? false) && g.info.hash };
+    if (keys) keys[at] = curIdKey(old);
   }
 
   /**
@@ -1465,6 +1503,15 @@ const patchId = memoized((patch: ValueMap): ResId => ({
   name: nameOf(patch),
   namespace: namespaceOf(patch),
 }));
+
+/** The idKeys of a kustomization's accumulated resources, in order, and what tells a duplicate (see add). */
+interface Accumulated {
+  readonly keys: string[];
+  /** A sequence of keys without duplicates (the last build's): while the keys follow it, no set is needed. */
+  readonly known: readonly string[] | undefined;
+  /** The keys as a set, from the first key off the known sequence on. */
+  set: Set<string> | undefined;
+}
 
 /** A PatchPlan as a full run of the steps fills it in. */
 interface PatchPlanning {

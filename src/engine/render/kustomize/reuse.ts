@@ -87,6 +87,12 @@ export class BuildReuse {
   readonly builds = new Map<string, KeptBuild>();
   /** By directory and role: what its steps made of each resource (see KeptSteps). */
   readonly steps = new Map<string, KeptSteps>();
+  /**
+   * By directory: the idKeys of the resources its last build accumulated, in order. A fact
+   * about strings alone (they have no duplicates), valid whatever changed: a build whose
+   * keys follow it needs no set to find duplicates.
+   */
+  readonly accumulated = new Map<string, readonly string[]>();
   /** By built directory: the output order of its last build. */
   readonly orders = new Map<string, KeptOrder>();
   /** By built directory: each output resource's object and YAML, from its last build. */
