@@ -315,7 +315,8 @@ export class Builder {
         dir,
         `cycle detected: candidate root '${dir}' contains visited root '${this.visiting[this.visiting.length - 1] ?? dir}'`,
       );
-    const kust = this.load(dir);
+    // The parse cache's own documents: nothing a build does changes a kustomization it reads.
+    const kust = this.load(dir, true);
     if (kust.isComponent && role === 'resource')
       fail(kust.file, `expected kind != 'Component' for path '${dir}'`);
     if (!kust.isComponent && role === 'component') {
