@@ -1051,21 +1051,13 @@ export class Builder {
     }
     const replicas = k['replicas'];
     if (Array.isArray(replicas)) {
-      const entries: ReplicaEntry[] = replicas
-        .filter(isValueMap)
-        .map((r) => ({ name: str(r['name']), count: Number(r['count'] ?? 0) }));
+      const entries = replicaEntries(replicas);
       setReplicas(resources, entries, this.line(kust, 'replicas'), this.cfg.replicas);
       for (const _ of entries) applied('ReplicaCountTransformer');
     }
     const images = k['images'];
     if (Array.isArray(images)) {
-      const entries: ImageEntry[] = images.filter(isValueMap).map((im) => ({
-        name: str(im['name']),
-        newName: optStr(im['newName']),
-        newTag: im['newTag'] === undefined || im['newTag'] === null ? undefined : str(im['newTag']),
-        digest: optStr(im['digest']),
-        tagSuffix: optStr(im['tagSuffix']),
-      }));
+      const entries = imageEntries(images);
       setImages(resources, entries, this.line(kust, 'images'), this.cfg.images);
       for (const _ of entries) applied('ImageTagTransformer');
     }
@@ -1544,6 +1536,24 @@ function idKeysOf(resources: readonly Resource[]): Set<string> {
   }
   return out;
 }
+
+/**
+ * A kustomization's `replicas` and `images` entries. Kustomizations are the parse cache's own
+ * documents (never mutated, see Builder.target), the same objects on every rebuild: kept.
+ */
+const replicaEntries = memoized((replicas: Value[]): readonly ReplicaEntry[] =>
+  replicas.filter(isValueMap).map((r) => ({ name: str(r['name']), count: Number(r['count'] ?? 0) })),
+);
+
+const imageEntries = memoized((images: Value[]): readonly ImageEntry[] =>
+  images.filter(isValueMap).map((im) => ({
+    name: str(im['name']),
+    newName: optStr(im['newName']),
+    newTag: im['newTag'] === undefined || im['newTag'] === null ? undefined : str(im['newTag']),
+    digest: optStr(im['digest']),
+    tagSuffix: optStr(im['tagSuffix']),
+  })),
+);
 
 /** The kustomization fields of kusttarget's transform phase (see Builder.steps). */
 const STEP_FIELDS = [
