@@ -557,11 +557,13 @@ export class Builder {
       return;
     }
     const check = reuse.checkSnapshots;
-    const key = `${kust.text}\0${configKey(this.cfg)}\0${this.options.loadRestrictions ?? 'rootOnly'}`;
+    // The text apart: compared as it is (mostly the same string instance), not copied into a key.
+    const key = `${configKey(this.cfg)}\0${this.options.loadRestrictions ?? 'rootOnly'}`;
+    const text = kust.text;
     const slot = `${kust.dir}\0${role}`;
     const inputs = resources.map((r) => snapshot(r, check));
     const kept = reuse.steps.get(slot);
-    if (kept && kept.key === key && kept.inputs.length === inputs.length) {
+    if (kept && kept.key === key && kept.text === text && kept.inputs.length === inputs.length) {
       const changed = this.changedInputs(inputs, kept.inputs);
       if (changed && recorder.sameAnswers(kept.queries)) {
         const subset = changed.map((i) => copyResource(inputs[i] as Resource));
@@ -574,7 +576,7 @@ export class Builder {
         ) {
           const outputs = kept.outputs.slice();
           changed.forEach((i, n) => (outputs[i] = snapshot(subset[n] as Resource, check)));
-          reuse.steps.set(slot, { key, queries: kept.queries, inputs, outputs, patches: plan });
+          reuse.steps.set(slot, { key, text, queries: kept.queries, inputs, outputs, patches: plan });
           resources.length = 0;
           for (const r of outputs) resources.push(r);
           return;
@@ -594,6 +596,7 @@ export class Builder {
     if (!this.nonLocal && resources.length === inputs.length)
       reuse.steps.set(slot, {
         key,
+        text,
         queries: log,
         inputs,
         outputs: resources.map((r) => snapshot(r, check)),

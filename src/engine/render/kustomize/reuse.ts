@@ -43,8 +43,10 @@ export interface KeptBuild {
  * configuration, the others come out as they did.
  */
 export interface KeptSteps {
-  /** The kustomization text and the configuration the steps ran with. */
+  /** The configuration the steps ran with. */
   readonly key: string;
+  /** The kustomization text (steps; at the top's finish, none). */
+  readonly text?: string;
   /** What the steps asked the filesystem (patch files). */
   readonly queries: readonly FsQuery[];
   /** The resources as the steps got them (snapshots), in order. */
