@@ -164,6 +164,8 @@ export interface ReplicaEntry {
   count: number;
 }
 
+const NONE: readonly Resource[] = [];
+
 export function setReplicas(
   resources: readonly Resource[],
   entries: readonly ReplicaEntry[],
@@ -174,7 +176,7 @@ export function setReplicas(
   // a (custom) spec points into metadata, when every resource is tested for every entry.
   const named = specs.some((s) => s.path.startsWith('metadata')) ? undefined : byName(resources);
   for (const e of entries) {
-    for (const r of named ? (named.get(e.name) ?? []) : resources) {
+    for (const r of named ? (named.get(e.name) ?? NONE) : resources) {
       const id = orgId(r);
       if (id.name !== e.name && curId(r).name !== e.name) continue;
       applySpecs(r, specs, (parent, key, path) => {
