@@ -54,24 +54,30 @@ export function buildKustomization(
   const out = builder.run(dir);
   if (!Array.isArray(out)) return { ok: false, error: out };
   // With options.reuse, an output that is the same snapshot the last build of `dir` output is
-  // the same BuiltResource; one equal to a resource it printed is not printed again.
+  // the same BuiltResource; one equal to a resource it printed is not printed again. The two
+  // maps are kept and updated where outputs changed (an edit changes few of hundreds); entries
+  // of outputs gone are dropped once they are a quarter of them. An entry that outlived its
+  // output is harmless: a printed text is reused only for an equal object, a BuiltResource
+  // only for its own snapshot.
   const reuse = options.reuse;
-  const before = reuse?.printed.get(dir);
-  const builtBefore = reuse?.built.get(dir);
-  const printed = new Map<string, { obj: ValueMap; yaml: string }>();
-  const built = new Map<Resource, { readonly res: BuiltResource; readonly key: string }>();
+  const printed = reuse?.printed.get(dir) ?? new Map<string, { obj: ValueMap; yaml: string }>();
+  const built =
+    reuse?.built.get(dir) ?? new Map<Resource, { readonly res: BuiltResource; readonly key: string }>();
+  const keys: string[] = [];
+  let snapshots = 0;
   const resources: BuiltResource[] = out.map((r) => {
-    const same = r.snapshot === true ? builtBefore?.get(r) : undefined;
+    const same = r.snapshot === true ? built.get(r) : undefined;
     if (same) {
-      printed.set(same.key, { obj: r.obj, yaml: same.res.yaml });
-      built.set(r, same);
+      keys.push(same.key);
+      snapshots++;
       return same.res;
     }
     const key = `${idString(curId(r))}\0${r.origin.file}:${r.origin.line}`;
+    keys.push(key);
     const g = gvkOf(r.obj);
-    const last = before?.get(key);
+    const last = printed.get(key);
     const yaml = last && deepEqual(last.obj, r.obj) ? last.yaml : emitYaml(r.obj);
-    printed.set(key, { obj: r.obj, yaml });
+    if (last?.obj !== r.obj || last.yaml !== yaml) printed.set(key, { obj: r.obj, yaml });
     const res: BuiltResource = {
       apiVersion: typeof r.obj['apiVersion'] === 'string' ? r.obj['apiVersion'] : '',
       kind: g.kind,
@@ -82,11 +88,31 @@ export function buildKustomization(
       origin: r.origin,
       fields: r.fields,
     };
-    if (r.snapshot === true) built.set(r, { res, key });
+    if (r.snapshot === true) {
+      built.set(r, { res, key });
+      snapshots++;
+    }
     return res;
   });
-  reuse?.printed.set(dir, printed);
-  reuse?.built.set(dir, built);
+  if (reuse) {
+    const slack = (n: number): number => 16 + (n >> 2);
+    if (printed.size > keys.length + slack(keys.length)) {
+      const kept = new Map<string, { obj: ValueMap; yaml: string }>();
+      for (const k of keys) {
+        const e = printed.get(k);
+        if (e) kept.set(k, e);
+      }
+      reuse.printed.set(dir, kept);
+    } else reuse.printed.set(dir, printed);
+    if (built.size > snapshots + slack(snapshots)) {
+      const kept = new Map<Resource, { readonly res: BuiltResource; readonly key: string }>();
+      for (const r of out) {
+        const e = r.snapshot === true ? built.get(r) : undefined;
+        if (e) kept.set(r, e);
+      }
+      reuse.built.set(dir, kept);
+    } else reuse.built.set(dir, built);
+  }
   let yaml: string | undefined;
   return {
     ok: true,
