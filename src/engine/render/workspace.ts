@@ -313,18 +313,16 @@ function syncVersions(
   files: ReadonlyMap<string, string>,
   layout: WorkspaceLayout,
 ): void {
-  const root = layout.paths.toFs('');
-  const synced = versions.synced;
-  if (synced && synced.root !== root) versions.reset();
   const { byFs } = layout;
-  if (versions.synced?.layout !== layout) {
-    // Another list of paths: those gone first (the rest is compared below).
+  if (versions.synced !== layout) {
+    // Another list of paths (or another root: fs paths all differ then): those gone first,
+    // the rest is compared below.
     const gone: string[] = [];
     for (const p of versions.paths()) if (!byFs.has(p)) gone.push(p);
     for (const p of gone) versions.set(p, undefined);
   }
   for (const [fsPath, path] of byFs) versions.set(fsPath, files.get(path) ?? NO_TEXT);
-  versions.synced = { layout, root };
+  versions.synced = layout;
 }
 
 /** What versions holds for a path the layout lists but the files give no text for. */

@@ -39,11 +39,11 @@ export class FileVersions implements FsChanges {
   /** log[i]: the path that changed at stamp first + i + 1. */
   private log: string[] = [];
   private first = 0;
-  /** Stamps below it are too old to tell (the files were all replaced, or the log trimmed). */
+  /** Stamps below it are too old to tell (the log was trimmed). */
   private floor = 0;
   private now = 0;
-  /** What the front end syncs from (its own key: the file list's identity, a root). */
-  synced: { readonly layout: object; readonly root: string } | undefined;
+  /** What the front end synced from last (its own key: the list of paths it had). */
+  synced: object | undefined;
 
   get stamp(): number {
     return this.now;
@@ -76,15 +76,6 @@ export class FileVersions implements FsChanges {
     this.changed(path);
     if (before === undefined || text === undefined)
       for (let d = path; d !== '/';) this.changed((d = dirname(d)));
-  }
-
-  /** Every stamp so far becomes too old (the files are seen anew, as after a change of root). */
-  reset(): void {
-    this.texts.clear();
-    this.log = [];
-    this.first = this.now;
-    this.floor = this.now;
-    this.synced = undefined;
   }
 
   private changed(path: string): void {
