@@ -367,9 +367,11 @@ function trackingFs(
         ...fs,
         changes: versions,
         // A kept build is used while the files it read have the texts it read: they have one.
-        reread: (p) => {
-          const path = byFs.get(p);
-          if (path !== undefined) reads.add(path);
+        reread: (list) => {
+          for (const p of list) {
+            const path = byFs.get(p);
+            if (path !== undefined) reads.add(path);
+          }
         },
       },
       reads,

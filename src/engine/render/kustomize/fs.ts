@@ -14,8 +14,8 @@ export interface KustomizeFs {
    * valid while no path it asked about changed, without asking again (see reuse.ts).
    */
   readonly changes?: FsChanges;
-  /** With `changes`: a kept build that read the file is used again (as a readFile with the same answer). */
-  reread?(path: string): void;
+  /** With `changes`: a kept build that read the files is used again (as readFiles with the same answers). */
+  reread?(paths: readonly string[]): void;
 }
 
 /** What changed in a filesystem, by moments (stamps). */

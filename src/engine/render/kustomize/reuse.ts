@@ -173,12 +173,13 @@ export function recordingFs(fs: KustomizeFs): RecordingFs {
     if (asked.seen === walk) return false;
     asked.seen = walk;
     for (const p of changed) if (asked.paths.has(p)) return true;
-    return asked.parts.some((a) => touched(a, changed));
+    for (const a of asked.parts) if (touched(a, changed)) return true;
+    return false;
   };
   const reread = (asked: FsAsked): void => {
     if (asked.seen === walk) return;
     asked.seen = walk;
-    if (fs.reread) for (const p of asked.reads) fs.reread(p);
+    if (asked.reads.length > 0) fs.reread?.(asked.reads);
     for (const a of asked.parts) reread(a);
   };
   const out: RecordingFs = {
