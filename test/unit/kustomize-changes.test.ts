@@ -6,8 +6,8 @@
 // only asked exists of — and the build with what earlier builds kept must equal a fresh one.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { DeployTarget, TargetBuild } from '../../src/engine/render/workspace';
-import { buildTarget } from '../../src/engine/render/workspace';
+import type { DeployTarget, TargetBuild, WorkspaceLayout } from '../../src/engine/render/workspace';
+import { buildTarget, workspaceLayout } from '../../src/engine/render/workspace';
 import type { KeptBuild } from '../../src/engine/render/kustomize/reuse';
 import { BuildReuse, ParseCache } from '../../src/engine/render/kustomize';
 import { FileVersions } from '../../src/engine/render/kustomize/fs';
@@ -54,6 +54,8 @@ function text(b: TargetBuild): string {
   );
 }
 
+const layouts = new WeakMap<BuildReuse, { readonly keys: string; readonly layout: WorkspaceLayout }>();
+
 /** Builds `target` with what the earlier builds kept, and checks it against a fresh build. */
 function check(
   files: Map<string, string>,
@@ -62,7 +64,11 @@ function check(
   what: string,
   target = OVERLAY,
 ): TargetBuild {
-  const kept = buildTarget(new Map(files), target, undefined, parsed, 'rootOnly', {}, reuse);
+  // As the render stage: the layout is kept while the paths are the same.
+  const keys = [...files.keys()].join('\n');
+  let layout = layouts.get(reuse);
+  if (layout?.keys !== keys) layouts.set(reuse, (layout = { keys, layout: workspaceLayout(files.keys()) }));
+  const kept = buildTarget(new Map(files), target, undefined, parsed, 'rootOnly', {}, reuse, layout.layout);
   const fresh = buildTarget(new Map(files), target);
   assert.equal(text(kept), text(fresh), what);
   return kept;

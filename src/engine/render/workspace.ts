@@ -314,15 +314,33 @@ function syncVersions(
   layout: WorkspaceLayout,
 ): void {
   const { byFs } = layout;
-  if (versions.synced !== layout) {
-    // Another list of paths (or another root: fs paths all differ then): those gone first,
-    // the rest is compared below.
-    const gone: string[] = [];
-    for (const p of versions.paths()) if (!byFs.has(p)) gone.push(p);
-    for (const p of gone) versions.set(p, undefined);
+  const synced = versions.synced;
+  if (synced?.from === layout) {
+    // The same paths, in the same order: their texts as last seen are at the same positions.
+    const texts = synced.texts;
+    let i = 0;
+    for (const [fsPath, path] of byFs) {
+      const text = files.get(path) ?? NO_TEXT;
+      if (texts[i] !== text) {
+        versions.set(fsPath, text);
+        texts[i] = text;
+      }
+      i++;
+    }
+    return;
   }
-  for (const [fsPath, path] of byFs) versions.set(fsPath, files.get(path) ?? NO_TEXT);
-  versions.synced = layout;
+  // Another list of paths (or another root: fs paths all differ then): those gone first,
+  // then each one's text.
+  const gone: string[] = [];
+  for (const p of versions.paths()) if (!byFs.has(p)) gone.push(p);
+  for (const p of gone) versions.set(p, undefined);
+  const texts: string[] = [];
+  for (const [fsPath, path] of byFs) {
+    const text = files.get(path) ?? NO_TEXT;
+    versions.set(fsPath, text);
+    texts.push(text);
+  }
+  versions.synced = { from: layout, texts };
 }
 
 /** What versions holds for a path the layout lists but the files give no text for. */

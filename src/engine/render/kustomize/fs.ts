@@ -42,8 +42,11 @@ export class FileVersions implements FsChanges {
   /** Stamps below it are too old to tell (the log was trimmed). */
   private floor = 0;
   private now = 0;
-  /** What the front end synced from last (its own key: the list of paths it had). */
-  synced: object | undefined;
+  /**
+   * What the front end synced from last (its own key: the list of paths it had), and the
+   * texts it set, in that list's order (a front end with the same list compares by position).
+   */
+  synced: { readonly from: object; readonly texts: string[] } | undefined;
 
   get stamp(): number {
     return this.now;
