@@ -40,8 +40,8 @@ export interface FsAsked {
   readonly reads: string[];
   /** What the kept builds and steps it used asked. */
   readonly parts: FsAsked[];
-  /** See RecordingFs: the walk that saw it last. */
-  seen: number;
+  /** See recordingFs: the walk that saw it last. */
+  seen: object | undefined;
 }
 
 /** A kustomization's build as a resource of another, as it was when it finished. */
@@ -122,16 +122,13 @@ export interface RecordingFs extends KustomizeFs {
   sameAnswers(asked: FsAsked | readonly []): boolean;
 }
 
-/**
- * Numbers the walks over kept FsAsked trees (a part used by several builds is seen once per
- * walk). Never repeats, so that no mark left by an earlier walk passes for the current one.
- */
-let walk = 0;
-
 export function recordingFs(fs: KustomizeFs): RecordingFs {
   const changes = fs.changes;
   const open: FsAsked[] = [];
   let top: FsAsked | undefined;
+  // The walk over kept FsAsked trees under way (a part used by several builds is seen once
+  // per walk): a new object each time, so that no mark an earlier walk left passes for it.
+  let walk: object = {};
   const ask = (op: FsQuery['op'], path: string, answer: FsQuery['answer']): void => {
     if (!top) return;
     if (changes) {
@@ -211,7 +208,7 @@ export function recordingFs(fs: KustomizeFs): RecordingFs {
         paths: new Set(),
         reads: [],
         parts: [],
-        seen: 0,
+        seen: undefined,
       };
       if (top) open.push(top);
       top = log;
@@ -229,15 +226,15 @@ export function recordingFs(fs: KustomizeFs): RecordingFs {
         const changed = changes.since(asked.stamp);
         if (!changed) return false;
         if (changed.length > 0) {
-          walk++;
+          walk = {};
           if (touched(asked, changed)) return false;
         }
         asked.stamp = changes.stamp;
         // The files it read are read by this build too.
-        walk++;
+        walk = {};
         reread(asked);
       } else {
-        walk++;
+        walk = {};
         if (!askedAgain(asked)) return false;
       }
       top?.parts.push(asked);
