@@ -386,10 +386,18 @@ function trackingFs(
         changes: versions,
         // A kept build is used while the files it read have the texts it read: they have one.
         reread: (list) => {
-          for (const p of list) {
-            const path = byFs.get(p);
-            if (path !== undefined) reads.add(path);
+          let memo = versions.readKeys;
+          if (memo?.from !== layout) versions.readKeys = memo = { from: layout, keys: new WeakMap() };
+          let keys = memo.keys.get(list);
+          if (!keys) {
+            const out: string[] = [];
+            for (const p of list) {
+              const path = byFs.get(p);
+              if (path !== undefined) out.push(path);
+            }
+            memo.keys.set(list, (keys = out));
           }
+          for (const k of keys) reads.add(k);
         },
       },
       reads,

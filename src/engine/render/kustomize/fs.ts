@@ -47,6 +47,12 @@ export class FileVersions implements FsChanges {
    * texts it set, in that list's order (a front end with the same list compares by position).
    */
   synced: { readonly from: object; readonly texts: string[] } | undefined;
+  /**
+   * The front end's keys of the files in a kept build's list of reads, for the list of paths
+   * it synced from (`from`): a kept build used again reports its reads without a look-up each.
+   */
+  readKeys:
+    { readonly from: object; readonly keys: WeakMap<readonly string[], readonly string[]> } | undefined;
 
   get stamp(): number {
     return this.now;
