@@ -7,6 +7,7 @@
 // Plain manifests that no build reads are analysed as they are, beside the builds.
 import { isTestHook } from './model/helmHooks';
 import { memoized } from './util/memo';
+import type { YamlTokens } from './render/yamlTokens';
 import type { Diagnostic, LoadedFile, LoadedObject, SourceRange } from './model';
 import type { LoadLimits } from './load/yamlDocuments';
 import { loadBuild } from './load/rendered';
@@ -60,16 +61,16 @@ export interface RenderStage {
   readonly targets: readonly DeployTarget[];
   /** The targets analysed, in path order. */
   readonly active: readonly DeployTarget[];
-  /** Workspace paths a build read: never analysed as written. */
-  readonly consumed: ReadonlySet<string>;
-  /** Consumed files that hold resources of an analysed build: their own decoding diagnostics stay. */
-  readonly resourceFiles: ReadonlySet<string>;
+  /** Whether a build read the workspace path: then it is never analysed as written. */
+  consumed(path: string): boolean;
+  /** Whether an analysed build has resources from the file: its own decoding diagnostics stay. */
+  resourceFile(path: string): boolean;
   /** The built objects of the analysed targets, with ranges in the source files. */
   readonly objects: readonly LoadedObject[];
   /** Build errors, notes, and a note on each target not analysed. */
   readonly diagnostics: readonly Diagnostic[];
-  /** Each file an analysed build read → that build's target. */
-  readonly readBy: ReadonlyMap<string, DeployTarget>;
+  /** The target of the analysed build that read the file, if one did. */
+  readBy(path: string): DeployTarget | undefined;
   /** Every target's build, in path order. */
   readonly outcomes: readonly TargetOutcome[];
 }
@@ -106,7 +107,9 @@ export interface BuildCache {
 
 interface CacheEntry {
   readonly build: TargetBuild;
-  readonly texts: Map<string, string>;
+  /** The files the build read and their texts, at the same positions. */
+  readonly paths: readonly string[];
+  readonly texts: readonly string[];
   readonly listing: number;
   /** The Helm options it was rendered with (JSON). */
   readonly helm: string;
@@ -114,10 +117,11 @@ interface CacheEntry {
   objects?: { readonly loads: Map<string, LoadedFile | null>; readonly list: readonly LoadedObject[] };
 }
 
-export function createBuildCache(): BuildCache {
+/** `tokens`: YAML syntax trees shared with the loader (an edited base file is parsed once). */
+export function createBuildCache(tokens?: YamlTokens): BuildCache {
   return {
     entries: new Map(),
-    parsed: new ParseCache(),
+    parsed: new ParseCache(tokens),
     reuse: new BuildReuse(),
     helm: new HelmRenderCache(),
     mapped: new Map(),
@@ -146,13 +150,25 @@ export interface RenderStageInput {
 const EMPTY: RenderStage = {
   targets: [],
   active: [],
-  consumed: new Set(),
-  resourceFiles: new Set(),
+  consumed: () => false,
+  resourceFile: () => false,
   objects: [],
   diagnostics: [],
-  readBy: new Map(),
+  readBy: () => undefined,
   outcomes: [],
 };
+
+/**
+ * The files a kustomize build's resources come from. The stage asks of its builds by path
+ * instead of gathering their reads into new sets: an edit rebuilds one target, and sets of
+ * every path it read were a measurable part of re-analysing it.
+ */
+const originFilesOf = memoized((b: TargetBuild): ReadonlySet<string> =>
+  b.result.ok ? new Set(b.result.resources.map((r) => r.origin.file)) : new Set(),
+);
+const NO_FILES: ReadonlySet<string> = new Set();
+const resourceFilesOf = (b: TargetBuild): ReadonlySet<string> =>
+  b.target.kind === 'kustomize' ? originFilesOf(b) : NO_FILES;
 
 /** Whether any file is a kustomization or a chart (the render stage has nothing to do otherwise). */
 export function hasKustomizations(paths: Iterable<string>): boolean {
@@ -171,8 +187,6 @@ export function renderStage(input: RenderStageInput): RenderStage {
     return (text) => texts.has(text);
   });
   input.cache?.helm.sweep();
-  const consumed = new Set<string>();
-  for (const b of builds) for (const p of b.reads) consumed.add(p);
   const diagnostics: Diagnostic[] = [];
   const source = (path: string): SourceFile | undefined => {
     const text = input.files.get(path);
@@ -211,15 +225,21 @@ export function renderStage(input: RenderStageInput): RenderStage {
   const asked = input.target === undefined ? -1 : builds.findIndex((b) => b.target.dir === input.target);
   const order = asked >= 0 ? [builds[asked] as TargetBuild, ...builds.filter((_, i) => i !== asked)] : builds;
   const taken: TargetBuild[] = [];
-  const takenReads = new Map<string, TargetBuild>();
   for (const b of order) {
-    const shared = [...b.reads].find((p) => takenReads.has(p));
-    if (shared === undefined) {
+    let shared: string | undefined;
+    let other: TargetBuild | undefined;
+    if (taken.length > 0)
+      for (const p of b.reads) {
+        other = taken.find((t) => t.reads.has(p));
+        if (other) {
+          shared = p;
+          break;
+        }
+      }
+    if (shared === undefined || !other) {
       taken.push(b);
-      for (const p of b.reads) takenReads.set(p, b);
       continue;
     }
-    const other = takenReads.get(shared) as TargetBuild;
     diagnostics.push({
       range: lineRange(source, b.target.file, 1),
       severity: 'info',
@@ -241,23 +261,23 @@ export function renderStage(input: RenderStageInput): RenderStage {
   }
   taken.sort((a, b) => (a.target.file < b.target.file ? -1 : a.target.file > b.target.file ? 1 : 0));
   const objects: LoadedObject[] = [];
-  const resourceFiles = new Set<string>();
-  const readBy = new Map<string, DeployTarget>();
-  for (const b of taken) {
-    for (const o of builtObjects(input, b, source)) objects.push(o);
-    // A kustomization's resource files are YAML as written (their decoding findings stay); a chart's templates are not.
-    if (b.result.ok && b.target.kind === 'kustomize')
-      for (const r of b.result.resources) resourceFiles.add(r.origin.file);
-    for (const p of b.reads) readBy.set(p, b.target);
-  }
+  for (const b of taken) for (const o of builtObjects(input, b, source)) objects.push(o);
   const analysed = new Set(taken);
   return {
-    readBy,
+    // The last analysed build that read it (path order), as when their reads filled one map.
+    readBy: (path) => {
+      for (let i = taken.length - 1; i >= 0; i--) {
+        const b = taken[i] as TargetBuild;
+        if (b.reads.has(path)) return b.target;
+      }
+      return undefined;
+    },
     outcomes: builds.map((b) => outcomeOf(b, analysed.has(b))),
     targets,
     active: taken.map((b) => b.target),
-    consumed,
-    resourceFiles,
+    consumed: (path) => builds.some((b) => b.reads.has(path)),
+    // A kustomization's resource files are YAML as written (their decoding findings stay); a chart's templates are not.
+    resourceFile: (path) => taken.some((b) => resourceFilesOf(b).has(path)),
     objects,
     diagnostics,
   };
@@ -273,16 +293,21 @@ function builtObjects(
   source: (path: string) => SourceFile | undefined,
 ): readonly LoadedObject[] {
   const entry = input.cache?.entries.get(b.target.file);
-  const files = b.result.ok ? new Set(b.result.resources.map((r) => r.origin.file)) : new Set<string>();
+  const files = originFilesOf(b);
   if (entry?.build === b && entry.objects) {
     const loads = entry.objects.loads;
-    if ([...files].every((f) => loads.get(f) === input.loaded(f))) return entry.objects.list;
+    let same = true;
+    for (const f of files) if (!(same = loads.get(f) === input.loaded(f))) break;
+    if (same) return entry.objects.list;
   }
   const previous = input.cache?.loaded.get(b.target.file);
   const { objects, memo } = loadBuild(b, source, input.limits, previous);
   if (input.cache) input.cache.loaded.set(b.target.file, memo);
-  if (entry?.build === b)
-    entry.objects = { loads: new Map([...files].map((f) => [f, input.loaded(f)])), list: objects };
+  if (entry?.build === b) {
+    const loads = new Map<string, LoadedFile | null>();
+    for (const f of files) loads.set(f, input.loaded(f));
+    entry.objects = { loads, list: objects };
+  }
   return objects;
 }
 
@@ -370,12 +395,8 @@ function cachedBuild(input: RenderStageInput, target: DeployTarget, layout: Work
     hit.helm === helm
   ) {
     let same = true;
-    for (const [p, t] of hit.texts) {
-      if (input.files.get(p) !== t) {
-        same = false;
-        break;
-      }
-    }
+    for (let i = 0; i < hit.paths.length && same; i++)
+      same = input.files.get(hit.paths[i] as string) === hit.texts[i];
     if (same) return hit.build;
   }
   const build = buildTarget(
@@ -391,9 +412,15 @@ function cachedBuild(input: RenderStageInput, target: DeployTarget, layout: Work
     mappingOf(input.cache, target),
   );
   if (input.cache) {
-    const texts = new Map<string, string>();
-    for (const p of [...build.reads, ...(build.optionReads ?? [])]) texts.set(p, input.files.get(p) ?? '');
-    input.cache.entries.set(target.file, { build, texts, listing, helm });
+    const paths: string[] = [];
+    const texts: string[] = [];
+    const add = (p: string): void => {
+      paths.push(p);
+      texts.push(input.files.get(p) ?? '');
+    };
+    build.reads.forEach(add);
+    build.optionReads?.forEach(add);
+    input.cache.entries.set(target.file, { build, paths, texts, listing, helm });
   }
   return build;
 }

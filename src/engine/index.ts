@@ -1,5 +1,5 @@
 // The engine's entry points. Pure: text in, data out; no vscode, no Node built-ins.
-import type { ClusterProfile, ClusterState, Diagnostic, LoadedFile, LoadedObject } from './model';
+import type { ClusterProfile, ClusterState, Diagnostic, FileRole, LoadedFile, LoadedObject } from './model';
 import { fileRole } from './model';
 import { loadYamlFile, unreadableFile } from './load';
 import type { LoadLimits } from './load';
@@ -16,6 +16,8 @@ import { Segments } from './reconcile/incremental';
 import { serviceFindings } from './diagnose/serviceFindings';
 import { l7Diagnostics } from './l7';
 import { valuesRelated } from './queries';
+import { memoized } from './util/memo';
+import { YamlTokens } from './render/yamlTokens';
 
 export interface WorkspaceFile {
   /** Path relative to the workspace root, '/'-separated; used in diagnostics. */
@@ -115,6 +117,7 @@ function combine(
   cache: ReconcileCache | null,
   stage: RenderStage,
   defaultProfile: ClusterProfile = defaultClusterProfile(),
+  patches: ReadonlyMap<string, KustomizeListing> = kustomizePatchFiles(loaded),
 ): Analysis {
   const diagnostics: Diagnostic[] = [];
   let profile: ClusterProfile = defaultProfile;
@@ -123,11 +126,11 @@ function combine(
     diagnostics.push(...loadedProfile.diagnostics);
   }
   const objects: LoadedObject[] = [];
-  const patches = kustomizePatchFiles(loaded);
   for (const file of loaded) {
-    if (stage.consumed.has(file.file)) {
+    if (stage.consumed(file.file)) {
       // Read by a build: analysed as built. What its text itself says (syntax, decoding) stays.
-      if (stage.resourceFiles.has(file.file)) for (const d of file.diagnostics) diagnostics.push(d);
+      if (file.diagnostics.length > 0 && stage.resourceFile(file.file))
+        for (const d of file.diagnostics) diagnostics.push(d);
       continue;
     }
     const listedIn = patches.get(file.file);
@@ -149,7 +152,11 @@ function combine(
     deployTargets: { all: stage.targets, analysed: stage.active, outcomes: stage.outcomes },
   };
   for (const d of l7Diagnostics(analysis)) diagnostics.push(viaTarget(d, stage));
-  analysis.diagnostics = sortDiagnostics(diagnostics.map((d) => viaValues(d, analysis)));
+  // Only a chart's build prints values (a workspace of overlays alone has none to name).
+  const printsValues = stage.outcomes.some((o) => o.target.kind === 'helm');
+  analysis.diagnostics = sortDiagnostics(
+    printsValues ? diagnostics.map((d) => viaValues(d, analysis)) : diagnostics,
+  );
   return analysis;
 }
 
@@ -170,16 +177,28 @@ function reconcileAndDiagnose(
   return { ...state, diagnostics };
 }
 
-/** A finding on a file a build read names the deploy target it was built for. */
+/**
+ * A finding on a file a build read names the deploy target it was built for: the same
+ * object for the same finding and target (the reconcile keeps its unchanged findings, and
+ * the lists downstream compare them by identity).
+ */
 function viaTarget(d: Diagnostic, stage: RenderStage): Diagnostic {
-  const target = stage.readBy.get(d.range.file);
+  const target = stage.readBy(d.range.file);
   if (!target || d.range.file === target.file) return d;
+  const last = viaTargetOf(d);
+  if (last.target === target) return last.diagnostic;
   const via = {
     range: { file: target.file, line: 1, column: 1, endLine: 1, endColumn: 1 },
     message: `via ${target.file} (kustomize build ${target.dir || '.'})`,
   };
-  return { ...d, related: [...(d.related ?? []), via] };
+  last.target = target;
+  return (last.diagnostic = { ...d, related: [...(d.related ?? []), via] });
 }
+
+/** Per finding: the target it was last named with (deploy targets are kept while unchanged), and the result. */
+const viaTargetOf = memoized((_d: Diagnostic): { target?: DeployTarget; diagnostic: Diagnostic } => ({
+  diagnostic: _d,
+}));
 
 /** A finding on a Helm template line names the values lines (or --set flags) printed there. */
 function viaValues(d: Diagnostic, analysis: Analysis): Diagnostic {
@@ -294,6 +313,8 @@ interface FileEntry {
   text: string;
   unreadable: string | undefined;
   loaded: LoadedFile | null;
+  /** fileRole of its path (asked for every file on every analysis with a render stage). */
+  readonly role: FileRole;
 }
 
 export function createWorkspaceAnalyzer(options: { limits?: Partial<LoadLimits> } = {}): WorkspaceAnalyzer {
@@ -321,7 +342,9 @@ export function createWorkspaceAnalyzer(options: { limits?: Partial<LoadLimits> 
   let toPrepare: LoadedObject[] = [];
   let prepared = 0;
   // The render stage: builds kept while what they read is unchanged; `listing` counts adds and removes.
-  const builds: BuildCache = createBuildCache();
+  // YAML syntax trees of the last texts read, shared by the loader and the builds.
+  const tokens = new YamlTokens();
+  const builds: BuildCache = createBuildCache(tokens);
   let listing = 0;
   let target: string | undefined;
   let helm: HelmTargetOptions | undefined;
@@ -333,12 +356,27 @@ export function createWorkspaceAnalyzer(options: { limits?: Partial<LoadLimits> 
     if (profileFile && !profile) profile = loadProfileFile(profileFile);
     return profile?.profile ?? defaultProfile;
   };
+  /** The patch files the kustomizations list, kept while those files' loads are the same. */
+  let listed: {
+    readonly files: readonly LoadedFile[];
+    readonly patches: Map<string, KustomizeListing>;
+  } | null = null;
+  const patchListings = (): Map<string, KustomizeListing> => {
+    const now = [...kustomizations]
+      .filter((p) => files.has(p) && isManifestPath(p, profileFile?.path))
+      .sort(comparePaths)
+      .map((p) => load(p));
+    if (listed && listed.files.length === now.length && listed.files.every((f, i) => f === now[i]))
+      return listed.patches;
+    listed = { files: now, patches: kustomizePatchFiles(now) };
+    return listed.patches;
+  };
   const load = (path: string): LoadedFile => {
     const entry = files.get(path) as FileEntry;
     if (!entry.loaded) {
       entry.loaded =
         entry.unreadable === undefined
-          ? loadYamlFile(path, entry.text, limits)
+          ? loadYamlFile(path, entry.text, limits, tokens)
           : unreadableFile(path, entry.unreadable);
       if (hasKustomization(entry.loaded)) kustomizations.add(path);
       else kustomizations.delete(path);
@@ -362,7 +400,7 @@ export function createWorkspaceAnalyzer(options: { limits?: Partial<LoadLimits> 
       )
         renderTexts.set(path, text);
       else renderTexts = null;
-      files.set(path, { text, unreadable, loaded: null });
+      files.set(path, { text, unreadable, loaded: null, role: entry?.role ?? fileRole(path) });
       dirty.add(path);
       last = null;
     },
@@ -445,7 +483,10 @@ export function createWorkspaceAnalyzer(options: { limits?: Partial<LoadLimits> 
         const texts = renderTexts;
         const stage = renderStage({
           files: texts,
-          loaded: (p) => (isManifestPath(p, profileFile?.path) && files.has(p) ? load(p) : null),
+          loaded: (p) => {
+            const entry = files.get(p);
+            return entry?.role === 'manifest' && p !== profileFile?.path ? load(p) : null;
+          },
           target,
           limits,
           cache: builds,
@@ -454,7 +495,7 @@ export function createWorkspaceAnalyzer(options: { limits?: Partial<LoadLimits> 
         });
         dirty.clear();
         manifests = null;
-        last = combine(profile, loadedFiles, cache, stage, defaultProfile);
+        last = combine(profile, loadedFiles, cache, stage, defaultProfile, patchListings());
         return last;
       }
       const full = !manifests;
@@ -465,15 +506,7 @@ export function createWorkspaceAnalyzer(options: { limits?: Partial<LoadLimits> 
       }
       for (const path of dirty) if (position.has(path)) load(path);
       // Kustomize patch files are skipped; a changed kustomization can skip or restore any file.
-      const nextPatches =
-        kustomizations.size === 0
-          ? new Map<string, KustomizeListing>()
-          : kustomizePatchFiles(
-              [...kustomizations]
-                .filter((p) => position.has(p))
-                .sort(comparePaths)
-                .map((p) => load(p)),
-            );
+      const nextPatches = patchListings();
       const objectsOf = (path: string, loaded: LoadedFile): LoadedObject[] =>
         nextPatches.has(path) ? [] : loaded.objects;
       const diagnosticsOf = (path: string, loaded: LoadedFile): Diagnostic[] => {

@@ -8,7 +8,7 @@ import { stringify } from 'yaml';
 import { analyzeWorkspace, createWorkspaceAnalyzer, sortDiagnostics, toAnalyzeJson } from '../../src/engine';
 import type { Analysis, WorkspaceFile } from '../../src/engine';
 import { loadYamlFile } from '../../src/engine/load';
-import { appendFieldPathKey } from '../../src/engine/load/yamlDocuments';
+import { appendFieldPathKey, fieldRangePaths } from '../../src/engine/load/yamlDocuments';
 import { formatFieldPath } from '../../src/engine/model';
 import type { Diagnostic, Pod } from '../../src/engine/model';
 import { PodLabelIndex, selectedPods } from '../../src/engine/reconcile/endpointSlices';
@@ -282,6 +282,9 @@ void test('field ranges resolved on demand equal the full maps, for present and 
           assert.ok(reference);
           const values = new Map(reference.ranges);
           const keys = new Map(reference.keyRanges);
+          // The paths alone (the render stage's loader asks only which fields have a place).
+          assert.deepEqual([...fieldRangePaths(object.ranges)], [...values.keys()]);
+          assert.deepEqual([...fieldRangePaths(object.keyRanges)], [...keys.keys()]);
           for (const path of [...values.keys(), ...keys.keys(), ...extra, 'spec.nope', '[0]']) {
             assert.deepEqual(object.ranges.get(path), values.get(path), `value ${path}`);
             assert.deepEqual(object.keyRanges.get(path), keys.get(path), `key ${path}`);
@@ -294,6 +297,30 @@ void test('field ranges resolved on demand equal the full maps, for present and 
     ),
     { numRuns: 200, seed: 9 },
   );
+});
+
+void test('field range paths of empty values and items and of quoted keys equal the full maps and the lookups', () => {
+  const text =
+    'apiVersion: v1\nkind: T\nmetadata:\n  name: x\nspec:\n  empty:\n  list:\n    -\n    - x:\n' +
+    '  "a.b": 1\n  "": 2\n  on: 3\n';
+  const [lazy] = loadYamlFile('t.yaml', text).objects;
+  const [full] = loadYamlFile('t.yaml', text).objects;
+  assert.ok(lazy && full);
+  const values = new Map(full.ranges);
+  const keys = new Map(full.keyRanges);
+  const valuePaths = fieldRangePaths(lazy.ranges);
+  const keyPaths = fieldRangePaths(lazy.keyRanges);
+  assert.deepEqual([...valuePaths], [...values.keys()]);
+  assert.deepEqual([...keyPaths], [...keys.keys()]);
+  // Against lookups path by path (the on-demand walk, not the one that fills).
+  const [probe] = loadYamlFile('t.yaml', text).objects;
+  assert.ok(probe);
+  const candidates = ['spec.empty', 'spec.list', 'spec.list[0]', 'spec.list[1]', 'spec.list[1].x'];
+  for (const path of [...candidates, "spec['a.b']", "spec['']", 'spec.true', 'spec.on', 'metadata.name']) {
+    assert.equal(probe.ranges.has(path), valuePaths.has(path), `value ${path}`);
+    assert.equal(probe.keyRanges.has(path), keyPaths.has(path), `key ${path}`);
+  }
+  for (const path of candidates) assert.ok(valuePaths.has(path), path);
 });
 
 void test('appendFieldPathKey extends a formatted path as formatFieldPath would', () => {

@@ -5,11 +5,17 @@
 // nearest enclosing field that has a place, and finally on the resource's document.
 import { isTestHook } from '../model/helmHooks';
 import type { LoadedFile, LoadedObject, SourceRange } from '../model';
-import { formatFieldPath } from '../model';
 import type { BuiltResource, SourceRef } from '../render/kustomize';
 import type { TargetBuild, TargetResource } from '../render/workspace';
 import type { LoadLimits } from './yamlDocuments';
-import { DEFAULT_LOAD_LIMITS, loadYamlFile } from './yamlDocuments';
+import {
+  appendFieldPathKey,
+  DEFAULT_LOAD_LIMITS,
+  fieldRangePaths,
+  loadYamlFile,
+  objectIdentity,
+} from './yamlDocuments';
+import { readBackPrinted } from './builtValue';
 
 /** What the loader knows of a source file: its text and, when it is a manifest, what it loaded. */
 export interface SourceFile {
@@ -26,22 +32,38 @@ export interface SourceFile {
 export interface LoadedBuildMemo {
   readonly byResource: Map<TargetResource, LoadedResource>;
   /**
-   * By origin (`file:line`): the resources loaded from there. Made from byResource when a
-   * later build first asks (after an edit, most resources are found by identity).
+   * By origin (`file:line`): the resources loaded from there. Made from byResource once a
+   * later build misses often (after an edit, most resources are found by identity, and the
+   * few others by going through byResource).
    */
   byOrigin?: Map<string, LoadedResource[]>;
+  /** How many resources a later build looked up by origin (see fromOrigin). */
+  misses?: number;
 }
 
-function originIndex(memo: LoadedBuildMemo): Map<string, LoadedResource[]> {
-  if (memo.byOrigin) return memo.byOrigin;
-  const byOrigin = new Map<string, LoadedResource[]>();
-  for (const [r, e] of memo.byResource) {
-    const at = `${r.origin.file}:${r.origin.line}`;
-    const list = byOrigin.get(at);
-    if (list) list.push(e);
-    else byOrigin.set(at, [e]);
+/** Misses looked up by going through every resource before an origin index pays. */
+const SCANNED_MISSES = 8;
+
+/** The resources the memo loaded from `origin`, in the order they were loaded. */
+function fromOrigin(memo: LoadedBuildMemo, origin: SourceRef): readonly LoadedResource[] {
+  memo.misses = (memo.misses ?? 0) + 1;
+  if (!memo.byOrigin && memo.misses <= SCANNED_MISSES) {
+    const out: LoadedResource[] = [];
+    for (const [r, e] of memo.byResource)
+      if (r.origin.line === origin.line && r.origin.file === origin.file) out.push(e);
+    return out;
   }
-  return (memo.byOrigin = byOrigin);
+  if (!memo.byOrigin) {
+    const byOrigin = new Map<string, LoadedResource[]>();
+    for (const [r, e] of memo.byResource) {
+      const at = `${r.origin.file}:${r.origin.line}`;
+      const list = byOrigin.get(at);
+      if (list) list.push(e);
+      else byOrigin.set(at, [e]);
+    }
+    memo.byOrigin = byOrigin;
+  }
+  return memo.byOrigin.get(`${origin.file}:${origin.line}`) ?? [];
 }
 
 interface LoadedResource {
@@ -94,17 +116,35 @@ export function loadBuild(
     if (same && same.origin === origin && !taken.has(same)) return keep(r, same);
     // The text is compared, not hashed into a key (a key of every resource's text was a
     // measurable part of an edit's re-analysis); the field sources are compared too.
-    const hit = (previous ? originIndex(previous) : undefined)
-      ?.get(`${r.origin.file}:${r.origin.line}`)
-      ?.find(
-        (e) => !taken.has(e) && e.origin === origin && e.yaml === r.yaml && sameFields(e.fields, r.fields),
-      );
-    if (hit) return keep(r, hit);
-    // The rendered text is parsed like any manifest; its positions are then replaced.
-    const parsed = loadYamlFile(`${build.target.file}#${i}`, r.yaml, limits);
-    const mapped = parsed.objects.map((o) =>
-      r.lineMap ? mapTemplateObject(o, r, r.lineMap, lines) : mapObject(o, r, source, lines),
+    const hit = (previous ? fromOrigin(previous, r.origin) : undefined)?.find(
+      (e) => !taken.has(e) && e.origin === origin && e.yaml === r.yaml && sameFields(e.fields, r.fields),
     );
+    if (hit) return keep(r, hit);
+    // A printed resource is read back from its value when that is exact (see builtValue);
+    // else its text is parsed like any manifest. Its positions are then replaced.
+    const raw =
+      r.value && !r.lineMap && r.yaml.length <= limits.maxFileBytes ? readBackPrinted(r.value) : undefined;
+    const head =
+      raw && typeof raw['apiVersion'] === 'string' && typeof raw['kind'] === 'string' ? raw : undefined;
+    if (head) {
+      const o = { ...objectIdentity(head, head['apiVersion'] as string, head['kind'] as string), raw: head };
+      const object = mapObject(o, EVERY_NODE, ENTRY_KEYS, r, source, lines);
+      return keep(r, { yaml: r.yaml, origin, fields: r.fields, objects: [object] });
+    }
+    const parsed = loadYamlFile(`${build.target.file}#${i}`, r.yaml, limits);
+    const mapped = parsed.objects.map((o) => {
+      if (r.lineMap) return mapTemplateObject(o, r, r.lineMap, lines);
+      const values = fieldRangePaths(o.ranges);
+      const keys = fieldRangePaths(o.keyRanges);
+      return mapObject(
+        o,
+        (path) => values.has(path),
+        (path) => keys.has(path),
+        r,
+        source,
+        lines,
+      );
+    });
     keep(r, { yaml: r.yaml, origin, fields: r.fields, objects: mapped });
   });
   return { objects, memo };
@@ -126,8 +166,16 @@ function originObject(
   return candidates.find((o) => o.name !== '' && r.name.includes(o.name)) ?? candidates[0] ?? null;
 }
 
+/** Which field paths of a built object have a place: a value (every node), a key (map entries). */
+type HasRange = (path: string, mapEntry: boolean) => boolean;
+/** The document the build printed has a value range for every node, a key range for every map entry (builtValue's test). */
+const EVERY_NODE: HasRange = () => true;
+const ENTRY_KEYS: HasRange = (_path, mapEntry) => mapEntry;
+
 function mapObject(
-  o: LoadedObject,
+  o: Pick<LoadedObject, 'apiVersion' | 'kind' | 'namespace' | 'name' | 'raw'>,
+  hasValue: HasRange,
+  hasKey: HasRange,
   r: BuiltResource,
   source: (path: string) => SourceFile | undefined,
   lines: LineRanges,
@@ -136,30 +184,40 @@ function mapObject(
   const whole = origin?.range ?? lines.at(r.origin);
   const ranges = new Map<string, SourceRange>();
   const keyRanges = new Map<string, SourceRange>();
-  // Walks the built object: `segments` is the field path, `set` the deepest patch or
-  // transformer entry at or above it, `base` the deepest range the base resource has.
+  // Every node's path is asked of both objects: of the built one only which paths have a
+  // place (its ranges are replaced), of the base one its ranges, filled in one pass instead
+  // of looked up path by path.
+  if (origin) {
+    void origin.ranges.size;
+    void origin.keyRanges.size;
+  }
+  // Walks the built object: `path` is the field path (formatFieldPath's spelling) and
+  // `kpath` the render stage's, `set` the deepest patch or transformer entry at or above
+  // it, `base` the deepest range the base resource has.
   const walk = (
     value: unknown,
-    segments: (string | number)[],
+    path: string,
+    kpath: string,
+    mapEntry: boolean,
     set: SourceRef | undefined,
     base: SourceRange,
     baseKey: SourceRange,
   ): void => {
-    const path = formatFieldPath(segments);
-    const ref = r.fields.get(kustomizePath(segments)) ?? set;
+    const ref = r.fields.get(kpath) ?? set;
     const ownBase = origin?.ranges.get(path);
-    const ownBaseKey = origin?.keyRanges.get(path);
     const value_ = ref ? lines.at(ref) : (ownBase ?? base);
-    const key = ref ? lines.at(ref) : (ownBaseKey ?? ownBase ?? baseKey);
-    if (o.ranges.has(path)) ranges.set(path, value_);
-    if (o.keyRanges.has(path)) keyRanges.set(path, key);
+    const key = ref ? value_ : (origin?.keyRanges.get(path) ?? ownBase ?? baseKey);
+    if (hasValue(path, mapEntry)) ranges.set(path, value_);
+    if (hasKey(path, mapEntry)) keyRanges.set(path, key);
     if (Array.isArray(value)) {
-      value.forEach((v, i) => walk(v, [...segments, i], ref, value_, key));
+      for (let i = 0; i < value.length; i++)
+        walk(value[i], `${path}[${i}]`, `${kpath}[${i}]`, false, ref, value_, key);
     } else if (value !== null && typeof value === 'object') {
-      for (const [k, v] of Object.entries(value)) walk(v, [...segments, k], ref, value_, key);
+      for (const [k, v] of Object.entries(value))
+        walk(v, appendFieldPathKey(path, k), kpath === '' ? k : `${kpath}.${k}`, true, ref, value_, key);
     }
   };
-  walk(o.raw, [], undefined, whole, whole);
+  walk(o.raw, '', '', false, undefined, whole, whole);
   return {
     ...o,
     file: origin?.file ?? r.origin.file,
@@ -226,19 +284,21 @@ function mapTemplateObject(
   };
 }
 
-/** The render stage's field-path spelling (segments joined with `.`, indices as `[i]`). */
-function kustomizePath(segments: readonly (string | number)[]): string {
-  let out = '';
-  for (const s of segments) out += typeof s === 'number' ? `[${s}]` : out === '' ? s : `.${s}`;
-  return out;
-}
-
 /** The range of a whole source line (from its first non-blank character), cached per file. */
 class LineRanges {
   private readonly starts = new Map<string, string[]>();
   constructor(private readonly source: (path: string) => SourceFile | undefined) {}
 
+  /** By place: one range object per SourceRef (a patch entry sets many fields of a resource). */
+  private readonly made = new Map<SourceRef, SourceRange>();
+
   at(ref: SourceRef): SourceRange {
+    let range = this.made.get(ref);
+    if (!range) this.made.set(ref, (range = this.line(ref)));
+    return range;
+  }
+
+  private line(ref: SourceRef): SourceRange {
     let lines = this.starts.get(ref.file);
     if (!lines) {
       lines = (this.source(ref.file)?.text ?? '').split(/\r?\n/);

@@ -2,7 +2,7 @@
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, visit } from 'yaml';
 import type { Document, Pair, Node as YamlNode } from 'yaml';
 import type { Diagnostic, LoadedFile, LoadedObject, SourceRange } from '../model';
-import { formatFieldPath, isKustomizationPath, isPlainObject, rangeAt } from '../model';
+import { isKustomizationPath, isPlainObject, rangeAt } from '../model';
 import { metadataProblem } from './metadataOnly';
 import { findExcessiveNesting } from './nesting';
 import { findForbiddenCharacter, recoverMisreadUtf16, stripLineStartBoms } from './encoding';
@@ -12,6 +12,8 @@ import { goJsonKey, goYamlV2Tags } from './goYamlScalars';
 import { templateMarker } from './templates';
 import { parseWithGoYamlQuotes } from './quotedScalars';
 import { DEFAULT_LOAD_LIMITS } from '../model/limits';
+import { parseAllDocumentsFrom } from '../render/yamlTokens';
+import type { YamlTokens } from '../render/yamlTokens';
 import type { LoadLimits } from '../model/limits';
 
 export { DEFAULT_LOAD_LIMITS };
@@ -49,10 +51,12 @@ function findTemplateMarker(text: string): { index: number; end: number } | null
 /** Templated YAML that is not Kubernetes (GitHub Actions `${{ }}`, Ansible/Jinja) is not ours: ignored silently. */
 const KUBERNETES_KEYS = [/^[ \t-]*apiVersion[ \t]*:/m, /^[ \t-]*kind[ \t]*:/m];
 
+/** `tokens`: syntax trees kept for other readers of the same text (see render/yamlTokens). */
 export function loadYamlFile(
   file: string,
   input: string,
   limits: LoadLimits = DEFAULT_LOAD_LIMITS,
+  tokens?: YamlTokens,
 ): LoadedFile {
   const result: LoadedFile = { file, objects: [], diagnostics: [] };
   if (input.length > limits.maxFileBytes) {
@@ -138,18 +142,19 @@ export function loadYamlFile(
     });
     return result;
   }
+  const options = {
+    prettyErrors: false,
+    // Duplicates are found by the converter in linear time: yaml's own check compares
+    // each key with every earlier one (a 20 MB ConfigMap did not finish in 10 minutes).
+    uniqueKeys: false,
+    // The engine has no side effects: yaml would call process.emitWarning (e.g. for a
+    // collection used as a key), printing to the CLI's stderr and the extension host log.
+    logLevel: 'error',
+    // go-yaml v2's plain-scalar resolution (YAML 1.1 booleans, Go integer syntax).
+    customTags: goYamlV2Tags,
+  } as const;
   const parse = (source: string): Document.Parsed[] => {
-    const parsed = parseAllDocuments(source, {
-      prettyErrors: false,
-      // Duplicates are found by the converter in linear time: yaml's own check compares
-      // each key with every earlier one (a 20 MB ConfigMap did not finish in 10 minutes).
-      uniqueKeys: false,
-      // The engine has no side effects: yaml would call process.emitWarning (e.g. for a
-      // collection used as a key), printing to the CLI's stderr and the extension host log.
-      logLevel: 'error',
-      // go-yaml v2's plain-scalar resolution (YAML 1.1 booleans, Go integer syntax).
-      customTags: goYamlV2Tags,
-    }) as Document.Parsed[] | Document.Parsed;
+    const parsed = parseAllDocuments(source, options) as Document.Parsed[] | Document.Parsed;
     return Array.isArray(parsed) ? parsed : [parsed];
   };
   // Each unit: a parsed document and the offset of its source in `text`.
@@ -170,7 +175,8 @@ export function loadYamlFile(
         documentCount++;
         if (documentCount === limits.maxDocuments + 1) parsedText = text.slice(0, m.index);
       }
-      let docs = parse(parsedText);
+      // The file's own text: its tokens may be kept for (or by) another reader.
+      let docs = tokens ? parseAllDocumentsFrom(parsedText, options, tokens).docs : parse(parsedText);
       const lenient = parseWithGoYamlQuotes(parsedText, docs, parse);
       if (lenient) {
         docs = lenient.docs;
@@ -352,6 +358,22 @@ interface KeyProblem {
   message: string;
 }
 
+/** An object's apiVersion, kind, name and namespace as the loader reads them (`default` when unset). */
+export function objectIdentity(
+  value: Record<string, unknown>,
+  apiVersion: string,
+  kind: string,
+): Pick<LoadedObject, 'apiVersion' | 'kind' | 'namespace' | 'name'> {
+  const metadata = isPlainObject(value['metadata']) ? value['metadata'] : {};
+  const name = typeof metadata['name'] === 'string' ? metadata['name'] : '';
+  const namespace = CLUSTER_SCOPED.has(kind)
+    ? ''
+    : typeof metadata['namespace'] === 'string' && metadata['namespace'] !== ''
+      ? metadata['namespace']
+      : 'default';
+  return { apiVersion, kind, namespace, name };
+}
+
 function collectObjects(
   value: Record<string, unknown>,
   tree: RangeTree,
@@ -379,18 +401,8 @@ function collectObjects(
   }
   // Most objects are asked for a handful of ranges (or none): resolve each path on demand.
   const fieldRanges = new FieldRangeIndex(tree, node, toRange);
-  const metadata = isPlainObject(value['metadata']) ? value['metadata'] : {};
-  const name = typeof metadata['name'] === 'string' ? metadata['name'] : '';
-  const namespace = CLUSTER_SCOPED.has(kind)
-    ? ''
-    : typeof metadata['namespace'] === 'string' && metadata['namespace'] !== ''
-      ? metadata['namespace']
-      : 'default';
   const object: LoadedObject = {
-    apiVersion,
-    kind,
-    namespace,
-    name,
+    ...objectIdentity(value, apiVersion, kind),
     raw: value,
     file,
     docIndex,
@@ -586,10 +598,32 @@ class FieldRangeIndex {
     if (!this.full) {
       const values = new Map<string, SourceRange>();
       const keys = new Map<string, SourceRange>();
-      indexRanges(this.tree, this.root, [], this.toRange, values, keys);
+      const toRange = this.toRange;
+      walkRanges(
+        this.tree,
+        this.root,
+        '',
+        (path, start, end) => values.set(path, toRange(start, end)),
+        (path, start, end) => keys.set(path, toRange(start, end)),
+      );
       this.full = { values, keys };
     }
     return this.full;
+  }
+
+  /** The paths that have a value range and those that have a key range (no ranges made). */
+  paths(): { values: ReadonlySet<string>; keys: ReadonlySet<string> } {
+    if (this.full) return { values: new Set(this.full.values.keys()), keys: new Set(this.full.keys.keys()) };
+    const values = new Set<string>();
+    const keys = new Set<string>();
+    walkRanges(
+      this.tree,
+      this.root,
+      '',
+      (path) => values.add(path),
+      (path) => keys.add(path),
+    );
+    return { values, keys };
   }
 
   value(target: string): SourceRange | undefined {
@@ -707,6 +741,14 @@ class FieldRangeMap extends Map<string, SourceRange> {
     return this.#index ? this.fill().size : super.size;
   }
 
+  /** The paths it has a range for, without making the ranges (see fieldRangePaths). */
+  paths(): ReadonlySet<string> {
+    const index = this.#index;
+    if (!index) return new Set(super.keys());
+    const both = index.paths();
+    return this.#kind === 'value' ? both.values : both.keys;
+  }
+
   override forEach(
     callback: (value: SourceRange, key: string, map: Map<string, SourceRange>) => void,
     thisArg?: unknown,
@@ -749,33 +791,39 @@ class FieldRangeMap extends Map<string, SourceRange> {
   }
 }
 
-function indexRanges(
+/**
+ * Every field path of a node's subtree with a value or key range, in document order (a
+ * later definition of a path comes later): `value(path, start, end)` for a node's range, or
+ * a bare `key:`'s; `key(path, start, end)` for a map key's.
+ */
+function walkRanges(
   tree: RangeTree,
   node: number,
-  path: (string | number)[],
-  toRange: (start: number, end: number) => SourceRange,
-  ranges: Map<string, SourceRange>,
-  keyRanges: Map<string, SourceRange>,
+  path: string,
+  value: (path: string, start: number, end: number) => void,
+  key: (path: string, start: number, end: number) => void,
 ): void {
   if (node < 0) return;
   const range = tree.range(node);
-  if (range) ranges.set(formatFieldPath(path), toRange(range[0], range[1]));
+  if (range) value(path, range[0], range[1]);
   const [from, to] = tree.entriesOf(node);
   const kind = tree.kind(node);
   if (kind === MAP) {
     for (let e = from; e < to; e++) {
-      const childPath = [...path, tree.key(e) as string];
+      const name = tree.key(e) as string;
+      const childPath = tree.isIdentifier(e)
+        ? path === ''
+          ? name
+          : `${path}.${name}`
+        : appendFieldPathKey(path, name);
       const keyRange = tree.keyRange(e);
-      if (keyRange) keyRanges.set(formatFieldPath(childPath), toRange(keyRange[0], keyRange[1]));
-      if (tree.child(e) < 0 && keyRange) {
-        // `key:` with nothing after it: point at the key.
-        ranges.set(formatFieldPath(childPath), toRange(keyRange[0], keyRange[1]));
-      }
-      indexRanges(tree, tree.child(e), childPath, toRange, ranges, keyRanges);
+      if (keyRange) key(childPath, keyRange[0], keyRange[1]);
+      // `key:` with nothing after it: point at the key.
+      if (tree.child(e) < 0 && keyRange) value(childPath, keyRange[0], keyRange[1]);
+      walkRanges(tree, tree.child(e), childPath, value, key);
     }
   } else if (kind === SEQ) {
-    for (let e = from; e < to; e++)
-      indexRanges(tree, tree.child(e), [...path, e - from], toRange, ranges, keyRanges);
+    for (let e = from; e < to; e++) walkRanges(tree, tree.child(e), `${path}[${e - from}]`, value, key);
   }
   // Aliases keep the range of the `*ref` token; the value lives at the anchor.
 }
@@ -795,4 +843,12 @@ function syntaxDiagnostic(file: string, line: number, column: number, message: s
     code: 'yaml-syntax',
     message: `YAML syntax error: ${firstLine(message)}`,
   };
+}
+
+/**
+ * The paths a LoadedObject's ranges (or keyRanges) hold, as a set: for a reader that only
+ * asks which fields have a place (the render stage's loader replaces every range).
+ */
+export function fieldRangePaths(ranges: ReadonlyMap<string, SourceRange>): ReadonlySet<string> {
+  return ranges instanceof FieldRangeMap ? ranges.paths() : new Set(ranges.keys());
 }

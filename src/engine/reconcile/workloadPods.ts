@@ -26,8 +26,11 @@ interface WorkloadRecord {
   /** The placements in effect: `own`'s, or the cluster-wide scheduler's (see scheduler/index.ts). */
   placements: Placement[];
   scheduleDiagnostics: Diagnostic[];
-  /** The workload scheduled alone: right while no workload's placement depends on others. */
-  own: WorkloadSchedule;
+  /**
+   * The workload scheduled alone: right while no workload's placement depends on others.
+   * Made when first asked (see ownSchedule): a cluster-wide run never asks.
+   */
+  own: WorkloadSchedule | null;
   /** Whether its pods use a filter that reads other pods (host ports, pod affinity, spread). */
   readsOtherPods: boolean;
   /** Same order as placements; null until a run placed them. */
@@ -117,21 +120,28 @@ export class WorkloadPods {
     if (rec) return rec;
     const nodes = this.profile.nodes;
     const plan = planWorkloadObject(object, nodes);
-    const own = plan.workload ? scheduleWorkload(plan.workload, nodes) : { placements: [], diagnostics: [] };
+    // No placements until the first run schedules it (alone or cluster-wide).
     rec = {
       planned: plan.workload,
       planDiagnostics: plan.diagnostics,
-      placements: own.placements,
-      scheduleDiagnostics: own.diagnostics,
-      own,
+      placements: [],
+      scheduleDiagnostics: [],
+      own: null,
       readsOtherPods: plan.workload ? workloadReadsOtherPods(plan.workload) : false,
       pods: null,
       state: null,
       seq: 0,
     };
-    for (const p of own.placements) this.ownerOf.set(p, rec);
     this.workloadCache.set(object, rec);
     return rec;
+  }
+
+  /** The record's workload scheduled alone (made once per record). */
+  private ownSchedule(rec: WorkloadRecord): WorkloadSchedule {
+    rec.own ??= rec.planned
+      ? scheduleWorkload(rec.planned, this.profile.nodes)
+      : { placements: [], diagnostics: [] };
+    return rec.own;
   }
 
   /**
@@ -307,7 +317,7 @@ export class WorkloadPods {
       schedules = scheduleCluster(workloads, nodes, this.spreadServices, this.lastCluster);
       this.lastCluster = { workloads, nodes, services: this.spreadServices, schedules };
     } else {
-      schedules = planned.map((r) => r.own);
+      schedules = planned.map((r) => this.ownSchedule(r));
       this.lastCluster = undefined;
     }
     const changed = new Map<WorkloadRecord, Placement[]>();

@@ -13,7 +13,8 @@ import { generate, readOptions } from './generators';
 import { contentHash } from './hash';
 import type { JsonPatchOp } from './jsonPatch';
 import { applyJsonPatch } from './jsonPatch';
-import { fixNameReferences } from './nameReference';
+import type { CandidateIndex } from './nameReference';
+import { candidateIndex, fixNameReferences } from './nameReference';
 import type { ResId, Resource, SourceRef } from './resource';
 import {
   curId,
@@ -38,7 +39,7 @@ import { strategicMerge } from './strategicMerge';
 import type { VarDef } from './vars';
 import { VarError, mergeVars, readVars, resolveVars } from './vars';
 import type { TransformerConfig } from './config';
-import { defaultConfig, emptyConfig, mergeConfig, readConfig } from './config';
+import { configKey, defaultConfig, emptyConfig, mergeConfig, nameReferenceKey, readConfig } from './config';
 import { configFromCrds } from './crds';
 import type { ImageEntry, LabelEntry, ReplicaEntry } from './transformers';
 import {
@@ -52,7 +53,7 @@ import {
 import type { ParsedDocument, Value, ValueMap } from './value';
 import { clone, isValueMap, parseYamlDocuments } from './value';
 import type { ParseCache, ParseResult } from './value';
-import type { BuildReuse, KeptBuild, RecordingFs } from './reuse';
+import type { BuildReuse, KeptBuild, PatchPlan, RecordingFs } from './reuse';
 import { copyResource, recordingFs, sameIdentity, sameResource, snapshot, thaw } from './reuse';
 
 interface PluginConfig {
@@ -241,8 +242,11 @@ export class Builder {
     this.openapi = { definitions: isValueMap(defs) ? defs : {} };
   }
 
-  /** buildMetadata originAnnotations: where each resource came from, relative to the built directory. */
-  private annotateOrigin(obj: ValueMap, origin: string): void {
+  /**
+   * buildMetadata originAnnotations: where each resource came from, relative to the built
+   * directory. `origin` is called only when origins are tracked (it costs on every resource).
+   */
+  private annotateOrigin(obj: ValueMap, origin: () => string): void {
     if (this.originRoot === undefined) return;
     let md = metadata(obj);
     if (!md) {
@@ -250,7 +254,7 @@ export class Builder {
       obj['metadata'] = md;
     }
     const a = isValueMap(md['annotations']) ? md['annotations'] : {};
-    a[ORIGIN] = origin;
+    a[ORIGIN] = origin();
     md['annotations'] = a;
   }
 
@@ -311,7 +315,8 @@ export class Builder {
         dir,
         `cycle detected: candidate root '${dir}' contains visited root '${this.visiting[this.visiting.length - 1] ?? dir}'`,
       );
-    const kust = this.load(dir);
+    // The parse cache's own documents: nothing a build does changes a kustomization it reads.
+    const kust = this.load(dir, true);
     if (kust.isComponent && role === 'resource')
       fail(kust.file, `expected kind != 'Component' for path '${dir}'`);
     if (!kust.isComponent && role === 'component') {
@@ -340,8 +345,18 @@ export class Builder {
       const k = kust.k;
       const resources: Resource[] = into ?? [];
       // The ids added so far: no accumulated resource changes its id while resources are added.
-      const ids = new Set(resources.map(curIdKey));
+      const reuse = this.options.reuse;
+      const ids: Accumulated = {
+        keys: resources.map(curIdKey),
+        known: into ? undefined : reuse?.accumulated.get(dir),
+        set: undefined,
+      };
       strings(k['resources']).forEach((entry, i) => this.accumulate(kust, entry, resources, ids, i));
+      if (reuse && !into && ids.keys.length > 0) {
+        const known = ids.known;
+        const same = ids.set === undefined && known?.length === ids.keys.length;
+        reuse.accumulated.set(dir, same ? known : ids.keys.slice());
+      }
       if (Array.isArray(k['helmCharts']) && k['helmCharts'].length > 0) {
         this.notes.push({
           file: kust.file,
@@ -364,7 +379,7 @@ export class Builder {
           if (isValueMap(doc.value)) mergeConfig(own, readConfig(doc.value));
         }
       }
-      this.generators(kust, resources);
+      this.generators(kust, resources, ids.keys);
       for (const c of this.pluginConfigs(kust, 'generators')) this.runGeneratorConfig(kust, c, resources);
       if (strings(k['components']).length > 0) thaw(resources);
       for (const c of strings(k['components'])) {
@@ -393,7 +408,7 @@ export class Builder {
     kust: Kustomization,
     entry: string,
     resources: Resource[],
-    ids: Set<string>,
+    ids: Accumulated,
     index = 0,
   ): void {
     if (
@@ -440,7 +455,7 @@ export class Builder {
         `accumulating resources: accumulation err='accumulating resources from '${entry}': ${bad}': must build at directory: '${path}': file is not directory`,
       );
     for (const r of this.readResources(path, text)) {
-      this.annotateOrigin(r.obj, `path: ${this.relative(path)}\n`);
+      this.annotateOrigin(r.obj, () => `path: ${this.relative(path)}\n`);
       this.add(resources, r, kust.file, ids);
     }
   }
@@ -541,18 +556,26 @@ export class Builder {
       return;
     }
     const check = reuse.checkSnapshots;
-    const key = `${kust.text}\0${JSON.stringify(this.cfg)}\0${this.options.loadRestrictions ?? 'rootOnly'}`;
+    // The text apart: compared as it is (mostly the same string instance), not copied into a key.
+    const key = `${configKey(this.cfg)}\0${this.options.loadRestrictions ?? 'rootOnly'}`;
+    const text = kust.text;
     const slot = `${kust.dir}\0${role}`;
     const inputs = resources.map((r) => snapshot(r, check));
     const kept = reuse.steps.get(slot);
-    if (kept && kept.key === key && kept.inputs.length === inputs.length) {
+    if (kept && kept.key === key && kept.text === text && kept.inputs.length === inputs.length) {
       const changed = this.changedInputs(inputs, kept.inputs);
       if (changed && recorder.sameAnswers(kept.queries)) {
         const subset = changed.map((i) => copyResource(inputs[i] as Resource));
-        if (this.runSubset(kust, subset, changed, kept.outputs, (part) => this.runSteps(kust, part))) {
+        const plan = kept.patches;
+        const scope = (part: Resource[]): PatchScope | undefined => plan && { plan, ids: idKeysOf(part) };
+        if (
+          this.runSubset(kust, subset, changed, kept.outputs, (part) =>
+            this.runSteps(kust, part, { scope: scope(part) }),
+          )
+        ) {
           const outputs = kept.outputs.slice();
           changed.forEach((i, n) => (outputs[i] = snapshot(subset[n] as Resource, check)));
-          reuse.steps.set(slot, { key, queries: kept.queries, inputs, outputs });
+          reuse.steps.set(slot, { key, text, queries: kept.queries, inputs, outputs, patches: plan });
           resources.length = 0;
           for (const r of outputs) resources.push(r);
           return;
@@ -562,23 +585,26 @@ export class Builder {
     const log = recorder.open();
     this.nonLocal = false;
     thaw(resources);
+    const plan: PatchPlanning = { patchesStrategicMerge: [], patches: [] };
     try {
-      this.runSteps(kust, resources);
+      this.runSteps(kust, resources, { plan });
     } finally {
       recorder.close(log);
     }
     if (!this.nonLocal && resources.length === inputs.length)
       reuse.steps.set(slot, {
         key,
+        text,
         queries: log,
         inputs,
         outputs: resources.map((r) => snapshot(r, check)),
+        patches: plan,
       });
     else reuse.steps.delete(slot);
   }
 
-  private runSteps(kust: Kustomization, resources: Resource[]): void {
-    this.transform(kust, resources);
+  private runSteps(kust: Kustomization, resources: Resource[], patching: Patching = {}): void {
+    this.transform(kust, resources, true, patching);
     for (const c of this.pluginConfigs(kust, 'transformers')) {
       this.runTransformerConfig(kust, c, resources);
       this.applied(kust, resources, str(c.config['kind']), c);
@@ -641,9 +667,11 @@ export class Builder {
    * prefixes and suffixes of all).
    */
   private finish(kust: Kustomization, resources: Resource[], cfg: TransformerConfig): void {
+    let names: CandidateIndex | undefined;
     const all = (list: Resource[]): void => {
       this.addHashes(list);
-      const err = fixNameReferences(list, cfg.nameReference);
+      names = candidateIndex(list);
+      const err = fixNameReferences(list, cfg.nameReference, undefined, names);
       if (err) fail(kust.file, err);
       this.guard(kust, () => resolveVars(this.vars, list, cfg.varReference));
     };
@@ -654,7 +682,7 @@ export class Builder {
       return;
     }
     const check = reuse.checkSnapshots;
-    const key = JSON.stringify(cfg.nameReference);
+    const key = nameReferenceKey(cfg.nameReference);
     const slot = `${kust.dir}\0finish`;
     const inputs = resources.map((r) => snapshot(r, check));
     const kept = reuse.steps.get(slot);
@@ -669,12 +697,14 @@ export class Builder {
           changed.forEach((i, n) => (universe[i] = part[n] as Resource));
           if (!changed.every((i, n) => sameIdentity(part[n] as Resource, kept.outputs[i] as Resource)))
             return;
-          const err = fixNameReferences(universe, cfg.nameReference, new Set(part));
+          // The candidates' index of the kept outputs: every identity is the same (see CandidateIndex).
+          names = kept.names ?? candidateIndex(kept.outputs);
+          const err = fixNameReferences(universe, cfg.nameReference, part, names);
           if (err) fail(kust.file, err);
         });
         if (fixed) {
           const outputs = universe.map((r) => snapshot(r, check));
-          reuse.steps.set(slot, { key, queries: [], inputs, outputs });
+          reuse.steps.set(slot, { key, queries: [], inputs, outputs, names });
           resources.length = 0;
           for (const r of outputs) resources.push(r);
           return;
@@ -683,7 +713,13 @@ export class Builder {
     }
     thaw(resources);
     all(resources);
-    reuse.steps.set(slot, { key, queries: [], inputs, outputs: resources.map((r) => snapshot(r, check)) });
+    reuse.steps.set(slot, {
+      key,
+      queries: [],
+      inputs,
+      outputs: resources.map((r) => snapshot(r, check)),
+      names,
+    });
   }
 
   /** The output order (sortOptions, or the legacy order when asked); with options.reuse, kept while the ids are. */
@@ -751,16 +787,29 @@ export class Builder {
   }
 
   /** `ids`: the idKeys of `resources`, when the caller keeps them (else they are compared one by one). */
-  private add(resources: Resource[], r: Resource, file: string, ids?: Set<string>): void {
-    const id = curId(r);
-    const key = ids ? curIdKey(r) : '';
-    const dup = ids ? ids.has(key) : resources.some((o) => sameId(curId(o), id));
-    if (dup) fail(file, `may not add resource with an already registered id: ${idString(id)}`);
-    ids?.add(key);
+  private add(resources: Resource[], r: Resource, file: string, ids?: Accumulated): void {
+    const dup = (): never =>
+      fail(file, `may not add resource with an already registered id: ${idString(curId(r))}`);
+    if (!ids) {
+      const id = curId(r);
+      if (resources.some((o) => sameId(curId(o), id))) dup();
+      resources.push(r);
+      return;
+    }
+    const key = curIdKey(r);
+    const keys = ids.keys;
+    // While the keys follow a sequence without duplicates, none is one; off it, a set tells.
+    if (ids.set === undefined && ids.known?.[keys.length] !== key) ids.set = new Set(keys);
+    if (ids.set) {
+      if (ids.set.has(key)) dup();
+      ids.set.add(key);
+    }
+    keys.push(key);
     resources.push(r);
   }
 
-  private generators(kust: Kustomization, resources: Resource[]): void {
+  /** `keys`: the idKeys of `resources`, in order (kept so as generated ones are added). */
+  private generators(kust: Kustomization, resources: Resource[], keys: string[]): void {
     const opts: GeneratorOptions = readOptions(kust.k['generatorOptions']);
     const ctx = { fs: this.fs, dir: kust.dir, checkPath: this.checkPath(kust.dir) };
     for (const [key, kind] of [
@@ -776,28 +825,44 @@ export class Builder {
         const line = kust.doc.lines.get(`/${key}/${i}`) ?? kust.doc.line;
         this.annotateOrigin(
           g.obj,
-          `configuredIn: ${this.relative(kust.file)}\nconfiguredBy:\n  apiVersion: builtin\n  kind: ${kind}Generator\n`,
+          () =>
+            `configuredIn: ${this.relative(kust.file)}\nconfiguredBy:\n  apiVersion: builtin\n  kind: ${kind}Generator\n`,
         );
-        this.addGenerated(resources, g, { file: kust.file, line }, kust.file);
+        this.addGenerated(resources, g, { file: kust.file, line }, kust.file, keys);
       });
     }
   }
 
-  private addGenerated(resources: Resource[], g: Generated, origin: SourceRef, file: string): void {
+  /** `keys`: the idKeys of `resources`, in order, when the caller keeps them (updated here). */
+  private addGenerated(
+    resources: Resource[],
+    g: Generated,
+    origin: SourceRef,
+    file: string,
+    keys?: string[],
+  ): void {
     const r = makeResource(g.obj, origin);
     r.generated = g.info;
     const id = curId(r);
     // resWrangler.appendReplaceOrMerge: the resource that has (or had) the generated id.
     const key = idKey(id);
-    const matches = resources.filter(
-      (o) => curIdKey(o) === key || (o.prevIds.length > 0 && o.prevIds.some((x) => sameId(x, id))),
-    );
+    const matches: number[] = [];
+    for (let i = 0; i < resources.length; i++) {
+      const o = resources[i] as Resource;
+      if (
+        (keys ? keys[i] === key : curIdKey(o) === key) ||
+        (o.prevIds.length > 0 && o.prevIds.some((x) => sameId(x, id)))
+      )
+        matches.push(i);
+    }
     if (matches.length > 1) fail(file, `found multiple objects that could accept merge of ${idString(id)}`);
-    let old = matches[0];
-    if (!old) {
+    const at = matches[0];
+    let old = at === undefined ? undefined : resources[at];
+    if (at === undefined || !old) {
       if (g.info.behavior !== 'create')
         fail(file, `id ${JSON.stringify(idString(id))} does not exist; cannot merge or replace`);
       resources.push(r);
+      keys?.push(key);
       return;
     }
     if (g.info.behavior === 'create') {
@@ -807,7 +872,6 @@ export class Builder {
       );
     }
     if (old.snapshot) {
-      const at = resources.indexOf(old);
       old = copyResource(old);
       resources[at] = old;
     }
@@ -840,21 +904,43 @@ export class Builder {
     }
     old.obj = g.obj;
     old.generated = { behavior: 'create', hash: (old.generated?.hash ?? false) && g.info.hash };
+    if (keys) keys[at] = curIdKey(old);
   }
 
-  /** `record`: note each configured built-in in buildMetadata annotations (not for plugin configs). */
-  private transform(kust: Kustomization, resources: Resource[], record = true): void {
+  /**
+   * `record`: note each configured built-in in buildMetadata annotations (not for plugin
+   * configs). `patching`: the patch plan to fill in, or the one to skip patches by (see steps).
+   */
+  private transform(
+    kust: Kustomization,
+    resources: Resource[],
+    record = true,
+    patching: Patching = {},
+  ): void {
     this.idIndex = undefined;
     const k = kust.k;
     const applied = (kind: string): void => {
       if (record) this.applied(kust, resources, kind);
     };
+    const { plan, scope } = patching;
+    // Whether entry `i` of a plan list can patch any of the resources in scope.
+    const wanted = (list: readonly (readonly string[] | undefined)[] | undefined, i: number): boolean => {
+      if (!scope || !list) return true;
+      const keys = list[i];
+      return keys === undefined || keys.some((key) => scope.ids.has(key));
+    };
     // patchesStrategicMerge
     const psm = k['patchesStrategicMerge'];
     if (Array.isArray(psm)) {
+      const known = scope && scope.plan.patchesStrategicMerge.length === psm.length;
       psm.forEach((p, i) => {
-        if (typeof p !== 'string') return;
-        const docs = this.patchDocs(kust, p, `/patchesStrategicMerge/${i}`);
+        if (typeof p !== 'string') {
+          plan?.patchesStrategicMerge.push([]);
+          return;
+        }
+        if (known && !wanted(scope.plan.patchesStrategicMerge, i)) return;
+        // Shared parses: an SMP patch is copied where it is applied.
+        const docs = this.patchDocs(kust, p, `/patchesStrategicMerge/${i}`, true);
         if (
           docs.every(
             (d) => d.doc.value === null || (isValueMap(d.doc.value) && Object.keys(d.doc.value).length === 0),
@@ -862,17 +948,24 @@ export class Builder {
         ) {
           fail(kust.file, `patch appears to be empty; files=[${p}], Patch=`);
         }
+        const keys: string[] = [];
         for (const { doc, file } of docs) {
           if (!isValueMap(doc.value)) continue;
+          keys.push(idKey(patchId(doc.value)));
           this.smpByPatchId(resources, doc, file, kust);
         }
+        plan?.patchesStrategicMerge.push(keys);
       });
       if (psm.length > 0) applied('PatchStrategicMergeTransformer');
     }
     const patches = k['patches'];
     if (Array.isArray(patches)) {
+      const known = scope && scope.plan.patches.length === patches.length;
       patches.forEach((entry, i) => {
-        if (entry === null) return;
+        if (entry === null) {
+          plan?.patches.push([]);
+          return;
+        }
         if (!isValueMap(entry)) {
           // kustomize v1's `patches: [file.yaml]`: v5 decodes each entry as a Patch object and refuses.
           const line = kust.doc.lines.get(`/patches/${i}`) ?? kust.doc.line;
@@ -882,7 +975,9 @@ export class Builder {
             line,
           );
         }
-        this.patchEntry(kust, resources, entry, i);
+        if (known && !wanted(scope.plan.patches, i)) return;
+        const keys = this.patchEntry(kust, resources, entry, i);
+        plan?.patches.push(keys);
         applied('PatchTransformer');
       });
     }
@@ -957,21 +1052,13 @@ export class Builder {
     }
     const replicas = k['replicas'];
     if (Array.isArray(replicas)) {
-      const entries: ReplicaEntry[] = replicas
-        .filter(isValueMap)
-        .map((r) => ({ name: str(r['name']), count: Number(r['count'] ?? 0) }));
+      const entries = replicaEntries(replicas);
       setReplicas(resources, entries, this.line(kust, 'replicas'), this.cfg.replicas);
       for (const _ of entries) applied('ReplicaCountTransformer');
     }
     const images = k['images'];
     if (Array.isArray(images)) {
-      const entries: ImageEntry[] = images.filter(isValueMap).map((im) => ({
-        name: str(im['name']),
-        newName: optStr(im['newName']),
-        newTag: im['newTag'] === undefined || im['newTag'] === null ? undefined : str(im['newTag']),
-        digest: optStr(im['digest']),
-        tagSuffix: optStr(im['tagSuffix']),
-      }));
+      const entries = imageEntries(images);
       setImages(resources, entries, this.line(kust, 'images'), this.cfg.images);
       for (const _ of entries) applied('ImageTagTransformer');
     }
@@ -1086,7 +1173,8 @@ export class Builder {
     if (typeof g === 'string') fail(kust.file, g);
     this.annotateOrigin(
       g.obj,
-      `configuredIn: ${this.relative(c.origin.file)}\nconfiguredBy:\n  apiVersion: builtin\n  kind: ${kind}\n${configuredByExtra(c.config).replace(/^(?=.)/gm, '  ')}`,
+      () =>
+        `configuredIn: ${this.relative(c.origin.file)}\nconfiguredBy:\n  apiVersion: builtin\n  kind: ${kind}\n${configuredByExtra(c.config).replace(/^(?=.)/gm, '  ')}`,
     );
     this.addGenerated(resources, g, c.origin, kust.file);
   }
@@ -1325,6 +1413,7 @@ export class Builder {
     r.obj = merged;
   }
 
+  /** Returns the idKeys of the resources the entry's patches name, undefined when it selects by target (see PatchPlan). */
   private patchEntry(
     kust: Kustomization,
     resources: Resource[],
@@ -1332,7 +1421,7 @@ export class Builder {
     i: number,
     key = 'patches',
     json6902 = false,
-  ): void {
+  ): string[] | undefined {
     const pointer = `/${key}/${i}`;
     let docs: { doc: ParsedDocument; file: string }[];
     // Shared parses: an SMP patch is copied where it is applied, JSON patch values where they are placed.
@@ -1371,17 +1460,20 @@ export class Builder {
             });
         }
       }
-      return;
+      return undefined;
     }
+    const keys: string[] = [];
     for (const { doc, file } of docs) {
       if (!isValueMap(doc.value)) continue;
       if (!target) {
+        keys.push(idKey(patchId(doc.value)));
         this.smpByPatchId(resources, doc, file, kust, opts);
         continue;
       }
       const patch = doc.value;
       for (const r of selectTargets(resources, target)) this.applySmp(resources, r, patch, doc, file, opts);
     }
+    return target ? undefined : keys;
   }
 
   private addHashes(resources: Resource[]): void {
@@ -1405,6 +1497,64 @@ const patchId = memoized((patch: ValueMap): ResId => ({
   name: nameOf(patch),
   namespace: namespaceOf(patch),
 }));
+
+/** The idKeys of a kustomization's accumulated resources, in order, and what tells a duplicate (see add). */
+interface Accumulated {
+  readonly keys: string[];
+  /** A sequence of keys without duplicates (the last build's): while the keys follow it, no set is needed. */
+  readonly known: readonly string[] | undefined;
+  /** The keys as a set, from the first key off the known sequence on. */
+  set: Set<string> | undefined;
+}
+
+/** A PatchPlan as a full run of the steps fills it in. */
+interface PatchPlanning {
+  readonly patchesStrategicMerge: (readonly string[] | undefined)[];
+  readonly patches: (readonly string[] | undefined)[];
+}
+
+/** Steps on a few resources (see Builder.steps): the kept plan, and the idKeys of every id they have or had. */
+interface PatchScope {
+  readonly plan: PatchPlan;
+  readonly ids: ReadonlySet<string>;
+}
+
+/** What transform does with patch plans: fill one in (a run on all resources) or go by one (a run on a few). */
+interface Patching {
+  readonly plan?: PatchPlanning;
+  readonly scope?: PatchScope;
+}
+
+/**
+ * The idKeys of every id the resources have or had. A patch matches by these (withId); in
+ * a run on a few that is kept, the patches leave ids alone (one that does not is nonLocal).
+ */
+function idKeysOf(resources: readonly Resource[]): Set<string> {
+  const out = new Set<string>();
+  for (const r of resources) {
+    out.add(curIdKey(r));
+    for (const id of r.prevIds) out.add(idKey(id));
+  }
+  return out;
+}
+
+/**
+ * A kustomization's `replicas` and `images` entries. Kustomizations are the parse cache's own
+ * documents (never mutated, see Builder.target), the same objects on every rebuild: kept.
+ */
+const replicaEntries = memoized((replicas: Value[]): readonly ReplicaEntry[] =>
+  replicas.filter(isValueMap).map((r) => ({ name: str(r['name']), count: Number(r['count'] ?? 0) })),
+);
+
+const imageEntries = memoized((images: Value[]): readonly ImageEntry[] =>
+  images.filter(isValueMap).map((im) => ({
+    name: str(im['name']),
+    newName: optStr(im['newName']),
+    newTag: im['newTag'] === undefined || im['newTag'] === null ? undefined : str(im['newTag']),
+    digest: optStr(im['digest']),
+    tagSuffix: optStr(im['tagSuffix']),
+  })),
+);
 
 /** The kustomization fields of kusttarget's transform phase (see Builder.steps). */
 const STEP_FIELDS = [

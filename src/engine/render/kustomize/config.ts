@@ -103,17 +103,68 @@ function mergeSpecs(into: FieldSpec[], from: readonly FieldSpec[]): void {
 
 /** Merges `from` into `into` (FsSlice.MergeAll; name references merge by target kind). */
 export function mergeConfig(into: TransformerConfig, from: TransformerConfig): void {
+  if (into === from) return;
   for (const k of SPEC_KEYS) mergeSpecs(into[k], from[k]);
-  for (const ref of from.nameReference) {
-    const same = into.nameReference.find(
-      (r) =>
-        (r.target.kind ?? '') === (ref.target.kind ?? '') &&
-        (r.target.group ?? '') === (ref.target.group ?? '') &&
-        (r.target.version ?? '') === (ref.target.version ?? ''),
-    );
+  const refs = from.nameReference;
+  for (let i = 0; i < refs.length; i++) {
+    const ref = refs[i] as NameReference;
+    // Mostly both hold the built-in references in the same order: the one at the same
+    // position, found by its (shared) target, before the search by target kind.
+    const at = into.nameReference[i];
+    const same =
+      at !== undefined && at.target === ref.target
+        ? at
+        : into.nameReference.find(
+            (r) =>
+              (r.target.kind ?? '') === (ref.target.kind ?? '') &&
+              (r.target.group ?? '') === (ref.target.group ?? '') &&
+              (r.target.version ?? '') === (ref.target.version ?? ''),
+          );
     if (same) mergeSpecs(same.specs as FieldSpec[], ref.specs);
     else into.nameReference.push({ target: ref.target, specs: [...ref.specs] });
   }
+}
+
+const BUILT_IN: Readonly<Record<SpecKey, readonly FieldSpec[]>> = {
+  commonLabels: COMMON_LABEL_SPECS,
+  templateLabels: TEMPLATE_LABEL_SPECS,
+  labels: [],
+  commonAnnotations: COMMON_ANNOTATION_SPECS,
+  namePrefix: NAME_SPECS,
+  nameSuffix: NAME_SPECS,
+  namespace: NAMESPACE_SPECS,
+  images: IMAGE_SPECS,
+  replicas: REPLICA_SPECS,
+  varReference: VAR_REFERENCE_SPECS,
+};
+
+const sameSpecs = (a: readonly FieldSpec[], b: readonly FieldSpec[]): boolean =>
+  a.length === b.length && a.every((s, i) => s === b[i]);
+
+/** Whether the name references are the built-in ones (the same spec objects, in order). */
+function builtInReferences(refs: readonly NameReference[]): boolean {
+  return (
+    refs.length === NAME_REFERENCES.length &&
+    refs.every((r, i) => {
+      const b = NAME_REFERENCES[i] as NameReference;
+      return r.target === b.target && sameSpecs(r.specs, b.specs);
+    })
+  );
+}
+
+/**
+ * A key equal for two configurations that transform alike (for kept builds): short for the
+ * built-in configuration (identity checks, no text), else the configuration as JSON.
+ */
+export function configKey(cfg: TransformerConfig): string {
+  if (SPEC_KEYS.every((k) => sameSpecs(cfg[k], BUILT_IN[k])) && builtInReferences(cfg.nameReference))
+    return 'built-in';
+  return JSON.stringify(cfg);
+}
+
+/** As configKey, for the name references alone. */
+export function nameReferenceKey(refs: readonly NameReference[]): string {
+  return builtInReferences(refs) ? 'built-in' : JSON.stringify(refs);
 }
 
 export function readFieldSpecs(v: Value | undefined): FieldSpec[] {

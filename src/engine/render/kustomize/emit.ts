@@ -248,9 +248,10 @@ function analyze(value: string): Analysis {
   return a;
 }
 
-type Style = 'plain' | 'single' | 'double' | 'literal';
+export type Style = 'plain' | 'single' | 'double' | 'literal';
 
-function scalarStyle(s: string, simpleKey: boolean): Style {
+/** The style the printer writes a string in (a key when `simpleKey`). */
+export function scalarStyle(s: string, simpleKey: boolean): Style {
   let style: Style = s.includes('\n') ? 'literal' : resolvesToString(s) ? 'plain' : 'double';
   const a = analyze(s);
   if (simpleKey && a.multiline) return 'double';
@@ -263,7 +264,8 @@ function scalarStyle(s: string, simpleKey: boolean): Style {
   return style;
 }
 
-function formatNumber(n: number): string {
+/** How the printer writes a number. */
+export function formatNumber(n: number): string {
   // JSON carries integral numbers as digits (Go's encoding/json 'f' below 1e21), which
   // goyaml.v2 reads back as an int while int64/uint64 hold it; any other number is a float,
   // written as strconv.FormatFloat(f, 'g', -1, 64) (1.5, 1e+21, 1.2345675e+06).

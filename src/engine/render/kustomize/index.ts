@@ -27,6 +27,8 @@ export interface BuiltResource {
   readonly namespace: string;
   /** This resource's YAML document as AsYaml prints it (no `---`). */
   readonly yaml: string;
+  /** The value printed as `yaml` (shared with the build's reuse: never mutated). */
+  readonly value?: ValueMap;
   /** The source document it came from (file, 1-based line), or the generator entry. */
   readonly origin: SourceRef;
   /** Fields a patch or transformer set: dotted path (`spec.template.spec.containers[0].image`) → where. */
@@ -76,6 +78,7 @@ export function buildKustomization(
       name: nameOf(r.obj),
       namespace: namespaceOf(r.obj),
       yaml,
+      value: r.obj,
       origin: r.origin,
       fields: r.fields,
     };

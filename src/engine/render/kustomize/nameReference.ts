@@ -123,16 +123,18 @@ function roleRefGvk(referrer: Resource, spec: FieldSpec): Partial<Gvk> | undefin
 }
 
 /**
- * Fixes every name reference; returns kustomize's error message if one is ambiguous.
- * `referrers`: only the references in these (the candidates are still all resources).
+ * The candidates of a build's name references: its resources by every name they had, and
+ * the namespaced ones by the effective namespace of their original id. A function of each
+ * resource's identity alone (ids, previous ids; fix-ups change references, never the names
+ * or ids of what they point to): an index of resources with the same identities, position
+ * for position, serves as well (see Builder.finish, which keeps one).
  */
-export function fixNameReferences(
-  resources: readonly Resource[],
-  refs: readonly NameReference[],
-  referrers?: ReadonlySet<Resource>,
-): string | undefined {
-  // Candidates once had the referenced name: resources by every name they had (fix-ups
-  // change references, never the names or ids of what they point to).
+export interface CandidateIndex {
+  readonly byPreviousName: ReadonlyMap<string, readonly Resource[]>;
+  readonly byOriginalNamespace: ReadonlyMap<string, readonly Resource[]>;
+}
+
+export function candidateIndex(resources: readonly Resource[]): CandidateIndex {
   const byPreviousName = new Map<string, Resource[]>();
   for (const r of resources) {
     const ids = r.prevIds;
@@ -147,8 +149,6 @@ export function fixNameReferences(
       else byPreviousName.set(name, [r]);
     }
   }
-  // Namespaced resources by the effective namespace of their original id (a map node's
-  // candidates are those of its namespace by original id, when the referrer sees any).
   const byOriginalNamespace = new Map<string, Resource[]>();
   for (const r of resources) {
     if (isClusterScoped(curId(r))) continue;
@@ -157,8 +157,22 @@ export function fixNameReferences(
     if (list) list.push(r);
     else byOriginalNamespace.set(ns, [r]);
   }
-  // The referrers asked for, in build order (filtered once, not per reference kind).
-  const fixing = referrers ? resources.filter((r) => referrers.has(r)) : resources;
+  return { byPreviousName, byOriginalNamespace };
+}
+
+/**
+ * Fixes every name reference; returns kustomize's error message if one is ambiguous.
+ * `referrers`: only the references in these, in build order (the candidates are still all
+ * resources, as `index`, by default built from them).
+ */
+export function fixNameReferences(
+  resources: readonly Resource[],
+  refs: readonly NameReference[],
+  referrers?: readonly Resource[],
+  index: CandidateIndex = candidateIndex(resources),
+): string | undefined {
+  const { byPreviousName, byOriginalNamespace } = index;
+  const fixing = referrers ?? resources;
   try {
     for (const ref of refs) {
       for (const referrer of fixing) {

@@ -90,11 +90,13 @@ export function namespaceOf(obj: ValueMap): string {
  * is kept on the resource with what it was computed from, as it changes only when they do.
  */
 export function curId(r: Resource): ResId {
+  const hit = r.idCache;
+  // A snapshot never changes, and snapshot() leaves its answer current: trusted as it is.
+  if (r.snapshot && hit && hit.obj === r.obj) return hit.id;
   const apiVersion = r.obj['apiVersion'] ?? null;
   const kind = r.obj['kind'] ?? null;
   const name = nameOf(r.obj);
   const ns = namespaceOf(r.obj);
-  const hit = r.idCache;
   if (
     hit &&
     hit.obj === r.obj &&

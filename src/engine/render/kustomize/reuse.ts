@@ -6,6 +6,7 @@
 // it, from the kept results of the bases beside it, and prints only what changed.
 import type { TransformerConfig } from './config';
 import type { BuiltResource } from './index';
+import type { CandidateIndex } from './nameReference';
 import type { FsChanges, KustomizeFs } from './fs';
 import { cleanPath, FileVersions } from './fs';
 import type { Resource, SourceRef } from './resource';
@@ -67,14 +68,31 @@ export interface KeptBuild {
  * configuration, the others come out as they did.
  */
 export interface KeptSteps {
-  /** The kustomization text and the configuration the steps ran with. */
+  /** The configuration the steps ran with. */
   readonly key: string;
+  /** The kustomization text (steps; at the top's finish, none). */
+  readonly text?: string;
   /** What the steps asked the filesystem (patch files); [] when they ask nothing. */
   readonly queries: FsAsked | readonly [];
   /** The resources as the steps got them (snapshots), in order. */
   readonly inputs: readonly Resource[];
   /** What each became (snapshots), at the same positions. */
   readonly outputs: readonly Resource[];
+  /** Which resources each of the steps' patches can patch (valid with key and queries). */
+  readonly patches?: PatchPlan;
+  /** At the top: the name references' candidates among the outputs (see CandidateIndex). */
+  readonly names?: CandidateIndex;
+}
+
+/**
+ * For each `patchesStrategicMerge` and `patches` entry of a kustomization, in order: the
+ * idKeys of the resources its patches name, or undefined for an entry that selects by
+ * target (it may patch any). A function of the kustomization text and the patch files:
+ * steps on a few resources then look only at the entries that can match them.
+ */
+export interface PatchPlan {
+  readonly patchesStrategicMerge: readonly (readonly string[] | undefined)[];
+  readonly patches: readonly (readonly string[] | undefined)[];
 }
 
 /** An output order: the ids of the resources sorted, and the position each output came from. */
@@ -98,6 +116,12 @@ export class BuildReuse {
   readonly builds = new Map<string, KeptBuild>();
   /** By directory and role: what its steps made of each resource (see KeptSteps). */
   readonly steps = new Map<string, KeptSteps>();
+  /**
+   * By directory: the idKeys of the resources its last build accumulated, in order. A fact
+   * about strings alone (they have no duplicates), valid whatever changed: a build whose
+   * keys follow it needs no set to find duplicates.
+   */
+  readonly accumulated = new Map<string, readonly string[]>();
   /** By built directory: the output order of its last build. */
   readonly orders = new Map<string, KeptOrder>();
   /** By built directory: each output resource's object and YAML, from its last build. */
@@ -257,6 +281,8 @@ export function recordingFs(fs: KustomizeFs): RecordingFs {
  */
 export function snapshot(r: Resource, check: boolean): Resource {
   if (r.snapshot) return r;
+  // curId trusts a snapshot's kept id (it never changes): make it the current one first.
+  curId(r);
   r.snapshot = true;
   if (check) {
     deepFreeze(r.obj);
@@ -283,29 +309,36 @@ export function thaw(resources: Resource[]): void {
   }
 }
 
-function sameIds(a: readonly ResId[], b: readonly ResId[]): boolean {
+function equalIds(x: ResId, y: ResId): boolean {
   return (
-    a.length === b.length &&
-    a.every((x, i) => {
-      const y = b[i] as ResId;
-      return (
-        x.group === y.group &&
-        x.version === y.version &&
-        x.kind === y.kind &&
-        x.name === y.name &&
-        x.namespace === y.namespace
-      );
-    })
+    x === y ||
+    (x.group === y.group &&
+      x.version === y.version &&
+      x.kind === y.kind &&
+      x.name === y.name &&
+      x.namespace === y.namespace)
   );
 }
 
-const sameStrings = (a: readonly string[], b: readonly string[]): boolean =>
-  a.length === b.length && a.every((x, i) => x === b[i]);
+function sameIds(a: readonly ResId[], b: readonly ResId[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!equalIds(a[i] as ResId, b[i] as ResId)) return false;
+  return true;
+}
+
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 /** Whether two resources have the same current and previous ids and went through the same prefixes and suffixes. */
 export function sameIdentity(a: Resource, b: Resource): boolean {
   return (
-    sameIds([curId(a), ...a.prevIds], [curId(b), ...b.prevIds]) &&
+    equalIds(curId(a), curId(b)) &&
+    sameIds(a.prevIds, b.prevIds) &&
     sameStrings(a.prefixes, b.prefixes) &&
     sameStrings(a.suffixes, b.suffixes) &&
     a.generated?.behavior === b.generated?.behavior &&

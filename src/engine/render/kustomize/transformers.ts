@@ -17,6 +17,7 @@ import {
 } from './resource';
 import type { Value, ValueMap } from './value';
 import { isValueMap } from './value';
+import { memoized } from '../../util/memo';
 
 function applySpecs(
   r: Resource,
@@ -163,6 +164,8 @@ export interface ReplicaEntry {
   count: number;
 }
 
+const NONE: readonly Resource[] = [];
+
 export function setReplicas(
   resources: readonly Resource[],
   entries: readonly ReplicaEntry[],
@@ -173,7 +176,7 @@ export function setReplicas(
   // a (custom) spec points into metadata, when every resource is tested for every entry.
   const named = specs.some((s) => s.path.startsWith('metadata')) ? undefined : byName(resources);
   for (const e of entries) {
-    for (const r of named ? (named.get(e.name) ?? []) : resources) {
+    for (const r of named ? (named.get(e.name) ?? NONE) : resources) {
       const id = orgId(r);
       if (id.name !== e.name && curId(r).name !== e.name) continue;
       applySpecs(r, specs, (parent, key, path) => {
@@ -291,6 +294,11 @@ function imageCandidates(images: readonly ImageEntry[]): (value: string, from: n
   };
 }
 
+const imageIndex = memoized((images: readonly ImageEntry[]) => ({
+  candidates: imageCandidates(images),
+  matchers: [] as ((value: string) => boolean)[],
+}));
+
 function updatedImage(
   value: string,
   img: ImageEntry,
@@ -315,26 +323,37 @@ function updatedImage(
   return `${name}${tag ? `:${tag}` : ''}${digest ? `@${digest}` : ''}`;
 }
 
-/** The legacy image filter: `image` of every element of any `containers`/`initContainers` list. */
+/**
+ * The legacy image filter: `image` of every element of any `containers`/`initContainers`
+ * list. `path`: the segments down to `v` ("spec", ".template", "[0]"), joined only for a visit.
+ */
 function walkContainers(
   v: Value,
-  path: string,
+  path: string[],
   visit: (parent: ValueMap, key: string, path: string) => void,
 ): void {
   if (Array.isArray(v)) {
-    v.forEach((x, i) => walkContainers(x, `${path}[${i}]`, visit));
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i] ?? null;
+      if (typeof x !== 'object' || x === null) continue;
+      path.push(`[${i}]`);
+      walkContainers(x, path, visit);
+      path.pop();
+    }
     return;
   }
   if (!isValueMap(v)) return;
   for (const k of Object.keys(v)) {
     const child = v[k] ?? null;
-    const p = path === '' ? k : `${path}.${k}`;
-    walkContainers(child, p, visit);
+    if (typeof child !== 'object' || child === null) continue;
+    path.push(path.length === 0 ? k : `.${k}`);
+    walkContainers(child, path, visit);
     if ((k === 'containers' || k === 'initContainers') && Array.isArray(child)) {
       child.forEach((c, i) => {
-        if (isValueMap(c) && 'image' in c) visit(c, 'image', `${p}[${i}].image`);
+        if (isValueMap(c) && 'image' in c) visit(c, 'image', `${path.join('')}[${i}].image`);
       });
     }
+    path.pop();
   }
 }
 
@@ -347,11 +366,12 @@ export function setImages(
   // Each image field gets the entries in order (as one pass over the resources per entry
   // would give it), walking each resource once instead of once per entry, and testing only
   // the entries whose name could match the field's value (see imageCandidates).
-  // Compiled when first tested (a rebuild of a few resources tests few of the entries).
-  const matchers: ((value: string) => boolean)[] = [];
+  // Compiled when first tested (a rebuild of a few resources tests few of the entries);
+  // kept with the entries, as is their index (the same entries on every rebuild of an
+  // unchanged kustomization, see build.ts imageEntries).
+  const { candidates, matchers } = imageIndex(images);
   const matcher = (i: number): ((value: string) => boolean) =>
     (matchers[i] ??= imageMatcher((images[i] as ImageEntry).name));
-  const candidates = imageCandidates(images);
   const update = (r: Resource) => (parent: ValueMap, key: string, path: string) => {
     for (let i = 0; ; i++) {
       const cur = parent[key];
@@ -365,6 +385,6 @@ export function setImages(
     }
   };
   for (const r of resources)
-    if (r.obj['kind'] !== 'CustomResourceDefinition') walkContainers(r.obj, '', update(r));
+    if (r.obj['kind'] !== 'CustomResourceDefinition') walkContainers(r.obj, [], update(r));
   for (const r of resources) applySpecs(r, specs, update(r));
 }

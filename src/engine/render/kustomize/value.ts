@@ -1,7 +1,10 @@
 // The data model resources are built in: JSON-like values, as kustomize's output sees them
 // (resource.AsYAML goes through JSON, so key order, comments and scalar styles of the input do
 // not survive), parsed from YAML text with the line of every node kept for source maps.
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq } from 'yaml';
+import type { LineCounter } from 'yaml';
+import { parseAllDocumentsFrom } from '../yamlTokens';
+import type { YamlTokens } from '../yamlTokens';
 import type { Node as YamlNode, ScalarTag, Tags } from 'yaml';
 
 /**
@@ -80,6 +83,9 @@ export class ParseCache {
   /** The number of entries after the last sweep that went through them. */
   private swept = 0;
 
+  /** `tokens`: syntax trees shared with the workspace's other readers (the loader). */
+  constructor(private readonly tokens?: YamlTokens) {}
+
   parse(text: string, uniqueKeys: boolean): ParseResult {
     const result = this.parseShared(text, uniqueKeys);
     const documents = result.documents.map((d) => ({ ...d, value: clone(d.value) }));
@@ -94,7 +100,7 @@ export class ParseCache {
     const entries = uniqueKeys ? this.unique : this.duplicates;
     let hit = entries.get(text);
     if (!hit) {
-      hit = { result: parseYamlDocuments(text, uniqueKeys), used: this.generation };
+      hit = { result: parseYamlDocuments(text, uniqueKeys, this.tokens), used: this.generation };
       entries.set(text, hit);
     } else hit.used = this.generation;
     return hit.result;
@@ -126,21 +132,25 @@ export function escapePointer(key: string): string {
 }
 
 /** Parses every document of a YAML stream (YAML 1.2 core schema, as kyaml's yaml.v3 decoder reads it). */
-export function parseYamlDocuments(text: string, uniqueKeys = true): ParseResult {
-  const lineCounter = new LineCounter();
-  let docs;
+export function parseYamlDocuments(text: string, uniqueKeys = true, tokens?: YamlTokens): ParseResult {
+  let list;
+  let lineCounter;
   try {
-    docs = parseAllDocuments(text, {
-      lineCounter,
-      merge: true,
-      uniqueKeys,
-      prettyErrors: false,
-      customTags: kyamlTags,
-    });
+    ({ docs: list, lines: lineCounter } = parseAllDocumentsFrom(
+      text,
+      {
+        merge: true,
+        uniqueKeys,
+        prettyErrors: false,
+        // No side effects: yaml would print its warnings (a collection used as a key) to stderr.
+        logLevel: 'error',
+        customTags: kyamlTags,
+      },
+      tokens,
+    ));
   } catch (e) {
     return { documents: [], error: { message: String(e) } };
   }
-  const list = Array.isArray(docs) ? docs : [docs];
   const documents: ParsedDocument[] = [];
   for (const doc of list) {
     const err = doc.errors[0];
