@@ -16,6 +16,7 @@ import type {
 } from './helm';
 import { formatHelmTemplate, renderChart, valueSpans } from './helm';
 import { buildKustomization, KUSTOMIZATION_FILES } from './kustomize';
+import type { FileVersions } from './kustomize/fs';
 import { basename, cleanPath, dirname, resolvePath } from './kustomize/fs';
 
 /**
@@ -302,10 +303,54 @@ export function workspaceLayout(files: Iterable<string>, root?: string): Workspa
   return { paths, byFs, dirs };
 }
 
+/**
+ * Brings `versions` to the workspace's files (by fs path): each file whose text differs from
+ * the last one seen, that appears or that goes, is a change. A file the layout lists without
+ * a text is told apart from one with a text (it exists, reads as nothing).
+ */
+function syncVersions(
+  versions: FileVersions,
+  files: ReadonlyMap<string, string>,
+  layout: WorkspaceLayout,
+): void {
+  const { byFs } = layout;
+  const synced = versions.synced;
+  if (synced?.from === layout) {
+    // The same paths, in the same order: their texts as last seen are at the same positions.
+    const texts = synced.texts;
+    let i = 0;
+    for (const [fsPath, path] of byFs) {
+      const text = files.get(path) ?? NO_TEXT;
+      if (texts[i] !== text) {
+        versions.set(fsPath, text);
+        texts[i] = text;
+      }
+      i++;
+    }
+    return;
+  }
+  // Another list of paths (or another root: fs paths all differ then): those gone first,
+  // then each one's text.
+  const gone: string[] = [];
+  for (const p of versions.paths()) if (!byFs.has(p)) gone.push(p);
+  for (const p of gone) versions.set(p, undefined);
+  const texts: string[] = [];
+  for (const [fsPath, path] of byFs) {
+    const text = files.get(path) ?? NO_TEXT;
+    versions.set(fsPath, text);
+    texts.push(text);
+  }
+  versions.synced = { from: layout, texts };
+}
+
+/** What versions holds for a path the layout lists but the files give no text for. */
+const NO_TEXT = '\u0000no text';
+
 /** A KustomizeFs over the workspace's files that records which files were read. */
 function trackingFs(
   files: ReadonlyMap<string, string>,
   layout: WorkspaceLayout,
+  versions?: FileVersions,
 ): { fs: KustomizeFs; reads: Set<string> } {
   const { byFs, dirs } = layout;
   const reads = new Set<string>();
@@ -333,6 +378,31 @@ function trackingFs(
     // A file's path is clean: its answer is dirs.has(p) (no cleaning).
     isDir: (p) => dirs.has(p) || (!byFs.has(p) && dirs.has(cleanPath(p))),
   };
+  if (versions) {
+    syncVersions(versions, files, layout);
+    return {
+      fs: {
+        ...fs,
+        changes: versions,
+        // A kept build is used while the files it read have the texts it read: they have one.
+        reread: (list) => {
+          let memo = versions.readKeys;
+          if (memo?.from !== layout) versions.readKeys = memo = { from: layout, keys: new WeakMap() };
+          let keys = memo.keys.get(list);
+          if (!keys) {
+            const out: string[] = [];
+            for (const p of list) {
+              const path = byFs.get(p);
+              if (path !== undefined) out.push(path);
+            }
+            memo.keys.set(list, (keys = out));
+          }
+          for (const k of keys) reads.add(k);
+        },
+      },
+      reads,
+    };
+  }
   return { fs, reads };
 }
 
@@ -366,7 +436,12 @@ export function buildTarget(
   mapped?: ResourceMapping,
 ): TargetBuild {
   const paths = layout.paths;
-  const { fs, reads } = trackingFs(files, layout);
+  // A kustomization build that keeps builds for the next is told what changed since.
+  const { fs, reads } = trackingFs(
+    files,
+    layout,
+    reuse && target.kind === 'kustomize' ? reuse.files : undefined,
+  );
   if (target.kind === 'helm') return chartBuild(files, target, paths, fs, reads, helm, helmCache);
   const raw = buildKustomization(fs, paths.toFs(target.dir), {
     loadRestrictions,

@@ -53,7 +53,7 @@ import {
 import type { ParsedDocument, Value, ValueMap } from './value';
 import { clone, isValueMap, parseYamlDocuments } from './value';
 import type { ParseCache, ParseResult } from './value';
-import type { BuildReuse, FsQuery, KeptBuild, PatchPlan, RecordingFs } from './reuse';
+import type { BuildReuse, KeptBuild, PatchPlan, RecordingFs } from './reuse';
 import { copyResource, recordingFs, sameIdentity, sameResource, snapshot, thaw } from './reuse';
 
 interface PluginConfig {
@@ -488,17 +488,16 @@ export class Builder {
       // Shared, not copied: a build copies a snapshot before it changes it (thaw).
       return kept.resources.slice();
     }
-    const log: FsQuery[] = [];
     const recording = { visited: [] as string[], base: this.visiting.length, depth: 0 };
     const notes = this.notes.length;
     const vars = this.vars.size;
-    recorder.logs.push(log);
+    const log = recorder.open();
     this.recording.push(recording);
     let built: Resource[];
     try {
       built = this.target(path, 'resource');
     } finally {
-      recorder.logs.splice(recorder.logs.indexOf(log), 1);
+      recorder.close(log);
       this.recording.pop();
     }
     if (this.vars.size === vars && this.openapi === undefined) {
@@ -583,15 +582,14 @@ export class Builder {
         }
       }
     }
-    const log: FsQuery[] = [];
-    recorder.logs.push(log);
+    const log = recorder.open();
     this.nonLocal = false;
     thaw(resources);
     const plan: PatchPlanning = { patchesStrategicMerge: [], patches: [] };
     try {
       this.runSteps(kust, resources, { plan });
     } finally {
-      recorder.logs.splice(recorder.logs.indexOf(log), 1);
+      recorder.close(log);
     }
     if (!this.nonLocal && resources.length === inputs.length)
       reuse.steps.set(slot, {

@@ -9,6 +9,95 @@ export interface KustomizeFs {
   listDir(path: string): string[];
   exists(path: string): boolean;
   isDir(path: string): boolean;
+  /**
+   * When the filesystem can tell what changed between two moments: a kept build is then
+   * valid while no path it asked about changed, without asking again (see reuse.ts).
+   */
+  readonly changes?: FsChanges;
+  /** With `changes`: a kept build that read the files is used again (as readFiles with the same answers). */
+  reread?(paths: readonly string[]): void;
+}
+
+/** What changed in a filesystem, by moments (stamps). */
+export interface FsChanges {
+  /** The files as they are now. */
+  readonly stamp: number;
+  /**
+   * The clean paths whose answers (text, existence, directory listing) may differ from those
+   * at `stamp`, possibly with repeats; undefined when it cannot tell (a stamp too old).
+   */
+  since(stamp: number): readonly string[] | undefined;
+}
+
+/**
+ * A filesystem's files as last seen, and which paths changed since each stamp: a front end
+ * tells it every file's text (or that a file is gone), it counts the paths that differ.
+ */
+export class FileVersions implements FsChanges {
+  /** The text of each file as last set, by clean path. */
+  private readonly texts = new Map<string, string>();
+  /** log[i]: the path that changed at stamp first + i + 1. */
+  private log: string[] = [];
+  private first = 0;
+  /** Stamps below it are too old to tell (the log was trimmed). */
+  private floor = 0;
+  private now = 0;
+  /**
+   * What the front end synced from last (its own key: the list of paths it had), and the
+   * texts it set, in that list's order (a front end with the same list compares by position).
+   */
+  synced: { readonly from: object; readonly texts: string[] } | undefined;
+  /**
+   * The front end's keys of the files in a kept build's list of reads, for the list of paths
+   * it synced from (`from`): a kept build used again reports its reads without a look-up each.
+   */
+  readKeys:
+    { readonly from: object; readonly keys: WeakMap<readonly string[], readonly string[]> } | undefined;
+
+  get stamp(): number {
+    return this.now;
+  }
+
+  since(stamp: number): readonly string[] | undefined {
+    if (stamp < this.floor || stamp > this.now) return undefined;
+    return stamp === this.now ? [] : this.log.slice(stamp - this.first);
+  }
+
+  /** The file's text as last set. */
+  text(path: string): string | undefined {
+    return this.texts.get(path);
+  }
+
+  /** The paths of the files set and not deleted. */
+  paths(): IterableIterator<string> {
+    return this.texts.keys();
+  }
+
+  /**
+   * The file's text now (undefined: no such file). A file that appears or goes changes the
+   * listing, existence and directory-ness of each directory above it: those change too.
+   */
+  set(path: string, text: string | undefined): void {
+    const before = this.texts.get(path);
+    if (before === text) return;
+    if (text === undefined) this.texts.delete(path);
+    else this.texts.set(path, text);
+    this.changed(path);
+    if (before === undefined || text === undefined)
+      for (let d = path; d !== '/';) this.changed((d = dirname(d)));
+  }
+
+  private changed(path: string): void {
+    this.log.push(path);
+    this.now++;
+    // A long session: old stamps become too old rather than the log growing without end.
+    if (this.log.length > 20000) {
+      const drop = this.log.length - 10000;
+      this.log = this.log.slice(drop);
+      this.first += drop;
+      this.floor = this.first;
+    }
+  }
 }
 
 /** Cleans an absolute path: resolves `.`, `..` and repeated slashes. */

@@ -7,7 +7,8 @@
 import type { TransformerConfig } from './config';
 import type { BuiltResource } from './index';
 import type { CandidateIndex } from './nameReference';
-import type { KustomizeFs } from './fs';
+import type { FsChanges, KustomizeFs } from './fs';
+import { cleanPath, FileVersions } from './fs';
 import type { Resource, SourceRef } from './resource';
 import type { ResId } from './resource';
 import { curId } from './resource';
@@ -20,10 +21,34 @@ export type FsQuery =
   | { readonly op: 'exists' | 'isDir'; readonly path: string; readonly answer: boolean }
   | { readonly op: 'listDir'; readonly path: string; readonly answer: string };
 
+/**
+ * What a build (or a kustomization's steps) asked the filesystem: its own questions, and by
+ * reference what each kept build it used in place of building asked (never copied up).
+ * Over a filesystem that tells what changed (KustomizeFs.changes), the paths asked about
+ * and a stamp: still valid while none of them changed since. Over another, each question
+ * with its answer: still valid while each is answered the same.
+ */
+export interface FsAsked {
+  /** The filesystem's changes it was recorded against, or undefined (answers kept). */
+  readonly changes: FsChanges | undefined;
+  /** With changes: the moment the answers are known to be these (moves on at each check that passes). */
+  stamp: number;
+  /** Without changes: its own questions and answers, in order. */
+  readonly queries: FsQuery[];
+  /** With changes: the clean paths its own questions were about. */
+  readonly paths: Set<string>;
+  /** With changes: the clean paths of the files it read (those that had a text). */
+  readonly reads: string[];
+  /** What the kept builds and steps it used asked. */
+  readonly parts: FsAsked[];
+  /** See recordingFs: the walk that saw it last. */
+  seen: object | undefined;
+}
+
 /** A kustomization's build as a resource of another, as it was when it finished. */
 export interface KeptBuild {
-  /** Everything it asked the filesystem (its own bases' questions included), in order. */
-  readonly queries: readonly FsQuery[];
+  /** Everything it asked the filesystem (its own bases' questions included). */
+  readonly queries: FsAsked;
   /** Its resources, never handed out: each use gets a copy (builds mutate what they hold). */
   readonly resources: readonly Resource[];
   /** Its transformer configuration (merged into the parent's, never changed). */
@@ -47,8 +72,8 @@ export interface KeptSteps {
   readonly key: string;
   /** The kustomization text (steps; at the top's finish, none). */
   readonly text?: string;
-  /** What the steps asked the filesystem (patch files). */
-  readonly queries: readonly FsQuery[];
+  /** What the steps asked the filesystem (patch files); [] when they ask nothing. */
+  readonly queries: FsAsked | readonly [];
   /** The resources as the steps got them (snapshots), in order. */
   readonly inputs: readonly Resource[];
   /** What each became (snapshots), at the same positions. */
@@ -80,6 +105,8 @@ export interface KeptOrder {
 }
 
 export class BuildReuse {
+  /** The files as the workspace gave them last (a workspace build tells the kept builds what changed). */
+  readonly files = new FileVersions();
   /**
    * `checkSnapshots`: deep-freeze every kept resource, so that a build mutating one fails at
    * once (tests; a kept resource is shared by every later build that reuses it).
@@ -106,89 +133,143 @@ export class BuildReuse {
   readonly built = new Map<string, Map<Resource, { readonly res: BuiltResource; readonly key: string }>>();
 }
 
-/** A KustomizeFs that appends every question and answer to each log open on it. */
+/** A KustomizeFs that records what is asked of it in the innermost log open on it. */
 export interface RecordingFs extends KustomizeFs {
-  readonly logs: FsQuery[][];
-  /** Asks `queries` again (logging them); true when every answer is the same. */
-  sameAnswers(queries: readonly FsQuery[]): boolean;
+  /** Opens a log: what is asked until it closes (an enclosing log gets it as a part). */
+  open(): FsAsked;
+  /** Closes the innermost log (`log`), a part of the one now innermost. */
+  close(log: FsAsked): void;
+  /**
+   * Whether what `asked` asked gets the same answers now (checked against the changes of
+   * the filesystem when it tells them, else asked again); if so, a part of the innermost log.
+   */
+  sameAnswers(asked: FsAsked | readonly []): boolean;
 }
 
 export function recordingFs(fs: KustomizeFs): RecordingFs {
-  const logs: FsQuery[][] = [];
-  const log = (q: FsQuery): void => {
-    for (const l of logs) l.push(q);
+  const changes = fs.changes;
+  const open: FsAsked[] = [];
+  let top: FsAsked | undefined;
+  // The walk over kept FsAsked trees under way (a part used by several builds is seen once
+  // per walk): a new object each time, so that no mark an earlier walk left passes for it.
+  let walk: object = {};
+  const ask = (op: FsQuery['op'], path: string, answer: FsQuery['answer']): void => {
+    if (!top) return;
+    if (changes) {
+      const clean = cleanPath(path);
+      top.paths.add(clean);
+      if ((op === 'readFile' || op === 'readBinary') && answer !== undefined) top.reads.push(clean);
+    } else top.queries.push({ op, path, answer } as FsQuery);
   };
   const readBinary = fs.readBinary?.bind(fs);
+  // Each of `asked`'s questions asked again: true when every answer is the same.
+  const askedAgain = (asked: FsAsked): boolean => {
+    if (asked.seen === walk) return true;
+    asked.seen = walk;
+    for (const q of asked.queries) {
+      let same: boolean;
+      switch (q.op) {
+        case 'readFile':
+          same = fs.readFile(q.path) === q.answer;
+          break;
+        case 'readBinary':
+          same = readBinary?.(q.path) === q.answer;
+          break;
+        case 'exists':
+          same = fs.exists(q.path) === q.answer;
+          break;
+        case 'isDir':
+          same = fs.isDir(q.path) === q.answer;
+          break;
+        case 'listDir':
+          same = fs.listDir(q.path).join('\0') === q.answer;
+          break;
+      }
+      if (!same) return false;
+    }
+    return asked.parts.every(askedAgain);
+  };
+  // Whether a path of `changed` is among those `asked` (its parts included) asked about.
+  const touched = (asked: FsAsked, changed: readonly string[]): boolean => {
+    if (asked.seen === walk) return false;
+    asked.seen = walk;
+    for (const p of changed) if (asked.paths.has(p)) return true;
+    for (const a of asked.parts) if (touched(a, changed)) return true;
+    return false;
+  };
+  const reread = (asked: FsAsked): void => {
+    if (asked.seen === walk) return;
+    asked.seen = walk;
+    if (asked.reads.length > 0) fs.reread?.(asked.reads);
+    for (const a of asked.parts) reread(a);
+  };
   const out: RecordingFs = {
-    logs,
     readFile: (path) => {
       const answer = fs.readFile(path);
-      log({ op: 'readFile', path, answer });
+      ask('readFile', path, answer);
       return answer;
     },
     exists: (path) => {
       const answer = fs.exists(path);
-      log({ op: 'exists', path, answer });
+      ask('exists', path, answer);
       return answer;
     },
     isDir: (path) => {
       const answer = fs.isDir(path);
-      log({ op: 'isDir', path, answer });
+      ask('isDir', path, answer);
       return answer;
     },
     listDir: (path) => {
       const answer = fs.listDir(path);
-      log({ op: 'listDir', path, answer: answer.join('\0') });
+      ask('listDir', path, changes ? '' : answer.join('\0'));
       return answer;
     },
-    sameAnswers: (queries) => {
-      // Asked of the filesystem itself; a question answered the same is logged as the kept
-      // query (no new one per question), the first one answered otherwise as what it got.
-      let i = 0;
-      let differs: FsQuery | undefined;
-      for (; i < queries.length && !differs; i++) {
-        const q = queries[i] as FsQuery;
-        switch (q.op) {
-          case 'readFile': {
-            const answer = fs.readFile(q.path);
-            if (answer !== q.answer) differs = { op: 'readFile', path: q.path, answer };
-            break;
-          }
-          case 'readBinary': {
-            const answer = readBinary?.(q.path);
-            if (answer !== q.answer) differs = { op: 'readBinary', path: q.path, answer };
-            break;
-          }
-          case 'exists': {
-            const answer = fs.exists(q.path);
-            if (answer !== q.answer) differs = { op: 'exists', path: q.path, answer };
-            break;
-          }
-          case 'isDir': {
-            const answer = fs.isDir(q.path);
-            if (answer !== q.answer) differs = { op: 'isDir', path: q.path, answer };
-            break;
-          }
-          case 'listDir': {
-            const answer = fs.listDir(q.path).join('\0');
-            if (answer !== q.answer) differs = { op: 'listDir', path: q.path, answer };
-            break;
-          }
+    open: () => {
+      const log: FsAsked = {
+        changes,
+        stamp: changes?.stamp ?? 0,
+        queries: [],
+        paths: new Set(),
+        reads: [],
+        parts: [],
+        seen: undefined,
+      };
+      if (top) open.push(top);
+      top = log;
+      return log;
+    },
+    close: (log) => {
+      if (log !== top) throw new Error('recordingFs: a log closed out of order');
+      top = open.pop();
+      top?.parts.push(log);
+    },
+    sameAnswers: (asked) => {
+      if (!('parts' in asked)) return true;
+      if (asked.changes !== changes) return false;
+      if (changes) {
+        const changed = changes.since(asked.stamp);
+        if (!changed) return false;
+        if (changed.length > 0) {
+          walk = {};
+          if (touched(asked, changed)) return false;
         }
+        asked.stamp = changes.stamp;
+        // The files it read are read by this build too.
+        walk = {};
+        reread(asked);
+      } else {
+        walk = {};
+        if (!askedAgain(asked)) return false;
       }
-      const asked = differs ? i - 1 : i;
-      for (const l of logs) {
-        for (let j = 0; j < asked; j++) l.push(queries[j] as FsQuery);
-        if (differs) l.push(differs);
-      }
-      return differs === undefined;
+      top?.parts.push(asked);
+      return true;
     },
   };
   // Generators read bytes when the filesystem can give them: keep whether it can.
   if (readBinary)
     out.readBinary = (path) => {
       const answer = readBinary(path);
-      log({ op: 'readBinary', path, answer });
+      ask('readBinary', path, answer);
       return answer;
     };
   return out;
