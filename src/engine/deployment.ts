@@ -113,8 +113,8 @@ interface CacheEntry {
   readonly listing: number;
   /** The Helm options it was rendered with (JSON). */
   readonly helm: string;
-  /** The build's objects, mapped with these loads of its resource files. */
-  objects?: { readonly loads: Map<string, LoadedFile | null>; readonly list: readonly LoadedObject[] };
+  /** The build's objects, mapped with these loads of its resource files (originFilesOf's order). */
+  objects?: { readonly loads: readonly (LoadedFile | null)[]; readonly list: readonly LoadedObject[] };
 }
 
 /** `tokens`: YAML syntax trees shared with the loader (an edited base file is parsed once). */
@@ -297,15 +297,16 @@ function builtObjects(
   if (entry?.build === b && entry.objects) {
     const loads = entry.objects.loads;
     let same = true;
-    for (const f of files) if (!(same = loads.get(f) === input.loaded(f))) break;
+    let i = 0;
+    for (const f of files) if (!(same = loads[i++] === input.loaded(f))) break;
     if (same) return entry.objects.list;
   }
   const previous = input.cache?.loaded.get(b.target.file);
   const { objects, memo } = loadBuild(b, source, input.limits, previous);
   if (input.cache) input.cache.loaded.set(b.target.file, memo);
   if (entry?.build === b) {
-    const loads = new Map<string, LoadedFile | null>();
-    for (const f of files) loads.set(f, input.loaded(f));
+    const loads: (LoadedFile | null)[] = [];
+    for (const f of files) loads.push(input.loaded(f));
     entry.objects = { loads, list: objects };
   }
   return objects;

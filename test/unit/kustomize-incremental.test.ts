@@ -231,6 +231,32 @@ void test('an edit of one base reuses the other bases: their built objects are t
   assert.equal(same.length, before.objects.length - 1);
 });
 
+void test('what the loads and prints keep in place stays right over many edits, texts that come back, and sweeps', () => {
+  // The loaded-build memo and the printed maps are updated in place, and entries of
+  // resources gone are swept once they are a quarter of the outputs (16 at least): 60 edits
+  // of a few bases pass those thresholds, and every other edit restores a text seen before
+  // (a kept entry is then found again).
+  const analyzer = createWorkspaceAnalyzer();
+  const files = new Map(ORIGINAL);
+  for (const [p, t] of files) analyzer.setFile(p, t);
+  analyzer.analyze();
+  const few = BASES.filter((p) => /deployment|service/.test(p)).slice(0, 3);
+  for (let k = 0; k < 60; k++) {
+    const path = few[k % few.length] as string;
+    const text = k % 2 === 1 ? (ORIGINAL.get(path) as string) : editBaseLine(ORIGINAL.get(path) ?? '', k);
+    if (text === undefined) continue;
+    files.set(path, text);
+    analyzer.setFile(path, text);
+    const incremental = analyzer.analyze();
+    if (k % 10 !== 9 && k !== 58) continue;
+    const fresh = analyzeWorkspace({
+      files: [...files].map(([p, t]): WorkspaceFile => ({ path: p, text: t })),
+    });
+    assert.equal(snapshot(incremental), snapshot(fresh), `after edit ${k}`);
+    assert.deepEqual(toAnalyzeJson(incremental), toAnalyzeJson(fresh));
+  }
+});
+
 void test('a line added above a patch or a kustomization field moves the field sources of unchanged built objects', () => {
   // The built YAML stays the same; only the lines the fields came from move. The loaded
   // objects kept from the last analysis must not keep the old lines.

@@ -30,7 +30,15 @@ export interface SourceFile {
  * (a build that did not rebuild it hands out the one it handed out before) is found at once.
  */
 export interface LoadedBuildMemo {
+  /**
+   * Updated in place by each load of the build (an edit changes few of hundreds); entries of
+   * resources gone are dropped once they are a quarter of them. An entry that outlived its
+   * resource is still right for it: a TargetResource never changes, and its origin file's
+   * load is compared on use.
+   */
   readonly byResource: Map<TargetResource, LoadedResource>;
+  /** Counts the loads: a LoadedResource taken by this load has `used === run`. */
+  run?: number;
   /**
    * By origin (`file:line`): the resources loaded from there. Made from byResource once a
    * later build misses often (after an edit, most resources are found by identity, and the
@@ -41,7 +49,7 @@ export interface LoadedBuildMemo {
   misses?: number;
 }
 
-/** Misses looked up by going through every resource before an origin index pays. */
+/** Misses looked up by going through every resource before an origin index pays (per load). */
 const SCANNED_MISSES = 8;
 
 /** The resources the memo loaded from `origin`, in the order they were loaded. */
@@ -71,6 +79,8 @@ interface LoadedResource {
   readonly origin: LoadedFile | null;
   readonly fields: ReadonlyMap<string, SourceRef>;
   readonly objects: LoadedObject[];
+  /** The memo's `run` of the last load that took it (each stands for one built resource per load). */
+  used: number;
 }
 
 /** Whether two field source maps name the same file and line for the same fields. */
@@ -90,34 +100,40 @@ export function loadBuild(
   limits: LoadLimits = DEFAULT_LOAD_LIMITS,
   previous?: LoadedBuildMemo,
 ): { objects: LoadedObject[]; memo: LoadedBuildMemo } {
-  const memo: LoadedBuildMemo = { byResource: new Map() };
+  const memo: LoadedBuildMemo = previous ?? { byResource: new Map() };
   if (!build.result.ok) return { objects: [], memo };
+  const run = (memo.run = (memo.run ?? 0) + 1);
+  memo.misses = 0;
+  memo.byOrigin = undefined;
   const objects: LoadedObject[] = [];
   const lines = new LineRanges(source);
-  // Each loaded resource stands for one built resource of this build.
-  const taken = new Set<LoadedResource>();
+  let kept = 0;
   const keep = (r: TargetResource, e: LoadedResource): void => {
-    taken.add(e);
-    memo.byResource.set(r, e);
+    e.used = run;
+    kept++;
+    if (memo.byResource.get(r) !== e) memo.byResource.set(r, e);
     for (const o of e.objects) objects.push(o);
   };
-  // What each source file loaded as written (asked once per file, not per resource).
-  const origins = new Map<string, LoadedFile | null>();
+  // What each source file loaded as written (a file's resources are usually consecutive).
+  let lastFile: string | undefined;
+  let lastOrigin: LoadedFile | null = null;
   const originOf = (file: string): LoadedFile | null => {
-    let o = origins.get(file);
-    if (o === undefined) origins.set(file, (o = source(file)?.loaded ?? null));
-    return o;
+    if (file !== lastFile) {
+      lastFile = file;
+      lastOrigin = source(file)?.loaded ?? null;
+    }
+    return lastOrigin;
   };
   build.result.resources.forEach((r, i) => {
     // Helm test hooks run only with `helm test`: rendered, not part of what is deployed.
     if (isTestHook(r.hook)) return;
     const origin = originOf(r.origin.file);
-    const same = previous?.byResource.get(r);
-    if (same && same.origin === origin && !taken.has(same)) return keep(r, same);
+    const same = memo.byResource.get(r);
+    if (same && same.origin === origin && same.used !== run) return keep(r, same);
     // The text is compared, not hashed into a key (a key of every resource's text was a
     // measurable part of an edit's re-analysis); the field sources are compared too.
-    const hit = (previous ? fromOrigin(previous, r.origin) : undefined)?.find(
-      (e) => !taken.has(e) && e.origin === origin && e.yaml === r.yaml && sameFields(e.fields, r.fields),
+    const hit = fromOrigin(memo, r.origin).find(
+      (e) => e.used !== run && e.origin === origin && e.yaml === r.yaml && sameFields(e.fields, r.fields),
     );
     if (hit) return keep(r, hit);
     // A printed resource is read back from its value when that is exact (see builtValue);
@@ -129,7 +145,7 @@ export function loadBuild(
     if (head) {
       const o = { ...objectIdentity(head, head['apiVersion'] as string, head['kind'] as string), raw: head };
       const object = mapObject(o, EVERY_NODE, ENTRY_KEYS, r, source, lines);
-      return keep(r, { yaml: r.yaml, origin, fields: r.fields, objects: [object] });
+      return keep(r, { yaml: r.yaml, origin, fields: r.fields, objects: [object], used: 0 });
     }
     const parsed = loadYamlFile(`${build.target.file}#${i}`, r.yaml, limits);
     const mapped = parsed.objects.map((o) => {
@@ -145,8 +161,17 @@ export function loadBuild(
         lines,
       );
     });
-    keep(r, { yaml: r.yaml, origin, fields: r.fields, objects: mapped });
+    keep(r, { yaml: r.yaml, origin, fields: r.fields, objects: mapped, used: 0 });
   });
+  if (memo.byResource.size > kept + 16 + (kept >> 2)) {
+    const current = new Map<TargetResource, LoadedResource>();
+    for (const r of build.result.resources) {
+      const e = memo.byResource.get(r);
+      if (e && e.used === run) current.set(r, e);
+    }
+    memo.byResource.clear();
+    for (const [r, e] of current) memo.byResource.set(r, e);
+  }
   return { objects, memo };
 }
 

@@ -15,6 +15,7 @@ import type {
   ServiceState,
 } from '../model';
 import { podIPsOf } from '../model';
+import { memoized } from '../util/memo';
 import { generatedSuffix } from '../util/hash';
 import { serviceSelectorMatches } from './labels';
 
@@ -64,6 +65,11 @@ export function selectedPods(service: Service, pods: readonly Pod[] | PodLabelIn
   );
 }
 
+/** A selector's pairs (a Service's selector is asked again after every change of its namespace's pods). */
+const selectorEntries = memoized((selector: Labels): readonly (readonly [string, string])[] =>
+  Object.entries(selector),
+);
+
 /**
  * Pods by namespace, label key and value, so a selector looks at the pods carrying
  * its rarest pair instead of every pod. Lists keep the order of the pods given.
@@ -93,7 +99,7 @@ export class PodLabelIndex {
 
   /** Same pods, same order as filtering every pod with `serviceSelectorMatches`. */
   select(namespace: string, selector: Labels): Pod[] {
-    const entries = Object.entries(selector);
+    const entries = selectorEntries(selector);
     if (entries.length === 0) return [];
     const byKey = this.byNamespace.get(namespace);
     if (!byKey) return [];
