@@ -70,19 +70,30 @@ const selectorEntries = memoized((selector: Labels): readonly (readonly [string,
   Object.entries(selector),
 );
 
+/** Selections answered by going through the pods before the index is built (it costs about as much as a few). */
+const SCANS_BEFORE_INDEX = 4;
+
 /**
  * Pods by namespace, label key and value, so a selector looks at the pods carrying
- * its rarest pair instead of every pod. Lists keep the order of the pods given.
+ * its rarest pair instead of every pod. Lists keep the order of the pods given. Built on
+ * the first selections past a few: after an edit, the Services whose selection may have
+ * changed are few (see ServiceRecord in reconcile/index.ts), and going through the pods for
+ * them costs less than indexing every pod again.
  */
 export class PodLabelIndex {
-  private readonly byNamespace = new Map<string, Map<string, Map<string, Pod[]>>>();
+  private byNamespace: Map<string, Map<string, Map<string, Pod[]>>> | null = null;
+  private scans = 0;
 
-  constructor(readonly pods: readonly Pod[]) {
-    for (const pod of pods) {
-      let byKey = this.byNamespace.get(pod.metadata.namespace);
+  constructor(readonly pods: readonly Pod[]) {}
+
+  private index(): Map<string, Map<string, Map<string, Pod[]>>> {
+    if (this.byNamespace) return this.byNamespace;
+    const byNamespace = new Map<string, Map<string, Map<string, Pod[]>>>();
+    for (const pod of this.pods) {
+      let byKey = byNamespace.get(pod.metadata.namespace);
       if (!byKey) {
         byKey = new Map();
-        this.byNamespace.set(pod.metadata.namespace, byKey);
+        byNamespace.set(pod.metadata.namespace, byKey);
       }
       for (const [key, value] of Object.entries(pod.metadata.labels)) {
         let byValue = byKey.get(key);
@@ -95,13 +106,20 @@ export class PodLabelIndex {
         else byValue.set(value, [pod]);
       }
     }
+    return (this.byNamespace = byNamespace);
   }
 
   /** Same pods, same order as filtering every pod with `serviceSelectorMatches`. */
   select(namespace: string, selector: Labels): Pod[] {
     const entries = selectorEntries(selector);
     if (entries.length === 0) return [];
-    const byKey = this.byNamespace.get(namespace);
+    if (!this.byNamespace && this.scans < SCANS_BEFORE_INDEX) {
+      this.scans++;
+      return this.pods.filter(
+        (p) => p.metadata.namespace === namespace && serviceSelectorMatches(selector, p.metadata.labels),
+      );
+    }
+    const byKey = this.index().get(namespace);
     if (!byKey) return [];
     let smallest: Pod[] | undefined;
     for (const [key, value] of entries) {

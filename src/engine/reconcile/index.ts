@@ -32,6 +32,7 @@ import { ServiceAdmission, serviceKey } from './admission';
 import { WorkloadPods } from './workloadPods';
 import type { NamespacePods } from './workloadPods';
 import { UserSlices } from './userSlices';
+import { serviceSelectorMatches } from './labels';
 import { reconcileEndpointSlices } from './endpointSlices';
 import type { EndpointSelection } from './endpointSlices';
 import { provisionLoadBalancers } from './cloudLoadBalancer';
@@ -405,6 +406,18 @@ export class Reconciler {
     let pods = rec.pods;
     if (!pods || pods.stale) pods = this.workloads.namespacePods(rec.namespace);
     if (rec.slicesFor === service && rec.pods === pods) return;
+    // The namespace's pods changed since this Service last selected: where its selector
+    // matches none of the pods that changed, it selects what it selected.
+    const selector = service.selector;
+    if (
+      rec.slicesFor === service &&
+      rec.pods &&
+      pods.from?.pods === rec.pods &&
+      !pods.from.changed.some((p) => serviceSelectorMatches(selector, p.metadata.labels))
+    ) {
+      rec.pods = pods;
+      return;
+    }
     const selected =
       service.type === 'ExternalName' || !pods.index
         ? NO_PODS

@@ -45,6 +45,25 @@ export interface NamespacePods {
   pods: Pod[];
   index: PodLabelIndex | null;
   stale: boolean;
+  /**
+   * The entry these pods replaced, and the pods between the common start and end of the two
+   * lists (both lists' there): a selector that matches none of them selects the same pods,
+   * in the same order, from both. Only one step back (the entry before is let go).
+   */
+  from?: { readonly pods: NamespacePods; readonly changed: readonly Pod[] };
+}
+
+/** Beyond this many changed pods, asking each Service's selector of each costs more than selecting again. */
+const MAX_CHANGED = 24;
+
+/** The pods of `old` and of `next` between their common start and end (by identity). */
+function changedBetween(old: readonly Pod[], next: readonly Pod[]): Pod[] {
+  let p = 0;
+  while (p < old.length && p < next.length && old[p] === next[p]) p++;
+  let s = 0;
+  while (s < old.length - p && s < next.length - p && old[old.length - 1 - s] === next[next.length - 1 - s])
+    s++;
+  return [...old.slice(p, old.length - s), ...next.slice(p, next.length - s)];
 }
 
 export interface NamespaceChange {
@@ -284,6 +303,12 @@ export class WorkloadPods {
       let next: NamespacePods | undefined;
       if (list.length > 0) {
         next = { pods: list, index: new PodLabelIndex(list), stale: false };
+        if (old) {
+          old.from = undefined;
+          // Many changed pods (placements that moved): each Service selects again instead.
+          const changed = changedBetween(old.pods, list);
+          if (changed.length <= MAX_CHANGED) next.from = { pods: old, changed };
+        }
         this.namespaces.set(name, next);
       } else {
         this.namespaces.delete(name);
