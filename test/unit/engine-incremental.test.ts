@@ -12,6 +12,7 @@ import { appendFieldPathKey, fieldRangePaths } from '../../src/engine/load/yamlD
 import { formatFieldPath } from '../../src/engine/model';
 import type { Diagnostic, Pod } from '../../src/engine/model';
 import { PodLabelIndex, selectedPods } from '../../src/engine/reconcile/endpointSlices';
+import { serviceSelectorMatches } from '../../src/engine/reconcile/labels';
 import { byteLength } from '../../src/engine/reconcile/apiserver/apimachineryValidation';
 import { editOneLine, generateWorkspace } from '../../bench/generate';
 import { canonicalJson, canonicalJsonHash, fnv32a } from '../../src/engine/util/hash';
@@ -329,6 +330,24 @@ void test('appendFieldPathKey extends a formatted path as formatFieldPath would'
       assert.equal(appendFieldPathKey(formatFieldPath(segments), last), formatFieldPath([...segments, last]));
     }),
     { seed: 9 },
+  );
+});
+
+void test('a Service selector matches as every one of its pairs being present (an empty one matches nothing)', () => {
+  const pairs = fc.dictionary(
+    fc.constantFrom('app', 'tier', '__proto__', 'constructor', ''),
+    fc.constantFrom('a', 'b', ''),
+    {
+      maxKeys: 4,
+    },
+  );
+  fc.assert(
+    fc.property(pairs, pairs, (selector, labels) => {
+      const entries = Object.entries(selector);
+      const expected = entries.length > 0 && entries.every(([k, v]) => labels[k] === v);
+      assert.equal(serviceSelectorMatches(selector, labels), expected);
+    }),
+    { seed: 9, numRuns: 500 },
   );
 });
 

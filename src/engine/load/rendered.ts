@@ -39,6 +39,8 @@ export interface LoadedBuildMemo {
   readonly byResource: Map<TargetResource, LoadedResource>;
   /** Counts the loads: a LoadedResource taken by this load has `used === run`. */
   run?: number;
+  /** Source lines and the ranges made of them (see LineRanges). */
+  lines?: LineRanges;
   /**
    * By origin (`file:line`): the resources loaded from there. Made from byResource once a
    * later build misses often (after an edit, most resources are found by identity, and the
@@ -106,7 +108,7 @@ export function loadBuild(
   memo.misses = 0;
   memo.byOrigin = undefined;
   const objects: LoadedObject[] = [];
-  const lines = new LineRanges(source);
+  const lines = (memo.lines ??= new LineRanges()).begin(source);
   let kept = 0;
   const keep = (r: TargetResource, e: LoadedResource): void => {
     e.used = run;
@@ -310,27 +312,46 @@ function mapTemplateObject(
 }
 
 /** The range of a whole source line (from its first non-blank character), cached per file. */
+const MAX_RANGES_PER_FILE = 4096;
+
 class LineRanges {
-  private readonly starts = new Map<string, string[]>();
-  constructor(private readonly source: (path: string) => SourceFile | undefined) {}
+  /**
+   * Per file: its text's lines and the ranges made of them, by SourceRef. Kept across loads
+   * (a memo's): the overlay's kustomization is split once, not on every edit. A file's text
+   * is compared on its first use in a load (see `load`).
+   */
+  private readonly files = new Map<
+    string,
+    { text: string; lines: string[]; made: Map<SourceRef, SourceRange>; load: number }
+  >();
+  private source: (path: string) => SourceFile | undefined = () => undefined;
+  private load = 0;
 
-  /** By place: one range object per SourceRef (a patch entry sets many fields of a resource). */
-  private readonly made = new Map<SourceRef, SourceRange>();
-
-  at(ref: SourceRef): SourceRange {
-    let range = this.made.get(ref);
-    if (!range) this.made.set(ref, (range = this.line(ref)));
-    return range;
+  /** A new load: texts are read through `source` again. */
+  begin(source: (path: string) => SourceFile | undefined): this {
+    this.source = source;
+    this.load++;
+    return this;
   }
 
-  private line(ref: SourceRef): SourceRange {
-    let lines = this.starts.get(ref.file);
-    if (!lines) {
-      lines = (this.source(ref.file)?.text ?? '').split(/\r?\n/);
-      this.starts.set(ref.file, lines);
+  at(ref: SourceRef): SourceRange {
+    let file = this.files.get(ref.file);
+    if (!file || file.load !== this.load) {
+      const text = this.source(ref.file)?.text ?? '';
+      if (!file || file.text !== text) {
+        file = { text, lines: text.split(/\r?\n/), made: new Map(), load: this.load };
+        this.files.set(ref.file, file);
+      } else file.load = this.load;
     }
-    const text = lines[ref.line - 1] ?? '';
-    const column = text.length - text.trimStart().length + 1;
-    return { file: ref.file, line: ref.line, column, endLine: ref.line, endColumn: text.length + 1 };
+    let range = file.made.get(ref);
+    if (!range) {
+      // The places of resources rebuilt since accumulate: let go now and then.
+      if (file.made.size >= MAX_RANGES_PER_FILE) file.made.clear();
+      const text = file.lines[ref.line - 1] ?? '';
+      const column = text.length - text.trimStart().length + 1;
+      range = { file: ref.file, line: ref.line, column, endLine: ref.line, endColumn: text.length + 1 };
+      file.made.set(ref, range);
+    }
+    return range;
   }
 }

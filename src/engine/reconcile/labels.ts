@@ -60,7 +60,12 @@ export function labelSelectorMatches(selector: LabelSelector, labels: Labels): b
 
 /** A Service selector (a plain map) matches when every pair is present; an empty selector matches nothing here. */
 export function serviceSelectorMatches(selector: Labels, labels: Labels): boolean {
-  const entries = Object.entries(selector);
-  if (entries.length === 0) return false;
-  return entries.every(([k, v]) => labels[k] === v);
+  // Object.entries(selector).every(…), without the array (asked for every pod a Service looks at).
+  let any = false;
+  for (const k in selector) {
+    if (!Object.prototype.hasOwnProperty.call(selector, k)) continue;
+    any = true;
+    if (labels[k] !== selector[k]) return false;
+  }
+  return any;
 }
