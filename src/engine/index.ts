@@ -346,6 +346,12 @@ export function createWorkspaceAnalyzer(options: { limits?: Partial<LoadLimits> 
   const tokens = new YamlTokens();
   const builds: BuildCache = createBuildCache(tokens);
   let listing = 0;
+  /** Whether the paths hold a kustomization or chart, for the listing it was asked at. */
+  let renders: { readonly listing: number; readonly any: boolean } | null = null;
+  const rendering = (): boolean => {
+    if (renders?.listing !== listing) renders = { listing, any: hasKustomizations(files.keys()) };
+    return renders.any;
+  };
   let target: string | undefined;
   let helm: HelmTargetOptions | undefined;
   // With a render stage: the manifest paths in order, and the texts the builds may read
@@ -376,7 +382,7 @@ export function createWorkspaceAnalyzer(options: { limits?: Partial<LoadLimits> 
     if (!entry.loaded) {
       entry.loaded =
         entry.unreadable === undefined
-          ? loadYamlFile(path, entry.text, limits, tokens)
+          ? loadYamlFile(path, entry.text, limits, rendering() ? tokens : undefined)
           : unreadableFile(path, entry.unreadable);
       if (hasKustomization(entry.loaded)) kustomizations.add(path);
       else kustomizations.delete(path);
@@ -469,7 +475,7 @@ export function createWorkspaceAnalyzer(options: { limits?: Partial<LoadLimits> 
       toPrepare = [];
       prepared = 0;
       const clusterProfile = currentProfile();
-      if (hasKustomizations(files.keys())) {
+      if (rendering()) {
         // With a render stage, the lists are assembled whole (files and builds are still reused).
         renderPaths ??= [...files.keys()]
           .filter((p) => isManifestPath(p, profileFile?.path))

@@ -145,7 +145,14 @@ export function loadBuild(
     const head =
       raw && typeof raw['apiVersion'] === 'string' && typeof raw['kind'] === 'string' ? raw : undefined;
     if (head) {
-      const o = { ...objectIdentity(head, head['apiVersion'] as string, head['kind'] as string), raw: head };
+      const id = objectIdentity(head, head['apiVersion'] as string, head['kind'] as string);
+      const o = {
+        apiVersion: id.apiVersion,
+        kind: id.kind,
+        namespace: id.namespace,
+        name: id.name,
+        raw: head,
+      };
       const object = mapObject(o, EVERY_NODE, ENTRY_KEYS, r, source, lines);
       return keep(r, { yaml: r.yaml, origin, fields: r.fields, objects: [object], used: 0 });
     }
@@ -245,8 +252,14 @@ function mapObject(
     }
   };
   walk(o.raw, '', '', false, undefined, whole, whole);
+  // The loader's own shape, field for field (objects of several shapes make every loop
+  // over all objects slower).
   return {
-    ...o,
+    apiVersion: o.apiVersion,
+    kind: o.kind,
+    namespace: o.namespace,
+    name: o.name,
+    raw: o.raw,
     file: origin?.file ?? r.origin.file,
     docIndex: origin?.docIndex ?? 0,
     range: whole,
