@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { analyzeWorkspace } from '../../src/engine';
 import { readBackPrinted } from '../../src/engine/load/builtValue';
 import { fieldRangePaths, loadYamlFile } from '../../src/engine/load/yamlDocuments';
 import { emitYaml } from '../../src/engine/render/kustomize/emit';
@@ -194,5 +195,22 @@ void describe('a printed resource read back from its value', () => {
     assert.equal(readBackPrinted({ ...deployment, data: { script: 'a\nb' } }), undefined);
     assert.equal(readBackPrinted({ ...deployment, data: { text: 'ünïcödé' } }), undefined);
     assert.equal(readBackPrinted({ apiVersion: 'v1', kind: 'List', items: [] }), undefined);
+  });
+
+  void it('leaves a built resource to the parse where the loader limits apply (a low nesting limit)', () => {
+    const files = [
+      { path: 'k/kustomization.yaml', text: 'resources:\n  - deploy.yaml\nnamePrefix: p-\n' },
+      {
+        path: 'k/deploy.yaml',
+        text: 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: nginx\n',
+      },
+    ];
+    const kinds = (maxNestingDepth?: number): string[] =>
+      analyzeWorkspace({ files, ...(maxNestingDepth ? { limits: { maxNestingDepth } } : {}) }).objects.map(
+        (o) => `${o.kind}/${o.name}`,
+      );
+    assert.deepEqual(kinds(), ['Deployment/p-web']);
+    // Nested deeper than 3: the loader skips the printed text, and so does its reading back.
+    assert.deepEqual(kinds(3), []);
   });
 });

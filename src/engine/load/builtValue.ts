@@ -15,8 +15,9 @@ import { goJsonKey, resolveGoYamlV2 } from './goYamlScalars';
 
 /** libyaml's best width: a plain or quoted scalar is folded at a space only past it. */
 const BEST_WIDTH = 80;
-/** Far below the loader's nesting limit (kubepath.maxNestingDepth is at least this). */
-const MAX_DEPTH = 48;
+/** Nesting answered for (the caller parses instead when kubepath.maxNestingDepth is set near it). */
+export const READ_BACK_DEPTH = 48;
+const MAX_DEPTH = READ_BACK_DEPTH;
 const PRINTABLE = /^[\x20-\x7e]*$/;
 
 class Unsupported extends Error {}

@@ -15,7 +15,7 @@ import {
   loadYamlFile,
   objectIdentity,
 } from './yamlDocuments';
-import { readBackPrinted } from './builtValue';
+import { READ_BACK_DEPTH, readBackPrinted } from './builtValue';
 
 /** What the loader knows of a source file: its text and, when it is a manifest, what it loaded. */
 export interface SourceFile {
@@ -96,6 +96,19 @@ function sameFields(a: ReadonlyMap<string, SourceRef>, b: ReadonlyMap<string, So
   return true;
 }
 
+/**
+ * Whether the loader's limits leave a printed resource alone (then reading it back from its
+ * value is what loading its text gives): its size, and nesting and document limits far
+ * above what readBackPrinted answers for (set low, the text is loaded and they apply).
+ */
+function withinLimits(yaml: string, limits: LoadLimits): boolean {
+  return (
+    yaml.length <= limits.maxFileBytes &&
+    limits.maxNestingDepth >= 2 * READ_BACK_DEPTH + 8 &&
+    limits.maxDocuments >= 1
+  );
+}
+
 export function loadBuild(
   build: TargetBuild,
   source: (path: string) => SourceFile | undefined,
@@ -140,8 +153,7 @@ export function loadBuild(
     if (hit) return keep(r, hit);
     // A printed resource is read back from its value when that is exact (see builtValue);
     // else its text is parsed like any manifest. Its positions are then replaced.
-    const raw =
-      r.value && !r.lineMap && r.yaml.length <= limits.maxFileBytes ? readBackPrinted(r.value) : undefined;
+    const raw = r.value && !r.lineMap && withinLimits(r.yaml, limits) ? readBackPrinted(r.value) : undefined;
     const head =
       raw && typeof raw['apiVersion'] === 'string' && typeof raw['kind'] === 'string' ? raw : undefined;
     if (head) {
