@@ -196,8 +196,8 @@ function viaTarget(d: Diagnostic, stage: RenderStage): Diagnostic {
 }
 
 /** Per finding: the target it was last named with (deploy targets are kept while unchanged), and the result. */
-const viaTargetOf = memoized((_d: Diagnostic): { target?: DeployTarget; diagnostic: Diagnostic } => ({
-  diagnostic: _d,
+const viaTargetOf = memoized((d: Diagnostic): { target?: DeployTarget; diagnostic: Diagnostic } => ({
+  diagnostic: d,
 }));
 
 /** A finding on a Helm template line names the values lines (or --set flags) printed there. */

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { analyzeWorkspace } from '../../src/engine';
 import { readBackPrinted } from '../../src/engine/load/builtValue';
-import { fieldRangePaths, loadYamlFile } from '../../src/engine/load/yamlDocuments';
+import { appendFieldPathKey, fieldRangePaths, loadYamlFile } from '../../src/engine/load/yamlDocuments';
 import { emitYaml } from '../../src/engine/render/kustomize/emit';
 import type { Value, ValueMap } from '../../src/engine/render/kustomize/value';
 
@@ -127,17 +127,12 @@ const resource = fc
 function paths(raw: unknown): { values: string[]; keys: string[] } {
   const values: string[] = [];
   const keys: string[] = [];
-  const seg = /^[A-Za-z_][A-Za-z0-9_-]*$/;
   const walk = (v: unknown, path: string): void => {
     values.push(path);
     if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${path}[${i}]`));
     else if (v !== null && typeof v === 'object')
       for (const [k, x] of Object.entries(v)) {
-        const p = seg.test(k)
-          ? path === ''
-            ? k
-            : `${path}.${k}`
-          : `${path}[${JSON.stringify(k).replace(/^"|"$/g, "'")}]`;
+        const p = appendFieldPathKey(path, k);
         keys.push(p);
         walk(x, p);
       }

@@ -58,11 +58,7 @@ const MAX_CHANGED = 24;
 
 /** The pods of `old` and of `next` between their common start and end (by identity). */
 function changedBetween(old: readonly Pod[], next: readonly Pod[]): Pod[] {
-  let p = 0;
-  while (p < old.length && p < next.length && old[p] === next[p]) p++;
-  let s = 0;
-  while (s < old.length - p && s < next.length - p && old[old.length - 1 - s] === next[next.length - 1 - s])
-    s++;
+  const [p, s] = commonEnds(old, next);
   return [...old.slice(p, old.length - s), ...next.slice(p, next.length - s)];
 }
 
